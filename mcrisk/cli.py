@@ -1,0 +1,142 @@
+"""The ``mcrisk`` command: parses arguments and calls the library, nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import MCRiskWarning, SpecError
+from .models import MODELS, model_inputs
+from .priors import load_priors, read_toml
+from .sampling import METHODS
+
+__all__ = ["main"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mcrisk", description="Monte Carlo risk and sensitivity "
+                                "analysis of LLM serving economics.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a study and write its results folder")
+    run.add_argument("study", type=Path, help="study TOML file")
+    run.add_argument("--samples", type=_positive_int, help="number of samples (overrides the study)")
+    run.add_argument("--seed", type=_seed, help="random seed (overrides the study)")
+    run.add_argument("--method", choices=list(METHODS), help="sampling design (overrides the study)")
+    run.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    run.add_argument("--formats", default="png,svg",
+                     help="figure formats, comma-separated from png, svg, pdf (default png,svg)")
+    run.add_argument("--chunk-size", type=_positive_int, help="evaluate this many samples at a time")
+    run.add_argument("--summary-only", action="store_true",
+                     help="keep the summary, not the per-sample results (bounded memory)")
+    run.add_argument("--workers", type=_positive_int, help="run on a local dask cluster of K workers")
+    run.add_argument("--scheduler", help="run on the dask cluster at this address")
+
+    sens = sub.add_parser("sensitivity", help="run only a study's sensitivity analysis")
+    sens.add_argument("study", type=Path, help="study TOML file")
+    sens.add_argument("--method", help="sensitivity method (overrides the study's [sensitivity])")
+    sens.add_argument("--samples", type=_positive_int, help="base sample count N (overrides the study)")
+    sens.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
+    sens.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    check = sub.add_parser("check", help="validate priors or study files")
+    check.add_argument("files", type=Path, nargs="+")
+
+    describe = sub.add_parser("describe", help="list a model's inputs and outputs")
+    describe.add_argument("model", help=f"a built-in model: {', '.join(MODELS)}")
+    return p
+
+
+def _run(args: argparse.Namespace) -> None:
+    from .study import run_study
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    run_study(args.study, out=args.out, samples=args.samples, seed=args.seed, method=args.method,
+              quiet=args.quiet, echo=print, formats=formats, chunk_size=args.chunk_size,
+              summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler)
+
+
+def _sensitivity(args: argparse.Namespace) -> None:
+    from .sensitivity import run_sensitivity_command
+
+    run_sensitivity_command(args.study, method=args.method, samples=args.samples, out=args.out,
+                            quiet=args.quiet, echo=print)
+
+
+def _check(args: argparse.Namespace) -> None:
+    from .study import load_study
+
+    for f in args.files:
+        data, _ = read_toml(f)
+        if "model" in data:
+            s = load_study(f)
+            print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, {len(s.priors.uncertain)} uncertain)")
+        else:
+            p = load_priors(f)
+            print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
+
+
+def _describe(args: argparse.Namespace) -> None:
+    if args.model not in MODELS:
+        raise SpecError(f"describe: model = {args.model!r} is not a built-in model; known: {', '.join(MODELS)}")
+    model = MODELS[args.model]
+    required, optional, _ = model_inputs(model)
+    meta_in, meta_out = getattr(model, "inputs", {}), getattr(model, "outputs", {})
+    print(f"{args.model}: {(model.__doc__ or '').strip().splitlines()[0]}\n\nInputs")
+    rows = [(k, meta_in[k].unit if k in meta_in else "", "required" if k in required else f"default {optional[k]!r}",
+             meta_in[k].long_name if k in meta_in else "") for k in [*required, *optional]]
+    rows_out = [(k, v.unit, "", v.long_name) for k, v in meta_out.items()]
+    w = [max(len(r[j]) for r in rows + rows_out) for j in range(3)]
+    for r in rows:
+        print(f"  {r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
+    print("\nOutputs")
+    for r in rows_out:
+        print(f"  {r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[3]}")
+    print("\n{currency} is the study's currency.")
+
+
+_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``mcrisk`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    warnings.simplefilter("always", MCRiskWarning)
+    warnings.showwarning = lambda msg, cat, *a, **k: print(f"warning: {msg}", file=sys.stderr)
+    try:
+        _COMMANDS[args.command](args)
+    except SpecError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

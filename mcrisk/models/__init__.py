@@ -1,0 +1,103 @@
+"""Built-in models and the lookup of a study's ``model = ...`` reference.
+
+A model is any callable that takes its inputs as keyword arguments (numpy arrays of one
+length, or scalars that broadcast) and returns a dict of named output arrays. Its parameters
+with defaults are the constants a study may leave unset. It may describe itself with the
+attributes ``inputs`` and ``outputs`` (dicts of name to :class:`Var`) and ``default_output``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SpecError
+
+__all__ = ["MODELS", "Var", "model_inputs", "model_name", "resolve_model"]
+
+
+@dataclass(frozen=True)
+class Var:
+    """A model variable's unit (``{currency}`` stands for the study's currency) and meaning."""
+
+    unit: str
+    long_name: str
+
+
+from .maas import maas  # noqa: E402  (the models import Var from here)
+from .testfunctions import gfunction, ishigami  # noqa: E402
+
+#: Built-in models by the name a study gives.
+MODELS: dict[str, Callable[..., dict]] = {"maas": maas, "ishigami": ishigami, "gfunction": gfunction}
+
+
+def model_name(model: Callable) -> str:
+    """The name a model is recorded under: its built-in name, else ``module:function``."""
+    for name, fn in MODELS.items():
+        if fn is model:
+            return name
+    return f"{getattr(model, '__module__', '?')}:{getattr(model, '__qualname__', repr(model))}"
+
+
+def model_inputs(model: Callable) -> tuple[list[str], dict[str, object], bool]:
+    """``(required, optional with defaults, accepts any keyword)`` from the model's signature."""
+    required, optional, anykw = [], {}, False
+    for p in inspect.signature(model).parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            anykw = True
+        elif p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY):
+            continue
+        elif p.default is p.empty:
+            required.append(p.name)
+        else:
+            optional[p.name] = p.default
+    return required, optional, anykw
+
+
+def resolve_model(ref: str, *, base: Path | None = None, where: str = "model") -> Callable:
+    """The callable that ``ref`` names.
+
+    Parameters
+    ----------
+    ref
+        A built-in name (``"maas"``), ``"package.module:function"``, or
+        ``"path/to/file.py:function"`` (relative to ``base``).
+    base
+        The folder of the study file.
+    where
+        Prefix for error messages, e.g. ``"studies/x.toml: model"``.
+    """
+    if not isinstance(ref, str):
+        raise SpecError(f"{where} = {ref!r} must be a string such as \"maas\"")
+    if ref in MODELS:
+        return MODELS[ref]
+    allowed = (f"allowed: a built-in model ({', '.join(MODELS)}), \"package.module:function\" "
+               "or \"file.py:function\"")
+    target, sep, attr = ref.rpartition(":")
+    if not sep or not target or not attr:
+        raise SpecError(f"{where} = {ref!r} is not a model; {allowed}")
+    if target.endswith(".py"):
+        path = (base or Path.cwd()) / target
+        if not path.is_file():
+            raise SpecError(f"{where} = {ref!r}: no such file {path}")
+        spec = importlib.util.spec_from_file_location(f"mcrisk_user_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # the user's file: report, don't crash
+            raise SpecError(f"{where} = {ref!r}: importing {path} failed: {exc.__class__.__name__}: {exc}") from None
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as exc:
+            raise SpecError(f"{where} = {ref!r}: cannot import {target!r} ({exc})") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise SpecError(f"{where} = {ref!r}: {target} has no function {attr!r}")
+    return fn

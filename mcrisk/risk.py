@@ -1,0 +1,127 @@
+"""Risk statistics of simulated outputs: percentiles, P(loss), expected shortfall, MC errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["STATISTICS", "format_summary", "outputs_of", "per_period", "summarize"]
+
+
+def outputs_of(results: xr.Dataset) -> list[str]:
+    """The output variables of a results Dataset, in order."""
+    return [k for k, v in results.data_vars.items() if v.attrs.get("role") == "output"]
+
+
+def _es05(x: np.ndarray) -> float:
+    k = max(1, math.ceil(0.05 * x.size))
+    return float(np.partition(x, k - 1)[:k].mean())
+
+
+def _q(p: float) -> Callable[[np.ndarray], float]:
+    return lambda x: float(np.quantile(x, p))
+
+
+#: Each statistic of :func:`summarize`: name -> (function of the finite values, meaning).
+STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
+    "mean": (lambda x: float(x.mean()), "mean"),
+    "std": (lambda x: float(x.std(ddof=1)) if x.size > 1 else 0.0, "standard deviation"),
+    "min": (lambda x: float(x.min()), "minimum"),
+    **{f"p{int(p * 100):02d}": (_q(p), f"{int(p * 100)}th percentile")
+       for p in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)},
+    "max": (lambda x: float(x.max()), "maximum"),
+    "p_below_zero": (lambda x: float(np.mean(x < 0)), "probability of a value below zero"),
+    "es05": (_es05, "expected shortfall at 5%: mean of the lowest 5% of samples"),
+    "se_mean": (lambda x: float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0,
+                "Monte Carlo standard error of the mean"),
+    "se_p_below_zero": (lambda x: math.sqrt(np.mean(x < 0) * (1 - np.mean(x < 0)) / x.size),
+                        "Monte Carlo standard error of P(below zero)"),
+}
+
+
+def per_period(results: xr.Dataset, period_days: float | None) -> xr.Dataset:
+    """Money-per-day variables scaled to ``period_days`` (30: per month); others unchanged.
+
+    A variable counts as money per day when its unit is ``"<currency>/day"``.
+    """
+    if not period_days or period_days == 1:
+        return results
+    currency = results.attrs.get("currency") or "currency"
+    label = "month" if period_days == 30 else f"{period_days:g} days"
+    out = results.copy()
+    for name, var in results.data_vars.items():
+        if var.attrs.get("units") == f"{currency}/day":
+            out[name] = var * period_days
+            out[name].attrs = {**var.attrs, "units": f"{currency}/{label}"}
+    out.attrs["period_days"] = period_days
+    return out
+
+
+def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None) -> xr.Dataset:
+    """Risk statistics of each output.
+
+    Parameters
+    ----------
+    results
+        A Dataset from :func:`mcrisk.simulate`.
+    outputs
+        Which variables to summarise (default: every output).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over the dimension ``output`` (with coordinate ``units``): ``mean``, ``std``, ``min``,
+        ``p05`` ... ``p95``, ``max``, ``p_below_zero``, ``es05`` (the mean of the worst 5%),
+        ``se_mean`` and ``se_p_below_zero`` (Monte Carlo standard errors, ``s / sqrt(n)`` and
+        ``sqrt(p (1 - p) / n)``; conservative for LHS and Sobol' designs) and ``n_valid``.
+        NaN and infinite samples are left out and counted (``n_valid`` < ``samples``).
+
+    Notes
+    -----
+    Percentiles use numpy's default linear interpolation between order statistics. The
+    expected shortfall is the mean of the ``ceil(0.05 n)`` smallest values.
+    """
+    outputs = list(outputs) if outputs is not None else outputs_of(results)
+    table = {k: [] for k in STATISTICS}
+    n_valid = []
+    for name in outputs:
+        x = np.asarray(results[name].values, dtype=float).ravel()
+        x = x[np.isfinite(x)]
+        n_valid.append(x.size)
+        for k, (fn, _) in STATISTICS.items():
+            table[k].append(fn(x) if x.size else math.nan)
+    units = [results[name].attrs.get("units", "") for name in outputs]
+    data = {k: ("output", np.array(v), {"long_name": STATISTICS[k][1]}) for k, v in table.items()}
+    data["n_valid"] = ("output", np.array(n_valid, dtype=np.int64), {"long_name": "finite samples"})
+    return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)},
+                      attrs={k: results.attrs[k] for k in ("model", "method", "seed", "samples",
+                                                            "period_days") if k in results.attrs})
+
+
+def _num(x: float, unit: str) -> str:
+    if not math.isfinite(x):
+        return str(x)
+    if unit in ("1", "") and abs(x) < 100:
+        return f"{x:,.3f}"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
+
+
+def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p05", "p50", "p95",
+                                                                      "p_below_zero", "es05")) -> str:
+    """The summary as a plain-text table with units and thousands separators."""
+    head = ["output", "units", *columns]
+    rows = []
+    for i, name in enumerate(summary.output.values):
+        unit = str(summary.units.values[i])
+        cells = []
+        for c in columns:
+            v = float(summary[c].values[i])
+            cells.append(f"{v:.1%}" if c.startswith("p_below") else _num(v, unit))
+        rows.append([str(name), unit, *cells])
+    widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
+    line = lambda r: "  ".join(c.ljust(w) if j < 2 else c.rjust(w)  # noqa: E731
+                               for j, (c, w) in enumerate(zip(r, widths, strict=True)))
+    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])

@@ -1,0 +1,206 @@
+"""Sampling: a design on the unit cube, then each prior's inverse CDF.
+
+mcrisk owns the marginals; the designs (plain random, Latin hypercube, scrambled Sobol') only
+ever see ``[0, 1]^d``. That is what lets every family work with every design, and SALib's
+designs too.
+
+Random numbers are tied to sample *positions*, not to chunks or workers: sample ``i`` of a
+run with seed ``s`` is the same whether it is drawn alone, in a chunk of 1,000 or in one go.
+
+* ``random``: the sample axis is cut into fixed blocks of :data:`BLOCK` samples; block ``b``
+  draws from its own stream, ``SeedSequence(s, spawn_key=(b,))``.
+* ``lhs``: a Latin hypercube per block of :data:`LHS_BLOCK` samples (a run of up to 2^20
+  samples is one exact Latin hypercube; a longer run is a union of them, still stratified).
+* ``sobol``: one scrambled Sobol' sequence, fast-forwarded to the first position wanted.
+
+Rank correlations are imposed by a Gaussian copula, ``z = Phi^-1(u) A^T`` with
+``A A^T = R`` and ``R_ij = 2 sin(pi rho_ij / 6)`` (the Pearson correlation of a bivariate
+normal whose Spearman correlation is ``rho_ij``), then ``u' = Phi(z)``. It works sample by
+sample, so it too is independent of chunking, and every marginal stays exact.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import scipy.special as sc
+import xarray as xr
+from scipy.stats import qmc
+
+from .errors import MCRiskWarning, SpecError
+from .priors import Priors
+
+__all__ = [
+    "BLOCK",
+    "LHS_BLOCK",
+    "METHODS",
+    "Method",
+    "copula_factor",
+    "normalize_seed",
+    "sample",
+    "to_values",
+    "unit_design",
+]
+
+Method = Literal["random", "lhs", "sobol"]
+
+#: Samples per independent random stream of the ``random`` design.
+BLOCK = 2**16
+#: Samples per Latin hypercube of the ``lhs`` design.
+LHS_BLOCK = 2**20
+_TINY = 2.0**-54  # keeps u off exactly 0, where an unbounded ppf is -inf
+
+
+def normalize_seed(rng: int | np.random.Generator | None) -> int:
+    """The integer seed a run uses, from an int, a Generator, or None (fresh entropy).
+
+    A seed of 0 is a seed like any other.
+    """
+    if rng is None:
+        return int(np.random.SeedSequence().entropy % 2**63)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    if isinstance(rng, bool) or not isinstance(rng, int | np.integer) or rng < 0:
+        raise SpecError(f"rng = {rng!r} must be a non-negative integer seed or a numpy Generator")
+    return int(rng)
+
+
+def _blocks(start: int, stop: int, size: int) -> range:
+    return range(start // size, (stop - 1) // size + 1) if stop > start else range(0)
+
+
+def _design_random(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
+    parts = []
+    for b in _blocks(start, stop, BLOCK):
+        gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,)))
+        lo, hi = max(start, b * BLOCK), min(stop, (b + 1) * BLOCK)
+        block = gen.random((min(BLOCK, hi - b * BLOCK), d))
+        parts.append(block[lo - b * BLOCK : hi - b * BLOCK])
+    out = np.concatenate(parts) if parts else np.empty((0, d))
+    return np.maximum(out, _TINY, out=out)
+
+
+def _design_lhs(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
+    parts = []
+    for b in _blocks(start, stop, LHS_BLOCK):
+        gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,)))
+        length = min(LHS_BLOCK, n - b * LHS_BLOCK)
+        block = qmc.LatinHypercube(d, rng=gen).random(length)
+        lo, hi = max(start, b * LHS_BLOCK), min(stop, (b + 1) * LHS_BLOCK)
+        parts.append(block[lo - b * LHS_BLOCK : hi - b * LHS_BLOCK])
+    return np.concatenate(parts) if parts else np.empty((0, d))
+
+
+def _design_sobol(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
+    engine = qmc.Sobol(d, scramble=True, bits=max(30, int(np.ceil(np.log2(max(n, 2))))),
+                       rng=np.random.default_rng(seed))
+    if start:
+        engine.fast_forward(start)
+    with warnings.catch_warnings():
+        # The balance warning is for whole runs; sample() gives it once, in mcrisk's words.
+        warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+        return engine.random(stop - start)
+
+
+METHODS: dict[str, Callable[[int, int, int, int, int], np.ndarray]] = {
+    "random": _design_random,
+    "lhs": _design_lhs,
+    "sobol": _design_sobol,
+}
+
+
+def unit_design(method: Method, d: int, n: int, *, seed: int, start: int = 0,
+                stop: int | None = None) -> np.ndarray:
+    """Rows ``start:stop`` of the ``n``-point design ``method`` on ``[0, 1)^d``.
+
+    The rows depend only on ``(method, d, n, seed)`` and their positions, so any cut of
+    ``range(n)`` into chunks gives the same rows.
+    """
+    if method not in METHODS:
+        raise SpecError(f"method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
+    stop = n if stop is None else stop
+    if not 0 <= start <= stop <= n:
+        raise SpecError(f"rows {start}:{stop} are outside a design of n = {n}")
+    return METHODS[method](d, start, stop, n, seed)
+
+
+def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:
+    """The factor ``A`` (``A A^T = R``) of the Gaussian copula for ``priors.correlations``.
+
+    Returns ``None`` when no correlation is declared. Raises SpecError if the rank correlation
+    matrix is not positive semi-definite.
+    """
+    if not priors.correlations:
+        return None
+    index = {k: i for i, k in enumerate(names)}
+    rho = np.eye(len(names))
+    for c in priors.correlations:
+        i, j = index[c.a], index[c.b]
+        rho[i, j] = rho[j, i] = c.rank
+    pearson = 2 * np.sin(np.pi * rho / 6)
+    for m, what in ((rho, "rank correlation"), (pearson, "implied normal-copula correlation")):
+        low = np.linalg.eigvalsh(m).min()
+        if low < -1e-10:
+            pairs = ", ".join(f"{c.a}~{c.b} = {c.rank:g}" for c in priors.correlations)
+            raise SpecError(f"[[correlation]] the {what} matrix is not positive semi-definite "
+                            f"(smallest eigenvalue {low:.3g}); the pairs {pairs} contradict each other")
+    w, v = np.linalg.eigh(pearson)
+    return v * np.sqrt(np.clip(w, 0, None))
+
+
+def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Map design rows ``u`` (n, d) through the copula and each prior's inverse CDF."""
+    names = priors.uncertain if names is None else names
+    factor = copula_factor(priors, names)
+    if factor is not None:
+        u = sc.ndtr(sc.ndtri(u) @ factor.T)
+    return {k: priors[k].ppf(u[:, i]) for i, k in enumerate(names)}
+
+
+def sample(priors: Priors, n: int, *, method: Method = "random",
+           rng: int | np.random.Generator | None = None, start: int = 0,
+           stop: int | None = None) -> xr.Dataset:
+    """Draw ``n`` samples of every input.
+
+    Parameters
+    ----------
+    priors
+        The inputs' distributions. Constants become 0-d variables.
+    n
+        Number of samples.
+    method
+        ``"random"``, ``"lhs"`` (Latin hypercube) or ``"sobol"`` (scrambled Sobol').
+    rng
+        An integer seed or a :class:`numpy.random.Generator`.
+    start, stop
+        Draw only positions ``start:stop`` of the ``n``-sample run (for chunked runs).
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per input over the dimension ``sample`` with ``units`` and ``long_name``;
+        attrs ``method``, ``seed`` and ``samples``.
+
+    Examples
+    --------
+    >>> ds = sample(load_priors("priors/deepseek-2025-02-27.toml"), 1000, method="lhs", rng=1)
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise SpecError(f"samples = {n!r} must be a positive integer")
+    seed = normalize_seed(rng)
+    if method == "sobol" and n & (n - 1) and start == 0:
+        warnings.warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
+                      f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=2)
+    stop = n if stop is None else stop
+    names = priors.uncertain
+    u = unit_design(method, len(names), n, seed=seed, start=start, stop=stop)
+    values = to_values(priors, u, names)
+    data = {}
+    for k, p in priors.items():
+        attrs = {"units": p.unit, "long_name": k.replace("_", " "), "distribution": p.describe()}
+        data[k] = (("sample",), values[k], attrs) if k in values else ((), p.params["value"], attrs)
+    return xr.Dataset(data, coords={"sample": np.arange(start, stop)},
+                      attrs={"method": method, "seed": seed, "samples": n})

@@ -1,0 +1,162 @@
+"""Simulation: run a model over sampled inputs and keep inputs, outputs and provenance together."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import xarray as xr
+
+from .errors import MCRiskWarning, SpecError
+from .models import Var, model_inputs, model_name
+from .priors import Priors
+from .sampling import Method, normalize_seed, sample
+
+__all__ = ["check_inputs", "chunks", "evaluate", "simulate"]
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: str = "inputs") -> None:
+    """Raise SpecError unless ``names`` covers the model's required inputs and nothing else."""
+    required, optional, anykw = model_inputs(model)
+    if missing := [k for k in required if k not in names]:
+        raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
+                        "no prior or input gives")
+    if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
+        raise SpecError(f"{where}: {unknown[0]} is not an input of model {model_name(model)}; its "
+                        f"inputs: {', '.join([*required, *optional])}")
+
+
+def _unit(var: Var | None, currency: str | None) -> tuple[str, str]:
+    if var is None:
+        return "", ""
+    return var.unit.replace("{currency}", currency or "currency"), var.long_name
+
+
+def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None) -> xr.Dataset:
+    """Call ``model`` on the variables of ``inputs`` and return inputs and outputs together.
+
+    Each output gets ``units`` and ``long_name`` from the model's ``outputs`` description and
+    is broadcast along ``sample``; NaN or infinite values are counted in its ``nonfinite`` attr.
+    """
+    kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        result = model(**kwargs)
+    if not isinstance(result, dict):
+        raise SpecError(f"model {model_name(model)} returned {type(result).__name__}; a model "
+                        "must return a dict of output arrays")
+    n = inputs.sizes.get("sample", 1)
+    meta = getattr(model, "outputs", {})
+    out = inputs.copy()
+    for name, values in result.items():
+        values = np.broadcast_to(np.asarray(values, dtype=float), (n,))
+        unit, long_name = _unit(meta.get(name), currency)
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        out[name] = ("sample", np.array(values), {"units": unit, "long_name": long_name or name,
+                                                  "role": "output", "nonfinite": bad})
+    for name in inputs.data_vars:
+        out[name].attrs["role"] = "input"
+        unit, long_name = _unit(getattr(model, "inputs", {}).get(name), currency)
+        if unit and not out[name].attrs.get("units"):
+            out[name].attrs["units"] = unit
+        if long_name:
+            out[name].attrs["long_name"] = long_name
+    return out
+
+
+def chunks(n: int, chunk_size: int | None) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of consecutive chunks covering ``range(n)``."""
+    size = n if not chunk_size else int(chunk_size)
+    if size < 1:
+        raise SpecError(f"chunk_size = {chunk_size!r} must be a positive integer")
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
+def simulate(model: Callable, priors: Priors, n: int, *, method: Method = "random",
+             rng: int | np.random.Generator | None = None, chunk_size: int | None = None,
+             progress: bool = False) -> xr.Dataset:
+    """Sample the priors ``n`` times and evaluate the model on every sample.
+
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    priors
+        One prior per model input; inputs the model defaults may be left out.
+    n
+        Number of samples.
+    method
+        ``"random"``, ``"lhs"`` or ``"sobol"``.
+    rng
+        Integer seed or numpy Generator; the seed used is stored in the result.
+    chunk_size
+        Evaluate this many samples at a time; the result does not depend on it.
+    progress
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every input and output over ``sample``, with ``units`` and ``long_name``; attrs
+        ``model``, ``method``, ``seed``, ``samples``, ``currency``, ``mcrisk_version`` and
+        ``priors`` (the text of every priors file).
+
+    Examples
+    --------
+    >>> from mcrisk import load_priors, simulate
+    >>> from mcrisk.models import maas
+    >>> ds = simulate(maas, load_priors("priors/deepseek-2025-02-27.toml"), 1000, rng=0)
+    >>> float(ds.cost_profit_margin.mean()).__round__(2)
+    5.45
+    """
+    check_inputs(model, list(priors))
+    seed = normalize_seed(rng)
+    parts = []
+    spans = list(chunks(n, chunk_size)) if isinstance(n, int) and n > 0 else [(0, n)]
+    bar = _progress(len(spans), progress, desc="simulate")
+    for start, stop in spans:
+        parts.append(evaluate(model, sample(priors, n, method=method, rng=seed, start=start, stop=stop),
+                              currency=priors.currency))
+        bar.update(1)
+    bar.close()
+    ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="sample", data_vars="minimal",
+                                                    coords="minimal", compat="override")
+    for name, var in ds.data_vars.items():
+        if var.attrs.get("role") == "output":
+            var.attrs["nonfinite"] = bad = int(np.count_nonzero(~np.isfinite(var.values)))
+            if bad:
+                warnings.warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
+                              "statistics use the other samples", MCRiskWarning, stacklevel=2)
+    ds.attrs.update({
+        "model": model_name(model),
+        "method": method,
+        "seed": seed,
+        "samples": n,
+        "currency": priors.currency or "",
+        "mcrisk_version": _version(),
+        "priors": "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts),
+    })
+    return ds
+
+
+class _NoBar:
+    def update(self, k: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, show: bool, desc: str):
+    if not show or total <= 1:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="chunk", leave=False)

@@ -1,0 +1,352 @@
+"""Studies: a TOML file that wires priors, a model and analyses into one rerunnable job.
+
+::
+
+    title = "DeepSeek V3/R1, 2025-02-27: the published 545% with honest uncertainty"
+    model = "maas"                       # built-in, "pkg.module:function" or "file.py:function"
+    priors = ["../priors/deepseek-2025-02-27.toml"]   # later files override earlier ones
+    samples = 20000
+    seed = 20250301
+    method = "lhs"                       # random | lhs | sobol
+    output = "profit_per_day"
+    period_days = 30                     # optional: state money per month in tables and figures
+
+    [inputs]                             # overrides: a number or a table in the priors format
+    gpu_hour_price = { dist = "triangular", low = 1.5, mode = 2.0, high = 3.5 }
+
+    [sensitivity]                        # optional analyses
+    [tornado]
+    [plots]
+
+:func:`load_study` checks everything when the file is read; :func:`run_study` runs it and
+writes ``results.nc``, ``summary.csv`` and the analyses' files into one output folder,
+atomically (a failed run leaves no folder behind).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .errors import SpecError
+from .models import resolve_model
+from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
+from .risk import format_summary, per_period, summarize
+from .sampling import METHODS, copula_factor
+from .simulate import check_inputs, simulate
+
+__all__ = ["ANALYSES", "Study", "StudyRun", "load_study", "run_study"]
+
+_KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
+         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots")
+
+
+@dataclass(frozen=True)
+class Study:
+    """A checked study: everything needed to rerun it, nothing computed yet.
+
+    Attributes
+    ----------
+    path : Path
+        The study file.
+    title : str
+    model : callable
+        The resolved model; ``model_ref`` is how the file named it.
+    priors : Priors
+        The priors files merged in order, then the ``[inputs]`` overrides.
+    samples, seed, method, output
+        The Monte Carlo run.
+    period_days : float or None
+        Money per day is restated per this many days in tables and figures.
+    analyses : Mapping[str, Mapping]
+        The checked ``[sensitivity]``, ``[tornado]`` and ``[plots]`` tables present.
+    text : str
+        The study file's text, stored in the results for provenance.
+    """
+
+    path: Path
+    title: str
+    model: Callable
+    model_ref: str
+    priors: Priors
+    samples: int
+    seed: int
+    method: str
+    output: str
+    period_days: float | None = None
+    description: str = ""
+    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        """The study file's stem, e.g. ``deepseek_545``."""
+        return self.path.stem
+
+
+def _int(where: str, key: str, value: Any, *, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise SpecError(f"{where}: {key} = {value!r} must be an integer >= {low}")
+    return value
+
+
+def _check_tornado(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+    allowed = {"output": str, "low": float, "high": float}
+    cfg = {"output": study["output"], "low": 0.10, "high": 0.90}
+    for k, v in table.items():
+        if k not in allowed:
+            raise SpecError(f"{where}: [tornado] {k} = {v!r} is not a key; allowed: {', '.join(allowed)}")
+        cfg[k] = v
+    for k in ("low", "high"):
+        if isinstance(cfg[k], bool) or not isinstance(cfg[k], int | float) or not 0 < cfg[k] < 1:
+            raise SpecError(f"{where}: [tornado] {k} = {cfg[k]!r} must be a quantile strictly between 0 and 1")
+    if not cfg["low"] < cfg["high"]:
+        raise SpecError(f"{where}: [tornado] high = {cfg['high']!r} must be greater than low = {cfg['low']!r}")
+    return cfg
+
+
+def _check_sensitivity(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+    from .sensitivity import check_config
+
+    return check_config(table, where=f"{where}: [sensitivity]", default_output=study["output"])
+
+
+def _check_plots(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+    from .plot import check_config
+
+    return check_config(table, where=f"{where}: [plots]")
+
+
+#: Optional study tables: name -> checker returning the table with its defaults filled in.
+ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str, Any]]] = {
+    "sensitivity": _check_sensitivity,
+    "tornado": _check_tornado,
+    "plots": _check_plots,
+}
+
+
+def load_study(path: str | Path, **overrides: Any) -> Study:
+    """Read and check a study file.
+
+    Parameters
+    ----------
+    path
+        The study TOML.
+    **overrides
+        ``samples``, ``seed`` or ``method`` replacing the file's (as the CLI flags do).
+
+    Raises
+    ------
+    SpecError
+        For any key, value, file or model reference mcrisk cannot use; the message names the
+        file, the key, the value and what is allowed.
+    """
+    path = Path(path)
+    data, text = read_toml(path)
+    where = str(path)
+    if unknown := [k for k in data if k not in _KEYS]:
+        raise SpecError(f"{where}: {unknown[0]} = {data[unknown[0]]!r} is not a study key; allowed: "
+                        f"{', '.join(_KEYS)}")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    if "model" not in data:
+        raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
+                        "\"package.module:function\" or \"file.py:function\"")
+    model = resolve_model(data["model"], base=path.parent, where=f"{where}: model")
+
+    files = data.get("priors", [])
+    if isinstance(files, str):
+        files = [files]
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise SpecError(f"{where}: priors = {files!r} must be a list of priors files")
+    priors = Priors(MappingProxyType({}))
+    for f in files:
+        p = path.parent / f
+        if not p.is_file():
+            raise SpecError(f"{where}: priors = {f!r}: no such file {p}")
+        priors = priors.merged(load_priors(p))
+
+    inputs = data.get("inputs", {})
+    if not isinstance(inputs, dict):
+        raise SpecError(f"{where}: inputs = {inputs!r} must be a table of overrides")
+    entries = dict(priors.entries)
+    for name, spec in inputs.items():
+        prior = parse_prior(name, spec, file=where, table=f"inputs.{name}")
+        if name in entries and "unit" not in (spec if isinstance(spec, dict) else {}):
+            prior = replace(prior, unit=entries[name].unit)
+        if not prior.source:
+            prior = replace(prior, source=f"study override ({path.name})")
+        entries[name] = prior
+    currency = data.get("currency", priors.currency)
+    if currency is not None and not isinstance(currency, str):
+        raise SpecError(f"{where}: currency = {currency!r} must be a currency code such as \"USD\"")
+    study_corr = parse_correlations(data.get("correlation", []), file=where, names=entries)
+    priors = Priors(MappingProxyType(entries), currency=currency,
+                    correlations=priors.correlations, texts=priors.texts).merged(
+        Priors(MappingProxyType({}), correlations=study_corr))
+    # A priors-file correlation may name an input that [inputs] made constant.
+    for c in priors.correlations:
+        for x in (c.a, c.b):
+            if entries[x].is_constant:
+                raise SpecError(f"{where}: [[correlation]] between {c.a} and {c.b}: {x} is a constant "
+                                "here; only uncertain inputs can be correlated")
+    try:
+        copula_factor(priors, priors.uncertain)
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+
+    check_inputs(model, list(entries), where=where)
+
+    title = data.get("title", path.stem)
+    if not isinstance(title, str):
+        raise SpecError(f"{where}: title = {title!r} must be a string")
+    samples = _int(where, "samples", data.get("samples", 10_000), low=1)
+    seed = _int(where, "seed", data.get("seed", 0), low=0)
+    method = data.get("method", "random")
+    if method not in METHODS:
+        raise SpecError(f"{where}: method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
+    outputs = getattr(model, "outputs", None)
+    output = data.get("output", getattr(model, "default_output", None))
+    if output is None:
+        raise SpecError(f"{where}: output is missing; name the model output to analyse")
+    if not isinstance(output, str) or (outputs and output not in outputs):
+        raise SpecError(f"{where}: output = {output!r} is not an output of {data['model']}; "
+                        f"outputs: {', '.join(outputs or [])}")
+    period = data.get("period_days")
+    if period is not None and (isinstance(period, bool) or not isinstance(period, int | float) or period <= 0):
+        raise SpecError(f"{where}: period_days = {period!r} must be a positive number of days (30: per month)")
+
+    study_fields = {"output": output}
+    analyses = {}
+    for key, check in ANALYSES.items():
+        if key in data:
+            if not isinstance(data[key], dict):
+                raise SpecError(f"{where}: {key} = {data[key]!r} must be a table [{key}]")
+            analyses[key] = MappingProxyType(check(data[key], where, study_fields))
+    for key in ("sensitivity", "tornado"):
+        if key in analyses and outputs and analyses[key]["output"] not in outputs:
+            bad = analyses[key]["output"]
+            raise SpecError(f"{where}: [{key}] output = {bad!r} is not an output of {data['model']}; "
+                            f"outputs: {', '.join(outputs)}")
+
+    return Study(path=path, title=title, model=model, model_ref=data["model"],
+                 priors=priors, samples=samples, seed=seed, method=method, output=output,
+                 period_days=period, description=data.get("description", ""),
+                 analyses=MappingProxyType(analyses), text=text)
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What :func:`run_study` computed and where it wrote it."""
+
+    study: Study
+    results: xr.Dataset
+    summary: xr.Dataset
+    out: Path | None
+    tables: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write(tmp)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def run_study(path: str | Path | Study, *, out: str | Path | None = None, samples: int | None = None,
+              seed: int | None = None, method: str | None = None, write: bool = True,
+              quiet: bool = True, echo: Callable[[str], None] | None = None,
+              chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
+              summary_only: bool = False, formats: tuple[str, ...] = ("png", "svg")) -> StudyRun:
+    """Run a study end to end.
+
+    Parameters
+    ----------
+    path
+        A study file or an already loaded :class:`Study`.
+    out
+        Output folder (default ``results/<study stem>/``).
+    samples, seed, method
+        Override the study's.
+    write
+        Write the output folder (``results.nc``, ``summary.csv``, analyses).
+    quiet
+        No progress bars.
+    echo
+        Called with each printable block (the CLI passes ``print``).
+    chunk_size, workers, scheduler
+        Evaluate in chunks of this many samples, on a local dask cluster of ``workers``
+        processes or on the cluster at ``scheduler`` (see :func:`mcrisk.simulate`).
+    summary_only
+        Keep the summary, drop the per-sample results (bounded memory for huge runs).
+    formats
+        Figure formats (``png``, ``svg``, ``pdf``).
+
+    Returns
+    -------
+    StudyRun
+    """
+    study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
+    echo = echo or (lambda s: None)
+    results = simulate(study.model, study.priors, study.samples, method=study.method,
+                       rng=study.seed, progress=not quiet, chunk_size=chunk_size)
+    results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
+                          "output": study.output})
+    stated = per_period(results, study.period_days)
+    summary = summarize(stated)
+    echo(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
+    echo(format_summary(summary))
+    tables: dict[str, Any] = {}
+    for key, runner in _RUNNERS.items():
+        if key in study.analyses:
+            tables[key] = runner(study, results, echo=echo, quiet=quiet)
+    run = StudyRun(study, results, summary, Path(out) if out else Path("results") / study.name, tables)
+    if write:
+        _write_atomically(run.out, lambda tmp: _write(run, tmp))
+        echo(f"\nwrote {run.out}/")
+    return run
+
+
+def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Dataset:
+    from .tornado import format_tornado, tornado
+
+    cfg = study.analyses["tornado"]
+    tab = tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"], high=cfg["high"])
+    echo("\n" + format_tornado(tab))
+    return tab
+
+
+def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Dataset:
+    from .sensitivity import run_configured
+
+    return run_configured(study, results, echo=echo, quiet=quiet)
+
+
+_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity}
+
+
+def _write(run: StudyRun, folder: Path) -> None:
+    run.results.to_netcdf(folder / "results.nc")
+    run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+    if "tornado" in run.tables:
+        from .tornado import tornado_frame
+
+        tornado_frame(run.tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
+    if "sensitivity" in run.tables:
+        from .sensitivity import write_tables
+
+        write_tables(run.tables["sensitivity"], folder)
