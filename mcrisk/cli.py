@@ -36,10 +36,17 @@ def _seed(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors as one line and exit status 2 like every other error."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="mcrisk", description="Monte Carlo risk and sensitivity "
+    p = _Parser(prog="mcrisk", description="Monte Carlo risk and sensitivity "
                                 "analysis of LLM serving economics.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a study and write its results folder")
     run.add_argument("study", type=Path, help="study TOML file")
@@ -135,6 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `mcrisk run ... | head`: the reader left; not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return 0
 
 

@@ -106,7 +106,9 @@ def _num(x: float, unit: str) -> str:
         return str(x)
     if unit in ("1", "") and abs(x) < 100:
         return f"{x:,.3f}"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.1f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p05", "p50", "p95",
