@@ -94,17 +94,24 @@ def _sensitivity(args: argparse.Namespace) -> None:
                             quiet=args.quiet, echo=print)
 
 
-def _check(args: argparse.Namespace) -> None:
+def _check(args: argparse.Namespace) -> int:
     from .study import load_study
 
+    status = 0
     for f in args.files:
-        data, _ = read_toml(f)
-        if "model" in data:
-            s = load_study(f)
-            print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, {len(s.priors.uncertain)} uncertain)")
-        else:
-            p = load_priors(f)
-            print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
+        try:
+            data, _ = read_toml(f)
+            if {"model", "priors", "title", "samples"} & set(data):  # a study; priors files have none
+                s = load_study(f)
+                print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
+                      f"{len(s.priors.uncertain)} uncertain)")
+            else:
+                p = load_priors(f)
+                print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
+        except SpecError as err:  # report every bad file, not only the first
+            print(f"error: {err}", file=sys.stderr)
+            status = 2
+    return status
 
 
 def _describe(args: argparse.Namespace) -> None:
@@ -135,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.simplefilter("always", MCRiskWarning)
     warnings.showwarning = lambda msg, cat, *a, **k: print(f"warning: {msg}", file=sys.stderr)
     try:
-        _COMMANDS[args.command](args)
+        status = _COMMANDS[args.command](args)
     except SpecError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -147,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":
