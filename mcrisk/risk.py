@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-__all__ = ["STATISTICS", "format_summary", "outputs_of", "per_period", "summarize"]
+__all__ = ["STATISTICS", "format_number", "format_summary", "outputs_of", "per_period", "summarize"]
 
 
 def outputs_of(results: xr.Dataset) -> list[str]:
@@ -42,20 +42,26 @@ STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
 }
 
 
-def per_period(results: xr.Dataset, period_days: float | None) -> xr.Dataset:
-    """Money-per-day variables scaled to ``period_days`` (30: per month); others unchanged.
+def per_period(ds: xr.Dataset, period_days: float | None) -> xr.Dataset:
+    """Money-per-day variables restated per ``period_days`` (30: per month); others unchanged.
 
-    A variable counts as money per day when its unit is ``"<currency>/day"``.
+    A variable counts as money per day when its ``units`` is ``"<currency>/day"``, with the
+    currency from ``ds.attrs["currency"]``. Works on results and on tornado tables (whose
+    ``base_output`` attr is restated too). The input is not modified.
     """
     if not period_days or period_days == 1:
-        return results
-    currency = results.attrs.get("currency") or "currency"
-    label = "month" if period_days == 30 else f"{period_days:g} days"
-    out = results.copy()
-    for name, var in results.data_vars.items():
-        if var.attrs.get("units") == f"{currency}/day":
+        return ds
+    money = f"{ds.attrs.get('currency') or 'currency'}/day"
+    unit = money.replace("/day", "/month" if period_days == 30 else f"/{period_days:g} days")
+    out = ds.copy()
+    for name, var in ds.data_vars.items():
+        if var.attrs.get("units") == money:
             out[name] = var * period_days
-            out[name].attrs = {**var.attrs, "units": f"{currency}/{label}"}
+            out[name].attrs = {**var.attrs, "units": unit}
+    if ds.attrs.get("units") == money:
+        out.attrs["units"] = unit
+        if "base_output" in ds.attrs:
+            out.attrs["base_output"] = ds.attrs["base_output"] * period_days
     out.attrs["period_days"] = period_days
     return out
 
@@ -101,7 +107,8 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None) -> xr.D
                                                             "period_days") if k in results.attrs})
 
 
-def _num(x: float, unit: str) -> str:
+def format_number(x: float, unit: str = "") -> str:
+    """A number for a table: thousands separators, no exponent, shares to 3 decimals."""
     if not math.isfinite(x):
         return str(x)
     if unit in ("1", "") and abs(x) < 100:
@@ -121,7 +128,7 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p0
         cells = []
         for c in columns:
             v = float(summary[c].values[i])
-            cells.append(f"{v:.1%}" if c.startswith("p_below") else _num(v, unit))
+            cells.append(f"{v:.1%}" if c.startswith("p_below") else format_number(v, unit))
         rows.append([str(name), unit, *cells])
     widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
     line = lambda r: "  ".join(c.ljust(w) if j < 2 else c.rjust(w)  # noqa: E731

@@ -325,7 +325,8 @@ def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Datase
     from .tornado import format_tornado, tornado
 
     cfg = study.analyses["tornado"]
-    tab = tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"], high=cfg["high"])
+    tab = per_period(tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"],
+                             high=cfg["high"]), study.period_days)
     echo("\n" + format_tornado(tab))
     return tab
 

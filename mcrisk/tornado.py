@@ -10,6 +10,7 @@ import xarray as xr
 
 from .errors import SpecError
 from .priors import Priors
+from .risk import format_number
 from .simulate import check_inputs
 
 __all__ = ["format_tornado", "tornado", "tornado_frame"]
@@ -76,7 +77,8 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
         },
         coords={"input": np.array(names, dtype=object)[order],
                 "input_units": ("input", np.array([priors[n].unit for n in names], dtype=object)[order])},
-        attrs={"output": output, "units": units, "base_output": float(y[0]), "low": low, "high": high},
+        attrs={"output": output, "units": units, "base_output": float(y[0]), "low": low, "high": high,
+               "currency": priors.currency or ""},
     )
     return ds
 
@@ -92,7 +94,7 @@ def format_tornado(tab: xr.Dataset) -> str:
     u = tab.attrs["units"]
     lines = [f"Tornado of {tab.attrs['output']} ({u}): each input alone at its "
              f"P{tab.attrs['low'] * 100:g} and P{tab.attrs['high'] * 100:g}; base case "
-             f"{tab.attrs['base_output']:,.6g}"]
+             f"{format_number(tab.attrs['base_output'])}"]
     frame = tornado_frame(tab)
-    lines.append(frame.to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
+    lines.append(frame.to_string(index=False, float_format=format_number))
     return "\n".join(lines)
