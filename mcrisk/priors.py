@@ -255,7 +255,8 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     try:
         fam.check(params)
     except ParamError as err:
-        raise SpecError(f"{where} {err.key} = {err.value!r} {err.problem}") from None
+        shown = err.key if err.value is None else f"{err.key} = {err.value!r}"  # None: key absent
+        raise SpecError(f"{where} {shown} {err.problem}") from None
     dist = fam.build(params)
     base = None
     if "base" in meta:

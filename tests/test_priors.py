@@ -1,0 +1,175 @@
+"""Loading priors files: what is accepted, what is kept, and the exact message for every mistake."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from mcrisk import Prior, Priors, SpecError, load_priors
+from mcrisk.priors import parse_prior
+
+KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
+         "uniform, or any continuous scipy.stats family by its name")
+
+# tests/data/bad/<file> -> the message after "<path>: ".
+BAD_PRIORS = {
+    "unknown_family.toml": f"[gpu_hour_price] dist = 'trianglar' is not a family; known: {KNOWN}",
+    "missing_parameter.toml": "[gpu_hour_price] mode is missing; triangular needs low, mode, high",
+    "sd_not_positive.toml": "[gpu_hour_price] sd = 0.0 must be > 0",
+    "low_not_below_high.toml": "[gpu_hour_price] high = 1.5 must be greater than low = 3.5",
+    "mode_outside.toml": "[gpu_hour_price] mode = 4.0 must lie in [low, high] = [1.5, 3.5]",
+    "p05_not_below_p95.toml": "[gpu_hour_price] p95 = 2.0 must be greater than p05 = 3.0",
+    "lognormal_p05_not_positive.toml": "[gpu_hour_price] p05 = 0.0 must be > 0 for lognormal",
+    "weights_not_summing_to_one.toml": "[gpus_per_node] weights = [0.5, 0.4] must sum to 1 (they sum to 0.9)",
+    "unknown_key_in_entry.toml": ("[gpu_hour_price] mean = 2.0 is not a parameter of uniform; allowed: "
+                                  "low, high, p05, p95, unit, source, note, base"),
+    "malformed.toml": "is not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 16)",
+    "correlation_rank_out_of_range.toml": "[[correlation]] #1 rank = 1.5 must lie in [-1, 1]",
+    "correlation_unknown_input.toml": ("[[correlation]] #1 between = ['prefill_tps_per_node', 'decode_tps']: "
+                                       "'decode_tps' is not an input here; known: prefill_tps_per_node"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_PRIORS))
+def test_bad_priors_file(bad: Path, name: str) -> None:
+    path = bad / name
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: {BAD_PRIORS[name]}')}$"):
+        load_priors(path)
+
+
+def test_missing_priors_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.toml"
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: no such file')}$"):
+        load_priors(path)
+
+
+def test_directory_is_not_a_priors_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{tmp_path}: cannot be read (IsADirectoryError)')}$"):
+        load_priors(tmp_path)
+
+
+# Entries checked one at a time: (table, message after "f.toml: [x] ").
+BAD_ENTRIES = {
+    "no_dist_no_value": ({"low": 1.0}, f"dist is missing; give a family ({KNOWN}) or a value"),
+    "negative_weight": ({"dist": "discrete", "values": [1, 2], "weights": [1.5, -0.5]},
+                        "weights = [1.5, -0.5] must all be >= 0"),
+    "weights_length": ({"dist": "discrete", "values": [1, 2], "weights": [1.0]},
+                       "weights = [1.0] must be a list of 2 numbers, one per value"),
+    "repeated_value": ({"dist": "discrete", "values": [1, 1], "weights": [0.5, 0.5]},
+                       "values = [1, 1] must not repeat a value"),
+    "truncnormal_without_bounds": ({"dist": "truncnormal", "mean": 1.0, "sd": 1.0},
+                                   "low or high is required: truncnormal needs at least one bound"),
+    "lognormal_sigma": ({"dist": "lognormal", "median": 2.0, "sigma": -0.1}, "sigma = -0.1 must be > 0"),
+    "loguniform_low": ({"dist": "loguniform", "low": 0.0, "high": 1.0}, "low = 0.0 must be > 0"),
+    "beta_a": ({"dist": "beta", "a": 0.0, "b": 2.0}, "a = 0.0 must be > 0"),
+    "beta_bounds": ({"dist": "beta", "a": 2.0, "b": 2.0, "low": 5.0, "high": 1.0},
+                    "high = 1.0 must be greater than low = 5.0"),
+    "pert_lambda": ({"dist": "pert", "low": 1.0, "mode": 2.0, "high": 3.0, "lambda": 0.0},
+                    "lambda = 0.0 must be > 0"),
+    "interval_for_triangular": ({"dist": "triangular", "p05": 1.0, "p95": 2.0},
+                                "p05 = 1.0 is not a parameter of triangular; a 90% interval (p05, p95) "
+                                "is allowed for lognormal, loguniform, normal, uniform"),
+    "interval_half": ({"dist": "normal", "p05": 1.0}, "p95 is missing; a 90% interval needs both p05 and p95"),
+    "interval_and_mean": ({"dist": "normal", "p05": 1.0, "p95": 2.0, "mean": 1.5},
+                          "mean = 1.5 cannot be given with p05 and p95"),
+    "string_parameter": ({"dist": "uniform", "low": "1", "high": 2.0}, "low = '1' must be a number"),
+    "nan_parameter": ({"dist": "normal", "mean": float("nan"), "sd": 1.0}, "mean = nan must be a finite number"),
+    "base_outside": ({"dist": "uniform", "low": 1.0, "high": 2.0, "base": 3.0},
+                     "base = 3.0 must lie in the support [1, 2]"),
+    "unit_not_string": ({"value": 1.0, "unit": 8}, "unit = 8 must be a string"),
+    "scipy_shape": ({"dist": "gamma", "a": -1.0}, "a = -1.0 is outside what scipy.stats.gamma allows"),
+    "scipy_scale": ({"dist": "gamma", "a": 2.0, "scale": 0.0}, "scale = 0.0 must be > 0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ENTRIES))
+def test_bad_entry(case: str) -> None:
+    spec, message = BAD_ENTRIES[case]
+    with pytest.raises(SpecError, match=f"^{re.escape(f'f.toml: [x] {message}')}$"):
+        parse_prior("x", spec, file="f.toml")
+
+
+def test_bad_top_level_value(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('gpu_hour_price = "two dollars"\n')
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: gpu_hour_price = ')}'two dollars' must be a "
+                                        "number or a table; top-level keys: currency, description, correlation "
+                                        "or one table per input$"):
+        load_priors(path)
+
+
+def test_deepseek_priors_file(deepseek_priors_path: Path) -> None:
+    priors = load_priors(deepseek_priors_path)
+    assert priors.currency == "USD"
+    assert priors.uncertain == ()  # published point values only
+    # DeepSeek, "DeepSeek-V3/R1 Inference System Overview", 2025-03-01: 608 B input tokens
+    # (342 B cache hits), 168 B output tokens, 73.7 k / 14.8 k tokens/s per H800 node, USD 2 per
+    # GPU-hour, R1 prices USD 0.14 / 0.55 / 2.19 per million tokens.
+    published = {"input_tokens": 608e9, "output_tokens": 168e9, "cache_hit_share": 342 / 608,
+                 "prefill_tps_per_node": 73_700, "decode_tps_per_node": 14_800, "gpus_per_node": 8,
+                 "gpu_hour_price": 2.0, "peak_to_avg": 278 / 226.75, "price_input_hit": 0.14,
+                 "price_input_miss": 0.55, "price_output": 2.19}
+    for name, value in published.items():
+        assert priors[name].params["value"] == pytest.approx(value, rel=1e-9), name
+        assert priors[name].source, f"{name} has no source"
+        assert priors[name].unit, f"{name} has no unit"
+    assert priors["gpu_hour_price"].unit == "USD/GPU-hour"
+
+
+def test_every_family_file_keeps_metadata(every_family: Priors) -> None:
+    assert every_family.currency == "USD"
+    assert len(every_family) == 21
+    assert every_family["uniform"].unit == "USD/GPU-hour" and every_family["uniform"].source == "test"
+    assert every_family["triangular"].describe() == "triangular(low=1, mode=2, high=5)"
+    assert every_family["bare"].describe() == "3.5"
+    assert every_family.texts[0][1].startswith("# One entry per family")
+
+
+def test_priors_are_immutable(every_family: Priors) -> None:
+    with pytest.raises(TypeError):
+        every_family.entries["uniform"] = every_family["normal"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        every_family["uniform"].params["low"] = 0.0  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        every_family["uniform"].unit = "EUR"  # type: ignore[misc]
+
+
+def test_base_value_defaults_to_median() -> None:
+    prior = parse_prior("x", {"dist": "lognormal", "median": 2.0, "sigma": 0.5}, file="f.toml")
+    assert prior.base_value == pytest.approx(2.0, rel=1e-12)
+    held = parse_prior("x", {"dist": "lognormal", "median": 2.0, "sigma": 0.5, "base": 2.5}, file="f.toml")
+    assert held.base_value == 2.5
+
+
+def test_later_file_overrides_earlier(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text('currency = "USD"\nx = 1\ny = 2\n')
+    b.write_text('currency = "CNY"\n[y]\ndist = "uniform"\nlow = 0\nhigh = 1\n')
+    merged = load_priors(a).merged(load_priors(b))
+    assert list(merged) == ["x", "y"]
+    assert merged["x"].params["value"] == 1.0
+    assert merged["y"].family == "uniform"
+    assert merged.currency == "CNY"
+    assert [path for path, _ in merged.texts] == [str(a), str(b)]
+    assert isinstance(merged["y"], Prior)
+
+
+def test_correlation_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[a]\ndist = "normal"\nmean = 0\nsd = 1\n[b]\ndist = "normal"\nmean = 0\nsd = 1\n'
+                    '[[correlation]]\nbetween = ["a", "b"]\nrank = -0.4\n')
+    (corr,) = load_priors(path).correlations
+    assert (corr.a, corr.b, corr.rank) == ("a", "b", -0.4)
+
+
+def test_correlation_with_a_constant_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('a = 1\n[b]\ndist = "normal"\nmean = 0\nsd = 1\n'
+                    '[[correlation]]\nbetween = ["a", "b"]\nrank = 0.4\n')
+    with pytest.raises(SpecError, match=f"^{re.escape(str(path))}: " + re.escape(
+            "[[correlation]] #1 between = ['a', 'b']: 'a' is a constant; only uncertain inputs can be "
+            "correlated") + "$"):
+        load_priors(path)
