@@ -186,6 +186,7 @@ def _title(ax, text: str) -> None:
     figure (so a long title is not pushed right by long tick labels); else above ``ax``."""
     import textwrap
 
+    text = text[:1].upper() + text[1:]
     fig = ax.figure
     if getattr(fig, "_mcrisk_owned", False):
         width = int(fig.get_figwidth() * 72 / (0.6 * _RC["axes.titlesize"]))
@@ -589,20 +590,20 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
         ax.grid(True, axis="x", color="#dddddd", linewidth=0.8)
         ax.set_axisbelow(True)
         if pair:
-            ax.set_xlabel(f"Share of the variance of {_name(out)}")
+            ax.set_xlabel(f"Share of the variance of {_name(out.removesuffix('_per_day'))}")
             ax.legend(loc="lower right")
             s1_top = float(s.S1.values[order[0]])
             default = (f"{_name(names[0])} explains {s1_top:.0%} of the variance of "
                        f"{_name(out.removesuffix('_per_day'))} alone")
         else:
-            ax.set_xlabel(SENSITIVITY_INDICES.get(main, _name(main)) + f" of {_name(out)}")
+            ax.set_xlabel(SENSITIVITY_INDICES.get(main, _name(main)) + f" of {_name(out.removesuffix('_per_day'))}")
             default = f"{_name(names[0])} matters most for {_name(out.removesuffix('_per_day'))} ({_name(main)})"
         n = s.attrs.get("samples")
         method = s.attrs.get("method")
         if method or n:
-            ax.text(1.0, -0.12 if k <= 7 else -0.06, " ".join(p for p in (
+            ax.text(1.0, -0.12 if k <= 7 else -0.06, "; ".join(p for p in (
                 f"method: {method}" if method else "", f"{int(n):,} model runs" if n else "",
-                "; bars: 95% intervals") if p), transform=ax.transAxes, ha="right", va="top",
+                "bars: 95% intervals") if p), transform=ax.transAxes, ha="right", va="top",
                 fontsize=11, color=_GREY)
         _title(ax, title or default)
     return ax
@@ -681,19 +682,20 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
                      title: str | None = None) -> Any:
     """Running mean and running P(loss) with their confidence bands against the number of samples.
 
-    The mean is drawn on ``ax`` (left axis); P(loss) on a twin axis sharing x (right axis).
-
     Parameters
     ----------
-    results, output, ax, title
+    results, output, title
         As for :func:`plot_distribution`.
+    ax
+        None: a new 16:9 figure with two panels sharing the x axis (mean above, P(loss)
+        below). One Axes: the mean on it, P(loss) on a twin y axis. A pair of Axes: one each.
     z
         Band half-width in standard errors (1.96: 95%).
 
     Returns
     -------
     matplotlib.axes.Axes
-        The axes with the running mean.
+        The axes with the running mean (``ax.figure.axes`` holds the other).
 
     Notes
     -----
@@ -707,7 +709,17 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     output, x, unit = _finite(results, output)
     loss, _ = _loss_words(output)
     with _style():
-        ax = _axes(ax)
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            fig = Figure(figsize=_FIGSIZE, layout="constrained")
+            fig._mcrisk_owned = True
+            ax, ax2 = fig.subplots(2, 1, sharex=True, height_ratios=(1, 1))
+        elif isinstance(ax, (tuple, list)):
+            ax, ax2 = ax
+        else:
+            ax2 = ax.twinx()
+            ax2.spines["right"].set_visible(True)
         if x.size < 2:
             _title(ax, f"{_name(output)}: too few samples to show convergence")
             return ax
@@ -720,35 +732,32 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         m = m + x.mean()
         p = np.cumsum(x < 0) / n
         pse = np.sqrt(p * (1 - p) / n)
-        start = min(10, x.size - 1)
+        start = min(20, x.size - 1)
         idx = np.unique(np.geomspace(start, x.size, num=min(400, x.size)).astype(int)) - 1
         ax.fill_between(n[idx], (m - z * se)[idx], (m + z * se)[idx], color=PALETTE["blue"], alpha=0.2,
                         linewidth=0)
         ax.plot(n[idx], m[idx], color=PALETTE["blue"], linewidth=2.2, label="running mean", gid="running_mean")
+        ax.axhline(m[-1], color=PALETTE["blue"], linewidth=0.8, linestyle=(0, (4, 3)))
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(_axis_formatter(""))
         ax.yaxis.set_major_formatter(_axis_formatter(unit))
-        ax.set_xlabel("Number of samples")
-        ax.set_ylabel(f"Mean {label_of(results[output], output)[0].lower()}"
-                      f"{label_of(results[output], output)[1:]}", color=PALETTE["blue"])
-        ax.tick_params(axis="y", colors=PALETTE["blue"])
-        ax2 = ax.twinx()
+        ax.set_ylabel(f"Mean ({unit})" if unit and unit != "1" else "Mean", color=PALETTE["blue"])
         ax2.fill_between(n[idx], np.clip(p - z * pse, 0, 1)[idx], np.clip(p + z * pse, 0, 1)[idx],
-                         color=PALETTE["vermillion"], alpha=0.18, linewidth=0)
-        ax2.plot(n[idx], p[idx], color=PALETTE["vermillion"], linewidth=2.2, label=f"running P({loss})",
+                         color=_LOSS, alpha=0.18, linewidth=0)
+        ax2.plot(n[idx], p[idx], color=_LOSS, linewidth=2.2, label=f"running P({loss})",
                  gid="running_p_loss")
+        ax2.axhline(p[-1], color=_LOSS, linewidth=0.8, linestyle=(0, (4, 3)))
+        ax2.set_xscale("log")
         ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
-        ax2.set_ylabel(f"P({loss})", color=PALETTE["vermillion"])
-        ax2.tick_params(axis="y", colors=PALETTE["vermillion"])
-        ax2.spines["right"].set_visible(True)
-        ax2.spines["top"].set_visible(False)
-        ax2.set_ylim(0, min(1.0, max(float((p + z * pse)[idx].max()) * 1.1, 0.05)))
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper right")
-        _title(ax, title or f"After {x.size:,} samples: mean {_value(float(m[-1]), unit)} "
-                              f"\u00b1 {_value(z * float(se[-1]), unit, with_unit=False)}, "
-                              f"P({loss}) = {p[-1]:.1%} \u00b1 {z * pse[-1]:.1%}")
+        ax2.set_ylabel(f"P({loss})", color=_LOSS)
+        ax2.set_ylim(0, min(1.0, max(float((p + z * pse)[idx].max()) * 1.05, 0.05)))
+        for a in (ax, ax2):
+            a.xaxis.set_major_formatter(_axis_formatter(""))
+        (ax2 if ax2.get_subplotspec() is not None and ax2.get_subplotspec() != ax.get_subplotspec()
+         else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == 1.96 else
+                             f"Number of samples (log scale); bands: \u00b1{z:g} standard errors")
+        _title(ax, title or f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} \u00b1 {z * pse[-1]:.1%}, "
+                            f"mean {_value(float(m[-1]), unit, with_unit=False)} "
+                            f"\u00b1 {_value(z * float(se[-1]), unit)}")
     return ax
 
 
