@@ -21,6 +21,7 @@ from .sampling import sample
 from .simulate import simulate
 from .study import Study, load_study, run_study
 from .tornado import tornado
+from .sensitivity import sensitivity  # the function shadows the submodule here
 
 try:
     __version__ = version("mcrisk")
@@ -39,6 +40,7 @@ __all__ = [
     "models",
     "run_study",
     "sample",
+    "sensitivity",
     "simulate",
     "summarize",
     "tornado",

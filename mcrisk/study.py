@@ -232,8 +232,9 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
                 raise SpecError(f"{where}: {key} = {data[key]!r} must be a table [{key}]")
             analyses[key] = MappingProxyType(check(data[key], where, study_fields))
     for key in ("sensitivity", "tornado"):
-        if key in analyses and outputs and analyses[key]["output"] not in outputs:
-            bad = analyses[key]["output"]
+        wanted = analyses[key]["output"] if key in analyses else ()
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
+        if outputs and (bad := next((w for w in wanted if w not in outputs), None)) is not None:
             raise SpecError(f"{where}: [{key}] output = {bad!r} is not an output of {data['model']}; "
                             f"outputs: {', '.join(outputs)}")
 
