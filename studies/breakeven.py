@@ -1,0 +1,83 @@
+"""``breakeven_decode``: the decode throughput per node at which a provider breaks even.
+
+Solves the :func:`mcrisk.models.maas` equations for ``decode_tps_per_node`` at
+``profit_per_day = 0``, in closed form and vectorised (study price_war_2025).
+
+Notes
+-----
+maas's cost is linear in the average node count: ``cost = nodes_avg k c`` with
+
+::
+
+    k  = 1 + (peak_to_avg headroom - 1)(1 - offpeak_reuse)      (node-days charged per busy node-day)
+    c  = gpus_per_node 24 gpu_hour_price (1 + overhead_share)   (cost of one node-day)
+    nodes_avg = input_tokens / (86400 prefill_tps_per_node) + output_tokens / (86400 decode_tps_per_node)
+
+so ``profit = 0`` at ``nodes_avg* = revenue_per_day / (k c)`` and
+
+::
+
+    breakeven_decode_tps_per_node = output_tokens / (86400 (nodes_avg* - input_tokens / (86400 prefill_tps_per_node)))
+
+When prefill alone costs at least the revenue (the bracket is <= 0) no decode throughput
+breaks even and the output is ``inf`` (counted as non-finite in the summary). A provider with
+a higher decode throughput than this makes a profit; ``breakeven_vs_deepseek`` states it as a
+multiple of DeepSeek's published 14,800 output tokens/s per H800 node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mcrisk.models import Var, maas
+from mcrisk.models.maas import INPUTS, SECONDS_PER_DAY
+
+__all__ = ["DEEPSEEK_DECODE_TPS", "breakeven_decode"]
+
+#: DeepSeek's published decode throughput per H800 node (DeepSeek-V3/R1 Inference System Overview).
+DEEPSEEK_DECODE_TPS = 14_800.0
+
+
+def breakeven_decode(*, input_tokens, output_tokens, prefill_tps_per_node, decode_tps_per_node,
+                     gpu_hour_price, peak_to_avg,
+                     price_input_miss, price_output, cache_hit_share=0.0, price_input_hit=0.0,
+                     gpus_per_node=8.0, headroom=1.0, offpeak_reuse=0.0, overhead_share=0.0,
+                     paid_share=1.0, price_cut=0.0, offpeak_token_share=0.0,
+                     offpeak_discount=0.0) -> dict[str, np.ndarray]:
+    """The decode throughput per node (tokens/s) at which profit is zero (see the module notes).
+
+    ``decode_tps_per_node`` does not enter the break-even; it is the throughput the provider
+    compares with it, and ``profit_per_day`` is maas's profit at that throughput.
+    """
+    at = maas(input_tokens=input_tokens, output_tokens=output_tokens,
+              prefill_tps_per_node=prefill_tps_per_node, decode_tps_per_node=decode_tps_per_node,
+              gpu_hour_price=gpu_hour_price, peak_to_avg=peak_to_avg, price_input_miss=price_input_miss,
+              price_output=price_output, cache_hit_share=cache_hit_share, price_input_hit=price_input_hit,
+              gpus_per_node=gpus_per_node, headroom=headroom, offpeak_reuse=offpeak_reuse,
+              overhead_share=overhead_share, paid_share=paid_share, price_cut=price_cut,
+              offpeak_token_share=offpeak_token_share, offpeak_discount=offpeak_discount)
+    revenue = at["revenue_per_day"]  # revenue does not depend on throughput
+    k = 1 + (peak_to_avg * headroom - 1) * (1 - offpeak_reuse)
+    node_day = gpus_per_node * 24 * gpu_hour_price * (1 + overhead_share)
+    nodes_star = revenue / (k * node_day)
+    decode_nodes = nodes_star - input_tokens / (SECONDS_PER_DAY * prefill_tps_per_node)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tps = np.where(decode_nodes > 0, output_tokens / (SECONDS_PER_DAY * decode_nodes), np.inf)
+    return {
+        "breakeven_decode_tps_per_node": tps,
+        "breakeven_vs_deepseek": tps / DEEPSEEK_DECODE_TPS,
+        "breakeven_nodes_avg": nodes_star,
+        "revenue_per_day": revenue,
+        "profit_per_day": at["profit_per_day"],
+    }
+
+
+breakeven_decode.inputs = INPUTS
+breakeven_decode.outputs = {
+    "breakeven_decode_tps_per_node": Var("tokens/s", "decode throughput per node at which profit is zero"),
+    "breakeven_vs_deepseek": Var("1", "break-even decode throughput / DeepSeek's 14,800 tokens/s"),
+    "breakeven_nodes_avg": Var("nodes", "busy nodes on average at which cost equals revenue"),
+    "revenue_per_day": Var("{currency}/day", "revenue per day"),
+    "profit_per_day": Var("{currency}/day", "revenue minus cost per day at decode_tps_per_node"),
+}
+breakeven_decode.default_output = "breakeven_decode_tps_per_node"

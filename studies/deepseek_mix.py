@@ -1,0 +1,74 @@
+"""``maas_v3_mix``: DeepSeek's day with part of the traffic at V3 prices (study deepseek_actual).
+
+DeepSeek's first caveat to its 545% is that V3 is priced below R1, and its third that night
+discounts differ by model (V3 -50%, R1 -75%). This model bills a share ``v3_token_share`` of
+every token kind at the V3 list and off-peak discount, the rest at R1's, and takes the fleet
+cost from :func:`mcrisk.models.maas` unchanged.
+
+Notes
+-----
+With ``s = v3_token_share`` and ``maas_r1``, ``maas_v3`` the maas outputs at each model's prices
+and off-peak discount::
+
+    revenue_per_day = (1 - s) revenue_r1 + s revenue_v3
+    list_revenue    = (1 - s) list_r1    + s list_v3
+    profit_per_day  = revenue_per_day - cost_per_day
+
+Cost does not depend on prices, so it is the same in both calls. The split applies the same
+share to input and output tokens (DeepSeek does not publish a split per model).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mcrisk.models import Var, maas
+from mcrisk.models.maas import INPUTS, OUTPUTS
+
+__all__ = ["maas_v3_mix"]
+
+
+def maas_v3_mix(*, v3_token_share, v3_price_input_hit, v3_price_input_miss, v3_price_output,
+                v3_offpeak_discount, offpeak_discount, input_tokens, output_tokens,
+                prefill_tps_per_node, decode_tps_per_node, gpu_hour_price, peak_to_avg,
+                price_input_miss, price_output, cache_hit_share=0.0, price_input_hit=0.0,
+                gpus_per_node=8.0, headroom=1.0, offpeak_reuse=0.0, overhead_share=0.0,
+                paid_share=1.0, price_cut=0.0, offpeak_token_share=0.0) -> dict[str, np.ndarray]:
+    """maas with a share ``v3_token_share`` of tokens billed at V3 prices (see the module notes).
+
+    ``price_*`` and ``offpeak_discount`` are R1's; ``v3_*`` are V3's (currency per 1M tokens,
+    and 1 for the discount).
+    """
+    common = dict(input_tokens=input_tokens, output_tokens=output_tokens,
+                  prefill_tps_per_node=prefill_tps_per_node, decode_tps_per_node=decode_tps_per_node,
+                  gpu_hour_price=gpu_hour_price, peak_to_avg=peak_to_avg, cache_hit_share=cache_hit_share,
+                  gpus_per_node=gpus_per_node, headroom=headroom, offpeak_reuse=offpeak_reuse,
+                  overhead_share=overhead_share, paid_share=paid_share, price_cut=price_cut,
+                  offpeak_token_share=offpeak_token_share)
+    r1 = maas(**common, price_input_hit=price_input_hit, price_input_miss=price_input_miss,
+              price_output=price_output, offpeak_discount=offpeak_discount)
+    v3 = maas(**common, price_input_hit=v3_price_input_hit, price_input_miss=v3_price_input_miss,
+              price_output=v3_price_output, offpeak_discount=v3_offpeak_discount)
+    s = v3_token_share
+    out = dict(r1)
+    out["list_revenue"] = (1 - s) * r1["list_revenue"] + s * v3["list_revenue"]
+    revenue = (1 - s) * r1["revenue_per_day"] + s * v3["revenue_per_day"]
+    cost = r1["cost_per_day"]
+    profit = revenue - cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.update(revenue_per_day=revenue, profit_per_day=profit, cost_profit_margin=profit / cost,
+                   gross_margin=profit / revenue)
+    return out
+
+
+maas_v3_mix.inputs = {
+    **INPUTS,
+    "v3_token_share": Var("1", "share of tokens billed at V3 prices (the rest at R1's)"),
+    "v3_price_input_hit": Var("{currency}/1M tokens", "V3 list price, cached input"),
+    "v3_price_input_miss": Var("{currency}/1M tokens", "V3 list price, uncached input"),
+    "v3_price_output": Var("{currency}/1M tokens", "V3 list price, output"),
+    "v3_offpeak_discount": Var("1", "V3 discount in off-peak hours"),
+    "offpeak_discount": Var("1", "R1 discount in off-peak hours"),
+}
+maas_v3_mix.outputs = OUTPUTS
+maas_v3_mix.default_output = "profit_per_day"
