@@ -253,6 +253,7 @@ class StudyRun:
     summary: xr.Dataset
     out: Path | None
     tables: Mapping[str, Any] = field(default_factory=dict)
+    formats: tuple[str, ...] = ("png", "svg")
 
 
 def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
@@ -315,7 +316,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     for key, runner in _RUNNERS.items():
         if key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
-    run = StudyRun(study, results, summary, Path(out) if out else Path("results") / study.name, tables)
+    run = StudyRun(study, results, summary, Path(out) if out else Path("results") / study.name, tables,
+                   tuple(formats))
     if write:
         _write_atomically(run.out, lambda tmp: _write(run, tmp))
         echo(f"\nwrote {run.out}/")
@@ -352,3 +354,6 @@ def _write(run: StudyRun, folder: Path) -> None:
         from .sensitivity import write_tables
 
         write_tables(run.tables["sensitivity"], folder)
+    from .report import write_report
+
+    write_report(run, folder, formats=run.formats)

@@ -1,0 +1,421 @@
+"""The report folder a person can open: ``figures/``, ``report.md`` and a self-contained ``report.html``.
+
+:func:`write_report` is called by :func:`mcrisk.run_study` after the tables are written. The
+HTML page carries its figures as base64 PNG data URIs and its CSS inline, so it can be mailed
+as one file and opened offline; it loads nothing from anywhere.
+
+Contents, in order: the headline (P(loss), the median and 90% interval of the study output,
+the top driver), the figures, the summary table, the sensitivity and tornado tables when the
+study has them, the assumptions (every input's distribution, unit, source and note), the
+warnings and notes, and the provenance (model, method, samples, seed, mcrisk version, date,
+study and priors files).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .errors import SpecError
+from .risk import format_number, per_period
+
+__all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One chart of the report: file stem, the matplotlib figure, and its title (the finding)."""
+
+    name: str
+    figure: Any
+    title: str
+
+
+# --- what the study found ------------------------------------------------------------------------
+
+def _sensitivity_of(run) -> xr.Dataset | None:
+    sens = run.tables.get("sensitivity")
+    if sens is None:
+        return None
+    if "output" in sens.dims:
+        names = [str(v) for v in sens.output.values]
+        want = sens.attrs.get("output") or run.study.output
+        sens = sens.sel(output=want if want in names else names[0])
+    return sens
+
+
+def _driver(run) -> dict[str, Any] | None:
+    """The input that matters most: by Sobol' S1/ST, else the method's main index, else the tornado."""
+    from .plot import SENSITIVITY_INDICES
+
+    sens = _sensitivity_of(run)
+    if sens is not None and sens.sizes.get("input", 0):
+        for index in ("S1", "ST", *SENSITIVITY_INDICES):
+            if index in sens:
+                v = np.abs(np.nan_to_num(np.asarray(sens[index].values, dtype=float), nan=-1))
+                i = int(np.argmax(v))
+                return {"input": str(sens.input.values[i]), "index": index,
+                        "value": float(sens[index].values[i])}
+    tab = run.tables.get("tornado")
+    if tab is not None and tab.sizes.get("input", 0):
+        return {"input": str(tab.input.values[0]), "index": "swing", "value": float(tab.swing.values[0]),
+                "units": tab.attrs.get("units", "")}
+    return None
+
+
+def _driver_phrase(d: dict[str, Any] | None) -> str:
+    from .plot import _value
+
+    if d is None:
+        return ""
+    name = d["input"].replace("_", " ")
+    if d["index"] == "S1":
+        return f"{name} explains {d['value']:.0%} of the variance"
+    if d["index"] == "ST":
+        return f"{name} is involved in {d['value']:.0%} of the variance"
+    if d["index"] == "swing":
+        return f"{name} swings it most ({_value(d['value'], d['units'])})"
+    return f"{name} matters most ({d['index']} = {d['value']:.2f})"
+
+
+def _stated(run) -> xr.Dataset:
+    return per_period(run.results, run.study.period_days)
+
+
+def headline(run) -> str:
+    """One paragraph: P(loss) with its Monte Carlo error, median and 90% interval, top driver."""
+    from .plot import _loss_words, _value
+
+    s = run.summary.sel(output=run.study.output)
+    unit = str(s.units.values)
+    loss, _ = _loss_words(run.study.output)
+    what = run.study.output.removesuffix("_per_day").replace("_", " ")
+    p = float(s.p_below_zero)
+    parts = [f"P({loss}) = {p:.1%} (Monte Carlo standard error {float(s.se_p_below_zero):.1%})",
+             f"median {what} {_value(float(s.p50), unit)}, 90% interval {_value(float(s.p05), unit, with_unit=False)}"
+             f" to {_value(float(s.p95), unit)}"]
+    if phrase := _driver_phrase(_driver(run)):
+        parts.append(f"top driver: {phrase}")
+    return "; ".join(parts) + "."
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+def _varies(x: np.ndarray) -> bool:
+    x = x[np.isfinite(x)]
+    return x.size >= 2 and float(np.ptp(x)) > 0
+
+
+def figures(run) -> list[Figure]:
+    """Every chart the study's results support, in report order.
+
+    distribution of the study output (title: P(loss) and the top driver), exceedance,
+    tornado (with ST beside each bar when Sobol' indices exist), sensitivity, scatter of the
+    output against the ``[plots] scatter`` inputs (default: the top driver), convergence, and
+    the distributions of ``[plots] outputs``.
+    """
+    from . import plot as P
+
+    study = run.study
+    cfg = dict(study.analyses.get("plots") or P.check_config({}))
+    res = _stated(run)
+    out = study.output
+    y = np.asarray(res[out].values, dtype=float).ravel()
+    sens = _sensitivity_of(run)
+    tab = run.tables.get("tornado")
+    driver = _driver(run)
+    figs: list[Figure] = []
+
+    def add(name: str, ax) -> None:
+        figs.append(Figure(name, ax.figure, P.title_of(ax)))
+
+    s = run.summary.sel(output=out)
+    loss, _ = P._loss_words(out)
+    title = f"P({loss}) = {P._p_text(float(s.p_below_zero))}"
+    title += f"; {_driver_phrase(driver)}" if driver else \
+        f"; median {out.removesuffix('_per_day').replace('_', ' ')} {P._value(float(s.p50), str(s.units.values))}"
+    add("distribution", P.plot_distribution(res, output=out, bins=cfg["bins"], title=title))
+    if cfg["exceedance"] and _varies(y):
+        add("exceedance", P.plot_exceedance(res, output=out))
+    if tab is not None and tab.sizes.get("input", 0):
+        add("tornado", P.plot_tornado(tab, sensitivity=sens if sens is not None and "ST" in sens else None,
+                                      top=cfg["top"]))
+    if sens is not None and sens.sizes.get("input", 0):
+        try:
+            add("sensitivity", P.plot_sensitivity(sens, top=cfg["top"]))
+        except SpecError:
+            pass                         # no index the chart knows; the table still lists them
+    inputs = cfg["scatter"] if cfg["scatter"] is not None else ([driver["input"]] if driver else [])
+    for name in inputs:
+        if name not in study.priors.uncertain:
+            raise SpecError(f"{study.path}: [plots] scatter = {name!r} is not an uncertain input; uncertain "
+                            f"inputs: {', '.join(study.priors.uncertain) or '(none)'}")
+        if _varies(y):
+            add(f"scatter_{name}", P.plot_scatter(res, name, output=out))
+    if cfg["convergence"] and _varies(y) and y.size >= 20:
+        add("convergence", P.plot_convergence(res, output=out))
+    for extra in cfg["outputs"]:
+        if extra not in res or res[extra].attrs.get("role") != "output":
+            outs = [k for k, v in res.data_vars.items() if v.attrs.get("role") == "output"]
+            raise SpecError(f"{study.path}: [plots] outputs = {extra!r} is not an output; outputs: "
+                            f"{', '.join(outs)}")
+        add(f"distribution_{extra}", P.plot_distribution(res, output=extra, bins=cfg["bins"]))
+    return figs
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+def _num(v: float, unit: str = "") -> str:
+    return format_number(float(v), unit).replace("-", "\u2212") if math.isfinite(float(v)) else str(v)
+
+
+def _summary_table(run) -> tuple[list[str], list[list[str]]]:
+    head = ["output", "units", "mean", "P5", "P50", "P95", "P(< 0)", "ES 5%", "finite samples"]
+    rows = []
+    s = run.summary
+    for i, name in enumerate(s.output.values):
+        unit = str(s.units.values[i])
+        g = lambda k: float(s[k].values[i])  # noqa: E731
+        rows.append([str(name), unit, _num(g("mean"), unit), _num(g("p05"), unit), _num(g("p50"), unit),
+                     _num(g("p95"), unit), f"{g('p_below_zero'):.1%}", _num(g("es05"), unit),
+                     f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
+    return head, rows
+
+
+def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+    mains = [k for k, v in sens.data_vars.items() if "input" in v.dims and v.ndim == 1
+             and not k.endswith(("_conf", "_low", "_high"))]
+    head = ["input", *mains]
+    rows = []
+    for j, name in enumerate(sens.input.values):
+        row = [str(name)]
+        for k in mains:
+            v = float(sens[k].values[j])
+            cell = f"{v:.3f}" if math.isfinite(v) else "n/a"
+            if f"{k}_conf" in sens and math.isfinite(c := float(sens[f"{k}_conf"].values[j])):
+                cell += f" \u00b1 {c:.3f}"
+            elif f"{k}_low" in sens and f"{k}_high" in sens:
+                cell += f" [{float(sens[f'{k}_low'].values[j]):.3f}, {float(sens[f'{k}_high'].values[j]):.3f}]"
+            row.append(cell.replace("-", "\u2212"))
+        rows.append(row)
+    return head, rows
+
+
+def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+    unit = tab.attrs.get("units", "")
+    qlo, qhi = f"P{tab.attrs.get('low', 0.1) * 100:g}", f"P{tab.attrs.get('high', 0.9) * 100:g}"
+    head = ["input", "unit", f"input at {qlo}", f"input at {qhi}", f"output at {qlo}", f"output at {qhi}",
+            f"swing ({unit})"]
+    units = tab["input_units"].values if "input_units" in tab.coords else [""] * tab.sizes["input"]
+    rows = [[str(n), str(units[i]), _num(tab.input_low.values[i], str(units[i])),
+             _num(tab.input_high.values[i], str(units[i])), _num(tab.output_low.values[i], unit),
+             _num(tab.output_high.values[i], unit), _num(tab.swing.values[i], unit)]
+            for i, n in enumerate(tab.input.values)]
+    return head, rows
+
+
+def _assumptions_table(run) -> tuple[list[str], list[list[str]]]:
+    head = ["input", "distribution", "unit", "source", "note"]
+    return head, [[name, p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
+
+
+def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
+    """The report's tables: key -> (heading, header row, rows), formatted for reading."""
+    tables = {"summary": ("Summary", *_summary_table(run))}
+    sens = _sensitivity_of(run)
+    if sens is not None:
+        method = sens.attrs.get("method", "")
+        tables["sensitivity"] = (f"Sensitivity ({method})" if method else "Sensitivity", *_sensitivity_table(sens))
+    tab = run.tables.get("tornado")
+    if tab is not None:
+        heading = (f"Tornado: {tab.attrs.get('output', '')}, each input alone, base case "
+                   f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')}")
+        tables["tornado"] = (heading, *_tornado_table(tab))
+    tables["assumptions"] = ("Assumptions", *_assumptions_table(run))
+    return tables
+
+
+def _notes(run) -> list[str]:
+    notes = []
+    for name, var in run.results.data_vars.items():
+        if var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):
+            notes.append(f"{name} is NaN or infinite in {int(var.attrs['nonfinite']):,} of "
+                         f"{int(run.results.attrs.get('samples', var.size)):,} samples; its statistics use the others.")
+    sens = run.tables.get("sensitivity")
+    if sens is not None:
+        extra = sens.attrs.get("notes")
+        if isinstance(extra, str) and extra:
+            notes.extend(s for s in extra.split("\n") if s.strip())
+        elif isinstance(extra, (list, tuple, np.ndarray)):
+            notes.extend(str(s) for s in extra if str(s).strip())
+    if run.study.period_days and run.study.period_days != 1:
+        notes.append(f"Money per day is stated per {'month' if run.study.period_days == 30 else f'{run.study.period_days:g} days'}"
+                     f" (\u00d7 {run.study.period_days:g}).")
+    return notes
+
+
+def _provenance(run) -> list[tuple[str, str]]:
+    a = run.results.attrs
+    study = run.study
+    return [
+        ("study", study.title),
+        ("study file", str(study.path)),
+        ("priors files", ", ".join(p for p, _ in study.priors.texts) or "(none)"),
+        ("model", str(a.get("model", study.model_ref))),
+        ("method", str(a.get("method", study.method))),
+        ("samples", f"{int(a.get('samples', study.samples)):,}"),
+        ("seed", str(a.get("seed", study.seed))),
+        ("mcrisk version", str(a.get("mcrisk_version", ""))),
+        ("date", _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+def _md_cell(s: str) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(head: list[str], rows: list[list[str]]) -> str:
+    align = ["---" if j < 2 and head[0] in ("output", "input") or head[j] in ("source", "note", "distribution")
+             else "---:" for j in range(len(head))]
+    lines = ["| " + " | ".join(map(_md_cell, head)) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(map(_md_cell, r)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _markdown(run, figs: list[Figure], files: dict[str, str], tables, notes, prov) -> str:
+    study = run.study
+    out = [f"# {study.title}", "", f"**{headline(run)}**", ""]
+    if study.description:
+        out += [" ".join(study.description.split()), ""]
+    for f in figs:
+        out += [f"![{_md_cell(f.title)}]({files[f.name]})" if files.get(f.name) else f"*{f.title}*", ""]
+    for heading, head, rows in tables.values():
+        out += [f"## {heading}", "", _md_table(head, rows), ""]
+    if notes:
+        out += ["## Warnings and notes", "", *[f"- {n}" for n in notes], ""]
+    out += ["## Provenance", "", _md_table(["item", "value"], [list(p) for p in prov]), ""]
+    return "\n".join(out)
+
+
+_CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#1a1a1a;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.3em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ddd}
+.headline{font-size:1.15em;font-weight:600;background:#f4f8fb;border-left:5px solid #0072B2;padding:.7em 1em}
+figure{margin:1.5em 0}figure img{width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.92em}
+table{border-collapse:collapse;font-size:.9em;margin:.5em 0;width:100%}
+th,td{padding:.3em .6em;border-bottom:1px solid #e5e5e5;vertical-align:top}
+th{background:#fafafa;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+ul.notes li{color:#7a3b00}
+"""
+
+
+def _is_num(s: str) -> bool:
+    t = s.replace(",", "").replace("\u2212", "-").replace("%", "").split(" ")[0]
+    try:
+        float(t)
+        return True
+    except ValueError:
+        return False
+
+
+def _html_table(head: list[str], rows: list[list[str]]) -> str:
+    e = html.escape
+    th = "".join(f"<th>{e(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f'<td class="num">{e(c)}</td>' if j > 0 and _is_num(c) else f"<td>{e(c)}</td>"
+                                    for j, c in enumerate(r)) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html(run, figs: list[Figure], pngs: dict[str, bytes], tables, notes, prov) -> str:
+    e = html.escape
+    study = run.study
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{e(study.title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{e(study.title)}</h1>", f'<p class="headline">{e(headline(run))}</p>']
+    if study.description:
+        parts.append(f"<p>{e(' '.join(study.description.split()))}</p>")
+    for f in figs:
+        data = base64.b64encode(pngs[f.name]).decode("ascii")
+        parts.append(f'<figure id="fig-{e(f.name)}"><img src="data:image/png;base64,{data}" alt="{e(f.title)}">'
+                     f"<figcaption>{e(f.title)}</figcaption></figure>")
+    for key, (heading, head, rows) in tables.items():
+        parts.append(f'<h2 id="{key}">{e(heading)}</h2>{_html_table(head, rows)}')
+    if notes:
+        parts.append('<h2 id="notes">Warnings and notes</h2><ul class="notes">'
+                     + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
+    parts.append('<h2 id="provenance">Provenance</h2>' + _html_table(["item", "value"], [list(p) for p in prov]))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg")) -> dict[str, Path]:
+    """Write ``figures/``, ``report.md`` and a self-contained ``report.html`` into ``folder``.
+
+    Parameters
+    ----------
+    run
+        A :class:`mcrisk.study.StudyRun`.
+    folder
+        The output folder (created if missing).
+    formats
+        Figure file formats: any of ``png``, ``svg``, ``pdf``. The HTML page embeds PNGs
+        whatever is chosen.
+
+    Returns
+    -------
+    dict
+        ``"report.md"``, ``"report.html"`` and each figure file name -> its path.
+
+    Raises
+    ------
+    SpecError
+        For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
+    """
+    from .plot import FORMATS, save_figure
+
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
+    for f in formats:
+        if f not in FORMATS:
+            raise SpecError(f"formats: {f!r} is not a figure format; allowed: {', '.join(FORMATS)}")
+    folder = Path(folder)
+    figdir = folder / "figures"
+    figdir.mkdir(parents=True, exist_ok=True)
+    figs = figures(run)
+    written: dict[str, Path] = {}
+    pngs: dict[str, bytes] = {}
+    md_files: dict[str, str] = {}
+    for f in figs:
+        for path in save_figure(f.figure, figdir / f.name, formats):
+            written[f"figures/{path.name}"] = path
+        if "png" in formats:
+            pngs[f.name] = (figdir / f"{f.name}.png").read_bytes()
+        else:
+            buf = io.BytesIO()
+            save_figure_png = FORMATS["png"]
+            f.figure.savefig(buf, format="png", **save_figure_png)
+            pngs[f.name] = buf.getvalue()
+        shown = next((x for x in ("png", "svg") if x in formats), None)
+        md_files[f.name] = f"figures/{f.name}.{shown}" if shown else ""
+    tables = report_tables(run)
+    notes = _notes(run)
+    prov = _provenance(run)
+    (folder / "report.md").write_text(_markdown(run, figs, md_files, tables, notes, prov), encoding="utf-8")
+    (folder / "report.html").write_text(_html(run, figs, pngs, tables, notes, prov), encoding="utf-8")
+    written["report.md"] = folder / "report.md"
+    written["report.html"] = folder / "report.html"
+    return written
