@@ -22,7 +22,14 @@ so ``profit = 0`` at ``nodes_avg* = revenue_per_day / (k c)`` and
 When prefill alone costs at least the revenue (the bracket is <= 0) no decode throughput
 breaks even and the output is ``inf`` (counted as non-finite in the summary). A provider with
 a higher decode throughput than this makes a profit; ``breakeven_vs_deepseek`` states it as a
-multiple of DeepSeek's published 14,800 output tokens/s per H800 node.
+multiple of DeepSeek's published 14,800 output tokens/s per H800 node, and
+
+::
+
+    deepseek_speed_margin = 14800 / breakeven_decode_tps_per_node - 1
+
+is finite everywhere (-1 where nothing breaks even), so its quantiles and P(below zero) (the
+probability that a provider as fast as DeepSeek loses money) count every sample.
 """
 
 from __future__ import annotations
@@ -66,6 +73,7 @@ def breakeven_decode(*, input_tokens, output_tokens, prefill_tps_per_node, decod
     return {
         "breakeven_decode_tps_per_node": tps,
         "breakeven_vs_deepseek": tps / DEEPSEEK_DECODE_TPS,
+        "deepseek_speed_margin": DEEPSEEK_DECODE_TPS / tps - 1,
         "breakeven_nodes_avg": nodes_star,
         "revenue_per_day": revenue,
         "profit_per_day": at["profit_per_day"],
@@ -76,6 +84,7 @@ breakeven_decode.inputs = INPUTS
 breakeven_decode.outputs = {
     "breakeven_decode_tps_per_node": Var("tokens/s", "decode throughput per node at which profit is zero"),
     "breakeven_vs_deepseek": Var("1", "break-even decode throughput / DeepSeek's 14,800 tokens/s"),
+    "deepseek_speed_margin": Var("1", "DeepSeek's 14,800 tokens/s / the break-even - 1 (< 0: DeepSeek-class loses)"),
     "breakeven_nodes_avg": Var("nodes", "busy nodes on average at which cost equals revenue"),
     "revenue_per_day": Var("{currency}/day", "revenue per day"),
     "profit_per_day": Var("{currency}/day", "revenue minus cost per day at decode_tps_per_node"),
