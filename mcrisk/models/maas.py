@@ -144,14 +144,15 @@ def maas(
             "nodes_avg": nodes_avg,
             "nodes_provisioned": nodes_provisioned,
             "nodes_charged": nodes_charged,
-            "utilization": nodes_avg / nodes_provisioned,
+            "utilization": np.divide(nodes_avg, nodes_provisioned),
             "cost_per_day": cost,
             "list_revenue": list_revenue,
             "revenue_per_day": revenue,
             "profit_per_day": profit,
-            "cost_profit_margin": profit / cost,
-            "gross_margin": profit / revenue,
-            "cost_per_million_output_tokens": cost / (output_tokens / 1e6),
+            # np.divide, not /: with plain float inputs / raises ZeroDivisionError, not inf.
+            "cost_profit_margin": np.divide(profit, cost),
+            "gross_margin": np.divide(profit, revenue),
+            "cost_per_million_output_tokens": np.divide(cost, output_tokens / 1e6),
         }
 
 
