@@ -235,8 +235,9 @@ def beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
     flat = u.ravel()
     out = np.empty_like(flat)
     # Blocks that stay in cache: the dozen passes below then cost a third of whole-array ones.
-    for i in range(0, flat.size, _BLOCK):
-        _beta_ppf_block(table, flat[i : i + _BLOCK], out[i : i + _BLOCK])
+    with np.errstate(invalid="ignore"):  # u outside [0, 1] is NaN, set below
+        for i in range(0, flat.size, _BLOCK):
+            _beta_ppf_block(table, flat[i : i + _BLOCK], out[i : i + _BLOCK])
     if not (u.size == 0 or (u.min() >= 0.0 and u.max() <= 1.0)):
         out[np.isnan(flat) | (flat < 0) | (flat > 1)] = np.nan
     return out.reshape(u.shape)
