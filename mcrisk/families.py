@@ -233,13 +233,16 @@ def beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
     if table is None:
         return sc.betaincinv(a, b, u)
     flat = u.ravel()
+    bad = None
+    if not (flat.size == 0 or (flat.min() >= 0.0 and flat.max() <= 1.0)):
+        bad = ~((flat >= 0) & (flat <= 1))
+        flat = np.where(bad, 0.5, flat)
     out = np.empty_like(flat)
     # Blocks that stay in cache: the dozen passes below then cost a third of whole-array ones.
-    with np.errstate(invalid="ignore"):  # u outside [0, 1] is NaN, set below
-        for i in range(0, flat.size, _BLOCK):
-            _beta_ppf_block(table, flat[i : i + _BLOCK], out[i : i + _BLOCK])
-    if not (u.size == 0 or (u.min() >= 0.0 and u.max() <= 1.0)):
-        out[np.isnan(flat) | (flat < 0) | (flat > 1)] = np.nan
+    for i in range(0, flat.size, _BLOCK):
+        _beta_ppf_block(table, flat[i : i + _BLOCK], out[i : i + _BLOCK])
+    if bad is not None:
+        out[bad] = np.nan  # u outside [0, 1], as scipy
     return out.reshape(u.shape)
 
 
