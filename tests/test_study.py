@@ -1,0 +1,198 @@
+"""Studies: DeepSeek's 545% reproduced, a P(loss) with a closed form, and every mistake's message."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import mcrisk.study
+from mcrisk import SpecError, Study, load_study, run_study
+from mcrisk.models import maas
+
+MAAS_INPUTS = ("input_tokens, output_tokens, prefill_tps_per_node, decode_tps_per_node, gpu_hour_price, "
+               "peak_to_avg, price_input_miss, price_output, cache_hit_share, price_input_hit, gpus_per_node, "
+               "headroom, offpeak_reuse, overhead_share, paid_share, price_cut, offpeak_token_share, "
+               "offpeak_discount")
+MAAS_OUTPUTS = ("nodes_avg, nodes_provisioned, nodes_charged, utilization, cost_per_day, list_revenue, "
+                "revenue_per_day, profit_per_day, cost_profit_margin, gross_margin, "
+                "cost_per_million_output_tokens")
+STUDY_KEYS = ("title, description, model, priors, inputs, samples, seed, method, output, period_days, "
+              "currency, correlation, sensitivity, tornado, plots")
+KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
+         "uniform, or any continuous scipy.stats family by its name")
+
+
+def test_deepseek_545_reproduced(root: Path) -> None:
+    run = run_study(root / "studies" / "deepseek_545.toml", write=False)
+    s = run.summary
+    # DeepSeek, "DeepSeek-V3/R1 Inference System Overview", 2025-03-01: 226.75 H800 nodes on
+    # average, USD 87,072 GPU cost and USD 562,027 theoretical income a day, cost-profit margin
+    # 545%. mcrisk's 226.9 / 87.1 k / 562.1 k differ by the rounding of the published token counts.
+    nodes = float(s["mean"].sel(output="nodes_avg"))
+    cost = float(s["mean"].sel(output="cost_per_day"))
+    revenue = float(s["mean"].sel(output="revenue_per_day"))
+    margin = float(s["mean"].sel(output="cost_profit_margin"))
+    assert nodes == pytest.approx(226.9, abs=0.05) and nodes == pytest.approx(226.75, rel=1e-3)
+    assert cost == pytest.approx(87_072, rel=1e-3) and cost == pytest.approx(87_100, abs=100)
+    assert revenue == pytest.approx(562_027, rel=5e-4) and revenue == pytest.approx(562_100, abs=100)
+    assert round(margin, 2) == 5.45
+    assert float(s["std"].sel(output="profit_per_day")) == 0.0  # every input is a constant
+    assert run.study.output == "cost_profit_margin"
+    assert run.results.attrs["model"] == "maas" and run.out == Path("results") / "deepseek_545"
+
+
+def test_hand_solvable_study(good: Path) -> None:
+    # tests/data/good/study_uniform_price.toml: DeepSeek's point values with the GPU rent
+    # ~ U(2, 14). Break-even rent p* = revenue / (nodes 8 24); P(loss) = (14 - p*) / 12.
+    nodes = 608e9 / (86_400 * 73_700) + 168e9 / (86_400 * 14_800)
+    revenue = (608e9 * (0.5625 * 0.14 + 0.4375 * 0.55) + 168e9 * 2.19) / 1e6
+    exact = (14.0 - revenue / (nodes * 8 * 24)) / 12.0
+    run = run_study(good / "study_uniform_price.toml", write=False)
+    s = run.summary.sel(output="profit_per_day")
+    assert abs(float(s["p_below_zero"]) - exact) < 4 * float(s["se_p_below_zero"])
+    # The override keeps the unit the priors file gave the input.
+    assert run.study.priors["gpu_hour_price"].unit == "USD/GPU-hour"
+    assert run.study.priors["gpu_hour_price"].source == "study override (study_uniform_price.toml)"
+
+
+def test_load_study_fields_and_overrides(good: Path) -> None:
+    study = load_study(good / "study_uniform_price.toml")
+    assert isinstance(study, Study)
+    assert (study.samples, study.seed, study.method, study.output) == (4000, 7, "lhs", "profit_per_day")
+    assert study.model is maas and study.model_ref == "maas" and study.name == "study_uniform_price"
+    assert study.priors.uncertain == ("gpu_hour_price",) and study.priors.currency == "USD"
+    assert study.text.startswith('title = "DeepSeek setting')
+    again = load_study(good / "study_uniform_price.toml", samples=10, seed=0, method="sobol")
+    assert (again.samples, again.seed, again.method) == (10, 0, "sobol")
+
+
+def test_defaults(tmp_path: Path, good: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(f'model = "maas"\npriors = ["{(good / "maas_point.toml").as_posix()}"]\n')
+    study = load_study(path)
+    assert (study.samples, study.seed, study.method, study.output) == (10_000, 0, "random", "profit_per_day")
+    assert study.title == "s"
+
+
+def test_model_references(tmp_path: Path, good: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "margin.py").write_text(
+        "def margin(*, price, cost=1.0):\n    return {'margin': price - cost}\n")
+    base = f'priors = []\n[inputs]\nprice = {{ dist = "uniform", low = 0.0, high = 4.0 }}\n'
+    (tmp_path / "file.toml").write_text('model = "models/margin.py:margin"\noutput = "margin"\n' + base)
+    run = run_study(tmp_path / "file.toml", samples=1000, seed=1, method="lhs", write=False)
+    # margin = price - 1 with price ~ U(0, 4): P(margin < 0) = 1/4, exactly 250 of 1000 LHS points.
+    assert float(run.summary.p_below_zero.sel(output="margin")) == 0.25
+    assert run.results.attrs["model"] == "mcrisk_user_margin:margin"
+    (tmp_path / "module.toml").write_text('model = "mcrisk.models.maas:maas"\n'
+                                          f'priors = ["{(good / "maas_point.toml").as_posix()}"]\n')
+    assert load_study(tmp_path / "module.toml").model is maas
+
+
+def test_run_writes_the_folder(tmp_path: Path, good: Path, monkeypatch) -> None:
+    # The report's figures take seconds and have their own tests; here only the data files count.
+    # (tests/test_cli.py runs the whole thing, report included, once.)
+    import mcrisk.report
+
+    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(): {})
+    out = tmp_path / "out"
+    run = run_study(good / "study_uniform_price.toml", out=out, samples=64, formats=("png",))
+    assert run.out == out and (out / "results.nc").is_file() and (out / "summary.csv").is_file()
+    with xr.open_dataset(out / "results.nc") as ds:
+        np.testing.assert_array_equal(ds.profit_per_day.values, run.results.profit_per_day.values)
+        assert ds.attrs["samples"] == 64 and ds.attrs["seed"] == 7
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path: Path, good: Path, monkeypatch) -> None:
+    def broken(run, folder: Path) -> None:
+        (folder / "results.nc").write_text("half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(mcrisk.study, "_write", broken)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full"):
+        run_study(good / "study_uniform_price.toml", out=out, samples=16)
+    assert list(tmp_path.iterdir()) == []
+    # An earlier result in the same folder survives a failed rerun.
+    out.mkdir()
+    (out / "summary.csv").write_text("earlier")
+    with pytest.raises(OSError, match="disk full"):
+        run_study(good / "study_uniform_price.toml", out=out, samples=16)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert (out / "summary.csv").read_text() == "earlier"
+
+
+# tests/data/bad/<file> -> the message after "<path>: ".
+BAD_STUDIES = {
+    "unknown_study_key.toml": f"sampels = 1000 is not a study key; allowed: {STUDY_KEYS}",
+    "unknown_input.toml": f"gpu_price is not an input of model maas; its inputs: {MAAS_INPUTS}",
+    "missing_input.toml": "model maas needs decode_tps_per_node, gpu_hour_price, which no prior or input gives",
+    "bad_method.toml": "method = 'halton' is not a sampling method; known: random, lhs, sobol",
+    "bad_samples.toml": "samples = 0 must be an integer >= 1",
+    "bad_seed.toml": "seed = -1 must be an integer >= 0",
+    "bad_output.toml": f"output = 'profit' is not an output of maas; outputs: {MAAS_OUTPUTS}",
+    "model_without_colon.toml": ("model = 'maas_v2' is not a model; allowed: a built-in model (maas, ishigami, "
+                                 "gfunction), \"package.module:function\" or \"file.py:function\""),
+    "model_missing_module.toml": ("model = 'nosuchpackage.margins:maas': cannot import 'nosuchpackage.margins' "
+                                  "(No module named 'nosuchpackage')"),
+    "model_missing_function.toml": "model = 'math:margin': math has no function 'margin'",
+    "unknown_family_in_inputs.toml": f"[inputs.gpu_hour_price] dist = 'gaussian' is not a family; known: {KNOWN}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_STUDIES))
+def test_bad_study(bad: Path, name: str) -> None:
+    path = bad / name
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: {BAD_STUDIES[name]}')}$"):
+        load_study(path)
+
+
+def test_bad_study_naming_a_missing_file(bad: Path) -> None:
+    path = bad / "model_missing_file.toml"
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: model = ')}'nosuch_model.py:margin': "
+                                        f"no such file {re.escape(str(bad / 'nosuch_model.py'))}$"):
+        load_study(path)
+    path = bad / "missing_priors_file.toml"
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: priors = ')}'../good/no_such_priors.toml': "
+                                        f"no such file {re.escape(str(bad / '../good/no_such_priors.toml'))}$"):
+        load_study(path)
+
+
+def test_missing_study_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=f"^{re.escape(str(tmp_path / 'nope.toml'))}: no such file$"):
+        load_study(tmp_path / "nope.toml")
+
+
+def test_bad_priors_file_named_by_a_study(tmp_path: Path, bad: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(f'model = "maas"\npriors = ["{(bad / "sd_not_positive.toml").as_posix()}"]\n')
+    with pytest.raises(SpecError, match=f"^{re.escape(str(bad / 'sd_not_positive.toml'))}: "
+                                        r"\[gpu_hour_price\] sd = 0.0 must be > 0$"):
+        load_study(path)
+
+
+@pytest.mark.parametrize("line, message", [
+    ('model = 3', "model = 3 must be a string such as \"maas\""),
+    ('title = "t"', "model is missing; give a built-in model such as \"maas\", \"package.module:function\" "
+                    "or \"file.py:function\""),
+    ('model = "maas"\npriors = 3', "priors = 3 must be a list of priors files"),
+    ('model = "maas"\ninputs = 3', "inputs = 3 must be a table of overrides"),
+    ('model = "maas"\nsamples = 2.5', "samples = 2.5 must be an integer >= 1"),
+    ('model = "maas"\nseed = "x"', "seed = 'x' must be an integer >= 0"),
+    ('model = "maas"\nperiod_days = 0', "period_days = 0 must be a positive number of days (30: per month)"),
+    ('model = "maas"\n[tornado]\nlow = 0.9\nhigh = 0.1', "[tornado] high = 0.1 must be greater than low = 0.9"),
+    ('model = "maas"\n[tornado]\nwidth = 3', "[tornado] width = 3 is not a key; allowed: output, low, high"),
+], ids=["model_not_string", "model_missing", "priors_not_list", "inputs_not_table", "samples_float",
+        "seed_string", "period_zero", "tornado_order", "tornado_key"])
+def test_bad_study_value(tmp_path: Path, good: Path, line: str, message: str) -> None:
+    path = tmp_path / "s.toml"
+    priors = f'priors = ["{(good / "maas_point.toml").as_posix()}"]\n' if "priors =" not in line else ""
+    head, _, tables = line.partition("\n[")
+    path.write_text(head + "\n" + priors + ("[" + tables if tables else ""))
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: {message}')}$"):
+        load_study(path)
