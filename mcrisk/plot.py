@@ -181,19 +181,19 @@ def _axes(ax, figsize: tuple[float, float] = _FIGSIZE):
     return fig.add_subplot()
 
 
-def _title(ax, text: str) -> None:
+def _title(ax, title: str | None, default: str = "") -> None:
     """The finding as the title: across the whole figure, left-aligned, when mcrisk made the
     figure (so a long title is not pushed right by long tick labels); else above ``ax``."""
     import textwrap
 
-    text = text[:1].upper() + text[1:]
+    text = title or default[:1].upper() + default[1:]
     fig = ax.figure
     if getattr(fig, "_mcrisk_owned", False):
         width = int(fig.get_figwidth() * 72 / (0.6 * _RC["axes.titlesize"]))
         fig.suptitle(textwrap.fill(text, width), x=0.012, ha="left", fontsize=_RC["axes.titlesize"],
                      fontweight="bold")
     else:
-        ax.set_title(text)
+        ax.set_title(text, loc="left")
 
 
 def title_of(ax) -> str:
@@ -201,7 +201,7 @@ def title_of(ax) -> str:
     fig = ax.figure
     if getattr(fig, "_mcrisk_owned", False) and fig.get_suptitle():
         return fig.get_suptitle().replace("\n", " ")
-    return ax.get_title()
+    return ax.get_title(loc="left")
 
 
 def _finite(results: xr.Dataset, output: str | None) -> tuple[str, np.ndarray, str]:
@@ -276,7 +276,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     with _style():
         ax = _axes(ax)
         if x.size == 0:
-            _title(ax, f"{_name(output)}: no finite samples")
+            _title(ax, None, f"{_name(output)}: no finite samples")
             return ax
         edges = _edges(x, bins)
         counts, edges = np.histogram(x, bins=edges)
@@ -310,7 +310,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
         ax.set_xlabel(label_of(results[output], output))
         ax.set_ylabel("Share of samples")
-        _title(ax, title or f"P({loss}) = {_p_text(p_loss)}; median {_name(output.removesuffix('_per_day'))} "
+        _title(ax, title, f"P({loss}) = {_p_text(p_loss)}; median {_name(output.removesuffix('_per_day'))} "
                               f"{_value(q50, unit)}")
     return ax
 
@@ -340,7 +340,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     with _style():
         ax = _axes(ax)
         if x.size == 0:
-            _title(ax, f"{_name(output)}: no finite samples")
+            _title(ax, None, f"{_name(output)}: no finite samples")
             return ax
         xs = np.sort(x)
         n = xs.size
@@ -367,7 +367,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         ax.set_xlabel(label_of(results[output], output))
         ax.set_ylabel(f"Probability of exceeding")
         q05 = float(np.quantile(x, 0.05))
-        _title(ax, title or f"P({gain}) = {_p_text(p_gain)}; 1 in 20 chance of "
+        _title(ax, title, f"P({gain}) = {_p_text(p_gain)}; 1 in 20 chance of "
                               f"{_value(q05, unit)} or less")
     return ax
 
@@ -445,7 +445,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     with _style():
         ax = _axes(ax, figsize=(_FIGSIZE[0], max(_FIGSIZE[1], 1.6 + 0.75 * k)) if k > 6 else _FIGSIZE)
         if k == 0:
-            _title(ax, "No uncertain inputs: nothing swings")
+            _title(ax, None, "No uncertain inputs: nothing swings")
             ax.set_axis_off()
             return ax
         y = np.arange(k)
@@ -500,7 +500,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         default = f"{_name(names[0])} moves {_name(out.removesuffix('_per_day'))} most: swing {_value(swing0, unit)}"
         if st and names[0] in st:
             default += f", ST = {st[names[0]][0]:.2f}"
-        _title(ax, title or default)
+        _title(ax, title, default)
     return ax
 
 
@@ -605,7 +605,7 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
                 f"method: {method}" if method else "", f"{int(n):,} model runs" if n else "",
                 "bars: 95% intervals") if p), transform=ax.transAxes, ha="right", va="top",
                 fontsize=11, color=_GREY)
-        _title(ax, title or default)
+        _title(ax, title, default)
     return ax
 
 
@@ -673,7 +673,7 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
             else math.nan
         outw = _name(output.removesuffix("_per_day"))
         trend = "rises" if rho > 0 else "falls"
-        _title(ax, title or (f"{outw} {trend} with {_name(input)} (Spearman \u03c1 = {rho:.2f})"
+        _title(ax, title, (f"{outw} {trend} with {_name(input)} (Spearman \u03c1 = {rho:.2f})"
                                if math.isfinite(rho) else f"{outw} against {_name(input)}"))
     return ax
 
@@ -721,7 +721,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
             ax2 = ax.twinx()
             ax2.spines["right"].set_visible(True)
         if x.size < 2:
-            _title(ax, f"{_name(output)}: too few samples to show convergence")
+            _title(ax, None, f"{_name(output)}: too few samples to show convergence")
             return ax
         n = np.arange(1, x.size + 1)
         # Centre before summing so the running variance does not cancel catastrophically.
@@ -733,7 +733,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         p = np.cumsum(x < 0) / n
         pse = np.sqrt(p * (1 - p) / n)
         start = min(20, x.size - 1)
-        idx = np.unique(np.geomspace(start, x.size, num=min(400, x.size)).astype(int)) - 1
+        idx = np.unique(np.r_[np.rint(np.geomspace(start, x.size, num=min(400, x.size))), x.size].astype(int)) - 1
         ax.fill_between(n[idx], (m - z * se)[idx], (m + z * se)[idx], color=PALETTE["blue"], alpha=0.2,
                         linewidth=0)
         ax.plot(n[idx], m[idx], color=PALETTE["blue"], linewidth=2.2, label="running mean", gid="running_mean")
@@ -755,7 +755,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         (ax2 if ax2.get_subplotspec() is not None and ax2.get_subplotspec() != ax.get_subplotspec()
          else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == 1.96 else
                              f"Number of samples (log scale); bands: \u00b1{z:g} standard errors")
-        _title(ax, title or f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} \u00b1 {z * pse[-1]:.1%}, "
+        _title(ax, title, f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} \u00b1 {z * pse[-1]:.1%}, "
                             f"mean {_value(float(m[-1]), unit, with_unit=False)} "
                             f"\u00b1 {_value(z * float(se[-1]), unit)}")
     return ax

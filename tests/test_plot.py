@@ -1,0 +1,296 @@
+"""Deck figures: what each chart draws (bars, order, labels, P(loss) text), file output, [plots] checks."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+
+from mcrisk import SpecError
+from mcrisk.plot import (check_config, label_of, plot_convergence, plot_distribution, plot_exceedance,
+                         plot_scatter, plot_sensitivity, plot_tornado, save_figure, si_number, title_of)
+
+# 201 profits of -50k ... 150k in steps of 1k: 50 are losses, so P(loss) = 50/201; the 5th, 50th
+# and 95th percentiles fall exactly on samples 10, 100 and 190: -40k, 50k and 140k.
+PROFIT = np.arange(-50, 151) * 1000.0
+P_LOSS = 50 / 201
+
+
+@pytest.fixture
+def results() -> xr.Dataset:
+    share = np.linspace(0.1, 0.6, PROFIT.size)
+    return xr.Dataset(
+        {"paid_share": ("sample", share, {"units": "1", "role": "input"}),
+         "profit_per_day": ("sample", PROFIT.copy(), {"units": "USD/month", "role": "output",
+                                               "long_name": "revenue minus cost"})},
+        attrs={"output": "profit_per_day", "currency": "USD", "samples": PROFIT.size})
+
+
+@pytest.fixture
+def tab() -> xr.Dataset:
+    """A tornado table as mcrisk.tornado.tornado returns it: largest swing first."""
+    names = ["paid_share", "gpu_hour_price", "decode_tps_per_node"]
+    return xr.Dataset(
+        {"input_low": ("input", [0.1, 1.5, 8000.0]), "input_high": ("input", [0.6, 3.5, 16000.0]),
+         "input_base": ("input", [0.3, 2.0, 14800.0]),
+         "output_low": ("input", [-1.0e6, 3.0e6, 1.8e6], {"units": "USD/month"}),
+         "output_high": ("input", [5.0e6, 1.0e6, 2.6e6], {"units": "USD/month"}),
+         "swing": ("input", [6.0e6, 2.0e6, 0.8e6], {"units": "USD/month"})},
+        coords={"input": names, "input_units": ("input", ["1", "USD/GPU-hour", "tokens/s"])},
+        attrs={"output": "profit_per_day", "units": "USD/month", "base_output": 2.3e6, "low": 0.1, "high": 0.9})
+
+
+@pytest.fixture
+def sobol() -> xr.Dataset:
+    """Sobol' indices for two outputs, inputs in a different order from the tornado's."""
+    names = ["decode_tps_per_node", "paid_share", "gpu_hour_price"]
+    s1 = np.array([[0.08, 0.61, 0.22], [0.5, 0.1, 0.3]]).T
+    st = np.array([[0.10, 0.66, 0.27], [0.6, 0.2, 0.35]]).T
+    dims = ("input", "output")
+    return xr.Dataset({"S1": (dims, s1), "S1_conf": (dims, np.full((3, 2), 0.03)),
+                       "ST": (dims, st), "ST_conf": (dims, np.full((3, 2), 0.04))},
+                      coords={"input": names, "output": ["profit_per_day", "cost_per_day"]},
+                      attrs={"method": "sobol", "output": "profit_per_day", "samples": 8192})
+
+
+def _texts(ax, gid=None) -> list[str]:
+    return [t.get_text() for t in ax.texts if gid is None or t.get_gid() == gid]
+
+
+def _bars(ax) -> list[BarContainer]:
+    return [c for c in ax.containers if isinstance(c, BarContainer)]
+
+
+def _png_width(path) -> int:
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">I", head[16:20])[0]
+
+
+# --- numbers on the axes --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("x", "text"), [(2_187_923, "2.19M"), (-693_114, "\u2212693k"), (1.5e9, "1.5B"),
+                                         (999.9, "1k"), (950, "950"), (0, "0"), (0.25, "0.25"),
+                                         (4.2e12, "4.2T")])
+def test_si_number(x, text):
+    assert si_number(x) == text
+
+
+def test_label_of_states_the_period_unit_not_per_day():
+    da = xr.DataArray([1.0], attrs={"units": "USD/month"})
+    assert label_of(da, "profit_per_day") == "Profit (USD/month)"
+    assert label_of(None, "paid_share", "1") == "Paid share (%)"
+    assert label_of(None, "y", "") == "Y"
+
+
+# --- distribution and exceedance ------------------------------------------------------------------
+
+def test_distribution_writes_p_loss_and_quantiles(results):
+    ax = plot_distribution(results)
+    assert _texts(ax, "p_loss") == [f"P(loss) = {P_LOSS:.1%}"] == ["P(loss) = 24.9%"]
+    assert title_of(ax).startswith("P(loss) = 24.9%; median profit 50k USD/month")
+    assert ax.get_xlabel() == "Profit (USD/month)"
+    assert ax.get_ylabel() == "Share of samples"
+    marks = [a.get_text() for a in ax.texts if a.get_text().startswith("P") and "\n" in a.get_text()]
+    assert marks == ["P5\n\u221240k", "P50\n50k", "P95\n140k"]
+    # Zero is a bin edge: the loss-side bars (vermillion) hold exactly the losses.
+    bars = [p for p in ax.patches if p.get_gid() == "histogram" or p.get_label() != ""]
+    bars = [p for c in _bars(ax) for p in c]
+    loss = [p for p in bars if p.get_x() + p.get_width() <= 1e-9]
+    assert sum(p.get_height() for p in loss) == pytest.approx(P_LOSS, abs=1e-12)
+    assert sum(p.get_height() for p in bars) == pytest.approx(1.0)
+    assert {p.get_facecolor()[:3] for p in loss} == {(0xD5 / 255, 0x5E / 255, 0)}
+    assert ax.xaxis.get_major_formatter()(-2e6, 0) == "\u22122M"
+
+
+def test_distribution_counts_nan_samples_and_draws_on_given_axes(results):
+    results["profit_per_day"][:3] = np.nan
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot_distribution(results, ax=ax, title="given") is ax
+    assert "3 NaN/inf samples left out" in _texts(ax)
+    assert ax.get_title(loc="left") == title_of(ax) == "given" and fig.get_suptitle() == ""
+    assert _texts(ax, "p_loss") == [f"P(loss) = {47 / 198:.1%}"]
+
+
+def test_distribution_of_unknown_output_lists_outputs(results):
+    with pytest.raises(SpecError, match=r"^output = 'margin' is not in the results; outputs: profit_per_day$"):
+        plot_distribution(results, output="margin")
+
+
+def test_exceedance_marks_break_even(results):
+    ax = plot_exceedance(results)
+    (line,) = [ln for ln in ax.lines if ln.get_gid() == "exceedance"]
+    x, y = line.get_data()
+    assert y[0] == 1.0 and y[-1] == 0.0 and np.all(np.diff(y) <= 0)
+    (point,) = [ln for ln in ax.lines if ln.get_gid() == "break_even"]
+    assert point.get_xdata()[0] == 0 and point.get_ydata()[0] == pytest.approx(150 / 201)
+    assert f"break-even: P(profit) = {150 / 201:.1%}" in _texts(ax)
+    assert ax.get_ylabel() == "Probability of exceeding" and ax.get_xlabel() == "Profit (USD/month)"
+    assert title_of(ax) == "P(profit) = 74.6%; 1 in 20 chance of \u221240k USD/month or less"
+
+
+# --- tornado and sensitivity ----------------------------------------------------------------------
+
+def _bars_top_to_bottom(ax) -> list[tuple[float, float]]:
+    """(pixel y, bar width) of every tornado bar, from the top of the chart down."""
+    bars = [p for c in _bars(ax) for p in c]
+    ax.figure.canvas.draw() if hasattr(ax.figure.canvas, "draw") else None
+    ys = [ax.transData.transform((0, p.get_y() + p.get_height() / 2))[1] for p in bars]
+    return sorted(zip(ys, [p.get_width() for p in bars], strict=True), reverse=True)
+
+
+def test_tornado_has_two_bars_per_input_largest_swing_on_top(tab):
+    ax = plot_tornado(tab)
+    drawn = _bars_top_to_bottom(ax)
+    assert len(drawn) == 6
+    # Pairs from the top: |low - base| + |high - base| is the swing, largest first.
+    swings = [abs(drawn[i][1]) + abs(drawn[i + 1][1]) for i in (0, 2, 4)]
+    assert swings == pytest.approx([6.0e6, 2.0e6, 0.8e6])
+    ticks = sorted(((ax.transData.transform((0, t))[1], lab.get_text())
+                    for t, lab in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)), reverse=True)
+    assert [lab for _, lab in ticks] == ["paid share", "gpu hour price", "decode tps per node"]
+    assert sorted(_texts(ax, "end_label")) == sorted(["10.0%", "60.0%", "1.5 USD/GPU-hour", "3.5 USD/GPU-hour",
+                                                      "8k tokens/s", "16k tokens/s"])
+    # every bar starts at the base value
+    assert {p.get_x() for c in _bars(ax) for p in c} == {2.3e6}
+    assert ax.get_xlabel() == "Profit (USD/month)"
+    assert title_of(ax) == "Paid share moves profit most: swing 6M USD/month"
+    assert "base 2.3M" in _texts(ax) and "break-even" in _texts(ax)
+
+
+def test_tornado_top_and_st_beside_each_bar(tab, sobol):
+    ax = plot_tornado(tab, sensitivity=sobol, top=2)
+    assert len([p for c in _bars(ax) for p in c]) == 4
+    labels = [(t.xy[1], t.get_text()) for t in ax.texts if t.get_gid() == "st_label"]
+    # matched by name, not by position: paid share is row 0, gpu hour price row 1
+    assert sorted(labels) == [(0, "0.66 \u00b1 0.04"), (1, "0.27 \u00b1 0.04")]
+    assert title_of(ax).endswith("ST = 0.66")
+
+
+def test_tornado_without_uncertain_inputs(tab):
+    ax = plot_tornado(tab.isel(input=slice(0, 0)))
+    assert title_of(ax) == "No uncertain inputs: nothing swings"
+
+
+def test_sensitivity_draws_s1_and_st_with_intervals_sorted_by_st(sobol):
+    ax = plot_sensitivity(sobol)
+    s1, st = _bars(ax)
+    assert [p.get_width() for p in s1.patches] == [0.61, 0.22, 0.08]
+    assert [p.get_width() for p in st.patches] == [0.66, 0.27, 0.10]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["paid share", "gpu hour price", "decode tps per node"]
+    assert ax.get_ylim()[0] > ax.get_ylim()[1]          # first row on top
+    (err,) = st.errorbar.lines[2]
+    seg = err.get_segments()
+    assert [s[1][0] - s[0][0] for s in seg] == pytest.approx([0.08] * 3)
+    assert title_of(ax) == "Paid share explains 61% of the variance of profit alone"
+    assert ax.get_xlabel() == "Share of the variance of profit"
+    cost = plot_sensitivity(sobol, output="cost_per_day")
+    assert [p.get_width() for p in _bars(cost)[1].patches] == [0.6, 0.35, 0.2]
+
+
+@pytest.mark.parametrize(("var", "xlabel"), [("mu_star", "Morris \u03bc* (mean |elementary effect|) of profit"),
+                                             ("delta", "Borgonovo \u03b4 (moment-independent) of profit")])
+def test_sensitivity_other_methods_draw_their_main_index(var, xlabel):
+    ds = xr.Dataset({var: ("input", [0.2, 0.5]), f"{var}_conf": ("input", [0.05, 0.1])},
+                    coords={"input": ["a", "b"]}, attrs={"output": "profit_per_day"})
+    ax = plot_sensitivity(ds)
+    assert [p.get_width() for p in _bars(ax)[0].patches] == [0.5, 0.2]
+    assert ax.get_xlabel() == xlabel
+
+
+def test_sensitivity_interval_from_low_and_high():
+    ds = xr.Dataset({"spearman": ("input", [-0.7, 0.3]), "spearman_low": ("input", [-0.8, 0.1]),
+                     "spearman_high": ("input", [-0.5, 0.4])}, coords={"input": ["a", "b"]})
+    ax = plot_sensitivity(ds)
+    (err,) = _bars(ax)[0].errorbar.lines[2]
+    assert [tuple(np.round([s[0][0], s[1][0]], 12)) for s in err.get_segments()] == [(-0.8, -0.5), (0.1, 0.4)]
+
+
+def test_sensitivity_unknown_index():
+    ds = xr.Dataset({"S1": ("input", [0.2])}, coords={"input": ["a"]})
+    with pytest.raises(SpecError, match=r"^index = 'mu' is not in the sensitivity results; available: S1$"):
+        plot_sensitivity(ds, index="mu")
+
+
+# --- scatter and convergence ----------------------------------------------------------------------
+
+def test_scatter_colours_losses(results):
+    ax = plot_scatter(results, "paid_share")
+    by_gid = {c.get_gid(): len(c.get_offsets()) for c in ax.collections}
+    assert by_gid == {"scatter_gain": 151, "scatter_loss": 50}
+    assert ax.get_xlabel() == "Paid share (%)" and ax.get_ylabel() == "Profit (USD/month)"
+    assert title_of(ax) == "Profit rises with paid share (Spearman \u03c1 = 1.00)"
+    with pytest.raises(SpecError, match=r"^scatter input = 'x' is not an input of the results; inputs: paid_share$"):
+        plot_scatter(results, "x")
+
+
+def test_convergence_ends_at_the_sample_statistics(results, rng):
+    results["profit_per_day"][:] = rng.permutation(PROFIT)
+    ax = plot_convergence(results)
+    (mean,) = [ln for ln in ax.lines if ln.get_gid() == "running_mean"]
+    (other,) = [a for a in ax.figure.axes if a is not ax]
+    (p,) = [ln for ln in other.lines if ln.get_gid() == "running_p_loss"]
+    assert mean.get_ydata()[-1] == pytest.approx(50_000) and mean.get_xdata()[-1] == 201
+    assert p.get_ydata()[-1] == pytest.approx(P_LOSS)
+    assert other.get_ylabel() == "P(loss)" and ax.get_ylabel() == "Mean (USD/month)"
+    se = np.std(PROFIT, ddof=1) / np.sqrt(201)
+    assert title_of(ax) == (f"201 samples: P(loss) = 24.9% \u00b1 {1.96 * np.sqrt(P_LOSS * (1 - P_LOSS) / 201):.1%}, "
+                            f"mean 50k \u00b1 {si_number(1.96 * se)} USD/month")
+
+
+def test_convergence_on_one_axes_uses_a_twin(results):
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot_convergence(results, ax=ax) is ax
+    assert len(fig.axes) == 2
+
+
+# --- saving and configuration ---------------------------------------------------------------------
+
+def test_save_figure_png_wide_enough_svg_and_pdf(results, tmp_path):
+    ax = plot_distribution(results)
+    paths = save_figure(ax.figure, tmp_path / "sub" / "dist", ("png", "svg", "pdf"))
+    assert [p.name for p in paths] == ["dist.png", "dist.svg", "dist.pdf"]
+    assert _png_width(paths[0]) == 2000
+    assert paths[1].read_text().lstrip().startswith("<?xml") and paths[2].read_bytes()[:5] == b"%PDF-"
+    narrow = Figure(figsize=(4, 3))
+    narrow.add_subplot().plot([0, 1])
+    (png,) = save_figure(narrow, tmp_path / "narrow", ["png"])
+    assert _png_width(png) >= 1600
+
+
+def test_save_figure_unknown_format(tmp_path):
+    with pytest.raises(SpecError, match=r"^formats: 'jpg' is not a figure format; allowed: png, svg, pdf$"):
+        save_figure(Figure(), tmp_path / "x", ("png", "jpg"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_config_defaults_and_errors():
+    assert check_config({}) == {"scatter": None, "bins": 60, "outputs": [], "top": None, "convergence": True,
+                                "exceedance": True}
+    assert check_config({"scatter": "paid_share", "bins": 40})["scatter"] == ["paid_share"]
+    with pytest.raises(SpecError, match=r"^s.toml: \[plots\] colour = 'red' is not a key; allowed: scatter, bins, "
+                                        r"outputs, top, convergence, exceedance$"):
+        check_config({"colour": "red"}, where="s.toml: [plots]")
+    with pytest.raises(SpecError, match=r"^\[plots\] bins = 2 must be an integer from 5 to 500$"):
+        check_config({"bins": 2})
+    with pytest.raises(SpecError, match=r"top = True must be an integer >= 1"):
+        check_config({"top": True})
+
+
+def test_no_matplotlib_at_import_and_no_pyplot_when_plotting():
+    code = ("import sys, mcrisk, mcrisk.plot\n"
+            "assert 'matplotlib' not in sys.modules\n"
+            "import xarray as xr, numpy as np\n"
+            "ds = xr.Dataset({'y': ('sample', np.arange(-5.0, 20.0), {'role': 'output'})})\n"
+            "mcrisk.plot.plot_distribution(ds)\n"
+            "assert 'matplotlib.pyplot' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
