@@ -378,7 +378,8 @@ def _select_output(ds: xr.Dataset, output: str | None) -> xr.Dataset:
     if "output" not in ds.dims:
         return ds
     names = [str(v) for v in ds.output.values]
-    output = output or ds.attrs.get("output") or names[0]
+    # attrs["output"] lists every output ("a, b") when there are several
+    output = output or next((o for o in (ds.attrs.get("output"),) if o in names), names[0])
     if output not in names:
         raise SpecError(f"output = {output!r} is not in the sensitivity results; outputs: {', '.join(names)}")
     return ds.sel(output=output)
@@ -511,6 +512,7 @@ SENSITIVITY_INDICES: dict[str, str] = {
     "delta": "Borgonovo \u03b4 (moment-independent)",
     "spearman": "Spearman rank correlation",
     "prcc": "Partial rank correlation",
+    "median": "PAWN median Kolmogorov-Smirnov statistic",
 }
 
 
@@ -520,6 +522,9 @@ def _main_index(s: xr.Dataset, index: str | None) -> str:
             have = [k for k in s.data_vars if not k.endswith(("_conf", "_low", "_high"))]
             raise SpecError(f"index = {index!r} is not in the sensitivity results; available: {', '.join(have)}")
         return index
+    rank_by = s.attrs.get("rank_by")
+    if rank_by in s and rank_by not in ("S1", "ST") and s[rank_by].dims == ("input",):
+        return rank_by
     for k in ("ST", *SENSITIVITY_INDICES):
         if k in s:
             return k

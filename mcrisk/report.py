@@ -49,8 +49,7 @@ def _sensitivity_of(run) -> xr.Dataset | None:
         return None
     if "output" in sens.dims:
         names = [str(v) for v in sens.output.values]
-        want = sens.attrs.get("output") or run.study.output
-        sens = sens.sel(output=want if want in names else names[0])
+        sens = sens.sel(output=run.study.output if run.study.output in names else names[0])
     return sens
 
 
@@ -73,7 +72,7 @@ def _driver(run) -> dict[str, Any] | None:
     return None
 
 
-def _driver_phrase(d: dict[str, Any] | None) -> str:
+def _driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
     from .plot import _value
 
     if d is None:
@@ -84,7 +83,8 @@ def _driver_phrase(d: dict[str, Any] | None) -> str:
     if d["index"] == "ST":
         return f"{name} is involved in {d['value']:.0%} of the variance"
     if d["index"] == "swing":
-        return f"{name} swings it most ({_value(d['value'], d['units'])})"
+        return f"{name} swings {what} most ({_value(d['value'], d['units'])})" \
+            if what != "it" else f"{name} (tornado swing {_value(d['value'], d['units'])})"
     return f"{name} matters most ({d['index']} = {d['value']:.2f})"
 
 
@@ -142,7 +142,7 @@ def figures(run) -> list[Figure]:
     s = run.summary.sel(output=out)
     loss, _ = P._loss_words(out)
     title = f"P({loss}) = {P._p_text(float(s.p_below_zero))}"
-    title += f"; {_driver_phrase(driver)}" if driver else \
+    title += f"; {_driver_phrase(driver, out.removesuffix('_per_day').replace('_', ' '))}" if driver else \
         f"; median {out.removesuffix('_per_day').replace('_', ' ')} {P._value(float(s.p50), str(s.units.values))}"
     add("distribution", P.plot_distribution(res, output=out, bins=cfg["bins"], title=title))
     if cfg["exceedance"] and _varies(y):
@@ -197,7 +197,11 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
              and not k.endswith(("_conf", "_low", "_high"))]
     head = ["input", *mains]
     rows = []
-    for j, name in enumerate(sens.input.values):
+    key = next((k for k in ("ST", sens.attrs.get("rank_by"), *mains) if k in mains), None)
+    order = np.argsort(-np.nan_to_num(np.abs(np.asarray(sens[key].values, dtype=float)), nan=-1),
+                       kind="stable") if key else range(sens.sizes["input"])
+    for j in order:
+        name = sens.input.values[j]
         row = [str(name)]
         for k in mains:
             v = float(sens[k].values[j])
@@ -287,9 +291,10 @@ def _md_cell(s: str) -> str:
 
 
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
-    align = ["---" if j < 2 and head[0] in ("output", "input") or head[j] in ("source", "note", "distribution")
-             else "---:" for j in range(len(head))]
-    lines = ["| " + " | ".join(map(_md_cell, head)) + " |", "| " + " | ".join(align) + " |"]
+    numeric = [j > 0 and all(_is_num(r[j]) for r in rows if r[j]) and any(r[j] for r in rows)
+               for j in range(len(head))]
+    lines = ["| " + " | ".join(map(_md_cell, head)) + " |",
+             "| " + " | ".join("---:" if x else "---" for x in numeric) + " |"]
     lines += ["| " + " | ".join(map(_md_cell, r)) + " |" for r in rows]
     return "\n".join(lines)
 
