@@ -34,11 +34,15 @@ def quiet_salib(messages: list[str] | None = None) -> Iterator[None]:
 
     Some SALib analyzers seed numpy's global generator, call ``warnings.simplefilter`` and
     replace ``warnings.formatwarning``; this puts all three back and collects SALib's warnings
-    into ``messages`` instead of printing them.
+    into ``messages`` instead of printing them. BLAS runs on one thread meanwhile: SALib's
+    delta analyzer makes thousands of tiny kernel-density solves, which threads only slow down
+    (ten times over on a busy two-core machine).
     """
+    from threadpoolctl import threadpool_limits
+
     state = np.random.get_state()
     fmt = warnings.formatwarning
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
         warnings.simplefilter("always")
         try:
             yield
