@@ -1,0 +1,200 @@
+"""The ``mcrisk`` command: describe, check, run; every bad input is one line on stderr and status 2.
+
+Most cases call :func:`mcrisk.cli.main` in this process (cheap); a few run the real command in
+a subprocess, concurrently, to prove there is no traceback and no folder left behind there too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import mcrisk
+import mcrisk.risk
+from mcrisk import SpecError, load_priors, load_study, run_study
+from mcrisk.cli import main
+from mcrisk.models import maas
+
+BAD_DIR = Path(__file__).resolve().parent / "data" / "bad"
+BAD_FILES = sorted(p.name for p in BAD_DIR.glob("*.toml"))
+
+
+def _library_message(path: Path) -> str:
+    """The SpecError the library raises for ``path``: what the CLI must print, word for word."""
+    try:
+        is_study = "model" in tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError:
+        is_study = False
+    with pytest.raises(SpecError) as info:
+        (load_study if is_study else load_priors)(path)
+    return str(info.value)
+
+
+def _commands(*argvs: list[str], cwd: Path) -> list[subprocess.CompletedProcess]:
+    """Run ``python -m mcrisk.cli ARGV`` for every argv at once; wait for all."""
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    procs = [subprocess.Popen([sys.executable, "-m", "mcrisk.cli", *map(str, argv)], cwd=cwd, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for argv in argvs]
+    done = []
+    for argv, p in zip(argvs, procs, strict=True):
+        out, err = p.communicate(timeout=120)
+        done.append(subprocess.CompletedProcess(argv, p.returncode, out, err))
+    return done
+
+
+def test_enough_bad_files() -> None:
+    assert len(BAD_FILES) >= 15
+
+
+def test_describe_maas(capsys) -> None:
+    assert main(["describe", "maas"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("maas: ")
+    for section, table in (("Inputs", maas.inputs), ("Outputs", maas.outputs)):
+        assert section in lines
+        for name, var in table.items():
+            (line,) = [ln for ln in lines if ln.split()[:1] == [name]]
+            assert line.split(maxsplit=1)[1].startswith(var.unit + "  "), name
+            assert line.rstrip().endswith(var.long_name), name
+    assert "default 8.0" in next(ln for ln in lines if ln.split()[:1] == ["gpus_per_node"])
+    assert "required" in next(ln for ln in lines if ln.split()[:1] == ["gpu_hour_price"])
+
+
+def test_describe_unknown_model(capsys) -> None:
+    assert main(["describe", "mass"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == ("error: describe: model = 'mass' is not a built-in model; known: maas, ishigami, "
+                            "gfunction\n")
+    assert captured.out == ""
+
+
+def test_check_good_files(capsys, good: Path) -> None:
+    files = [good / "every_family.toml", good / "maas_point.toml", good / "study_uniform_price.toml"]
+    assert main(["check", *map(str, files)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{files[0]}: priors ok (21 inputs, 19 uncertain)",
+        f"{files[1]}: priors ok (12 inputs, 0 uncertain)",
+        f"{files[2]}: study ok (maas, 12 inputs, 1 uncertain)",
+    ]
+
+
+def test_check_repository_files(capsys, root: Path) -> None:
+    assert main(["check", str(root / "priors" / "deepseek-2025-02-27.toml"),
+                 str(root / "studies" / "deepseek_545.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "deepseek-2025-02-27.toml: priors ok (18 inputs, 0 uncertain)" in out
+    assert "deepseek_545.toml: study ok (maas, 18 inputs, 0 uncertain)" in out
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_check_bad_file(capsys, name: str) -> None:
+    path = BAD_DIR / name
+    assert main(["check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"error: {_library_message(path)}\n"
+    assert captured.out == ""
+
+
+def test_check_reports_every_bad_file(capsys, good: Path) -> None:
+    files = [BAD_DIR / "sd_not_positive.toml", good / "maas_point.toml", BAD_DIR / "bad_seed.toml"]
+    assert main(["check", *map(str, files)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"error: {_library_message(files[0])}",
+                                         f"error: {_library_message(files[2])}"]
+    assert captured.out == f"{files[1]}: priors ok (12 inputs, 0 uncertain)\n"
+
+
+@pytest.mark.parametrize("name", [n for n in BAD_FILES if "model =" in (BAD_DIR / n).read_text()])
+def test_run_bad_study_writes_nothing(capsys, tmp_path: Path, name: str) -> None:
+    path = BAD_DIR / name
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"error: {_library_message(path)}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "s.toml", "--samples", "0"], "error: mcrisk run: argument --samples: '0' must be >= 1\n"),
+    (["run", "s.toml", "--seed", "-1"], "error: mcrisk run: argument --seed: '-1' must be >= 0\n"),
+    (["run", "s.toml", "--seed", "x"], "error: mcrisk run: argument --seed: 'x' is not an integer\n"),
+    # argparse's own choice errors (how it quotes the choices depends on the Python version).
+    (["run", "s.toml", "--method", "halton"], "error: mcrisk run: argument --method: invalid choice: 'halton'"),
+    (["frobnicate"], "error: mcrisk: argument COMMAND: invalid choice: 'frobnicate'"),
+], ids=["samples_zero", "seed_negative", "seed_text", "method", "command"])
+def test_bad_arguments(capsys, argv: list[str], message: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(message)
+    if message.endswith("'"):
+        assert all(m in err for m in (["random", "lhs", "sobol"] if "--method" in argv
+                                      else ["run", "check", "describe"]))
+
+
+def test_bad_inputs_through_the_real_command(tmp_path: Path, good: Path) -> None:
+    # One case per path to an error (a priors file, a missing file, a study, a flag): each
+    # process costs a second of imports, and the in-process tests above cover every file.
+    cases = [
+        ["check", BAD_DIR / "unknown_family.toml"],
+        ["check", tmp_path / "missing.toml"],
+        ["run", BAD_DIR / "model_missing_module.toml", "--out", tmp_path / "out1"],
+        ["run", good / "study_uniform_price.toml", "--samples", "0", "--out", tmp_path / "out2"],
+    ]
+    procs = _commands(*cases, cwd=tmp_path)
+    for case, proc in zip(cases, procs, strict=True):
+        assert proc.returncode == 2, case
+        assert "Traceback" not in proc.stderr, case
+        assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: "), case
+        assert proc.stdout == "", case
+    for i in (0, 2):
+        assert procs[i].stderr == f"error: {_library_message(cases[i][1])}\n"
+    assert procs[1].stderr == f"error: {tmp_path / 'missing.toml'}: no such file\n"
+    assert procs[3].stderr == "error: mcrisk run: argument --samples: '0' must be >= 1\n"
+    assert list(tmp_path.iterdir()) == []  # no output folder, no temporary folder, no results/
+
+
+def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path) -> None:
+    study = good / "study_uniform_price.toml"
+    args = ["--samples", "256", "--seed", "3", "--method", "sobol", "--quiet", "--formats", "png"]
+    (proc,) = _commands(["run", study, "--out", tmp_path / "a", *args], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "profit_per_day" in proc.stdout and "USD/day" in proc.stdout
+    assert proc.stdout.rstrip().endswith(f"wrote {tmp_path / 'a'}/")
+    assert [p.name for p in tmp_path.iterdir()] == ["a"]  # no temporary folder left
+    # The same run again, in this process, into another folder: the same bytes of data.
+    assert main(["run", str(study), "--out", str(tmp_path / "b"), *args]) == 0
+
+    with xr.open_dataset(tmp_path / "a" / "results.nc") as ra, xr.open_dataset(tmp_path / "b" / "results.nc") as rb:
+        assert ra.sizes == {"sample": 256}
+        xr.testing.assert_identical(ra, rb)  # same seed, same results, in two separate processes
+        assert ra.attrs["model"] == "maas" and ra.attrs["method"] == "sobol"
+        assert ra.attrs["seed"] == 3 and ra.attrs["samples"] == 256
+        assert ra.attrs["mcrisk_version"] == mcrisk.__version__
+        assert "[gpu_hour_price]" in ra.attrs["priors"]  # the priors' own text
+        for name in [*maas.outputs, "gpu_hour_price"]:
+            assert ra[name].attrs["units"] and ra[name].attrs["long_name"], name
+        assert ra.profit_per_day.attrs["units"] == "USD/day"
+        # The library with the same arguments gives the same numbers.
+        lib = run_study(study, samples=256, seed=3, method="sobol", write=False)
+        np.testing.assert_array_equal(ra.profit_per_day.values, lib.results.profit_per_day.values)
+        other = run_study(study, samples=256, seed=4, method="sobol", write=False)
+        assert not np.array_equal(ra.profit_per_day.values, other.results.profit_per_day.values)
+
+    csv_a, csv_b = ((tmp_path / d / "summary.csv").read_text() for d in ("a", "b"))
+    assert csv_a == csv_b
+    header, *rows = csv_a.splitlines()
+    assert header.split(",") == ["output", *mcrisk.risk.STATISTICS, "n_valid", "units"]
+    assert [r.split(",")[0] for r in rows] == list(maas.outputs)
+    profit = next(r.split(",") for r in rows if r.startswith("profit_per_day,"))
+    assert profit[-2:] == ["256", "USD/day"]
