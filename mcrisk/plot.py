@@ -460,7 +460,16 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         ax.axvline(base, color=PALETTE["black"], linewidth=1.2)
         ends = np.r_[lo, hi, base]
         span = max(float(np.ptp(ends)), abs(base) * 0.1, 1e-12)
-        left_edge, right_edge = float(ends.min()) - 0.25 * span, float(ends.max()) + 0.25 * span
+        # Room for the end labels: a share of the axes width from the longest label on each side
+        # (about 0.6 em a character at 12 pt on axes about 0.6 of the figure wide).
+        texts = {side: [len(_value(float(v), in_units[i])) for i in range(k)
+                        for e, v in ((lo[i], tab.input_low.values[i]), (hi[i], tab.input_high.values[i]))
+                        if (e >= base) == side] or [0] for side in (False, True)}
+        axes_in = 0.6 * ax.figure.get_figwidth()
+        frac = {side: min(0.3, (max(n) * 0.6 * 12 / 72 + 0.15) / axes_in) for side, n in texts.items()}
+        data_frac = max(1 - frac[False] - frac[True], 0.3)
+        left_edge = float(ends.min()) - span * frac[False] / data_frac
+        right_edge = float(ends.max()) + span * frac[True] / data_frac
         ax.set_xlim(left_edge, right_edge)
         band = -0.5 - 0.4                          # a strip above the top bar for the labels
         ax.set_ylim(k - 0.5, band)                  # inverted: largest swing on top
@@ -563,7 +572,7 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
     2010, Comput. Phys. Commun. 181, 259). Bars are sorted by the main index.
     """
     s = _select_output(sens, output)
-    out = output or s.attrs.get("output") or (str(s.output.values) if "output" in s.coords else "output")
+    out = output or (str(s.output.values) if "output" in s.coords else s.attrs.get("output") or "output")
     main = _main_index(s, index)
     pair = main == "ST" and "S1" in s and index is None
     vals = np.asarray(s[main].values, dtype=float)
@@ -606,9 +615,10 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
         n = s.attrs.get("samples")
         method = s.attrs.get("method")
         if method or n:
-            ax.text(1.0, -0.12 if k <= 7 else -0.06, "; ".join(p for p in (
-                f"method: {method}" if method else "", f"{int(n):,} model runs" if n else "",
-                "bars: 95% intervals") if p), transform=ax.transAxes, ha="right", va="top",
+            ax.text(1.0, 1.01, "; ".join(p for p in (
+                f"method: {method}" if method else "", f"N = {int(n):,}" if n else "",
+                f"{int(s.attrs['model_runs']):,} model runs" if s.attrs.get("model_runs") else "",
+                "bars: 95% intervals") if p), transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=11, color=_GREY)
         _title(ax, title, default)
     return ax
