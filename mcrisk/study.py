@@ -259,6 +259,9 @@ class StudyRun:
 def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the finished folder is shared like any other
     try:
         write(tmp)
         if out.exists():
