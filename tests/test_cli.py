@@ -163,7 +163,7 @@ def test_bad_inputs_through_the_real_command(tmp_path: Path, good: Path) -> None
     assert list(tmp_path.iterdir()) == []  # no output folder, no temporary folder, no results/
 
 
-def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path) -> None:
+def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monkeypatch) -> None:
     study = good / "study_uniform_price.toml"
     args = ["--samples", "256", "--seed", "3", "--method", "sobol", "--quiet", "--formats", "png"]
     (proc,) = _commands(["run", study, "--out", tmp_path / "a", *args], cwd=tmp_path)
@@ -172,7 +172,12 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path) -> N
     assert "profit_per_day" in proc.stdout and "USD/day" in proc.stdout
     assert proc.stdout.rstrip().endswith(f"wrote {tmp_path / 'a'}/")
     assert [p.name for p in tmp_path.iterdir()] == ["a"]  # no temporary folder left
-    # The same run again, in this process, into another folder: the same bytes of data.
+    assert (tmp_path / "a" / "report.md").is_file()
+    # The same run again, in this process (without the report, whose figures take seconds and
+    # are tested elsewhere), into another folder: the same data.
+    import mcrisk.report
+
+    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(): {})
     assert main(["run", str(study), "--out", str(tmp_path / "b"), *args]) == 0
 
     with xr.open_dataset(tmp_path / "a" / "results.nc") as ra, xr.open_dataset(tmp_path / "b" / "results.nc") as rb:
