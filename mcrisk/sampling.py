@@ -21,6 +21,7 @@ sample, so it too is independent of chunking, and every marginal stays exact.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 from typing import Literal
@@ -83,22 +84,34 @@ def _design_random(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarr
     return np.maximum(out, _TINY, out=out)
 
 
+@functools.lru_cache(maxsize=1)
+def _lhs_block(d: int, n: int, seed: int, b: int) -> np.ndarray:
+    # Kept for the next call: a chunked run asks for the same hypercube chunk after chunk.
+    gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,)))
+    block = qmc.LatinHypercube(d, rng=gen).random(min(LHS_BLOCK, n - b * LHS_BLOCK))
+    block.flags.writeable = False
+    return block
+
+
 def _design_lhs(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
     parts = []
     for b in _blocks(start, stop, LHS_BLOCK):
-        gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,)))
-        length = min(LHS_BLOCK, n - b * LHS_BLOCK)
-        block = qmc.LatinHypercube(d, rng=gen).random(length)
+        block = _lhs_block(d, n, seed, b)
         lo, hi = max(start, b * LHS_BLOCK), min(stop, (b + 1) * LHS_BLOCK)
         parts.append(block[lo - b * LHS_BLOCK : hi - b * LHS_BLOCK])
     return np.concatenate(parts) if parts else np.empty((0, d))
 
 
-def _design_sobol(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
+def _sobol_engine(d: int, n: int, seed: int, start: int) -> qmc.Sobol:
     engine = qmc.Sobol(d, scramble=True, bits=max(30, int(np.ceil(np.log2(max(n, 2))))),
                        rng=np.random.default_rng(seed))
     if start:
         engine.fast_forward(start)
+    return engine
+
+
+def _design_sobol(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
+    engine = _sobol_engine(d, n, seed, start)
     with warnings.catch_warnings():
         # The balance warning is for whole runs; sample() gives it once, in mcrisk's words.
         warnings.filterwarnings("ignore", message="The balance properties of Sobol")
@@ -127,6 +140,28 @@ def unit_design(method: Method, d: int, n: int, *, seed: int, start: int = 0,
     return METHODS[method](d, start, stop, n, seed)
 
 
+_ROWS = 2**16  # design rows mapped at a time by sample()
+
+
+def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: int):
+    """``(lo, hi, rows lo:hi of the design)`` for consecutive blocks of ``start:stop``."""
+    if method not in METHODS:
+        raise SpecError(f"method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
+    if not 0 <= start <= stop <= n:
+        raise SpecError(f"rows {start}:{stop} are outside a design of n = {n}")
+    engine, hi = None, start
+    while hi < stop:
+        lo, hi = hi, min(stop, (hi // _ROWS + 1) * _ROWS)
+        if method != "sobol":
+            yield lo, hi, METHODS[method](d, lo, hi, n, seed)
+            continue
+        if engine is None:  # one engine, fast-forwarded once, then drawn block after block
+            engine = _sobol_engine(d, n, seed, lo)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+            yield lo, hi, engine.random(hi - lo)
+
+
 def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:
     """The factor ``A`` (``A A^T = R``) of the Gaussian copula for ``priors.correlations``.
 
@@ -147,8 +182,34 @@ def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:
             pairs = ", ".join(f"{c.a}~{c.b} = {c.rank:g}" for c in priors.correlations)
             raise SpecError(f"[[correlation]] the {what} matrix is not positive semi-definite "
                             f"(smallest eigenvalue {low:.3g}); the pairs {pairs} contradict each other")
-    w, v = np.linalg.eigh(pearson)
-    return v * np.sqrt(np.clip(w, 0, None))
+    # Factor only the inputs that take part in a correlation; the others keep an identity row,
+    # so their draws are left exactly as the design made them.
+    linked = sorted({index[x] for c in priors.correlations for x in (c.a, c.b)})
+    w, v = np.linalg.eigh(pearson[np.ix_(linked, linked)])
+    factor = np.eye(len(names))
+    factor[np.ix_(linked, linked)] = v * np.sqrt(np.clip(w, 0, None))
+    return factor
+
+
+def _apply_copula(u: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``Phi(Phi^-1(u) A^T)``, row by row in a fixed order of operations.
+
+    Elementwise sums rather than a BLAS product: a BLAS kernel may round a row differently
+    depending on how many rows it is given, and a sample must not depend on its chunk.
+    """
+    linked = [i for i in range(factor.shape[0]) if np.count_nonzero(factor[i]) > 1
+              or factor[i, i] != 1.0]
+    if not linked:
+        return u
+    u = np.array(u, dtype=float)
+    z = {j: sc.ndtri(u[:, j]) for j in linked}
+    for i in linked:
+        acc = np.zeros(u.shape[0])
+        for j in linked:
+            if factor[i, j]:
+                acc += factor[i, j] * z[j]
+        u[:, i] = sc.ndtr(acc)
+    return u
 
 
 def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
@@ -156,7 +217,7 @@ def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = Non
     names = priors.uncertain if names is None else names
     factor = copula_factor(priors, names)
     if factor is not None:
-        u = sc.ndtr(sc.ndtri(u) @ factor.T)
+        u = _apply_copula(u, factor)
     return {k: priors[k].ppf(u[:, i]) for i, k in enumerate(names)}
 
 
@@ -196,8 +257,17 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
                       f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=2)
     stop = n if stop is None else stop
     names = priors.uncertain
-    u = unit_design(method, len(names), n, seed=seed, start=start, stop=stop)
-    values = to_values(priors, u, names)
+    values = {k: np.empty(stop - start) for k in names}
+    factor = copula_factor(priors, names)
+    # Design rows a block at a time: the (rows, d) design never exists whole, so memory stays
+    # close to the values themselves.
+    for lo, hi, u in _design_blocks(method, len(names), n, seed, start, stop):
+        if factor is not None:
+            u = _apply_copula(u, factor)
+        for i, k in enumerate(names):
+            values[k][lo - start : hi - start] = priors[k].ppf(u[:, i])
+    if method == "lhs" and (stop == n or stop % LHS_BLOCK == 0):
+        _lhs_block.cache_clear()  # the hypercube is finished with: free it
     data = {}
     for k, p in priors.items():
         attrs = {"units": p.unit, "long_name": k.replace("_", " "), "distribution": p.describe()}

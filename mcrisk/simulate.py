@@ -54,12 +54,13 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
     n = inputs.sizes.get("sample", 1)
     meta = getattr(model, "outputs", {})
     out = inputs.copy()
+    held = [v.values for v in inputs.data_vars.values()]
     for name, values in result.items():
-        values = np.broadcast_to(np.asarray(values, dtype=float), (n,))
+        values = _own(values, n, held)
         unit, long_name = _unit(meta.get(name), currency)
         bad = int(np.count_nonzero(~np.isfinite(values)))
-        out[name] = ("sample", np.array(values), {"units": unit, "long_name": long_name or name,
-                                                  "role": "output", "nonfinite": bad})
+        out[name] = ("sample", values, {"units": unit, "long_name": long_name or name,
+                                        "role": "output", "nonfinite": bad})
     for name in inputs.data_vars:
         out[name].attrs["role"] = "input"
         unit, long_name = _unit(getattr(model, "inputs", {}).get(name), currency)
@@ -68,6 +69,15 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
         if long_name:
             out[name].attrs["long_name"] = long_name
     return out
+
+
+def _own(values, n: int, held: list[np.ndarray]) -> np.ndarray:
+    """``values`` as a float array of length ``n`` that no input shares (copied only if needed)."""
+    arr = np.asarray(values, dtype=float)
+    if (arr.shape == (n,) and arr.base is None and arr.flags.writeable
+            and not any(np.may_share_memory(arr, h) for h in held)):
+        return arr  # a fresh array the model made: keep it rather than hold two copies
+    return np.array(np.broadcast_to(arr, (n,)))
 
 
 def chunks(n: int, chunk_size: int | None) -> Iterator[tuple[int, int]]:
