@@ -515,9 +515,10 @@ def run_sensitivity_command(path: str | Path, *, method: str | None = None, samp
     study = load_study(path)
     table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
     if method is not None:
+        m = _method(method, "--")  # a bad flag is named as the flag, not as the file's key
         table["method"] = method
-        if "samples" in table and samples is None and table["samples"] < _method(method, "--").min_samples:
-            table.pop("samples")
+        if samples is None and isinstance(table.get("samples"), int) and table["samples"] < m.min_samples:
+            table.pop("samples")  # the file's N was for another method
     if samples is not None:
         table["samples"] = samples
     cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
