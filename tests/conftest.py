@@ -53,3 +53,11 @@ def deepseek_priors_path() -> Path:
 def every_family(good: Path) -> mcrisk.Priors:
     """One prior per family and per spelling (bare number, value, 90% interval, scipy name)."""
     return mcrisk.load_priors(good / "every_family.toml")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis, when it reports a failing example, imports a module that imports the
+    # deprecated mypy_extensions.TypedDict; with filterwarnings = error that turns the report
+    # into an INTERNALERROR that hides the falsifying example.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:mypy_extensions.TypedDict is deprecated:DeprecationWarning")

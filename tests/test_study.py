@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+import mcrisk
 import mcrisk.study
 from mcrisk import SpecError, Study, load_study, run_study
 from mcrisk.models import maas
@@ -196,3 +197,16 @@ def test_bad_study_value(tmp_path: Path, good: Path, line: str, message: str) ->
     path.write_text(head + "\n" + priors + ("[" + tables if tables else ""))
     with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: {message}')}$"):
         load_study(path)
+
+
+def test_all_constant_study_with_no_revenue(tmp_path: Path, good: Path) -> None:
+    # Every input a constant, so the model sees plain floats; no revenue makes the gross margin
+    # -inf, which is counted and reported, not a ZeroDivisionError.
+    path = tmp_path / "s.toml"
+    path.write_text(f'model = "maas"\npriors = ["{(good / "maas_point.toml").as_posix()}"]\nsamples = 1\n'
+                    '[inputs]\npaid_share = 0.0\n')
+    with pytest.warns(mcrisk.MCRiskWarning, match=re.escape(
+            "gross_margin is NaN or infinite in 1 of 1 samples; its statistics use the other samples")):
+        run = run_study(path, write=False)
+    assert float(run.results.cost_profit_margin[0]) == -1.0  # profit = -cost
+    assert int(run.summary.n_valid.sel(output="gross_margin")) == 0
