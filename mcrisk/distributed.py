@@ -1,0 +1,111 @@
+"""Runs on a dask.distributed cluster: a local one of K worker processes, or one by address.
+
+Needs the optional extra: ``pip install 'mcrisk[dask]'``. Nothing here is imported by an
+in-process run.
+
+The full results are an xarray Dataset backed by dask arrays chunked along ``sample``: one
+:func:`dask.array.map_blocks` call runs :func:`mcrisk.streaming.run_chunk` on each block,
+which draws its samples from their positions, so the numbers are those of the in-process run
+bit for bit, whatever the chunk size or the number of workers. A summary-only run sends the
+two passes of :func:`mcrisk.streaming.summarize_chunked` to the cluster, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .errors import SpecError
+
+__all__ = ["DEFAULT_CHUNK", "client", "dask_mapper", "simulate_dask"]
+
+#: Samples per block when no chunk size is given.
+DEFAULT_CHUNK = 2**18
+
+
+def _require_dask():
+    try:
+        import dask  # noqa: F401
+        import dask.array  # noqa: F401
+        import distributed
+    except ImportError:
+        raise SpecError("--workers and --scheduler need dask.distributed, which is not installed; "
+                        "pip install 'mcrisk[dask]'") from None
+    return distributed
+
+
+@contextlib.contextmanager
+def client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """A dask.distributed Client: on the cluster at ``scheduler``, or a local cluster.
+
+    The local cluster has ``workers`` single-threaded worker processes listening on 127.0.0.1
+    only, with no dashboard; it is shut down on exit.
+    """
+    distributed = _require_dask()
+    if scheduler:
+        try:
+            c = distributed.Client(scheduler, timeout="10s", set_as_default=False)
+        except OSError as exc:
+            raise SpecError(f"scheduler = {scheduler!r}: no dask scheduler answers there ({exc})") from None
+        with c:
+            yield c
+        return
+    if workers is not None and workers < 1:
+        raise SpecError(f"workers = {workers!r} must be a positive integer")
+    with (distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None) as cluster,
+          distributed.Client(cluster, set_as_default=False) as c):
+        yield c
+
+
+def _block(index: np.ndarray, job: tuple, names: tuple[str, ...]) -> np.ndarray:
+    from .streaming import run_chunk
+
+    if index.size == 0:
+        return np.empty((len(names), 0))
+    ds = run_chunk(*job, int(index[0]), int(index[-1]) + 1)
+    return np.stack([np.broadcast_to(ds[k].values, index.shape) for k in names])
+
+
+def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
+                  chunk_size: int | None, client: Any) -> xr.Dataset:
+    """Inputs and outputs of an ``n``-sample run, computed block by block on ``client``.
+
+    Returns the computed Dataset (numpy-backed), equal to the in-process one; the caller adds
+    the provenance attrs.
+    """
+    import dask.array as da
+
+    from .streaming import run_chunk
+
+    job = (model, priors, n, method, seed, None)
+    probe = run_chunk(*job, 0, 1)
+    names = tuple(k for k, v in probe.data_vars.items() if "sample" in v.dims)
+    index = da.arange(n, chunks=chunk_size or DEFAULT_CHUNK, dtype=np.int64)
+    block = da.map_blocks(_block, index, job, names, dtype=float, new_axis=0,
+                          chunks=((len(names),), index.chunks[0]), meta=np.empty((0, 0)))
+    lazy = xr.Dataset(
+        {k: ("sample", block[i], probe[k].attrs) for i, k in enumerate(names)},
+        coords={"sample": np.arange(n)})
+    for k, v in probe.data_vars.items():
+        if k not in names:
+            lazy[k] = v
+    out = lazy.compute(scheduler=client)
+    out.attrs.update({k: v for k, v in probe.attrs.items() if k not in ("samples",)})
+    out.attrs["samples"] = n
+    return out
+
+
+def dask_mapper(client: Any) -> Callable[[Callable[..., Any], list[tuple]], list[Any]]:
+    """``mapper(fn, [args, ...])`` running each call as a task on ``client`` (results in order)."""
+    import dask
+
+    def run(fn: Callable[..., Any], args: list[tuple]) -> list[Any]:
+        tasks = [dask.delayed(fn, pure=True)(*a) for a in args]
+        return list(dask.compute(*tasks, scheduler=client))
+
+    return run
