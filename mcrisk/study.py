@@ -297,7 +297,9 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         Evaluate in chunks of this many samples, on a local dask cluster of ``workers``
         processes or on the cluster at ``scheduler`` (see :func:`mcrisk.simulate`).
     summary_only
-        Keep the summary, drop the per-sample results (bounded memory for huge runs).
+        Keep the summary, drop the per-sample results (bounded memory for huge runs): two
+        passes over the chunks (:func:`mcrisk.simulate.simulate_summary`); ``results.nc`` then
+        holds the summary, no figures or report are made and ``[sensitivity]`` is skipped.
     formats
         Figure formats (``png``, ``svg``, ``pdf``).
 
@@ -307,22 +309,32 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     """
     study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
     echo = echo or (lambda s: None)
-    results = simulate(study.model, study.priors, study.samples, method=study.method,
-                       rng=study.seed, progress=not quiet, chunk_size=chunk_size)
+    if summary_only:  # no per-sample results: results.nc holds the summary and provenance
+        from .simulate import simulate_summary
+
+        results = summary = simulate_summary(
+            study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+            chunk_size=chunk_size, period_days=study.period_days, progress=not quiet,
+            workers=workers, scheduler=scheduler)
+    else:
+        results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+                           progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
     results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                           "output": study.output})
-    stated = per_period(results, study.period_days)
-    summary = summarize(stated)
+    if not summary_only:
+        summary = summarize(per_period(results, study.period_days))
     echo(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
     echo(format_summary(summary))
     tables: dict[str, Any] = {}
     for key, runner in _RUNNERS.items():
-        if key in study.analyses:
+        if key in study.analyses and summary_only and key == "sensitivity":
+            echo("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
+        elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
     run = StudyRun(study, results, summary, Path(out) if out else Path("results") / study.name, tables,
                    tuple(formats))
     if write:
-        _write_atomically(run.out, lambda tmp: _write(run, tmp))
+        _write_atomically(run.out, lambda tmp: (_write_summary_only if summary_only else _write)(run, tmp))
         echo(f"\nwrote {run.out}/")
     return run
 
@@ -344,6 +356,17 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
 
 
 _RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity}
+
+
+def _write_summary_only(run: StudyRun, folder: Path) -> None:
+    # results.nc is the summary itself (with the run's provenance attrs); no figures or report,
+    # which need per-sample results.
+    run.summary.to_netcdf(folder / "results.nc")
+    run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+    if "tornado" in run.tables:
+        from .tornado import tornado_frame
+
+        tornado_frame(run.tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
 
 
 def _write(run: StudyRun, folder: Path) -> None:
