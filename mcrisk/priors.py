@@ -355,5 +355,13 @@ def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> P
                             f"{', '.join(_TOP_LEVEL)} or one table per input")
         entries[name] = parse_prior(name, spec, file=file)
     correlations = parse_correlations(data.get("correlation", []), file=file, names=entries)
-    return Priors(MappingProxyType(entries), currency=currency, correlations=correlations,
-                  texts=((file, text),) if text else ())
+    priors = Priors(MappingProxyType(entries), currency=currency, correlations=correlations,
+                    texts=((file, text),) if text else ())
+    if correlations:  # a contradictory matrix is a bad file, found at load, not first at sampling
+        from .sampling import copula_factor  # sampling imports this module
+
+        try:
+            copula_factor(priors, priors.uncertain)
+        except SpecError as err:
+            raise SpecError(f"{file}: {err}") from None
+    return priors
