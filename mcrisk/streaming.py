@@ -112,7 +112,7 @@ def _serial(fn: Callable[..., Any], args: list[tuple], progress: bool = False, d
 
 def _quantile_ranks(n: int, p: float) -> tuple[int, int, float]:
     # numpy.quantile, method="linear": the virtual index and weight exactly as numpy forms them.
-    h = np.float64(n) * p + (1 + p * (1 - 1 - 1)) - 1
+    h = np.float64(n - 1) * p
     prev = float(np.floor(h))
     if h >= n - 1:
         return n - 1, n - 1, 0.0
@@ -163,7 +163,7 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     spans = list(chunks(n, chunk_size or 2**20))
     job = (model, priors, n, method, seed, period_days)
     run = mapper or (lambda fn, args: _serial(fn, args, progress, desc=f"pass {fn.__name__[-1]}"))
-    stride = max(1, n // SUBSAMPLE)
+    stride = max(1, -(-n // SUBSAMPLE))  # at most SUBSAMPLE values per output
     first = run(_pass1, [(job, a, b, stride) for a, b in spans])
     names = list(first[0])
     probe = run_chunk(*job, 0, 1)
