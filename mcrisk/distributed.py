@@ -42,13 +42,13 @@ def _require_dask():
 def client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
     """A dask.distributed Client: on the cluster at ``scheduler``, or a local cluster.
 
-    The local cluster has ``workers`` single-threaded worker processes listening on 127.0.0.1
-    only, with no dashboard; it is shut down on exit.
+    The local cluster has ``workers`` single-threaded worker processes; it and its status page
+    listen on 127.0.0.1 only, on free ports; it is shut down on exit.
     """
     distributed = _require_dask()
     if scheduler:
         try:
-            c = distributed.Client(scheduler, timeout="10s", set_as_default=False)
+            c = distributed.Client(scheduler, timeout="5s", set_as_default=False)
         except OSError as exc:
             raise SpecError(f"scheduler = {scheduler!r}: no dask scheduler answers there ({exc})") from None
         with c:
@@ -57,7 +57,7 @@ def client(workers: int | None = None, scheduler: str | None = None) -> Iterator
     if workers is not None and workers < 1:
         raise SpecError(f"workers = {workers!r} must be a positive integer")
     with (distributed.LocalCluster(n_workers=workers or 1, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None) as cluster,
+                                   host="127.0.0.1", dashboard_address="127.0.0.1:0") as cluster,
           distributed.Client(cluster, set_as_default=False) as c):
         yield c
 
