@@ -11,8 +11,9 @@ numbers (see :mod:`mcrisk.sampling`).
   percentile, and the ``ceil(0.05 n)``-th value for the expected shortfall) gets a bracket
   ``[lo, hi]`` from the subsample's ranks, widened by 6 binomial standard deviations.
 * Pass 2, per chunk: the sum of squared deviations from the mean, and per bracket the count
-  and sum of values below ``lo`` and the values inside it. The order statistics are then
-  selected exactly; a bracket that missed its rank (about one time in 10^9) is widened and
+  and sum of values below ``lo`` and the distinct values inside it with their counts (so ties,
+  as in a constant or discrete output, cost nothing). The order statistics are then selected
+  exactly; a bracket that missed its rank (about one time in 10^9) is widened and
   that pass repeated.
 
 So min, max, the percentiles (numpy's default linear interpolation between the two order
@@ -92,8 +93,9 @@ def _pass2(job: tuple, start: int, stop: int, means: dict[str, float],
         per = []
         for lo, hi in brackets.get(name, []):
             below = x < lo
-            inside = x[~below & (x <= hi)]
-            per.append((int(np.count_nonzero(below)), float(x[below].sum()), inside))
+            # Distinct values with counts: a constant or discrete output (ties) stays small.
+            vals, counts = np.unique(x[~below & (x <= hi)], return_counts=True)
+            per.append((int(np.count_nonzero(below)), float(x[below].sum()), vals, counts))
         out[name] = (ss, per)
     return out
 
@@ -201,12 +203,18 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
             left = []
             for i, k in enumerate(pending[name]):
                 below = sum(p[name][1][i][0] for p in second)
-                inside = np.sort(np.concatenate([p[name][1][i][2] for p in second]))
-                if below <= k < below + inside.size:
-                    st["order"][k] = float(inside[k - below])
-                    if k == es_rank:
+                vals, inv = np.unique(np.concatenate([p[name][1][i][2] for p in second]),
+                                      return_inverse=True)
+                counts = np.bincount(inv, weights=np.concatenate([p[name][1][i][3] for p in second]),
+                                     minlength=vals.size).astype(np.int64)
+                upto = below + np.cumsum(counts)  # ranks < upto[j] are <= vals[j]
+                if below <= k < (upto[-1] if upto.size else below):
+                    j = int(np.searchsorted(upto, k, side="right"))
+                    st["order"][k] = float(vals[j])
+                    if k == es_rank:  # the k + 1 smallest: all below lo, then vals in order
+                        take = np.minimum(counts[: j + 1], k + 1 - (upto[: j + 1] - counts[: j + 1]))
                         s_below = math.fsum(p[name][1][i][1] for p in second)
-                        es_parts[name] = (below, s_below, inside[: k - below + 1])
+                        es_parts[name] = (below, s_below, vals[: j + 1] * take)
                 else:
                     left.append(k)
             pending[name] = left

@@ -105,3 +105,19 @@ def test_a_hand_solvable_summary():
     np.testing.assert_allclose(float(s.es05), float(ref.es05), rtol=1e-14)
     assert -50 < float(s.es05) < -45  # the mean of the 5 points in [0, 5), less 50
     assert int(s.n_valid) == 100 and 49 < float(s.p50) + 50 < 51
+
+
+def test_ties_and_constant_outputs_summarise_exactly():
+    # A discrete input and a constant output: brackets full of ties, held as counts.
+    def tied(x):
+        return {"y": x * 1.0, "c": np.full(np.shape(x), 2.5)}
+
+    p = Priors(MappingProxyType({"x": parse_prior(
+        "x", {"dist": "discrete", "values": [-1.0, 0.5, 3.0], "weights": [0.2, 0.5, 0.3]},
+        file="t.toml", table="x")}))
+    ref = summarize(simulate(tied, p, 50_000, rng=4))
+    got = simulate_summary(tied, p, 50_000, rng=4, chunk_size=3333)
+    for k in ("p05", "p25", "p50", "p75", "p95", "min", "max", "p_below_zero"):
+        np.testing.assert_array_equal(got[k].values, ref[k].values, err_msg=k)
+    np.testing.assert_allclose(got.es05.values, ref.es05.values, rtol=1e-12)
+    assert float(got.es05.sel(output="y")) == -1.0 and float(got.p50.sel(output="c")) == 2.5
