@@ -153,11 +153,29 @@ def _name(name: str) -> str:
 
 
 def _axis_formatter(unit: str):
-    from matplotlib.ticker import FuncFormatter, PercentFormatter
+    """Tick labels: percentages for shares, else k/M/B with as many digits as keep ticks distinct."""
+    from matplotlib.ticker import Formatter, PercentFormatter
 
     if unit == "1":
         return PercentFormatter(xmax=1.0, decimals=None)
-    return FuncFormatter(lambda x, _pos: si_number(x))
+
+    class _SIFormatter(Formatter):
+        # Three significant digits, more when neighbouring ticks would read the same
+        # (a nearly constant output spans -222.4M ... -221.6M).
+        digits = 3
+
+        def set_locs(self, locs):
+            super().set_locs(locs)
+            vals = [v for v in locs if math.isfinite(v)]
+            for d in range(3, 10):
+                if len({si_number(v, digits=d) for v in vals}) == len(vals):
+                    break
+            self.digits = d
+
+        def __call__(self, x, pos=None):
+            return si_number(x, digits=self.digits)
+
+    return _SIFormatter()
 
 
 # --- figure handling ------------------------------------------------------------------------------
@@ -181,19 +199,32 @@ def _axes(ax, figsize: tuple[float, float] = _FIGSIZE):
     return fig.add_subplot()
 
 
+_TITLE_MIN_SIZE = 13.0                  # the tick label size: smaller would not read on a slide
+
+
 def _title(ax, title: str | None, default: str = "") -> None:
     """The finding as the title: across the whole figure, left-aligned, when mcrisk made the
-    figure (so a long title is not pushed right by long tick labels); else above ``ax``."""
+    figure (so a long title is not pushed right by long tick labels); else above ``ax``.
+
+    A title that does not fit on one line is set smaller, down to the tick label size, and
+    wrapped only when it still does not fit.
+    """
     import textwrap
 
     text = title or default[:1].upper() + default[1:]
     fig = ax.figure
-    if getattr(fig, "_mcrisk_owned", False):
-        width = int(fig.get_figwidth() * 72 / (0.6 * _RC["axes.titlesize"]))
-        fig.suptitle(textwrap.fill(text, width), x=0.012, ha="left", fontsize=_RC["axes.titlesize"],
-                     fontweight="bold")
-    else:
+    if not getattr(fig, "_mcrisk_owned", False):
         ax.set_title(text, loc="left")
+        return
+    x0 = 0.012
+    size = float(_RC["axes.titlesize"])
+    t = fig.suptitle(text, x=x0, ha="left", fontsize=size, fontweight="bold")
+    room = fig.bbox.width * (1 - 2 * x0)
+    while t.get_window_extent().width > room and size > _TITLE_MIN_SIZE:
+        size = max(size - 0.5, _TITLE_MIN_SIZE)
+        t.set_fontsize(size)
+    if (width := t.get_window_extent().width) > room:
+        t.set_text(textwrap.fill(text, max(int(len(text) * room / width) - 1, 20)))
 
 
 def title_of(ax) -> str:
@@ -229,16 +260,99 @@ def _p_text(p: float) -> str:
 
 # --- distribution and exceedance ------------------------------------------------------------------
 
-def _edges(x: np.ndarray, bins: int) -> np.ndarray:
-    """Histogram edges with 0 on an edge, so no bin mixes losses and profits."""
+#: Quantiles that bound the x range of distribution and exceedance charts when a tail is long.
+_VIEW_Q = (0.005, 0.995)
+#: A tail is clipped only when it reaches this share of the P0.5..P99.5 width beyond it.
+_LONG_TAIL = 0.25
+
+
+def _view_range(x: np.ndarray, *, zero: bool = True) -> tuple[float, float]:
+    """The x range to draw: ``min .. max``, but a long tail is cut at P0.5 (or P99.5).
+
+    A side is cut when its extreme lies more than ``_LONG_TAIL`` times the P0.5..P99.5 width
+    beyond that quantile, so a compact distribution is drawn whole. With ``zero``, 0 stays in
+    range whenever the samples have both signs.
+    """
     lo, hi = float(x.min()), float(x.max())
+    qlo, qhi = (float(v) for v in np.quantile(x, _VIEW_Q))
+    width = qhi - qlo
+    if width > 0:
+        lo = qlo if lo < qlo - _LONG_TAIL * width else lo
+        hi = qhi if hi > qhi + _LONG_TAIL * width else hi
+    if zero and x.min() < 0 < x.max():
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
+    return lo, hi
+
+
+def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
+    """Histogram edges over ``lo .. hi`` with 0 on an edge, so no bin mixes losses and profits."""
     if lo == hi:
         half = abs(lo) * 0.01 or 0.5
-        return np.linspace(lo - half, hi + half, 3)
+        return np.array([lo - half / 4, lo + half / 4])
     if lo < 0 < hi:
         w = (hi - lo) / bins
-        return w * np.arange(math.floor(lo / w), math.ceil(hi / w) + 1)
+        k0, k1 = math.floor(lo / w), math.ceil(hi / w)
+        k0 -= k0 * w > lo                         # rounding must not put lo or hi outside the bins
+        k1 += k1 * w < hi
+        return w * np.arange(k0, k1 + 1)
     return np.linspace(lo, hi, bins + 1)
+
+
+def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
+    """``'tails off the chart: 0.5% of samples below −60M (min −146M), 0.3% above 12M (max 40M)'``,
+    or ``''`` when every sample is inside ``lo .. hi``."""
+    v = lambda a: _value(float(a), unit, with_unit=False)  # noqa: E731
+    parts = [f"{_share_text(float(np.mean(side)))} {word} {v(edge)} ({end} {v(extreme)})"
+             for side, word, edge, end, extreme in ((x < lo, "below", lo, "min", x.min()),
+                                                    (x > hi, "above", hi, "max", x.max())) if side.any()]
+    if not parts:
+        return ""
+    parts[0] = parts[0].replace(" ", " of samples ", 1)
+    return "tails off the chart: " + ", ".join(parts)
+
+
+def _share_text(p: float) -> str:
+    return f"{p:.1%}" if p >= 0.001 else "<0.1%"
+
+
+def _note(ax, lines: Sequence[str]) -> None:
+    """Small grey notes above the top right corner of ``ax``, outside the data."""
+    lines = [s for s in lines if s]
+    if lines:
+        ax.text(1.0, 1.01, "; ".join(lines), transform=ax.transAxes, ha="right", va="bottom", fontsize=11,
+                color=_GREY, gid="note")
+
+
+def _overlaps(bb, others, pad: float = 2.0) -> bool:
+    return any(bb.x0 - pad < o.x1 and o.x0 - pad < bb.x1 and bb.y0 - pad < o.y1 and o.y0 - pad < bb.y1
+               for o in others)
+
+
+def _stagger(ax, labels, *, step: float, avoid=()) -> None:
+    """Lift annotations (in x order) by ``step`` points until none overlaps another or ``avoid``.
+
+    Labels that would stick out of the axes on the left or right are turned to start or end at
+    their anchor instead of centring on it.
+    """
+    fig = ax.figure
+    fig.draw_without_rendering()                 # constrained layout settles the axes first
+    box = ax.get_window_extent()
+    placed = [a.get_window_extent() for a in avoid]
+    for ann in sorted(labels, key=lambda a: a.xy[0]):
+        bb = ann.get_window_extent()
+        if bb.x0 < box.x0:
+            ann.set_ha("left")
+            ann.xyann = (-3, ann.xyann[1])
+        elif bb.x1 > box.x1:
+            ann.set_ha("right")
+            ann.xyann = (3, ann.xyann[1])
+        base = ann.xyann[1]
+        for level in range(8):
+            ann.xyann = (ann.xyann[0], base + level * step)
+            bb = ann.get_window_extent()
+            if not _overlaps(bb, placed, pad=8.0):
+                break
+        placed.append(bb)
 
 
 def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None, bins: int = 60,
@@ -255,7 +369,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     ax
         Axes to draw on; a new 16:9 figure when None.
     bins
-        Number of histogram bins; zero always falls on a bin edge.
+        Number of histogram bins across the drawn range; zero always falls on a bin edge.
     title
         Replaces the default title, which states P(loss) and the median.
 
@@ -266,7 +380,10 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     Notes
     -----
     Bar heights are the share of finite samples in each bin; ``P(loss) = #{x < 0} / n``.
-    NaN and infinite samples are left out and their count is written on the chart.
+    A long tail is cut at P0.5 (or P99.5) so the body of the distribution fills the chart;
+    the share of samples beyond the drawn range is written above the chart, and 0 stays in
+    range when there are both losses and profits. NaN and infinite samples are left out and
+    their count is written there too. P(loss) and the quantiles use every finite sample.
     """
     from matplotlib.ticker import PercentFormatter
 
@@ -278,7 +395,8 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         if x.size == 0:
             _title(ax, None, f"{_name(output)}: no finite samples")
             return ax
-        edges = _edges(x, bins)
+        lo, hi = _view_range(x)
+        edges = _edges(lo, hi, bins)
         counts, edges = np.histogram(x, bins=edges)
         share = counts / x.size
         centres = 0.5 * (edges[:-1] + edges[1:])
@@ -286,32 +404,48 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.bar(edges[:-1], share, width=np.diff(edges), align="edge", color=colours, alpha=0.85,
                linewidth=0, gid="histogram")
         p_loss = float(np.mean(x < 0))
-        q05, q50, q95 = np.quantile(x, [0.05, 0.5, 0.95])
-        xlo, xhi = edges[0], edges[-1]
+        q05, q50, q95 = (float(q) for q in np.quantile(x, [0.05, 0.5, 0.95]))
+        xlo, xhi = float(edges[0]), float(edges[-1])
+        if lo == hi:                              # one value: a narrow bar with room around it
+            xlo, xhi = xlo - 4 * (xhi - xlo), xhi + 4 * (xhi - xlo)
         if xlo < 0:
             ax.axvspan(xlo, min(0.0, xhi), color=_LOSS, alpha=0.08, linewidth=0, zorder=0)
         if xlo <= 0 <= xhi:
             ax.axvline(0, color=_LOSS, linewidth=1.5, zorder=3)
-        top = share.max()
-        ax.set_ylim(0, top * 1.32)
+        top = float(share.max())
+        # Bars fill the lower two thirds; the band above holds P(loss) and the quantile labels.
+        ax.set_ylim(0, top * 1.5)
+        anchor = top * 1.03
+        marks: dict[str, list[str]] = {}
         for q, tag in ((q05, "P5"), (q50, "P50"), (q95, "P95")):
-            ax.axvline(q, color=PALETTE["black"], linewidth=1.2, linestyle=(0, (4, 3)), zorder=3)
-            ax.annotate(f"{tag}\n{_value(q, unit, with_unit=False)}", xy=(q, top * 1.04), ha="center",
-                        va="bottom", fontsize=12, zorder=4,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
-        label = f"P({loss}) = {_p_text(p_loss)}" if loss == "loss" else f"P({loss}) = {_p_text(p_loss)}"
-        ax.text(0.015, 0.97, label, transform=ax.transAxes, ha="left", va="top", fontsize=20,
-                fontweight="bold", color=_LOSS, gid="p_loss")
-        if n_bad:
-            ax.text(0.015, 0.80, f"{n_bad:,} NaN/inf samples left out", transform=ax.transAxes,
-                    ha="left", va="top", fontsize=12, color=_GREY)
+            marks.setdefault(_value(q, unit, with_unit=False), []).append(tag)
+        labels = []
+        for text, tags in marks.items():
+            q = {"P5": q05, "P50": q50, "P95": q95}[tags[0]]
+            ax.vlines(q, 0, anchor, color=PALETTE["black"], linewidth=1.2, linestyle=(0, (4, 3)), zorder=3)
+            labels.append(ax.annotate(f"{' = '.join(tags)} {text}", xy=(q, anchor), xytext=(0, 2),
+                                      textcoords="offset points", ha="center", va="bottom", fontsize=12,
+                                      zorder=4, gid="quantile_label",
+                                      bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                            "alpha": 0.85}))
         ax.set_xlim(xlo, xhi)
         ax.xaxis.set_major_formatter(_axis_formatter(unit))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
         ax.set_xlabel(label_of(results[output], output))
         ax.set_ylabel("Share of samples")
+        _note(ax, [_off_chart(x, xlo, xhi, unit), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
         _title(ax, title, f"P({loss}) = {_p_text(p_loss)}; median {_name(output.removesuffix('_per_day'))} "
                               f"{_value(q50, unit)}")
+        _stagger(ax, labels, step=18)
+        # P(loss) in the top corner that no quantile label reaches (left unless it is taken).
+        placed = [a.get_window_extent() for a in labels]
+        for corner, ha in ((0.015, "left"), (0.985, "right")):
+            p_text = ax.text(corner, 0.97, f"P({loss}) = {_p_text(p_loss)}", transform=ax.transAxes, ha=ha,
+                             va="top", fontsize=20, fontweight="bold", color=_LOSS, gid="p_loss", zorder=5,
+                             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+            if not _overlaps(p_text.get_window_extent(), placed) or ha == "right":
+                break
+            p_text.remove()
     return ax
 
 
@@ -347,28 +481,43 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         p = (n - np.arange(1, n + 1)) / n
         ax.step(np.r_[xs[0], xs], np.r_[1.0, p], where="post", color=_GAIN, linewidth=2.5, gid="exceedance")
         p_gain = float(np.mean(x > 0))
-        lo, hi = xs[0], xs[-1]
+        lo, hi = _view_range(x)
         pad = (hi - lo) * 0.03 or abs(lo) * 0.01 or 0.5
-        ax.set_xlim(lo - pad, hi + pad)
-        if lo - pad < 0:
-            ax.axvspan(lo - pad, min(0.0, hi + pad), color=_LOSS, alpha=0.08, linewidth=0, zorder=0)
-        if lo - pad <= 0 <= hi + pad:
+        lo, hi = lo - pad * (lo == xs[0]), hi + pad * (hi == xs[-1])     # no pad at a clipped side
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(0, 1.02)
+        _note(ax, [_off_chart(x, lo, hi, unit)])
+        if lo < 0:
+            ax.axvspan(lo, min(0.0, hi), color=_LOSS, alpha=0.08, linewidth=0, zorder=0)
+        if lo <= 0 <= hi:
             ax.axvline(0, color=_LOSS, linewidth=1.5)
             ax.plot([0], [p_gain], marker="o", markersize=10, color=_LOSS, zorder=5, gid="break_even")
-            right = p_gain > 0.5
-            ax.annotate(f"break-even: P({gain}) = {_p_text(p_gain)}", xy=(0, p_gain),
-                        xytext=(14, 10 if right else -10), textcoords="offset points",
-                        ha="left", va="bottom" if right else "top", fontsize=14, color=_LOSS,
-                        fontweight="bold")
-        ax.set_ylim(0, 1.02)
         ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
         ax.xaxis.set_major_formatter(_axis_formatter(unit))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         ax.set_xlabel(label_of(results[output], output))
-        ax.set_ylabel(f"Probability of exceeding")
+        ax.set_ylabel("Probability of exceeding")
         q05 = float(np.quantile(x, 0.05))
         _title(ax, title, f"P({gain}) = {_p_text(p_gain)}; 1 in 20 chance of "
                               f"{_value(q05, unit)} or less")
+        if lo <= 0 <= hi:
+            # The curve falls to the right, so above-right and below-left of the point are clear;
+            # take the first of those where the label stays inside the axes.
+            fig = ax.figure
+            fig.draw_without_rendering()
+            box = ax.get_window_extent()
+            label = None
+            for (dx, dy), ha, va in (((14, 10), "left", "bottom"), ((-14, -10), "right", "top"),
+                                     ((14, -10), "left", "top"), ((-14, 10), "right", "bottom")):
+                if label is not None:
+                    label.remove()
+                label = ax.annotate(f"break-even: P({gain}) = {_p_text(p_gain)}", xy=(0, p_gain), xytext=(dx, dy),
+                                    textcoords="offset points", ha=ha, va=va, fontsize=14, color=_LOSS,
+                                    fontweight="bold", gid="break_even_label",
+                                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
+                bb = label.get_window_extent()
+                if bb.x0 >= box.x0 and bb.x1 <= box.x1 and bb.y0 >= box.y0 and bb.y1 <= box.y1:
+                    break
     return ax
 
 

@@ -98,8 +98,8 @@ def test_distribution_writes_p_loss_and_quantiles(results):
     assert title_of(ax).startswith("P(loss) = 24.9%; median profit 50k USD/month")
     assert ax.get_xlabel() == "Profit (USD/month)"
     assert ax.get_ylabel() == "Share of samples"
-    marks = [a.get_text() for a in ax.texts if a.get_text().startswith("P") and "\n" in a.get_text()]
-    assert marks == ["P5\n\u221240k", "P50\n50k", "P95\n140k"]
+    marks = _texts(ax, "quantile_label")
+    assert marks == ["P5 \u221240k", "P50 50k", "P95 140k"]
     # Zero is a bin edge: the loss-side bars (vermillion) hold exactly the losses.
     bars = [p for p in ax.patches if p.get_gid() == "histogram" or p.get_label() != ""]
     bars = [p for c in _bars(ax) for p in c]
@@ -108,6 +108,75 @@ def test_distribution_writes_p_loss_and_quantiles(results):
     assert sum(p.get_height() for p in bars) == pytest.approx(1.0)
     assert {p.get_facecolor()[:3] for p in loss} == {(0xD5 / 255, 0x5E / 255, 0)}
     assert ax.xaxis.get_major_formatter()(-2e6, 0) == "\u22122M"
+
+
+def _outputs(values, unit="USD/month") -> xr.Dataset:
+    return xr.Dataset({"profit_per_day": ("sample", np.asarray(values, dtype=float),
+                                          {"units": unit, "role": "output"})}, attrs={"output": "profit_per_day"})
+
+
+def _drawn(ax):
+    """Render with Agg so text extents are the ones a saved PNG has."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(ax.figure).draw()
+    return ax
+
+
+def _disjoint(boxes) -> bool:
+    return all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_distribution_clips_a_long_tail_and_says_how_much(results):
+    # 1,992 samples on -10 ... 30 (each of 83 values 24 times) and 8 at -1,000: P0.5 = -10, so the
+    # 0.4% at -1,000 are off the chart and the body fills it.
+    x = np.r_[np.full(8, -1000.0), np.repeat(np.linspace(-10, 30, 83), 24)]
+    ax = _drawn(plot_distribution(_outputs(x)))
+    lo, hi = ax.get_xlim()
+    assert -10 - 40 / 60 <= lo <= -10 and hi >= 30
+    q05, q95 = np.quantile(x, [0.05, 0.95])
+    assert lo < 0 < hi and lo <= q05 and q95 <= hi
+    assert _texts(ax, "note") == [f"tails off the chart: 0.4% of samples below {si_number(lo)} (min \u22121k)"]
+    bars = [p for c in _bars(ax) for p in c]
+    assert sum(p.get_height() for p in bars) == pytest.approx(1992 / 2000)
+    assert min(abs(p.get_x()) for p in bars) < 1e-12              # 0 is still a bin edge
+    # grid values -10 + 40k/82 < 0 for k = 0 ... 20: P(loss) = (8 + 21 * 24) / 2000 from every sample
+    assert _texts(ax, "p_loss") == ["P(loss) = 25.6%"]
+
+
+def test_distribution_keeps_zero_when_the_only_losses_are_a_clipped_tail():
+    # 10 of 2,000 samples lose 5,000; the rest earn 100 ... 200. P0.5 = 74.5, but 0 stays on the chart.
+    x = np.r_[np.full(10, -5000.0), np.linspace(100, 200, 1990)]
+    ax = plot_distribution(_outputs(x))
+    assert ax.get_xlim()[0] == 0
+    assert _texts(ax, "note") == ["tails off the chart: 0.5% of samples below 0 (min \u22125k)"]
+    assert _texts(ax, "p_loss") == ["P(loss) = 0.5%"]
+
+
+def test_distribution_draws_a_compact_sample_whole(results):
+    ax = plot_distribution(results)
+    assert ax.get_xlim()[0] <= -50_000 and ax.get_xlim()[1] >= 150_000
+    assert _texts(ax, "note") == []
+
+
+def test_distribution_labels_never_overlap():
+    # P50 = 1 and P95 = 1.9 are a few pixels apart on an axis from -100 to 2.
+    x = np.r_[np.linspace(-100, 0, 100, endpoint=False), np.linspace(0, 2, 1900)]
+    ax = _drawn(plot_distribution(_outputs(x)))
+    labels = [t for t in ax.texts if t.get_gid() == "quantile_label"]
+    assert [t.get_text().split()[0] for t in labels] == ["P5", "P50", "P95"]
+    boxes = [t.get_window_extent() for t in [*labels, *(t for t in ax.texts if t.get_gid() == "p_loss")]]
+    assert _disjoint(boxes)
+    frame = ax.get_window_extent()
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes)
+
+
+def test_distribution_of_a_constant_merges_labels_and_keeps_ticks_distinct():
+    ax = _drawn(plot_distribution(_outputs(np.full(50, -2.22e8))))
+    assert _texts(ax, "quantile_label") == ["P5 = P50 = P95 \u2212222M"]
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks)
+    assert ax.get_xlim()[0] < -2.22e8 < ax.get_xlim()[1]
 
 
 def test_distribution_counts_nan_samples_and_draws_on_given_axes(results):
@@ -135,6 +204,22 @@ def test_exceedance_marks_break_even(results):
     assert f"break-even: P(profit) = {150 / 201:.1%}" in _texts(ax)
     assert ax.get_ylabel() == "Probability of exceeding" and ax.get_xlabel() == "Profit (USD/month)"
     assert title_of(ax) == "P(profit) = 74.6%; 1 in 20 chance of \u221240k USD/month or less"
+
+
+@pytest.mark.parametrize("p_gain", [0.05, 0.5, 0.97])
+def test_exceedance_break_even_label_inside_the_axes(p_gain):
+    # Profits on a grid with the given share above 0 and a long loss tail: break-even sits near
+    # either edge of the clipped range, and the label must still be inside the axes.
+    n_gain = int(p_gain * 2000)
+    x = np.r_[np.full(8, -1e6), np.linspace(-1000, -1, 2000 - n_gain - 8), np.linspace(1, 40, n_gain)]
+    ax = _drawn(plot_exceedance(_outputs(x)))
+    (label,) = [t for t in ax.texts if t.get_gid() == "break_even_label"]
+    assert label.get_text() == f"break-even: P(profit) = {p_gain:.1%}"
+    bb, frame = label.get_window_extent(), ax.get_window_extent()
+    assert frame.x0 <= bb.x0 and bb.x1 <= frame.x1 and frame.y0 <= bb.y0 and bb.y1 <= frame.y1
+    assert ax.get_xlim()[0] == pytest.approx(np.quantile(x, 0.005))          # the long tail cut at P0.5
+    assert _texts(ax, "note")[0].startswith("tails off the chart: 0.5% of samples below \u2212")
+    assert title_of(ax).startswith(f"P(profit) = {p_gain:.1%}; 1 in 20 chance of ")
 
 
 # --- tornado and sensitivity ----------------------------------------------------------------------
