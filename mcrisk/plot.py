@@ -602,11 +602,16 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         lo = np.asarray(tab.output_low.values, dtype=float)
         hi = np.asarray(tab.output_high.values, dtype=float)
         height = 0.62
-        ax.barh(y, lo - base, left=base, height=height, color=PALETTE["blue"], label="input at low quantile",
-                gid="tornado_low")
+        low_bars = ax.barh(y, lo - base, left=base, height=height, color=PALETTE["blue"],
+                           label="input at low quantile", gid="tornado_low")
         ax.barh(y, hi - base, left=base, height=height, color=PALETTE["orange"],
                 label="input at high quantile", gid="tornado_high")
-        ax.axvline(base, color=PALETTE["black"], linewidth=1.2)
+        for i in np.flatnonzero((lo - base) * (hi - base) > 0):      # both ends on one side: the
+            if abs(lo[i] - base) < abs(hi[i] - base):                  # shorter bar in front
+                low_bars[i].set_zorder(1.5)
+        band = -0.5 - 0.4                           # a strip above the top bar for the base label
+        foot = k - 0.5 + 0.5                        # and one below the last bar for "break-even"
+        ax.vlines(base, k - 0.5, -0.5 - 0.12, color=PALETTE["black"], linewidth=1.2)
         ends = np.r_[lo, hi, base]
         span = max(float(np.ptp(ends)), abs(base) * 0.1, 1e-12)
         # Room for the end labels: a share of the axes width from the longest label on each side
@@ -620,17 +625,24 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         left_edge = float(ends.min()) - span * frac[False] / data_frac
         right_edge = float(ends.max()) + span * frac[True] / data_frac
         ax.set_xlim(left_edge, right_edge)
-        band = -0.5 - 0.4                          # a strip above the top bar for the labels
-        ax.set_ylim(k - 0.5, band)                  # inverted: largest swing on top
+        ax.set_ylim(foot, band)                     # inverted: largest swing on top
         ax.text(base, band + 0.06, f"base {_value(base, unit, with_unit=False)}", ha="center", va="top",
-                fontsize=12, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+                fontsize=12, gid="base_label", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
         if left_edge < 0 < right_edge and base != 0:
-            ax.axvline(0, color=_LOSS, linewidth=1.5, linestyle=(0, (4, 3)))
-            ax.text(0, band + 0.06, "break-even", color=_LOSS, fontsize=12, ha="center", va="top",
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+            # Below the bars, so it can never cover the base label however close 0 is to the base.
+            ax.vlines(0, foot, -0.5, color=_LOSS, linewidth=1.5, linestyle=(0, (4, 3)))
+            ax.annotate("break-even", xy=(0, foot), xytext=(0, 5), textcoords="offset points", color=_LOSS,
+                        fontsize=12, ha="center", va="bottom", gid="break_even_label",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
         for i, n in enumerate(names):
-            for end, val in ((lo[i], float(tab.input_low.values[i])), (hi[i], float(tab.input_high.values[i]))):
+            same_side = (lo[i] - base) * (hi[i] - base) > 0
+            for end, other, val in ((lo[i], hi[i], float(tab.input_low.values[i])),
+                                    (hi[i], lo[i], float(tab.input_high.values[i]))):
                 right = end >= base
+                # Both ends on one side of the base: the nearer end's label goes inside the bar,
+                # ending at that end, so it cannot run into the farther end's label.
+                inside = same_side and abs(end - base) < abs(other - base)
+                right ^= inside
                 ax.annotate(_value(val, in_units[i]), xy=(end, y[i]), xytext=(6 if right else -6, 0),
                             textcoords="offset points", ha="left" if right else "right", va="center",
                             fontsize=12, gid="end_label",
@@ -652,9 +664,12 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         ax.xaxis.set_major_formatter(_axis_formatter(unit))
         ax.set_xlabel(label_of(None, out, unit))
         qlo, qhi = (f"P{tab.attrs.get(q, d) * 100:g}" for q, d in (("low", 0.1), ("high", 0.9)))
-        ax.legend(handles=[Patch(color=PALETTE["blue"], label=f"input at its {qlo}"),
-                           Patch(color=PALETTE["orange"], label=f"input at its {qhi}")],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=12)
+        handles = [Patch(color=PALETTE["blue"], label=f"input at its {qlo}"),
+                   Patch(color=PALETTE["orange"], label=f"input at its {qhi}")]
+        if getattr(ax.figure, "_mcrisk_owned", False):
+            ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=12)
+        else:
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=12)
         swing0 = float(tab.swing.values[0])
         default = f"{_name(names[0])} moves {_name(out.removesuffix('_per_day'))} most: swing {_value(swing0, unit)}"
         if st and names[0] in st:

@@ -281,6 +281,37 @@ def test_sensitivity_draws_s1_and_st_with_intervals_sorted_by_st(sobol):
     assert [p.get_width() for p in _bars(cost)[1].patches] == [0.6, 0.35, 0.2]
 
 
+def test_tornado_ends_on_one_side_of_the_base(tab):
+    # Both quantiles of decode_tps_per_node raise profit above the base (1.8M and 2.6M > 1.5M):
+    # the nearer end's label sits inside its bar, the labels do not overlap, and both bars show.
+    ax = _drawn(plot_tornado(tab.assign_attrs(base_output=1.5e6)))
+    ends = {t.get_text(): t for t in ax.texts if t.get_gid() == "end_label"}
+    near, far = ends["8k tokens/s"], ends["16k tokens/s"]
+    assert (near.get_ha(), far.get_ha()) == ("right", "left")
+    assert not near.get_window_extent().overlaps(far.get_window_extent())
+    low, high = _bars(ax)
+    assert low[2].get_zorder() > high[2].get_zorder() and low[2].get_width() == pytest.approx(0.3e6)
+
+
+def test_tornado_base_and_break_even_labels_never_collide(tab, sobol):
+    # The base case is 100k below break-even: on this axis the two vertical lines are a few
+    # pixels apart, so both labels must not share a row.
+    near = tab.assign(output_low=tab.output_low - 2.4e6, output_high=tab.output_high - 2.4e6)
+    near = near.assign_attrs(base_output=-1.0e5)
+    ax = _drawn(plot_tornado(near, sensitivity=sobol))
+    (base,) = [t for t in ax.texts if t.get_gid() == "base_label"]
+    (even,) = [t for t in ax.texts if t.get_gid() == "break_even_label"]
+    assert base.get_text() == "base \u2212100k" and even.get_text() == "break-even"
+    assert not base.get_window_extent().overlaps(even.get_window_extent())
+    fig = ax.figure.bbox
+    inside = [t for t in ax.texts if t.get_gid() in ("base_label", "break_even_label", "st_label", "end_label")]
+    assert len(inside) == 2 + 3 + 6
+    for t in inside:
+        bb = t.get_window_extent()
+        assert fig.x0 <= bb.x0 and bb.x1 <= fig.x1 and fig.y0 <= bb.y0 and bb.y1 <= fig.y1, t.get_text()
+    assert _disjoint([t.get_window_extent() for t in inside])
+
+
 @pytest.mark.parametrize(("var", "xlabel"), [("mu_star", "Morris \u03bc* (mean |elementary effect|) of profit"),
                                              ("delta", "Borgonovo \u03b4 (moment-independent) of profit")])
 def test_sensitivity_other_methods_draw_their_main_index(var, xlabel):
