@@ -223,8 +223,10 @@ def _title(ax, title: str | None, default: str = "") -> None:
     while t.get_window_extent().width > room and size > _TITLE_MIN_SIZE:
         size = max(size - 0.5, _TITLE_MIN_SIZE)
         t.set_fontsize(size)
-    if (width := t.get_window_extent().width) > room:
-        t.set_text(textwrap.fill(text, max(int(len(text) * room / width) - 1, 20)))
+    chars = len(text)
+    while t.get_window_extent().width > room and chars > 20:
+        chars -= 4
+        t.set_text(textwrap.fill(text, chars))
 
 
 def title_of(ax) -> str:
@@ -843,6 +845,18 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
                    rasterized=True, gid="scatter_loss")
         if yv.size and yv.min() < 0 < yv.max():
             ax.axhline(0, color=_LOSS, linewidth=1.3)
+        if xv.size:
+            # Long tails cut as in plot_distribution; the share of samples off the axes is stated.
+            (xlo, xhi), (ylo, yhi) = _view_range(xv, zero=False), _view_range(yv)
+            clipped = (xlo > xv.min(), xhi < xv.max(), ylo > yv.min(), yhi < yv.max())
+            for lim, (a, b), (amin, amax), cut in ((ax.set_xlim, (xlo, xhi), (xv.min(), xv.max()), clipped[:2]),
+                                                   (ax.set_ylim, (ylo, yhi), (yv.min(), yv.max()), clipped[2:])):
+                if any(cut):
+                    pad = 0.03 * (b - a)
+                    lim(a - pad * (not cut[0]), b + pad * (not cut[1]))
+            if any(clipped):
+                off = float(np.mean((xv < xlo) | (xv > xhi) | (yv < ylo) | (yv > yhi)))
+                _note(ax, [f"long tails cut: {_share_text(off)} of samples off the axes"])
         ax.xaxis.set_major_formatter(_axis_formatter(xunit))
         ax.yaxis.set_major_formatter(_axis_formatter(yunit))
         ax.set_xlabel(label_of(results[input], input))

@@ -348,6 +348,38 @@ def test_scatter_colours_losses(results):
         plot_scatter(results, "x")
 
 
+def test_scatter_cuts_long_tails_and_says_so():
+    # y = x on 1 ... 996 plus 4 samples at (1e6, -1e9). x is cut at P99.5 = 995.005, so the sample
+    # at 996 and the 4 outliers are off the axes: 0.5%; y keeps 0, so its cut drops only the outliers.
+    x = np.r_[np.arange(1.0, 997.0), np.full(4, 1e6)]
+    ds = _outputs(np.r_[np.arange(1.0, 997.0), np.full(4, -1e9)])
+    ds["paid_share"] = ("sample", x, {"units": "1", "role": "input"})
+    ax = plot_scatter(ds, "paid_share")
+    assert ax.get_xlim()[1] < 1e6 and ax.get_ylim()[0] > -1e9 and ax.get_ylim()[0] <= 0
+    assert _texts(ax, "note") == ["long tails cut: 0.5% of samples off the axes"]
+    assert _texts(plot_scatter(_with_input(), "paid_share"), "note") == []
+
+
+def _with_input() -> xr.Dataset:
+    ds = _outputs(PROFIT)
+    ds["paid_share"] = ("sample", np.linspace(0.1, 0.6, PROFIT.size), {"units": "1", "role": "input"})
+    return ds
+
+
+def test_title_shrinks_to_one_line_before_wrapping(results):
+    long = "P(loss) = 77.0%; decode tps per node swings profit most (16.6M USD/month)"
+    ax = _drawn(plot_distribution(results, title=long))
+    sup = ax.figure.get_suptitle()
+    t = ax.figure._suptitle
+    assert sup == long and 13 <= t.get_fontsize() < 17
+    assert t.get_window_extent().x1 <= ax.figure.bbox.x1
+    longer = long + "; and a second clause no slide can fit on one line at a legible size"
+    ax = _drawn(plot_distribution(results, title=longer))
+    assert "\n" in ax.figure.get_suptitle() and ax.figure._suptitle.get_fontsize() == 13
+    assert title_of(ax) == longer
+    assert ax.figure._suptitle.get_window_extent().x1 <= ax.figure.bbox.x1
+
+
 def test_convergence_ends_at_the_sample_statistics(results, rng):
     results["profit_per_day"][:] = rng.permutation(PROFIT)
     ax = plot_convergence(results)
