@@ -95,7 +95,9 @@ def _pass2(job: tuple, start: int, stop: int, means: dict[str, float],
             below = x < lo
             # Distinct values with counts: a constant or discrete output (ties) stays small.
             vals, counts = np.unique(x[~below & (x <= hi)], return_counts=True)
-            per.append((int(np.count_nonzero(below)), float(x[below].sum()), vals, counts))
+            tied = counts.size and counts.max() > 1
+            per.append((int(np.count_nonzero(below)), float(x[below].sum()), vals,
+                        counts if tied else np.ones(0, dtype=np.int64)))
         out[name] = (ss, per)
     return out
 
@@ -169,16 +171,13 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     first = run(_pass1, [(job, a, b, stride) for a, b in spans])
     names = list(first[0])
     probe = run_chunk(*job, 0, 1)
+    first = _merge_first(first, names)
     stats: dict[str, dict[str, float]] = {}
     wanted: dict[str, list[int]] = {}
     means: dict[str, float | None] = {}
     for name in names:
-        count = sum(p[name][0] for p in first)
-        total = math.fsum(p[name][1] for p in first)
-        sub = np.sort(np.concatenate([p[name][5] for p in first]))
-        st = stats[name] = {"n": count, "sum": total, "sub": sub,
-                            "min": min(p[name][2] for p in first), "max": max(p[name][3] for p in first),
-                            "neg": sum(p[name][4] for p in first)}
+        count, total, lo, hi, neg, sub = first[name]
+        st = stats[name] = {"n": count, "sum": total, "sub": sub, "min": lo, "max": hi, "neg": neg}
         means[name] = total / count if count else None
         ranks = set()
         if count:
@@ -193,7 +192,9 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     sums_sq: dict[str, float] = {}
     es_parts: dict[str, tuple[int, float, np.ndarray]] = {}
     while any(pending.values()) or not sums_sq:
-        brackets = {name: [_bracket(stats[name], k, widen) for k in pending[name]] for name in names}
+        per_rank = {name: [_bracket(stats[name], k, widen) for k in pending[name]] for name in names}
+        # Neighbouring ranks (the two sides of a percentile) share one bracket.
+        brackets = {name: sorted(set(v)) for name, v in per_rank.items()}
         second = run(_pass2, [(job, a, b, means, brackets) for a, b in spans])
         if not sums_sq:
             sums_sq = {name: math.fsum(p[name][0] for p in second) for name in names}
@@ -201,12 +202,15 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
             st = stats[name]
             es_rank = max(1, math.ceil(0.05 * st["n"])) - 1 if st["n"] else None
             left = []
-            for i, k in enumerate(pending[name]):
+            for r, k in enumerate(pending[name]):
+                i = brackets[name].index(per_rank[name][r])
                 below = sum(p[name][1][i][0] for p in second)
                 vals, inv = np.unique(np.concatenate([p[name][1][i][2] for p in second]),
                                       return_inverse=True)
-                counts = np.bincount(inv, weights=np.concatenate([p[name][1][i][3] for p in second]),
-                                     minlength=vals.size).astype(np.int64)
+                weights = np.concatenate([p[name][1][i][3] if p[name][1][i][3].size
+                                          else np.ones(p[name][1][i][2].size, dtype=np.int64)
+                                          for p in second])
+                counts = np.bincount(inv, weights=weights, minlength=vals.size).astype(np.int64)
                 upto = below + np.cumsum(counts)  # ranks < upto[j] are <= vals[j]
                 if below <= k < (upto[-1] if upto.size else below):
                     j = int(np.searchsorted(upto, k, side="right"))
@@ -224,6 +228,17 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
             warnings.warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     return _table(names, stats, means, sums_sq, es_parts, probe, attrs or {})
+
+
+def _merge_first(first: list[dict[str, tuple]], names: list[str]) -> dict[str, tuple]:
+    # Output by output, dropping each chunk's subsample once merged, to keep one copy at a time.
+    out = {}
+    for name in names:
+        parts = [p.pop(name) for p in first]
+        out[name] = (sum(p[0] for p in parts), math.fsum(p[1] for p in parts), min(p[2] for p in parts),
+                     max(p[3] for p in parts), sum(p[4] for p in parts),
+                     np.sort(np.concatenate([p[5] for p in parts])))
+    return out
 
 
 def _percentiles() -> dict[str, float]:
