@@ -152,6 +152,13 @@ def _name(name: str) -> str:
     return name.replace("_", " ")
 
 
+def _share_formatter():
+    """Shares as percentages without trailing zeros: 0.04 -> '4%', 0.025 -> '2.5%'."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _pos: f"{round(v * 100, 6):g}%".replace("-", "\u2212"))
+
+
 def _axis_formatter(unit: str):
     """Tick labels: percentages for shares, else k/M/B with as many digits as keep ticks distinct."""
     from matplotlib.ticker import Formatter, PercentFormatter
@@ -387,8 +394,6 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     range when there are both losses and profits. NaN and infinite samples are left out and
     their count is written there too. P(loss) and the quantiles use every finite sample.
     """
-    from matplotlib.ticker import PercentFormatter
-
     output, x, unit = _finite(results, output)
     n_bad = int(results[output].size - x.size)
     loss, gain = _loss_words(output)
@@ -432,7 +437,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
                                             "alpha": 0.85}))
         ax.set_xlim(xlo, xhi)
         ax.xaxis.set_major_formatter(_axis_formatter(unit))
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+        ax.yaxis.set_major_formatter(_share_formatter())
         ax.set_xlabel(label_of(results[output], output))
         ax.set_ylabel("Share of samples")
         _note(ax, [_off_chart(x, xlo, xhi, unit), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
@@ -897,8 +902,6 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     hypercube and Sobol' designs the bands are conservative; a prefix of such a design is not
     itself stratified.
     """
-    from matplotlib.ticker import PercentFormatter
-
     output, x, unit = _finite(results, output)
     loss, _ = _loss_words(output)
     with _style():
@@ -940,7 +943,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
                  gid="running_p_loss")
         ax2.axhline(p[-1], color=_LOSS, linewidth=0.8, linestyle=(0, (4, 3)))
         ax2.set_xscale("log")
-        ax2.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+        ax2.yaxis.set_major_formatter(_share_formatter())
         ax2.set_ylabel(f"P({loss})", color=_LOSS)
         ax2.set_ylim(0, min(1.0, max(float((p + z * pse)[idx].max()) * 1.05, 0.05)))
         for a in (ax, ax2):
