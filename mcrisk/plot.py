@@ -128,7 +128,9 @@ def _is_share(unit: str) -> bool:
 
 
 def _value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True) -> str:
-    """A value for a label: shares as percentages, others k/M/B with their unit."""
+    """A value for a label: shares as percentages, ratios as 1.23\u00d7, others k/M/B with their unit."""
+    if unit == "\u00d7":
+        return f"{si_number(x, digits=digits)}\u00d7"
     if unit == "1":
         return f"{x:.{max(digits - 2, 0) if abs(x) >= 0.1 else digits - 1}%}".replace("-", "\u2212")
     s = si_number(x, digits=digits)
@@ -592,6 +594,9 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     unit = tab.attrs.get("units", "")
     out = tab.attrs.get("output", "output")
     in_units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * k
+    # A dimensionless input that never drops below 1 (peak_to_avg, headroom) is a ratio, not a share.
+    in_units = ["\u00d7" if u == "1" and min(abs(float(a)), abs(float(b))) >= 1 else u
+                for u, a, b in zip(in_units, tab.input_low.values, tab.input_high.values, strict=True)]
     st = None
     if sensitivity is not None and "ST" in sensitivity:
         s = _select_output(sensitivity, out if "output" in sensitivity.dims else None)
