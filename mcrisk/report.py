@@ -101,12 +101,22 @@ def headline(run) -> str:
     loss, _ = _loss_words(run.study.output)
     what = run.study.output.removesuffix("_per_day").replace("_", " ")
     p = float(s.p_below_zero)
-    parts = [f"P({loss}) = {p:.1%} (Monte Carlo standard error {float(s.se_p_below_zero):.1%})",
-             f"median {what} {_value(float(s.p50), unit)}, 90% interval {_value(float(s.p05), unit, with_unit=False)}"
+    parts = [f"P({loss}) = {p:.1%} (Monte Carlo standard error {float(s.se_p_below_zero):.1%})"
+             ] if _can_be_negative(s) else []
+    parts += [f"median {what} {_value(float(s.p50), unit)}, 90% interval {_value(float(s.p05), unit, with_unit=False)}"
              f" to {_value(float(s.p95), unit)}"]
     if phrase := _driver_phrase(_driver(run)):
         parts.append(f"top driver: {phrase}")
-    return "; ".join(parts) + "."
+    text = "; ".join(parts) + "."
+    return text[:1].upper() + text[1:]
+
+
+def _can_be_negative(s: xr.Dataset) -> bool:
+    """Whether P(output < 0) is worth stating: always for profit and margins (P(loss) = 0% is
+    news), for other outputs only when some sample reached zero or below."""
+    from .plot import _loss_words
+
+    return _loss_words(str(s.output.values))[0] == "loss" or float(s["min"]) <= 0
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -141,9 +151,12 @@ def figures(run) -> list[Figure]:
 
     s = run.summary.sel(output=out)
     loss, _ = P._loss_words(out)
-    title = f"P({loss}) = {P._p_text(float(s.p_below_zero))}"
-    title += f"; {_driver_phrase(driver, out.removesuffix('_per_day').replace('_', ' '))}" if driver else \
-        f"; median {out.removesuffix('_per_day').replace('_', ' ')} {P._value(float(s.p50), str(s.units.values))}"
+    what = out.removesuffix('_per_day').replace('_', ' ')
+    parts = [f"P({loss}) = {P._p_text(float(s.p_below_zero))}"] if _can_be_negative(s) else []
+    parts.append(_driver_phrase(driver, what) if driver else
+                 f"median {what} {P._value(float(s.p50), str(s.units.values))}")
+    title = "; ".join(parts)
+    title = title[:1].upper() + title[1:]
     add("distribution", P.plot_distribution(res, output=out, bins=cfg["bins"], title=title))
     if cfg["exceedance"] and _varies(y):
         add("exceedance", P.plot_exceedance(res, output=out))

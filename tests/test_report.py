@@ -153,6 +153,17 @@ def test_constant_study_has_one_figure(root, tmp_path):
     assert page.count("<img ") == 1 and "P(loss) = 0.0%" in html.unescape(page)
 
 
+def test_headline_of_an_output_that_cannot_go_below_zero_states_no_probability(run):
+    # Cost is positive in every sample: "P(cost < 0) = 0%" would be noise on a slide.
+    cost = replace(run, study=replace(run.study, output="cost_per_day"))
+    from mcrisk.report import headline
+
+    text = headline(cost)
+    assert "P(" not in text
+    assert text.startswith("Median cost ") and " USD/month, 90% interval " in text
+    assert headline(run).startswith("P(loss) = ")
+
+
 # --- in a real browser ----------------------------------------------------------------------------
 
 _PROBE = """<script>window.__errors=[];window.addEventListener('error',function(e){
