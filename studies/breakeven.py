@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcrisk.models import Var, maas
+import inspect
+
+from mcrisk.models import Var, extends, maas
 from mcrisk.models.maas import INPUTS, SECONDS_PER_DAY
 
 __all__ = ["DEEPSEEK_DECODE_TPS", "breakeven_decode"]
@@ -44,30 +46,24 @@ __all__ = ["DEEPSEEK_DECODE_TPS", "breakeven_decode"]
 #: DeepSeek's published decode throughput per H800 node (DeepSeek-V3/R1 Inference System Overview).
 DEEPSEEK_DECODE_TPS = 14_800.0
 
+_DEFAULTS = {k: v.default for k, v in inspect.signature(maas).parameters.items() if v.default is not v.empty}
 
-def breakeven_decode(*, input_tokens, output_tokens, prefill_tps_per_node, decode_tps_per_node,
-                     gpu_hour_price, peak_to_avg,
-                     price_input_miss, price_output, cache_hit_share=0.0, price_input_hit=0.0,
-                     gpus_per_node=8.0, headroom=1.0, offpeak_reuse=0.0, overhead_share=0.0,
-                     paid_share=1.0, price_cut=0.0, offpeak_token_share=0.0,
-                     offpeak_discount=0.0) -> dict[str, np.ndarray]:
+
+@extends(maas)
+def breakeven_decode(**inputs) -> dict[str, np.ndarray]:
     """The decode throughput per node (tokens/s) at which profit is zero (see the module notes).
 
-    ``decode_tps_per_node`` does not enter the break-even; it is the throughput the provider
-    compares with it, and ``profit_per_day`` is maas's profit at that throughput.
+    Takes maas's inputs. ``decode_tps_per_node`` does not enter the break-even; it is the
+    throughput the provider compares with it, and ``profit_per_day`` is maas's profit at it.
     """
-    at = maas(input_tokens=input_tokens, output_tokens=output_tokens,
-              prefill_tps_per_node=prefill_tps_per_node, decode_tps_per_node=decode_tps_per_node,
-              gpu_hour_price=gpu_hour_price, peak_to_avg=peak_to_avg, price_input_miss=price_input_miss,
-              price_output=price_output, cache_hit_share=cache_hit_share, price_input_hit=price_input_hit,
-              gpus_per_node=gpus_per_node, headroom=headroom, offpeak_reuse=offpeak_reuse,
-              overhead_share=overhead_share, paid_share=paid_share, price_cut=price_cut,
-              offpeak_token_share=offpeak_token_share, offpeak_discount=offpeak_discount)
+    at = maas(**inputs)
+    p = {**_DEFAULTS, **inputs}
+    input_tokens, output_tokens = p["input_tokens"], p["output_tokens"]
+    k = 1 + (p["peak_to_avg"] * p["headroom"] - 1) * (1 - p["offpeak_reuse"])
+    node_day = p["gpus_per_node"] * 24 * p["gpu_hour_price"] * (1 + p["overhead_share"])
     revenue = at["revenue_per_day"]  # revenue does not depend on throughput
-    k = 1 + (peak_to_avg * headroom - 1) * (1 - offpeak_reuse)
-    node_day = gpus_per_node * 24 * gpu_hour_price * (1 + overhead_share)
     nodes_star = revenue / (k * node_day)
-    decode_nodes = nodes_star - input_tokens / (SECONDS_PER_DAY * prefill_tps_per_node)
+    decode_nodes = nodes_star - input_tokens / (SECONDS_PER_DAY * p["prefill_tps_per_node"])
     with np.errstate(divide="ignore", invalid="ignore"):
         tps = np.where(decode_nodes > 0, output_tokens / (SECONDS_PER_DAY * decode_nodes), np.inf)
     return {

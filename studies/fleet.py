@@ -17,31 +17,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcrisk.models import Var, maas
+from mcrisk.models import Var, extends, maas
 from mcrisk.models.maas import INPUTS, OUTPUTS
 
 __all__ = ["fleet"]
 
 
-def fleet(*, fleet_nodes, input_tokens, output_tokens, prefill_tps_per_node, decode_tps_per_node,
-          gpu_hour_price, peak_to_avg, price_input_miss, price_output, cache_hit_share=0.0,
-          price_input_hit=0.0, gpus_per_node=8.0, headroom=1.0, offpeak_reuse=0.0, overhead_share=0.0,
-          paid_share=1.0, price_cut=0.0, offpeak_token_share=0.0,
-          offpeak_discount=0.0) -> dict[str, np.ndarray]:
+@extends(maas, "fleet_nodes")
+def fleet(*, fleet_nodes, **inputs) -> dict[str, np.ndarray]:
     """maas outputs plus ``spare_nodes`` and ``max_output_tokens`` (see the module notes).
 
     ``fleet_nodes`` is the fleet size (nodes); every other input is maas's.
     """
-    out = maas(input_tokens=input_tokens, output_tokens=output_tokens,
-               prefill_tps_per_node=prefill_tps_per_node, decode_tps_per_node=decode_tps_per_node,
-               gpu_hour_price=gpu_hour_price, peak_to_avg=peak_to_avg, price_input_miss=price_input_miss,
-               price_output=price_output, cache_hit_share=cache_hit_share, price_input_hit=price_input_hit,
-               gpus_per_node=gpus_per_node, headroom=headroom, offpeak_reuse=offpeak_reuse,
-               overhead_share=overhead_share, paid_share=paid_share, price_cut=price_cut,
-               offpeak_token_share=offpeak_token_share, offpeak_discount=offpeak_discount)
+    out = maas(**inputs)
     need = out["nodes_provisioned"]
     out["spare_nodes"] = fleet_nodes - need
-    out["max_output_tokens"] = output_tokens * fleet_nodes / need
+    out["max_output_tokens"] = inputs["output_tokens"] * fleet_nodes / need
     return out
 
 

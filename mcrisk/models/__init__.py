@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 
-__all__ = ["MODELS", "Var", "model_inputs", "model_name", "resolve_model"]
+__all__ = ["MODELS", "Var", "extends", "model_inputs", "model_name", "resolve_model"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,28 @@ from .testfunctions import gfunction, ishigami  # noqa: E402
 
 #: Built-in models by the name a study gives.
 MODELS: dict[str, Callable[..., dict]] = {"maas": maas, "ishigami": ishigami, "gfunction": gfunction}
+
+
+def extends(base: Callable, *required: str) -> Callable[[Callable], Callable]:
+    """Give a wrapper model ``fn(*, extra..., **inputs)`` the signature of ``base`` plus ``required``.
+
+    The wrapper then states its inputs exactly (a study that leaves one out, or names one it
+    does not take, gets the usual error) without repeating ``base``'s parameter list.
+
+    Examples
+    --------
+    >>> @extends(maas, "fleet_nodes")
+    ... def fleet(*, fleet_nodes, **inputs):
+    ...     out = maas(**inputs)
+    ...     return {**out, "spare_nodes": fleet_nodes - out["nodes_provisioned"]}
+    """
+    def wrap(fn: Callable) -> Callable:
+        params = list(inspect.signature(base).parameters.values())
+        extra = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY) for k in required]
+        fn.__signature__ = inspect.Signature([*extra, *params])
+        return fn
+
+    return wrap
 
 
 def model_name(model: Callable) -> str:
