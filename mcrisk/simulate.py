@@ -56,7 +56,12 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
     out = inputs.copy()
     held = [v.values for v in inputs.data_vars.values()]
     for name, values in result.items():
-        values = _own(values, n, held)
+        try:
+            values = _own(values, n, held)
+        except (ValueError, TypeError):
+            raise SpecError(f"model {model_name(model)} returned output {name} of shape "
+                            f"{np.shape(values)}; a model must return arrays of the inputs' length "
+                            f"({n}) or scalars") from None
         unit, long_name = _unit(meta.get(name), currency)
         bad = int(np.count_nonzero(~np.isfinite(values)))
         out[name] = ("sample", values, {"units": unit, "long_name": long_name or name,

@@ -127,3 +127,12 @@ def test_model_must_return_a_dict(small: mcrisk.Priors) -> None:
 
     with pytest.raises(SpecError, match=r"returned list; a model must return a dict of output arrays$"):
         evaluate(bad, mcrisk.sample(small, 4, rng=0))
+
+
+def test_a_model_output_of_the_wrong_length_is_a_spec_error(tmp_path):
+    (tmp_path / "short.py").write_text("import numpy as np\n\ndef m(*, x):\n    return {'y': np.ones(3)}\n")
+    (tmp_path / "s.toml").write_text('model = "short.py:m"\noutput = "y"\nsamples = 10\n'
+                                     '[inputs]\nx = { dist = "uniform", low = 0, high = 1 }\n')
+    with pytest.raises(SpecError, match=r"^model short.py:m returned output y of shape \(3,\); a model must "
+                                        r"return arrays of the inputs' length \(10\) or scalars$"):
+        mcrisk.run_study(tmp_path / "s.toml", write=False)

@@ -88,7 +88,7 @@ def test_model_references(tmp_path: Path, good: Path) -> None:
     run = run_study(tmp_path / "file.toml", samples=1000, seed=1, method="lhs", write=False)
     # margin = price - 1 with price ~ U(0, 4): P(margin < 0) = 1/4, exactly 250 of 1000 LHS points.
     assert float(run.summary.p_below_zero.sel(output="margin")) == 0.25
-    assert run.results.attrs["model"] == "mcrisk_user_margin:margin"
+    assert run.results.attrs["model"] == "margin.py:margin"
     (tmp_path / "module.toml").write_text('model = "mcrisk.models.maas:maas"\n'
                                           f'priors = ["{(good / "maas_point.toml").as_posix()}"]\n')
     assert load_study(tmp_path / "module.toml").model is maas

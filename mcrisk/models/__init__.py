@@ -63,7 +63,10 @@ def model_name(model: Callable) -> str:
     for name, fn in MODELS.items():
         if fn is model:
             return name
-    return f"{getattr(model, '__module__', '?')}:{getattr(model, '__qualname__', repr(model))}"
+    module = getattr(model, "__module__", "?")
+    if module.startswith("mcrisk_user_"):  # loaded from "file.py:function": name the file
+        module = Path(getattr(sys.modules.get(module), "__file__", module)).name
+    return f"{module}:{getattr(model, '__qualname__', repr(model))}"
 
 
 def model_inputs(model: Callable) -> tuple[list[str], dict[str, object], bool]:
