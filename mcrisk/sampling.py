@@ -10,7 +10,10 @@ run with seed ``s`` is the same whether it is drawn alone, in a chunk of 1,000 o
 * ``random``: the sample axis is cut into fixed blocks of :data:`BLOCK` samples; block ``b``
   draws from its own stream, ``SeedSequence(s, spawn_key=(b,))``.
 * ``lhs``: a Latin hypercube per block of :data:`LHS_BLOCK` samples (a run of up to 2^20
-  samples is one exact Latin hypercube; a longer run is a union of them, still stratified).
+  samples is one exact Latin hypercube; a longer run is a union of them, still stratified):
+  column ``j`` of block ``b`` is a permutation of the strata from its own stream
+  ``SeedSequence(s, spawn_key=(b, j))``, jittered within each stratum by the ``random`` draws
+  at the same positions.
 * ``sobol``: one scrambled Sobol' sequence, fast-forwarded to the first position wanted.
 
 Rank correlations are imposed by a Gaussian copula, ``z = Phi^-1(u) A^T`` with
@@ -85,21 +88,32 @@ def _design_random(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarr
 
 
 @functools.lru_cache(maxsize=1)
-def _lhs_block(d: int, n: int, seed: int, b: int) -> np.ndarray:
-    # Kept for the next call: a chunked run asks for the same hypercube chunk after chunk.
-    gen = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b,)))
-    block = qmc.LatinHypercube(d, rng=gen).random(min(LHS_BLOCK, n - b * LHS_BLOCK))
-    block.flags.writeable = False
-    return block
+def _lhs_strata(d: int, n: int, seed: int, b: int) -> np.ndarray:
+    """The stratum of every row of LHS block ``b``, one permutation per column, as (d, m) int32.
+
+    Each column draws from its own stream, so the block is built a column at a time (scipy's
+    LatinHypercube holds the whole float hypercube and its permutations at once, twice the
+    memory of the values); kept for the next call, since a chunked run asks chunk after chunk.
+    """
+    m = min(LHS_BLOCK, n - b * LHS_BLOCK)
+    strata = np.empty((d, m), dtype=np.int32)
+    for j in range(d):
+        strata[j] = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, j))).permutation(m)
+    strata.flags.writeable = False
+    return strata
 
 
 def _design_lhs(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
-    parts = []
+    # Row i of block b, column j: (stratum + jitter) / m, with the jitter drawn at position i
+    # from the random design's streams: one point in each of the m equal strata of each column.
+    u = _design_random(d, start, stop, n, seed)
     for b in _blocks(start, stop, LHS_BLOCK):
-        block = _lhs_block(d, n, seed, b)
+        strata = _lhs_strata(d, n, seed, b)
         lo, hi = max(start, b * LHS_BLOCK), min(stop, (b + 1) * LHS_BLOCK)
-        parts.append(block[lo - b * LHS_BLOCK : hi - b * LHS_BLOCK])
-    return np.concatenate(parts) if parts else np.empty((0, d))
+        rows = u[lo - start : hi - start]
+        rows += strata[:, lo - b * LHS_BLOCK : hi - b * LHS_BLOCK].T
+        rows /= strata.shape[1]
+    return u
 
 
 def _sobol_engine(d: int, n: int, seed: int, start: int) -> qmc.Sobol:
@@ -267,7 +281,7 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
         for i, k in enumerate(names):
             values[k][lo - start : hi - start] = priors[k].ppf(u[:, i])
     if method == "lhs" and (stop == n or stop % LHS_BLOCK == 0):
-        _lhs_block.cache_clear()  # the hypercube is finished with: free it
+        _lhs_strata.cache_clear()  # the hypercube is finished with: free it
     data = {}
     for k, p in priors.items():
         attrs = {"units": p.unit, "long_name": k.replace("_", " "), "distribution": p.describe()}
