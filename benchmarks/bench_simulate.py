@@ -126,7 +126,7 @@ def main() -> None:
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     base = rows[0]["seconds"]
     limit = {"baseline": "", "random": "1.5", "sobol": "1.5", "lhs": "2.0"}
-    print(f"\n| case | time (s) | ratio to baseline | allowed | peak memory (MB) | result holds (MB) | peak / result |")
+    print("\n| case | time (s) | ratio to baseline | allowed | peak memory (MB) | result holds (MB) | peak / result |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         held = f"{r['result_mb']:.0f}" if r["result_mb"] else ""

@@ -22,43 +22,42 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from .deckstyle import (
+    FORMATS,
+    PALETTE,
+    _FIGSIZE,
+    _GAIN,
+    _GREY,
+    _LOSS,
+    _axes,
+    _axis_formatter,
+    _name,
+    _note,
+    _overlaps,
+    _share_formatter,
+    _share_text,
+    _stagger,
+    _style,
+    _title,
+    format_value,
+    label_of,
+    loss_words,
+    percent_text,
+    save_figure,
+    si_number,
+    title_of,
+)
 from .errors import SpecError
 
 __all__ = ["FORMATS", "PALETTE", "check_config", "label_of", "plot_convergence",
            "plot_distribution", "plot_exceedance", "plot_scatter", "plot_sensitivity", "plot_tornado",
            "save_figure", "si_number", "title_of"]
-
-#: Okabe & Ito (2008), "Color Universal Design": distinguishable under every common colour-vision
-#: deficiency.
-PALETTE: dict[str, str] = {
-    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
-}
-_LOSS, _GAIN, _GREY = PALETTE["vermillion"], PALETTE["blue"], "#555555"
-
-#: Figure formats :func:`save_figure` writes: name -> savefig keyword arguments.
-FORMATS: dict[str, dict[str, Any]] = {
-    "png": {"dpi": 200, "metadata": {"Software": None}},
-    "svg": {"metadata": {"Date": None}},
-    "pdf": {"metadata": {"CreationDate": None}},
-}
-_MIN_PNG_WIDTH = 1600
-_FIGSIZE = (10.0, 5.625)                # 16:9; 2000 x 1125 px at 200 dpi
-_RC = {
-    "font.size": 14, "axes.titlesize": 17, "axes.titleweight": "bold", "axes.titlelocation": "left",
-    "axes.labelsize": 15, "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 13,
-    "legend.frameon": False, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.grid": False, "svg.hashsalt": "mcrisk", "svg.fonttype": "path",
-    "figure.facecolor": "white", "axes.facecolor": "white",
-}
 
 #: The optional ``[plots]`` table of a study: key -> (check, default, what is allowed).
 _PLOT_KEYS: dict[str, tuple[Any, Any, str]] = {
@@ -101,151 +100,6 @@ def check_config(table: Mapping[str, Any], *, where: str = "[plots]") -> dict[st
     return cfg
 
 
-# --- formatting -----------------------------------------------------------------------------------
-
-_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def si_number(x: float, *, digits: int = 3) -> str:
-    """``x`` with a k/M/B/T suffix and ``digits`` significant digits: ``2187923 -> '2.19M'``.
-
-    Uses a true minus sign so negative tick labels read well on a slide.
-    """
-    if not math.isfinite(x):
-        return str(x)
-    a = abs(x)
-    for scale, suffix in _SUFFIXES:
-        if a >= scale * 0.9995:
-            s = f"{x / scale:.{digits}g}{suffix}"
-            break
-    else:
-        s = f"{x:.{digits}g}" if a >= 1e-3 or a == 0 else f"{x:.2e}"
-    return s.replace("-", "\u2212")
-
-
-def _is_share(unit: str) -> bool:
-    return unit in ("1", "")
-
-
-def _value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True) -> str:
-    """A value for a label: shares as percentages, ratios as 1.23\u00d7, others k/M/B with their unit."""
-    if unit == "\u00d7":
-        return f"{si_number(x, digits=digits)}\u00d7"
-    if unit == "1":
-        return f"{x:.{max(digits - 2, 0) if abs(x) >= 0.1 else digits - 1}%}".replace("-", "\u2212")
-    s = si_number(x, digits=digits)
-    return f"{s} {unit}" if with_unit and unit else s
-
-
-def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> str:
-    """An axis label with the unit: ``profit_per_day`` in USD/month -> ``'Profit (USD/month)'``.
-
-    ``_per_day`` is dropped from the name because the unit states the period.
-    """
-    unit = unit if unit is not None else (var.attrs.get("units", "") if var is not None else "")
-    words = name.removesuffix("_per_day").replace("_", " ")
-    words = words[:1].upper() + words[1:]
-    if unit == "1":
-        return f"{words} (%)"
-    return f"{words} ({unit})" if unit else words
-
-
-def _name(name: str) -> str:
-    return name.replace("_", " ")
-
-
-def _share_formatter():
-    """Shares as percentages without trailing zeros: 0.04 -> '4%', 0.025 -> '2.5%'."""
-    from matplotlib.ticker import FuncFormatter
-
-    return FuncFormatter(lambda v, _pos: f"{round(v * 100, 6):g}%".replace("-", "\u2212"))
-
-
-def _axis_formatter(unit: str):
-    """Tick labels: percentages for shares, else k/M/B with as many digits as keep ticks distinct."""
-    from matplotlib.ticker import Formatter, PercentFormatter
-
-    if unit == "1":
-        return PercentFormatter(xmax=1.0, decimals=None)
-
-    class _SIFormatter(Formatter):
-        # Three significant digits, more when neighbouring ticks would read the same
-        # (a nearly constant output spans -222.4M ... -221.6M).
-        digits = 3
-
-        def set_locs(self, locs):
-            super().set_locs(locs)
-            vals = [v for v in locs if math.isfinite(v)]
-            for d in range(3, 10):
-                if len({si_number(v, digits=d) for v in vals}) == len(vals):
-                    break
-            self.digits = d
-
-        def __call__(self, x, pos=None):
-            return si_number(x, digits=self.digits)
-
-    return _SIFormatter()
-
-
-# --- figure handling ------------------------------------------------------------------------------
-
-@contextmanager
-def _style() -> Iterator[None]:
-    import matplotlib
-
-    with matplotlib.rc_context(_RC):
-        yield
-
-
-def _axes(ax, figsize: tuple[float, float] = _FIGSIZE):
-    """``ax`` itself, or the axes of a new 16:9 figure (no pyplot, so no global state)."""
-    if ax is not None:
-        return ax
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=figsize, layout="constrained")
-    fig._mcrisk_owned = True
-    return fig.add_subplot()
-
-
-_TITLE_MIN_SIZE = 13.0                  # the tick label size: smaller would not read on a slide
-
-
-def _title(ax, title: str | None, default: str = "") -> None:
-    """The finding as the title: across the whole figure, left-aligned, when mcrisk made the
-    figure (so a long title is not pushed right by long tick labels); else above ``ax``.
-
-    A title that does not fit on one line is set smaller, down to the tick label size, and
-    wrapped only when it still does not fit.
-    """
-    import textwrap
-
-    text = title or default[:1].upper() + default[1:]
-    fig = ax.figure
-    if not getattr(fig, "_mcrisk_owned", False):
-        ax.set_title(text, loc="left")
-        return
-    x0 = 0.012
-    size = float(_RC["axes.titlesize"])
-    t = fig.suptitle(text, x=x0, ha="left", fontsize=size, fontweight="bold")
-    room = fig.bbox.width * (1 - 2 * x0)
-    while t.get_window_extent().width > room and size > _TITLE_MIN_SIZE:
-        size = max(size - 0.5, _TITLE_MIN_SIZE)
-        t.set_fontsize(size)
-    chars = len(text)
-    while t.get_window_extent().width > room and chars > 20:
-        chars -= 4
-        t.set_text(textwrap.fill(text, chars))
-
-
-def title_of(ax) -> str:
-    """The title :func:`plot_distribution` and friends gave the chart drawn on ``ax``."""
-    fig = ax.figure
-    if getattr(fig, "_mcrisk_owned", False) and fig.get_suptitle():
-        return fig.get_suptitle().replace("\n", " ")
-    return ax.get_title(loc="left")
-
-
 def _finite(results: xr.Dataset, output: str | None) -> tuple[str, np.ndarray, str]:
     output = output or results.attrs.get("output")
     if output is None or output not in results:
@@ -256,17 +110,6 @@ def _finite(results: xr.Dataset, output: str | None) -> tuple[str, np.ndarray, s
             raise SpecError(f"output = {output!r} is not in the results; outputs: {', '.join(outs)}")
     x = np.asarray(results[output].values, dtype=float).ravel()
     return output, x[np.isfinite(x)], results[output].attrs.get("units", "")
-
-
-def _loss_words(name: str) -> tuple[str, str]:
-    """What ``x < 0`` and ``x > 0`` are called for this output."""
-    if any(k in name for k in ("profit", "margin")):
-        return "loss", "profit"
-    return f"{_name(name)} < 0", f"{_name(name)} > 0"
-
-
-def _p_text(p: float) -> str:
-    return f"{p:.1%}" if 0 < p < 0.1 else f"{p:.0%}" if p in (0.0, 1.0) else f"{p:.1%}"
 
 
 # --- distribution and exceedance ------------------------------------------------------------------
@@ -312,7 +155,7 @@ def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
 def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
     """``'tails off the chart: 0.5% of samples below −60M (min −146M), 0.3% above 12M (max 40M)'``,
     or ``''`` when every sample is inside ``lo .. hi``."""
-    v = lambda a: _value(float(a), unit, with_unit=False)  # noqa: E731
+    v = lambda a: format_value(float(a), unit, with_unit=False)  # noqa: E731
     parts = [f"{_share_text(float(np.mean(side)))} {word} {v(edge)} ({end} {v(extreme)})"
              for side, word, edge, end, extreme in ((x < lo, "below", lo, "min", x.min()),
                                                     (x > hi, "above", hi, "max", x.max())) if side.any()]
@@ -320,50 +163,6 @@ def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
         return ""
     parts[0] = parts[0].replace(" ", " of samples ", 1)
     return "tails off the chart: " + ", ".join(parts)
-
-
-def _share_text(p: float) -> str:
-    return f"{p:.1%}" if p >= 0.001 else "<0.1%"
-
-
-def _note(ax, lines: Sequence[str]) -> None:
-    """Small grey notes above the top right corner of ``ax``, outside the data."""
-    lines = [s for s in lines if s]
-    if lines:
-        ax.text(1.0, 1.01, "; ".join(lines), transform=ax.transAxes, ha="right", va="bottom", fontsize=11,
-                color=_GREY, gid="note")
-
-
-def _overlaps(bb, others, pad: float = 2.0) -> bool:
-    return any(bb.x0 - pad < o.x1 and o.x0 - pad < bb.x1 and bb.y0 - pad < o.y1 and o.y0 - pad < bb.y1
-               for o in others)
-
-
-def _stagger(ax, labels, *, step: float, avoid=()) -> None:
-    """Lift annotations (in x order) by ``step`` points until none overlaps another or ``avoid``.
-
-    Labels that would stick out of the axes on the left or right are turned to start or end at
-    their anchor instead of centring on it.
-    """
-    fig = ax.figure
-    fig.draw_without_rendering()                 # constrained layout settles the axes first
-    box = ax.get_window_extent()
-    placed = [a.get_window_extent() for a in avoid]
-    for ann in sorted(labels, key=lambda a: a.xy[0]):
-        bb = ann.get_window_extent()
-        if bb.x0 < box.x0:
-            ann.set_ha("left")
-            ann.xyann = (-3, ann.xyann[1])
-        elif bb.x1 > box.x1:
-            ann.set_ha("right")
-            ann.xyann = (3, ann.xyann[1])
-        base = ann.xyann[1]
-        for level in range(8):
-            ann.xyann = (ann.xyann[0], base + level * step)
-            bb = ann.get_window_extent()
-            if not _overlaps(bb, placed, pad=8.0):
-                break
-        placed.append(bb)
 
 
 def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None, bins: int = 60,
@@ -398,7 +197,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     """
     output, x, unit = _finite(results, output)
     n_bad = int(results[output].size - x.size)
-    loss, gain = _loss_words(output)
+    loss, gain = loss_words(output)
     with _style():
         ax = _axes(ax)
         if x.size == 0:
@@ -427,7 +226,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         anchor = top * 1.03
         marks: dict[str, list[str]] = {}
         for q, tag in ((q05, "P5"), (q50, "P50"), (q95, "P95")):
-            marks.setdefault(_value(q, unit, with_unit=False), []).append(tag)
+            marks.setdefault(format_value(q, unit, with_unit=False), []).append(tag)
         labels = []
         for text, tags in marks.items():
             q = {"P5": q05, "P50": q50, "P95": q95}[tags[0]]
@@ -443,13 +242,13 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.set_xlabel(label_of(results[output], output))
         ax.set_ylabel("Share of samples")
         _note(ax, [_off_chart(x, xlo, xhi, unit), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
-        _title(ax, title, f"P({loss}) = {_p_text(p_loss)}; median {_name(output.removesuffix('_per_day'))} "
-                              f"{_value(q50, unit)}")
+        _title(ax, title, f"P({loss}) = {percent_text(p_loss)}; median {_name(output.removesuffix('_per_day'))} "
+                              f"{format_value(q50, unit)}")
         _stagger(ax, labels, step=18)
         # P(loss) in the top corner that no quantile label reaches (left unless it is taken).
         placed = [a.get_window_extent() for a in labels]
         for corner, ha in ((0.015, "left"), (0.985, "right")):
-            p_text = ax.text(corner, 0.97, f"P({loss}) = {_p_text(p_loss)}", transform=ax.transAxes, ha=ha,
+            p_text = ax.text(corner, 0.97, f"P({loss}) = {percent_text(p_loss)}", transform=ax.transAxes, ha=ha,
                              va="top", fontsize=20, fontweight="bold", color=_LOSS, gid="p_loss", zorder=5,
                              bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
             if not _overlaps(p_text.get_window_extent(), placed) or ha == "right":
@@ -479,7 +278,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     from matplotlib.ticker import PercentFormatter
 
     output, x, unit = _finite(results, output)
-    loss, gain = _loss_words(output)
+    loss, gain = loss_words(output)
     with _style():
         ax = _axes(ax)
         if x.size == 0:
@@ -507,8 +306,8 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         ax.set_xlabel(label_of(results[output], output))
         ax.set_ylabel("Probability of exceeding")
         q05 = float(np.quantile(x, 0.05))
-        _title(ax, title, f"P({gain}) = {_p_text(p_gain)}; 1 in 20 chance of "
-                              f"{_value(q05, unit)} or less")
+        _title(ax, title, f"P({gain}) = {percent_text(p_gain)}; 1 in 20 chance of "
+                              f"{format_value(q05, unit)} or less")
         if lo <= 0 <= hi:
             # The curve falls to the right, so above-right and below-left of the point are clear;
             # take the first of those where the label stays inside the axes.
@@ -520,7 +319,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
                                      ((14, -10), "left", "top"), ((-14, 10), "right", "bottom")):
                 if label is not None:
                     label.remove()
-                label = ax.annotate(f"break-even: P({gain}) = {_p_text(p_gain)}", xy=(0, p_gain), xytext=(dx, dy),
+                label = ax.annotate(f"break-even: P({gain}) = {percent_text(p_gain)}", xy=(0, p_gain), xytext=(dx, dy),
                                     textcoords="offset points", ha=ha, va=va, fontsize=14, color=_LOSS,
                                     fontweight="bold", gid="break_even_label",
                                     bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
@@ -628,7 +427,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         span = max(float(np.ptp(ends)), abs(base) * 0.1, 1e-12)
         # Room for the end labels: a share of the axes width from the longest label on each side
         # (about 0.6 em a character at 12 pt on axes about 0.6 of the figure wide).
-        texts = {side: [len(_value(float(v), in_units[i])) for i in range(k)
+        texts = {side: [len(format_value(float(v), in_units[i])) for i in range(k)
                         for e, v in ((lo[i], tab.input_low.values[i]), (hi[i], tab.input_high.values[i]))
                         if (e >= base) == side] or [0] for side in (False, True)}
         axes_in = 0.6 * ax.figure.get_figwidth()
@@ -638,7 +437,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         right_edge = float(ends.max()) + span * frac[True] / data_frac
         ax.set_xlim(left_edge, right_edge)
         ax.set_ylim(foot, band)                     # inverted: largest swing on top
-        ax.text(base, band + 0.06, f"base {_value(base, unit, with_unit=False)}", ha="center", va="top",
+        ax.text(base, band + 0.06, f"base {format_value(base, unit, with_unit=False)}", ha="center", va="top",
                 fontsize=12, gid="base_label", bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
         if left_edge < 0 < right_edge and base != 0:
             # Below the bars, so it can never cover the base label however close 0 is to the base.
@@ -655,7 +454,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
                 # ending at that end, so it cannot run into the farther end's label.
                 inside = same_side and abs(end - base) < abs(other - base)
                 right ^= inside
-                ax.annotate(_value(val, in_units[i]), xy=(end, y[i]), xytext=(6 if right else -6, 0),
+                ax.annotate(format_value(val, in_units[i]), xy=(end, y[i]), xytext=(6 if right else -6, 0),
                             textcoords="offset points", ha="left" if right else "right", va="center",
                             fontsize=12, gid="end_label",
                             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
@@ -683,7 +482,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         else:
             ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=12)
         swing0 = float(tab.swing.values[0])
-        default = f"{_name(names[0])} moves {_name(out.removesuffix('_per_day'))} most: swing {_value(swing0, unit)}"
+        default = f"{_name(names[0])} moves {_name(out.removesuffix('_per_day'))} most: swing {format_value(swing0, unit)}"
         if st and names[0] in st:
             default += f", ST = {st[names[0]][0]:.2f}"
         _title(ax, title, default)
@@ -843,7 +642,7 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
     xv, yv = xv[ok], yv[ok]
     xunit = results[input].attrs.get("units", "")
     yunit = results[output].attrs.get("units", "")
-    loss, gain = _loss_words(output)
+    loss, gain = loss_words(output)
     with _style():
         ax = _axes(ax)
         step = max(1, math.ceil(xv.size / max_points))
@@ -908,7 +707,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     itself stratified.
     """
     output, x, unit = _finite(results, output)
-    loss, _ = _loss_words(output)
+    loss, _ = loss_words(output)
     with _style():
         if ax is None:
             from matplotlib.figure import Figure
@@ -957,46 +756,6 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
          else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == 1.96 else
                              f"Number of samples (log scale); bands: \u00b1{z:g} standard errors")
         _title(ax, title, f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} \u00b1 {z * pse[-1]:.1%}, "
-                            f"mean {_value(float(m[-1]), unit, with_unit=False)} "
-                            f"\u00b1 {_value(z * float(se[-1]), unit)}")
+                            f"mean {format_value(float(m[-1]), unit, with_unit=False)} "
+                            f"\u00b1 {format_value(z * float(se[-1]), unit)}")
     return ax
-
-
-# --- saving ---------------------------------------------------------------------------------------
-
-def save_figure(fig: Any, path_stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
-    """Write ``fig`` as ``<path_stem>.<format>`` for each format.
-
-    PNG is written at 200 dpi and at least 1600 px wide (the dpi is raised for a narrow
-    figure); SVG and PDF are vector. Metadata dates are left out so reruns give the same bytes.
-
-    Parameters
-    ----------
-    fig
-        A matplotlib Figure (``ax.figure``).
-    path_stem
-        Path without the extension; its folder is created.
-    formats
-        Any of ``png``, ``svg``, ``pdf``.
-
-    Raises
-    ------
-    SpecError
-        For a format not in :data:`FORMATS`.
-    """
-    formats = (formats,) if isinstance(formats, str) else tuple(formats)
-    for f in formats:
-        if f not in FORMATS:
-            raise SpecError(f"formats: {f!r} is not a figure format; allowed: {', '.join(FORMATS)}")
-    stem = Path(path_stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
-    with _style():
-        for f in formats:
-            kw = dict(FORMATS[f])
-            if f == "png":
-                kw["dpi"] = max(kw["dpi"], math.ceil(_MIN_PNG_WIDTH / fig.get_figwidth()))
-            path = stem.with_name(f"{stem.name}.{f}")
-            fig.savefig(path, format=f, **kw)
-            paths.append(path)
-    return paths

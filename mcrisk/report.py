@@ -73,7 +73,7 @@ def _driver(run) -> dict[str, Any] | None:
 
 
 def _driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
-    from .plot import _value
+    from .deckstyle import format_value
 
     if d is None:
         return ""
@@ -83,8 +83,8 @@ def _driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
     if d["index"] == "ST":
         return f"{name} is involved in {d['value']:.0%} of the variance"
     if d["index"] == "swing":
-        return f"{name} swings {what} most ({_value(d['value'], d['units'])})" \
-            if what != "it" else f"{name} (tornado swing {_value(d['value'], d['units'])})"
+        return f"{name} swings {what} most ({format_value(d['value'], d['units'])})" \
+            if what != "it" else f"{name} (tornado swing {format_value(d['value'], d['units'])})"
     return f"{name} matters most ({d['index']} = {d['value']:.2f})"
 
 
@@ -94,17 +94,17 @@ def _stated(run) -> xr.Dataset:
 
 def headline(run) -> str:
     """One paragraph: P(loss) with its Monte Carlo error, median and 90% interval, top driver."""
-    from .plot import _loss_words, _value
+    from .deckstyle import format_value, loss_words
 
     s = run.summary.sel(output=run.study.output)
     unit = str(s.units.values)
-    loss, _ = _loss_words(run.study.output)
+    loss, _ = loss_words(run.study.output)
     what = run.study.output.removesuffix("_per_day").replace("_", " ")
     p = float(s.p_below_zero)
     parts = [f"P({loss}) = {p:.1%} (Monte Carlo standard error {float(s.se_p_below_zero):.1%})"
              ] if _can_be_negative(s) else []
-    parts += [f"median {what} {_value(float(s.p50), unit)}, 90% interval {_value(float(s.p05), unit, with_unit=False)}"
-             f" to {_value(float(s.p95), unit)}"]
+    parts += [f"median {what} {format_value(float(s.p50), unit)}, 90% interval {format_value(float(s.p05), unit, with_unit=False)}"
+             f" to {format_value(float(s.p95), unit)}"]
     if phrase := _driver_phrase(_driver(run)):
         parts.append(f"top driver: {phrase}")
     text = "; ".join(parts) + "."
@@ -114,9 +114,9 @@ def headline(run) -> str:
 def _can_be_negative(s: xr.Dataset) -> bool:
     """Whether P(output < 0) is worth stating: always for profit and margins (P(loss) = 0% is
     news), for other outputs only when some sample reached zero or below."""
-    from .plot import _loss_words
+    from .deckstyle import loss_words
 
-    return _loss_words(str(s.output.values))[0] == "loss" or float(s["min"]) <= 0
+    return loss_words(str(s.output.values))[0] == "loss" or float(s["min"]) <= 0
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -150,11 +150,11 @@ def figures(run) -> list[Figure]:
         figs.append(Figure(name, ax.figure, P.title_of(ax)))
 
     s = run.summary.sel(output=out)
-    loss, _ = P._loss_words(out)
+    loss, _ = P.loss_words(out)
     what = out.removesuffix('_per_day').replace('_', ' ')
-    parts = [f"P({loss}) = {P._p_text(float(s.p_below_zero))}"] if _can_be_negative(s) else []
+    parts = [f"P({loss}) = {P.percent_text(float(s.p_below_zero))}"] if _can_be_negative(s) else []
     parts.append(_driver_phrase(driver, what) if driver else
-                 f"median {what} {P._value(float(s.p50), str(s.units.values))}")
+                 f"median {what} {P.format_value(float(s.p50), str(s.units.values))}")
     title = "; ".join(parts)
     title = title[:1].upper() + title[1:]
     add("distribution", P.plot_distribution(res, output=out, bins=cfg["bins"], title=title))
@@ -404,7 +404,7 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     SpecError
         For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
     """
-    from .plot import FORMATS, save_figure
+    from .deckstyle import FORMATS, save_figure
 
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:

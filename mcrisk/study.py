@@ -34,7 +34,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
 from .errors import SpecError

@@ -16,8 +16,6 @@ import numpy as np
 import pytest
 import xarray as xr
 
-import mcrisk
-import mcrisk.risk
 from mcrisk import SpecError, load_priors, load_study, run_study
 from mcrisk.cli import main
 from mcrisk.models import maas

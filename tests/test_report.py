@@ -11,7 +11,6 @@ import shutil
 import struct
 import subprocess
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest

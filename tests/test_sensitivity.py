@@ -14,7 +14,7 @@ import mcrisk
 from mcrisk import MCRiskWarning, SpecError
 from mcrisk.models.testfunctions import G_A, gfunction, gfunction_indices, ishigami, ishigami_indices
 from mcrisk.priors import priors_from_dict
-from mcrisk.rankcorr import loss_attribution, rank_correlations
+from mcrisk.rankcorr import rank_correlations
 from mcrisk.sensitivity import METHODS, check_config, run_sensitivity_command, sensitivity
 
 

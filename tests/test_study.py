@@ -83,7 +83,7 @@ def test_model_references(tmp_path: Path, good: Path) -> None:
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "margin.py").write_text(
         "def margin(*, price, cost=1.0):\n    return {'margin': price - cost}\n")
-    base = f'priors = []\n[inputs]\nprice = {{ dist = "uniform", low = 0.0, high = 4.0 }}\n'
+    base = 'priors = []\n[inputs]\nprice = { dist = "uniform", low = 0.0, high = 4.0 }\n'
     (tmp_path / "file.toml").write_text('model = "models/margin.py:margin"\noutput = "margin"\n' + base)
     run = run_study(tmp_path / "file.toml", samples=1000, seed=1, method="lhs", write=False)
     # margin = price - 1 with price ~ U(0, 4): P(margin < 0) = 1/4, exactly 250 of 1000 LHS points.
