@@ -8,7 +8,13 @@ The data flow, one module a step::
     simulate.py  simulate      vectorised model call -> xarray.Dataset over "sample"
     risk.py      summarize     percentiles, P(loss), expected shortfall, MC errors
     tornado.py   tornado       one-at-a-time swings
+    sensitivity.py sensitivity SALib indices on the unit cube (+ rankcorr.py: rank correlations,
+                               loss attribution)
+    plot.py, report.py         slide-ready figures and a self-contained report
     study.py     run_study     all of the above into an output folder
+
+``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; their modules are
+``mcrisk.sensitivity`` and ``mcrisk.tornado`` in ``sys.modules`` (``import mcrisk.tornado as m``).
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -21,7 +27,7 @@ from .sampling import sample
 from .simulate import simulate
 from .study import Study, load_study, run_study
 from .tornado import tornado
-from .sensitivity import sensitivity  # the function shadows the submodule here
+from .sensitivity import sensitivity
 
 try:
     __version__ = version("mcrisk")
