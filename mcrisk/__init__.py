@@ -13,8 +13,8 @@ The data flow, one module a step::
     plot.py, report.py         slide-ready figures and a self-contained report
     study.py     run_study     all of the above into an output folder
 
-``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; their modules are
-``mcrisk.sensitivity`` and ``mcrisk.tornado`` in ``sys.modules`` (``import mcrisk.tornado as m``).
+``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by
+name (``from mcrisk.tornado import tornado_frame``).
 """
 
 from importlib.metadata import PackageNotFoundError, version
