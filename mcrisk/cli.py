@@ -31,8 +31,8 @@ def _seed(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0 and < 2**63")
     return value
 
 
@@ -149,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("error: not enough memory for this run; use fewer samples, or --chunk-size with "
+              "--summary-only", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # `mcrisk run ... | head`: the reader left; not an error of ours
         import os
 

@@ -197,7 +197,10 @@ def _beta_half_table(a: float, b: float) -> tuple[float, np.ndarray] | None:
 @functools.lru_cache(maxsize=64)
 def _beta_table(a: float, b: float) -> tuple | None:
     """Both halves in one table: exponents, 1/h and cell counts per half, (4, cells) coefficients."""
-    left, right = _beta_half_table(a, b), _beta_half_table(b, a)
+    try:
+        left, right = _beta_half_table(a, b), _beta_half_table(b, a)
+    except (OverflowError, ZeroDivisionError):  # shapes near 0 or huge: scipy's betaincinv copes
+        return None
     if left is None or right is None:
         return None
     (hl, cl), (hr, cr) = left, right

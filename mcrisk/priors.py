@@ -235,7 +235,14 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
             raise SpecError(f"{where} p95 = {interval['p95']!r} must be greater than p05 = {interval['p05']!r}")
         if fam.name in ("lognormal", "loguniform") and not interval["p05"] > 0:
             raise SpecError(f"{where} p05 = {interval['p05']!r} must be > 0 for {fam.name}")
-        spec.update(fam.interval(float(interval["p05"]), float(interval["p95"])))
+        try:
+            converted = fam.interval(float(interval["p05"]), float(interval["p95"]))
+        except OverflowError:
+            converted = {"": math.inf}
+        if not all(math.isfinite(v) for v in converted.values()):
+            raise SpecError(f"{where} p05 = {interval['p05']!r}, p95 = {interval['p95']!r} are too far apart "
+                            f"for {fam.name}: its parameters would not be finite numbers")
+        spec.update(converted)
 
     allowed = (*fam.required, *fam.optional)
     for k in spec:

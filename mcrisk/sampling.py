@@ -129,7 +129,8 @@ def _design_sobol(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarra
     with warnings.catch_warnings():
         # The balance warning is for whole runs; sample() gives it once, in mcrisk's words.
         warnings.filterwarnings("ignore", message="The balance properties of Sobol")
-        return engine.random(stop - start)
+        u = engine.random(stop - start)
+    return np.maximum(u, _TINY, out=u)  # a scrambled point can be exactly 0: -inf for a normal
 
 
 METHODS: dict[str, Callable[[int, int, int, int, int], np.ndarray]] = {
@@ -173,7 +174,8 @@ def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: 
             engine = _sobol_engine(d, n, seed, lo)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The balance properties of Sobol")
-            yield lo, hi, engine.random(hi - lo)
+            u = engine.random(hi - lo)
+        yield lo, hi, np.maximum(u, _TINY, out=u)
 
 
 def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:

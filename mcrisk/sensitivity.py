@@ -40,7 +40,7 @@ from .errors import MCRiskWarning, SpecError
 from .priors import Priors
 from .rankcorr import loss_attribution, quiet_salib, rank_correlations, salib_seed
 from .sampling import copula_factor, normalize_seed, to_values, unit_design
-from .simulate import check_inputs
+from .simulate import call_model, check_inputs
 
 __all__ = ["METHODS", "check_config", "format_sensitivity", "run_configured", "run_sensitivity_command",
            "sensitivity", "write_tables"]
@@ -174,8 +174,7 @@ def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], corr
             values = {k: priors[k].ppf(x[a:b, i]) for i, k in enumerate(names)}
         else:
             values = to_values(priors, x[a:b], names)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            res = model(**consts, **values)
+        res = call_model(model, {**consts, **values})
         parts.append({k: np.broadcast_to(np.asarray(v, dtype=float), (b - a,)) for k, v in res.items()})
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
@@ -384,16 +383,18 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
     elif not isinstance(out, str):
         raise SpecError(f"{where} output = {out!r} must be an output name or a list of output names")
 
-    def integer(key: str, low: int, what: str = "") -> None:
+    def integer(key: str, low: int, high: int, what: str = "") -> None:
         v = cfg[key]
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
-            raise SpecError(f"{where} {key} = {v!r} must be an integer >= {low}{what}")
+        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+            raise SpecError(f"{where} {key} = {v!r} must be an integer from {low} to {high:,}{what}")
 
-    integer("samples", m.min_samples, f" for method {method}")
+    # The upper bounds keep a typo from asking for terabytes: 2^24 base samples is already
+    # hundreds of millions of model runs for ten inputs.
+    integer("samples", m.min_samples, 2**24, f" for method {method}")
     if cfg["seed"] is not None:
-        integer("seed", 0)
-    integer("num_resamples", 1)
-    integer("num_levels", 2)
+        integer("seed", 0, 2**63 - 1)
+    integer("num_resamples", 1, 10_000)
+    integer("num_levels", 2, 100)
     if not isinstance(cfg["second_order"], bool):
         raise SpecError(f"{where} second_order = {cfg['second_order']!r} must be true or false")
     c = cfg["conf_level"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Iterator
 
@@ -13,7 +14,7 @@ from .models import Var, model_inputs, model_name
 from .priors import Priors
 from .sampling import Method, normalize_seed, sample
 
-__all__ = ["check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
+__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
 
 
 def _version() -> str:
@@ -39,6 +40,21 @@ def _unit(var: Var | None, currency: str | None) -> tuple[str, str]:
     return var.unit.replace("{currency}", currency or "currency"), var.long_name
 
 
+def call_model(model: Callable, kwargs: dict) -> dict:
+    """``model(**kwargs)``, with an exception from the model's own code as a one-line SpecError.
+
+    Set the environment variable ``MCRISK_DEBUG=1`` to get the model's traceback instead.
+    """
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return model(**kwargs)
+    except Exception as exc:
+        if os.environ.get("MCRISK_DEBUG"):
+            raise
+        raise SpecError(f"model {model_name(model)} raised {exc.__class__.__name__}: {exc} "
+                        "(MCRISK_DEBUG=1 shows the traceback)") from None
+
+
 def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None) -> xr.Dataset:
     """Call ``model`` on the variables of ``inputs`` and return inputs and outputs together.
 
@@ -46,8 +62,7 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
     is broadcast along ``sample``; NaN or infinite values are counted in its ``nonfinite`` attr.
     """
     kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        result = model(**kwargs)
+    result = call_model(model, kwargs)
     if not isinstance(result, dict):
         raise SpecError(f"model {model_name(model)} returned {type(result).__name__}; a model "
                         "must return a dict of output arrays")

@@ -37,7 +37,7 @@ from typing import Any
 import xarray as xr
 
 from .errors import SpecError
-from .models import resolve_model
+from .models import model_name, resolve_model
 from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
 from .risk import format_summary, per_period, summarize
 from .sampling import METHODS, copula_factor
@@ -209,10 +209,14 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: title = {title!r} must be a string")
     samples = _int(where, "samples", data.get("samples", 10_000), low=1)
     seed = _int(where, "seed", data.get("seed", 0), low=0)
+    if seed >= 2**63:
+        raise SpecError(f"{where}: seed = {seed!r} must be an integer >= 0 and < 2**63")
+    if not isinstance(data.get("description", ""), str):
+        raise SpecError(f"{where}: description = {data['description']!r} must be a string")
     method = data.get("method", "random")
     if method not in METHODS:
         raise SpecError(f"{where}: method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
-    outputs = getattr(model, "outputs", None)
+    outputs = getattr(model, "outputs", None) or _probe_outputs(model, priors, where)
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
@@ -243,6 +247,19 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
                  analyses=MappingProxyType(analyses), text=text)
 
 
+def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:
+    """The outputs a model that does not list them returns, from one evaluation at one sample."""
+    from .sampling import sample
+    from .simulate import evaluate
+
+    names = tuple(k for k, v in evaluate(model, sample(priors, 1, rng=0)).data_vars.items()
+                  if v.attrs.get("role") == "output")
+    if not names:
+        raise SpecError(f"{where}: model = {model_name(model)!r} returned no outputs; a model must "
+                        "return a dict of output arrays")
+    return names
+
+
 @dataclass(frozen=True)
 class StudyRun:
     """What :func:`run_study` computed and where it wrote it."""
@@ -255,9 +272,39 @@ class StudyRun:
     formats: tuple[str, ...] = ("png", "svg")
 
 
-def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+#: Files whose presence marks a folder as mcrisk's own output, which a rerun may replace.
+_OUTPUT_MARKERS = ("results.nc", "summary.csv", "sensitivity.nc")
+
+
+def _check_out(out: Path, protect: tuple[Path, ...] = ()) -> None:
+    """Refuse to replace a folder that is not an mcrisk output folder, or that holds ``protect``."""
+    where = f"out = '{out}'"
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"{where} is a file; name a folder for the results")
+    here = Path.cwd().resolve()
+    target = out.resolve()
+    if target == here or target in here.parents:
+        raise SpecError(f"{where} is the current folder or one above it; name a new folder for the results")
+    for p in protect:
+        if target in p.resolve().parents:
+            raise SpecError(f"{where} holds {p}; name a folder of its own for the results")
+    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in _OUTPUT_MARKERS):
+        raise SpecError(f"{where} exists and is not an mcrisk output folder (it has no "
+                        f"{', '.join(_OUTPUT_MARKERS)}); name a new folder or empty it")
+
+
+def _write_atomically(out: Path, write: Callable[[Path], None], protect: tuple[Path, ...] = ()) -> None:
+    """Write a folder with ``write(tmp)`` into a temporary sibling, then rename it to ``out``.
+
+    A failed write leaves nothing behind; an existing ``out`` is replaced only if it is an mcrisk
+    output folder (see :func:`_check_out`).
+    """
+    _check_out(out, protect)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise SpecError(f"out = '{out}' cannot be created ({exc.strerror or exc})") from None
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the finished folder is shared like any other
@@ -266,6 +313,9 @@ def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise SpecError(f"out = '{out}' cannot be written ({exc.strerror or exc})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -308,6 +358,9 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     """
     study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
     echo = echo or (lambda s: None)
+    target = Path(out) if out else Path("results") / study.name
+    if write:
+        _check_out(target, (study.path,))  # before the run, not after it
     if summary_only:  # no per-sample results: results.nc holds the summary and provenance
         from .simulate import simulate_summary
 
@@ -330,10 +383,10 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
             echo("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
         elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
-    run = StudyRun(study, results, summary, Path(out) if out else Path("results") / study.name, tables,
-                   tuple(formats))
+    run = StudyRun(study, results, summary, target, tables, tuple(formats))
     if write:
-        _write_atomically(run.out, lambda tmp: (_write_summary_only if summary_only else _write)(run, tmp))
+        _write_atomically(run.out, lambda tmp: (_write_summary_only if summary_only else _write)(run, tmp),
+                          protect=(study.path,))
         echo(f"\nwrote {run.out}/")
     return run
 

@@ -11,7 +11,7 @@ import xarray as xr
 from .errors import SpecError
 from .priors import Priors
 from .risk import format_number
-from .simulate import check_inputs
+from .simulate import call_model, check_inputs
 
 __all__ = ["format_tornado", "tornado", "tornado_frame"]
 
@@ -55,8 +55,7 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
     for i, n in enumerate(names):
         q[n] = priors[n].ppf(np.array([low, high]))
         cases[n][1 + 2 * i : 3 + 2 * i] = q[n]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        result = model(**cases)
+    result = call_model(model, cases)
     if output not in result:
         raise SpecError(f"tornado output = {output!r} is not an output of the model; outputs: "
                         f"{', '.join(result)}")

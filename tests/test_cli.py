@@ -131,7 +131,7 @@ def test_run_bad_study_writes_nothing(capsys, tmp_path: Path, name: str) -> None
 
 @pytest.mark.parametrize("argv, message", [
     (["run", "s.toml", "--samples", "0"], "error: mcrisk run: argument --samples: '0' must be >= 1\n"),
-    (["run", "s.toml", "--seed", "-1"], "error: mcrisk run: argument --seed: '-1' must be >= 0\n"),
+    (["run", "s.toml", "--seed", "-1"], "error: mcrisk run: argument --seed: '-1' must be >= 0 and < 2**63\n"),
     (["run", "s.toml", "--seed", "x"], "error: mcrisk run: argument --seed: 'x' is not an integer\n"),
     # argparse's own choice errors (how it quotes the choices depends on the Python version).
     (["run", "s.toml", "--method", "halton"], "error: mcrisk run: argument --method: invalid choice: 'halton'"),

@@ -6,6 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from mcrisk import Prior, Priors, SpecError, load_priors
@@ -173,3 +174,15 @@ def test_correlation_with_a_constant_is_refused(tmp_path: Path) -> None:
             "[[correlation]] #1 between = ['a', 'b']: 'a' is a constant; only uncertain inputs can be "
             "correlated") + "$"):
         load_priors(path)
+
+
+def test_a_90_percent_interval_too_wide_for_floats_is_refused():
+    with pytest.raises(SpecError, match=re.escape("p.toml: [x] p05 = 1, p95 = 1e+300 are too far apart for "
+                                                  "loguniform: its parameters would not be finite numbers")):
+        parse_prior("x", {"dist": "loguniform", "p05": 1, "p95": 1e300}, file="p.toml")
+
+
+def test_beta_with_shapes_near_zero_falls_back_to_scipy():
+    prior = parse_prior("x", {"dist": "beta", "a": 1e-300, "b": 1e-300}, file="p.toml")
+    u = np.array([0.25, 0.75])
+    np.testing.assert_array_equal(prior.ppf(u), prior.dist.ppf(u))

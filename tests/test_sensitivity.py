@@ -268,8 +268,8 @@ def _study(tmp_path, good, table: str):
 @pytest.mark.parametrize(("table", "message"), [
     ('method = "sobl"', "[sensitivity] method = 'sobl' is not a method; known: delta, fast, morris, pawn, "
                         "rbd_fast, sobol"),
-    ("samples = 0", "[sensitivity] samples = 0 must be an integer >= 2 for method sobol"),
-    ('method = "fast"\nsamples = 64', "[sensitivity] samples = 64 must be an integer >= 65 for method fast"),
+    ("samples = 0", "[sensitivity] samples = 0 must be an integer from 2 to 16,777,216 for method sobol"),
+    ('method = "fast"\nsamples = 64', "[sensitivity] samples = 64 must be an integer from 65 to 16,777,216 for method fast"),
     ('output = "profit"', "[sensitivity] output = 'profit' is not an output of maas; outputs: nodes_avg, "),
     ('output = ["profit_per_day", "loss"]', "[sensitivity] output = 'loss' is not an output of maas; outputs: "),
     ("sample = 100", "[sensitivity] sample = 100 is not a key; allowed: method, output, samples, seed, "

@@ -130,9 +130,10 @@ def test_model_must_return_a_dict(small: mcrisk.Priors) -> None:
 
 
 def test_a_model_output_of_the_wrong_length_is_a_spec_error(tmp_path):
+    # Caught when the study is loaded: a model without an outputs list is probed at one sample.
     (tmp_path / "short.py").write_text("import numpy as np\n\ndef m(*, x):\n    return {'y': np.ones(3)}\n")
     (tmp_path / "s.toml").write_text('model = "short.py:m"\noutput = "y"\nsamples = 10\n'
                                      '[inputs]\nx = { dist = "uniform", low = 0, high = 1 }\n')
     with pytest.raises(SpecError, match=r"^model short.py:m returned output y of shape \(3,\); a model must "
-                                        r"return arrays of the inputs' length \(10\) or scalars$"):
+                                        r"return arrays of the inputs' length \(1\) or scalars$"):
         mcrisk.run_study(tmp_path / "s.toml", write=False)

@@ -116,13 +116,13 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path, good: Path, monkeypa
 
     monkeypatch.setattr(mcrisk.study, "_write", broken)
     out = tmp_path / "out"
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SpecError, match=r"^out = '.*out' cannot be written \(disk full\)$"):
         run_study(good / "study_uniform_price.toml", out=out, samples=16)
     assert list(tmp_path.iterdir()) == []
     # An earlier result in the same folder survives a failed rerun.
     out.mkdir()
     (out / "summary.csv").write_text("earlier")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SpecError, match="disk full"):
         run_study(good / "study_uniform_price.toml", out=out, samples=16)
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert (out / "summary.csv").read_text() == "earlier"
@@ -210,3 +210,50 @@ def test_all_constant_study_with_no_revenue(tmp_path: Path, good: Path) -> None:
         run = run_study(path, write=False)
     assert float(run.results.cost_profit_margin[0]) == -1.0  # profit = -cost
     assert int(run.summary.n_valid.sel(output="gross_margin")) == 0
+
+
+# ---- the output folder is never someone else's, and the model's own errors are one line --------
+
+
+def test_out_never_replaces_a_folder_that_is_not_mcrisk_output(tmp_path: Path, good: Path, monkeypatch) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("keep")
+    with pytest.raises(SpecError, match=r"^out = '.*precious' exists and is not an mcrisk output folder \(it has "
+                                        r"no results.nc, summary.csv, sensitivity.nc\); name a new folder or empty it$"):
+        run_study(good / "study_uniform_price.toml", out=precious, samples=16)
+    assert (precious / "thesis.txt").read_text() == "keep"
+    monkeypatch.chdir(precious)
+    with pytest.raises(SpecError, match=r"^out = '\.' is the current folder or one above it; name a new folder"):
+        run_study(good / "study_uniform_price.toml", out=".", samples=16)
+    with pytest.raises(SpecError, match=r"^out = '.*good' holds .*study_uniform_price.toml; name a folder of its own"):
+        run_study(good / "study_uniform_price.toml", out=good, samples=16)
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(SpecError, match=r"^out = '.*afile' is a file; name a folder for the results$"):
+        run_study(good / "study_uniform_price.toml", out=tmp_path / "afile", samples=16)
+
+
+def test_a_model_that_raises_or_returns_nothing_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("def boom(*, x):\n    raise RuntimeError('no capacity data')\n\n"
+                                   "def empty(*, x):\n    return {}\n")
+    for fn, message in (("boom", r"model m.py:boom raised RuntimeError: no capacity data \(MCRISK_DEBUG=1 shows "
+                                 r"the traceback\)"),
+                        ("empty", r"s.toml: model = 'm.py:empty' returned no outputs; a model must return a dict "
+                                  r"of output arrays")):
+        (tmp_path / "s.toml").write_text(f'model = "m.py:{fn}"\noutput = "y"\n'
+                                         '[inputs]\nx = { dist = "uniform", low = 0, high = 1 }\n')
+        with pytest.raises(SpecError, match=f"^{message}$" if fn == "boom" else f"{message}$"):
+            load_study(tmp_path / "s.toml")
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("seed = 9223372036854775808", "seed = 9223372036854775808 must be an integer >= 0 and < 2**63"),
+    ("description = 5", "description = 5 must be a string"),
+])
+def test_seed_and_description_are_checked(tmp_path: Path, good: Path, line: str, message: str) -> None:
+    text = (good / "study_uniform_price.toml").read_text()
+    text = "\n".join(x for x in text.splitlines() if not x.startswith(line.split(" =")[0] + " ="))
+    priors = (good / "maas_point.toml").as_posix()
+    (tmp_path / "s.toml").write_text(line + "\n" + text.replace('"maas_point.toml"', f'"{priors}"'))
+    with pytest.raises(SpecError, match=re.escape(f"s.toml: {message}")):
+        load_study(tmp_path / "s.toml")
