@@ -54,6 +54,7 @@ from .deckstyle import (
     title_of,
 )
 from .errors import SpecError
+from .risk import outputs_of
 
 __all__ = ["FORMATS", "PALETTE", "check_config", "label_of", "plot_convergence",
            "plot_distribution", "plot_exceedance", "plot_scatter", "plot_sensitivity", "plot_tornado",
@@ -103,7 +104,7 @@ def check_config(table: Mapping[str, Any], *, where: str = "[plots]") -> dict[st
 def _finite(results: xr.Dataset, output: str | None) -> tuple[str, np.ndarray, str]:
     output = output or results.attrs.get("output")
     if output is None or output not in results:
-        outs = [k for k, v in results.data_vars.items() if v.attrs.get("role") == "output"]
+        outs = outputs_of(results)
         if output is None and outs:
             output = outs[0]
         else:

@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import SpecError
-from .risk import format_number, per_period
+from .risk import format_number, outputs_of, per_period
 
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
 
@@ -179,7 +179,7 @@ def figures(run) -> list[Figure]:
         add("convergence", P.plot_convergence(res, output=out))
     for extra in cfg["outputs"]:
         if extra not in res or res[extra].attrs.get("role") != "output":
-            outs = [k for k, v in res.data_vars.items() if v.attrs.get("role") == "output"]
+            outs = outputs_of(res)
             raise SpecError(f"{study.path}: [plots] outputs = {extra!r} is not an output; outputs: "
                             f"{', '.join(outs)}")
         add(f"distribution_{extra}", P.plot_distribution(res, output=extra, bins=cfg["bins"]))

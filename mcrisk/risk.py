@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-__all__ = ["STATISTICS", "format_number", "format_summary", "outputs_of", "per_period", "summarize"]
+__all__ = ["PERCENTILES", "STATISTICS", "format_number", "format_summary", "outputs_of", "per_period", "summarize"]
 
 
 def outputs_of(results: xr.Dataset) -> list[str]:
@@ -25,13 +25,15 @@ def _q(p: float) -> Callable[[np.ndarray], float]:
     return lambda x: float(np.quantile(x, p))
 
 
+#: The percentiles of :func:`summarize`: name -> probability.
+PERCENTILES: dict[str, float] = {f"p{int(p * 100):02d}": p for p in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)}
+
 #: Each statistic of :func:`summarize`: name -> (function of the finite values, meaning).
 STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
     "mean": (lambda x: float(x.mean()), "mean"),
     "std": (lambda x: float(x.std(ddof=1)) if x.size > 1 else 0.0, "standard deviation"),
     "min": (lambda x: float(x.min()), "minimum"),
-    **{f"p{int(p * 100):02d}": (_q(p), f"{int(p * 100)}th percentile")
-       for p in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)},
+    **{k: (_q(p), f"{int(p * 100)}th percentile") for k, p in PERCENTILES.items()},
     "max": (lambda x: float(x.max()), "maximum"),
     "p_below_zero": (lambda x: float(np.mean(x < 0)), "probability of a value below zero"),
     "es05": (_es05, "expected shortfall at 5%: mean of the lowest 5% of samples"),

@@ -37,6 +37,7 @@ import scipy.special as sc
 import xarray as xr
 
 from .errors import MCRiskWarning, SpecError
+from .models import output_unit
 from .priors import Priors
 from .rankcorr import loss_attribution, quiet_salib, rank_correlations, salib_seed
 from .sampling import copula_factor, normalize_seed, to_values, unit_design
@@ -327,9 +328,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
             attrs = {"units": "1", "long_name": _DOC.get(base, base) + (" (half-width of the interval)"
                                                                        if k.endswith("_conf") else "")}
             if method == "morris":
-                meta = getattr(model, "outputs", {}).get(out)
-                unit = meta.unit.replace("{currency}", priors.currency or "currency") if meta else ""
-                attrs["units"] = f"{unit} per unit quantile".strip()
+                attrs["units"] = f"{output_unit(model, out, priors.currency)} per unit quantile".strip()
             part[k] = (("input", "input2"), v, attrs) if v.ndim == 2 else ("input", v, attrs)
         if "input2" in part.dims:
             part = part.assign_coords(input2=np.array(names, dtype=object))

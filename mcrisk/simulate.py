@@ -37,7 +37,7 @@ def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: 
 def _unit(var: Var | None, currency: str | None) -> tuple[str, str]:
     if var is None:
         return "", ""
-    return var.unit.replace("{currency}", currency or "currency"), var.long_name
+    return var.unit_in(currency), var.long_name
 
 
 def call_model(model: Callable, kwargs: dict) -> dict:

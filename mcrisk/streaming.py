@@ -25,7 +25,6 @@ order, equal to the in-memory values up to rounding (relative 1e-12).
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import MCRiskWarning
-from .risk import STATISTICS, per_period
+from .risk import PERCENTILES, STATISTICS, outputs_of, per_period
 
 __all__ = ["SUBSAMPLE", "run_chunk", "summarize_chunked"]
 
@@ -60,10 +59,6 @@ def run_chunk(model, priors, n: int, method: str, seed: int, period_days: float 
     return per_period(ds, period_days)
 
 
-def _outputs(ds: xr.Dataset) -> list[str]:
-    return [k for k, v in ds.data_vars.items() if v.attrs.get("role") == "output"]
-
-
 def _finite(ds: xr.Dataset, name: str) -> np.ndarray:
     x = np.asarray(ds[name].values, dtype=float).ravel()
     return x[np.isfinite(x)]
@@ -73,7 +68,7 @@ def _pass1(job: tuple, start: int, stop: int, stride: int) -> dict[str, tuple]:
     ds = run_chunk(*job, start, stop)
     out = {}
     first = (-start) % stride  # positions start + first, + stride, ... are multiples of stride
-    for name in _outputs(ds):
+    for name in outputs_of(ds):
         raw = np.asarray(ds[name].values, dtype=float).ravel()
         sub = raw[first::stride]
         x = raw[np.isfinite(raw)]
@@ -181,7 +176,7 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
         means[name] = total / count if count else None
         ranks = set()
         if count:
-            for key, p in _percentiles().items():
+            for key, p in PERCENTILES.items():
                 lo, hi, _ = _quantile_ranks(count, p)
                 ranks.update((lo, hi))
             ranks.add(max(1, math.ceil(0.05 * count)) - 1)
@@ -241,14 +236,6 @@ def _merge_first(first: list[dict[str, tuple]], names: list[str]) -> dict[str, t
     return out
 
 
-def _percentiles() -> dict[str, float]:
-    out = {}
-    for key, (_, meaning) in STATISTICS.items():
-        if m := re.fullmatch(r"p(\d\d)", key):
-            out[key] = int(m.group(1)) / 100
-    return out
-
-
 def _bracket(st: dict, k: int, widen: float) -> tuple[float, float]:
     sub, n = st["sub"], st["n"]
     if widen > 1e6 or sub.size == 0:
@@ -265,7 +252,7 @@ def _bracket(st: dict, k: int, widen: float) -> tuple[float, float]:
 def _table(names: Sequence[str], stats, means, sums_sq, es_parts, probe: xr.Dataset,
            attrs: dict[str, Any]) -> xr.Dataset:
     rows: dict[str, list[float]] = {k: [] for k in STATISTICS}
-    pct = _percentiles()
+    pct = PERCENTILES
     for name in names:
         st, n = stats[name], stats[name]["n"]
         if not n:

@@ -414,6 +414,10 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
     # results.nc is the summary itself (with the run's provenance attrs); no figures or report,
     # which need per-sample results.
     run.summary.to_netcdf(folder / "results.nc")
+    _write_tables(run, folder)
+
+
+def _write_tables(run: StudyRun, folder: Path) -> None:
     run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
     if "tornado" in run.tables:
         from .tornado import tornado_frame
@@ -423,11 +427,7 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
 
 def _write(run: StudyRun, folder: Path) -> None:
     run.results.to_netcdf(folder / "results.nc")
-    run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
-    if "tornado" in run.tables:
-        from .tornado import tornado_frame
-
-        tornado_frame(run.tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
+    _write_tables(run, folder)
     if "sensitivity" in run.tables:
         from .sensitivity import write_tables
 

@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from .errors import SpecError
+from .models import output_unit
 from .priors import Priors
 from .risk import format_number
 from .simulate import call_model, check_inputs
@@ -63,8 +64,7 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
     lo, hi = y[1::2], y[2::2]
     swing = np.abs(hi - lo)
     order = np.argsort(-swing, kind="stable")
-    meta = getattr(model, "outputs", {}).get(output)
-    units = meta.unit.replace("{currency}", priors.currency or "currency") if meta else ""
+    units = output_unit(model, output, priors.currency)
     ds = xr.Dataset(
         {
             "input_low": ("input", np.array([q[n][0] for n in names])[order]),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 
-__all__ = ["MODELS", "Var", "extends", "model_inputs", "model_name", "resolve_model"]
+__all__ = ["MODELS", "Var", "extends", "output_unit", "model_inputs", "model_name", "resolve_model"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,16 @@ class Var:
 
     unit: str
     long_name: str
+
+    def unit_in(self, currency: str | None) -> str:
+        """The unit with ``{currency}`` replaced by ``currency`` (``"currency"`` when unknown)."""
+        return self.unit.replace("{currency}", currency or "currency")
+
+
+def output_unit(model: Callable, output: str, currency: str | None) -> str:
+    """The unit of a model output from its ``outputs`` description, or ``""``."""
+    meta = getattr(model, "outputs", {}).get(output)
+    return meta.unit_in(currency) if meta else ""
 
 
 from .maas import maas  # noqa: E402  (the models import Var from here)
