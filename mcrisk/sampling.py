@@ -47,6 +47,7 @@ __all__ = [
     "sample",
     "to_values",
     "unit_design",
+    "warn_unbalanced",
 ]
 
 Method = Literal["random", "lhs", "sobol"]
@@ -237,6 +238,13 @@ def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = Non
     return {k: priors[k].ppf(u[:, i]) for i, k in enumerate(names)}
 
 
+def warn_unbalanced(method: str, n: int, *, stacklevel: int = 2) -> None:
+    """Warn, once per run, when a Sobol' design's ``n`` is not a power of 2 (its balance is lost)."""
+    if method == "sobol" and n & (n - 1):
+        warnings.warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
+                      f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=stacklevel)
+
+
 def sample(priors: Priors, n: int, *, method: Method = "random",
            rng: int | np.random.Generator | None = None, start: int = 0,
            stop: int | None = None) -> xr.Dataset:
@@ -268,9 +276,8 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise SpecError(f"samples = {n!r} must be a positive integer")
     seed = normalize_seed(rng)
-    if method == "sobol" and n & (n - 1) and start == 0:
-        warnings.warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
-                      f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=2)
+    if start == 0:
+        warn_unbalanced(method, n, stacklevel=3)
     stop = n if stop is None else stop
     names = priors.uncertain
     values = {k: np.empty(stop - start) for k in names}

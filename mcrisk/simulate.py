@@ -12,7 +12,7 @@ import xarray as xr
 from .errors import MCRiskWarning, SpecError
 from .models import Var, model_inputs, model_name
 from .priors import Priors
-from .sampling import Method, normalize_seed, sample
+from .sampling import Method, normalize_seed, sample, warn_unbalanced
 
 __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
 
@@ -158,9 +158,7 @@ def simulate(model: Callable, priors: Priors, n: int, *, method: Method = "rando
 
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise SpecError(f"samples = {n!r} must be a positive integer")
-        if method == "sobol" and n & (n - 1):
-            warnings.warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
-                          f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=2)
+        warn_unbalanced(method, n, stacklevel=3)
         with client(workers, scheduler) as c:
             ds = simulate_dask(model, priors, int(n), method=method, seed=seed, chunk_size=chunk_size,
                                client=c)

@@ -34,6 +34,7 @@ import xarray as xr
 
 from .errors import MCRiskWarning
 from .risk import PERCENTILES, STATISTICS, outputs_of, per_period
+from .sampling import warn_unbalanced
 
 __all__ = ["SUBSAMPLE", "run_chunk", "summarize_chunked"]
 
@@ -156,9 +157,7 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     """
     from .simulate import chunks
 
-    if method == "sobol" and n & (n - 1):
-        warnings.warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
-                      f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=2)
+    warn_unbalanced(method, n, stacklevel=3)
     spans = list(chunks(n, chunk_size or 2**20))
     job = (model, priors, n, method, seed, period_days)
     run = mapper or (lambda fn, args: _serial(fn, args, progress, desc=f"pass {fn.__name__[-1]}"))
