@@ -350,6 +350,8 @@ def load_priors(path: str | Path) -> Priors:
 
 def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> Priors:
     """Build :class:`Priors` from an already parsed priors table (see :func:`load_priors`)."""
+    if "model" in data:
+        raise SpecError(f"{file}: is a study file (it names a model), not a priors file")
     currency = data.get("currency")
     if currency is not None and not (isinstance(currency, str) and currency.strip()):
         raise SpecError(f"{file}: currency = {currency!r} must be a currency code such as \"USD\"")

@@ -39,7 +39,7 @@ import xarray as xr
 from .errors import SpecError
 from .models import model_name, resolve_model
 from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
-from .risk import format_summary, per_period, summarize
+from .risk import format_summary, outputs_of, per_period, summarize
 from .sampling import METHODS, copula_factor
 from .simulate import check_inputs, simulate
 
@@ -252,8 +252,7 @@ def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ..
     from .sampling import sample
     from .simulate import evaluate
 
-    names = tuple(k for k, v in evaluate(model, sample(priors, 1, rng=0)).data_vars.items()
-                  if v.attrs.get("role") == "output")
+    names = tuple(outputs_of(evaluate(model, sample(priors, 1, rng=0))))
     if not names:
         raise SpecError(f"{where}: model = {model_name(model)!r} returned no outputs; a model must "
                         "return a dict of output arrays")
