@@ -381,7 +381,8 @@ def _html(run, figs: list[Figure], pngs: dict[str, bytes], tables, notes, prov) 
     return "\n".join(parts) + "\n"
 
 
-def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg")) -> dict[str, Path]:
+def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"), *,
+                 progress: bool = False) -> dict[str, Path]:
     """Write ``figures/``, ``report.md`` and a self-contained ``report.html`` into ``folder``.
 
     Parameters
@@ -393,6 +394,8 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     formats
         Figure file formats: any of ``png``, ``svg``, ``pdf``. The HTML page embeds PNGs
         whatever is chosen.
+    progress
+        A progress bar on stderr while the figures are saved (a few seconds).
 
     Returns
     -------
@@ -417,7 +420,9 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     written: dict[str, Path] = {}
     pngs: dict[str, bytes] = {}
     md_files: dict[str, str] = {}
-    for f in figs:
+    from tqdm import tqdm
+
+    for f in tqdm(figs, desc="figures", unit="figure", leave=False, disable=not progress):
         for path in save_figure(f.figure, figdir / f.name, formats):
             written[f"figures/{path.name}"] = path
         if "png" in formats:

@@ -357,6 +357,10 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     """
     study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
     echo = echo or (lambda s: None)
+    from .deckstyle import FORMATS
+
+    if bad := [f for f in formats if f not in FORMATS]:  # before the run, not after it
+        raise SpecError(f"formats: {bad[0]!r} is not a figure format; allowed: {', '.join(FORMATS)}")
     target = Path(out) if out else Path("results") / study.name
     if write:
         _check_out(target, (study.path,))  # before the run, not after it
@@ -384,8 +388,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
     run = StudyRun(study, results, summary, target, tables, tuple(formats))
     if write:
-        _write_atomically(run.out, lambda tmp: (_write_summary_only if summary_only else _write)(run, tmp),
-                          protect=(study.path,))
+        _write_atomically(run.out, lambda tmp: _write_summary_only(run, tmp) if summary_only
+                          else _write(run, tmp, progress=not quiet), protect=(study.path,))
         echo(f"\nwrote {run.out}/")
     return run
 
@@ -424,7 +428,7 @@ def _write_tables(run: StudyRun, folder: Path) -> None:
         tornado_frame(run.tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
 
 
-def _write(run: StudyRun, folder: Path) -> None:
+def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     run.results.to_netcdf(folder / "results.nc")
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
@@ -433,4 +437,4 @@ def _write(run: StudyRun, folder: Path) -> None:
         write_tables(run.tables["sensitivity"], folder)
     from .report import write_report
 
-    write_report(run, folder, formats=run.formats)
+    write_report(run, folder, formats=run.formats, progress=progress)

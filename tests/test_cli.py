@@ -182,7 +182,7 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
     # are tested elsewhere), into another folder: the same data.
     import mcrisk.report
 
-    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(): {})
+    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(), progress=False: {})
     assert main(["run", str(study), "--out", str(tmp_path / "b"), *args]) == 0
 
     with xr.open_dataset(tmp_path / "a" / "results.nc") as ra, xr.open_dataset(tmp_path / "b" / "results.nc") as rb:

@@ -99,7 +99,7 @@ def test_run_writes_the_folder(tmp_path: Path, good: Path, monkeypatch) -> None:
     # (tests/test_cli.py runs the whole thing, report included, once.)
     import mcrisk.report
 
-    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(): {})
+    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(), progress=False: {})
     out = tmp_path / "out"
     run = run_study(good / "study_uniform_price.toml", out=out, samples=64, formats=("png",))
     assert run.out == out and (out / "results.nc").is_file() and (out / "summary.csv").is_file()
@@ -110,7 +110,7 @@ def test_run_writes_the_folder(tmp_path: Path, good: Path, monkeypatch) -> None:
 
 
 def test_failed_write_leaves_nothing_behind(tmp_path: Path, good: Path, monkeypatch) -> None:
-    def broken(run, folder: Path) -> None:
+    def broken(run, folder: Path, progress: bool = False) -> None:
         (folder / "results.nc").write_text("half")
         raise OSError("disk full")
 
