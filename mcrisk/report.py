@@ -101,7 +101,7 @@ def headline(run) -> str:
     loss, _ = loss_words(run.study.output)
     what = run.study.output.removesuffix("_per_day").replace("_", " ")
     p = float(s.p_below_zero)
-    parts = [f"P({loss}) = {p:.1%} (Monte Carlo standard error {float(s.se_p_below_zero):.1%})"
+    parts = [f"P({loss}) = {p:.1%} ({_p_error(p, int(s.n_valid), float(s['max']) > float(s['min']))})"
              ] if _can_be_negative(s) else []
     parts += [f"median {what} {format_value(float(s.p50), unit)}, 90% interval {format_value(float(s.p05), unit, with_unit=False)}"
              f" to {format_value(float(s.p95), unit)}"]
@@ -109,6 +109,19 @@ def headline(run) -> str:
         parts.append(f"top driver: {phrase}")
     text = "; ".join(parts) + "."
     return text[:1].upper() + text[1:]
+
+
+def _p_error(p: float, n: int, varies: bool) -> str:
+    """How sure P is: its Monte Carlo standard error, or, when no sample (or every sample) fell
+    below zero, the 95% bound of the rule of three, 3 / n (the standard error would read 0)."""
+    if not varies:
+        return "every sample is the same"
+    if p in (0.0, 1.0):
+        side = "upper" if p == 0.0 else "lower"
+        bound = 3 / n if p == 0.0 else 1 - 3 / n
+        return f"{'none' if p == 0.0 else 'all'} of {n:,} samples; 95% {side} bound {bound:.2%}"
+    se = math.sqrt(p * (1 - p) / n)
+    return f"Monte Carlo standard error {se:.1%}"
 
 
 def _can_be_negative(s: xr.Dataset) -> bool:

@@ -196,3 +196,15 @@ def test_report_opens_in_headless_chromium(run, page, tmp_path):
     check = json.loads(html.unescape(found.group(1)))
     assert check == {"images": len(FIGURES), "loaded": len(FIGURES), "widths": [2000] * len(FIGURES),
                      "errors": []}
+
+
+@pytest.mark.parametrize(("p", "n", "varies", "text"), [
+    (0.25, 10_000, True, "Monte Carlo standard error 0.4%"),          # sqrt(0.25 * 0.75 / 10^4) = 0.0043
+    (0.0, 20_000, True, "none of 20,000 samples; 95% upper bound 0.01%"),   # rule of three: 3 / n
+    (1.0, 300, True, "all of 300 samples; 95% lower bound 99.00%"),
+    (0.0, 1, False, "every sample is the same"),
+])
+def test_how_sure_p_loss_is(p, n, varies, text):
+    from mcrisk.report import _p_error
+
+    assert _p_error(p, n, varies) == text
