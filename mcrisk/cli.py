@@ -88,7 +88,7 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
-    from .sensitivity import run_sensitivity_command
+    from .sensitivity_study import run_sensitivity_command
 
     run_sensitivity_command(args.study, method=args.method, samples=args.samples, out=args.out,
                             quiet=args.quiet, echo=print)

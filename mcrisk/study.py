@@ -114,7 +114,7 @@ def _check_tornado(table: Mapping[str, Any], where: str, study: dict[str, Any]) 
 
 
 def _check_sensitivity(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
-    from .sensitivity import check_config
+    from .sensitivity_study import check_config
 
     return check_config(table, where=f"{where}: [sensitivity]", default_output=study["output"])
 
@@ -405,7 +405,7 @@ def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Datase
 
 
 def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Dataset:
-    from .sensitivity import run_configured
+    from .sensitivity_study import run_configured
 
     return run_configured(study, results, echo=echo, quiet=quiet)
 
@@ -432,7 +432,7 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     run.results.to_netcdf(folder / "results.nc")
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
-        from .sensitivity import write_tables
+        from .sensitivity_study import write_tables
 
         write_tables(run.tables["sensitivity"], folder)
     from .report import write_report

@@ -15,7 +15,8 @@ from mcrisk import MCRiskWarning, SpecError
 from mcrisk.models.testfunctions import G_A, gfunction, gfunction_indices, ishigami, ishigami_indices
 from mcrisk.priors import priors_from_dict
 from mcrisk.rankcorr import rank_correlations
-from mcrisk.sensitivity import METHODS, check_config, run_sensitivity_command, sensitivity
+from mcrisk.sensitivity import METHODS, sensitivity
+from mcrisk.sensitivity_study import check_config, run_sensitivity_command
 
 
 @pytest.fixture(scope="module")

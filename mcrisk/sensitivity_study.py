@@ -1,0 +1,212 @@
+"""Sensitivity in studies: the ``[sensitivity]`` table, its run, its tables, ``mcrisk sensitivity``.
+
+:func:`mcrisk.sensitivity.sensitivity` does the analysis; this module checks a study's
+``[sensitivity]`` table (:func:`check_config`), runs it with rank correlations and loss
+attribution from the study's ordinary Monte Carlo results (:func:`run_configured`), prints a
+ranked table (:func:`format_sensitivity`), writes ``sensitivity.nc`` and ``sensitivity.csv``
+(:func:`write_tables`), and runs the analysis alone (:func:`run_sensitivity_command`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .errors import MCRiskWarning, SpecError
+from .rankcorr import loss_attribution, rank_correlations
+from .sensitivity import METHODS, get_method, sensitivity
+
+__all__ = ["check_config", "format_sensitivity", "run_configured", "run_sensitivity_command", "write_tables"]
+
+
+_KEYS = ("method", "output", "samples", "seed", "second_order", "num_resamples", "conf_level", "num_levels",
+         "loss_below")
+
+
+def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -> dict[str, Any]:
+    """Check a ``[sensitivity]`` study table and fill in its defaults.
+
+    Keys: ``method`` (default ``"sobol"``), ``output`` (a name or a list; default the study's
+    output), ``samples`` (base N; default per method), ``seed`` (default the study's),
+    ``second_order`` (Sobol' S2), ``num_resamples`` (100), ``conf_level`` (0.95),
+    ``num_levels`` (Morris, 4) and ``loss_below`` (the loss event is ``output < loss_below``, 0).
+    ``where`` prefixes each message, e.g. ``"studies/x.toml: [sensitivity]"``.
+    """
+    for k, v in table.items():
+        if k not in _KEYS:
+            raise SpecError(f"{where} {k} = {v!r} is not a key; allowed: {', '.join(_KEYS)}")
+    method = table.get("method", "sobol")
+    if not isinstance(method, str) or method not in METHODS:
+        raise SpecError(f"{where} method = {method!r} is not a method; known: {', '.join(sorted(METHODS))}")
+    m = METHODS[method]
+    cfg: dict[str, Any] = {"method": method, "output": table.get("output", default_output),
+                           "samples": table.get("samples", m.default_samples), "seed": table.get("seed"),
+                           "second_order": table.get("second_order", False),
+                           "num_resamples": table.get("num_resamples", 100),
+                           "conf_level": table.get("conf_level", 0.95), "num_levels": table.get("num_levels", 4),
+                           "loss_below": table.get("loss_below", 0.0)}
+    out = cfg["output"]
+    if isinstance(out, list) and out and all(isinstance(x, str) for x in out):
+        cfg["output"] = out[0] if len(out) == 1 else tuple(out)
+    elif not isinstance(out, str):
+        raise SpecError(f"{where} output = {out!r} must be an output name or a list of output names")
+
+    def integer(key: str, low: int, high: int, what: str = "") -> None:
+        v = cfg[key]
+        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+            raise SpecError(f"{where} {key} = {v!r} must be an integer from {low} to {high:,}{what}")
+
+    # The upper bounds keep a typo from asking for terabytes: 2^24 base samples is already
+    # hundreds of millions of model runs for ten inputs.
+    integer("samples", m.min_samples, 2**24, f" for method {method}")
+    if cfg["seed"] is not None:
+        integer("seed", 0, 2**63 - 1)
+    integer("num_resamples", 1, 10_000)
+    integer("num_levels", 2, 100)
+    if not isinstance(cfg["second_order"], bool):
+        raise SpecError(f"{where} second_order = {cfg['second_order']!r} must be true or false")
+    c = cfg["conf_level"]
+    if isinstance(c, bool) or not isinstance(c, int | float) or not 0 < c < 1:
+        raise SpecError(f"{where} conf_level = {c!r} must be a probability strictly between 0 and 1")
+    lb = cfg["loss_below"]
+    if isinstance(lb, bool) or not isinstance(lb, int | float):
+        raise SpecError(f"{where} loss_below = {lb!r} must be a number (the loss event is output < loss_below)")
+    return cfg
+
+
+def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
+                   quiet: bool = True) -> xr.Dataset:
+    """Run a study's ``[sensitivity]`` table: indices, rank correlations and loss attribution.
+
+    The indices come from their own design (:func:`sensitivity`); the rank correlations and the
+    attribution of the loss event come from the study's ordinary Monte Carlo ``results``,
+    with no new model runs. Prints the ranked table through ``echo``.
+    """
+    echo = echo or (lambda s: None)
+    cfg = study.analyses["sensitivity"]
+    seed = study.seed if cfg.get("seed") is None else cfg["seed"]
+    ds = sensitivity(study.model, study.priors, output=cfg["output"], method=cfg["method"], n=cfg["samples"],
+                     rng=seed, calc_second_order=cfg["second_order"], num_resamples=cfg["num_resamples"],
+                     conf_level=cfg["conf_level"], num_levels=cfg["num_levels"], progress=not quiet)
+    outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
+    inputs = list(ds.input.values)
+    rc = rank_correlations(results, output=outputs, inputs=inputs, conf_level=cfg["conf_level"])
+    loss_notes: list[str] = []
+    loss = loss_attribution(results, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
+                            num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
+                            notes=loss_notes)
+    for text in loss_notes:
+        warnings.warn(text, MCRiskWarning, stacklevel=2)
+    for part in (rc, loss):
+        for k, v in part.data_vars.items():
+            ds[k] = v
+    notes = [t for t in [ds.attrs["notes"], *loss_notes] if t]
+    ds.attrs.update({k: v for k, v in loss.attrs.items()})
+    ds.attrs.update({"notes": "\n".join(notes), "mc_samples": int(results.sizes.get("sample", 0)),
+                     "rank_correlations": "spearman, prcc: from the study's Monte Carlo run of "
+                                          f"{results.sizes.get('sample', 0):,} samples, Fisher-z intervals"})
+    echo("\n" + format_sensitivity(ds))
+    return ds
+
+
+def _fmt(v: float, c: float | None = None) -> str:
+    if not np.isfinite(v):
+        return "nan"
+    return f"{v:.3f}" if c is None or not np.isfinite(c) else f"{v:.3f} ± {c:.3f}"
+
+
+def format_sensitivity(ds: xr.Dataset) -> str:
+    """The indices as a ranked text table, one block per output, with the notes below."""
+    lines = []
+    outputs = list(ds.output.values) if "output" in ds.dims else [None]
+    key = ds.attrs.get("rank_by", "ST")
+    cols = [k for k in ("S1", "ST", "mu_star", "sigma", "delta", "median", "spearman", "prcc", "loss_S1", "loss_ks")
+            if k in ds]
+    for out in outputs:
+        sub = ds.sel(output=out) if out is not None else ds
+        order = np.argsort(-np.nan_to_num(sub[key].values, nan=-np.inf), kind="stable")
+        head = out if out is not None else ds.attrs.get("output", "")
+        lines.append(f"Sensitivity of {head}: {ds.attrs['method']}, N = {ds.attrs['samples']:,} "
+                     f"({ds.attrs['model_runs']:,} model runs), seed {ds.attrs['seed']}; ranked by {key}")
+        rows = [["input", *cols]]
+        for i in order:
+            rows.append([str(sub.input.values[i]), *[
+                _fmt(float(sub[c].values[i]), float(sub[f"{c}_conf"].values[i]) if f"{c}_conf" in sub else None)
+                for c in cols]])
+        w = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+        lines += ["  ".join(c.ljust(w[j]) if j == 0 else c.rjust(w[j]) for j, c in enumerate(r)) for r in rows]
+        lines.append("")
+    if "loss_event" in ds.attrs:
+        p = np.atleast_1d(ds.attrs["loss_probability"])
+        lines.append(f"loss event {ds.attrs['loss_event']}: probability {', '.join(f'{x:.4g}' for x in p)}")
+    if ds.attrs.get("notes"):
+        lines += [f"note: {t}" for t in ds.attrs["notes"].split("\n")]
+    return "\n".join(lines).rstrip()
+
+
+def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
+    """Write ``sensitivity.nc`` (everything) and ``sensitivity.csv`` (one row per input, ranked).
+
+    With second-order indices, ``sensitivity_s2.csv`` holds ``S2``/``S2_conf`` per input pair.
+    """
+    folder = Path(folder)
+    ds.to_netcdf(folder / "sensitivity.nc")
+    flat = ds.drop_vars([k for k, v in ds.data_vars.items() if "input2" in v.dims])
+    flat = flat.drop_dims("input2", errors="ignore")
+    key = ds.attrs.get("rank_by")
+    frame = flat.to_dataframe().reset_index()
+    frame = frame[[c for c in ("output", "input") if c in frame] + [c for c in flat.data_vars]]
+    if key in frame:
+        by = [c for c in ("output",) if c in frame]
+        frame = frame.assign(_k=-frame[key].fillna(-np.inf)).sort_values([*by, "_k"], kind="stable").drop(columns="_k")
+    frame.to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
+    if "S2" in ds:
+        s2 = ds[["S2", "S2_conf"]].to_dataframe().reset_index().dropna(subset=["S2"])
+        s2.to_csv(folder / "sensitivity_s2.csv", index=False, float_format="%.10g")
+
+
+def run_sensitivity_command(path: str | Path, *, method: str | None = None, samples: int | None = None,
+                            out: str | Path | None = None, quiet: bool = False,
+                            echo: Callable[[str], None] = print) -> xr.Dataset:
+    """``mcrisk sensitivity STUDY``: the study's ``[sensitivity]`` analysis alone.
+
+    Runs the study's Monte Carlo sample (for the rank correlations and the loss attribution) and
+    the sensitivity design, then writes ``sensitivity.nc`` and ``sensitivity.csv`` into the
+    output folder (default ``results/<study>/``), each file replaced atomically, leaving the
+    folder's other files alone. ``method`` and ``samples`` override the table's.
+    """
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from .simulate import simulate
+    from .study import _write_atomically, load_study
+
+    study = load_study(path)
+    table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
+    if method is not None:
+        m = get_method(method, "--")  # a bad flag is named as the flag, not as the file's key
+        table["method"] = method
+        if samples is None and isinstance(table.get("samples"), int) and table["samples"] < m.min_samples:
+            table.pop("samples")  # the file's N was for another method
+    if samples is not None:
+        table["samples"] = samples
+    cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
+    study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
+    results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+                       progress=not quiet)
+    ds = run_configured(study, results, echo=echo, quiet=quiet)
+    target = Path(out) if out else Path("results") / study.name
+    staging = target.parent / f".{target.name}.sensitivity"
+    _write_atomically(staging, lambda tmp: write_tables(ds, tmp))
+    target.mkdir(parents=True, exist_ok=True)
+    for f in sorted(staging.iterdir()):
+        f.replace(target / f.name)
+    staging.rmdir()
+    echo(f"\nwrote {', '.join(str(target / n) for n in ('sensitivity.nc', 'sensitivity.csv'))}")
+    return ds
