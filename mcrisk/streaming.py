@@ -175,7 +175,7 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
         means[name] = total / count if count else None
         ranks = set()
         if count:
-            for key, p in PERCENTILES.items():
+            for p in PERCENTILES.values():
                 lo, hi, _ = _quantile_ranks(count, p)
                 ranks.update((lo, hi))
             ranks.add(max(1, math.ceil(0.05 * count)) - 1)
