@@ -446,7 +446,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
             ax.annotate("break-even", xy=(0, foot), xytext=(0, 5), textcoords="offset points", color=_LOSS,
                         fontsize=12, ha="center", va="bottom", gid="break_even_label",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
-        for i, _ in enumerate(names):
+        for i in range(len(names)):
             same_side = (lo[i] - base) * (hi[i] - base) > 0
             for end, other, val in ((lo[i], hi[i], float(tab.input_low.values[i])),
                                     (hi[i], lo[i], float(tab.input_high.values[i]))):
