@@ -88,12 +88,15 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     attribution of the loss event come from the study's ordinary Monte Carlo ``results``,
     with no new model runs. Prints the ranked table through ``echo``.
     """
-    echo = echo or (lambda s: None)
     cfg = study.analyses["sensitivity"]
     seed = study.seed if cfg.get("seed") is None else cfg["seed"]
-    ds = sensitivity(study.model, study.priors, output=cfg["output"], method=cfg["method"], n=cfg["samples"],
-                     rng=seed, calc_second_order=cfg["second_order"], num_resamples=cfg["num_resamples"],
-                     conf_level=cfg["conf_level"], num_levels=cfg["num_levels"], progress=not quiet)
+    with warnings.catch_warnings():
+        if echo is not None:  # the notes end the printed table: no second copy as warnings
+            warnings.simplefilter("ignore", MCRiskWarning)
+        ds = sensitivity(study.model, study.priors, output=cfg["output"], method=cfg["method"],
+                         n=cfg["samples"], rng=seed, calc_second_order=cfg["second_order"],
+                         num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"],
+                         num_levels=cfg["num_levels"], progress=not quiet)
     outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
     inputs = list(ds.input.values)
     rc = rank_correlations(results, output=outputs, inputs=inputs, conf_level=cfg["conf_level"])
@@ -101,8 +104,9 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     loss = loss_attribution(results, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
                             num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
                             notes=loss_notes)
-    for text in loss_notes:
-        warnings.warn(text, MCRiskWarning, stacklevel=2)
+    if echo is None:
+        for text in loss_notes:
+            warnings.warn(text, MCRiskWarning, stacklevel=2)
     for part in (rc, loss):
         for k, v in part.data_vars.items():
             ds[k] = v
@@ -111,7 +115,8 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     ds.attrs.update({"notes": "\n".join(notes), "mc_samples": int(results.sizes.get("sample", 0)),
                      "rank_correlations": "spearman, prcc: from the study's Monte Carlo run of "
                                           f"{results.sizes.get('sample', 0):,} samples, Fisher-z intervals"})
-    echo("\n" + format_sensitivity(ds))
+    if echo is not None:
+        echo("\n" + format_sensitivity(ds))
     return ds
 
 

@@ -340,7 +340,9 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     quiet
         No progress bars.
     echo
-        Called with each printable block (the CLI passes ``print``).
+        Called with each printable block (the CLI passes ``print``); sensitivity notes then
+        end the printed table. Without it nothing is printed and the notes come as
+        :class:`~mcrisk.errors.MCRiskWarning`.
     chunk_size, workers, scheduler
         Evaluate in chunks of this many samples, on a local dask cluster of ``workers``
         processes or on the cluster at ``scheduler`` (see :func:`mcrisk.simulate`).
@@ -356,7 +358,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     StudyRun
     """
     study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
-    echo = echo or (lambda s: None)
+    say = echo or (lambda s: None)
     from .deckstyle import FORMATS
 
     if bad := [f for f in formats if f not in FORMATS]:  # before the run, not after it
@@ -378,19 +380,19 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
                           "output": study.output})
     if not summary_only:
         summary = summarize(per_period(results, study.period_days))
-    echo(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
-    echo(format_summary(summary))
+    say(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
+    say(format_summary(summary))
     tables: dict[str, Any] = {}
     for key, runner in _RUNNERS.items():
         if key in study.analyses and summary_only and key == "sensitivity":
-            echo("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
+            say("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
         elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
     run = StudyRun(study, results, summary, target, tables, tuple(formats))
     if write:
         _write_atomically(run.out, lambda tmp: _write_summary_only(run, tmp) if summary_only
                           else _write(run, tmp, progress=not quiet), protect=(study.path,))
-        echo(f"\nwrote {run.out}/")
+        say(f"\nwrote {run.out}/")
     return run
 
 
@@ -400,7 +402,8 @@ def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Datase
     cfg = study.analyses["tornado"]
     tab = per_period(tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"],
                              high=cfg["high"]), study.period_days)
-    echo("\n" + format_tornado(tab))
+    if echo is not None:
+        echo("\n" + format_tornado(tab))
     return tab
 
 
