@@ -59,7 +59,10 @@ def _driver(run) -> dict[str, Any] | None:
 
     sens = _sensitivity_of(run)
     if sens is not None and sens.sizes.get("input", 0):
-        for index in ("S1", "ST", *SENSITIVITY_INDICES):
+        # With correlated inputs first-order shares overlap (two correlated inputs can each
+        # "explain" 80%): lead with the method's own index (delta), not S1.
+        first = (sens.attrs["rank_by"],) if run.study.priors.correlations and "rank_by" in sens.attrs else ()
+        for index in (*first, "S1", "ST", *SENSITIVITY_INDICES):
             if index in sens:
                 v = np.abs(np.nan_to_num(np.asarray(sens[index].values, dtype=float), nan=-1))
                 i = int(np.argmax(v))

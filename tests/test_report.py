@@ -208,3 +208,18 @@ def test_how_sure_p_loss_is(p, n, varies, text):
     from mcrisk.report import _p_error
 
     assert _p_error(p, n, varies) == text
+
+
+def test_with_correlated_inputs_the_top_driver_is_ranked_by_delta_not_s1(run):
+    from mcrisk.priors import Correlation
+    from mcrisk.report import _driver
+
+    # Two correlated inputs both "explain" most of the variance alone; delta ranks them.
+    sens = xr.Dataset({"delta": ("input", [0.54, 0.49]), "S1": ("input", [0.78, 0.83])},
+                      coords={"input": ["decode_tps_per_node", "gpu_hour_price"]},
+                      attrs={"method": "delta", "rank_by": "delta", "output": "profit_per_day"})
+    priors = replace(run.study.priors, correlations=(Correlation("decode_tps_per_node", "gpu_hour_price", 0.8),))
+    correlated = replace(run, study=replace(run.study, priors=priors), tables={"sensitivity": sens})
+    assert _driver(correlated) == {"input": "decode_tps_per_node", "index": "delta", "value": 0.54}
+    independent = replace(run, tables={"sensitivity": sens})
+    assert _driver(independent)["input"] == "gpu_hour_price"  # by S1 when the inputs are independent
