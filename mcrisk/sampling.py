@@ -125,13 +125,17 @@ def _sobol_engine(d: int, n: int, seed: int, start: int) -> qmc.Sobol:
     return engine
 
 
-def _design_sobol(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
-    engine = _sobol_engine(d, n, seed, start)
+def _sobol_rows(engine: qmc.Sobol, k: int) -> np.ndarray:
+    """The engine's next ``k`` rows, kept off an exact 0 (-inf for an unbounded prior)."""
     with warnings.catch_warnings():
-        # The balance warning is for whole runs; sample() gives it once, in mcrisk's words.
+        # The balance warning is for whole runs; warn_unbalanced() gives it once, in mcrisk's words.
         warnings.filterwarnings("ignore", message="The balance properties of Sobol")
-        u = engine.random(stop - start)
-    return np.maximum(u, _TINY, out=u)  # a scrambled point can be exactly 0: -inf for a normal
+        u = engine.random(k)
+    return np.maximum(u, _TINY, out=u)
+
+
+def _design_sobol(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
+    return _sobol_rows(_sobol_engine(d, n, seed, start), stop - start)
 
 
 METHODS: dict[str, Callable[[int, int, int, int, int], np.ndarray]] = {
@@ -148,12 +152,16 @@ def unit_design(method: Method, d: int, n: int, *, seed: int, start: int = 0,
     The rows depend only on ``(method, d, n, seed)`` and their positions, so any cut of
     ``range(n)`` into chunks gives the same rows.
     """
+    stop = n if stop is None else stop
+    _check_rows(method, n, start, stop)
+    return METHODS[method](d, start, stop, n, seed)
+
+
+def _check_rows(method: str, n: int, start: int, stop: int) -> None:
     if method not in METHODS:
         raise SpecError(f"method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
-    stop = n if stop is None else stop
     if not 0 <= start <= stop <= n:
         raise SpecError(f"rows {start}:{stop} are outside a design of n = {n}")
-    return METHODS[method](d, start, stop, n, seed)
 
 
 _ROWS = 2**16  # design rows mapped at a time by sample()
@@ -161,10 +169,7 @@ _ROWS = 2**16  # design rows mapped at a time by sample()
 
 def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: int):
     """``(lo, hi, rows lo:hi of the design)`` for consecutive blocks of ``start:stop``."""
-    if method not in METHODS:
-        raise SpecError(f"method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
-    if not 0 <= start <= stop <= n:
-        raise SpecError(f"rows {start}:{stop} are outside a design of n = {n}")
+    _check_rows(method, n, start, stop)
     engine, hi = None, start
     while hi < stop:
         lo, hi = hi, min(stop, (hi // _ROWS + 1) * _ROWS)
@@ -173,10 +178,7 @@ def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: 
             continue
         if engine is None:  # one engine, fast-forwarded once, then drawn block after block
             engine = _sobol_engine(d, n, seed, lo)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="The balance properties of Sobol")
-            u = engine.random(hi - lo)
-        yield lo, hi, np.maximum(u, _TINY, out=u)
+        yield lo, hi, _sobol_rows(engine, hi - lo)
 
 
 def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:
