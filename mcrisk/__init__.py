@@ -17,8 +17,6 @@ The data flow, one module a step::
 name (``from mcrisk.tornado import tornado_frame``).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from . import models
 from .errors import MCRiskWarning, SpecError
 from .priors import Prior, Priors, load_priors
@@ -28,11 +26,7 @@ from .simulate import simulate
 from .study import Study, load_study, run_study
 from .tornado import tornado
 from .sensitivity import sensitivity
-
-try:
-    __version__ = version("mcrisk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+from .version import __version__
 
 __all__ = [
     "MCRiskWarning",

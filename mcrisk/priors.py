@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .copula import copula_factor
 from .errors import SpecError
 from .families import ParamError, family_names, resolve_family
 
@@ -367,10 +368,8 @@ def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> P
     priors = Priors(MappingProxyType(entries), currency=currency, correlations=correlations,
                     texts=((file, text),) if text else ())
     if correlations:  # a contradictory matrix is a bad file, found at load, not first at sampling
-        from .sampling import copula_factor  # sampling imports this module
-
         try:
-            copula_factor(priors, priors.uncertain)
+            copula_factor(priors.correlations, priors.uncertain)
         except SpecError as err:
             raise SpecError(f"{file}: {err}") from None
     return priors

@@ -309,6 +309,7 @@ def _provenance(run) -> list[tuple[str, str]]:
         ("samples", f"{int(a.get('samples', study.samples)):,}"),
         ("seed", str(a.get("seed", study.seed))),
         ("mcrisk version", str(a.get("mcrisk_version", ""))),
+        ("library versions", str(a.get("versions", ""))),
         ("date", _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
     ]
 

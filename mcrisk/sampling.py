@@ -16,10 +16,9 @@ run with seed ``s`` is the same whether it is drawn alone, in a chunk of 1,000 o
   at the same positions.
 * ``sobol``: one scrambled Sobol' sequence, fast-forwarded to the first position wanted.
 
-Rank correlations are imposed by a Gaussian copula, ``z = Phi^-1(u) A^T`` with
-``A A^T = R`` and ``R_ij = 2 sin(pi rho_ij / 6)`` (the Pearson correlation of a bivariate
-normal whose Spearman correlation is ``rho_ij``), then ``u' = Phi(z)``. It works sample by
-sample, so it too is independent of chunking, and every marginal stays exact.
+Rank correlations are imposed by the Gaussian copula of :mod:`mcrisk.copula` (its canonical
+Cholesky factor, the same on every machine). It works sample by sample, so it too is
+independent of chunking, and every marginal stays exact.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ import scipy.special as sc
 import xarray as xr
 from scipy.stats import qmc
 
+from .copula import apply_copula, copula_factor
 from .errors import MCRiskWarning, SpecError
 from .priors import Priors
 
@@ -42,7 +42,6 @@ __all__ = [
     "LHS_BLOCK",
     "METHODS",
     "Method",
-    "copula_factor",
     "normalize_seed",
     "sample",
     "to_values",
@@ -181,62 +180,12 @@ def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: 
         yield lo, hi, _sobol_rows(engine, hi - lo)
 
 
-def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:
-    """The factor ``A`` (``A A^T = R``) of the Gaussian copula for ``priors.correlations``.
-
-    Returns ``None`` when no correlation is declared. Raises SpecError if the rank correlation
-    matrix is not positive semi-definite.
-    """
-    if not priors.correlations:
-        return None
-    index = {k: i for i, k in enumerate(names)}
-    rho = np.eye(len(names))
-    for c in priors.correlations:
-        i, j = index[c.a], index[c.b]
-        rho[i, j] = rho[j, i] = c.rank
-    pearson = 2 * np.sin(np.pi * rho / 6)
-    for m, what in ((rho, "rank correlation"), (pearson, "implied normal-copula correlation")):
-        low = np.linalg.eigvalsh(m).min()
-        if low < -1e-10:
-            pairs = ", ".join(f"{c.a}~{c.b} = {c.rank:g}" for c in priors.correlations)
-            raise SpecError(f"[[correlation]] the {what} matrix is not positive semi-definite "
-                            f"(smallest eigenvalue {low:.3g}); the pairs {pairs} contradict each other")
-    # Factor only the inputs that take part in a correlation; the others keep an identity row,
-    # so their draws are left exactly as the design made them.
-    linked = sorted({index[x] for c in priors.correlations for x in (c.a, c.b)})
-    w, v = np.linalg.eigh(pearson[np.ix_(linked, linked)])
-    factor = np.eye(len(names))
-    factor[np.ix_(linked, linked)] = v * np.sqrt(np.clip(w, 0, None))
-    return factor
-
-
-def _apply_copula(u: np.ndarray, factor: np.ndarray) -> np.ndarray:
-    """``Phi(Phi^-1(u) A^T)``, row by row in a fixed order of operations.
-
-    Elementwise sums rather than a BLAS product: a BLAS kernel may round a row differently
-    depending on how many rows it is given, and a sample must not depend on its chunk.
-    """
-    linked = [i for i in range(factor.shape[0]) if np.count_nonzero(factor[i]) > 1
-              or factor[i, i] != 1.0]
-    if not linked:
-        return u
-    u = np.array(u, dtype=float)
-    z = {j: sc.ndtri(u[:, j]) for j in linked}
-    for i in linked:
-        acc = np.zeros(u.shape[0])
-        for j in linked:
-            if factor[i, j]:
-                acc += factor[i, j] * z[j]
-        u[:, i] = sc.ndtr(acc)
-    return u
-
-
 def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """Map design rows ``u`` (n, d) through the copula and each prior's inverse CDF."""
     names = priors.uncertain if names is None else names
-    factor = copula_factor(priors, names)
+    factor = copula_factor(priors.correlations, names)
     if factor is not None:
-        u = _apply_copula(u, factor)
+        u = apply_copula(u, factor)
     return {k: priors[k].ppf(u[:, i]) for i, k in enumerate(names)}
 
 
@@ -283,12 +232,12 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
     stop = n if stop is None else stop
     names = priors.uncertain
     values = {k: np.empty(stop - start) for k in names}
-    factor = copula_factor(priors, names)
+    factor = copula_factor(priors.correlations, names)
     # Design rows a block at a time: the (rows, d) design never exists whole, so memory stays
     # close to the values themselves.
     for lo, hi, u in _design_blocks(method, len(names), n, seed, start, stop):
         if factor is not None:
-            u = _apply_copula(u, factor)
+            u = apply_copula(u, factor)
         for i, k in enumerate(names):
             values[k][lo - start : hi - start] = priors[k].ppf(u[:, i])
     if method == "lhs" and (stop == n or stop % LHS_BLOCK == 0):

@@ -31,14 +31,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.special as sc
 import xarray as xr
 
 from .errors import MCRiskWarning, SpecError
 from .models import output_unit
 from .priors import Priors
 from .rankcorr import quiet_salib, salib_seed
-from .sampling import copula_factor, normalize_seed, to_values, unit_design
+from .copula import apply_copula, copula_factor
+from .sampling import normalize_seed, to_values, unit_design
 from .simulate import call_model, check_inputs
 
 __all__ = ["METHODS", "get_method", "sensitivity"]
@@ -302,7 +302,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         u = np.asarray(m.design(problem, n, salib_seed(seed, 0), o), dtype=float)
     x = _to_unit(method, u, o)
     if correlated:
-        x = sc.ndtr(sc.ndtri(x) @ copula_factor(priors, names).T)
+        x = apply_copula(x, copula_factor(priors.correlations, names))
     results = _evaluate(model, priors, x, names, correlated, progress)
     if missing := [k for k in outputs if k not in results]:
         raise SpecError(f"sensitivity output = {missing[0]!r} is not an output of the model; outputs: "

@@ -13,14 +13,9 @@ from .errors import MCRiskWarning, SpecError
 from .models import Var, model_inputs, model_name
 from .priors import Priors
 from .sampling import Method, normalize_seed, sample, warn_unbalanced
+from .version import __version__, library_versions
 
 __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: str = "inputs") -> None:
@@ -140,8 +135,9 @@ def simulate(model: Callable, priors: Priors, n: int, *, method: Method = "rando
     -------
     xarray.Dataset
         Every input and output over ``sample``, with ``units`` and ``long_name``; attrs
-        ``model``, ``method``, ``seed``, ``samples``, ``currency``, ``mcrisk_version`` and
-        ``priors`` (the text of every priors file).
+        ``model``, ``method``, ``seed``, ``samples``, ``currency``, ``mcrisk_version``,
+        ``versions`` (mcrisk, Python and the libraries that made the numbers) and ``priors``
+        (the text of every priors file).
 
     Examples
     --------
@@ -190,7 +186,8 @@ def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int)
         "seed": seed,
         "samples": n,
         "currency": priors.currency or "",
-        "mcrisk_version": _version(),
+        "mcrisk_version": __version__,
+        "versions": library_versions(),
         "priors": "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts),
     }
 

@@ -40,7 +40,8 @@ from .errors import SpecError
 from .models import model_name, resolve_model
 from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
 from .risk import format_summary, outputs_of, per_period, summarize
-from .sampling import METHODS, copula_factor
+from .copula import copula_factor
+from .sampling import METHODS
 from .simulate import check_inputs, simulate
 
 __all__ = ["ANALYSES", "Study", "StudyRun", "load_study", "run_study"]
@@ -198,7 +199,7 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
                 raise SpecError(f"{where}: [[correlation]] between {c.a} and {c.b}: {x} is a constant "
                                 "here; only uncertain inputs can be correlated")
     try:
-        copula_factor(priors, priors.uncertain)
+        copula_factor(priors.correlations, priors.uncertain)
     except SpecError as err:
         raise SpecError(f"{where}: {err}") from None
 

@@ -72,6 +72,10 @@ def test_results_hold_inputs_outputs_units_and_provenance(small: mcrisk.Priors) 
     assert ds.attrs["model"] == "maas" and ds.attrs["method"] == "lhs"
     assert ds.attrs["seed"] == 0 and ds.attrs["samples"] == 256 and ds.attrs["currency"] == "CNY"
     assert ds.attrs["mcrisk_version"] == mcrisk.__version__
+    # The libraries that made the numbers, by their installed versions.
+    from importlib.metadata import version
+
+    assert f"numpy {version('numpy')}, scipy {version('scipy')}, SALib {version('SALib')}" in ds.attrs["versions"]
     assert "[gpu_hour_price]" in ds.attrs["priors"] and 'dist = "triangular"' in ds.attrs["priors"]
     # Outputs equal the model applied to the sampled inputs.
     direct = maas(**{k: ds[k].values for k in small})
