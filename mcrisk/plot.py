@@ -334,6 +334,10 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
 
 def _select_output(ds: xr.Dataset, output: str | None) -> xr.Dataset:
     if "output" not in ds.dims:
+        of = str(ds.output.values) if "output" in ds.coords else ds.attrs.get("output")
+        if output and of and output != of:
+            raise SpecError(f"the sensitivity results are of {of}, not of {output}; "
+                            "analyse that output to show its indices")
         return ds
     names = [str(v) for v in ds.output.values]
     # attrs["output"] lists every output ("a, b") when there are several
@@ -399,7 +403,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
                 for u, a, b in zip(in_units, tab.input_low.values, tab.input_high.values, strict=True)]
     st = None
     if sensitivity is not None and "ST" in sensitivity:
-        s = _select_output(sensitivity, out if "output" in sensitivity.dims else None)
+        s = _select_output(sensitivity, out)  # never another output's indices beside these bars
         have = [str(v) for v in s.input.values]
         ci = _interval(s, "ST")
         st = {n: (float(s.ST.values[have.index(n)]), float(ci[1][have.index(n)]) if ci is not None else None)

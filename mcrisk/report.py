@@ -43,14 +43,27 @@ class Figure:
 
 # --- what the study found ------------------------------------------------------------------------
 
-def _sensitivity_of(run) -> xr.Dataset | None:
+def _sensitivity_of(run, output: str | None = None) -> xr.Dataset | None:
+    """The sensitivity results of ``output`` (default: the study's), or None if it was not analysed."""
     sens = run.tables.get("sensitivity")
+    output = output or run.study.output
     if sens is None:
         return None
     if "output" in sens.dims:
         names = [str(v) for v in sens.output.values]
-        sens = sens.sel(output=run.study.output if run.study.output in names else names[0])
-    return sens
+        return sens.sel(output=output) if output in names else None
+    return sens if sens.attrs.get("output") == output else None
+
+
+def _analysed(run) -> tuple[str, xr.Dataset] | None:
+    """``(output, results)`` of the sensitivity table to show: the study's output if it was
+    analysed, else the first output the ``[sensitivity]`` table names."""
+    sens = run.tables.get("sensitivity")
+    if sens is None:
+        return None
+    names = [str(v) for v in sens.output.values] if "output" in sens.dims else [str(sens.attrs.get("output"))]
+    first = run.study.output if run.study.output in names else names[0]
+    return first, _sensitivity_of(run, first)
 
 
 def _driver(run) -> dict[str, Any] | None:
@@ -69,7 +82,7 @@ def _driver(run) -> dict[str, Any] | None:
                 return {"input": str(sens.input.values[i]), "index": index,
                         "value": float(sens[index].values[i])}
     tab = run.tables.get("tornado")
-    if tab is not None and tab.sizes.get("input", 0):
+    if tab is not None and tab.sizes.get("input", 0) and tab.attrs.get("output") == run.study.output:
         return {"input": str(tab.input.values[0]), "index": "swing", "value": float(tab.swing.values[0]),
                 "units": tab.attrs.get("units", "")}
     return None
@@ -157,7 +170,6 @@ def figures(run) -> list[Figure]:
     res = _stated(run)
     out = study.output
     y = np.asarray(res[out].values, dtype=float).ravel()
-    sens = _sensitivity_of(run)
     tab = run.tables.get("tornado")
     driver = _driver(run)
     figs: list[Figure] = []
@@ -177,11 +189,12 @@ def figures(run) -> list[Figure]:
     if cfg["exceedance"] and _varies(y):
         add("exceedance", P.plot_exceedance(res, output=out))
     if tab is not None and tab.sizes.get("input", 0):
-        add("tornado", P.plot_tornado(tab, sensitivity=sens if sens is not None and "ST" in sens else None,
+        beside = _sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
+        add("tornado", P.plot_tornado(tab, sensitivity=beside if beside is not None and "ST" in beside else None,
                                       top=cfg["top"]))
-    if sens is not None and sens.sizes.get("input", 0):
+    if (shown := _analysed(run)) is not None and shown[1].sizes.get("input", 0):
         try:
-            add("sensitivity", P.plot_sensitivity(sens, top=cfg["top"]))
+            add("sensitivity", P.plot_sensitivity(shown[1], output=shown[0], top=cfg["top"]))
         except SpecError:
             pass                         # no index the chart knows; the table still lists them
     inputs = cfg["scatter"] if cfg["scatter"] is not None else ([driver["input"]] if driver else [])
@@ -265,10 +278,11 @@ def _assumptions_table(run) -> tuple[list[str], list[list[str]]]:
 def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     """The report's tables: key -> (heading, header row, rows), formatted for reading."""
     tables = {"summary": ("Summary", *_summary_table(run))}
-    sens = _sensitivity_of(run)
-    if sens is not None:
+    if (shown := _analysed(run)) is not None:
+        output, sens = shown
         method = sens.attrs.get("method", "")
-        tables["sensitivity"] = (f"Sensitivity ({method})" if method else "Sensitivity", *_sensitivity_table(sens))
+        tables["sensitivity"] = (f"Sensitivity of {output}" + (f" ({method})" if method else ""),
+                                 *_sensitivity_table(sens))
     tab = run.tables.get("tornado")
     if tab is not None:
         heading = (f"Tornado: {tab.attrs.get('output', '')}, each input alone, base case "

@@ -451,3 +451,11 @@ def test_no_matplotlib_at_import_and_no_pyplot_when_plotting():
             "mcrisk.plot.plot_distribution(ds)\n"
             "assert 'matplotlib.pyplot' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_tornado_refuses_another_outputs_indices(tab, sobol):
+    # ST of profit beside the bars of the margin's tornado would tell two stories in one chart.
+    margin = tab.assign_attrs(output="cost_profit_margin")
+    with pytest.raises(SpecError, match=r"^the sensitivity results are of profit_per_day, not of "
+                                        r"cost_profit_margin; analyse that output to show its indices$"):
+        plot_tornado(margin, sensitivity=sobol.sel(output="profit_per_day"))

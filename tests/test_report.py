@@ -223,3 +223,20 @@ def test_with_correlated_inputs_the_top_driver_is_ranked_by_delta_not_s1(run):
     assert _driver(correlated) == {"input": "decode_tps_per_node", "index": "delta", "value": 0.54}
     independent = replace(run, tables={"sensitivity": sens})
     assert _driver(independent)["input"] == "gpu_hour_price"  # by S1 when the inputs are independent
+
+
+def test_each_analysis_says_which_output_it_is_about(tmp_path, deepseek_priors_path):
+    # [tornado] on the margin, [sensitivity] on profit: the tornado shows no ST (profit's indices
+    # are not the margin's), and every table heading names its output.
+    study = tmp_path / "study.toml"
+    text = STUDY.format(priors=deepseek_priors_path.as_posix()).split("[tornado]")[0]
+    study.write_text(text + '[tornado]\noutput = "cost_profit_margin"\n\n[sensitivity]\nmethod = "sobol"\n'
+                            'samples = 4096\n', encoding="utf-8")
+    res = run_study(study, out=tmp_path / "out", formats=("svg",))
+    figs = {f.name: f for f in mcrisk.report.figures(res)}
+    ax = figs["tornado"].figure.axes[0]
+    assert [t for t in ax.texts if t.get_gid() == "st_label"] == []
+    assert "ST =" not in figs["tornado"].title
+    md = (res.out / "report.md").read_text(encoding="utf-8")
+    assert "## Sensitivity of profit_per_day (sobol)" in md
+    assert "## Tornado: cost_profit_margin, each input alone" in md
