@@ -110,7 +110,19 @@ def _finite(results: xr.Dataset, output: str | None) -> tuple[str, np.ndarray, s
         else:
             raise SpecError(f"output = {output!r} is not in the results; outputs: {', '.join(outs)}")
     x = np.asarray(results[output].values, dtype=float).ravel()
-    return output, x[np.isfinite(x)], results[output].attrs.get("units", "")
+    x = x[np.isfinite(x)]
+    if x.size and (big := float(np.abs(x).max())) > CHART_MAX:
+        raise SpecError(chart_limit(output, big))
+    return output, x, results[output].attrs.get("units", "")
+
+
+#: The largest magnitude a chart can show: beyond it matplotlib's transforms overflow.
+CHART_MAX = 1e150
+
+
+def chart_limit(name: str, value: float) -> str:
+    """Why ``name`` cannot be charted: it reaches ``value``, beyond :data:`CHART_MAX`."""
+    return f"{name} reaches {value:.3g}; values beyond ±{CHART_MAX:.0e} cannot be charted"
 
 
 # --- distribution and exceedance ------------------------------------------------------------------
@@ -140,17 +152,26 @@ def _view_range(x: np.ndarray, *, zero: bool = True) -> tuple[float, float]:
 
 
 def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
-    """Histogram edges over ``lo .. hi`` with 0 on an edge, so no bin mixes losses and profits."""
+    """Histogram edges over ``lo .. hi`` with 0 on an edge, so no bin mixes losses and profits.
+
+    Computed on ``lo / s .. hi / s`` with ``s = max(|lo|, |hi|)`` and scaled back, so outputs
+    near the largest float (where ``hi - lo`` overflows) still get finite edges.
+    """
+    s = max(abs(lo), abs(hi)) or 1.0
+    lo, hi = lo / s, hi / s
     if lo == hi:
-        half = abs(lo) * 0.01 or 0.5
-        return np.array([lo - half / 4, lo + half / 4])
+        return s * np.array([lo - 0.0025, lo + 0.0025]) if lo else np.array([-0.125, 0.125])
     if lo < 0 < hi:
         w = (hi - lo) / bins
         k0, k1 = math.floor(lo / w), math.ceil(hi / w)
         k0 -= k0 * w > lo                         # rounding must not put lo or hi outside the bins
         k1 += k1 * w < hi
-        return w * np.arange(k0, k1 + 1)
-    return np.linspace(lo, hi, bins + 1)
+        e = w * np.arange(k0, k1 + 1)
+    else:
+        e = np.linspace(lo, hi, bins + 1)
+    with np.errstate(over="ignore"):              # one rounding step past the largest float
+        e = e * s
+    return np.clip(e, -np.finfo(float).max, np.finfo(float).max)
 
 
 def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
@@ -208,7 +229,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         edges = _edges(lo, hi, bins)
         counts, edges = np.histogram(x, bins=edges)
         share = counts / x.size
-        centres = 0.5 * (edges[:-1] + edges[1:])
+        centres = edges[:-1] / 2 + edges[1:] / 2   # halves first: no overflow near the float limit
         colours = np.where(centres < 0, _LOSS, _GAIN)
         ax.bar(edges[:-1], share, width=np.diff(edges), align="edge", color=colours, alpha=0.85,
                linewidth=0, gid="histogram")
@@ -391,10 +412,15 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     """
     from matplotlib.patches import Patch
 
+    base = float(tab.attrs["base_output"])
+    ends = np.c_[tab.output_low.values, tab.output_high.values].astype(float)
+    drawable = np.isfinite(ends).all(axis=1) & (np.abs(ends).max(axis=1, initial=0) <= CHART_MAX)
+    left_out = [f"{n} ({format_value(float(a), '', with_unit=False)} to {format_value(float(b), '', with_unit=False)})"
+                for n, (a, b), ok in zip(tab.input.values, ends, drawable, strict=True) if not ok]
+    tab = tab.isel(input=np.flatnonzero(drawable))
     tab = tab.isel(input=slice(0, top)) if top else tab
     names = [str(v) for v in tab.input.values]
     k = len(names)
-    base = float(tab.attrs["base_output"])
     unit = tab.attrs.get("units", "")
     out = tab.attrs.get("output", "output")
     in_units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * k
@@ -410,8 +436,13 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
               for n in names if n in have}
     with _style():
         ax = _axes(ax, figsize=(_FIGSIZE[0], max(_FIGSIZE[1], 1.6 + 0.75 * k)) if k > 6 else _FIGSIZE)
+        if not (math.isfinite(base) and abs(base) <= CHART_MAX):
+            _title(ax, None, f"No tornado: {_name(out)} at the base case is {format_value(base, '', with_unit=False)}")
+            ax.set_axis_off()
+            return ax
         if k == 0:
-            _title(ax, None, "No uncertain inputs: nothing swings")
+            _title(ax, None, "No uncertain inputs: nothing swings" if not left_out else
+                   f"No tornado: every swing of {_name(out)} reaches a value no chart can show")
             ax.set_axis_off()
             return ax
         y = np.arange(k)
@@ -491,6 +522,8 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         if st and names[0] in st:
             default += f", ST = {st[names[0]][0]:.2f}"
         _title(ax, title, default)
+        if left_out:
+            _note(ax, [f"not drawn, output not chartable: {', '.join(left_out)}"])
     return ax
 
 

@@ -155,13 +155,14 @@ def _varies(x: np.ndarray) -> bool:
     return x.size >= 2 and float(np.ptp(x)) > 0
 
 
-def figures(run) -> list[Figure]:
+def figures(run, notes: list[str] | None = None) -> list[Figure]:
     """Every chart the study's results support, in report order.
 
     distribution of the study output (title: P(loss) and the top driver), exceedance,
     tornado (with ST beside each bar when Sobol' indices exist), sensitivity, scatter of the
     output against the ``[plots] scatter`` inputs (default: the top driver), convergence, and
-    the distributions of ``[plots] outputs``.
+    the distributions of ``[plots] outputs``. An output too large to chart
+    (:data:`mcrisk.plot.CHART_MAX`) gets no charts; ``notes`` receives why.
     """
     from . import plot as P
 
@@ -170,6 +171,10 @@ def figures(run) -> list[Figure]:
     res = _stated(run)
     out = study.output
     y = np.asarray(res[out].values, dtype=float).ravel()
+    notes = [] if notes is None else notes
+    if (big := np.abs(y[np.isfinite(y)]).max(initial=0)) > P.CHART_MAX:
+        notes.append(P.chart_limit(out, float(big)) + ": the report has no charts of it.")
+        y = np.empty(0)
     tab = run.tables.get("tornado")
     driver = _driver(run)
     figs: list[Figure] = []
@@ -185,7 +190,8 @@ def figures(run) -> list[Figure]:
                  f"median {what} {P.format_value(float(s.p50), str(s.units.values))}")
     title = "; ".join(parts)
     title = title[:1].upper() + title[1:]
-    add("distribution", P.plot_distribution(res, output=out, bins=cfg["bins"], title=title))
+    if y.size:
+        add("distribution", P.plot_distribution(res, output=out, bins=cfg["bins"], title=title))
     if cfg["exceedance"] and _varies(y):
         add("exceedance", P.plot_exceedance(res, output=out))
     if tab is not None and tab.sizes.get("input", 0):
@@ -294,10 +300,14 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
 
 def _notes(run) -> list[str]:
     notes = []
+    kept = run.summary.attrs.get("on_nonfinite") == "keep"
     for name, var in run.results.data_vars.items():
         if var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):
             notes.append(f"{name} is NaN or infinite in {int(var.attrs['nonfinite']):,} of "
-                         f"{int(run.results.attrs.get('samples', var.size)):,} samples; its statistics use the others.")
+                         f"{int(run.results.attrs.get('samples', var.size)):,} samples; "
+                         + ("they are kept (on_nonfinite = 'keep'): a NaN makes every statistic NaN, an "
+                            "infinity counts as the largest or smallest value." if kept else
+                            "its statistics use the others."))
     sens = run.tables.get("sensitivity")
     if sens is not None:
         extra = sens.attrs.get("notes")
@@ -447,7 +457,8 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     folder = Path(folder)
     figdir = folder / "figures"
     figdir.mkdir(parents=True, exist_ok=True)
-    figs = figures(run)
+    chart_notes: list[str] = []
+    figs = figures(run, chart_notes)
     written: dict[str, Path] = {}
     pngs: dict[str, bytes] = {}
     md_files: dict[str, str] = {}
@@ -466,7 +477,7 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
         shown = next((x for x in ("png", "svg") if x in formats), None)
         md_files[f.name] = f"figures/{f.name}.{shown}" if shown else ""
     tables = report_tables(run)
-    notes = _notes(run)
+    notes = _notes(run) + chart_notes
     prov = _provenance(run)
     (folder / "report.md").write_text(_markdown(run, figs, md_files, tables, notes, prov), encoding="utf-8")
     (folder / "report.html").write_text(_html(run, figs, pngs, tables, notes, prov), encoding="utf-8")

@@ -8,7 +8,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-__all__ = ["PERCENTILES", "STATISTICS", "format_number", "format_summary", "outputs_of", "per_period", "summarize"]
+from .errors import SpecError
+
+__all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_number", "format_summary",
+           "nonfinite_error", "outputs_of", "per_period", "summarize"]
 
 
 def outputs_of(results: xr.Dataset) -> list[str]:
@@ -44,6 +47,30 @@ STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
 }
 
 
+#: What the statistics do with NaN or infinite samples of an output: policy -> what it means.
+NONFINITE: dict[str, str] = {
+    "drop": "NaN and infinite samples are left out of the statistics (n_valid counts the others)",
+    "keep": "NaN and infinite samples are kept: a NaN makes every statistic NaN, an infinity counts "
+            "as the largest or smallest value",
+    "error": "a NaN or infinite sample stops the run with an error",
+}
+
+
+def check_nonfinite(value: object, where: str = "on_nonfinite") -> str:
+    """``value`` if it is a policy of :data:`NONFINITE`, else a one-line SpecError listing them."""
+    if not isinstance(value, str) or value not in NONFINITE:
+        raise SpecError(f"{where} = {value!r} is not a policy for NaN or infinite outputs; known: "
+                        f"{', '.join(NONFINITE)}")
+    return value
+
+
+def nonfinite_error(name: str, bad: int, n: int, first: int | None = None) -> SpecError:
+    """The error of policy ``"error"``: which output, how many samples, and the other choices."""
+    at = f" (the first is sample {first})" if first is not None else ""
+    return SpecError(f"{name} is NaN or infinite in {bad:,} of {n:,} samples{at}; on_nonfinite = 'error' "
+                     "stops here ('drop' leaves them out of the statistics, 'keep' keeps them)")
+
+
 def per_period(ds: xr.Dataset, period_days: float | None) -> xr.Dataset:
     """Money-per-day variables restated per ``period_days`` (30: per month); others unchanged.
 
@@ -68,7 +95,8 @@ def per_period(ds: xr.Dataset, period_days: float | None) -> xr.Dataset:
     return out
 
 
-def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None) -> xr.Dataset:
+def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
+              nonfinite: str = "drop") -> xr.Dataset:
     """Risk statistics of each output.
 
     Parameters
@@ -77,6 +105,9 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None) -> xr.D
         A Dataset from :func:`mcrisk.simulate`.
     outputs
         Which variables to summarise (default: every output).
+    nonfinite
+        ``"drop"`` (default), ``"keep"`` or ``"error"``: what NaN and infinite samples do to
+        the statistics (see :data:`NONFINITE`).
 
     Returns
     -------
@@ -84,35 +115,49 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None) -> xr.D
         Over the dimension ``output`` (with coordinate ``units``): ``mean``, ``std``, ``min``,
         ``p05`` ... ``p95``, ``max``, ``p_below_zero``, ``es05`` (the mean of the worst 5%),
         ``se_mean`` and ``se_p_below_zero`` (Monte Carlo standard errors, ``s / sqrt(n)`` and
-        ``sqrt(p (1 - p) / n)``; conservative for LHS and Sobol' designs) and ``n_valid``.
-        NaN and infinite samples are left out and counted (``n_valid`` < ``samples``).
+        ``sqrt(p (1 - p) / n)``; conservative for LHS and Sobol' designs) and ``n_valid``
+        (the finite samples). Attr ``on_nonfinite``: the policy, ``nonfinite_policy``: it in words.
+
+    Raises
+    ------
+    SpecError
+        With ``nonfinite="error"``, when an output has a NaN or infinite sample.
 
     Notes
     -----
     Percentiles use numpy's default linear interpolation between order statistics. The
     expected shortfall is the mean of the ``ceil(0.05 n)`` smallest values.
     """
+    check_nonfinite(nonfinite, "nonfinite")
     outputs = list(outputs) if outputs is not None else outputs_of(results)
     table = {k: [] for k in STATISTICS}
     n_valid = []
     for name in outputs:
         x = np.asarray(results[name].values, dtype=float).ravel()
-        x = x[np.isfinite(x)]
-        n_valid.append(x.size)
-        for k, (fn, _) in STATISTICS.items():
-            table[k].append(fn(x) if x.size else math.nan)
+        finite = np.isfinite(x)
+        n_valid.append(int(np.count_nonzero(finite)))
+        if nonfinite == "error" and n_valid[-1] < x.size:
+            raise nonfinite_error(name, x.size - n_valid[-1], x.size, int(np.argmin(finite)))
+        if nonfinite == "drop":
+            x = x[finite]
+        with np.errstate(invalid="ignore", over="ignore"):  # keep: inf - inf is NaN, as it should be
+            for k, (fn, _) in STATISTICS.items():
+                table[k].append(fn(x) if x.size and not np.isnan(x).any() else math.nan)
     units = [results[name].attrs.get("units", "") for name in outputs]
     data = {k: ("output", np.array(v), {"long_name": STATISTICS[k][1]}) for k, v in table.items()}
     data["n_valid"] = ("output", np.array(n_valid, dtype=np.int64), {"long_name": "finite samples"})
-    return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)},
-                      attrs={k: results.attrs[k] for k in ("model", "method", "seed", "samples",
-                                                            "period_days") if k in results.attrs})
+    attrs = {k: results.attrs[k] for k in ("model", "method", "seed", "samples", "period_days")
+             if k in results.attrs}
+    attrs.update(on_nonfinite=nonfinite, nonfinite_policy=NONFINITE[nonfinite])
+    return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
 
 
 def format_number(x: float, unit: str = "") -> str:
     """A number for a table: thousands separators, no exponent, shares to 3 decimals."""
     if not math.isfinite(x):
         return str(x)
+    if abs(x) >= 1e15:  # beyond a quadrillion digits stop being read: 1.234e+20
+        return f"{x:.4g}"
     if unit in ("1", "") and abs(x) < 100:
         return f"{x:,.3f}"
     if abs(x) >= 1000:

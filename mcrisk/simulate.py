@@ -195,7 +195,8 @@ def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int)
 def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method = "random",
                      rng: int | np.random.Generator | None = None, chunk_size: int | None = None,
                      period_days: float | None = None, progress: bool = False,
-                     workers: int | None = None, scheduler: str | None = None) -> xr.Dataset:
+                     workers: int | None = None, scheduler: str | None = None,
+                     nonfinite: str = "drop") -> xr.Dataset:
     """The risk summary of an ``n``-sample run, in memory bounded by ``chunk_size``.
 
     The same Dataset as ``summarize(per_period(simulate(...), period_days))``, with the
@@ -203,6 +204,7 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     over the chunks (see :mod:`mcrisk.streaming`). Percentiles, min, max and P(below zero) are
     exact; mean, std and ES05 agree with the in-memory values to rounding (relative 1e-12).
     ``workers``/``scheduler`` run the chunks on a dask cluster as in :func:`simulate`.
+    ``nonfinite`` is ``"drop"`` or ``"error"`` (:data:`mcrisk.risk.NONFINITE`).
 
     Examples
     --------
@@ -218,7 +220,7 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     if period_days and period_days != 1:
         attrs["period_days"] = period_days
     kw = dict(method=method, seed=seed, chunk_size=chunk_size, period_days=period_days,
-              progress=progress, attrs=attrs)
+              progress=progress, attrs=attrs, nonfinite=nonfinite)
     if workers is None and scheduler is None:
         return summarize_chunked(model, priors, int(n), **kw)
     from .distributed import client, dask_mapper

@@ -33,7 +33,8 @@ import numpy as np
 import xarray as xr
 
 from .errors import MCRiskWarning
-from .risk import PERCENTILES, STATISTICS, outputs_of, per_period
+from .errors import SpecError
+from .risk import NONFINITE, PERCENTILES, STATISTICS, check_nonfinite, nonfinite_error, outputs_of, per_period
 from .sampling import warn_unbalanced
 
 __all__ = ["SUBSAMPLE", "run_chunk", "summarize_chunked"]
@@ -130,7 +131,7 @@ def _lerp(a: float, b: float, t: float) -> float:
 def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: int = 0,
                       chunk_size: int | None = None, period_days: float | None = None,
                       progress: bool = False, mapper: Mapper | None = None,
-                      attrs: dict[str, Any] | None = None) -> xr.Dataset:
+                      attrs: dict[str, Any] | None = None, nonfinite: str = "drop") -> xr.Dataset:
     """The summary of an ``n``-sample run, computed chunk by chunk in bounded memory.
 
     Parameters
@@ -148,6 +149,9 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
         :mod:`mcrisk.distributed` passes one that runs the chunks on a dask cluster.
     attrs
         Extra attrs for the summary (provenance).
+    nonfinite
+        ``"drop"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); ``"keep"`` needs the
+        per-sample results and is refused here.
 
     Returns
     -------
@@ -157,6 +161,9 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     """
     from .simulate import chunks
 
+    if check_nonfinite(nonfinite, "on_nonfinite") == "keep":
+        raise SpecError("on_nonfinite = 'keep' needs the per-sample results, which --summary-only does not "
+                        "keep; use 'drop' or 'error'")
     warn_unbalanced(method, n, stacklevel=3)
     spans = list(chunks(n, chunk_size or 2**20))
     job = (model, priors, n, method, seed, period_days)
@@ -171,6 +178,8 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     means: dict[str, float | None] = {}
     for name in names:
         count, total, lo, hi, neg, sub = first[name]
+        if nonfinite == "error" and count < n:
+            raise nonfinite_error(name, n - count, n)
         st = stats[name] = {"n": count, "sum": total, "sub": sub, "min": lo, "max": hi, "neg": neg}
         means[name] = total / count if count else None
         ranks = set()
@@ -221,7 +230,8 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
         if bad := n - stats[name]["n"]:
             warnings.warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
-    return _table(names, stats, means, sums_sq, es_parts, probe, attrs or {})
+    attrs = {**(attrs or {}), "on_nonfinite": nonfinite, "nonfinite_policy": NONFINITE[nonfinite]}
+    return _table(names, stats, means, sums_sq, es_parts, probe, attrs)
 
 
 def _merge_first(first: list[dict[str, tuple]], names: list[str]) -> dict[str, tuple]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -36,10 +37,10 @@ from typing import Any
 
 import xarray as xr
 
-from .errors import SpecError
+from .errors import MCRiskWarning, SpecError
 from .models import model_name, resolve_model
 from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
-from .risk import format_summary, outputs_of, per_period, summarize
+from .risk import check_nonfinite, format_summary, outputs_of, per_period, summarize
 from .copula import copula_factor
 from .sampling import METHODS
 from .simulate import check_inputs, simulate
@@ -325,7 +326,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
               seed: int | None = None, method: str | None = None, write: bool = True,
               quiet: bool = True, echo: Callable[[str], None] | None = None,
               chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
-              summary_only: bool = False, formats: tuple[str, ...] = ("png", "svg")) -> StudyRun:
+              summary_only: bool = False, formats: tuple[str, ...] = ("png", "svg"),
+              on_nonfinite: str = "drop") -> StudyRun:
     """Run a study end to end.
 
     Parameters
@@ -353,6 +355,10 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         holds the summary, no figures or report are made and ``[sensitivity]`` is skipped.
     formats
         Figure formats (``png``, ``svg``, ``pdf``).
+    on_nonfinite
+        What NaN or infinite outputs do to the statistics: ``"drop"`` (left out and counted),
+        ``"keep"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); stated in the summary's
+        attrs and the report.
 
     Returns
     -------
@@ -364,6 +370,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
 
     if bad := [f for f in formats if f not in FORMATS]:  # before the run, not after it
         raise SpecError(f"formats: {bad[0]!r} is not a figure format; allowed: {', '.join(FORMATS)}")
+    check_nonfinite(on_nonfinite)
     target = Path(out) if out else Path("results") / study.name
     if write:
         _check_out(target, (study.path,))  # before the run, not after it
@@ -373,16 +380,21 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         results = summary = simulate_summary(
             study.model, study.priors, study.samples, method=study.method, rng=study.seed,
             chunk_size=chunk_size, period_days=study.period_days, progress=not quiet,
-            workers=workers, scheduler=scheduler)
+            workers=workers, scheduler=scheduler, nonfinite=on_nonfinite)
     else:
-        results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
-                           progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
+        with warnings.catch_warnings():
+            if on_nonfinite != "drop":  # simulate's count speaks of dropping; the summary states the policy
+                warnings.filterwarnings("ignore", message=".* is NaN or infinite in ", category=MCRiskWarning)
+            results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+                               progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
     results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                           "output": study.output})
     if not summary_only:
-        summary = summarize(per_period(results, study.period_days))
+        summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
     say(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
     say(format_summary(summary))
+    if int(summary["n_valid"].min()) < study.samples:
+        say(f"note: {summary.attrs['nonfinite_policy']}")
     tables: dict[str, Any] = {}
     for key, runner in _RUNNERS.items():
         if key in study.analyses and summary_only and key == "sensitivity":

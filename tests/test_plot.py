@@ -459,3 +459,22 @@ def test_tornado_refuses_another_outputs_indices(tab, sobol):
     with pytest.raises(SpecError, match=r"^the sensitivity results are of profit_per_day, not of "
                                         r"cost_profit_margin; analyse that output to show its indices$"):
         plot_tornado(margin, sensitivity=sobol.sel(output="profit_per_day"))
+
+
+def test_outputs_beyond_the_chart_limit_are_refused_in_one_line() -> None:
+    from mcrisk.plot import CHART_MAX, plot_distribution
+
+    res = xr.Dataset({"out": ("sample", np.array([-1.7e308, 0.0, 1.7e308]), {"role": "output", "units": "1"})})
+    with pytest.raises(SpecError, match=r"^out reaches 1\.7e\+308; values beyond \u00b11e\+150 cannot be charted$"):
+        plot_distribution(res, output="out")
+    assert CHART_MAX == 1e150
+
+
+def test_tornado_with_a_non_finite_base_or_end_draws_what_it_can(tab) -> None:
+    ax = plot_tornado(tab.assign_attrs(base_output=-np.inf))
+    assert title_of(ax).startswith("No tornado: ") and title_of(ax).endswith("at the base case is -inf")
+    one_inf = tab.copy()
+    one_inf["output_low"] = ("input", np.r_[-np.inf, tab.output_low.values[1:]])
+    ax = plot_tornado(one_inf)
+    assert len(list(_bars(ax))[0]) == tab.sizes["input"] - 1  # the infinite row is left out, and said so
+    assert any(t.get_text().startswith("not drawn, output not chartable: ") for t in ax.texts + ax.figure.texts)

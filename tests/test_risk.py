@@ -75,7 +75,9 @@ def test_summary_layout() -> None:
     assert list(s.data_vars) == [*STATISTICS, "n_valid"]
     assert list(STATISTICS) == ["mean", "std", "min", "p05", "p10", "p25", "p50", "p75", "p90", "p95",
                                 "max", "p_below_zero", "es05", "se_mean", "se_p_below_zero"]
-    assert s.attrs == {"model": "maas", "method": "random", "seed": 0, "samples": 100}
+    assert s.attrs == {"model": "maas", "method": "random", "seed": 0, "samples": 100, "on_nonfinite": "drop",
+                       "nonfinite_policy": "NaN and infinite samples are left out of the statistics "
+                                           "(n_valid counts the others)"}
     assert list(summarize(res, outputs=["b"]).output.values) == ["b"]
 
 
@@ -128,3 +130,32 @@ def test_quantiles_monotone(x: np.ndarray) -> None:
     tol = 1e-12 * max(1.0, float(np.abs(x).max()))
     assert q[0] - tol <= float(s["es05"]) <= float(s["mean"]) + tol
     assert 0.0 <= float(s["p_below_zero"]) <= 1.0
+
+
+def test_nonfinite_policies_on_a_sample_solved_by_hand() -> None:
+    from mcrisk import SpecError
+
+    # -inf, -2, 1, 3, +inf and a NaN: drop keeps -2, 1, 3; keep keeps the infinities, and the NaN
+    # of another output makes its every statistic NaN.
+    res = _results(profit=([-np.inf, -2.0, 1.0, 3.0, np.inf, 0.5], "USD/day"),
+                   odd=([1.0, np.nan, 2.0, 3.0, 4.0, 5.0], "1"))
+    drop = summarize(res)
+    assert drop["n_valid"].values.tolist() == [4, 5]
+    assert drop["mean"].sel(output="profit") == pytest.approx((-2 + 1 + 3 + 0.5) / 4)
+    assert drop["p_below_zero"].sel(output="profit") == 0.25
+    assert drop.attrs["on_nonfinite"] == "drop" and "left out" in drop.attrs["nonfinite_policy"]
+
+    keep = summarize(res, nonfinite="keep")
+    p = keep.sel(output="profit")
+    assert p["min"] == -np.inf and p["max"] == np.inf and p["p_below_zero"] == 2 / 6
+    assert math.isnan(float(p["mean"])) and float(p["p50"]) == 0.75  # median of -2, 0.5, 1, 3 and two infinities
+    assert float(p["es05"]) == -np.inf  # the lowest ceil(0.3) = 1 sample
+    assert all(math.isnan(float(keep[k].sel(output="odd"))) for k in STATISTICS)
+
+    with pytest.raises(SpecError, match=r"^profit is NaN or infinite in 2 of 6 samples \(the first is sample 0\); "
+                                        r"on_nonfinite = 'error' stops here \('drop' leaves them out of the "
+                                        r"statistics, 'keep' keeps them\)$"):
+        summarize(res, nonfinite="error")
+    with pytest.raises(SpecError, match=r"^nonfinite = 'ignore' is not a policy for NaN or infinite outputs; "
+                                        r"known: drop, keep, error$"):
+        summarize(res, nonfinite="ignore")
