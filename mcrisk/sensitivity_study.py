@@ -22,7 +22,8 @@ from .errors import MCRiskWarning, SpecError
 from .rankcorr import loss_attribution, rank_correlations
 from .sensitivity import METHODS, get_method, sensitivity
 
-__all__ = ["check_config", "format_sensitivity", "run_configured", "run_sensitivity_command", "write_tables"]
+__all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured",
+           "run_sensitivity_command", "thin", "write_tables"]
 
 
 _KEYS = ("method", "output", "samples", "seed", "second_order", "num_resamples", "conf_level", "num_levels",
@@ -99,9 +100,10 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
                          num_levels=cfg["num_levels"], progress=not quiet)
     outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
     inputs = list(ds.input.values)
-    rc = rank_correlations(results, output=outputs, inputs=inputs, conf_level=cfg["conf_level"])
+    for_ranks, for_loss = thin(results, RANK_SAMPLES), thin(results, LOSS_SAMPLES)
+    rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg["conf_level"])
     loss_notes: list[str] = []
-    loss = loss_attribution(results, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
+    loss = loss_attribution(for_loss, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
                             num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
                             notes=loss_notes)
     if echo is None:
@@ -111,13 +113,43 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
         for k, v in part.data_vars.items():
             ds[k] = v
     notes = [t for t in [ds.attrs["notes"], *loss_notes] if t]
+    if for_loss.sizes["sample"] < results.sizes["sample"]:
+        notes.append(f"Loss attribution uses {_thinned(for_loss, int(results.sizes['sample']))}; rank "
+                     f"correlations use {_thinned(for_ranks, int(results.sizes['sample']))}.")
     ds.attrs.update({k: v for k, v in loss.attrs.items()})
-    ds.attrs.update({"notes": "\n".join(notes), "mc_samples": int(results.sizes.get("sample", 0)),
-                     "rank_correlations": "spearman, prcc: from the study's Monte Carlo run of "
-                                          f"{results.sizes.get('sample', 0):,} samples, Fisher-z intervals"})
+    n = int(results.sizes.get("sample", 0))
+    ds.attrs.update({"notes": "\n".join(notes), "mc_samples": n,
+                     "rank_samples": int(for_ranks.sizes.get("sample", 0)),
+                     "loss_samples": int(for_loss.sizes.get("sample", 0)),
+                     "rank_correlations": "spearman, prcc: from " + _thinned(for_ranks, n) + ", Fisher-z intervals",
+                     "loss_attribution": "loss_S1, loss_ks: from " + _thinned(for_loss, n)})
     if echo is not None:
         echo("\n" + format_sensitivity(ds))
     return ds
+
+
+#: Samples the rank correlations use at most: their standard error is then below 0.003.
+RANK_SAMPLES = 2**17
+#: Samples the loss attribution uses at most (SALib's delta estimator costs about 0.13 ms a
+#: sample here; its bootstrap intervals say what the size buys).
+LOSS_SAMPLES = 20_000
+
+
+def thin(results: xr.Dataset, cap: int) -> xr.Dataset:
+    """Every ``k``-th sample of ``results``, ``k = ceil(n / cap)``, so at most ``cap`` remain.
+
+    Positions, not random picks: the same run always gives the same subsample, whatever its
+    chunking, and a run of at most ``cap`` samples is used whole.
+    """
+    n = int(results.sizes.get("sample", 0))
+    step = max(1, -(-n // cap))
+    return results if step == 1 else results.isel(sample=slice(None, None, step))
+
+
+def _thinned(sub: xr.Dataset, n: int) -> str:
+    m = int(sub.sizes.get("sample", 0))
+    return (f"the study's Monte Carlo run of {n:,} samples" if m == n else
+            f"1 in {-(-n // m):,} of the study's {n:,} Monte Carlo samples ({m:,} samples)")
 
 
 def _fmt(v: float, c: float | None = None) -> str:

@@ -294,3 +294,13 @@ def test_check_config_fills_defaults():
                    "second_order": False, "num_resamples": 100, "conf_level": 0.95, "num_levels": 4,
                    "loss_below": 0.0}
     assert check_config({"method": "morris"}, where="w", default_output="y")["samples"] == 100
+
+
+def test_attribution_runs_on_a_stated_positional_subsample() -> None:
+    from mcrisk.sensitivity_study import LOSS_SAMPLES, thin
+
+    ds = xr.Dataset({"y": ("sample", np.arange(50_001.0))}, coords={"sample": np.arange(50_001)})
+    sub = thin(ds, LOSS_SAMPLES)
+    # ceil(50,001 / 20,000) = 3: samples 0, 3, 6, ..., 50,001 -> 16,667 of them, at most the cap
+    assert sub.sizes["sample"] == 16_667 and sub["sample"].values[:3].tolist() == [0, 3, 6]
+    assert thin(ds.isel(sample=slice(0, LOSS_SAMPLES)), LOSS_SAMPLES).sizes["sample"] == LOSS_SAMPLES
