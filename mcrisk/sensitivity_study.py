@@ -183,14 +183,16 @@ def run_sensitivity_command(path: str | Path, *, method: str | None = None, samp
 
     Runs the study's Monte Carlo sample (for the rank correlations and the loss attribution) and
     the sensitivity design, then writes ``sensitivity.nc`` and ``sensitivity.csv`` into the
-    output folder (default ``results/<study>/``), each file replaced atomically, leaving the
-    folder's other files alone. ``method`` and ``samples`` override the table's.
+    output folder (default ``results/<study>/``), keeping the folder's other files; the folder
+    is checked before anything is computed and updated in one atomic swap
+    (:func:`mcrisk.outfolder.write_atomically`). ``method`` and ``samples`` override the table's.
     """
     from dataclasses import replace
     from types import MappingProxyType
 
+    from .outfolder import check_out, write_atomically
     from .simulate import simulate
-    from .study import _write_atomically, load_study
+    from .study import load_study
 
     study = load_study(path)
     table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
@@ -203,15 +205,11 @@ def run_sensitivity_command(path: str | Path, *, method: str | None = None, samp
         table["samples"] = samples
     cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
     study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
+    target = Path(out) if out else Path("results") / study.name
+    check_out(target, (study.path,))  # before the run, not after it
     results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
                        progress=not quiet)
     ds = run_configured(study, results, echo=echo, quiet=quiet)
-    target = Path(out) if out else Path("results") / study.name
-    staging = target.parent / f".{target.name}.sensitivity"
-    _write_atomically(staging, lambda tmp: write_tables(ds, tmp))
-    target.mkdir(parents=True, exist_ok=True)
-    for f in sorted(staging.iterdir()):
-        f.replace(target / f.name)
-    staging.rmdir()
+    write_atomically(target, lambda tmp: write_tables(ds, tmp), (study.path,), keep=True)
     echo(f"\nwrote {', '.join(str(target / n) for n in ('sensitivity.nc', 'sensitivity.csv'))}")
     return ds
