@@ -8,11 +8,12 @@ when every file is written, swaps it in:
 * elsewhere, or on a file system without the exchange, ``out`` is renamed aside to
   ``.NAME.mcrisk-old-PID-XXXX``, the new folder renamed in, and the old one trashed.
 
-SIGINT and SIGTERM are held off during the renames, so a run stopped by either leaves the old
-folder or the new one, complete. A run killed outright (SIGKILL, power cut) may leave
-temporaries; the next run into the same ``out`` removes them and, if it was killed between
-the two renames of the fallback, puts the old folder back (:func:`recover`). Temporaries
-whose PID is a live process belong to a concurrent run and are left alone.
+SIGINT and SIGTERM are held off during the renames (and delivered right after), so a run
+stopped by either leaves the old folder or the new one, complete. A run killed outright
+(SIGKILL, power cut) may leave temporaries; the next run into the same ``out`` removes them
+and, if it was killed between the two renames of the fallback, puts the old folder back
+(:func:`recover`). Temporaries whose PID is a live process belong to a concurrent run and
+are left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -169,17 +171,25 @@ def recover(out: str | Path) -> None:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM off (they are delivered on exit) where the platform allows it."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError, ValueError):  # no pthread_sigmask (Windows)
-        yield
+    """Hold SIGINT and SIGTERM off; one that came meanwhile is raised again on exit.
+
+    Python-level handlers rather than ``pthread_sigmask``: in a process with other threads
+    (BLAS, HDF5) the kernel may deliver the signal to one of those, and Python would still run
+    its handler in the main thread, inside the renames.
+    """
+    pending: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or None in map(signal.getsignal, held):
+        yield  # handlers can be set only in the main thread (and not over one set from C)
         return
+    previous = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if pending:
+            signal.raise_signal(pending[0])
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -199,13 +209,24 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
-def swap(new: Path, out: Path) -> None:
+def swap(new: str | Path, out: str | Path, *, exchange: bool = True) -> None:
     """Put the complete folder ``new`` at ``out``, replacing and then deleting any old ``out``.
 
-    ``new`` must be a sibling of ``out`` named ``.NAME.mcrisk-tmp-PID-XXXX``. SIGINT and SIGTERM
-    are held off during the renames; a SIGKILL leaves ``out`` old or new (with the exchange),
-    or missing with the old folder beside it as ``.NAME.mcrisk-old-*``, which :func:`recover`
-    puts back.
+    Parameters
+    ----------
+    new
+        The finished folder, a sibling of ``out`` named ``.NAME.mcrisk-tmp-PID-XXXX``.
+    out
+        Where it goes.
+    exchange
+        Swap with Linux's ``renameat2(RENAME_EXCHANGE)`` where the file system allows it;
+        False (or where it is unavailable): rename ``out`` aside, then ``new`` in.
+
+    Notes
+    -----
+    SIGINT and SIGTERM are held off during the renames. A SIGKILL leaves ``out`` old or new
+    with the exchange; without it, between the two renames it leaves ``out`` missing and the
+    old folder beside it as ``.NAME.mcrisk-old-PID-XXXX``, which :func:`recover` puts back.
     """
     new, out = Path(new), Path(out)
     trash = new.with_name(new.name.replace(".mcrisk-tmp-", ".mcrisk-trash-", 1))
@@ -214,7 +235,7 @@ def swap(new: Path, out: Path) -> None:
             if not os.path.lexists(out):
                 os.rename(new, out)
                 return
-            if _exchange(new, out):
+            if exchange and _exchange(new, out):
                 old = new  # which now holds the old folder
             else:
                 old = new.with_name(new.name.replace(".mcrisk-tmp-", ".mcrisk-old-", 1))
