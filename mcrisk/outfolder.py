@@ -139,8 +139,8 @@ def _leftovers(out: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():  # this process's own temporaries are in use or already cleaned up
-        return True
+    if pid == os.getpid() or os.name == "nt":  # this process's own are in use; on Windows,
+        return True  # os.kill(pid, 0) would end the process, so every PID counts as alive
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -211,6 +211,29 @@ def test_failed_write_and_interrupt_leave_the_old_folder(tmp_path: Path) -> None
     assert _tree(out) == OLD and _temporaries(tmp_path) == []
 
 
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "renames"])
+def test_a_signal_during_the_renames_waits_until_they_are_done(tmp_path: Path, monkeypatch, exchange) -> None:
+    # Ctrl-C arriving at the first rename of the swap: it must not leave the folder between old
+    # and new, so it is raised once the swap is done (and the old folder removed).
+    import mcrisk.outfolder
+
+    out = tmp_path / "out"
+    out.mkdir()
+    _fill(out, OLD)
+    real_rename, real_swap = os.rename, swap
+
+    def rename(src, dst):
+        if ".mcrisk-tmp-" in str(src) or ".mcrisk-tmp-" in str(dst):  # not the probe (an rmdir)
+            signal.raise_signal(signal.SIGINT)
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(mcrisk.outfolder, "swap", lambda new, o: real_swap(new, o, exchange=exchange))
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(out, lambda tmp: _fill(tmp, NEW))
+    assert _tree(out) == NEW and _temporaries(tmp_path) == []
+
+
 def test_keep_updates_the_folder_in_one_swap(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
