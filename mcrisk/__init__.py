@@ -23,17 +23,12 @@ import importlib
 import importlib.util
 import sys
 import types
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("mcrisk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
 
 # The public names are imported on first use (PEP 562), not here: numpy, scipy, xarray and
 # SALib take seconds to import, and the command line must start (and answer --help or Ctrl-C)
-# at once. ``from mcrisk import X`` works as before.
+# at once; even importlib.metadata, for __version__, costs 20 ms. ``from mcrisk import X``
+# works as before.
 _LAZY = {
     "MCRiskWarning": ".errors",
     "Prior": ".priors",
@@ -52,6 +47,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
+    __version__: str
     from . import models
     from .errors import MCRiskWarning, SpecError
     from .priors import Prior, Priors, load_priors
@@ -81,8 +77,19 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mcrisk")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
+    if name == "__version__":
+        value = _version()
+    elif name in _LAZY:
         module = _LAZY[name]
         value = importlib.import_module(f".{name}" if module is None else module, __name__)
         if module is not None:
