@@ -168,8 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except (KeyboardInterrupt, Terminated) as stop:
-        if previous is not None:  # a second Ctrl-C while this prints must not show a traceback
+        if previous is not None:  # a second Ctrl-C or SIGTERM while this prints must not show a traceback
             signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("terminated" if isinstance(stop, Terminated) else "interrupted", file=sys.stderr)
         return 143 if isinstance(stop, Terminated) else 130
     finally:

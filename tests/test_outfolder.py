@@ -29,7 +29,8 @@ STUDY = ROOT / "studies" / "deepseek_545.toml"
 
 def _tree(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by its relative path, with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _temporaries(parent: Path, name: str = "out") -> list[str]:
@@ -238,7 +239,8 @@ def test_keep_updates_the_folder_in_one_swap(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     _fill(out, {**OLD, "summary.csv": b"old"})
-    write_atomically(out, lambda tmp: _fill(tmp, {"summary.csv": b"new", "figures/b.png": b"new b"}), keep=True)
+    write_atomically(out, lambda tmp: _fill(tmp, {"summary.csv": b"new", "figures/b.png": b"new b"}),
+                     keep=True)
     assert _tree(out) == {"results.nc": b"old", "figures/a.png": b"old a", "figures/b.png": b"new b",
                           "summary.csv": b"new"}
     assert _temporaries(tmp_path) == []
@@ -275,7 +277,8 @@ def test_killed_runs_leave_the_old_or_the_new_folder(tmp_path: Path, monkeypatch
     # being written (its results.nc already in the temporary), at once or after a seeded delay.
     rnd = random.Random(20251130)
     cases = [(signal.SIGINT, "imports", rnd.uniform(0, 0.5)), (signal.SIGINT, "writing", 0.0),
-             (signal.SIGTERM, "writing", rnd.uniform(0, 0.5)), (signal.SIGKILL, "writing", rnd.uniform(0, 0.5)),
+             (signal.SIGTERM, "writing", rnd.uniform(0, 0.5)),
+             (signal.SIGKILL, "writing", rnd.uniform(0, 0.5)),
              (signal.SIGKILL, "time", rnd.uniform(0.3, 6.0))]
     procs, start, fire_at = [], [], [None] * len(cases)
     for i, _ in enumerate(cases):
