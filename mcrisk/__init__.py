@@ -17,16 +17,47 @@ The data flow, one module a step::
 name (``from mcrisk.tornado import tornado_frame``).
 """
 
-from . import models
-from .errors import MCRiskWarning, SpecError
-from .priors import Prior, Priors, load_priors
-from .risk import summarize
-from .sampling import sample
-from .simulate import simulate
-from .study import Study, load_study, run_study
-from .tornado import tornado
-from .sensitivity import sensitivity
-from .version import __version__
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+# The public names are imported on first use (PEP 562), not here: numpy, scipy, xarray and
+# SALib take seconds to import, and the command line must start (and answer --help or Ctrl-C)
+# at once; even importlib.metadata, for __version__, costs 20 ms. ``from mcrisk import X``
+# works as before.
+_LAZY = {
+    "__version__": ".version",
+    "MCRiskWarning": ".errors",
+    "Prior": ".priors",
+    "Priors": ".priors",
+    "SpecError": ".errors",
+    "Study": ".study",
+    "load_priors": ".priors",
+    "load_study": ".study",
+    "models": None,  # the subpackage itself
+    "run_study": ".study",
+    "sample": ".sampling",
+    "sensitivity": ".sensitivity",
+    "simulate": ".simulate",
+    "summarize": ".risk",
+    "tornado": ".tornado",
+}
+
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    __version__: str
+    from . import models
+    from .errors import MCRiskWarning, SpecError
+    from .priors import Prior, Priors, load_priors
+    from .risk import summarize
+    from .sampling import sample
+    from .sensitivity import sensitivity
+    from .simulate import simulate
+    from .study import Study, load_study, run_study
+    from .tornado import tornado
 
 __all__ = [
     "MCRiskWarning",
@@ -45,3 +76,34 @@ __all__ = [
     "summarize",
     "tornado",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = _LAZY[name]
+        value = importlib.import_module(f".{name}" if module is None else module, __name__)
+        if module is not None:
+            value = getattr(value, name)
+    elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        value = importlib.import_module(f".{name}", __name__)  # ``mcrisk.risk`` without an import
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # the next access is a plain attribute lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing the submodule mcrisk.simulate binds it as the attribute ``simulate`` of the
+        # package, hiding the function of that name; the function wins, as it did when this
+        # file imported everything (the submodule stays importable by its full name).
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) is not None:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

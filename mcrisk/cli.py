@@ -1,19 +1,29 @@
-"""The ``mcrisk`` command: parses arguments and calls the library, nothing more."""
+"""The ``mcrisk`` command: parses arguments and calls the library, nothing more.
+
+Start-up time: this module imports only the standard library and :mod:`mcrisk.errors` at its
+top, and each command imports what it needs when it runs. numpy, scipy, xarray and SALib take
+seconds to import; ``mcrisk --help`` and a usage error should not wait for them, and a Ctrl-C
+while they load must already be this module's one-line ``interrupted``, not a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import MCRiskWarning, SpecError
-from .models import MODELS, model_inputs
-from .priors import load_priors, read_toml
-from .sampling import METHODS
+from .errors import MCRiskWarning, SpecError, Terminated, clip
 
-__all__ = ["main"]
+__all__ = ["MODEL_NAMES", "SAMPLING_METHODS", "main"]
+
+#: The names of :data:`mcrisk.models.MODELS` and :data:`mcrisk.sampling.METHODS`, spelled out
+#: so that building the parser imports neither (tests/test_cli.py checks they agree).
+MODEL_NAMES = ("maas", "ishigami", "gfunction")
+SAMPLING_METHODS = ("random", "lhs", "sobol")
 
 
 def _positive_int(text: str) -> int:
@@ -52,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("study", type=Path, help="study TOML file")
     run.add_argument("--samples", type=_positive_int, help="number of samples (overrides the study)")
     run.add_argument("--seed", type=_seed, help="random seed (overrides the study)")
-    run.add_argument("--method", choices=list(METHODS), help="sampling design (overrides the study)")
+    run.add_argument("--method", choices=list(SAMPLING_METHODS), help="sampling design (overrides the study)")
     run.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--formats", default="png,svg",
@@ -74,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", type=Path, nargs="+")
 
     describe = sub.add_parser("describe", help="list a model's inputs and outputs")
-    describe.add_argument("model", help=f"a built-in model: {', '.join(MODELS)}")
+    describe.add_argument("model", help=f"a built-in model: {', '.join(MODEL_NAMES)}")
     return p
 
 
@@ -95,6 +105,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .priors import load_priors, read_toml
     from .study import load_study
 
     status = 0
@@ -115,6 +126,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _describe(args: argparse.Namespace) -> None:
+    from .models import MODELS, model_inputs
+
     if args.model not in MODELS:
         raise SpecError(f"describe: model = {args.model!r} is not a built-in model; known: {', '.join(MODELS)}")
     model = MODELS[args.model]
@@ -136,8 +149,37 @@ def _describe(args: argparse.Namespace) -> None:
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mcrisk`` console script; returns the exit status."""
+    """Entry point of the ``mcrisk`` console script; returns the exit status.
+
+    Every outcome is at most one line on stderr: a :class:`~mcrisk.errors.SpecError` (status 2),
+    Ctrl-C (``interrupted``, 130), SIGTERM (``terminated``, 143; the output folder is left
+    old or new, as for Ctrl-C) or any other exception (``error: internal error: ...``, 1;
+    ``MCRISK_DEBUG=1`` re-raises it to show the traceback).
+    """
+    try:  # signal handlers can be set only in the main thread; elsewhere the caller's stand
+        previous = signal.signal(signal.SIGTERM, _terminate), signal.getsignal(signal.SIGINT)
+    except ValueError:
+        previous = None
+    try:
+        return _main(argv)
+    except (KeyboardInterrupt, Terminated) as stop:
+        if previous is not None:  # a second Ctrl-C or SIGTERM while this prints must not show a traceback
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("terminated" if isinstance(stop, Terminated) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     warnings.simplefilter("always", MCRiskWarning)
     warnings.showwarning = lambda msg, cat, *a, **k: print(f"warning: {msg}", file=sys.stderr)
@@ -146,18 +188,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except MemoryError:
         print("error: not enough memory for this run; use fewer samples, or --chunk-size with "
               "--summary-only", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `mcrisk run ... | head`: the reader left; not an error of ours
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as err:  # a bug of ours (or of a library): one line, not a traceback
+        if os.environ.get("MCRISK_DEBUG"):
+            raise
+        message = clip(" ".join(str(err).split()))  # one line, however long or many-lined
+        print(f"error: internal error: {type(err).__name__}: {message} (MCRISK_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
     return status or 0
 
 

@@ -1,8 +1,8 @@
-"""The one error type mcrisk raises for bad user input."""
+"""The one error type mcrisk raises for bad user input, and how messages quote what they were given."""
 
 from __future__ import annotations
 
-__all__ = ["SpecError", "MCRiskWarning"]
+__all__ = ["SpecError", "MCRiskWarning", "Terminated", "clip", "shorten"]
 
 
 class SpecError(ValueError):
@@ -16,3 +16,42 @@ class SpecError(ValueError):
 
 class MCRiskWarning(UserWarning):
     """A result that is valid but needs the reader's attention (too few samples, NaN outputs)."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by the command line's SIGTERM handler.
+
+    A ``BaseException`` like ``KeyboardInterrupt``, so that the same cleanup (a half-written
+    output folder removed) runs for both, and no ``except Exception`` swallows it. The command
+    line prints ``terminated`` and exits with status 143 (128 + SIGTERM).
+    """
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters, the cut marked ``...``.
+
+    Examples
+    --------
+    >>> clip("abcdefghij", 7)
+    'ab...ij'
+    """
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 3, 2)
+    return f"{text[:(keep + 1) // 2]}...{text[len(text) - keep // 2:]}"
+
+
+def shorten(value: object, limit: int = 200) -> str:
+    """``repr(value)`` for an error message, cut in the middle to at most ``limit`` characters.
+
+    A message echoes what the user gave so the mistake is plain to see; a pasted table or a
+    megabyte string must not fill the terminal, and both ends usually show what it was.
+
+    Examples
+    --------
+    >>> shorten("x" * 500, 20)
+    "'xxxxxxxx...xxxxxxx'"
+    >>> shorten(1.5)
+    '1.5'
+    """
+    return clip(repr(value), limit)

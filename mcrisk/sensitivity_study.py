@@ -211,18 +211,19 @@ def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
 def run_sensitivity_command(path: str | Path, *, method: str | None = None, samples: int | None = None,
                             out: str | Path | None = None, quiet: bool = False,
                             echo: Callable[[str], None] = print) -> xr.Dataset:
-    """``mcrisk sensitivity STUDY``: the study's ``[sensitivity]`` analysis alone.
+    """``mcrisk sensitivity STUDY``: the study rerun with its ``[sensitivity]`` table overridden.
 
-    Runs the study's Monte Carlo sample (for the rank correlations and the loss attribution) and
-    the sensitivity design, then writes ``sensitivity.nc`` and ``sensitivity.csv`` into the
-    output folder (default ``results/<study>/``), each file replaced atomically, leaving the
-    folder's other files alone. ``method`` and ``samples`` override the table's.
+    ``method`` and ``samples`` replace the table's. Every file of the output folder (default
+    ``results/<study>/``) that shows the sensitivity analysis, the tables, the tornado's ST
+    column, the sensitivity chart, the headline's top driver and the report, is rewritten
+    from the same run, so the folder never shows two analyses at once: it is the folder
+    ``mcrisk run`` writes for the study with that table (checked before anything is computed,
+    swapped in whole).
     """
     from dataclasses import replace
     from types import MappingProxyType
 
-    from .simulate import simulate
-    from .study import _write_atomically, load_study
+    from .study import load_study, run_study
 
     study = load_study(path)
     table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
@@ -235,15 +236,4 @@ def run_sensitivity_command(path: str | Path, *, method: str | None = None, samp
         table["samples"] = samples
     cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
     study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
-    results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
-                       progress=not quiet)
-    ds = run_configured(study, results, echo=echo, quiet=quiet)
-    target = Path(out) if out else Path("results") / study.name
-    staging = target.parent / f".{target.name}.sensitivity"
-    _write_atomically(staging, lambda tmp: write_tables(ds, tmp))
-    target.mkdir(parents=True, exist_ok=True)
-    for f in sorted(staging.iterdir()):
-        f.replace(target / f.name)
-    staging.rmdir()
-    echo(f"\nwrote {', '.join(str(target / n) for n in ('sensitivity.nc', 'sensitivity.csv'))}")
-    return ds
+    return run_study(study, out=out, quiet=quiet, echo=echo).tables["sensitivity"]

@@ -25,10 +25,7 @@ atomically (a failed run leaves no folder behind).
 
 from __future__ import annotations
 
-import os
-import shutil
 import warnings
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,6 +36,7 @@ import xarray as xr
 
 from .errors import MCRiskWarning, SpecError
 from .models import model_name, resolve_model
+from .outfolder import check_out, write_atomically
 from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
 from .risk import check_nonfinite, format_summary, outputs_of, per_period, summarize
 from .copula import copula_factor
@@ -273,55 +271,6 @@ class StudyRun:
     formats: tuple[str, ...] = ("png", "svg")
 
 
-#: Files whose presence marks a folder as mcrisk's own output, which a rerun may replace.
-_OUTPUT_MARKERS = ("results.nc", "summary.csv", "sensitivity.nc")
-
-
-def _check_out(out: Path, protect: tuple[Path, ...] = ()) -> None:
-    """Refuse to replace a folder that is not an mcrisk output folder, or that holds ``protect``."""
-    where = f"out = '{out}'"
-    if out.exists() and not out.is_dir():
-        raise SpecError(f"{where} is a file; name a folder for the results")
-    here = Path.cwd().resolve()
-    target = out.resolve()
-    if target == here or target in here.parents:
-        raise SpecError(f"{where} is the current folder or one above it; name a new folder for the results")
-    for p in protect:
-        if target in p.resolve().parents:
-            raise SpecError(f"{where} holds {p}; name a folder of its own for the results")
-    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in _OUTPUT_MARKERS):
-        raise SpecError(f"{where} exists and is not an mcrisk output folder (it has no "
-                        f"{', '.join(_OUTPUT_MARKERS)}); name a new folder or empty it")
-
-
-def _write_atomically(out: Path, write: Callable[[Path], None], protect: tuple[Path, ...] = ()) -> None:
-    """Write a folder with ``write(tmp)`` into a temporary sibling, then rename it to ``out``.
-
-    A failed write leaves nothing behind; an existing ``out`` is replaced only if it is an mcrisk
-    output folder (see :func:`_check_out`).
-    """
-    _check_out(out, protect)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    except OSError as exc:
-        raise SpecError(f"out = '{out}' cannot be created ({exc.strerror or exc})") from None
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the finished folder is shared like any other
-    try:
-        write(tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise SpecError(f"out = '{out}' cannot be written ({exc.strerror or exc})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def run_study(path: str | Path | Study, *, out: str | Path | None = None, samples: int | None = None,
               seed: int | None = None, method: str | None = None, write: bool = True,
               quiet: bool = True, echo: Callable[[str], None] | None = None,
@@ -373,7 +322,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     check_nonfinite(on_nonfinite)
     target = Path(out) if out else Path("results") / study.name
     if write:
-        _check_out(target, (study.path,))  # before the run, not after it
+        check_out(target, (study.path,))  # before the run, not after it
     if summary_only:  # no per-sample results: results.nc holds the summary and provenance
         from .simulate import simulate_summary
 
@@ -403,7 +352,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
     run = StudyRun(study, results, summary, target, tables, tuple(formats))
     if write:
-        _write_atomically(run.out, lambda tmp: _write_summary_only(run, tmp) if summary_only
+        write_atomically(run.out, lambda tmp: _write_summary_only(run, tmp) if summary_only
                           else _write(run, tmp, progress=not quiet), protect=(study.path,))
         say(f"\nwrote {run.out}/")
     return run

@@ -18,6 +18,7 @@ import xarray as xr
 
 from mcrisk import SpecError, load_priors, load_study, run_study
 from mcrisk.cli import main
+from mcrisk.errors import Terminated
 from mcrisk.models import maas
 
 BAD_DIR = Path(__file__).resolve().parent / "data" / "bad"
@@ -208,3 +209,91 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
     assert [r.split(",")[0] for r in rows] == list(maas.outputs)
     profit = next(r.split(",") for r in rows if r.startswith("profit_per_day,"))
     assert profit[-2:] == ["256", "USD/day"]
+
+
+# ---- start-up, the output folder checked first, and every outcome one line -------------------
+
+
+def test_parser_names_match_the_library() -> None:
+    from mcrisk.cli import MODEL_NAMES, SAMPLING_METHODS
+    from mcrisk.models import MODELS
+    from mcrisk.sampling import METHODS
+
+    assert MODEL_NAMES == tuple(MODELS)
+    assert SAMPLING_METHODS == tuple(METHODS)
+
+
+def test_help_imports_no_numerical_library(tmp_path: Path) -> None:
+    # What keeps `mcrisk --help` (and Ctrl-C while the library loads) fast: one process, ~0.3 s.
+    code = ("import sys\nfrom mcrisk.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'scipy', 'xarray', 'pandas', 'SALib', 'matplotlib') "
+            "if m in sys.modules), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stderr == "[]\n"
+    assert "usage: mcrisk" in proc.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "sensitivity"])
+@pytest.mark.parametrize("out, message", [
+    ("~/x", f"out = '~/x' starts with a literal '~', which the shell expands only when it is not quoted; "
+            f"did you mean {Path.home() / 'x'}?"),
+    ("/proc/x", "out = '/proc/x' is under /proc, a system folder; name a folder for the results"),
+    ("afile", "out = 'afile' is a file; name a folder for the results"),
+    ("afile/x", "out = 'afile/x' cannot be created (afile is a file)"),
+], ids=["tilde", "proc", "file", "under_a_file"])
+def test_out_is_checked_before_computing(capsys, tmp_path: Path, good: Path, monkeypatch, command: str,
+                                         out: str, message: str) -> None:
+    import importlib
+
+    def never(*args, **kwargs):
+        raise AssertionError("computed before checking --out")
+
+    monkeypatch.setattr(importlib.import_module("mcrisk.study"), "simulate", never)
+    monkeypatch.setattr(importlib.import_module("mcrisk.simulate"), "simulate", never)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    assert main([command, str(good / "study_sensitivity.toml"), "--out", out, "--quiet"]) == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["afile"]  # in particular no ./~
+
+
+def test_an_unexpected_error_is_one_line(capsys, good: Path, monkeypatch) -> None:
+    import mcrisk.study
+    from mcrisk.errors import clip
+
+    text = "x" * 300 + "\nsecond line"
+
+    def bug(*args, **kwargs):
+        raise RuntimeError(text)
+
+    monkeypatch.setattr(mcrisk.study, "run_study", bug)
+    monkeypatch.delenv("MCRISK_DEBUG", raising=False)
+    assert main(["run", str(good / "study_uniform_price.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"error: internal error: RuntimeError: {clip('x' * 300 + ' second line')} "
+                   "(MCRISK_DEBUG=1 shows the traceback)\n")
+    assert len(err) < 300 and "x...x" in err
+    monkeypatch.setenv("MCRISK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="second line"):
+        main(["run", str(good / "study_uniform_price.toml")])
+
+
+@pytest.mark.parametrize("stop, status, line", [(KeyboardInterrupt, 130, "interrupted"),
+                                                (Terminated, 143, "terminated")], ids=["sigint", "sigterm"])
+def test_interrupt_and_terminate_are_one_line(capsys, good: Path, monkeypatch, stop, status, line) -> None:
+    # The real signals, sent to real runs while they import and while they write, are in
+    # tests/test_outfolder.py; here the exceptions their handlers raise, in this process.
+    import signal
+
+    import mcrisk.study
+
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+    def stopped(*args, **kwargs):
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, handlers[1])  # main's handler
+        raise stop
+
+    monkeypatch.setattr(mcrisk.study, "run_study", stopped)
+    assert main(["run", str(good / "study_uniform_price.toml")]) == status
+    assert capsys.readouterr().err == f"{line}\n"
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # put back

@@ -17,6 +17,7 @@ from mcrisk.priors import priors_from_dict
 from mcrisk.rankcorr import rank_correlations
 from mcrisk.sensitivity import METHODS, sensitivity
 from mcrisk.sensitivity_study import check_config, run_sensitivity_command
+from mcrisk.study import run_study
 
 
 @pytest.fixture(scope="module")
@@ -244,16 +245,20 @@ def test_run_study_writes_sensitivity_files(study_run):
     assert list(prof.input) == ["gpu_hour_price", "price_output", "decode_tps_per_node"]  # ranked by ST
 
 
-def test_sensitivity_command_keeps_the_other_files(tmp_path, good):
+def test_sensitivity_command_rewrites_everything_that_shows_the_analysis(tmp_path, good):
+    # A folder written with Sobol' indices, then the command with Morris: the tables, the chart
+    # and the report all show Morris afterwards, never a mix of the two.
     out = tmp_path / "res"
-    out.mkdir()
-    (out / "results.nc").write_text("keep me")
+    run_study(good / "study_sensitivity.toml", out=out, formats=("svg",))
+    assert "## Sensitivity of profit_per_day (sobol)" in (out / "report.md").read_text(encoding="utf-8")
     lines = []
     ds = run_sensitivity_command(good / "study_sensitivity.toml", method="morris", samples=400, out=out,
                                  quiet=True, echo=lines.append)
-    assert (out / "results.nc").read_text() == "keep me"
     assert ds.attrs["method"] == "morris" and ds.attrs["model_runs"] == 400 * 4
     assert "Sensitivity of profit_per_day: morris" in "\n".join(lines)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Sensitivity of profit_per_day (morris)" in report and "(sobol)" not in report
+    assert xr.open_dataset(out / "sensitivity.nc").attrs["method"] == "morris"
     assert pd.read_csv(out / "sensitivity.csv").input.iloc[0] == "gpu_hour_price"
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
 
