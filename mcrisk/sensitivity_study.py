@@ -96,8 +96,8 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
                          num_levels=cfg["num_levels"], progress=not quiet)
     outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
     inputs = list(ds.input.values)
-    rc = rank_correlations(results, output=outputs, inputs=inputs, conf_level=cfg["conf_level"])
-    loss_notes: list[str] = []
+    loss_notes: list[str] = []  # and the rank correlations' notes (an input constant in the finite samples)
+    rc = rank_correlations(results, output=outputs, inputs=inputs, conf_level=cfg["conf_level"], notes=loss_notes)
     loss = loss_attribution(results, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
                             num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
                             notes=loss_notes)
