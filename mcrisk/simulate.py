@@ -13,7 +13,7 @@ from .errors import MCRiskWarning, SpecError
 from .models import Var, model_inputs, model_name
 from .priors import Priors
 from .sampling import Method, normalize_seed, sample, warn_unbalanced
-from .validate import check_method, check_samples
+from .validate import check_method, check_samples, show_key
 
 __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
 
@@ -31,7 +31,7 @@ def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: 
         raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
                         "no prior or input gives")
     if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
-        raise SpecError(f"{where}: {unknown[0]} is not an input of model {model_name(model)}; its "
+        raise SpecError(f"{where}: {show_key(unknown[0])} is not an input of model {model_name(model)}; its "
                         f"inputs: {', '.join([*required, *optional])}")
 
 

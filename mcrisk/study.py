@@ -199,8 +199,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     for c in priors.correlations:
         for x in (c.a, c.b):
             if entries[x].is_constant:
-                raise SpecError(f"{where}: [[correlation]] between {c.a} and {c.b}: {x} is a constant "
-                                "here; only uncertain inputs can be correlated")
+                raise SpecError(f"{where}: [[correlation]] between {show_key(c.a)} and {show_key(c.b)}: "
+                                f"{show_key(x)} is a constant here; only uncertain inputs can be correlated")
     try:
         copula_factor(priors, priors.uncertain)
     except SpecError as err:

@@ -136,8 +136,8 @@ def study_file(draw) -> dict[str, Any]:
                        for s in draw(st.lists(st.sampled_from(SECTION_KEYS[k]), max_size=3, unique=True))}
         elif k == "inputs":
             data[k] = {n: draw(st.one_of(priors_table(), NUMBERS))
-                       for n in draw(st.lists(st.sampled_from(["gpu_hour_price", "price_output", "x1"]),
-                                              max_size=2, unique=True))}
+                       for n in draw(st.lists(st.one_of(st.sampled_from(["gpu_hour_price", "price_output", "x1"]),
+                                                        TEXT), max_size=2, unique=True))}
         else:
             data[k] = draw(st.one_of(NUMBERS, VALUES))
     return data

@@ -214,13 +214,14 @@ def test_bad_priors_file_named_by_a_study(tmp_path: Path, bad: Path) -> None:
      + f"' is not a study key; allowed: {STUDY_KEYS}"),
     ('model = "builtins:max"', "model = 'builtins:max' has no signature mcrisk can read; a model is a Python "
                                "function taking its inputs as keyword arguments"),
+    ('model = "maas"\n[inputs]\n"a\\nb" = 1.0', f"'a\\nb' is not an input of model maas; its inputs: {MAAS_INPUTS}"),
     ('model = "..x:f"', "model = '..x:f': cannot import '..x' (the 'package' argument is required to perform a "
                         "relative import for '..x')"),
 ], ids=["model_not_string", "model_missing", "priors_not_list", "inputs_not_table", "samples_float",
         "seed_string", "period_zero", "tornado_order", "tornado_key", "method_table", "samples_bool",
         "samples_over_cap", "seed_float", "period_inf", "output_list", "title_list", "tornado_output_number",
         "plots_unknown_output", "plots_bins_string", "long_value_shortened", "builtin_without_signature",
-        "relative_module"])
+        "input_name_with_newline", "relative_module"])
 def test_bad_study_value(tmp_path: Path, good: Path, line: str, message: str) -> None:
     path = tmp_path / "s.toml"
     priors = f'priors = ["{(good / "maas_point.toml").as_posix()}"]\n' if "priors =" not in line else ""
