@@ -310,6 +310,13 @@ def _check_beta(p: Mapping[str, Any]) -> None:
     _ordered(p, "low", "high")
 
 
+def _finite(v: float) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer beyond the largest double
+        return False
+
+
 def _check_discrete(p: Mapping[str, Any]) -> None:
     values, weights = p["values"], p["weights"]
     if not isinstance(values, list) or not values:
@@ -319,6 +326,8 @@ def _check_discrete(p: Mapping[str, Any]) -> None:
     for key, seq in (("values", values), ("weights", weights)):
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in seq):
             raise ParamError(key, seq, "must hold numbers only")
+        if not all(_finite(v) for v in seq):
+            raise ParamError(key, seq, "must hold finite numbers only (no nan or inf)")
     if any(w < 0 for w in weights):
         raise ParamError("weights", weights, "must all be >= 0")
     if not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
@@ -494,6 +503,22 @@ FAMILIES: dict[str, Family] = {
 }
 
 
+def _shape_domains(dist: Any) -> list[tuple[float, float, bool, bool]]:
+    """``(low, high, low included, high included)`` of each shape parameter, from scipy."""
+    try:
+        infos = dist._shape_info()
+    except (AttributeError, NotImplementedError):  # scipy without shape metadata: anything goes
+        infos = []
+    out = [(i.domain[0], i.domain[1], *i.inclusive) for i in infos]
+    n = len(dist.shapes.split(",")) if dist.shapes else 0
+    return out if len(out) == n else [(-math.inf, math.inf, True, True)] * n
+
+
+def _in_domain(x: float, info: tuple[float, float, bool, bool]) -> bool:
+    lo, hi, lo_in, hi_in = info
+    return (lo < x or (lo_in and lo == x)) and (x < hi or (hi_in and hi == x))
+
+
 def _scipy_family(name: str) -> Family | None:
     """A :class:`Family` for any continuous scipy.stats distribution, with scipy's names."""
     dist = getattr(st, name, None)
@@ -505,7 +530,11 @@ def _scipy_family(name: str) -> Family | None:
         _positive(p, "scale")
         args = [p[s] for s in shapes]
         if not dist._argcheck(*args):  # scipy's own validity test for its shape parameters
-            raise ParamError(shapes[0], p[shapes[0]], f"is outside what scipy.stats.{name} allows")
+            # Name the shape outside its own domain; if each lies in its domain and only their
+            # combination is refused, name the last one.
+            bad = next((s for s, info in zip(shapes, _shape_domains(dist), strict=True)
+                        if not _in_domain(p[s], info)), shapes[-1])
+            raise ParamError(bad, p[bad], f"is outside what scipy.stats.{name} allows")
 
     def build(p: Mapping[str, Any]) -> Any:
         return dist(*[p[s] for s in shapes], loc=p["loc"], scale=p["scale"])

@@ -22,7 +22,7 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -53,8 +53,9 @@ from .deckstyle import (
     si_number,
     title_of,
 )
-from .errors import SpecError
+from .errors import SpecError, shorten
 from .risk import outputs_of
+from .validate import show_key, show_keys
 
 __all__ = ["FORMATS", "PALETTE", "check_config", "label_of", "plot_convergence",
            "plot_distribution", "plot_exceedance", "plot_scatter", "plot_sensitivity", "plot_tornado",
@@ -75,13 +76,17 @@ _PLOT_KEYS: dict[str, tuple[Any, Any, str]] = {
 }
 
 
-def check_config(table: Mapping[str, Any], *, where: str = "[plots]") -> dict[str, Any]:
+def check_config(table: Mapping[str, Any], *, where: str = "[plots]", uncertain: Sequence[str] | None = None,
+                 outputs: Sequence[str] | None = None) -> dict[str, Any]:
     """Check a study's ``[plots]`` table and fill in the defaults.
 
     Keys: ``scatter`` (inputs to plot the output against; default: the top driver), ``bins``
     (histogram bins, 60), ``outputs`` (further outputs whose distribution is drawn), ``top``
     (inputs shown in tornado and sensitivity charts; default all), ``convergence`` and
     ``exceedance`` (draw those charts; default true).
+
+    ``uncertain`` and ``outputs``, when given, are the study's uncertain inputs and the model's
+    outputs: ``scatter`` and ``outputs`` must name them (checked at load, not after the run).
 
     Raises
     ------
@@ -91,13 +96,24 @@ def check_config(table: Mapping[str, Any], *, where: str = "[plots]") -> dict[st
     cfg = {k: (list(d) if isinstance(d, list) else d) for k, (_, d, _) in _PLOT_KEYS.items()}
     for key, value in table.items():
         if key not in _PLOT_KEYS:
-            raise SpecError(f"{where} {key} = {value!r} is not a key; allowed: {', '.join(_PLOT_KEYS)}")
+            raise SpecError(f"{where} {show_key(key)} = {shorten(value)} is not a key; allowed: "
+                            f"{', '.join(_PLOT_KEYS)}")
         ok, _, allowed = _PLOT_KEYS[key]
         if key == "scatter" and isinstance(value, str):
             value = [value]
         if not ok(value):
-            raise SpecError(f"{where} {key} = {value!r} must be {allowed}")
+            raise SpecError(f"{where} {key} = {shorten(value)} must be {allowed}")
         cfg[key] = value
+    if uncertain is not None:
+        for name in cfg["scatter"] or ():
+            if name not in uncertain:
+                raise SpecError(f"{where} scatter = {shorten(name)} is not an uncertain input; uncertain "
+                                f"inputs: {show_keys(uncertain)}")
+    if outputs:
+        for name in cfg["outputs"]:
+            if name not in outputs:
+                raise SpecError(f"{where} outputs = {shorten(name)} is not an output; outputs: "
+                                f"{show_keys(outputs)}")
     return cfg
 
 

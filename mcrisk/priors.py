@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 import tomllib
+import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -33,28 +34,57 @@ from typing import Any
 import numpy as np
 
 from .copula import copula_factor
-from .errors import SpecError
+from .errors import SpecError, shorten
 from .families import ParamError, family_names, resolve_family
+from .validate import show_key, show_keys
 
 __all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_prior", "read_toml"]
 
 _META_KEYS = ("unit", "source", "note", "base")
 _TOP_LEVEL = ("currency", "description", "correlation")
+#: Arrays and tables may nest this deep in a priors or study file; mcrisk's own files need 3.
+MAX_DEPTH = 50
+#: Probabilities at which every prior's inverse CDF is checked at load: the extreme draws of
+#: the designs (2**-54 and 1 - 2**-53), the far tails and the median. The values there must be
+#: finite and non-decreasing, and differ at the ends for any family but ``constant``.
+PROBE = (2.0**-54, 1e-9, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-9, 1 - 2.0**-53)
 
 
 def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
     """Read a TOML file, turning a missing file or bad syntax into a one-line SpecError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows Notepad, Excel) is not part of the text.
+        # read_text turns CRLF and CR line ends into LF.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise SpecError(f"{path}: no such file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SpecError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    too_deep = SpecError(f"{path}: nesting too deep: arrays or tables nested more than {MAX_DEPTH} levels")
     try:
-        return tomllib.loads(text), text
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: is not valid TOML: {exc}") from None
+        raise SpecError(f"{path}: is not valid TOML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(data) > MAX_DEPTH:
+        raise too_deep
+    return data, text
+
+
+def _depth(data: Any) -> int:
+    """How deep arrays and tables nest in ``data`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            level += 1
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            stack.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 @dataclass(frozen=True)
@@ -183,10 +213,14 @@ class Priors(Mapping[str, Prior]):
 
 def _number(where: str, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SpecError(f"{where} {key} = {value!r} must be a number")
-    if not math.isfinite(value):
-        raise SpecError(f"{where} {key} = {value!r} must be a finite number")
-    return float(value)
+        raise SpecError(f"{where} {key} = {shorten(value)} must be a number")
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond the largest double, e.g. 10**400
+        x = math.inf
+    if not math.isfinite(x):
+        raise SpecError(f"{where} {key} = {shorten(value)} must be a finite number")
+    return x
 
 
 def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) -> Prior:
@@ -202,27 +236,34 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
         The file it came from, for error messages.
     table
         The table name shown in errors (default ``name``; studies pass ``inputs.NAME``).
+
+    Notes
+    -----
+    Besides its parameters, every prior's inverse CDF is evaluated at :data:`PROBE`: the
+    values must be finite and non-decreasing, and a family other than ``constant`` must not
+    give the same value at both ends (all its draws would be equal: a constant in disguise).
     """
-    where = f"{file}: [{table or name}]"
+    label = table or f"{show_key(name)}"
+    where = f"{file}: [{label}]"
     if not isinstance(spec, dict):
-        value = _number(f"{file}:", table or name, spec)
+        value = _number(f"{file}:", label, spec)
         return Prior(name, "constant", MappingProxyType({"value": value}), dist=resolve_family("constant").build({"value": value}))
     spec = dict(spec)
     dist_name = spec.pop("dist", "constant" if "value" in spec else None)
     if dist_name is None:
         raise SpecError(f"{where} dist is missing; give a family ({family_names()}) or a value")
     if not isinstance(dist_name, str) or (fam := resolve_family(dist_name)) is None:
-        raise SpecError(f"{where} dist = {dist_name!r} is not a family; known: {family_names()}")
+        raise SpecError(f"{where} dist = {shorten(dist_name)} is not a family; known: {family_names()}")
     meta = {k: spec.pop(k) for k in _META_KEYS if k in spec}
     for k in ("unit", "source", "note"):
         if k in meta and not isinstance(meta[k], str):
-            raise SpecError(f"{where} {k} = {meta[k]!r} must be a string")
+            raise SpecError(f"{where} {k} = {shorten(meta[k])} must be a string")
 
     interval = {k: spec.pop(k) for k in ("p05", "p95") if k in spec}
     if interval:
         if fam.interval is None:
             raise SpecError(
-                f"{where} {next(iter(interval))} = {next(iter(interval.values()))!r} is not a "
+                f"{where} {next(iter(interval))} = {shorten(next(iter(interval.values())))} is not a "
                 f"parameter of {fam.name}; a 90% interval (p05, p95) is allowed for lognormal, "
                 "loguniform, normal, uniform"
             )
@@ -231,17 +272,17 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
                 raise SpecError(f"{where} {k} is missing; a 90% interval needs both p05 and p95")
             _number(where, k, interval[k])
         if clash := [k for k in fam.required if k in spec]:
-            raise SpecError(f"{where} {clash[0]} = {spec[clash[0]]!r} cannot be given with p05 and p95")
+            raise SpecError(f"{where} {clash[0]} = {shorten(spec[clash[0]])} cannot be given with p05 and p95")
         if not interval["p05"] < interval["p95"]:
-            raise SpecError(f"{where} p95 = {interval['p95']!r} must be greater than p05 = {interval['p05']!r}")
+            raise SpecError(f"{where} p95 = {shorten(interval['p95'])} must be greater than p05 = {shorten(interval['p05'])}")
         if fam.name in ("lognormal", "loguniform") and not interval["p05"] > 0:
-            raise SpecError(f"{where} p05 = {interval['p05']!r} must be > 0 for {fam.name}")
+            raise SpecError(f"{where} p05 = {shorten(interval['p05'])} must be > 0 for {fam.name}")
         try:
             converted = fam.interval(float(interval["p05"]), float(interval["p95"]))
         except OverflowError:
             converted = {"": math.inf}
         if not all(math.isfinite(v) for v in converted.values()):
-            raise SpecError(f"{where} p05 = {interval['p05']!r}, p95 = {interval['p95']!r} are too far apart "
+            raise SpecError(f"{where} p05 = {shorten(interval['p05'])}, p95 = {shorten(interval['p95'])} are too far apart "
                             f"for {fam.name}: its parameters would not be finite numbers")
         spec.update(converted)
 
@@ -250,7 +291,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
         if k not in allowed:
             extra = ", p05, p95" if fam.interval else ""
             raise SpecError(
-                f"{where} {k} = {spec[k]!r} is not a parameter of {fam.name}; allowed: "
+                f"{where} {show_key(k)} = {shorten(spec[k])} is not a parameter of {fam.name}; allowed: "
                 f"{', '.join(allowed)}{extra}, {', '.join(_META_KEYS)}"
             )
     for k in fam.required:
@@ -260,61 +301,94 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     for k, v in params.items():
         if v is not None and k not in ("values", "weights"):
             params[k] = _number(where, k, v)
-    try:
-        fam.check(params)
-    except ParamError as err:
-        shown = err.key if err.value is None else f"{err.key} = {err.value!r}"  # None: key absent
-        raise SpecError(f"{where} {shown} {err.problem}") from None
-    dist = fam.build(params)
-    base = None
+    # Extreme parameters overflow inside numpy and scipy: the checks below catch the result,
+    # so their warnings would only repeat it (and a warning line would break the one-line error).
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            fam.check(params)
+        except ParamError as err:
+            shown = err.key if err.value is None else f"{err.key} = {shorten(err.value)}"  # None: key absent
+            raise SpecError(f"{where} {shown} {err.problem}") from None
+        dist = fam.build(params)
+        prior = Prior(name, fam.name, MappingProxyType(params), unit=meta.get("unit", ""),
+                      source=meta.get("source", ""), note=meta.get("note", ""), dist=dist)
+        _check_quantiles(prior, where)
     if "base" in meta:
         base = _number(where, "base", meta["base"])
         lo, hi = dist.support()
         if not lo <= base <= hi:
-            raise SpecError(f"{where} base = {meta['base']!r} must lie in the support [{lo:g}, {hi:g}]")
-    return Prior(
-        name,
-        fam.name,
-        MappingProxyType(params),
-        unit=meta.get("unit", ""),
-        source=meta.get("source", ""),
-        note=meta.get("note", ""),
-        base=base,
-        dist=dist,
-    )
+            raise SpecError(f"{where} base = {shorten(meta['base'])} must lie in the support [{lo:g}, {hi:g}]")
+        prior = replace(prior, base=base)
+    return prior
+
+
+def _check_quantiles(prior: Prior, where: str) -> None:
+    """Refuse a prior whose inverse CDF at :data:`PROBE` is not finite, not monotone, or constant.
+
+    Parameters that pass their family's checks can still be too large for doubles
+    (``normal(mean=1e308, sd=1e308)``, ``uniform(-1e308, 1e308)``: high - low overflows) or so
+    narrow that every draw is one number (``beta(a=1e300, b=1e300)``); either would only show
+    after the whole run, as NaN results or a failed rank correlation.
+    """
+    shown = prior.describe()
+    shown = shown if len(shown) <= 120 else f"{shown[:57]} ... {shown[-58:]}"
+    try:
+        x = np.asarray(prior.ppf(np.array(PROBE)), dtype=float)
+    except (ArithmeticError, ValueError) as exc:
+        raise SpecError(f"{where} {shown}: its inverse CDF cannot be evaluated ({exc.__class__.__name__}); "
+                        "choose parameters of a smaller magnitude") from None
+    if x.shape != (len(PROBE),) or not np.isfinite(x).all():
+        i = int(np.argmin(np.isfinite(x))) if x.shape == (len(PROBE),) else 0
+        raise SpecError(f"{where} {shown} has draws that are not finite numbers (its inverse CDF at "
+                        f"probability {PROBE[i]:.3g} is {x.flat[i] if x.size else 'missing'}); choose parameters "
+                        "whose quantiles are finite doubles")
+    if (np.diff(x) < 0).any():
+        raise SpecError(f"{where} {shown}: its inverse CDF decreases between probabilities "
+                        f"{', '.join(f'{p:.3g}' for p in PROBE)} ({', '.join(f'{v:.6g}' for v in x)}); "
+                        "its parameters are beyond what floating point can sample")
+    if not np.isfinite(x[-1] - x[0]):
+        raise SpecError(f"{where} {shown} spans {x[0]:g} to {x[-1]:g}, a range wider than the largest "
+                        "double (its width overflows); choose parameters of a smaller magnitude")
+    if not prior.is_constant and x[0] == x[-1]:
+        raise SpecError(f"{where} {shown} draws the same value {x[0]:.17g} every time; give it as a "
+                        f"constant (value = {x[0]:.17g}) or widen it")
 
 
 def parse_correlations(items: Any, *, file: str, names: Mapping[str, Prior]) -> tuple[Correlation, ...]:
     """Check ``[[correlation]]`` tables against the inputs in ``names``."""
     if not isinstance(items, list):
-        raise SpecError(f"{file}: correlation = {items!r} must be an array of tables [[correlation]]")
+        raise SpecError(f"{file}: correlation = {shorten(items)} must be an array of tables [[correlation]]")
     seen: dict[frozenset[str], int] = {}
     out = []
     for i, item in enumerate(items, 1):
         where = f"{file}: [[correlation]] #{i}"
         if not isinstance(item, dict):
-            raise SpecError(f"{where} = {item!r} must be a table with between and rank")
+            raise SpecError(f"{where} = {shorten(item)} must be a table with between and rank")
         if extra := sorted(set(item) - {"between", "rank", "source", "note"}):
-            raise SpecError(f"{where} {extra[0]} = {item[extra[0]]!r} is not allowed; allowed: between, rank, source, note")
+            raise SpecError(f"{where} {show_key(extra[0])} = {shorten(item[extra[0]])} is not allowed; allowed: "
+                            "between, rank, source, note")
         between = item.get("between")
         if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
-            raise SpecError(f"{where} between = {between!r} must name two inputs, e.g. [\"a\", \"b\"]")
+            raise SpecError(f"{where} between = {shorten(between)} must name two inputs, e.g. [\"a\", \"b\"]")
         a, b = between
         if a == b:
-            raise SpecError(f"{where} between = {between!r} must name two different inputs")
+            raise SpecError(f"{where} between = {shorten(between)} must name two different inputs")
         for x in (a, b):
             if x not in names:
-                raise SpecError(f"{where} between = {between!r}: {x!r} is not an input here; known: {', '.join(names)}")
+                raise SpecError(f"{where} between = {shorten(between)}: {shorten(x)} is not an input here; "
+                                f"known: {show_keys(names)}")
             if names[x].is_constant:
-                raise SpecError(f"{where} between = {between!r}: {x!r} is a constant; only uncertain inputs can be correlated")
+                raise SpecError(f"{where} between = {shorten(between)}: {shorten(x)} is a constant; only uncertain "
+                                "inputs can be correlated")
         if "rank" not in item:
             raise SpecError(f"{where} rank is missing; give a Spearman rank correlation in [-1, 1]")
         rank = _number(where, "rank", item["rank"])
         if not -1 <= rank <= 1:
-            raise SpecError(f"{where} rank = {item['rank']!r} must lie in [-1, 1]")
+            raise SpecError(f"{where} rank = {shorten(item['rank'])} must lie in [-1, 1]")
         key = frozenset(between)
         if key in seen:
-            raise SpecError(f"{where} between = {between!r} repeats the pair of [[correlation]] #{seen[key]}")
+            raise SpecError(f"{where} between = {shorten(between)} repeats the pair of [[correlation]] #{seen[key]}")
         seen[key] = i
         out.append(Correlation(a, b, rank))
     return tuple(out)
@@ -355,15 +429,20 @@ def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> P
         raise SpecError(f"{file}: is a study file (it names a model), not a priors file")
     currency = data.get("currency")
     if currency is not None and not (isinstance(currency, str) and currency.strip()):
-        raise SpecError(f"{file}: currency = {currency!r} must be a currency code such as \"USD\"")
+        raise SpecError(f"{file}: currency = {shorten(currency)} must be a currency code such as \"USD\"")
+    if not isinstance(data.get("description", ""), str):
+        raise SpecError(f"{file}: description = {shorten(data['description'])} must be a string")
     entries = {}
     for name, spec in data.items():
         if name in _TOP_LEVEL:
             continue
-        if isinstance(spec, str | list | bool):
-            raise SpecError(f"{file}: {name} = {spec!r} must be a number or a table; top-level keys: "
-                            f"{', '.join(_TOP_LEVEL)} or one table per input")
+        if not isinstance(spec, dict | int | float) or isinstance(spec, bool):
+            raise SpecError(f"{file}: {show_key(name)} = {shorten(spec)} must be a number or a table; "
+                            f"top-level keys: {', '.join(_TOP_LEVEL)} or one table per input")
         entries[name] = parse_prior(name, spec, file=file)
+    if not entries:
+        raise SpecError(f"{file}: has no inputs; a priors file has one table (or number) per model input, "
+                        "e.g. [gpu_hour_price] dist = \"triangular\", low = 1.5, mode = 2.0, high = 3.5")
     correlations = parse_correlations(data.get("correlation", []), file=file, names=entries)
     priors = Priors(MappingProxyType(entries), currency=currency, correlations=correlations,
                     texts=((file, text),) if text else ())

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.stats as st
 import xarray as xr
 
-from .errors import SpecError
+from .errors import MCRiskWarning, SpecError
 
 __all__ = ["loss_attribution", "quiet_salib", "rank_correlations", "salib_seed", "uncertain_inputs"]
 
@@ -80,19 +80,45 @@ def _fisher(r: np.ndarray, se: float, z: float) -> tuple[np.ndarray, np.ndarray]
     return np.tanh(zr - z * se), np.tanh(zr + z * se)
 
 
-def _rank_one(x: np.ndarray, y: np.ndarray, conf_level: float) -> dict[str, np.ndarray]:
+def _rank_one(x: np.ndarray, y: np.ndarray, conf_level: float, inputs: Sequence[str] = (),
+              output: str = "", notes: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Spearman and PRCC of each column of ``x`` with ``y``; NaN where a column is constant.
+
+    A constant column (or fewer than 3 samples, or a constant ``y``) has no rank correlation:
+    its entries are NaN and a sentence saying why is appended to ``notes``.
+    """
     n, d = x.shape
+    out = {k: np.full(d, np.nan) for k in ("spearman", "spearman_low", "spearman_high", "prcc", "prcc_low",
+                                           "prcc_high")}
+    notes = [] if notes is None else notes
+    if n < 3:
+        notes.append(f"{output}: only {n} sample(s) with finite values; no rank correlation can be estimated")
+        return out
     ranks = st.rankdata(np.column_stack([x, y]), axis=0)
-    c = np.corrcoef(ranks, rowvar=False)
+    varies = np.ptp(ranks, axis=0) > 0
+    if not varies[d]:
+        notes.append(f"{output} is the same in every sample with finite values; its rank correlations are nan")
+        return out
+    keep = np.flatnonzero(varies[:d])
+    if len(keep) < d:
+        flat = [str(inputs[i]) if i < len(inputs) else f"#{i}" for i in np.flatnonzero(~varies[:d])]
+        one = len(flat) == 1
+        notes.append(f"{output}: {', '.join(flat)} {'does' if one else 'do'} not vary in the samples with "
+                     f"finite values; {'its' if one else 'their'} rank correlations are nan")
+    k = len(keep)
+    c = np.corrcoef(ranks[:, [*keep, d]], rowvar=False)
     z = st.norm.ppf(0.5 + conf_level / 2)
-    rho = c[:d, d]
+    rho = c[:k, k]
     # Fieller, Hartley and Pearson (1957): var(atanh r_s) ~ 1.06 / (n - 3)
     lo, hi = _fisher(rho, np.sqrt(1.06 / max(n - 3, 1)), z)
     p = np.linalg.pinv(c)
-    prcc = np.clip(-p[:d, d] / np.sqrt(np.abs(p[:d, :d].diagonal() * p[d, d])), -1, 1)
-    plo, phi = _fisher(prcc, 1 / np.sqrt(max(n - 3 - (d - 1), 1)), z)
-    return {"spearman": rho, "spearman_low": lo, "spearman_high": hi,
-            "prcc": prcc, "prcc_low": plo, "prcc_high": phi}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prcc = np.clip(-p[:k, k] / np.sqrt(np.abs(p[:k, :k].diagonal() * p[k, k])), -1, 1)
+    plo, phi = _fisher(prcc, 1 / np.sqrt(max(n - 3 - (k - 1), 1)), z)
+    for name, v in (("spearman", rho), ("spearman_low", lo), ("spearman_high", hi), ("prcc", prcc),
+                    ("prcc_low", plo), ("prcc_high", phi)):
+        out[name][keep] = v
+    return out
 
 
 _RANK_DOC = {
@@ -120,7 +146,7 @@ def _assemble(per_output: list[dict[str, np.ndarray]], outputs: list[str], input
 
 
 def rank_correlations(results: xr.Dataset, *, output: str | Sequence[str], inputs: Sequence[str] | None = None,
-                      conf_level: float = 0.95) -> xr.Dataset:
+                      conf_level: float = 0.95, notes: list[str] | None = None) -> xr.Dataset:
     """Spearman and partial rank correlations of each uncertain input with ``output``.
 
     Parameters
@@ -133,6 +159,10 @@ def rank_correlations(results: xr.Dataset, *, output: str | Sequence[str], input
         The inputs to correlate (default: every input that varies along ``sample``).
     conf_level
         Confidence level of the intervals.
+    notes
+        Sentences about inputs or outputs with no rank correlation (constant in the samples
+        with finite values; their entries are NaN) are appended here; without a list they
+        come as :class:`~mcrisk.errors.MCRiskWarning`.
 
     Returns
     -------
@@ -150,10 +180,13 @@ def rank_correlations(results: xr.Dataset, *, output: str | Sequence[str], input
     """
     inputs = uncertain_inputs(results) if inputs is None else list(inputs)
     outputs = _outputs(output)
-    rows = []
+    rows, said = [], [] if notes is None else notes
     for out in outputs:
         x, y = _columns(results, inputs, out)
-        rows.append(_rank_one(x, y, conf_level))
+        rows.append(_rank_one(x, y, conf_level, inputs, out, said))
+    if notes is None:
+        for text in said:
+            warnings.warn(text, MCRiskWarning, stacklevel=2)
     return _assemble(rows, outputs, inputs, _RANK_DOC)
 
 
@@ -226,7 +259,11 @@ def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], thresh
         with quiet_salib():
             s = delta.analyze(problem, u, loss.astype(float), num_resamples=num_resamples,
                               conf_level=conf_level, seed=salib_seed(seed, 99), method="sobol")
-        ks = st.ks_2samp(x[loss], x[~loss], axis=0)
+        with warnings.catch_warnings():
+            # Ties (a discrete input) make scipy fall back from the exact p-value to the
+            # asymptotic one, and say so; the fallback is the right answer, not news.
+            warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
+            ks = st.ks_2samp(x[loss], x[~loss], axis=0)
         row.update({"loss_S1": np.asarray(s["S1"], float), "loss_S1_conf": np.asarray(s["S1_conf"], float),
                     "loss_ks": np.asarray(ks.statistic, float), "loss_ks_pvalue": np.asarray(ks.pvalue, float)})
         rows.append(row)

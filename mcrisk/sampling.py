@@ -36,6 +36,7 @@ from scipy.stats import qmc
 from .copula import apply_copula, copula_factor
 from .errors import MCRiskWarning, SpecError
 from .priors import Priors
+from .validate import check_method, check_samples
 
 __all__ = [
     "BLOCK",
@@ -157,8 +158,7 @@ def unit_design(method: Method, d: int, n: int, *, seed: int, start: int = 0,
 
 
 def _check_rows(method: str, n: int, start: int, stop: int) -> None:
-    if method not in METHODS:
-        raise SpecError(f"method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
+    check_method(method)
     if not 0 <= start <= stop <= n:
         raise SpecError(f"rows {start}:{stop} are outside a design of n = {n}")
 
@@ -224,8 +224,7 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
     --------
     >>> ds = sample(load_priors("priors/deepseek-2025-02-27.toml"), 1000, method="lhs", rng=1)
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise SpecError(f"samples = {n!r} must be a positive integer")
+    n = check_samples(n)
     seed = normalize_seed(rng)
     if start == 0:
         warn_unbalanced(method, n, stacklevel=3)
@@ -235,7 +234,8 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
     factor = copula_factor(priors.correlations, names)
     # Design rows a block at a time: the (rows, d) design never exists whole, so memory stays
     # close to the values themselves.
-    for lo, hi, u in _design_blocks(method, len(names), n, seed, start, stop):
+    # No uncertain input: no design to draw (and no loop over the blocks of a huge n).
+    for lo, hi, u in _design_blocks(method, len(names), n, seed, start, stop) if names else ():
         if factor is not None:
             u = apply_copula(u, factor)
         for i, k in enumerate(names):

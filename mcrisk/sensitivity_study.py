@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .errors import MCRiskWarning, SpecError
+from .errors import MCRiskWarning, SpecError, shorten
 from .rankcorr import loss_attribution, rank_correlations
 from .sensitivity import METHODS, get_method, sensitivity
+from .validate import check_int, check_seed, check_sensitivity_method, show_key
 
 __all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured",
            "run_sensitivity_command", "thin", "write_tables"]
@@ -41,10 +42,8 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
     """
     for k, v in table.items():
         if k not in _KEYS:
-            raise SpecError(f"{where} {k} = {v!r} is not a key; allowed: {', '.join(_KEYS)}")
-    method = table.get("method", "sobol")
-    if not isinstance(method, str) or method not in METHODS:
-        raise SpecError(f"{where} method = {method!r} is not a method; known: {', '.join(sorted(METHODS))}")
+            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(_KEYS)}")
+    method = check_sensitivity_method(table.get("method", "sobol"), where)
     m = METHODS[method]
     cfg: dict[str, Any] = {"method": method, "output": table.get("output", default_output),
                            "samples": table.get("samples", m.default_samples), "seed": table.get("seed"),
@@ -53,31 +52,29 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
                            "conf_level": table.get("conf_level", 0.95), "num_levels": table.get("num_levels", 4),
                            "loss_below": table.get("loss_below", 0.0)}
     out = cfg["output"]
-    if isinstance(out, list) and out and all(isinstance(x, str) for x in out):
+    if (isinstance(out, list) and out and all(isinstance(x, str) for x in out)
+            and len(set(out)) == len(out)):
         cfg["output"] = out[0] if len(out) == 1 else tuple(out)
     elif not isinstance(out, str):
-        raise SpecError(f"{where} output = {out!r} must be an output name or a list of output names")
-
-    def integer(key: str, low: int, high: int, what: str = "") -> None:
-        v = cfg[key]
-        if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
-            raise SpecError(f"{where} {key} = {v!r} must be an integer from {low} to {high:,}{what}")
+        raise SpecError(f"{where} output = {shorten(out)} must be an output name or a list of different "
+                        "output names")
 
     # The upper bounds keep a typo from asking for terabytes: 2^24 base samples is already
     # hundreds of millions of model runs for ten inputs.
-    integer("samples", m.min_samples, 2**24, f" for method {method}")
+    cfg["samples"] = check_int(cfg["samples"], where, "samples", m.min_samples, 2**24, f" for method {method}")
     if cfg["seed"] is not None:
-        integer("seed", 0, 2**63 - 1)
-    integer("num_resamples", 1, 10_000)
-    integer("num_levels", 2, 100)
+        cfg["seed"] = check_seed(cfg["seed"], where)
+    cfg["num_resamples"] = check_int(cfg["num_resamples"], where, "num_resamples", 1, 10_000)
+    cfg["num_levels"] = check_int(cfg["num_levels"], where, "num_levels", 2, 100)
     if not isinstance(cfg["second_order"], bool):
-        raise SpecError(f"{where} second_order = {cfg['second_order']!r} must be true or false")
+        raise SpecError(f"{where} second_order = {shorten(cfg['second_order'])} must be true or false")
     c = cfg["conf_level"]
     if isinstance(c, bool) or not isinstance(c, int | float) or not 0 < c < 1:
-        raise SpecError(f"{where} conf_level = {c!r} must be a probability strictly between 0 and 1")
+        raise SpecError(f"{where} conf_level = {shorten(c)} must be a probability strictly between 0 and 1")
     lb = cfg["loss_below"]
-    if isinstance(lb, bool) or not isinstance(lb, int | float):
-        raise SpecError(f"{where} loss_below = {lb!r} must be a number (the loss event is output < loss_below)")
+    if isinstance(lb, bool) or not isinstance(lb, int | float) or not np.isfinite(lb):
+        raise SpecError(f"{where} loss_below = {shorten(lb)} must be a finite number (the loss event is "
+                        "output < loss_below)")
     return cfg
 
 
@@ -101,8 +98,8 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
     inputs = list(ds.input.values)
     for_ranks, for_loss = thin(results, RANK_SAMPLES), thin(results, LOSS_SAMPLES)
-    rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg["conf_level"])
-    loss_notes: list[str] = []
+    loss_notes: list[str] = []  # and the rank correlations' notes (an input constant in the finite samples)
+    rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg["conf_level"], notes=loss_notes)
     loss = loss_attribution(for_loss, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
                             num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
                             notes=loss_notes)

@@ -13,6 +13,7 @@ from .errors import MCRiskWarning, SpecError
 from .models import Var, model_inputs, model_name
 from .priors import Priors
 from .sampling import Method, normalize_seed, sample, warn_unbalanced
+from .validate import check_method, check_samples, show_key
 from .version import __version__, library_versions
 
 __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
@@ -25,7 +26,7 @@ def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: 
         raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
                         "no prior or input gives")
     if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
-        raise SpecError(f"{where}: {unknown[0]} is not an input of model {model_name(model)}; its "
+        raise SpecError(f"{where}: {show_key(unknown[0])} is not an input of model {model_name(model)}; its "
                         f"inputs: {', '.join([*required, *optional])}")
 
 
@@ -148,19 +149,18 @@ def simulate(model: Callable, priors: Priors, n: int, *, method: Method = "rando
     5.45
     """
     check_inputs(model, list(priors))
+    n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
     if workers is not None or scheduler is not None:
         from .distributed import client, simulate_dask
 
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise SpecError(f"samples = {n!r} must be a positive integer")
         warn_unbalanced(method, n, stacklevel=3)
         with client(workers, scheduler) as c:
             ds = simulate_dask(model, priors, int(n), method=method, seed=seed, chunk_size=chunk_size,
                                client=c)
     else:
         parts = []
-        spans = list(chunks(n, chunk_size)) if isinstance(n, int) and n > 0 else [(0, n)]
+        spans = list(chunks(n, chunk_size))
         bar = _progress(len(spans), progress, desc="simulate")
         for start, stop in spans:
             parts.append(evaluate(model, sample(priors, n, method=method, rng=seed, start=start,
@@ -213,8 +213,7 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     from .streaming import summarize_chunked
 
     check_inputs(model, list(priors))
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise SpecError(f"samples = {n!r} must be a positive integer")
+    n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
     attrs = _provenance(model, priors, int(n), method, seed)
     if period_days and period_days != 1:

@@ -34,14 +34,14 @@ from typing import Any
 
 import xarray as xr
 
-from .errors import MCRiskWarning, SpecError
+from .errors import MCRiskWarning, SpecError, shorten
 from .models import model_name, resolve_model
 from .outfolder import check_out, write_atomically
 from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
-from .risk import check_nonfinite, format_summary, outputs_of, per_period, summarize
 from .copula import copula_factor
-from .sampling import METHODS
+from .risk import check_nonfinite, format_summary, outputs_of, per_period, summarize
 from .simulate import check_inputs, simulate
+from .validate import check_method, check_samples, check_seed, show_key, show_keys, show_text
 
 __all__ = ["ANALYSES", "Study", "StudyRun", "load_study", "run_study"]
 
@@ -92,22 +92,19 @@ class Study:
         return self.path.stem
 
 
-def _int(where: str, key: str, value: Any, *, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SpecError(f"{where}: {key} = {value!r} must be an integer >= {low}")
-    return value
-
-
 def _check_tornado(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
     allowed = {"output": str, "low": float, "high": float}
     cfg = {"output": study["output"], "low": 0.10, "high": 0.90}
     for k, v in table.items():
         if k not in allowed:
-            raise SpecError(f"{where}: [tornado] {k} = {v!r} is not a key; allowed: {', '.join(allowed)}")
+            raise SpecError(f"{where}: [tornado] {show_key(k)} = {shorten(v)} is not a key; allowed: "
+                            f"{', '.join(allowed)}")
         cfg[k] = v
+    if not isinstance(cfg["output"], str):
+        raise SpecError(f"{where}: [tornado] output = {shorten(cfg['output'])} must be an output name")
     for k in ("low", "high"):
         if isinstance(cfg[k], bool) or not isinstance(cfg[k], int | float) or not 0 < cfg[k] < 1:
-            raise SpecError(f"{where}: [tornado] {k} = {cfg[k]!r} must be a quantile strictly between 0 and 1")
+            raise SpecError(f"{where}: [tornado] {k} = {shorten(cfg[k])} must be a quantile strictly between 0 and 1")
     if not cfg["low"] < cfg["high"]:
         raise SpecError(f"{where}: [tornado] high = {cfg['high']!r} must be greater than low = {cfg['low']!r}")
     return cfg
@@ -116,13 +113,15 @@ def _check_tornado(table: Mapping[str, Any], where: str, study: dict[str, Any]) 
 def _check_sensitivity(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
     from .sensitivity_study import check_config
 
+    if not study["uncertain"]:
+        raise SpecError(f"{where}: [sensitivity] has no uncertain input to analyse: every input is a constant")
     return check_config(table, where=f"{where}: [sensitivity]", default_output=study["output"])
 
 
 def _check_plots(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
     from .plot import check_config
 
-    return check_config(table, where=f"{where}: [plots]")
+    return check_config(table, where=f"{where}: [plots]", uncertain=study["uncertain"], outputs=study["outputs"])
 
 
 #: Optional study tables: name -> checker returning the table with its defaults filled in.
@@ -153,8 +152,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     data, text = read_toml(path)
     where = str(path)
     if unknown := [k for k in data if k not in _KEYS]:
-        raise SpecError(f"{where}: {unknown[0]} = {data[unknown[0]]!r} is not a study key; allowed: "
-                        f"{', '.join(_KEYS)}")
+        raise SpecError(f"{where}: {show_key(unknown[0])} = {shorten(data[unknown[0]])} is not a study key; "
+                        f"allowed: {', '.join(_KEYS)}")
     data.update({k: v for k, v in overrides.items() if v is not None})
     if "model" not in data:
         raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
@@ -165,20 +164,24 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     if isinstance(files, str):
         files = [files]
     if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise SpecError(f"{where}: priors = {files!r} must be a list of priors files")
+        raise SpecError(f"{where}: priors = {shorten(files)} must be a list of priors files")
     priors = Priors(MappingProxyType({}))
     for f in files:
         p = path.parent / f
-        if not p.is_file():
-            raise SpecError(f"{where}: priors = {f!r}: no such file {p}")
+        try:
+            found = p.is_file()
+        except (OSError, ValueError):  # a name too long for the file system
+            found = False
+        if not found:
+            raise SpecError(f"{where}: priors = {shorten(f)}: no such file {show_text(p)}")
         priors = priors.merged(load_priors(p))
 
     inputs = data.get("inputs", {})
     if not isinstance(inputs, dict):
-        raise SpecError(f"{where}: inputs = {inputs!r} must be a table of overrides")
+        raise SpecError(f"{where}: inputs = {shorten(inputs)} must be a table of overrides")
     entries = dict(priors.entries)
     for name, spec in inputs.items():
-        prior = parse_prior(name, spec, file=where, table=f"inputs.{name}")
+        prior = parse_prior(name, spec, file=where, table=f"inputs.{show_key(name)}")
         if name in entries and "unit" not in (spec if isinstance(spec, dict) else {}):
             prior = replace(prior, unit=entries[name].unit)
         if not prior.source:
@@ -186,7 +189,7 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         entries[name] = prior
     currency = data.get("currency", priors.currency)
     if currency is not None and not isinstance(currency, str):
-        raise SpecError(f"{where}: currency = {currency!r} must be a currency code such as \"USD\"")
+        raise SpecError(f"{where}: currency = {shorten(currency)} must be a currency code such as \"USD\"")
     study_corr = parse_correlations(data.get("correlation", []), file=where, names=entries)
     priors = Priors(MappingProxyType(entries), currency=currency,
                     correlations=priors.correlations, texts=priors.texts).merged(
@@ -195,8 +198,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     for c in priors.correlations:
         for x in (c.a, c.b):
             if entries[x].is_constant:
-                raise SpecError(f"{where}: [[correlation]] between {c.a} and {c.b}: {x} is a constant "
-                                "here; only uncertain inputs can be correlated")
+                raise SpecError(f"{where}: [[correlation]] between {show_key(c.a)} and {show_key(c.b)}: "
+                                f"{show_key(x)} is a constant here; only uncertain inputs can be correlated")
     try:
         copula_factor(priors.correlations, priors.uncertain)
     except SpecError as err:
@@ -206,40 +209,37 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
 
     title = data.get("title", path.stem)
     if not isinstance(title, str):
-        raise SpecError(f"{where}: title = {title!r} must be a string")
-    samples = _int(where, "samples", data.get("samples", 10_000), low=1)
-    seed = _int(where, "seed", data.get("seed", 0), low=0)
-    if seed >= 2**63:
-        raise SpecError(f"{where}: seed = {seed!r} must be an integer >= 0 and < 2**63")
+        raise SpecError(f"{where}: title = {shorten(title)} must be a string")
+    samples = check_samples(data.get("samples", 10_000), f"{where}:")
+    seed = check_seed(data.get("seed", 0), f"{where}:")
     if not isinstance(data.get("description", ""), str):
-        raise SpecError(f"{where}: description = {data['description']!r} must be a string")
-    method = data.get("method", "random")
-    if method not in METHODS:
-        raise SpecError(f"{where}: method = {method!r} is not a sampling method; known: {', '.join(METHODS)}")
+        raise SpecError(f"{where}: description = {shorten(data['description'])} must be a string")
+    method = check_method(data.get("method", "random"), f"{where}:")
     outputs = getattr(model, "outputs", None) or _probe_outputs(model, priors, where)
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
     if not isinstance(output, str) or (outputs and output not in outputs):
-        raise SpecError(f"{where}: output = {output!r} is not an output of {data['model']}; "
-                        f"outputs: {', '.join(outputs or [])}")
+        raise SpecError(f"{where}: output = {shorten(output)} is not an output of {show_text(data['model'])}; "
+                        f"outputs: {show_keys(outputs or [])}")
     period = data.get("period_days")
-    if period is not None and (isinstance(period, bool) or not isinstance(period, int | float) or period <= 0):
-        raise SpecError(f"{where}: period_days = {period!r} must be a positive number of days (30: per month)")
+    if period is not None and (isinstance(period, bool) or not isinstance(period, int | float)
+                               or not 0 < period < float("inf")):
+        raise SpecError(f"{where}: period_days = {shorten(period)} must be a positive number of days (30: per month)")
 
-    study_fields = {"output": output}
+    study_fields = {"output": output, "outputs": tuple(outputs or ()), "uncertain": priors.uncertain}
     analyses = {}
     for key, check in ANALYSES.items():
         if key in data:
             if not isinstance(data[key], dict):
-                raise SpecError(f"{where}: {key} = {data[key]!r} must be a table [{key}]")
+                raise SpecError(f"{where}: {key} = {shorten(data[key])} must be a table [{key}]")
             analyses[key] = MappingProxyType(check(data[key], where, study_fields))
     for key in ("sensitivity", "tornado"):
         wanted = analyses[key]["output"] if key in analyses else ()
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
         if outputs and (bad := next((w for w in wanted if w not in outputs), None)) is not None:
-            raise SpecError(f"{where}: [{key}] output = {bad!r} is not an output of {data['model']}; "
-                            f"outputs: {', '.join(outputs)}")
+            raise SpecError(f"{where}: [{key}] output = {shorten(bad)} is not an output of "
+                            f"{show_text(data['model'])}; outputs: {show_keys(outputs)}")
 
     return Study(path=path, title=title, model=model, model_ref=data["model"],
                  priors=priors, samples=samples, seed=seed, method=method, output=output,

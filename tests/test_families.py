@@ -147,3 +147,31 @@ def test_registry_lists_the_design_families() -> None:
     assert resolve_family("weibull_min") is not None
     assert resolve_family("trianglar") is None
     assert resolve_family("binom") is None  # discrete scipy families are not continuous priors
+
+
+@pytest.mark.parametrize("values, weights, key", [
+    ([math.nan, 2.0], [0.5, 0.5], "values"),
+    ([1.0, math.inf], [0.5, 0.5], "values"),
+    ([1.0, 2.0], [math.nan, 0.5], "weights"),
+    ([10**400, 2.0], [0.5, 0.5], "values"),
+], ids=["nan_value", "inf_value", "nan_weight", "int_beyond_double"])
+def test_discrete_refuses_non_finite_numbers(values, weights, key) -> None:
+    from mcrisk.families import ParamError
+
+    with pytest.raises(ParamError) as info:
+        FAMILIES["discrete"].check({"values": values, "weights": weights})
+    assert (info.value.key, info.value.problem) == (key, "must hold finite numbers only (no nan or inf)")
+
+
+@pytest.mark.parametrize("name, params, bad", [
+    ("burr", {"c": 2.0, "d": -1.0}, "d"),
+    ("burr", {"c": -2.0, "d": 1.0}, "c"),
+    ("nct", {"df": 2.0, "nc": math.nan}, "nc"),
+    ("gamma", {"a": 0.0}, "a"),
+], ids=["burr_second", "burr_first", "nct_nan", "gamma"])
+def test_scipy_family_names_the_bad_shape(name: str, params: dict, bad: str) -> None:
+    from mcrisk.families import ParamError
+
+    with pytest.raises(ParamError) as info:
+        resolve_family(name).check({**params, "loc": 0.0, "scale": 1.0})
+    assert (info.value.key, info.value.problem) == (bad, f"is outside what scipy.stats.{name} allows")

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from mcrisk import Prior, Priors, SpecError, load_priors
-from mcrisk.priors import parse_prior
+from mcrisk.errors import shorten
+from mcrisk.priors import PROBE, parse_prior
 
 KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
          "uniform, or any continuous scipy.stats family by its name")
@@ -31,6 +32,15 @@ BAD_PRIORS = {
     "correlation_rank_out_of_range.toml": "[[correlation]] #1 rank = 1.5 must lie in [-1, 1]",
     "correlation_unknown_input.toml": ("[[correlation]] #1 between = ['prefill_tps_per_node', 'decode_tps']: "
                                        "'decode_tps' is not an input here; known: prefill_tps_per_node"),
+    "discrete_nan.toml": "[gpu_hour_price] values = [nan, 2.0] must hold finite numbers only (no nan or inf)",
+    "no_inputs.toml": ("has no inputs; a priors file has one table (or number) per model input, e.g. "
+                       "[gpu_hour_price] dist = \"triangular\", low = 1.5, mode = 2.0, high = 3.5"),
+    "beta_constant_in_disguise.toml": ("[x] beta(low=0, high=1, a=1e+300, b=1e+300) draws the same value 0.5 every "
+                                       "time; give it as a constant (value = 0.5) or widen it"),
+    "uniform_overflow.toml": ("[x] uniform(low=-1e+308, high=1e+308) has draws that are not finite numbers (its "
+                              "inverse CDF at probability 5.55e-17 is inf); choose parameters whose quantiles are "
+                              "finite doubles"),
+    "nesting_too_deep.toml": "nesting too deep: arrays or tables nested more than 50 levels",
 }
 
 
@@ -82,6 +92,33 @@ BAD_ENTRIES = {
                      "base = 3.0 must lie in the support [1, 2]"),
     "unit_not_string": ({"value": 1.0, "unit": 8}, "unit = 8 must be a string"),
     "scipy_shape": ({"dist": "gamma", "a": -1.0}, "a = -1.0 is outside what scipy.stats.gamma allows"),
+    # The bad shape is named, not the first one.
+    "scipy_second_shape": ({"dist": "burr", "c": 2.0, "d": -1.0}, "d = -1.0 is outside what scipy.stats.burr allows"),
+    "discrete_inf_weight": ({"dist": "discrete", "values": [1, 2], "weights": [float("inf"), 0.5]},
+                            "weights = [inf, 0.5] must hold finite numbers only (no nan or inf)"),
+    "discrete_huge_int": ({"dist": "discrete", "values": [10**400], "weights": [1.0]},
+                          f"values = {shorten([10**400])} must hold finite numbers only (no nan or inf)"),
+    "discrete_range_overflows": ({"dist": "discrete", "values": [-1e308, 1e308], "weights": [0.5, 0.5]},
+                                 "discrete(values=[-1e+308, 1e+308], weights=[0.5, 0.5]) spans -1e+308 to 1e+308, "
+                                 "a range wider than the largest double (its width overflows); choose parameters "
+                                 "of a smaller magnitude"),
+    "discrete_one_value": ({"dist": "discrete", "values": [3.0], "weights": [1.0]},
+                           "discrete(values=[3], weights=[1]) draws the same value 3 every time; give it as a "
+                           "constant (value = 3) or widen it"),
+    "normal_overflow": ({"dist": "normal", "mean": 1e308, "sd": 1e308},
+                        "normal(mean=1e+308, sd=1e+308) has draws that are not finite numbers (its inverse CDF at "
+                        "probability 5.55e-17 is -inf); choose parameters whose quantiles are finite doubles"),
+    "truncnormal_subnormal_sd": ({"dist": "truncnormal", "mean": 1.0, "sd": 5e-324, "low": 0.0},
+                                 "truncnormal(low=0, mean=1, sd=4.94066e-324) draws the same value 1 every time; "
+                                 "give it as a constant (value = 1) or widen it"),
+    "huge_int_parameter": ({"dist": "uniform", "low": 0, "high": 10**400},
+                           f"high = {shorten(10**400)} must be a finite number"),
+    "list_for_number": ({"dist": "uniform", "low": [1.0], "high": 2.0}, "low = [1.0] must be a number"),
+    "table_for_number": ({"dist": "uniform", "low": {"a": 1}, "high": 2.0}, "low = {'a': 1} must be a number"),
+    "bool_for_number": ({"dist": "uniform", "low": True, "high": 2.0}, "low = True must be a number"),
+    "dist_not_string": ({"dist": ["normal"]}, f"dist = ['normal'] is not a family; known: {KNOWN}"),
+    "long_value_shortened": ({"dist": "uniform", "low": "x" * 2_000_000, "high": 2.0},
+                             f"low = '{'x' * 98}...{'x' * 97}' must be a number"),  # 200 characters
     "scipy_scale": ({"dist": "gamma", "a": 2.0, "scale": 0.0}, "scale = 0.0 must be > 0"),
 }
 
@@ -186,3 +223,54 @@ def test_beta_with_shapes_near_zero_falls_back_to_scipy():
     prior = parse_prior("x", {"dist": "beta", "a": 1e-300, "b": 1e-300}, file="p.toml")
     u = np.array([0.25, 0.75])
     np.testing.assert_array_equal(prior.ppf(u), prior.dist.ppf(u))
+
+
+def test_shorten() -> None:
+    assert shorten("abc") == "'abc'"
+    assert shorten("x" * 1000, limit=20) == "'xxxxxxxx...xxxxxxx'"
+    assert len(shorten(list(range(10**5)))) == 200
+    assert shorten(list(range(10**5))).startswith("[0, 1, 2,") and shorten(list(range(10**5))).endswith("99999]")
+
+
+def test_byte_order_mark_and_crlf_are_accepted(tmp_path: Path) -> None:
+    # Windows Notepad and Excel save UTF-8 with a byte-order mark and CRLF line ends.
+    path = tmp_path / "p.toml"
+    path.write_bytes(b'\xef\xbb\xbf# notes\r\ncurrency = "USD"\r\n[x]\r\ndist = "uniform"\r\nlow = 1.0\r\n'
+                     b'high = 2.0\r\nsource = "caf\xc3\xa9"\r\n')
+    priors = load_priors(path)
+    assert priors.currency == "USD"
+    assert priors["x"].describe() == "uniform(low=1, high=2)"
+    assert priors["x"].source == "caf\u00e9"
+
+
+@pytest.mark.parametrize("text", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{b=" * 3000 + "1" + "}" * 3000,
+                                  "a" + ".b" * 5000 + " = 1"], ids=["arrays", "inline_tables", "dotted_keys"])
+def test_nesting_too_deep(tmp_path: Path, text: str) -> None:
+    # tomllib recurses on the first two (RecursionError); the third parses into 5000 nested
+    # tables that no message could show.
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: nesting too deep: arrays or tables nested more than 50 levels')}$"):
+        load_priors(path)
+
+
+def test_empty_file_has_no_inputs(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text("")
+    with pytest.raises(SpecError, match=f"^{re.escape(str(path))}: has no inputs; "):
+        load_priors(path)
+
+
+def test_key_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('"a\\nb" = "text"\n')
+    with pytest.raises(SpecError, match=f"^{re.escape(str(path))}: 'a\\\\nb' = 'text' must be a number or a table"):
+        load_priors(path)
+
+
+def test_every_family_passes_the_quantile_probe(every_family: Priors) -> None:
+    # The probe at load is the draws' whole range: finite, monotone, and spread for all but constants.
+    for name, prior in every_family.items():
+        x = prior.ppf(np.array(PROBE))
+        assert np.isfinite(x).all() and (np.diff(x) >= 0).all(), name
+        assert prior.is_constant or x[0] < x[-1], name

@@ -134,8 +134,8 @@ BAD_STUDIES = {
     "unknown_input.toml": f"gpu_price is not an input of model maas; its inputs: {MAAS_INPUTS}",
     "missing_input.toml": "model maas needs decode_tps_per_node, gpu_hour_price, which no prior or input gives",
     "bad_method.toml": "method = 'halton' is not a sampling method; known: random, lhs, sobol",
-    "bad_samples.toml": "samples = 0 must be an integer >= 1",
-    "bad_seed.toml": "seed = -1 must be an integer >= 0",
+    "bad_samples.toml": "samples = 0 must be an integer from 1 to 1,099,511,627,776",
+    "bad_seed.toml": "seed = -1 must be an integer >= 0 and < 2**63",
     "bad_output.toml": f"output = 'profit' is not an output of maas; outputs: {MAAS_OUTPUTS}",
     "model_without_colon.toml": ("model = 'maas_v2' is not a model; allowed: a built-in model (maas, ishigami, "
                                  "gfunction), \"package.module:function\" or \"file.py:function\""),
@@ -143,6 +143,15 @@ BAD_STUDIES = {
                                   "(No module named 'nosuchpackage')"),
     "model_missing_function.toml": "model = 'math:margin': math has no function 'margin'",
     "unknown_family_in_inputs.toml": f"[inputs.gpu_hour_price] dist = 'gaussian' is not a family; known: {KNOWN}",
+    "method_list.toml": "method = ['lhs'] is not a sampling method; known: random, lhs, sobol",
+    "samples_huge.toml": ("samples = 1000000000000000000000000000000 must be an integer from 1 to "
+                          "1,099,511,627,776"),
+    "model_builtin.toml": ("model = 'builtins:max' has no signature mcrisk can read; a model is a Python function "
+                           "taking its inputs as keyword arguments"),
+    "plots_unknown_input.toml": ("[plots] scatter = 'gpu_hour_prize' is not an uncertain input; uncertain inputs: "
+                                 "(none)"),
+    "sensitivity_all_constant.toml": "[sensitivity] has no uncertain input to analyse: every input is a constant",
+    "sensitivity_resamples_huge.toml": "[sensitivity] num_resamples = 1000000 must be an integer from 1 to 10,000",
 }
 
 
@@ -183,13 +192,36 @@ def test_bad_priors_file_named_by_a_study(tmp_path: Path, bad: Path) -> None:
                     "or \"file.py:function\""),
     ('model = "maas"\npriors = 3', "priors = 3 must be a list of priors files"),
     ('model = "maas"\ninputs = 3', "inputs = 3 must be a table of overrides"),
-    ('model = "maas"\nsamples = 2.5', "samples = 2.5 must be an integer >= 1"),
-    ('model = "maas"\nseed = "x"', "seed = 'x' must be an integer >= 0"),
+    ('model = "maas"\nsamples = 2.5', "samples = 2.5 must be an integer from 1 to 1,099,511,627,776"),
+    ('model = "maas"\nseed = "x"', "seed = 'x' must be an integer >= 0 and < 2**63"),
     ('model = "maas"\nperiod_days = 0', "period_days = 0 must be a positive number of days (30: per month)"),
     ('model = "maas"\n[tornado]\nlow = 0.9\nhigh = 0.1', "[tornado] high = 0.1 must be greater than low = 0.9"),
     ('model = "maas"\n[tornado]\nwidth = 3', "[tornado] width = 3 is not a key; allowed: output, low, high"),
+    ('model = "maas"\nmethod = {}', "method = {} is not a sampling method; known: random, lhs, sobol"),
+    ('model = "maas"\nsamples = true', "samples = True must be an integer from 1 to 1,099,511,627,776"),
+    ('model = "maas"\nsamples = 1099511627777', "samples = 1099511627777 must be an integer from 1 to "
+                                                 "1,099,511,627,776"),
+    ('model = "maas"\nseed = 1e3', "seed = 1000.0 must be an integer >= 0 and < 2**63"),
+    ('model = "maas"\nperiod_days = inf', "period_days = inf must be a positive number of days (30: per month)"),
+    ('model = "maas"\noutput = ["profit_per_day"]', f"output = ['profit_per_day'] is not an output of maas; "
+                                                     f"outputs: {MAAS_OUTPUTS}"),
+    ('model = "maas"\ntitle = ["t"]', "title = ['t'] must be a string"),
+    ('model = "maas"\n[tornado]\noutput = 3', "[tornado] output = 3 must be an output name"),
+    ('model = "maas"\n[plots]\noutputs = ["profit"]', f"[plots] outputs = 'profit' is not an output; outputs: "
+                                                        f"{MAAS_OUTPUTS}"),
+    ('model = "maas"\n[plots]\nbins = "60"', "[plots] bins = '60' must be an integer from 5 to 500"),
+    ('model = "maas"\nsampels = "' + "x" * 1000 + '"', "sampels = '" + "x" * 98 + "..." + "x" * 97
+     + f"' is not a study key; allowed: {STUDY_KEYS}"),
+    ('model = "builtins:max"', "model = 'builtins:max' has no signature mcrisk can read; a model is a Python "
+                               "function taking its inputs as keyword arguments"),
+    ('model = "maas"\n[inputs]\n"a\\nb" = 1.0', f"'a\\nb' is not an input of model maas; its inputs: {MAAS_INPUTS}"),
+    ('model = "..x:f"', "model = '..x:f': cannot import '..x' (the 'package' argument is required to perform a "
+                        "relative import for '..x')"),
 ], ids=["model_not_string", "model_missing", "priors_not_list", "inputs_not_table", "samples_float",
-        "seed_string", "period_zero", "tornado_order", "tornado_key"])
+        "seed_string", "period_zero", "tornado_order", "tornado_key", "method_table", "samples_bool",
+        "samples_over_cap", "seed_float", "period_inf", "output_list", "title_list", "tornado_output_number",
+        "plots_unknown_output", "plots_bins_string", "long_value_shortened", "builtin_without_signature",
+        "input_name_with_newline", "relative_module"])
 def test_bad_study_value(tmp_path: Path, good: Path, line: str, message: str) -> None:
     path = tmp_path / "s.toml"
     priors = f'priors = ["{(good / "maas_point.toml").as_posix()}"]\n' if "priors =" not in line else ""
@@ -263,3 +295,79 @@ def test_a_study_listed_as_its_own_priors_file_is_named_as_a_study(tmp_path: Pat
     (tmp_path / "s.toml").write_text('model = "maas"\npriors = ["s.toml"]\n')
     with pytest.raises(SpecError, match=r"s.toml: is a study file \(it names a model\), not a priors file$"):
         load_study(tmp_path / "s.toml")
+
+
+def test_method_names_need_no_scipy() -> None:
+    # mcrisk.validate lists the names without importing scipy; they must be the dispatch dicts' keys.
+    from mcrisk.deckstyle import FORMATS
+    from mcrisk.sampling import METHODS
+    from mcrisk.sensitivity import METHODS as SENSITIVITY
+    from mcrisk.validate import FIGURE_FORMATS, SAMPLING_METHODS, SENSITIVITY_METHODS
+
+    assert tuple(METHODS) == SAMPLING_METHODS
+    assert tuple(sorted(SENSITIVITY)) == SENSITIVITY_METHODS
+    assert tuple(FORMATS) == FIGURE_FORMATS
+
+
+def test_validate_is_a_leaf_module() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, mcrisk.validate; print(sorted(m for m in ('numpy', 'scipy', 'xarray') if m in sys.modules))"
+    # mcrisk/__init__ imports the library; load the file on its own, as the CLI's argument checks may.
+    code = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('mcrisk.errors', "
+            f"{str(Path(mcrisk.__file__).parent / 'errors.py')!r}); m = importlib.util.module_from_spec(spec); "
+            "sys.modules['mcrisk.errors'] = m; spec.loader.exec_module(m); "
+            "sys.modules['mcrisk'] = type(sys)('mcrisk'); sys.modules['mcrisk'].__path__ = []; "
+            "spec = importlib.util.spec_from_file_location('mcrisk.validate', "
+            f"{str(Path(mcrisk.__file__).parent / 'validate.py')!r}); v = importlib.util.module_from_spec(spec); "
+            "spec.loader.exec_module(v); print(sorted(x for x in ('numpy', 'scipy', 'xarray') if x in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("check, value, message", [
+    ("check_samples", 0, "samples = 0 must be an integer from 1 to 1,099,511,627,776"),
+    ("check_samples", np.int64(5), None),
+    ("check_seed", 2**63, "seed = 9223372036854775808 must be an integer >= 0 and < 2**63"),
+    ("check_seed", 0, None),
+    ("check_method", "halton", "method = 'halton' is not a sampling method; known: random, lhs, sobol"),
+    ("check_sensitivity_method", ["sobol"], "method = ['sobol'] is not a method; known: delta, fast, morris, "
+                                            "pawn, rbd_fast, sobol"),
+    ("check_formats", "png,gif", "formats: 'gif' is not a figure format; allowed: png, svg, pdf"),
+    ("check_formats", 3, "formats = 3 must be a list of figure formats; allowed: png, svg, pdf"),
+], ids=["samples_zero", "samples_numpy", "seed_2_63", "seed_0", "method", "sensitivity_method_list",
+        "formats_gif", "formats_number"])
+def test_validators(check: str, value, message: str | None) -> None:
+    import mcrisk.validate as v
+
+    if message is None:
+        assert getattr(v, check)(value) == value
+    else:
+        with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
+            getattr(v, check)(value, "")
+        with pytest.raises(SpecError, match=f"^{re.escape('f.toml: ' + message)}$"):
+            getattr(v, check)(value, "f.toml:")
+
+
+def test_no_uncertain_input_and_huge_samples_does_not_hang() -> None:
+    # Every input a constant: no design is drawn, so 2**40 samples cost only their index (which
+    # needs 8 TB: a MemoryError the command line reports in one line), not 2**24 empty blocks.
+    from mcrisk.priors import priors_from_dict
+    from mcrisk.sampling import sample
+
+    priors = priors_from_dict({"a": 1.0}, file="p.toml")
+    assert sample(priors, 3, rng=0)["a"].item() == 1.0
+    with pytest.raises(MemoryError):
+        sample(priors, 2**40, rng=0)
+
+
+def test_plots_accepted_at_load_run(tmp_path: Path, good: Path) -> None:
+    # scatter and outputs are checked against the study at load; what load accepts, the report draws.
+    path = tmp_path / "s.toml"
+    path.write_text((good / "study_uniform_price.toml").read_text().replace(
+        '"maas_point.toml"', f'"{(good / "maas_point.toml").as_posix()}"')
+        + '\n[plots]\nscatter = "gpu_hour_price"\noutputs = ["cost_per_day"]\nconvergence = false\n')
+    study = load_study(path)
+    assert study.analyses["plots"]["scatter"] == ["gpu_hour_price"]
+    assert study.analyses["plots"]["outputs"] == ["cost_per_day"]

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SpecError
+from ..errors import SpecError, shorten
+from ..validate import show_text
 
 __all__ = ["MODELS", "Var", "extends", "output_unit", "model_inputs", "model_name", "resolve_model"]
 
@@ -80,9 +81,20 @@ def model_name(model: Callable) -> str:
 
 
 def model_inputs(model: Callable) -> tuple[list[str], dict[str, object], bool]:
-    """``(required, optional with defaults, accepts any keyword)`` from the model's signature."""
+    """``(required, optional with defaults, accepts any keyword)`` from the model's signature.
+
+    Raises
+    ------
+    SpecError
+        For a callable without a signature Python can inspect (a C builtin such as ``max``).
+    """
     required, optional, anykw = [], {}, False
-    for p in inspect.signature(model).parameters.values():
+    try:
+        params = inspect.signature(model).parameters.values()
+    except (TypeError, ValueError):
+        raise SpecError(f"model {model_name(model)} has no signature mcrisk can read; a model is a Python "
+                        "function taking its inputs as keyword arguments") from None
+    for p in params:
         if p.kind is p.VAR_KEYWORD:
             anykw = True
         elif p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY):
@@ -108,31 +120,42 @@ def resolve_model(ref: str, *, base: Path | None = None, where: str = "model") -
         Prefix for error messages, e.g. ``"studies/x.toml: model"``.
     """
     if not isinstance(ref, str):
-        raise SpecError(f"{where} = {ref!r} must be a string such as \"maas\"")
+        raise SpecError(f"{where} = {shorten(ref)} must be a string such as \"maas\"")
     if ref in MODELS:
         return MODELS[ref]
     allowed = (f"allowed: a built-in model ({', '.join(MODELS)}), \"package.module:function\" "
                "or \"file.py:function\"")
     target, sep, attr = ref.rpartition(":")
     if not sep or not target or not attr:
-        raise SpecError(f"{where} = {ref!r} is not a model; {allowed}")
+        raise SpecError(f"{where} = {shorten(ref)} is not a model; {allowed}")
     if target.endswith(".py"):
         path = (base or Path.cwd()) / target
-        if not path.is_file():
-            raise SpecError(f"{where} = {ref!r}: no such file {path}")
+        try:
+            found = path.is_file()
+        except (OSError, ValueError):  # a name too long for the file system
+            found = False
+        if not found:
+            raise SpecError(f"{where} = {shorten(ref)}: no such file {show_text(path)}")
         spec = importlib.util.spec_from_file_location(f"mcrisk_user_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         try:
             spec.loader.exec_module(module)
         except Exception as exc:  # the user's file: report, don't crash
-            raise SpecError(f"{where} = {ref!r}: importing {path} failed: {exc.__class__.__name__}: {exc}") from None
+            raise SpecError(f"{where} = {shorten(ref)}: importing {show_text(path)} failed: {exc.__class__.__name__}: "
+                            f"{' '.join(str(exc).split())}") from None
     else:
         try:
             module = importlib.import_module(target)
-        except ImportError as exc:
-            raise SpecError(f"{where} = {ref!r}: cannot import {target!r} ({exc})") from None
+        except Exception as exc:  # ImportError, or "..x" / "a..b" (TypeError, ValueError): not importable
+            raise SpecError(f"{where} = {shorten(ref)}: cannot import {shorten(target)} "
+                            f"({' '.join(str(exc).split())})") from None
     fn = getattr(module, attr, None)
     if not callable(fn):
-        raise SpecError(f"{where} = {ref!r}: {target} has no function {attr!r}")
+        raise SpecError(f"{where} = {shorten(ref)}: {show_text(target)} has no function {shorten(attr)}")
+    try:
+        inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise SpecError(f"{where} = {shorten(ref)} has no signature mcrisk can read; a model is a Python "
+                        "function taking its inputs as keyword arguments") from None
     return fn

@@ -1,0 +1,112 @@
+"""One validator per run setting, shared by the loaders, the library functions and the CLI.
+
+Each ``check_*(value, where)`` returns the value, normalised, or raises a one-line
+:class:`~mcrisk.errors.SpecError` that starts with ``where`` (for example
+``"studies/x.toml:"``; empty for a library argument) and states what is allowed. This module
+imports nothing heavy (no numpy, scipy or xarray), so the command line can check its
+arguments before loading the numerical stack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import SpecError, shorten
+
+__all__ = ["FIGURE_FORMATS", "MAX_SAMPLES", "MAX_SEED", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
+           "check_formats", "check_int", "check_method", "check_samples", "check_seed",
+           "check_sensitivity_method", "show_key", "show_keys", "show_text"]
+
+#: Sampling designs, in the order they are listed (the keys of :data:`mcrisk.sampling.METHODS`).
+SAMPLING_METHODS: tuple[str, ...] = ("random", "lhs", "sobol")
+#: Sensitivity methods, alphabetical (the keys of :data:`mcrisk.sensitivity.METHODS`).
+SENSITIVITY_METHODS: tuple[str, ...] = ("delta", "fast", "morris", "pawn", "rbd_fast", "sobol")
+#: Figure formats (the keys of :data:`mcrisk.deckstyle.FORMATS`).
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+#: The largest number of Monte Carlo samples a run may ask for: 2**40, some 8 TB per input
+#: column, already far beyond any machine; a larger number is a typo.
+MAX_SAMPLES = 2**40
+#: Seeds are integers in ``[0, MAX_SEED)``.
+MAX_SEED = 2**63
+
+
+_BARE = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+def show_key(key: Any) -> str:
+    """A key as an error message shows it: bare if TOML allows it bare, else quoted and shortened.
+
+    A quoted TOML key may hold anything, a newline included; the message stays one line.
+    """
+    return key if isinstance(key, str) and _BARE.fullmatch(key) else shorten(key, 80)
+
+
+def show_text(text: Any, limit: int = 200) -> str:
+    """``str(text)`` as is when it is printable and short (a path, a name), else :func:`shorten`-ed."""
+    text = str(text)
+    return text if text.isprintable() and len(text) <= limit else shorten(text, limit)
+
+
+def show_keys(keys: Iterable[Any], limit: int = 300) -> str:
+    """Keys joined by ``, `` for a message (``(none)`` if there are none), cut after ``limit`` characters."""
+    text = ", ".join(show_key(k) for k in keys) or "(none)"
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
+
+
+def _at(where: str) -> str:
+    return f"{where} " if where else ""
+
+
+def check_int(value: Any, where: str, key: str, low: int, high: int, what: str = "") -> int:
+    """``value`` if it is an integer (not a bool) from ``low`` to ``high`` inclusive.
+
+    The message reads ``{where} {key} = {value} must be an integer from {low} to {high}{what}``,
+    with ``high`` written with thousands separators.
+    """
+    if isinstance(value, bool) or not hasattr(value, "__index__") or not low <= value <= high:
+        raise SpecError(f"{_at(where)}{key} = {shorten(value)} must be an integer from {low:,} to "
+                        f"{high:,}{what}")
+    return int(value)
+
+
+def check_samples(value: Any, where: str = "") -> int:
+    """The number of Monte Carlo samples: an integer from 1 to :data:`MAX_SAMPLES`."""
+    return check_int(value, where, "samples", 1, MAX_SAMPLES)
+
+
+def check_seed(value: Any, where: str = "") -> int:
+    """A seed: an integer with ``0 <= seed < 2**63``."""
+    if isinstance(value, bool) or not hasattr(value, "__index__") or not 0 <= value < MAX_SEED:
+        raise SpecError(f"{_at(where)}seed = {shorten(value)} must be an integer >= 0 and < 2**63")
+    return int(value)
+
+
+def check_method(value: Any, where: str = "") -> str:
+    """A sampling design: one of :data:`SAMPLING_METHODS`."""
+    if not isinstance(value, str) or value not in SAMPLING_METHODS:
+        raise SpecError(f"{_at(where)}method = {shorten(value)} is not a sampling method; known: "
+                        f"{', '.join(SAMPLING_METHODS)}")
+    return value
+
+
+def check_sensitivity_method(value: Any, where: str = "") -> str:
+    """A sensitivity method: one of :data:`SENSITIVITY_METHODS`."""
+    if not isinstance(value, str) or value not in SENSITIVITY_METHODS:
+        raise SpecError(f"{_at(where)}method = {shorten(value)} is not a method; known: "
+                        f"{', '.join(SENSITIVITY_METHODS)}")
+    return value
+
+
+def check_formats(value: Any, where: str = "") -> tuple[str, ...]:
+    """Figure formats: a sequence (or a comma-separated string) of :data:`FIGURE_FORMATS`."""
+    items = [f.strip() for f in value.split(",") if f.strip()] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise SpecError(f"{_at(where)}formats = {shorten(value)} must be a list of figure formats; "
+                        f"allowed: {', '.join(FIGURE_FORMATS)}")
+    for f in items:
+        if not isinstance(f, str) or f not in FIGURE_FORMATS:
+            raise SpecError(f"{_at(where)}formats: {shorten(f)} is not a figure format; allowed: "
+                            f"{', '.join(FIGURE_FORMATS)}")
+    return tuple(items)
