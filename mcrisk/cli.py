@@ -16,34 +16,46 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import validate
 from .errors import MCRiskWarning, SpecError, Terminated, clip
 
-__all__ = ["MODEL_NAMES", "SAMPLING_METHODS", "main"]
+__all__ = ["MODEL_NAMES", "main"]
 
-#: The names of :data:`mcrisk.models.MODELS` and :data:`mcrisk.sampling.METHODS`, spelled out
-#: so that building the parser imports neither (tests/test_cli.py checks they agree).
+#: The names of :data:`mcrisk.models.MODELS`, spelled out so that building the parser imports no
+#: model (tests/test_cli.py checks they agree).
 MODEL_NAMES = ("maas", "ishigami", "gfunction")
-SAMPLING_METHODS = ("random", "lhs", "sobol")
 
 
-def _positive_int(text: str) -> int:
+def _checked(check, what: str = "an integer"):
+    """An argparse type: the text as an integer, checked by a validator of :mod:`mcrisk.validate`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{clip(repr(text))} is not {what}") from None
+        try:
+            return check(value)
+        except SpecError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    return parse
+
+
+def _positive(value: int) -> int:
+    return validate.check_int(value, "", "value", 1, validate.MAX_SAMPLES)
+
+
+def _formats(text: str) -> tuple[str, ...]:
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 1")
-    return value
+        return validate.check_formats(text)
+    except SpecError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _seed(text: str) -> int:
+def _sensitivity_method(text: str) -> str:
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0 and < 2**63")
-    return value
+        return validate.check_sensitivity_method(text)
+    except SpecError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,27 +68,35 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mcrisk", description="Monte Carlo risk and sensitivity "
                                 "analysis of LLM serving economics.")
+    p.add_argument("--version", action="version", version=f"mcrisk {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a study and write its results folder")
     run.add_argument("study", type=Path, help="study TOML file")
-    run.add_argument("--samples", type=_positive_int, help="number of samples (overrides the study)")
-    run.add_argument("--seed", type=_seed, help="random seed (overrides the study)")
-    run.add_argument("--method", choices=list(SAMPLING_METHODS), help="sampling design (overrides the study)")
+    run.add_argument("--samples", type=_checked(validate.check_samples),
+                     help="number of samples (overrides the study)")
+    run.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (overrides the study)")
+    run.add_argument("--method", choices=list(validate.SAMPLING_METHODS), help="sampling design (overrides the study)")
     run.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--formats", default="png,svg",
-                     help="figure formats, comma-separated from png, svg, pdf (default png,svg)")
-    run.add_argument("--chunk-size", type=_positive_int, help="evaluate this many samples at a time")
+    run.add_argument("--formats", type=_formats, default=("png", "svg"),
+                     help=f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)} "
+                          "(default png,svg)")
+    run.add_argument("--on-nonfinite", choices=list(validate.NONFINITE), default="drop",
+                     help="NaN or infinite outputs: drop them from the statistics (default), keep them, "
+                          "or stop with an error")
+    run.add_argument("--chunk-size", type=_checked(_positive), help="evaluate this many samples at a time")
     run.add_argument("--summary-only", action="store_true",
                      help="keep the summary, not the per-sample results (bounded memory)")
-    run.add_argument("--workers", type=_positive_int, help="run on a local dask cluster of K workers")
+    run.add_argument("--workers", type=_checked(_positive), help="run on a local dask cluster of K workers")
     run.add_argument("--scheduler", help="run on the dask cluster at this address")
 
     sens = sub.add_parser("sensitivity", help="run only a study's sensitivity analysis")
     sens.add_argument("study", type=Path, help="study TOML file")
-    sens.add_argument("--method", help="sensitivity method (overrides the study's [sensitivity])")
-    sens.add_argument("--samples", type=_positive_int, help="base sample count N (overrides the study)")
+    sens.add_argument("--method", type=_sensitivity_method,
+                      help=f"sensitivity method: {', '.join(validate.SENSITIVITY_METHODS)} (overrides the study's)")
+    sens.add_argument("--samples", type=_checked(validate.check_samples),
+                      help="base sample count N (overrides the study)")
     sens.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     sens.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -88,13 +108,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mcrisk")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
 def _run(args: argparse.Namespace) -> None:
     from .study import run_study
 
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     run_study(args.study, out=args.out, samples=args.samples, seed=args.seed, method=args.method,
-              quiet=args.quiet, echo=print, formats=formats, chunk_size=args.chunk_size,
-              summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler)
+              quiet=args.quiet, echo=print, formats=args.formats, chunk_size=args.chunk_size,
+              summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler,
+              on_nonfinite=args.on_nonfinite)
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -112,7 +141,7 @@ def _check(args: argparse.Namespace) -> int:
     for f in args.files:
         try:
             data, _ = read_toml(f)
-            if {"model", "priors", "title", "samples"} & set(data):  # a study; priors files have none
+            if validate.is_study(data):
                 s = load_study(f)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")

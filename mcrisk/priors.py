@@ -36,7 +36,7 @@ import numpy as np
 from .copula import copula_factor
 from .errors import SpecError, shorten
 from .families import ParamError, family_names, resolve_family
-from .validate import show_key, show_keys
+from .validate import is_study, show_key, show_keys
 
 __all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_prior", "read_toml"]
 
@@ -425,8 +425,9 @@ def load_priors(path: str | Path) -> Priors:
 
 def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> Priors:
     """Build :class:`Priors` from an already parsed priors table (see :func:`load_priors`)."""
-    if "model" in data:
-        raise SpecError(f"{file}: is a study file (it names a model), not a priors file")
+    if is_study(data):
+        raise SpecError(f"{file}: is a study file (it names a model, priors, samples or a title), not a "
+                        "priors file")
     currency = data.get("currency")
     if currency is not None and not (isinstance(currency, str) and currency.strip()):
         raise SpecError(f"{file}: currency = {shorten(currency)} must be a currency code such as \"USD\"")

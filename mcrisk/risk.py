@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import SpecError
+from .validate import NONFINITE, check_nonfinite
 
 __all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_number", "format_summary",
            "nonfinite_error", "outputs_of", "per_period", "summarize"]
@@ -45,23 +46,6 @@ STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
     "se_p_below_zero": (lambda x: math.sqrt(np.mean(x < 0) * (1 - np.mean(x < 0)) / x.size),
                         "Monte Carlo standard error of P(below zero)"),
 }
-
-
-#: What the statistics do with NaN or infinite samples of an output: policy -> what it means.
-NONFINITE: dict[str, str] = {
-    "drop": "NaN and infinite samples are left out of the statistics (n_valid counts the others)",
-    "keep": "NaN and infinite samples are kept: a NaN makes every statistic NaN, an infinity counts "
-            "as the largest or smallest value",
-    "error": "a NaN or infinite sample stops the run with an error",
-}
-
-
-def check_nonfinite(value: object, where: str = "on_nonfinite") -> str:
-    """``value`` if it is a policy of :data:`NONFINITE`, else a one-line SpecError listing them."""
-    if not isinstance(value, str) or value not in NONFINITE:
-        raise SpecError(f"{where} = {value!r} is not a policy for NaN or infinite outputs; known: "
-                        f"{', '.join(NONFINITE)}")
-    return value
 
 
 def nonfinite_error(name: str, bad: int, n: int, first: int | None = None) -> SpecError:
@@ -128,7 +112,7 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     Percentiles use numpy's default linear interpolation between order statistics. The
     expected shortfall is the mean of the ``ceil(0.05 n)`` smallest values.
     """
-    check_nonfinite(nonfinite, "nonfinite")
+    check_nonfinite(nonfinite)
     outputs = list(outputs) if outputs is not None else outputs_of(results)
     table = {k: [] for k in STATISTICS}
     n_valid = []

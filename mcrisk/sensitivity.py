@@ -183,7 +183,8 @@ def _size_notes(ds: xr.Dataset, m: _Method, method: str, n: int, out: str, notes
     worst, wide, neg = 0.0, [], []
     scale = 1.0
     if method == "morris":  # mu_star is in output units: compare with 10% of the largest
-        scale = float(np.nanmax(ds["mu_star"].values)) or 1.0
+        mu = np.asarray(ds["mu_star"].values, dtype=float)
+        scale = float(np.max(mu[np.isfinite(mu)], initial=0.0)) or 1.0
     for k in m.indices:
         v, c = ds[k].values, ds[f"{k}_conf"].values if f"{k}_conf" in ds else None
         if c is None:

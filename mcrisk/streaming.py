@@ -34,7 +34,8 @@ import xarray as xr
 
 from .errors import MCRiskWarning
 from .errors import SpecError
-from .risk import NONFINITE, PERCENTILES, STATISTICS, check_nonfinite, nonfinite_error, outputs_of, per_period
+from .risk import PERCENTILES, STATISTICS, nonfinite_error, outputs_of, per_period
+from .validate import NONFINITE, check_nonfinite
 from .sampling import warn_unbalanced
 
 __all__ = ["SUBSAMPLE", "run_chunk", "summarize_chunked"]
@@ -161,7 +162,7 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     """
     from .simulate import chunks
 
-    if check_nonfinite(nonfinite, "on_nonfinite") == "keep":
+    if check_nonfinite(nonfinite) == "keep":
         raise SpecError("on_nonfinite = 'keep' needs the per-sample results, which --summary-only does not "
                         "keep; use 'drop' or 'error'")
     warn_unbalanced(method, n, stacklevel=3)

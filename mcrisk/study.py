@@ -39,9 +39,9 @@ from .models import model_name, resolve_model
 from .outfolder import check_out, write_atomically
 from .priors import (Priors, load_priors, parse_correlations, parse_prior, read_toml)
 from .copula import copula_factor
-from .risk import check_nonfinite, format_summary, outputs_of, per_period, summarize
+from .risk import format_summary, outputs_of, per_period, summarize
 from .simulate import check_inputs, simulate
-from .validate import check_method, check_samples, check_seed, show_key, show_keys, show_text
+from .validate import check_formats, check_method, check_nonfinite, check_samples, check_seed, show_key, show_keys, show_text
 
 __all__ = ["ANALYSES", "Study", "StudyRun", "load_study", "run_study"]
 
@@ -315,10 +315,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     """
     study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
     say = echo or (lambda s: None)
-    from .deckstyle import FORMATS
-
-    if bad := [f for f in formats if f not in FORMATS]:  # before the run, not after it
-        raise SpecError(f"formats: {bad[0]!r} is not a figure format; allowed: {', '.join(FORMATS)}")
+    formats = check_formats(formats)  # before the run, not after it
     check_nonfinite(on_nonfinite)
     target = Path(out) if out else Path("results") / study.name
     if write:

@@ -62,8 +62,9 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
                         f"{', '.join(result)}")
     y = np.broadcast_to(np.asarray(result[output], dtype=float), (2 * k + 1,))
     lo, hi = y[1::2], y[2::2]
-    swing = np.abs(hi - lo)
-    order = np.argsort(-swing, kind="stable")
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: a swing that is not a number
+        swing = np.abs(hi - lo)
+    order = np.argsort(-np.nan_to_num(swing, nan=-1.0), kind="stable")  # NaN swings last
     units = output_unit(model, output, priors.currency)
     ds = xr.Dataset(
         {

@@ -15,7 +15,8 @@ from typing import Any
 
 from .errors import SpecError, shorten
 
-__all__ = ["FIGURE_FORMATS", "MAX_SAMPLES", "MAX_SEED", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
+__all__ = ["FIGURE_FORMATS", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
+           "check_nonfinite", "is_study",
            "check_formats", "check_int", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
 
@@ -97,6 +98,29 @@ def check_sensitivity_method(value: Any, where: str = "") -> str:
         raise SpecError(f"{_at(where)}method = {shorten(value)} is not a method; known: "
                         f"{', '.join(SENSITIVITY_METHODS)}")
     return value
+
+
+#: What NaN or infinite outputs do to the statistics: policy -> what it means (:mod:`mcrisk.risk`).
+NONFINITE: dict[str, str] = {
+    "drop": "NaN and infinite samples are left out of the statistics (n_valid counts the others)",
+    "keep": "NaN and infinite samples are kept: a NaN makes every statistic NaN, an infinity counts "
+            "as the largest or smallest value",
+    "error": "a NaN or infinite sample stops the run with an error",
+}
+
+
+def check_nonfinite(value: Any, where: str = "") -> str:
+    """A policy for NaN or infinite outputs: one of :data:`NONFINITE`."""
+    if not isinstance(value, str) or value not in NONFINITE:
+        raise SpecError(f"{_at(where)}on_nonfinite = {shorten(value)} is not a policy for NaN or infinite "
+                        f"outputs; known: {', '.join(NONFINITE)}")
+    return value
+
+
+def is_study(data: Any) -> bool:
+    """Whether a parsed TOML table is a study file (it names a model, priors, samples or a title)
+    rather than a priors file: the one rule ``mcrisk check`` and the priors loader share."""
+    return isinstance(data, dict) and bool({"model", "priors", "title", "samples"} & set(data))
 
 
 def check_formats(value: Any, where: str = "") -> tuple[str, ...]:

@@ -131,8 +131,8 @@ def test_run_bad_study_writes_nothing(capsys, tmp_path: Path, name: str) -> None
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["run", "s.toml", "--samples", "0"], "error: mcrisk run: argument --samples: '0' must be >= 1\n"),
-    (["run", "s.toml", "--seed", "-1"], "error: mcrisk run: argument --seed: '-1' must be >= 0 and < 2**63\n"),
+    (["run", "s.toml", "--samples", "0"], "error: mcrisk run: argument --samples: samples = 0 must be an integer from 1 to 1,099,511,627,776\n"),
+    (["run", "s.toml", "--seed", "-1"], "error: mcrisk run: argument --seed: seed = -1 must be an integer >= 0 and < 2**63\n"),
     (["run", "s.toml", "--seed", "x"], "error: mcrisk run: argument --seed: 'x' is not an integer\n"),
     # argparse's own choice errors (how it quotes the choices depends on the Python version).
     (["run", "s.toml", "--method", "halton"], "error: mcrisk run: argument --method: invalid choice: 'halton'"),
@@ -165,7 +165,7 @@ def test_bad_inputs_through_the_real_command(tmp_path: Path, good: Path) -> None
         assert proc.stdout == "", case
     for i in (0, 1):
         assert procs[i].stderr == f"error: {_library_message(cases[i][1])}\n"
-    assert procs[2].stderr == "error: mcrisk run: argument --samples: '0' must be >= 1\n"
+    assert procs[2].stderr == "error: mcrisk run: argument --samples: samples = 0 must be an integer from 1 to 1,099,511,627,776\n"
     assert list(tmp_path.iterdir()) == []  # no output folder, no temporary folder, no results/
 
 
@@ -215,12 +215,10 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
 
 
 def test_parser_names_match_the_library() -> None:
-    from mcrisk.cli import MODEL_NAMES, SAMPLING_METHODS
+    from mcrisk.cli import MODEL_NAMES
     from mcrisk.models import MODELS
-    from mcrisk.sampling import METHODS
 
     assert MODEL_NAMES == tuple(MODELS)
-    assert SAMPLING_METHODS == tuple(METHODS)
 
 
 def test_help_imports_no_numerical_library(tmp_path: Path) -> None:
@@ -297,3 +295,27 @@ def test_interrupt_and_terminate_are_one_line(capsys, good: Path, monkeypatch, s
     assert main(["run", str(good / "study_uniform_price.toml")]) == status
     assert capsys.readouterr().err == f"{line}\n"
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # put back
+
+
+def test_on_nonfinite_and_version(tmp_path: Path, capsys, good: Path) -> None:
+    import mcrisk
+
+    # gross_margin = profit / revenue is NaN when a constant zero price leaves no revenue.
+    study = tmp_path / "s.toml"
+    study.write_text('model = "maas"\npriors = ["' + (good / "maas_point.toml").as_posix()
+                     + '"]\nsamples = 8\n[inputs]\nprice_output = 0.0\nprice_input_hit = 0.0\n'
+                       'price_input_miss = 0.0\ngpu_hour_price = { dist = "uniform", low = 1.0, high = 2.0 }\n',
+                     encoding="utf-8")
+    assert main(["run", str(study), "--out", str(tmp_path / "o"), "--on-nonfinite", "error", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: gross_margin is NaN or infinite in 8 of 8 samples (the first is sample 0); "
+                          "on_nonfinite = 'error' stops here") and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+    assert main(["run", str(study), "--out", str(tmp_path / "o"), "--on-nonfinite", "keep", "--quiet",
+                 "--formats", "svg"]) == 0
+    out = capsys.readouterr().out
+    assert "note: NaN and infinite samples are kept: a NaN makes every statistic NaN" in out
+    assert "they are kept (on_nonfinite = 'keep')" in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out == f"mcrisk {mcrisk.__version__}\n"

@@ -156,6 +156,6 @@ def test_nonfinite_policies_on_a_sample_solved_by_hand() -> None:
                                         r"on_nonfinite = 'error' stops here \('drop' leaves them out of the "
                                         r"statistics, 'keep' keeps them\)$"):
         summarize(res, nonfinite="error")
-    with pytest.raises(SpecError, match=r"^nonfinite = 'ignore' is not a policy for NaN or infinite outputs; "
+    with pytest.raises(SpecError, match=r"^on_nonfinite = 'ignore' is not a policy for NaN or infinite outputs; "
                                         r"known: drop, keep, error$"):
         summarize(res, nonfinite="ignore")

@@ -293,7 +293,7 @@ def test_seed_and_description_are_checked(tmp_path: Path, good: Path, line: str,
 
 def test_a_study_listed_as_its_own_priors_file_is_named_as_a_study(tmp_path: Path) -> None:
     (tmp_path / "s.toml").write_text('model = "maas"\npriors = ["s.toml"]\n')
-    with pytest.raises(SpecError, match=r"s.toml: is a study file \(it names a model\), not a priors file$"):
+    with pytest.raises(SpecError, match=r"s.toml: is a study file \(it names a model, priors, samples or a title\), not a priors file$"):
         load_study(tmp_path / "s.toml")
 
 
