@@ -102,23 +102,21 @@ def _design_random(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarr
 
 
 @functools.lru_cache(maxsize=1)
-def _lhs_strata(d: int, n: int, seed: int, b: int) -> np.ndarray:
-    """The stratum of every row of LHS block ``b``, one permutation per column, as (d, m) int64.
+def _lhs_strata(d: int, n: int, seed: int, b: int) -> tuple[np.ndarray, ...]:
+    """The stratum of every row of LHS block ``b``: one permutation of ``range(m)`` per column.
 
     Each column draws from its own stream, so the block is built a column at a time (scipy's
     LatinHypercube holds the whole float hypercube and its permutations at once, twice the
     memory of the values); kept for the next call, since a chunked run asks chunk after chunk.
-    A column's strata (``m <= 2^16`` int64, 512 KiB) are shuffled in place, within the L2
-    cache, the same permutation as ``Generator.permutation(m)``. Sorting random keys, which
-    needs no random access at all, measured 1.5 to 3 times slower than the shuffle at this
-    size (numpy 2.4, AMD EPYC), so the blocks use the shuffle.
+    A column's strata (``m <= 2^16`` int64, 512 KiB) are shuffled within the L2 cache.
+    Sorting random keys, which needs no random access at all, measured 1.5 to 3 times slower
+    than the shuffle at this size (numpy 2.4, AMD EPYC), so the blocks use the shuffle.
     """
     m = min(LHS_BLOCK, n - b * LHS_BLOCK)
-    strata = np.empty((d, m), dtype=np.int64)
-    strata[:] = np.arange(m)
-    for j in range(d):
-        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, j))).shuffle(strata[j])
-    strata.flags.writeable = False
+    strata = tuple(np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(b, j))).permutation(m)
+                   for j in range(d))
+    for column in strata:
+        column.flags.writeable = False
     return strata
 
 
@@ -128,11 +126,12 @@ def _design_lhs(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
     u = _design_random(d, start, stop, n, seed)
     for b in _blocks(start, stop, LHS_BLOCK):
         strata = _lhs_strata(d, n, seed, b)
+        m = len(strata[0]) if strata else 1
         lo, hi = max(start, b * LHS_BLOCK), min(stop, (b + 1) * LHS_BLOCK)
         rows = u[lo - start : hi - start]
-        for j in range(d):  # a column at a time: contiguous strata, no transposed copy
-            rows[:, j] += strata[j, lo - b * LHS_BLOCK : hi - b * LHS_BLOCK]
-        rows /= strata.shape[1]
+        for j, column in enumerate(strata):  # a column at a time: no transposed copy
+            rows[:, j] += column[lo - b * LHS_BLOCK : hi - b * LHS_BLOCK]
+        rows /= m
     return u
 
 
