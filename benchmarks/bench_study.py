@@ -7,8 +7,8 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
   the modules a run loads, from a fresh interpreter.
 * **by phase**: in a fresh process, the library calls the CLI makes, in its order, with
   ``time.perf_counter`` around each: imports, load, sample + simulate, summary, tornado,
-  sensitivity (its own design and model runs), rank correlations and loss attribution (from the
-  study's samples), figures (built, then saved), report writing (results.nc, the CSV tables,
+  sensitivity (its own design and model runs), rank correlations, loss attribution (both from
+  the study's samples), figures (built, then saved), report writing (results.nc, the CSV tables,
   report.md and report.html), and the peak resident memory of the process
   (``resource.getrusage``).
 
@@ -39,7 +39,7 @@ from machine import cpu_line
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensitivity",
-          "rank correlations + loss attribution", "figures: build", "figures: save", "report writing")
+          "rank correlations", "loss attribution", "figures: build", "figures: save", "report writing")
 #: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
 MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
            "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot", "mcrisk.deckstyle")
@@ -102,12 +102,12 @@ def phases(study_path: Path, samples: int | None) -> dict:
             study.period_days))
         phase("tornado", format_tornado, tables["tornado"])
     if "sensitivity" in study.analyses:
-        side = "rank correlations + loss attribution"
-        _wrap(sensitivity_study, "rank_correlations", seconds, side)
-        _wrap(sensitivity_study, "loss_attribution", seconds, side)
+        _wrap(sensitivity_study, "rank_correlations", seconds, "rank correlations")
+        _wrap(sensitivity_study, "loss_attribution", seconds, "loss attribution")
         t = time.perf_counter()
         tables["sensitivity"] = sensitivity_study.run_configured(study, results, echo=lambda s: None)
-        seconds["sensitivity"] += time.perf_counter() - t - seconds[side]
+        seconds["sensitivity"] += (time.perf_counter() - t - seconds["rank correlations"]
+                                   - seconds["loss attribution"])
     run = StudyRun(study, results, summary, None, tables, ("png", "svg"))
     _wrap(report, "figures", seconds, "figures: build")
     _wrap(deckstyle, "save_figure", seconds, "figures: save")
