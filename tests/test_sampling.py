@@ -12,7 +12,7 @@ import scipy.stats as st
 
 from mcrisk import MCRiskWarning, Priors, SpecError, sample
 from mcrisk.priors import Correlation, parse_prior
-from mcrisk.sampling import BLOCK, METHODS, normalize_seed, unit_design
+from mcrisk.sampling import BLOCK, LHS_BLOCK, METHODS, normalize_seed, unit_design
 
 METHOD_IDS = ["random", "lhs", "sobol"]
 N = 512  # a power of 2, so Sobol' is balanced and warns nothing
@@ -124,6 +124,20 @@ def test_latin_hypercube_stratification(n: int) -> None:
     # ... and it survives the inverse CDFs: the normal's strata are its n-quantiles.
     z = sample(_priors(z={"dist": "normal", "mean": 3.0, "sd": 2.0}), n, method="lhs", rng=31).z.values
     np.testing.assert_array_equal(np.sort(np.floor(st.norm(3.0, 2.0).cdf(z) * n)), np.arange(n))
+
+
+def test_lhs_longer_than_a_block_is_a_union_of_exact_hypercubes() -> None:
+    # Blocks of LHS_BLOCK rows, each an exact Latin hypercube with its own strata: the first
+    # LHS_BLOCK rows have one point in each 1/LHS_BLOCK stratum, the last 1000 one in each
+    # 1/1000 stratum. (About 0.1 s: two designs of 2^16 + 1000 rows by 3 columns.)
+    n = LHS_BLOCK + 1000
+    u = unit_design("lhs", 3, n, seed=17)
+    for j in range(3):
+        np.testing.assert_array_equal(np.sort(np.floor(u[:LHS_BLOCK, j] * LHS_BLOCK)), np.arange(LHS_BLOCK))
+        np.testing.assert_array_equal(np.sort(np.floor(u[LHS_BLOCK:, j] * 1000)), np.arange(1000))
+    # Positions are tied to blocks: a chunk across the boundary is the slice of the whole run.
+    part = unit_design("lhs", 3, n, seed=17, start=LHS_BLOCK - 300, stop=LHS_BLOCK + 300)
+    np.testing.assert_array_equal(part, u[LHS_BLOCK - 300 : LHS_BLOCK + 300])
 
 
 def test_sobol_points_are_balanced() -> None:

@@ -1,0 +1,198 @@
+"""Where the time of ``mcrisk run`` goes: one study end to end and phase by phase.
+
+For each sample count (the study's own, and ``--samples``, default 10^6) two runs:
+
+* **end to end**: ``python -m mcrisk.cli run STUDY --samples N --quiet --out TMP`` in a
+  subprocess: its wall time and peak resident memory (``os.wait4``), and the import time of
+  the modules a run loads, from a fresh interpreter.
+* **by phase**: in a fresh process, the library calls the CLI makes, in its order, with
+  ``time.perf_counter`` around each: imports, load, sample + simulate, summary, tornado,
+  sensitivity (its own design and model runs), rank correlations, loss attribution (both from
+  the study's samples), figures (built, then saved), report writing (results.nc, the CSV tables,
+  report.md and report.html), and the peak resident memory of the process
+  (``resource.getrusage``).
+
+The phases follow :func:`mcrisk.study.run_study` and
+:func:`mcrisk.sensitivity_study.run_configured`; the rank correlations and loss attribution
+that ``run_configured`` calls are timed by wrapping the two names it looks up, and the figures
+by wrapping :func:`mcrisk.report.figures` and :func:`mcrisk.deckstyle.save_figure`, so the
+phases add up to what the CLI does. Single runs on a shared machine move by 10-20%.
+
+Run: ``python benchmarks/bench_study.py [--study studies/third_party_provider.toml]
+[--samples 1000000]``. Prints a table and the processor with its caches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from machine import cpu_line
+
+ROOT = Path(__file__).resolve().parent.parent
+PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensitivity",
+          "rank correlations", "loss attribution", "figures: build", "figures: save", "report writing")
+#: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
+MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
+           "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot", "mcrisk.deckstyle")
+
+
+def _wrap(module, name: str, seconds: defaultdict, phase: str) -> None:
+    """Replace ``module.name`` by a function that adds its run time to ``seconds[phase]``."""
+    inner = getattr(module, name)
+
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            seconds[phase] += time.perf_counter() - t0
+
+    setattr(module, name, timed)
+
+
+def phases(study_path: Path, samples: int | None) -> dict:
+    """Run the study's steps in this process; seconds per phase, peak RSS (MB)."""
+    seconds: defaultdict[str, float] = defaultdict(float)
+    t0 = time.perf_counter()
+    import importlib
+
+    for m in MODULES:
+        importlib.import_module(m)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401  (what the figures need, loaded by the first one)
+    seconds["imports"] = time.perf_counter() - t0
+
+    import mcrisk.deckstyle as deckstyle
+    import mcrisk.report as report
+    import mcrisk.sensitivity_study as sensitivity_study
+    from mcrisk.risk import format_summary, per_period, summarize
+    from mcrisk.simulate import simulate
+    from mcrisk.study import StudyRun, load_study
+    from mcrisk.tornado import format_tornado, tornado, tornado_frame
+
+    def phase(name, f, *args, **kwargs):
+        t = time.perf_counter()
+        out = f(*args, **kwargs)
+        seconds[name] += time.perf_counter() - t
+        return out
+
+    study = phase("load", load_study, study_path, samples=samples)
+    results = phase("sample + simulate", simulate, study.model, study.priors, study.samples,
+                    method=study.method, rng=study.seed)
+    results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
+                          "output": study.output})
+    summary = phase("summary", lambda: summarize(per_period(results, study.period_days)))
+    phase("summary", format_summary, summary)
+    tables = {}
+    if "tornado" in study.analyses:
+        cfg = study.analyses["tornado"]
+        tables["tornado"] = phase("tornado", lambda: per_period(
+            tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"], high=cfg["high"]),
+            study.period_days))
+        phase("tornado", format_tornado, tables["tornado"])
+    if "sensitivity" in study.analyses:
+        _wrap(sensitivity_study, "rank_correlations", seconds, "rank correlations")
+        _wrap(sensitivity_study, "loss_attribution", seconds, "loss attribution")
+        t = time.perf_counter()
+        tables["sensitivity"] = sensitivity_study.run_configured(study, results, echo=lambda s: None)
+        seconds["sensitivity"] += (time.perf_counter() - t - seconds["rank correlations"]
+                                   - seconds["loss attribution"])
+    run = StudyRun(study, results, summary, None, tables, ("png", "svg"))
+    _wrap(report, "figures", seconds, "figures: build")
+    _wrap(deckstyle, "save_figure", seconds, "figures: save")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t = time.perf_counter()
+        results.to_netcdf(folder / "results.nc")
+        summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+        if "tornado" in tables:
+            tornado_frame(tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
+        if "sensitivity" in tables:
+            sensitivity_study.write_tables(tables["sensitivity"], folder)
+        report.write_report(run, folder, formats=run.formats)
+        seconds["report writing"] += (time.perf_counter() - t - seconds["figures: build"]
+                                      - seconds["figures: save"])
+    return {"samples": study.samples, "seconds": dict(seconds),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _child(cmd: list[str], env: dict) -> tuple[float, float, str, str]:
+    """Wall seconds, peak RSS (MB), stdout and stderr of one child process."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if p.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}):\n{stderr}")
+    return wall, usage.ru_maxrss / 1024, stdout, stderr
+
+
+def end_to_end(study_path: Path, samples: int | None, env: dict) -> dict:
+    """``mcrisk run`` in a subprocess, and the import time of a fresh interpreter."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "mcrisk.cli", "run", str(study_path), "--quiet", "--out", f"{tmp}/out"]
+        wall, rss, _, _ = _child(cmd + (["--samples", str(samples)] if samples else []), env)
+    code = ("import time; t = time.perf_counter(); import " + ", ".join(MODULES)
+            + "; import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot; "
+              "print(time.perf_counter() - t)")
+    start, _, out, _ = _child([sys.executable, "-c", code], env)
+    return {"wall": wall, "peak_rss_mb": rss, "imports": float(out), "python_start": start - float(out)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--study", type=Path, default=ROOT / "studies" / "third_party_provider.toml")
+    ap.add_argument("--samples", type=int, default=1_000_000, help="the larger run (the other is the study's own)")
+    ap.add_argument("--phases", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--at", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    study = args.study.resolve()
+    if args.phases:
+        print(json.dumps(phases(study, args.at or None)))
+        return
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    cols = []
+    for at in (0, args.samples):
+        out = subprocess.run([sys.executable, __file__, "--phases", "--study", str(study), "--at", str(at)],
+                             capture_output=True, text=True, env=env, check=True)
+        by_phase = json.loads(out.stdout.strip().splitlines()[-1])
+        cols.append((by_phase, end_to_end(study, at or None, env)))
+    print(cpu_line())
+    import numpy as np
+
+    print(f"{study.relative_to(ROOT) if study.is_relative_to(ROOT) else study}; python "
+          f"{sys.version.split()[0]}, numpy {np.__version__}; one run of each (single runs move by 10-20%)")
+    head = " | ".join(f"{c[0]['samples']:,} samples (s) | share" for c in cols)
+    print(f"\n| phase | {head} |\n|---|" + "---|---|" * len(cols))
+    for name in PHASES:
+        cells = []
+        for by_phase, _ in cols:
+            s = by_phase["seconds"].get(name, 0.0)
+            cells.append(f"{s:.2f} | {s / sum(by_phase['seconds'].values()):.0%}")
+        print(f"| {name} | {' | '.join(cells)} |")
+    print("| **sum of phases** | " + " | ".join(f"**{sum(c[0]['seconds'].values()):.2f}** | 100%" for c in cols) + " |")
+    print("| peak RSS, phases in one process (MB) | "
+          + " | ".join(f"{c[0]['peak_rss_mb']:.0f} | " for c in cols) + " |")
+    print("| `mcrisk run` end to end, subprocess | " + " | ".join(f"{c[1]['wall']:.2f} | " for c in cols) + " |")
+    print("| of which interpreter start + imports | "
+          + " | ".join(f"{c[1]['python_start'] + c[1]['imports']:.2f} | " for c in cols) + " |")
+    print("| peak RSS, `mcrisk run` (MB) | " + " | ".join(f"{c[1]['peak_rss_mb']:.0f} | " for c in cols) + " |")
+
+
+if __name__ == "__main__":
+    main()
