@@ -127,9 +127,9 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
-    from .sensitivity_study import run_sensitivity_command
+    from .study import run_sensitivity
 
-    run_sensitivity_command(args.study, method=args.method, samples=args.samples, out=args.out,
+    run_sensitivity(args.study, method=args.method, samples=args.samples, out=args.out,
                             quiet=args.quiet, echo=print)
 
 

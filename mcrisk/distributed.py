@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import SpecError
+from .streaming import run_chunk
 
 __all__ = ["DEFAULT_CHUNK", "client", "dask_mapper", "simulate_dask"]
 
@@ -63,7 +64,6 @@ def client(workers: int | None = None, scheduler: str | None = None) -> Iterator
 
 
 def _block(index: np.ndarray, job: tuple, names: tuple[str, ...]) -> np.ndarray:
-    from .streaming import run_chunk
 
     if index.size == 0:
         return np.empty((len(names), 0))
@@ -80,7 +80,6 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
     """
     import dask.array as da
 
-    from .streaming import run_chunk
 
     job = (model, priors, n, method, seed, None)
     probe = run_chunk(*job, 0, 1)

@@ -39,7 +39,7 @@ from .priors import Priors
 from .rankcorr import quiet_salib, salib_seed
 from .copula import apply_copula, copula_factor
 from .sampling import normalize_seed, to_values, unit_design
-from .simulate import call_model, check_inputs
+from .evaluate import call_model, check_inputs
 
 __all__ = ["METHODS", "get_method", "sensitivity"]
 

@@ -1,15 +1,14 @@
-"""Sensitivity in studies: the ``[sensitivity]`` table, its run, its tables, ``mcrisk sensitivity``.
+"""Sensitivity in studies: the ``[sensitivity]`` table, its run and its tables.
 
 :func:`mcrisk.sensitivity.sensitivity` does the analysis; this module checks a study's
 ``[sensitivity]`` table (:func:`check_config`), runs it with rank correlations and loss
 attribution from the study's ordinary Monte Carlo results (:func:`run_configured`), prints a
 ranked table (:func:`format_sensitivity`), writes ``sensitivity.nc`` and ``sensitivity.csv``
-(:func:`write_tables`), and runs the analysis alone (:func:`run_sensitivity_command`).
+(:func:`write_tables`). ``mcrisk sensitivity`` is :func:`mcrisk.study.run_sensitivity`.
 """
 
 from __future__ import annotations
 
-import tomllib
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,11 +19,11 @@ import xarray as xr
 
 from .errors import MCRiskWarning, SpecError, shorten
 from .rankcorr import loss_attribution, rank_correlations
-from .sensitivity import METHODS, get_method, sensitivity
+from .sensitivity import METHODS, sensitivity
 from .validate import check_int, check_seed, check_sensitivity_method, show_key
 
-__all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured",
-           "run_sensitivity_command", "thin", "write_tables"]
+__all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured", "thin",
+           "write_tables"]
 
 
 _KEYS = ("method", "output", "samples", "seed", "second_order", "num_resamples", "conf_level", "num_levels",
@@ -203,34 +202,3 @@ def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
     if "S2" in ds:
         s2 = ds[["S2", "S2_conf"]].to_dataframe().reset_index().dropna(subset=["S2"])
         s2.to_csv(folder / "sensitivity_s2.csv", index=False, float_format="%.10g")
-
-
-def run_sensitivity_command(path: str | Path, *, method: str | None = None, samples: int | None = None,
-                            out: str | Path | None = None, quiet: bool = False,
-                            echo: Callable[[str], None] = print) -> xr.Dataset:
-    """``mcrisk sensitivity STUDY``: the study rerun with its ``[sensitivity]`` table overridden.
-
-    ``method`` and ``samples`` replace the table's. Every file of the output folder (default
-    ``results/<study>/``) that shows the sensitivity analysis, the tables, the tornado's ST
-    column, the sensitivity chart, the headline's top driver and the report, is rewritten
-    from the same run, so the folder never shows two analyses at once: it is the folder
-    ``mcrisk run`` writes for the study with that table (checked before anything is computed,
-    swapped in whole).
-    """
-    from dataclasses import replace
-    from types import MappingProxyType
-
-    from .study import load_study, run_study
-
-    study = load_study(path)
-    table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
-    if method is not None:
-        m = get_method(method, "--")  # a bad flag is named as the flag, not as the file's key
-        table["method"] = method
-        if samples is None and isinstance(table.get("samples"), int) and table["samples"] < m.min_samples:
-            table.pop("samples")  # the file's N was for another method
-    if samples is not None:
-        table["samples"] = samples
-    cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
-    study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
-    return run_study(study, out=out, quiet=quiet, echo=echo).tables["sensitivity"]

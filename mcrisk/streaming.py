@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .errors import MCRiskWarning
-from .errors import SpecError
+from .errors import MCRiskWarning, SpecError
+from .evaluate import chunks, evaluate, progress_bar
 from .risk import PERCENTILES, STATISTICS, nonfinite_error, outputs_of, per_period
+from .sampling import sample, warn_unbalanced
 from .validate import NONFINITE, check_nonfinite
-from .sampling import warn_unbalanced
 
 __all__ = ["SUBSAMPLE", "run_chunk", "summarize_chunked"]
 
@@ -50,9 +50,6 @@ Mapper = Callable[[Callable[..., Any], list[tuple]], list[Any]]
 def run_chunk(model, priors, n: int, method: str, seed: int, period_days: float | None,
               start: int, stop: int) -> xr.Dataset:
     """Inputs and outputs of samples ``start:stop`` of a run, money restated per period."""
-    from .sampling import sample
-    from .simulate import evaluate
-
     with warnings.catch_warnings():
         # Said once for the whole run by summarize_chunked, not once per chunk.
         warnings.filterwarnings("ignore", message="Sobol' designs keep", category=MCRiskWarning)
@@ -101,9 +98,8 @@ def _pass2(job: tuple, start: int, stop: int, means: dict[str, float],
 
 
 def _serial(fn: Callable[..., Any], args: list[tuple], progress: bool = False, desc: str = "") -> list:
-    from .simulate import _progress
 
-    bar = _progress(len(args), progress, desc=desc)
+    bar = progress_bar(len(args), progress, desc=desc)
     out = []
     for a in args:
         out.append(fn(*a))
@@ -160,8 +156,6 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
         As :func:`mcrisk.risk.summarize`: one row per output, the statistics of
         :data:`mcrisk.risk.STATISTICS` and ``n_valid``.
     """
-    from .simulate import chunks
-
     if check_nonfinite(nonfinite) == "keep":
         raise SpecError("on_nonfinite = 'keep' needs the per-sample results, which --summary-only does not "
                         "keep; use 'drop' or 'error'")

@@ -12,7 +12,7 @@ from .errors import SpecError
 from .models import output_unit
 from .priors import Priors
 from .risk import format_number
-from .simulate import call_model, check_inputs
+from .evaluate import call_model, check_inputs
 
 __all__ = ["format_tornado", "tornado", "tornado_frame"]
 

@@ -16,8 +16,8 @@ from mcrisk.models.testfunctions import G_A, gfunction, gfunction_indices, ishig
 from mcrisk.priors import priors_from_dict
 from mcrisk.rankcorr import rank_correlations
 from mcrisk.sensitivity import METHODS, sensitivity
-from mcrisk.sensitivity_study import check_config, run_sensitivity_command
-from mcrisk.study import run_study
+from mcrisk.sensitivity_study import check_config
+from mcrisk.study import run_sensitivity, run_study
 
 
 @pytest.fixture(scope="module")
@@ -252,7 +252,7 @@ def test_sensitivity_command_rewrites_everything_that_shows_the_analysis(tmp_pat
     run_study(good / "study_sensitivity.toml", out=out, formats=("svg",))
     assert "## Sensitivity of profit_per_day (sobol)" in (out / "report.md").read_text(encoding="utf-8")
     lines = []
-    ds = run_sensitivity_command(good / "study_sensitivity.toml", method="morris", samples=400, out=out,
+    ds = run_sensitivity(good / "study_sensitivity.toml", method="morris", samples=400, out=out,
                                  quiet=True, echo=lines.append)
     assert ds.attrs["method"] == "morris" and ds.attrs["model_runs"] == 400 * 4
     assert "Sensitivity of profit_per_day: morris" in "\n".join(lines)

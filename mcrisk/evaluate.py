@@ -1,0 +1,135 @@
+"""Evaluation: one vectorised model call on a set of inputs, the step every run shares.
+
+:func:`evaluate` turns an inputs Dataset (from :func:`mcrisk.sampling.sample`) into a results
+Dataset: the inputs, the model's outputs with their units and labels, and a count of
+non-finite values. :func:`mcrisk.simulate.simulate`, the chunked summaries of
+:mod:`mcrisk.streaming` and the dask runs of :mod:`mcrisk.distributed` all evaluate through it,
+so a sample gives the same outputs however it is run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import xarray as xr
+
+from .errors import SpecError
+from .models import Var, model_inputs, model_name
+from .validate import show_key
+
+__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "progress_bar"]
+
+
+def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: str = "inputs") -> None:
+    """Raise SpecError unless ``names`` covers the model's required inputs and nothing else."""
+    required, optional, anykw = model_inputs(model)
+    if missing := [k for k in required if k not in names]:
+        raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
+                        "no prior or input gives")
+    if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
+        raise SpecError(f"{where}: {show_key(unknown[0])} is not an input of model {model_name(model)}; its "
+                        f"inputs: {', '.join([*required, *optional])}")
+
+
+def _unit(var: Var | None, currency: str | None) -> tuple[str, str]:
+    if var is None:
+        return "", ""
+    return var.unit_in(currency), var.long_name
+
+
+def call_model(model: Callable, kwargs: dict) -> dict:
+    """``model(**kwargs)``, with an exception from the model's own code as a one-line SpecError.
+
+    Set the environment variable ``MCRISK_DEBUG=1`` to get the model's traceback instead.
+    """
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return model(**kwargs)
+    except Exception as exc:
+        if os.environ.get("MCRISK_DEBUG"):
+            raise
+        raise SpecError(f"model {model_name(model)} raised {exc.__class__.__name__}: {exc} "
+                        "(MCRISK_DEBUG=1 shows the traceback)") from None
+
+
+def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None) -> xr.Dataset:
+    """Call ``model`` on the variables of ``inputs`` and return inputs and outputs together.
+
+    Each output gets ``units`` and ``long_name`` from the model's ``outputs`` description and
+    is broadcast along ``sample``; NaN or infinite values are counted in its ``nonfinite`` attr.
+    """
+    kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
+    result = call_model(model, kwargs)
+    if not isinstance(result, dict):
+        raise SpecError(f"model {model_name(model)} returned {type(result).__name__}; a model "
+                        "must return a dict of output arrays")
+    n = inputs.sizes.get("sample", 1)
+    meta = getattr(model, "outputs", {})
+    out = inputs.copy()
+    held = [v.values for v in inputs.data_vars.values()]
+    for name, values in result.items():
+        try:
+            values = _own(values, n, held)
+        except (ValueError, TypeError):
+            raise SpecError(f"model {model_name(model)} returned output {name} of shape "
+                            f"{np.shape(values)}; a model must return arrays of the inputs' length "
+                            f"({n}) or scalars") from None
+        unit, long_name = _unit(meta.get(name), currency)
+        bad = int(np.count_nonzero(~np.isfinite(values)))
+        out[name] = ("sample", values, {"units": unit, "long_name": long_name or name,
+                                        "role": "output", "nonfinite": bad})
+    for name in inputs.data_vars:
+        out[name].attrs["role"] = "input"
+        unit, long_name = _unit(getattr(model, "inputs", {}).get(name), currency)
+        if unit and not out[name].attrs.get("units"):
+            out[name].attrs["units"] = unit
+        if long_name:
+            out[name].attrs["long_name"] = long_name
+    return out
+
+
+def _own(values, n: int, held: list[np.ndarray]) -> np.ndarray:
+    """``values`` as a float array of length ``n`` that no input shares (copied only if needed)."""
+    arr = np.asarray(values, dtype=float)
+    if (arr.shape == (n,) and arr.base is None and arr.flags.writeable
+            and not any(np.may_share_memory(arr, h) for h in held)):
+        return arr  # a fresh array the model made: keep it rather than hold two copies
+    return np.array(np.broadcast_to(arr, (n,)))
+
+
+def chunks(n: int, chunk_size: int | None) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of consecutive chunks covering ``range(n)``."""
+    size = n if not chunk_size else int(chunk_size)
+    if size < 1:
+        raise SpecError(f"chunk_size = {chunk_size!r} must be a positive integer")
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
+class _NoBar:
+    def update(self, k: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int, show: bool, desc: str):
+    """A tqdm bar of ``total`` steps on stderr, or an object that ignores updates.
+
+    Parameters
+    ----------
+    total
+        Number of steps; no bar is shown for a single step.
+    show
+        Whether to show it.
+    desc
+        Its label (``"simulate"``, ``"pass 1"``).
+    """
+    if not show or total <= 1:
+        return _NoBar()
+    from tqdm import tqdm  # optional at import time: only a shown bar needs it
+
+    return tqdm(total=total, desc=desc, unit="chunk", leave=False)
