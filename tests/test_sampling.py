@@ -13,7 +13,7 @@ import scipy.stats as st
 from mcrisk import MCRiskWarning, Priors, SpecError, sample
 from mcrisk.priors import Correlation, parse_prior
 from mcrisk.sampling import BLOCK, METHODS, normalize_seed, unit_design
-from tests.conftest import FALSE_FAILURE_RATE, bonferroni_z, spearman_se
+from conftest import FALSE_FAILURE_RATE, bonferroni_z, spearman_se
 
 METHOD_IDS = ["random", "lhs", "sobol"]
 N = 512  # a power of 2, so Sobol' is balanced and warns nothing

@@ -14,7 +14,7 @@ from mcrisk import MCRiskWarning, Priors, SpecError, load_priors, simulate, summ
 from mcrisk.models import maas
 from mcrisk.priors import parse_prior
 from mcrisk.simulate import evaluate
-from tests.conftest import bonferroni_z, prob_se
+from conftest import bonferroni_z, prob_se
 
 
 def _with(priors: Priors, **specs) -> Priors:
