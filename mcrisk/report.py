@@ -513,10 +513,23 @@ def _render(i: int) -> tuple[str, str, bytes, list[str]]:
     return name, title_of(ax), png, [p.name for p in paths]
 
 
-def _quiet_child() -> None:
+def _quiet_child(parent: int) -> None:
     # Ctrl-C and SIGTERM are the parent's to handle: it stops the pool and reports in one line.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A parent killed outright (SIGKILL) cannot stop the pool: die with it rather than wait for
+    # tasks forever, holding the parent's stdout and stderr open for whoever reads them.
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
 
 
 def _render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats: tuple[str, ...],
@@ -543,7 +556,7 @@ def _render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats
             return done
         # The most expensive charts first, so the two processes finish together.
         order = sorted(range(len(plan)), key=lambda i: -_COST.get(plan[i][0].split("_")[0], 1))
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_child) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_child, initargs=(os.getpid(),)) as pool:
             got = {}
             for i, r in zip(order, pool.imap(_render, order), strict=True):
                 got[i] = r

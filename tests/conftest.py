@@ -1,4 +1,11 @@
-"""Shared fixtures: paths to the repository's files and the tests' tiny data files, a seeded rng."""
+"""Shared fixtures: paths to the repository's files and the tests' tiny data files, a seeded rng.
+
+And the standard errors the statistical tests derive their tolerances from. A tolerance on a
+random quantity is ``z`` standard errors with ``z = bonferroni_z(k)``: a test making ``k`` such
+assertions then fails by chance with probability below 1e-4 in all (at least 4 SE each).
+For LHS and scrambled Sobol' designs these random-sampling standard errors are conservative:
+stratification only shrinks the error of the smooth statistics tested here.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.stats as st
 from hypothesis import settings
 
 import mcrisk
@@ -17,6 +25,41 @@ DATA = Path(__file__).resolve().parent / "data"
 # few enough examples that the properties stay a small share of the suite's time budget.
 settings.register_profile("mcrisk", deadline=None, max_examples=60)
 settings.load_profile("mcrisk")
+
+
+#: Total false-failure rate allowed to one test's statistical assertions.
+FALSE_FAILURE_RATE = 1e-4
+
+
+def bonferroni_z(k: int = 1, rate: float = FALSE_FAILURE_RATE) -> float:
+    """Two-sided normal ``z`` for ``k`` assertions failing by chance with probability <= ``rate``
+    in all (Bonferroni: ``rate / k`` each), and never below 4."""
+    return max(4.0, float(st.norm.isf(rate / (2 * k))))
+
+
+def prob_se(p: float, n: int) -> float:
+    """Standard error of a sample proportion with true probability ``p`` from ``n`` draws."""
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def quantile_se(dist, p, n: int) -> np.ndarray:
+    """Asymptotic standard error of the sample ``p``-quantile of ``n`` draws from the frozen
+    scipy distribution ``dist``: ``sqrt(p (1 - p) / n) / f(x_p)`` with ``f`` its density."""
+    p = np.asarray(p, dtype=float)
+    return np.sqrt(p * (1 - p) / n) / dist.pdf(dist.ppf(p))
+
+
+def spearman_se(rho: float, n: int) -> float:
+    """Standard error of Spearman's rank correlation of ``n`` pairs around the true ``rho``:
+    ``var(atanh r_s) = 1.06 / (n - 3)`` (Fieller, Hartley and Pearson, 1957), mapped back
+    through ``d tanh(z) / dz = 1 - rho^2``."""
+    return float((1 - rho**2) * np.sqrt(1.06 / (n - 3)))
+
+
+def ks_crit(n: int, k: int = 1, rate: float = FALSE_FAILURE_RATE) -> float:
+    """The one-sample Kolmogorov-Smirnov distance that ``n`` draws from the right distribution
+    exceed with probability ``rate / k`` (exact, ``scipy.stats.kstwo``)."""
+    return float(st.kstwo.isf(rate / k, n))
 
 
 @pytest.fixture
