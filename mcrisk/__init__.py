@@ -38,7 +38,9 @@ _LAZY = {
     "Study": ".study",
     "load_priors": ".priors",
     "load_study": ".study",
+    "model": ".models",
     "models": None,  # the subpackage itself
+    "priors_from_dict": ".priors",
     "run_study": ".study",
     "sample": ".sampling",
     "sensitivity": ".sensitivity",
@@ -51,7 +53,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
     from . import models
     from .errors import MCRiskWarning, SpecError
-    from .priors import Prior, Priors, load_priors
+    from .models import model
+    from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
     from .sampling import sample
     from .sensitivity import sensitivity
@@ -68,7 +71,9 @@ __all__ = [
     "__version__",
     "load_priors",
     "load_study",
+    "model",
     "models",
+    "priors_from_dict",
     "run_study",
     "sample",
     "sensitivity",

@@ -103,8 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
 
-    describe = sub.add_parser("describe", help="list a model's inputs and outputs")
-    describe.add_argument("model", help=f"a built-in model: {', '.join(MODEL_NAMES)}")
+    describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
+    describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
+                                        "package.module:function, or a study file STUDY.toml")
     return p
 
 
@@ -155,24 +156,66 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _describe(args: argparse.Namespace) -> None:
-    from .models import MODELS, model_inputs
+    """Print a model's inputs and outputs; for a study file, also what the study gives each input."""
+    from .models import MODELS, model_inputs, resolve_model
 
-    if args.model not in MODELS:
-        raise SpecError(f"describe: model = {args.model!r} is not a built-in model; known: {', '.join(MODELS)}")
-    model = MODELS[args.model]
-    required, optional, _ = model_inputs(model)
+    ref, study = args.model, None
+    if ref.endswith(".toml"):
+        from .study import load_study
+
+        study = load_study(Path(ref))
+        model, title = study.model, f"{ref}: model {study.model_ref}"
+    elif ref in MODELS or ":" in ref:
+        model, title = resolve_model(ref, base=Path.cwd(), where="describe: model"), ref
+    else:
+        raise SpecError(f"describe: model = {ref!r} is not a built-in model; known: {', '.join(MODELS)} "
+                        "(or FILE.py:function, package.module:function, STUDY.toml)")
+    required, optional, anykw = model_inputs(model)
     meta_in, meta_out = getattr(model, "inputs", {}), getattr(model, "outputs", {})
-    print(f"{args.model}: {(model.__doc__ or '').strip().splitlines()[0]}\n\nInputs")
-    rows = [(k, meta_in[k].unit if k in meta_in else "", "required" if k in required else f"default {optional[k]!r}",
-             meta_in[k].long_name if k in meta_in else "") for k in [*required, *optional]]
-    rows_out = [(k, v.unit, "", v.long_name) for k, v in meta_out.items()]
-    w = [max(len(r[j]) for r in rows + rows_out) for j in range(3)]
+    currency = study.priors.currency if study else None
+    doc = (model.__doc__ or "").strip().splitlines()
+    print(f"{title}: {doc[0] if doc else '(no docstring)'}\n")
+
+    def given(k: str) -> tuple[str, ...]:  # the study's column: what it gives input k
+        if study is None:
+            return ()
+        if k not in study.priors:
+            return ("model default",)
+        prior = study.priors[k]
+        return (f"constant {prior.describe()}" if prior.is_constant else f"uncertain {prior.describe()}",)
+
+    def unit(var, k: str = "") -> str:
+        text = var.unit_in(currency) if var and study else var.unit if var else ""
+        return text or (study.priors[k].unit if study and k in study.priors else "")
+
+    extra = [k for k in (study.priors if study else ()) if k not in required and k not in optional]
+    rows = [(k, unit(meta_in.get(k), k), "required" if k in required else f"default {optional[k]!r}"
+             if k in optional else "any keyword", *given(k), meta_in[k].long_name if k in meta_in else "")
+            for k in [*required, *optional, *extra]]
+    if anykw and study is None:
+        rows.append(("...", "", "any other keyword", ""))
+    rows_out = [(k, unit(v), v.long_name) for k, v in meta_out.items()]
+    w = [max((len(r[j]) for r in rows + [r[:2] for r in rows_out]), default=0) for j in range(2)]
+    w += [max((len(r[j]) for r in rows), default=0) for j in range(2, len(rows[0]) - 1)] if rows else []
+    print(f"{'Inputs':<{w[0] + w[1] + w[2] + 8}}in this study" if study else "Inputs")
     for r in rows:
-        print(f"  {r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
+        print(("  " + "  ".join(f"{c:<{w[j]}}" for j, c in enumerate(r[:-1])) + f"  {r[-1]}").rstrip())
     print("\nOutputs")
-    for r in rows_out:
-        print(f"  {r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[3]}")
-    print("\n{currency} is the study's currency.")
+    for name, u, long_name in rows_out:
+        print(f"  {name:<{w[0]}}  {u:<{w[1]}}  {long_name}".rstrip())
+    if not rows_out:
+        print("  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)")
+    if study:
+        fixed = [k for k in study.priors if study.priors[k].is_constant]
+        free = [k for k in optional if k not in study.priors]
+        print(f"\nThe study analyses {study.output}. It sets {len(study.priors)} inputs "
+              f"({len(study.priors.uncertain)} uncertain: {', '.join(study.priors.uncertain) or 'none'}; "
+              f"{len(fixed)} constant) and leaves "
+              + (f"{len(free)} at the model's defaults: {', '.join(free)}." if free else "none at the model's defaults."))
+    else:
+        if default := getattr(model, "default_output", None):
+            print(f"\nA study analyses {default} unless it sets output = \"...\".")
+        print("{currency} is the study's currency.")
 
 
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}

@@ -3,7 +3,8 @@
 Every family is one entry of :data:`FAMILIES`. An entry knows its parameter names, checks
 them (scipy returns NaN, silently, for bad parameters, so mcrisk checks them itself), builds
 a frozen :mod:`scipy.stats` distribution and, where a closed form exists, an exact inverse
-CDF that is faster than scipy's generic ``ppf``. Families that experts often answer as a
+CDF that is faster than scipy's generic ``ppf`` (``beta`` and ``pert`` use the tabulated one
+of :mod:`mcrisk.betappf`). Families that experts often answer as a
 90% interval (``normal``, ``lognormal``, ``uniform``, ``loguniform``) also accept ``p05`` and
 ``p95`` instead of their own parameters.
 
@@ -14,7 +15,6 @@ names (its shape names, ``loc`` and ``scale``), for example ``dist = "gamma"``, 
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,8 +24,10 @@ import numpy as np
 import scipy.special as sc
 import scipy.stats as st
 
+from .betappf import BETA_PPF_RTOL, beta_ppf
+
 __all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "ParamError", "Z95", "beta_ppf", "family_names",
-           "resolve_family"]
+           "resolve_family"]  # BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, re-exported
 
 #: The standard normal 95% quantile: a 90% central interval spans ``2 * Z95`` standard deviations.
 Z95 = float(st.norm.ppf(0.95))
@@ -135,141 +137,7 @@ def _ppf_truncnormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     return p["mean"] + p["sd"] * np.clip(z, a, b)
 
 
-# ---- tabulated inverse CDF of the beta family (beta, pert) ----------------------------------
-#
-# scipy's beta ppf (boost's ibeta_inv) costs about 1 us a value. mcrisk tabulates it once per
-# shape (a, b) and interpolates, with an error bound that is checked when the table is built.
-#
-# For u <= 1/2 the table is in s = u**(1/a): near 0, I_x(a, b) = x**a / (a B(a, b)) (1 + O(x)),
-# so x is an analytic function of s with a finite slope at s = 0 whatever a is, and a cubic
-# Hermite interpolant in s is accurate up to the lower tail. For u > 1/2 the same is done for
-# 1 - x, which is Beta(b, a) at 1 - u, in t = (1 - u)**(1/b). Node values come from
-# scipy.special.betaincinv; node slopes are exact, dx/ds = a s**(a-1) / f(x). Cells are halved
-# until the interpolant at every cell midpoint (where a cubic Hermite error peaks) is within
-# BETA_PPF_RTOL of betaincinv there, relative to x (left half) or to 1 - x (right half).
-
-#: Relative error of the tabulated beta inverse CDF, in x below the median and in 1 - x above
-#: it, that every table is built to (checked at cell midpoints when it is made).
-BETA_PPF_RTOL = 1e-12
-_BETA_MAX_CELLS = 2**15
-
-
-def _beta_half_table(a: float, b: float) -> tuple[float, np.ndarray] | None:
-    """Cubic coefficients of x(s), s = u**(1/a), for u in [0, 1/2] of Beta(a, b).
-
-    ``None`` if no table of up to ``_BETA_MAX_CELLS`` cells meets :data:`BETA_PPF_RTOL`.
-    """
-    s_end = 0.5 ** (1.0 / a)
-    lnb = sc.betaln(a, b)
-
-    def nodes(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = sc.betaincinv(a, b, np.minimum(s**a, 0.5))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_slope = (math.log(a) + (a - 1.0) * (np.log(s) - np.log(x))
-                         - (b - 1.0) * np.log1p(-x) + lnb)
-            slope = np.exp(log_slope)
-        # Where x is 0 (s = 0, or s**a below the smallest double) the slope is its limit at
-        # s = 0, (a B(a, b))**(1/a).
-        slope = np.where(x == 0, math.exp((math.log(a) + lnb) / a), slope)
-        return x, slope
-
-    cells = 64
-    while True:
-        h = s_end / cells
-        s = np.arange(cells + 1) * h
-        s[-1] = s_end
-        x, m = nodes(s)
-        x0, x1, m0, m1 = x[:-1], x[1:], m[:-1] * h, m[1:] * h
-        coef = np.stack([x0, m0, 3 * (x1 - x0) - 2 * m0 - m1, 2 * (x0 - x1) + m0 + m1])
-        # One constant cell past the end catches s = s_end, and s a rounding step beyond it.
-        coef = np.concatenate([coef, [[x[-1]], [0.0], [0.0], [0.0]]], axis=1)
-        mid = s[:-1] + h / 2
-        exact = sc.betaincinv(a, b, np.minimum(mid**a, 0.5))
-        approx = (coef[0] + 0.5 * (coef[1] + 0.5 * (coef[2] + 0.5 * coef[3])))[:-1]
-        err = np.max(np.abs(approx - exact) - BETA_PPF_RTOL * np.minimum(exact, 1.0 - exact) - 2.0**-53)
-        if err <= 0:
-            return h, coef
-        if cells >= _BETA_MAX_CELLS:
-            return None
-        cells *= 2
-
-
-@functools.lru_cache(maxsize=64)
-def _beta_table(a: float, b: float) -> tuple | None:
-    """Both halves in one table: exponents, 1/h and cell counts per half, (4, cells) coefficients."""
-    try:
-        left, right = _beta_half_table(a, b), _beta_half_table(b, a)
-    except (OverflowError, ZeroDivisionError):  # shapes near 0 or huge: scipy's betaincinv copes
-        return None
-    if left is None or right is None:
-        return None
-    (hl, cl), (hr, cr) = left, right
-    return 1.0 / a, 1.0 / b, 1.0 / hl, 1.0 / hr, cl.shape[1], np.concatenate([cl, cr], axis=1)
-
-
-def beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
-    """Inverse CDF of Beta(a, b) on [0, 1], tabulated to :data:`BETA_PPF_RTOL`.
-
-    Parameters
-    ----------
-    a, b
-        Shape parameters, > 0.
-    u
-        Probabilities in [0, 1].
-
-    Returns
-    -------
-    numpy.ndarray
-        ``x`` with ``|x - F^-1(u)| <= BETA_PPF_RTOL min(x, 1 - x)`` at every cell midpoint, where
-        a cubic Hermite interpolant's error peaks, plus the rounding of ``x`` itself (2**-53 near 1).
-        The tests check ``1e-11 min(x, 1 - x) + 2**-52`` against scipy.special.betaincinv on a
-        dense grid reaching 1e-17 into both tails.
-
-    Notes
-    -----
-    Below the median ``x`` is a cubic Hermite interpolant of ``s = u**(1/a)``; above it,
-    ``1 - x`` is one of ``t = (1 - u)**(1/b)`` (the lower tail of Beta(b, a)). A shape no table
-    of 2**15 cells per half can meet (a or b in the hundreds) uses scipy.special.betaincinv.
-    """
-    u = np.asarray(u, dtype=float)
-    table = _beta_table(float(a), float(b))
-    if table is None:
-        return sc.betaincinv(a, b, u)
-    flat = u.ravel()
-    bad = None
-    if not (flat.size == 0 or (flat.min() >= 0.0 and flat.max() <= 1.0)):
-        bad = ~((flat >= 0) & (flat <= 1))
-        flat = np.where(bad, 0.5, flat)
-    out = np.empty_like(flat)
-    # Blocks that stay in cache: the dozen passes below then cost a third of whole-array ones.
-    for i in range(0, flat.size, _BLOCK):
-        _beta_ppf_block(table, flat[i : i + _BLOCK], out[i : i + _BLOCK])
-    if bad is not None:
-        out[bad] = np.nan  # u outside [0, 1], as scipy
-    return out.reshape(u.shape)
-
-
-_BLOCK = 2**13
-
-
-def _beta_ppf_block(table: tuple, u: np.ndarray, out: np.ndarray) -> None:
-    el, er, il, ir, cl, coef = table
-    upper = u > 0.5
-    up = upper.astype(float)
-    w = np.minimum(u, 1.0 - u)
-    pos = np.power(w, up * (er - el) + el)
-    pos *= up * (ir - il) + il
-    k = pos.astype(np.intp)
-    pos -= k
-    k += upper * cl
-    y = np.take(coef[3], k)
-    for row in (2, 1, 0):
-        y *= pos
-        y += np.take(coef[row], k)
-    np.clip(y, 0.0, 1.0, out=y)
-    # 1 - y above the median (exactly as 1.0 - y rounds), y below it.
-    np.multiply(y, 1.0 - 2.0 * up, out=out)
-    out += up
+# ---- the beta family (beta, pert), on the tabulated inverse CDF of mcrisk.betappf ------------
 
 
 def _ppf_beta(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
@@ -543,10 +411,27 @@ def _scipy_family(name: str) -> Family | None:
 
 
 def resolve_family(name: str) -> Family | None:
-    """The family called ``name``: a built-in one, else a scipy.stats continuous family."""
+    """The family called ``name``: a built-in one, else a scipy.stats continuous family.
+
+    Parameters
+    ----------
+    name
+        A priors file's ``dist``, e.g. ``"pert"`` or ``"gamma"``.
+
+    Returns
+    -------
+    Family or None
+        The family, or ``None`` if no built-in or continuous scipy.stats family has that name.
+    """
     return FAMILIES.get(name) or _scipy_family(name)
 
 
 def family_names() -> str:
-    """The built-in family names, for error messages."""
+    """The built-in family names, for error messages.
+
+    Returns
+    -------
+    str
+        ``"beta, constant, ..., or any continuous scipy.stats family by its name"``.
+    """
     return ", ".join(sorted(FAMILIES)) + ", or any continuous scipy.stats family by its name"

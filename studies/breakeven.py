@@ -34,11 +34,12 @@ probability that a provider as fast as DeepSeek loses money) count every sample.
 
 from __future__ import annotations
 
-import numpy as np
-
 import inspect
 
-from mcrisk.models import Var, extends, maas
+import numpy as np
+
+import mcrisk
+from mcrisk.models import extends, maas
 from mcrisk.models.maas import INPUTS, SECONDS_PER_DAY
 
 __all__ = ["DEEPSEEK_DECODE_TPS", "breakeven_decode"]
@@ -49,12 +50,36 @@ DEEPSEEK_DECODE_TPS = 14_800.0
 _DEFAULTS = {k: v.default for k, v in inspect.signature(maas).parameters.items() if v.default is not v.empty}
 
 
+@mcrisk.model(
+    inputs=INPUTS,
+    outputs={
+        "breakeven_decode_tps_per_node": ("tokens/s", "decode throughput per node at which profit is zero"),
+        "breakeven_vs_deepseek": ("1", "break-even decode throughput / DeepSeek's 14,800 tokens/s"),
+        "deepseek_speed_margin": ("1", "DeepSeek's 14,800 tokens/s / the break-even - 1 (< 0: DeepSeek-class loses)"),
+        "breakeven_nodes_avg": ("nodes", "busy nodes on average at which cost equals revenue"),
+        "revenue_per_day": ("{currency}/day", "revenue per day"),
+        "profit_per_day": ("{currency}/day", "revenue minus cost per day at decode_tps_per_node"),
+    },
+    default_output="breakeven_decode_tps_per_node",
+)
 @extends(maas)
 def breakeven_decode(**inputs) -> dict[str, np.ndarray]:
     """The decode throughput per node (tokens/s) at which profit is zero (see the module notes).
 
-    Takes maas's inputs. ``decode_tps_per_node`` does not enter the break-even; it is the
-    throughput the provider compares with it, and ``profit_per_day`` is maas's profit at it.
+    ``decode_tps_per_node`` does not enter the break-even; it is the throughput the provider
+    compares with it, and ``profit_per_day`` is maas's profit at it.
+
+    Parameters
+    ----------
+    **inputs : array_like
+        maas's inputs (see :data:`mcrisk.models.maas.INPUTS` for their units).
+
+    Returns
+    -------
+    dict of str to ndarray
+        The outputs declared above: the break-even throughput (tokens/s), it over DeepSeek's
+        (1), DeepSeek's speed margin (1), the break-even busy nodes (nodes), and revenue and
+        profit ({currency}/day).
     """
     at = maas(**inputs)
     p = {**_DEFAULTS, **inputs}
@@ -74,15 +99,3 @@ def breakeven_decode(**inputs) -> dict[str, np.ndarray]:
         "revenue_per_day": revenue,
         "profit_per_day": at["profit_per_day"],
     }
-
-
-breakeven_decode.inputs = INPUTS
-breakeven_decode.outputs = {
-    "breakeven_decode_tps_per_node": Var("tokens/s", "decode throughput per node at which profit is zero"),
-    "breakeven_vs_deepseek": Var("1", "break-even decode throughput / DeepSeek's 14,800 tokens/s"),
-    "deepseek_speed_margin": Var("1", "DeepSeek's 14,800 tokens/s / the break-even - 1 (< 0: DeepSeek-class loses)"),
-    "breakeven_nodes_avg": Var("nodes", "busy nodes on average at which cost equals revenue"),
-    "revenue_per_day": Var("{currency}/day", "revenue per day"),
-    "profit_per_day": Var("{currency}/day", "revenue minus cost per day at decode_tps_per_node"),
-}
-breakeven_decode.default_output = "breakeven_decode_tps_per_node"

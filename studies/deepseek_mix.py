@@ -22,12 +22,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcrisk.models import Var, maas
+import mcrisk
+from mcrisk.models import maas
 from mcrisk.models.maas import INPUTS, OUTPUTS
 
 __all__ = ["maas_v3_mix"]
 
 
+@mcrisk.model(
+    inputs={
+        **INPUTS,
+        "v3_token_share": ("1", "share of tokens billed at V3 prices (the rest at R1's)"),
+        "v3_price_input_hit": ("{currency}/1M tokens", "V3 list price, cached input"),
+        "v3_price_input_miss": ("{currency}/1M tokens", "V3 list price, uncached input"),
+        "v3_price_output": ("{currency}/1M tokens", "V3 list price, output"),
+        "v3_offpeak_discount": ("1", "V3 discount in off-peak hours"),
+        "offpeak_discount": ("1", "R1 discount in off-peak hours"),
+    },
+    outputs=OUTPUTS,
+    default_output="profit_per_day",
+)
 def maas_v3_mix(*, v3_token_share, v3_price_input_hit, v3_price_input_miss, v3_price_output,
                 v3_offpeak_discount, offpeak_discount, input_tokens, output_tokens,
                 prefill_tps_per_node, decode_tps_per_node, gpu_hour_price, peak_to_avg,
@@ -36,8 +50,27 @@ def maas_v3_mix(*, v3_token_share, v3_price_input_hit, v3_price_input_miss, v3_p
                 paid_share=1.0, price_cut=0.0, offpeak_token_share=0.0) -> dict[str, np.ndarray]:
     """maas with a share ``v3_token_share`` of tokens billed at V3 prices (see the module notes).
 
-    ``price_*`` and ``offpeak_discount`` are R1's; ``v3_*`` are V3's (currency per 1M tokens,
-    and 1 for the discount).
+    Parameters
+    ----------
+    v3_token_share : array_like
+        Share of every token kind billed at V3 prices (1).
+    v3_price_input_hit, v3_price_input_miss, v3_price_output : array_like
+        V3 list prices (currency per 1M tokens).
+    v3_offpeak_discount, offpeak_discount : array_like
+        Off-peak discount of V3 and of R1 (1).
+    price_input_hit, price_input_miss, price_output : array_like
+        R1's list prices (currency per 1M tokens).
+    input_tokens, output_tokens, prefill_tps_per_node, decode_tps_per_node : array_like
+        As for :func:`mcrisk.models.maas` (tokens/day, tokens/s).
+    gpu_hour_price, peak_to_avg, gpus_per_node, headroom, offpeak_reuse, overhead_share : array_like
+        As for :func:`mcrisk.models.maas`.
+    cache_hit_share, paid_share, price_cut, offpeak_token_share : array_like
+        As for :func:`mcrisk.models.maas` (1).
+
+    Returns
+    -------
+    dict of str to ndarray
+        maas's outputs, with revenue, list revenue, profit and the margins of the mix.
     """
     common = dict(input_tokens=input_tokens, output_tokens=output_tokens,
                   prefill_tps_per_node=prefill_tps_per_node, decode_tps_per_node=decode_tps_per_node,
@@ -59,16 +92,3 @@ def maas_v3_mix(*, v3_token_share, v3_price_input_hit, v3_price_input_miss, v3_p
         out.update(revenue_per_day=revenue, profit_per_day=profit, cost_profit_margin=profit / cost,
                    gross_margin=profit / revenue)
     return out
-
-
-maas_v3_mix.inputs = {
-    **INPUTS,
-    "v3_token_share": Var("1", "share of tokens billed at V3 prices (the rest at R1's)"),
-    "v3_price_input_hit": Var("{currency}/1M tokens", "V3 list price, cached input"),
-    "v3_price_input_miss": Var("{currency}/1M tokens", "V3 list price, uncached input"),
-    "v3_price_output": Var("{currency}/1M tokens", "V3 list price, output"),
-    "v3_offpeak_discount": Var("1", "V3 discount in off-peak hours"),
-    "offpeak_discount": Var("1", "R1 discount in off-peak hours"),
-}
-maas_v3_mix.outputs = OUTPUTS
-maas_v3_mix.default_output = "profit_per_day"

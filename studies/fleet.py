@@ -17,27 +17,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcrisk.models import Var, extends, maas
+import mcrisk
+from mcrisk.models import extends, maas
 from mcrisk.models.maas import INPUTS, OUTPUTS
 
 __all__ = ["fleet"]
 
 
+@mcrisk.model(
+    inputs={**INPUTS, "fleet_nodes": ("nodes", "nodes in the fleet")},
+    outputs={**OUTPUTS,
+             "spare_nodes": ("nodes", "fleet nodes left over at the peak (< 0: not enough)"),
+             "max_output_tokens": ("tokens/day", "output tokens a day the fleet can serve")},
+    default_output="spare_nodes",
+)
 @extends(maas, "fleet_nodes")
 def fleet(*, fleet_nodes, **inputs) -> dict[str, np.ndarray]:
     """maas outputs plus ``spare_nodes`` and ``max_output_tokens`` (see the module notes).
 
-    ``fleet_nodes`` is the fleet size (nodes); every other input is maas's.
+    Parameters
+    ----------
+    fleet_nodes : array_like
+        The fleet size (nodes).
+    **inputs : array_like
+        maas's inputs (see :data:`mcrisk.models.maas.INPUTS` for their units).
+
+    Returns
+    -------
+    dict of str to ndarray
+        maas's outputs, ``spare_nodes`` (nodes) and ``max_output_tokens`` (tokens/day).
     """
     out = maas(**inputs)
     need = out["nodes_provisioned"]
     out["spare_nodes"] = fleet_nodes - need
     out["max_output_tokens"] = inputs["output_tokens"] * fleet_nodes / need
     return out
-
-
-fleet.inputs = {**INPUTS, "fleet_nodes": Var("nodes", "nodes in the fleet")}
-fleet.outputs = {**OUTPUTS,
-                 "spare_nodes": Var("nodes", "fleet nodes left over at the peak (< 0: not enough)"),
-                 "max_output_tokens": Var("tokens/day", "output tokens a day the fleet can serve")}
-fleet.default_output = "spare_nodes"

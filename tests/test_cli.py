@@ -71,7 +71,7 @@ def test_describe_unknown_model(capsys) -> None:
     assert main(["describe", "mass"]) == 2
     captured = capsys.readouterr()
     assert captured.err == ("error: describe: model = 'mass' is not a built-in model; known: maas, ishigami, "
-                            "gfunction\n")
+                            "gfunction (or FILE.py:function, package.module:function, STUDY.toml)\n")
     assert captured.out == ""
 
 
@@ -319,3 +319,86 @@ def test_on_nonfinite_and_version(tmp_path: Path, capsys, good: Path) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0 and capsys.readouterr().out == f"mcrisk {mcrisk.__version__}\n"
+
+
+# ---- describe FILE.py:function, package.module:function and STUDY.toml (in process, < 0.1 s each) ----
+
+_SHOP = '''import mcrisk
+
+
+@mcrisk.model(inputs={"price": ("{currency}/1M tokens", "list price"), "tokens": "1M tokens/day"},
+              outputs={"revenue": ("{currency}/day", "revenue per day")}, default_output="revenue")
+def shop(*, price, tokens, fee=0.0):
+    """Revenue of a token shop."""
+    return {"revenue": price * tokens - fee}
+
+
+def bare(*, x):
+    return {"y": x}
+'''
+
+
+def test_describe_a_model_in_a_python_file(capsys, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "shop.py").write_text(_SHOP)
+    monkeypatch.chdir(tmp_path)  # FILE.py is relative to the current folder
+    assert main(["describe", "models/shop.py:shop"]) == 0
+    assert capsys.readouterr().out == (
+        "models/shop.py:shop: Revenue of a token shop.\n\n"
+        "Inputs\n"
+        "  price    {currency}/1M tokens  required     list price\n"
+        "  tokens   1M tokens/day         required\n"
+        "  fee                            default 0.0\n\n"
+        "Outputs\n"
+        "  revenue  {currency}/day        revenue per day\n\n"
+        'A study analyses revenue unless it sets output = "...".\n'
+        "{currency} is the study's currency.\n")
+
+
+def test_describe_an_undeclared_model_says_how_to_declare_it(capsys, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "shop.py").write_text(_SHOP)
+    monkeypatch.chdir(tmp_path)
+    assert main(["describe", "shop.py:bare"]) == 0
+    assert capsys.readouterr().out == (
+        "shop.py:bare: (no docstring)\n\nInputs\n  x    required\n\nOutputs\n"  # x, no unit, required
+        "  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)\n"
+        "{currency} is the study's currency.\n")
+
+
+def test_describe_a_model_in_a_package_module(capsys) -> None:
+    assert main(["describe", "mcrisk.models.testfunctions:ishigami"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("mcrisk.models.testfunctions:ishigami: The Ishigami function ")
+    assert lines[lines.index("Outputs") + 1].split() == ["y", "1", "Ishigami", "function"]
+
+
+def test_describe_a_study_lists_what_it_sets_and_leaves_free(capsys, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "shop.py").write_text(_SHOP)
+    (tmp_path / "s.toml").write_text('model = "shop.py:shop"\ncurrency = "EUR"\n'
+                                     '[inputs.price]\ndist = "uniform"\nlow = 1\nhigh = 2\n'
+                                     '[inputs.tokens]\nvalue = 3\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["describe", "s.toml"]) == 0
+    assert capsys.readouterr().out == (
+        "s.toml: model shop.py:shop: Revenue of a token shop.\n\n"
+        f"{'Inputs':<39}in this study\n"  # over the fourth column
+        "  price    EUR/1M tokens  required     uncertain uniform(low=1, high=2)  list price\n"
+        "  tokens   1M tokens/day  required     constant 3\n"
+        "  fee                     default 0.0  model default\n\n"
+        "Outputs\n"
+        "  revenue  EUR/day        revenue per day\n\n"
+        "The study analyses revenue. It sets 2 inputs (1 uncertain: price; 1 constant) and leaves 1 at "
+        "the model's defaults: fee.\n")
+
+
+@pytest.mark.parametrize(("arg", "message"), [
+    ("nosuch.py:f", "describe: model = 'nosuch.py:f': no such file {tmp}/nosuch.py"),
+    ("shop.py:nosuch", "describe: model = 'shop.py:nosuch': shop.py has no function 'nosuch'"),
+    ("nosuch.toml", "nosuch.toml: no such file"),
+], ids=["file", "function", "study"])
+def test_describe_errors_are_one_line(capsys, tmp_path: Path, monkeypatch, arg: str, message: str) -> None:
+    (tmp_path / "shop.py").write_text(_SHOP)
+    monkeypatch.chdir(tmp_path)
+    assert main(["describe", arg]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"error: {message.format(tmp=tmp_path)}\n" and captured.out == ""

@@ -70,3 +70,18 @@ def test_beta_ppf_keeps_shape():
     assert beta_ppf(2.0, 2.0, u).shape == (3, 4)
     # Beta(2, 2) is symmetric: F^-1(1 - u) = 1 - F^-1(u).
     np.testing.assert_allclose(beta_ppf(2.0, 2.0, 1 - u), 1 - beta_ppf(2.0, 2.0, u), atol=4e-16)
+
+
+def test_the_kernel_is_a_leaf_module_that_families_re_exports():
+    import ast
+    import inspect
+
+    import mcrisk.betappf
+    import mcrisk.families
+
+    assert mcrisk.families.beta_ppf is mcrisk.betappf.beta_ppf
+    assert mcrisk.families.BETA_PPF_RTOL == mcrisk.betappf.BETA_PPF_RTOL == 1e-12
+    tree = ast.parse(inspect.getsource(mcrisk.betappf))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert imported == {"__future__", "functools", "math", "numpy", "scipy.special"}

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Var
+from .base import Var, model
 
 __all__ = ["INPUTS", "OUTPUTS", "maas"]
 
@@ -84,6 +84,7 @@ OUTPUTS: dict[str, Var] = {
 }
 
 
+@model(inputs=INPUTS, outputs=OUTPUTS, default_output="profit_per_day")
 def maas(
     *,
     input_tokens,
@@ -155,7 +156,3 @@ def maas(
             "cost_per_million_output_tokens": np.divide(cost, output_tokens / 1e6),
         }
 
-
-maas.inputs = INPUTS
-maas.outputs = OUTPUTS
-maas.default_output = "profit_per_day"

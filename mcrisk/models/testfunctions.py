@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import Var
+from .base import model
 
 __all__ = ["G_A", "gfunction", "gfunction_indices", "ishigami", "ishigami_indices"]
 
@@ -39,16 +39,38 @@ __all__ = ["G_A", "gfunction", "gfunction_indices", "ishigami", "ishigami_indice
 G_A = (0.0, 1.0, 4.5, 9.0, 99.0, 99.0, 99.0, 99.0)
 
 
+@model(outputs={"y": ("1", "Ishigami function")}, default_output="y")
 def ishigami(*, x1, x2, x3, a=7.0, b=0.1) -> dict[str, np.ndarray]:
-    """The Ishigami function ``sin x1 + a sin^2 x2 + b x3^4 sin x1`` (inputs on [-pi, pi])."""
+    """The Ishigami function ``sin x1 + a sin^2 x2 + b x3^4 sin x1`` (inputs on [-pi, pi]).
+
+    Parameters
+    ----------
+    x1, x2, x3 : array_like
+        The inputs (1), usually uniform on [-pi, pi].
+    a, b : float
+        The coefficients; 7 and 0.1 give the indices of the module notes.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``{"y": ...}`` (1).
+    """
     return {"y": np.sin(x1) + a * np.sin(x2) ** 2 + b * x3**4 * np.sin(x1)}
 
 
-ishigami.outputs = {"y": Var("1", "Ishigami function")}
-
-
 def ishigami_indices(a: float = 7.0, b: float = 0.1) -> dict[str, np.ndarray]:
-    """Analytic first-order and total indices ``{"S1": ..., "ST": ...}`` of :func:`ishigami`."""
+    """Analytic first-order and total indices of :func:`ishigami` (see the module notes).
+
+    Parameters
+    ----------
+    a, b
+        The coefficients of :func:`ishigami`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``{"S1": ..., "ST": ...}``, each of shape (3,) for ``x1, x2, x3`` (1).
+    """
     v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
     v2 = a**2 / 8
     v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)
@@ -56,8 +78,27 @@ def ishigami_indices(a: float = 7.0, b: float = 0.1) -> dict[str, np.ndarray]:
     return {"S1": np.array([v1, v2, 0.0]) / v, "ST": np.array([v1 + v13, v2, v13]) / v}
 
 
+@model(outputs={"y": ("1", "Sobol' G-function")}, default_output="y")
 def gfunction(a=G_A, **x) -> dict[str, np.ndarray]:
-    """The Sobol' G-function of inputs ``x1 ... xk`` on [0, 1] with coefficients ``a``."""
+    """The Sobol' G-function of inputs ``x1 ... xk`` on [0, 1] with coefficients ``a``.
+
+    Parameters
+    ----------
+    a : sequence of float
+        One coefficient per input, >= 0 (default :data:`G_A`, 8 inputs).
+    **x : array_like
+        The inputs ``x1 ... xk`` (1), on [0, 1]; ``k = len(a)``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``{"y": ...}`` (1).
+
+    Raises
+    ------
+    ValueError
+        If the number of inputs differs from ``len(a)``.
+    """
     names = sorted(x, key=lambda k: int(k[1:]))
     if len(names) != len(a):
         raise ValueError(f"gfunction got {len(names)} inputs but {len(a)} coefficients a")
@@ -67,11 +108,20 @@ def gfunction(a=G_A, **x) -> dict[str, np.ndarray]:
     return {"y": y}
 
 
-gfunction.outputs = {"y": Var("1", "Sobol' G-function")}
-
 
 def gfunction_indices(a=G_A) -> dict[str, np.ndarray]:
-    """Analytic first-order and total indices ``{"S1": ..., "ST": ...}`` of :func:`gfunction`."""
+    """Analytic first-order and total indices of :func:`gfunction` (see the module notes).
+
+    Parameters
+    ----------
+    a : sequence of float
+        The coefficients of :func:`gfunction`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``{"S1": ..., "ST": ...}``, each of shape ``(len(a),)`` (1).
+    """
     vi = 1 / (3 * (1 + np.asarray(a, dtype=float)) ** 2)
     v = np.prod(1 + vi) - 1
     st_ = np.array([vi[i] * np.prod(np.delete(1 + vi, i)) for i in range(len(vi))]) / v

@@ -1,0 +1,150 @@
+"""The inverse CDF of the beta distribution, tabulated once per shape and interpolated.
+
+scipy.special.betaincinv (boost's ibeta_inv) costs microseconds a value; :func:`beta_ppf`
+builds a table once per shape (tens of ms, cached for 64 shapes) and then costs well under a
+tenth of a microsecond a value. It serves the ``beta`` and ``pert`` families of
+:mod:`mcrisk.families`, and imports only numpy and scipy.special.
+
+Notes
+-----
+For u <= 1/2 the table is in s = u**(1/a): near 0, I_x(a, b) = x**a / (a B(a, b)) (1 + O(x)),
+so x is an analytic function of s with a finite slope at s = 0 whatever a is, and a cubic
+Hermite interpolant in s is accurate up to the lower tail. For u > 1/2 the same is done for
+1 - x, which is Beta(b, a) at 1 - u, in t = (1 - u)**(1/b). Node values come from
+scipy.special.betaincinv; node slopes are exact, dx/ds = a s**(a-1) / f(x). Cells are halved
+until the interpolant at every cell midpoint (where a cubic Hermite error peaks) is within
+:data:`BETA_PPF_RTOL` of betaincinv there, relative to x (left half) or to 1 - x (right half).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import scipy.special as sc
+
+__all__ = ["BETA_PPF_RTOL", "beta_ppf"]
+
+#: Relative error of the tabulated beta inverse CDF, in x below the median and in 1 - x above
+#: it, that every table is built to (checked at cell midpoints when it is made).
+BETA_PPF_RTOL = 1e-12
+_BETA_MAX_CELLS = 2**15
+
+
+def _beta_half_table(a: float, b: float) -> tuple[float, np.ndarray] | None:
+    """Cubic coefficients of x(s), s = u**(1/a), for u in [0, 1/2] of Beta(a, b).
+
+    ``None`` if no table of up to ``_BETA_MAX_CELLS`` cells meets :data:`BETA_PPF_RTOL`.
+    """
+    s_end = 0.5 ** (1.0 / a)
+    lnb = sc.betaln(a, b)
+
+    def nodes(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = sc.betaincinv(a, b, np.minimum(s**a, 0.5))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_slope = (math.log(a) + (a - 1.0) * (np.log(s) - np.log(x))
+                         - (b - 1.0) * np.log1p(-x) + lnb)
+            slope = np.exp(log_slope)
+        # Where x is 0 (s = 0, or s**a below the smallest double) the slope is its limit at
+        # s = 0, (a B(a, b))**(1/a).
+        slope = np.where(x == 0, math.exp((math.log(a) + lnb) / a), slope)
+        return x, slope
+
+    cells = 64
+    while True:
+        h = s_end / cells
+        s = np.arange(cells + 1) * h
+        s[-1] = s_end
+        x, m = nodes(s)
+        x0, x1, m0, m1 = x[:-1], x[1:], m[:-1] * h, m[1:] * h
+        coef = np.stack([x0, m0, 3 * (x1 - x0) - 2 * m0 - m1, 2 * (x0 - x1) + m0 + m1])
+        # One constant cell past the end catches s = s_end, and s a rounding step beyond it.
+        coef = np.concatenate([coef, [[x[-1]], [0.0], [0.0], [0.0]]], axis=1)
+        mid = s[:-1] + h / 2
+        exact = sc.betaincinv(a, b, np.minimum(mid**a, 0.5))
+        approx = (coef[0] + 0.5 * (coef[1] + 0.5 * (coef[2] + 0.5 * coef[3])))[:-1]
+        err = np.max(np.abs(approx - exact) - BETA_PPF_RTOL * np.minimum(exact, 1.0 - exact) - 2.0**-53)
+        if err <= 0:
+            return h, coef
+        if cells >= _BETA_MAX_CELLS:
+            return None
+        cells *= 2
+
+
+@functools.lru_cache(maxsize=64)
+def _beta_table(a: float, b: float) -> tuple | None:
+    """Both halves in one table: exponents, 1/h and cell counts per half, (4, cells) coefficients."""
+    try:
+        left, right = _beta_half_table(a, b), _beta_half_table(b, a)
+    except (OverflowError, ZeroDivisionError):  # shapes near 0 or huge: scipy's betaincinv copes
+        return None
+    if left is None or right is None:
+        return None
+    (hl, cl), (hr, cr) = left, right
+    return 1.0 / a, 1.0 / b, 1.0 / hl, 1.0 / hr, cl.shape[1], np.concatenate([cl, cr], axis=1)
+
+
+def beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
+    """Inverse CDF of Beta(a, b) on [0, 1], tabulated to :data:`BETA_PPF_RTOL`.
+
+    Parameters
+    ----------
+    a, b
+        Shape parameters, > 0.
+    u
+        Probabilities in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x`` with ``|x - F^-1(u)| <= BETA_PPF_RTOL min(x, 1 - x)`` at every cell midpoint, where
+        a cubic Hermite interpolant's error peaks, plus the rounding of ``x`` itself (2**-53 near 1).
+        The tests check ``1e-11 min(x, 1 - x) + 2**-52`` against scipy.special.betaincinv on a
+        dense grid reaching 1e-17 into both tails.
+
+    Notes
+    -----
+    Below the median ``x`` is a cubic Hermite interpolant of ``s = u**(1/a)``; above it,
+    ``1 - x`` is one of ``t = (1 - u)**(1/b)`` (the lower tail of Beta(b, a)). A shape no table
+    of 2**15 cells per half can meet (a or b in the hundreds) uses scipy.special.betaincinv.
+    """
+    u = np.asarray(u, dtype=float)
+    table = _beta_table(float(a), float(b))
+    if table is None:
+        return sc.betaincinv(a, b, u)
+    flat = u.ravel()
+    bad = None
+    if not (flat.size == 0 or (flat.min() >= 0.0 and flat.max() <= 1.0)):
+        bad = ~((flat >= 0) & (flat <= 1))
+        flat = np.where(bad, 0.5, flat)
+    out = np.empty_like(flat)
+    # Blocks that stay in cache: the dozen passes below then cost a third of whole-array ones.
+    for i in range(0, flat.size, _BLOCK):
+        _beta_ppf_block(table, flat[i : i + _BLOCK], out[i : i + _BLOCK])
+    if bad is not None:
+        out[bad] = np.nan  # u outside [0, 1], as scipy
+    return out.reshape(u.shape)
+
+
+_BLOCK = 2**13
+
+
+def _beta_ppf_block(table: tuple, u: np.ndarray, out: np.ndarray) -> None:
+    el, er, il, ir, cl, coef = table
+    upper = u > 0.5
+    up = upper.astype(float)
+    w = np.minimum(u, 1.0 - u)
+    pos = np.power(w, up * (er - el) + el)
+    pos *= up * (ir - il) + il
+    k = pos.astype(np.intp)
+    pos -= k
+    k += upper * cl
+    y = np.take(coef[3], k)
+    for row in (2, 1, 0):
+        y *= pos
+        y += np.take(coef[row], k)
+    np.clip(y, 0.0, 1.0, out=y)
+    # 1 - y above the median (exactly as 1.0 - y rounds), y below it.
+    np.multiply(y, 1.0 - 2.0 * up, out=out)
+    out += up

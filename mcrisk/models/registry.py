@@ -1,0 +1,109 @@
+"""The built-in models by name, and the lookup of a study's ``model = ...`` reference."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import SpecError, shorten
+from ..validate import show_text
+from .maas import maas
+from .testfunctions import gfunction, ishigami
+
+__all__ = ["MODELS", "model_name", "resolve_model"]
+
+#: Built-in models by the name a study gives.
+MODELS: dict[str, Callable[..., dict]] = {"maas": maas, "ishigami": ishigami, "gfunction": gfunction}
+
+
+def model_name(model: Callable) -> str:
+    """The name a model is recorded under (``results.nc``'s ``model`` attr, error messages).
+
+    Parameters
+    ----------
+    model
+        A model callable.
+
+    Returns
+    -------
+    str
+        Its built-in name (``"maas"``), else ``module:function``; for a model loaded from
+        ``file.py:function``, ``file.py:function``.
+    """
+    for name, fn in MODELS.items():
+        if fn is model:
+            return name
+    module = getattr(model, "__module__", "?")
+    if module.startswith("mcrisk_user_"):  # loaded from "file.py:function": name the file
+        module = Path(getattr(sys.modules.get(module), "__file__", module)).name
+    return f"{module}:{getattr(model, '__qualname__', repr(model))}"
+
+
+def resolve_model(ref: str, *, base: Path | None = None, where: str = "model") -> Callable:
+    """The callable that ``ref`` names.
+
+    Parameters
+    ----------
+    ref
+        A built-in name (``"maas"``), ``"package.module:function"``, or
+        ``"path/to/file.py:function"`` (relative to ``base``).
+    base
+        The folder of the study file (default: the current folder).
+    where
+        Prefix for error messages, e.g. ``"studies/x.toml: model"``.
+
+    Returns
+    -------
+    callable
+        The model function.
+
+    Raises
+    ------
+    SpecError
+        If ``ref`` names no importable callable with a signature.
+    """
+    if not isinstance(ref, str):
+        raise SpecError(f"{where} = {shorten(ref)} must be a string such as \"maas\"")
+    if ref in MODELS:
+        return MODELS[ref]
+    allowed = (f"allowed: a built-in model ({', '.join(MODELS)}), \"package.module:function\" "
+               "or \"file.py:function\"")
+    target, sep, attr = ref.rpartition(":")
+    if not sep or not target or not attr:
+        raise SpecError(f"{where} = {shorten(ref)} is not a model; {allowed}")
+    if target.endswith(".py"):
+        path = (base or Path.cwd()) / target
+        try:
+            found = path.is_file()
+        except (OSError, ValueError):  # a name too long for the file system
+            found = False
+        if not found:
+            raise SpecError(f"{where} = {shorten(ref)}: no such file {show_text(path)}")
+        spec = importlib.util.spec_from_file_location(f"mcrisk_user_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # the user's file: report, don't crash
+            kind = "" if isinstance(exc, SpecError) else f"{exc.__class__.__name__}: "  # e.g. a bad @model
+            raise SpecError(f"{where} = {shorten(ref)}: importing {show_text(path)} failed: {kind}"
+                            f"{' '.join(str(exc).split())}") from None
+    else:
+        try:
+            module = importlib.import_module(target)
+        except Exception as exc:  # ImportError, or "..x" / "a..b" (TypeError, ValueError): not importable
+            raise SpecError(f"{where} = {shorten(ref)}: cannot import {shorten(target)} "
+                            f"({' '.join(str(exc).split())})") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise SpecError(f"{where} = {shorten(ref)}: {show_text(target)} has no function {shorten(attr)}")
+    try:
+        inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise SpecError(f"{where} = {shorten(ref)} has no signature mcrisk can read; a model is a Python "
+                        "function taking its inputs as keyword arguments") from None
+    return fn
