@@ -31,7 +31,8 @@ import numpy as np
 import xarray as xr
 
 from .errors import SpecError
-from .risk import format_number, outputs_of, per_period
+from .risk import outputs_of, per_period
+from .text import MINUS, format_number, format_value, loss_words
 
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
 
@@ -93,8 +94,6 @@ def _driver(run) -> dict[str, Any] | None:
 
 
 def _driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
-    from .deckstyle import format_value
-
     if d is None:
         return ""
     name = d["input"].replace("_", " ")
@@ -114,8 +113,6 @@ def _stated(run) -> xr.Dataset:
 
 def headline(run) -> str:
     """One paragraph: P(loss) with its Monte Carlo error, median and 90% interval, top driver."""
-    from .deckstyle import format_value, loss_words
-
     s = run.summary.sel(output=run.study.output)
     unit = str(s.units.values)
     loss, _ = loss_words(run.study.output)
@@ -147,8 +144,6 @@ def _p_error(p: float, n: int, varies: bool) -> str:
 def _can_be_negative(s: xr.Dataset) -> bool:
     """Whether P(output < 0) is worth stating: always for profit and margins (P(loss) = 0% is
     news), for other outputs only when some sample reached zero or below."""
-    from .deckstyle import loss_words
-
     return loss_words(str(s.output.values))[0] == "loss" or float(s["min"]) <= 0
 
 
@@ -237,7 +232,7 @@ def figures(run, notes: list[str] | None = None) -> list[Figure]:
 # --- tables ---------------------------------------------------------------------------------------
 
 def _num(v: float, unit: str = "") -> str:
-    return format_number(float(v), unit).replace("-", "\u2212") if math.isfinite(float(v)) else str(v)
+    return format_number(float(v), unit, minus=MINUS)
 
 
 def _summary_table(run) -> tuple[list[str], list[list[str]]]:
@@ -461,7 +456,7 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     SpecError
         For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
     """
-    from .deckstyle import FORMATS
+    from .plot import FORMATS
 
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:
@@ -497,7 +492,7 @@ _JOBS: tuple[list[tuple[str, Callable[[], Any]]], Path, tuple[str, ...]] | None 
 
 def _render(i: int) -> tuple[str, str, bytes, list[str]]:
     """Draw chart ``i`` of the plan, save it in every format: ``(name, title, PNG bytes, files)``."""
-    from .deckstyle import FORMATS, save_figure
+    from .plot import FORMATS, save_figure
     from .plot import title_of
 
     plan, figdir, formats = _JOBS
