@@ -15,7 +15,7 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
 The phases follow :func:`mcrisk.study.run_study` and
 :func:`mcrisk.sensitivity_study.run_configured`; the rank correlations and loss attribution
 that ``run_configured`` calls are timed by wrapping the two names it looks up, and the figures
-by wrapping :func:`mcrisk.report.figures` and :func:`mcrisk.deckstyle.save_figure`, so the
+by wrapping :func:`mcrisk.report.figures` and :func:`mcrisk.plot.save_figure`, so the
 phases add up to what the CLI does. Single runs on a shared machine move by 10-20%.
 
 Run: ``python benchmarks/bench_study.py [--study studies/third_party_provider.toml]
@@ -42,7 +42,7 @@ PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensiti
           "rank correlations", "loss attribution", "figures: build", "figures: save", "report writing")
 #: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
 MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
-           "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot", "mcrisk.deckstyle")
+           "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot")
 
 
 def _wrap(module, name: str, seconds: defaultdict, phase: str) -> None:
@@ -73,7 +73,7 @@ def phases(study_path: Path, samples: int | None) -> dict:
     import matplotlib.pyplot  # noqa: F401  (what the figures need, loaded by the first one)
     seconds["imports"] = time.perf_counter() - t0
 
-    import mcrisk.deckstyle as deckstyle
+    import mcrisk.plot as plot
     import mcrisk.report as report
     import mcrisk.sensitivity_study as sensitivity_study
     from mcrisk.risk import format_summary, per_period, summarize
@@ -110,7 +110,7 @@ def phases(study_path: Path, samples: int | None) -> dict:
                                    - seconds["loss attribution"])
     run = StudyRun(study, results, summary, None, tables, ("png", "svg"))
     _wrap(report, "figures", seconds, "figures: build")
-    _wrap(deckstyle, "save_figure", seconds, "figures: save")
+    _wrap(plot, "save_figure", seconds, "figures: save")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t = time.perf_counter()

@@ -10,7 +10,7 @@ The data flow, one module a step::
     tornado.py   tornado       one-at-a-time swings
     sensitivity.py sensitivity SALib indices on the unit cube (+ rankcorr.py: rank correlations,
                                loss attribution)
-    plot.py, report.py         slide-ready figures and a self-contained report
+    plot/, report.py           slide-ready figures and a self-contained report
     study.py     run_study     all of the above into an output folder
 
 ``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by

@@ -31,7 +31,11 @@ import numpy as np
 import xarray as xr
 
 from .errors import SpecError
-from .risk import format_number, outputs_of, per_period
+from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
+                   plot_distribution, plot_exceedance, plot_scatter, plot_sensitivity, plot_tornado, save_figure,
+                   title_of)
+from .risk import outputs_of, per_period
+from .text import MINUS, format_number, format_value, loss_words, percent_text
 
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
 
@@ -72,7 +76,6 @@ def _analysed(run) -> tuple[str, xr.Dataset] | None:
 
 def _driver(run) -> dict[str, Any] | None:
     """The input that matters most: by Sobol' S1/ST, else the method's main index, else the tornado."""
-    from .plot import SENSITIVITY_INDICES
 
     sens = _sensitivity_of(run)
     if sens is not None and sens.sizes.get("input", 0):
@@ -93,8 +96,6 @@ def _driver(run) -> dict[str, Any] | None:
 
 
 def _driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
-    from .deckstyle import format_value
-
     if d is None:
         return ""
     name = d["input"].replace("_", " ")
@@ -114,8 +115,6 @@ def _stated(run) -> xr.Dataset:
 
 def headline(run) -> str:
     """One paragraph: P(loss) with its Monte Carlo error, median and 90% interval, top driver."""
-    from .deckstyle import format_value, loss_words
-
     s = run.summary.sel(output=run.study.output)
     unit = str(s.units.values)
     loss, _ = loss_words(run.study.output)
@@ -147,8 +146,6 @@ def _p_error(p: float, n: int, varies: bool) -> str:
 def _can_be_negative(s: xr.Dataset) -> bool:
     """Whether P(output < 0) is worth stating: always for profit and margins (P(loss) = 0% is
     news), for other outputs only when some sample reached zero or below."""
-    from .deckstyle import loss_words
-
     return loss_words(str(s.output.values))[0] == "loss" or float(s["min"]) <= 0
 
 
@@ -170,62 +167,60 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     charts; ``notes`` receives why. Drawing is left to the caller, so charts can be drawn in
     parallel processes (:func:`write_report`).
     """
-    from . import plot as P
 
     study = run.study
-    cfg = dict(study.analyses.get("plots") or P.check_config({}))
+    cfg = dict(study.analyses.get("plots") or check_config({}))
     res = _stated(run)
     out = study.output
     y = np.asarray(res[out].values, dtype=float).ravel()
     notes = [] if notes is None else notes
-    if (big := np.abs(y[np.isfinite(y)]).max(initial=0)) > P.CHART_MAX:
-        notes.append(P.chart_limit(out, float(big)) + ": the report has no charts of it.")
+    if (big := np.abs(y[np.isfinite(y)]).max(initial=0)) > CHART_MAX:
+        notes.append(chart_limit(out, float(big)) + ": the report has no charts of it.")
         y = np.empty(0)
     tab = run.tables.get("tornado")
     driver = _driver(run)
     plan: list[tuple[str, Callable[[], Any]]] = []
 
     s = run.summary.sel(output=out)
-    loss, _ = P.loss_words(out)
+    loss, _ = loss_words(out)
     what = out.removesuffix('_per_day').replace('_', ' ')
-    parts = [f"P({loss}) = {P.percent_text(float(s.p_below_zero))}"] if _can_be_negative(s) else []
+    parts = [f"P({loss}) = {percent_text(float(s.p_below_zero))}"] if _can_be_negative(s) else []
     parts.append(_driver_phrase(driver, what) if driver else
-                 f"median {what} {P.format_value(float(s.p50), str(s.units.values))}")
+                 f"median {what} {format_value(float(s.p50), str(s.units.values))}")
     title = "; ".join(parts)
     title = title[:1].upper() + title[1:]
     if y.size:
-        plan.append(("distribution", lambda: P.plot_distribution(res, output=out, bins=cfg["bins"], title=title)))
+        plan.append(("distribution", lambda: plot_distribution(res, output=out, bins=cfg["bins"], title=title)))
     if cfg["exceedance"] and _varies(y):
-        plan.append(("exceedance", lambda: P.plot_exceedance(res, output=out)))
+        plan.append(("exceedance", lambda: plot_exceedance(res, output=out)))
     if tab is not None and tab.sizes.get("input", 0):
         beside = _sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
         beside = beside if beside is not None and "ST" in beside else None
-        plan.append(("tornado", lambda: P.plot_tornado(tab, sensitivity=beside, top=cfg["top"])))
+        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"])))
     if (shown := _analysed(run)) is not None and shown[1].sizes.get("input", 0):
-        if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *P.SENSITIVITY_INDICES)):
-            plan.append(("sensitivity", lambda: P.plot_sensitivity(shown[1], output=shown[0], top=cfg["top"])))
+        if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *SENSITIVITY_INDICES)):
+            plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg["top"])))
     inputs = cfg["scatter"] if cfg["scatter"] is not None else ([driver["input"]] if driver else [])
     for name in inputs:
         if name not in study.priors.uncertain:
             raise SpecError(f"{study.path}: [plots] scatter = {name!r} is not an uncertain input; uncertain "
                             f"inputs: {', '.join(study.priors.uncertain) or '(none)'}")
         if _varies(y):
-            plan.append((f"scatter_{name}", functools.partial(P.plot_scatter, res, name, output=out)))
+            plan.append((f"scatter_{name}", functools.partial(plot_scatter, res, name, output=out)))
     if cfg["convergence"] and _varies(y) and y.size >= 20:
-        plan.append(("convergence", lambda: P.plot_convergence(res, output=out)))
+        plan.append(("convergence", lambda: plot_convergence(res, output=out)))
     for extra in cfg["outputs"]:
         if extra not in res or res[extra].attrs.get("role") != "output":
             outs = outputs_of(res)
             raise SpecError(f"{study.path}: [plots] outputs = {extra!r} is not an output; outputs: "
                             f"{', '.join(outs)}")
-        plan.append((f"distribution_{extra}", functools.partial(P.plot_distribution, res, output=extra,
+        plan.append((f"distribution_{extra}", functools.partial(plot_distribution, res, output=extra,
                                                                 bins=cfg["bins"])))
     return plan
 
 
 def figures(run, notes: list[str] | None = None) -> list[Figure]:
     """The charts of :func:`figure_plan`, drawn, as :class:`Figure` objects."""
-    from .plot import title_of
 
     out = []
     for name, draw in figure_plan(run, notes):
@@ -237,7 +232,7 @@ def figures(run, notes: list[str] | None = None) -> list[Figure]:
 # --- tables ---------------------------------------------------------------------------------------
 
 def _num(v: float, unit: str = "") -> str:
-    return format_number(float(v), unit).replace("-", "\u2212") if math.isfinite(float(v)) else str(v)
+    return format_number(float(v), unit, minus=MINUS)
 
 
 def _summary_table(run) -> tuple[list[str], list[list[str]]]:
@@ -461,7 +456,6 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     SpecError
         For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
     """
-    from .deckstyle import FORMATS
 
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:
@@ -497,8 +491,6 @@ _JOBS: tuple[list[tuple[str, Callable[[], Any]]], Path, tuple[str, ...]] | None 
 
 def _render(i: int) -> tuple[str, str, bytes, list[str]]:
     """Draw chart ``i`` of the plan, save it in every format: ``(name, title, PNG bytes, files)``."""
-    from .deckstyle import FORMATS, save_figure
-    from .plot import title_of
 
     plan, figdir, formats = _JOBS
     name, draw = plan[i]

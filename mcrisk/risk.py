@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import SpecError
+from .text import format_number  # re-exported: users call mcrisk.risk.format_number
 from .validate import NONFINITE, check_nonfinite
 
 __all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_number", "format_summary",
@@ -134,19 +135,6 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
              if k in results.attrs}
     attrs.update(on_nonfinite=nonfinite, nonfinite_policy=NONFINITE[nonfinite])
     return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
-
-
-def format_number(x: float, unit: str = "") -> str:
-    """A number for a table: thousands separators, no exponent, shares to 3 decimals."""
-    if not math.isfinite(x):
-        return str(x)
-    if abs(x) >= 1e15:  # beyond a quadrillion digits stop being read: 1.234e+20
-        return f"{x:.4g}"
-    if unit in ("1", "") and abs(x) < 100:
-        return f"{x:,.3f}"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.1f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p05", "p50", "p95",

@@ -42,7 +42,6 @@ from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
-import scipy.special as sc
 import xarray as xr
 from scipy.stats import qmc
 

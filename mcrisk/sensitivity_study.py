@@ -20,6 +20,7 @@ import xarray as xr
 from .errors import MCRiskWarning, SpecError, shorten
 from .rankcorr import loss_attribution, rank_correlations
 from .sensitivity import METHODS, sensitivity
+from .text import index_text
 from .validate import check_int, check_seed, check_sensitivity_method, show_key
 
 __all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured", "thin",
@@ -148,12 +149,6 @@ def _thinned(sub: xr.Dataset, n: int) -> str:
             f"1 in {-(-n // m):,} of the study's {n:,} Monte Carlo samples ({m:,} samples)")
 
 
-def _fmt(v: float, c: float | None = None) -> str:
-    if not np.isfinite(v):
-        return "nan"
-    return f"{v:.3f}" if c is None or not np.isfinite(c) else f"{v:.3f} ± {c:.3f}"
-
-
 def format_sensitivity(ds: xr.Dataset) -> str:
     """The indices as a ranked text table, one block per output, with the notes below."""
     lines = []
@@ -170,7 +165,7 @@ def format_sensitivity(ds: xr.Dataset) -> str:
         rows = [["input", *cols]]
         for i in order:
             rows.append([str(sub.input.values[i]), *[
-                _fmt(float(sub[c].values[i]), float(sub[f"{c}_conf"].values[i]) if f"{c}_conf" in sub else None)
+                index_text(float(sub[c].values[i]), float(sub[f"{c}_conf"].values[i]) if f"{c}_conf" in sub else None)
                 for c in cols]])
         w = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
         lines += ["  ".join(c.ljust(w[j]) if j == 0 else c.rjust(w[j]) for j, c in enumerate(r)) for r in rows]

@@ -11,8 +11,8 @@ import xarray as xr
 from .errors import SpecError
 from .models import output_unit
 from .priors import Priors
-from .risk import format_number
 from .evaluate import call_model, check_inputs
+from .text import format_number
 
 __all__ = ["format_tornado", "tornado", "tornado_frame"]
 

@@ -24,7 +24,7 @@ __all__ = ["FIGURE_FORMATS", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_M
 SAMPLING_METHODS: tuple[str, ...] = ("random", "lhs", "sobol")
 #: Sensitivity methods, alphabetical (the keys of :data:`mcrisk.sensitivity.METHODS`).
 SENSITIVITY_METHODS: tuple[str, ...] = ("delta", "fast", "morris", "pawn", "rbd_fast", "sobol")
-#: Figure formats (the keys of :data:`mcrisk.deckstyle.FORMATS`).
+#: Figure formats (the keys of :data:`mcrisk.plot.FORMATS`).
 FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 #: The largest number of Monte Carlo samples a run may ask for: 2**40, some 8 TB per input
 #: column, already far beyond any machine; a larger number is a typo.

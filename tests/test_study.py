@@ -299,7 +299,7 @@ def test_a_study_listed_as_its_own_priors_file_is_named_as_a_study(tmp_path: Pat
 
 def test_method_names_need_no_scipy() -> None:
     # mcrisk.validate lists the names without importing scipy; they must be the dispatch dicts' keys.
-    from mcrisk.deckstyle import FORMATS
+    from mcrisk.plot import FORMATS
     from mcrisk.sampling import METHODS
     from mcrisk.sensitivity import METHODS as SENSITIVITY
     from mcrisk.validate import FIGURE_FORMATS, SAMPLING_METHODS, SENSITIVITY_METHODS

@@ -1,0 +1,122 @@
+"""Numbers and names as text: the one formatter family of tables, chart labels, titles and the report.
+
+Two styles, one per place a number is read:
+
+* tables (printed, CSV-like, the report's tables): :func:`format_number`, thousands separators
+  and no exponent below 1e15;
+* labels and titles (charts, the report's headline): :func:`si_number` and :func:`format_value`,
+  k/M/B/T suffixes with three significant digits, shares as percentages, ratios as 1.23\u00d7,
+  and a true minus sign (U+2212) that reads well on a slide.
+
+Probabilities are :func:`percent_text` (a P(loss)) and :func:`share_text` (a share of samples);
+sensitivity indices are :func:`index_text`. A leaf module: numpy-free, matplotlib-free.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["MINUS", "format_number", "format_value", "index_text", "loss_words", "percent_text", "share_text",
+           "si_number", "words"]
+
+#: The typographic minus sign, U+2212: the width of a plus, unlike the hyphen ``-``.
+MINUS = "\u2212"
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def format_number(x: float, unit: str = "", *, minus: str = "-") -> str:
+    """A number for a table: thousands separators, no exponent, shares to 3 decimals.
+
+    Parameters
+    ----------
+    x
+        The value, in ``unit``.
+    unit
+        ``"1"`` or ``""`` marks a dimensionless value: below 100 it gets three decimals.
+    minus
+        The minus sign of finite values; :data:`MINUS` for the report's tables. Non-finite
+        values are always ``str(x)``: ``'nan'``, ``'inf'``, ``'-inf'``.
+
+    Examples
+    --------
+    >>> format_number(1234567.8, "USD/day"), format_number(0.25, "1"), format_number(-3.5e20)
+    ('1,234,568', '0.250', '-3.5e+20')
+    """
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) >= 1e15:  # beyond a quadrillion digits stop being read: 1.234e+20
+        s = f"{x:.4g}"
+    elif unit in ("1", "") and abs(x) < 100:
+        s = f"{x:,.3f}"
+    elif abs(x) >= 1000:
+        s = f"{x:,.0f}"
+    else:
+        s = f"{x:.1f}" if abs(x) >= 100 else f"{x:.3g}"
+    return s if minus == "-" else s.replace("-", minus)
+
+
+def si_number(x: float, *, digits: int = 3) -> str:
+    """``x`` with a k/M/B/T suffix and ``digits`` significant digits: ``2187923 -> '2.19M'``.
+
+    Uses a true minus sign so negative tick labels read well on a slide; below 0.001 in
+    magnitude, e-notation (``'1.20e\u221205'``); non-finite values are ``str(x)``.
+    """
+    if not math.isfinite(x):
+        return str(x)
+    a = abs(x)
+    for scale, suffix in _SUFFIXES:
+        if a >= scale * 0.9995:
+            s = f"{x / scale:.{digits}g}{suffix}"
+            break
+    else:
+        s = f"{x:.{digits}g}" if a >= 1e-3 or a == 0 else f"{x:.2e}"
+    return s.replace("-", MINUS)
+
+
+def format_value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True) -> str:
+    """A value for a label: shares as percentages, ratios as 1.23\u00d7, others k/M/B with their unit.
+
+    ``unit`` ``"1"`` is a share (``0.25 -> '25.0%'``), ``"\u00d7"`` a ratio, anything else is
+    written after the :func:`si_number` (``'2.19M USD/month'``) unless ``with_unit`` is false.
+    """
+    if unit == "\u00d7":
+        return f"{si_number(x, digits=digits)}\u00d7"
+    if unit == "1":
+        return f"{x:.{max(digits - 2, 0) if abs(x) >= 0.1 else digits - 1}%}".replace("-", MINUS)
+    s = si_number(x, digits=digits)
+    return f"{s} {unit}" if with_unit and unit else s
+
+
+def percent_text(p: float) -> str:
+    """A probability such as P(loss) to one decimal (``'16.8%'``); exactly 0 and 1 as ``'0%'``, ``'100%'``."""
+    return f"{p:.1%}" if 0 < p < 0.1 else f"{p:.0%}" if p in (0.0, 1.0) else f"{p:.1%}"
+
+
+def share_text(p: float) -> str:
+    """A share of samples: ``'0.4%'``, and ``'<0.1%'`` below one in a thousand."""
+    return f"{p:.1%}" if p >= 0.001 else "<0.1%"
+
+
+def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
+    """A sensitivity index with its interval half-width: ``'0.610 \u00b1 0.030'``.
+
+    ``'nan'`` when ``v`` is not finite; the ``\u00b1`` part only when ``conf`` is finite.
+    """
+    if not math.isfinite(v):
+        return "nan"
+    s = f"{v:.{digits}f}"
+    return s if conf is None or not math.isfinite(conf) else f"{s} \u00b1 {conf:.{digits}f}"
+
+
+def words(name: str) -> str:
+    """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``."""
+    return name.replace("_", " ")
+
+
+def loss_words(name: str) -> tuple[str, str]:
+    """What ``x < 0`` and ``x > 0`` are called for this output: ``('loss', 'profit')`` for a
+    profit or margin, else ``('<name> < 0', '<name> > 0')``."""
+    if any(k in name for k in ("profit", "margin")):
+        return "loss", "profit"
+    return f"{words(name)} < 0", f"{words(name)} > 0"
