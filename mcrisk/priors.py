@@ -353,6 +353,10 @@ def _check_quantiles(prior: Prior, where: str) -> None:
     if not prior.is_constant and x[0] == x[-1]:
         raise SpecError(f"{where} {shown} draws the same value {x[0]:.17g} every time; give it as a "
                         f"constant (value = {x[0]:.17g}) or widen it")
+    lo, hi = PROBE.index(0.001), PROBE.index(0.999)
+    if prior.family != "discrete" and not prior.is_constant and x[lo] == x[hi]:
+        raise SpecError(f"{where} {shown} puts at least 99.8% of its draws on the single value {x[lo]:.17g} "
+                        "(its P0.1 and P99.9 are equal); give it as a constant or widen it")
 
 
 def parse_correlations(items: Any, *, file: str, names: Mapping[str, Prior]) -> tuple[Correlation, ...]:

@@ -256,9 +256,14 @@ def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], thresh
                          "attribution is rough (more samples would help)")
         problem = {"num_vars": len(inputs), "names": list(inputs), "bounds": [[0.0, 1.0]] * len(inputs)}
         u = (st.rankdata(x, axis=0) - 0.5) / n
-        with quiet_salib():
-            s = delta.analyze(problem, u, loss.astype(float), num_resamples=num_resamples,
-                              conf_level=conf_level, seed=salib_seed(seed, 99), method="sobol")
+        try:
+            with quiet_salib():
+                s = delta.analyze(problem, u, loss.astype(float), num_resamples=num_resamples,
+                                  conf_level=conf_level, seed=salib_seed(seed, 99), method="sobol")
+        except (np.linalg.LinAlgError, ValueError) as exc:  # a (nearly) constant column
+            notes.append(f"{out}: the loss attribution failed in SALib ({' '.join(str(exc).split())}); its "
+                         "loss_S1 is left out")
+            s = {"S1": np.full(len(inputs), np.nan), "S1_conf": np.full(len(inputs), np.nan)}
         with warnings.catch_warnings():
             # Ties (a discrete input) make scipy fall back from the exact p-value to the
             # asymptotic one, and say so; the fallback is the right answer, not news.

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .errors import MCRiskWarning, SpecError
+from .errors import MCRiskWarning, SpecError, clip
 from .models import output_unit
 from .priors import Priors
 from .rankcorr import quiet_salib, salib_seed
@@ -316,8 +316,12 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
             text = f"{out} is NaN or infinite in {bad:,} of {len(y):,} model runs; its indices are not reliable"
             notes.append(text)
             warnings.warn(text, MCRiskWarning, stacklevel=2)
-        with quiet_salib(info):
-            s = m.analyze(problem, u if method == "morris" else x, y, salib_seed(seed, 1 + j), o)
+        try:
+            with quiet_salib(info):
+                s = m.analyze(problem, u if method == "morris" else x, y, salib_seed(seed, 1 + j), o)
+        except (np.linalg.LinAlgError, ValueError) as exc:  # delta's densities of a (nearly) constant column
+            raise SpecError(f"sensitivity of {out}: SALib's {method} analyzer failed ({clip(' '.join(str(exc).split()))}); "
+                            "an input or the output takes (almost) a single value") from None
         part = xr.Dataset(coords={"input": np.array(names, dtype=object)})
         for k, v in s.items():
             if k in ("names", "notes") or v is None:

@@ -111,6 +111,9 @@ BAD_ENTRIES = {
     "truncnormal_subnormal_sd": ({"dist": "truncnormal", "mean": 1.0, "sd": 5e-324, "low": 0.0},
                                  "truncnormal(low=0, mean=1, sd=4.94066e-324) draws the same value 1 every time; "
                                  "give it as a constant (value = 1) or widen it"),
+    "almost_all_mass_on_one_value": ({"dist": "gamma", "a": 1e-8, "scale": 1e-300},
+                                     "gamma(loc=0, scale=1e-300, a=1e-08) puts at least 99.8% of its draws on the "
+                                     "single value 0 (its P0.1 and P99.9 are equal); give it as a constant or widen it"),
     "huge_int_parameter": ({"dist": "uniform", "low": 0, "high": 10**400},
                            f"high = {shorten(10**400)} must be a finite number"),
     "list_for_number": ({"dist": "uniform", "low": [1.0], "high": 2.0}, "low = [1.0] must be a number"),
