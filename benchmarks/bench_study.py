@@ -8,14 +8,14 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
 * **by phase**: in a fresh process, the library calls the CLI makes, in its order, with
   ``time.perf_counter`` around each: imports, load, sample + simulate, summary, tornado,
   sensitivity (its own design and model runs), rank correlations, loss attribution (both from
-  the study's samples), figures (built, then saved), report writing (results.nc, the CSV tables,
+  the study's samples), figures (drawn and saved, one process per core), report writing (results.nc, the CSV tables,
   report.md and report.html), and the peak resident memory of the process
   (``resource.getrusage``).
 
 The phases follow :func:`mcrisk.study.run_study` and
 :func:`mcrisk.sensitivity_study.run_configured`; the rank correlations and loss attribution
 that ``run_configured`` calls are timed by wrapping the two names it looks up, and the figures
-by wrapping :func:`mcrisk.report.figures` and :func:`mcrisk.plot.save_figure`, so the
+by wrapping ``mcrisk.report._render_all`` (drawing and saving, in parallel processes), so the
 phases add up to what the CLI does. Single runs on a shared machine move by 10-20%.
 
 Run: ``python benchmarks/bench_study.py [--study studies/third_party_provider.toml]
@@ -39,7 +39,7 @@ from machine import cpu_line
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensitivity",
-          "rank correlations", "loss attribution", "figures: build", "figures: save", "report writing")
+          "rank correlations", "loss attribution", "figures", "report writing")
 #: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
 MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
            "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot")
@@ -73,7 +73,6 @@ def phases(study_path: Path, samples: int | None) -> dict:
     import matplotlib.pyplot  # noqa: F401  (what the figures need, loaded by the first one)
     seconds["imports"] = time.perf_counter() - t0
 
-    import mcrisk.plot as plot
     import mcrisk.report as report
     import mcrisk.sensitivity_study as sensitivity_study
     from mcrisk.risk import format_summary, per_period, summarize
@@ -109,8 +108,7 @@ def phases(study_path: Path, samples: int | None) -> dict:
         seconds["sensitivity"] += (time.perf_counter() - t - seconds["rank correlations"]
                                    - seconds["loss attribution"])
     run = StudyRun(study, results, summary, None, tables, ("png", "svg"))
-    _wrap(report, "figures", seconds, "figures: build")
-    _wrap(plot, "save_figure", seconds, "figures: save")
+    _wrap(report, "_render_all", seconds, "figures")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
@@ -121,8 +119,7 @@ def phases(study_path: Path, samples: int | None) -> dict:
         if "sensitivity" in tables:
             sensitivity_study.write_tables(tables["sensitivity"], folder)
         report.write_report(run, folder, formats=run.formats)
-        seconds["report writing"] += (time.perf_counter() - t - seconds["figures: build"]
-                                      - seconds["figures: save"])
+        seconds["report writing"] += time.perf_counter() - t - seconds["figures"]
     return {"samples": study.samples, "seconds": dict(seconds),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

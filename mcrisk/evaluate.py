@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import xarray as xr
+from tqdm import tqdm
 
 from .errors import SpecError
 from .models import Var, model_inputs, model_name
@@ -130,6 +131,4 @@ def progress_bar(total: int, show: bool, desc: str):
     """
     if not show or total <= 1:
         return _NoBar()
-    from tqdm import tqdm  # optional at import time: only a shown bar needs it
-
     return tqdm(total=total, desc=desc, unit="chunk", leave=False)

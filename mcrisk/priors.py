@@ -38,7 +38,8 @@ from .errors import SpecError, shorten
 from .families import ParamError, family_names, resolve_family
 from .validate import is_study, show_key, show_keys
 
-__all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_prior", "read_toml"]
+__all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_prior", "priors_from_dict", "priors_text",
+           "read_toml"]
 
 _META_KEYS = ("unit", "source", "note", "base")
 _TOP_LEVEL = ("currency", "description", "correlation")
@@ -357,6 +358,11 @@ def _check_quantiles(prior: Prior, where: str) -> None:
     if prior.family != "discrete" and not prior.is_constant and x[lo] == x[hi]:
         raise SpecError(f"{where} {shown} puts at least 99.8% of its draws on the single value {x[lo]:.17g} "
                         "(its P0.1 and P99.9 are equal); give it as a constant or widen it")
+
+
+def priors_text(priors: Priors) -> str:
+    """The text of every file ``priors`` came from, each under a ``# path`` line (for provenance)."""
+    return "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts)
 
 
 def parse_correlations(items: Any, *, file: str, names: Mapping[str, Prior]) -> tuple[Correlation, ...]:

@@ -14,6 +14,7 @@ study and priors files).
 from __future__ import annotations
 
 import base64
+import ctypes
 import datetime as _dt
 import functools
 import html
@@ -29,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from tqdm import tqdm
 
 from .errors import SpecError
 from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
@@ -512,8 +514,6 @@ def _quiet_child(parent: int) -> None:
     # A parent killed outright (SIGKILL) cannot stop the pool: die with it rather than wait for
     # tasks forever, holding the parent's stdout and stderr open for whoever reads them.
     try:
-        import ctypes
-
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
     except (OSError, AttributeError):
         pass
@@ -533,8 +533,6 @@ def _render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats
     they are drawn here, one after the other.
     """
     global _JOBS
-    from tqdm import tqdm
-
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = min(cores, len(plan))
     bar = tqdm(total=len(plan), desc="figures", unit="figure", leave=False, disable=not progress)

@@ -47,7 +47,7 @@ from scipy.stats import qmc
 
 from .copula import apply_copula, copula_factor
 from .errors import MCRiskWarning, SpecError
-from .priors import Priors
+from .priors import Priors, priors_text
 from .validate import check_method, check_samples
 
 __all__ = [
@@ -235,7 +235,7 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
     -------
     xarray.Dataset
         One variable per input over the dimension ``sample`` with ``units`` and ``long_name``;
-        attrs ``method``, ``seed`` and ``samples``.
+        attrs ``method``, ``seed``, ``samples``, ``currency`` and ``priors`` (the files' text).
 
     Examples
     --------
@@ -264,4 +264,5 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
         attrs = {"units": p.unit, "long_name": k.replace("_", " "), "distribution": p.describe()}
         data[k] = (("sample",), values[k], attrs) if k in values else ((), p.params["value"], attrs)
     return xr.Dataset(data, coords={"sample": np.arange(start, stop)},
-                      attrs={"method": method, "seed": seed, "samples": n})
+                      attrs={"method": method, "seed": seed, "samples": n, "currency": priors.currency or "",
+                             "priors": priors_text(priors)})

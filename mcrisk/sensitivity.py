@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+from tqdm import tqdm
 
 from .errors import MCRiskWarning, SpecError, clip
 from .models import output_unit
@@ -59,6 +60,8 @@ class _Method:
     dependent: bool                               # valid for correlated inputs
 
 
+# Each method imports its SALib module when it runs: SALib's analyzers pull in pandas plotting
+# and scipy.optimize, about 0.5 s that a study without [sensitivity] should not pay.
 def _sobol_design(problem, n, seed, o):
     from SALib.sample import sobol
     return sobol.sample(problem, n, calc_second_order=o["second_order"], scramble=True, seed=seed)
@@ -163,8 +166,6 @@ def _to_unit(method: str, u: np.ndarray, o: dict) -> np.ndarray:
 
 def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], correlated: bool,
               progress: bool) -> dict[str, np.ndarray]:
-    from tqdm import tqdm
-
     consts = {k: float(p.params["value"]) for k, p in priors.items() if k not in names}
     spans = [(a, min(a + _CHUNK, len(x))) for a in range(0, len(x), _CHUNK)] if progress else [(0, len(x))]
     parts: list[dict] = []

@@ -9,10 +9,10 @@ import numpy as np
 import xarray as xr
 
 from .distributed import client, dask_mapper, simulate_dask
-from .errors import MCRiskWarning
+from .errors import MCRiskWarning, SpecError
 from .evaluate import call_model, check_inputs, chunks, evaluate, progress_bar
 from .models import model_name
-from .priors import Priors
+from .priors import Priors, priors_text
 from .sampling import Method, normalize_seed, sample, warn_unbalanced
 from .streaming import summarize_chunked
 from .validate import check_method, check_samples
@@ -22,20 +22,26 @@ from .version import __version__, library_versions
 __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
 
 
-def simulate(model: Callable, priors: Priors, n: int, *, method: Method = "random",
+def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None, *, method: Method = "random",
              rng: int | np.random.Generator | None = None, chunk_size: int | None = None,
              progress: bool = False, workers: int | None = None,
              scheduler: str | None = None) -> xr.Dataset:
-    """Sample the priors ``n`` times and evaluate the model on every sample.
+    """Evaluate the model on every sample: of the priors (drawn here) or of an inputs Dataset.
+
+    ``simulate(model, priors, n, method=..., rng=...)`` draws and evaluates in one call;
+    ``simulate(model, sample(priors, n, ...))`` evaluates inputs drawn before, so one draw can
+    feed several models or analyses (the results are the same, bit for bit).
 
     Parameters
     ----------
     model
         A model callable (see :mod:`mcrisk.models`).
     priors
-        One prior per model input; inputs the model defaults may be left out.
+        One prior per model input (inputs the model defaults may be left out), or an inputs
+        Dataset over ``sample`` from :func:`mcrisk.sampling.sample`, whose attrs (method, seed,
+        samples, currency, priors) then become the results' provenance.
     n
-        Number of samples.
+        Number of samples (with priors; an inputs Dataset has its own).
     method
         ``"random"``, ``"lhs"`` or ``"sobol"``.
     rng
@@ -65,6 +71,9 @@ def simulate(model: Callable, priors: Priors, n: int, *, method: Method = "rando
     >>> float(ds.cost_profit_margin.mean()).__round__(2)
     5.45
     """
+    if isinstance(priors, xr.Dataset):
+        return _simulate_inputs(model, priors, chunk_size=chunk_size, progress=progress,
+                                distributed=workers is not None or scheduler is not None)
     check_inputs(model, list(priors))
     n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
@@ -84,14 +93,48 @@ def simulate(model: Callable, priors: Priors, n: int, *, method: Method = "rando
         bar.close()
         ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="sample", data_vars="minimal",
                                                         coords="minimal", compat="override")
+    _count_nonfinite(ds, n)
+    ds.attrs.update(_provenance(model, priors, n, method, seed))
+    return ds
+
+
+def _simulate_inputs(model: Callable, inputs: xr.Dataset, *, chunk_size: int | None, progress: bool,
+                     distributed: bool) -> xr.Dataset:
+    """:func:`simulate` of an inputs Dataset: evaluated chunk by chunk, provenance from its attrs."""
+    if distributed:
+        raise SpecError("workers and scheduler need the priors, not drawn inputs: each worker draws its own "
+                        "chunk (pass the priors and n)")
+    if "sample" not in inputs.dims:
+        raise SpecError(f"inputs has dimensions {tuple(inputs.dims)}; simulate needs an inputs Dataset over "
+                        "'sample' (from mcrisk.sample)")
+    check_inputs(model, list(inputs.data_vars))
+    n = inputs.sizes["sample"]
+    currency = inputs.attrs.get("currency") or None
+    spans = list(chunks(n, chunk_size))
+    bar = progress_bar(len(spans), progress, desc="simulate")
+    parts = []
+    for start, stop in spans:
+        parts.append(evaluate(model, inputs.isel(sample=slice(start, stop)), currency=currency))
+        bar.update(1)
+    bar.close()
+    ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="sample", data_vars="minimal",
+                                                    coords="minimal", compat="override")
+    _count_nonfinite(ds, n)
+    a = inputs.attrs
+    ds.attrs.update({**a, "model": model_name(model), "mcrisk_version": __version__,
+                     "versions": library_versions()})
+    ds.attrs.setdefault("samples", n)
+    ds.attrs.setdefault("currency", "")
+    return ds
+
+
+def _count_nonfinite(ds: xr.Dataset, n: int) -> None:
     for name, var in ds.data_vars.items():
         if var.attrs.get("role") == "output":
             var.attrs["nonfinite"] = bad = int(np.count_nonzero(~np.isfinite(var.values)))
             if bad:
                 warnings.warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
-                              "statistics use the other samples", MCRiskWarning, stacklevel=2)
-    ds.attrs.update(_provenance(model, priors, n, method, seed))
-    return ds
+                              "statistics use the other samples", MCRiskWarning, stacklevel=3)
 
 
 def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int) -> dict:
@@ -103,7 +146,7 @@ def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int)
         "currency": priors.currency or "",
         "mcrisk_version": __version__,
         "versions": library_versions(),
-        "priors": "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts),
+        "priors": priors_text(priors),
     }
 
 

@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 import numpy as np
 import pytest
+import xarray as xr
 
 import mcrisk
 from mcrisk import MCRiskWarning, Priors, SpecError, load_priors, simulate, summarize
@@ -150,3 +151,16 @@ def test_a_model_output_of_the_wrong_length_is_a_spec_error(tmp_path):
     with pytest.raises(SpecError, match=r"^model short.py:m returned output y of shape \(3,\); a model must "
                                         r"return arrays of the inputs' length \(1\) or scalars$"):
         mcrisk.run_study(tmp_path / "s.toml", write=False)
+
+
+def test_simulate_takes_an_inputs_dataset_and_gives_the_same_results(small: mcrisk.Priors) -> None:
+    # sample -> inputs -> simulate(model, inputs): the data flow in steps, the same bits as one call.
+    inputs = mcrisk.sample(small, 300, method="lhs", rng=5)
+    a = simulate(maas, inputs, chunk_size=128)
+    b = simulate(maas, small, 300, method="lhs", rng=5)
+    xr.testing.assert_identical(a, b)
+    # one draw, a second model on the same samples
+    doubled = simulate(lambda **kw: {"twice": 2 * maas(**kw)["profit_per_day"]}, inputs)
+    np.testing.assert_array_equal(doubled["twice"].values, 2 * b["profit_per_day"].values)
+    with pytest.raises(SpecError, match=r"^workers and scheduler need the priors, not drawn inputs"):
+        simulate(maas, inputs, workers=2)

@@ -1,0 +1,85 @@
+"""The package's layers point one way: no import cycle, no private name used outside its module.
+
+Both are read from the source with :mod:`ast`, imports inside functions included, so a cycle
+cannot hide in a local import. The command line may import the library inside its command
+functions (it must start fast); nothing imports it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "mcrisk"
+
+
+def _modules() -> dict[str, Path]:
+    mods = {}
+    for f in PACKAGE.rglob("*.py"):
+        parts = f.relative_to(PACKAGE.parent).with_suffix("").parts
+        mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = f
+    return mods
+
+
+def _imports(name: str, path: Path, mods: dict[str, Path]) -> list[tuple[str, list[str]]]:
+    """``(module imported, names taken from it)`` for every mcrisk import in ``path``."""
+    pkg = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = pkg.split(".")[: len(pkg.split(".")) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else [])) if node.level else node.module or ""
+            names = [a.name for a in node.names]
+            subs = [f"{target}.{n}" for n in names if f"{target}.{n}" in mods]
+            found += [(s, []) for s in subs]
+            if target in mods:
+                found.append((target, [n for n in names if f"{target}.{n}" not in mods]))
+        elif isinstance(node, ast.Import):
+            found += [(a.name, []) for a in node.names if a.name in mods]
+    return [(t, n) for t, n in found if t != name]
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """The first import cycle found by a depth-first walk, or None."""
+    done: set[str] = set()
+
+    def visit(m: str, path: list[str]) -> list[str] | None:
+        for t in sorted(graph[m]):
+            if t in path:
+                return [*path[path.index(t):], t]
+            if t not in done and (found := visit(t, [*path, t])):
+                return found
+        done.add(m)
+        return None
+
+    return next((c for m in sorted(graph) if (c := visit(m, [m]))), None)
+
+
+def test_the_import_graph_has_no_cycle() -> None:
+    mods = _modules()
+    graph = {m: {t for t, _ in _imports(m, f, mods)} for m, f in mods.items()}
+    assert _cycle(graph) is None
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    mods = _modules()
+    private = [(m, t, n) for m, f in mods.items() for t, names in _imports(m, f, mods)
+               for n in names if n.startswith("_") and n != "__version__"]
+    assert private == []
+
+
+def test_nothing_imports_the_command_line() -> None:
+    mods = _modules()
+    assert [m for m, f in mods.items() if any(t == "mcrisk.cli" for t, _ in _imports(m, f, mods))] == []
+
+
+def test_the_checker_finds_a_cycle(tmp_path: Path) -> None:
+    # The checker itself: two modules importing each other inside functions are a cycle.
+    a, b = tmp_path / "a.py", tmp_path / "b.py"
+    a.write_text("def f():\n    from .b import g\n")
+    b.write_text("def g():\n    from .a import f\n")
+    mods = {"mcrisk.a": a, "mcrisk.b": b}
+    assert _imports("mcrisk.a", a, mods) == [("mcrisk.b", ["g"])]
+    assert _imports("mcrisk.b", b, mods) == [("mcrisk.a", ["f"])]
+    assert _cycle({m: {t for t, _ in _imports(m, f, mods)} for m, f in mods.items()}) == [
+        "mcrisk.a", "mcrisk.b", "mcrisk.a"]
