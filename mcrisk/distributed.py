@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import SpecError
+from .evaluate import progress_bar
 from .streaming import run_chunk
 
 __all__ = ["DEFAULT_CHUNK", "client", "dask_mapper", "simulate_dask"]
@@ -99,12 +100,20 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
     return out
 
 
-def dask_mapper(client: Any) -> Callable[[Callable[..., Any], list[tuple]], list[Any]]:
-    """``mapper(fn, [args, ...])`` running each call as a task on ``client`` (results in order)."""
+def dask_mapper(client: Any, progress: bool = False) -> Callable[[Callable[..., Any], list[tuple]], list[Any]]:
+    """``mapper(fn, [args, ...])`` running each call as a task on ``client`` (results in order).
+
+    With ``progress``, a bar on stderr counts the finished tasks of each call.
+    """
     import dask
+    from distributed import as_completed
 
     def run(fn: Callable[..., Any], args: list[tuple]) -> list[Any]:
-        tasks = [dask.delayed(fn, pure=True)(*a) for a in args]
-        return list(dask.compute(*tasks, scheduler=client))
+        futures = client.compute([dask.delayed(fn, pure=True)(*a) for a in args])
+        bar = progress_bar(len(futures), progress, desc=f"pass {fn.__name__[-1]}")
+        for _ in as_completed(futures):
+            bar.update(1)
+        bar.close()
+        return client.gather(futures)
 
     return run

@@ -310,6 +310,10 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
 
 def _notes(run) -> list[str]:
     notes = []
+    if step := int(run.results.attrs.get("thin_step", 0)):
+        notes.append(f"The summary is of all {int(run.results.attrs['thinned_from']):,} samples; results.nc, the "
+                     f"figures and the sample-based analyses use 1 in {step:,} of them "
+                     f"({run.results.sizes['sample']:,} samples).")
     kept = run.summary.attrs.get("on_nonfinite") == "keep"
     for name, var in run.results.data_vars.items():
         if var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):

@@ -14,12 +14,12 @@ from .evaluate import call_model, check_inputs, chunks, evaluate, progress_bar
 from .models import model_name
 from .priors import Priors, priors_text
 from .sampling import Method, normalize_seed, sample, warn_unbalanced
-from .streaming import summarize_chunked
+from .streaming import summarize_and_thin
 from .validate import check_method, check_samples
 from .version import __version__, library_versions
 
 # call_model, check_inputs, chunks and evaluate live in mcrisk.evaluate; importable from here too.
-__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary"]
+__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary", "simulate_thinned"]
 
 
 def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None, *, method: Method = "random",
@@ -168,6 +168,37 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     --------
     >>> s = simulate_summary(maas, priors, 10**8, rng=1, chunk_size=2**20, progress=True)
     """
+    return simulate_thinned(model, priors, n, method=method, rng=rng, chunk_size=chunk_size,
+                            period_days=period_days, progress=progress, workers=workers,
+                            scheduler=scheduler, nonfinite=nonfinite, rows=0)[0]
+
+
+def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method = "random",
+                     rng: int | np.random.Generator | None = None, chunk_size: int | None = None,
+                     period_days: float | None = None, progress: bool = False,
+                     workers: int | None = None, scheduler: str | None = None,
+                     nonfinite: str = "drop", rows: int = 2**20) -> tuple[xr.Dataset, xr.Dataset | None]:
+    """The exact summary of an ``n``-sample run and every ``k``-th of its samples, in bounded memory.
+
+    For runs too large to hold (``mcrisk run`` above :data:`mcrisk.study.IN_MEMORY`): the
+    summary as :func:`simulate_summary`, and the samples at positions ``0, k, 2k, ...``
+    (``k = ceil(n / rows)``) with inputs and outputs, kept from the first pass, for the
+    figures, the rank correlations and the loss attribution. Memory: one chunk per process,
+    plus the kept rows.
+
+    Parameters
+    ----------
+    model, priors, n, method, rng, chunk_size, period_days, progress, workers, scheduler, nonfinite
+        As :func:`simulate_summary`.
+    rows
+        At most this many samples kept (0: none).
+
+    Returns
+    -------
+    tuple of xarray.Dataset
+        The summary, and the kept samples (``None`` when ``rows`` is 0) with the provenance attrs
+        of :func:`simulate` and ``thinned_from``, ``thin_step``.
+    """
     check_inputs(model, list(priors))
     n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
@@ -175,8 +206,12 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     if period_days and period_days != 1:
         attrs["period_days"] = period_days
     kw = dict(method=method, seed=seed, chunk_size=chunk_size, period_days=period_days,
-              progress=progress, attrs=attrs, nonfinite=nonfinite)
+              progress=progress, attrs=attrs, nonfinite=nonfinite, rows=rows)
     if workers is None and scheduler is None:
-        return summarize_chunked(model, priors, int(n), **kw)
-    with client(workers, scheduler) as c:
-        return summarize_chunked(model, priors, int(n), mapper=dask_mapper(c), **kw)
+        summary, thinned = summarize_and_thin(model, priors, int(n), **kw)
+    else:
+        with client(workers, scheduler) as c:
+            summary, thinned = summarize_and_thin(model, priors, int(n), mapper=dask_mapper(c, progress), **kw)
+    if thinned is not None:
+        thinned.attrs = {**_provenance(model, priors, int(n), method, seed), **thinned.attrs}
+    return summary, thinned

@@ -38,7 +38,7 @@ from .risk import PERCENTILES, STATISTICS, nonfinite_error, outputs_of, per_peri
 from .sampling import sample, warn_unbalanced
 from .validate import NONFINITE, check_nonfinite
 
-__all__ = ["SUBSAMPLE", "run_chunk", "summarize_chunked"]
+__all__ = ["SUBSAMPLE", "run_chunk", "summarize_and_thin", "summarize_chunked"]
 
 #: Values per output kept from pass 1 to place the brackets of pass 2.
 SUBSAMPLE = 2**20
@@ -64,9 +64,17 @@ def _finite(ds: xr.Dataset, name: str) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
-def _pass1(job: tuple, start: int, stop: int, stride: int) -> dict[str, tuple]:
-    ds = run_chunk(*job, start, stop)
+#: The key of pass 1's kept rows (no output can be named "").
+_ROWS = ""
+
+
+def _pass1(job: tuple, start: int, stop: int, stride: int, row_stride: int = 0) -> dict[str, tuple]:
+    *run, period_days = job
+    raw = run_chunk(*run, None, start, stop)
+    ds = per_period(raw, period_days)
     out = {}
+    if row_stride:  # every row_stride-th sample, inputs and outputs as the model gave them
+        out[_ROWS] = raw.isel(sample=slice((-start) % row_stride, None, row_stride))
     first = (-start) % stride  # positions start + first, + stride, ... are multiples of stride
     for name in outputs_of(ds):
         raw = np.asarray(ds[name].values, dtype=float).ravel()
@@ -80,7 +88,8 @@ def _pass1(job: tuple, start: int, stop: int, stride: int) -> dict[str, tuple]:
 
 def _pass2(job: tuple, start: int, stop: int, means: dict[str, float],
            brackets: dict[str, list[tuple[float, float]]]) -> dict[str, tuple]:
-    ds = run_chunk(*job, start, stop)
+    *run, period_days = job
+    ds = per_period(run_chunk(*run, None, start, stop), period_days)
     out = {}
     for name, mean in means.items():
         x = _finite(ds, name)
@@ -131,6 +140,20 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
                       attrs: dict[str, Any] | None = None, nonfinite: str = "drop") -> xr.Dataset:
     """The summary of an ``n``-sample run, computed chunk by chunk in bounded memory.
 
+    As :func:`summarize_and_thin` with ``rows = 0``: only the summary.
+    """
+    return summarize_and_thin(model, priors, n, method=method, seed=seed, chunk_size=chunk_size,
+                              period_days=period_days, progress=progress, mapper=mapper, attrs=attrs,
+                              nonfinite=nonfinite)[0]
+
+
+def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: int = 0,
+                       chunk_size: int | None = None, period_days: float | None = None,
+                       progress: bool = False, mapper: Mapper | None = None,
+                       attrs: dict[str, Any] | None = None, nonfinite: str = "drop",
+                       rows: int = 0) -> tuple[xr.Dataset, xr.Dataset | None]:
+    """The summary of an ``n``-sample run, computed chunk by chunk in bounded memory.
+
     Parameters
     ----------
     model, priors, n, method, seed
@@ -146,15 +169,20 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
         :mod:`mcrisk.distributed` passes one that runs the chunks on a dask cluster.
     attrs
         Extra attrs for the summary (provenance).
+    rows
+        Also keep every ``k``-th sample, ``k = ceil(n / rows)`` (at most ``rows`` samples), inputs
+        and outputs, from pass 1: the results the figures and the sample-based analyses of a
+        run too large to hold are drawn from. 0 keeps none.
     nonfinite
         ``"drop"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); ``"keep"`` needs the
         per-sample results and is refused here.
 
     Returns
     -------
-    xarray.Dataset
-        As :func:`mcrisk.risk.summarize`: one row per output, the statistics of
-        :data:`mcrisk.risk.STATISTICS` and ``n_valid``.
+    tuple of xarray.Dataset
+        The summary, as :func:`mcrisk.risk.summarize` (one row per output, the statistics of
+        :data:`mcrisk.risk.STATISTICS` and ``n_valid``), and the kept samples over ``sample``
+        (None when ``rows`` is 0), with attrs ``thinned_from`` (``n``) and ``thin_step`` (``k``).
     """
     if check_nonfinite(nonfinite) == "keep":
         raise SpecError("on_nonfinite = 'keep' needs the per-sample results, which --summary-only does not "
@@ -164,7 +192,15 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     job = (model, priors, n, method, seed, period_days)
     run = mapper or (lambda fn, args: _serial(fn, args, progress, desc=f"pass {fn.__name__[-1]}"))
     stride = max(1, -(-n // SUBSAMPLE))  # at most SUBSAMPLE values per output
-    first = run(_pass1, [(job, a, b, stride) for a, b in spans])
+    row_stride = -(-n // rows) if rows else 0
+    first = run(_pass1, [(job, a, b, stride, row_stride) for a, b in spans])
+    kept = [p.pop(_ROWS) for p in first if _ROWS in p]
+    thinned = None
+    if kept:
+        thinned = kept[0] if len(kept) == 1 else xr.concat(kept, dim="sample", data_vars="minimal",
+                                                           coords="minimal", compat="override")
+        thinned.attrs.update(thinned_from=n, thin_step=row_stride)
+    del kept
     names = list(first[0])
     probe = run_chunk(*job, 0, 1)
     first = _merge_first(first, names)
@@ -226,7 +262,7 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
             warnings.warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     attrs = {**(attrs or {}), "on_nonfinite": nonfinite, "nonfinite_policy": NONFINITE[nonfinite]}
-    return _table(names, stats, means, sums_sq, es_parts, probe, attrs)
+    return _table(names, stats, means, sums_sq, es_parts, probe, attrs), thinned
 
 
 def _merge_first(first: list[dict[str, tuple]], names: list[str]) -> dict[str, tuple]:

@@ -26,13 +26,20 @@ from .report import write_report
 from .risk import format_summary, per_period, summarize
 from .sensitivity import get_method
 from .sensitivity_study import check_config, run_configured, write_tables
-from .simulate import simulate, simulate_summary
+from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
 from .tornado import format_tornado, tornado, tornado_frame
 from .validate import check_formats, check_nonfinite
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
-__all__ = ["ANALYSES", "Study", "StudyRun", "load_study", "run_sensitivity", "run_study"]
+__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_sensitivity",
+           "run_study"]
+
+#: Runs of more samples than this are not held whole (about 0.4 GB for the main study): the
+#: summary is computed in two passes over chunks, and results.nc, the figures, the rank
+#: correlations and the loss attribution use every k-th sample, at most :data:`THINNED_ROWS`.
+IN_MEMORY = 2**21
+THINNED_ROWS = 2**20
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,11 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         holds the summary, no figures or report are made and ``[sensitivity]`` is skipped.
     formats
         Figure formats (``png``, ``svg``, ``pdf``).
+
+        A run of more than :data:`IN_MEMORY` samples (without ``summary_only``) keeps the exact
+        summary of every sample and 1 in ``k`` samples (at most :data:`THINNED_ROWS`) for
+        ``results.nc``, the figures, the rank correlations and the loss attribution; memory stays
+        bounded (one chunk per process plus the kept samples), and the report says so.
     on_nonfinite
         What NaN or infinite outputs do to the statistics: ``"drop"`` (left out and counted),
         ``"keep"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); stated in the summary's
@@ -96,7 +108,13 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     target = Path(out) if out else Path("results") / study.name
     if write:
         check_out(target, (study.path,))  # before the run, not after it
-    if summary_only:  # no per-sample results: results.nc holds the summary and provenance
+    thinned = not summary_only and study.samples > IN_MEMORY
+    if thinned:  # too many to hold: the exact summary, and every k-th sample for the rest
+        summary, results = simulate_thinned(
+            study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+            chunk_size=chunk_size or 2**20, period_days=study.period_days, progress=not quiet,
+            workers=workers, scheduler=scheduler, nonfinite=on_nonfinite, rows=THINNED_ROWS)
+    elif summary_only:  # no per-sample results: results.nc holds the summary and provenance
         results = summary = simulate_summary(
             study.model, study.priors, study.samples, method=study.method, rng=study.seed,
             chunk_size=chunk_size, period_days=study.period_days, progress=not quiet,
@@ -109,10 +127,13 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
                                progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
     results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                           "output": study.output})
-    if not summary_only:
+    if not summary_only and not thinned:
         summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
     say(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
     say(format_summary(summary))
+    if thinned:
+        say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
+            f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)")
     if int(summary["n_valid"].min()) < study.samples:
         say(f"note: {summary.attrs['nonfinite_policy']}")
     tables: dict[str, Any] = {}

@@ -124,3 +124,25 @@ def test_in_process_runs_need_no_dask():
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert out.stdout.strip() == "1000 1000"
+
+
+def test_a_run_too_large_to_hold_keeps_the_exact_summary_and_every_kth_sample(tmp_path, monkeypatch, good):
+    # IN_MEMORY lowered to 2,000: a 5,000-sample run is summarised in two passes (exactly the
+    # in-memory statistics) and keeps samples 0, 5, 10, ... for results.nc, figures and analyses.
+    import mcrisk.study as study_mod
+
+    path = good / "study_sensitivity.toml"
+    whole = study_mod.run_study(path, samples=5000, write=False)
+    monkeypatch.setattr(study_mod, "IN_MEMORY", 2000)
+    monkeypatch.setattr(study_mod, "THINNED_ROWS", 1000)
+    lines = []
+    run = study_mod.run_study(path, samples=5000, out=tmp_path / "o", formats=("svg",), echo=lines.append,
+                              chunk_size=1024)
+    for k in ("min", "p05", "p50", "p95", "max", "p_below_zero"):
+        np.testing.assert_array_equal(run.summary[k].values, whole.summary[k].values)
+    np.testing.assert_allclose(run.summary["mean"].values, whole.summary["mean"].values, rtol=1e-12)
+    assert run.results.sizes["sample"] == 1000 and run.results.attrs["thin_step"] == 5
+    xr.testing.assert_identical(run.results["profit_per_day"].reset_coords(drop=True),
+                                whole.results["profit_per_day"].isel(sample=slice(None, None, 5)).reset_coords(drop=True))
+    assert any("results.nc, the figures and the sample-based analyses hold 1 in 5 (1,000 samples)" in s for s in lines)
+    assert "use 1 in 5 of them (1,000 samples)" in (run.out / "report.md").read_text(encoding="utf-8")
