@@ -9,6 +9,7 @@ while they load must already be this module's one-line ``interrupted``, not a tr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 from . import validate
 from .errors import MCRiskWarning, SpecError, Terminated, clip
 
-__all__ = ["MODEL_NAMES", "main"]
+__all__ = ["MODEL_NAMES", "console", "main"]
 
 #: The names of :data:`mcrisk.models.MODELS`, spelled out so that building the parser imports no
 #: model (tests/test_cli.py checks they agree).
@@ -277,5 +278,18 @@ def _main(argv: Sequence[str] | None) -> int:
     return status or 0
 
 
+def console() -> int:
+    """The ``mcrisk`` console script: :func:`main`, then deaf to Ctrl-C and SIGTERM while Python exits.
+
+    The work is done (or reported) when :func:`main` returns; an interrupt that lands while the
+    interpreter shuts down must not turn a finished run into a silent exit by signal.
+    """
+    status = main()
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())
