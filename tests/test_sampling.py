@@ -48,7 +48,7 @@ def test_shape_units_and_attrs(mixed: Priors, method: str) -> None:
         assert ds[name].dims == ("sample",) and ds[name].shape == (N,)
     assert ds["fixed"].ndim == 0 and float(ds["fixed"]) == 3.0
     np.testing.assert_array_equal(ds["sample"].values, np.arange(N))
-    assert ds.attrs == {"method": method, "seed": 5, "samples": N}
+    assert ds.attrs == {"method": method, "seed": 5, "samples": N, "currency": "", "priors": ""}  # built in code: no file
     assert ds["price"].attrs["distribution"] == "uniform(low=1.5, high=3.5)"
 
 
