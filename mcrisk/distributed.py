@@ -106,14 +106,15 @@ def dask_mapper(client: Any, progress: bool = False) -> Callable[[Callable[..., 
     With ``progress``, a bar on stderr counts the finished tasks of each call.
     """
     import dask
-    from distributed import as_completed
 
     def run(fn: Callable[..., Any], args: list[tuple]) -> list[Any]:
         futures = client.compute([dask.delayed(fn, pure=True)(*a) for a in args])
         bar = progress_bar(len(futures), progress, desc=f"pass {fn.__name__[-1]}")
-        for _ in as_completed(futures):
+        done = []
+        for f in futures:  # in order: the tasks run about in order, so the bar moves steadily
+            done.append(f.result())
             bar.update(1)
         bar.close()
-        return client.gather(futures)
+        return done
 
     return run
