@@ -37,6 +37,7 @@ from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_c
                    plot_distribution, plot_exceedance, plot_scatter, plot_sensitivity, plot_tornado, save_figure,
                    title_of)
 from .risk import outputs_of, per_period
+from .sensitivity import rank_order
 from .text import MINUS, format_number, format_value, loss_words, percent_text
 
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
@@ -255,9 +256,7 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
              and not k.endswith(("_conf", "_low", "_high"))]
     head = ["input", *mains]
     rows = []
-    key = next((k for k in ("ST", sens.attrs.get("rank_by"), *mains) if k in mains), None)
-    order = np.argsort(-np.nan_to_num(np.abs(np.asarray(sens[key].values, dtype=float)), nan=-1),
-                       kind="stable") if key else range(sens.sizes["input"])
+    order = rank_order(sens)
     for j in order:
         name = sens.input.values[j]
         row = [str(name)]

@@ -42,7 +42,7 @@ from .copula import apply_copula, copula_factor
 from .sampling import normalize_seed, to_values, unit_design
 from .evaluate import call_model, check_inputs
 
-__all__ = ["METHODS", "get_method", "sensitivity"]
+__all__ = ["METHODS", "get_method", "rank_order", "sensitivity"]
 
 _LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs are infinite
 _CHUNK = 2**16
@@ -144,6 +144,34 @@ _DOC = {
     "mean": "PAWN mean KS over slices", "median": "PAWN median KS over slices",
     "maximum": "PAWN maximum KS over slices", "CV": "PAWN coefficient of variation of KS over slices",
 }
+
+
+def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
+    """The order of ``ds``'s inputs, most influential first: the one ranking of every table and chart.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (one output: select it first).
+    index
+        The index to rank by; default the method's own (``attrs["rank_by"]``: ``ST`` for Sobol'
+        and FAST, ``mu_star`` for Morris, ``delta``, ``S1`` for RBD-FAST, ``median`` for PAWN),
+        else ``ST``, else the first index present.
+
+    Returns
+    -------
+    numpy.ndarray
+        Positions along ``input``, by the index's absolute value, largest first; NaN last; ties
+        in their original order.
+    """
+    if index is None:
+        have = [k for k, v in ds.data_vars.items() if v.dims == ("input",)
+                and not k.endswith(("_conf", "_low", "_high", "_pvalue"))]
+        index = next((k for k in (ds.attrs.get("rank_by"), "ST", *have) if k in have), None)
+    if index is None:
+        return np.arange(ds.sizes["input"])
+    v = np.abs(np.asarray(ds[index].values, dtype=float))
+    return np.argsort(-np.nan_to_num(v, nan=-1.0), kind="stable")
 
 
 def get_method(name: str, where: str = "") -> _Method:

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from .errors import MCRiskWarning, SpecError, shorten
 from .rankcorr import loss_attribution, rank_correlations
-from .sensitivity import METHODS, sensitivity
+from .sensitivity import METHODS, rank_order, sensitivity
 from .text import index_text
 from .validate import check_int, check_seed, check_sensitivity_method, show_key
 
@@ -158,7 +159,7 @@ def format_sensitivity(ds: xr.Dataset) -> str:
             if k in ds]
     for out in outputs:
         sub = ds.sel(output=out) if out is not None else ds
-        order = np.argsort(-np.nan_to_num(sub[key].values, nan=-np.inf), kind="stable")
+        order = rank_order(sub, key if key in sub else None)
         head = out if out is not None else ds.attrs.get("output", "")
         lines.append(f"Sensitivity of {head}: {ds.attrs['method']}, N = {ds.attrs['samples']:,} "
                      f"({ds.attrs['model_runs']:,} model runs), seed {ds.attrs['seed']}; ranked by {key}")
@@ -187,12 +188,11 @@ def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
     ds.to_netcdf(folder / "sensitivity.nc")
     flat = ds.drop_vars([k for k, v in ds.data_vars.items() if "input2" in v.dims])
     flat = flat.drop_dims("input2", errors="ignore")
-    key = ds.attrs.get("rank_by")
-    frame = flat.to_dataframe().reset_index()
+    # each output's inputs in rank_order, outputs in their order
+    parts = [flat.sel(output=o).isel(input=rank_order(flat.sel(output=o))) for o in flat.output.values] \
+        if "output" in flat.dims else [flat.isel(input=rank_order(flat))]
+    frame = pd.concat([p.to_dataframe().reset_index() for p in parts], ignore_index=True)
     frame = frame[[c for c in ("output", "input") if c in frame] + [c for c in flat.data_vars]]
-    if key in frame:
-        by = [c for c in ("output",) if c in frame]
-        frame = frame.assign(_k=-frame[key].fillna(-np.inf)).sort_values([*by, "_k"], kind="stable").drop(columns="_k")
     frame.to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
     if "S2" in ds:
         s2 = ds[["S2", "S2_conf"]].to_dataframe().reset_index().dropna(subset=["S2"])

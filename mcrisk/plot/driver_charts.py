@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import SpecError
+from ..sensitivity import rank_order
 from ..text import loss_words, share_text, words
 from .data import finite_output, interval, select_output, view_range
 from .style import (FIGSIZE, GAIN, GREY, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_style,
@@ -82,7 +83,7 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
     main = _main_index(s, index)
     pair = main == "ST" and "S1" in s and index is None
     vals = np.asarray(s[main].values, dtype=float)
-    order = np.argsort(-np.nan_to_num(np.abs(vals), nan=-1), kind="stable")[:top]
+    order = rank_order(s, main)[:top]
     names = [str(v) for v in s.input.values[order]]
     k = len(names)
     with deck_style():
