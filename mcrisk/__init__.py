@@ -2,16 +2,18 @@
 
 The data flow, one module a step::
 
-    priors.py    load_priors   TOML -> Priors (validated, frozen distributions)
-    study.py     load_study    TOML -> Study (model, priors, run settings, analyses)
-    sampling.py  sample        unit-cube design (random | lhs | sobol) -> inverse CDFs
-    simulate.py  simulate      vectorised model call -> xarray.Dataset over "sample"
-    risk.py      summarize     percentiles, P(loss), expected shortfall, MC errors
-    tornado.py   tornado       one-at-a-time swings
-    sensitivity.py sensitivity SALib indices on the unit cube (+ rankcorr.py: rank correlations,
-                               loss attribution)
-    plot/, report.py           slide-ready figures and a self-contained report
-    study.py     run_study     all of the above into an output folder
+    priors.py      load_priors   TOML -> Priors (validated, frozen distributions)
+    studyfile.py   load_study    TOML -> Study (model, priors, run settings, analyses)
+    sampling.py    sample        unit-cube design (random | lhs | sobol) -> copula -> inverse CDFs
+                                 -> inputs Dataset over "sample"
+    evaluate.py    evaluate      one vectorised model call -> results Dataset
+    simulate.py    simulate      simulate(model, priors, n) or simulate(model, inputs), chunked, dask
+    risk.py        summarize     percentiles, P(loss), expected shortfall, MC errors
+    tornado.py     tornado       one-at-a-time swings
+    sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
+                                 loss attribution)
+    plot/, report.py             slide-ready figures and a self-contained report
+    study.py       run_study     all of the above into an output folder
 
 ``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by
 name (``from mcrisk.tornado import tornado_frame``).
