@@ -40,7 +40,7 @@ from .priors import Priors, load_priors, parse_correlations, parse_prior, read_t
 from .risk import outputs_of
 from .sampling import sample
 from .sensitivity_study import check_config as check_sensitivity_table
-from .validate import check_method, check_samples, check_seed, show_key, show_keys, show_text
+from .validate import check_method, check_samples, check_seed, is_file, show_key, show_keys, show_text
 
 __all__ = ["ANALYSES", "Study", "load_study"]
 
@@ -163,11 +163,7 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     priors = Priors(MappingProxyType({}))
     for f in files:
         p = path.parent / f
-        try:
-            found = p.is_file()
-        except (OSError, ValueError):  # a name too long for the file system
-            found = False
-        if not found:
+        if not is_file(p):
             raise SpecError(f"{where}: priors = {shorten(f)}: no such file {show_text(p)}")
         priors = priors.merged(load_priors(p))
 

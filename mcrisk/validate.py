@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from .errors import SpecError, shorten
 
 __all__ = ["FIGURE_FORMATS", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
-           "check_nonfinite", "is_study",
+           "check_nonfinite", "is_file", "is_study",
            "check_formats", "check_int", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
 
@@ -115,6 +116,15 @@ def check_nonfinite(value: Any, where: str = "") -> str:
         raise SpecError(f"{_at(where)}on_nonfinite = {shorten(value)} is not a policy for NaN or infinite "
                         f"outputs; known: {', '.join(NONFINITE)}")
     return value
+
+
+def is_file(path: Any) -> bool:
+    """Whether ``path`` names an existing file; False, not an error, for a name the file system
+    refuses (too long, a NUL byte), so the caller can say "no such file" in its own words."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def is_study(data: Any) -> bool:

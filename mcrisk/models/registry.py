@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import SpecError, shorten
-from ..validate import show_text
+from ..validate import is_file, show_text
 from .maas import maas
 from .testfunctions import gfunction, ishigami
 
@@ -77,11 +77,7 @@ def resolve_model(ref: str, *, base: Path | None = None, where: str = "model") -
         raise SpecError(f"{where} = {shorten(ref)} is not a model; {allowed}")
     if target.endswith(".py"):
         path = (base or Path.cwd()) / target
-        try:
-            found = path.is_file()
-        except (OSError, ValueError):  # a name too long for the file system
-            found = False
-        if not found:
+        if not is_file(path):
             raise SpecError(f"{where} = {shorten(ref)}: no such file {show_text(path)}")
         spec = importlib.util.spec_from_file_location(f"mcrisk_user_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
