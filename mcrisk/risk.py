@@ -10,7 +10,7 @@ import xarray as xr
 
 from .errors import SpecError
 from .text import format_number  # re-exported: users call mcrisk.risk.format_number
-from .validate import NONFINITE, check_nonfinite
+from .validate import NONFINITE, NonFinite, check_nonfinite
 
 __all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_number", "format_summary",
            "nonfinite_error", "outputs_of", "per_period", "summarize"]
@@ -81,7 +81,7 @@ def per_period(ds: xr.Dataset, period_days: float | None) -> xr.Dataset:
 
 
 def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
-              nonfinite: str = "drop") -> xr.Dataset:
+              nonfinite: NonFinite = "drop") -> xr.Dataset:
     """Risk statistics of each output.
 
     Parameters

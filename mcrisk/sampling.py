@@ -39,7 +39,6 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
-from typing import Literal
 
 import numpy as np
 import xarray as xr
@@ -48,7 +47,7 @@ from scipy.stats import qmc
 from .copula import apply_copula, copula_factor
 from .errors import MCRiskWarning, SpecError
 from .priors import Priors, priors_text
-from .validate import check_method, check_samples
+from .validate import SamplingMethod, check_method, check_samples
 
 __all__ = [
     "BLOCK",
@@ -62,7 +61,7 @@ __all__ = [
     "warn_unbalanced",
 ]
 
-Method = Literal["random", "lhs", "sobol"]
+Method = SamplingMethod  # "random" | "lhs" | "sobol"
 
 #: Samples per independent random stream of the ``random`` design.
 BLOCK = 2**16

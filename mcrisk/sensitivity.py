@@ -40,6 +40,7 @@ from .priors import Priors
 from .rankcorr import quiet_salib, salib_seed
 from .copula import apply_copula, copula_factor
 from .sampling import normalize_seed, to_values, unit_design
+from .validate import SensitivityMethod
 from .evaluate import call_model, check_inputs
 
 __all__ = ["METHODS", "get_method", "rank_order", "sensitivity"]
@@ -239,7 +240,7 @@ def _size_notes(ds: xr.Dataset, m: _Method, method: str, n: int, out: str, notes
                      f"be, so the estimate is noise; try {unit} = {more:,} (now {n:,})")
 
 
-def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str], method: str = "sobol",
+def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str], method: SensitivityMethod = "sobol",
                 n: int | None = None, rng: int | np.random.Generator | None = None,
                 calc_second_order: bool = False, num_resamples: int = 100, conf_level: float = 0.95,
                 num_levels: int = 4, progress: bool = False) -> xr.Dataset:

@@ -15,7 +15,7 @@ from .models import model_name
 from .priors import Priors, priors_text
 from .sampling import Method, normalize_seed, sample, warn_unbalanced
 from .streaming import summarize_and_thin
-from .validate import check_method, check_samples
+from .validate import NonFinite, check_method, check_samples
 from .version import __version__, library_versions
 
 # call_model, check_inputs, chunks and evaluate live in mcrisk.evaluate; importable from here too.
@@ -154,7 +154,7 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
                      rng: int | np.random.Generator | None = None, chunk_size: int | None = None,
                      period_days: float | None = None, progress: bool = False,
                      workers: int | None = None, scheduler: str | None = None,
-                     nonfinite: str = "drop") -> xr.Dataset:
+                     nonfinite: NonFinite = "drop") -> xr.Dataset:
     """The risk summary of an ``n``-sample run, in memory bounded by ``chunk_size``.
 
     The same Dataset as ``summarize(per_period(simulate(...), period_days))``, with the
@@ -177,7 +177,7 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
                      rng: int | np.random.Generator | None = None, chunk_size: int | None = None,
                      period_days: float | None = None, progress: bool = False,
                      workers: int | None = None, scheduler: str | None = None,
-                     nonfinite: str = "drop", rows: int = 2**20) -> tuple[xr.Dataset, xr.Dataset | None]:
+                     nonfinite: NonFinite = "drop", rows: int = 2**20) -> tuple[xr.Dataset, xr.Dataset | None]:
     """The exact summary of an ``n``-sample run and every ``k``-th of its samples, in bounded memory.
 
     For runs too large to hold (``mcrisk run`` above :data:`mcrisk.study.IN_MEMORY`): the

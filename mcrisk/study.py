@@ -29,7 +29,8 @@ from .sensitivity_study import check_config, run_configured, write_tables
 from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
 from .tornado import format_tornado, tornado, tornado_frame
-from .validate import check_formats, check_nonfinite
+from .validate import (FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
+                       check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
 __all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_sensitivity",
@@ -55,11 +56,11 @@ class StudyRun:
 
 
 def run_study(path: str | Path | Study, *, out: str | Path | None = None, samples: int | None = None,
-              seed: int | None = None, method: str | None = None, write: bool = True,
+              seed: int | None = None, method: SamplingMethod | None = None, write: bool = True,
               quiet: bool = True, echo: Callable[[str], None] | None = None,
               chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
-              summary_only: bool = False, formats: tuple[str, ...] = ("png", "svg"),
-              on_nonfinite: str = "drop") -> StudyRun:
+              summary_only: bool = False, formats: tuple[FigureFormat, ...] = ("png", "svg"),
+              on_nonfinite: NonFinite = "drop") -> StudyRun:
     """Run a study end to end.
 
     Parameters
@@ -187,7 +188,7 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     write_report(run, folder, formats=run.formats, progress=progress)
 
 
-def run_sensitivity(path: str | Path, *, method: str | None = None, samples: int | None = None,
+def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None, samples: int | None = None,
                             out: str | Path | None = None, quiet: bool = False,
                             echo: Callable[[str], None] = print) -> xr.Dataset:
     """``mcrisk sensitivity STUDY``: the study rerun with its ``[sensitivity]`` table overridden.

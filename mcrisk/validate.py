@@ -12,21 +12,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .errors import SpecError, shorten
 
-__all__ = ["FIGURE_FORMATS", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
+__all__ = ["FIGURE_FORMATS", "FigureFormat", "NonFinite", "SamplingMethod", "SensitivityMethod", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
            "check_nonfinite", "is_file", "is_study",
            "check_formats", "check_int", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
 
 #: Sampling designs, in the order they are listed (the keys of :data:`mcrisk.sampling.METHODS`).
-SAMPLING_METHODS: tuple[str, ...] = ("random", "lhs", "sobol")
+#: The options as types, for signatures (``Literal``), and as tuples of names, for checks.
+SamplingMethod = Literal["random", "lhs", "sobol"]
+SensitivityMethod = Literal["delta", "fast", "morris", "pawn", "rbd_fast", "sobol"]
+FigureFormat = Literal["png", "svg", "pdf"]
+NonFinite = Literal["drop", "keep", "error"]
+SAMPLING_METHODS: tuple[str, ...] = get_args(SamplingMethod)
 #: Sensitivity methods, alphabetical (the keys of :data:`mcrisk.sensitivity.METHODS`).
-SENSITIVITY_METHODS: tuple[str, ...] = ("delta", "fast", "morris", "pawn", "rbd_fast", "sobol")
+SENSITIVITY_METHODS: tuple[str, ...] = get_args(SensitivityMethod)
 #: Figure formats (the keys of :data:`mcrisk.plot.FORMATS`).
-FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+FIGURE_FORMATS: tuple[str, ...] = get_args(FigureFormat)
 #: The largest number of Monte Carlo samples a run may ask for: 2**40, some 8 TB per input
 #: column, already far beyond any machine; a larger number is a typo.
 MAX_SAMPLES = 2**40
