@@ -157,6 +157,16 @@ def recover(out: str | Path) -> None:
     ``.NAME.mcrisk-old-*`` folder is the previous complete ``out``, renamed aside by a run
     killed before it renamed its new folder in: it is renamed back when ``out`` is missing,
     removed otherwise. Temporaries of live processes (concurrent runs) are left alone.
+
+    Parameters
+    ----------
+    out
+        The output folder (it need not exist).
+
+    Returns
+    -------
+    None
+        Best effort: a folder that cannot be renamed or removed is left as it is.
     """
     out = Path(out)
     for kind, path in _leftovers(out):
