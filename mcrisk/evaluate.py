@@ -35,6 +35,10 @@ def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: 
     where
         What gave them, to start the message (a file name, or ``"inputs"``).
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     SpecError
@@ -205,6 +209,12 @@ def progress_bar(total: int, show: bool, desc: str):
         Whether to show it.
     desc
         Its label (``"simulate"``, ``"pass 1"``).
+
+    Returns
+    -------
+    tqdm.tqdm or object
+        A tqdm bar counting chunks (cleared when closed), or, when ``show`` is false or
+        ``total`` is at most 1, an object whose ``update`` and ``close`` do nothing.
     """
     if not show or total <= 1:
         return _NoBar()

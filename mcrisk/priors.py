@@ -255,6 +255,17 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     table
         The table name shown in errors (default ``name``; studies pass ``inputs.NAME``).
 
+    Returns
+    -------
+    Prior
+        The checked prior, with the entry's ``unit``, ``source`` and ``note`` (if given).
+
+    Raises
+    ------
+    SpecError
+        If the entry's family, parameters or metadata are not allowed, or its inverse CDF
+        fails the probe below; the message names ``file``, the table, the key and the value.
+
     Notes
     -----
     Besides its parameters, every prior's inverse CDF is evaluated at :data:`PROBE`: the

@@ -272,6 +272,10 @@ def warn_unbalanced(method: str, n: int, *, stacklevel: int = 2) -> None:
     stacklevel
         Passed to :func:`warnings.warn`, so the warning points at the caller's caller.
 
+    Returns
+    -------
+    None
+
     Warns
     -----
     MCRiskWarning

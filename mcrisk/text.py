@@ -38,6 +38,11 @@ def format_number(x: float, unit: str = "", *, minus: str = "-") -> str:
         The minus sign of finite values; :data:`MINUS` for the report's tables. Non-finite
         values are always ``str(x)``: ``'nan'``, ``'inf'``, ``'-inf'``.
 
+    Returns
+    -------
+    str
+        The number as text; the unit is not written.
+
     Examples
     --------
     >>> format_number(1234567.8, "USD/day"), format_number(0.25, "1"), format_number(-3.5e20)
