@@ -127,8 +127,9 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     Returns
     -------
     xarray.Dataset
-        The indices over ``input`` (and ``output``), with ``spearman``, ``prcc``, ``loss_S1``,
-        ``loss_ks`` and their intervals, and attrs recording the samples each part used.
+        The indices over ``input`` (and ``output``), with ``spearman`` and ``prcc`` (and their
+        ``_low``/``_high`` bounds), ``loss_S1`` (and ``loss_S1_conf``), ``loss_ks`` (and
+        ``loss_ks_pvalue``), and attrs recording the samples each part used.
     """
     cfg = study.analyses["sensitivity"]
     seed = study.seed if cfg.get("seed") is None else cfg["seed"]
