@@ -233,6 +233,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     Ctrl-C (``interrupted``, 130), SIGTERM (``terminated``, 143; the output folder is left
     old or new, as for Ctrl-C) or any other exception (``error: internal error: ...``, 1;
     ``MCRISK_DEBUG=1`` re-raises it to show the traceback).
+
+    Parameters
+    ----------
+    argv
+        The arguments after the program name; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success (or the command's own status), 2 for a SpecError or too
+        little memory, 130 after Ctrl-C, 143 after SIGTERM, 1 for an internal error. Bad
+        command-line syntax exits through argparse (``SystemExit`` with status 2).
     """
     try:  # signal handlers can be set only in the main thread; elsewhere the caller's stand
         previous = signal.signal(signal.SIGTERM, _terminate), signal.getsignal(signal.SIGINT)

@@ -60,6 +60,16 @@ def smallest_eigenvalue(m: np.ndarray) -> float:
     """The smallest eigenvalue of the symmetric matrix ``m`` (for the positive semi-definite check).
 
     Only compared with ``-PSD_TOL``; no sample depends on its last bits.
+
+    Parameters
+    ----------
+    m
+        A symmetric square matrix (a correlation matrix; only its lower triangle is read).
+
+    Returns
+    -------
+    float
+        The smallest eigenvalue; 0.0 for an empty matrix.
     """
     return float(np.linalg.eigvalsh(np.asarray(m, dtype=float)).min()) if len(m) else 0.0
 

@@ -46,6 +46,26 @@ def client(workers: int | None = None, scheduler: str | None = None) -> Iterator
 
     The local cluster has ``workers`` single-threaded worker processes; it and its status page
     listen on 127.0.0.1 only, on free ports; it is shut down on exit.
+
+    Parameters
+    ----------
+    workers
+        Number of local worker processes, each single-threaded; ``None`` means 1. Ignored when
+        ``scheduler`` is given.
+    scheduler
+        Address of a running dask scheduler (``"tcp://host:8786"``); ``None`` or ``""`` starts a
+        local cluster. The connection times out after 5 seconds.
+
+    Yields
+    ------
+    distributed.Client
+        The client (not set as dask's default), closed on exit.
+
+    Raises
+    ------
+    SpecError
+        If dask.distributed is not installed, no scheduler answers at ``scheduler``, or
+        ``workers`` is below 1.
     """
     distributed = _require_dask()
     if scheduler:
@@ -78,6 +98,30 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
 
     Returns the computed Dataset (numpy-backed), equal to the in-process one; the caller adds
     the provenance attrs.
+
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    priors
+        The priors, one per model input.
+    n
+        Number of samples.
+    method
+        ``"random"``, ``"lhs"`` or ``"sobol"``.
+    seed
+        The run's integer seed.
+    chunk_size
+        Samples per dask block; ``None`` or 0 means :data:`DEFAULT_CHUNK`. The numbers do not
+        depend on it.
+    client
+        A dask.distributed client (from :func:`client`) that computes the blocks.
+
+    Returns
+    -------
+    xarray.Dataset
+        Every input and output over ``sample`` (constant inputs 0-d), with ``units`` and
+        ``long_name``, and the attrs of one chunk with ``samples`` set to ``n``.
     """
     import dask.array as da
 
@@ -104,6 +148,19 @@ def dask_mapper(client: Any, progress: bool = False) -> Callable[[Callable[..., 
     """``mapper(fn, [args, ...])`` running each call as a task on ``client`` (results in order).
 
     With ``progress``, a bar on stderr counts the finished tasks of each call.
+
+    Parameters
+    ----------
+    client
+        A dask.distributed client (from :func:`client`).
+    progress
+        Show a progress bar per call on stderr.
+
+    Returns
+    -------
+    callable
+        ``mapper(fn, args)``: ``[fn(*a) for a in args]``, each call a task on ``client``, the
+        results in the order of ``args``.
     """
     import dask
 

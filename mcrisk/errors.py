@@ -30,6 +30,19 @@ class Terminated(BaseException):
 def clip(text: str, limit: int = 200) -> str:
     """``text`` cut in the middle to at most ``limit`` characters, the cut marked ``...``.
 
+    Parameters
+    ----------
+    text
+        The text.
+    limit
+        Its largest length, in characters (a cut text is never shorter than 5: one character,
+        ``...``, one character).
+
+    Returns
+    -------
+    str
+        ``text`` itself when it is short enough, else its start, ``...`` and its end.
+
     Examples
     --------
     >>> clip("abcdefghij", 7)
@@ -46,6 +59,18 @@ def shorten(value: object, limit: int = 200) -> str:
 
     A message echoes what the user gave so the mistake is plain to see; a pasted table or a
     megabyte string must not fill the terminal, and both ends usually show what it was.
+
+    Parameters
+    ----------
+    value
+        Any value the user gave.
+    limit
+        The largest length of the text, in characters (as :func:`clip`).
+
+    Returns
+    -------
+    str
+        ``repr(value)``, cut by :func:`clip`.
 
     Examples
     --------

@@ -24,7 +24,27 @@ __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "progress_bar"]
 
 
 def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: str = "inputs") -> None:
-    """Raise SpecError unless ``names`` covers the model's required inputs and nothing else."""
+    """Raise SpecError unless ``names`` covers the model's required inputs and nothing else.
+
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    names
+        The input names given (prior names or an inputs Dataset's variables).
+    where
+        What gave them, to start the message (a file name, or ``"inputs"``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SpecError
+        If a required input of the model is missing, or (for a model without ``**kwargs``) a
+        name is not one of its inputs; the message lists its inputs.
+    """
     required, optional, anykw = model_inputs(model)
     if missing := [k for k in required if k not in names]:
         raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
@@ -44,6 +64,25 @@ def call_model(model: Callable, kwargs: dict) -> dict:
     """``model(**kwargs)``, with an exception from the model's own code as a one-line SpecError.
 
     Set the environment variable ``MCRISK_DEBUG=1`` to get the model's traceback instead.
+
+    NumPy's divide, invalid and overflow floating-point warnings are silenced during the call.
+
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    kwargs
+        The keyword arguments: input name -> array over samples, or a float.
+
+    Returns
+    -------
+    dict
+        What the model returned (checked by the caller).
+
+    Raises
+    ------
+    SpecError
+        If the model raises an ``Exception`` and ``MCRISK_DEBUG`` is not set.
     """
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -60,6 +99,29 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
 
     Each output gets ``units`` and ``long_name`` from the model's ``outputs`` description and
     is broadcast along ``sample``; NaN or infinite values are counted in its ``nonfinite`` attr.
+
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    inputs
+        The inputs, over ``sample`` (or 0-d), one variable per model argument.
+    currency
+        The currency code substituted in money units (such as ``"USD"`` in ``"USD/day"``);
+        ``None`` leaves the model's own units.
+
+    Returns
+    -------
+    xarray.Dataset
+        A copy of ``inputs`` with one float variable per output; every variable gets a ``role``
+        attr (``"input"`` or ``"output"``), and inputs get the model's ``units`` (where they have
+        none) and ``long_name``.
+
+    Raises
+    ------
+    SpecError
+        If the model raises (see :func:`call_model`), returns something other than a dict, or
+        returns an output that cannot be broadcast to the inputs' number of samples.
     """
     kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
     result = call_model(model, kwargs)
@@ -101,7 +163,26 @@ def _own(values, n: int, held: list[np.ndarray]) -> np.ndarray:
 
 
 def chunks(n: int, chunk_size: int | None) -> Iterator[tuple[int, int]]:
-    """``(start, stop)`` of consecutive chunks covering ``range(n)``."""
+    """``(start, stop)`` of consecutive chunks covering ``range(n)``.
+
+    Parameters
+    ----------
+    n
+        Number of samples.
+    chunk_size
+        Samples per chunk (the last may be shorter); ``None`` or 0 for one chunk of ``n``.
+
+    Yields
+    ------
+    tuple of int
+        ``start`` and ``stop`` sample indices, ``stop`` exclusive.
+
+    Raises
+    ------
+    SpecError
+        If the chunk size comes out below 1 (a negative ``chunk_size``), when the first chunk is
+        asked for.
+    """
     size = n if not chunk_size else int(chunk_size)
     if size < 1:
         raise SpecError(f"chunk_size = {chunk_size!r} must be a positive integer")
@@ -128,6 +209,12 @@ def progress_bar(total: int, show: bool, desc: str):
         Whether to show it.
     desc
         Its label (``"simulate"``, ``"pass 1"``).
+
+    Returns
+    -------
+    tqdm.tqdm or object
+        A tqdm bar counting chunks (cleared when closed), or, when ``show`` is false or
+        ``total`` is at most 1, an object whose ``update`` and ``close`` do nothing.
     """
     if not show or total <= 1:
         return _NoBar()

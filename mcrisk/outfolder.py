@@ -71,6 +71,10 @@ def check_out(out: str | Path, protect: tuple[Path, ...] = ()) -> None:
     protect
         Files the folder must not hold (the study file itself).
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     SpecError
@@ -157,6 +161,16 @@ def recover(out: str | Path) -> None:
     ``.NAME.mcrisk-old-*`` folder is the previous complete ``out``, renamed aside by a run
     killed before it renamed its new folder in: it is renamed back when ``out`` is missing,
     removed otherwise. Temporaries of live processes (concurrent runs) are left alone.
+
+    Parameters
+    ----------
+    out
+        The output folder (it need not exist).
+
+    Returns
+    -------
+    None
+        Best effort: a folder that cannot be renamed or removed is left as it is.
     """
     out = Path(out)
     for kind, path in _leftovers(out):
@@ -222,6 +236,10 @@ def swap(new: str | Path, out: str | Path, *, exchange: bool = True) -> None:
         Swap with Linux's ``renameat2(RENAME_EXCHANGE)`` where the file system allows it;
         False (or where it is unavailable): rename ``out`` aside, then ``new`` in.
 
+    Returns
+    -------
+    None
+
     Notes
     -----
     SIGINT and SIGTERM are held off during the renames. A SIGKILL leaves ``out`` old or new
@@ -270,6 +288,10 @@ def write_atomically(out: str | Path, write: Callable[[Path], None], protect: tu
         Also keep the existing folder's files that ``write`` did not write (hard-linked, or
         copied where links are not possible), so the folder is updated rather than replaced,
         still in one swap.
+
+    Returns
+    -------
+    None
 
     Raises
     ------

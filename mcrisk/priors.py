@@ -52,7 +52,24 @@ PROBE = (2.0**-54, 1e-9, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-9, 1 - 2.0**-53)
 
 
 def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
-    """Read a TOML file, turning a missing file or bad syntax into a one-line SpecError."""
+    """Read a TOML file, turning a missing file or bad syntax into a one-line SpecError.
+
+    Parameters
+    ----------
+    path
+        The file, UTF-8 (a byte-order mark is dropped).
+
+    Returns
+    -------
+    tuple of (dict, str)
+        The parsed table and the file's text (line ends as ``\\n``).
+
+    Raises
+    ------
+    SpecError
+        If the file is missing or cannot be read, is not valid TOML, or nests arrays or tables
+        more than :data:`MAX_DEPTH` levels deep.
+    """
     path = Path(path)
     try:
         # utf-8-sig: a byte-order mark (Windows Notepad, Excel) is not part of the text.
@@ -238,6 +255,17 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     table
         The table name shown in errors (default ``name``; studies pass ``inputs.NAME``).
 
+    Returns
+    -------
+    Prior
+        The checked prior, with the entry's ``unit``, ``source`` and ``note`` (if given).
+
+    Raises
+    ------
+    SpecError
+        If the entry's family, parameters or metadata are not allowed, or its inverse CDF
+        fails the probe below; the message names ``file``, the table, the key and the value.
+
     Notes
     -----
     Besides its parameters, every prior's inverse CDF is evaluated at :data:`PROBE`: the
@@ -361,7 +389,18 @@ def _check_quantiles(prior: Prior, where: str) -> None:
 
 
 def priors_text(priors: Priors) -> str:
-    """The text of every file ``priors`` came from, each under a ``# path`` line (for provenance)."""
+    """The text of every file ``priors`` came from, each under a ``# path`` line (for provenance).
+
+    Parameters
+    ----------
+    priors
+        The priors, with the ``texts`` of their files.
+
+    Returns
+    -------
+    str
+        The texts, separated by blank lines; ``""`` when ``priors`` has none.
+    """
     return "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts)
 
 
@@ -434,7 +473,30 @@ def load_priors(path: str | Path) -> Priors:
 
 
 def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> Priors:
-    """Build :class:`Priors` from an already parsed priors table (see :func:`load_priors`)."""
+    """Build :class:`Priors` from an already parsed priors table (see :func:`load_priors`).
+
+    Parameters
+    ----------
+    data
+        The parsed table: ``currency``, ``description``, ``correlation`` and one table (or
+        number) per input.
+    file
+        The file's name, to start error messages and to record with ``text``.
+    text
+        The file's text, kept for provenance; ``""`` keeps none.
+
+    Returns
+    -------
+    Priors
+        The checked priors.
+
+    Raises
+    ------
+    SpecError
+        If ``data`` is a study file, ``currency`` or ``description`` is malformed, an entry is
+        not a number or a table, a prior or a correlation is invalid, there are no inputs, or the
+        correlations cannot be a correlation matrix.
+    """
     if is_study(data):
         raise SpecError(f"{file}: is a study file (it names a model, priors, samples or a title), not a "
                         "priors file")

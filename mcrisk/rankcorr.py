@@ -38,6 +38,17 @@ def quiet_salib(messages: list[str] | None = None) -> Iterator[None]:
     into ``messages`` instead of printing them. BLAS runs on one thread meanwhile: SALib's
     delta analyzer makes thousands of tiny kernel-density solves, which threads only slow down
     (ten times over on a busy two-core machine).
+
+    Parameters
+    ----------
+    messages
+        A list that collects the text of each distinct warning raised inside the block (whitespace
+        collapsed to single spaces), or ``None`` to drop them.
+
+    Yields
+    ------
+    None
+        Nothing; the block runs with the state saved.
     """
     state = np.random.get_state()
     fmt = warnings.formatwarning
@@ -56,7 +67,18 @@ def quiet_salib(messages: list[str] | None = None) -> Iterator[None]:
 
 
 def uncertain_inputs(results: xr.Dataset) -> list[str]:
-    """The inputs of ``results`` that vary along ``sample`` (constants are 0-d)."""
+    """The inputs of ``results`` that vary along ``sample`` (constants are 0-d).
+
+    Parameters
+    ----------
+    results
+        Results over ``sample`` (from :func:`mcrisk.simulate.simulate`).
+
+    Returns
+    -------
+    list of str
+        The names of the variables with ``role`` ``"input"`` and a ``sample`` dimension, in order.
+    """
     return [k for k, v in results.data_vars.items()
             if v.attrs.get("role") == "input" and "sample" in v.dims]
 
@@ -286,6 +308,18 @@ def salib_seed(seed: int, stream: int = 0) -> int:
 
     Several SALib analyzers test ``if seed:``, which silently ignores a seed of 0; every seed
     mcrisk hands SALib is derived from the run's seed and is never 0.
+
+    Parameters
+    ----------
+    seed
+        The run's integer seed.
+    stream
+        Which SALib call of the run (0, 1, ...): each gets its own seed.
+
+    Returns
+    -------
+    int
+        A seed in ``[1, 2**32)``, from ``numpy.random.SeedSequence(seed, spawn_key=(stream,))``.
     """
     s = int(np.random.SeedSequence(int(seed), spawn_key=(stream,)).generate_state(1, np.uint32)[0])
     return s or 1

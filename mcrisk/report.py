@@ -117,7 +117,21 @@ def _stated(run) -> xr.Dataset:
 
 
 def headline(run) -> str:
-    """One paragraph: P(loss) with its Monte Carlo error, median and 90% interval, top driver."""
+    """One paragraph: P(loss) with its Monte Carlo error, median and 90% interval, top driver.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
+
+    Returns
+    -------
+    str
+        One sentence about the study output, its values in the output's units: P(loss) (a
+        percentage, with its standard error or, at 0% or 100%, the rule-of-three bound; left
+        out for an output that is not a profit or margin and never reaches zero), the median
+        and P05 to P95, and the top driver when there is one.
+    """
     s = run.summary.sel(output=run.study.output)
     unit = str(s.units.values)
     loss, _ = loss_words(run.study.output)
@@ -223,7 +237,21 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
 
 
 def figures(run, notes: list[str] | None = None) -> list[Figure]:
-    """The charts of :func:`figure_plan`, drawn, as :class:`Figure` objects."""
+    """The charts of :func:`figure_plan`, drawn, as :class:`Figure` objects.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
+    notes
+        A list that receives why a chart is left out (an output too large to chart); ``None``
+        drops them.
+
+    Returns
+    -------
+    list of Figure
+        The charts in report order, each with its file stem, matplotlib figure and title.
+    """
 
     out = []
     for name, draw in figure_plan(run, notes):
@@ -291,7 +319,20 @@ def _assumptions_table(run) -> tuple[list[str], list[list[str]]]:
 
 
 def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
-    """The report's tables: key -> (heading, header row, rows), formatted for reading."""
+    """The report's tables: key -> (heading, header row, rows), formatted for reading.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
+
+    Returns
+    -------
+    dict
+        ``"summary"``, ``"sensitivity"`` (when an analysis of indices is shown), ``"tornado"``
+        (when the run has a tornado table) and ``"assumptions"``, in that order; each value is
+        ``(heading, header row, rows)``, every cell a string.
+    """
     tables = {"summary": ("Summary", *_summary_table(run))}
     if (shown := _analysed(run)) is not None:
         output, sens = shown

@@ -17,7 +17,18 @@ __all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_
 
 
 def outputs_of(results: xr.Dataset) -> list[str]:
-    """The output variables of a results Dataset, in order."""
+    """The output variables of a results Dataset, in order.
+
+    Parameters
+    ----------
+    results
+        Results over ``sample`` (from :func:`mcrisk.simulate.simulate`).
+
+    Returns
+    -------
+    list of str
+        The names of the variables whose ``role`` attr is ``"output"``.
+    """
     return [k for k, v in results.data_vars.items() if v.attrs.get("role") == "output"]
 
 
@@ -50,7 +61,24 @@ STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
 
 
 def nonfinite_error(name: str, bad: int, n: int, first: int | None = None) -> SpecError:
-    """The error of policy ``"error"``: which output, how many samples, and the other choices."""
+    """The error of policy ``"error"``: which output, how many samples, and the other choices.
+
+    Parameters
+    ----------
+    name
+        The output's name.
+    bad
+        Number of NaN or infinite samples of it.
+    n
+        Number of samples in all.
+    first
+        Index of the first bad sample, or ``None`` to leave it out of the message.
+
+    Returns
+    -------
+    SpecError
+        The error, for the caller to raise.
+    """
     at = f" (the first is sample {first})" if first is not None else ""
     return SpecError(f"{name} is NaN or infinite in {bad:,} of {n:,} samples{at}; on_nonfinite = 'error' "
                      "stops here ('drop' leaves them out of the statistics, 'keep' keeps them)")
@@ -62,6 +90,21 @@ def per_period(ds: xr.Dataset, period_days: float | None) -> xr.Dataset:
     A variable counts as money per day when its ``units`` is ``"<currency>/day"``, with the
     currency from ``ds.attrs["currency"]``. Works on results and on tornado tables (whose
     ``base_output`` attr is restated too). The input is not modified.
+
+    Parameters
+    ----------
+    ds
+        Results, a summary or a tornado table, with ``currency`` in its attrs (else the unit
+        ``"currency/day"`` is looked for).
+    period_days
+        Length of the period, in days; ``None``, 0 or 1 returns ``ds`` itself, unchanged.
+
+    Returns
+    -------
+    xarray.Dataset
+        A copy with money-per-day variables multiplied by ``period_days``, their units
+        ``"<currency>/month"`` (for 30) or ``"<currency>/<period_days> days"``, and the attr
+        ``period_days``.
     """
     if not period_days or period_days == 1:
         return ds
@@ -139,7 +182,22 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
 
 def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p05", "p50", "p95",
                                                                       "p_below_zero", "es05")) -> str:
-    """The summary as a plain-text table with units and thousands separators."""
+    """The summary as a plain-text table with units and thousands separators.
+
+    Parameters
+    ----------
+    summary
+        A summary over ``output`` (from :func:`summarize`), with a ``units`` variable.
+    columns
+        The statistics shown, in order; those starting with ``p_below`` (probabilities, shares in
+        [0, 1]) are written as percentages, the others in the output's units by
+        :func:`~mcrisk.text.format_number`.
+
+    Returns
+    -------
+    str
+        The table, one row per output, with a header and a rule.
+    """
     head = ["output", "units", *columns]
     rows = []
     for i, name in enumerate(summary.output.values):

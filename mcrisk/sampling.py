@@ -74,6 +74,22 @@ def normalize_seed(rng: int | np.random.Generator | None) -> int:
     """The integer seed a run uses, from an int, a Generator, or None (fresh entropy).
 
     A seed of 0 is a seed like any other.
+
+    Parameters
+    ----------
+    rng
+        A non-negative integer seed, a numpy ``Generator`` (one integer is drawn from it, which
+        advances it), or ``None`` for a seed from fresh OS entropy.
+
+    Returns
+    -------
+    int
+        The seed, in ``[0, 2**63)`` for a Generator or ``None``.
+
+    Raises
+    ------
+    SpecError
+        If ``rng`` is a bool, a negative integer, or of another type.
     """
     if rng is None:
         return int(np.random.SeedSequence().entropy % 2**63)
@@ -167,6 +183,29 @@ def unit_design(method: Method, d: int, n: int, *, seed: int, start: int = 0,
 
     The rows depend only on ``(method, d, n, seed)`` and their positions, so any cut of
     ``range(n)`` into chunks gives the same rows.
+
+    Parameters
+    ----------
+    method
+        ``"random"``, ``"lhs"`` or ``"sobol"`` (a key of :data:`METHODS`).
+    d
+        Number of dimensions (uncertain inputs).
+    n
+        Number of samples in the whole design.
+    seed
+        The run's integer seed.
+    start, stop
+        The rows wanted, ``stop`` exclusive; ``stop=None`` means ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(stop - start, d)``, values in ``[0, 1)``.
+
+    Raises
+    ------
+    SpecError
+        If ``method`` is not a sampling method, or not ``0 <= start <= stop <= n``.
     """
     stop = n if stop is None else stop
     _check_rows(method, n, start, stop)
@@ -197,7 +236,22 @@ def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: 
 
 
 def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-    """Map design rows ``u`` (n, d) through the copula and each prior's inverse CDF."""
+    """Map design rows ``u`` (n, d) through the copula and each prior's inverse CDF.
+
+    Parameters
+    ----------
+    priors
+        The priors, with their correlations (if any).
+    u
+        Design rows, shape ``(n, d)``, values in ``[0, 1)``; column ``i`` is ``names[i]``.
+    names
+        The inputs the columns stand for; ``None`` means ``priors.uncertain``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Input name -> ``n`` values, in the units of its prior.
+    """
     names = priors.uncertain if names is None else names
     factor = copula_factor(priors.correlations, names)
     if factor is not None:
@@ -206,7 +260,27 @@ def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = Non
 
 
 def warn_unbalanced(method: str, n: int, *, stacklevel: int = 2) -> None:
-    """Warn, once per run, when a Sobol' design's ``n`` is not a power of 2 (its balance is lost)."""
+    """Warn, once per run, when a Sobol' design's ``n`` is not a power of 2 (its balance is lost).
+
+    Parameters
+    ----------
+    method
+        The sampling method; only ``"sobol"`` warns.
+    n
+        Number of samples.
+    stacklevel
+        Passed to :func:`warnings.warn`, so the warning points at the caller's caller.
+
+    Returns
+    -------
+    None
+
+    Warns
+    -----
+    MCRiskWarning
+        If ``method`` is ``"sobol"`` and ``n`` is not a power of 2; the message suggests the next
+        power of 2.
+    """
     if method == "sobol" and n & (n - 1):
         warnings.warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
                       f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=stacklevel)

@@ -176,7 +176,26 @@ def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
 
 
 def get_method(name: str, where: str = "") -> _Method:
-    """The method called ``name``; an unknown name is a SpecError listing the known ones."""
+    """The method called ``name``; an unknown name is a SpecError listing the known ones.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`METHODS`: ``"delta"``, ``"fast"``, ``"morris"``, ``"pawn"``,
+        ``"rbd_fast"`` or ``"sobol"``.
+    where
+        Text that starts the message (a file name with a trailing space, or ``""``).
+
+    Returns
+    -------
+    _Method
+        The method's design, analyzer, model-run count, indices and sample-size defaults.
+
+    Raises
+    ------
+    SpecError
+        If ``name`` is not a key of :data:`METHODS`.
+    """
     if name not in METHODS:
         raise SpecError(f"{where}method = {name!r} is not a method; known: {', '.join(sorted(METHODS))}")
     return METHODS[name]

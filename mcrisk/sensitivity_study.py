@@ -40,6 +40,28 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
     ``second_order`` (Sobol' S2), ``num_resamples`` (100), ``conf_level`` (0.95),
     ``num_levels`` (Morris, 4) and ``loss_below`` (the loss event is ``output < loss_below``, 0).
     ``where`` prefixes each message, e.g. ``"studies/x.toml: [sensitivity]"``.
+
+    Parameters
+    ----------
+    table
+        The parsed ``[sensitivity]`` table.
+    where
+        Text that starts each message.
+    default_output
+        The study's output, used when the table has no ``output``.
+
+    Returns
+    -------
+    dict
+        Every key above with its value or default; ``output`` a name or a tuple of names,
+        ``seed`` ``None`` when the table has none.
+
+    Raises
+    ------
+    SpecError
+        If a key is unknown or a value is not allowed: ``samples`` from the method's minimum to
+        ``2**24``, ``num_resamples`` from 1 to 10,000, ``num_levels`` from 2 to 100,
+        ``conf_level`` strictly between 0 and 1, ``loss_below`` finite, ``second_order`` a bool.
     """
     for k, v in table.items():
         if k not in _KEYS:
@@ -86,6 +108,28 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     The indices come from their own design (:func:`sensitivity`); the rank correlations and the
     attribution of the loss event come from the study's ordinary Monte Carlo ``results``,
     with no new model runs. Prints the ranked table through ``echo``.
+
+    Parameters
+    ----------
+    study
+        A loaded :class:`~mcrisk.study.Study` whose ``analyses`` hold a checked
+        ``"sensitivity"`` table (see :func:`check_config`).
+    results
+        The study's Monte Carlo results over ``sample``; at most :data:`RANK_SAMPLES` of them
+        (every ``k``-th) feed the rank correlations and :data:`LOSS_SAMPLES` the loss
+        attribution (see :func:`thin`).
+    echo
+        Called with the ranked table (and its notes); ``None`` prints nothing and gives the
+        notes as :class:`~mcrisk.errors.MCRiskWarning`.
+    quiet
+        No progress bars.
+
+    Returns
+    -------
+    xarray.Dataset
+        The indices over ``input`` (and ``output``), with ``spearman`` and ``prcc`` (and their
+        ``_low``/``_high`` bounds), ``loss_S1`` (and ``loss_S1_conf``), ``loss_ks`` (and
+        ``loss_ks_pvalue``), and attrs recording the samples each part used.
     """
     cfg = study.analyses["sensitivity"]
     seed = study.seed if cfg.get("seed") is None else cfg["seed"]
@@ -138,6 +182,19 @@ def thin(results: xr.Dataset, cap: int) -> xr.Dataset:
 
     Positions, not random picks: the same run always gives the same subsample, whatever its
     chunking, and a run of at most ``cap`` samples is used whole.
+
+    Parameters
+    ----------
+    results
+        Results over ``sample``.
+    cap
+        The largest number of samples kept.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``results`` itself when it has at most ``cap`` samples, else the samples at positions
+        ``0, k, 2k, ...``.
     """
     n = int(results.sizes.get("sample", 0))
     step = max(1, -(-n // cap))
@@ -151,7 +208,21 @@ def _thinned(sub: xr.Dataset, n: int) -> str:
 
 
 def format_sensitivity(ds: xr.Dataset) -> str:
-    """The indices as a ranked text table, one block per output, with the notes below."""
+    """The indices as a ranked text table, one block per output, with the notes below.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (and ``output``), from :func:`run_configured` or
+        :func:`~mcrisk.sensitivity.sensitivity`, with the attrs ``method``, ``samples``,
+        ``model_runs`` and ``seed``.
+
+    Returns
+    -------
+    str
+        Per output, a heading and the indices (dimensionless, ``value \u00b1 half-width``) in
+        :func:`~mcrisk.sensitivity.rank_order`; then the loss event's probability and the notes.
+    """
     lines = []
     outputs = list(ds.output.values) if "output" in ds.dims else [None]
     key = ds.attrs.get("rank_by", "ST")
@@ -183,6 +254,17 @@ def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
     """Write ``sensitivity.nc`` (everything) and ``sensitivity.csv`` (one row per input, ranked).
 
     With second-order indices, ``sensitivity_s2.csv`` holds ``S2``/``S2_conf`` per input pair.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (and ``output``, ``input2``).
+    folder
+        An existing folder; the files are overwritten.
+
+    Returns
+    -------
+    None
     """
     folder = Path(folder)
     ds.to_netcdf(folder / "sensitivity.nc")

@@ -164,6 +164,47 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     ``workers``/``scheduler`` run the chunks on a dask cluster as in :func:`simulate`.
     ``nonfinite`` is ``"drop"`` or ``"error"`` (:data:`mcrisk.risk.NONFINITE`).
 
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    priors
+        One prior per model input (inputs the model defaults may be left out).
+    n
+        Number of samples.
+    method
+        ``"random"``, ``"lhs"`` or ``"sobol"``.
+    rng
+        Integer seed or numpy Generator; ``None`` for fresh entropy. The seed used is stored in
+        the summary's attrs.
+    chunk_size
+        Samples per chunk (default ``2**20``); memory grows with it, the numbers do not.
+    period_days
+        Restate money per day per this many days (30: per month), as
+        :func:`mcrisk.risk.per_period`; ``None`` keeps per day.
+    progress
+        Show a progress bar per pass on stderr.
+    workers, scheduler
+        Run the chunks on a local dask cluster of ``workers`` processes, or on the
+        dask.distributed cluster at ``scheduler`` (``"tcp://host:8786"``), as in
+        :func:`simulate`.
+    nonfinite
+        ``"drop"`` or ``"error"``; ``"keep"`` needs the per-sample results and is refused.
+
+    Returns
+    -------
+    xarray.Dataset
+        The summary over ``output``, as :func:`mcrisk.risk.summarize` (the statistics of
+        :data:`mcrisk.risk.STATISTICS` and ``n_valid``), in each output's units (money per
+        ``period_days``), with the provenance attrs of :func:`simulate`.
+
+    Raises
+    ------
+    SpecError
+        If the priors do not match the model's inputs, ``n``, ``method``, ``rng``,
+        ``chunk_size`` or ``nonfinite`` is not allowed, the model fails, or (with ``"error"``)
+        an output is NaN or infinite.
+
     Examples
     --------
     >>> s = simulate_summary(maas, priors, 10**8, rng=1, chunk_size=2**20, progress=True)

@@ -49,7 +49,33 @@ Mapper = Callable[[Callable[..., Any], list[tuple]], list[Any]]
 
 def run_chunk(model, priors, n: int, method: str, seed: int, period_days: float | None,
               start: int, stop: int) -> xr.Dataset:
-    """Inputs and outputs of samples ``start:stop`` of a run, money restated per period."""
+    """Inputs and outputs of samples ``start:stop`` of a run, money restated per period.
+
+    The warning that a Sobol' ``n`` is not a power of 2 is silenced here (the run warns once).
+
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    priors
+        The priors, one per model input.
+    n
+        Number of samples of the whole run (the design depends on it).
+    method
+        ``"random"``, ``"lhs"`` or ``"sobol"``.
+    seed
+        The run's integer seed.
+    period_days
+        Restate money per day per this many days, as :func:`mcrisk.risk.per_period`; ``None``
+        keeps per day.
+    start, stop
+        The samples wanted, ``stop`` exclusive.
+
+    Returns
+    -------
+    xarray.Dataset
+        Inputs and outputs over the ``stop - start`` samples, with the attr ``currency``.
+    """
     with warnings.catch_warnings():
         # Said once for the whole run by summarize_chunked, not once per chunk.
         warnings.filterwarnings("ignore", message="Sobol' designs keep", category=MCRiskWarning)
@@ -141,6 +167,22 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     """The summary of an ``n``-sample run, computed chunk by chunk in bounded memory.
 
     As :func:`summarize_and_thin` with ``rows = 0``: only the summary.
+
+    Parameters
+    ----------
+    model, priors, n, method, seed, chunk_size, period_days, progress, mapper, attrs, nonfinite
+        As :func:`summarize_and_thin`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The summary over ``output``, as :func:`mcrisk.risk.summarize`, in each output's units.
+
+    Raises
+    ------
+    SpecError
+        If ``nonfinite`` is not ``"drop"`` or ``"error"``, the model fails, or (with ``"error"``)
+        an output is NaN or infinite.
     """
     return summarize_and_thin(model, priors, n, method=method, seed=seed, chunk_size=chunk_size,
                               period_days=period_days, progress=progress, mapper=mapper, attrs=attrs,

@@ -199,6 +199,35 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
     from the same run, so the folder never shows two analyses at once: it is the folder
     ``mcrisk run`` writes for the study with that table (checked before anything is computed,
     swapped in whole).
+
+    Parameters
+    ----------
+    path
+        The study file (TOML).
+    method
+        A sensitivity method (a key of :data:`mcrisk.sensitivity.METHODS`) replacing the table's;
+        the table's ``samples`` is then dropped if it is below the new method's minimum (and
+        ``samples`` is not given).
+    samples
+        The sensitivity analysis's base sample size ``N``, replacing the table's.
+    out
+        Output folder (default ``results/<study stem>/``).
+    quiet
+        No progress bars.
+    echo
+        Called with each printable block, as in :func:`run_study`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The sensitivity indices over ``input`` (and ``output``), as
+        :func:`mcrisk.sensitivity.sensitivity`.
+
+    Raises
+    ------
+    SpecError
+        If the study file, ``method``, ``samples`` or the resulting ``[sensitivity]`` table is
+        not valid, or the run fails on bad input.
     """
     study = load_study(path)
     table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}

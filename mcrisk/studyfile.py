@@ -137,6 +137,12 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     **overrides
         ``samples``, ``seed`` or ``method`` replacing the file's (as the CLI flags do).
 
+    Returns
+    -------
+    Study
+        The checked study: its model, priors (with the study's ``[inputs]`` overrides and
+        correlations), run settings and analyses.
+
     Raises
     ------
     SpecError

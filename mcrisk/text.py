@@ -38,6 +38,11 @@ def format_number(x: float, unit: str = "", *, minus: str = "-") -> str:
         The minus sign of finite values; :data:`MINUS` for the report's tables. Non-finite
         values are always ``str(x)``: ``'nan'``, ``'inf'``, ``'-inf'``.
 
+    Returns
+    -------
+    str
+        The number as text; the unit is not written.
+
     Examples
     --------
     >>> format_number(1234567.8, "USD/day"), format_number(0.25, "1"), format_number(-3.5e20)
@@ -61,6 +66,18 @@ def si_number(x: float, *, digits: int = 3) -> str:
 
     Uses a true minus sign so negative tick labels read well on a slide; below 0.001 in
     magnitude, e-notation (``'1.20e\u221205'``); non-finite values are ``str(x)``.
+
+    Parameters
+    ----------
+    x
+        The value, in any unit (the unit is not written; see :func:`format_value`).
+    digits
+        Significant digits of the mantissa (the e-notation below 0.001 always has three).
+
+    Returns
+    -------
+    str
+        The label, such as ``'2.19M'`` or ``'\u22123.5k'``.
     """
     if not math.isfinite(x):
         return str(x)
@@ -79,6 +96,24 @@ def format_value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True
 
     ``unit`` ``"1"`` is a share (``0.25 -> '25.0%'``), ``"\u00d7"`` a ratio, anything else is
     written after the :func:`si_number` (``'2.19M USD/month'``) unless ``with_unit`` is false.
+
+    Parameters
+    ----------
+    x
+        The value, in ``unit`` (a share in [0, 1] when ``unit`` is ``"1"``).
+    unit
+        The value's unit: ``"1"`` (a share), ``"\u00d7"`` (a ratio), or a unit such as
+        ``"USD/day"``; ``""`` writes no unit.
+    digits
+        Significant digits (for a share of at least 0.1 in magnitude, ``digits - 2`` decimals of
+        the percentage, else ``digits - 1``).
+    with_unit
+        Whether a unit other than ``"1"`` and ``"\u00d7"`` is written after the number.
+
+    Returns
+    -------
+    str
+        The label, with a true minus sign for negative values.
     """
     if unit == "\u00d7":
         return f"{si_number(x, digits=digits)}\u00d7"
@@ -89,12 +124,34 @@ def format_value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True
 
 
 def percent_text(p: float) -> str:
-    """A probability such as P(loss) to one decimal (``'16.8%'``); exactly 0 and 1 as ``'0%'``, ``'100%'``."""
+    """A probability such as P(loss) to one decimal (``'16.8%'``); exactly 0 and 1 as ``'0%'``, ``'100%'``.
+
+    Parameters
+    ----------
+    p
+        The probability, a share in [0, 1].
+
+    Returns
+    -------
+    str
+        The percentage.
+    """
     return f"{p:.1%}" if 0 < p < 0.1 else f"{p:.0%}" if p in (0.0, 1.0) else f"{p:.1%}"
 
 
 def share_text(p: float) -> str:
-    """A share of samples: ``'0.4%'``, and ``'<0.1%'`` below one in a thousand."""
+    """A share of samples: ``'0.4%'``, and ``'<0.1%'`` below one in a thousand.
+
+    Parameters
+    ----------
+    p
+        The share of samples, in [0, 1].
+
+    Returns
+    -------
+    str
+        The percentage to one decimal, or ``'<0.1%'`` when ``p`` is below 0.001.
+    """
     return f"{p:.1%}" if p >= 0.001 else "<0.1%"
 
 
@@ -102,6 +159,20 @@ def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
     """A sensitivity index with its interval half-width: ``'0.610 \u00b1 0.030'``.
 
     ``'nan'`` when ``v`` is not finite; the ``\u00b1`` part only when ``conf`` is finite.
+
+    Parameters
+    ----------
+    v
+        The index (dimensionless).
+    conf
+        The half-width of its confidence interval (dimensionless), or ``None`` for none.
+    digits
+        Decimals of both numbers.
+
+    Returns
+    -------
+    str
+        The index as text.
     """
     if not math.isfinite(v):
         return "nan"
@@ -110,13 +181,35 @@ def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
 
 
 def words(name: str) -> str:
-    """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``."""
+    """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``.
+
+    Parameters
+    ----------
+    name
+        A variable name.
+
+    Returns
+    -------
+    str
+        ``name`` with each underscore replaced by a space.
+    """
     return name.replace("_", " ")
 
 
 def loss_words(name: str) -> tuple[str, str]:
     """What ``x < 0`` and ``x > 0`` are called for this output: ``('loss', 'profit')`` for a
-    profit or margin, else ``('<name> < 0', '<name> > 0')``."""
+    profit or margin, else ``('<name> < 0', '<name> > 0')``.
+
+    Parameters
+    ----------
+    name
+        An output's variable name; one containing ``profit`` or ``margin`` has a loss and a profit.
+
+    Returns
+    -------
+    tuple of str
+        The words for below zero and for above zero (``<name>`` written as :func:`words`).
+    """
     if any(k in name for k in ("profit", "margin")):
         return "loss", "profit"
     return f"{words(name)} < 0", f"{words(name)} > 0"

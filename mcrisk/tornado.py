@@ -84,13 +84,38 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
 
 
 def tornado_frame(tab: xr.Dataset) -> pd.DataFrame:
-    """The ``tornado.csv`` table: ``input, input_low, input_high, output_low, output_high, swing``."""
+    """The ``tornado.csv`` table: ``input, input_low, input_high, output_low, output_high, swing``.
+
+    Parameters
+    ----------
+    tab
+        A tornado table over ``input`` (from :func:`tornado`); inputs in the units of their
+        priors, outputs and swing in the output's units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input, in the table's order.
+    """
     cols = ["input_low", "input_high", "output_low", "output_high", "swing"]
     return pd.DataFrame({"input": tab.input.values, **{c: tab[c].values for c in cols}})
 
 
 def format_tornado(tab: xr.Dataset) -> str:
-    """The tornado table as text, with the base-case output stated above it."""
+    """The tornado table as text, with the base-case output stated above it.
+
+    Parameters
+    ----------
+    tab
+        A tornado table over ``input`` (from :func:`tornado`), with the attrs ``output``,
+        ``units``, ``low``, ``high`` (quantiles as shares in [0, 1]) and ``base_output``.
+
+    Returns
+    -------
+    str
+        A heading line, then the table of :func:`tornado_frame` with numbers formatted by
+        :func:`~mcrisk.text.format_number`.
+    """
     u = tab.attrs["units"]
     lines = [f"Tornado of {tab.attrs['output']} ({u}): each input alone at its "
              f"P{tab.attrs['low'] * 100:g} and P{tab.attrs['high'] * 100:g}; base case "

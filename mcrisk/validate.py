@@ -46,18 +46,56 @@ def show_key(key: Any) -> str:
     """A key as an error message shows it: bare if TOML allows it bare, else quoted and shortened.
 
     A quoted TOML key may hold anything, a newline included; the message stays one line.
+
+    Parameters
+    ----------
+    key
+        A key of a parsed table (usually a string).
+
+    Returns
+    -------
+    str
+        ``key`` itself if it is a string of 1 to 80 letters, digits, ``_`` or ``-``, else
+        :func:`~mcrisk.errors.shorten` of it (its ``repr``, at most 80 characters).
     """
     return key if isinstance(key, str) and _BARE.fullmatch(key) else shorten(key, 80)
 
 
 def show_text(text: Any, limit: int = 200) -> str:
-    """``str(text)`` as is when it is printable and short (a path, a name), else :func:`shorten`-ed."""
+    """``str(text)`` as is when it is printable and short (a path, a name), else :func:`shorten`-ed.
+
+    Parameters
+    ----------
+    text
+        Any value; it is converted with ``str``.
+    limit
+        The largest length shown as is, in characters; longer or unprintable text is quoted and
+        cut to this length.
+
+    Returns
+    -------
+    str
+        The text for a one-line message.
+    """
     text = str(text)
     return text if text.isprintable() and len(text) <= limit else shorten(text, limit)
 
 
 def show_keys(keys: Iterable[Any], limit: int = 300) -> str:
-    """Keys joined by ``, `` for a message (``(none)`` if there are none), cut after ``limit`` characters."""
+    """Keys joined by ``, `` for a message (``(none)`` if there are none), cut after ``limit`` characters.
+
+    Parameters
+    ----------
+    keys
+        The keys, each shown by :func:`show_key`.
+    limit
+        The largest length of the text, in characters; a longer list ends in `` ...``.
+
+    Returns
+    -------
+    str
+        The keys as one line of text.
+    """
     text = ", ".join(show_key(k) for k in keys) or "(none)"
     return text if len(text) <= limit else text[: limit - 4] + " ..."
 
@@ -71,6 +109,30 @@ def check_int(value: Any, where: str, key: str, low: int, high: int, what: str =
 
     The message reads ``{where} {key} = {value} must be an integer from {low} to {high}{what}``,
     with ``high`` written with thousands separators.
+
+    Parameters
+    ----------
+    value
+        The value given.
+    where
+        Where the value came from, to start the message (``"studies/x.toml:"``, a CLI option, or
+        ``""`` for a library argument).
+    key
+        The setting's name, as the message shows it.
+    low, high
+        The smallest and largest values allowed (inclusive).
+    what
+        Text appended to the message (for example the unit or a hint); ``""`` for none.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python ``int``.
+
+    Raises
+    ------
+    SpecError
+        If ``value`` is a bool, not an integer, or outside ``[low, high]``.
     """
     if isinstance(value, bool) or not hasattr(value, "__index__") or not low <= value <= high:
         raise SpecError(f"{_at(where)}{key} = {shorten(value)} must be an integer from {low:,} to "
@@ -79,19 +141,76 @@ def check_int(value: Any, where: str, key: str, low: int, high: int, what: str =
 
 
 def check_samples(value: Any, where: str = "") -> int:
-    """The number of Monte Carlo samples: an integer from 1 to :data:`MAX_SAMPLES`."""
+    """The number of Monte Carlo samples: an integer from 1 to :data:`MAX_SAMPLES`.
+
+    Parameters
+    ----------
+    value
+        The number of samples given.
+    where
+        Where the value came from, to start the message (``"studies/x.toml:"``, a CLI option, or
+        ``""`` for a library argument).
+
+    Returns
+    -------
+    int
+        The number of samples.
+
+    Raises
+    ------
+    SpecError
+        If ``value`` is not an integer from 1 to :data:`MAX_SAMPLES` (see :func:`check_int`).
+    """
     return check_int(value, where, "samples", 1, MAX_SAMPLES)
 
 
 def check_seed(value: Any, where: str = "") -> int:
-    """A seed: an integer with ``0 <= seed < 2**63``."""
+    """A seed: an integer with ``0 <= seed < 2**63``.
+
+    Parameters
+    ----------
+    value
+        The seed given.
+    where
+        Where the value came from, to start the message (``"studies/x.toml:"``, a CLI option, or
+        ``""`` for a library argument).
+
+    Returns
+    -------
+    int
+        The seed, as a Python ``int``.
+
+    Raises
+    ------
+    SpecError
+        If ``value`` is a bool, not an integer, negative or at least :data:`MAX_SEED`.
+    """
     if isinstance(value, bool) or not hasattr(value, "__index__") or not 0 <= value < MAX_SEED:
         raise SpecError(f"{_at(where)}seed = {shorten(value)} must be an integer >= 0 and < 2**63")
     return int(value)
 
 
 def check_method(value: Any, where: str = "") -> str:
-    """A sampling design: one of :data:`SAMPLING_METHODS`."""
+    """A sampling design: one of :data:`SAMPLING_METHODS`.
+
+    Parameters
+    ----------
+    value
+        The method given.
+    where
+        Where the value came from, to start the message (``"studies/x.toml:"``, a CLI option, or
+        ``""`` for a library argument).
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    SpecError
+        If ``value`` is not one of :data:`SAMPLING_METHODS`; the message lists them.
+    """
     if not isinstance(value, str) or value not in SAMPLING_METHODS:
         raise SpecError(f"{_at(where)}method = {shorten(value)} is not a sampling method; known: "
                         f"{', '.join(SAMPLING_METHODS)}")
@@ -99,7 +218,26 @@ def check_method(value: Any, where: str = "") -> str:
 
 
 def check_sensitivity_method(value: Any, where: str = "") -> str:
-    """A sensitivity method: one of :data:`SENSITIVITY_METHODS`."""
+    """A sensitivity method: one of :data:`SENSITIVITY_METHODS`.
+
+    Parameters
+    ----------
+    value
+        The method given.
+    where
+        Where the value came from, to start the message (``"studies/x.toml:"``, a CLI option, or
+        ``""`` for a library argument).
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    SpecError
+        If ``value`` is not one of :data:`SENSITIVITY_METHODS`; the message lists them.
+    """
     if not isinstance(value, str) or value not in SENSITIVITY_METHODS:
         raise SpecError(f"{_at(where)}method = {shorten(value)} is not a method; known: "
                         f"{', '.join(SENSITIVITY_METHODS)}")
@@ -116,7 +254,26 @@ NONFINITE: dict[str, str] = {
 
 
 def check_nonfinite(value: Any, where: str = "") -> str:
-    """A policy for NaN or infinite outputs: one of :data:`NONFINITE`."""
+    """A policy for NaN or infinite outputs: one of :data:`NONFINITE`.
+
+    Parameters
+    ----------
+    value
+        The ``on_nonfinite`` policy given.
+    where
+        Where the value came from, to start the message (``"studies/x.toml:"``, a CLI option, or
+        ``""`` for a library argument).
+
+    Returns
+    -------
+    str
+        ``value`` unchanged: ``"drop"``, ``"keep"`` or ``"error"``.
+
+    Raises
+    ------
+    SpecError
+        If ``value`` is not a key of :data:`NONFINITE`; the message lists them.
+    """
     if not isinstance(value, str) or value not in NONFINITE:
         raise SpecError(f"{_at(where)}on_nonfinite = {shorten(value)} is not a policy for NaN or infinite "
                         f"outputs; known: {', '.join(NONFINITE)}")
@@ -134,12 +291,44 @@ def is_file(path: Any) -> bool:
 
 def is_study(data: Any) -> bool:
     """Whether a parsed TOML table is a study file (it names a model, priors, samples or a title)
-    rather than a priors file: the one rule ``mcrisk check`` and the priors loader share."""
+    rather than a priors file: the one rule ``mcrisk check`` and the priors loader share.
+
+    Parameters
+    ----------
+    data
+        A parsed TOML file (any value is accepted).
+
+    Returns
+    -------
+    bool
+        True if ``data`` is a dict with a top-level ``model``, ``priors``, ``title`` or
+        ``samples`` key.
+    """
     return isinstance(data, dict) and bool({"model", "priors", "title", "samples"} & set(data))
 
 
 def check_formats(value: Any, where: str = "") -> tuple[str, ...]:
-    """Figure formats: a sequence (or a comma-separated string) of :data:`FIGURE_FORMATS`."""
+    """Figure formats: a sequence (or a comma-separated string) of :data:`FIGURE_FORMATS`.
+
+    Parameters
+    ----------
+    value
+        A list or tuple of formats, or a string such as ``"png,svg"`` (blank items are skipped).
+    where
+        Where the value came from, to start the message (``"studies/x.toml:"``, a CLI option, or
+        ``""`` for a library argument).
+
+    Returns
+    -------
+    tuple of str
+        The formats, in the order given.
+
+    Raises
+    ------
+    SpecError
+        If ``value`` is neither a string, a list nor a tuple, or an item is not one of
+        :data:`FIGURE_FORMATS`; the message lists them.
+    """
     items = [f.strip() for f in value.split(",") if f.strip()] if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
         raise SpecError(f"{_at(where)}formats = {shorten(value)} must be a list of figure formats; "

@@ -37,6 +37,23 @@ def check_config(table: Mapping[str, Any], *, where: str = "[plots]", uncertain:
     ``uncertain`` and ``outputs``, when given, are the study's uncertain inputs and the model's
     outputs: ``scatter`` and ``outputs`` must name them (checked at load, not after the run).
 
+    Parameters
+    ----------
+    table
+        The parsed ``[plots]`` table.
+    where
+        Text that starts each message (``"studies/x.toml: [plots]"``).
+    uncertain
+        The study's uncertain inputs, or ``None`` to skip the check of ``scatter``.
+    outputs
+        The model's outputs, or ``None`` (or empty) to skip the check of ``outputs``.
+
+    Returns
+    -------
+    dict
+        Every key with its value or default; a ``scatter`` string becomes a one-item list, and
+        ``scatter`` and ``top`` are ``None`` by default.
+
     Raises
     ------
     SpecError

@@ -22,12 +22,39 @@ _LONG_TAIL = 0.25
 
 
 def chart_limit(name: str, value: float) -> str:
-    """Why ``name`` cannot be charted: it reaches ``value``, beyond :data:`CHART_MAX`."""
+    """Why ``name`` cannot be charted: it reaches ``value``, beyond :data:`CHART_MAX`.
+
+    Parameters
+    ----------
+    name
+        The variable's name.
+    value
+        Its largest magnitude, in its units.
+
+    Returns
+    -------
+    str
+        The message, one line.
+    """
     return f"{name} reaches {value:.3g}; values beyond ±{CHART_MAX:.0e} cannot be charted"
 
 
 def finite_output(results: xr.Dataset, output: str | None) -> tuple[str, np.ndarray, str]:
     """``(name, finite samples, units)`` of ``output`` (default: the study output, else the first).
+
+    Parameters
+    ----------
+    results
+        Results over ``sample``.
+    output
+        The output's name, or ``None`` for the ``output`` attr of ``results``, else its first
+        output.
+
+    Returns
+    -------
+    tuple of (str, numpy.ndarray, str)
+        The output's name, its finite samples (NaN and infinities left out) in its units, and
+        its ``units`` attr (``""`` if none).
 
     Raises
     ------
@@ -54,6 +81,18 @@ def view_range(x: np.ndarray, *, zero: bool = True) -> tuple[float, float]:
     A side is cut when its extreme lies more than ``_LONG_TAIL`` times the P0.5..P99.5 width
     beyond that quantile, so a compact distribution is drawn whole. With ``zero``, 0 stays in
     range whenever the samples have both signs.
+
+    Parameters
+    ----------
+    x
+        Finite samples, in the output's units; at least one.
+    zero
+        Keep 0 in the range when ``x`` has both negative and positive values.
+
+    Returns
+    -------
+    tuple of float
+        The low and high ends, in the units of ``x``.
     """
     lo, hi = float(x.min()), float(x.max())
     qlo, qhi = (float(v) for v in np.quantile(x, _VIEW_Q))
@@ -68,6 +107,19 @@ def view_range(x: np.ndarray, *, zero: bool = True) -> tuple[float, float]:
 
 def select_output(ds: xr.Dataset, output: str | None) -> xr.Dataset:
     """The sensitivity indices of ``output`` (default: the analysed output, else the first).
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (and ``output``).
+    output
+        The output's name, or ``None`` for the analysed output.
+
+    Returns
+    -------
+    xarray.Dataset
+        The results over ``input`` for that output (``ds`` itself when it has no ``output``
+        dimension).
 
     Raises
     ------
@@ -90,7 +142,21 @@ def select_output(ds: xr.Dataset, output: str | None) -> xr.Dataset:
 
 def interval(ds: xr.Dataset, var: str) -> np.ndarray | None:
     """``(2, k)`` error-bar lengths for ``var`` from ``var_conf`` or ``var_low``/``var_high``;
-    None when ``ds`` has neither."""
+    None when ``ds`` has neither.
+
+    Parameters
+    ----------
+    ds
+        Indices over ``input`` (one output).
+    var
+        The index's name, such as ``"ST"`` or ``"spearman"``.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Row 0 the length below each value, row 1 above, in the index's units (both ``|conf|``
+        for a half-width; from low/high clipped at 0); ``None`` when there is no interval.
+    """
     v = np.asarray(ds[var].values, dtype=float)
     if f"{var}_conf" in ds:
         c = np.abs(np.asarray(ds[f"{var}_conf"].values, dtype=float))

@@ -16,13 +16,39 @@ __all__ = ["first_fit", "inside", "overlaps", "stagger"]
 
 
 def overlaps(bb: Any, others: Iterable[Any], pad: float = 2.0) -> bool:
-    """Whether box ``bb`` comes within ``pad`` pixels of any box of ``others``."""
+    """Whether box ``bb`` comes within ``pad`` pixels of any box of ``others``.
+
+    Parameters
+    ----------
+    bb
+        A box with ``x0, x1, y0, y1`` in display pixels (a matplotlib ``Bbox``).
+    others
+        Boxes in the same coordinates.
+    pad
+        The smallest gap, in pixels, that does not count as an overlap.
+
+    Returns
+    -------
+    bool
+        True if ``bb`` grown by ``pad`` on each side overlaps one of ``others``.
+    """
     return any(bb.x0 - pad < o.x1 and o.x0 - pad < bb.x1 and bb.y0 - pad < o.y1 and o.y0 - pad < bb.y1
                for o in others)
 
 
 def inside(bb: Any, box: Any) -> bool:
-    """Whether box ``bb`` lies wholly within ``box``."""
+    """Whether box ``bb`` lies wholly within ``box``.
+
+    Parameters
+    ----------
+    bb, box
+        Boxes with ``x0, x1, y0, y1`` in the same coordinates (matplotlib ``Bbox``).
+
+    Returns
+    -------
+    bool
+        True if every edge of ``bb`` is on or inside ``box``.
+    """
     return bb.x0 >= box.x0 and bb.x1 <= box.x1 and bb.y0 >= box.y0 and bb.y1 <= box.y1
 
 
@@ -31,6 +57,21 @@ def stagger(ax: Any, labels: Sequence[Any], *, step: float, avoid: Sequence[Any]
 
     Labels that would stick out of the axes on the left or right are turned to start or end at
     their anchor instead of centring on it. At most seven lifts a label.
+
+    Parameters
+    ----------
+    ax
+        The matplotlib Axes; its figure is drawn (without rendering) to measure the labels.
+    labels
+        The ``Annotation`` artists, placed with offset points (``xyann``); moved in place.
+    step
+        The lift, in points.
+    avoid
+        Artists the labels must keep off (8 pixels apart), besides one another.
+
+    Returns
+    -------
+    None
     """
     fig = ax.figure
     fig.draw_without_rendering()                 # constrained layout settles the axes first
@@ -58,6 +99,20 @@ def first_fit(draw: Callable[..., Any], places: Sequence[tuple], fits: Callable[
 
     ``draw(*place)`` draws the label and returns the artist; a label that does not fit is
     removed before the next is drawn, and the last place is kept when none fits.
+
+    Parameters
+    ----------
+    draw
+        ``draw(*place)`` draws the label at ``place`` and returns the artist.
+    places
+        The candidate places, in order of preference; at least one.
+    fits
+        ``fits(extent)`` tells whether a label's window extent (display pixels) is acceptable.
+
+    Returns
+    -------
+    matplotlib.artist.Artist
+        The label kept.
     """
     label = None
     for place in places:

@@ -71,6 +71,16 @@ def deck_figure(figsize: tuple[float, float] = FIGSIZE) -> Any:
     """A new figure with constrained layout, marked as mcrisk's own (see :func:`is_deck_figure`).
 
     No pyplot, so no global state: the figure is rendered by Agg when saved.
+
+    Parameters
+    ----------
+    figsize
+        Width and height, in inches (default :data:`FIGSIZE`, 16:9).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new, empty figure.
     """
     from matplotlib.figure import Figure
 
@@ -80,12 +90,36 @@ def deck_figure(figsize: tuple[float, float] = FIGSIZE) -> Any:
 
 
 def is_deck_figure(fig: Any) -> bool:
-    """Whether mcrisk made ``fig`` (so its title and legend may span the whole figure)."""
+    """Whether mcrisk made ``fig`` (so its title and legend may span the whole figure).
+
+    Parameters
+    ----------
+    fig
+        A matplotlib figure.
+
+    Returns
+    -------
+    bool
+        True for a figure from :func:`deck_figure`.
+    """
     return getattr(fig, "_mcrisk_owned", False)
 
 
 def deck_axes(ax: Any, figsize: tuple[float, float] = FIGSIZE) -> Any:
-    """``ax`` itself, or the axes of a new :func:`deck_figure` when ``ax`` is None."""
+    """``ax`` itself, or the axes of a new :func:`deck_figure` when ``ax`` is None.
+
+    Parameters
+    ----------
+    ax
+        A matplotlib Axes to draw on, or ``None``.
+    figsize
+        Size of the new figure (when ``ax`` is None): width and height, in inches (default :data:`FIGSIZE`, 16:9).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes to draw on.
+    """
     return ax if ax is not None else deck_figure(figsize).add_subplot()
 
 
@@ -98,6 +132,19 @@ def set_title(ax: Any, title: str | None, default: str = "") -> None:
     ``title`` replaces ``default``, whose first letter is capitalised. A title that does not fit
     on one line is set smaller, down to the tick label size, and wrapped only when it still
     does not fit.
+
+    Parameters
+    ----------
+    ax
+        The chart's Axes.
+    title
+        The title; ``None`` or ``""`` uses ``default``.
+    default
+        The chart's own title (its finding), first letter capitalised when used.
+
+    Returns
+    -------
+    None
     """
     text = title or default[:1].upper() + default[1:]
     fig = ax.figure
@@ -118,7 +165,19 @@ def set_title(ax: Any, title: str | None, default: str = "") -> None:
 
 
 def title_of(ax: Any) -> str:
-    """The title :func:`plot_distribution` and friends gave the chart drawn on ``ax``."""
+    """The title :func:`plot_distribution` and friends gave the chart drawn on ``ax``.
+
+    Parameters
+    ----------
+    ax
+        The chart's Axes.
+
+    Returns
+    -------
+    str
+        The figure's title on one line (line breaks as spaces) for a :func:`deck_figure`, else
+        the left title of ``ax``.
+    """
     fig = ax.figure
     if is_deck_figure(fig) and fig.get_suptitle():
         return fig.get_suptitle().replace("\n", " ")
@@ -127,7 +186,19 @@ def title_of(ax: Any) -> str:
 
 def add_note(ax: Any, lines: Sequence[str]) -> None:
     """Small grey notes above the top right corner of ``ax``, outside the data; empty lines are
-    left out, and nothing is drawn when none is left."""
+    left out, and nothing is drawn when none is left.
+
+    Parameters
+    ----------
+    ax
+        The chart's Axes.
+    lines
+        The notes, joined by ``"; "`` into one line of text.
+
+    Returns
+    -------
+    None
+    """
     lines = [s for s in lines if s]
     if lines:
         ax.text(1.0, 1.01, "; ".join(lines), transform=ax.transAxes, ha="right", va="bottom", fontsize=11,
@@ -139,6 +210,20 @@ def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> st
 
     ``_per_day`` is dropped from the name because the unit states the period; the unit is
     ``unit``, else ``var.attrs["units"]``; a share (unit ``"1"``) reads ``(%)``.
+
+    Parameters
+    ----------
+    var
+        The variable, for its ``units`` attr; ``None`` when ``unit`` is given or there is none.
+    name
+        The variable's name.
+    unit
+        The unit; ``None`` takes ``var``'s.
+
+    Returns
+    -------
+    str
+        The name as words, first letter capitalised, with ``(unit)`` when there is a unit.
     """
     unit = unit if unit is not None else (var.attrs.get("units", "") if var is not None else "")
     words = name.removesuffix("_per_day").replace("_", " ")
@@ -156,7 +241,19 @@ def share_formatter() -> Any:
 
 
 def axis_formatter(unit: str) -> Any:
-    """Tick labels: percentages for shares, else k/M/B with as many digits as keep ticks distinct."""
+    """Tick labels: percentages for shares, else k/M/B with as many digits as keep ticks distinct.
+
+    Parameters
+    ----------
+    unit
+        The axis's unit: ``"1"`` for a share in [0, 1], anything else for
+        :func:`~mcrisk.text.si_number` labels (3 to 9 significant digits).
+
+    Returns
+    -------
+    matplotlib.ticker.Formatter
+        A ``PercentFormatter`` for a share, else a formatter of k/M/B/T labels.
+    """
     from matplotlib.ticker import Formatter, PercentFormatter
 
     if unit == "1":
