@@ -15,7 +15,7 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
 The phases follow :func:`mcrisk.study.run_study` and
 :func:`mcrisk.sensitivity_study.run_configured`; the rank correlations and loss attribution
 that ``run_configured`` calls are timed by wrapping the two names it looks up, and the figures
-by wrapping ``mcrisk.report._render_all`` (drawing and saving, in parallel processes), so the
+by wrapping ``mcrisk.figures.render_all`` where the report calls it (drawing and saving in parallel processes), so the
 phases add up to what the CLI does. Single runs on a shared machine move by 10-20%.
 
 Run: ``python benchmarks/bench_study.py [--study studies/third_party_provider.toml]
@@ -108,7 +108,7 @@ def phases(study_path: Path, samples: int | None) -> dict:
         seconds["sensitivity"] += (time.perf_counter() - t - seconds["rank correlations"]
                                    - seconds["loss attribution"])
     run = StudyRun(study, results, summary, None, tables, ("png", "svg"))
-    _wrap(report, "_render_all", seconds, "figures")
+    _wrap(report, "render_all", seconds, "figures")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t = time.perf_counter()

@@ -14,253 +14,25 @@ study and priors files).
 from __future__ import annotations
 
 import base64
-import ctypes
 import datetime as _dt
-import functools
 import html
-import io
 import math
-import multiprocessing
-import os
-import signal
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import xarray as xr
-from tqdm import tqdm
 
 from .errors import SpecError
-from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
-                   plot_distribution, plot_exceedance, plot_scatter, plot_sensitivity, plot_tornado, save_figure,
-                   title_of)
-from .risk import outputs_of, per_period
+from .figures import Figure, figure_plan, figures, render_all
+from .findings import analysed, headline
+from .plot import FORMATS
 from .sensitivity import rank_order
-from .text import MINUS, format_number, format_value, loss_words, percent_text
+from .text import MINUS, format_number
 
+# figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
 
-
-@dataclass(frozen=True)
-class Figure:
-    """One chart of the report: file stem, the matplotlib figure, and its title (the finding)."""
-
-    name: str
-    figure: Any
-    title: str
-
-
-# --- what the study found ------------------------------------------------------------------------
-
-def _sensitivity_of(run, output: str | None = None) -> xr.Dataset | None:
-    """The sensitivity results of ``output`` (default: the study's), or None if it was not analysed."""
-    sens = run.tables.get("sensitivity")
-    output = output or run.study.output
-    if sens is None:
-        return None
-    if "output" in sens.dims:
-        names = [str(v) for v in sens.output.values]
-        return sens.sel(output=output) if output in names else None
-    return sens if sens.attrs.get("output") == output else None
-
-
-def _analysed(run) -> tuple[str, xr.Dataset] | None:
-    """``(output, results)`` of the sensitivity table to show: the study's output if it was
-    analysed, else the first output the ``[sensitivity]`` table names."""
-    sens = run.tables.get("sensitivity")
-    if sens is None:
-        return None
-    names = [str(v) for v in sens.output.values] if "output" in sens.dims else [str(sens.attrs.get("output"))]
-    first = run.study.output if run.study.output in names else names[0]
-    return first, _sensitivity_of(run, first)
-
-
-def _driver(run) -> dict[str, Any] | None:
-    """The input that matters most: by Sobol' S1/ST, else the method's main index, else the tornado."""
-
-    sens = _sensitivity_of(run)
-    if sens is not None and sens.sizes.get("input", 0):
-        # With correlated inputs first-order shares overlap (two correlated inputs can each
-        # "explain" 80%): lead with the method's own index (delta), not S1.
-        first = (sens.attrs["rank_by"],) if run.study.priors.correlations and "rank_by" in sens.attrs else ()
-        for index in (*first, "S1", "ST", *SENSITIVITY_INDICES):
-            if index in sens:
-                v = np.abs(np.nan_to_num(np.asarray(sens[index].values, dtype=float), nan=-1))
-                i = int(np.argmax(v))
-                return {"input": str(sens.input.values[i]), "index": index,
-                        "value": float(sens[index].values[i])}
-    tab = run.tables.get("tornado")
-    if tab is not None and tab.sizes.get("input", 0) and tab.attrs.get("output") == run.study.output:
-        return {"input": str(tab.input.values[0]), "index": "swing", "value": float(tab.swing.values[0]),
-                "units": tab.attrs.get("units", "")}
-    return None
-
-
-def _driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
-    if d is None:
-        return ""
-    name = d["input"].replace("_", " ")
-    if d["index"] == "S1":
-        return f"{name} explains {d['value']:.0%} of the variance"
-    if d["index"] == "ST":
-        return f"{name} is involved in {d['value']:.0%} of the variance"
-    if d["index"] == "swing":
-        return f"{name} swings {what} most ({format_value(d['value'], d['units'])})" \
-            if what != "it" else f"{name} (tornado swing {format_value(d['value'], d['units'])})"
-    return f"{name} matters most ({d['index']} = {d['value']:.2f})"
-
-
-def _stated(run) -> xr.Dataset:
-    return per_period(run.results, run.study.period_days)
-
-
-def headline(run) -> str:
-    """One paragraph: P(loss) with its Monte Carlo error, median and 90% interval, top driver.
-
-    Parameters
-    ----------
-    run
-        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
-
-    Returns
-    -------
-    str
-        One sentence about the study output, its values in the output's units: P(loss) (a
-        percentage, with its standard error or, at 0% or 100%, the rule-of-three bound; left
-        out for an output that is not a profit or margin and never reaches zero), the median
-        and P05 to P95, and the top driver when there is one.
-    """
-    s = run.summary.sel(output=run.study.output)
-    unit = str(s.units.values)
-    loss, _ = loss_words(run.study.output)
-    what = run.study.output.removesuffix("_per_day").replace("_", " ")
-    p = float(s.p_below_zero)
-    parts = [f"P({loss}) = {p:.1%} ({_p_error(p, int(s.n_valid), float(s['max']) > float(s['min']))})"
-             ] if _can_be_negative(s) else []
-    parts += [f"median {what} {format_value(float(s.p50), unit)}, 90% interval {format_value(float(s.p05), unit, with_unit=False)}"
-             f" to {format_value(float(s.p95), unit)}"]
-    if phrase := _driver_phrase(_driver(run)):
-        parts.append(f"top driver: {phrase}")
-    text = "; ".join(parts) + "."
-    return text[:1].upper() + text[1:]
-
-
-def _p_error(p: float, n: int, varies: bool) -> str:
-    """How sure P is: its Monte Carlo standard error, or, when no sample (or every sample) fell
-    below zero, the 95% bound of the rule of three, 3 / n (the standard error would read 0)."""
-    if not varies:
-        return "every sample is the same"
-    if p in (0.0, 1.0):
-        side = "upper" if p == 0.0 else "lower"
-        bound = 3 / n if p == 0.0 else 1 - 3 / n
-        return f"{'none' if p == 0.0 else 'all'} of {n:,} samples; 95% {side} bound {bound:.2%}"
-    se = math.sqrt(p * (1 - p) / n)
-    return f"Monte Carlo standard error {se:.1%}"
-
-
-def _can_be_negative(s: xr.Dataset) -> bool:
-    """Whether P(output < 0) is worth stating: always for profit and margins (P(loss) = 0% is
-    news), for other outputs only when some sample reached zero or below."""
-    return loss_words(str(s.output.values))[0] == "loss" or float(s["min"]) <= 0
-
-
-# --- figures --------------------------------------------------------------------------------------
-
-def _varies(x: np.ndarray) -> bool:
-    x = x[np.isfinite(x)]
-    return x.size >= 2 and float(np.ptp(x)) > 0
-
-
-def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable[[], Any]]]:
-    """Every chart the study's results support, in report order, as ``(name, draw)`` pairs.
-
-    ``draw()`` returns the chart's Axes. The charts: distribution of the study output (title:
-    P(loss) and the top driver), exceedance, tornado (with ST beside each bar when Sobol'
-    indices of the tornado's output exist), sensitivity, scatter of the output against the
-    ``[plots] scatter`` inputs (default: the top driver), convergence, and the distributions of
-    ``[plots] outputs``. An output too large to chart (:data:`mcrisk.plot.CHART_MAX`) gets no
-    charts; ``notes`` receives why. Drawing is left to the caller, so charts can be drawn in
-    parallel processes (:func:`write_report`).
-    """
-
-    study = run.study
-    cfg = dict(study.analyses.get("plots") or check_config({}))
-    res = _stated(run)
-    out = study.output
-    y = np.asarray(res[out].values, dtype=float).ravel()
-    notes = [] if notes is None else notes
-    if (big := np.abs(y[np.isfinite(y)]).max(initial=0)) > CHART_MAX:
-        notes.append(chart_limit(out, float(big)) + ": the report has no charts of it.")
-        y = np.empty(0)
-    tab = run.tables.get("tornado")
-    driver = _driver(run)
-    plan: list[tuple[str, Callable[[], Any]]] = []
-
-    s = run.summary.sel(output=out)
-    loss, _ = loss_words(out)
-    what = out.removesuffix('_per_day').replace('_', ' ')
-    parts = [f"P({loss}) = {percent_text(float(s.p_below_zero))}"] if _can_be_negative(s) else []
-    parts.append(_driver_phrase(driver, what) if driver else
-                 f"median {what} {format_value(float(s.p50), str(s.units.values))}")
-    title = "; ".join(parts)
-    title = title[:1].upper() + title[1:]
-    if y.size:
-        plan.append(("distribution", lambda: plot_distribution(res, output=out, bins=cfg["bins"], title=title)))
-    if cfg["exceedance"] and _varies(y):
-        plan.append(("exceedance", lambda: plot_exceedance(res, output=out)))
-    if tab is not None and tab.sizes.get("input", 0):
-        beside = _sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
-        beside = beside if beside is not None and "ST" in beside else None
-        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"])))
-    if (shown := _analysed(run)) is not None and shown[1].sizes.get("input", 0):
-        if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *SENSITIVITY_INDICES)):
-            plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg["top"])))
-    inputs = cfg["scatter"] if cfg["scatter"] is not None else ([driver["input"]] if driver else [])
-    for name in inputs:
-        if name not in study.priors.uncertain:
-            raise SpecError(f"{study.path}: [plots] scatter = {name!r} is not an uncertain input; uncertain "
-                            f"inputs: {', '.join(study.priors.uncertain) or '(none)'}")
-        if _varies(y):
-            plan.append((f"scatter_{name}", functools.partial(plot_scatter, res, name, output=out)))
-    if cfg["convergence"] and _varies(y) and y.size >= 20:
-        plan.append(("convergence", lambda: plot_convergence(res, output=out)))
-    for extra in cfg["outputs"]:
-        if extra not in res or res[extra].attrs.get("role") != "output":
-            outs = outputs_of(res)
-            raise SpecError(f"{study.path}: [plots] outputs = {extra!r} is not an output; outputs: "
-                            f"{', '.join(outs)}")
-        plan.append((f"distribution_{extra}", functools.partial(plot_distribution, res, output=extra,
-                                                                bins=cfg["bins"])))
-    return plan
-
-
-def figures(run, notes: list[str] | None = None) -> list[Figure]:
-    """The charts of :func:`figure_plan`, drawn, as :class:`Figure` objects.
-
-    Parameters
-    ----------
-    run
-        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
-    notes
-        A list that receives why a chart is left out (an output too large to chart); ``None``
-        drops them.
-
-    Returns
-    -------
-    list of Figure
-        The charts in report order, each with its file stem, matplotlib figure and title.
-    """
-
-    out = []
-    for name, draw in figure_plan(run, notes):
-        ax = draw()
-        out.append(Figure(name, ax.figure, title_of(ax)))
-    return out
-
-
-# --- tables ---------------------------------------------------------------------------------------
 
 def _num(v: float, unit: str = "") -> str:
     return format_number(float(v), unit, minus=MINUS)
@@ -334,7 +106,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         ``(heading, header row, rows)``, every cell a string.
     """
     tables = {"summary": ("Summary", *_summary_table(run))}
-    if (shown := _analysed(run)) is not None:
+    if (shown := analysed(run)) is not None:
         output, sens = shown
         method = sens.attrs.get("method", "")
         tables["sensitivity"] = (f"Sensitivity of {output}" + (f" ({method})" if method else ""),
@@ -512,7 +284,7 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     figdir.mkdir(parents=True, exist_ok=True)
     chart_notes: list[str] = []
     plan = figure_plan(run, chart_notes)
-    drawn = _render_all(plan, figdir, formats, progress)
+    drawn = render_all(plan, figdir, formats, progress)
     figs = [Figure(name, None, title) for name, title, _, _ in drawn]
     written = {f"figures/{f}": figdir / f for _, _, _, files in drawn for f in files}
     pngs = {name: png for name, _, png, _ in drawn}
@@ -526,80 +298,3 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     written["report.md"] = folder / "report.md"
     written["report.html"] = folder / "report.html"
     return written
-
-
-# --- drawing the figures, in parallel where there are cores -----------------------------------------
-
-#: What the forked drawing processes read: ``(plan, figure folder, formats)``, set just before
-#: the fork (a plan holds closures over the results, which need not be pickled that way).
-_JOBS: tuple[list[tuple[str, Callable[[], Any]]], Path, tuple[str, ...]] | None = None
-
-
-def _render(i: int) -> tuple[str, str, bytes, list[str]]:
-    """Draw chart ``i`` of the plan, save it in every format: ``(name, title, PNG bytes, files)``."""
-
-    plan, figdir, formats = _JOBS
-    name, draw = plan[i]
-    ax = draw()
-    paths = save_figure(ax.figure, figdir / name, formats)
-    if "png" in formats:
-        png = (figdir / f"{name}.png").read_bytes()
-    else:  # the HTML page embeds a PNG whatever the formats
-        buf = io.BytesIO()
-        ax.figure.savefig(buf, format="png", **FORMATS["png"])
-        png = buf.getvalue()
-    return name, title_of(ax), png, [p.name for p in paths]
-
-
-def _quiet_child(parent: int) -> None:
-    # Ctrl-C and SIGTERM are the parent's to handle: it stops the pool and reports in one line.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # A parent killed outright (SIGKILL) cannot stop the pool: die with it rather than wait for
-    # tasks forever, holding the parent's stdout and stderr open for whoever reads them.
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-
-
-def _render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats: tuple[str, ...],
-                progress: bool) -> list[tuple[str, str, bytes, list[str]]]:
-    """:func:`_render` for every chart: in forked processes, one per core, where that helps.
-
-    Drawing and saving a chart takes 0.5-1.5 s of CPU and the charts are independent, so on two
-    cores the figures of a study take about half the time. Without ``fork`` (or with one core)
-    they are drawn here, one after the other.
-    """
-    global _JOBS
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    workers = min(cores, len(plan))
-    bar = tqdm(total=len(plan), desc="figures", unit="figure", leave=False, disable=not progress)
-    _JOBS = (plan, figdir, formats)
-    try:
-        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            done = []
-            for i in range(len(plan)):
-                done.append(_render(i))
-                bar.update(1)
-            return done
-        # The most expensive charts first, so the two processes finish together.
-        order = sorted(range(len(plan)), key=lambda i: -_COST.get(plan[i][0].split("_")[0], 1))
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_child, initargs=(os.getpid(),)) as pool:
-            got = {}
-            for i, r in zip(order, pool.imap(_render, order), strict=True):
-                got[i] = r
-                bar.update(1)
-        return [got[i] for i in range(len(plan))]
-    finally:
-        _JOBS = None
-        bar.close()
-
-
-#: Relative cost of drawing and saving each kind of chart (measured on the main study).
-_COST = {"tornado": 3, "scatter": 2.5, "convergence": 2, "distribution": 1.5, "exceedance": 1.5, "sensitivity": 1.5}

@@ -205,14 +205,14 @@ def test_report_opens_in_headless_chromium(run, page, tmp_path):
     (0.0, 1, False, "every sample is the same"),
 ])
 def test_how_sure_p_loss_is(p, n, varies, text):
-    from mcrisk.report import _p_error
+    from mcrisk.findings import p_error as _p_error
 
     assert _p_error(p, n, varies) == text
 
 
 def test_with_correlated_inputs_the_top_driver_is_ranked_by_delta_not_s1(run):
     from mcrisk.priors import Correlation
-    from mcrisk.report import _driver
+    from mcrisk.findings import driver as _driver
 
     # Two correlated inputs both "explain" most of the variance alone; delta ranks them.
     sens = xr.Dataset({"delta": ("input", [0.54, 0.49]), "S1": ("input", [0.78, 0.83])},

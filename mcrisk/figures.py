@@ -1,0 +1,204 @@
+"""The study's charts: which ones its results support, drawn and saved in parallel processes.
+
+:func:`figure_plan` lists the charts as drawing steps (the distribution of the study output,
+exceedance, tornado, sensitivity, scatter, convergence, ``[plots] outputs``);
+:func:`render_all` draws and saves them, one forked process per core, and returns what the
+report embeds. :func:`figures` draws them here, for a person working in Python.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import io
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from .errors import SpecError
+from .findings import analysed, can_be_negative, driver, driver_phrase, sensitivity_of, stated, varies
+from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
+                   plot_distribution, plot_exceedance, plot_scatter, plot_sensitivity, plot_tornado, save_figure,
+                   title_of)
+from .risk import outputs_of
+from .text import format_value, loss_words, percent_text
+
+__all__ = ["Figure", "figure_plan", "figures", "render_all"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One chart of the report: file stem, the matplotlib figure, and its title (the finding)."""
+
+    name: str
+    figure: Any
+    title: str
+
+
+def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable[[], Any]]]:
+    """Every chart the study's results support, in report order, as ``(name, draw)`` pairs.
+
+    ``draw()`` returns the chart's Axes. The charts: distribution of the study output (title:
+    P(loss) and the top driver), exceedance, tornado (with ST beside each bar when Sobol'
+    indices of the tornado's output exist), sensitivity, scatter of the output against the
+    ``[plots] scatter`` inputs (default: the top driver), convergence, and the distributions of
+    ``[plots] outputs``. An output too large to chart (:data:`mcrisk.plot.CHART_MAX`) gets no
+    charts; ``notes`` receives why. Drawing is left to the caller, so charts can be drawn in
+    parallel processes (:func:`write_report`).
+    """
+
+    study = run.study
+    cfg = dict(study.analyses.get("plots") or check_config({}))
+    res = stated(run)
+    out = study.output
+    y = np.asarray(res[out].values, dtype=float).ravel()
+    notes = [] if notes is None else notes
+    if (big := np.abs(y[np.isfinite(y)]).max(initial=0)) > CHART_MAX:
+        notes.append(chart_limit(out, float(big)) + ": the report has no charts of it.")
+        y = np.empty(0)
+    tab = run.tables.get("tornado")
+    top = driver(run)
+    plan: list[tuple[str, Callable[[], Any]]] = []
+
+    s = run.summary.sel(output=out)
+    loss, _ = loss_words(out)
+    what = out.removesuffix('_per_day').replace('_', ' ')
+    parts = [f"P({loss}) = {percent_text(float(s.p_below_zero))}"] if can_be_negative(s) else []
+    parts.append(driver_phrase(top, what) if top else
+                 f"median {what} {format_value(float(s.p50), str(s.units.values))}")
+    title = "; ".join(parts)
+    title = title[:1].upper() + title[1:]
+    if y.size:
+        plan.append(("distribution", lambda: plot_distribution(res, output=out, bins=cfg["bins"], title=title)))
+    if cfg["exceedance"] and varies(y):
+        plan.append(("exceedance", lambda: plot_exceedance(res, output=out)))
+    if tab is not None and tab.sizes.get("input", 0):
+        beside = sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
+        beside = beside if beside is not None and "ST" in beside else None
+        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"])))
+    if (shown := analysed(run)) is not None and shown[1].sizes.get("input", 0):
+        if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *SENSITIVITY_INDICES)):
+            plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg["top"])))
+    inputs = cfg["scatter"] if cfg["scatter"] is not None else ([top["input"]] if top else [])
+    for name in inputs:
+        if name not in study.priors.uncertain:
+            raise SpecError(f"{study.path}: [plots] scatter = {name!r} is not an uncertain input; uncertain "
+                            f"inputs: {', '.join(study.priors.uncertain) or '(none)'}")
+        if varies(y):
+            plan.append((f"scatter_{name}", functools.partial(plot_scatter, res, name, output=out)))
+    if cfg["convergence"] and varies(y) and y.size >= 20:
+        plan.append(("convergence", lambda: plot_convergence(res, output=out)))
+    for extra in cfg["outputs"]:
+        if extra not in res or res[extra].attrs.get("role") != "output":
+            outs = outputs_of(res)
+            raise SpecError(f"{study.path}: [plots] outputs = {extra!r} is not an output; outputs: "
+                            f"{', '.join(outs)}")
+        plan.append((f"distribution_{extra}", functools.partial(plot_distribution, res, output=extra,
+                                                                bins=cfg["bins"])))
+    return plan
+
+
+def figures(run, notes: list[str] | None = None) -> list[Figure]:
+    """The charts of :func:`figure_plan`, drawn, as :class:`Figure` objects.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
+    notes
+        A list that receives why a chart is left out (an output too large to chart); ``None``
+        drops them.
+
+    Returns
+    -------
+    list of Figure
+        The charts in report order, each with its file stem, matplotlib figure and title.
+    """
+
+    out = []
+    for name, draw in figure_plan(run, notes):
+        ax = draw()
+        out.append(Figure(name, ax.figure, title_of(ax)))
+    return out
+
+
+#: What the forked drawing processes read: ``(plan, figure folder, formats)``, set just before
+#: the fork (a plan holds closures over the results, which need not be pickled that way).
+_JOBS: tuple[list[tuple[str, Callable[[], Any]]], Path, tuple[str, ...]] | None = None
+
+
+def _render(i: int) -> tuple[str, str, bytes, list[str]]:
+    """Draw chart ``i`` of the plan, save it in every format: ``(name, title, PNG bytes, files)``."""
+
+    plan, figdir, formats = _JOBS
+    name, draw = plan[i]
+    ax = draw()
+    paths = save_figure(ax.figure, figdir / name, formats)
+    if "png" in formats:
+        png = (figdir / f"{name}.png").read_bytes()
+    else:  # the HTML page embeds a PNG whatever the formats
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", **FORMATS["png"])
+        png = buf.getvalue()
+    return name, title_of(ax), png, [p.name for p in paths]
+
+
+def _quiet_child(parent: int) -> None:
+    # Ctrl-C and SIGTERM are the parent's to handle: it stops the pool and reports in one line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A parent killed outright (SIGKILL) cannot stop the pool: die with it rather than wait for
+    # tasks forever, holding the parent's stdout and stderr open for whoever reads them.
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+
+
+def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats: tuple[str, ...],
+                progress: bool) -> list[tuple[str, str, bytes, list[str]]]:
+    """:func:`_render` for every chart: in forked processes, one per core, where that helps.
+
+    Drawing and saving a chart takes 0.5-1.5 s of CPU and the charts are independent, so on two
+    cores the figures of a study take about half the time. Without ``fork`` (or with one core)
+    they are drawn here, one after the other.
+    """
+    global _JOBS
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = min(cores, len(plan))
+    bar = tqdm(total=len(plan), desc="figures", unit="figure", leave=False, disable=not progress)
+    _JOBS = (plan, figdir, formats)
+    try:
+        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            done = []
+            for i in range(len(plan)):
+                done.append(_render(i))
+                bar.update(1)
+            return done
+        # The most expensive charts first, so the two processes finish together.
+        order = sorted(range(len(plan)), key=lambda i: -_COST.get(plan[i][0].split("_")[0], 1))
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_child, initargs=(os.getpid(),)) as pool:
+            got = {}
+            for i, r in zip(order, pool.imap(_render, order), strict=True):
+                got[i] = r
+                bar.update(1)
+        return [got[i] for i in range(len(plan))]
+    finally:
+        _JOBS = None
+        bar.close()
+
+
+#: Relative cost of drawing and saving each kind of chart (measured on the main study).
+_COST = {"tornado": 3, "scatter": 2.5, "convergence": 2, "distribution": 1.5, "exceedance": 1.5, "sensitivity": 1.5}
