@@ -23,7 +23,6 @@ naming the file, the table, the key, the value and what is allowed.
 from __future__ import annotations
 
 import math
-import tomllib
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,75 +33,23 @@ from typing import Any
 import numpy as np
 
 from .copula import copula_factor
+from .correlations import Correlation, parse_correlations
 from .errors import SpecError, shorten
 from .families import ParamError, family_names, resolve_family
-from .validate import is_study, show_key, show_keys
+from .tomlfile import read_toml
+from .validate import finite_number, is_study, show_key
 
-__all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_prior", "priors_from_dict", "priors_text",
-           "read_toml"]
+# Correlation, parse_correlations (mcrisk.correlations) and read_toml (mcrisk.tomlfile) are
+# importable from here too.
+__all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_correlations", "parse_prior", "priors_from_dict",
+           "priors_text", "read_toml"]
 
 _META_KEYS = ("unit", "source", "note", "base")
 _TOP_LEVEL = ("currency", "description", "correlation")
-#: Arrays and tables may nest this deep in a priors or study file; mcrisk's own files need 3.
-MAX_DEPTH = 50
 #: Probabilities at which every prior's inverse CDF is checked at load: the extreme draws of
 #: the designs (2**-54 and 1 - 2**-53), the far tails and the median. The values there must be
 #: finite and non-decreasing, and differ at the ends for any family but ``constant``.
 PROBE = (2.0**-54, 1e-9, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-9, 1 - 2.0**-53)
-
-
-def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
-    """Read a TOML file, turning a missing file or bad syntax into a one-line SpecError.
-
-    Parameters
-    ----------
-    path
-        The file, UTF-8 (a byte-order mark is dropped).
-
-    Returns
-    -------
-    tuple of (dict, str)
-        The parsed table and the file's text (line ends as ``\\n``).
-
-    Raises
-    ------
-    SpecError
-        If the file is missing or cannot be read, is not valid TOML, or nests arrays or tables
-        more than :data:`MAX_DEPTH` levels deep.
-    """
-    path = Path(path)
-    try:
-        # utf-8-sig: a byte-order mark (Windows Notepad, Excel) is not part of the text.
-        # read_text turns CRLF and CR line ends into LF.
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SpecError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
-    too_deep = SpecError(f"{path}: nesting too deep: arrays or tables nested more than {MAX_DEPTH} levels")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: is not valid TOML: {' '.join(str(exc).split())}") from None
-    except RecursionError:
-        raise too_deep from None
-    if _depth(data) > MAX_DEPTH:
-        raise too_deep
-    return data, text
-
-
-def _depth(data: Any) -> int:
-    """How deep arrays and tables nest in ``data`` (a scalar is 0), without recursion."""
-    deepest, stack = 0, [(data, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            level += 1
-            deepest = max(deepest, level)
-            if level > MAX_DEPTH:
-                break
-            stack.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 @dataclass(frozen=True)
@@ -166,15 +113,6 @@ def _fmt(v: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Correlation:
-    """A target Spearman rank correlation between two uncertain inputs."""
-
-    a: str
-    b: str
-    rank: float
-
-
-@dataclass(frozen=True)
 class Priors(Mapping[str, Prior]):
     """An immutable, ordered collection of priors: a mapping from input name to :class:`Prior`.
 
@@ -229,18 +167,6 @@ class Priors(Mapping[str, Prior]):
         )
 
 
-def _number(where: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SpecError(f"{where} {key} = {shorten(value)} must be a number")
-    try:
-        x = float(value)
-    except OverflowError:  # an integer beyond the largest double, e.g. 10**400
-        x = math.inf
-    if not math.isfinite(x):
-        raise SpecError(f"{where} {key} = {shorten(value)} must be a finite number")
-    return x
-
-
 def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) -> Prior:
     """Check one entry of a priors file (a number or a table) and build its :class:`Prior`.
 
@@ -275,7 +201,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     label = table or f"{show_key(name)}"
     where = f"{file}: [{label}]"
     if not isinstance(spec, dict):
-        value = _number(f"{file}:", label, spec)
+        value = finite_number(f"{file}:", label, spec)
         return Prior(name, "constant", MappingProxyType({"value": value}), dist=resolve_family("constant").build({"value": value}))
     spec = dict(spec)
     dist_name = spec.pop("dist", "constant" if "value" in spec else None)
@@ -299,7 +225,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
         for k in ("p05", "p95"):
             if k not in interval:
                 raise SpecError(f"{where} {k} is missing; a 90% interval needs both p05 and p95")
-            _number(where, k, interval[k])
+            finite_number(where, k, interval[k])
         if clash := [k for k in fam.required if k in spec]:
             raise SpecError(f"{where} {clash[0]} = {shorten(spec[clash[0]])} cannot be given with p05 and p95")
         if not interval["p05"] < interval["p95"]:
@@ -329,7 +255,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     params: dict[str, Any] = {**fam.optional, **spec}
     for k, v in params.items():
         if v is not None and k not in ("values", "weights"):
-            params[k] = _number(where, k, v)
+            params[k] = finite_number(where, k, v)
     # Extreme parameters overflow inside numpy and scipy: the checks below catch the result,
     # so their warnings would only repeat it (and a warning line would break the one-line error).
     with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -344,7 +270,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
                       source=meta.get("source", ""), note=meta.get("note", ""), dist=dist)
         _check_quantiles(prior, where)
     if "base" in meta:
-        base = _number(where, "base", meta["base"])
+        base = finite_number(where, "base", meta["base"])
         lo, hi = dist.support()
         if not lo <= base <= hi:
             raise SpecError(f"{where} base = {shorten(meta['base'])} must lie in the support [{lo:g}, {hi:g}]")
@@ -402,45 +328,6 @@ def priors_text(priors: Priors) -> str:
         The texts, separated by blank lines; ``""`` when ``priors`` has none.
     """
     return "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts)
-
-
-def parse_correlations(items: Any, *, file: str, names: Mapping[str, Prior]) -> tuple[Correlation, ...]:
-    """Check ``[[correlation]]`` tables against the inputs in ``names``."""
-    if not isinstance(items, list):
-        raise SpecError(f"{file}: correlation = {shorten(items)} must be an array of tables [[correlation]]")
-    seen: dict[frozenset[str], int] = {}
-    out = []
-    for i, item in enumerate(items, 1):
-        where = f"{file}: [[correlation]] #{i}"
-        if not isinstance(item, dict):
-            raise SpecError(f"{where} = {shorten(item)} must be a table with between and rank")
-        if extra := sorted(set(item) - {"between", "rank", "source", "note"}):
-            raise SpecError(f"{where} {show_key(extra[0])} = {shorten(item[extra[0]])} is not allowed; allowed: "
-                            "between, rank, source, note")
-        between = item.get("between")
-        if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
-            raise SpecError(f"{where} between = {shorten(between)} must name two inputs, e.g. [\"a\", \"b\"]")
-        a, b = between
-        if a == b:
-            raise SpecError(f"{where} between = {shorten(between)} must name two different inputs")
-        for x in (a, b):
-            if x not in names:
-                raise SpecError(f"{where} between = {shorten(between)}: {shorten(x)} is not an input here; "
-                                f"known: {show_keys(names)}")
-            if names[x].is_constant:
-                raise SpecError(f"{where} between = {shorten(between)}: {shorten(x)} is a constant; only uncertain "
-                                "inputs can be correlated")
-        if "rank" not in item:
-            raise SpecError(f"{where} rank is missing; give a Spearman rank correlation in [-1, 1]")
-        rank = _number(where, "rank", item["rank"])
-        if not -1 <= rank <= 1:
-            raise SpecError(f"{where} rank = {shorten(item['rank'])} must lie in [-1, 1]")
-        key = frozenset(between)
-        if key in seen:
-            raise SpecError(f"{where} between = {shorten(between)} repeats the pair of [[correlation]] #{seen[key]}")
-        seen[key] = i
-        out.append(Correlation(a, b, rank))
-    return tuple(out)
 
 
 def load_priors(path: str | Path) -> Priors:

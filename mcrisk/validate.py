@@ -9,6 +9,7 @@ arguments before loading the numerical stack.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Literal, get_args
 from .errors import SpecError, shorten
 
 __all__ = ["FIGURE_FORMATS", "FigureFormat", "NonFinite", "SamplingMethod", "SensitivityMethod", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
-           "check_nonfinite", "is_file", "is_study",
+           "check_nonfinite", "finite_number", "is_file", "is_study",
            "check_formats", "check_int", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
 
@@ -102,6 +103,39 @@ def show_keys(keys: Iterable[Any], limit: int = 300) -> str:
 
 def _at(where: str) -> str:
     return f"{where} " if where else ""
+
+
+def finite_number(where: str, key: str, value: Any) -> float:
+    """``value`` as a float if it is a finite number (not a bool), else a one-line SpecError.
+
+    Parameters
+    ----------
+    where
+        The file and table, for the message (``"priors/x.toml: [gpu_hour_price]"``).
+    key
+        The key the value was given for.
+    value
+        What the file gave.
+
+    Returns
+    -------
+    float
+        The value (an integer beyond the largest double is refused, not rounded to inf).
+
+    Raises
+    ------
+    SpecError
+        ``{where} {key} = {value} must be a number`` (or ``a finite number``).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"{where} {key} = {shorten(value)} must be a number")
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond the largest double, e.g. 10**400
+        x = math.inf
+    if not math.isfinite(x):
+        raise SpecError(f"{where} {key} = {shorten(value)} must be a finite number")
+    return x
 
 
 def check_int(value: Any, where: str, key: str, low: int, high: int, what: str = "") -> int:
