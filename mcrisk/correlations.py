@@ -25,7 +25,28 @@ class Correlation:
 
 
 def parse_correlations(items: Any, *, file: str, names: Mapping[str, Any]) -> tuple[Correlation, ...]:
-    """Check ``[[correlation]]`` tables against the inputs in ``names``."""
+    """Check ``[[correlation]]`` tables against the inputs in ``names``.
+
+    Parameters
+    ----------
+    items
+        The file's ``correlation`` value: a list of tables with ``between`` (two input names),
+        ``rank`` (Spearman's rho, in [-1, 1]) and optionally ``source`` and ``note``.
+    file
+        The file, for error messages.
+    names
+        The inputs declared so far (name -> prior); correlated inputs must be uncertain.
+
+    Returns
+    -------
+    tuple of Correlation
+
+    Raises
+    ------
+    SpecError
+        For a malformed table, an unknown or constant input, a rank outside [-1, 1] or a pair
+        given twice.
+    """
     if not isinstance(items, list):
         raise SpecError(f"{file}: correlation = {shorten(items)} must be an array of tables [[correlation]]")
     seen: dict[frozenset[str], int] = {}

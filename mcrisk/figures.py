@@ -51,7 +51,24 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     ``[plots] scatter`` inputs (default: the top driver), convergence, and the distributions of
     ``[plots] outputs``. An output too large to chart (:data:`mcrisk.plot.CHART_MAX`) gets no
     charts; ``notes`` receives why. Drawing is left to the caller, so charts can be drawn in
-    parallel processes (:func:`write_report`).
+    parallel processes (:func:`render_all`).
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+    notes
+        Sentences for the report's notes are appended here.
+
+    Returns
+    -------
+    list of (str, callable)
+        The chart's file stem and a function drawing it (returning its Axes).
+
+    Raises
+    ------
+    SpecError
+        For a ``[plots]`` scatter input or output the study lacks.
     """
 
     study = run.study
@@ -174,6 +191,23 @@ def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats:
     Drawing and saving a chart takes 0.5-1.5 s of CPU and the charts are independent, so on two
     cores the figures of a study take about half the time. Without ``fork`` (or with one core)
     they are drawn here, one after the other.
+
+    Parameters
+    ----------
+    plan
+        From :func:`figure_plan`.
+    figdir
+        The folder the files go to (it exists).
+    formats
+        File formats (``png``, ``svg``, ``pdf``).
+    progress
+        A bar on stderr.
+
+    Returns
+    -------
+    list of (str, str, bytes, list of str)
+        Per chart, in plan order: its name, its title, its PNG bytes (for the HTML page, whatever
+        the formats) and the files written.
     """
     global _JOBS
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

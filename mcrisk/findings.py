@@ -21,7 +21,21 @@ __all__ = ["analysed", "can_be_negative", "driver", "driver_phrase", "headline",
 
 
 def sensitivity_of(run, output: str | None = None) -> xr.Dataset | None:
-    """The sensitivity results of ``output`` (default: the study's), or None if it was not analysed."""
+    """The sensitivity results of ``output`` (default: the study's), or None if it was not analysed.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+    output
+        An output name; default the study's ``output``.
+
+    Returns
+    -------
+    xarray.Dataset or None
+        The indices over ``input`` for that output alone, or None when ``[sensitivity]`` did not
+        analyse it (never another output's indices).
+    """
     sens = run.tables.get("sensitivity")
     output = output or run.study.output
     if sens is None:
@@ -34,7 +48,18 @@ def sensitivity_of(run, output: str | None = None) -> xr.Dataset | None:
 
 def analysed(run) -> tuple[str, xr.Dataset] | None:
     """``(output, results)`` of the sensitivity table to show: the study's output if it was
-    analysed, else the first output the ``[sensitivity]`` table names."""
+    analysed, else the first output the ``[sensitivity]`` table names.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    tuple of (str, xarray.Dataset) or None
+        The output's name and its indices; None without a ``[sensitivity]`` table.
+    """
     sens = run.tables.get("sensitivity")
     if sens is None:
         return None
@@ -44,8 +69,20 @@ def analysed(run) -> tuple[str, xr.Dataset] | None:
 
 
 def driver(run) -> dict[str, Any] | None:
-    """The input that matters most: by Sobol' S1/ST, else the method's main index, else the tornado."""
+    """The input that matters most: by Sobol' S1/ST, else the method's main index, else the tornado.
 
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    dict or None
+        ``input``, ``index`` (``"S1"``, ``"ST"``, the method's index, or ``"swing"``), ``value``
+        (dimensionless; a swing in ``units``, the output's unit); None when nothing ranks the inputs.
+        With correlated inputs the method's own index leads (first-order shares overlap).
+    """
     sens = sensitivity_of(run)
     if sens is not None and sens.sizes.get("input", 0):
         # With correlated inputs first-order shares overlap (two correlated inputs can each
@@ -65,6 +102,20 @@ def driver(run) -> dict[str, Any] | None:
 
 
 def driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
+    """The top driver in words: ``"paid share explains 63% of the variance"``.
+
+    Parameters
+    ----------
+    d
+        From :func:`driver`, or None.
+    what
+        What a tornado swing moves (``"profit"``); ``"it"`` names the swing itself.
+
+    Returns
+    -------
+    str
+        The phrase; empty for None.
+    """
     if d is None:
         return ""
     name = d["input"].replace("_", " ")
@@ -79,6 +130,18 @@ def driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
 
 
 def stated(run) -> xr.Dataset:
+    """The run's results with money per day restated per the study's ``period_days``.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The results, money in currency per period (per month for 30 days).
+    """
     return per_period(run.results, run.study.period_days)
 
 
@@ -115,7 +178,23 @@ def headline(run) -> str:
 
 def p_error(p: float, n: int, varies: bool) -> str:
     """How sure P is: its Monte Carlo standard error, or, when no sample (or every sample) fell
-    below zero, the 95% bound of the rule of three, 3 / n (the standard error would read 0)."""
+    below zero, the 95% bound of the rule of three, 3 / n (the standard error would read 0).
+
+    Parameters
+    ----------
+    p
+        The estimated probability, a share in [0, 1].
+    n
+        The samples it was estimated from.
+    varies
+        Whether the output varies at all.
+
+    Returns
+    -------
+    str
+        ``"Monte Carlo standard error 0.3%"``, ``"none of 20,000 samples; 95% upper bound
+        0.02%"`` or ``"every sample is the same"``.
+    """
     if not varies:
         return "every sample is the same"
     if p in (0.0, 1.0):
@@ -128,11 +207,31 @@ def p_error(p: float, n: int, varies: bool) -> str:
 
 def can_be_negative(s: xr.Dataset) -> bool:
     """Whether P(output < 0) is worth stating: always for profit and margins (P(loss) = 0% is
-    news), for other outputs only when some sample reached zero or below."""
+    news), for other outputs only when some sample reached zero or below.
+
+    Parameters
+    ----------
+    s
+        One output's row of the summary (``summary.sel(output=...)``).
+
+    Returns
+    -------
+    bool
+    """
     return loss_words(str(s.output.values))[0] == "loss" or float(s["min"]) <= 0
 
 
 def varies(x: np.ndarray) -> bool:
-    """Whether ``x`` has at least two finite samples that differ (something to chart)."""
+    """Whether ``x`` has at least two finite samples that differ (something to chart).
+
+    Parameters
+    ----------
+    x
+        Samples of one output.
+
+    Returns
+    -------
+    bool
+    """
     x = x[np.isfinite(x)]
     return x.size >= 2 and float(np.ptp(x)) > 0

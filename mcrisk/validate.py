@@ -316,7 +316,17 @@ def check_nonfinite(value: Any, where: str = "") -> str:
 
 def is_file(path: Any) -> bool:
     """Whether ``path`` names an existing file; False, not an error, for a name the file system
-    refuses (too long, a NUL byte), so the caller can say "no such file" in its own words."""
+    refuses (too long, a NUL byte), so the caller can say "no such file" in its own words.
+
+    Parameters
+    ----------
+    path
+        A path (str or Path).
+
+    Returns
+    -------
+    bool
+    """
     try:
         return Path(path).is_file()
     except (OSError, ValueError):
