@@ -44,7 +44,8 @@ import numpy as np
 import xarray as xr
 from scipy.stats import qmc
 
-from .copula import apply_copula, copula_factor
+from .copula import apply_copula
+from .copula import copula_factor as factor_of
 from .errors import MCRiskWarning, SpecError
 from .priors import Priors, priors_text
 from .validate import SamplingMethod, check_method, check_samples
@@ -54,6 +55,7 @@ __all__ = [
     "LHS_BLOCK",
     "METHODS",
     "Method",
+    "copula_factor",
     "normalize_seed",
     "sample",
     "to_values",
@@ -235,6 +237,26 @@ def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: 
         yield lo, hi, _sobol_rows(engine, hi - lo)
 
 
+def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:
+    """Deprecated: use ``mcrisk.copula.copula_factor(priors.correlations, names)``.
+
+    Parameters
+    ----------
+    priors
+        Priors whose ``correlations`` are factored.
+    names
+        The uncertain inputs in design-column order.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        As :func:`mcrisk.copula.copula_factor`.
+    """
+    warnings.warn("mcrisk.sampling.copula_factor(priors, names) is deprecated: use "
+                  "mcrisk.copula.copula_factor(priors.correlations, names)", DeprecationWarning, stacklevel=2)
+    return factor_of(priors.correlations, names)
+
+
 def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """Map design rows ``u`` (n, d) through the copula and each prior's inverse CDF.
 
@@ -253,7 +275,7 @@ def to_values(priors: Priors, u: np.ndarray, names: tuple[str, ...] | None = Non
         Input name -> ``n`` values, in the units of its prior.
     """
     names = priors.uncertain if names is None else names
-    factor = copula_factor(priors.correlations, names)
+    factor = factor_of(priors.correlations, names)
     if factor is not None:
         u = apply_copula(u, factor)
     return {k: priors[k].ppf(u[:, i]) for i, k in enumerate(names)}
@@ -321,7 +343,7 @@ def sample(priors: Priors, n: int, *, method: Method = "random",
     stop = n if stop is None else stop
     names = priors.uncertain
     values = {k: np.empty(stop - start) for k in names}
-    factor = copula_factor(priors.correlations, names)
+    factor = factor_of(priors.correlations, names)
     # Design rows a block at a time: the (rows, d) design never exists whole, so memory stays
     # close to the values themselves.
     # No uncertain input: no design to draw (and no loop over the blocks of a huge n).

@@ -83,3 +83,24 @@ def test_the_checker_finds_a_cycle(tmp_path: Path) -> None:
     assert _imports("mcrisk.b", b, mods) == [("mcrisk.a", ["f"])]
     assert _cycle({m: {t for t, _ in _imports(m, f, mods)} for m, f in mods.items()}) == [
         "mcrisk.a", "mcrisk.b", "mcrisk.a"]
+
+
+def test_moved_names_still_work_with_a_deprecation_warning() -> None:
+    import importlib
+    import sys
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pytest
+
+    from mcrisk import copula, plot
+    from mcrisk.sampling import copula_factor
+
+    sys.modules.pop("mcrisk.deckstyle", None)
+    with pytest.warns(DeprecationWarning, match="mcrisk.deckstyle is deprecated: import these names from mcrisk.plot"):
+        deckstyle = importlib.import_module("mcrisk.deckstyle")
+    assert deckstyle.save_figure is plot.save_figure and deckstyle.format_value is plot.format_value
+    pairs = (SimpleNamespace(a="x", b="y", rank=0.5),)
+    with pytest.warns(DeprecationWarning, match=r"use mcrisk.copula.copula_factor\(priors.correlations, names\)"):
+        old = copula_factor(SimpleNamespace(correlations=pairs), ("x", "y"))
+    np.testing.assert_array_equal(old, copula.copula_factor(pairs, ("x", "y")))
