@@ -100,7 +100,8 @@ def _pass1(job: tuple, start: int, stop: int, stride: int, row_stride: int = 0) 
     ds = per_period(raw, period_days)
     out = {}
     if row_stride:  # every row_stride-th sample, inputs and outputs as the model gave them
-        out[_ROWS] = raw.isel(sample=slice((-start) % row_stride, None, row_stride))
+        # a copy: a strided view would keep the whole chunk alive in memory
+        out[_ROWS] = raw.isel(sample=slice((-start) % row_stride, None, row_stride)).copy(deep=True)
     first = (-start) % stride  # positions start + first, + stride, ... are multiples of stride
     for name in outputs_of(ds):
         raw = np.asarray(ds[name].values, dtype=float).ravel()
