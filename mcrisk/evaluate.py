@@ -130,6 +130,9 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
                         "must return a dict of output arrays")
     n = inputs.sizes.get("sample", 1)
     meta = getattr(model, "outputs", {})
+    if missing := [k for k in meta if k not in result]:
+        raise SpecError(f"model {model_name(model)} declares output {show_key(missing[0])} but did not return "
+                        f"it; it returned: {', '.join(map(show_key, result)) or 'nothing'}")
     out = inputs.copy()
     held = [v.values for v in inputs.data_vars.values()]
     for name, values in result.items():

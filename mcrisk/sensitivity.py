@@ -369,8 +369,11 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
             with quiet_salib(info):
                 s = m.analyze(problem, u if method == "morris" else x, y, salib_seed(seed, 1 + j), o)
         except (np.linalg.LinAlgError, ValueError) as exc:  # delta's densities of a (nearly) constant column
-            raise SpecError(f"sensitivity of {out}: SALib's {method} analyzer failed ({clip(' '.join(str(exc).split()))}); "
-                            "an input or the output takes (almost) a single value") from None
+            text = (f"{out}: SALib's {method} analyzer failed ({clip(' '.join(str(exc).split()))}): an input or "
+                    "the output takes (almost) a single value; its indices are left out (NaN)")
+            notes.append(text)
+            warnings.warn(text, MCRiskWarning, stacklevel=2)
+            s = {k: np.full(d, np.nan) for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")}
         part = xr.Dataset(coords={"input": np.array(names, dtype=object)})
         for k, v in s.items():
             if k in ("names", "notes") or v is None:
@@ -389,6 +392,10 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         for text in notes[before:]:
             warnings.warn(text, MCRiskWarning, stacklevel=2)
         parts.append(part)
+    if len(parts) > 1:  # an output whose analysis failed has only the NaN main indices: align
+        every = dict.fromkeys(k for p in parts for k in p.data_vars)
+        parts = [p.assign({k: xr.full_like(next(q[k] for q in parts if k in q), np.nan) for k in every
+                           if k not in p}) for p in parts]
     ds = parts[0] if len(outputs) == 1 else xr.concat(parts, dim=pd.Index(outputs, name="output"))
     if len(outputs) > 1:
         ds = ds.assign_coords(output=np.array(outputs, dtype=object))

@@ -212,7 +212,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     if not isinstance(data.get("description", ""), str):
         raise SpecError(f"{where}: description = {shorten(data['description'])} must be a string")
     method = check_method(data.get("method", "random"), f"{where}:")
-    outputs = getattr(model, "outputs", None) or _probe_outputs(model, priors, where)
+    probed = _probe_outputs(model, priors, where)  # one sample: what the model really returns
+    outputs = tuple(getattr(model, "outputs", None) or probed)
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
@@ -245,8 +246,15 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:
-    """The outputs a model that does not list them returns, from one evaluation at one sample."""
-    names = tuple(outputs_of(evaluate(model, sample(priors, 1, rng=0))))
+    """The outputs the model returns, from one evaluation at one sample.
+
+    So a check finds what a run would find at its first chunk: a model that raises, returns
+    no dict, returns arrays of the wrong length, or leaves out an output it declares.
+    """
+    try:
+        names = tuple(outputs_of(evaluate(model, sample(priors, 1, rng=0))))
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
     if not names:
         raise SpecError(f"{where}: model = {model_name(model)!r} returned no outputs; a model must "
                         "return a dict of output arrays")

@@ -406,3 +406,16 @@ def test_attribution_runs_on_a_stated_positional_subsample() -> None:
     # ceil(50,001 / 20,000) = 3: samples 0, 3, 6, ..., 50,001 -> 16,667 of them, at most the cap
     assert sub.sizes["sample"] == 16_667 and sub["sample"].values[:3].tolist() == [0, 3, 6]
     assert thin(ds.isel(sample=slice(0, LOSS_SAMPLES)), LOSS_SAMPLES).sizes["sample"] == LOSS_SAMPLES
+
+
+def test_an_output_delta_cannot_analyse_gets_nan_indices_and_a_note() -> None:
+    # y is x; z is constant: SALib's kernel densities of z are singular. z's indices are NaN and
+    # said so; y's are computed as usual, in the same Dataset.
+    priors = priors_from_dict({"x": {"dist": "uniform", "low": 0.0, "high": 1.0},
+                               "w": {"dist": "uniform", "low": 0.0, "high": 1.0}}, file="t")
+    model = lambda x, w: {"y": x + 0.1 * w, "z": np.ones_like(x)}  # noqa: E731
+    with pytest.warns(MCRiskWarning, match=r"^z: SALib's delta analyzer failed \(.*\): an input or the output "
+                                           r"takes \(almost\) a single value; its indices are left out \(NaN\)$"):
+        ds = sensitivity(model, priors, output=["y", "z"], method="delta", n=500, rng=1, num_resamples=5)
+    assert np.isnan(ds["delta"].sel(output="z").values).all()
+    assert ds["delta"].sel(output="y", input="x").item() > ds["delta"].sel(output="y", input="w").item()
