@@ -20,7 +20,7 @@ from .errors import SpecError
 from .models import Var, model_inputs, model_name
 from .validate import show_key
 
-__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "progress_bar"]
+__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "progress_bar"]
 
 
 def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: str = "inputs") -> None:
@@ -222,3 +222,21 @@ def progress_bar(total: int, show: bool, desc: str):
     if not show or total <= 1:
         return _NoBar()
     return tqdm(total=total, desc=desc, unit="chunk", leave=False)
+
+
+def join_chunks(parts: list[xr.Dataset]) -> xr.Dataset:
+    """Results of consecutive chunks as one Dataset over ``sample`` (constants kept once).
+
+    Parameters
+    ----------
+    parts
+        Results of :func:`evaluate` on consecutive chunks, in order.
+
+    Returns
+    -------
+    xarray.Dataset
+        The first part itself when there is one, else their concatenation along ``sample``.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    return xr.concat(parts, dim="sample", data_vars="minimal", coords="minimal", compat="override")

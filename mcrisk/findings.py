@@ -14,6 +14,7 @@ import xarray as xr
 
 from .plot import SENSITIVITY_INDICES
 from .risk import per_period
+from .sensitivity import rank_order
 from .text import format_value, loss_words
 
 __all__ = ["analysed", "can_be_negative", "driver", "driver_phrase", "headline", "p_error", "sensitivity_of",
@@ -90,8 +91,7 @@ def driver(run) -> dict[str, Any] | None:
         first = (sens.attrs["rank_by"],) if run.study.priors.correlations and "rank_by" in sens.attrs else ()
         for index in (*first, "S1", "ST", *SENSITIVITY_INDICES):
             if index in sens:
-                v = np.abs(np.nan_to_num(np.asarray(sens[index].values, dtype=float), nan=-1))
-                i = int(np.argmax(v))
+                i = int(rank_order(sens, index)[0])
                 return {"input": str(sens.input.values[i]), "index": index,
                         "value": float(sens[index].values[i])}
     tab = run.tables.get("tornado")

@@ -10,7 +10,7 @@ import xarray as xr
 
 from .distributed import client, dask_mapper, simulate_dask
 from .errors import MCRiskWarning, SpecError
-from .evaluate import call_model, check_inputs, chunks, evaluate, progress_bar
+from .evaluate import call_model, check_inputs, chunks, evaluate, join_chunks, progress_bar
 from .models import model_name
 from .priors import Priors, priors_text
 from .sampling import Method, normalize_seed, sample, warn_unbalanced
@@ -83,19 +83,24 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
             ds = simulate_dask(model, priors, int(n), method=method, seed=seed, chunk_size=chunk_size,
                                client=c)
     else:
-        parts = []
-        spans = list(chunks(n, chunk_size))
-        bar = progress_bar(len(spans), progress, desc="simulate")
-        for start, stop in spans:
-            parts.append(evaluate(model, sample(priors, n, method=method, rng=seed, start=start,
-                                                stop=stop), currency=priors.currency))
-            bar.update(1)
-        bar.close()
-        ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="sample", data_vars="minimal",
-                                                        coords="minimal", compat="override")
+        ds = _evaluate_chunks(model, n, chunk_size, progress, priors.currency,
+                              lambda a, b: sample(priors, n, method=method, rng=seed, start=a, stop=b))
     _count_nonfinite(ds, n)
     ds.attrs.update(_provenance(model, priors, n, method, seed))
     return ds
+
+
+def _evaluate_chunks(model: Callable, n: int, chunk_size: int | None, progress: bool, currency: str | None,
+                     inputs_of: Callable[[int, int], xr.Dataset]) -> xr.Dataset:
+    """:func:`evaluate` on the inputs of each chunk ``inputs_of(start, stop)``, joined."""
+    spans = list(chunks(n, chunk_size))
+    bar = progress_bar(len(spans), progress, desc="simulate")
+    parts = []
+    for start, stop in spans:
+        parts.append(evaluate(model, inputs_of(start, stop), currency=currency))
+        bar.update(1)
+    bar.close()
+    return join_chunks(parts)
 
 
 def _simulate_inputs(model: Callable, inputs: xr.Dataset, *, chunk_size: int | None, progress: bool,
@@ -109,16 +114,8 @@ def _simulate_inputs(model: Callable, inputs: xr.Dataset, *, chunk_size: int | N
                         "'sample' (from mcrisk.sample)")
     check_inputs(model, list(inputs.data_vars))
     n = inputs.sizes["sample"]
-    currency = inputs.attrs.get("currency") or None
-    spans = list(chunks(n, chunk_size))
-    bar = progress_bar(len(spans), progress, desc="simulate")
-    parts = []
-    for start, stop in spans:
-        parts.append(evaluate(model, inputs.isel(sample=slice(start, stop)), currency=currency))
-        bar.update(1)
-    bar.close()
-    ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="sample", data_vars="minimal",
-                                                    coords="minimal", compat="override")
+    ds = _evaluate_chunks(model, n, chunk_size, progress, inputs.attrs.get("currency") or None,
+                          lambda a, b: inputs.isel(sample=slice(a, b)))
     _count_nonfinite(ds, n)
     a = inputs.attrs
     ds.attrs.update({**a, "model": model_name(model), "mcrisk_version": __version__,

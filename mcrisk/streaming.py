@@ -33,7 +33,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import MCRiskWarning, SpecError
-from .evaluate import chunks, evaluate, progress_bar
+from .evaluate import chunks, evaluate, join_chunks, progress_bar
 from .risk import PERCENTILES, STATISTICS, nonfinite_error, outputs_of, per_period
 from .sampling import sample, warn_unbalanced
 from .validate import NONFINITE, check_nonfinite
@@ -240,8 +240,7 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
     kept = [p.pop(_ROWS) for p in first if _ROWS in p]
     thinned = None
     if kept:
-        thinned = kept[0] if len(kept) == 1 else xr.concat(kept, dim="sample", data_vars="minimal",
-                                                           coords="minimal", compat="override")
+        thinned = join_chunks(kept)
         thinned.attrs.update(thinned_from=n, thin_step=row_stride)
     del kept
     names = list(first[0])

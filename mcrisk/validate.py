@@ -138,6 +138,13 @@ def finite_number(where: str, key: str, value: Any) -> float:
     return x
 
 
+def _choice(value: Any, choices: tuple[str, ...], where: str, key: str, what: str) -> str:
+    # the one shape of every "one of these names" setting: the message lists the choices
+    if not isinstance(value, str) or value not in choices:
+        raise SpecError(f"{_at(where)}{key} = {shorten(value)} is not {what}; known: {', '.join(choices)}")
+    return value
+
+
 def check_int(value: Any, where: str, key: str, low: int, high: int, what: str = "") -> int:
     """``value`` if it is an integer (not a bool) from ``low`` to ``high`` inclusive.
 
@@ -245,10 +252,7 @@ def check_method(value: Any, where: str = "") -> str:
     SpecError
         If ``value`` is not one of :data:`SAMPLING_METHODS`; the message lists them.
     """
-    if not isinstance(value, str) or value not in SAMPLING_METHODS:
-        raise SpecError(f"{_at(where)}method = {shorten(value)} is not a sampling method; known: "
-                        f"{', '.join(SAMPLING_METHODS)}")
-    return value
+    return _choice(value, SAMPLING_METHODS, where, "method", "a sampling method")
 
 
 def check_sensitivity_method(value: Any, where: str = "") -> str:
@@ -272,10 +276,7 @@ def check_sensitivity_method(value: Any, where: str = "") -> str:
     SpecError
         If ``value`` is not one of :data:`SENSITIVITY_METHODS`; the message lists them.
     """
-    if not isinstance(value, str) or value not in SENSITIVITY_METHODS:
-        raise SpecError(f"{_at(where)}method = {shorten(value)} is not a method; known: "
-                        f"{', '.join(SENSITIVITY_METHODS)}")
-    return value
+    return _choice(value, SENSITIVITY_METHODS, where, "method", "a method")
 
 
 #: What NaN or infinite outputs do to the statistics: policy -> what it means (:mod:`mcrisk.risk`).
@@ -308,10 +309,7 @@ def check_nonfinite(value: Any, where: str = "") -> str:
     SpecError
         If ``value`` is not a key of :data:`NONFINITE`; the message lists them.
     """
-    if not isinstance(value, str) or value not in NONFINITE:
-        raise SpecError(f"{_at(where)}on_nonfinite = {shorten(value)} is not a policy for NaN or infinite "
-                        f"outputs; known: {', '.join(NONFINITE)}")
-    return value
+    return _choice(value, tuple(NONFINITE), where, "on_nonfinite", "a policy for NaN or infinite outputs")
 
 
 def is_file(path: Any) -> bool:
