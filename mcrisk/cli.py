@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
+    check.add_argument("--strict", action="store_true",
+                       help="every prior must state its unit (exit status 2 where one is missing)")
 
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
@@ -144,11 +146,15 @@ def _check(args: argparse.Namespace) -> int:
         try:
             data, _ = read_toml(f)
             if validate.is_study(data):
-                s = load_study(f)
+                s = load_study(f, strict=args.strict)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")
             else:
                 p = load_priors(f)
+                if args.strict:
+                    from .conform import require_units
+
+                    require_units(p, where=str(f))
                 print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
         except SpecError as err:  # report every bad file, not only the first
             print(f"error: {err}", file=sys.stderr)

@@ -128,9 +128,13 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
                                progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
     results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                           "output": study.output})
+    if study.conversions:
+        results.attrs["unit_conversions"] = "\n".join(study.conversions)
     if not summary_only and not thinned:
         summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
     say(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
+    for line in study.conversions:
+        say(f"unit converted: {line}")
     say(format_summary(summary))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .conform import check_fx, conform_priors
 from .copula import copula_factor
 from .errors import SpecError, shorten
 from .evaluate import check_inputs, evaluate
@@ -45,7 +46,7 @@ from .validate import check_method, check_samples, check_seed, is_file, show_key
 __all__ = ["ANALYSES", "Study", "load_study"]
 
 _KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
-         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots")
+         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "fx")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Study:
         The checked ``[sensitivity]``, ``[tornado]`` and ``[plots]`` tables present.
     text : str
         The study file's text, stored in the results for provenance.
+    conversions : tuple of str
+        The unit conversions applied to priors at load, one line each (run header, report).
     """
 
     path: Path
@@ -84,6 +87,7 @@ class Study:
     description: str = ""
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     text: str = ""
+    conversions: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -127,13 +131,15 @@ ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str,
 }
 
 
-def load_study(path: str | Path, **overrides: Any) -> Study:
+def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> Study:
     """Read and check a study file.
 
     Parameters
     ----------
     path
         The study TOML.
+    strict
+        Every prior must state its unit (``mcrisk check --strict``).
     **overrides
         ``samples``, ``seed`` or ``method`` replacing the file's (as the CLI flags do).
 
@@ -203,6 +209,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: {err}") from None
 
     check_inputs(model, list(entries), where=where)
+    fx = check_fx(data.get("fx", {}), where=where, currency=currency)
+    priors, conversions = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
 
     title = data.get("title", path.stem)
     if not isinstance(title, str):
@@ -242,7 +250,7 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     return Study(path=path, title=title, model=model, model_ref=data["model"],
                  priors=priors, samples=samples, seed=seed, method=method, output=output,
                  period_days=period, description=data.get("description", ""),
-                 analyses=MappingProxyType(analyses), text=text)
+                 analyses=MappingProxyType(analyses), text=text, conversions=conversions)
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:

@@ -40,6 +40,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .base import Var, model
@@ -47,40 +49,46 @@ from .base import Var, model
 __all__ = ["INPUTS", "OUTPUTS", "maas"]
 
 SECONDS_PER_DAY = 86_400
+INF = math.inf
+SHARE = (0.0, 1.0)  # the domain of a share, a discount or a probability
 
 INPUTS: dict[str, Var] = {
-    "input_tokens": Var("tokens/day", "prompt tokens served a day, paid or free"),
-    "output_tokens": Var("tokens/day", "completion tokens served a day"),
-    "cache_hit_share": Var("1", "share of input tokens served from the KV cache"),
-    "prefill_tps_per_node": Var("tokens/s", "input tokens one node prefills per second at full load"),
-    "decode_tps_per_node": Var("tokens/s", "output tokens one node decodes per second at full load"),
-    "gpus_per_node": Var("GPUs", "GPUs in one node"),
-    "gpu_hour_price": Var("{currency}/GPU-hour", "rent or fully loaded cost of one GPU-hour"),
-    "peak_to_avg": Var("1", "peak load / mean load over the day"),
-    "headroom": Var("1", "capacity kept above the peak (SLA, failover, bursts); 1 = none"),
-    "offpeak_reuse": Var("1", "share of idle provisioned capacity that earns elsewhere, so is not charged"),
-    "overhead_share": Var("1", "non-GPU cost (CPU, storage, network, power, staff) / GPU cost"),
-    "price_input_hit": Var("{currency}/1M tokens", "list price, cached input"),
-    "price_input_miss": Var("{currency}/1M tokens", "list price, uncached input"),
-    "price_output": Var("{currency}/1M tokens", "list price, output"),
-    "paid_share": Var("1", "share of tokens that are billed (the rest: free app and web)"),
-    "price_cut": Var("1", "discount off list price (competition, promotions)"),
-    "offpeak_token_share": Var("1", "share of tokens served in discounted hours"),
-    "offpeak_discount": Var("1", "discount in those hours"),
+    "input_tokens": Var("tokens/day", "prompt tokens served a day, paid or free", domain=(0, INF)),
+    "output_tokens": Var("tokens/day", "completion tokens served a day", domain=(0, INF)),
+    "cache_hit_share": Var("1", "share of input tokens served from the KV cache", domain=SHARE),
+    "prefill_tps_per_node": Var("tokens/s", "input tokens one node prefills per second at full load",
+                                  domain=(0, INF)),
+    "decode_tps_per_node": Var("tokens/s", "output tokens one node decodes per second at full load",
+                                 domain=(0, INF)),
+    "gpus_per_node": Var("GPUs", "GPUs in one node", domain=(1, INF)),
+    "gpu_hour_price": Var("{currency}/GPU-hour", "rent or fully loaded cost of one GPU-hour", domain=(0, INF)),
+    "peak_to_avg": Var("1", "peak load / mean load over the day", domain=(1, INF)),
+    "headroom": Var("1", "capacity kept above the peak (SLA, failover, bursts); 1 = none", domain=(1, INF)),
+    "offpeak_reuse": Var("1", "share of idle provisioned capacity that earns elsewhere, so is not charged",
+                         domain=SHARE),
+    "overhead_share": Var("1", "non-GPU cost (CPU, storage, network, power, staff) / GPU cost", domain=(0, INF)),
+    "price_input_hit": Var("{currency}/1M tokens", "list price, cached input", domain=(0, INF)),
+    "price_input_miss": Var("{currency}/1M tokens", "list price, uncached input", domain=(0, INF)),
+    "price_output": Var("{currency}/1M tokens", "list price, output", domain=(0, INF)),
+    "paid_share": Var("1", "share of tokens that are billed (the rest: free app and web)", domain=SHARE),
+    "price_cut": Var("1", "discount off list price (competition, promotions)", domain=SHARE),
+    "offpeak_token_share": Var("1", "share of tokens served in discounted hours", domain=SHARE),
+    "offpeak_discount": Var("1", "discount in those hours", domain=SHARE),
 }
 
 OUTPUTS: dict[str, Var] = {
-    "nodes_avg": Var("nodes", "nodes busy on average at full load"),
-    "nodes_provisioned": Var("nodes", "nodes provisioned for the peak and headroom"),
-    "nodes_charged": Var("nodes", "node-days paid for"),
-    "utilization": Var("1", "mean load / provisioned capacity"),
-    "cost_per_day": Var("{currency}/day", "cost of the fleet per day"),
-    "list_revenue": Var("{currency}/day", "revenue if every token were billed at list price"),
-    "revenue_per_day": Var("{currency}/day", "revenue per day"),
-    "profit_per_day": Var("{currency}/day", "revenue minus cost per day"),
-    "cost_profit_margin": Var("1", "profit / cost"),
-    "gross_margin": Var("1", "profit / revenue"),
-    "cost_per_million_output_tokens": Var("{currency}/1M tokens", "daily cost per million output tokens"),
+    "nodes_avg": Var("nodes", "nodes busy on average at full load", bad="high"),
+    "nodes_provisioned": Var("nodes", "nodes provisioned for the peak and headroom", bad="high"),
+    "nodes_charged": Var("nodes", "node-days paid for", bad="high"),
+    "utilization": Var("1", "mean load / provisioned capacity", bad="low"),
+    "cost_per_day": Var("{currency}/day", "cost of the fleet per day", bad="high"),
+    "list_revenue": Var("{currency}/day", "revenue if every token were billed at list price", bad="low"),
+    "revenue_per_day": Var("{currency}/day", "revenue per day", bad="low"),
+    "profit_per_day": Var("{currency}/day", "revenue minus cost per day", bad="low"),
+    "cost_profit_margin": Var("1", "profit / cost", bad="low"),
+    "gross_margin": Var("1", "profit / revenue", bad="low"),
+    "cost_per_million_output_tokens": Var("{currency}/1M tokens", "daily cost per million output tokens",
+                                            bad="high"),
 }
 
 
