@@ -134,13 +134,13 @@ def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str
         return
     shown = "[" + ", ".join("inf" if math.isinf(v) and v > 0 else "-inf" if math.isinf(v) else f"{v:g}"
                             for v in domain) + "]"
-    what = f"{prior.describe()} ranges over [{lo:.6g}, {hi:.6g}]" if lo != hi else f"= {lo:.6g}"
+    what = f"{prior.describe()} ranges over [{lo:.6g}, {hi:.6g}]," if lo != hi else f"value {lo:.6g} lies"
     hint = ""
     if domain == (0.0, 1.0) and 1 < hi <= 100 and lo >= 0:
         hint = "; a share is a fraction (0.5 for 50%), or give unit = \"%\""
     elif dlo == 0 and lo < 0 and not prior.is_constant:
         hint = "; choose a family bounded below at 0 (lognormal, pert, triangular, truncnormal with low = 0)"
-    raise SpecError(f"{where} {show_key(prior.name)} {what}, outside its domain {shown}{hint}")
+    raise SpecError(f"{where} {what} outside the domain of {show_key(prior.name)}, {shown}{hint}")
 
 
 def require_units(priors: Priors, *, where: str) -> None:
