@@ -261,7 +261,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
             raise SpecError(f"{where} {k} is missing; {fam.name} needs {', '.join(fam.required)}")
     params: dict[str, Any] = {**fam.optional, **spec}
     for k, v in params.items():
-        if v is not None and k not in ("values", "weights"):
+        if v is not None and k not in ("values", "weights", "quantiles"):
             params[k] = finite_number(where, k, v)
     # Extreme parameters overflow inside numpy and scipy: the checks below catch the result,
     # so their warnings would only repeat it (and a warning line would break the one-line error).

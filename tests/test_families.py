@@ -141,7 +141,7 @@ def test_scipy_family_by_name(every_family: Priors) -> None:
 
 
 def test_registry_lists_the_design_families() -> None:
-    assert sorted(FAMILIES) == ["beta", "constant", "discrete", "lognormal", "loguniform", "normal",
+    assert sorted(FAMILIES) == ["beta", "constant", "discrete", "lognormal", "loguniform", "metalog", "normal",
                                 "pert", "triangular", "truncnormal", "uniform"]
     assert family_names().startswith("beta, constant, discrete, lognormal")
     assert resolve_family("weibull_min") is not None

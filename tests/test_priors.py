@@ -13,7 +13,7 @@ from mcrisk import Prior, Priors, SpecError, load_priors
 from mcrisk.errors import shorten
 from mcrisk.priors import PROBE, parse_prior
 
-KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
+KNOWN = ("beta, constant, discrete, lognormal, loguniform, metalog, normal, pert, triangular, truncnormal, "
          "uniform, or any continuous scipy.stats family by its name")
 
 # tests/data/bad/<file> -> the message after "<path>: ".
