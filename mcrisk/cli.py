@@ -106,6 +106,21 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true",
                        help="every prior must state its unit (exit status 2 where one is missing)")
 
+    fit = sub.add_parser("fit", help="fit a prior to a CSV column (maximum likelihood) or to an expert's quantiles")
+    fit.add_argument("data", type=Path, nargs="?", help="CSV file with a header row")
+    fit.add_argument("--column", help="the column to fit")
+    fit.add_argument("--quantiles", help='an expert\'s quantiles instead of data, e.g. "0.1:2, 0.5:3, 0.9:6"')
+    fit.add_argument("--family", default="auto",
+                     help="auto (every family the values allow) or NAME[,NAME...]; one name forces it")
+    fit.add_argument("--weights", help="a column of weights (data only)")
+    fit.add_argument("--unit", default="", help="the values' unit, written into the entry")
+    fit.add_argument("--low", type=float, help="lower bound of the metalog (quantiles only)")
+    fit.add_argument("--high", type=float, help="upper bound of the metalog (quantiles only)")
+    fit.add_argument("--name", help="the entry's input name (default: the column)")
+    fit.add_argument("--source", default="", help="where the data or quantiles come from (the entry's source)")
+    fit.add_argument("--out", type=Path, help="write the best fit to this priors file")
+    fit.add_argument("--plot", type=Path, help="figure of the data against the fits (.png, .svg, .pdf)")
+
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
                                         "package.module:function, or a study file STUDY.toml")
@@ -160,6 +175,22 @@ def _check(args: argparse.Namespace) -> int:
             print(f"error: {err}", file=sys.stderr)
             status = 2
     return status
+
+
+def _fit(args: argparse.Namespace) -> None:
+    from .fit import fit_expert, fit_file
+
+    families = None if args.family == "auto" else [f.strip() for f in args.family.split(",") if f.strip()]
+    if args.quantiles is not None:
+        if args.data is not None or args.column or args.weights:
+            raise SpecError("fit: give either DATA.csv --column COL or --quantiles, not both")
+        fit_expert(args.quantiles, families=families, low=args.low, high=args.high, unit=args.unit,
+                   name=args.name, out=args.out, source=args.source)
+    else:
+        if args.data is None or not args.column:
+            raise SpecError("fit: give DATA.csv --column COL, or --quantiles \"0.1:2, 0.5:3, 0.9:6\"")
+        fit_file(args.data, args.column, families=families, weights=args.weights, unit=args.unit,
+                 name=args.name, out=args.out, plot=args.plot, source=args.source)
 
 
 def _describe(args: argparse.Namespace) -> None:
@@ -225,7 +256,7 @@ def _describe(args: argparse.Namespace) -> None:
         print("{currency} is the study's currency.")
 
 
-_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}
+_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity, "fit": _fit}
 
 
 def _terminate(signum: int, frame: object) -> None:
