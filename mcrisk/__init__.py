@@ -34,10 +34,14 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "__version__": ".version",
     "MCRiskWarning": ".errors",
+    "Metalog": ".metalog",
     "Prior": ".priors",
     "Priors": ".priors",
     "SpecError": ".errors",
     "Study": ".study",
+    "conform_priors": ".conform",
+    "fit_data": ".fit",
+    "fit_quantiles": ".fit",
     "load_priors": ".priors",
     "load_study": ".study",
     "model": ".models",
@@ -54,7 +58,10 @@ _LAZY = {
 if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
     from . import models
+    from .conform import conform_priors
     from .errors import MCRiskWarning, SpecError
+    from .fit import fit_data, fit_quantiles
+    from .metalog import Metalog
     from .models import model
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
@@ -66,11 +73,15 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 
 __all__ = [
     "MCRiskWarning",
+    "Metalog",
     "Prior",
     "Priors",
     "SpecError",
     "Study",
     "__version__",
+    "conform_priors",
+    "fit_data",
+    "fit_quantiles",
     "load_priors",
     "load_study",
     "model",
