@@ -118,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--high", type=float, help="upper bound of the metalog (quantiles only)")
     fit.add_argument("--name", help="the entry's input name (default: the column)")
     fit.add_argument("--source", default="", help="where the data or quantiles come from (the entry's source)")
+    fit.add_argument("--note", default="", help="the entry's note (why this family, what the data stand for)")
     fit.add_argument("--out", type=Path, help="write the best fit to this priors file")
     fit.add_argument("--plot", type=Path, help="figure of the data against the fits (.png, .svg, .pdf)")
 
@@ -185,12 +186,12 @@ def _fit(args: argparse.Namespace) -> None:
         if args.data is not None or args.column or args.weights:
             raise SpecError("fit: give either DATA.csv --column COL or --quantiles, not both")
         fit_expert(args.quantiles, families=families, low=args.low, high=args.high, unit=args.unit,
-                   name=args.name, out=args.out, source=args.source)
+                   name=args.name, out=args.out, source=args.source, note=args.note)
     else:
         if args.data is None or not args.column:
             raise SpecError("fit: give DATA.csv --column COL, or --quantiles \"0.1:2, 0.5:3, 0.9:6\"")
         fit_file(args.data, args.column, families=families, weights=args.weights, unit=args.unit,
-                 name=args.name, out=args.out, plot=args.plot, source=args.source)
+                 name=args.name, out=args.out, plot=args.plot, source=args.source, note=args.note)
 
 
 def _describe(args: argparse.Namespace) -> None:

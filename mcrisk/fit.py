@@ -209,7 +209,8 @@ def read_column(path: str | Path, column: str, *, weights: str | None = None) ->
     Parameters
     ----------
     path
-        The CSV file, with a header row.
+        The CSV file, with a header row; lines starting with ``#`` (a source note) are skipped,
+        and rows are counted from the first below the header.
     column
         The column's header.
     weights
@@ -231,7 +232,7 @@ def read_column(path: str | Path, column: str, *, weights: str | None = None) ->
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
-            table = list(csv.DictReader(f))
+            table = list(csv.DictReader(line for line in f if not line.startswith("#")))
     except OSError as err:
         raise SpecError(f"{path}: cannot be read ({err.strerror or err.__class__.__name__})") from None
     header = list(table[0]) if table else []
@@ -541,7 +542,7 @@ def _params_text(params: Mapping[str, Any]) -> str:
 def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = None,
              weights: str | None = None, unit: str = "", name: str | None = None,
              out: str | Path | None = None, plot: str | Path | None = None, source: str = "",
-             echo: Callable[[str], None] = print) -> list[DataFit]:
+             note: str = "", echo: Callable[[str], None] = print) -> list[DataFit]:
     """``mcrisk fit DATA.csv --column COL``: fit, rank, print, and write the best fit as a prior.
 
     Parameters
@@ -563,6 +564,8 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
         and no ``plot``, ``<out stem>_fit.png`` beside it.
     source
         Where the data come from, put before the fit's description in the entry's ``source``.
+    note
+        The entry's ``note`` (why this family, what the data stand for).
     echo
         Called with each printed block.
 
@@ -575,17 +578,19 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
     x, w, rows = read_column(path, column, weights=weights)
     fits = fit_data(x, weights=w, families=families)
     echo(f"{path}: column {column!r}, {rows}" + (f", weighted by {weights!r}" if weights else ""))
-    head = f"  {'family':<12} {'AIC':>12} {'BIC':>12} {'KS':>7}  parameters"
-    echo(head + "\n" + "\n".join(f"  {f.name:<12} {f.aic:>12,.2f} {f.bic:>12,.2f} {f.ks:>7.4f}  "
-                                 f"{_params_text(f.params)}" for f in fits))
+    mean = float(np.average(x, weights=w))
+    head = f"  {'family':<12} {'AIC':>12} {'BIC':>12} {'KS':>7} {'mean':>11}  parameters (data mean {mean:.6g})"
+    echo(head + "\n" + "\n".join(f"  {f.name:<12} {f.aic:>12,.2f} {f.bic:>12,.2f} {f.ks:>7.4f} "
+                                 f"{float(f.dist.mean()):>11.6g}  {_params_text(f.params)}" for f in fits))
     best = fits[0]
     echo(f"best by AIC: {best.name}")
     if out is not None:
-        others = ", ".join(f.name for f in fits[1:]) or "no other family"
+        others = ", ".join(f.name for f in fits[1:])
+        choice = (f"{best.name} has the lowest AIC ({best.aic:.2f}) against {others}" if others
+                  else f"{best.name} (the family asked for), AIC {best.aic:.2f}")
         fit_text = (f"fitted by maximum likelihood (mcrisk fit) to {path.name}, column {column}, {rows}"
-                    + (f", weighted by {weights}" if weights else "")
-                    + f": {best.name} has the lowest AIC ({best.aic:.2f}) against {others}; KS distance {best.ks:.4f}")
-        text = prior_entry(name or column, best.family, best.params, unit=unit,
+                    + (f", weighted by {weights}" if weights else "") + f": {choice}; KS distance {best.ks:.4f}")
+        text = prior_entry(name or column, best.family, best.params, unit=unit, note=note,
                            source=f"{source}; {fit_text}" if source else fit_text)
         write_entry(out, text)
         echo(f"wrote [{name or column}] to {out}")
@@ -608,7 +613,7 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
 
 def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float | None = None,
                high: float | None = None, unit: str = "", name: str | None = None,
-               out: str | Path | None = None, source: str = "",
+               out: str | Path | None = None, source: str = "", note: str = "",
                echo: Callable[[str], None] = print) -> list[QuantileFit]:
     """``mcrisk fit --quantiles "0.1:2, 0.5:3, 0.9:6"``: fit each family, print, write the closest.
 
@@ -620,7 +625,7 @@ def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float |
         Family names (:data:`QUANTILE_FAMILIES`, ``metalog``); one name forces that family.
     low, high
         Bounds of the metalog.
-    unit, name, out, source, echo
+    unit, name, out, source, note, echo
         As for :func:`fit_file`; ``name`` is required with ``out``.
 
     Returns
@@ -645,7 +650,7 @@ def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float |
     if out is not None:
         fit_text = (f"fitted to stated quantiles {stated} (mcrisk fit --quantiles): {best.family}, largest miss "
                     f"{best.miss:.2%} of their span")
-        entry = prior_entry(name, best.family, best.params, unit=unit,
+        entry = prior_entry(name, best.family, best.params, unit=unit, note=note,
                             source=f"{source}; {fit_text}" if source else fit_text)
         write_entry(out, entry)
         echo(f"wrote [{name}] to {out}")
