@@ -13,10 +13,11 @@ runs it.
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -24,21 +25,23 @@ import numpy as np
 
 from .errors import SpecError, shorten
 from .families import resolve_family
+from .models.base import Var
 from .priors import PROBE, Prior, Priors, parse_prior
-from .units import CURRENCIES, conversion, is_currency
+from .units import CURRENCIES, canonical, conversion, is_currency, registry
 from .validate import show_key
 
-__all__ = ["check_domain", "check_fx", "conform_priors", "require_units", "scaled"]
+__all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "require_units", "scaled"]
 
 
-def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float]:
+def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float | Prior]:
     """Check a study's ``[fx]`` table: currency code -> value of one unit of it in the study's currency.
 
     Parameters
     ----------
     table
-        The parsed table, e.g. ``{"CNY": 0.139}``; a value may be a number or a constant prior
-        table (``{ value = 0.139, source = "..." }``).
+        The parsed table, e.g. ``{"CNY": 0.139}``; a value is a number or a prior table in the
+        priors format (``{ dist = "triangular", low = 0.137, mode = 0.138, high = 0.1395 }``):
+        an uncertain rate.
     where
         The study file, to start error messages.
     currency
@@ -46,34 +49,36 @@ def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float
 
     Returns
     -------
-    dict of str to float
-        The rates, each positive and finite.
+    dict of str to float or Prior
+        A fixed rate as a number; an uncertain one as its prior, named ``fx_<code>``, in the
+        unit ``<currency>/<code>``.
 
     Raises
     ------
     SpecError
-        For a key that is not a known currency code, a value that is not a positive number, an
-        uncertain rate, or an ``[fx]`` table in a study without a currency.
+        For a key that is not a known currency code, a value that is not a positive number or
+        a prior that can draw a value <= 0, or an ``[fx]`` table in a study without a currency.
     """
     if not isinstance(table, dict):
         raise SpecError(f"{where}: fx = {shorten(table)} must be a table [fx] of currency code = rate")
     if table and not currency:
         raise SpecError(f"{where}: [fx] needs the study's currency (currency = \"USD\"): its rates are values "
                         "in that currency")
-    rates = {}
+    rates: dict[str, float | Prior] = {}
     for code, value in table.items():
         if not is_currency(code):
             raise SpecError(f"{where}: [fx] {show_key(code)} is not a currency code mcrisk knows; known: "
                             f"{', '.join(CURRENCIES)}")
-        prior = parse_prior(code, value, file=where, table=f"fx.{code}")
-        if not prior.is_constant:
-            raise SpecError(f"{where}: [fx.{code}] {prior.describe()} is uncertain; an exchange rate is a number "
-                            f"here (value = ...); put the uncertainty in the converted input's prior instead")
-        rate = float(prior.params["value"])
-        if not rate > 0:
-            raise SpecError(f"{where}: [fx] {code} = {shorten(value)} must be a positive number: the value of "
-                            f"1 {code} in {currency}")
-        rates[code] = 1.0 if code == currency else rate
+        prior = parse_prior(f"fx_{code}", value, file=where, table=f"fx.{code}")
+        if prior.is_constant:
+            if not prior.params["value"] > 0:
+                raise SpecError(f"{where}: [fx] {code} = {shorten(value)} must be a positive number: the value "
+                                f"of 1 {code} in {currency}")
+            rates[code] = 1.0 if code == currency else float(prior.params["value"])
+        else:
+            check_domain(prior, (0.0, math.inf), where=f"{where}: [fx.{code}]", strict_low=True)
+            rates[code] = replace(prior, unit=f"{currency}/{code}",
+                                  source=prior.source or f"study exchange rate ({where})")
     return rates
 
 
@@ -109,7 +114,8 @@ def _range(prior: Prior) -> tuple[float, float]:
     return float(x[0]), float(x[-1])
 
 
-def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str) -> None:
+def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str,
+                 strict_low: bool = False) -> None:
     """Raise unless every draw of ``prior`` lies in ``domain`` (closed).
 
     Parameters
@@ -120,6 +126,8 @@ def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str
         ``(low, high)`` of the input, or ``None`` for no bound.
     where
         The file and table, to start the message.
+    strict_low
+        The lower bound itself is excluded (an exchange rate is > 0).
 
     Raises
     ------
@@ -130,10 +138,10 @@ def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str
         return
     lo, hi = _range(prior)
     dlo, dhi = domain
-    if dlo <= lo and hi <= dhi:
+    if (dlo < lo if strict_low else dlo <= lo) and hi <= dhi:
         return
-    shown = "[" + ", ".join("inf" if math.isinf(v) and v > 0 else "-inf" if math.isinf(v) else f"{v:g}"
-                            for v in domain) + "]"
+    shown = (("(" if strict_low or math.isinf(dlo) else "[") + f"{dlo:g}, {dhi:g}"
+             + (")" if math.isinf(dhi) else "]"))
     what = f"{prior.describe()} ranges over [{lo:.6g}, {hi:.6g}]," if lo != hi else f"value {lo:.6g} lies"
     hint = ""
     if domain == (0.0, 1.0) and 1 < hi <= 100 and lo >= 0:
@@ -168,9 +176,75 @@ def _currency_of(unit: str) -> str | None:
     return next((c for c in CURRENCIES if re.search(rf"\b{c}\b", unit)), None)
 
 
+class FxModel:
+    """A model whose inputs in another currency are multiplied by an uncertain exchange rate first.
+
+    ``FxModel(model, {"gpu_hour_price": ("fx_CNY", 1)}, ("fx_CNY",))(**inputs)`` is
+    ``model(**inputs)`` with ``gpu_hour_price * fx_CNY`` for ``gpu_hour_price`` and without
+    ``fx_CNY``, which is an input of its own (sampled, in the tornado and the sensitivity
+    analysis). It keeps ``model``'s name, outputs and default output, and adds the rates to its
+    inputs and signature. A module-level class, so it pickles wherever ``model`` does.
+
+    Parameters
+    ----------
+    model
+        The model.
+    converted
+        Input name -> (rate input's name, power of the currency in the input's unit).
+    rates
+        The rate inputs' names, each ``fx_<code>``; ``units`` gives their units.
+    units
+        Rate input name -> its unit (``"USD/CNY"``).
+    """
+
+    def __init__(self, model: Callable, converted: Mapping[str, tuple[str, int]], rates: tuple[str, ...],
+                 units: Mapping[str, str]) -> None:
+        self.model, self.converted, self.rates = model, dict(converted), rates
+        self.__module__ = getattr(model, "__module__", __name__)
+        self.__qualname__ = self.__name__ = getattr(model, "__qualname__", type(model).__name__)
+        self.__doc__ = getattr(model, "__doc__", None)
+        for key in ("outputs", "default_output"):
+            if hasattr(model, key):
+                setattr(self, key, getattr(model, key))
+        self.inputs = MappingProxyType({**(getattr(model, "inputs", None) or {}),
+                                        **{r: Var(units[r], f"exchange rate, {units[r]}", domain=(0.0, math.inf))
+                                           for r in rates}})
+        params = list(inspect.signature(model).parameters.values())
+        extra = [inspect.Parameter(r, inspect.Parameter.KEYWORD_ONLY) for r in rates]
+        self.__signature__ = inspect.Signature([*extra, *params])
+
+    def __call__(self, **inputs: Any) -> dict:
+        rate = {r: inputs.pop(r) for r in self.rates}
+        for name, (r, power) in self.converted.items():
+            if name in inputs:
+                inputs[name] = inputs[name] * rate[r] ** power
+        return self.model(**inputs)
+
+
+@dataclass(frozen=True)
+class Conformed:
+    """What :func:`conform_priors` returns.
+
+    Attributes
+    ----------
+    priors : Priors
+        The priors, draws in the model's units (an uncertain rate's inputs excepted: in their
+        own currency, multiplied by the rate inside ``model``), plus one prior ``fx_<code>``
+        per uncertain rate used.
+    conversions : tuple of str
+        One line per converted input.
+    model : callable
+        The model, or an :class:`FxModel` around it when an uncertain rate is used.
+    """
+
+    priors: Priors
+    conversions: tuple[str, ...]
+    model: Callable
+
+
 def conform_priors(model: Callable, priors: Priors, *, currency: str | None = None,
-                   fx: Mapping[str, float] | None = None, where: str = "priors",
-                   strict: bool = False) -> tuple[Priors, tuple[str, ...]]:
+                   fx: Mapping[str, float | Prior] | None = None, where: str = "priors",
+                   strict: bool = False) -> Conformed:
     """Convert each prior to its model input's unit and check it lies in the input's domain.
 
     Parameters
@@ -184,7 +258,8 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
         The study's currency (fills ``{currency}`` in the model's units); ``None``: the
         prior's own currency stands in.
     fx
-        Exchange rates, currency code -> value in ``currency`` (see :func:`check_fx`).
+        Exchange rates, currency code -> value in ``currency``, a number or an uncertain prior
+        (see :func:`check_fx`).
     where
         The study file, to start error messages.
     strict
@@ -192,10 +267,8 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
 
     Returns
     -------
-    priors : Priors
-        The priors with converted entries (draws in the model's units).
-    conversions : tuple of str
-        One line per converted input, e.g. ``"price_output: USD/1K tokens -> USD/1M tokens: x 1,000"``.
+    Conformed
+        The converted priors, one line per conversion, and the model to run them with.
 
     Raises
     ------
@@ -207,10 +280,15 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
     Notes
     -----
     A draw ``x`` in the prior's unit is ``factor * x`` in the model's unit
-    (:func:`mcrisk.units.conversion`); a prior without a unit is taken in the model's unit.
+    (:func:`mcrisk.units.conversion`); with an uncertain rate ``r`` of the prior's currency,
+    ``factor * x * r**k``, ``k`` the currency's power in the unit, computed inside the model
+    call from the two sampled columns. A prior without a unit is taken in the model's unit.
     """
     declared = getattr(model, "inputs", None) or {}
+    fixed = {c: r for c, r in (fx or {}).items() if not isinstance(r, Prior)}
+    uncertain = {c: r for c, r in (fx or {}).items() if isinstance(r, Prior)}
     entries, notes = dict(priors.entries), []
+    converted: dict[str, tuple[str, int]] = {}
     for name, prior in priors.items():
         var = declared.get(name)
         at = f"{where}: [{show_key(name)}]"
@@ -220,11 +298,37 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
                 raise SpecError(f"{at} has no unit; --strict asks every prior for one{wanted}")
         elif var is not None and var.unit:
             wanted = var.unit.replace("{currency}", currency or _currency_of(prior.unit) or "currency")
-            conv = conversion(prior.unit, wanted, fx=fx, what=at)
-            if conv.factor != 1.0:
-                prior = scaled(prior, conv.factor, wanted)
-                notes.append(f"{name}: {conv.describe()}")
-        if var is not None:
+            conv = conversion(prior.unit, wanted, fx={**fixed, **{c: 1.0 for c in uncertain}}, what=at)
+            random = [(c, _power(prior.unit, c)) for c, _ in conv.rates if c in uncertain]
+            if conv.factor != 1.0 or random:
+                unit = prior.unit if random else wanted  # with a random rate the column stays in its currency
+                prior = scaled(prior, conv.factor, _in_currency(wanted, random[0][0]) if random else unit)
+                if random:
+                    code, power = random[0]
+                    converted[name] = (f"fx_{code}", power)
+                    fixed_part = f" x {conv.factor:.6g}" if conv.factor != 1.0 else ""
+                    notes.append(f"{name}: {conv.given} -> {wanted}:{fixed_part} x fx_{code} (uncertain, "
+                                 f"{uncertain[code].describe()} {currency}/{code}), in the model call")
+                else:
+                    notes.append(f"{name}: {conv.describe()}")
+        if var is not None:  # a positive rate keeps a price's sign: checked in its own currency
             check_domain(prior, var.domain, where=at)
         entries[name] = prior
-    return replace(priors, entries=MappingProxyType(entries)), tuple(notes)
+    if not converted:
+        return Conformed(replace(priors, entries=MappingProxyType(entries)), tuple(notes), model)
+    rates = tuple(sorted({r for r, _ in converted.values()}))
+    for r in rates:
+        if r in entries:
+            raise SpecError(f"{where}: [fx] {r[3:]} is uncertain, and its input {r} is also a prior; name it once")
+        entries[r] = uncertain[r[3:]]
+    wrapped = FxModel(model, converted, rates, {r: f"{currency}/{r[3:]}" for r in rates})
+    return Conformed(replace(priors, entries=MappingProxyType(entries)), tuple(notes), wrapped)
+
+
+def _power(unit: str, code: str) -> int:
+    q = registry().parse_expression(canonical(unit))
+    return int(dict(q.dimensionality).get(f"[currency_{code}]", 0))
+
+
+def _in_currency(unit: str, code: str) -> str:
+    return re.sub(r"\b(" + "|".join(CURRENCIES) + r")\b", code, unit, count=1)

@@ -210,7 +210,8 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
 
     check_inputs(model, list(entries), where=where)
     fx = check_fx(data.get("fx", {}), where=where, currency=currency)
-    priors, conversions = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
+    conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
+    priors, conversions, model = conformed.priors, conformed.conversions, conformed.model
 
     title = data.get("title", path.stem)
     if not isinstance(title, str):

@@ -66,8 +66,9 @@ def test_fx_table_errors(tmp_path, root) -> None:
         load_study(no_rate)
     for table, message in [("XYZ = 1.0", r"\[fx\] XYZ is not a currency code mcrisk knows; known: USD, CNY"),
                            ("CNY = -0.1", r"\[fx\] CNY = -0.1 must be a positive number: the value of 1 CNY in USD"),
-                           ('CNY = { dist = "uniform", low = 0.13, high = 0.14 }',
-                            r"\[fx.CNY\] uniform\(low=0.13, high=0.14\) is uncertain")]:
+                           ('CNY = { dist = "normal", mean = 0.139, sd = 0.05 }',
+                            r"\[fx.CNY\] normal\(mean=0.139, sd=0.05\) ranges over \[-0.275\d*, 0.549\d*\], outside the "
+                            r"domain of fx_CNY, \(0, inf\)")]:
         with pytest.raises(SpecError, match=message):
             load_study(_study(tmp_path, root, f"[fx]\n{table}", currency='currency = "USD"'))
 
@@ -103,9 +104,9 @@ def test_strict_asks_for_every_unit(tmp_path, root, capsys) -> None:
      r"a share is a fraction \(0.5 for 50%\), or give unit = \"%\"$"),
     ('[inputs.price_output]\ndist = "normal"\nmean = 2.19\nsd = 0.5',
      r"\[price_output\] normal\(mean=2.19, sd=0.5\) ranges over \[-1.95618, 6.29477\], outside the domain "
-     r"of price_output, \[0, inf\]; choose a family bounded below at 0"),
+     r"of price_output, \[0, inf\); choose a family bounded below at 0"),
     ("[inputs]\nprice_cut = 1.5", r"\[price_cut\] value 1.5 lies outside the domain of price_cut, \[0, 1\]; a share is a fraction"),
-    ("[inputs]\npeak_to_avg = 0.8", r"\[peak_to_avg\] value 0.8 lies outside the domain of peak_to_avg, \[1, inf\]$"),
+    ("[inputs]\npeak_to_avg = 0.8", r"\[peak_to_avg\] value 0.8 lies outside the domain of peak_to_avg, \[1, inf\)$"),
 ], ids=["share-in-percent", "negative-price", "cut-over-100%", "peak-below-mean"])
 def test_a_prior_outside_its_domain_is_one_line(tmp_path, root, entry, message) -> None:
     with pytest.raises(SpecError, match=message):
@@ -131,3 +132,25 @@ def test_maas_costs_are_bad_high_and_reach_results(root) -> None:
     run = run_study(root / "studies" / "deepseek_545.toml", samples=16, write=False)
     assert run.results["cost_per_day"].attrs["bad"] == "high"
     assert run.results["profit_per_day"].attrs["bad"] == "low"
+
+
+def test_an_uncertain_rate_multiplies_in_the_model_call(tmp_path, root) -> None:
+    from mcrisk.models import maas
+
+    path = _study(tmp_path, root, '[inputs.gpu_hour_price]\nvalue = 13.020833\nunit = "CNY/GPU-hour"\n'
+                                  '[inputs.price_output]\nvalue = 0.0159\nunit = "CNY/1K tokens"\n'
+                                  '[fx.CNY]\ndist = "uniform"\nlow = 0.135\nhigh = 0.140', currency='currency = "USD"')
+    lines: list[str] = []
+    run = run_study(path, write=False, echo=lines.append)
+    res = run.results
+    assert res["fx_CNY"].attrs["units"] == "USD/CNY" and res["gpu_hour_price"].attrs["units"] == "CNY/GPU-hour"
+    assert float(res["price_output"]) == pytest.approx(15.9, rel=1e-12)  # x 1,000 applied, CNY/1M tokens
+    # The model saw each CNY column times the sampled rate, the same rate for both inputs.
+    args = {k: (res[k].values if res[k].ndim else float(res[k])) for k in res.data_vars
+            if res[k].attrs.get("role") == "input" and k != "fx_CNY"}
+    args["gpu_hour_price"] = args["gpu_hour_price"] * res["fx_CNY"].values
+    args["price_output"] = args["price_output"] * res["fx_CNY"].values
+    np.testing.assert_array_equal(maas(**args)["profit_per_day"], res["profit_per_day"].values)
+    assert ("unit converted: gpu_hour_price: CNY/GPU-hour -> USD/GPU-hour: x fx_CNY (uncertain, "
+            "uniform(low=0.135, high=0.14) USD/CNY), in the model call") in lines
+    assert "fx_CNY" in run.study.priors.uncertain
