@@ -29,6 +29,7 @@ from .sensitivity_study import check_config, run_configured, write_tables
 from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
 from .tornado import format_tornado, tornado, tornado_frame
+from .units import with_pint_units
 from .validate import (FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
                        check_nonfinite)
 
@@ -185,7 +186,7 @@ def _write_tables(run: StudyRun, folder: Path) -> None:
 
 
 def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
-    run.results.to_netcdf(folder / "results.nc")
+    with_pint_units(run.results).to_netcdf(folder / "results.nc")  # units pint reads; labels kept
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)

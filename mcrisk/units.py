@@ -37,7 +37,8 @@ from typing import Any
 from .errors import SpecError
 from .text import format_number
 
-__all__ = ["CURRENCIES", "Conversion", "canonical", "conversion", "is_currency", "registry", "same_unit"]
+__all__ = ["CURRENCIES", "Conversion", "canonical", "conversion", "is_currency", "pint_units", "registry", "same_unit",
+           "with_pint_units"]
 
 #: ISO 4217 codes the registry knows, each its own dimension (``RMB`` is an alias of ``CNY``).
 CURRENCIES: tuple[str, ...] = ("USD", "CNY", "EUR", "GBP", "JPY", "KRW", "HKD", "SGD", "INR", "CHF",
@@ -242,3 +243,58 @@ def conversion(given: str, wanted: str, *, fx: Mapping[str, float] | None = None
         raise SpecError(f"{where}unit {given!r} -> {wanted!r} gives the factor {factor!r}; it must be a "
                         "positive finite number")
     return Conversion(given, wanted, factor, tuple(rates))
+
+
+_COUNTS = re.compile(r"(?<![\w.])1\s*([kKMB])\s*(?:tokens?|toks?)\b")
+
+
+def pint_units(text: str) -> str | None:
+    """A unit as pint writes it in the project's registry (what ``results.nc`` records), or None.
+
+    Parameters
+    ----------
+    text
+        A unit as the model or a priors file writes it, e.g. ``"USD/1M tokens"``.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"USD / Mtok"``, ``"token / day"``, ``"dimensionless"``: a string
+        ``registry().parse_units`` reads back (so pint-xarray's ``quantify`` with
+        ``unit_registry=mcrisk.units.registry()`` reads ``results.nc``); None when the text
+        names a unit the registry does not know.
+
+    Examples
+    --------
+    >>> pint_units("USD/1M tokens")
+    'USD / Mtok'
+    """
+    expr = canonical(_COUNTS.sub(lambda m: {"k": "ktok", "K": "ktok", "M": "Mtok", "B": "Btok"}[m[1]], text))
+    try:
+        return str(registry().parse_units(expr))
+    except Exception:  # undefined or with a number in it: pint's parser raises several types
+        return None
+
+
+def with_pint_units(ds: Any) -> Any:
+    """A shallow copy of a Dataset whose ``units`` attrs pint reads, the written ones kept as ``units_label``.
+
+    Parameters
+    ----------
+    ds
+        An :class:`xarray.Dataset` (results over ``sample``).
+
+    Returns
+    -------
+    xarray.Dataset
+        Each variable with a ``units`` that :func:`pint_units` maps gets that as ``units`` and
+        its original as ``units_label``; attr ``units_registry`` names the registry.
+    """
+    out = ds.copy(deep=False)
+    for name, var in ds.variables.items():
+        label = var.attrs.get("units")
+        if isinstance(label, str) and label and (parsed := pint_units(label)) is not None:
+            out[name].attrs = {**var.attrs, "units": parsed, "units_label": label}
+    out.attrs = {**ds.attrs, "units_registry": "pint, mcrisk.units.registry() (token, Mtok, GPU, GPU_hour, node, "
+                                               "one dimension per currency)"}
+    return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mcrisk import SpecError, load_study
-from mcrisk.units import canonical, conversion, registry, same_unit
+from mcrisk import SpecError, load_study, run_study
+from mcrisk.units import canonical, conversion, pint_units, registry, same_unit, with_pint_units
 
 
 @pytest.mark.parametrize(("given", "wanted", "factor"), [
@@ -88,3 +88,23 @@ def test_units_spelled_alike_need_no_registry(root) -> None:
     registry.cache_clear()
     load_study(root / "studies" / "third_party_provider.toml")
     assert registry.cache_info().currsize == 0
+
+
+@pytest.mark.parametrize(("label", "parsed"), [
+    ("USD/1M tokens", "USD / Mtok"), ("tokens/day", "token / day"), ("CNY/GPU-hour", "CNY / GPU_hour"),
+    ("1", "dimensionless"), ("nodes", "node"), ("USD/1K tokens", "USD / ktok"), ("currency/day", None),
+])
+def test_pint_units_read_back(label: str, parsed: str | None) -> None:
+    assert pint_units(label) == parsed
+    if parsed is not None:  # what results.nc records is the same unit
+        assert conversion(label, parsed).factor == 1.0
+
+
+def test_results_carry_units_pint_reads(root) -> None:
+    run = run_study(root / "studies" / "deepseek_545.toml", samples=4, write=False)
+    ds = with_pint_units(run.results)
+    for name, var in ds.data_vars.items():
+        assert var.attrs["units_label"] == run.results[name].attrs["units"]
+        registry().parse_units(var.attrs["units"])  # raises if pint cannot read it
+    assert ds["price_output"].attrs["units"] == "USD / Mtok"
+    assert run.results["price_output"].attrs["units"] == "USD/1M tokens"  # the run's own Dataset unchanged
