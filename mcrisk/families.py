@@ -24,6 +24,7 @@ import numpy as np
 import scipy.special as sc
 
 from .betappf import BETA_PPF_RTOL, beta_ppf
+from .finitedist import Constant, Discrete
 
 __all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "Z95", "beta_ppf", "family_names",
            "freeze", "resolve_family"]  # BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, re-exported
@@ -215,75 +216,6 @@ def _check_discrete(p: Mapping[str, Any]) -> None:
         raise ParamError("values", values, "must not repeat a value")
 
 
-class _Discrete:
-    """A finite distribution on arbitrary real ``values`` with ``weights``.
-
-    scipy's ``rv_discrete`` only takes integer support, so this wraps one over the indices of
-    the sorted values and maps back; it exposes the frozen-distribution methods mcrisk uses.
-    """
-
-    def __init__(self, values: list[float], weights: list[float]) -> None:
-        order = np.argsort(values)
-        self.values = np.asarray(values, dtype=float)[order]
-        self.weights = np.asarray(weights, dtype=float)[order]
-        self._cum = np.cumsum(self.weights)
-        self._cum[-1] = 1.0
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self._cum, np.asarray(u), side="left")
-        return self.values[np.minimum(idx, len(self.values) - 1)]
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self.values, np.asarray(x), side="right")
-        return np.concatenate([[0.0], self._cum])[idx]
-
-    def mean(self) -> float:
-        return float(self.weights @ self.values)
-
-    def var(self) -> float:
-        return float(self.weights @ (self.values - self.mean()) ** 2)
-
-    def std(self) -> float:
-        return math.sqrt(self.var())
-
-    def median(self) -> float:
-        return float(self.ppf(0.5))
-
-    def support(self) -> tuple[float, float]:
-        return float(self.values[0]), float(self.values[-1])
-
-    def rvs(self, size: int, random_state: np.random.Generator) -> np.ndarray:
-        return random_state.choice(self.values, size=size, p=self.weights)
-
-
-class _Constant:
-    """A point mass, so a constant input behaves like any other prior."""
-
-    def __init__(self, value: float) -> None:
-        self.value = float(value)
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        return np.full(np.shape(u), self.value)
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x) >= self.value).astype(float)
-
-    def mean(self) -> float:
-        return self.value
-
-    def median(self) -> float:
-        return self.value
-
-    def std(self) -> float:
-        return 0.0
-
-    def var(self) -> float:
-        return 0.0
-
-    def support(self) -> tuple[float, float]:
-        return self.value, self.value
-
-
 def _interval_uniform(p05: float, p95: float) -> dict[str, float]:
     width = (p95 - p05) / 0.9
     return {"low": p05 - 0.05 * width, "high": p95 + 0.05 * width}
@@ -306,7 +238,7 @@ def _interval_lognormal(p05: float, p95: float) -> dict[str, float]:
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
-        Family("constant", ("value",), build=lambda p: _Constant(p["value"])),
+        Family("constant", ("value",), build=lambda p: Constant(p["value"])),
         Family(
             "uniform",
             ("low", "high"),
@@ -376,7 +308,7 @@ FAMILIES: dict[str, Family] = {
             "discrete",
             ("values", "weights"),
             check=_check_discrete,
-            build=lambda p: _Discrete(p["values"], p["weights"]),
+            build=lambda p: Discrete(p["values"], p["weights"]),
         ),
     ]
 }
