@@ -66,8 +66,8 @@ DATA_FAMILIES: dict[str, _Candidate] = {
     "lognormal": _Candidate("lognorm", {"floc": 0.0}, _positive,
                             lambda t: ("lognormal", {"median": t[2], "sigma": t[0]})),
     "gamma": _Candidate("gamma", {"floc": 0.0}, _positive, lambda t: ("gamma", {"a": t[0], "scale": t[2]})),
-    "weibull_min": _Candidate("weibull_min", {"floc": 0.0}, _positive,
-                              lambda t: ("weibull_min", {"c": t[0], "scale": t[2]})),
+    "weibull": _Candidate("weibull_min", {"floc": 0.0}, _positive,
+                          lambda t: ("weibull", {"shape": t[0], "scale": t[2]})),
     "beta": _Candidate("beta", {"floc": 0.0, "fscale": 1.0}, lambda x: bool(((x > 0) & (x < 1)).all()),
                        lambda t: ("beta", {"a": t[0], "b": t[1]})),
     "uniform": _Candidate("uniform", {}, lambda x: True,
@@ -150,7 +150,7 @@ def fit_data(x: Sequence[float] | np.ndarray, *, weights: Sequence[float] | np.n
         ``None``: equal.
     families
         Names from :data:`DATA_FAMILIES`; ``None`` tries every one whose support holds the data
-        (``lognormal``, ``gamma``, ``weibull_min`` need positive data, ``beta`` data in (0, 1)).
+        (``lognormal``, ``gamma``, ``weibull`` need positive data, ``beta`` data in (0, 1)).
 
     Returns
     -------

@@ -24,7 +24,7 @@ MAAS_OUTPUTS = ("nodes_avg, nodes_provisioned, nodes_charged, utilization, cost_
 STUDY_KEYS = ("title, description, model, priors, inputs, samples, seed, method, output, period_days, "
               "currency, correlation, sensitivity, tornado, plots, fx")
 KNOWN = ("beta, constant, discrete, lognormal, loguniform, metalog, normal, pert, triangular, truncnormal, "
-         "uniform, or any continuous scipy.stats family by its name")
+         "uniform, weibull, or any continuous scipy.stats family by its name")
 
 
 def test_deepseek_545_reproduced(root: Path) -> None:
