@@ -154,3 +154,10 @@ def test_an_uncertain_rate_multiplies_in_the_model_call(tmp_path, root) -> None:
     assert ("unit converted: gpu_hour_price: CNY/GPU-hour -> USD/GPU-hour: x fx_CNY (uncertain, "
             "uniform(low=0.135, high=0.14) USD/CNY), in the model call") in lines
     assert "fx_CNY" in run.study.priors.uncertain
+
+
+def test_the_report_states_each_conversion(tmp_path, root) -> None:
+    path = _study(tmp_path, root, '[inputs.price_output]\nvalue = 0.00219\nunit = "USD/1K tokens"')
+    run_study(path, out=tmp_path / "out", formats=("svg",))
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "- Unit converted at load: price_output: USD/1K tokens -> USD/1M tokens: x 1,000" in report
