@@ -255,6 +255,10 @@ def _describe(args: argparse.Namespace) -> None:
         if default := getattr(model, "default_output", None):
             print(f"\nA study analyses {default} unless it sets output = \"...\".")
         print("{currency} is the study's currency.")
+    from .conform import domains_text
+
+    if text := domains_text(model):
+        print(f"\n{text}")
 
 
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity, "fit": _fit}

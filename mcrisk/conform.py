@@ -30,7 +30,8 @@ from .priors import PROBE, Prior, Priors, parse_prior
 from .units import CURRENCIES, canonical, conversion, is_currency, registry
 from .validate import show_key
 
-__all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "require_units", "scaled"]
+__all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "domains_text", "require_units",
+           "scaled"]
 
 
 def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float | Prior]:
@@ -332,3 +333,40 @@ def _power(unit: str, code: str) -> int:
 
 def _in_currency(unit: str, code: str) -> str:
     return re.sub(r"\b(" + "|".join(CURRENCIES) + r")\b", code, unit, count=1)
+
+
+def _interval(domain: tuple[float, float]) -> str:
+    lo, hi = domain
+    return (("(" if math.isinf(lo) else "[") + f"{lo:g}, {hi:g}" + (")" if math.isinf(hi) else "]"))
+
+
+def domains_text(model: Callable) -> str:
+    """The model's input domains and output bad sides, grouped, for ``mcrisk describe``.
+
+    Parameters
+    ----------
+    model
+        A model with ``inputs`` and ``outputs`` (name -> :class:`~mcrisk.models.Var`).
+
+    Returns
+    -------
+    str
+        Lines such as ``"  [0, 1]  cache_hit_share, paid_share"`` under "Domains" and
+        ``"  high  cost_per_day"`` under "Bad side"; ``""`` when the model declares neither.
+    """
+    by_domain: dict[tuple[float, float], list[str]] = {}
+    for name, var in (getattr(model, "inputs", None) or {}).items():
+        if var.domain is not None:
+            by_domain.setdefault(tuple(var.domain), []).append(name)
+    by_side: dict[str, list[str]] = {}
+    for name, var in (getattr(model, "outputs", None) or {}).items():
+        if var.bad is not None:
+            by_side.setdefault(var.bad, []).append(name)
+    lines = []
+    if by_domain:
+        lines.append("Domains (a prior reaching outside its input's is an error)")
+        lines += [f"  {_interval(d):<9} {', '.join(names)}" for d, names in by_domain.items()]
+    if by_side:
+        lines.append("Bad side (the tail expected shortfall averages)")
+        lines += [f"  {side:<9} {', '.join(names)}" for side, names in sorted(by_side.items())]
+    return "\n".join(lines)

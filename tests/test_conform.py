@@ -161,3 +161,11 @@ def test_the_report_states_each_conversion(tmp_path, root) -> None:
     run_study(path, out=tmp_path / "out", formats=("svg",))
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "- Unit converted at load: price_output: USD/1K tokens -> USD/1M tokens: x 1,000" in report
+
+
+def test_describe_lists_domains_and_bad_sides(capsys) -> None:
+    assert main(["describe", "maas"]) == 0
+    out = capsys.readouterr().out
+    assert "  [0, 1]    cache_hit_share, offpeak_reuse, paid_share, price_cut, offpeak_token_share, offpeak_discount\n" in out
+    assert "  [1, inf)  gpus_per_node, peak_to_avg, headroom\n" in out
+    assert "  high      nodes_avg, nodes_provisioned, nodes_charged, cost_per_day, cost_per_million_output_tokens\n" in out

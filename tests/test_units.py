@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mcrisk import SpecError, load_study, run_study
 from mcrisk.units import canonical, conversion, pint_units, registry, same_unit, with_pint_units
@@ -108,3 +110,14 @@ def test_results_carry_units_pint_reads(root) -> None:
         registry().parse_units(var.attrs["units"])  # raises if pint cannot read it
     assert ds["price_output"].attrs["units"] == "USD / Mtok"
     assert run.results["price_output"].attrs["units"] == "USD/1M tokens"  # the run's own Dataset unchanged
+
+
+UNITS = ["tokens/s", "tokens/hour", "tokens/day", "1M tokens/day", "1K tokens/s", "Mtok/week"]
+
+
+@given(st.sampled_from(UNITS), st.sampled_from(UNITS), st.sampled_from(UNITS))
+def test_factors_compose_and_invert(a: str, b: str, c: str) -> None:
+    # a -> b -> c is a -> c, and b -> a undoes a -> b (to the 12 digits factors are rounded to).
+    ab, bc, ac = (conversion(x, y).factor for x, y in ((a, b), (b, c), (a, c)))
+    assert ab * bc == pytest.approx(ac, rel=1e-11)
+    assert ab * conversion(b, a).factor == pytest.approx(1.0, rel=1e-11)
