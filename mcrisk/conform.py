@@ -200,7 +200,7 @@ class FxModel:
 
     def __init__(self, model: Callable, converted: Mapping[str, tuple[str, int]], rates: tuple[str, ...],
                  units: Mapping[str, str]) -> None:
-        self.model, self.converted, self.rates = model, dict(converted), rates
+        self.model, self.converted, self.rates, self.units = model, dict(converted), rates, dict(units)
         self.__module__ = getattr(model, "__module__", __name__)
         self.__qualname__ = self.__name__ = getattr(model, "__qualname__", type(model).__name__)
         self.__doc__ = getattr(model, "__doc__", None)
@@ -213,6 +213,11 @@ class FxModel:
         params = list(inspect.signature(model).parameters.values())
         extra = [inspect.Parameter(r, inspect.Parameter.KEYWORD_ONLY) for r in rates]
         self.__signature__ = inspect.Signature([*extra, *params])
+
+    def __reduce__(self) -> tuple:
+        # Rebuilt from its arguments: its read-only mappings do not pickle, the model does
+        # (by reference), so dask workers and forked processes get the same wrapper.
+        return (FxModel, (self.model, self.converted, self.rates, self.units))
 
     def __call__(self, **inputs: Any) -> dict:
         rate = {r: inputs.pop(r) for r in self.rates}

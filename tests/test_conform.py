@@ -154,6 +154,14 @@ def test_an_uncertain_rate_multiplies_in_the_model_call(tmp_path, root) -> None:
     assert ("unit converted: gpu_hour_price: CNY/GPU-hour -> USD/GPU-hour: x fx_CNY (uncertain, "
             "uniform(low=0.135, high=0.14) USD/CNY), in the model call") in lines
     assert "fx_CNY" in run.study.priors.uncertain
+    # The wrapper pickles (dask workers get it by value), and computes the same after the trip.
+    import pickle
+
+    again = pickle.loads(pickle.dumps(run.study.model))
+    np.testing.assert_array_equal(again(**{**args, "gpu_hour_price": res["gpu_hour_price"].values,
+                                          "price_output": float(res["price_output"]),
+                                          "fx_CNY": res["fx_CNY"].values})["profit_per_day"],
+                                  res["profit_per_day"].values)
 
 
 def test_the_report_states_each_conversion(tmp_path, root) -> None:
