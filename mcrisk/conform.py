@@ -30,8 +30,8 @@ from .priors import PROBE, Prior, Priors, parse_prior
 from .units import CURRENCIES, canonical, conversion, is_currency, registry
 from .validate import show_key
 
-__all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "domains_text", "require_units",
-           "scaled"]
+__all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "domains_text",
+           "require_units", "scaled"]
 
 
 def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float | Prior]:
@@ -63,8 +63,8 @@ def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float
     if not isinstance(table, dict):
         raise SpecError(f"{where}: fx = {shorten(table)} must be a table [fx] of currency code = rate")
     if table and not currency:
-        raise SpecError(f"{where}: [fx] needs the study's currency (currency = \"USD\"): its rates are values "
-                        "in that currency")
+        raise SpecError(f"{where}: [fx] needs the study's currency (currency = \"USD\"): its rates are "
+                        "values in that currency")
     rates: dict[str, float | Prior] = {}
     for code, value in table.items():
         if not is_currency(code):
@@ -73,8 +73,8 @@ def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float
         prior = parse_prior(f"fx_{code}", value, file=where, table=f"fx.{code}")
         if prior.is_constant:
             if not prior.params["value"] > 0:
-                raise SpecError(f"{where}: [fx] {code} = {shorten(value)} must be a positive number: the value "
-                                f"of 1 {code} in {currency}")
+                raise SpecError(f"{where}: [fx] {code} = {shorten(value)} must be a positive number: the "
+                                f"value of 1 {code} in {currency}")
             rates[code] = 1.0 if code == currency else float(prior.params["value"])
         else:
             check_domain(prior, (0.0, math.inf), where=f"{where}: [fx.{code}]", strict_low=True)
@@ -169,8 +169,8 @@ def require_units(priors: Priors, *, where: str) -> None:
     """
     if missing := [k for k, p in priors.items() if not p.unit]:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise SpecError(f"{where}: [{show_key(missing[0])}] has no unit{more}; --strict asks every prior for one "
-                        "(unit = \"1\" for a ratio)")
+        raise SpecError(f"{where}: [{show_key(missing[0])}] has no unit{more}; --strict asks every prior for "
+                        "one (unit = \"1\" for a ratio)")
 
 
 def _currency_of(unit: str) -> str | None:
@@ -207,9 +207,8 @@ class FxModel:
         for key in ("outputs", "default_output"):
             if hasattr(model, key):
                 setattr(self, key, getattr(model, key))
-        self.inputs = MappingProxyType({**(getattr(model, "inputs", None) or {}),
-                                        **{r: Var(units[r], f"exchange rate, {units[r]}", domain=(0.0, math.inf))
-                                           for r in rates}})
+        rate_vars = {r: Var(units[r], f"exchange rate, {units[r]}", domain=(0.0, math.inf)) for r in rates}
+        self.inputs = MappingProxyType({**(getattr(model, "inputs", None) or {}), **rate_vars})
         params = list(inspect.signature(model).parameters.values())
         extra = [inspect.Parameter(r, inspect.Parameter.KEYWORD_ONLY) for r in rates]
         self.__signature__ = inspect.Signature([*extra, *params])
@@ -325,7 +324,8 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
     rates = tuple(sorted({r for r, _ in converted.values()}))
     for r in rates:
         if r in entries:
-            raise SpecError(f"{where}: [fx] {r[3:]} is uncertain, and its input {r} is also a prior; name it once")
+            raise SpecError(f"{where}: [fx] {r[3:]} is uncertain, and its input {r} is also a prior; name it "
+                            "once")
         entries[r] = uncertain[r[3:]]
     wrapped = FxModel(model, converted, rates, {r: f"{currency}/{r[3:]}" for r in rates})
     return Conformed(replace(priors, entries=MappingProxyType(entries)), tuple(notes), wrapped)

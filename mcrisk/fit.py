@@ -36,8 +36,9 @@ from .families import FAMILIES
 from .metalog import Metalog, MetalogError
 from .priors import priors_from_dict
 
-__all__ = ["DATA_FAMILIES", "QUANTILE_FAMILIES", "TOLERANCE", "DataFit", "QuantileFit", "fit_data", "fit_expert",
-           "fit_file", "fit_quantiles", "parse_quantiles", "prior_entry", "read_column", "write_entry"]
+__all__ = ["DATA_FAMILIES", "QUANTILE_FAMILIES", "TOLERANCE", "DataFit", "QuantileFit", "fit_data",
+           "fit_expert", "fit_file", "fit_quantiles", "parse_quantiles", "prior_entry", "read_column",
+           "write_entry"]
 
 #: A named family "matches" stated quantiles when its largest miss is at most this share of
 #: the quantiles' span (largest stated value less the smallest); beyond it the metalog is offered.
@@ -203,7 +204,8 @@ def fit_data(x: Sequence[float] | np.ndarray, *, weights: Sequence[float] | np.n
     return sorted(fits, key=lambda f: (not math.isfinite(f.aic), f.aic))
 
 
-def read_column(path: str | Path, column: str, *, weights: str | None = None) -> tuple[np.ndarray, np.ndarray | None, str]:
+def read_column(path: str | Path, column: str, *,
+                weights: str | None = None) -> tuple[np.ndarray, np.ndarray | None, str]:
     """One numeric column of a CSV file (and a weights column), with the rows it came from.
 
     Parameters
@@ -238,7 +240,8 @@ def read_column(path: str | Path, column: str, *, weights: str | None = None) ->
     header = list(table[0]) if table else []
     for col in (column, weights):
         if col is not None and col not in header:
-            raise SpecError(f"{path}: has no column {col!r}; columns: {', '.join(map(repr, header)) or 'none'}")
+            known = ", ".join(map(repr, header)) or "none"
+            raise SpecError(f"{path}: has no column {col!r}; columns: {known}")
     values, ws, used = [], [], []
     for i, row in enumerate(table, start=1):
         cells = [(column, row[column])] + ([(weights, row[weights])] if weights else [])
@@ -248,7 +251,8 @@ def read_column(path: str | Path, column: str, *, weights: str | None = None) ->
             nums = [float(c) for _, c in cells]
         except ValueError:
             bad = next((k, c) for k, c in cells if not _is_float(c))
-            raise SpecError(f"{path}: row {i}, column {bad[0]!r} = {shorten(bad[1])} is not a number") from None
+            raise SpecError(f"{path}: row {i}, column {bad[0]!r} = {shorten(bad[1])} is not a "
+                            "number") from None
         values.append(nums[0])
         if weights:
             ws.append(nums[1])
@@ -256,7 +260,8 @@ def read_column(path: str | Path, column: str, *, weights: str | None = None) ->
     if not used:
         raise SpecError(f"{path}: column {column!r} has no numbers")
     span = f"row {used[0]}" if len(used) == 1 else f"rows {used[0]}-{used[-1]}"
-    skipped = f", {used[-1] - used[0] + 1 - len(used)} blank left out" if used[-1] - used[0] + 1 > len(used) else ""
+    blank = used[-1] - used[0] + 1 - len(used)
+    skipped = f", {blank} blank left out" if blank else ""
     return (np.array(values), np.array(ws) if weights else None,
             f"{span} ({len(used)} values{skipped})")
 
@@ -362,9 +367,11 @@ def parse_quantiles(text: str) -> list[list[float]]:
         try:
             p, x = (float(v) for v in part.split(":"))
         except ValueError:
-            raise SpecError(f"--quantiles: {part!r} is not probability:value, e.g. \"0.1:2, 0.5:3, 0.9:6\"") from None
+            raise SpecError(f"--quantiles: {part!r} is not probability:value, e.g. "
+                            "\"0.1:2, 0.5:3, 0.9:6\"") from None
         if not (0 < p < 1 and math.isfinite(x)):
-            raise SpecError(f"--quantiles: {part!r}: the probability must lie in (0, 1) and the value be finite")
+            raise SpecError(f"--quantiles: {part!r}: the probability must lie in (0, 1) and the value be "
+                            "finite")
         pairs.append([p, x])
     pairs.sort()
     if len(pairs) < 2:
@@ -389,7 +396,8 @@ def _metalog_fit(q: list[list[float]], low: float | None, high: float | None,
         except MetalogError as err:
             errors.append(str(err))
             continue
-        params = {"quantiles": q, **({"low": lo} if lo is not None else {}), **({"high": hi} if hi is not None else {})}
+        bounds = {k: v for k, v in (("low", lo), ("high", hi)) if v is not None}
+        params = {"quantiles": q, **bounds}
         fitted = m.ppf(np.array([r[0] for r in q]))
         return QuantileFit("metalog", params, tuple(float(v) for v in fitted),
                            float(np.max(np.abs(fitted - x)) / (x[-1] - x[0])))
@@ -433,7 +441,8 @@ def fit_quantiles(quantiles: Sequence[Sequence[float]], *, families: Sequence[st
     p, x = np.array([r[0] for r in q]), np.array([r[1] for r in q])
     span = float(x[-1] - x[0])
     auto = families is None
-    names = list(families) if families else [n for n, f in QUANTILE_FAMILIES.items() if not f[2] or (x > 0).all()]
+    names = (list(families) if families
+             else [n for n, f in QUANTILE_FAMILIES.items() if not f[2] or (x > 0).all()])
     fits = []
     for name in names:
         if name == "metalog":
@@ -579,7 +588,8 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
     fits = fit_data(x, weights=w, families=families)
     echo(f"{path}: column {column!r}, {rows}" + (f", weighted by {weights!r}" if weights else ""))
     mean = float(np.average(x, weights=w))
-    head = f"  {'family':<12} {'AIC':>12} {'BIC':>12} {'KS':>7} {'mean':>11}  parameters (data mean {mean:.6g})"
+    head = (f"  {'family':<12} {'AIC':>12} {'BIC':>12} {'KS':>7} {'mean':>11}  "
+            f"parameters (data mean {mean:.6g})")
     echo(head + "\n" + "\n".join(f"  {f.name:<12} {f.aic:>12,.2f} {f.bic:>12,.2f} {f.ks:>7.4f} "
                                  f"{float(f.dist.mean()):>11.6g}  {_params_text(f.params)}" for f in fits))
     best = fits[0]
@@ -589,7 +599,8 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
         choice = (f"{best.name} has the lowest AIC ({best.aic:.2f}) against {others}" if others
                   else f"{best.name} (the family asked for), AIC {best.aic:.2f}")
         fit_text = (f"fitted by maximum likelihood (mcrisk fit) to {path.name}, column {column}, {rows}"
-                    + (f", weighted by {weights}" if weights else "") + f": {choice}; KS distance {best.ks:.4f}")
+                    + (f", weighted by {weights}" if weights else "")
+                    + f": {choice}; KS distance {best.ks:.4f}")
         text = prior_entry(name or column, best.family, best.params, unit=unit, note=note,
                            source=f"{source}; {fit_text}" if source else fit_text)
         write_entry(out, text)
@@ -640,16 +651,18 @@ def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float |
     stated = ", ".join(f"P{p * 100:g} = {x:g}" for p, x in q)
     echo(f"stated: {stated}")
     echo(f"  {'family':<11} {'miss':>7}  fitted quantiles; parameters\n" + "\n".join(
-        f"  {f.family:<11} {f.miss:>7.2%}  {', '.join(f'{v:.4g}' for v in f.fitted)}; {_params_text(f.params)}"
+        f"  {f.family:<11} {f.miss:>7.2%}  {', '.join(f'{v:.4g}' for v in f.fitted)}; "
+        f"{_params_text(f.params)}"
         for f in fits))
     best = fits[0]
-    echo(f"closest: {best.family} (largest miss {best.miss:.2%} of the span; a match is within {TOLERANCE:.0%})")
+    echo(f"closest: {best.family} (largest miss {best.miss:.2%} of the span; a match is within "
+         f"{TOLERANCE:.0%})")
     if not best.matches and best.family != "metalog":
         echo(f"note: no named family matches within {TOLERANCE:.0%} and no metalog through these quantiles "
              "increases" + ("" if low is not None or high is not None else "; try --low and/or --high"))
     if out is not None:
-        fit_text = (f"fitted to stated quantiles {stated} (mcrisk fit --quantiles): {best.family}, largest miss "
-                    f"{best.miss:.2%} of their span")
+        fit_text = (f"fitted to stated quantiles {stated} (mcrisk fit --quantiles): {best.family}, "
+                    f"largest miss {best.miss:.2%} of their span")
         entry = prior_entry(name, best.family, best.params, unit=unit, note=note,
                             source=f"{source}; {fit_text}" if source else fit_text)
         write_entry(out, entry)

@@ -116,7 +116,8 @@ class Metalog:
         if not (np.diff(p) > 0).all():
             raise MetalogError("has probabilities that do not increase")
         if not (np.diff(x) > 0).all():
-            raise MetalogError("has values that do not increase with the probabilities (incoherent quantiles)")
+            raise MetalogError("has values that do not increase with the probabilities (incoherent "
+                               "quantiles)")
         if low is not None and high is not None and not low < high:
             raise MetalogError(f"has low = {low:g} not below high = {high:g}")
         if (low is not None and not (x > low).all()) or (high is not None and not (x < high).all()):

@@ -37,8 +37,8 @@ from typing import Any
 from .errors import SpecError
 from .text import format_number
 
-__all__ = ["CURRENCIES", "Conversion", "canonical", "conversion", "is_currency", "pint_units", "registry", "same_unit",
-           "with_pint_units"]
+__all__ = ["CURRENCIES", "Conversion", "canonical", "conversion", "is_currency", "pint_units", "registry",
+           "same_unit", "with_pint_units"]
 
 #: ISO 4217 codes the registry knows, each its own dimension (``RMB`` is an alias of ``CNY``).
 CURRENCIES: tuple[str, ...] = ("USD", "CNY", "EUR", "GBP", "JPY", "KRW", "HKD", "SGD", "INR", "CHF",
@@ -175,7 +175,8 @@ def _parse(text: str, what: str) -> Any:
     except pint.UndefinedUnitError as err:
         raise SpecError(f"{what} {text!r}: {err.unit_names[0] if err.unit_names else 'a name'!s} is "
                         "not a unit mcrisk knows; units: s, minute, hour, day, week, token, Mtok, GPU, "
-                        f"GPU-hour, node, %, 1M (a million), 1K, currencies {', '.join(CURRENCIES)}") from None
+                        "GPU-hour, node, %, 1M (a million), 1K, currencies "
+                        f"{', '.join(CURRENCIES)}") from None
     except Exception as err:  # pint's parser raises several unrelated types for bad syntax
         raise SpecError(f"{what} {text!r} cannot be read ({err.__class__.__name__}); write it like "
                         "\"USD/1M tokens\" or \"tokens/s\"") from None
@@ -229,8 +230,8 @@ def conversion(given: str, wanted: str, *, fx: Mapping[str, float] | None = None
         target = next(iter(need))
         rate = (fx or {}).get(code)
         if rate is None:
-            raise SpecError(f"{where}unit {given!r} is in {code} but the model wants {wanted!r}: add an exchange "
-                            f"rate, [fx] {code} = <value of 1 {code} in {target}>")
+            raise SpecError(f"{where}unit {given!r} is in {code} but the model wants {wanted!r}: add an "
+                            f"exchange rate, [fx] {code} = <value of 1 {code} in {target}>")
         rates.append((code, float(rate)))
         g = g * (float(rate) * ureg(target) / ureg(code)) ** power
     try:
@@ -295,6 +296,6 @@ def with_pint_units(ds: Any) -> Any:
         label = var.attrs.get("units")
         if isinstance(label, str) and label and (parsed := pint_units(label)) is not None:
             out[name].attrs = {**var.attrs, "units": parsed, "units_label": label}
-    out.attrs = {**ds.attrs, "units_registry": "pint, mcrisk.units.registry() (token, Mtok, GPU, GPU_hour, node, "
-                                               "one dimension per currency)"}
+    out.attrs = {**ds.attrs, "units_registry": "pint, mcrisk.units.registry() (token, Mtok, GPU, GPU_hour, "
+                                               "node, one dimension per currency)"}
     return out

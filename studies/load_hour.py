@@ -29,7 +29,8 @@ __all__ = ["maas_at_load"]
 
 
 @mcrisk.model(
-    inputs={**INPUTS, "load_ratio": Var("1", "the hour's token load / the day's mean load", domain=(0.0, np.inf))},
+    inputs={**INPUTS,
+            "load_ratio": Var("1", "the hour's token load / the day's mean load", domain=(0.0, np.inf))},
     outputs={**OUTPUTS, "turned_away_share": Var("1", "share of the hour's tokens above the fleet's capacity",
                                                   bad="high")},
     default_output="profit_per_day",

@@ -88,7 +88,7 @@ def test_strict_asks_for_every_unit(tmp_path, root, capsys) -> None:
                                'Overview, 2025-03-01: list price"',
                                'value = 0.0\nsource = "list price"'), encoding="utf-8")
     study = tmp_path / "s.toml"
-    study.write_text(f'model = "maas"\npriors = ["p.toml"]\n', encoding="utf-8")
+    study.write_text('model = "maas"\npriors = ["p.toml"]\n', encoding="utf-8")
     assert main(["check", str(study)]) == 0
     assert main(["check", "--strict", str(study)]) == 2
     assert main(["check", "--strict", str(priors)]) == 2

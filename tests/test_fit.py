@@ -15,7 +15,7 @@ from conftest import bonferroni_z
 from mcrisk import SpecError
 from mcrisk.cli import main
 from mcrisk.fit import fit_data, fit_quantiles, parse_quantiles, read_column
-from mcrisk.metalog import Metalog, MetalogError
+from mcrisk.metalog import Metalog
 from mcrisk.priors import load_priors, priors_from_dict
 
 
