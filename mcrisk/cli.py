@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument("--strict", action="store_true",
-                       help="every prior must state its unit (exit status 2 where one is missing)")
+                       help="every prior must state its unit, spelled as mcrisk's unit registry knows it "
+                            "(exit status 2 where one is missing or unknown)")
 
     fit = sub.add_parser("fit", help="fit a prior to a CSV column (maximum likelihood) or to an expert's quantiles")
     fit.add_argument("data", type=Path, nargs="?", help="CSV file with a header row")

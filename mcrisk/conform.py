@@ -27,7 +27,7 @@ from .errors import SpecError, shorten
 from .families import resolve_family
 from .models.base import Var
 from .priors import PROBE, Prior, Priors, parse_prior
-from .units import CURRENCIES, canonical, conversion, is_currency, registry
+from .units import CURRENCIES, canonical, check_unit, conversion, is_currency, registry
 from .validate import show_key
 
 __all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "domains_text",
@@ -153,7 +153,7 @@ def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str
 
 
 def require_units(priors: Priors, *, where: str) -> None:
-    """Raise unless every prior states its unit (``mcrisk check --strict`` on a priors file).
+    """Raise unless every prior states its unit, spelled in the registry (``mcrisk check --strict``).
 
     Parameters
     ----------
@@ -165,8 +165,11 @@ def require_units(priors: Priors, *, where: str) -> None:
     Raises
     ------
     SpecError
-        Naming the first prior without a ``unit``.
+        Naming the first prior with a unit the registry does not know, or without a ``unit``.
     """
+    for k, p in priors.items():
+        if p.unit:
+            check_unit(p.unit, f"{where}: [{show_key(k)}]")
     if missing := [k for k, p in priors.items() if not p.unit]:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise SpecError(f"{where}: [{show_key(missing[0])}] has no unit{more}; --strict asks every prior for "
@@ -268,7 +271,8 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
     where
         The study file, to start error messages.
     strict
-        Every prior must state its unit (``mcrisk check --strict``).
+        Every prior must state its unit, in the registry's spellings (``mcrisk check --strict``);
+        without it a unit the registry does not know passes when the model's is spelled alike.
 
     Returns
     -------
@@ -297,6 +301,8 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
     for name, prior in priors.items():
         var = declared.get(name)
         at = f"{where}: [{show_key(name)}]"
+        if strict and prior.unit:
+            check_unit(prior.unit, at)
         if not prior.unit:
             if strict:
                 wanted = f" (the model's: {var.unit_in(currency)!r})" if var is not None else ""

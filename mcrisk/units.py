@@ -37,8 +37,8 @@ from typing import Any
 from .errors import SpecError
 from .text import format_number
 
-__all__ = ["CURRENCIES", "Conversion", "canonical", "conversion", "is_currency", "pint_units", "registry",
-           "same_unit", "with_pint_units"]
+__all__ = ["CURRENCIES", "Conversion", "canonical", "check_unit", "conversion", "is_currency", "pint_units",
+           "registry", "same_unit", "with_pint_units"]
 
 #: ISO 4217 codes the registry knows, each its own dimension (``RMB`` is an alias of ``CNY``).
 CURRENCIES: tuple[str, ...] = ("USD", "CNY", "EUR", "GBP", "JPY", "KRW", "HKD", "SGD", "INR", "CHF",
@@ -102,6 +102,40 @@ def canonical(text: str) -> str:
         s = pattern.sub(repl, s)
     s = re.sub(r"\s+", "", s)
     return s or "1"
+
+
+def _names() -> frozenset[str]:
+    names = {"dimensionless", *CURRENCIES}
+    for line in _DEFINITIONS.strip().splitlines():
+        names.update(p.strip() for p in line.split("=")[:1] + line.split("=")[2:] if p.strip() != "_")
+    return frozenset(names)
+
+
+_KNOWN = _names()
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def check_unit(text: str, what: str) -> None:
+    """Raise unless every name in ``text`` is a unit of the registry (no pint needed).
+
+    Parameters
+    ----------
+    text
+        A unit as written, e.g. ``"USD/1M tokens"``.
+    what
+        Starts the error message (the file and table).
+
+    Raises
+    ------
+    SpecError
+        One line naming the unknown name and the units the registry knows.
+    """
+    known = _KNOWN
+    for word in re.findall(r"[A-Za-z_]\w*", _NUMBER.sub(" ", canonical(text))):
+        if word not in known:
+            raise SpecError(f"{what} unit = {text!r}: {word} is not a unit mcrisk knows; units: s, minute, hour, "
+                            "day, week, token, Mtok, GPU, GPU-hour, node, %, 1M (a million), 1K, currencies "
+                            f"{', '.join(CURRENCIES)}")
 
 
 def same_unit(a: str, b: str) -> bool:

@@ -113,6 +113,17 @@ def test_a_prior_outside_its_domain_is_one_line(tmp_path, root, entry, message) 
         load_study(_study(tmp_path, root, entry))
 
 
+def test_strict_knows_the_spellings(tmp_path, root) -> None:
+    path = _study(tmp_path, root, '[inputs.output_tokens]\nvalue = 168e9\nunit = "tokns/day"')
+    # Spelled like nothing the model declares: an error with or without --strict.
+    with pytest.raises(SpecError, match=r"\[output_tokens\] unit 'tokns/day': tokns is not a unit mcrisk knows"):
+        load_study(path)
+    custom = tmp_path / "c.toml"
+    custom.write_text('[requests]\nvalue = 3.0\nunit = "requests/s"\nsource = "x"\n', encoding="utf-8")
+    assert main(["check", str(custom)]) == 0  # a custom model's own unit is fine ...
+    assert main(["check", "--strict", str(custom)]) == 2  # ... but not in the registry's spellings
+
+
 def test_a_share_in_percent_with_its_unit_is_converted(tmp_path, root) -> None:
     s = load_study(_study(tmp_path, root, '[inputs.paid_share]\ndist = "uniform"\nlow = 50\nhigh = 100\nunit = "%"'))
     np.testing.assert_allclose(s.priors["paid_share"].ppf(np.array([0.0, 1.0])), [0.5, 1.0], rtol=1e-12)
