@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.stats as st
+from hypothesis import given
+from hypothesis import strategies as hs
 
 from conftest import bonferroni_z
 from mcrisk import SpecError
 from mcrisk.cli import main
 from mcrisk.fit import fit_data, fit_quantiles, parse_quantiles, read_column
-from mcrisk.metalog import Metalog
+from mcrisk.metalog import Metalog, MetalogError
 from mcrisk.priors import load_priors, priors_from_dict
 
 
@@ -173,3 +175,23 @@ def test_read_column_errors(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"d.csv: row 2, column 'a' = 'x' is not a number$"):
         read_column(data, "a")
     assert read_column(data, "b")[2] == "rows 1-2 (2 values)"
+
+
+@given(hs.floats(0.01, 0.45), hs.floats(-1e3, 1e3), hs.floats(1e-3, 1e3), hs.floats(1.0, 3.0),
+       hs.sampled_from([(None, None), ("low", None), ("low", "high")]))
+def test_metalog_meets_any_quantiles_it_accepts(p1: float, mid: float, width: float, skew: float, bounds) -> None:
+    # Three quantiles P(p1), P50, P(1 - p1), the upper gap `skew` times the lower. Whatever the
+    # bounds, a metalog that is returned meets them (to rounding) and increases; one that is not
+    # is refused with MetalogError (a one-line SpecError in a priors file).
+    q = [[p1, mid - width], [0.5, mid], [1 - p1, mid + skew * width]]
+    low = mid - 2 * width if bounds[0] else None
+    high = mid + 3 * skew * width if bounds[1] else None
+    try:
+        m = Metalog.fit(q, low, high)
+    except MetalogError:
+        assert skew > 1 or low is not None  # symmetric and unbounded: the logistic, always a fit
+        return
+    np.testing.assert_allclose(m.ppf(np.array([r[0] for r in q])), [r[1] for r in q], rtol=1e-9,
+                               atol=1e-9 * width)
+    x = m.ppf(np.linspace(1e-6, 1 - 1e-6, 2001))
+    assert (np.diff(x) >= 0).all()
