@@ -292,6 +292,14 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
     (:func:`mcrisk.units.conversion`); with an uncertain rate ``r`` of the prior's currency,
     ``factor * x * r**k``, ``k`` the currency's power in the unit, computed inside the model
     call from the two sampled columns. A prior without a unit is taken in the model's unit.
+
+    Examples
+    --------
+    >>> from mcrisk.models import maas
+    >>> from mcrisk.priors import priors_from_dict
+    >>> p = priors_from_dict({"price_output": {"value": 0.00219, "unit": "USD/1K tokens"}}, file="x")
+    >>> conform_priors(maas, p, currency="USD").conversions
+    ('price_output: USD/1K tokens -> USD/1M tokens: x 1,000',)
     """
     declared = getattr(model, "inputs", None) or {}
     fixed = {c: r for c, r in (fx or {}).items() if not isinstance(r, Prior)}
