@@ -41,7 +41,7 @@ _LAZY = {
     "Study": ".study",
     "conform_priors": ".conform",
     "fit_data": ".fit",
-    "fit_quantiles": ".fit",
+    "fit_quantiles": ".expert",
     "load_priors": ".priors",
     "load_study": ".study",
     "model": ".models",
@@ -60,7 +60,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from . import models
     from .conform import conform_priors
     from .errors import MCRiskWarning, SpecError
-    from .fit import fit_data, fit_quantiles
+    from .expert import fit_quantiles
+    from .fit import fit_data
     from .metalog import Metalog
     from .models import model
     from .priors import Prior, Priors, load_priors, priors_from_dict

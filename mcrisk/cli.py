@@ -180,7 +180,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace) -> None:
-    from .fit import fit_expert, fit_file
+    from .expert import fit_expert
+    from .fit import fit_file
 
     families = None if args.family == "auto" else [f.strip() for f in args.family.split(",") if f.strip()]
     if args.quantiles is not None:

@@ -15,7 +15,6 @@ names (its shape names, ``loc`` and ``scale``), for example ``dist = "gamma"``, 
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import scipy.special as sc
 
 from .betappf import BETA_PPF_RTOL, beta_ppf
 from .finitedist import Constant, Discrete
-from .metalog import Metalog, MetalogError
+from .metalog import MetalogError, metalog_of
 
 __all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "Z95", "beta_ppf", "family_names",
            "freeze", "resolve_family"]  # BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, re-exported
@@ -169,23 +168,11 @@ def _ppf_pert(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
 # ---- builders --------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=64)
-def _metalog_cached(quantiles: tuple[tuple[float, float], ...], low: float | None, high: float | None) -> Metalog:
-    return Metalog.fit(quantiles, low, high)
-
-
-def _metalog(p: Mapping[str, Any]) -> Metalog:
-    q = p["quantiles"]
-    if not isinstance(q, list) or not all(isinstance(r, list) and len(r) == 2 for r in q):
-        raise ParamError("quantiles", q, "must be a list of [probability, value] pairs, e.g. "
-                                         "[[0.05, 12], [0.5, 20], [0.95, 45]]")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for r in q for v in r):
-        raise ParamError("quantiles", q, "must hold numbers only")
+def _metalog(p: Mapping[str, Any]) -> Any:
     try:
-        return _metalog_cached(tuple((float(a), float(b)) for a, b in q), p.get("low"), p.get("high"))
+        return metalog_of(p)
     except MetalogError as err:
-        raise ParamError("quantiles", q, str(err)) from None
-
+        raise ParamError("quantiles", p["quantiles"], str(err)) from None
 
 
 def _pert_shapes(p: Mapping[str, Any]) -> tuple[float, float]:
@@ -321,13 +308,8 @@ FAMILIES: dict[str, Family] = {
             ppf=_ppf_lognormal,
             interval=_interval_lognormal,
         ),
-        Family(
-            "weibull",
-            ("shape", "scale"),
-            check=lambda p: _positive(p, "shape", "scale"),
-            build=lambda p: _st().weibull_min(p["shape"], scale=p["scale"]),
-            ppf=_ppf_weibull,
-        ),
+        Family("weibull", ("shape", "scale"), check=lambda p: _positive(p, "shape", "scale"),
+               build=lambda p: _st().weibull_min(p["shape"], scale=p["scale"]), ppf=_ppf_weibull),
         Family(
             "beta",
             ("a", "b"),
@@ -336,14 +318,8 @@ FAMILIES: dict[str, Family] = {
             build=lambda p: _st().beta(p["a"], p["b"], loc=p["low"], scale=p["high"] - p["low"]),
             ppf=_ppf_beta,
         ),
-        Family(
-            "metalog",
-            ("quantiles",),
-            optional={"low": None, "high": None},
-            check=_metalog,
-            build=_metalog,
-            ppf=lambda p, u: _metalog(p).ppf(u),
-        ),
+        Family("metalog", ("quantiles",), optional={"low": None, "high": None}, check=_metalog,
+               build=_metalog, ppf=lambda p, u: _metalog(p).ppf(u)),
         Family(
             "discrete",
             ("values", "weights"),

@@ -28,12 +28,14 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_TERMS", "Metalog", "MetalogError", "basis"]
+__all__ = ["MAX_TERMS", "Metalog", "MetalogError", "basis", "metalog_of"]
 
 #: The most quantiles (terms) a metalog is fitted through.
 MAX_TERMS = 10
@@ -184,6 +186,38 @@ class Metalog:
     def rvs(self, size: int, random_state: np.random.Generator) -> np.ndarray:
         """Draws by inversion of uniform draws."""
         return self.ppf(random_state.random(size))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(quantiles: tuple[tuple[float, float], ...], low: float | None, high: float | None) -> Metalog:
+    return Metalog.fit(quantiles, low, high)
+
+
+def metalog_of(params: Mapping[str, Any]) -> Metalog:
+    """The metalog of a priors entry: ``quantiles = [[p, x], ...]``, optional ``low`` and ``high``.
+
+    Parameters
+    ----------
+    params
+        The entry's parameters (``low``/``high`` absent or ``None`` for no bound).
+
+    Returns
+    -------
+    Metalog
+        Fitted once per distinct parameters (cached: the inverse CDF is asked for per chunk).
+
+    Raises
+    ------
+    MetalogError
+        For quantiles that are not a list of number pairs, or any error of :meth:`Metalog.fit`.
+    """
+    q = params["quantiles"]
+    if not isinstance(q, list) or not all(isinstance(r, list) and len(r) == 2 for r in q):
+        raise MetalogError("must be a list of [probability, value] pairs, e.g. "
+                           "[[0.05, 12], [0.5, 20], [0.95, 45]]")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for r in q for v in r):
+        raise MetalogError("must hold numbers only")
+    return _cached(tuple((float(a), float(b)) for a, b in q), params.get("low"), params.get("high"))
 
 
 def _to_z(x: np.ndarray, low: float | None, high: float | None) -> np.ndarray:

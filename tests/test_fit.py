@@ -16,7 +16,8 @@ from hypothesis import strategies as hs
 from conftest import bonferroni_z
 from mcrisk import SpecError
 from mcrisk.cli import main
-from mcrisk.fit import fit_data, fit_quantiles, parse_quantiles, read_column
+from mcrisk.expert import fit_quantiles, parse_quantiles
+from mcrisk.fit import fit_data, read_column
 from mcrisk.metalog import Metalog, MetalogError
 from mcrisk.priors import load_priors, priors_from_dict
 
