@@ -8,7 +8,8 @@ throughputs in tokens/hour, the token counts in millions of tokens a day, the pr
 same numbers (checked). The conversion is checked once, at load, and applied as one multiply
 per converted column: the ratio should be 1 within noise. Timed in one process, ``--repeat``
 alternating pairs after a warm-up; the median wall-time ratio is reported against an allowance
-of 1.15 (exit status 1 above it), the CPU-time ratio beside it. Loading (with pint's import, about 0.5 s, once) is timed apart.
+of 1.15 (exit status 1 above it), the CPU-time ratio beside it. Loading (with pint's import,
+about 0.5 s, once) is timed apart.
 
 Run: ``python benchmarks/bench_units.py [--samples N] [--repeat R]``.
 """
@@ -30,8 +31,10 @@ MODEL_UNITS = {
     "input_tokens": {"dist": "lognormal", "median": 608e9, "sigma": 0.3, "unit": "tokens/day"},
     "output_tokens": {"dist": "lognormal", "median": 168e9, "sigma": 0.3, "unit": "tokens/day"},
     "cache_hit_share": {"dist": "beta", "a": 5.6, "b": 4.4, "unit": "1"},
-    "prefill_tps_per_node": {"dist": "triangular", "low": 50_000, "mode": 73_700, "high": 90_000, "unit": "tokens/s"},
-    "decode_tps_per_node": {"dist": "triangular", "low": 10_000, "mode": 14_800, "high": 18_000, "unit": "tokens/s"},
+    "prefill_tps_per_node": {"dist": "triangular", "low": 50_000, "mode": 73_700, "high": 90_000,
+                             "unit": "tokens/s"},
+    "decode_tps_per_node": {"dist": "triangular", "low": 10_000, "mode": 14_800, "high": 18_000,
+                            "unit": "tokens/s"},
     "gpu_hour_price": {"dist": "pert", "low": 1.5, "mode": 2.0, "high": 3.5, "unit": "USD/GPU-hour"},
     "peak_to_avg": {"dist": "truncnormal", "mean": 1.23, "sd": 0.25, "low": 1.0, "unit": "1"},
     "paid_share": {"dist": "uniform", "low": 0.3, "high": 1.0, "unit": "1"},
@@ -46,10 +49,12 @@ CONVERTED = {
                              "high": 90_000 * 3600, "unit": "tokens/hour"},
     "decode_tps_per_node": {"dist": "triangular", "low": 10_000 * 3600, "mode": 14_800 * 3600,
                             "high": 18_000 * 3600, "unit": "tokens/hour"},
-    "gpu_hour_price": {"dist": "pert", "low": 1.5 / FX, "mode": 2.0 / FX, "high": 3.5 / FX, "unit": "CNY/GPU-hour"},
+    "gpu_hour_price": {"dist": "pert", "low": 1.5 / FX, "mode": 2.0 / FX, "high": 3.5 / FX,
+                       "unit": "CNY/GPU-hour"},
     "price_output": {"dist": "uniform", "low": 1.5e-3, "high": 2.5e-3, "unit": "USD/1K tokens"},
 }
-ALLOWED = 1.15  # five multiplies of 10**6 doubles against a ~1 s run: ~1.01, the rest is a shared machine's noise
+# Five multiplies of 10**6 doubles against a ~1 s run: about 1.01; the rest is a shared machine's noise.
+ALLOWED = 1.15
 
 
 def _load(specs: dict):
