@@ -101,6 +101,22 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     sens.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    solve = sub.add_parser("solve", help="find the lever value at which a target is just met")
+    solve.add_argument("study", type=Path, help="study TOML file")
+    solve.add_argument("--lever", help="the input to solve for (overrides the study's [solve] lever)")
+    solve.add_argument("--target", help='e.g. "P(profit_per_day > 0) >= 0.9", "p05(profit_per_day) >= 0", '
+                                        '"mean(cost_profit_margin) >= 1"')
+    solve.add_argument("--low", type=float, help="lowest lever value searched")
+    solve.add_argument("--high", type=float, help="highest lever value searched")
+    solve.add_argument("--tolerance", help='bisection tolerance: lever units, or "0.5%%" of the answer '
+                                           '(default 0.1%%)')
+    solve.add_argument("--samples", type=_checked(validate.check_samples),
+                       help="number of samples (overrides the study)")
+    solve.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (overrides the study)")
+    solve.add_argument("--method", choices=list(validate.SAMPLING_METHODS),
+                       help="sampling design (overrides the study)")
+    solve.add_argument("--out", type=Path, help="output folder (default results/<study>-solve/)")
+
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
 
@@ -133,6 +149,21 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
     run_sensitivity(args.study, method=args.method, samples=args.samples, out=args.out,
                             quiet=args.quiet, echo=print)
+
+
+def _solve(args: argparse.Namespace) -> None:
+    from .decision_study import solve_study
+
+    tolerance = args.tolerance
+    if tolerance is not None and not tolerance.strip().endswith("%"):
+        try:
+            tolerance = float(tolerance)
+        except ValueError:
+            raise SpecError(f"--tolerance = {clip(repr(tolerance))} must be a number in the lever's units "
+                            "or a percentage such as 0.5%") from None
+    solve_study(args.study, lever=args.lever, target=args.target, low=args.low, high=args.high,
+                tolerance=tolerance, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
+                echo=print)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -219,7 +250,8 @@ def _describe(args: argparse.Namespace) -> None:
         print("{currency} is the study's currency.")
 
 
-_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}
+_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
+             "solve": _solve}
 
 
 def _terminate(signum: int, frame: object) -> None:

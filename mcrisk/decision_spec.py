@@ -267,10 +267,12 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     """
     at = f"{where}: [solve]"
     _unknown(table, ("lever", "target", "low", "high", "tolerance"), at)
+    if "lever" in table:
+        check_lever(table["lever"], study["inputs"], f"{at} lever")
     for key in ("lever", "target", "low", "high"):
         if key not in table:
             raise SpecError(f"{at} {key} is missing; [solve] needs lever, target, low and high")
-    lever = check_lever(table["lever"], study["inputs"], f"{at} lever")
+    lever = table["lever"]
     target = parse_target(table["target"], f"{at} target")
     _check_output(target.output, study["outputs"], f"{at} target output")
     low, high = finite_number(at, "low", table["low"]), finite_number(at, "high", table["high"])

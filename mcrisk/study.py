@@ -20,6 +20,7 @@ from typing import Any
 
 import xarray as xr
 
+from .decision_study import run_solve_table, run_sweep_table, write_decisions
 from .errors import MCRiskWarning
 from .outfolder import check_out, write_atomically
 from .report import write_report
@@ -164,7 +165,8 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
     return run_configured(study, results, echo=echo, quiet=quiet)
 
 
-_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity}
+_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": run_sweep_table,
+            "solve": run_solve_table}
 
 
 def _write_summary_only(run: StudyRun, folder: Path) -> None:
@@ -186,6 +188,7 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
     write_report(run, folder, formats=run.formats, progress=progress)
+    write_decisions(run, folder)  # [sweep]: results.nc and summary.csv over the lever; [solve]: solve.json
 
 
 def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None, samples: int | None = None,
