@@ -113,7 +113,7 @@ def parse_target(text: Any, where: str = "target") -> Target:
         output, op, thr, cmp, level = m.groups()
         lvl = _number(level)
         if not 0 <= lvl <= 1:
-            raise SpecError(f"{where} = {show_text(text)}: the probability {level} must be between 0 and 1")
+            raise SpecError(f"{where} = {shorten(text)}: the probability {level} must be between 0 and 1")
         return Target(text=f"P({output} {op} {thr}) {cmp} {level}", kind="probability", output=output,
                       comparison=cmp, level=lvl, above=op.startswith(">"), threshold=_number(thr))
     if m := _STAT.match(text):
@@ -123,10 +123,10 @@ def parse_target(text: Any, where: str = "target") -> Target:
                           level=_number(level))
         q = 0.5 if stat == "median" else int(stat[1:]) / 100
         if not 0 < q < 1:
-            raise SpecError(f"{where} = {show_text(text)}: {stat} is not a percentile; use p01 ... p99 or median")
+            raise SpecError(f"{where} = {shorten(text)}: {stat} is not a percentile; use p01 ... p99 or median")
         return Target(text=f"{stat}({output}) {cmp} {level}", kind="quantile", output=output, comparison=cmp,
                       level=_number(level), q=q)
-    raise SpecError(f"{where} = {show_text(text)} is not a target; {_TARGET_HELP}")
+    raise SpecError(f"{where} = {shorten(text)} is not a target; {_TARGET_HELP}")
 
 
 def check_lever(lever: Any, inputs: Iterable[str], where: str) -> str:
@@ -365,7 +365,7 @@ def parse_precision(text: Any, where: str = "precision") -> tuple[Precision, ...
     for item in text.split(","):
         name, sep, tol = (s.strip() for s in item.partition(":"))
         if name not in PRECISION_STATISTICS:
-            raise SpecError(f"{where} = {show_text(text)}: {show_text(name)} is not a statistic; allowed: "
+            raise SpecError(f"{where} = {shorten(text)}: {show_text(name)} is not a statistic; allowed: "
                             f"{', '.join(PRECISION_STATISTICS)}")
         stat, probability = PRECISION_STATISTICS[name]
         relative = tol.endswith("%")
@@ -374,10 +374,10 @@ def parse_precision(text: Any, where: str = "precision") -> tuple[Precision, ...
         except ValueError:
             value = math.nan
         if not sep or not 0 < value < math.inf:
-            raise SpecError(f"{where} = {show_text(text)}: {name}:{tol} needs a positive tolerance such as "
+            raise SpecError(f"{where} = {shorten(text)}: {name}:{tol} needs a positive tolerance such as "
                             f"{name}:0.005 or {name}:1%")
         if stat in out:
-            raise SpecError(f"{where} = {show_text(text)}: {name} is named twice")
+            raise SpecError(f"{where} = {shorten(text)}: {name} is named twice")
         # a probability's tolerance is absolute: "0.5%" is half a percentage point
         out[stat] = Precision(name, stat, value, relative and not probability)
     return tuple(out.values())

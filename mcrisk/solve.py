@@ -98,7 +98,8 @@ def order_ranks(n: int, q: float, level: float = 0.95) -> tuple[int, int]:
     """Ranks ``(r, s)`` (1-based) of the order statistics bounding the ``q``-quantile of ``n`` draws.
 
     ``P(X_(r) <= x_q <= X_(s)) >= level`` for any continuous distribution, with ``B ~ Bin(n, q)``:
-    ``r = F_B^{-1}((1 - level)/2)``, ``s = F_B^{-1}((1 + level)/2) + 1``, clipped to ``[1, n]``.
+    ``r = F_B^{-1}((1 - level)/2)``, ``s = F_B^{-1}((1 + level)/2) + 1``. ``r = 0`` means no lower
+    bound (``X_(0) = -inf``) and ``s = n + 1`` no upper bound: too few draws for that end.
 
     Parameters
     ----------
@@ -122,7 +123,7 @@ def order_ranks(n: int, q: float, level: float = 0.95) -> tuple[int, int]:
     a = (1 - level) / 2
     r = int(stats.binom.ppf(a, n, q))  # P(B <= r - 1) <= a
     s = int(stats.binom.ppf(1 - a, n, q)) + 1
-    return max(r, 1), min(s, n)
+    return r, s
 
 
 def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
@@ -168,6 +169,8 @@ def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
             return float(np.quantile(y, target.q))
         r, s = order_ranks(n, target.q)
         k = r if bound < 0 else s
+        if not 1 <= k <= n:  # too few draws to bound this end
+            return -math.inf if k < 1 else math.inf
         return float(np.partition(y, k - 1)[k - 1])
     m = float(y.mean())
     se = float(y.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
