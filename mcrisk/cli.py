@@ -117,6 +117,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="sampling design (overrides the study)")
     solve.add_argument("--out", type=Path, help="output folder (default results/<study>-solve/)")
 
+    comp = sub.add_parser("compare", help="compare two studies on common random numbers (B - A)")
+    comp.add_argument("a", type=Path, help="study A (TOML)")
+    comp.add_argument("b", type=Path, help="study B (TOML), compared against A")
+    comp.add_argument("--samples", type=_checked(validate.check_samples), help="number of samples (default A's)")
+    comp.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (default A's)")
+    comp.add_argument("--method", choices=list(validate.SAMPLING_METHODS), help="sampling design (default A's)")
+    comp.add_argument("--out", type=Path, help="output folder (default results/<A>-vs-<B>/)")
+    comp.add_argument("--formats", type=_formats, default=("png", "svg"),
+                      help=f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)}")
+
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
 
@@ -164,6 +174,13 @@ def _solve(args: argparse.Namespace) -> None:
     solve_study(args.study, lever=args.lever, target=args.target, low=args.low, high=args.high,
                 tolerance=tolerance, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
                 echo=print)
+
+
+def _compare(args: argparse.Namespace) -> None:
+    from .compare import compare_studies
+
+    compare_studies(args.a, args.b, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
+                    formats=args.formats, echo=print)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -251,7 +268,7 @@ def _describe(args: argparse.Namespace) -> None:
 
 
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
-             "solve": _solve}
+             "solve": _solve, "compare": _compare}
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -105,7 +105,7 @@ def plot_compare(table: xr.Dataset, a: np.ndarray, b: np.ndarray, *, output: str
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
         edges = np.linspace(lo, hi, 51)
-        for x, name, color in ((a, labels[0], PALETTE["blue"]), (b, labels[1], LOSS)):
+        for x, name, color in ((a, f"A: {labels[0]}", PALETTE["blue"]), (b, f"B: {labels[1]}", LOSS)):
             ax.hist(np.clip(x, lo, hi), bins=edges, histtype="step", linewidth=2, color=color, label=name)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.set_xlabel(f"{words(output)} ({unit})" if unit else words(output))
@@ -119,7 +119,7 @@ def plot_compare(table: xr.Dataset, a: np.ndarray, b: np.ndarray, *, output: str
             ax2.hist(d, bins=1, color=PALETTE["blue"], alpha=0.7)
         ax2.axvline(0, color="#555555", linewidth=0.8)
         ax2.xaxis.set_major_formatter(axis_formatter(unit))
-        ax2.set_xlabel(f"paired difference {labels[1]} - {labels[0]} ({unit})" if unit else "paired difference")
+        ax2.set_xlabel(f"paired difference B - A ({unit})" if unit else "paired difference B - A")
         row = table.sel(output=output, statistic="mean")
         default = (f"mean {words(output)}: {labels[1]} - {labels[0]} = {format_value(float(row['diff']), unit)} "
                    f"(95% CI {format_value(float(row['diff_low']), unit, with_unit=False)} to "
