@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="keep the summary, not the per-sample results (bounded memory)")
     run.add_argument("--workers", type=_checked(_positive), help="run on a local dask cluster of K workers")
     run.add_argument("--scheduler", help="run on the dask cluster at this address")
+    run.add_argument("--precision", help='add samples until each 95%% half-width is within tolerance, e.g. '
+                                         '"p_loss:0.005, p05:1%%, mean:0.5%%" (overrides the study)')
+    run.add_argument("--max-samples", type=_checked(validate.check_samples),
+                     help="the most samples a --precision run may use (default 2,097,152)")
 
     sens = sub.add_parser("sensitivity", help="run only a study's sensitivity analysis")
     sens.add_argument("study", type=Path, help="study TOML file")
@@ -151,7 +155,7 @@ def _run(args: argparse.Namespace) -> None:
     run_study(args.study, out=args.out, samples=args.samples, seed=args.seed, method=args.method,
               quiet=args.quiet, echo=print, formats=args.formats, chunk_size=args.chunk_size,
               summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler,
-              on_nonfinite=args.on_nonfinite)
+              on_nonfinite=args.on_nonfinite, precision=args.precision, max_samples=args.max_samples)
 
 
 def _sensitivity(args: argparse.Namespace) -> None:

@@ -23,6 +23,7 @@ from .decision_spec import check_solve
 from .errors import SpecError
 from .models import model_inputs
 from .outfolder import check_out, write_atomically
+from .precision import convergence_frame
 from .priors import Priors
 from .solve import Solution, format_solution, solve
 from .studyfile import Study, load_study
@@ -137,6 +138,8 @@ def write_decisions(run, folder: Path) -> None:
         sw.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
     if (sol := run.tables.get("solve")) is not None:
         write_solution(sol, folder)
+    if (conv := run.tables.get("convergence")) is not None:
+        convergence_frame(conv).to_csv(folder / "convergence.csv", index=False, float_format="%.10g")
 
 
 def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:

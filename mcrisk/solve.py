@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
 from .decision_spec import Target, parse_target
 from .errors import MCRiskWarning, SpecError
 from .evaluate import call_model
+from .intervals import order_ranks
 from .models import model_inputs
 from .priors import Priors
 from .sampling import Method
@@ -26,7 +26,8 @@ from .sweep import lever_inputs
 from .text import format_number
 from .validate import SamplingMethod
 
-__all__ = ["INTERVALS", "GRID", "Solution", "format_solution", "order_ranks", "solve", "statistic"]
+# order_ranks lives in mcrisk.intervals; importable from here too.
+__all__ = ["GRID", "INTERVALS", "Solution", "format_solution", "order_ranks", "solve", "statistic"]
 
 #: Grid points over ``[low, high]`` evaluated before bisecting (the bracket and the monotonicity check).
 GRID = 9
@@ -92,38 +93,6 @@ class Solution:
     def as_dict(self) -> dict:
         """The fields as a dict (what ``solve.json`` holds)."""
         return asdict(self)
-
-
-def order_ranks(n: int, q: float, level: float = 0.95) -> tuple[int, int]:
-    """Ranks ``(r, s)`` (1-based) of the order statistics bounding the ``q``-quantile of ``n`` draws.
-
-    ``P(X_(r) <= x_q <= X_(s)) >= level`` for any continuous distribution, with ``B ~ Bin(n, q)``:
-    ``r = F_B^{-1}((1 - level)/2)``, ``s = F_B^{-1}((1 + level)/2) + 1``. ``r = 0`` means no lower
-    bound (``X_(0) = -inf``) and ``s = n + 1`` no upper bound: too few draws for that end.
-
-    Parameters
-    ----------
-    n
-        Number of draws.
-    q
-        The quantile's probability, in (0, 1).
-    level
-        Confidence level.
-
-    Returns
-    -------
-    (int, int)
-
-    Notes
-    -----
-    ``P(X_(r) <= x_q) = P(B >= r)`` and ``P(X_(s) >= x_q) = P(B <= s - 1)``, so the coverage is
-    ``P(r <= B <= s - 1) >= level`` (binomial, exact; e.g. Hahn and Meeker, *Statistical
-    Intervals*, 1991, ch. 5).
-    """
-    a = (1 - level) / 2
-    r = int(stats.binom.ppf(a, n, q))  # P(B <= r - 1) <= a
-    s = int(stats.binom.ppf(1 - a, n, q)) + 1
-    return r, s
 
 
 def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:

@@ -15,7 +15,7 @@ The layers, each importing only those above it (and :mod:`mcrisk.text` for every
     risk_charts.py    plot_distribution, plot_exceedance, plot_convergence
     tornado_chart.py  plot_tornado
     driver_charts.py  plot_sensitivity, plot_scatter
-    decision_charts.py plot_sweep (fan chart), plot_compare
+    decision_charts.py plot_sweep (fan chart), plot_compare, plot_quantile_convergence
 
 Example
 -------
@@ -31,7 +31,7 @@ from __future__ import annotations
 from ..text import format_value, loss_words, percent_text, si_number
 from .config import check_config
 from .data import CHART_MAX, chart_limit
-from .decision_charts import plot_compare, plot_sweep
+from .decision_charts import plot_compare, plot_quantile_convergence, plot_sweep
 from .driver_charts import SENSITIVITY_INDICES, plot_scatter, plot_sensitivity
 from .risk_charts import plot_convergence, plot_distribution, plot_exceedance
 from .style import FORMATS, PALETTE, label_of, save_figure, title_of
@@ -39,5 +39,5 @@ from .tornado_chart import plot_tornado
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
            "format_value", "label_of", "loss_words", "percent_text", "plot_convergence", "plot_distribution",
-           "plot_compare", "plot_exceedance", "plot_scatter", "plot_sensitivity", "plot_tornado", "plot_sweep",
-           "save_figure", "si_number", "title_of"]
+           "plot_compare", "plot_exceedance", "plot_quantile_convergence", "plot_scatter", "plot_sensitivity",
+           "plot_tornado", "plot_sweep", "save_figure", "si_number", "title_of"]

@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..intervals import order_ranks
 from ..text import format_value, loss_words, percent_text, words
 from .style import (FIGSIZE, GREY, LOSS, PALETTE, axis_formatter, deck_axes, deck_figure, deck_style, set_title,
                     share_formatter)
 
-__all__ = ["plot_compare", "plot_sweep"]
+__all__ = ["plot_compare", "plot_quantile_convergence", "plot_sweep"]
 
 
 def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = None, ax=None,
@@ -124,5 +125,82 @@ def plot_compare(table: xr.Dataset, a: np.ndarray, b: np.ndarray, *, output: str
         default = (f"mean {words(output)}: {labels[1]} - {labels[0]} = {format_value(float(row['diff']), unit)} "
                    f"(95% CI {format_value(float(row['diff_low']), unit, with_unit=False)} to "
                    f"{format_value(float(row['diff_high']), unit, with_unit=False)})")
+        set_title(ax, title, default)
+    return ax
+
+
+def _checkpoints(n: int, start: int = 50, num: int = 60) -> np.ndarray:
+    if n <= start:
+        return np.array([n])
+    return np.unique(np.r_[np.rint(np.geomspace(start, n, num=num)), n].astype(int))
+
+
+def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: xr.Dataset | None = None,
+                              ax=None, title: str | None = None) -> Any:
+    """Running P5, P50 and P95 of ``output`` against the number of samples, with 95% bands.
+
+    Parameters
+    ----------
+    results
+        Results over ``sample`` (from :func:`mcrisk.simulate` or a study run).
+    output
+        The output drawn.
+    convergence
+        A precision run's table (:func:`mcrisk.precision.simulate_to_precision`): each batch's
+        estimate of the percentiles it checked is marked with its interval.
+    ax
+        None: a new 16:9 figure.
+    title
+        The chart's title (default: the three percentiles and their half-widths at the end).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Notes
+    -----
+    After the first ``n`` finite samples, the percentile ``q`` is ``np.quantile`` of them and its
+    band the order statistics ``y_(r)``, ``y_(s)`` of :func:`mcrisk.solve.order_ranks` (exact
+    for independent draws; for a prefix of a Latin hypercube or Sobol' design, conservative).
+    """
+    x = np.asarray(results[output].values, dtype=float).ravel()
+    x = x[np.isfinite(x)]
+    unit = results[output].attrs.get("units", "")
+    colors = {"p05": LOSS, "p50": PALETTE["blue"], "p95": PALETTE["green"]}
+    with deck_style():
+        ax = deck_axes(ax)
+        if x.size < 2:
+            set_title(ax, title, f"{words(output)}: too few samples to show convergence")
+            return ax
+        ns = _checkpoints(x.size)
+        end = {}
+        for name, q in (("p05", 0.05), ("p50", 0.5), ("p95", 0.95)):
+            est, lo, hi = [], [], []
+            for n in ns:
+                r, s = order_ranks(int(n), q)
+                ks = [k - 1 for k in (r, s) if 1 <= k <= n]
+                part = np.partition(x[:n], ks) if ks else x[:n]
+                est.append(float(np.quantile(x[:n], q)))
+                lo.append(float(part[r - 1]) if 1 <= r <= n else np.nan)
+                hi.append(float(part[s - 1]) if 1 <= s <= n else np.nan)
+            ax.fill_between(ns, lo, hi, color=colors[name], alpha=0.18, linewidth=0)
+            ax.plot(ns, est, color=colors[name], linewidth=2.0, label=name.upper(), gid=f"running_{name}")
+            end[name] = (est[-1], (hi[-1] - lo[-1]) / 2)
+        if convergence is not None:
+            for name in ("p05", "p50", "p95", "mean"):
+                rows = convergence.statistic.values == name
+                if rows.any() and name in colors:
+                    ax.errorbar(convergence.samples.values[rows], convergence.estimate.values[rows],
+                                yerr=convergence.half_width.values[rows], fmt="o", color=colors[name],
+                                capsize=4, gid=f"batch_{name}")
+        ax.set_xscale("log")
+        ax.yaxis.set_major_formatter(axis_formatter(unit))
+        ax.xaxis.set_major_formatter(axis_formatter(""))
+        ax.set_xlabel("Number of samples (log scale); bands: 95% order-statistic intervals")
+        ax.set_ylabel(f"{words(output)} ({unit})" if unit and unit != "1" else words(output))
+        ax.legend(frameon=False, fontsize=10, loc="best")
+        default = f"{x.size:,} samples: " + ", ".join(
+            f"{k.upper()} {format_value(v, unit, with_unit=False)} \u00b1 {format_value(h, unit, with_unit=False)}"
+            for k, (v, h) in end.items())
         set_title(ax, title, default)
     return ax
