@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from .decision_spec import check_solve
@@ -87,7 +88,7 @@ def format_sweep(run: SweepRun) -> str:
     """The sweep as a plain-text table: per lever value, P(below zero) and P5/P50/P95 of the output."""
     lever = run.summary.attrs["lever"]
     s = run.summary.sel(output=run.output)
-    unit = str(s.units.values[0])
+    unit = str(np.ravel(s.units.values)[0])
     lunit = run.summary[lever].attrs.get("units", "")
     head = [f"{lever} ({lunit})" if lunit else lever, "P(< 0)", "P5", "P50", "P95"]
     rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
@@ -148,7 +149,7 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     if (sw := run.tables.get("sweep")) is not None:
         lever = sw.summary.attrs["lever"]
         s = sw.summary.sel(output=sw.output)
-        unit, lunit = str(s.units.values[0]), sw.summary[lever].attrs.get("units", "")
+        unit, lunit = str(np.ravel(s.units.values)[0]), sw.summary[lever].attrs.get("units", "")
         rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
                  *(format_number(float(s[k].values[i]), unit) for k in ("p05", "p25", "p50", "p75", "p95"))]
                 for i, v in enumerate(sw.summary[lever].values)]

@@ -159,7 +159,7 @@ def summarize_sweep(results: xr.Dataset, *, period_days: float | None = None,
     lever = results.attrs["lever"]
     res = per_period(results, period_days)
     parts = [summarize(res.isel({lever: i}), nonfinite=nonfinite) for i in range(res.sizes[lever])]
-    out = xr.concat(parts, dim=res[lever], combine_attrs="override")
+    out = xr.concat(parts, dim=res[lever], coords="minimal", compat="override", combine_attrs="override")
     out.attrs["lever"] = lever
     return out
 

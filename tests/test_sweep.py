@@ -77,3 +77,32 @@ def test_breakeven_none_when_p_loss_stays_on_one_side() -> None:
     s = summarize_sweep(sweep(maas, study.priors, "price_output", [100.0, 200.0], 50, rng=1))
     assert breakeven_value(s, "profit_per_day") is None
     assert s.p_below_zero.sel(output="profit_per_day").values.tolist() == [0.0, 0.0]
+
+
+def test_a_study_with_sweep_and_solve_writes_both(tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    import pandas as pd
+    import xarray as xr
+
+    import mcrisk.report
+    from mcrisk import run_study
+
+    plan = mcrisk.report.figure_plan  # only the sweep's chart: drawing is the slow part
+    monkeypatch.setattr(mcrisk.report, "figure_plan",
+                        lambda run, notes=None: [f for f in plan(run, notes) if f[0] == "sweep"])
+    out = tmp_path / "run"
+    printed = []
+    run = run_study(GOOD / "study_decisions.toml", out=out, echo=printed.append, samples=1000)
+    with xr.open_dataset(out / "results.nc") as res:
+        assert res.profit_per_day.dims == ("price_output", "sample")
+        np.testing.assert_array_equal(res.price_output.values, [1.0, 2.0, 3.0, 4.0, 5.0])
+        assert res.attrs["lever"] == "price_output"
+    frame = pd.read_csv(out / "summary.csv")
+    assert list(frame.columns[:2]) == ["price_output", "output"]
+    assert frame.price_output.tolist() == [v for v in (1.0, 2.0, 3.0, 4.0, 5.0) for _ in range(11)]
+    assert json.loads((out / "solve.json").read_text())["value"] == run.tables["solve"].value
+    assert (out / "figures" / "sweep.png").is_file()
+    assert "| price_output (USD/1M tokens) | P(< 0) |" in (out / "report.md").read_text()
+    table = next(p for p in printed if p.startswith("\n[sweep]"))
+    assert table.splitlines()[2].split() == ["price_output", "(USD/1M", "tokens)", "P(<", "0)", "P5", "P50", "P95"]

@@ -40,7 +40,7 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
     lever = summary.attrs["lever"]
     s = summary.sel(output=output)
     v = np.asarray(summary[lever].values, dtype=float)
-    unit = str(s.units.values[0])
+    unit = str(np.ravel(s.units.values)[0])
     lunit = summary[lever].attrs.get("units", "")
     loss, _ = loss_words(output)
     q = {k: np.asarray(s[k].values, dtype=float) for k in ("p05", "p25", "p50", "p75", "p95")}
