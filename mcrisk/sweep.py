@@ -9,15 +9,18 @@ output's P(below zero) crosses one half.
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import xarray as xr
 
-from .errors import SpecError
-from .models import model_inputs
+from .errors import MCRiskWarning, SpecError
+from .evaluate import call_model
+from .models import model_inputs, model_name
 from .priors import Priors
-from .risk import outputs_of, per_period, summarize
+from .risk import NONFINITE, PERCENTILES, STATISTICS, outputs_of, per_period, summarize
 from .sampling import Method, sample
 from .simulate import simulate
 from .validate import NonFinite, check_samples
@@ -67,7 +70,7 @@ def _with_lever(inputs: xr.Dataset, lever: str, value: float, unit: str) -> xr.D
 
 def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], n: int, *,
           method: Method = "random", rng: int | np.random.Generator | None = None,
-          chunk_size: int | None = None, inputs: xr.Dataset | None = None) -> xr.Dataset:
+          inputs: xr.Dataset | None = None) -> xr.Dataset:
     """Evaluate the model at each value of one input (the lever) on common random numbers.
 
     Parameters
@@ -84,8 +87,6 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
         Its values (at least 2), in its units.
     n, method, rng
         Samples of the other inputs, design and seed, as :func:`mcrisk.simulate`.
-    chunk_size
-        Evaluate this many samples at a time (the numbers do not depend on it).
     inputs
         The other inputs already drawn (from :func:`lever_inputs`); ``n``, ``method`` and
         ``rng`` are then ignored.
@@ -103,12 +104,18 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
         If ``lever`` is not an input of the model, fewer than 2 values are given, or a value
         repeats.
 
+    Warns
+    -----
+    MCRiskWarning
+        For an output that is NaN or infinite in some samples (the count over every value).
+
     Notes
     -----
     Common random numbers: with ``u_i`` the ``i``-th design row of the other inputs,
     ``y_i(v) = f(x_i(u_i), v)`` for every swept ``v``; a difference ``y_i(v') - y_i(v)`` has
     no sampling noise from the other inputs' draws, and P(loss) is monotone in ``v`` whenever
-    every ``y_i`` is.
+    every ``y_i`` is. The first value is evaluated as :func:`mcrisk.simulate` does (outputs'
+    units, labels, checks); the others with the same model call on the same arrays.
 
     Examples
     --------
@@ -125,17 +132,51 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
         raise SpecError(f"values = {values!r} must be at least 2 distinct finite lever values")
     if inputs is None:
         inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
+    n = inputs.sizes["sample"]
     unit = lever_unit(model, priors, lever)
-    parts = [simulate(model, _with_lever(inputs, lever, v, unit), chunk_size=chunk_size) for v in values]
-    outs = outputs_of(parts[0])
+    with warnings.catch_warnings():  # counted below over every value, not for the first alone
+        warnings.filterwarnings("ignore", message=".* is NaN or infinite in ", category=MCRiskWarning)
+        first = simulate(model, _with_lever(inputs, lever, values[0], unit))
+    outs = outputs_of(first)
+    kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
+    data = {k: np.empty((len(values), n)) for k in outs}
+    for k in outs:
+        data[k][0] = first[k].values
+    for i, v in enumerate(values[1:], start=1):
+        got = call_model(model, {**kwargs, lever: v})
+        for k in outs:
+            if k not in got:
+                raise SpecError(f"model {model_name(model)} returned no {k} at {lever} = {v!r}")
+            data[k][i] = np.broadcast_to(np.asarray(got[k], dtype=float), (n,))
     coord = xr.DataArray(np.array(values), dims=lever, name=lever,
                          attrs={"units": unit, "long_name": f"{lever.replace('_', ' ')} (lever)"})
-    swept = xr.concat([p[outs] for p in parts], dim=coord, combine_attrs="override")
-    for name in outs:
-        swept[name].attrs["nonfinite"] = int(sum(p[name].attrs.get("nonfinite", 0) for p in parts))
-    ds = xr.merge([parts[0].drop_vars([*outs, lever]), swept], combine_attrs="override")
-    ds.attrs.update({**parts[0].attrs, "lever": lever})
+    ds = first.drop_vars([*outs, lever])
+    for k in outs:
+        bad = int(np.count_nonzero(~np.isfinite(data[k])))
+        ds[k] = ((lever, "sample"), data[k], {**first[k].attrs, "nonfinite": bad})
+        if bad:
+            warnings.warn(f"{k} is NaN or infinite in {bad:,} of {data[k].size:,} samples x lever values; its "
+                          "statistics use the other samples", MCRiskWarning, stacklevel=2)
+    ds = ds.assign_coords({lever: coord})
+    ds.attrs["lever"] = lever
     return ds
+
+
+def _row_stats(x: np.ndarray) -> dict[str, np.ndarray]:
+    """The statistics of :data:`mcrisk.risk.STATISTICS` of each row of ``x`` (all finite), vectorised."""
+    n = x.shape[1]
+    out = {"mean": x.mean(axis=1), "std": x.std(axis=1, ddof=1) if n > 1 else np.zeros(len(x)),
+           "min": x.min(axis=1)}
+    q = np.quantile(x, list(PERCENTILES.values()), axis=1)
+    out.update({k: q[j] for j, k in enumerate(PERCENTILES)})
+    out["max"] = x.max(axis=1)
+    p = np.mean(x < 0, axis=1)
+    out["p_below_zero"] = p
+    k = max(1, math.ceil(0.05 * n))
+    out["es05"] = np.partition(x, k - 1, axis=1)[:, :k].mean(axis=1)
+    out["se_mean"] = out["std"] / math.sqrt(n) if n > 1 else np.zeros(len(x))
+    out["se_p_below_zero"] = np.sqrt(p * (1 - p) / n)
+    return out
 
 
 def summarize_sweep(results: xr.Dataset, *, period_days: float | None = None,
@@ -154,14 +195,34 @@ def summarize_sweep(results: xr.Dataset, *, period_days: float | None = None,
     Returns
     -------
     xarray.Dataset
-        The statistics of :func:`mcrisk.risk.summarize` over ``(lever, output)``.
+        The statistics of :func:`mcrisk.risk.summarize` over ``(lever, output)``: for each lever
+        value, what :func:`~mcrisk.risk.summarize` gives for that value's samples (computed for
+        all values at once where every sample is finite).
     """
     lever = results.attrs["lever"]
     res = per_period(results, period_days)
-    parts = [summarize(res.isel({lever: i}), nonfinite=nonfinite) for i in range(res.sizes[lever])]
-    out = xr.concat(parts, dim=res[lever], coords="minimal", compat="override", combine_attrs="override")
-    out.attrs["lever"] = lever
-    return out
+    outs = outputs_of(res)
+    k = res.sizes[lever]
+    stats = {s: np.empty((k, len(outs))) for s in STATISTICS}
+    n_valid = np.empty((k, len(outs)), dtype=np.int64)
+    for j, name in enumerate(outs):
+        x = np.asarray(res[name].transpose(lever, "sample").values, dtype=float)
+        if np.isfinite(x).all():
+            for s, v in _row_stats(x).items():
+                stats[s][:, j] = v
+            n_valid[:, j] = x.shape[1]
+        else:  # the rows with NaN or inf: as summarize() treats them
+            for i in range(k):
+                one = summarize(res[[name]].isel({lever: i}), nonfinite=nonfinite)
+                for s in STATISTICS:
+                    stats[s][i, j] = float(one[s].values[0])
+                n_valid[i, j] = int(one["n_valid"].values[0])
+    data = {s: ((lever, "output"), v, {"long_name": STATISTICS[s][1]}) for s, v in stats.items()}
+    data["n_valid"] = ((lever, "output"), n_valid, {"long_name": "finite samples"})
+    units = [res[name].attrs.get("units", "") for name in outs]
+    attrs = {a: res.attrs[a] for a in ("model", "method", "seed", "samples", "period_days") if a in res.attrs}
+    attrs.update(on_nonfinite=nonfinite, nonfinite_policy=NONFINITE[nonfinite], lever=lever)
+    return xr.Dataset(data, coords={lever: res[lever], "output": outs, "units": ("output", units)}, attrs=attrs)
 
 
 def breakeven_value(summary: xr.Dataset, output: str) -> float | None:
