@@ -184,6 +184,41 @@ def test_readme_finding_matches_a_fresh_run(runs, finding) -> None:
     assert abs(got - float(written)) <= tol, (study, output, stat, got, value)
 
 
+_SOLVE = re.compile(r"<!-- solve study=(\w+) ((?:\w+=\S+ )+)-->")
+
+
+def _solves() -> list[dict[str, str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [{"study": study, **dict(item.split("=", 1) for item in rest.split())}
+            for study, rest in _SOLVE.findall(text)]
+
+
+def test_readme_has_the_what_would_it_take_answers() -> None:
+    assert [(s["study"], s["lever"]) for s in _solves()] == [
+        ("third_party_provider", "price_output"), ("third_party_provider", "decode_tps_per_node"),
+        ("price_war_2025", "decode_tps_per_node")]
+
+
+@pytest.mark.parametrize("case", _solves(), ids=lambda s: f"{s['study']}-{s['lever']}")
+def test_readme_solve_matches_a_fresh_solve(case) -> None:
+    # the README's "What would it take" answers, as printed, from a fresh solve at the study's
+    # samples and seed (or, for a target out of reach, the best value it names)
+    from mcrisk import SpecError
+    from mcrisk.decision_study import solve_study
+
+    path = ROOT / "studies" / f"{case['study']}.toml"
+    kw = {"lever": case["lever"], "target": case["target"], "low": float(case["low"]), "high": float(case["high"])}
+    if "best" in case:
+        with pytest.raises(SpecError, match=rf"the best reached is P\(.*\) = {re.escape(case['best'])} at "):
+            solve_study(path, write=False, **kw)
+        return
+    sol = solve_study(path, write=False, **kw)
+    for key in ("value", "ci_low", "ci_high"):
+        written = Decimal(case[key])
+        tol = 0.5 * 10.0 ** written.as_tuple().exponent * (1 + 1e-9)
+        assert abs(getattr(sol, key) - float(written)) <= tol, (case, key, getattr(sol, key))
+
+
 # ---- sources ---------------------------------------------------------------------------------
 
 
