@@ -202,16 +202,16 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
             allowed = p.allowed(est)
             rows.append((output, p.statistic, est, hw, allowed, n))
             ratio = max(ratio, hw / allowed if allowed > 0 else math.inf)
-        if ratio <= 1 or n >= cap:
+        if ratio <= 1:
             break
         wanted = n * min(ratio * ratio * 1.1, 4.0) if math.isfinite(ratio) else 4.0 * n
-        n = min(cap, max(n + m, math.ceil(wanted / m) * m))
-        if method != "random":
-            n = max(m, n // m * m)
+        n = min(cap // m * m, max(n + m, math.ceil(wanted / m) * m))  # whole replicates, within the cap
+        if n <= done:  # no room for another batch under the cap
+            break
     met = ratio <= 1
     if not met:
         short = [f"{r[1]} +-{r[3]:.4g} (tolerance {r[4]:.4g})" for r in rows[-len(precision):] if r[3] > r[4]]
-        warnings.warn(f"precision not reached at the cap of {cap:,} samples (max_samples): {', '.join(short)}",
+        warnings.warn(f"precision not reached at {n:,} samples (max_samples = {cap:,}): {', '.join(short)}",
                       MCRiskWarning, stacklevel=2)
     res.attrs.update({"samples": n, "precision": ", ".join(f"{p.name}:{p.tolerance:g}{'(relative)' if p.relative else ''}"
                                                             for p in precision),

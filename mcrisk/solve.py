@@ -263,6 +263,8 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
             return (low if ok.all() == increasing else high), False
         # the cell where the margin turns non-negative, scanning from the met side inwards
         k = (int(np.flatnonzero(~ok)[-1]) if increasing else int(np.flatnonzero(ok)[-1]))
+        if k >= len(grid) - 1:  # this bound turns back before high: its crossing lies beyond the range
+            return high, False
         a, b = grid[k], grid[k + 1]  # margin(a) and margin(b) of opposite signs
         while True:
             width = tolerance * max(abs(a), abs(b)) if relative else tolerance

@@ -10,6 +10,7 @@
     method = "lhs"                       # random | lhs | sobol
     output = "profit_per_day"
     period_days = 30                     # optional: state money per month in tables and figures
+    precision = "p_loss:0.005, mean:1%"  # optional: run until the 95% half-widths are this small
 
     [inputs]                             # overrides: a number or a table in the priors format
     gpu_hour_price = { dist = "triangular", low = 1.5, mode = 2.0, high = 3.5 }
@@ -17,6 +18,8 @@
     [sensitivity]                        # optional analyses
     [tornado]
     [plots]
+    [sweep]                              # lever = "price_output", values = [...] (mcrisk.sweep)
+    [solve]                              # lever, target, low, high (mcrisk.solve)
 
 :func:`load_study` checks everything when the file is read, every check a run will make
 (the analyses' tables, plot names, sizes), so ``mcrisk check`` passes exactly what ``mcrisk run``

@@ -82,11 +82,16 @@ def test_replicated_designs_grow_by_whole_replicates(study, method: str) -> None
 
 def test_the_cap_stops_the_run_with_a_warning(study) -> None:
     prec = parse_precision("p_loss:0.0001")
-    with pytest.warns(MCRiskWarning, match=r"^precision not reached at the cap of 3,000 samples \(max_samples\): "
+    with pytest.warns(MCRiskWarning, match=r"^precision not reached at 3,000 samples \(max_samples = 3,000\): "
                                            r"p_below_zero \+-0\.0\d+ \(tolerance 0\.0001\)$"):
         res, conv = simulate_to_precision(maas, study.priors, prec, "profit_per_day", samples=1000, max_samples=3000,
                                           rng=7)
     assert res.sizes["sample"] == 3000 and res.attrs["precision_met"] == 0
+    # a cap that is not a whole number of replicates: the run stops at the last whole one
+    with pytest.warns(MCRiskWarning, match=r"^precision not reached at 1,000 samples \(max_samples = 1,100\): "):
+        res, _ = simulate_to_precision(maas, study.priors, parse_precision("mean:0.0001%"), "profit_per_day",
+                                       samples=1000, max_samples=1100, method="lhs", rng=7)
+    assert res.sizes["sample"] == 1000
     with pytest.raises(SpecError, match=r"^max_samples = 500 must be at least samples = 1,000$"):
         simulate_to_precision(maas, study.priors, prec, "profit_per_day", samples=1000, max_samples=500)
 
