@@ -215,12 +215,33 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
 
 
 def compare_frame(table: xr.Dataset):
-    """The table as ``compare.csv``'s rows: a pandas DataFrame with :data:`COLUMNS`."""
+    """The table as ``compare.csv``'s rows.
+
+    Parameters
+    ----------
+    table
+        :attr:`Comparison.table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per output and statistic, the columns :data:`COLUMNS`.
+    """
     return table.drop_vars("units").to_dataframe().reset_index()[list(COLUMNS)]
 
 
 def format_compare(c: Comparison) -> str:
-    """The study output's differences as a plain-text table, then the notes."""
+    """The study output's differences as a plain-text table, then the notes.
+
+    Parameters
+    ----------
+    c
+        From :func:`compare`.
+
+    Returns
+    -------
+    str
+    """
     t = c.table.sel(output=c.output)
     unit = str(t.units.values)
     head = ["statistic", f"A ({c.names[0]})", f"B ({c.names[1]})", "B - A", "95% interval"]

@@ -285,6 +285,13 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
 def check_tolerance(value: Any, where: str) -> tuple[float, bool]:
     """A solve tolerance: a positive number in the lever's units, or ``"x%"`` of the answer.
 
+    Parameters
+    ----------
+    value
+        The tolerance given (a number, or a string ending in ``%``).
+    where
+        What gave it, to start an error message.
+
     Returns
     -------
     (float, bool)
@@ -384,5 +391,19 @@ def parse_precision(text: Any, where: str = "precision") -> tuple[Precision, ...
 
 
 def check_precision(value: Any, where: str, study: Mapping[str, Any] | None = None) -> tuple[Precision, ...]:
-    """``precision = "..."`` of a study file, parsed (see :func:`parse_precision`)."""
+    """``precision = "..."`` of a study file, parsed (see :func:`parse_precision`).
+
+    Parameters
+    ----------
+    value
+        The value of the ``precision`` key.
+    where
+        The study file.
+    study
+        Unused (the same signature as the study tables' checkers).
+
+    Returns
+    -------
+    tuple of Precision
+    """
     return parse_precision(value, f"{where}: precision")

@@ -46,7 +46,19 @@ class SweepRun:
 
 
 def lever_names(model: Callable, priors: Priors) -> tuple[str, ...]:
-    """The inputs a lever may be: the model's inputs (and, for a ``**kwargs`` model, the priors')."""
+    """The inputs a lever may be: the model's inputs (and, for a ``**kwargs`` model, the priors').
+
+    Parameters
+    ----------
+    model
+        The model.
+    priors
+        The study's priors.
+
+    Returns
+    -------
+    tuple of str
+    """
     required, optional, anykw = model_inputs(model)
     extra = [k for k in priors if k not in required and k not in optional] if anykw else []
     return (*required, *optional, *extra)
@@ -85,7 +97,18 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
 
 
 def format_sweep(run: SweepRun) -> str:
-    """The sweep as a plain-text table: per lever value, P(below zero) and P5/P50/P95 of the output."""
+    """The sweep as a plain-text table: per lever value, P(below zero) and P5/P50/P95 of the output.
+
+    Parameters
+    ----------
+    run
+        From :func:`run_sweep_table`.
+
+    Returns
+    -------
+    str
+        A heading, the table, and the break-even (where P(below zero) crosses 50%) if any.
+    """
     lever = run.summary.attrs["lever"]
     s = run.summary.sel(output=run.output)
     unit = str(np.ravel(s.units.values)[0])
@@ -111,6 +134,17 @@ def _solve_with(study: Study, cfg: Mapping[str, Any]) -> Solution:
 def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> Solution:
     """Run the study's ``[solve]`` on the study's samples, seed and design; print the answer.
 
+    Parameters
+    ----------
+    study
+        A study with a ``[solve]`` table.
+    results
+        The study's own run (unused: the solve draws the other inputs itself).
+    echo
+        Called with the printed answer.
+    quiet
+        Unused.
+
     Returns
     -------
     Solution
@@ -122,7 +156,19 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
 
 
 def write_solution(sol: Solution, folder: Path) -> None:
-    """``solve.json``: the :class:`~mcrisk.solve.Solution`'s fields."""
+    """Write ``solve.json``: the :class:`~mcrisk.solve.Solution`'s fields.
+
+    Parameters
+    ----------
+    sol
+        The answer.
+    folder
+        The output folder being written.
+
+    Returns
+    -------
+    None
+    """
     (folder / "solve.json").write_text(json.dumps(sol.as_dict(), indent=2) + "\n", encoding="utf-8")
 
 
@@ -133,6 +179,17 @@ def write_decisions(run, folder: Path) -> None:
     ``results.nc`` and ``summary.csv`` are replaced by the sweep's (the lever is a dimension
     named after it holding its values); the study's own run at the priors' lever stays in the
     report's other tables and figures.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+    folder
+        The output folder being written.
+
+    Returns
+    -------
+    None
     """
     if (sw := run.tables.get("sweep")) is not None:
         sw.results.to_netcdf(folder / "results.nc")
@@ -144,7 +201,18 @@ def write_decisions(run, folder: Path) -> None:
 
 
 def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
-    """The report's sweep and solve tables: key -> (heading, header row, rows)."""
+    """The report's sweep and solve tables: key -> (heading, header row, rows).
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    dict
+        ``"sweep"`` and ``"solve"`` where the run has them.
+    """
     out = {}
     if (sw := run.tables.get("sweep")) is not None:
         lever = sw.summary.attrs["lever"]

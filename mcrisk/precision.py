@@ -227,13 +227,35 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
 
 
 def convergence_frame(conv: xr.Dataset):
-    """The convergence table as ``convergence.csv``'s rows (a pandas DataFrame)."""
+    """The convergence table as ``convergence.csv``'s rows.
+
+    Parameters
+    ----------
+    conv
+        From :func:`simulate_to_precision`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``output, statistic, estimate, half_width, tolerance, samples``.
+    """
     return conv.to_dataframe().reset_index(drop=True)[["output", "statistic", "estimate", "half_width", "tolerance",
                                                        "samples"]]
 
 
 def format_convergence(conv: xr.Dataset) -> str:
-    """The precision run's last batch: samples used, and each statistic's estimate, half-width and tolerance."""
+    """The precision run's last batch: samples used, and each statistic's estimate, half-width and tolerance.
+
+    Parameters
+    ----------
+    conv
+        From :func:`simulate_to_precision`.
+
+    Returns
+    -------
+    str
+        One line (and a blank line after it).
+    """
     n = int(conv.samples.values[-1])
     last = conv.samples.values == n
     items = [f"{s} {e:.6g} +-{h:.3g} (tolerance {t:.3g})" for s, e, h, t in

@@ -293,7 +293,17 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
 
 
 def format_solution(sol: Solution) -> str:
-    """The answer in two lines: value with its interval and unit, then what the target reaches there."""
+    """The answer in two lines: value with its interval and unit, then what the target reaches there.
+
+    Parameters
+    ----------
+    sol
+        From :func:`solve`.
+
+    Returns
+    -------
+    str
+    """
     u = sol.unit
     text = (f"{sol.lever} = {format_number(sol.value, u)} {u}".rstrip()
             + f" (95% CI {format_number(sol.ci_low, u)} to {format_number(sol.ci_high, u)}"

@@ -29,7 +29,22 @@ __all__ = ["breakeven_value", "lever_inputs", "lever_unit", "summarize_sweep", "
 
 
 def lever_unit(model: Callable, priors: Priors, lever: str) -> str:
-    """The lever's unit: from its prior, else from the model's declaration, else ``""``."""
+    """The lever's unit: from its prior, else from the model's declaration, else ``""``.
+
+    Parameters
+    ----------
+    model
+        The model (its ``inputs`` declaration, if any, gives the unit).
+    priors
+        The study's priors (the lever's prior, if any, gives the unit first).
+    lever
+        The input.
+
+    Returns
+    -------
+    str
+        The unit, with ``{currency}`` replaced by the priors' currency.
+    """
     if lever in priors and priors[lever].unit:
         return priors[lever].unit
     var = getattr(model, "inputs", {}).get(lever)
