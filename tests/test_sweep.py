@@ -106,3 +106,16 @@ def test_a_study_with_sweep_and_solve_writes_both(tmp_path: Path, monkeypatch) -
     assert "| price_output (USD/1M tokens) | P(< 0) |" in (out / "report.md").read_text()
     table = next(p for p in printed if p.startswith("\n[sweep]"))
     assert table.splitlines()[2].split() == ["price_output", "(USD/1M", "tokens)", "P(<", "0)", "P5", "P50", "P95"]
+
+
+def test_fan_chart_draws_the_summary() -> None:
+    from mcrisk.plot import plot_sweep
+
+    study = load_study(GOOD / "study_decisions.toml")
+    s = summarize_sweep(sweep(maas, study.priors, "price_output", [1.0, 2.0, 3.0], 400, method="lhs", rng=7))
+    ax = plot_sweep(s, output="profit_per_day", breakeven=1.5)
+    lines = {ln.get_gid(): ln for a in ax.figure.axes for ln in a.get_lines() if ln.get_gid()}
+    np.testing.assert_array_equal(lines["sweep_median"].get_ydata(), s.p50.sel(output="profit_per_day").values)
+    np.testing.assert_array_equal(lines["sweep_p_loss"].get_ydata(), s.p_below_zero.sel(output="profit_per_day").values)
+    assert list(lines["sweep_breakeven"].get_xdata()) == [1.5, 1.5]
+    assert ax.get_xlabel() == "price output (USD/1M tokens)"

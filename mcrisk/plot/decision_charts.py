@@ -60,16 +60,19 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
         ax2.spines["right"].set_visible(True)
         ax2.plot(v, p, color=LOSS, linewidth=2.0, linestyle=(0, (5, 2)), marker="s", markersize=3.5,
                  label=f"P({loss})", gid="sweep_p_loss")
-        ax2.set_ylim(0, 1)
+        ax2.set_ylim(0, 1.2)  # headroom for the legend row above the curves
+        ax2.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
         ax2.yaxis.set_major_formatter(share_formatter())
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi + 0.2 * (hi - lo))
         ax2.set_ylabel(f"P({loss})", color=LOSS)
         if breakeven is not None:
             ax.axvline(breakeven, color=GREY, linewidth=1.4, linestyle=(0, (2, 2)), gid="sweep_breakeven")
-            ax.annotate(f"break-even {format_value(breakeven, lunit)}", (breakeven, 1.0),
-                        xycoords=("data", "axes fraction"), xytext=(4, -14), textcoords="offset points",
+            ax.annotate(f"P({loss}) = 50% at {format_value(breakeven, lunit)}", (breakeven, 0.0),
+                        xycoords=("data", "axes fraction"), xytext=(4, 6), textcoords="offset points",
                         color=GREY, fontsize=11)
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper left", frameon=False, fontsize=10)
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper center", ncol=4, frameon=False, fontsize=10)
         set_title(ax, title, f"P({loss}) {percent_text(float(p[0]))} at {format_value(v[0], lunit)}, "
                              f"{percent_text(float(p[-1]))} at {format_value(v[-1], lunit)}")
     return ax
