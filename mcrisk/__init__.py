@@ -13,6 +13,10 @@ The data flow, one module a step::
     sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
                                  loss attribution)
     plot/, report.py             slide-ready figures and a self-contained report
+    sweep.py       sweep         one lever at several values on common random numbers
+    solve.py       solve         the lever value at which a target is just met, with its interval
+    compare.py     compare       two studies on common random numbers: B - A with paired intervals
+    precision.py                 batches of samples until the intervals are narrow enough
     study.py       run_study     all of the above into an output folder
 
 ``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by
@@ -39,6 +43,7 @@ _LAZY = {
     "Priors": ".priors",
     "SpecError": ".errors",
     "Study": ".study",
+    "compare": ".compare",
     "conform_priors": ".conform",
     "fit_data": ".fit",
     "fit_quantiles": ".expert",
@@ -51,7 +56,9 @@ _LAZY = {
     "sample": ".sampling",
     "sensitivity": ".sensitivity",
     "simulate": ".simulate",
+    "solve": ".solve",
     "summarize": ".risk",
+    "sweep": ".sweep",
     "tornado": ".tornado",
 }
 
@@ -71,6 +78,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .simulate import simulate
     from .study import Study, load_study, run_study
     from .tornado import tornado
+    from .compare import compare
+    from .solve import solve
+    from .sweep import sweep
 
 __all__ = [
     "MCRiskWarning",
@@ -80,6 +90,7 @@ __all__ = [
     "SpecError",
     "Study",
     "__version__",
+    "compare",
     "conform_priors",
     "fit_data",
     "fit_quantiles",
@@ -92,7 +103,9 @@ __all__ = [
     "sample",
     "sensitivity",
     "simulate",
+    "solve",
     "summarize",
+    "sweep",
     "tornado",
 ]
 

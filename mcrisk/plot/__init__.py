@@ -15,6 +15,7 @@ The layers, each importing only those above it (and :mod:`mcrisk.text` for every
     risk_charts.py    plot_distribution, plot_exceedance, plot_convergence
     tornado_chart.py  plot_tornado
     driver_charts.py  plot_sensitivity, plot_scatter
+    decision_charts.py plot_sweep (fan chart), plot_compare, plot_quantile_convergence
 
 Example
 -------
@@ -40,13 +41,15 @@ _LAZY = {
     "plot_convergence": ".risk_charts", "plot_distribution": ".risk_charts", "plot_exceedance": ".risk_charts",
     "FORMATS": ".style", "PALETTE": ".style", "label_of": ".style", "save_figure": ".style", "title_of": ".style",
     "plot_tornado": ".tornado_chart",
+    "plot_compare": ".decision_charts", "plot_quantile_convergence": ".decision_charts",
+    "plot_sweep": ".decision_charts",
     "format_value": "..text", "loss_words": "..text", "percent_text": "..text", "si_number": "..text",
 }
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
            "format_value", "label_of", "loss_words", "percent_text", "plot_convergence", "plot_distribution",
-           "plot_exceedance", "plot_scatter", "plot_sensitivity", "plot_tornado", "save_figure", "si_number",
-           "title_of"]
+           "plot_compare", "plot_exceedance", "plot_quantile_convergence", "plot_scatter", "plot_sensitivity",
+           "plot_sweep", "plot_tornado", "save_figure", "si_number", "title_of"]
 
 
 def __getattr__(name: str) -> Any:
