@@ -20,6 +20,8 @@ from typing import Any
 
 import xarray as xr
 
+from .discovery_study import run_scenarios, run_voi
+from .discovery_study import write_tables as write_discovery_tables
 from .errors import MCRiskWarning
 from .outfolder import check_out, write_atomically
 from .report import write_report
@@ -141,6 +143,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     for key, runner in _RUNNERS.items():
         if key in study.analyses and summary_only and key == "sensitivity":
             say("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
+        elif key in study.analyses and summary_only and key in ("scenarios", "value_of_information"):
+            say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
         elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
     run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats))
@@ -164,7 +168,8 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
     return run_configured(study, results, echo=echo, quiet=quiet)
 
 
-_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity}
+_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "scenarios": run_scenarios,
+            "value_of_information": run_voi}
 
 
 def _write_summary_only(run: StudyRun, folder: Path) -> None:
@@ -185,6 +190,7 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
+    write_discovery_tables(run.tables, folder)
     write_report(run, folder, formats=run.formats, progress=progress)
 
 

@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .copula import copula_factor
+from .discovery_config import check_scenarios, check_voi
 from .errors import SpecError, shorten
 from .evaluate import check_inputs, evaluate
 from .models import model_name, resolve_model
@@ -45,7 +46,8 @@ from .validate import check_method, check_samples, check_seed, is_file, show_key
 __all__ = ["ANALYSES", "Study", "load_study"]
 
 _KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
-         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots")
+         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots",
+         "scenarios", "value_of_information")
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str,
     "sensitivity": _check_sensitivity,
     "tornado": _check_tornado,
     "plots": _check_plots,
+    "scenarios": check_scenarios,
+    "value_of_information": check_voi,
 }
 
 
