@@ -43,8 +43,10 @@ _LAZY = {
     "model": ".models",
     "models": None,  # the subpackage itself
     "priors_from_dict": ".priors",
+    "evppi": ".voi",
     "run_study": ".study",
     "sample": ".sampling",
+    "scenarios": ".scenarios",
     "sensitivity": ".sensitivity",
     "simulate": ".simulate",
     "summarize": ".risk",
@@ -59,6 +61,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
     from .sampling import sample
+    from .scenarios import scenarios
+    from .voi import evppi
     from .sensitivity import sensitivity
     from .simulate import simulate
     from .study import Study, load_study, run_study
@@ -71,6 +75,7 @@ __all__ = [
     "SpecError",
     "Study",
     "__version__",
+    "evppi",
     "load_priors",
     "load_study",
     "model",
@@ -78,6 +83,7 @@ __all__ = [
     "priors_from_dict",
     "run_study",
     "sample",
+    "scenarios",
     "sensitivity",
     "simulate",
     "summarize",

@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     sens.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    for name, what in (("scenarios", "where the loss lives: PRIM boxes of the study's [scenarios] event"),
+                       ("voi", "what is worth knowing: EVPI and EVPPI of the study's [value_of_information]")):
+        cmd = sub.add_parser(name, help=f"{what} (runs the study and writes its results folder)")
+        cmd.add_argument("study", type=Path, help="study TOML file")
+        cmd.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
+        cmd.add_argument("--quiet", action="store_true", help="no progress bars")
+
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
 
@@ -133,6 +140,13 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
     run_sensitivity(args.study, method=args.method, samples=args.samples, out=args.out,
                             quiet=args.quiet, echo=print)
+
+
+def _discovery(args: argparse.Namespace) -> None:
+    from .study import run_discovery
+
+    run_discovery(args.study, "scenarios" if args.command == "scenarios" else "value_of_information",
+                  out=args.out, quiet=args.quiet, echo=print)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -219,7 +233,8 @@ def _describe(args: argparse.Namespace) -> None:
         print("{currency} is the study's currency.")
 
 
-_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}
+_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
+             "scenarios": _discovery, "voi": _discovery}
 
 
 def _terminate(signum: int, frame: object) -> None:

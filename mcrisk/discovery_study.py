@@ -19,7 +19,7 @@ from .risk import per_period
 from .scenarios import box_sentence, scenario_frame, scenarios
 from .voi import evppi, voi_frame, voi_sentence
 
-__all__ = ["format_scenarios", "format_voi", "run_scenarios", "run_voi", "write_tables"]
+__all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
 
 
 def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
@@ -137,3 +137,38 @@ def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
         scenario_frame(tables["scenarios"]).to_csv(folder / "scenarios.csv", index=False, float_format="%.10g")
     if "value_of_information" in tables:
         voi_frame(tables["value_of_information"]).to_csv(folder / "voi.csv", index=False, float_format="%.10g")
+
+
+def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str], list[list[str]]]]:
+    """The report's "Where the loss lives" and "What is worth knowing" tables, when the run has them.
+
+    Parameters
+    ----------
+    tables
+        A run's tables.
+
+    Returns
+    -------
+    dict
+        ``"scenarios"`` and ``"voi"`` -> ``(heading, header row, rows)``, every cell a string.
+    """
+    from .scenarios import event_words
+    from .text import MINUS, format_number
+
+    out = {}
+    if (ds := tables.get("scenarios")) is not None:
+        heading = f"Where the {event_words(ds)} lives"
+        head = ["box", "in words", "coverage", "density", "inputs restricted"]
+        rows = [[str(int(b)), box_sentence(ds, int(b)), f"{float(ds.coverage.sel(box=b)):.3f}",
+                 f"{float(ds.density.sel(box=b)):.3f}", str(int(ds.n_restricted.sel(box=b)))] for b in ds.box.values]
+        out["scenarios"] = (heading, head, rows or [["", ds.attrs.get("note", ""), "", "", ""]])
+    if (ds := tables.get("value_of_information")) is not None:
+        units = ds.attrs.get("units", "")
+        df = voi_frame(ds)
+        rows = [[r.inputs.replace("+", " + "), format_number(r.evppi, units, minus=MINUS),
+                 format_number(r.se, units, minus=MINUS), format_number(r.noise, units, minus=MINUS)]
+                for r in df.itertuples()]
+        rows.append(["in words", voi_sentence(ds), "", ""])
+        out["voi"] = (f"What is worth knowing ({units}; {ds.attrs['decision']})",
+                      ["inputs", "EVPPI", "SE", "no-effect level"], rows)
+    return out

@@ -39,7 +39,7 @@ from .discovery_config import parse_event
 from .errors import SpecError
 from .text import format_value, percent_text, words
 
-__all__ = ["RULE", "box_sentence", "event_mask", "scenario_frame", "scenarios"]
+__all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame", "scenarios"]
 
 #: How a box is picked on each peeling trajectory.
 RULE = ("among the steps that restrict at least one input and reach density >= threshold_density and "
@@ -170,12 +170,13 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
 
 
 def _no_box_reason(hit: np.ndarray, names: list[str], output: str, event: str) -> str | None:
-    if not names:
-        return f"no box to find: no input varies, so {output} {event} is either certain or impossible"
     if not hit.any():
-        return f"no box to find: {output} {event} in none of the {hit.size:,} samples"
+        return f"no box to find: {output} {event} in none of the {hit.size:,} samples (the event is impossible here)"
     if hit.all():
-        return f"no box to find: {output} {event} in every one of the {hit.size:,} samples"
+        return (f"no box to find: {output} {event} in every sample ({hit.size:,} of {hit.size:,}; the event is "
+                "certain here)")
+    if not names:
+        return "no box to find: no input varies"
     return None
 
 
@@ -275,7 +276,7 @@ def box_sentence(ds: xr.Dataset, box: int) -> str:
         The sentence.
     """
     b = ds.sel(box=box)
-    what = _event_words(ds)
+    what = event_words(ds)
     parts = []
     for k in ds.input.values[b.restricted.values]:
         unit = str(ds.unit.sel(input=k).values)
@@ -297,7 +298,19 @@ def _edge(v: float, unit: str) -> str:
     return format_value(v, unit) if unit != "1" else f"{v:.2f}"
 
 
-def _event_words(ds: xr.Dataset) -> str:
+def event_words(ds: xr.Dataset) -> str:
+    """The event in words: ``"loss"`` or ``"profit"`` for a profit or margin against 0, else ``"<output> < x"``.
+
+    Parameters
+    ----------
+    ds
+        From :func:`scenarios`.
+
+    Returns
+    -------
+    str
+        The words.
+    """
     op, x = parse_event(ds.attrs["event"], "event:")
     out = str(ds.attrs["output"])
     if x == 0 and any(k in out for k in ("profit", "margin")):

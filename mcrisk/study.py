@@ -35,8 +35,8 @@ from .validate import (FigureFormat, NonFinite, SamplingMethod, SensitivityMetho
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
-__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_sensitivity",
-           "run_study"]
+__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_discovery",
+           "run_sensitivity", "run_study"]
 
 #: Runs of more samples than this are not held whole (about 0.4 GB for the main study): the
 #: summary is computed in two passes over chunks, and results.nc, the figures, the rank
@@ -247,3 +247,42 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
     cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
     study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
     return run_study(study, out=out, quiet=quiet, echo=echo).tables["sensitivity"]
+
+
+def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = None, quiet: bool = False,
+                  echo: Callable[[str], None] = print) -> xr.Dataset:
+    """``mcrisk scenarios STUDY`` and ``mcrisk voi STUDY``: the study run with that analysis.
+
+    The study is run in full (same seed, so the same samples as any earlier run of it) and its
+    output folder written whole, report included, so the folder never mixes two runs; a study
+    without the table gets its defaults (``[scenarios]``: a loss, ``output < 0``;
+    ``[value_of_information]``: go ahead only if the expected output is positive).
+
+    Parameters
+    ----------
+    path
+        The study file.
+    analysis
+        ``"scenarios"`` or ``"value_of_information"``.
+    out
+        Output folder (default ``results/<study stem>/``).
+    quiet, echo
+        As for :func:`run_study`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The analysis's table (:func:`mcrisk.scenarios.scenarios` or :func:`mcrisk.voi.evppi`).
+
+    Raises
+    ------
+    SpecError
+        If the study or its table is not valid.
+    """
+    study = load_study(path)
+    if analysis not in study.analyses:
+        fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
+                  "uncertain": study.priors.uncertain}
+        cfg = ANALYSES[analysis]({}, str(study.path), fields)
+        study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
+    return run_study(study, out=out, quiet=quiet, echo=echo).tables[analysis]

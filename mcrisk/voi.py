@@ -292,17 +292,18 @@ def voi_sentence(ds: xr.Dataset) -> str:
     Returns
     -------
     str
-        The sentence; ``"No uncertainty is worth resolving before deciding: EVPI 0 ..."`` when
-        EVPI is 0 or nothing stands out of the noise.
+        The sentence; ``"No uncertainty is worth resolving before deciding: EVPI 0"`` when EVPI
+        is 0, ``"No single uncertainty is worth resolving ..."`` when no row stands out of the
+        noise (:func:`worth_knowing`).
     """
     units = ds.attrs.get("units", "")
     rows = ds.drop_sel(inputs="all")
     evpi = format_value(float(ds.attrs["evpi"]), units)
     if rows.sizes["inputs"] == 0 or float(ds.attrs["evpi"]) <= 0 or not bool(worth_knowing(rows).any()):
-        return (f"No uncertainty is worth resolving before deciding: EVPI {evpi} "
-                f"(the decision, {ds.attrs['best_option']}, is the same whatever is learned)"
+        return (f"No uncertainty is worth resolving before deciding: EVPI {evpi}"
                 if float(ds.attrs["evpi"]) <= 0 else
-                f"EVPI {evpi}, but no single input's EVPPI stands out of the fit's noise")
+                f"No single uncertainty is worth resolving before deciding (the choice, {ds.attrs['best_option']}, "
+                f"stays); knowing everything is worth {evpi} (EVPI)")
     top = str(rows.evppi.idxmax().values)
     v = float(rows.evppi.sel(inputs=top))
     return (f"Knowing {' and '.join(words(k) for k in top.split('+'))} is worth "

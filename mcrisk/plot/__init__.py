@@ -15,6 +15,7 @@ The layers, each importing only those above it (and :mod:`mcrisk.text` for every
     risk_charts.py    plot_distribution, plot_exceedance, plot_convergence
     tornado_chart.py  plot_tornado
     driver_charts.py  plot_sensitivity, plot_scatter
+    discovery_charts.py  plot_tradeoff, plot_scenario_box (PRIM), plot_evppi (value of information)
 
 Example
 -------
@@ -30,6 +31,7 @@ from __future__ import annotations
 from ..text import format_value, loss_words, percent_text, si_number
 from .config import check_config
 from .data import CHART_MAX, chart_limit
+from .discovery_charts import plot_evppi, plot_scenario_box, plot_tradeoff
 from .driver_charts import SENSITIVITY_INDICES, plot_scatter, plot_sensitivity
 from .risk_charts import plot_convergence, plot_distribution, plot_exceedance
 from .style import FORMATS, PALETTE, label_of, save_figure, title_of
@@ -37,5 +39,5 @@ from .tornado_chart import plot_tornado
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
            "format_value", "label_of", "loss_words", "percent_text", "plot_convergence", "plot_distribution",
-           "plot_exceedance", "plot_scatter", "plot_sensitivity", "plot_tornado", "save_figure", "si_number",
+           "plot_evppi", "plot_exceedance", "plot_scatter", "plot_scenario_box", "plot_sensitivity", "plot_tornado", "plot_tradeoff", "save_figure", "si_number",
            "title_of"]
