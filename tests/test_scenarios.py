@@ -1,0 +1,76 @@
+"""Scenario discovery (PRIM) on stored samples: a planted box, the event that never or always happens."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from mcrisk.errors import SpecError
+from mcrisk.text import percent_text
+from mcrisk.scenarios import box_sentence, event_mask, scenario_frame, scenarios
+
+
+def _results(x: np.ndarray, y: np.ndarray) -> xr.Dataset:
+    ds = xr.Dataset({f"x{i + 1}": ("sample", x[:, i], {"role": "input", "units": "1"}) for i in range(x.shape[1])})
+    ds["profit_per_day"] = ("sample", y, {"role": "output", "units": "USD/day"})
+    ds.attrs["output"] = "profit_per_day"
+    return ds
+
+
+@pytest.fixture(scope="module")
+def planted() -> xr.Dataset:
+    # a loss exactly when x1 < 0.3 and x2 > 0.6, on independent uniforms; x3 does nothing
+    rng = np.random.default_rng(12)
+    x = rng.random((4000, 3))
+    y = np.where((x[:, 0] < 0.3) & (x[:, 1] > 0.6), -1.0, 1.0)
+    return scenarios(_results(x, y), bounds={k: (0.0, 1.0) for k in ("x1", "x2", "x3")})
+
+
+def test_prim_recovers_a_planted_box(planted: xr.Dataset) -> None:
+    b = planted.sel(box=1)
+    # the peels are 5% of the remaining box each, so an edge lands within one peel of the truth
+    assert abs(float(b.high.sel(input="x1")) - 0.3) <= 0.03
+    assert abs(float(b.low.sel(input="x2")) - 0.6) <= 0.03
+    assert float(b.coverage) > 0.9 and float(b.density) > 0.9
+    assert list(b.restricted.values) == [True, True, False]
+    # unrestricted edges are the bounds given (the priors' support)
+    assert float(b.low.sel(input="x1")) == 0.0 and float(b.high.sel(input="x2")) == 1.0
+    assert float(b.low.sel(input="x3")) == 0.0 and float(b.high.sel(input="x3")) == 1.0
+
+
+def test_the_box_is_picked_by_the_stated_rule(planted: xr.Dataset) -> None:
+    b = planted.sel(box=1)
+    c, d, r = b.trajectory_coverage.values, b.trajectory_density.values, b.trajectory_restricted.values
+    ok = (d >= 0.8) & (r >= 1)
+    assert c[int(b.step)] == np.nanmax(c[ok])
+    assert d[int(b.step)] == np.nanmax(d[ok & (c == c[int(b.step)])])
+    assert float(b.coverage) == c[int(b.step)] and float(b.density) == d[int(b.step)]
+
+
+def test_csv_rows_and_sentence(planted: xr.Dataset) -> None:
+    df = scenario_frame(planted)
+    assert list(df.columns) == ["box", "input", "low", "high", "unit", "coverage", "density", "n_restricted"]
+    assert list(df.input) == ["x1", "x2"] and set(df.box) == {1}
+    b = planted.sel(box=1)
+    assert box_sentence(planted, 1) == (
+        f"loss in {percent_text(float(b.density))} of cases when x1 < {float(b.high.sel(input='x1')):.2f} and "
+        f"x2 > {float(b.low.sel(input='x2')):.2f}; {percent_text(float(b.coverage))} of all losses lie there")
+
+
+@pytest.mark.parametrize(("y", "note"), [
+    (np.ones(50), "no box to find: profit_per_day < 0 in none of the 50 samples (the event is impossible here)"),
+    (-np.ones(50), "no box to find: profit_per_day < 0 in every sample (50 of 50; the event is certain here)"),
+], ids=["never", "always"])
+def test_an_event_that_never_or_always_happens_has_no_box(y: np.ndarray, note: str) -> None:
+    ds = scenarios(_results(np.random.default_rng(0).random((50, 2)), y))
+    assert ds.sizes["box"] == 0 and ds.attrs["note"] == note
+    assert scenario_frame(ds).empty
+
+
+def test_event_mask_and_bad_event() -> None:
+    y = np.array([-1.0, 0.0, 2.0, np.nan])
+    assert event_mask(y, "< 0").tolist() == [True, False, False, False]
+    assert event_mask(y, "> 1.5").tolist() == [False, False, True, False]
+    with pytest.raises(SpecError, match=r"^event: event = '<= 0' must be \"< x\" or \"> x\" with a finite number x"):
+        event_mask(y, "<= 0")
