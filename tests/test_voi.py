@@ -156,3 +156,27 @@ def test_a_study_run_writes_both_tables_and_matches_the_closed_form(tmp_path: Pa
     df = pd.read_csv(out / "voi.csv")
     assert list(df.inputs) == ["gpu_hour_price", "all"]
     assert (out / "figures" / "voi.png").exists() and "What is worth knowing" in (out / "report.md").read_text()
+
+
+def test_correlated_inputs_condition_on_what_they_tell() -> None:
+    # x2 = 0.8 x1 + 0.6 z (x1, z standard normal, so corr = 0.8), profit = x2 - 0.2: knowing x1
+    # gives E[profit | x1] = 0.8 x1 - 0.2 ~ N(-0.2, 0.8), knowing x2 is knowing everything.
+    rng = np.random.default_rng(77)
+    x1, z = rng.standard_normal((2, 10_000))
+    x = np.column_stack([x1, 0.8 * x1 + 0.6 * z])
+    v = evppi(_results(x, x[:, 1] - 0.2), rng=3)
+    for k, s in (("x1", 0.8), ("x2", 1.0), ("all", 1.0)):
+        got = v.sel(inputs=k)
+        assert abs(float(got.evppi) - _gain(-0.2, s)) <= 4 * float(got.se), (k, float(got.evppi), float(got.se))
+
+
+def test_evppi_chart_is_titled_with_the_top_input(linear: xr.Dataset) -> None:
+    from mcrisk.plot import plot_evppi, title_of
+
+    ax = plot_evppi(linear)
+    assert title_of(ax) == ("Knowing x1 and x2 is worth 0.395 USD/day (EVPI, knowing everything: 0.395 USD/day)")
+    bars = [p for p in ax.patches if p.get_gid() == "evppi"]
+    # top to bottom: barh draws the first row at the top position
+    assert [round(b.get_width(), 6) for b in sorted(bars, key=lambda b: -b.get_y())] == [round(float(linear.evppi.sel(inputs=k)), 6)
+                                                        for k in ("x1+x2", "x1", "x2", "x3")]
+    ax.figure.clf()
