@@ -10,15 +10,15 @@ stated rule, :data:`RULE`. Further boxes are found in the cases outside the earl
 covering approach), their coverage still a share of *all* the event's cases.
 
 Which implementation, and why: the peeling and pasting are the EMA Workbench's
-(:mod:`ema_workbench.analysis.prim`, Kwakkel 2017; BSD-3-Clause, TU Delft; releases through
-2025, Python >= 3.9), the maintained reference implementation of PRIM for scenario discovery.
-The older standalone ``PRIM`` package (Project Platypus) has had no release since 2017 and
-breaks on current pandas. The cost is the Workbench's dependencies (scikit-learn, statsmodels,
-seaborn, platypus-opt; about 3 s to import): it is imported here, inside :func:`scenarios`, only
-when a study asks for ``[scenarios]``, so ``mcrisk --help`` and ``mcrisk check`` never load it.
-Its import warns that ipyparallel is missing, and its code calls pandas options that pandas 3
-deprecates; both warnings come from inside the Workbench and are silenced around its calls
-only.
+(:mod:`ema_workbench.analysis.prim`, Kwakkel 2017; BSD-3-Clause, TU Delft; pinned to 2.5.3, which
+supports Python >= 3.9), the maintained reference implementation of PRIM for scenario discovery.
+The standalone ``PRIM`` package (Project Platypus) is GPL-licensed, which an MIT package should
+not pull in. The cost is the Workbench's dependencies (scikit-learn, statsmodels, seaborn,
+platypus-opt, tqdm; 3 s to import on an idle 2-core machine, measured by
+``benchmarks/bench_discovery.py``): it is imported here, inside :func:`scenarios`, only when a
+study asks for ``[scenarios]``, so ``mcrisk --help`` and ``mcrisk check`` never load it. Its
+import warns that ipyparallel is missing, and its code calls pandas with arguments pandas 3
+deprecates; both warnings come from inside the Workbench and are silenced around its calls only.
 
 Correlated inputs are fine: PRIM describes where the event's cases lie among the samples as
 drawn, whatever their dependence (a box on one of two correlated inputs also selects the other;
