@@ -180,3 +180,16 @@ def test_evppi_chart_is_titled_with_the_top_input(linear: xr.Dataset) -> None:
     assert [round(b.get_width(), 6) for b in sorted(bars, key=lambda b: -b.get_y())] == [round(float(linear.evppi.sel(inputs=k)), 6)
                                                         for k in ("x1+x2", "x1", "x2", "x3")]
     ax.figure.clf()
+
+
+def test_the_table_checker_imports_nothing_heavy() -> None:
+    # studyfile imports it for `mcrisk check`, which must not load numpy, sklearn or the Workbench
+    import ast
+
+    import mcrisk.discovery_config as mod
+
+    tree = ast.parse(Path(mod.__file__).read_text(encoding="utf-8"))
+    names = {(n.module or "") if isinstance(n, ast.ImportFrom) else a.name
+             for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
+             for a in (n.names if isinstance(n, ast.Import) else [None])}
+    assert names == {"__future__", "math", "re", "collections.abc", "typing", "errors", "validate"}
