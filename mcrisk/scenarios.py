@@ -289,8 +289,8 @@ def box_sentence(ds: xr.Dataset, box: int) -> str:
             parts.append(f"{name} < {_edge(hi, unit)}")
         else:
             parts.append(f"{name} > {_edge(lo, unit)}")
-    beyond = "" if box == 1 else f" (of the cases outside box{'es 1-' if box > 2 else ' '}{box - 1})"
-    return (f"{what} in {percent_text(float(b.density))} of cases{beyond} when " + " and ".join(parts)
+    beyond = "" if box == 1 else f"outside box{'es 1-' if box > 2 else ' '}{box - 1}: "
+    return (f"{beyond}{what} in {percent_text(float(b.density))} of cases when " + " and ".join(parts)
             + f"; {percent_text(float(b.coverage))} of all {_plural(what)} lie there")
 
 
