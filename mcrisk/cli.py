@@ -107,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("study", type=Path, help="study TOML file")
         cmd.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
         cmd.add_argument("--quiet", action="store_true", help="no progress bars")
+        cmd.add_argument("--output", help="the output analysed (overrides the study's table)")
+        if name == "scenarios":
+            cmd.add_argument("--event", help='the event, "< x" or "> x" (overrides the table; default "< 0")')
+            cmd.add_argument("--threshold-density", type=float,
+                             help="the box picked: largest coverage with at least this density (default 0.8)")
 
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
@@ -145,8 +150,10 @@ def _sensitivity(args: argparse.Namespace) -> None:
 def _discovery(args: argparse.Namespace) -> None:
     from .study import run_discovery
 
+    table = {"output": args.output, "event": getattr(args, "event", None),
+             "threshold_density": getattr(args, "threshold_density", None)}
     run_discovery(args.study, "scenarios" if args.command == "scenarios" else "value_of_information",
-                  out=args.out, quiet=args.quiet, echo=print)
+                  out=args.out, quiet=args.quiet, echo=print, **table)
 
 
 def _check(args: argparse.Namespace) -> int:

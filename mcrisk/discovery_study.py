@@ -16,7 +16,7 @@ from typing import Any
 import xarray as xr
 
 from .risk import per_period
-from .scenarios import box_sentence, scenario_frame, scenarios
+from .scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from .voi import evppi, voi_frame, voi_sentence
 
 __all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
@@ -124,7 +124,7 @@ def format_voi(ds: xr.Dataset) -> str:
 
 
 def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
-    """Write ``scenarios.csv`` and ``voi.csv`` for the analyses present in ``tables``.
+    """Write ``scenarios.csv``, ``scenarios_trajectory.csv`` and ``voi.csv`` for the analyses in ``tables``.
 
     Parameters
     ----------
@@ -135,6 +135,8 @@ def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
     """
     if "scenarios" in tables:
         scenario_frame(tables["scenarios"]).to_csv(folder / "scenarios.csv", index=False, float_format="%.10g")
+        trajectory_frame(tables["scenarios"]).to_csv(folder / "scenarios_trajectory.csv", index=False,
+                                                     float_format="%.10g")
     if "value_of_information" in tables:
         voi_frame(tables["value_of_information"]).to_csv(folder / "voi.csv", index=False, float_format="%.10g")
 

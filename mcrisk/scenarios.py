@@ -39,7 +39,8 @@ from .discovery_config import parse_event
 from .errors import SpecError
 from .text import format_value, percent_text, words
 
-__all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame", "scenarios"]
+__all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame", "scenarios",
+           "trajectory_frame"]
 
 #: How a box is picked on each peeling trajectory.
 RULE = ("among the steps that restrict at least one input and reach density >= threshold_density and "
@@ -346,3 +347,27 @@ def scenario_frame(ds: xr.Dataset) -> pd.DataFrame:
                          "n_restricted": int(s.n_restricted)})
     return pd.DataFrame(rows, columns=["box", "input", "low", "high", "unit", "coverage", "density",
                                        "n_restricted"])
+
+
+def trajectory_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """``scenarios_trajectory.csv``: every step of each box's peeling trajectory, to pick another trade-off.
+
+    Parameters
+    ----------
+    ds
+        From :func:`scenarios`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``box``, ``step``, ``coverage``, ``density``, ``n_restricted``, ``picked``
+        (True at the step :data:`RULE` picked). ``mcrisk scenarios --threshold-density`` picks
+        another.
+    """
+    rows = []
+    for b in ds.box.values:
+        s = ds.sel(box=b)
+        c, d, r = s.trajectory_coverage.values, s.trajectory_density.values, s.trajectory_restricted.values
+        rows += [{"box": int(b), "step": i, "coverage": float(c[i]), "density": float(d[i]), "n_restricted": int(r[i]),
+                  "picked": i == int(s.step)} for i in np.flatnonzero(np.isfinite(c))]
+    return pd.DataFrame(rows, columns=["box", "step", "coverage", "density", "n_restricted", "picked"])

@@ -250,7 +250,7 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
 
 
 def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = None, quiet: bool = False,
-                  echo: Callable[[str], None] = print) -> xr.Dataset:
+                  echo: Callable[[str], None] = print, **table: Any) -> xr.Dataset:
     """``mcrisk scenarios STUDY`` and ``mcrisk voi STUDY``: the study run with that analysis.
 
     The study is run in full (same seed, so the same samples as any earlier run of it) and its
@@ -268,6 +268,9 @@ def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = N
         Output folder (default ``results/<study stem>/``).
     quiet, echo
         As for :func:`run_study`.
+    **table
+        Keys replacing the study table's (``event="> 0"``, ``threshold_density=0.95``); None
+        values are ignored. The table is checked again, as the file's would be.
 
     Returns
     -------
@@ -280,9 +283,10 @@ def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = N
         If the study or its table is not valid.
     """
     study = load_study(path)
-    if analysis not in study.analyses:
-        fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
-                  "uncertain": study.priors.uncertain}
-        cfg = ANALYSES[analysis]({}, str(study.path), fields)
-        study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
+    given = dict(tomllib.loads(study.text).get(analysis, {})) if study.text else {}
+    given.update({k: v for k, v in table.items() if v is not None})
+    fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
+              "uncertain": study.priors.uncertain}
+    cfg = ANALYSES[analysis](given, str(study.path), fields)
+    study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
     return run_study(study, out=out, quiet=quiet, echo=echo).tables[analysis]

@@ -111,3 +111,46 @@ def test_charts_draw_the_trajectory_and_the_box(planted: xr.Dataset) -> None:
     assert box.get_y() == float(b.low.sel(input="x2"))
     assert ax.get_xlabel().startswith("X1") and ax.get_ylabel().startswith("X2")
     ax.figure.clf()
+
+
+def test_scenarios_command_writes_both_analyses_and_matches_closed_forms(tmp_path, capsys) -> None:
+    # Only the GPU rent is uncertain, U(2, 14), and profit falls linearly with it, a - b p:
+    # - the loss lives exactly above the break-even rent a / b, so the box is one edge on
+    #   gpu_hour_price there (within one 5% peel of the remaining range, 0.6 USD/GPU-hour);
+    # - profit is uniform on [L, U] = [a - 14 b, a - 2 b], so EVPI = E[max(P, 0)] - max(E[P], 0)
+    #   = U^2 / (2 (U - L)) - max((L + U) / 2, 0), and EVPPI(gpu_hour_price) = EVPI.
+    # The study has a [value_of_information] table, so the command's run writes voi.csv too.
+    from pathlib import Path
+
+    import pandas as pd
+
+    from mcrisk.cli import main
+
+    good = Path(__file__).parent / "data" / "good"
+    study = tmp_path / "s.toml"
+    study.write_text((good / "study_uniform_price.toml").read_text().replace(
+        'priors = ["maas_point.toml"]', f'priors = ["{good / "maas_point.toml"}"]')
+        + "\n[value_of_information]\nresamples = 30\n")
+    out = tmp_path / "out"
+    assert main(["scenarios", str(study), "--out", str(out), "--quiet", "--threshold-density", "0.99"]) == 0
+    res = xr.open_dataset(out / "results.nc")
+    p, y = res.gpu_hour_price.values, res.profit_per_day.values
+    slope, icept = np.polyfit(p, y, 1)
+    df = pd.read_csv(out / "scenarios.csv")
+    assert list(df.input) == ["gpu_hour_price"] and df.high[0] == 14.0  # the prior's bound
+    assert abs(df.low[0] - (-icept / slope)) <= 0.6 and df.density[0] >= 0.99
+    traj = pd.read_csv(out / "scenarios_trajectory.csv")
+    assert traj.picked.sum() == 1 and traj.coverage.iloc[0] == 1.0
+    assert traj[traj.picked].density.iloc[0] == df.density[0]
+    printed = capsys.readouterr().out
+    assert "box 1: loss in" in printed and "Value of information" in printed
+
+    voi = pd.read_csv(out / "voi.csv").set_index("inputs")
+    lo, hi = icept + 14 * slope, icept + 2 * slope
+    exact = hi**2 / (2 * (hi - lo)) - max((lo + hi) / 2, 0)
+    assert list(voi.index) == ["gpu_hour_price", "all"]
+    assert abs(voi.evppi["all"] - exact) <= 4 * voi.se["all"]
+    assert abs(voi.evppi["gpu_hour_price"] - voi.evppi["all"]) <= 1e-3 * voi.evppi["all"]
+    report = (out / "report.md").read_text()
+    assert "## Where the loss lives" in report and "## What is worth knowing" in report
+    assert (out / "figures" / "voi.png").exists() and (out / "figures" / "scenarios_box.png").exists()
