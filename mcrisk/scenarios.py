@@ -50,8 +50,12 @@ RULE = ("among the steps that restrict at least one input and reach density >= t
 @contextmanager
 def _quiet_workbench():
     # The Workbench's own warnings (ipyparallel missing at import; pandas 3 deprecations in its
-    # code) are not the user's to act on; warnings raised elsewhere still show.
-    with warnings.catch_warnings():
+    # code) are not the user's to act on; warnings raised elsewhere still show. Its import also
+    # sets seaborn's palette as matplotlib's colour cycle, for the whole process: rc_context
+    # puts the user's settings back.
+    import matplotlib  # the Workbench imports it anyway
+
+    with warnings.catch_warnings(), matplotlib.rc_context():
         warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
         warnings.filterwarnings("ignore", message="ipyparallel not installed")
         yield
