@@ -16,10 +16,24 @@ from typing import Any
 import xarray as xr
 
 from .risk import per_period
+from .sensitivity_study import thin
 from .scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from .voi import evppi, voi_frame, voi_sentence
 
-__all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
+__all__ = ["DISCOVERY_SAMPLES", "format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
+
+
+#: At most this many of a run's samples (1 in k by position, the same ones whatever the chunking)
+#: feed PRIM and the EVPPI regressions: their cost grows with the samples (the bootstrap holds
+#: resamples x samples weights), and a larger run (up to 2**20 kept samples) adds little.
+DISCOVERY_SAMPLES = 50_000
+
+
+def _used(ds: xr.Dataset, sub: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
+    n, m = int(results.sizes.get("sample", 0)), int(sub.sizes.get("sample", 0))
+    if m < n:
+        ds.attrs["subsample"] = f"1 in {-(-n // m):,} of the run's {n:,} samples ({m:,} samples)"
+    return ds
 
 
 def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
@@ -44,8 +58,10 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
     """
     cfg = study.analyses["scenarios"]
     bounds = {k: tuple(float(b) for b in study.priors[k].dist.support()) for k in study.priors.uncertain}
-    ds = scenarios(results, output=cfg["output"], event=cfg["event"], threshold_density=cfg["threshold_density"],
-                   threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"], bounds=bounds)
+    sub = thin(results, DISCOVERY_SAMPLES)
+    ds = _used(scenarios(sub, output=cfg["output"], event=cfg["event"], threshold_density=cfg["threshold_density"],
+                         threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"], bounds=bounds),
+               sub, results)
     if echo is not None:
         echo("\n" + format_scenarios(ds))
     return ds
@@ -73,8 +89,9 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     """
     cfg = study.analyses["value_of_information"]
     seed = study.seed if cfg["seed"] is None else cfg["seed"]
-    ds = evppi(per_period(results, study.period_days), output=cfg["output"], decision=cfg["decision"],
-               groups=cfg["groups"], resamples=cfg["resamples"], rng=seed)
+    sub = thin(results, DISCOVERY_SAMPLES)
+    ds = _used(evppi(per_period(sub, study.period_days), output=cfg["output"], decision=cfg["decision"],
+                     groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), sub, results)
     if echo is not None:
         echo("\n" + format_voi(ds))
     return ds
@@ -93,7 +110,8 @@ def format_scenarios(ds: xr.Dataset) -> str:
     str
         Lines of text.
     """
-    head = f"Scenarios ({ds.attrs['output']} {ds.attrs['event']}, PRIM)"
+    head = f"Scenarios ({ds.attrs['output']} {ds.attrs['event']}, PRIM" + (
+        f"; {ds.attrs['subsample']})" if "subsample" in ds.attrs else ")")
     if "note" in ds.attrs:
         return f"{head}\n  {ds.attrs['note']}"
     return head + "".join(f"\n  box {int(b)}: {box_sentence(ds, int(b))}" for b in ds.box.values)
@@ -117,7 +135,8 @@ def format_voi(ds: xr.Dataset) -> str:
     df = voi_frame(ds)
     units = ds.attrs.get("units", "")
     w = max([len(s) for s in df.inputs] + [6])
-    lines = [f"Value of information ({ds.attrs['decision']}; {units})", f"  {'inputs':<{w}}  {'EVPPI':>14}  {'SE':>12}"]
+    used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
+    lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", f"  {'inputs':<{w}}  {'EVPPI':>14}  {'SE':>12}"]
     lines += [f"  {r.inputs:<{w}}  {format_number(r.evppi, units):>14}  {format_number(r.se, units):>12}"
               for r in df.itertuples()]
     return "\n".join(lines + [f"  {voi_sentence(ds)}"])
@@ -159,7 +178,8 @@ def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str]
 
     out = {}
     if (ds := tables.get("scenarios")) is not None:
-        heading = f"Where the {event_words(ds)} lives"
+        heading = f"Where the {event_words(ds)} lives" + (f" ({ds.attrs['subsample']})" if "subsample" in ds.attrs
+                                                          else "")
         head = ["box", "in words", "coverage", "density", "inputs restricted"]
         rows = [[str(int(b)), box_sentence(ds, int(b)), f"{float(ds.coverage.sel(box=b)):.3f}",
                  f"{float(ds.density.sel(box=b)):.3f}", str(int(ds.n_restricted.sel(box=b)))] for b in ds.box.values]
@@ -171,6 +191,7 @@ def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str]
                  format_number(r.se, units, minus=MINUS), format_number(r.noise, units, minus=MINUS)]
                 for r in df.itertuples()]
         rows.append(["in words", voi_sentence(ds), "", ""])
-        out["voi"] = (f"What is worth knowing ({units}; {ds.attrs['decision']})",
+        used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
+        out["voi"] = (f"What is worth knowing ({units}; {ds.attrs['decision']}{used})",
                       ["inputs", "EVPPI", "SE", "no-effect level"], rows)
     return out

@@ -172,3 +172,22 @@ def test_the_table_checker_imports_nothing_heavy() -> None:
              for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
              for a in (n.names if isinstance(n, ast.Import) else [None])}
     assert names == {"__future__", "math", "re", "collections.abc", "typing", "errors", "validate"}
+
+
+def test_a_large_run_feeds_one_in_k_samples_and_says_so(monkeypatch) -> None:
+    import mcrisk.discovery_study as ds_mod
+    from mcrisk.simulate import simulate
+    from mcrisk.studyfile import load_study
+
+    study = load_study(GOOD / "study_uniform_price.toml", samples=400)
+    res = simulate(study.model, study.priors, 400, method="lhs", rng=1)
+    fields = {"output": "profit_per_day", "outputs": (), "uncertain": ("gpu_hour_price",)}
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    study = replace(study, analyses=MappingProxyType({"value_of_information": check_voi({}, "s.toml", fields)}))
+    monkeypatch.setattr(ds_mod, "DISCOVERY_SAMPLES", 100)
+    v = ds_mod.run_voi(study, res)
+    assert v.attrs["samples"] == 100
+    assert v.attrs["subsample"] == "1 in 4 of the run's 400 samples (100 samples)"
+    assert ds_mod.report_sections({"value_of_information": v})["voi"][0].endswith("(100 samples))")
