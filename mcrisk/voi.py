@@ -47,6 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from .errors import SpecError
 from .text import format_value, words
@@ -128,7 +129,12 @@ def _boot_evppi(X: np.ndarray, D: np.ndarray, alpha: float, weights: np.ndarray)
     """
     n, m = X.shape
     X1 = np.column_stack([np.ones(n), X])
-    gram = (weights @ (X1[:, :, None] * X1[:, None, :]).reshape(n, -1)).reshape(len(weights), m + 1, m + 1)
+    gram = np.zeros((len(weights), (m + 1) ** 2))
+    rows = max(1, 2**22 // (m + 1) ** 2)  # the rows' outer products held at once: at most 32 MB
+    for s in range(0, n, rows):
+        part = X1[s:s + rows]
+        gram += weights[:, s:s + rows] @ (part[:, :, None] * part[:, None, :]).reshape(len(part), -1)
+    gram = gram.reshape(len(weights), m + 1, m + 1)
     gram[:, 1:, 1:] += alpha * np.eye(m)
     rhs = np.einsum("bi,ij,ik->bjk", weights, X1, D, optimize=True)
     beta = np.linalg.solve(gram, rhs)  # (B, m + 1, k)
@@ -144,6 +150,16 @@ def _values(g: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return (weights @ best) / n - np.maximum((weights @ g) / n[:, None], 0.0).max(axis=1)
     return (np.einsum("bi,bi->b", weights, best) / n
             - np.maximum(np.einsum("bi,bik->bk", weights, g) / n[:, None], 0.0).max(axis=1))
+
+
+def _row(results: xr.Dataset, names: list[str], ok: np.ndarray, D: np.ndarray, weights: np.ndarray, knots: int,
+         permutations: int, gen: np.random.Generator, n: int) -> tuple[float, float, float]:
+    """EVPPI of one input or group, its bootstrap SE and its no-effect level (row shuffles)."""
+    X = _design([np.asarray(results[k].values, dtype=float).ravel()[ok] for k in names], knots)
+    fit = _Fit(X)
+    ghat, alpha = fit.fitted(D)
+    noise = np.mean([_value(fit.fitted(D[gen.permutation(n)])[0]) for _ in range(permutations)])
+    return _value(ghat), float(np.std(_boot_evppi(X, D, alpha, weights), ddof=1)), float(noise)
 
 
 def _options(results: xr.Dataset, output: str, decision: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
@@ -238,13 +254,15 @@ def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Seq
     evpi_boot = _values(D, weights)
 
     est, se, noise = [], [], []
-    for g in rows:
-        X = _design([np.asarray(results[k].values, dtype=float).ravel()[ok] for k in g], knots)
-        fit = _Fit(X)
-        ghat, alpha = fit.fitted(D)
-        est.append(_value(ghat))
-        se.append(float(np.std(_boot_evppi(X, D, alpha, weights), ddof=1)))
-        noise.append(float(np.mean([_value(fit.fitted(D[gen.permutation(n)])[0]) for _ in range(permutations)])))
+    # One BLAS thread: the matrices are narrow (at most a few hundred columns), where threads
+    # cost more than they give (20x slower on a busy 2-core machine), and the sums then do not
+    # depend on the thread count.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for g in rows:
+            est_g, se_g, noise_g = _row(results, g, ok, D, weights, knots, permutations, gen, n)
+            est.append(est_g)
+            se.append(se_g)
+            noise.append(noise_g)
     est.append(evpi)
     se.append(float(np.std(evpi_boot, ddof=1)))
     noise.append(0.0)
