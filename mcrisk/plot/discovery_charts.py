@@ -37,26 +37,35 @@ def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None
     """
     if box not in boxes.box.values:
         raise SpecError(f"box = {box!r} is not a box of the scenarios; boxes: {list(map(int, boxes.box.values))}")
+    from matplotlib import colormaps
+
+    from ..scenarios import event_words
+
     b = boxes.sel(box=box)
     c, d, r = (b[k].values for k in ("trajectory_coverage", "trajectory_density", "trajectory_restricted"))
     ok = np.isfinite(c)
+    what = event_words(boxes)
+    top = int(np.nanmax(r)) if ok.any() else 0
     with deck_style():
         ax = deck_axes(ax)
-        sc = ax.scatter(c[ok], d[ok], c=r[ok], cmap="viridis", s=28, zorder=3, gid="trajectory")
+        sc = ax.scatter(c[ok], d[ok], c=r[ok], cmap=colormaps["viridis"].resampled(top + 1), vmin=-0.5,
+                        vmax=top + 0.5, s=28, zorder=3, gid="trajectory")
         ax.plot(c[ok], d[ok], color=GREY, linewidth=1, zorder=2)
         step = int(b.step)
+        k = int(b.n_restricted)
         ax.scatter([c[step]], [d[step]], s=160, facecolors="none", edgecolors=LOSS, linewidths=2, zorder=4,
-                   gid="picked", label=f"picked: {int(b.n_restricted)} inputs restricted")
+                   gid="picked", label=f"picked: {k} input{'' if k == 1 else 's'} restricted")
         ax.axhline(boxes.attrs.get("threshold_density", math.nan), color=LOSS, linewidth=1, linestyle=":")
-        ax.figure.colorbar(sc, ax=ax, label="inputs restricted")
+        bar = ax.figure.colorbar(sc, ax=ax, label="inputs restricted", ticks=range(top + 1))
+        bar.ax.tick_params(length=0)
         ax.xaxis.set_major_formatter(axis_formatter("1"))
         ax.yaxis.set_major_formatter(axis_formatter("1"))
-        ax.set_xlabel("Coverage (share of all the event's cases in the box, %)")
-        ax.set_ylabel("Density (share of the box's cases with the event, %)")
+        ax.set_xlabel(f"Coverage (% of all {'losses' if what == 'loss' else 'cases of the event'} in the box)")
+        ax.set_ylabel("Density (%)")
         ax.legend(loc="lower left")
-        set_title(ax, title, f"Box {box}: {percent_text(float(b.coverage))} of the cases of "
-                             f"{words(boxes.attrs['output'])} {boxes.attrs['event']} at density "
-                             f"{percent_text(float(b.density))}")
+        set_title(ax, title, f"Box {box} holds {percent_text(float(b.coverage))} of all "
+                             f"{'losses' if what == 'loss' else 'cases of ' + what}, at density "
+                             f"{percent_text(float(b.density))}; the curve is the trade-off")
     return ax
 
 
