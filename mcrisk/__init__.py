@@ -12,6 +12,8 @@ The data flow, one module a step::
     tornado.py     tornado       one-at-a-time swings
     sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
                                  loss attribution)
+    scenarios.py   scenarios     PRIM boxes: where the loss lives (EMA Workbench)
+    voi.py         evppi         EVPI and regression EVPPI: what is worth knowing
     plot/, report.py             slide-ready figures and a self-contained report
     study.py       run_study     all of the above into an output folder
 
