@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "__version__": ".version",
     "MCRiskWarning": ".errors",
+    "Option": ".models",
     "Prior": ".priors",
     "Priors": ".priors",
     "SpecError": ".errors",
@@ -55,7 +56,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
     from . import models
     from .errors import MCRiskWarning, SpecError
-    from .models import model
+    from .models import Option, model
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
     from .sampling import sample
@@ -66,6 +67,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 
 __all__ = [
     "MCRiskWarning",
+    "Option",
     "Prior",
     "Priors",
     "SpecError",

@@ -20,7 +20,7 @@ from .errors import SpecError
 from .models import Var, model_inputs, model_name
 from .validate import show_key
 
-__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "progress_bar"]
+__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "profile_role", "progress_bar"]
 
 
 def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: str = "inputs") -> None:
@@ -87,6 +87,8 @@ def call_model(model: Callable, kwargs: dict) -> dict:
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return model(**kwargs)
+    except SpecError:  # the model's own one-line account of a bad input or option
+        raise
     except Exception as exc:
         if os.environ.get("MCRISK_DEBUG"):
             raise
@@ -136,6 +138,13 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
     out = inputs.copy()
     held = [v.values for v in inputs.data_vars.values()]
     for name, values in result.items():
+        dims = getattr(meta.get(name), "dims", ())
+        if dims:  # e.g. an hourly output (sample, hour): kept whole, summarised by no analysis
+            values = _own_profile(model, name, values, n, dims)
+            unit, long_name = _unit(meta.get(name), currency)
+            out[name] = (("sample", *dims), values, {"units": unit, "long_name": long_name or name,
+                                                     "role": profile_role(dims)})
+            continue
         try:
             values = _own(values, n, held)
         except (ValueError, TypeError):
@@ -154,6 +163,38 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
         if long_name:
             out[name].attrs["long_name"] = long_name
     return out
+
+
+def profile_role(dims: tuple[str, ...]) -> str:
+    """The ``role`` attr of an output with dimensions besides ``sample`` (``"output_hour"``).
+
+    Such outputs are kept in the results but are not among :func:`mcrisk.risk.outputs_of`,
+    so summaries, tornado and sensitivity analyse only the one-value-per-sample outputs.
+
+    Parameters
+    ----------
+    dims
+        The output's dimensions besides ``sample``.
+
+    Returns
+    -------
+    str
+        ``"output_"`` followed by the dimension names joined by ``_``.
+    """
+    return "output_" + "_".join(dims)
+
+
+def _own_profile(model: Callable, name: str, values, n: int, dims: tuple[str, ...]) -> np.ndarray:
+    """An output over ``(sample, *dims)`` as a float array of that shape (broadcast if needed)."""
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 + len(dims) and arr.ndim != len(dims):
+        raise SpecError(f"model {model_name(model)} returned output {name} of shape {arr.shape}; it is "
+                        f"declared over (sample, {', '.join(dims)}), so it must have {1 + len(dims)} dimensions")
+    try:
+        return np.array(np.broadcast_to(arr, (n, *arr.shape[-len(dims):])))
+    except ValueError:
+        raise SpecError(f"model {model_name(model)} returned output {name} of shape {arr.shape}; a model must "
+                        f"return arrays of the inputs' length ({n}) along their first axis") from None
 
 
 def _own(values, n: int, held: list[np.ndarray]) -> np.ndarray:

@@ -34,7 +34,7 @@ from typing import Any
 from .copula import copula_factor
 from .errors import SpecError, shorten
 from .evaluate import check_inputs, evaluate
-from .models import model_name, resolve_model
+from .models import bind_options, model_name, resolve_model
 from .plot import check_config as check_plots_table
 from .priors import Priors, load_priors, parse_correlations, parse_prior, read_toml
 from .risk import outputs_of
@@ -45,7 +45,7 @@ from .validate import check_method, check_samples, check_seed, is_file, show_key
 __all__ = ["ANALYSES", "Study", "load_study"]
 
 _KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
-         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots")
+         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options")
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
                         "\"package.module:function\" or \"file.py:function\"")
     model = resolve_model(data["model"], base=path.parent, where=f"{where}: model")
+    if "options" in data:  # fixed keyword arguments of the model, checked against its declaration
+        model = bind_options(model, data["options"], where=f"{where}: [options]")
 
     files = data.get("priors", [])
     if isinstance(files, str):
@@ -213,7 +215,7 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: description = {shorten(data['description'])} must be a string")
     method = check_method(data.get("method", "random"), f"{where}:")
     probed = _probe_outputs(model, priors, where)  # one sample: what the model really returns
-    outputs = tuple(getattr(model, "outputs", None) or probed)
+    outputs = tuple(k for k in (getattr(model, "outputs", None) or probed) if k in probed)  # not hourly ones
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
