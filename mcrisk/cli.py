@@ -158,7 +158,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _describe(args: argparse.Namespace) -> None:
     """Print a model's inputs and outputs; for a study file, also what the study gives each input."""
-    from .models import MODELS, model_inputs, resolve_model
+    from .models import MODELS, model_inputs, option_rows, resolve_model
 
     ref, study = args.model, None
     if ref.endswith(".toml"):
@@ -206,6 +206,11 @@ def _describe(args: argparse.Namespace) -> None:
         print(f"  {name:<{w[0]}}  {u:<{w[1]}}  {long_name}".rstrip())
     if not rows_out:
         print("  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)")
+    if options := option_rows(model):  # fixed settings a study gives in [options]
+        print("\nOptions ([options] in a study)")
+        wo = [max(len(r[j]) for r in options) for j in range(2)]
+        for name, setting, meaning in options:
+            print(f"  {name:<{wo[0]}}  {setting:<{wo[1]}}  {meaning}".rstrip())
     if study:
         fixed = [k for k in study.priors if study.priors[k].is_constant]
         free = [k for k in optional if k not in study.priors]

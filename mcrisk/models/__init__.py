@@ -17,10 +17,10 @@ from .chain import Chain, chain
 from .gpu_hour_cost import gpu_hour_cost
 from .maas import maas
 from .maas_hourly import maas_hourly
-from .options import BoundModel, bind_options, model_options
+from .options import BoundModel, bind_options, model_options, option_rows
 from .registry import MODELS, model_name, resolve_model
 from .testfunctions import gfunction, ishigami
 
 __all__ = ["MODELS", "BoundModel", "Chain", "Option", "Var", "bind_options", "chain", "extends", "gfunction",
            "gpu_hour_cost", "ishigami", "maas", "maas_hourly", "model", "model_inputs", "model_name",
-           "model_options", "output_unit", "resolve_model"]
+           "model_options", "option_rows", "output_unit", "resolve_model"]

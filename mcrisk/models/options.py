@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import SpecError, shorten
 from ..validate import show_key, show_keys
 
-__all__ = ["BoundModel", "bind_options", "model_options", "option_value"]
+__all__ = ["BoundModel", "bind_options", "model_options", "option_rows", "option_value"]
 
 
 def model_options(model: Callable) -> dict[str, tuple[Any, str]]:
@@ -155,3 +155,36 @@ def bind_options(model: Callable, table: Any, *, where: str = "options") -> Call
         except SpecError as err:
             raise SpecError(f"{where}: {err}") from None
     return BoundModel(model, values)
+
+
+def option_rows(model: Callable) -> list[tuple[str, str, str]]:
+    """What ``mcrisk describe`` shows of a model's options: (name, setting, meaning).
+
+    Parameters
+    ----------
+    model
+        A model, a :class:`BoundModel` (a study's options bound) or a chain of them.
+
+    Returns
+    -------
+    list of (str, str, str)
+        Per option: its name, ``"default <value>"`` or ``"set to <value>"`` (bound by a study),
+        and its meaning; for a chain, the options of each model in order (once each).
+    """
+    parts = getattr(model, "models", None)
+    if parts is not None and not isinstance(model, BoundModel):  # a chain
+        rows, seen = [], set()
+        for part in parts:
+            for row in option_rows(part):
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    rows.append(row)
+        return rows
+    bound = model.bound if isinstance(model, BoundModel) else {}
+    inner = model.model if isinstance(model, BoundModel) else model
+    return [(k, f"set to {shorten(_plain(bound[k]))}" if k in bound else f"default {default!r}", meaning)
+            for k, (default, meaning) in model_options(inner).items()]
+
+
+def _plain(value: Any) -> Any:
+    return value.tolist() if isinstance(value, np.ndarray) else value
