@@ -158,9 +158,9 @@ def day_shape(shape: Any) -> np.ndarray | None:
     s = _numbers(shape, "shape")
     if s.size != HOURS:
         raise SpecError(f"shape has {s.size} values; it needs {HOURS}, one per hour (0-23)")
-    if not np.all(np.isfinite(s)) or (bad := np.flatnonzero(s < 0)).size:
+    if not np.all(np.isfinite(s) & (s >= 0)):
         h = int(np.flatnonzero(~np.isfinite(s) | (s < 0))[0])
-        raise SpecError(f"shape has {s[h]!r} at hour {h}; loads must be finite and non-negative")
+        raise SpecError(f"shape has {float(s[h])!r} at hour {h}; loads must be finite and non-negative")
     if not s.sum() > 0:
         raise SpecError("shape is all zeros; it needs a positive load in some hour")
     return s / s.mean()
@@ -205,7 +205,7 @@ def _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_ho
             raise SpecError(f"schedule has {s.size} values; it needs {HOURS} node counts, one per hour (0-23)")
         if not np.all(np.isfinite(s) & (s >= 0)):
             h = int(np.flatnonzero(~(np.isfinite(s) & (s >= 0)))[0])
-            raise SpecError(f"schedule has {s[h]!r} at hour {h}; node counts must be non-negative")
+            raise SpecError(f"schedule has {float(s[h])!r} at hour {h}; node counts must be non-negative")
         plan["schedule"] = s
     elif schedule is not None:
         raise SpecError(f"schedule is used only with policy = 'schedule' (policy = {policy!r})")
@@ -235,9 +235,7 @@ def check_options(*, shape: Any = "flat", policy: str = "fixed", schedule: Any =
 
 def _parametric(peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:
     """Hourly shapes (samples, 24) with mean 1, max ``peak_to_avg`` at the peak hour, min ``trough_to_avg``."""
-    p = np.asarray(peak_to_avg, dtype=float)[..., None]
-    t = np.asarray(trough_to_avg, dtype=float)[..., None]
-    h0 = np.round(np.asarray(peak_hour, dtype=float))[..., None]
+    p, t, h0 = _col(peak_to_avg), _col(trough_to_avg), np.round(_col(peak_hour))
     with np.errstate(divide="ignore", invalid="ignore"):
         m = (1 - t) / (p - t)  # the mean u^k must take
     ok = (t >= 0) & (m > 1 / HOURS) & (m < 1 - 1 / HOURS) & np.isfinite(h0)
@@ -259,7 +257,8 @@ def _parametric(peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:
 
 
 def _col(x) -> np.ndarray:
-    return np.asarray(x, dtype=float)[..., None]
+    """Per-sample values as a column (samples or 1, 1), to broadcast against the 24 hours."""
+    return np.asarray(x, dtype=float).reshape(-1, 1)
 
 
 def _short_hours(need: np.ndarray, schedule: np.ndarray) -> str:
@@ -344,7 +343,7 @@ def maas_hourly(
         s = plan["shape"]
     nodes_avg = (np.asarray(input_tokens, dtype=float) / (SECONDS_PER_DAY * prefill_tps_per_node)
                  + np.asarray(output_tokens, dtype=float) / (SECONDS_PER_DAY * decode_tps_per_node))
-    mu = _col(nodes_avg) * s
+    mu = _col(nodes_avg) * s  # (samples or 1, 24)
     if np.any(np.asarray(burst_dispersion) != 0):
         from scipy.special import ndtri  # scipy is heavy: only for bursts, not at import (mcrisk check)
         need = mu + _col(ndtri(service_quantile)) * np.sqrt(_col(burst_dispersion) * mu)
