@@ -50,6 +50,9 @@ def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: 
         raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
                         "no prior or input gives")
     if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
+        if unknown[0] in (getattr(model, "outputs", None) or {}):  # e.g. a chain's intermediate result
+            raise SpecError(f"{where}: {show_key(unknown[0])} is an output of model {model_name(model)}, "
+                            "which computes it; no prior or input may give it")
         raise SpecError(f"{where}: {show_key(unknown[0])} is not an input of model {model_name(model)}; its "
                         f"inputs: {', '.join([*required, *optional])}")
 

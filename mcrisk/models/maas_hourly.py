@@ -353,8 +353,8 @@ def maas_hourly(
         sched = plan["schedule"]
         if short := _short_hours(need, sched):
             raise SpecError(f"schedule has too few nodes for the load: {short}")
-        nodes = np.broadcast_to(sched, mu.shape)
-        charged = nodes
+        mu = np.broadcast_to(mu, need.shape)
+        nodes = charged = np.broadcast_to(sched, need.shape)
     else:
         if plan["policy"] == "fixed":
             nodes = need.max(axis=-1, keepdims=True) * _col(headroom)
@@ -367,7 +367,8 @@ def maas_hourly(
                 nodes = np.ceil(nodes / plan["step"]) * plan["step"]
             if plan["floor"] > 0:
                 nodes = np.maximum(nodes, plan["floor"])
-        nodes = np.broadcast_to(nodes, mu.shape)
+        full = np.broadcast_shapes(mu.shape, need.shape, nodes.shape)  # sampled bursts or headroom widen it
+        mu, nodes = np.broadcast_to(mu, full), np.broadcast_to(nodes, full)
         charged = mu + (nodes - mu) * _col(1 - np.asarray(offpeak_reuse, dtype=float))
     gpu_cost = _col(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
     cost_h = charged * gpu_cost
