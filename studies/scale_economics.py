@@ -67,5 +67,8 @@ def by_scale(*, input_tokens, output_tokens, **inputs) -> dict[str, np.ndarray]:
     return out
 
 
+#: The margins by volume: the report draws them against scale (mcrisk.figures, "by_scale").
+by_scale.scale_outputs = {f"margin_{k}": v for k, v in SCALES.items()}
+
 _sig = inspect.signature(maas_hourly)
 by_scale.__signature__ = _sig.replace(parameters=[p for k, p in _sig.parameters.items() if k not in _SKIP])
