@@ -193,8 +193,11 @@ def _own_profile(model: Callable, name: str, values, n: int, dims: tuple[str, ..
     if arr.ndim != 1 + len(dims) and arr.ndim != len(dims):
         raise SpecError(f"model {model_name(model)} returned output {name} of shape {arr.shape}; it is "
                         f"declared over (sample, {', '.join(dims)}), so it must have {1 + len(dims)} dimensions")
+    shape = (n, *arr.shape[-len(dims):])
+    if arr.shape == shape and arr.base is None and arr.flags.writeable:
+        return arr  # a fresh array the model made: keep it rather than hold two copies
     try:
-        return np.array(np.broadcast_to(arr, (n, *arr.shape[-len(dims):])))
+        return np.array(np.broadcast_to(arr, shape))
     except ValueError:
         raise SpecError(f"model {model_name(model)} returned output {name} of shape {arr.shape}; a model must "
                         f"return arrays of the inputs' length ({n}) along their first axis") from None

@@ -59,9 +59,11 @@ from .maas import INPUTS as MAAS_INPUTS
 from .maas import OUTPUTS as MAAS_OUTPUTS
 from .maas import SECONDS_PER_DAY
 
-__all__ = ["INPUTS", "OPTIONS", "OUTPUTS", "POLICIES", "SHAPES", "check_options", "day_shape", "maas_hourly"]
+__all__ = ["BLOCK", "INPUTS", "OPTIONS", "OUTPUTS", "POLICIES", "SHAPES", "check_options", "day_shape", "maas_hourly"]
 
 HOURS = 24
+#: Samples computed at a time: (BLOCK, 24) float arrays of 12.6 MB stay in the last-level cache.
+BLOCK = 2**16
 
 #: Built-in shapes by name (``"parametric"`` is built from sampled inputs).
 SHAPES = ("flat", "deepseek-2025-02-27", "parametric")
@@ -330,7 +332,12 @@ def maas_hourly(
         shape (or missing with it), or a schedule with fewer nodes than some hour needs (the
         message names the hours and by how much).
     """
+    given_inputs = {k: v for k, v in locals().items() if k in INPUTS}
+    options = {k: v for k, v in locals().items() if k in OPTIONS}
     plan = _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
+    rows = max((np.shape(v)[0] for v in given_inputs.values() if np.ndim(v)), default=1)
+    if rows > BLOCK:  # blocks of samples: the hourly intermediates stay in the processor's cache
+        return _blocked(given_inputs, options, rows)
     given = [k for k, v in zip(_PARAMETRIC, (peak_to_avg, trough_to_avg, peak_hour), strict=True) if v is not None]
     if plan["shape"] is None:
         if len(given) < len(_PARAMETRIC):
@@ -343,49 +350,73 @@ def maas_hourly(
         s = plan["shape"]
     nodes_avg = (np.asarray(input_tokens, dtype=float) / (SECONDS_PER_DAY * prefill_tps_per_node)
                  + np.asarray(output_tokens, dtype=float) / (SECONDS_PER_DAY * decode_tps_per_node))
+    # Every (samples, 24) array is a pass over memory: few are made, and worked on in place.
     mu = _col(nodes_avg) * s  # (samples or 1, 24)
     if np.any(np.asarray(burst_dispersion) != 0):
         from scipy.special import ndtri  # scipy is heavy: only for bursts, not at import (mcrisk check)
-        need = mu + _col(ndtri(service_quantile)) * np.sqrt(_col(burst_dispersion) * mu)
+        # z sqrt(D mu_h) = [z sqrt(D N)] sqrt(s_h): a column times a row, no square root per hour
+        need = _col(ndtri(service_quantile) * np.sqrt(np.asarray(burst_dispersion) * nodes_avg)) * np.sqrt(s)
+        need = _plus(need, mu)
     else:
         need = mu
+    reuse = _col(offpeak_reuse)
+    gpu_cost = _col(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
+    n_avg = np.broadcast_to(nodes_avg, mu.shape[:1]) if np.ndim(nodes_avg) else np.full(mu.shape[:1], float(nodes_avg))
     if plan["policy"] == "schedule":
         sched = plan["schedule"]
         if short := _short_hours(need, sched):
             raise SpecError(f"schedule has too few nodes for the load: {short}")
-        mu = np.broadcast_to(mu, need.shape)
-        nodes = charged = np.broadcast_to(sched, need.shape)
+        nodes = np.broadcast_to(sched, need.shape)
+        cost_h = nodes * gpu_cost  # the schedule is what is charged
+        provisioned = charged = np.full(need.shape[:1], sched.mean())
+        peak = np.full(need.shape[:1], sched.max())
     else:
         if plan["policy"] == "fixed":
-            nodes = need.max(axis=-1, keepdims=True) * _col(headroom)
+            top = _times(need.max(axis=-1, keepdims=True), _col(headroom))  # (samples or 1, 1)
+            nodes = np.broadcast_to(top, np.broadcast_shapes(top.shape, need.shape))
+            provisioned = peak = top[:, 0]
         else:
-            lagged = need
-            for k in range(1, plan["lag"] + 1):  # the day repeats: hour 0 looks back to hour 23
-                lagged = np.maximum(lagged, np.roll(need, k, axis=-1))
-            nodes = lagged * _col(headroom)
-            if plan["step"] > 0:
-                nodes = np.ceil(nodes / plan["step"]) * plan["step"]
+            if plan["lag"]:  # the day repeats: hour 0 looks back to hour 23
+                nodes = np.empty_like(need)
+                np.maximum(need[:, 1:], need[:, :-1], out=nodes[:, 1:])
+                np.maximum(need[:, :1], need[:, -1:], out=nodes[:, :1])
+                for k in range(2, plan["lag"] + 1):
+                    np.maximum(nodes[:, k:], need[:, :-k], out=nodes[:, k:])
+                    np.maximum(nodes[:, :k], need[:, HOURS - k:], out=nodes[:, :k])
+            else:
+                nodes = need.copy() if need is mu else need
+            scale = _col(headroom) / plan["step"] if plan["step"] > 0 else _col(headroom)
+            if np.any(scale != 1):
+                nodes = _times(nodes, scale)
+            if plan["step"] > 0:  # ceil(headroom x need / step) x step
+                np.ceil(nodes, out=nodes)
+                nodes *= plan["step"]
             if plan["floor"] > 0:
-                nodes = np.maximum(nodes, plan["floor"])
-        full = np.broadcast_shapes(mu.shape, need.shape, nodes.shape)  # sampled bursts or headroom widen it
-        mu, nodes = np.broadcast_to(mu, full), np.broadcast_to(nodes, full)
-        charged = mu + (nodes - mu) * _col(1 - np.asarray(offpeak_reuse, dtype=float))
-    gpu_cost = _col(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
-    cost_h = charged * gpu_cost
+                np.maximum(nodes, plan["floor"], out=nodes)
+            provisioned, peak = nodes.mean(axis=-1), nodes.max(axis=-1)
+        # charged_h = mu_h + (nodes_h - mu_h)(1 - reuse) = nodes_h (1 - reuse) + mu_h reuse
+        full = np.broadcast_shapes(mu.shape, nodes.shape, reuse.shape[:1] + (HOURS,), gpu_cost.shape[:1] + (HOURS,))
+        cost_h = np.empty(full)
+        np.multiply(nodes, (1 - reuse) * gpu_cost, out=cost_h)
+        if np.any(reuse != 0):
+            spare = need if need is not mu and need is not nodes and need.shape == full else np.empty(full)
+            np.multiply(mu, reuse * gpu_cost, out=spare)  # need is no longer needed: its memory is reused
+            cost_h += spare
+        charged = n_avg + (provisioned - n_avg) * (1 - reuse[:, 0])
     input_price = cache_hit_share * np.asarray(price_input_hit) + (1 - np.asarray(cache_hit_share)) * price_input_miss
     list_revenue = (input_tokens * input_price + output_tokens * np.asarray(price_output)) / 1e6
     billed = _col(list_revenue * np.asarray(paid_share) * (1 - np.asarray(price_cut)))
-    revenue_h = billed * (s / HOURS) * (1 - plan["discount"] * _col(offpeak_discount))
+    weight = (s / HOURS) * (1 - plan["discount"] * _col(offpeak_discount))  # (1 or samples, 24)
+    revenue_h = billed * weight
     cost = cost_h.sum(axis=-1)
-    revenue = revenue_h.sum(axis=-1)
+    revenue = billed[:, 0] * weight.sum(axis=-1)
     profit = revenue - cost
-    provisioned = nodes.mean(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {
-            "nodes_avg": mu.mean(axis=-1),
+            "nodes_avg": n_avg,
             "nodes_provisioned": provisioned,
-            "nodes_charged": charged.mean(axis=-1),
-            "utilization": np.divide(mu.mean(axis=-1), provisioned),
+            "nodes_charged": charged,
+            "utilization": np.divide(n_avg, provisioned),
             "cost_per_day": cost,
             "list_revenue": np.asarray(list_revenue, dtype=float),
             "revenue_per_day": revenue,
@@ -393,13 +424,47 @@ def maas_hourly(
             "cost_profit_margin": np.divide(profit, cost),
             "gross_margin": np.divide(profit, revenue),
             "cost_per_million_output_tokens": np.divide(cost, np.asarray(output_tokens) / 1e6),
-            "nodes_peak": nodes.max(axis=-1),
+            "nodes_peak": peak,
             "load_nodes": mu,
-            "nodes": np.array(nodes),
+            "nodes": nodes,
             "cost": cost_h,
             "revenue": revenue_h,
             "profit": revenue_h - cost_h,
         }
+
+
+def _blocked(inputs: dict, options: dict, rows: int) -> dict[str, np.ndarray]:
+    """:func:`maas_hourly` on blocks of :data:`BLOCK` samples, written into whole outputs.
+
+    Every sample's numbers are the same as in one call (each sample is computed alone; sums run
+    over its 24 hours), so the result does not depend on the block size.
+    """
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, rows, BLOCK):
+        stop = min(rows, start + BLOCK)
+        part = {k: (v[start:stop] if np.ndim(v) else v) for k, v in inputs.items()}
+        res = maas_hourly(**part, **options)
+        for k, v in res.items():
+            if k not in out:
+                out[k] = np.empty((rows, *np.shape(v)[1:]))
+            out[k][start:stop] = v
+    return out
+
+
+def _plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a + b``, in place when ``a`` already has the sum's shape (``a`` is a fresh array)."""
+    if np.broadcast_shapes(a.shape, b.shape) == a.shape:
+        a += b
+        return a
+    return a + b
+
+
+def _times(a: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``a * col``, in place when ``a`` already has the product's shape (``a`` is a fresh array)."""
+    if np.broadcast_shapes(a.shape, col.shape) == a.shape:
+        a *= col
+        return a
+    return a * col
 
 
 maas_hourly.check_options = check_options
