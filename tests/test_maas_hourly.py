@@ -166,3 +166,20 @@ def test_parametric_shape_mean_peak_and_trough(rng):
 def test_errors(kwargs, message):
     with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
         maas_hourly(**DS, **kwargs)
+
+
+def test_deepseek_hourly_study_releases_night_nodes():
+    from pathlib import Path
+
+    from mcrisk import run_study
+
+    run = run_study(Path(__file__).resolve().parent.parent / "studies" / "deepseek_hourly.toml", write=False)
+    res = run.results.isel(sample=0)
+    assert float(res["cost_per_day"]) == 87_072.0
+    all_day = float(res["nodes_peak"]) * 8 * 24 * 2.0  # 278 nodes all day: USD 106,752
+    assert all_day == 106_752.0
+    assert 1 - 87_072 / all_day == pytest.approx(0.18435, abs=1e-5)  # DeepSeek's "saves about 18%"
+    load = res["load_nodes"].values
+    assert load.max() <= 278 and load.max() == pytest.approx(278, abs=0.01)  # full at 22:00, never short
+    # the discount window 00:30-08:30 holds 17.0% of the day's income
+    assert float(1 - res["revenue_per_day"] / res["list_revenue"]) == pytest.approx(0.75 * 0.170044, rel=1e-5)
