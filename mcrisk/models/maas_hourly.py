@@ -49,6 +49,7 @@ from __future__ import annotations
 import functools
 import math
 from importlib import resources
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -353,9 +354,8 @@ def maas_hourly(
     # Every (samples, 24) array is a pass over memory: few are made, and worked on in place.
     mu = _col(nodes_avg) * s  # (samples or 1, 24)
     if np.any(np.asarray(burst_dispersion) != 0):
-        from scipy.special import ndtri  # scipy is heavy: only for bursts, not at import (mcrisk check)
         # z sqrt(D mu_h) = [z sqrt(D N)] sqrt(s_h): a column times a row, no square root per hour
-        need = _col(ndtri(service_quantile) * np.sqrt(np.asarray(burst_dispersion) * nodes_avg)) * np.sqrt(s)
+        need = _col(_z(service_quantile) * np.sqrt(np.asarray(burst_dispersion) * nodes_avg)) * np.sqrt(s)
         need = _plus(need, mu)
     else:
         need = mu
@@ -431,6 +431,17 @@ def maas_hourly(
             "revenue": revenue_h,
             "profit": revenue_h - cost_h,
         }
+
+
+def _z(q) -> np.ndarray | float:
+    """The standard normal quantile of ``q``: the stdlib's for one value, scipy's for an array."""
+    if np.ndim(q) == 0:
+        if not 0 < float(q) < 1:
+            raise SpecError(f"service_quantile = {float(q)!r} must be strictly between 0 and 1")
+        return NormalDist().inv_cdf(float(q))  # no scipy import for a constant (mcrisk check stays quick)
+    from scipy.special import ndtri  # scipy is heavy: imported only for a sampled service quantile
+
+    return ndtri(q)
 
 
 def _blocked(inputs: dict, options: dict, rows: int) -> dict[str, np.ndarray]:
