@@ -89,8 +89,10 @@ def test_study_options_reach_the_model(tmp_path):
     assert "profit_per_day" in run.summary["output"]
 
 
-def test_study_option_errors(tmp_path):
+def test_study_option_errors(tmp_path, capsys):
     path = _study(tmp_path, "[options]\npolcy = 'elastic'\n")
+    assert main(["check", str(path)]) == 2  # one line, exit status 2, no traceback
+    assert capsys.readouterr().err.startswith(f"error: {path}: [options]: polcy = 'elastic' is not an option")
     with pytest.raises(SpecError, match=re.escape(f"{path}: [options]: polcy = 'elastic' is not an option of "
                                                   "the model; its options: shape, policy, schedule")):
         load_study(path)
