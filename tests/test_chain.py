@@ -159,3 +159,18 @@ def test_bind_options_converts_lists_and_pickles():
     out = pickle.loads(pickle.dumps(bound))(**SERVE, gpu_hour_price=2.0)
     np.testing.assert_allclose(out["load_nodes"][0, 12:], 3 * out["load_nodes"][0, :12], rtol=1e-15)
     assert maas_hourly.options.keys() >= {"shape", "policy"} and not hasattr(maas, "options")
+
+
+def test_hourly_outputs_through_dask_blocks(tmp_path):
+    # the dask path stacks every variable of a block; (sample, hour) outputs give one row per hour
+    pytest.importorskip("dask")
+    from mcrisk import simulate
+    from mcrisk.distributed import simulate_dask
+
+    study = load_study(_study(tmp_path, '[options]\nshape = "deepseek-2025-02-27"\npolicy = "elastic"\n'))
+    whole = simulate(study.model, study.priors, 50, method="lhs", rng=4)
+    blocks = simulate_dask(study.model, study.priors, 50, method="lhs", seed=4, chunk_size=7,
+                           client="synchronous")
+    assert blocks["cost"].dims == ("sample", "hour")
+    for k in whole.data_vars:
+        np.testing.assert_array_equal(blocks[k].values, whole[k].values, err_msg=k)
