@@ -6,8 +6,10 @@ with defaults are the constants a study may leave unset. It may describe itself 
 :func:`model` (the attributes ``inputs`` and ``outputs``, mappings of name to :class:`Var`,
 and ``default_output``).
 
-The package only re-exports: :mod:`.base` (what a model is), :mod:`.maas` and
-:mod:`.testfunctions` (the built-in models) and :mod:`.registry` (built-in names and lookup).
+The package only re-exports: :mod:`.base` (what a model is), :mod:`.maas`, :mod:`.maas_hourly`,
+:mod:`.gpu_hour_cost` and :mod:`.testfunctions` (the built-in models), :mod:`.options` (a study's
+``[options]`` bound to a model), :mod:`.chain` (models composed in order) and :mod:`.registry`
+(built-in names and lookup).
 """
 
 from __future__ import annotations
