@@ -2,6 +2,8 @@
 
 Each sample's premises (throughput, rents, prices, bursts) are evaluated by
 :func:`mcrisk.models.maas_hourly` at seven volumes on the same samples (common random numbers),
+with a fleet rented for the day's highest need in whole nodes (the elastic policy looking back
+23 hours, so every hour covers the day's peak, in steps of one node),
 so the summary's P(loss) and median margin of ``margin_1b`` ... ``margin_1t`` trace how big the
 provider must be. Input tokens keep the mix of the inputs ``input_tokens`` and ``output_tokens``
 (the reference day, scaled to each volume).
@@ -60,8 +62,9 @@ def by_scale(*, input_tokens, output_tokens, **inputs) -> dict[str, np.ndarray]:
     out = {}
     for key, tokens in SCALES.items():
         mix = np.asarray(input_tokens, dtype=float) / output_tokens
+        # the fleet for the day's highest need (a 23-hour look-back covers the whole day) in whole nodes
         r = maas_hourly(**inputs, output_tokens=tokens, input_tokens=tokens * mix,
-                        shape=SHAPE, policy="fixed")
+                        shape=SHAPE, policy="elastic", lag_hours=23, step_nodes=1)
         out[f"margin_{key}"] = r["cost_profit_margin"]
         out[f"utilization_{key}"] = r["utilization"]
     return out
