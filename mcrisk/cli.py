@@ -24,7 +24,7 @@ __all__ = ["MODEL_NAMES", "console", "main"]
 
 #: The names of :data:`mcrisk.models.MODELS`, spelled out so that building the parser imports no
 #: model (tests/test_cli.py checks they agree).
-MODEL_NAMES = ("maas", "ishigami", "gfunction")
+MODEL_NAMES = ("maas", "ishigami", "gfunction", "maas_hourly", "gpu_hour_cost")
 
 
 def _checked(check, what: str = "an integer"):
@@ -228,7 +228,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _describe(args: argparse.Namespace) -> None:
     """Print a model's inputs and outputs; for a study file, also what the study gives each input."""
-    from .models import MODELS, model_inputs, resolve_model
+    from .models import MODELS, model_inputs, option_rows, resolve_model
 
     ref, study = args.model, None
     if ref.endswith(".toml"):
@@ -276,6 +276,11 @@ def _describe(args: argparse.Namespace) -> None:
         print(f"  {name:<{w[0]}}  {u:<{w[1]}}  {long_name}".rstrip())
     if not rows_out:
         print("  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)")
+    if options := option_rows(model):  # fixed settings a study gives in [options]
+        print("\nOptions ([options] in a study)")
+        wo = [max(len(r[j]) for r in options) for j in range(2)]
+        for name, setting, meaning in options:
+            print(f"  {name:<{wo[0]}}  {setting:<{wo[1]}}  {meaning}".rstrip())
     if study:
         fixed = [k for k in study.priors if study.priors[k].is_constant]
         free = [k for k in optional if k not in study.priors]
