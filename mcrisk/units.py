@@ -50,6 +50,7 @@ minute = 60 * second = min
 hour = 60 * minute = h = hr
 day = 24 * hour = d
 week = 7 * day
+year = 365 * day = yr
 percent = 0.01 = %
 token = [token] = tok
 ktok = 1e3 * token = Ktok
@@ -59,6 +60,10 @@ GPU = [gpu]
 GPU_hour = GPU * hour = GPUh
 node = [node]
 node_day = node * day
+GPU_year = GPU * year
+watt = [power] = W
+kW = 1e3 * watt
+kWh = kW * hour
 """
 
 # Applied in order; each maps one family of spellings onto pint's grammar.
@@ -68,7 +73,8 @@ _SPELLINGS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"\bRMB\b"), "CNY"),
     (re.compile(r"\bGPU[- ]?(?:hours?|hrs?|h)\b", re.I), "GPU_hour"),
     (re.compile(r"\bnode[- ]days?\b"), "node_day"),
-    (re.compile(r"\b(token|GPU|node|hour|day|second|minute|week)s\b"), r"\1"),
+    (re.compile(r"\bGPU[- ]years?\b"), "GPU_year"),
+    (re.compile(r"\b(token|GPU|node|hour|day|second|minute|week|year)s\b"), r"\1"),
     (re.compile(r"\b(tokens?|toks?)\b"), "token"),
     # "1M tokens", "1K token": a count of tokens, bracketed so "USD/1M tokens" divides by all of it.
     (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*([kKMBGT])\s*(?=[A-Za-z_(])"),
@@ -134,7 +140,8 @@ def check_unit(text: str, what: str) -> None:
     for word in re.findall(r"[A-Za-z_]\w*", _NUMBER.sub(" ", canonical(text))):
         if word not in known:
             raise SpecError(f"{what} unit = {text!r}: {word} is not a unit mcrisk knows; units: s, minute, hour, "
-                            "day, week, token, Mtok, GPU, GPU-hour, node, %, 1M (a million), 1K, currencies "
+                            "day, week, year, token, Mtok, GPU, GPU-hour, GPU-year, node, kW, kWh, %, 1M (a "
+                            "million), 1K, currencies "
                             f"{', '.join(CURRENCIES)}")
 
 
@@ -208,8 +215,8 @@ def _parse(text: str, what: str) -> Any:
         q = ureg.parse_expression(canonical(text))
     except pint.UndefinedUnitError as err:
         raise SpecError(f"{what} {text!r}: {err.unit_names[0] if err.unit_names else 'a name'!s} is "
-                        "not a unit mcrisk knows; units: s, minute, hour, day, week, token, Mtok, GPU, "
-                        "GPU-hour, node, %, 1M (a million), 1K, currencies "
+                        "not a unit mcrisk knows; units: s, minute, hour, day, week, year, token, Mtok, "
+                        "GPU, GPU-hour, GPU-year, node, kW, kWh, %, 1M (a million), 1K, currencies "
                         f"{', '.join(CURRENCIES)}") from None
     except Exception as err:  # pint's parser raises several unrelated types for bad syntax
         raise SpecError(f"{what} {text!r} cannot be read ({err.__class__.__name__}); write it like "
