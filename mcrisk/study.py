@@ -20,6 +20,7 @@ from typing import Any
 
 import xarray as xr
 
+from .deck import check_template, write_deck
 from .errors import MCRiskWarning
 from .outfolder import check_out, write_atomically
 from .report import write_report
@@ -29,7 +30,8 @@ from .sensitivity_study import check_config, run_configured, write_tables
 from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
 from .tornado import format_tornado, tornado, tornado_frame
-from .validate import (FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
+from .workbook import write_workbook
+from .validate import (FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
@@ -53,6 +55,7 @@ class StudyRun:
     out: Path | None
     tables: Mapping[str, Any] = field(default_factory=dict)
     formats: tuple[str, ...] = ("png", "svg")
+    template: Path | None = None
 
 
 def run_study(path: str | Path | Study, *, out: str | Path | None = None, samples: int | None = None,
@@ -60,7 +63,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
               quiet: bool = True, echo: Callable[[str], None] | None = None,
               chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
               summary_only: bool = False, formats: tuple[FigureFormat, ...] = ("png", "svg"),
-              on_nonfinite: NonFinite = "drop") -> StudyRun:
+              on_nonfinite: NonFinite = "drop", template: str | Path | None = None) -> StudyRun:
     """Run a study end to end.
 
     Parameters
@@ -87,7 +90,9 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         passes over the chunks (:func:`mcrisk.simulate.simulate_summary`); ``results.nc`` then
         holds the summary, no figures or report are made and ``[sensitivity]`` is skipped.
     formats
-        Figure formats (``png``, ``svg``, ``pdf``).
+        Figure formats (``png``, ``svg``, ``pdf``), and ``pptx`` for ``deck.pptx``
+        (:func:`mcrisk.deck.write_deck`), ``xlsx`` for ``workbook.xlsx``
+        (:func:`mcrisk.workbook.write_workbook`).
 
         A run of more than :data:`IN_MEMORY` samples (without ``summary_only``) keeps the exact
         summary of every sample and 1 in ``k`` samples (at most :data:`THINNED_ROWS`) for
@@ -97,6 +102,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         What NaN or infinite outputs do to the statistics: ``"drop"`` (left out and counted),
         ``"keep"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); stated in the summary's
         attrs and the report.
+    template
+        A PowerPoint template for ``deck.pptx`` (its layouts and theme); checked before the run.
 
     Returns
     -------
@@ -106,6 +113,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     say = echo or (lambda s: None)
     formats = check_formats(formats)  # before the run, not after it
     check_nonfinite(on_nonfinite)
+    if template is not None and "pptx" in formats:
+        check_template(template)  # before the run, not after it
     target = Path(out) if out else Path("results") / study.name
     if write:
         check_out(target, (study.path,))  # before the run, not after it
@@ -143,7 +152,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
             say("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
         elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
-    run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats))
+    run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats),
+                   Path(template) if template is not None else None)
     if write:
         write_atomically(target, lambda tmp: _write_summary_only(run, tmp) if summary_only
                           else _write(run, tmp, progress=not quiet), protect=(study.path,))
@@ -185,7 +195,11 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
-    write_report(run, folder, formats=run.formats, progress=progress)
+    write_report(run, folder, formats=tuple(f for f in run.formats if f in FIGURE_FORMATS), progress=progress)
+    if "xlsx" in run.formats:
+        write_workbook(run, folder / "workbook.xlsx")
+    if "pptx" in run.formats:  # last: it gives a slide to every table the folder holds
+        write_deck(run, folder / "deck.pptx", template=run.template, folder=folder)
 
 
 def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None, samples: int | None = None,

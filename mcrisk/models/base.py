@@ -36,10 +36,14 @@ class Var:
         The unit, e.g. ``"tokens/day"`` or ``"{currency}/GPU-hour"``; ``"1"`` for a ratio.
     long_name
         What the variable means, in a few words (the ``long_name`` of its results variable).
+    label
+        Its plain name for a board ("Decode throughput per node", "Profit per day"), used in
+        every figure, table, report, deck and workbook; ``""`` shows the name in words.
     """
 
     unit: str
     long_name: str
+    label: str = ""
 
     def unit_in(self, currency: str | None) -> str:
         """The unit with ``{currency}`` replaced by ``currency``.
