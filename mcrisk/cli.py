@@ -59,6 +59,17 @@ def _sensitivity_method(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _setting(text: str) -> tuple[str, float]:
+    name, eq, value = text.partition("=")
+    try:
+        if not (eq and name.strip()):
+            raise ValueError(text)
+        return name.strip(), float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{clip(repr(text))} must be NAME=VALUE with a number, "
+                                         "e.g. gpu_hour_price=2.5") from None
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line and exit status 2 like every other error."""
 
@@ -81,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--formats", type=_formats, default=("png", "svg"),
-                     help=f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)} "
+                     help=f"output formats, comma-separated from {', '.join(validate.OUTPUT_FORMATS)} "
                           "(default png,svg)")
     run.add_argument("--on-nonfinite", choices=list(validate.NONFINITE), default="drop",
                      help="NaN or infinite outputs: drop them from the statistics (default), keep them, "
@@ -91,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="keep the summary, not the per-sample results (bounded memory)")
     run.add_argument("--workers", type=_checked(_positive), help="run on a local dask cluster of K workers")
     run.add_argument("--scheduler", help="run on the dask cluster at this address")
+    run.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE", dest="settings",
+                     help="hold an input at a value for this run (repeatable)")
+    run.add_argument("--template", type=Path, help="PowerPoint template for deck.pptx (--formats pptx)")
+
+    deck = sub.add_parser("deck", help="write deck.pptx from a study's existing output folder (no rerun)")
+    deck.add_argument("study", type=Path, help="study TOML file the folder was written from")
+    deck.add_argument("--out", type=Path, help="the output folder (default results/<study>/)")
+    deck.add_argument("--template", type=Path, help="PowerPoint template (layouts and theme)")
 
     sens = sub.add_parser("sensitivity", help="run only a study's sensitivity analysis")
     sens.add_argument("study", type=Path, help="study TOML file")
@@ -103,6 +122,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
+    check.add_argument("--strict", action="store_true",
+                       help="a source key missing from the bibliography (sources.toml) is an error")
 
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
@@ -122,10 +143,27 @@ def _version() -> str:
 def _run(args: argparse.Namespace) -> None:
     from .study import run_study
 
-    run_study(args.study, out=args.out, samples=args.samples, seed=args.seed, method=args.method,
+    study = args.study
+    if args.settings:
+        from .priorref import set_inputs
+        from .study import load_study
+
+        study = set_inputs(load_study(args.study, samples=args.samples, seed=args.seed, method=args.method),
+                           dict(args.settings))
+    run_study(study, out=args.out, template=args.template, samples=args.samples, seed=args.seed, method=args.method,
               quiet=args.quiet, echo=print, formats=args.formats, chunk_size=args.chunk_size,
               summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler,
               on_nonfinite=args.on_nonfinite)
+
+
+def _deck(args: argparse.Namespace) -> None:
+    from .deck import check_template, write_deck
+    from .folderrun import read_run
+
+    if args.template is not None:
+        check_template(args.template)
+    run = read_run(args.study, args.out)
+    print(f"wrote {write_deck(run, run.out / 'deck.pptx', template=args.template)}")
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -147,13 +185,26 @@ def _check(args: argparse.Namespace) -> int:
                 s = load_study(f)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")
+                status = max(status, _cited(f, s.priors, args.strict, Path(f).parent))
             else:
                 p = load_priors(f)
                 print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
+                status = max(status, _cited(f, p, args.strict))
         except SpecError as err:  # report every bad file, not only the first
             print(f"error: {err}", file=sys.stderr)
             status = 2
     return status
+
+
+def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
+    """Warn (``--strict``: error, status 2) about source keys no bibliography (sources.toml) holds."""
+    from .bibliography import unknown_keys
+
+    missing = unknown_keys(priors, extra)
+    for name, key in missing:
+        print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no sources.toml "
+              "beside the priors files holds", file=sys.stderr)
+    return 2 if strict and missing else 0
 
 
 def _describe(args: argparse.Namespace) -> None:
@@ -219,7 +270,7 @@ def _describe(args: argparse.Namespace) -> None:
         print("{currency} is the study's currency.")
 
 
-_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}
+_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity, "deck": _deck}
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -573,7 +573,7 @@ def _extra_slides(d: _Deck, folder: Path | None) -> None:
                 v = float(text)
             except ValueError:
                 return text
-            return format_number(v, "", minus=MINUS) if math.isfinite(v) else text
+            return format_number(v, "number", minus=MINUS) if math.isfinite(v) else text
 
         rows = [[cell(c) for c in r] for r in shown]
         note = (f"The first {len(shown)} of {len(body):,} rows; all are in {name}." if len(body) > len(shown)

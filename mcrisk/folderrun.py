@@ -62,7 +62,7 @@ def read_run(study_path: str | Path, folder: str | Path | None = None) -> StudyR
     except (OSError, ValueError, KeyError) as err:
         raise SpecError(f"{folder}: results.nc or summary.csv cannot be read: {err}") from None
     if results.attrs.get("study", "") != study.text:
-        raise SpecError(f"{folder}: was written from another version of {show_text(str(study.path))} "
+        raise SpecError(f"{folder}: was not written from {show_text(str(study.path))} as it is now "
                         f"(its results.nc holds a different study text); rerun `mcrisk run {study.path}`")
     units = frame.pop("units").astype(str) if "units" in frame else pd.Series("", index=frame.index)
     summary = xr.Dataset({k: ("output", frame[k].to_numpy()) for k in frame.columns},
