@@ -1,24 +1,22 @@
 """The bibliography: every bracketed key in a prior's ``source`` resolves to a full citation.
 
 A ``source`` such as ``"DeepSeek [DS-post]: ~14.8 k output tokens/s per H800 node"`` cites
-``DS-post``. The citations live in ``sources.toml`` beside the priors files (the project's is
-``priors/sources.toml``), one table per key::
+``DS-post``. The citations live in ``SOURCES.md`` beside the priors files (the project's is
+``priors/SOURCES.md``), one list item per key, readable as it is::
 
-    [DS-post]
-    citation = "github.com/deepseek-ai/open-infra-index/... (the address, as found)"
+    - **[DS-post]** github.com/deepseek-ai/open-infra-index/... (the address, as found)
 
 :func:`unknown_keys` lists the keys a study cites that no bibliography holds (``mcrisk check``
 warns about them; ``--strict`` makes them an error); :func:`cited_sources` gives the citations
 of the keys cited, for the report and the deck.
 
-Pure Python (tomllib), so ``mcrisk check`` stays fast.
+Pure Python, so ``mcrisk check`` stays fast.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -28,8 +26,9 @@ from .errors import SpecError
 __all__ = ["BIBLIOGRAPHY", "bibliography", "cited_sources", "source_keys", "unknown_keys"]
 
 #: The file name of a bibliography, looked for beside each priors file and the study.
-BIBLIOGRAPHY = "sources.toml"
-_KEY = re.compile(r"\[([A-Za-z][A-Za-z0-9_.-]*)\]")
+BIBLIOGRAPHY = "SOURCES.md"
+_KEY = re.compile(r"\[([A-Za-z0-9_.-]*[A-Za-z][A-Za-z0-9_.-]*)\]")  # a letter in it: [0.5] is no key
+_ITEM = re.compile(r"^- \*\*\[([A-Za-z0-9_.-]*[A-Za-z][A-Za-z0-9_.-]*)\]\*\*\s+(\S.*)$", re.M)
 
 
 def source_keys(text: str) -> list[str]:
@@ -51,19 +50,14 @@ def source_keys(text: str) -> list[str]:
 @functools.cache
 def _read(path: Path) -> dict[str, str]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise SpecError(f"{path}: not a bibliography TOML file: {err}") from None
-    out = {}
-    for key, entry in data.items():
-        if not isinstance(entry, dict) or not isinstance(entry.get("citation"), str) or not entry["citation"].strip():
-            raise SpecError(f"{path}: [{key}] must be a table with citation = \"...\" (the full citation)")
-        out[key] = entry["citation"].strip()
-    return out
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(f"{path}: cannot be read as a bibliography: {err}") from None
+    return {key: citation.strip() for key, citation in _ITEM.findall(text)}
 
 
 def bibliography(folders: Iterable[str | Path]) -> dict[str, str]:
-    """The citations of every ``sources.toml`` in ``folders`` (earlier folders win on a clash).
+    """The citations of every ``SOURCES.md`` in ``folders`` (earlier folders win on a clash).
 
     Parameters
     ----------
@@ -78,7 +72,7 @@ def bibliography(folders: Iterable[str | Path]) -> dict[str, str]:
     Raises
     ------
     SpecError
-        For a ``sources.toml`` that is not valid TOML or has an entry without a citation.
+        For a ``SOURCES.md`` that cannot be read.
     """
     found: dict[str, str] = {}
     for folder in folders:
@@ -101,7 +95,7 @@ def unknown_keys(priors: Mapping[str, Any], extra: Iterable[str | Path] = ()) ->
     priors
         A study's or priors file's :class:`~mcrisk.priors.Priors`.
     extra
-        More folders to look for ``sources.toml`` in (the study's).
+        More folders to look for ``SOURCES.md`` in (the study's).
 
     Returns
     -------
@@ -120,7 +114,7 @@ def cited_sources(priors: Mapping[str, Any], extra: Iterable[str | Path] = ()) -
     priors
         The study's priors.
     extra
-        More folders to look for ``sources.toml`` in.
+        More folders to look for ``SOURCES.md`` in.
 
     Returns
     -------

@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument("--strict", action="store_true",
-                       help="a source key missing from the bibliography (sources.toml) is an error")
+                       help="a source key missing from the bibliography (SOURCES.md) is an error")
 
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
@@ -197,12 +197,12 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
-    """Warn (``--strict``: error, status 2) about source keys no bibliography (sources.toml) holds."""
+    """Warn (``--strict``: error, status 2) about source keys no bibliography (SOURCES.md) holds."""
     from .bibliography import unknown_keys
 
     missing = unknown_keys(priors, extra)
     for name, key in missing:
-        print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no sources.toml "
+        print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no SOURCES.md "
               "beside the priors files holds", file=sys.stderr)
     return 2 if strict and missing else 0
 
