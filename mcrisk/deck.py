@@ -34,9 +34,9 @@ import numpy as np
 from .bibliography import cited_sources
 from .errors import SpecError
 from .findings import analysed, can_be_negative, driver, headline, p_error, stated
-from .labels import label_of, period_name, shown_unit
+from .labels import label_of, period_name, run_labels, shown_unit
 from .sensitivity import rank_order
-from .text import MINUS, format_number, format_value, index_text, si_number
+from .text import MINUS, format_number, format_value, index_text, labels_in_use, si_number
 from .textfit import fit_text, text_height
 from .validate import is_file
 
@@ -617,7 +617,11 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
     SpecError
         If ``template`` is missing or is not a PowerPoint file.
     """
-    path = Path(path)
+    with labels_in_use(run_labels(run)):  # the headline sentence in the same words as the report
+        return _write_deck(run, Path(path), template, folder)
+
+
+def _write_deck(run, path: Path, template, folder) -> Path:
     d = _Deck(template)
     _title_slide(d, run)
     _headline_slide(d, run)

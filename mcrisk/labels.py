@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["is_share", "label_of", "period_name", "period_text", "period_unit", "shown_unit"]
+__all__ = ["is_share", "label_of", "period_name", "period_text", "period_unit", "run_labels", "sentence_labels", "shown_unit"]
 
 
 def period_name(period_days: float | None) -> str:
@@ -71,7 +71,7 @@ def period_text(text: str, period_days: float | None) -> str:
     name = period_name(period_days)
     if name == "day":
         return text
-    per = f"per {name}" if name == "month" else f"per {name}"
+    per = f"per {name}"
     return text.replace("per day", per).replace(" a day", f" {per}")
 
 
@@ -88,7 +88,8 @@ def label_of(name: str, *, model: Callable | None = None, priors: Mapping[str, A
     priors
         The study's priors (an entry's ``label`` overrides the model's), or None.
     period_days
-        Money per day is named per this period ("Profit per month").
+        Money per day (a model variable in ``{currency}/day``) is named per this period
+        ("Profit per month"); other labels ("Input tokens per day") are left as they are.
 
     Returns
     -------
@@ -102,14 +103,13 @@ def label_of(name: str, *, model: Callable | None = None, priors: Mapping[str, A
     'Profit per month'
     """
     prior = priors.get(name) if priors is not None else None
-    text = getattr(prior, "label", "") or ""
-    if not text and model is not None:
-        var = {**getattr(model, "inputs", {}), **getattr(model, "outputs", {})}.get(name)
-        text = getattr(var, "label", "") or ""
+    var = {**getattr(model, "inputs", {}), **getattr(model, "outputs", {})}.get(name) if model is not None else None
+    text = getattr(prior, "label", "") or getattr(var, "label", "") or ""
     if not text:
         words = name.replace("_", " ").strip()
         text = words[:1].upper() + words[1:]
-    return period_text(text, period_days)
+    # only money per day is restated per period, as mcrisk.risk.per_period restates it
+    return period_text(text, period_days) if getattr(var, "unit", "") == "{currency}/day" else text
 
 
 def is_share(unit: str) -> bool:
@@ -142,3 +142,60 @@ def shown_unit(unit: str) -> str:
         ``unit``, or ``""`` when it is ``"1"``.
     """
     return "" if unit == "1" else unit
+
+
+def _mid_sentence(label: str) -> str:
+    # "Paid share of tokens" -> "paid share of tokens"; "GPU-hour price", "H800 rent" keep their capitals
+    return label if label[1:2].isupper() or label[1:2].isdigit() else label[:1].lower() + label[1:]
+
+
+def sentence_labels(model: Callable | None, priors: Mapping[str, Any] | None,
+                    period_days: float | None = None, names: Any = ()) -> dict[str, str]:
+    """Every variable's label as read mid-sentence, for :func:`mcrisk.text.labels_in_use`.
+
+    Parameters
+    ----------
+    model
+        The model (its inputs' and outputs' labels).
+    priors
+        The study's priors (their labels override the model's).
+    period_days
+        Money per day is named per this period.
+    names
+        More variable names (outputs a model does not declare).
+
+    Returns
+    -------
+    dict
+        Name -> label (``"paid share of tokens"``, ``"profit per month"``); a ``*_per_day`` name
+        also without its suffix (``"profit"``), as the charts name it beside a unit.
+    """
+    every = dict.fromkeys([*getattr(model, "inputs", {}), *getattr(model, "outputs", {}),
+                           *(priors or {}), *names])
+    out = {}
+    for name in every:
+        text = _mid_sentence(label_of(name, model=model, priors=priors, period_days=period_days))
+        out[name] = text
+        if name.endswith("_per_day"):
+            for per in (f" per {period_name(period_days)}", " per day"):
+                if text.endswith(per):
+                    out[name.removesuffix("_per_day")] = text[: -len(per)]
+                    break
+    return out
+
+
+def run_labels(run: Any) -> dict[str, str]:
+    """:func:`sentence_labels` of a :class:`~mcrisk.study.StudyRun`'s study and every variable of its results.
+
+    Parameters
+    ----------
+    run
+        A run (``run.study`` and ``run.results``).
+
+    Returns
+    -------
+    dict
+        Name -> mid-sentence label.
+    """
+    study = run.study
+    return sentence_labels(study.model, study.priors, study.period_days, names=list(run.results.data_vars))

@@ -28,10 +28,17 @@ from .figures import Figure, figure_plan, figures, render_all
 from .findings import analysed, headline
 from .plot import FORMATS
 from .sensitivity import rank_order
-from .text import MINUS, format_number
+from .labels import run_labels
+from .text import MINUS, format_number, labels_in_use, words
 
 # figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
+
+
+def _label(name: str) -> str:
+    # the variable's plain label (mcrisk.labels, active while a run writes its folder), capitalised
+    text = words(str(name))
+    return text[:1].upper() + text[1:]
 
 
 def _num(v: float, unit: str = "") -> str:
@@ -45,7 +52,7 @@ def _summary_table(run) -> tuple[list[str], list[list[str]]]:
     for i, name in enumerate(s.output.values):
         unit = str(s.units.values[i])
         g = lambda k: float(s[k].values[i])  # noqa: E731
-        rows.append([str(name), unit, _num(g("mean"), unit), _num(g("p05"), unit), _num(g("p50"), unit),
+        rows.append([_label(name), unit, _num(g("mean"), unit), _num(g("p05"), unit), _num(g("p50"), unit),
                      _num(g("p95"), unit), f"{g('p_below_zero'):.1%}", _num(g("es05"), unit),
                      f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
     return head, rows
@@ -59,7 +66,7 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     order = rank_order(sens)
     for j in order:
         name = sens.input.values[j]
-        row = [str(name)]
+        row = [_label(name)]
         for k in mains:
             v = float(sens[k].values[j])
             cell = f"{v:.3f}" if math.isfinite(v) else "n/a"
@@ -78,7 +85,7 @@ def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     head = ["input", "unit", f"input at {qlo}", f"input at {qhi}", f"output at {qlo}", f"output at {qhi}",
             f"swing ({unit})"]
     units = tab["input_units"].values if "input_units" in tab.coords else [""] * tab.sizes["input"]
-    rows = [[str(n), str(units[i]), _num(tab.input_low.values[i], str(units[i])),
+    rows = [[_label(n), str(units[i]), _num(tab.input_low.values[i], str(units[i])),
              _num(tab.input_high.values[i], str(units[i])), _num(tab.output_low.values[i], unit),
              _num(tab.output_high.values[i], unit), _num(tab.swing.values[i], unit)]
             for i, n in enumerate(tab.input.values)]
@@ -87,7 +94,7 @@ def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
 
 def _assumptions_table(run) -> tuple[list[str], list[list[str]]]:
     head = ["input", "distribution", "unit", "source", "note"]
-    return head, [[name, p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
+    return head, [[_label(name), p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
 
 
 def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
@@ -275,6 +282,11 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
         For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
     """
 
+    with labels_in_use(run_labels(run)):  # plain labels in every figure and table
+        return _write_report(run, folder, formats, progress)
+
+
+def _write_report(run, folder, formats, progress) -> dict[str, Path]:
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:
         if f not in FORMATS:

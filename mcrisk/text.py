@@ -14,10 +14,39 @@ sensitivity indices are :func:`index_text`. A leaf module: numpy-free, matplotli
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator, Mapping
 
-__all__ = ["MINUS", "format_number", "format_value", "index_text", "loss_words", "percent_text", "share_text",
-           "si_number", "words"]
+__all__ = ["MINUS", "format_number", "format_value", "index_text", "labels_in_use", "loss_words", "percent_text",
+           "share_text", "si_number", "words"]
+
+# The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
+# (never a number); set before the figures' worker processes fork, so they inherit it.
+_LABELS: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def labels_in_use(labels: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, :func:`words` gives ``labels[name]`` for the names it holds.
+
+    Parameters
+    ----------
+    labels
+        Variable name -> its label as read mid-sentence (``"paid share of tokens"``); built by
+        :func:`mcrisk.labels.sentence_labels`.
+
+    Yields
+    ------
+    None
+    """
+    saved = dict(_LABELS)
+    _LABELS.update(labels)
+    try:
+        yield
+    finally:
+        _LABELS.clear()
+        _LABELS.update(saved)
 
 #: The typographic minus sign, U+2212: the width of a plus, unlike the hyphen ``-``.
 MINUS = "\u2212"
@@ -181,7 +210,7 @@ def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
 
 
 def words(name: str) -> str:
-    """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``.
+    """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``, or its plain label.
 
     Parameters
     ----------
@@ -191,9 +220,10 @@ def words(name: str) -> str:
     Returns
     -------
     str
-        ``name`` with each underscore replaced by a space.
+        ``name`` with each underscore replaced by a space; inside :func:`labels_in_use`, the
+        variable's plain label.
     """
-    return name.replace("_", " ")
+    return _LABELS.get(name) or name.replace("_", " ")
 
 
 def loss_words(name: str) -> tuple[str, str]:

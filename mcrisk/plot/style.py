@@ -19,6 +19,7 @@ import xarray as xr
 
 from ..errors import SpecError
 from ..text import MINUS, si_number
+from ..text import words as text_words
 
 # Matplotlib is imported inside the functions that draw: it is a heavy optional import for the
 # rest of mcrisk, which must import (and run studies without figures) without paying for it.
@@ -226,7 +227,7 @@ def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> st
         The name as words, first letter capitalised, with ``(unit)`` when there is a unit.
     """
     unit = unit if unit is not None else (var.attrs.get("units", "") if var is not None else "")
-    words = name.removesuffix("_per_day").replace("_", " ")
+    words = text_words(name.removesuffix("_per_day"))
     words = words[:1].upper() + words[1:]
     if unit == "1":
         return f"{words} (%)"
