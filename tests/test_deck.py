@@ -288,3 +288,23 @@ def test_an_unknown_format_is_one_line(tmp_path, capsys) -> None:
     assert capsys.readouterr().err.endswith("argument --formats: formats: 'docx' is not an output format; "
                                             "allowed: png, svg, pdf, pptx, xlsx\n")
 
+
+
+def test_chinese_text_draws_in_a_cjk_font_where_one_is_installed() -> None:
+    import io
+
+    from matplotlib import font_manager
+
+    from mcrisk.plot.style import CJK_FONTS, deck_figure, deck_style
+
+    if not any(k in Path(p).name.lower() for p in font_manager.findSystemFonts()
+               for k in ("cjk", "wqy", "sourcehan", "droidsansfallback")):
+        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+    with deck_style():  # a glyph missing from every face would be a UserWarning: an error here
+        fig = deck_figure()
+        fig.add_subplot().set_title("利润 (元/月): 潞晨科技", fontweight="bold")
+        fig.savefig(io.BytesIO(), format="png", dpi=40)
+        import matplotlib
+
+        assert matplotlib.rcParams["font.family"][0] == "DejaVu Sans"
+        assert set(matplotlib.rcParams["font.family"][1:]) <= set(CJK_FONTS)

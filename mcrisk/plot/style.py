@@ -8,6 +8,9 @@ Figures are :class:`matplotlib.figure.Figure` objects, never pyplot's, so no glo
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import math
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -55,6 +58,36 @@ _RC = {
     "figure.facecolor": "white", "axes.facecolor": "white",
 }
 _TITLE_MIN_SIZE = 13.0                  # the tick label size: smaller would not read on a slide
+#: CJK faces a chart falls back to, glyph by glyph, for Chinese names and sources (the first
+#: installed is used; Debian: ``apt-get install fonts-noto-cjk``, or the smaller ``fonts-wqy-zenhei``).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Droid Sans Fallback", "Microsoft YaHei", "PingFang SC", "SimHei")
+
+
+@functools.cache
+def _cjk_installed() -> tuple[str, ...]:
+    """The :data:`CJK_FONTS` matplotlib can use; a font installed after matplotlib built its
+    font cache is found on the system and added (once per process)."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    if not any(f.name in CJK_FONTS for f in manager.ttflist):
+        for path in font_manager.findSystemFonts():
+            if any(k in Path(path).name.lower() for k in ("cjk", "wqy", "sourcehan", "droidsansfallback")):
+                with contextlib.suppress(Exception):  # a font file FreeType cannot read is not ours to fix
+                    manager.addfont(path)
+    names = {f.name for f in manager.ttflist}
+    found = tuple(name for name in CJK_FONTS if name in names)
+    if found:  # a CJK face with one weight (WenQuanYi: 500) is used for every weight: not news
+        logging.getLogger("matplotlib.font_manager").addFilter(
+            lambda record: "Failed to find font weight" not in record.getMessage())
+    return found
+
+
+def _font_rc() -> dict[str, Any]:
+    """DejaVu Sans, then the CJK faces installed (naming a missing face would log a warning)."""
+    cjk = _cjk_installed()
+    return {"font.family": ["DejaVu Sans", *cjk]} if cjk else {}  # a list of faces: glyph-by-glyph fallback
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -64,7 +97,7 @@ def deck_style() -> Iterator[None]:
     """Matplotlib's rc settings of the deck style, for drawing and saving inside the block."""
     import matplotlib
 
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context({**_RC, **_font_rc()}):
         yield
 
 
