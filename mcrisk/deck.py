@@ -57,6 +57,15 @@ def _words(v: float) -> str:
     return si_number(float(v), digits=4) if abs(v) >= 1e4 else f"{v:.4g}".replace("-", MINUS)
 
 
+def _shown_as(unit: str, values: Any) -> str:
+    """How a value in ``unit`` reads: a dimensionless share in [0, 1] as % (``"1"``), a larger
+    dimensionless ratio as 1.23\u00d7 (a peak-to-average of 219% would read oddly), else its unit."""
+    if unit not in ("", "1"):
+        return unit
+    v = np.abs(np.asarray(values, dtype=float))
+    return "\u00d7" if np.nanmax(v, initial=0.0) > 1 else "1"
+
+
 def dist_words(prior: Any) -> str:
     """A prior's distribution in words: ``"triangular from 1.5 to 2.5, most likely 2"``.
 
@@ -244,8 +253,8 @@ def _title_slide(d: _Deck, run) -> None:
 _DESIGN = {"random": "simple random", "lhs": "Latin hypercube", "sobol": "Sobol' sequence"}
 
 
-def _headline_numbers(run) -> list[tuple[str, str]]:
-    """The headline's numbers as (caption, value), in the report's words."""
+def _headline_numbers(run) -> list[tuple[str, str, str]]:
+    """The headline's numbers as (caption, value, qualifier), in the report's words."""
     study = run.study
     s = run.summary.sel(output=study.output)
     unit = str(s.units.values)
@@ -254,18 +263,17 @@ def _headline_numbers(run) -> list[tuple[str, str]]:
     if can_be_negative(s):
         p = float(s.p_below_zero)
         boxes.append(("P(loss)" if any(k in study.output for k in ("profit", "margin")) else f"P({out_label} < 0)",
-                      f"{p:.1%}\n{p_error(p, int(s.n_valid), float(s['max']) > float(s['min']))}"))
-    boxes.append((f"Median {out_label[:1].lower() + out_label[1:]}", format_value(float(s.p50), shown_unit(unit) or "1")
-                  if unit != "1" else format_value(float(s.p50), "1")))
+                      f"{p:.1%}", p_error(p, int(s.n_valid), float(s["max"]) > float(s["min"]))))
+    boxes.append((f"Median {out_label[:1].lower() + out_label[1:]}", format_value(float(s.p50), unit), ""))
     boxes.append(("90% interval (P5 to P95)", f"{format_value(float(s.p05), unit, with_unit=False)} to "
-                  f"{format_value(float(s.p95), unit)}"))
+                  f"{format_value(float(s.p95), unit)}", ""))
     if (dr := driver(run)) is not None:
         what = label_of(dr["input"], model=study.model, priors=study.priors)
         how = {"S1": f"explains {dr['value']:.0%} of the variance",
                "ST": f"is involved in {dr['value']:.0%} of the variance",
                "swing": f"swings it most ({format_value(dr['value'], dr.get('units', ''))})"}.get(
-                   dr["index"], f"{dr['index']} = {dr['value']:.2f}")
-        boxes.append(("Deciding input", f"{what}\n{how}"))
+                   dr["index"], f"matters most ({dr['index']} = {dr['value']:.2f})")
+        boxes.append(("Deciding input", what, how))
     return boxes
 
 
@@ -280,11 +288,14 @@ def _headline_slide(d: _Deck, run) -> None:
     gap = int(Inches(0.2))
     bw = (width - gap * (len(boxes) - 1)) // len(boxes)
     y = top + sentence_h + gap
-    for i, (caption, value) in enumerate(boxes):
+    cap_h, sub_h = int(Inches(0.6)), int(Inches(0.9))
+    value_h = top + height - y - cap_h - sub_h
+    for i, (caption, value, sub) in enumerate(boxes):
         x = left + i * (bw + gap)
-        _textbox(s, caption, x, y, bw, int(Inches(0.6)), max_pt=16, min_pt=10, color=_GREY)
-        _textbox(s, value, x, y + int(Inches(0.6)), bw, top + height - y - int(Inches(0.6)), max_pt=32, min_pt=11,
-                 bold=True)
+        _textbox(s, caption, x, y, bw, cap_h, max_pt=16, min_pt=10, color=_GREY)
+        _textbox(s, value, x, y + cap_h, bw, value_h, max_pt=32, min_pt=11, bold=True)
+        if sub:
+            _textbox(s, sub, x, y + cap_h + value_h, bw, sub_h, max_pt=14, min_pt=10, color=_GREY)
 
 
 def _histogram(x: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
@@ -385,8 +396,21 @@ def _tornado_slide(d: _Deck, run) -> None:
     plot = chart.plots[0]
     plot.overlap, plot.gap_width = 100, 40
     chart.value_axis.crosses_at = base  # the bars grow from the base case, not from zero
+    ends = np.array([base, *tab.output_low.values, *tab.output_high.values], dtype=float)
+    ends = ends[np.isfinite(ends)]
+    span = float(ends.max() - ends.min()) if ends.size else 0.0
+    if span > 0:  # room beyond the longest bars for their value labels, on round ticks
+        raw = 1.44 * span / 6
+        step = min(m * 10.0 ** math.floor(math.log10(raw)) for m in (1, 2, 5, 10)
+                   if m * 10.0 ** math.floor(math.log10(raw)) >= raw)
+        chart.value_axis.minimum_scale = math.floor((float(ends.min()) - 0.22 * span) / step) * step
+        chart.value_axis.maximum_scale = math.ceil((float(ends.max()) + 0.22 * span) / step) * step
+        chart.value_axis.major_unit = step
     chart.value_axis.has_major_gridlines = False
-    chart.value_axis.tick_labels.number_format = "#,##0;−#,##0" if abs(base) >= 100 else "0.###;−0.###"
+    big = float(np.nanmax(np.abs([base, *tab.output_low.values, *tab.output_high.values])))
+    chart.value_axis.tick_labels.number_format = (  # Excel's scaling commas: 2,500,000 -> 2.5M
+        '#,##0,,"M";−#,##0,,"M";0' if big >= 1e7 else '#,##0,"k";−#,##0,"k";0' if big >= 1e4
+        else "#,##0.###;−#,##0.###")
     chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = f"{olabel} ({shown_unit(unit)})" if shown_unit(unit) else olabel
@@ -402,7 +426,8 @@ def _tornado_slide(d: _Deck, run) -> None:
         for i, v in enumerate(tab[col].values):
             dl = series.points[i].data_label
             dl.has_text_frame = True
-            dl.text_frame.text = format_value(float(v), units[i] if units[i] not in ("", "1") else "1")
+            dl.text_frame.text = format_value(float(v), _shown_as(units[i], (tab.input_low.values[i],
+                                                                              tab.input_high.values[i])))
             dl.position = XL_LABEL_POSITION.OUTSIDE_END
             dl.font.size = Pt(10)
     crosses = [lab for lab, lo, hi in zip(labels, tab.output_low.values, tab.output_high.values)
@@ -544,14 +569,15 @@ def _assumptions_slides(d: _Deck, run) -> None:
     for name, prior in study.priors.items():
         q = prior.ppf(np.array([0.1, 0.5, 0.9]))
         unit = prior.unit
-        share = unit == "1"
-        cells = [format_value(float(v), "1" if share else unit, with_unit=False) for v in q]
+        shown = _shown_as(unit, q)
+        share = shown == "1"
+        cells = [format_value(float(v), shown, with_unit=False) for v in q]
         if prior.is_constant:
             cells = ["", cells[1], ""]
         rows.append([label_of(name, model=study.model, priors=study.priors), dist_words(prior), *cells,
-                     "%" if share else shown_unit(unit), prior.source or "judgement (no source given)"])
+                     "%" if share else "\u00d7" if shown == "\u00d7" else shown_unit(unit), prior.source or "judgement (no source given)"])
     _table_slides(d, "Assumptions", head, rows, (2.2, 2.6, 1.1, 1.1, 1.1, 1.4, 5.5),
-                  note="Shares are in % and their distribution in words is in shares (0.1 = 10%).")
+                  note="Shares read as %, ratios above 1 as \u00d7; the distribution in words is in the input's own terms (0.1 = 10%).")
 
 
 def _extra_slides(d: _Deck, folder: Path | None) -> None:

@@ -152,6 +152,10 @@ def _real_files() -> list[tuple[str, dict[str, Any]]]:
             data["priors"] = [(path.parent / f).resolve().as_posix() for f in data["priors"]]
         if isinstance(data.get("model"), str) and ".py:" in data["model"]:
             data["model"] = (path.parent / data["model"]).resolve().as_posix()
+        for spec in data.get("inputs", {}).values():  # and its priors entries by reference
+            if isinstance(spec, dict) and isinstance(spec.get("ref"), str):
+                file, entry = spec["ref"].split("#")
+                spec["ref"] = f"{(path.parent / file).resolve().as_posix()}#{entry}"
         out.append((path.name, data))
     return out
 
