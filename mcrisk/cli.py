@@ -175,7 +175,7 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from .priors import load_priors, read_toml
-    from .study import load_study
+    from .studyfile import load_study
 
     status = 0
     for f in args.files:

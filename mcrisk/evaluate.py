@@ -9,7 +9,6 @@ so a sample gives the same outputs however it is run.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -17,81 +16,18 @@ import xarray as xr
 from tqdm import tqdm
 
 from .errors import SpecError
-from .models import Var, model_inputs, model_name
-from .validate import show_key
+from .models import Var
+from .models.call import call_model, check_inputs, model_outputs
 
-__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "progress_bar"]
-
-
-def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: str = "inputs") -> None:
-    """Raise SpecError unless ``names`` covers the model's required inputs and nothing else.
-
-    Parameters
-    ----------
-    model
-        A model callable (see :mod:`mcrisk.models`).
-    names
-        The input names given (prior names or an inputs Dataset's variables).
-    where
-        What gave them, to start the message (a file name, or ``"inputs"``).
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    SpecError
-        If a required input of the model is missing, or (for a model without ``**kwargs``) a
-        name is not one of its inputs; the message lists its inputs.
-    """
-    required, optional, anykw = model_inputs(model)
-    if missing := [k for k in required if k not in names]:
-        raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
-                        "no prior or input gives")
-    if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
-        raise SpecError(f"{where}: {show_key(unknown[0])} is not an input of model {model_name(model)}; its "
-                        f"inputs: {', '.join([*required, *optional])}")
+# call_model, check_inputs and model_outputs live in mcrisk.models.call (no xarray: mcrisk check uses
+# them); importable from here too.
+__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "model_outputs", "progress_bar"]
 
 
 def _unit(var: Var | None, currency: str | None) -> tuple[str, str]:
     if var is None:
         return "", ""
     return var.unit_in(currency), var.long_name
-
-
-def call_model(model: Callable, kwargs: dict) -> dict:
-    """``model(**kwargs)``, with an exception from the model's own code as a one-line SpecError.
-
-    Set the environment variable ``MCRISK_DEBUG=1`` to get the model's traceback instead.
-
-    NumPy's divide, invalid and overflow floating-point warnings are silenced during the call.
-
-    Parameters
-    ----------
-    model
-        A model callable (see :mod:`mcrisk.models`).
-    kwargs
-        The keyword arguments: input name -> array over samples, or a float.
-
-    Returns
-    -------
-    dict
-        What the model returned (checked by the caller).
-
-    Raises
-    ------
-    SpecError
-        If the model raises an ``Exception`` and ``MCRISK_DEBUG`` is not set.
-    """
-    try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return model(**kwargs)
-    except Exception as exc:
-        if os.environ.get("MCRISK_DEBUG"):
-            raise
-        raise SpecError(f"model {model_name(model)} raised {exc.__class__.__name__}: {exc} "
-                        "(MCRISK_DEBUG=1 shows the traceback)") from None
 
 
 def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None) -> xr.Dataset:
@@ -124,24 +60,11 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
         returns an output that cannot be broadcast to the inputs' number of samples.
     """
     kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
-    result = call_model(model, kwargs)
-    if not isinstance(result, dict):
-        raise SpecError(f"model {model_name(model)} returned {type(result).__name__}; a model "
-                        "must return a dict of output arrays")
     n = inputs.sizes.get("sample", 1)
+    result = model_outputs(model, call_model(model, kwargs), n, held=[v.values for v in inputs.data_vars.values()])
     meta = getattr(model, "outputs", {})
-    if missing := [k for k in meta if k not in result]:
-        raise SpecError(f"model {model_name(model)} declares output {show_key(missing[0])} but did not return "
-                        f"it; it returned: {', '.join(map(show_key, result)) or 'nothing'}")
     out = inputs.copy()
-    held = [v.values for v in inputs.data_vars.values()]
     for name, values in result.items():
-        try:
-            values = _own(values, n, held)
-        except (ValueError, TypeError):
-            raise SpecError(f"model {model_name(model)} returned output {name} of shape "
-                            f"{np.shape(values)}; a model must return arrays of the inputs' length "
-                            f"({n}) or scalars") from None
         unit, long_name = _unit(meta.get(name), currency)
         bad = int(np.count_nonzero(~np.isfinite(values)))
         out[name] = ("sample", values, {"units": unit, "long_name": long_name or name,
@@ -154,15 +77,6 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
         if long_name:
             out[name].attrs["long_name"] = long_name
     return out
-
-
-def _own(values, n: int, held: list[np.ndarray]) -> np.ndarray:
-    """``values`` as a float array of length ``n`` that no input shares (copied only if needed)."""
-    arr = np.asarray(values, dtype=float)
-    if (arr.shape == (n,) and arr.base is None and arr.flags.writeable
-            and not any(np.may_share_memory(arr, h) for h in held)):
-        return arr  # a fresh array the model made: keep it rather than hold two copies
-    return np.array(np.broadcast_to(arr, (n,)))
 
 
 def chunks(n: int, chunk_size: int | None) -> Iterator[tuple[int, int]]:

@@ -22,15 +22,27 @@ from typing import Any
 
 import numpy as np
 import scipy.special as sc
-import scipy.stats as st
 
 from .betappf import BETA_PPF_RTOL, beta_ppf
+from .finitedist import Constant, Discrete
 
-__all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "ParamError", "Z95", "beta_ppf", "family_names",
-           "resolve_family"]  # BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, re-exported
+__all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "Z95", "beta_ppf", "family_names",
+           "freeze", "resolve_family"]  # BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, re-exported
 
 #: The standard normal 95% quantile: a 90% central interval spans ``2 * Z95`` standard deviations.
-Z95 = float(st.norm.ppf(0.95))
+Z95 = float(sc.ndtri(0.95))
+
+
+def _st():
+    """scipy.stats, imported when a distribution object is first needed.
+
+    Importing scipy.stats costs about 1 s of CPU; checking a study (``mcrisk check``) needs only
+    each family's parameter checks and exact inverse CDF, so the frozen distributions are built
+    on first use (:class:`LazyDist`). A third-party module cannot close an import cycle here.
+    """
+    import scipy.stats
+
+    return scipy.stats
 
 
 class ParamError(Exception):
@@ -126,7 +138,7 @@ def _ppf_truncnormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     if a > 5.0 or b < -5.0:
         # Both bounds deep in one tail: Phi(a) and Phi(b) lose their digits; scipy's
         # log-space algorithm is slower but right there.
-        return st.truncnorm(a, b, loc=p["mean"], scale=p["sd"]).ppf(u)
+        return _st().truncnorm(a, b, loc=p["mean"], scale=p["sd"]).ppf(u)
     if a > 0:
         # Work in the upper tail via symmetry so the CDF differences keep their precision.
         sa, sb = sc.ndtr(-a), sc.ndtr(-b)
@@ -204,75 +216,6 @@ def _check_discrete(p: Mapping[str, Any]) -> None:
         raise ParamError("values", values, "must not repeat a value")
 
 
-class _Discrete:
-    """A finite distribution on arbitrary real ``values`` with ``weights``.
-
-    scipy's ``rv_discrete`` only takes integer support, so this wraps one over the indices of
-    the sorted values and maps back; it exposes the frozen-distribution methods mcrisk uses.
-    """
-
-    def __init__(self, values: list[float], weights: list[float]) -> None:
-        order = np.argsort(values)
-        self.values = np.asarray(values, dtype=float)[order]
-        self.weights = np.asarray(weights, dtype=float)[order]
-        self._cum = np.cumsum(self.weights)
-        self._cum[-1] = 1.0
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self._cum, np.asarray(u), side="left")
-        return self.values[np.minimum(idx, len(self.values) - 1)]
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        idx = np.searchsorted(self.values, np.asarray(x), side="right")
-        return np.concatenate([[0.0], self._cum])[idx]
-
-    def mean(self) -> float:
-        return float(self.weights @ self.values)
-
-    def var(self) -> float:
-        return float(self.weights @ (self.values - self.mean()) ** 2)
-
-    def std(self) -> float:
-        return math.sqrt(self.var())
-
-    def median(self) -> float:
-        return float(self.ppf(0.5))
-
-    def support(self) -> tuple[float, float]:
-        return float(self.values[0]), float(self.values[-1])
-
-    def rvs(self, size: int, random_state: np.random.Generator) -> np.ndarray:
-        return random_state.choice(self.values, size=size, p=self.weights)
-
-
-class _Constant:
-    """A point mass, so a constant input behaves like any other prior."""
-
-    def __init__(self, value: float) -> None:
-        self.value = float(value)
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        return np.full(np.shape(u), self.value)
-
-    def cdf(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x) >= self.value).astype(float)
-
-    def mean(self) -> float:
-        return self.value
-
-    def median(self) -> float:
-        return self.value
-
-    def std(self) -> float:
-        return 0.0
-
-    def var(self) -> float:
-        return 0.0
-
-    def support(self) -> tuple[float, float]:
-        return self.value, self.value
-
-
 def _interval_uniform(p05: float, p95: float) -> dict[str, float]:
     width = (p95 - p05) / 0.9
     return {"low": p05 - 0.05 * width, "high": p95 + 0.05 * width}
@@ -295,12 +238,12 @@ def _interval_lognormal(p05: float, p95: float) -> dict[str, float]:
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
-        Family("constant", ("value",), build=lambda p: _Constant(p["value"])),
+        Family("constant", ("value",), build=lambda p: Constant(p["value"])),
         Family(
             "uniform",
             ("low", "high"),
             check=lambda p: _ordered(p, "low", "high"),
-            build=lambda p: st.uniform(p["low"], p["high"] - p["low"]),
+            build=lambda p: _st().uniform(p["low"], p["high"] - p["low"]),
             ppf=_ppf_uniform,
             interval=_interval_uniform,
         ),
@@ -308,7 +251,7 @@ FAMILIES: dict[str, Family] = {
             "loguniform",
             ("low", "high"),
             check=lambda p: (_positive(p, "low"), _ordered(p, "low", "high")),
-            build=lambda p: st.loguniform(p["low"], p["high"]),
+            build=lambda p: _st().loguniform(p["low"], p["high"]),
             ppf=_ppf_loguniform,
             interval=_interval_loguniform,
         ),
@@ -316,7 +259,7 @@ FAMILIES: dict[str, Family] = {
             "triangular",
             ("low", "mode", "high"),
             check=_check_low_mode_high,
-            build=lambda p: st.triang(
+            build=lambda p: _st().triang(
                 (p["mode"] - p["low"]) / (p["high"] - p["low"]), p["low"], p["high"] - p["low"]
             ),
             ppf=_ppf_triangular,
@@ -326,14 +269,14 @@ FAMILIES: dict[str, Family] = {
             ("low", "mode", "high"),
             optional={"lambda": 4.0},
             check=_check_pert,
-            build=lambda p: st.beta(*_pert_shapes(p), loc=p["low"], scale=p["high"] - p["low"]),
+            build=lambda p: _st().beta(*_pert_shapes(p), loc=p["low"], scale=p["high"] - p["low"]),
             ppf=_ppf_pert,
         ),
         Family(
             "normal",
             ("mean", "sd"),
             check=lambda p: _positive(p, "sd"),
-            build=lambda p: st.norm(p["mean"], p["sd"]),
+            build=lambda p: _st().norm(p["mean"], p["sd"]),
             ppf=_ppf_normal,
             interval=_interval_normal,
         ),
@@ -342,14 +285,14 @@ FAMILIES: dict[str, Family] = {
             ("mean", "sd"),
             optional={"low": None, "high": None},
             check=_check_truncnormal,
-            build=lambda p: st.truncnorm(*_truncnormal_bounds(p), loc=p["mean"], scale=p["sd"]),
+            build=lambda p: _st().truncnorm(*_truncnormal_bounds(p), loc=p["mean"], scale=p["sd"]),
             ppf=_ppf_truncnormal,
         ),
         Family(
             "lognormal",
             ("median", "sigma"),
             check=lambda p: _positive(p, "median", "sigma"),
-            build=lambda p: st.lognorm(p["sigma"], scale=p["median"]),
+            build=lambda p: _st().lognorm(p["sigma"], scale=p["median"]),
             ppf=_ppf_lognormal,
             interval=_interval_lognormal,
         ),
@@ -358,14 +301,14 @@ FAMILIES: dict[str, Family] = {
             ("a", "b"),
             optional={"low": 0.0, "high": 1.0},
             check=_check_beta,
-            build=lambda p: st.beta(p["a"], p["b"], loc=p["low"], scale=p["high"] - p["low"]),
+            build=lambda p: _st().beta(p["a"], p["b"], loc=p["low"], scale=p["high"] - p["low"]),
             ppf=_ppf_beta,
         ),
         Family(
             "discrete",
             ("values", "weights"),
             check=_check_discrete,
-            build=lambda p: _Discrete(p["values"], p["weights"]),
+            build=lambda p: Discrete(p["values"], p["weights"]),
         ),
     ]
 }
@@ -389,6 +332,7 @@ def _in_domain(x: float, info: tuple[float, float, bool, bool]) -> bool:
 
 def _scipy_family(name: str) -> Family | None:
     """A :class:`Family` for any continuous scipy.stats distribution, with scipy's names."""
+    st = _st()
     dist = getattr(st, name, None)
     if not isinstance(dist, st.rv_continuous):
         return None
@@ -408,6 +352,57 @@ def _scipy_family(name: str) -> Family | None:
         return dist(*[p[s] for s in shapes], loc=p["loc"], scale=p["scale"])
 
     return Family(name, shapes, build=build, check=check, optional={"loc": 0.0, "scale": 1.0})
+
+
+class LazyDist:
+    """A family's frozen distribution, built when one of its methods is first called.
+
+    It behaves as the distribution itself (``ppf``, ``cdf``, ``median``, ``support``, ...), and
+    pickles as the family name and parameters, so it crosses to dask workers and back.
+
+    Parameters
+    ----------
+    family
+        A key of :data:`FAMILIES`.
+    params
+        The checked parameters.
+    """
+
+    def __init__(self, family: str, params: Mapping[str, Any]) -> None:
+        self._family, self._params, self._dist = family, dict(params), None
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):  # copy and pickle look up dunders on the instance: not the distribution's
+            raise AttributeError(attr)
+        if self._dist is None:
+            self._dist = FAMILIES[self._family].build(self._params)
+        return getattr(self._dist, attr)
+
+    def __reduce__(self) -> tuple[type, tuple[str, dict[str, Any]]]:
+        return LazyDist, (self._family, self._params)
+
+    def __repr__(self) -> str:
+        return f"LazyDist({self._family!r}, {self._params!r})"
+
+
+def freeze(family: Family, params: Mapping[str, Any]) -> Any:
+    """The frozen distribution of ``family`` with checked ``params``, built on first use for built-in families.
+
+    Parameters
+    ----------
+    family
+        A family from :func:`resolve_family`.
+    params
+        Its checked parameters.
+
+    Returns
+    -------
+    object
+        A :class:`LazyDist` for a built-in family, else ``family.build(params)``.
+    """
+    if FAMILIES.get(family.name) is family:
+        return LazyDist(family.name, params)
+    return family.build(params)
 
 
 def resolve_family(name: str) -> Family | None:

@@ -35,7 +35,7 @@ import numpy as np
 from .copula import copula_factor
 from .correlations import Correlation, parse_correlations
 from .errors import SpecError, shorten
-from .families import ParamError, family_names, resolve_family
+from .families import ParamError, family_names, freeze, resolve_family
 from .tomlfile import read_toml
 from .validate import finite_number, is_study, show_key
 
@@ -269,7 +269,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
         except ParamError as err:
             shown = err.key if err.value is None else f"{err.key} = {shorten(err.value)}"  # None: key absent
             raise SpecError(f"{where} {shown} {err.problem}") from None
-        dist = fam.build(params)
+        dist = freeze(fam, params)
         prior = Prior(name, fam.name, MappingProxyType(params), unit=meta.get("unit", ""),
                       source=meta.get("source", ""), note=meta.get("note", ""), dist=dist,
                       label=meta.get("label", ""))

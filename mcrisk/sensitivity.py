@@ -40,6 +40,7 @@ from .priors import Priors
 from .rankcorr import quiet_salib, salib_seed
 from .copula import apply_copula, copula_factor
 from .sampling import normalize_seed, to_values, unit_design
+from .sensitivity_config import SAMPLE_LIMITS
 from .validate import SensitivityMethod
 from .evaluate import call_model, check_inputs
 
@@ -126,15 +127,18 @@ def _pawn_analyze(problem, x, y, seed, o):
 
 #: Sensitivity methods by name (alphabetical).
 METHODS: dict[str, _Method] = {
-    "delta": _Method(_lhs_design, _delta_analyze, lambda n, d, o: n, ("delta", "S1"), "delta", 200, 4096, True),
-    "fast": _Method(_fast_design, _fast_analyze, lambda n, d, o: n * d, ("S1", "ST"), "ST", 65, 1024, False),
+    "delta": _Method(_lhs_design, _delta_analyze, lambda n, d, o: n, ("delta", "S1"), "delta",
+                     *SAMPLE_LIMITS["delta"], True),
+    "fast": _Method(_fast_design, _fast_analyze, lambda n, d, o: n * d, ("S1", "ST"), "ST",
+                    *SAMPLE_LIMITS["fast"], False),
     "morris": _Method(_morris_design, _morris_analyze, lambda n, d, o: n * (d + 1), ("mu_star",), "mu_star",
-                      2, 100, False),
-    "pawn": _Method(_lhs_design, _pawn_analyze, lambda n, d, o: n, (), "median", 200, 4096, True),
-    "rbd_fast": _Method(_lhs_design, _rbd_analyze, lambda n, d, o: n, ("S1",), "S1", 100, 4096, False),
+                      *SAMPLE_LIMITS["morris"], False),
+    "pawn": _Method(_lhs_design, _pawn_analyze, lambda n, d, o: n, (), "median", *SAMPLE_LIMITS["pawn"], True),
+    "rbd_fast": _Method(_lhs_design, _rbd_analyze, lambda n, d, o: n, ("S1",), "S1", *SAMPLE_LIMITS["rbd_fast"],
+                        False),
     "sobol": _Method(_sobol_design, _sobol_analyze,
                      lambda n, d, o: n * (2 * d + 2 if o["second_order"] else d + 2),
-                     ("S1", "ST"), "ST", 2, 1024, False),
+                     ("S1", "ST"), "ST", *SAMPLE_LIMITS["sobol"], False),
 }
 
 _DOC = {

@@ -10,95 +10,21 @@ ranked table (:func:`format_sensitivity`), writes ``sensitivity.nc`` and ``sensi
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .errors import MCRiskWarning, SpecError, shorten
+from .errors import MCRiskWarning
 from .rankcorr import loss_attribution, rank_correlations
-from .sensitivity import METHODS, rank_order, sensitivity
+from .sensitivity import rank_order, sensitivity
+from .sensitivity_config import check_config
 from .text import index_text
-from .validate import check_int, check_seed, check_sensitivity_method, show_key
 
 __all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured", "thin",
            "write_tables"]
-
-
-_KEYS = ("method", "output", "samples", "seed", "second_order", "num_resamples", "conf_level", "num_levels",
-         "loss_below")
-
-
-def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -> dict[str, Any]:
-    """Check a ``[sensitivity]`` study table and fill in its defaults.
-
-    Keys: ``method`` (default ``"sobol"``), ``output`` (a name or a list; default the study's
-    output), ``samples`` (base N; default per method), ``seed`` (default the study's),
-    ``second_order`` (Sobol' S2), ``num_resamples`` (100), ``conf_level`` (0.95),
-    ``num_levels`` (Morris, 4) and ``loss_below`` (the loss event is ``output < loss_below``, 0).
-    ``where`` prefixes each message, e.g. ``"studies/x.toml: [sensitivity]"``.
-
-    Parameters
-    ----------
-    table
-        The parsed ``[sensitivity]`` table.
-    where
-        Text that starts each message.
-    default_output
-        The study's output, used when the table has no ``output``.
-
-    Returns
-    -------
-    dict
-        Every key above with its value or default; ``output`` a name or a tuple of names,
-        ``seed`` ``None`` when the table has none.
-
-    Raises
-    ------
-    SpecError
-        If a key is unknown or a value is not allowed: ``samples`` from the method's minimum to
-        ``2**24``, ``num_resamples`` from 1 to 10,000, ``num_levels`` from 2 to 100,
-        ``conf_level`` strictly between 0 and 1, ``loss_below`` finite, ``second_order`` a bool.
-    """
-    for k, v in table.items():
-        if k not in _KEYS:
-            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(_KEYS)}")
-    method = check_sensitivity_method(table.get("method", "sobol"), where)
-    m = METHODS[method]
-    cfg: dict[str, Any] = {"method": method, "output": table.get("output", default_output),
-                           "samples": table.get("samples", m.default_samples), "seed": table.get("seed"),
-                           "second_order": table.get("second_order", False),
-                           "num_resamples": table.get("num_resamples", 100),
-                           "conf_level": table.get("conf_level", 0.95), "num_levels": table.get("num_levels", 4),
-                           "loss_below": table.get("loss_below", 0.0)}
-    out = cfg["output"]
-    if (isinstance(out, list) and out and all(isinstance(x, str) for x in out)
-            and len(set(out)) == len(out)):
-        cfg["output"] = out[0] if len(out) == 1 else tuple(out)
-    elif not isinstance(out, str):
-        raise SpecError(f"{where} output = {shorten(out)} must be an output name or a list of different "
-                        "output names")
-
-    # The upper bounds keep a typo from asking for terabytes: 2^24 base samples is already
-    # hundreds of millions of model runs for ten inputs.
-    cfg["samples"] = check_int(cfg["samples"], where, "samples", m.min_samples, 2**24, f" for method {method}")
-    if cfg["seed"] is not None:
-        cfg["seed"] = check_seed(cfg["seed"], where)
-    cfg["num_resamples"] = check_int(cfg["num_resamples"], where, "num_resamples", 1, 10_000)
-    cfg["num_levels"] = check_int(cfg["num_levels"], where, "num_levels", 2, 100)
-    if not isinstance(cfg["second_order"], bool):
-        raise SpecError(f"{where} second_order = {shorten(cfg['second_order'])} must be true or false")
-    c = cfg["conf_level"]
-    if isinstance(c, bool) or not isinstance(c, int | float) or not 0 < c < 1:
-        raise SpecError(f"{where} conf_level = {shorten(c)} must be a probability strictly between 0 and 1")
-    lb = cfg["loss_below"]
-    if isinstance(lb, bool) or not isinstance(lb, int | float) or not np.isfinite(lb):
-        raise SpecError(f"{where} loss_below = {shorten(lb)} must be a finite number (the loss event is "
-                        "output < loss_below)")
-    return cfg
 
 
 def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,

@@ -104,3 +104,20 @@ def test_moved_names_still_work_with_a_deprecation_warning() -> None:
     with pytest.warns(DeprecationWarning, match=r"use mcrisk.copula.copula_factor\(priors.correlations, names\)"):
         old = copula_factor(SimpleNamespace(correlations=pairs), ("x", "y"))
     np.testing.assert_array_equal(old, copula.copula_factor(pairs, ("x", "y")))
+
+
+def test_checking_every_study_imports_no_heavy_library() -> None:
+    # mcrisk check is the quick answer to "is my file right?": it reads, checks and evaluates
+    # the model once with numpy alone. xarray, pandas, scipy.stats, matplotlib and SALib cost
+    # seconds to import and are first needed by a run.
+    import subprocess
+    import sys
+
+    studies = sorted(str(p) for p in (PACKAGE.parent / "studies").glob("*.toml"))
+    code = ("import sys; from mcrisk.cli import main; rc = main(['check', *sys.argv[1:]]); "
+            "heavy = ('xarray', 'pandas', 'scipy.stats', 'matplotlib', 'SALib', 'dask'); "
+            "print(rc, [m for m in heavy if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code, *studies], capture_output=True, text=True,
+                         cwd=PACKAGE.parent, check=True).stdout.splitlines()
+    assert len(studies) > 5
+    assert out[-1] == "0 []", "\n".join(out)

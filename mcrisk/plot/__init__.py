@@ -27,15 +27,35 @@ Example
 
 from __future__ import annotations
 
-from ..text import format_value, loss_words, percent_text, si_number
-from .config import check_config
-from .data import CHART_MAX, chart_limit
-from .driver_charts import SENSITIVITY_INDICES, plot_scatter, plot_sensitivity
-from .risk_charts import plot_convergence, plot_distribution, plot_exceedance
-from .style import FORMATS, PALETTE, label_of, save_figure, title_of
-from .tornado_chart import plot_tornado
+import importlib
+from typing import Any
+
+# Each public name and the module that defines it, imported on first use (PEP 562): checking a
+# study's [plots] table (mcrisk.plot.config) must not import the charts and, through them,
+# xarray and scipy.
+_LAZY = {
+    "CHART_MAX": ".data", "chart_limit": ".data",
+    "check_config": ".config",
+    "SENSITIVITY_INDICES": ".driver_charts", "plot_scatter": ".driver_charts", "plot_sensitivity": ".driver_charts",
+    "plot_convergence": ".risk_charts", "plot_distribution": ".risk_charts", "plot_exceedance": ".risk_charts",
+    "FORMATS": ".style", "PALETTE": ".style", "label_of": ".style", "save_figure": ".style", "title_of": ".style",
+    "plot_tornado": ".tornado_chart",
+    "format_value": "..text", "loss_words": "..text", "percent_text": "..text", "si_number": "..text",
+}
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
            "format_value", "label_of", "loss_words", "percent_text", "plot_convergence", "plot_distribution",
            "plot_exceedance", "plot_scatter", "plot_sensitivity", "plot_tornado", "save_figure", "si_number",
            "title_of"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
