@@ -31,7 +31,7 @@ from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
 from .tornado import format_tornado, tornado, tornado_frame
 from .workbook import write_workbook
-from .validate import (FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
+from .validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
@@ -152,6 +152,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
             say("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
         elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
+    if write and summary_only and (skipped := [f for f in formats if f in EXPORT_FORMATS]):
+        say(f"\n{', '.join(skipped)} skipped: --summary-only keeps no per-sample results")
     run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats),
                    Path(template) if template is not None else None)
     if write:
