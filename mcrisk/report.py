@@ -52,8 +52,9 @@ def _summary_table(run) -> tuple[list[str], list[list[str]]]:
     for i, name in enumerate(s.output.values):
         unit = str(s.units.values[i])
         g = lambda k: float(s[k].values[i])  # noqa: E731
-        rows.append([_label(name), unit, _num(g("mean"), unit), _num(g("p05"), unit), _num(g("p50"), unit),
-                     _num(g("p95"), unit), f"{g('p_below_zero'):.1%}", _num(g("es05"), unit),
+        num = (lambda v: f"{v:.1%}".replace("-", MINUS)) if unit == "1" else (lambda v: _num(v, unit))  # noqa: E731
+        rows.append([_label(name), "%" if unit == "1" else unit, num(g("mean")), num(g("p05")), num(g("p50")),
+                     num(g("p95")), f"{g('p_below_zero'):.1%}", num(g("es05")),
                      f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
     return head, rows
 

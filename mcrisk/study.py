@@ -22,6 +22,7 @@ import xarray as xr
 
 from .deck import check_template, write_deck
 from .errors import MCRiskWarning
+from .labels import sentence_labels
 from .outfolder import check_out, write_atomically
 from .report import write_report
 from .risk import format_summary, per_period, summarize
@@ -29,6 +30,7 @@ from .sensitivity import get_method
 from .sensitivity_study import check_config, run_configured, write_tables
 from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
+from .text import labels_in_use
 from .tornado import format_tornado, tornado, tornado_frame
 from .workbook import write_workbook
 from .validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
@@ -140,7 +142,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     if not summary_only and not thinned:
         summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
     say(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
-    say(format_summary(summary))
+    with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
+        say(format_summary(summary))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
             f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)")

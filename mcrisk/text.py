@@ -18,7 +18,7 @@ import contextlib
 import math
 from collections.abc import Iterator, Mapping
 
-__all__ = ["MINUS", "format_number", "format_value", "index_text", "labels_in_use", "loss_words", "percent_text",
+__all__ = ["MINUS", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "percent_text",
            "share_text", "si_number", "words"]
 
 # The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
@@ -207,6 +207,26 @@ def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
         return "nan"
     s = f"{v:.{digits}f}"
     return s if conf is None or not math.isfinite(conf) else f"{s} \u00b1 {conf:.{digits}f}"
+
+
+def labelled(name: str) -> str:
+    """A variable's plain label with a capital, inside :func:`labels_in_use`; else ``name`` itself.
+
+    For tables whose first column names variables: a label where there is one, the stored
+    name (what ``results.nc`` and the CSV files hold) where there is none.
+
+    Parameters
+    ----------
+    name
+        A variable name.
+
+    Returns
+    -------
+    str
+        ``"Profit per month"`` or ``"profit_per_day"``.
+    """
+    label = _LABELS.get(name)
+    return label[:1].upper() + label[1:] if label else name
 
 
 def words(name: str) -> str:
