@@ -308,3 +308,23 @@ def test_chinese_text_draws_in_a_cjk_font_where_one_is_installed() -> None:
 
         assert matplotlib.rcParams["font.family"][0] == "DejaVu Sans"
         assert set(matplotlib.rcParams["font.family"][1:]) <= set(CJK_FONTS)
+
+
+def test_a_chart_on_a_users_8_by_4_5_axes_keeps_every_label_inside(folder) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from mcrisk.folderrun import read_run
+    from mcrisk.plot import plot_distribution, plot_tornado
+
+    run = read_run(folder.parent / "small.toml", folder)
+    draws = {"tornado": lambda ax: plot_tornado(run.tables["tornado"], ax=ax, title="Tornado"),
+             "distribution": lambda ax: plot_distribution(run.results, output="profit_per_day", ax=ax,
+                                                          title="Profit")}
+    for name, draw in draws.items():
+        fig = Figure(figsize=(8, 4.5))  # a user's own figure: no layout engine, one axes
+        FigureCanvasAgg(fig)
+        draw(fig.add_subplot())
+        fig.canvas.draw()
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # everything drawn, in inches
+        assert -0.01 <= drawn.x0 and drawn.x1 <= 8.01 and -0.01 <= drawn.y0 and drawn.y1 <= 4.51, (name, drawn)

@@ -142,6 +142,10 @@ def is_deck_figure(fig: Any) -> bool:
 def deck_axes(ax: Any, figsize: tuple[float, float] = FIGSIZE) -> Any:
     """``ax`` itself, or the axes of a new :func:`deck_figure` when ``ax`` is None.
 
+    A user's axes alone on a figure without a layout engine (``plt.subplots(figsize=(8, 4.5))``)
+    get the figure constrained layout, so long input names and tick labels are not cut at its
+    edge; a figure with a layout engine, or several axes, is left as the user set it.
+
     Parameters
     ----------
     ax
@@ -154,7 +158,12 @@ def deck_axes(ax: Any, figsize: tuple[float, float] = FIGSIZE) -> Any:
     matplotlib.axes.Axes
         The axes to draw on.
     """
-    return ax if ax is not None else deck_figure(figsize).add_subplot()
+    if ax is None:
+        return deck_figure(figsize).add_subplot()
+    fig = ax.figure
+    if fig.get_layout_engine() is None and len(fig.axes) == 1:
+        fig.set_layout_engine("constrained")
+    return ax
 
 
 # --- words on the chart ---------------------------------------------------------------------------
