@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .bibliography import cited_sources
 from .errors import SpecError
 from .figures import Figure, figure_plan, figures, render_all
 from .findings import analysed, headline
@@ -110,7 +111,8 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     -------
     dict
         ``"summary"``, ``"sensitivity"`` (when an analysis of indices is shown), ``"tornado"``
-        (when the run has a tornado table) and ``"assumptions"``, in that order; each value is
+        (when the run has a tornado table), ``"assumptions"`` and ``"sources"`` (the full
+        citation of every bracketed key the sources cite, from ``SOURCES.md``), in that order; each value is
         ``(heading, header row, rows)``, every cell a string.
     """
     tables = {"summary": ("Summary", *_summary_table(run))}
@@ -125,6 +127,8 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
                    f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')}")
         tables["tornado"] = (heading, *_tornado_table(tab))
     tables["assumptions"] = ("Assumptions", *_assumptions_table(run))
+    if cited := cited_sources(run.study.priors, [run.study.path.parent]):
+        tables["sources"] = ("Sources", ["key", "citation"], [[f"[{k}]", text] for k, text in cited])
     return tables
 
 

@@ -328,3 +328,11 @@ def test_a_chart_on_a_users_8_by_4_5_axes_keeps_every_label_inside(folder) -> No
         fig.canvas.draw()
         drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # everything drawn, in inches
         assert -0.01 <= drawn.x0 and drawn.x1 <= 8.01 and -0.01 <= drawn.y0 and drawn.y1 <= 4.51, (name, drawn)
+
+
+def test_the_report_lists_the_cited_sources(folder) -> None:
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    sources = md.split("## Sources\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in sources.splitlines() if line.startswith("| [")]
+    assert [r.split(" | ")[0] for r in rows] == ["| [DS-post]", "| [MIT-TR]"]  # in order of first citation
+    assert "MIT Technology Review, 2025-03-26/27" in rows[1]
