@@ -39,6 +39,9 @@ class Var:
     dims
         Dimensions of an output besides ``sample``, e.g. ``("hour",)`` for an hourly output of
         shape (samples, 24); ``()`` (the default) for one value per sample.
+    label
+        Its plain name for a board ("Decode throughput per node", "Profit per day"), used in
+        every figure, table, report, deck and workbook; ``""`` shows the name in words.
     domain
         For an input, the closed interval ``(low, high)`` its values must lie in, in its unit
         (``(0, 1)`` for a share, ``(0, math.inf)`` for a price, ``(1, math.inf)`` for a
@@ -52,6 +55,7 @@ class Var:
     unit: str
     long_name: str
     dims: tuple[str, ...] = ()
+    label: str = ""
     domain: tuple[float, float] | None = None
     bad: Literal["low", "high"] | None = None
 
@@ -278,7 +282,7 @@ def model(*, inputs: Mapping[str, Var | tuple[str, str] | str] | None = None,
     ... def shop(*, price, tokens):
     ...     return {"revenue": price * tokens}
     >>> shop.outputs["revenue"]
-    Var(unit='USD/day', long_name='revenue per day', dims=(), domain=None, bad=None)
+    Var(unit='USD/day', long_name='revenue per day', dims=(), label='', domain=None, bad=None)
     """
     def declare(fn: _F) -> _F:
         if not callable(fn):
