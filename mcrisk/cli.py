@@ -165,8 +165,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument("--strict", action="store_true",
                        help="every prior must state its unit, spelled as mcrisk's unit registry knows it, "
-                            "and cite only source keys the bibliography (SOURCES.md) holds (exit status 2 "
-                            "where one is missing or unknown)")
+                            "and every source key must be in the bibliography (SOURCES.md); exit status 2 "
+                            "where one is missing or unknown")
 
     fit = sub.add_parser("fit", help="fit a prior to a CSV column (maximum likelihood) or to an expert's quantiles")
     fit.add_argument("data", type=Path, nargs="?", help="CSV file with a header row")
@@ -288,6 +288,18 @@ def _check(args: argparse.Namespace) -> int:
     return status
 
 
+def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
+    """Warn (``--strict``: error, status 2) about source keys no bibliography (SOURCES.md) holds."""
+    from .bibliography import bibliography, unknown_keys
+
+    folders = [*(Path(p).parent for p, _ in priors.texts), *extra]
+    if not strict and not bibliography(folders):
+        return 0  # no bibliography beside these files: nothing to check against (--strict: every key)
+    missing = unknown_keys(priors, extra)
+    for name, key in missing:
+        print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no SOURCES.md "
+              "beside the priors files holds", file=sys.stderr)
+    return 2 if strict and missing else 0
 def _fit(args: argparse.Namespace) -> None:
     from .expert import fit_expert
     from .fit import fit_file
@@ -303,20 +315,6 @@ def _fit(args: argparse.Namespace) -> None:
             raise SpecError("fit: give DATA.csv --column COL, or --quantiles \"0.1:2, 0.5:3, 0.9:6\"")
         fit_file(args.data, args.column, families=families, weights=args.weights, unit=args.unit,
                  name=args.name, out=args.out, plot=args.plot, source=args.source, note=args.note)
-
-
-def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
-    """Warn (``--strict``: error, status 2) about source keys no bibliography (SOURCES.md) holds."""
-    from .bibliography import bibliography, unknown_keys
-
-    folders = [*(Path(p).parent for p, _ in priors.texts), *extra]
-    if not strict and not bibliography(folders):
-        return 0  # no bibliography beside these files: nothing to check against (--strict: every key)
-    missing = unknown_keys(priors, extra)
-    for name, key in missing:
-        print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no SOURCES.md "
-              "beside the priors files holds", file=sys.stderr)
-    return 2 if strict and missing else 0
 
 
 def _describe(args: argparse.Namespace) -> None:

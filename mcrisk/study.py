@@ -39,7 +39,8 @@ from .text import labels_in_use
 from .tornado import format_tornado, tornado, tornado_frame
 from .units import with_pint_units
 from .workbook import write_workbook
-from .validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
+from .validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod,
+                       check_formats,
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
