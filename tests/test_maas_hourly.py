@@ -183,3 +183,15 @@ def test_deepseek_hourly_study_releases_night_nodes():
     assert load.max() <= 278 and load.max() == pytest.approx(278, abs=0.01)  # full at 22:00, never short
     # the discount window 00:30-08:30 holds 17.0% of the day's income
     assert float(1 - res["revenue_per_day"] / res["list_revenue"]) == pytest.approx(0.75 * 0.170044, rel=1e-5)
+
+
+def test_malformed_options_and_endless_shortfalls_are_one_short_line():
+    # Found by tests/test_fuzz.py: a ragged discount_hours was an internal error, and a schedule
+    # short in all 24 hours (a zero throughput) listed every hour past one readable line.
+    from mcrisk.models.maas_hourly import _short_hours
+
+    with pytest.raises(SpecError, match=r"^discount_hours = \(0.0, \[\]\) must be a list of numbers$|"
+                                        r"^discount_hours = \[0.0, \[\]\] must be a list of numbers$"):
+        maas_hourly(**DS, shape="deepseek-2025-02-27", discount_hours=[0.0, []])
+    text = _short_hours(np.full(24, np.inf), np.full(24, 278.0))
+    assert text.startswith("hour 0 by inf nodes (inf%), ") and text.endswith(" and 8 more hours") and len(text) < 500
