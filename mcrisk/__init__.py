@@ -12,7 +12,13 @@ The data flow, one module a step::
     tornado.py     tornado       one-at-a-time swings
     sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
                                  loss attribution)
+    scenarios.py   scenarios     PRIM boxes: where the loss lives (EMA Workbench)
+    voi.py         evppi         EVPI and regression EVPPI: what is worth knowing
     plot/, report.py             slide-ready figures and a self-contained report
+    sweep.py       sweep         one lever at several values on common random numbers
+    solve.py       solve         the lever value at which a target is just met, with its interval
+    compare.py     compare       two studies on common random numbers: B - A with paired intervals
+    precision.py                 batches of samples until the intervals are narrow enough
     study.py       run_study     all of the above into an output folder
 
 ``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by
@@ -34,20 +40,26 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "__version__": ".version",
     "MCRiskWarning": ".errors",
+    "Option": ".models",
     "Prior": ".priors",
     "Priors": ".priors",
     "SpecError": ".errors",
     "Study": ".study",
+    "compare": ".compare",
     "load_priors": ".priors",
     "load_study": ".study",
     "model": ".models",
     "models": None,  # the subpackage itself
     "priors_from_dict": ".priors",
+    "evppi": ".voi",
     "run_study": ".study",
     "sample": ".sampling",
+    "scenarios": ".scenarios",
     "sensitivity": ".sensitivity",
     "simulate": ".simulate",
+    "solve": ".solve",
     "summarize": ".risk",
+    "sweep": ".sweep",
     "tornado": ".tornado",
 }
 
@@ -55,22 +67,30 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
     from . import models
     from .errors import MCRiskWarning, SpecError
-    from .models import model
+    from .models import Option, model
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
     from .sampling import sample
+    from .scenarios import scenarios
+    from .voi import evppi
     from .sensitivity import sensitivity
     from .simulate import simulate
     from .study import Study, load_study, run_study
     from .tornado import tornado
+    from .compare import compare
+    from .solve import solve
+    from .sweep import sweep
 
 __all__ = [
     "MCRiskWarning",
+    "Option",
     "Prior",
     "Priors",
     "SpecError",
     "Study",
     "__version__",
+    "compare",
+    "evppi",
     "load_priors",
     "load_study",
     "model",
@@ -78,9 +98,12 @@ __all__ = [
     "priors_from_dict",
     "run_study",
     "sample",
+    "scenarios",
     "sensitivity",
     "simulate",
+    "solve",
     "summarize",
+    "sweep",
     "tornado",
 ]
 
