@@ -349,8 +349,7 @@ def _describe(args: argparse.Namespace) -> None:
 
 
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
-             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery,
-             "deck": _deck}
+             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery, "deck": _deck}
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from .bibliography import cited_sources
 from .decision_study import decision_tables
 from .discovery_study import report_sections
+from .bibliography import cited_sources
 from .errors import SpecError
 from .figures import Figure, figure_plan, figures, render_all
 from .findings import analysed, headline

@@ -20,11 +20,11 @@ from typing import Any
 
 import xarray as xr
 
-from .deck import check_template, write_deck
 from .decision_study import run_solve_table, run_sweep_table, write_decisions
 from .decision_spec import parse_precision
 from .discovery_study import run_scenarios, run_voi
 from .discovery_study import write_tables as write_discovery_tables
+from .deck import check_template, write_deck
 from .errors import MCRiskWarning, SpecError
 from .labels import sentence_labels
 from .outfolder import check_out, write_atomically
