@@ -24,9 +24,10 @@ __all__ = ["DISCOVERY_SAMPLES", "format_scenarios", "format_voi", "report_sectio
 
 
 #: At most this many of a run's samples (1 in k by position, the same ones whatever the chunking)
-#: feed PRIM and the EVPPI regressions: their cost grows with the samples (the bootstrap holds
-#: resamples x samples weights), and a larger run (up to 2**20 kept samples) adds little.
-DISCOVERY_SAMPLES = 50_000
+#: feed PRIM and the EVPPI regressions, as many as the loss attribution uses: their cost grows
+#: with the samples, and the standard errors say what precision that buys (EVPPI's SE of the
+#: main study is a few percent of EVPI at 20,000).
+DISCOVERY_SAMPLES = 20_000
 
 
 def _used(ds: xr.Dataset, sub: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
