@@ -61,7 +61,8 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
     bounds = {k: tuple(float(b) for b in study.priors[k].dist.support()) for k in study.priors.uncertain}
     sub = thin(results, DISCOVERY_SAMPLES)
     ds = _used(scenarios(sub, output=cfg["output"], event=cfg["event"], threshold_density=cfg["threshold_density"],
-                         threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"], bounds=bounds),
+                         threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"],
+                         mass_min=cfg["mass_min"], bounds=bounds),
                sub, results)
     if echo is not None:
         echo("\n" + format_scenarios(ds))
