@@ -15,6 +15,10 @@ The data flow, one module a step::
     scenarios.py   scenarios     PRIM boxes: where the loss lives (EMA Workbench)
     voi.py         evppi         EVPI and regression EVPPI: what is worth knowing
     plot/, report.py             slide-ready figures and a self-contained report
+    sweep.py       sweep         one lever at several values on common random numbers
+    solve.py       solve         the lever value at which a target is just met, with its interval
+    compare.py     compare       two studies on common random numbers: B - A with paired intervals
+    precision.py                 batches of samples until the intervals are narrow enough
     study.py       run_study     all of the above into an output folder
 
 ``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by
@@ -40,6 +44,7 @@ _LAZY = {
     "Priors": ".priors",
     "SpecError": ".errors",
     "Study": ".study",
+    "compare": ".compare",
     "load_priors": ".priors",
     "load_study": ".study",
     "model": ".models",
@@ -51,7 +56,9 @@ _LAZY = {
     "scenarios": ".scenarios",
     "sensitivity": ".sensitivity",
     "simulate": ".simulate",
+    "solve": ".solve",
     "summarize": ".risk",
+    "sweep": ".sweep",
     "tornado": ".tornado",
 }
 
@@ -69,6 +76,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .simulate import simulate
     from .study import Study, load_study, run_study
     from .tornado import tornado
+    from .compare import compare
+    from .solve import solve
+    from .sweep import sweep
 
 __all__ = [
     "MCRiskWarning",
@@ -77,6 +87,7 @@ __all__ = [
     "SpecError",
     "Study",
     "__version__",
+    "compare",
     "evppi",
     "load_priors",
     "load_study",
@@ -88,7 +99,9 @@ __all__ = [
     "scenarios",
     "sensitivity",
     "simulate",
+    "solve",
     "summarize",
+    "sweep",
     "tornado",
 ]
 
