@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "__version__": ".version",
     "MCRiskWarning": ".errors",
+    "Option": ".models",
     "Prior": ".priors",
     "Priors": ".priors",
     "SpecError": ".errors",
@@ -66,7 +67,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
     from . import models
     from .errors import MCRiskWarning, SpecError
-    from .models import model
+    from .models import Option, model
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
     from .sampling import sample
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 
 __all__ = [
     "MCRiskWarning",
+    "Option",
     "Prior",
     "Priors",
     "SpecError",
