@@ -13,6 +13,10 @@ The data flow, one module a step::
     sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
                                  loss attribution)
     plot/, report.py             slide-ready figures and a self-contained report
+    sweep.py       sweep         one lever at several values on common random numbers
+    solve.py       solve         the lever value at which a target is just met, with its interval
+    compare.py     compare       two studies on common random numbers: B - A with paired intervals
+    precision.py                 batches of samples until the intervals are narrow enough
     study.py       run_study     all of the above into an output folder
 
 ``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by
@@ -39,6 +43,7 @@ _LAZY = {
     "Priors": ".priors",
     "SpecError": ".errors",
     "Study": ".study",
+    "compare": ".compare",
     "load_priors": ".priors",
     "load_study": ".study",
     "model": ".models",
@@ -48,7 +53,9 @@ _LAZY = {
     "sample": ".sampling",
     "sensitivity": ".sensitivity",
     "simulate": ".simulate",
+    "solve": ".solve",
     "summarize": ".risk",
+    "sweep": ".sweep",
     "tornado": ".tornado",
 }
 
@@ -64,6 +71,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .simulate import simulate
     from .study import Study, load_study, run_study
     from .tornado import tornado
+    from .compare import compare
+    from .solve import solve
+    from .sweep import sweep
 
 __all__ = [
     "MCRiskWarning",
@@ -73,6 +83,7 @@ __all__ = [
     "SpecError",
     "Study",
     "__version__",
+    "compare",
     "load_priors",
     "load_study",
     "model",
@@ -82,7 +93,9 @@ __all__ = [
     "sample",
     "sensitivity",
     "simulate",
+    "solve",
     "summarize",
+    "sweep",
     "tornado",
 ]
 

@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="keep the summary, not the per-sample results (bounded memory)")
     run.add_argument("--workers", type=_checked(_positive), help="run on a local dask cluster of K workers")
     run.add_argument("--scheduler", help="run on the dask cluster at this address")
+    run.add_argument("--precision", help='add samples until each 95%% half-width is within tolerance, e.g. '
+                                         '"p_loss:0.005, p05:1%%, mean:0.5%%" (overrides the study)')
+    run.add_argument("--max-samples", type=_checked(validate.check_samples),
+                     help="the most samples a --precision run may use (default 2,097,152)")
 
     sens = sub.add_parser("sensitivity", help="run only a study's sensitivity analysis")
     sens.add_argument("study", type=Path, help="study TOML file")
@@ -100,6 +104,32 @@ def _parser() -> argparse.ArgumentParser:
                       help="base sample count N (overrides the study)")
     sens.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     sens.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    solve = sub.add_parser("solve", help="find the lever value at which a target is just met")
+    solve.add_argument("study", type=Path, help="study TOML file")
+    solve.add_argument("--lever", help="the input to solve for (overrides the study's [solve] lever)")
+    solve.add_argument("--target", help='e.g. "P(profit_per_day > 0) >= 0.9", "p05(profit_per_day) >= 0", '
+                                        '"mean(cost_profit_margin) >= 1"')
+    solve.add_argument("--low", type=float, help="lowest lever value searched")
+    solve.add_argument("--high", type=float, help="highest lever value searched")
+    solve.add_argument("--tolerance", help='bisection tolerance: lever units, or "0.5%%" of the answer '
+                                           '(default 0.1%%)')
+    solve.add_argument("--samples", type=_checked(validate.check_samples),
+                       help="number of samples (overrides the study)")
+    solve.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (overrides the study)")
+    solve.add_argument("--method", choices=list(validate.SAMPLING_METHODS),
+                       help="sampling design (overrides the study)")
+    solve.add_argument("--out", type=Path, help="output folder (default results/<study>-solve/)")
+
+    comp = sub.add_parser("compare", help="compare two studies on common random numbers (B - A)")
+    comp.add_argument("a", type=Path, help="study A (TOML)")
+    comp.add_argument("b", type=Path, help="study B (TOML), compared against A")
+    comp.add_argument("--samples", type=_checked(validate.check_samples), help="number of samples (default A's)")
+    comp.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (default A's)")
+    comp.add_argument("--method", choices=list(validate.SAMPLING_METHODS), help="sampling design (default A's)")
+    comp.add_argument("--out", type=Path, help="output folder (default results/<A>-vs-<B>/)")
+    comp.add_argument("--formats", type=_formats, default=("png", "svg"),
+                      help=f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)}")
 
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
@@ -125,7 +155,7 @@ def _run(args: argparse.Namespace) -> None:
     run_study(args.study, out=args.out, samples=args.samples, seed=args.seed, method=args.method,
               quiet=args.quiet, echo=print, formats=args.formats, chunk_size=args.chunk_size,
               summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler,
-              on_nonfinite=args.on_nonfinite)
+              on_nonfinite=args.on_nonfinite, precision=args.precision, max_samples=args.max_samples)
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -133,6 +163,28 @@ def _sensitivity(args: argparse.Namespace) -> None:
 
     run_sensitivity(args.study, method=args.method, samples=args.samples, out=args.out,
                             quiet=args.quiet, echo=print)
+
+
+def _solve(args: argparse.Namespace) -> None:
+    from .decision_study import solve_study
+
+    tolerance = args.tolerance
+    if tolerance is not None and not tolerance.strip().endswith("%"):
+        try:
+            tolerance = float(tolerance)
+        except ValueError:
+            raise SpecError(f"--tolerance = {clip(repr(tolerance))} must be a number in the lever's units "
+                            "or a percentage such as 0.5%") from None
+    solve_study(args.study, lever=args.lever, target=args.target, low=args.low, high=args.high,
+                tolerance=tolerance, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
+                echo=print)
+
+
+def _compare(args: argparse.Namespace) -> None:
+    from .compare import compare_studies
+
+    compare_studies(args.a, args.b, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
+                    formats=args.formats, echo=print)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -224,7 +276,8 @@ def _describe(args: argparse.Namespace) -> None:
         print("{currency} is the study's currency.")
 
 
-_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity}
+_COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
+             "solve": _solve, "compare": _compare}
 
 
 def _terminate(signum: int, frame: object) -> None:

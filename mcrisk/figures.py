@@ -25,8 +25,8 @@ from tqdm import tqdm
 from .errors import SpecError
 from .findings import analysed, can_be_negative, driver, driver_phrase, sensitivity_of, stated, varies
 from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
-                   plot_distribution, plot_exceedance, plot_scatter, plot_sensitivity, plot_tornado, save_figure,
-                   title_of)
+                   plot_distribution, plot_exceedance, plot_quantile_convergence, plot_scatter, plot_sensitivity,
+                   plot_sweep, plot_tornado, save_figure, title_of)
 from .plot.hourly_charts import plot_by_scale, plot_hourly
 from .risk import outputs_of
 from .text import format_value, loss_words, percent_text
@@ -113,6 +113,10 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
             plan.append((f"scatter_{name}", functools.partial(plot_scatter, res, name, output=out)))
     if cfg["convergence"] and varies(y) and y.size >= 20:
         plan.append(("convergence", lambda: plot_convergence(res, output=out)))
+        plan.append(("convergence_quantiles", functools.partial(
+            plot_quantile_convergence, res, output=out, convergence=run.tables.get("convergence"))))
+    if (sw := run.tables.get("sweep")) is not None:  # the [sweep] fan chart
+        plan.append(("sweep", functools.partial(plot_sweep, sw.summary, output=sw.output, breakeven=sw.breakeven)))
     for extra in cfg["outputs"]:
         if extra not in res or res[extra].attrs.get("role") != "output":
             outs = outputs_of(res)
@@ -240,4 +244,4 @@ def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats:
 
 
 #: Relative cost of drawing and saving each kind of chart (measured on the main study).
-_COST = {"tornado": 3, "scatter": 2.5, "convergence": 2, "distribution": 1.5, "exceedance": 1.5, "sensitivity": 1.5}
+_COST = {"sweep": 1.5, "tornado": 3, "scatter": 2.5, "convergence": 2, "distribution": 1.5, "exceedance": 1.5, "sensitivity": 1.5}

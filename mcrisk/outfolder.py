@@ -36,7 +36,7 @@ from .errors import SpecError
 __all__ = ["OUTPUT_MARKERS", "SYSTEM_FOLDERS", "check_out", "recover", "swap", "write_atomically"]
 
 #: Files whose presence marks a folder as mcrisk's own output, which a rerun may replace.
-OUTPUT_MARKERS = ("results.nc", "summary.csv", "sensitivity.nc")
+OUTPUT_MARKERS = ("results.nc", "summary.csv", "sensitivity.nc", "solve.json", "compare.csv")
 
 #: Folders that hold no user files: an output folder under one of them is refused.
 SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")

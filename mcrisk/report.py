@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from .decision_study import decision_tables
 from .errors import SpecError
 from .figures import Figure, figure_plan, figures, render_all
 from .findings import analysed, headline
@@ -116,6 +117,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         heading = (f"Tornado: {tab.attrs.get('output', '')}, each input alone, base case "
                    f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')}")
         tables["tornado"] = (heading, *_tornado_table(tab))
+    tables.update(decision_tables(run))
     tables["assumptions"] = ("Assumptions", *_assumptions_table(run))
     return tables
 

@@ -20,8 +20,11 @@ from typing import Any
 
 import xarray as xr
 
-from .errors import MCRiskWarning
+from .decision_study import run_solve_table, run_sweep_table, write_decisions
+from .decision_spec import parse_precision
+from .errors import MCRiskWarning, SpecError
 from .outfolder import check_out, write_atomically
+from .precision import MAX_SAMPLES, format_convergence, simulate_to_precision
 from .report import write_report
 from .risk import format_summary, per_period, summarize
 from .sensitivity import get_method
@@ -60,7 +63,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
               quiet: bool = True, echo: Callable[[str], None] | None = None,
               chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
               summary_only: bool = False, formats: tuple[FigureFormat, ...] = ("png", "svg"),
-              on_nonfinite: NonFinite = "drop") -> StudyRun:
+              on_nonfinite: NonFinite = "drop", precision: str | None = None,
+              max_samples: int | None = None) -> StudyRun:
     """Run a study end to end.
 
     Parameters
@@ -97,6 +101,14 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         What NaN or infinite outputs do to the statistics: ``"drop"`` (left out and counted),
         ``"keep"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); stated in the summary's
         attrs and the report.
+    precision
+        Such as ``"p_loss:0.005, p05:1%, mean:0.5%"`` (replacing the study's ``precision``): add
+        batches of samples until each statistic of the study output has a 95% half-width within
+        its tolerance (:func:`mcrisk.precision.simulate_to_precision`); ``results.nc`` then holds
+        every sample used and ``convergence.csv`` the half-widths of every batch.
+    max_samples
+        The cap of a precision run (default :data:`mcrisk.precision.MAX_SAMPLES`); a warning
+        says when it is reached first.
 
     Returns
     -------
@@ -109,8 +121,19 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     target = Path(out) if out else Path("results") / study.name
     if write:
         check_out(target, (study.path,))  # before the run, not after it
-    thinned = not summary_only and study.samples > IN_MEMORY
-    if thinned:  # too many to hold: the exact summary, and every k-th sample for the rest
+    prec = parse_precision(precision, "--precision") if precision is not None else study.precision
+    if max_samples is not None and not prec:
+        raise SpecError(f"--max-samples = {max_samples} needs a precision (--precision or precision = in the study)")
+    if prec and summary_only:
+        raise SpecError("--precision keeps every sample used; it cannot be combined with --summary-only")
+    conv = None
+    thinned = not summary_only and study.samples > IN_MEMORY and not prec
+    if prec:
+        results, conv = simulate_to_precision(
+            study.model, study.priors, prec, study.output, samples=study.samples, method=study.method,
+            rng=study.seed, max_samples=max_samples or MAX_SAMPLES, period_days=study.period_days,
+            chunk_size=chunk_size)
+    elif thinned:  # too many to hold: the exact summary, and every k-th sample for the rest
         summary, results = simulate_thinned(
             study.model, study.priors, study.samples, method=study.method, rng=study.seed,
             chunk_size=chunk_size or 2**20, period_days=study.period_days, progress=not quiet,
@@ -130,14 +153,18 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
                           "output": study.output})
     if not summary_only and not thinned:
         summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
-    say(f"{study.title}\n{study.samples:,} samples, {study.method}, seed {study.seed}\n")
+    say(f"{study.title}\n{results.sizes['sample'] if prec else study.samples:,} samples, {study.method}, "
+        f"seed {study.seed}\n")
     say(format_summary(summary))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
             f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)")
-    if int(summary["n_valid"].min()) < study.samples:
+    if int(summary["n_valid"].min()) < (results.sizes["sample"] if prec else study.samples):
         say(f"note: {summary.attrs['nonfinite_policy']}")
     tables: dict[str, Any] = {}
+    if conv is not None:
+        tables["convergence"] = conv
+        say(format_convergence(conv))
     for key, runner in _RUNNERS.items():
         if key in study.analyses and summary_only and key == "sensitivity":
             say("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
@@ -164,7 +191,8 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
     return run_configured(study, results, echo=echo, quiet=quiet)
 
 
-_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity}
+_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": run_sweep_table,
+            "solve": run_solve_table}
 
 
 def _write_summary_only(run: StudyRun, folder: Path) -> None:
@@ -186,6 +214,7 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
     write_report(run, folder, formats=run.formats, progress=progress)
+    write_decisions(run, folder)  # [sweep]: results.nc and summary.csv over the lever; [solve]: solve.json
 
 
 def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None, samples: int | None = None,

@@ -10,6 +10,7 @@
     method = "lhs"                       # random | lhs | sobol
     output = "profit_per_day"
     period_days = 30                     # optional: state money per month in tables and figures
+    precision = "p_loss:0.005, mean:1%"  # optional: run until the 95% half-widths are this small
 
     [inputs]                             # overrides: a number or a table in the priors format
     gpu_hour_price = { dist = "triangular", low = 1.5, mode = 2.0, high = 3.5 }
@@ -17,6 +18,8 @@
     [sensitivity]                        # optional analyses
     [tornado]
     [plots]
+    [sweep]                              # lever = "price_output", values = [...] (mcrisk.sweep)
+    [solve]                              # lever, target, low, high (mcrisk.solve)
 
 :func:`load_study` checks everything when the file is read, every check a run will make
 (the analyses' tables, plot names, sizes), so ``mcrisk check`` passes exactly what ``mcrisk run``
@@ -34,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from .copula import copula_factor
+from .decision_spec import Precision, check_precision, check_solve, check_sweep
 from .errors import SpecError, shorten
-from .models import bind_options, model_name, resolve_model
+from .models import bind_options, model_inputs, model_name, resolve_model
 from .models.call import call_model, check_inputs, model_outputs
 from .plot.config import check_config as check_plots_table
 from .priors import Priors, load_priors, parse_correlations, parse_prior, read_toml
@@ -45,7 +49,8 @@ from .validate import check_method, check_samples, check_seed, is_file, show_key
 __all__ = ["ANALYSES", "Study", "load_study"]
 
 _KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
-         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options")
+         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots",
+         "sweep", "solve", "precision", "options")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class Study:
         The checked ``[sensitivity]``, ``[tornado]`` and ``[plots]`` tables present.
     text : str
         The study file's text, stored in the results for provenance.
+    precision : tuple of Precision
+        ``precision = "..."``: run until each statistic's 95% half-width is within tolerance.
     """
 
     path: Path
@@ -84,6 +91,7 @@ class Study:
     description: str = ""
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     text: str = ""
+    precision: tuple[Precision, ...] = ()
 
     @property
     def name(self) -> str:
@@ -124,6 +132,8 @@ ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str,
     "sensitivity": _check_sensitivity,
     "tornado": _check_tornado,
     "plots": _check_plots,
+    "sweep": check_sweep,
+    "solve": check_solve,
 }
 
 
@@ -227,7 +237,10 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
                                or not 0 < period < float("inf")):
         raise SpecError(f"{where}: period_days = {shorten(period)} must be a positive number of days (30: per month)")
 
-    study_fields = {"output": output, "outputs": tuple(outputs or ()), "uncertain": priors.uncertain}
+    required, optional, anykw = model_inputs(model)
+    levers = (*required, *optional, *([k for k in entries if k not in required and k not in optional] if anykw else ()))
+    study_fields = {"output": output, "outputs": tuple(outputs or ()), "uncertain": priors.uncertain,
+                    "inputs": levers}
     analyses = {}
     for key, check in ANALYSES.items():
         if key in data:
@@ -241,10 +254,11 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
             raise SpecError(f"{where}: [{key}] output = {shorten(bad)} is not an output of "
                             f"{show_text(data['model'])}; outputs: {show_keys(outputs)}")
 
+    precision = check_precision(data["precision"], where) if "precision" in data else ()
     return Study(path=path, title=title, model=model, model_ref=data["model"],
                  priors=priors, samples=samples, seed=seed, method=method, output=output,
                  period_days=period, description=data.get("description", ""),
-                 analyses=MappingProxyType(analyses), text=text)
+                 analyses=MappingProxyType(analyses), text=text, precision=precision)
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:

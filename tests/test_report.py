@@ -42,7 +42,7 @@ paid_share = {{ dist = "triangular", low = 0.1, mode = 0.3, high = 0.6, note = "
 scatter = ["gpu_hour_price"]
 """
 
-FIGURES = ["distribution", "exceedance", "tornado", "scatter_gpu_hour_price", "convergence"]
+FIGURES = ["distribution", "exceedance", "tornado", "scatter_gpu_hour_price", "convergence", "convergence_quantiles"]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ MARKET = load_priors(ROOT / "priors" / "market-2025.toml")
 
 #: Outputs a study is expected to warn about, NaN or infinite where nothing breaks even
 #: (anything else fails the run test); the count must equal the samples left out of its summary.
-EXPECTED_NONFINITE = {"price_war_2025": ["breakeven_decode_tps_per_node", "breakeven_vs_deepseek"]}
+EXPECTED_NONFINITE: dict[str, list[str]] = {}
 
 
 @pytest.fixture(scope="module")
@@ -129,23 +129,30 @@ def test_correlated_studies_use_a_method_for_dependent_inputs(runs) -> None:
         assert runs[name][0].tables["sensitivity"].attrs["method"] == "delta"
 
 
-def test_price_war_breakeven_matches_maas(runs) -> None:
-    # Put the break-even decode throughput back into maas: profit is zero there.
-    from mcrisk.models import maas
+def test_price_war_solve_is_the_median_breakeven(runs) -> None:
+    # maas's cost is linear in the busy nodes: cost = nodes_avg k c, with k node-days charged per
+    # busy node-day and c the cost of a node-day, so profit = 0 at nodes* = revenue / (k c) and
+    # each sample breaks even at decode throughput output_tokens / (86400 (nodes* - prefill nodes)),
+    # never where prefill alone costs the revenue. [solve] P(profit > 0) >= 0.5 is the median of
+    # these (the 10,000th of 20,000), its interval the order statistics of the binomial.
+    from mcrisk.solve import order_ranks
 
-    res = runs["price_war_2025"][0].results
-    tps = res["breakeven_decode_tps_per_node"].values
-    ok = np.isfinite(tps)
-    args = {k: (res[k].values[ok] if res[k].ndim else float(res[k])) for k in
-            ("input_tokens", "output_tokens", "prefill_tps_per_node", "gpu_hour_price", "peak_to_avg",
-             "price_input_miss", "price_output", "cache_hit_share", "price_input_hit", "gpus_per_node",
-             "headroom", "offpeak_reuse", "overhead_share", "paid_share", "price_cut",
-             "offpeak_token_share", "offpeak_discount")}
-    out = maas(decode_tps_per_node=tps[ok], **args)
-    np.testing.assert_allclose(out["profit_per_day"], 0.0, atol=1e-6 * out["revenue_per_day"].max())
-    # where nothing breaks even, prefill alone costs at least the revenue
-    margin = res["deepseek_speed_margin"].values
-    assert np.all(margin[~ok] == -1.0)
+    run = runs["price_war_2025"][0]
+    res, sol = run.results, run.tables["solve"]
+    v = lambda k: res[k].values  # noqa: E731
+    k = 1 + (v("peak_to_avg") * v("headroom") - 1) * (1 - v("offpeak_reuse"))
+    node_day = v("gpus_per_node") * 24 * v("gpu_hour_price") * (1 + v("overhead_share"))
+    decode_nodes = v("revenue_per_day") / (k * node_day) - v("input_tokens") / (86_400 * v("prefill_tps_per_node"))
+    with np.errstate(divide="ignore"):
+        breakeven = np.sort(np.where(decode_nodes > 0, v("output_tokens") / (86_400 * decode_nodes), np.inf))
+    n = breakeven.size
+    assert np.isfinite(breakeven).sum() == 17_096  # 14.5% break even nowhere
+    tol = 1e-3 * sol.value
+    assert sol.value == pytest.approx(breakeven[n // 2 - 1], abs=tol)
+    r, s = order_ranks(n, 0.5)
+    assert (sol.ci_low, sol.ci_high) == pytest.approx((breakeven[r - 1], breakeven[s - 1]), abs=tol)
+    # a provider as fast as DeepSeek (14,800 tokens/s) loses exactly where its break-even is higher
+    assert _stat(run, "profit_per_day", "p_below_zero") == np.mean(breakeven > 14_800)
 
 
 _MARKER = re.compile(r"<!-- finding study=(\w+) output=(\w+) ((?:\w+=\S+ )+)-->")
@@ -175,6 +182,41 @@ def test_readme_finding_matches_a_fresh_run(runs, finding) -> None:
     # within the rounding of the number as written: half a unit of its last digit
     tol = 0.5 * 10.0 ** written.as_tuple().exponent * (1 + 1e-9)
     assert abs(got - float(written)) <= tol, (study, output, stat, got, value)
+
+
+_SOLVE = re.compile(r"<!-- solve study=(\w+) ((?:\w+=\S+ )+)-->")
+
+
+def _solves() -> list[dict[str, str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [{"study": study, **dict(item.split("=", 1) for item in rest.split())}
+            for study, rest in _SOLVE.findall(text)]
+
+
+def test_readme_has_the_what_would_it_take_answers() -> None:
+    assert [(s["study"], s["lever"]) for s in _solves()] == [
+        ("third_party_provider", "price_output"), ("third_party_provider", "decode_tps_per_node"),
+        ("price_war_2025", "decode_tps_per_node")]
+
+
+@pytest.mark.parametrize("case", _solves(), ids=lambda s: f"{s['study']}-{s['lever']}")
+def test_readme_solve_matches_a_fresh_solve(case) -> None:
+    # the README's "What would it take" answers, as printed, from a fresh solve at the study's
+    # samples and seed (or, for a target out of reach, the best value it names)
+    from mcrisk import SpecError
+    from mcrisk.decision_study import solve_study
+
+    path = ROOT / "studies" / f"{case['study']}.toml"
+    kw = {"lever": case["lever"], "target": case["target"], "low": float(case["low"]), "high": float(case["high"])}
+    if "best" in case:
+        with pytest.raises(SpecError, match=rf"the best reached is P\(.*\) = {re.escape(case['best'])} at "):
+            solve_study(path, write=False, **kw)
+        return
+    sol = solve_study(path, write=False, **kw)
+    for key in ("value", "ci_low", "ci_high"):
+        written = Decimal(case[key])
+        tol = 0.5 * 10.0 ** written.as_tuple().exponent * (1 + 1e-9)
+        assert abs(getattr(sol, key) - float(written)) <= tol, (case, key, getattr(sol, key))
 
 
 # ---- sources ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ MAAS_OUTPUTS = ("nodes_avg, nodes_provisioned, nodes_charged, utilization, cost_
                 "revenue_per_day, profit_per_day, cost_profit_margin, gross_margin, "
                 "cost_per_million_output_tokens")
 STUDY_KEYS = ("title, description, model, priors, inputs, samples, seed, method, output, period_days, "
-              "currency, correlation, sensitivity, tornado, plots, options")
+              "currency, correlation, sensitivity, tornado, plots, sweep, solve, precision, options")
 KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
          "uniform, or any continuous scipy.stats family by its name")
 
@@ -253,7 +253,8 @@ def test_out_never_replaces_a_folder_that_is_not_mcrisk_output(tmp_path: Path, g
     precious.mkdir()
     (precious / "thesis.txt").write_text("keep")
     with pytest.raises(SpecError, match=r"^out = '.*precious' exists and is not an mcrisk output folder \(it has "
-                                        r"no results.nc, summary.csv, sensitivity.nc\); name a new folder or empty it$"):
+                                        r"no results.nc, summary.csv, sensitivity.nc, solve.json, compare.csv\); "
+                                        r"name a new folder or empty it$"):
         run_study(good / "study_uniform_price.toml", out=precious, samples=16)
     assert (precious / "thesis.txt").read_text() == "keep"
     monkeypatch.chdir(precious)

@@ -1,0 +1,91 @@
+"""Comparing two plans on common random numbers: 0 exactly against itself, known differences exactly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mcrisk import Priors, load_study
+from mcrisk.cli import main
+from mcrisk.compare import COLUMNS, compare
+from mcrisk.priors import parse_prior
+from mcrisk.risk import STATISTICS
+
+GOOD = Path(__file__).resolve().parent / "data" / "good"
+
+
+@pytest.fixture(scope="module")
+def study():
+    """maas at DeepSeek's point values with only the rent uncertain, U(2, 14) USD/GPU-hour; 4,000 LHS samples."""
+    return load_study(GOOD / "study_decisions.toml")
+
+
+def _with(study, **specs):
+    extra = {k: parse_prior(k, v, file="test") for k, v in specs.items()}
+    return replace(study, priors=study.priors.merged(Priors(extra)), path=study.path.with_name(f"{study.name}_b.toml"))
+
+
+def test_a_study_against_itself_differs_by_exactly_zero(study) -> None:
+    c = compare(study, study, samples=500)
+    t = c.table
+    assert list(t.statistic.values) == [*STATISTICS, "n_valid"]
+    finite = np.isfinite(t["a"].values)
+    assert finite.all()
+    assert np.all(t["diff"].values == 0) and np.all(t.diff_low.values == 0) and np.all(t.diff_high.values == 0)
+    assert c.notes == ()
+
+
+def test_a_price_ten_percent_higher(study) -> None:
+    # Output price 2.19 -> 2.409 USD/1M tokens: revenue, so profit, rises by 168e9 x 0.219 / 1e6
+    # = 36,792 USD/day in every sample; the rent's draws are shared, so the paired difference
+    # has no sampling noise: the mean difference and its interval are that number.
+    b = _with(study, price_output=2.19 * 1.1)
+    c = compare(study, b)
+    row = c.table.sel(output="profit_per_day")
+    exact = 168e9 * 0.219 / 1e6
+    for stat in ("mean", "p05", "p50", "p95", "min", "max", "es05"):
+        assert float(row["diff"].sel(statistic=stat)) == pytest.approx(exact, rel=1e-9), stat
+    assert float(row.diff_low.sel(statistic="mean")) == pytest.approx(exact, rel=1e-9)
+    assert float(row.diff_high.sel(statistic="mean")) == pytest.approx(exact, rel=1e-9)
+    assert float(row["diff"].sel(statistic="std")) == pytest.approx(0, abs=1e-6)
+    # P(loss) falls by the share of rents between the two break-even rents, counted on the draws
+    g = c.a.gpu_hour_price.values
+    np.testing.assert_array_equal(g, c.b.gpu_hour_price.values)
+    pa, pb = c.a.profit_per_day.values, c.b.profit_per_day.values
+    assert float(row["diff"].sel(statistic="p_below_zero")) == np.mean(pb < 0) - np.mean(pa < 0) < 0
+    assert c.notes == ("price_output: A 2.19, B 2.409",)
+    # revenue of the input tokens, and the cost, do not move at all: exactly 0
+    assert np.all(c.table["diff"].sel(output="cost_per_day").values == 0)
+
+
+def test_different_uncertain_inputs_share_draws_by_name(study) -> None:
+    b = _with(study, paid_share={"dist": "uniform", "low": 0.5, "high": 1.0})
+    c = compare(study, b, samples=1000)
+    np.testing.assert_array_equal(c.a.gpu_hour_price.values, c.b.gpu_hour_price.values)
+    assert c.b.paid_share.dims == ("sample",)
+    assert c.notes == ("paid_share: only B sets it (uniform(low=0.5, high=1); the other model's default or not "
+                       "an input)",)
+    # a lower billed share can only lower profit: every paired difference is <= 0
+    assert np.all(c.b.profit_per_day.values <= c.a.profit_per_day.values)
+    assert float(c.table.diff_high.sel(output="profit_per_day", statistic="mean")) < 0
+
+
+def test_cli_compare_writes_the_table(tmp_path: Path, capsys, study) -> None:
+    out = tmp_path / "cmp"
+    path = GOOD / "study_decisions.toml"
+    assert main(["compare", str(path), str(path), "--samples", "256", "--out", str(out), "--formats", "png"]) == 0
+    frame = pd.read_csv(out / "compare.csv")
+    assert tuple(frame.columns) == COLUMNS
+    assert (frame["diff"] == 0).all()
+    assert (out / "figures" / "compare.png").is_file()
+    printed = capsys.readouterr().out
+    assert printed.startswith("profit_per_day (USD/day): B - A on common random numbers, 256 samples, lhs, seed 7")
+    # a bad study: one line, status 2, nothing written
+    bad = tmp_path / "bad"
+    assert main(["compare", str(path), str(tmp_path / "nope.toml"), "--out", str(bad)]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / 'nope.toml'}: no such file\n"
+    assert not bad.exists()
