@@ -12,6 +12,8 @@ The data flow, one module a step::
     tornado.py     tornado       one-at-a-time swings
     sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
                                  loss attribution)
+    scenarios.py   scenarios     PRIM boxes: where the loss lives (EMA Workbench)
+    voi.py         evppi         EVPI and regression EVPPI: what is worth knowing
     plot/, report.py             slide-ready figures and a self-contained report
     sweep.py       sweep         one lever at several values on common random numbers
     solve.py       solve         the lever value at which a target is just met, with its interval
@@ -49,8 +51,10 @@ _LAZY = {
     "model": ".models",
     "models": None,  # the subpackage itself
     "priors_from_dict": ".priors",
+    "evppi": ".voi",
     "run_study": ".study",
     "sample": ".sampling",
+    "scenarios": ".scenarios",
     "sensitivity": ".sensitivity",
     "simulate": ".simulate",
     "solve": ".solve",
@@ -67,6 +71,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
     from .sampling import sample
+    from .scenarios import scenarios
+    from .voi import evppi
     from .sensitivity import sensitivity
     from .simulate import simulate
     from .study import Study, load_study, run_study
@@ -84,6 +90,7 @@ __all__ = [
     "Study",
     "__version__",
     "compare",
+    "evppi",
     "load_priors",
     "load_study",
     "model",
@@ -91,6 +98,7 @@ __all__ = [
     "priors_from_dict",
     "run_study",
     "sample",
+    "scenarios",
     "sensitivity",
     "simulate",
     "solve",

@@ -38,6 +38,7 @@ import numpy as np
 
 from .copula import copula_factor
 from .decision_spec import Precision, check_precision, check_solve, check_sweep
+from .discovery_config import check_scenarios, check_voi
 from .errors import SpecError, shorten
 from .models import bind_options, model_inputs, model_name, resolve_model
 from .models.call import call_model, check_inputs, model_outputs
@@ -50,7 +51,7 @@ __all__ = ["ANALYSES", "Study", "load_study"]
 
 _KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
          "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots",
-         "sweep", "solve", "precision", "options")
+         "sweep", "solve", "precision", "scenarios", "value_of_information", "options")
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str,
     "plots": _check_plots,
     "sweep": check_sweep,
     "solve": check_solve,
+    "scenarios": check_scenarios,
+    "value_of_information": check_voi,
 }
 
 

@@ -22,7 +22,8 @@ MAAS_OUTPUTS = ("nodes_avg, nodes_provisioned, nodes_charged, utilization, cost_
                 "revenue_per_day, profit_per_day, cost_profit_margin, gross_margin, "
                 "cost_per_million_output_tokens")
 STUDY_KEYS = ("title, description, model, priors, inputs, samples, seed, method, output, period_days, "
-              "currency, correlation, sensitivity, tornado, plots, sweep, solve, precision, options")
+              "currency, correlation, sensitivity, tornado, plots, sweep, solve, precision, scenarios, "
+              "value_of_information, options")
 KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
          "uniform, or any continuous scipy.stats family by its name")
 
