@@ -155,6 +155,10 @@ def test_parametric_shape_mean_peak_and_trough(rng):
     (dict(lag_hours=1.5), "lag_hours = 1.5 must be an integer from 0 to 23"),
     (dict(discount_hours=[24.0]), "discount_hours = [24.0] must list distinct hours 0-23, or give 24 shares "
                                   "between 0 and 1 (the discounted share of each hour)"),
+    (dict(discount_hours={}), "discount_hours = {} must be a list of numbers"),
+    (dict(schedule=["a"] * 24, policy="schedule"), "schedule = ['a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', "
+                                                   "'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', "
+                                                   "'a', 'a', 'a'] must be a list of numbers"),
     (dict(peak_to_avg=1.5), "peak_to_avg is an input only with shape = 'parametric' (shape = 'flat')"),
     (dict(shape="parametric", peak_to_avg=1.5),
      "shape = 'parametric' needs the inputs trough_to_avg, peak_hour"),

@@ -121,7 +121,10 @@ def _builtin_shape(name: str) -> np.ndarray:
 
 
 def _numbers(value: Any, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
+    try:
+        arr = np.asarray(value, dtype=float) if not isinstance(value, str | dict) else None
+    except (TypeError, ValueError):  # a table, strings or nested lists in the option
+        arr = None
     if arr is None or arr.ndim != 1:
         raise SpecError(f"{name} = {shorten(value)} must be a list of numbers")
     return arr
@@ -170,7 +173,7 @@ def day_shape(shape: Any) -> np.ndarray | None:
 
 
 def _discount_shares(hours: Any) -> np.ndarray:
-    if hours is None or (not isinstance(hours, str) and np.size(hours) == 0):
+    if hours is None or (isinstance(hours, tuple | list | np.ndarray) and len(hours) == 0):
         return np.zeros(HOURS)
     d = _numbers(hours, "discount_hours")
     if d.size == HOURS and np.all((d >= 0) & (d <= 1)) and not np.array_equal(d, np.arange(HOURS)):
