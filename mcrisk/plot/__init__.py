@@ -51,8 +51,8 @@ _LAZY = {
 }
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
-           "format_value", "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_convergence",
-           "plot_distribution", "plot_compare", "plot_evppi", "plot_exceedance", "plot_hourly",
+           "format_value", "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_compare",
+           "plot_convergence", "plot_distribution", "plot_evppi", "plot_exceedance", "plot_hourly",
            "plot_quantile_convergence", "plot_scatter", "plot_scenario_box", "plot_sensitivity", "plot_sweep",
            "plot_tornado", "plot_tradeoff", "save_figure", "si_number", "title_of"]
 
