@@ -105,7 +105,7 @@ def test_study_option_errors(tmp_path, capsys):
         load_study(path)
     # the schedule is checked against the load when the study loads (one sample is evaluated)
     path = _study(tmp_path, "[options]\npolicy = 'schedule'\nschedule = " + str([100] * 24) + "\n")
-    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: schedule has too few nodes for the load: hour 0 by ')}"):
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: schedule has too few nodes for the load: hours 0, 1, 2')}"):
         load_study(path)
 
 
