@@ -36,8 +36,8 @@ GRID = 9
 INTERVALS: dict[str, str] = {
     "random": "exact distribution-free: order statistics of the binomial (probability and percentile "
               "targets); normal, mean +- 1.96 SE (mean targets)",
-    "lhs": "the random-sampling interval; conservative for a Latin hypercube, whose variance is at most "
-           "n/(n-1) times that of random sampling (Owen 1997)",
+    "lhs": "the random-sampling interval; a Latin hypercube's variance is at most n/(n-1) times that of "
+           "random sampling (Owen 1997) and usually much less, so the interval is conservative up to that factor",
     "sobol": "the random-sampling interval; usually conservative for a scrambled Sobol' design but not "
              "guaranteed (use method = \"random\" for an exact interval)",
 }
