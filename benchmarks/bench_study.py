@@ -8,7 +8,8 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
 * **by phase**: in a fresh process, the library calls the CLI makes, in its order, with
   ``time.perf_counter`` around each: imports, load, sample + simulate, summary, tornado,
   sensitivity (its own design and model runs), rank correlations, loss attribution (both from
-  the study's samples), figures (drawn and saved, one process per core), report writing (results.nc, the CSV tables,
+  the study's samples), scenarios + value of information (PRIM and EVPPI on the study's
+  samples, the EMA Workbench's import included), figures (drawn and saved, one process per core), report writing (results.nc, the CSV tables,
   report.md and report.html), and the peak resident memory of the process
   (``resource.getrusage``).
 
@@ -39,7 +40,7 @@ from machine import cpu_line
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensitivity",
-          "rank correlations", "loss attribution", "figures", "report writing")
+          "rank correlations", "loss attribution", "scenarios + value of information", "figures", "report writing")
 #: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
 MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
            "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot")
@@ -107,6 +108,11 @@ def phases(study_path: Path, samples: int | None) -> dict:
         tables["sensitivity"] = sensitivity_study.run_configured(study, results, echo=lambda s: None)
         seconds["sensitivity"] += (time.perf_counter() - t - seconds["rank correlations"]
                                    - seconds["loss attribution"])
+    import mcrisk.discovery_study as discovery_study
+
+    for key, runner in (("scenarios", discovery_study.run_scenarios), ("value_of_information", discovery_study.run_voi)):
+        if key in study.analyses:  # PRIM's first call includes importing the EMA Workbench
+            tables[key] = phase("scenarios + value of information", runner, study, results)
     run = StudyRun(study, results, summary, None, tables, ("png", "svg"))
     _wrap(report, "render_all", seconds, "figures")
     with tempfile.TemporaryDirectory() as tmp:
@@ -118,6 +124,7 @@ def phases(study_path: Path, samples: int | None) -> dict:
             tornado_frame(tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
         if "sensitivity" in tables:
             sensitivity_study.write_tables(tables["sensitivity"], folder)
+        discovery_study.write_tables(tables, folder)
         report.write_report(run, folder, formats=run.formats)
         seconds["report writing"] += time.perf_counter() - t - seconds["figures"]
     return {"samples": study.samples, "seconds": dict(seconds),

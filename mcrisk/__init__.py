@@ -12,6 +12,8 @@ The data flow, one module a step::
     tornado.py     tornado       one-at-a-time swings
     sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
                                  loss attribution)
+    scenarios.py   scenarios     PRIM boxes: where the loss lives (EMA Workbench)
+    voi.py         evppi         EVPI and regression EVPPI: what is worth knowing
     plot/, report.py             slide-ready figures and a self-contained report
     sweep.py       sweep         one lever at several values on common random numbers
     solve.py       solve         the lever value at which a target is just met, with its interval
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "__version__": ".version",
     "MCRiskWarning": ".errors",
+    "Option": ".models",
     "Prior": ".priors",
     "Priors": ".priors",
     "SpecError": ".errors",
@@ -48,8 +51,10 @@ _LAZY = {
     "model": ".models",
     "models": None,  # the subpackage itself
     "priors_from_dict": ".priors",
+    "evppi": ".voi",
     "run_study": ".study",
     "sample": ".sampling",
+    "scenarios": ".scenarios",
     "sensitivity": ".sensitivity",
     "simulate": ".simulate",
     "solve": ".solve",
@@ -62,10 +67,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
     from . import models
     from .errors import MCRiskWarning, SpecError
-    from .models import model
+    from .models import Option, model
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
     from .sampling import sample
+    from .scenarios import scenarios
+    from .voi import evppi
     from .sensitivity import sensitivity
     from .simulate import simulate
     from .study import Study, load_study, run_study
@@ -76,12 +83,14 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 
 __all__ = [
     "MCRiskWarning",
+    "Option",
     "Prior",
     "Priors",
     "SpecError",
     "Study",
     "__version__",
     "compare",
+    "evppi",
     "load_priors",
     "load_study",
     "model",
@@ -89,6 +98,7 @@ __all__ = [
     "priors_from_dict",
     "run_study",
     "sample",
+    "scenarios",
     "sensitivity",
     "simulate",
     "solve",

@@ -24,7 +24,7 @@ __all__ = ["MODEL_NAMES", "console", "main"]
 
 #: The names of :data:`mcrisk.models.MODELS`, spelled out so that building the parser imports no
 #: model (tests/test_cli.py checks they agree).
-MODEL_NAMES = ("maas", "ishigami", "gfunction")
+MODEL_NAMES = ("maas", "ishigami", "gfunction", "maas_hourly", "gpu_hour_cost")
 
 
 def _checked(check, what: str = "an integer"):
@@ -130,6 +130,17 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--out", type=Path, help="output folder (default results/<A>-vs-<B>/)")
     comp.add_argument("--formats", type=_formats, default=("png", "svg"),
                       help=f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)}")
+    for name, what in (("scenarios", "where the loss lives: PRIM boxes of the study's [scenarios] event"),
+                       ("voi", "what is worth knowing: EVPI and EVPPI of the study's [value_of_information]")):
+        cmd = sub.add_parser(name, help=f"{what} (runs the study and writes its results folder)")
+        cmd.add_argument("study", type=Path, help="study TOML file")
+        cmd.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
+        cmd.add_argument("--quiet", action="store_true", help="no progress bars")
+        cmd.add_argument("--output", help="the output analysed (overrides the study's table)")
+        if name == "scenarios":
+            cmd.add_argument("--event", help='the event, "< x" or "> x" (overrides the table; default "< 0")')
+            cmd.add_argument("--threshold-density", type=float,
+                             help="the box picked: largest coverage with at least this density (default 0.8)")
 
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
@@ -185,6 +196,13 @@ def _compare(args: argparse.Namespace) -> None:
 
     compare_studies(args.a, args.b, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
                     formats=args.formats, echo=print)
+def _discovery(args: argparse.Namespace) -> None:
+    from .study import run_discovery
+
+    table = {"output": args.output, "event": getattr(args, "event", None),
+             "threshold_density": getattr(args, "threshold_density", None)}
+    run_discovery(args.study, "scenarios" if args.command == "scenarios" else "value_of_information",
+                  out=args.out, quiet=args.quiet, echo=print, **table)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -210,7 +228,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _describe(args: argparse.Namespace) -> None:
     """Print a model's inputs and outputs; for a study file, also what the study gives each input."""
-    from .models import MODELS, model_inputs, resolve_model
+    from .models import MODELS, model_inputs, option_rows, resolve_model
 
     ref, study = args.model, None
     if ref.endswith(".toml"):
@@ -258,6 +276,11 @@ def _describe(args: argparse.Namespace) -> None:
         print(f"  {name:<{w[0]}}  {u:<{w[1]}}  {long_name}".rstrip())
     if not rows_out:
         print("  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)")
+    if options := option_rows(model):  # fixed settings a study gives in [options]
+        print("\nOptions ([options] in a study)")
+        wo = [max(len(r[j]) for r in options) for j in range(2)]
+        for name, setting, meaning in options:
+            print(f"  {name:<{wo[0]}}  {setting:<{wo[1]}}  {meaning}".rstrip())
     if study:
         fixed = [k for k in study.priors if study.priors[k].is_constant]
         free = [k for k in optional if k not in study.priors]
@@ -272,7 +295,7 @@ def _describe(args: argparse.Namespace) -> None:
 
 
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
-             "solve": _solve, "compare": _compare}
+             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery}
 
 
 def _terminate(signum: int, frame: object) -> None:

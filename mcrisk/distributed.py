@@ -84,12 +84,16 @@ def client(workers: int | None = None, scheduler: str | None = None) -> Iterator
         yield c
 
 
-def _block(index: np.ndarray, job: tuple, names: tuple[str, ...]) -> np.ndarray:
-
+def _block(index: np.ndarray, job: tuple, names: tuple[str, ...],
+           widths: tuple[int, ...] | None = None) -> np.ndarray:
+    # One row per 1-D variable; an output over (sample, hour) gives ``width`` rows, one per hour.
+    widths = widths or (1,) * len(names)
     if index.size == 0:
-        return np.empty((len(names), 0))
+        return np.empty((sum(widths), 0))
     ds = run_chunk(*job, int(index[0]), int(index[-1]) + 1)
-    return np.stack([np.broadcast_to(ds[k].values, index.shape) for k in names])
+    return np.concatenate([np.broadcast_to(ds[k].values, index.shape)[None] if w == 1
+                           else np.broadcast_to(ds[k].values, (index.size, w)).T
+                           for k, w in zip(names, widths, strict=True)])
 
 
 def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
@@ -129,11 +133,15 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
     job = (model, priors, n, method, seed, None)
     probe = run_chunk(*job, 0, 1)
     names = tuple(k for k, v in probe.data_vars.items() if "sample" in v.dims)
+    widths = tuple(int(np.prod(probe[k].shape[1:])) if probe[k].ndim > 1 else 1 for k in names)
     index = da.arange(n, chunks=chunk_size or DEFAULT_CHUNK, dtype=np.int64)
-    block = da.map_blocks(_block, index, job, names, dtype=float, new_axis=0,
-                          chunks=((len(names),), index.chunks[0]), meta=np.empty((0, 0)))
+    block = da.map_blocks(_block, index, job, names, widths, dtype=float, new_axis=0,
+                          chunks=((sum(widths),), index.chunks[0]), meta=np.empty((0, 0)))
+    starts = np.cumsum((0, *widths))
     lazy = xr.Dataset(
-        {k: ("sample", block[i], probe[k].attrs) for i, k in enumerate(names)},
+        {k: ("sample", block[i0], probe[k].attrs) if probe[k].ndim == 1 else
+         (probe[k].dims, block[i0:i0 + w].T, probe[k].attrs)  # e.g. (sample, hour)
+         for k, i0, w in zip(names, starts, widths, strict=False)},
         coords={"sample": np.arange(n)})
     for k, v in probe.data_vars.items():
         if k not in names:

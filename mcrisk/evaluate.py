@@ -21,7 +21,8 @@ from .models.call import call_model, check_inputs, model_outputs
 
 # call_model, check_inputs and model_outputs live in mcrisk.models.call (no xarray: mcrisk check uses
 # them); importable from here too.
-__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "model_outputs", "progress_bar"]
+__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "model_outputs", "profile_role",
+           "progress_bar"]
 
 
 def _unit(var: Var | None, currency: str | None) -> tuple[str, str]:
@@ -65,6 +66,11 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
     meta = getattr(model, "outputs", {})
     out = inputs.copy()
     for name, values in result.items():
+        if dims := getattr(meta.get(name), "dims", ()):  # e.g. an hourly output: kept, summarised by no analysis
+            unit, long_name = _unit(meta.get(name), currency)
+            out[name] = (("sample", *dims), values, {"units": unit, "long_name": long_name or name,
+                                                     "role": profile_role(dims)})
+            continue
         unit, long_name = _unit(meta.get(name), currency)
         bad = int(np.count_nonzero(~np.isfinite(values)))
         out[name] = ("sample", values, {"units": unit, "long_name": long_name or name,
@@ -77,6 +83,25 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
         if long_name:
             out[name].attrs["long_name"] = long_name
     return out
+
+
+def profile_role(dims: tuple[str, ...]) -> str:
+    """The ``role`` attr of an output with dimensions besides ``sample`` (``"output_hour"``).
+
+    Such outputs are kept in the results but are not among :func:`mcrisk.risk.outputs_of`,
+    so summaries, tornado and sensitivity analyse only the one-value-per-sample outputs.
+
+    Parameters
+    ----------
+    dims
+        The output's dimensions besides ``sample``.
+
+    Returns
+    -------
+    str
+        ``"output_"`` followed by the dimension names joined by ``_``.
+    """
+    return "output_" + "_".join(dims)
 
 
 def chunks(n: int, chunk_size: int | None) -> Iterator[tuple[int, int]]:

@@ -25,8 +25,9 @@ from tqdm import tqdm
 from .errors import SpecError
 from .findings import analysed, can_be_negative, driver, driver_phrase, sensitivity_of, stated, varies
 from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
-                   plot_distribution, plot_exceedance, plot_quantile_convergence, plot_scatter, plot_sensitivity,
-                   plot_sweep, plot_tornado, save_figure, title_of)
+                   plot_distribution, plot_evppi, plot_exceedance, plot_quantile_convergence, plot_scatter,
+                   plot_scenario_box, plot_sensitivity, plot_sweep, plot_tornado, plot_tradeoff, save_figure, title_of)
+from .plot.hourly_charts import plot_by_scale, plot_hourly
 from .risk import outputs_of
 from .text import format_value, loss_words, percent_text
 
@@ -123,6 +124,16 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
                             f"{', '.join(outs)}")
         plan.append((f"distribution_{extra}", functools.partial(plot_distribution, res, output=extra,
                                                                 bins=cfg["bins"])))
+    boxes = run.tables.get("scenarios")
+    if boxes is not None and boxes.sizes["box"]:  # PRIM's trade-off and its first box
+        plan.append(("scenarios_tradeoff", functools.partial(plot_tradeoff, boxes)))
+        plan.append(("scenarios_box", functools.partial(plot_scenario_box, run.results, boxes)))
+    if (voi := run.tables.get("value_of_information")) is not None and voi.sizes["inputs"] > 1:
+        plan.append(("voi", functools.partial(plot_evppi, voi)))
+    if all(k in res and "hour" in res[k].dims for k in ("cost", "revenue", "nodes")):  # an hourly model's day
+        plan.append(("hourly", functools.partial(plot_hourly, res)))
+    if scales := getattr(study.model, "scale_outputs", None):  # outputs evaluated at several volumes
+        plan.append(("by_scale", functools.partial(plot_by_scale, run.summary, scales)))
     return plan
 
 

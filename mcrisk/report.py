@@ -24,6 +24,7 @@ import numpy as np
 import xarray as xr
 
 from .decision_study import decision_tables
+from .discovery_study import report_sections
 from .errors import SpecError
 from .figures import Figure, figure_plan, figures, render_all
 from .findings import analysed, headline
@@ -118,6 +119,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
                    f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')}")
         tables["tornado"] = (heading, *_tornado_table(tab))
     tables.update(decision_tables(run))
+    tables.update(report_sections(run.tables))  # "Where the loss lives", "What is worth knowing"
     tables["assumptions"] = ("Assumptions", *_assumptions_table(run))
     return tables
 

@@ -22,6 +22,8 @@ import xarray as xr
 
 from .decision_study import run_solve_table, run_sweep_table, write_decisions
 from .decision_spec import parse_precision
+from .discovery_study import run_scenarios, run_voi
+from .discovery_study import write_tables as write_discovery_tables
 from .errors import MCRiskWarning, SpecError
 from .outfolder import check_out, write_atomically
 from .precision import MAX_SAMPLES, format_convergence, simulate_to_precision
@@ -36,8 +38,8 @@ from .validate import (FigureFormat, NonFinite, SamplingMethod, SensitivityMetho
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
-__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_sensitivity",
-           "run_study"]
+__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_discovery",
+           "run_sensitivity", "run_study"]
 
 #: Runs of more samples than this are not held whole (about 0.4 GB for the main study): the
 #: summary is computed in two passes over chunks, and results.nc, the figures, the rank
@@ -168,6 +170,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     for key, runner in _RUNNERS.items():
         if key in study.analyses and summary_only and key == "sensitivity":
             say("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
+        elif key in study.analyses and summary_only and key in ("scenarios", "value_of_information"):
+            say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
         elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
     run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats))
@@ -192,7 +196,7 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
 
 
 _RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": run_sweep_table,
-            "solve": run_solve_table}
+            "solve": run_solve_table, "scenarios": run_scenarios, "value_of_information": run_voi}
 
 
 def _write_summary_only(run: StudyRun, folder: Path) -> None:
@@ -213,6 +217,7 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
+    write_discovery_tables(run.tables, folder)
     write_report(run, folder, formats=run.formats, progress=progress)
     write_decisions(run, folder)  # [sweep]: results.nc and summary.csv over the lever; [solve]: solve.json
 
@@ -270,3 +275,46 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
     cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
     study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
     return run_study(study, out=out, quiet=quiet, echo=echo).tables["sensitivity"]
+
+
+def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = None, quiet: bool = False,
+                  echo: Callable[[str], None] = print, **table: Any) -> xr.Dataset:
+    """``mcrisk scenarios STUDY`` and ``mcrisk voi STUDY``: the study run with that analysis.
+
+    The study is run in full (same seed, so the same samples as any earlier run of it) and its
+    output folder written whole, report included, so the folder never mixes two runs; a study
+    without the table gets its defaults (``[scenarios]``: a loss, ``output < 0``;
+    ``[value_of_information]``: go ahead only if the expected output is positive).
+
+    Parameters
+    ----------
+    path
+        The study file.
+    analysis
+        ``"scenarios"`` or ``"value_of_information"``.
+    out
+        Output folder (default ``results/<study stem>/``).
+    quiet, echo
+        As for :func:`run_study`.
+    **table
+        Keys replacing the study table's (``event="> 0"``, ``threshold_density=0.95``); None
+        values are ignored. The table is checked again, as the file's would be.
+
+    Returns
+    -------
+    xarray.Dataset
+        The analysis's table (:func:`mcrisk.scenarios.scenarios` or :func:`mcrisk.voi.evppi`).
+
+    Raises
+    ------
+    SpecError
+        If the study or its table is not valid.
+    """
+    study = load_study(path)
+    given = dict(tomllib.loads(study.text).get(analysis, {})) if study.text else {}
+    given.update({k: v for k, v in table.items() if v is not None})
+    fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
+              "uncertain": study.priors.uncertain}
+    cfg = ANALYSES[analysis](given, str(study.path), fields)
+    study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
+    return run_study(study, out=out, quiet=quiet, echo=echo).tables[analysis]

@@ -38,8 +38,9 @@ import numpy as np
 
 from .copula import copula_factor
 from .decision_spec import Precision, check_precision, check_solve, check_sweep
+from .discovery_config import check_scenarios, check_voi
 from .errors import SpecError, shorten
-from .models import model_inputs, model_name, resolve_model
+from .models import bind_options, model_inputs, model_name, resolve_model
 from .models.call import call_model, check_inputs, model_outputs
 from .plot.config import check_config as check_plots_table
 from .priors import Priors, load_priors, parse_correlations, parse_prior, read_toml
@@ -49,8 +50,8 @@ from .validate import check_method, check_samples, check_seed, is_file, show_key
 __all__ = ["ANALYSES", "Study", "load_study"]
 
 _KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
-         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots",
-         "sweep", "solve", "precision")
+         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options",
+         "sweep", "solve", "precision", "scenarios", "value_of_information")
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str,
     "plots": _check_plots,
     "sweep": check_sweep,
     "solve": check_solve,
+    "scenarios": check_scenarios,
+    "value_of_information": check_voi,
 }
 
 
@@ -170,6 +173,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
                         "\"package.module:function\" or \"file.py:function\"")
     model = resolve_model(data["model"], base=path.parent, where=f"{where}: model")
+    if "options" in data:  # fixed keyword arguments of the model, checked against its declaration
+        model = bind_options(model, data["options"], where=f"{where}: [options]")
 
     files = data.get("priors", [])
     if isinstance(files, str):
@@ -223,7 +228,7 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: description = {shorten(data['description'])} must be a string")
     method = check_method(data.get("method", "random"), f"{where}:")
     probed = _probe_outputs(model, priors, where)  # one sample: what the model really returns
-    outputs = tuple(getattr(model, "outputs", None) or probed)
+    outputs = tuple(k for k in (getattr(model, "outputs", None) or probed) if k in probed)  # no hourly ones
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
@@ -269,7 +274,8 @@ def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ..
     half = np.full(1, 0.5)
     row = {k: float(p.ppf(half)[0]) if p.is_constant else p.ppf(half) for k, p in priors.entries.items()}
     try:
-        names = tuple(model_outputs(model, call_model(model, row), 1))
+        # one value per sample: an output over (sample, hour) is kept in results but analysed by no table
+        names = tuple(k for k, v in model_outputs(model, call_model(model, row), 1).items() if v.ndim == 1)
     except SpecError as err:
         raise SpecError(f"{where}: {err}") from None
     if not names:

@@ -117,16 +117,17 @@ def priors_file(draw) -> dict[str, Any]:
 
 
 STUDY_KEYS = ["title", "description", "model", "priors", "inputs", "samples", "seed", "method", "output",
-              "period_days", "currency", "correlation", "sensitivity", "tornado", "plots"]
+              "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options"]
 SECTION_KEYS = {"sensitivity": ["method", "output", "samples", "seed", "second_order", "num_resamples",
                                 "conf_level", "num_levels", "loss_below"],
                 "tornado": ["output", "low", "high"],
-                "plots": ["scatter", "bins", "outputs", "top", "convergence", "exceedance"]}
+                "plots": ["scatter", "bins", "outputs", "top", "convergence", "exceedance"],
+                "options": ["shape", "policy", "schedule", "lag_hours"]}
 
 
 @st.composite
 def study_file(draw) -> dict[str, Any]:
-    data: dict[str, Any] = {"model": draw(st.one_of(st.just("maas"), st.just("ishigami"), TEXT,
+    data: dict[str, Any] = {"model": draw(st.one_of(st.just("maas"), st.just("ishigami"), st.just("maas_hourly"), TEXT,
                                                     st.sampled_from(["builtins:max", "math:sqrt", "..x:f",
                                                                      "os.path:join", "nosuch.py:f"]))),
                             "priors": [MAAS_POINT.as_posix()]}
@@ -152,6 +153,9 @@ def _real_files() -> list[tuple[str, dict[str, Any]]]:
             data["priors"] = [(path.parent / f).resolve().as_posix() for f in data["priors"]]
         if isinstance(data.get("model"), str) and ".py:" in data["model"]:
             data["model"] = (path.parent / data["model"]).resolve().as_posix()
+        elif isinstance(data.get("model"), list):  # a chain: each file model in it likewise
+            data["model"] = [(path.parent / m).resolve().as_posix() if isinstance(m, str) and ".py:" in m else m
+                             for m in data["model"]]
         out.append((path.name, data))
     return out
 

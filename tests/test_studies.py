@@ -38,6 +38,14 @@ def runs() -> dict:
 
 
 def _stat(run, output: str, stat: str) -> float:
+    # scenario discovery and value of information: box<k>_<variable>, boxes, evpi
+    if stat == "boxes":
+        return float(run.tables["scenarios"].sizes["box"])
+    if stat.startswith("box"):
+        k, var = stat[3:].split("_", 1)
+        return float(run.tables["scenarios"][var].sel(box=int(k)))
+    if stat == "evpi":
+        return float(run.tables["value_of_information"].attrs["evpi"])
     s = run.summary
     return float(s[stat].sel(output=output))
 

@@ -22,7 +22,8 @@ MAAS_OUTPUTS = ("nodes_avg, nodes_provisioned, nodes_charged, utilization, cost_
                 "revenue_per_day, profit_per_day, cost_profit_margin, gross_margin, "
                 "cost_per_million_output_tokens")
 STUDY_KEYS = ("title, description, model, priors, inputs, samples, seed, method, output, period_days, "
-              "currency, correlation, sensitivity, tornado, plots, sweep, solve, precision")
+              "currency, correlation, sensitivity, tornado, plots, options, sweep, solve, precision, scenarios, "
+              "value_of_information")
 KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
          "uniform, or any continuous scipy.stats family by its name")
 
@@ -138,7 +139,7 @@ BAD_STUDIES = {
     "bad_seed.toml": "seed = -1 must be an integer >= 0 and < 2**63",
     "bad_output.toml": f"output = 'profit' is not an output of maas; outputs: {MAAS_OUTPUTS}",
     "model_without_colon.toml": ("model = 'maas_v2' is not a model; allowed: a built-in model (maas, ishigami, "
-                                 "gfunction), \"package.module:function\" or \"file.py:function\""),
+                                 "gfunction, maas_hourly, gpu_hour_cost), \"package.module:function\" or \"file.py:function\""),
     "model_missing_module.toml": ("model = 'nosuchpackage.margins:maas': cannot import 'nosuchpackage.margins' "
                                   "(No module named 'nosuchpackage')"),
     "model_missing_function.toml": "model = 'math:margin': math has no function 'margin'",
@@ -187,7 +188,8 @@ def test_bad_priors_file_named_by_a_study(tmp_path: Path, bad: Path) -> None:
 
 
 @pytest.mark.parametrize("line, message", [
-    ('model = 3', "model = 3 must be a string such as \"maas\""),
+    ('model = 3', "model = 3 must be a string such as \"maas\", or a list of models to chain such as "
+     "[\"gpu_hour_cost\", \"maas_hourly\"]"),
     ('title = "t"', "model is missing; give a built-in model such as \"maas\", \"package.module:function\" "
                     "or \"file.py:function\""),
     ('model = "maas"\npriors = 3', "priors = 3 must be a list of priors files"),

@@ -6,16 +6,23 @@ with defaults are the constants a study may leave unset. It may describe itself 
 :func:`model` (the attributes ``inputs`` and ``outputs``, mappings of name to :class:`Var`,
 and ``default_output``).
 
-The package only re-exports: :mod:`.base` (what a model is), :mod:`.maas` and
-:mod:`.testfunctions` (the built-in models) and :mod:`.registry` (built-in names and lookup).
+The package only re-exports: :mod:`.base` (what a model is), :mod:`.maas`, :mod:`.maas_hourly`,
+:mod:`.gpu_hour_cost` and :mod:`.testfunctions` (the built-in models), :mod:`.options` (a study's
+``[options]`` bound to a model), :mod:`.chain` (models composed in order) and :mod:`.registry`
+(built-in names and lookup).
 """
 
 from __future__ import annotations
 
-from .base import Var, extends, model, model_inputs, output_unit
+from .base import Option, Var, extends, model, model_inputs, output_unit
+from .chain import Chain, chain
+from .gpu_hour_cost import gpu_hour_cost
 from .maas import maas
+from .maas_hourly import maas_hourly
+from .options import BoundModel, bind_options, model_options, option_rows
 from .registry import MODELS, model_name, resolve_model
 from .testfunctions import gfunction, ishigami
 
-__all__ = ["MODELS", "Var", "extends", "gfunction", "ishigami", "maas", "model", "model_inputs", "model_name",
-           "output_unit", "resolve_model"]
+__all__ = ["MODELS", "BoundModel", "Chain", "Option", "Var", "bind_options", "chain", "extends", "gfunction",
+           "gpu_hour_cost", "ishigami", "maas", "maas_hourly", "model", "model_inputs", "model_name",
+           "model_options", "option_rows", "output_unit", "resolve_model"]

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from ..errors import SpecError, shorten
 from ..validate import show_key, show_keys
 
-__all__ = ["Var", "extends", "model", "model_inputs", "output_unit"]
+__all__ = ["Option", "Var", "extends", "model", "model_inputs", "output_unit"]
 
 _F = TypeVar("_F", bound=Callable[..., dict])
 
@@ -36,10 +36,14 @@ class Var:
         The unit, e.g. ``"tokens/day"`` or ``"{currency}/GPU-hour"``; ``"1"`` for a ratio.
     long_name
         What the variable means, in a few words (the ``long_name`` of its results variable).
+    dims
+        Dimensions of an output besides ``sample``, e.g. ``("hour",)`` for an hourly output of
+        shape (samples, 24); ``()`` (the default) for one value per sample.
     """
 
     unit: str
     long_name: str
+    dims: tuple[str, ...] = ()
 
     def unit_in(self, currency: str | None) -> str:
         """The unit with ``{currency}`` replaced by ``currency``.
@@ -55,6 +59,19 @@ class Var:
             The unit, with ``"currency"`` standing in when ``currency`` is ``None``.
         """
         return self.unit.replace("{currency}", currency or "currency")
+
+
+@dataclass(frozen=True)
+class Option:
+    """A model option: a fixed setting a study gives in ``[options]``, neither sampled nor a prior.
+
+    Attributes
+    ----------
+    meaning
+        What the option does and the values it takes, in a few words (``mcrisk describe``).
+    """
+
+    meaning: str
 
 
 def output_unit(model: Callable, output: str, currency: str | None) -> str:
@@ -144,7 +161,10 @@ def model_inputs(model: Callable) -> tuple[list[str], dict[str, object], bool]:
         name = f"{getattr(model, '__module__', '?')}:{getattr(model, '__qualname__', repr(model))}"
         raise SpecError(f"model {name} has no signature mcrisk can read; a model is a Python "
                         "function taking its inputs as keyword arguments") from None
+    options = getattr(model, "options", {})
     for p in params:
+        if p.name in options:  # a fixed setting from the study's [options], not an input
+            continue
         if p.kind is p.VAR_KEYWORD:
             anykw = True
         elif p.kind in (p.VAR_POSITIONAL, p.POSITIONAL_ONLY):
@@ -193,7 +213,8 @@ def _vars(table: Any, key: str, where: str) -> Mapping[str, Var]:
 
 def model(*, inputs: Mapping[str, Var | tuple[str, str] | str] | None = None,
           outputs: Mapping[str, Var | tuple[str, str] | str] | None = None,
-          default_output: str | None = None) -> Callable[[_F], _F]:
+          default_output: str | None = None,
+          options: Mapping[str, Option | str] | None = None) -> Callable[[_F], _F]:
     """Declare a model's units, labels and default output.
 
     The units and labels reach the ``units`` and ``long_name`` attrs of ``results.nc``, the
@@ -215,6 +236,10 @@ def model(*, inputs: Mapping[str, Var | tuple[str, str] | str] | None = None,
     default_output
         The output a study analyses when its ``output = ...`` is not set; one of ``outputs``
         when those are given.
+    options
+        Option name to its meaning (an :class:`Option` or a string): keyword parameters of the
+        function, with defaults, that a study sets in its ``[options]`` table rather than
+        sampling (lists there arrive as numpy arrays). They are not inputs: no prior may give them.
 
     Returns
     -------
@@ -264,8 +289,29 @@ def model(*, inputs: Mapping[str, Var | tuple[str, str] | str] | None = None,
                 raise SpecError(f"{where}: default_output = {default_output!r} is not one of its outputs; "
                                 f"outputs: {show_keys(declared['outputs'])}")
             declared["default_output"] = default_output
+        if options is not None:
+            declared["options"] = _options(fn, options, where)
         for key, value in declared.items():
             setattr(fn, key, value)
         return fn
 
     return declare
+
+
+def _options(fn: Callable, table: Any, where: str) -> Mapping[str, Option]:
+    if not isinstance(table, Mapping):
+        raise SpecError(f"{where}: options = {shorten(table)} must be a dict of option name to meaning")
+    params = inspect.signature(fn).parameters
+    out = {}
+    for name, value in table.items():
+        p = params.get(name)
+        if p is None or p.kind is not p.KEYWORD_ONLY or p.default is p.empty:
+            raise SpecError(f"{where}: options names {show_key(name)}, which is not a keyword-only "
+                            "parameter with a default; an option is declared as `*, name=default`")
+        if isinstance(value, str):
+            value = Option(value)
+        if not isinstance(value, Option):
+            raise SpecError(f"{where}: options[{name!r}] = {shorten(value)} must be an Option or a string "
+                            "saying what the option does")
+        out[name] = value
+    return MappingProxyType(out)

@@ -48,6 +48,9 @@ def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: 
         raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
                         "no prior or input gives")
     if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
+        if unknown[0] in (getattr(model, "outputs", None) or {}):  # e.g. a chain's intermediate result
+            raise SpecError(f"{where}: {show_key(unknown[0])} is an output of model {model_name(model)}, "
+                            "which computes it; no prior or input may give it")
         raise SpecError(f"{where}: {show_key(unknown[0])} is not an input of model {model_name(model)}; its "
                         f"inputs: {', '.join([*required, *optional])}")
 
@@ -79,6 +82,8 @@ def call_model(model: Callable, kwargs: dict) -> dict:
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return model(**kwargs)
+    except SpecError:  # the model's own one-line account of a bad input or option
+        raise
     except Exception as exc:
         if os.environ.get("MCRISK_DEBUG"):
             raise
@@ -106,7 +111,8 @@ def model_outputs(model: Callable, result: object, n: int, *,
     -------
     dict[str, numpy.ndarray]
         Output name -> float array of shape ``(n,)`` that no input shares (a fresh array the
-        model made is kept as it is, not copied).
+        model made is kept as it is, not copied); an output declared with ``dims`` (a
+        :class:`~mcrisk.models.Var` over, e.g., ``("hour",)``) has shape ``(n, 24)``.
 
     Raises
     ------
@@ -123,6 +129,9 @@ def model_outputs(model: Callable, result: object, n: int, *,
                         f"it; it returned: {', '.join(map(show_key, result)) or 'nothing'}")
     out = {}
     for name, values in result.items():
+        if dims := getattr(meta.get(name), "dims", ()):  # declared over (sample, *dims), e.g. hourly
+            out[name] = _own_profile(model, name, values, n, dims)
+            continue
         try:
             out[name] = _own(values, n, held)
         except (ValueError, TypeError):
@@ -130,6 +139,22 @@ def model_outputs(model: Callable, result: object, n: int, *,
                             f"{np.shape(values)}; a model must return arrays of the inputs' length "
                             f"({n}) or scalars") from None
     return out
+
+
+def _own_profile(model: Callable, name: str, values, n: int, dims: tuple[str, ...]) -> np.ndarray:
+    """An output over ``(sample, *dims)`` as a float array of that shape (broadcast if needed)."""
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 + len(dims) and arr.ndim != len(dims):
+        raise SpecError(f"model {model_name(model)} returned output {name} of shape {arr.shape}; it is "
+                        f"declared over (sample, {', '.join(dims)}), so it must have {1 + len(dims)} dimensions")
+    shape = (n, *arr.shape[-len(dims):])
+    if arr.shape == shape and arr.base is None and arr.flags.writeable:
+        return arr  # a fresh array the model made: keep it rather than hold two copies
+    try:
+        return np.array(np.broadcast_to(arr, shape))
+    except ValueError:
+        raise SpecError(f"model {model_name(model)} returned output {name} of shape {arr.shape}; a model must "
+                        f"return arrays of the inputs' length ({n}) along their first axis") from None
 
 
 def _own(values, n: int, held: Sequence[np.ndarray]) -> np.ndarray:

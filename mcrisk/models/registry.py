@@ -11,13 +11,18 @@ from pathlib import Path
 
 from ..errors import SpecError, shorten
 from ..validate import is_file, show_text
+from .chain import Chain, chain
+from .gpu_hour_cost import gpu_hour_cost
 from .maas import maas
+from .maas_hourly import maas_hourly
+from .options import BoundModel
 from .testfunctions import gfunction, ishigami
 
 __all__ = ["MODELS", "model_name", "resolve_model"]
 
 #: Built-in models by the name a study gives.
-MODELS: dict[str, Callable[..., dict]] = {"maas": maas, "ishigami": ishigami, "gfunction": gfunction}
+MODELS: dict[str, Callable[..., dict]] = {"maas": maas, "ishigami": ishigami, "gfunction": gfunction,
+                                          "maas_hourly": maas_hourly, "gpu_hour_cost": gpu_hour_cost}
 
 
 def model_name(model: Callable) -> str:
@@ -34,6 +39,10 @@ def model_name(model: Callable) -> str:
         Its built-in name (``"maas"``), else ``module:function``; for a model loaded from
         ``file.py:function``, ``file.py:function``.
     """
+    if isinstance(model, Chain):
+        return model.name
+    if isinstance(model, BoundModel):  # options bound by a study: named as the model (the study records them)
+        model = model.model
     for name, fn in MODELS.items():
         if fn is model:
             return name
@@ -43,14 +52,15 @@ def model_name(model: Callable) -> str:
     return f"{module}:{getattr(model, '__qualname__', repr(model))}"
 
 
-def resolve_model(ref: str, *, base: Path | None = None, where: str = "model") -> Callable:
+def resolve_model(ref: str | list[str], *, base: Path | None = None, where: str = "model") -> Callable:
     """The callable that ``ref`` names.
 
     Parameters
     ----------
     ref
         A built-in name (``"maas"``), ``"package.module:function"``, or
-        ``"path/to/file.py:function"`` (relative to ``base``).
+        ``"path/to/file.py:function"`` (relative to ``base``); or a list of these, a chain
+        (:func:`mcrisk.models.chain.chain`) whose earlier outputs feed later inputs.
     base
         The folder of the study file (default: the current folder).
     where
@@ -66,8 +76,15 @@ def resolve_model(ref: str, *, base: Path | None = None, where: str = "model") -
     SpecError
         If ``ref`` names no importable callable with a signature.
     """
+    if isinstance(ref, list) and ref:
+        models = [resolve_model(r, base=base, where=where) for r in ref]
+        try:
+            return chain(models, [r if isinstance(r, str) else shorten(r) for r in ref])
+        except SpecError as err:
+            raise SpecError(f"{where} = {shorten(ref)}: {str(err).removeprefix('model chain: ')}") from None
     if not isinstance(ref, str):
-        raise SpecError(f"{where} = {shorten(ref)} must be a string such as \"maas\"")
+        raise SpecError(f"{where} = {shorten(ref)} must be a string such as \"maas\", or a list of "
+                        "models to chain such as [\"gpu_hour_cost\", \"maas_hourly\"]")
     if ref in MODELS:
         return MODELS[ref]
     allowed = (f"allowed: a built-in model ({', '.join(MODELS)}), \"package.module:function\" "

@@ -14,8 +14,10 @@ The layers, each importing only those above it (and :mod:`mcrisk.text` for every
     config.py         the [plots] table of a study: check_config and its defaults
     risk_charts.py    plot_distribution, plot_exceedance, plot_convergence
     tornado_chart.py  plot_tornado
+    hourly_charts.py  plot_hourly (an hourly model's day), plot_by_scale (an output against volume)
     driver_charts.py  plot_sensitivity, plot_scatter
     decision_charts.py plot_sweep (fan chart), plot_compare, plot_quantile_convergence
+    discovery_charts.py  plot_tradeoff, plot_scenario_box (PRIM), plot_evppi (value of information)
 
 Example
 -------
@@ -43,13 +45,16 @@ _LAZY = {
     "plot_tornado": ".tornado_chart",
     "plot_compare": ".decision_charts", "plot_quantile_convergence": ".decision_charts",
     "plot_sweep": ".decision_charts",
+    "plot_evppi": ".discovery_charts", "plot_scenario_box": ".discovery_charts", "plot_tradeoff": ".discovery_charts",
+    "plot_by_scale": ".hourly_charts", "plot_hourly": ".hourly_charts",
     "format_value": "..text", "loss_words": "..text", "percent_text": "..text", "si_number": "..text",
 }
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
-           "format_value", "label_of", "loss_words", "percent_text", "plot_convergence", "plot_distribution",
-           "plot_compare", "plot_exceedance", "plot_quantile_convergence", "plot_scatter", "plot_sensitivity",
-           "plot_sweep", "plot_tornado", "save_figure", "si_number", "title_of"]
+           "format_value", "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_compare",
+           "plot_convergence", "plot_distribution", "plot_evppi", "plot_exceedance", "plot_hourly",
+           "plot_quantile_convergence", "plot_scatter", "plot_scenario_box", "plot_sensitivity", "plot_sweep",
+           "plot_tornado", "plot_tradeoff", "save_figure", "si_number", "title_of"]
 
 
 def __getattr__(name: str) -> Any:

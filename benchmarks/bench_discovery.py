@@ -1,0 +1,88 @@
+"""Speed of scenario discovery (PRIM) and value of information (EVPPI of every input) on stored samples.
+
+The target (the specification's): on 20,000 stored samples with 10 inputs, PRIM and EVPPI for
+every input together in under 10 s on 2 cores. The samples are the ``maas`` model's, 10
+uncertain inputs drawn by LHS; the event is a loss (profit < 0). Reported: the one-time import
+of the EMA Workbench and scikit-learn (paid once per process, only when a study asks for these
+analyses), then the best of ``--repeat`` runs of :func:`mcrisk.scenarios.scenarios` and of
+:func:`mcrisk.voi.evppi` (50 bootstrap resamples, 10 shuffles per input), their sum, and as a
+baseline the time of a plain numpy least-squares fit of the output on the raw inputs (one call
+of ``numpy.linalg.lstsq``), so the ratio says how many such fits the analyses cost.
+
+Run: ``python benchmarks/bench_discovery.py [--n 20000] [--repeat 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+from machine import cpu_line
+
+PRIORS = {
+    "prefill_tps_per_node": {"dist": "loguniform", "low": 4_804, "high": 73_700},
+    "decode_tps_per_node": {"dist": "loguniform", "low": 964.5, "high": 14_800},
+    "gpu_hour_price": {"dist": "triangular", "low": 1.5, "mode": 2.0, "high": 3.5},
+    "peak_to_avg": {"dist": "uniform", "low": 1.1, "high": 2.0},
+    "headroom": {"dist": "uniform", "low": 1.0, "high": 2.5},
+    "offpeak_reuse": {"dist": "uniform", "low": 0.0, "high": 1.0},
+    "overhead_share": {"dist": "uniform", "low": 0.0, "high": 0.4},
+    "paid_share": {"dist": "uniform", "low": 0.5, "high": 1.0},
+    "price_cut": {"dist": "uniform", "low": 0.0, "high": 0.5},
+    "cache_hit_share": {"dist": "uniform", "low": 0.3, "high": 0.7},
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=20_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    from mcrisk import priors_from_dict, simulate
+    from mcrisk.models import maas
+
+    priors = priors_from_dict({**PRIORS, "input_tokens": 608e9, "output_tokens": 168e9, "price_output": 2.19,
+                               "price_input_miss": 0.55, "price_input_hit": 0.14}, file="bench_discovery")
+    res = simulate(maas, priors, args.n, method="lhs", rng=1)
+    res.attrs["output"] = "profit_per_day"
+
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import ema_workbench.analysis.prim  # noqa: F401
+        import sklearn.preprocessing  # noqa: F401
+    t_import = time.perf_counter() - t
+
+    from mcrisk.scenarios import scenarios
+    from mcrisk.voi import evppi
+
+    x = np.column_stack([res[k].values for k in PRIORS] + [np.ones(args.n)])
+    y = res["profit_per_day"].values
+    best = {"prim": np.inf, "evppi": np.inf, "lstsq": np.inf}
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        boxes = scenarios(res, event="< 0")
+        best["prim"] = min(best["prim"], time.perf_counter() - t)
+        t = time.perf_counter()
+        voi = evppi(res)
+        best["evppi"] = min(best["evppi"], time.perf_counter() - t)
+        t = time.perf_counter()
+        np.linalg.lstsq(x, y, rcond=None)
+        best["lstsq"] = min(best["lstsq"], time.perf_counter() - t)
+    total = best["prim"] + best["evppi"]
+    print(cpu_line())
+    print(f"{args.n:,} samples, {len(PRIORS)} inputs; P(loss) = {float((y < 0).mean()):.3f}, "
+          f"{boxes.sizes['box']} boxes, EVPI {voi.attrs['evpi']:,.0f} USD/day")
+    print(f"import (once per process)      {t_import:6.2f} s")
+    print(f"PRIM                           {best['prim']:6.2f} s")
+    print(f"EVPPI, every input, SE         {best['evppi']:6.2f} s")
+    print(f"together                       {total:6.2f} s  (target < 10 s)")
+    print(f"ratio to one numpy lstsq fit   {total / best['lstsq']:8.0f}x")
+
+
+if __name__ == "__main__":
+    main()

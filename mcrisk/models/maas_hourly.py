@@ -1,0 +1,481 @@
+"""``maas_hourly``: the daily margin of an LLM API computed hour by hour, with a fleet policy.
+
+The day (hours 0-23 of the provider's clock) has a load shape ``s_h`` with mean 1; the fleet
+follows a policy; within-hour bursts of a pool of independent users need spare nodes that
+grow as the square root of the load, so a bigger provider needs relatively less spare.
+
+Notes
+-----
+With ``N = input_tokens / (86400 prefill_tps_per_node) + output_tokens / (86400
+decode_tps_per_node)`` (the nodes the day's mean load keeps busy, as in ``maas``)::
+
+    mu_h    = N s_h                                    nodes hour h's mean load keeps busy
+    need_h  = mu_h + z sqrt(burst_dispersion mu_h)     z = Phi^-1(service_quantile)
+    fixed:    P_h = headroom max_k need_k              (every hour)
+    elastic:  P_h = max(ceil_step(headroom max_{k=0..lag} need_{h-k}), min_nodes)   (h-k mod 24)
+    schedule: P_h = schedule_h, charged as given; need_h <= schedule_h is required
+    C_h     = mu_h + (P_h - mu_h)(1 - offpeak_reuse)   (schedule: C_h = schedule_h)
+    cost_h  = C_h gpus_per_node gpu_hour_price (1 + overhead_share)
+    revenue_h = list_revenue s_h / 24 paid_share (1 - price_cut)(1 - d_h offpeak_discount)
+
+with ``d_h`` the share of hour ``h`` in the discount window and ``list_revenue`` as in
+``maas``. The daily outputs sum the hours (money) or average them (nodes), under ``maas``'s
+names: a flat shape with the fixed policy and no bursts is ``maas`` with ``peak_to_avg = 1``;
+any shape with the fixed policy is ``maas`` with ``peak_to_avg = max(s)``; discount hours
+``H`` are ``maas`` with ``offpeak_token_share = sum_{h in H} s_h / 24``.
+
+The parametric shape (``shape = "parametric"``) is ``s_h = T + (P - T) u_h^k`` with
+``u_h = (1 + cos(2 pi (h - round(peak_hour)) / 24)) / 2`` and ``k > 0`` solved (bisection in
+``log k``) so that the 24 values have mean 1: maximum ``P = peak_to_avg`` at the peak hour,
+minimum ``T = trough_to_avg`` twelve hours later. It exists exactly when
+``1/24 < (1 - T) / (P - T) < 23/24``.
+
+References
+----------
+DeepSeek, "DeepSeek-V3/R1 Inference System Overview", open-infra-index, 2025-03-01 (the
+built-in shape ``"deepseek-2025-02-27"``, its theoretical income per hour, and its node schedule).
+
+Examples
+--------
+>>> out = maas_hourly(input_tokens=608e9, output_tokens=168e9, prefill_tps_per_node=73_700,
+...                   decode_tps_per_node=14_800, gpu_hour_price=2.0, price_input_miss=0.55,
+...                   price_output=2.19, shape="deepseek-2025-02-27", policy="fixed")
+>>> out["nodes"].shape
+(1, 24)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from importlib import resources
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from ..errors import SpecError, shorten
+from .base import Var, model
+from .maas import INPUTS as MAAS_INPUTS
+from .maas import OUTPUTS as MAAS_OUTPUTS
+from .maas import SECONDS_PER_DAY
+
+__all__ = ["BLOCK", "INPUTS", "OPTIONS", "OUTPUTS", "POLICIES", "SHAPES", "check_options", "day_shape", "maas_hourly"]
+
+HOURS = 24
+#: Samples computed at a time: (BLOCK, 24) float arrays of 12.6 MB stay in the last-level cache.
+BLOCK = 2**16
+
+#: Built-in shapes by name (``"parametric"`` is built from sampled inputs).
+SHAPES = ("flat", "deepseek-2025-02-27", "parametric")
+#: Fleet policies.
+POLICIES = ("fixed", "elastic", "schedule")
+_SHAPE_FILES = {"deepseek-2025-02-27": "deepseek_2025-02-27_income.csv"}
+_PARAMETRIC = ("peak_to_avg", "trough_to_avg", "peak_hour")
+
+INPUTS: dict[str, Var] = {
+    **{k: v for k, v in MAAS_INPUTS.items() if k not in ("peak_to_avg", "offpeak_token_share")},
+    "burst_dispersion": Var("nodes", "variance / mean of the nodes busy within an hour (0: no bursts)"),
+    "service_quantile": Var("1", "share of within-hour bursts the fleet must serve"),
+    "peak_to_avg": Var("1", "highest hour's load / mean load (shape = \"parametric\" only)"),
+    "trough_to_avg": Var("1", "lowest hour's load / mean load (shape = \"parametric\" only)"),
+    "peak_hour": Var("h", "hour of the highest load, 0-23 (shape = \"parametric\" only)"),
+}
+
+OUTPUTS: dict[str, Var] = {
+    **{k: v for k, v in MAAS_OUTPUTS.items()},
+    "nodes_avg": Var("nodes", "nodes busy on average at full load (mean over the hours)"),
+    "nodes_provisioned": Var("nodes", "nodes provisioned, mean over the hours"),
+    "nodes_charged": Var("nodes", "nodes paid for, mean over the hours"),
+    "utilization": Var("1", "nodes busy / nodes provisioned, over the day"),
+    "nodes_peak": Var("nodes", "most nodes provisioned in any hour"),
+    "load_nodes": Var("nodes", "nodes the hour's mean load keeps busy", ("hour",)),
+    "nodes": Var("nodes", "nodes provisioned in the hour", ("hour",)),
+    "cost": Var("{currency}/hour", "cost of the hour", ("hour",)),
+    "revenue": Var("{currency}/hour", "revenue of the hour", ("hour",)),
+    "profit": Var("{currency}/hour", "profit of the hour", ("hour",)),
+}
+
+OPTIONS = {
+    "shape": "the day's load / its mean, hours 0-23: \"flat\", \"deepseek-2025-02-27\" (DeepSeek's "
+             "hourly income, 2025-03-01 post, UTC+8), \"parametric\" (inputs peak_to_avg, trough_to_avg, "
+             "peak_hour) or 24 numbers (rescaled to mean 1)",
+    "policy": "\"fixed\" (the day's highest need times headroom, all day), \"elastic\" (each hour its own "
+              "need, lagged, times headroom, rounded up to step_nodes, at least min_nodes) or \"schedule\"",
+    "schedule": "24 node counts charged as given (policy = \"schedule\")",
+    "step_nodes": "elastic: nodes are provisioned in multiples of this (0: no rounding)",
+    "min_nodes": "elastic: nodes never fall below this",
+    "lag_hours": "elastic: each hour covers the highest need of the last lag_hours + 1 hours",
+    "discount_hours": "hours (0-23) in which offpeak_discount applies to every token, or 24 shares of "
+                      "each hour that is discounted",
+}
+
+
+@functools.cache
+def _builtin_shape(name: str) -> np.ndarray:
+    text = resources.files(__package__).joinpath("data", _SHAPE_FILES[name]).read_text()
+    rows = [ln.split(",") for ln in text.splitlines() if ln and not ln.startswith("#")][1:]
+    values = np.array([float(r[1]) for r in rows])
+    values.flags.writeable = False
+    return values
+
+
+def _numbers(value: Any, name: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
+    if arr is None or arr.ndim != 1:
+        raise SpecError(f"{name} = {shorten(value)} must be a list of numbers")
+    return arr
+
+
+def day_shape(shape: Any) -> np.ndarray | None:
+    """The 24 hourly loads relative to the day's mean for a shape option.
+
+    Parameters
+    ----------
+    shape
+        ``"flat"``, ``"deepseek-2025-02-27"``, ``"parametric"`` or 24 non-negative numbers
+        (rescaled to mean 1).
+
+    Returns
+    -------
+    ndarray of shape (24,) or None
+        Values with mean 1 (to float rounding); ``None`` for ``"parametric"``, whose shape
+        comes from sampled inputs.
+
+    Raises
+    ------
+    SpecError
+        For an unknown name, a list of the wrong length, a negative or non-finite value, or
+        a list of zeros.
+    """
+    if isinstance(shape, str):
+        if shape == "flat":
+            return np.ones(HOURS)
+        if shape == "parametric":
+            return None
+        if shape in _SHAPE_FILES:
+            s = _builtin_shape(shape)
+            return s / s.mean()
+        raise SpecError(f"shape = {shape!r} is not a shape; known: {', '.join(map(repr, SHAPES))} "
+                        "or a list of 24 numbers")
+    s = _numbers(shape, "shape")
+    if s.size != HOURS:
+        raise SpecError(f"shape has {s.size} values; it needs {HOURS}, one per hour (0-23)")
+    if not np.all(np.isfinite(s) & (s >= 0)):
+        h = int(np.flatnonzero(~np.isfinite(s) | (s < 0))[0])
+        raise SpecError(f"shape has {float(s[h])!r} at hour {h}; loads must be finite and non-negative")
+    if not s.sum() > 0:
+        raise SpecError("shape is all zeros; it needs a positive load in some hour")
+    return s / s.mean()
+
+
+def _discount_shares(hours: Any) -> np.ndarray:
+    if hours is None or (not isinstance(hours, str) and np.size(hours) == 0):
+        return np.zeros(HOURS)
+    d = _numbers(hours, "discount_hours")
+    if d.size == HOURS and np.all((d >= 0) & (d <= 1)) and not np.array_equal(d, np.arange(HOURS)):
+        return d  # 24 shares, one per hour
+    if not np.all((d == np.round(d)) & (d >= 0) & (d < HOURS)) or np.unique(d).size != d.size:
+        raise SpecError(f"discount_hours = {shorten(hours)} must list distinct hours 0-23, or give 24 "
+                        "shares between 0 and 1 (the discounted share of each hour)")
+    out = np.zeros(HOURS)
+    out[d.astype(int)] = 1.0
+    return out
+
+
+def _count(value: Any, name: str, *, integer: bool = False, below: float = math.inf) -> float:
+    ok = (not isinstance(value, bool) and isinstance(value, int | float | np.floating | np.integer)
+          and 0 <= value < below and (not integer or float(value).is_integer()))
+    if not ok:
+        what = f"an integer from 0 to {below - 1:g}" if integer else "a non-negative number"
+        raise SpecError(f"{name} = {shorten(value)} must be {what}")
+    return float(value)
+
+
+def _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours) -> dict[str, Any]:
+    """The options checked and in the form the model uses."""
+    if not isinstance(policy, str) or policy not in POLICIES:
+        raise SpecError(f"policy = {shorten(policy)} is not a policy; known: {', '.join(map(repr, POLICIES))}")
+    plan = {"shape": day_shape(shape), "policy": policy, "step": _count(step_nodes, "step_nodes"),
+            "floor": _count(min_nodes, "min_nodes"), "lag": int(_count(lag_hours, "lag_hours", integer=True,
+                                                                           below=HOURS)),
+            "discount": _discount_shares(discount_hours), "schedule": None}
+    if policy == "schedule":
+        if schedule is None:
+            raise SpecError("policy = 'schedule' needs the option schedule, 24 node counts")
+        s = _numbers(schedule, "schedule")
+        if s.size != HOURS:
+            raise SpecError(f"schedule has {s.size} values; it needs {HOURS} node counts, one per hour (0-23)")
+        if not np.all(np.isfinite(s) & (s >= 0)):
+            h = int(np.flatnonzero(~(np.isfinite(s) & (s >= 0)))[0])
+            raise SpecError(f"schedule has {float(s[h])!r} at hour {h}; node counts must be non-negative")
+        plan["schedule"] = s
+    elif schedule is not None:
+        raise SpecError(f"schedule is used only with policy = 'schedule' (policy = {policy!r})")
+    return plan
+
+
+def check_options(*, shape: Any = "flat", policy: str = "fixed", schedule: Any = None, step_nodes: float = 0,
+                  min_nodes: float = 0, lag_hours: int = 0, discount_hours: Any = ()) -> None:
+    """Check ``maas_hourly``'s options when a study binds them (the model checks them again).
+
+    Parameters
+    ----------
+    shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours
+        See :data:`OPTIONS`.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SpecError
+        One line naming the option, its value and what is allowed.
+    """
+    _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
+
+
+def _parametric(peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:
+    """Hourly shapes (samples, 24) with mean 1, max ``peak_to_avg`` at the peak hour, min ``trough_to_avg``."""
+    p, t, h0 = _col(peak_to_avg), _col(trough_to_avg), np.round(_col(peak_hour))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = (1 - t) / (p - t)  # the mean u^k must take
+    ok = (t >= 0) & (m > 1 / HOURS) & (m < 1 - 1 / HOURS) & np.isfinite(h0)
+    if not np.all(ok):
+        i = np.unravel_index(int(np.flatnonzero(~ok.ravel())[0]), ok.shape)
+        pi, ti = float(np.broadcast_to(p, ok.shape)[i]), float(np.broadcast_to(t, ok.shape)[i])
+        raise SpecError(f"shape = 'parametric' with peak_to_avg = {pi:g} and trough_to_avg = {ti:g} cannot "
+                        "average 1 over 24 hours; it needs 0 <= trough_to_avg < 1 < peak_to_avg and "
+                        "(1 - trough_to_avg) / (peak_to_avg - trough_to_avg) between 1/24 and 23/24")
+    u = (1 + np.cos(2 * np.pi * (np.arange(HOURS) - h0) / HOURS)) / 2
+    lo = np.full(m.shape, -12.0)
+    hi = np.full(m.shape, 12.0)
+    for _ in range(64):  # mean(u^k) falls as k grows: bisect log k to float resolution
+        mid = (lo + hi) / 2
+        above = (u ** np.exp(mid)).mean(axis=-1, keepdims=True) > m
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    return t + (p - t) * u ** np.exp((lo + hi) / 2)
+
+
+def _col(x) -> np.ndarray:
+    """Per-sample values as a column (samples or 1, 1), to broadcast against the 24 hours."""
+    return np.asarray(x, dtype=float).reshape(-1, 1)
+
+
+def _short_hours(need: np.ndarray, schedule: np.ndarray) -> str:
+    gap = np.max(need - schedule, axis=tuple(range(need.ndim - 1))) if need.ndim > 1 else need - schedule
+    hours = np.flatnonzero(gap > 1e-9 * np.maximum(schedule, 1))
+    return ", ".join(f"hour {h} by {gap[h]:.4g} nodes ({gap[h] / max(schedule[h], 1e-300):.1%})"
+                     if schedule[h] > 0 else f"hour {h} by {gap[h]:.4g} nodes" for h in hours)
+
+
+@model(inputs=INPUTS, outputs=OUTPUTS, default_output="profit_per_day", options=OPTIONS)
+def maas_hourly(
+    *,
+    input_tokens,
+    output_tokens,
+    prefill_tps_per_node,
+    decode_tps_per_node,
+    gpu_hour_price,
+    price_input_miss,
+    price_output,
+    cache_hit_share=0.0,
+    price_input_hit=0.0,
+    gpus_per_node=8.0,
+    headroom=1.0,
+    offpeak_reuse=0.0,
+    overhead_share=0.0,
+    paid_share=1.0,
+    price_cut=0.0,
+    offpeak_discount=0.0,
+    burst_dispersion=0.0,
+    service_quantile=0.99,
+    peak_to_avg=None,
+    trough_to_avg=None,
+    peak_hour=None,
+    shape="flat",
+    policy="fixed",
+    schedule=None,
+    step_nodes=0,
+    min_nodes=0,
+    lag_hours=0,
+    discount_hours=(),
+) -> dict[str, np.ndarray]:
+    """Daily and hourly cost, revenue and profit of an LLM API under a fleet policy (module notes).
+
+    Parameters
+    ----------
+    input_tokens, output_tokens, prefill_tps_per_node, decode_tps_per_node, gpu_hour_price,
+    price_input_miss, price_output, cache_hit_share, price_input_hit, gpus_per_node, headroom,
+    offpeak_reuse, overhead_share, paid_share, price_cut, offpeak_discount : array_like
+        As in :func:`mcrisk.models.maas` (per day, currency per GPU-hour, per 1M tokens).
+    burst_dispersion : array_like
+        Variance over mean of the nodes busy within an hour (nodes); 0: no bursts.
+    service_quantile : array_like
+        Share of within-hour bursts served, ``z = Phi^-1(service_quantile)``.
+    peak_to_avg, trough_to_avg, peak_hour : array_like, optional
+        The parametric shape's inputs (only with ``shape = "parametric"``).
+    shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours
+        Options (see :data:`OPTIONS`), fixed by a study's ``[options]``.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The daily outputs of :data:`OUTPUTS` over the samples, and the hourly ones
+        (``load_nodes``, ``nodes``, ``cost``, ``revenue``, ``profit``) of shape (samples, 24).
+
+    Raises
+    ------
+    SpecError
+        For an option :func:`check_options` refuses, parametric inputs given with another
+        shape (or missing with it), or a schedule with fewer nodes than some hour needs (the
+        message names the hours and by how much).
+    """
+    given_inputs = {k: v for k, v in locals().items() if k in INPUTS}
+    options = {k: v for k, v in locals().items() if k in OPTIONS}
+    plan = _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
+    rows = max((np.shape(v)[0] for v in given_inputs.values() if np.ndim(v)), default=1)
+    if rows > BLOCK:  # blocks of samples: the hourly intermediates stay in the processor's cache
+        return _blocked(given_inputs, options, rows)
+    given = [k for k, v in zip(_PARAMETRIC, (peak_to_avg, trough_to_avg, peak_hour), strict=True) if v is not None]
+    if plan["shape"] is None:
+        if len(given) < len(_PARAMETRIC):
+            missing = [k for k in _PARAMETRIC if k not in given]
+            raise SpecError(f"shape = 'parametric' needs the inputs {', '.join(missing)}")
+        s = _parametric(peak_to_avg, trough_to_avg, peak_hour)
+    elif given:
+        raise SpecError(f"{given[0]} is an input only with shape = 'parametric' (shape = {shorten(shape)})")
+    else:
+        s = plan["shape"]
+    nodes_avg = (np.asarray(input_tokens, dtype=float) / (SECONDS_PER_DAY * prefill_tps_per_node)
+                 + np.asarray(output_tokens, dtype=float) / (SECONDS_PER_DAY * decode_tps_per_node))
+    # Every (samples, 24) array is a pass over memory: few are made, and worked on in place.
+    mu = _col(nodes_avg) * s  # (samples or 1, 24)
+    if np.any(np.asarray(burst_dispersion) != 0):
+        # z sqrt(D mu_h) = [z sqrt(D N)] sqrt(s_h): a column times a row, no square root per hour
+        need = _col(_z(service_quantile) * np.sqrt(np.asarray(burst_dispersion) * nodes_avg)) * np.sqrt(s)
+        need = _plus(need, mu)
+    else:
+        need = mu
+    reuse = _col(offpeak_reuse)
+    gpu_cost = _col(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
+    n_avg = np.broadcast_to(nodes_avg, mu.shape[:1]) if np.ndim(nodes_avg) else np.full(mu.shape[:1], float(nodes_avg))
+    if plan["policy"] == "schedule":
+        sched = plan["schedule"]
+        if short := _short_hours(need, sched):
+            raise SpecError(f"schedule has too few nodes for the load: {short}")
+        nodes = np.broadcast_to(sched, need.shape)
+        cost_h = nodes * gpu_cost  # the schedule is what is charged
+        provisioned = charged = np.full(need.shape[:1], sched.mean())
+        peak = np.full(need.shape[:1], sched.max())
+    else:
+        if plan["policy"] == "fixed":
+            top = _times(need.max(axis=-1, keepdims=True), _col(headroom))  # (samples or 1, 1)
+            nodes = np.broadcast_to(top, np.broadcast_shapes(top.shape, need.shape))
+            provisioned = peak = top[:, 0]
+        else:
+            if plan["lag"]:  # the day repeats: hour 0 looks back to hour 23
+                nodes = np.empty_like(need)
+                np.maximum(need[:, 1:], need[:, :-1], out=nodes[:, 1:])
+                np.maximum(need[:, :1], need[:, -1:], out=nodes[:, :1])
+                for k in range(2, plan["lag"] + 1):
+                    np.maximum(nodes[:, k:], need[:, :-k], out=nodes[:, k:])
+                    np.maximum(nodes[:, :k], need[:, HOURS - k:], out=nodes[:, :k])
+            else:
+                nodes = need.copy() if need is mu else need
+            scale = _col(headroom) / plan["step"] if plan["step"] > 0 else _col(headroom)
+            if np.any(scale != 1):
+                nodes = _times(nodes, scale)
+            if plan["step"] > 0:  # ceil(headroom x need / step) x step
+                np.ceil(nodes, out=nodes)
+                nodes *= plan["step"]
+            if plan["floor"] > 0:
+                np.maximum(nodes, plan["floor"], out=nodes)
+            provisioned, peak = nodes.mean(axis=-1), nodes.max(axis=-1)
+        # charged_h = mu_h + (nodes_h - mu_h)(1 - reuse) = nodes_h (1 - reuse) + mu_h reuse
+        full = np.broadcast_shapes(mu.shape, nodes.shape, reuse.shape[:1] + (HOURS,), gpu_cost.shape[:1] + (HOURS,))
+        cost_h = np.empty(full)
+        np.multiply(nodes, (1 - reuse) * gpu_cost, out=cost_h)
+        if np.any(reuse != 0):
+            spare = need if need is not mu and need is not nodes and need.shape == full else np.empty(full)
+            np.multiply(mu, reuse * gpu_cost, out=spare)  # need is no longer needed: its memory is reused
+            cost_h += spare
+        charged = n_avg + (provisioned - n_avg) * (1 - reuse[:, 0])
+    input_price = cache_hit_share * np.asarray(price_input_hit) + (1 - np.asarray(cache_hit_share)) * price_input_miss
+    list_revenue = (input_tokens * input_price + output_tokens * np.asarray(price_output)) / 1e6
+    billed = _col(list_revenue * np.asarray(paid_share) * (1 - np.asarray(price_cut)))
+    weight = (s / HOURS) * (1 - plan["discount"] * _col(offpeak_discount))  # (1 or samples, 24)
+    revenue_h = billed * weight
+    cost = cost_h.sum(axis=-1)
+    revenue = billed[:, 0] * weight.sum(axis=-1)
+    profit = revenue - cost
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "nodes_avg": n_avg,
+            "nodes_provisioned": provisioned,
+            "nodes_charged": charged,
+            "utilization": np.divide(n_avg, provisioned),
+            "cost_per_day": cost,
+            "list_revenue": np.asarray(list_revenue, dtype=float),
+            "revenue_per_day": revenue,
+            "profit_per_day": profit,
+            "cost_profit_margin": np.divide(profit, cost),
+            "gross_margin": np.divide(profit, revenue),
+            "cost_per_million_output_tokens": np.divide(cost, np.asarray(output_tokens) / 1e6),
+            "nodes_peak": peak,
+            "load_nodes": mu,
+            "nodes": nodes,
+            "cost": cost_h,
+            "revenue": revenue_h,
+            "profit": revenue_h - cost_h,
+        }
+
+
+def _z(q) -> np.ndarray | float:
+    """The standard normal quantile of ``q``: the stdlib's for one value, scipy's for an array."""
+    if np.ndim(q) == 0:
+        if not 0 < float(q) < 1:
+            raise SpecError(f"service_quantile = {float(q)!r} must be strictly between 0 and 1")
+        return NormalDist().inv_cdf(float(q))  # no scipy import for a constant (mcrisk check stays quick)
+    from scipy.special import ndtri  # scipy is heavy: imported only for a sampled service quantile
+
+    return ndtri(q)
+
+
+def _blocked(inputs: dict, options: dict, rows: int) -> dict[str, np.ndarray]:
+    """:func:`maas_hourly` on blocks of :data:`BLOCK` samples, written into whole outputs.
+
+    Every sample's numbers are the same as in one call (each sample is computed alone; sums run
+    over its 24 hours), so the result does not depend on the block size.
+    """
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, rows, BLOCK):
+        stop = min(rows, start + BLOCK)
+        part = {k: (v[start:stop] if np.ndim(v) else v) for k, v in inputs.items()}
+        res = maas_hourly(**part, **options)
+        for k, v in res.items():
+            if k not in out:
+                out[k] = np.empty((rows, *np.shape(v)[1:]))
+            out[k][start:stop] = v
+    return out
+
+
+def _plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a + b``, in place when ``a`` already has the sum's shape (``a`` is a fresh array)."""
+    if np.broadcast_shapes(a.shape, b.shape) == a.shape:
+        a += b
+        return a
+    return a + b
+
+
+def _times(a: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``a * col``, in place when ``a`` already has the product's shape (``a`` is a fresh array)."""
+    if np.broadcast_shapes(a.shape, col.shape) == a.shape:
+        a *= col
+        return a
+    return a * col
+
+
+maas_hourly.check_options = check_options

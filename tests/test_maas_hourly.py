@@ -1,0 +1,185 @@
+"""maas_hourly: exact reductions to maas, DeepSeek's schedule, the policies, the parametric shape, errors."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from mcrisk import SpecError
+from mcrisk.models import maas, maas_hourly
+from mcrisk.models.maas_hourly import day_shape
+
+DAILY = ("nodes_avg", "nodes_provisioned", "nodes_charged", "utilization", "cost_per_day", "list_revenue",
+         "revenue_per_day", "profit_per_day", "cost_profit_margin", "gross_margin",
+         "cost_per_million_output_tokens")
+SCHEDULE = np.array([218, 195.5, 150.5, 83, 68, 68, 83, 158, 248] + [278] * 15)  # DeepSeek, UTC+8 hours 0-23
+DS = dict(input_tokens=608e9, output_tokens=168e9, cache_hit_share=342 / 608, prefill_tps_per_node=73_700.0,
+          decode_tps_per_node=14_800.0, gpu_hour_price=2.0, price_input_hit=0.14, price_input_miss=0.55,
+          price_output=2.19)
+
+
+@pytest.fixture
+def inputs(rng) -> dict:
+    n = 64
+    return dict(input_tokens=rng.uniform(1e10, 1e12, n), output_tokens=rng.uniform(1e9, 2e11, n),
+                cache_hit_share=rng.uniform(0, 0.8, n), prefill_tps_per_node=rng.uniform(3e4, 9e4, n),
+                decode_tps_per_node=rng.uniform(5e3, 2e4, n), gpu_hour_price=rng.uniform(1, 3, n),
+                price_input_hit=0.14, price_input_miss=0.55, price_output=2.19, headroom=rng.uniform(1, 1.5, n),
+                offpeak_reuse=rng.uniform(0, 1, n), overhead_share=rng.uniform(0, 0.3, n),
+                paid_share=rng.uniform(0.5, 1, n), price_cut=rng.uniform(0, 0.5, n),
+                offpeak_discount=rng.uniform(0, 0.75, n))
+
+
+def assert_daily_equal(hourly: dict, daily: dict) -> None:
+    # sums of 24 hours against one product: equal to float rounding of the terms (profit is a
+    # difference, so its rounding is relative to revenue + cost, not to itself)
+    scale = np.abs(daily["revenue_per_day"]) + np.abs(daily["cost_per_day"])
+    for k in DAILY:
+        ref = np.asarray(daily[k], dtype=float)
+        atol = {"profit_per_day": scale, "cost_profit_margin": scale / daily["cost_per_day"],
+                "gross_margin": scale / daily["revenue_per_day"]}.get(k, np.abs(ref))
+        np.testing.assert_array_less(np.abs(hourly[k] - ref), 1e-13 * atol + 1e-300, err_msg=k)
+
+
+def test_flat_fixed_no_bursts_is_maas_at_peak_to_avg_1(inputs):
+    assert_daily_equal(maas_hourly(**inputs), maas(**inputs, peak_to_avg=1.0))
+
+
+@pytest.mark.parametrize("shape", ["deepseek-2025-02-27", "list"])
+def test_any_shape_fixed_is_maas_at_its_peak(inputs, shape, rng):
+    if shape == "list":
+        shape = rng.uniform(0, 5, 24)
+    s = day_shape(shape)
+    assert_daily_equal(maas_hourly(**inputs, shape=shape, policy="fixed"), maas(**inputs, peak_to_avg=s.max()))
+
+
+def test_elastic_without_rounding_lag_or_bursts_is_maas_at_peak_to_avg_1(inputs):
+    out = maas_hourly(**inputs, shape="deepseek-2025-02-27", policy="elastic")
+    assert_daily_equal(out, maas(**inputs, peak_to_avg=1.0))
+
+
+def test_discount_hours_are_maas_offpeak_token_share(inputs):
+    s = day_shape("deepseek-2025-02-27")
+    hours = [0, 1, 2, 3, 4, 5, 6, 7]
+    out = maas_hourly(**inputs, shape="deepseek-2025-02-27", discount_hours=np.array(hours, dtype=float))
+    assert_daily_equal(out, maas(**inputs, peak_to_avg=s.max(), offpeak_token_share=s[hours].sum() / 24))
+
+
+def test_discount_shares_half_hours():
+    # DeepSeek's 00:30-08:30: half of hour 0, hours 1-7, half of hour 8
+    shares = np.array([0.5] + [1.0] * 7 + [0.5] + [0.0] * 15)
+    s = day_shape("deepseek-2025-02-27")
+    out = maas_hourly(**DS, shape="deepseek-2025-02-27", offpeak_discount=0.5, discount_hours=shares)
+    ref = maas(**DS, peak_to_avg=s.max(), offpeak_discount=0.5, offpeak_token_share=(shares * s).sum() / 24)
+    np.testing.assert_allclose(out["revenue_per_day"], ref["revenue_per_day"], rtol=1e-13)
+
+
+def test_deepseek_schedule_costs_87072_a_day():
+    # the peak-hour throughput the schedule implies: DeepSeek's average tokens spread over its income
+    # shape need 301 nodes at 22:00 against 278; 1.0829 x the published throughput covers every hour
+    s = day_shape("deepseek-2025-02-27")
+    scale = (608e9 / 73_700 + 168e9 / 14_800) / 86_400 * s.max() / 278
+    assert scale == pytest.approx(1.0829, abs=1e-4)
+    out = maas_hourly(**{**DS, "prefill_tps_per_node": 73_700 * scale, "decode_tps_per_node": 14_800 * scale},
+                      shape="deepseek-2025-02-27", policy="schedule", schedule=SCHEDULE)
+    assert float(out["cost_per_day"][0]) == 87_072.0  # 5,442 node-hours x 8 GPUs x USD 2
+    assert float(out["nodes_provisioned"][0]) == 226.75
+    assert float(out["nodes_peak"][0]) == 278.0
+    assert out["cost"].shape == (1, 24) and float(out["cost"][0, 4]) == 68 * 16.0
+    np.testing.assert_allclose(out["load_nodes"][0].max(), 278.0, rtol=1e-12)  # exactly full at 22:00
+    assert int(out["load_nodes"][0].argmax()) == 22
+
+
+def test_schedule_too_few_nodes_names_the_hours():
+    with pytest.raises(SpecError, match=re.escape("schedule has too few nodes for the load: hour 9 by 7.546 nodes "
+                                                  "(2.7%), hour 10 by 17.23 nodes (6.2%)")) as err:
+        maas_hourly(**DS, shape="deepseek-2025-02-27", policy="schedule", schedule=SCHEDULE)
+    assert err.value.args[0].endswith("hour 22 by 23.03 nodes (8.3%), hour 23 by 10.45 nodes (3.8%)")
+
+
+def test_elastic_lag_step_floor_by_hand():
+    # 1 node busy on average; shape 2 in hour 0, 0 in hour 12, 1 elsewhere (scaled to mean 1)
+    shape = np.ones(24)
+    shape[0], shape[12] = 2.0, 0.0
+    kw = dict(input_tokens=86_400.0, output_tokens=0.0, prefill_tps_per_node=1.0, decode_tps_per_node=1.0,
+              gpu_hour_price=1.0, gpus_per_node=1.0, price_input_miss=0.0, price_output=0.0, headroom=1.5)
+    out = maas_hourly(**kw, shape=shape, policy="elastic", lag_hours=1, step_nodes=2, min_nodes=1)
+    # lagged need: hour 0 max(2, 1) = 2, hour 1 max(1, 2) = 2, hour 12 max(0, 1) = 1, hour 13 max(1, 0) = 1;
+    # times 1.5 -> 3, 3, 1.5, 1.5; rounded up to 2 -> 4, 4, 2, 2; floor 1 changes nothing; others 1.5 -> 2
+    assert out["nodes"][0].tolist() == [4, 4] + [2] * 22
+    out = maas_hourly(**kw, shape=shape, policy="elastic", min_nodes=1.6)
+    # no lag, no step: 3, 1.5 ..., 0 at hour 12 -> floored to 1.6; 1.5 elsewhere -> 1.6
+    assert out["nodes"][0].tolist() == [3.0] + [1.6] * 23
+    # hour 23 looks back to hour 0 with a lag of 23: every hour covers the day's peak
+    out = maas_hourly(**kw, shape=shape, policy="elastic", lag_hours=23)
+    assert out["nodes"][0].tolist() == [3.0] * 24
+
+
+def test_bursts_grow_as_the_square_root_of_the_load():
+    # need = mu + z sqrt(D mu): spare nodes / busy nodes falls as 1 / sqrt(mu)
+    kw = dict(output_tokens=0.0, prefill_tps_per_node=1.0, decode_tps_per_node=1.0, gpu_hour_price=1.0,
+              price_input_miss=0.0, price_output=0.0, burst_dispersion=4.0, service_quantile=0.975)
+    z = 1.959963984540054
+    out = maas_hourly(input_tokens=np.array([1.0, 100.0]) * 86_400, **kw)
+    np.testing.assert_allclose(out["nodes_provisioned"], [1 + z * 2, 100 + z * 20], rtol=1e-12)
+    np.testing.assert_allclose(out["utilization"], [1 / (1 + 2 * z), 1 / (1 + 0.2 * z)], rtol=1e-12)
+
+
+def test_parametric_shape_mean_peak_and_trough(rng):
+    n = 200
+    p, t, h = rng.uniform(1.1, 3, n), rng.uniform(0, 0.9, n), rng.uniform(0, 23.49, n)
+    kw = dict(input_tokens=86_400.0, output_tokens=0.0, prefill_tps_per_node=1.0, decode_tps_per_node=1.0,
+              gpu_hour_price=1.0, price_input_miss=0.0, price_output=0.0)
+    ok = (1 - t) / (p - t)
+    keep = (ok > 1 / 24) & (ok < 23 / 24)
+    out = maas_hourly(**kw, shape="parametric", peak_to_avg=p[keep], trough_to_avg=t[keep], peak_hour=h[keep],
+                      policy="elastic")
+    load = out["load_nodes"]
+    np.testing.assert_allclose(load.mean(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(load.max(axis=1), p[keep], rtol=1e-12)
+    np.testing.assert_allclose(load.min(axis=1), t[keep], rtol=1e-12, atol=1e-12)
+    assert load.argmax(axis=1).tolist() == np.round(h[keep]).astype(int).tolist()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(shape=[1.0] * 23), "shape has 23 values; it needs 24, one per hour (0-23)"),
+    (dict(shape=[1.0] * 23 + [-1.0]), "shape has -1.0 at hour 23; loads must be finite and non-negative"),
+    (dict(shape="deepseek"), "shape = 'deepseek' is not a shape; known: 'flat', 'deepseek-2025-02-27', "
+                             "'parametric' or a list of 24 numbers"),
+    (dict(policy="elastc"), "policy = 'elastc' is not a policy; known: 'fixed', 'elastic', 'schedule'"),
+    (dict(policy="schedule"), "policy = 'schedule' needs the option schedule, 24 node counts"),
+    (dict(policy="schedule", schedule=[1.0] * 3), "schedule has 3 values; it needs 24 node counts, one per hour (0-23)"),
+    (dict(schedule=[1.0] * 24), "schedule is used only with policy = 'schedule' (policy = 'fixed')"),
+    (dict(lag_hours=1.5), "lag_hours = 1.5 must be an integer from 0 to 23"),
+    (dict(discount_hours=[24.0]), "discount_hours = [24.0] must list distinct hours 0-23, or give 24 shares "
+                                  "between 0 and 1 (the discounted share of each hour)"),
+    (dict(peak_to_avg=1.5), "peak_to_avg is an input only with shape = 'parametric' (shape = 'flat')"),
+    (dict(shape="parametric", peak_to_avg=1.5),
+     "shape = 'parametric' needs the inputs trough_to_avg, peak_hour"),
+    (dict(shape="parametric", peak_to_avg=1.5, trough_to_avg=0.98, peak_hour=3.0),
+     "shape = 'parametric' with peak_to_avg = 1.5 and trough_to_avg = 0.98 cannot average 1 over 24 hours; it "
+     "needs 0 <= trough_to_avg < 1 < peak_to_avg and (1 - trough_to_avg) / (peak_to_avg - trough_to_avg) "
+     "between 1/24 and 23/24"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None)
+def test_errors(kwargs, message):
+    with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
+        maas_hourly(**DS, **kwargs)
+
+
+def test_deepseek_hourly_study_releases_night_nodes():
+    from pathlib import Path
+
+    from mcrisk import run_study
+
+    run = run_study(Path(__file__).resolve().parent.parent / "studies" / "deepseek_hourly.toml", write=False)
+    res = run.results.isel(sample=0)
+    assert float(res["cost_per_day"]) == 87_072.0
+    all_day = float(res["nodes_peak"]) * 8 * 24 * 2.0  # 278 nodes all day: USD 106,752
+    assert all_day == 106_752.0
+    assert 1 - 87_072 / all_day == pytest.approx(0.18435, abs=1e-5)  # DeepSeek's "saves about 18%"
+    load = res["load_nodes"].values
+    assert load.max() <= 278 and load.max() == pytest.approx(278, abs=0.01)  # full at 22:00, never short
+    # the discount window 00:30-08:30 holds 17.0% of the day's income
+    assert float(1 - res["revenue_per_day"] / res["list_revenue"]) == pytest.approx(0.75 * 0.170044, rel=1e-5)
