@@ -121,7 +121,10 @@ def _builtin_shape(name: str) -> np.ndarray:
 
 
 def _numbers(value: Any, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
+    try:
+        arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
+    except (TypeError, ValueError):  # a table, or a list holding text: not numbers
+        arr = None
     if arr is None or arr.ndim != 1:
         raise SpecError(f"{name} = {shorten(value)} must be a list of numbers")
     return arr
