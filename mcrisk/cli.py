@@ -59,6 +59,17 @@ def _sensitivity_method(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _setting(text: str) -> tuple[str, float]:
+    name, eq, value = text.partition("=")
+    try:
+        if not (eq and name.strip()):
+            raise ValueError(text)
+        return name.strip(), float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{clip(repr(text))} must be NAME=VALUE with a number, "
+                                         "e.g. gpu_hour_price=2.5") from None
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line and exit status 2 like every other error."""
 
@@ -81,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     run.add_argument("--formats", type=_formats, default=("png", "svg"),
-                     help=f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)} "
+                     help=f"output formats, comma-separated from {', '.join(validate.OUTPUT_FORMATS)} "
                           "(default png,svg)")
     run.add_argument("--on-nonfinite", choices=list(validate.NONFINITE), default="drop",
                      help="NaN or infinite outputs: drop them from the statistics (default), keep them, "
@@ -95,6 +106,14 @@ def _parser() -> argparse.ArgumentParser:
                                          '"p_loss:0.005, p05:1%%, mean:0.5%%" (overrides the study)')
     run.add_argument("--max-samples", type=_checked(validate.check_samples),
                      help="the most samples a --precision run may use (default 2,097,152)")
+    run.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE", dest="settings",
+                     help="hold an input at a value for this run (repeatable)")
+    run.add_argument("--template", type=Path, help="PowerPoint template for deck.pptx (--formats pptx)")
+
+    deck = sub.add_parser("deck", help="write deck.pptx from a study's existing output folder (no rerun)")
+    deck.add_argument("study", type=Path, help="study TOML file the folder was written from")
+    deck.add_argument("--out", type=Path, help="the output folder (default results/<study>/)")
+    deck.add_argument("--template", type=Path, help="PowerPoint template (layouts and theme)")
 
     sens = sub.add_parser("sensitivity", help="run only a study's sensitivity analysis")
     sens.add_argument("study", type=Path, help="study TOML file")
@@ -144,6 +163,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
+    check.add_argument("--strict", action="store_true",
+                       help="a source key missing from the bibliography (SOURCES.md) is an error")
 
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
@@ -163,10 +184,27 @@ def _version() -> str:
 def _run(args: argparse.Namespace) -> None:
     from .study import run_study
 
-    run_study(args.study, out=args.out, samples=args.samples, seed=args.seed, method=args.method,
+    study = args.study
+    if args.settings:
+        from .priorref import set_inputs
+        from .study import load_study
+
+        study = set_inputs(load_study(args.study, samples=args.samples, seed=args.seed, method=args.method),
+                           dict(args.settings))
+    run_study(study, out=args.out, template=args.template, samples=args.samples, seed=args.seed, method=args.method,
               quiet=args.quiet, echo=print, formats=args.formats, chunk_size=args.chunk_size,
               summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler,
               on_nonfinite=args.on_nonfinite, precision=args.precision, max_samples=args.max_samples)
+
+
+def _deck(args: argparse.Namespace) -> None:
+    from .deck import check_template, write_deck
+    from .folderrun import read_run
+
+    if args.template is not None:
+        check_template(args.template)
+    run = read_run(args.study, args.out)
+    print(f"wrote {write_deck(run, run.out / 'deck.pptx', template=args.template)}")
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
@@ -217,13 +255,29 @@ def _check(args: argparse.Namespace) -> int:
                 s = load_study(f)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")
+                status = max(status, _cited(f, s.priors, args.strict, Path(f).parent))
             else:
                 p = load_priors(f)
                 print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
+                status = max(status, _cited(f, p, args.strict))
         except SpecError as err:  # report every bad file, not only the first
             print(f"error: {err}", file=sys.stderr)
             status = 2
     return status
+
+
+def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
+    """Warn (``--strict``: error, status 2) about source keys no bibliography (SOURCES.md) holds."""
+    from .bibliography import bibliography, unknown_keys
+
+    folders = [*(Path(p).parent for p, _ in priors.texts), *extra]
+    if not strict and not bibliography(folders):
+        return 0  # no bibliography beside these files: nothing to check against (--strict: every key)
+    missing = unknown_keys(priors, extra)
+    for name, key in missing:
+        print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no SOURCES.md "
+              "beside the priors files holds", file=sys.stderr)
+    return 2 if strict and missing else 0
 
 
 def _describe(args: argparse.Namespace) -> None:
@@ -295,7 +349,7 @@ def _describe(args: argparse.Namespace) -> None:
 
 
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
-             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery}
+             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery, "deck": _deck}
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -15,7 +15,7 @@ import xarray as xr
 from .plot import SENSITIVITY_INDICES
 from .risk import per_period
 from .sensitivity import rank_order
-from .text import format_value, loss_words
+from .text import format_value, loss_words, words
 
 __all__ = ["analysed", "can_be_negative", "driver", "driver_phrase", "headline", "p_error", "sensitivity_of",
            "stated", "varies"]
@@ -118,7 +118,7 @@ def driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
     """
     if d is None:
         return ""
-    name = d["input"].replace("_", " ")
+    name = words(d["input"])
     if d["index"] == "S1":
         return f"{name} explains {d['value']:.0%} of the variance"
     if d["index"] == "ST":
@@ -164,7 +164,7 @@ def headline(run) -> str:
     s = run.summary.sel(output=run.study.output)
     unit = str(s.units.values)
     loss, _ = loss_words(run.study.output)
-    what = run.study.output.removesuffix("_per_day").replace("_", " ")
+    what = words(run.study.output.removesuffix("_per_day"))
     p = float(s.p_below_zero)
     parts = [f"P({loss}) = {p:.1%} ({p_error(p, int(s.n_valid), float(s['max']) > float(s['min']))})"
              ] if can_be_negative(s) else []

@@ -44,7 +44,7 @@ from .validate import finite_number, is_study, show_key
 __all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_correlations", "parse_prior", "priors_from_dict",
            "priors_text", "read_toml"]
 
-_META_KEYS = ("unit", "source", "note", "base")
+_META_KEYS = ("unit", "source", "note", "base", "label")
 _TOP_LEVEL = ("currency", "description", "correlation")
 #: Probabilities at which every prior's inverse CDF is checked at load: the extreme draws of
 #: the designs (2**-54 and 1 - 2**-53), the far tails and the median. The values there must be
@@ -66,6 +66,9 @@ class Prior:
         The family's own parameters, after a 90% interval has been converted.
     unit, source, note : str
         Shown in reports and the assumptions table.
+    label : str
+        The input's plain name for people ("Rent of one GPU-hour"), overriding the model's
+        :class:`~mcrisk.models.Var` label; ``""`` keeps the model's.
     base : float or None
         The value a tornado holds this input at; ``None`` means the median.
     dist : object
@@ -80,6 +83,7 @@ class Prior:
     note: str = ""
     base: float | None = None
     dist: Any = field(default=None, compare=False, repr=False)
+    label: str = ""
 
     @property
     def is_constant(self) -> bool:
@@ -210,7 +214,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     if not isinstance(dist_name, str) or (fam := resolve_family(dist_name)) is None:
         raise SpecError(f"{where} dist = {shorten(dist_name)} is not a family; known: {family_names()}")
     meta = {k: spec.pop(k) for k in _META_KEYS if k in spec}
-    for k in ("unit", "source", "note"):
+    for k in ("unit", "source", "note", "label"):
         if k in meta and not isinstance(meta[k], str):
             raise SpecError(f"{where} {k} = {shorten(meta[k])} must be a string")
 
@@ -267,7 +271,8 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
             raise SpecError(f"{where} {shown} {err.problem}") from None
         dist = freeze(fam, params)
         prior = Prior(name, fam.name, MappingProxyType(params), unit=meta.get("unit", ""),
-                      source=meta.get("source", ""), note=meta.get("note", ""), dist=dist)
+                      source=meta.get("source", ""), note=meta.get("note", ""), dist=dist,
+                      label=meta.get("label", ""))
         _check_quantiles(prior, where)
     if "base" in meta:
         base = finite_number(where, "base", meta["base"])

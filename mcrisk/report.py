@@ -25,15 +25,23 @@ import xarray as xr
 
 from .decision_study import decision_tables
 from .discovery_study import report_sections
+from .bibliography import cited_sources
 from .errors import SpecError
 from .figures import Figure, figure_plan, figures, render_all
 from .findings import analysed, headline
 from .plot import FORMATS
 from .sensitivity import rank_order
-from .text import MINUS, format_number
+from .labels import run_labels
+from .text import MINUS, format_number, labels_in_use, words
 
 # figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
+
+
+def _label(name: str) -> str:
+    # the variable's plain label (mcrisk.labels, active while a run writes its folder), capitalised
+    text = words(str(name))
+    return text[:1].upper() + text[1:]
 
 
 def _num(v: float, unit: str = "") -> str:
@@ -47,8 +55,9 @@ def _summary_table(run) -> tuple[list[str], list[list[str]]]:
     for i, name in enumerate(s.output.values):
         unit = str(s.units.values[i])
         g = lambda k: float(s[k].values[i])  # noqa: E731
-        rows.append([str(name), unit, _num(g("mean"), unit), _num(g("p05"), unit), _num(g("p50"), unit),
-                     _num(g("p95"), unit), f"{g('p_below_zero'):.1%}", _num(g("es05"), unit),
+        num = (lambda v: f"{v:.1%}".replace("-", MINUS)) if unit == "1" else (lambda v: _num(v, unit))  # noqa: E731
+        rows.append([_label(name), "%" if unit == "1" else unit, num(g("mean")), num(g("p05")), num(g("p50")),
+                     num(g("p95")), f"{g('p_below_zero'):.1%}", num(g("es05")),
                      f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
     return head, rows
 
@@ -61,7 +70,7 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     order = rank_order(sens)
     for j in order:
         name = sens.input.values[j]
-        row = [str(name)]
+        row = [_label(name)]
         for k in mains:
             v = float(sens[k].values[j])
             cell = f"{v:.3f}" if math.isfinite(v) else "n/a"
@@ -80,7 +89,7 @@ def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     head = ["input", "unit", f"input at {qlo}", f"input at {qhi}", f"output at {qlo}", f"output at {qhi}",
             f"swing ({unit})"]
     units = tab["input_units"].values if "input_units" in tab.coords else [""] * tab.sizes["input"]
-    rows = [[str(n), str(units[i]), _num(tab.input_low.values[i], str(units[i])),
+    rows = [[_label(n), str(units[i]), _num(tab.input_low.values[i], str(units[i])),
              _num(tab.input_high.values[i], str(units[i])), _num(tab.output_low.values[i], unit),
              _num(tab.output_high.values[i], unit), _num(tab.swing.values[i], unit)]
             for i, n in enumerate(tab.input.values)]
@@ -89,7 +98,7 @@ def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
 
 def _assumptions_table(run) -> tuple[list[str], list[list[str]]]:
     head = ["input", "distribution", "unit", "source", "note"]
-    return head, [[name, p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
+    return head, [[_label(name), p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
 
 
 def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
@@ -104,7 +113,8 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     -------
     dict
         ``"summary"``, ``"sensitivity"`` (when an analysis of indices is shown), ``"tornado"``
-        (when the run has a tornado table) and ``"assumptions"``, in that order; each value is
+        (when the run has a tornado table), ``"assumptions"`` and ``"sources"`` (the full
+        citation of every bracketed key the sources cite, from ``SOURCES.md``), in that order; each value is
         ``(heading, header row, rows)``, every cell a string.
     """
     tables = {"summary": ("Summary", *_summary_table(run))}
@@ -121,6 +131,8 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     tables.update(decision_tables(run))
     tables.update(report_sections(run.tables))  # "Where the loss lives", "What is worth knowing"
     tables["assumptions"] = ("Assumptions", *_assumptions_table(run))
+    if cited := cited_sources(run.study.priors, [run.study.path.parent]):
+        tables["sources"] = ("Sources", ["key", "citation"], [[f"[{k}]", text] for k, text in cited])
     return tables
 
 
@@ -279,6 +291,11 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
         For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
     """
 
+    with labels_in_use(run_labels(run)):  # plain labels in every figure and table
+        return _write_report(run, folder, formats, progress)
+
+
+def _write_report(run, folder, formats, progress) -> dict[str, Path]:
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:
         if f not in FORMATS:

@@ -10,6 +10,7 @@ import xarray as xr
 
 from .errors import SpecError
 from .text import format_number  # re-exported: users call mcrisk.risk.format_number
+from .text import labelled
 from .validate import NONFINITE, NonFinite, check_nonfinite
 
 __all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_number", "format_summary",
@@ -190,8 +191,10 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p0
         A summary over ``output`` (from :func:`summarize`), with a ``units`` variable.
     columns
         The statistics shown, in order; those starting with ``p_below`` (probabilities, shares in
-        [0, 1]) are written as percentages, the others in the output's units by
-        :func:`~mcrisk.text.format_number`.
+        [0, 1]) and every statistic of a dimensionless output (unit ``"1"``, shown as ``%``) are
+        written as percentages, the others in the output's units by
+        :func:`~mcrisk.text.format_number`. Inside :func:`mcrisk.text.labels_in_use` the rows
+        carry the outputs' plain labels.
 
     Returns
     -------
@@ -205,8 +208,9 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p0
         cells = []
         for c in columns:
             v = float(summary[c].values[i])
-            cells.append(f"{v:.1%}" if c.startswith("p_below") else format_number(v, unit))
-        rows.append([str(name), unit, *cells])
+            # shares, margins and probabilities as percentages; "1" is never printed as a unit
+            cells.append(f"{v:.1%}" if c.startswith("p_below") or unit == "1" else format_number(v, unit))
+        rows.append([labelled(str(name)), "%" if unit == "1" else unit, *cells])
     widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
     line = lambda r: "  ".join(c.ljust(w) if j < 2 else c.rjust(w)  # noqa: E731
                                for j, (c, w) in enumerate(zip(r, widths, strict=True)))

@@ -24,7 +24,9 @@ from .decision_study import run_solve_table, run_sweep_table, write_decisions
 from .decision_spec import parse_precision
 from .discovery_study import run_scenarios, run_voi
 from .discovery_study import write_tables as write_discovery_tables
+from .deck import check_template, write_deck
 from .errors import MCRiskWarning, SpecError
+from .labels import sentence_labels
 from .outfolder import check_out, write_atomically
 from .precision import MAX_SAMPLES, format_convergence, simulate_to_precision
 from .report import write_report
@@ -33,8 +35,10 @@ from .sensitivity import get_method
 from .sensitivity_study import check_config, run_configured, write_tables
 from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
+from .text import labels_in_use
 from .tornado import format_tornado, tornado, tornado_frame
-from .validate import (FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
+from .workbook import write_workbook
+from .validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
@@ -58,6 +62,7 @@ class StudyRun:
     out: Path | None
     tables: Mapping[str, Any] = field(default_factory=dict)
     formats: tuple[str, ...] = ("png", "svg")
+    template: Path | None = None
 
 
 def run_study(path: str | Path | Study, *, out: str | Path | None = None, samples: int | None = None,
@@ -66,7 +71,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
               chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
               summary_only: bool = False, formats: tuple[FigureFormat, ...] = ("png", "svg"),
               on_nonfinite: NonFinite = "drop", precision: str | None = None,
-              max_samples: int | None = None) -> StudyRun:
+              max_samples: int | None = None, template: str | Path | None = None) -> StudyRun:
     """Run a study end to end.
 
     Parameters
@@ -93,7 +98,9 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         passes over the chunks (:func:`mcrisk.simulate.simulate_summary`); ``results.nc`` then
         holds the summary, no figures or report are made and ``[sensitivity]`` is skipped.
     formats
-        Figure formats (``png``, ``svg``, ``pdf``).
+        Figure formats (``png``, ``svg``, ``pdf``), and ``pptx`` for ``deck.pptx``
+        (:func:`mcrisk.deck.write_deck`), ``xlsx`` for ``workbook.xlsx``
+        (:func:`mcrisk.workbook.write_workbook`).
 
         A run of more than :data:`IN_MEMORY` samples (without ``summary_only``) keeps the exact
         summary of every sample and 1 in ``k`` samples (at most :data:`THINNED_ROWS`) for
@@ -111,6 +118,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     max_samples
         The cap of a precision run (default :data:`mcrisk.precision.MAX_SAMPLES`); a warning
         says when it is reached first.
+    template
+        A PowerPoint template for ``deck.pptx`` (its layouts and theme); checked before the run.
 
     Returns
     -------
@@ -120,6 +129,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     say = echo or (lambda s: None)
     formats = check_formats(formats)  # before the run, not after it
     check_nonfinite(on_nonfinite)
+    if template is not None and "pptx" in formats:
+        check_template(template)  # before the run, not after it
     target = Path(out) if out else Path("results") / study.name
     if write:
         check_out(target, (study.path,))  # before the run, not after it
@@ -157,7 +168,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
     say(f"{study.title}\n{results.sizes['sample'] if prec else study.samples:,} samples, {study.method}, "
         f"seed {study.seed}\n")
-    say(format_summary(summary))
+    with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
+        say(format_summary(summary))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
             f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)")
@@ -174,7 +186,10 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
             say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
         elif key in study.analyses:
             tables[key] = runner(study, results, echo=echo, quiet=quiet)
-    run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats))
+    if write and summary_only and (skipped := [f for f in formats if f in EXPORT_FORMATS]):
+        say(f"\n{', '.join(skipped)} skipped: --summary-only keeps no per-sample results")
+    run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats),
+                   Path(template) if template is not None else None)
     if write:
         write_atomically(target, lambda tmp: _write_summary_only(run, tmp) if summary_only
                           else _write(run, tmp, progress=not quiet), protect=(study.path,))
@@ -218,8 +233,12 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
     write_discovery_tables(run.tables, folder)
-    write_report(run, folder, formats=run.formats, progress=progress)
+    write_report(run, folder, formats=tuple(f for f in run.formats if f in FIGURE_FORMATS), progress=progress)
     write_decisions(run, folder)  # [sweep]: results.nc and summary.csv over the lever; [solve]: solve.json
+    if "xlsx" in run.formats:
+        write_workbook(run, folder / "workbook.xlsx")
+    if "pptx" in run.formats:  # last: it gives a slide to every table the folder holds
+        write_deck(run, folder / "deck.pptx", template=run.template, folder=folder)
 
 
 def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None, samples: int | None = None,

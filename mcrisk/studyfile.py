@@ -43,6 +43,7 @@ from .errors import SpecError, shorten
 from .models import bind_options, model_inputs, model_name, resolve_model
 from .models.call import call_model, check_inputs, model_outputs
 from .plot.config import check_config as check_plots_table
+from .priorref import resolve_ref
 from .priors import Priors, load_priors, parse_correlations, parse_prior, read_toml
 from .sensitivity_config import check_config as check_sensitivity_table
 from .validate import check_method, check_samples, check_seed, is_file, show_key, show_keys, show_text
@@ -193,6 +194,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: inputs = {shorten(inputs)} must be a table of overrides")
     entries = dict(priors.entries)
     for name, spec in inputs.items():
+        if isinstance(spec, dict) and "ref" in spec:  # a priors-library entry by reference
+            spec = resolve_ref(spec, base=path.parent, where=f"{where}: [inputs.{show_key(name)}]")
         prior = parse_prior(name, spec, file=where, table=f"inputs.{show_key(name)}")
         if name in entries and "unit" not in (spec if isinstance(spec, dict) else {}):
             prior = replace(prior, unit=entries[name].unit)

@@ -14,10 +14,39 @@ sensitivity indices are :func:`index_text`. A leaf module: numpy-free, matplotli
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator, Mapping
 
-__all__ = ["MINUS", "format_number", "format_value", "index_text", "loss_words", "percent_text", "share_text",
-           "si_number", "words"]
+__all__ = ["MINUS", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "percent_text",
+           "share_text", "si_number", "words"]
+
+# The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
+# (never a number); set before the figures' worker processes fork, so they inherit it.
+_LABELS: dict[str, str] = {}
+
+
+@contextlib.contextmanager
+def labels_in_use(labels: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, :func:`words` gives ``labels[name]`` for the names it holds.
+
+    Parameters
+    ----------
+    labels
+        Variable name -> its label as read mid-sentence (``"paid share of tokens"``); built by
+        :func:`mcrisk.labels.sentence_labels`.
+
+    Yields
+    ------
+    None
+    """
+    saved = dict(_LABELS)
+    _LABELS.update(labels)
+    try:
+        yield
+    finally:
+        _LABELS.clear()
+        _LABELS.update(saved)
 
 #: The typographic minus sign, U+2212: the width of a plus, unlike the hyphen ``-``.
 MINUS = "\u2212"
@@ -180,8 +209,11 @@ def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
     return s if conf is None or not math.isfinite(conf) else f"{s} \u00b1 {conf:.{digits}f}"
 
 
-def words(name: str) -> str:
-    """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``.
+def labelled(name: str) -> str:
+    """A variable's plain label with a capital, inside :func:`labels_in_use`; else ``name`` itself.
+
+    For tables whose first column names variables: a label where there is one, the stored
+    name (what ``results.nc`` and the CSV files hold) where there is none.
 
     Parameters
     ----------
@@ -191,9 +223,27 @@ def words(name: str) -> str:
     Returns
     -------
     str
-        ``name`` with each underscore replaced by a space.
+        ``"Profit per month"`` or ``"profit_per_day"``.
     """
-    return name.replace("_", " ")
+    label = _LABELS.get(name)
+    return label[:1].upper() + label[1:] if label else name
+
+
+def words(name: str) -> str:
+    """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``, or its plain label.
+
+    Parameters
+    ----------
+    name
+        A variable name.
+
+    Returns
+    -------
+    str
+        ``name`` with each underscore replaced by a space; inside :func:`labels_in_use`, the
+        variable's plain label.
+    """
+    return _LABELS.get(name) or name.replace("_", " ")
 
 
 def loss_words(name: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from typing import Any, Literal, get_args
 
 from .errors import SpecError, shorten
 
-__all__ = ["FIGURE_FORMATS", "FigureFormat", "NonFinite", "SamplingMethod", "SensitivityMethod", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
+__all__ = ["EXPORT_FORMATS", "OUTPUT_FORMATS", "ExportFormat", "FIGURE_FORMATS", "FigureFormat", "NonFinite", "SamplingMethod", "SensitivityMethod", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
            "check_nonfinite", "finite_number", "is_file", "is_study",
            "check_formats", "check_int", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
@@ -33,6 +33,12 @@ SAMPLING_METHODS: tuple[str, ...] = get_args(SamplingMethod)
 SENSITIVITY_METHODS: tuple[str, ...] = get_args(SensitivityMethod)
 #: Figure formats (the keys of :data:`mcrisk.plot.FORMATS`).
 FIGURE_FORMATS: tuple[str, ...] = get_args(FigureFormat)
+#: Files for other programs: ``pptx`` writes ``deck.pptx`` (:mod:`mcrisk.deck`), ``xlsx``
+#: ``workbook.xlsx`` (:mod:`mcrisk.workbook`).
+ExportFormat = Literal["pptx", "xlsx"]
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
+#: What ``formats`` (``--formats``) may list: the figure formats, then the export formats.
+OUTPUT_FORMATS: tuple[str, ...] = FIGURE_FORMATS + EXPORT_FORMATS
 #: The largest number of Monte Carlo samples a run may ask for: 2**40, some 8 TB per input
 #: column, already far beyond any machine; a larger number is a typo.
 MAX_SAMPLES = 2**40
@@ -350,7 +356,7 @@ def is_study(data: Any) -> bool:
 
 
 def check_formats(value: Any, where: str = "") -> tuple[str, ...]:
-    """Figure formats: a sequence (or a comma-separated string) of :data:`FIGURE_FORMATS`.
+    """Output formats: a sequence (or a comma-separated string) of :data:`OUTPUT_FORMATS`.
 
     Parameters
     ----------
@@ -369,14 +375,14 @@ def check_formats(value: Any, where: str = "") -> tuple[str, ...]:
     ------
     SpecError
         If ``value`` is neither a string, a list nor a tuple, or an item is not one of
-        :data:`FIGURE_FORMATS`; the message lists them.
+        :data:`OUTPUT_FORMATS` (figure formats and ``pptx``, ``xlsx``); the message lists them.
     """
     items = [f.strip() for f in value.split(",") if f.strip()] if isinstance(value, str) else value
     if not isinstance(items, list | tuple):
-        raise SpecError(f"{_at(where)}formats = {shorten(value)} must be a list of figure formats; "
-                        f"allowed: {', '.join(FIGURE_FORMATS)}")
+        raise SpecError(f"{_at(where)}formats = {shorten(value)} must be a list of output formats; "
+                        f"allowed: {', '.join(OUTPUT_FORMATS)}")
     for f in items:
-        if not isinstance(f, str) or f not in FIGURE_FORMATS:
-            raise SpecError(f"{_at(where)}formats: {shorten(f)} is not a figure format; allowed: "
-                            f"{', '.join(FIGURE_FORMATS)}")
+        if not isinstance(f, str) or f not in OUTPUT_FORMATS:
+            raise SpecError(f"{_at(where)}formats: {shorten(f)} is not an output format; allowed: "
+                            f"{', '.join(OUTPUT_FORMATS)}")
     return tuple(items)

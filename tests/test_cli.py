@@ -175,7 +175,7 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
     (proc,) = _commands(["run", study, "--out", tmp_path / "a", *args], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    assert "profit_per_day" in proc.stdout and "USD/day" in proc.stdout
+    assert "Profit per day" in proc.stdout and "USD/day" in proc.stdout  # the plain label, per day
     assert proc.stdout.rstrip().endswith(f"wrote {tmp_path / 'a'}/")
     assert [p.name for p in tmp_path.iterdir()] == ["a"]  # no temporary folder left
     assert (tmp_path / "a" / "report.md").is_file()

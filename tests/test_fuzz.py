@@ -156,6 +156,10 @@ def _real_files() -> list[tuple[str, dict[str, Any]]]:
         elif isinstance(data.get("model"), list):  # a chain: each file model in it likewise
             data["model"] = [(path.parent / m).resolve().as_posix() if isinstance(m, str) and ".py:" in m else m
                              for m in data["model"]]
+        for spec in data.get("inputs", {}).values():  # and its priors entries by reference
+            if isinstance(spec, dict) and isinstance(spec.get("ref"), str):
+                file, entry = spec["ref"].split("#")
+                spec["ref"] = f"{(path.parent / file).resolve().as_posix()}#{entry}"
         out.append((path.name, data))
     return out
 

@@ -146,7 +146,7 @@ def test_the_declared_units_and_labels_reach_results_nc_and_the_report(tmp_path:
     assert got == {"price": ("EUR/1M tokens", "list price"), "tokens": ("1M tokens/day", "tokens"),
                    "revenue": ("EUR/day", "revenue per day")}
     report = (tmp_path / "out" / "report.md").read_text()
-    assert re.search(r"^\| revenue \| EUR/day \| ", report, re.M)
+    assert re.search(r"^\| Revenue \| EUR/day \| ", report, re.M)  # no label declared: the name in words
 
 
 def test_a_bad_declaration_in_a_model_file_is_the_study_error(tmp_path: Path):

@@ -17,6 +17,7 @@ import pytest
 import xarray as xr
 
 import mcrisk
+from mcrisk.labels import label_of
 from mcrisk import SpecError
 from mcrisk.report import write_report
 from mcrisk.study import run_study
@@ -97,7 +98,7 @@ def test_headline_states_p_loss_median_interval_and_driver(run, page):
     assert "USD/month" in head
     tab = run.tables["tornado"]
     assert str(tab.input.values[0]) == "paid_share"
-    assert head.endswith("top driver: paid share (tornado swing "
+    assert head.endswith("top driver: paid share of tokens (tornado swing "
                          f"{mcrisk.plot.si_number(float(tab.swing.values[0]))} USD/month).")
 
 
@@ -108,8 +109,8 @@ def test_summary_tornado_assumptions_and_provenance(run, page):
     assert "<h2 id=\"tornado\">" in page and "<h2 id=\"sensitivity\">" not in page
     assert "triangular(low=1.5, mode=2, high=3.5)" in text and "rental market, 2025" in text
     assert "free app traffic is unbilled" in text
-    for name in run.study.priors:                                  # every input has a row
-        assert f"<tr><td>{name}</td>" in page
+    for name in run.study.priors:                      # every input has a row, under its plain label
+        assert f"<tr><td>{label_of(name, model=run.study.model, priors=run.study.priors)}</td>" in page
     rows = dict(re.findall(r"<tr><td>([a-z ]+)</td><td[^>]*>([^<]*)</td></tr>", page))
     assert rows["model"] == "maas" and rows["method"] == "lhs" and rows["samples"] == "2,000"
     assert rows["seed"] == "11" and rows["mcrisk version"] == mcrisk.__version__
@@ -128,8 +129,8 @@ def test_sensitivity_nan_notes_and_pdf_only(run, tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert len(re.findall(r'<img src="data:image/png;base64,', page)) == len(FIGURES) + 1
     md = (tmp_path / "report.md").read_text()
-    assert "**P(loss) = " in md and "top driver: paid share explains 61% of the variance.**" in md
-    assert "| paid_share | 0.610 ± 0.030 | 0.660 ± 0.040 |" in md
+    assert "**P(loss) = " in md and "top driver: paid share of tokens explains 61% of the variance.**" in md
+    assert "| Paid share of tokens | 0.610 ± 0.030 | 0.660 ± 0.040 |" in md
     assert "- profit_per_day is NaN or infinite in 7 of 2,000 samples; its statistics use the others." in md
     assert "- sobol: a note to show" in md
 

@@ -241,15 +241,28 @@ def test_every_prior_cites_a_source(name: str) -> None:
 @pytest.mark.parametrize("name", STUDIES)
 def test_every_study_override_cites_a_source(name: str) -> None:
     data = tomllib.loads((ROOT / "studies" / f"{name}.toml").read_text(encoding="utf-8"))
+    study = load_study(ROOT / "studies" / f"{name}.toml")
     for key, spec in data.get("inputs", {}).items():
-        assert isinstance(spec, dict) and str(spec.get("source", "")).strip(), f"{name}: [inputs.{key}]"
+        assert isinstance(spec, dict) and study.priors[key].source.strip(), f"{name}: [inputs.{key}]"
 
 
 @pytest.mark.parametrize("name", STUDIES)
-def test_market_copies_equal_the_market_library(name: str) -> None:
+def test_a_referenced_entry_is_the_library_entry(name: str) -> None:
+    data = tomllib.loads((ROOT / "studies" / f"{name}.toml").read_text(encoding="utf-8"))
     study = load_study(ROOT / "studies" / f"{name}.toml")
-    for key, prior in study.priors.items():
-        if m := re.search(r"market-2025\.toml \[(\w+)\]", prior.note):
-            entry = MARKET[m.group(1)]
-            assert (prior.family, dict(prior.params)) == (entry.family, dict(entry.params)), (name, key)
-            assert prior.source == entry.source, (name, key)
+    for key, spec in data.get("inputs", {}).items():
+        if isinstance(spec, dict) and "ref" in spec:
+            file, entry = spec["ref"].split("#")
+            lib = load_priors(ROOT / "studies" / file)[entry]
+            got = study.priors[key]
+            assert (got.family, dict(got.params), got.unit, got.source) == (
+                lib.family, dict(lib.params), lib.unit, lib.source), (name, key)
+
+
+@pytest.mark.parametrize("name", [*PRIORS, *(f"../studies/{s}.toml" for s in STUDIES)])
+def test_every_cited_key_is_in_the_bibliography(name: str) -> None:
+    from mcrisk.bibliography import unknown_keys
+
+    path = ROOT / "priors" / name
+    priors = load_study(path).priors if "studies" in name else load_priors(path)
+    assert unknown_keys(priors, [path.parent]) == []

@@ -337,8 +337,8 @@ def test_validate_is_a_leaf_module() -> None:
     ("check_method", "halton", "method = 'halton' is not a sampling method; known: random, lhs, sobol"),
     ("check_sensitivity_method", ["sobol"], "method = ['sobol'] is not a method; known: delta, fast, morris, "
                                             "pawn, rbd_fast, sobol"),
-    ("check_formats", "png,gif", "formats: 'gif' is not a figure format; allowed: png, svg, pdf"),
-    ("check_formats", 3, "formats = 3 must be a list of figure formats; allowed: png, svg, pdf"),
+    ("check_formats", "png,gif", "formats: 'gif' is not an output format; allowed: png, svg, pdf, pptx, xlsx"),
+    ("check_formats", 3, "formats = 3 must be a list of output formats; allowed: png, svg, pdf, pptx, xlsx"),
 ], ids=["samples_zero", "samples_numpy", "seed_2_63", "seed_0", "method", "sensitivity_method_list",
         "formats_gif", "formats_number"])
 def test_validators(check: str, value, message: str | None) -> None:

@@ -39,11 +39,15 @@ class Var:
     dims
         Dimensions of an output besides ``sample``, e.g. ``("hour",)`` for an hourly output of
         shape (samples, 24); ``()`` (the default) for one value per sample.
+    label
+        Its plain name for a board ("Decode throughput per node", "Profit per day"), used in
+        every figure, table, report, deck and workbook; ``""`` shows the name in words.
     """
 
     unit: str
     long_name: str
     dims: tuple[str, ...] = ()
+    label: str = ""
 
     def unit_in(self, currency: str | None) -> str:
         """The unit with ``{currency}`` replaced by ``currency``.

@@ -121,9 +121,9 @@ def _builtin_shape(name: str) -> np.ndarray:
 
 
 def _numbers(value: Any, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float) if not isinstance(value, str) else None
-    except (TypeError, ValueError):  # a table, or a list holding text: not numbers
+    try:  # a table, a string or nested lists are not a list of numbers
+        arr = None if isinstance(value, str | dict) else np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
         arr = None
     if arr is None or arr.ndim != 1:
         raise SpecError(f"{name} = {shorten(value)} must be a list of numbers")

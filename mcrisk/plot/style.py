@@ -8,6 +8,9 @@ Figures are :class:`matplotlib.figure.Figure` objects, never pyplot's, so no glo
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import math
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -19,6 +22,7 @@ import xarray as xr
 
 from ..errors import SpecError
 from ..text import MINUS, si_number
+from ..text import words as text_words
 
 # Matplotlib is imported inside the functions that draw: it is a heavy optional import for the
 # rest of mcrisk, which must import (and run studies without figures) without paying for it.
@@ -54,6 +58,36 @@ _RC = {
     "figure.facecolor": "white", "axes.facecolor": "white",
 }
 _TITLE_MIN_SIZE = 13.0                  # the tick label size: smaller would not read on a slide
+#: CJK faces a chart falls back to, glyph by glyph, for Chinese names and sources (the first
+#: installed is used; Debian: ``apt-get install fonts-noto-cjk``, or the smaller ``fonts-wqy-zenhei``).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "Droid Sans Fallback", "Microsoft YaHei", "PingFang SC", "SimHei")
+
+
+@functools.cache
+def _cjk_installed() -> tuple[str, ...]:
+    """The :data:`CJK_FONTS` matplotlib can use; a font installed after matplotlib built its
+    font cache is found on the system and added (once per process)."""
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    if not any(f.name in CJK_FONTS for f in manager.ttflist):
+        for path in font_manager.findSystemFonts():
+            if any(k in Path(path).name.lower() for k in ("cjk", "wqy", "sourcehan", "droidsansfallback")):
+                with contextlib.suppress(Exception):  # a font file FreeType cannot read is not ours to fix
+                    manager.addfont(path)
+    names = {f.name for f in manager.ttflist}
+    found = tuple(name for name in CJK_FONTS if name in names)
+    if found:  # a CJK face with one weight (WenQuanYi: 500) is used for every weight: not news
+        logging.getLogger("matplotlib.font_manager").addFilter(
+            lambda record: "Failed to find font weight" not in record.getMessage())
+    return found
+
+
+def _font_rc() -> dict[str, Any]:
+    """DejaVu Sans, then the CJK faces installed (naming a missing face would log a warning)."""
+    cjk = _cjk_installed()
+    return {"font.family": ["DejaVu Sans", *cjk]} if cjk else {}  # a list of faces: glyph-by-glyph fallback
 
 
 # --- figures --------------------------------------------------------------------------------------
@@ -63,7 +97,7 @@ def deck_style() -> Iterator[None]:
     """Matplotlib's rc settings of the deck style, for drawing and saving inside the block."""
     import matplotlib
 
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context({**_RC, **_font_rc()}):
         yield
 
 
@@ -108,6 +142,10 @@ def is_deck_figure(fig: Any) -> bool:
 def deck_axes(ax: Any, figsize: tuple[float, float] = FIGSIZE) -> Any:
     """``ax`` itself, or the axes of a new :func:`deck_figure` when ``ax`` is None.
 
+    A user's axes alone on a figure without a layout engine (``plt.subplots(figsize=(8, 4.5))``)
+    get the figure constrained layout, so long input names and tick labels are not cut at its
+    edge; a figure with a layout engine, or several axes, is left as the user set it.
+
     Parameters
     ----------
     ax
@@ -120,7 +158,12 @@ def deck_axes(ax: Any, figsize: tuple[float, float] = FIGSIZE) -> Any:
     matplotlib.axes.Axes
         The axes to draw on.
     """
-    return ax if ax is not None else deck_figure(figsize).add_subplot()
+    if ax is None:
+        return deck_figure(figsize).add_subplot()
+    fig = ax.figure
+    if fig.get_layout_engine() is None and len(fig.axes) == 1:
+        fig.set_layout_engine("constrained")
+    return ax
 
 
 # --- words on the chart ---------------------------------------------------------------------------
@@ -226,7 +269,7 @@ def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> st
         The name as words, first letter capitalised, with ``(unit)`` when there is a unit.
     """
     unit = unit if unit is not None else (var.attrs.get("units", "") if var is not None else "")
-    words = name.removesuffix("_per_day").replace("_", " ")
+    words = text_words(name.removesuffix("_per_day"))
     words = words[:1].upper() + words[1:]
     if unit == "1":
         return f"{words} (%)"
