@@ -40,12 +40,16 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "__version__": ".version",
     "MCRiskWarning": ".errors",
+    "Metalog": ".metalog",
     "Option": ".models",
     "Prior": ".priors",
     "Priors": ".priors",
     "SpecError": ".errors",
     "Study": ".study",
     "compare": ".compare",
+    "conform_priors": ".conform",
+    "fit_data": ".fit",
+    "fit_quantiles": ".expert",
     "load_priors": ".priors",
     "load_study": ".study",
     "model": ".models",
@@ -66,7 +70,11 @@ _LAZY = {
 if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
     from . import models
+    from .conform import conform_priors
     from .errors import MCRiskWarning, SpecError
+    from .expert import fit_quantiles
+    from .fit import fit_data
+    from .metalog import Metalog
     from .models import Option, model
     from .priors import Prior, Priors, load_priors, priors_from_dict
     from .risk import summarize
@@ -83,6 +91,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
 
 __all__ = [
     "MCRiskWarning",
+    "Metalog",
     "Option",
     "Prior",
     "Priors",
@@ -90,6 +99,9 @@ __all__ = [
     "Study",
     "__version__",
     "compare",
+    "conform_priors",
+    "fit_data",
+    "fit_quantiles",
     "evppi",
     "load_priors",
     "load_study",

@@ -164,7 +164,25 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument("--strict", action="store_true",
-                       help="a source key missing from the bibliography (SOURCES.md) is an error")
+                       help="every prior must state its unit, spelled as mcrisk's unit registry knows it, "
+                            "and every source key must be in the bibliography (SOURCES.md); exit status 2 "
+                            "where one is missing or unknown")
+
+    fit = sub.add_parser("fit", help="fit a prior to a CSV column (maximum likelihood) or to an expert's quantiles")
+    fit.add_argument("data", type=Path, nargs="?", help="CSV file with a header row")
+    fit.add_argument("--column", help="the column to fit")
+    fit.add_argument("--quantiles", help='an expert\'s quantiles instead of data, e.g. "0.1:2, 0.5:3, 0.9:6"')
+    fit.add_argument("--family", default="auto",
+                     help="auto (every family the values allow) or NAME[,NAME...]; one name forces it")
+    fit.add_argument("--weights", help="a column of weights (data only)")
+    fit.add_argument("--unit", default="", help="the values' unit, written into the entry")
+    fit.add_argument("--low", type=float, help="lower bound of the metalog (quantiles only)")
+    fit.add_argument("--high", type=float, help="upper bound of the metalog (quantiles only)")
+    fit.add_argument("--name", help="the entry's input name (default: the column)")
+    fit.add_argument("--source", default="", help="where the data or quantiles come from (the entry's source)")
+    fit.add_argument("--note", default="", help="the entry's note (why this family, what the data stand for)")
+    fit.add_argument("--out", type=Path, help="write the best fit to this priors file")
+    fit.add_argument("--plot", type=Path, help="figure of the data against the fits (.png, .svg, .pdf)")
 
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
@@ -252,12 +270,16 @@ def _check(args: argparse.Namespace) -> int:
         try:
             data, _ = read_toml(f)
             if validate.is_study(data):
-                s = load_study(f)
+                s = load_study(f, strict=args.strict)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")
                 status = max(status, _cited(f, s.priors, args.strict, Path(f).parent))
             else:
                 p = load_priors(f)
+                if args.strict:
+                    from .conform import require_units
+
+                    require_units(p, where=str(f))
                 print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
                 status = max(status, _cited(f, p, args.strict))
         except SpecError as err:  # report every bad file, not only the first
@@ -278,6 +300,21 @@ def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
         print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no SOURCES.md "
               "beside the priors files holds", file=sys.stderr)
     return 2 if strict and missing else 0
+def _fit(args: argparse.Namespace) -> None:
+    from .expert import fit_expert
+    from .fit import fit_file
+
+    families = None if args.family == "auto" else [f.strip() for f in args.family.split(",") if f.strip()]
+    if args.quantiles is not None:
+        if args.data is not None or args.column or args.weights:
+            raise SpecError("fit: give either DATA.csv --column COL or --quantiles, not both")
+        fit_expert(args.quantiles, families=families, low=args.low, high=args.high, unit=args.unit,
+                   name=args.name, out=args.out, source=args.source, note=args.note)
+    else:
+        if args.data is None or not args.column:
+            raise SpecError("fit: give DATA.csv --column COL, or --quantiles \"0.1:2, 0.5:3, 0.9:6\"")
+        fit_file(args.data, args.column, families=families, weights=args.weights, unit=args.unit,
+                 name=args.name, out=args.out, plot=args.plot, source=args.source, note=args.note)
 
 
 def _describe(args: argparse.Namespace) -> None:
@@ -346,10 +383,15 @@ def _describe(args: argparse.Namespace) -> None:
         if default := getattr(model, "default_output", None):
             print(f"\nA study analyses {default} unless it sets output = \"...\".")
         print("{currency} is the study's currency.")
+    from .conform import domains_text
+
+    if text := domains_text(model):
+        print(f"\n{text}")
 
 
 _COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
-             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery, "deck": _deck}
+             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery, "deck": _deck,
+             "fit": _fit}
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -75,6 +75,8 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
         bad = int(np.count_nonzero(~np.isfinite(values)))
         out[name] = ("sample", values, {"units": unit, "long_name": long_name or name,
                                         "role": "output", "nonfinite": bad})
+        if (side := getattr(meta.get(name), "bad", None)) is not None:
+            out[name].attrs["bad"] = side  # which tail is the risk (risk.summarize's es05)
     for name in inputs.data_vars:
         out[name].attrs["role"] = "input"
         unit, long_name = _unit(getattr(model, "inputs", {}).get(name), currency)

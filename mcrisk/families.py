@@ -25,6 +25,7 @@ import scipy.special as sc
 
 from .betappf import BETA_PPF_RTOL, beta_ppf
 from .finitedist import Constant, Discrete
+from .metalog import MetalogError, metalog_of
 
 __all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "Z95", "beta_ppf", "family_names",
            "freeze", "resolve_family"]  # BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, re-exported
@@ -123,6 +124,10 @@ def _ppf_normal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     return p["mean"] + p["sd"] * sc.ndtri(u)
 
 
+def _ppf_weibull(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
+    return p["scale"] * (-np.log1p(-np.asarray(u, dtype=float))) ** (1.0 / p["shape"])
+
+
 def _ppf_lognormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     return p["median"] * np.exp(p["sigma"] * sc.ndtri(u))
 
@@ -161,6 +166,13 @@ def _ppf_pert(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
 
 
 # ---- builders --------------------------------------------------------------------------------
+
+
+def _metalog(p: Mapping[str, Any]) -> Any:
+    try:
+        return metalog_of(p)
+    except MetalogError as err:
+        raise ParamError("quantiles", p["quantiles"], str(err)) from None
 
 
 def _pert_shapes(p: Mapping[str, Any]) -> tuple[float, float]:
@@ -296,6 +308,8 @@ FAMILIES: dict[str, Family] = {
             ppf=_ppf_lognormal,
             interval=_interval_lognormal,
         ),
+        Family("weibull", ("shape", "scale"), check=lambda p: _positive(p, "shape", "scale"),
+               build=lambda p: _st().weibull_min(p["shape"], scale=p["scale"]), ppf=_ppf_weibull),
         Family(
             "beta",
             ("a", "b"),
@@ -304,6 +318,8 @@ FAMILIES: dict[str, Family] = {
             build=lambda p: _st().beta(p["a"], p["b"], loc=p["low"], scale=p["high"] - p["low"]),
             ppf=_ppf_beta,
         ),
+        Family("metalog", ("quantiles",), optional={"low": None, "high": None}, check=_metalog,
+               build=_metalog, ppf=lambda p, u: _metalog(p).ppf(u)),
         Family(
             "discrete",
             ("values", "weights"),

@@ -73,6 +73,10 @@ class Prior:
         The value a tornado holds this input at; ``None`` means the median.
     dist : object
         The frozen scipy.stats distribution (or an equivalent for ``constant``/``discrete``).
+    scale : float
+        Unit conversion factor applied to every draw (and to ``base`` and the median): the
+        distribution is written in ``params``'s unit, the draws are in ``unit``. 1 unless a
+        study converted it (:func:`mcrisk.conform.conform_priors`).
     """
 
     name: str
@@ -84,6 +88,7 @@ class Prior:
     base: float | None = None
     dist: Any = field(default=None, compare=False, repr=False)
     label: str = ""
+    scale: float = 1.0
 
     @property
     def is_constant(self) -> bool:
@@ -93,21 +98,23 @@ class Prior:
     @property
     def base_value(self) -> float:
         """The value held in a tornado: ``base`` if given, else the median."""
-        return float(self.base) if self.base is not None else float(self.dist.median())
+        return self.scale * (float(self.base) if self.base is not None else float(self.dist.median()))
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Inverse CDF at probabilities ``u`` (exact closed form where the family has one)."""
         fam = resolve_family(self.family)
         if fam is not None and fam.ppf is not None:
-            return fam.ppf(self.params, np.asarray(u, dtype=float))
-        return np.asarray(self.dist.ppf(u), dtype=float)
+            x = fam.ppf(self.params, np.asarray(u, dtype=float))
+        else:
+            x = np.asarray(self.dist.ppf(u), dtype=float)
+        return x if self.scale == 1.0 else x * self.scale
 
     def describe(self) -> str:
         """The distribution as one short string, e.g. ``triangular(low=1.5, mode=2, high=3.5)``."""
         if self.is_constant:
             return f"{self.params['value']:g}"
         args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items() if v is not None)
-        return f"{self.family}({args})"
+        return f"{self.family}({args})" + (f" x {self.scale:.12g}" if self.scale != 1.0 else "")
 
 
 def _fmt(v: Any) -> str:
@@ -258,7 +265,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
             raise SpecError(f"{where} {k} is missing; {fam.name} needs {', '.join(fam.required)}")
     params: dict[str, Any] = {**fam.optional, **spec}
     for k, v in params.items():
-        if v is not None and k not in ("values", "weights"):
+        if v is not None and k not in ("values", "weights", "quantiles"):
             params[k] = finite_number(where, k, v)
     # Extreme parameters overflow inside numpy and scipy: the checks below catch the result,
     # so their warnings would only repeat it (and a warning line would break the one-line error).

@@ -137,7 +137,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
 
 
 def _notes(run) -> list[str]:
-    notes = []
+    notes = [f"Unit converted at load: {c}" for c in getattr(run.study, "conversions", ())]
     if step := int(run.results.attrs.get("thin_step", 0)):
         notes.append(f"The summary is of all {int(run.results.attrs['thinned_from']):,} samples; results.nc, the "
                      f"figures and the sample-based analyses use 1 in {step:,} of them "

@@ -53,7 +53,8 @@ STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
     **{k: (_q(p), f"{int(p * 100)}th percentile") for k, p in PERCENTILES.items()},
     "max": (lambda x: float(x.max()), "maximum"),
     "p_below_zero": (lambda x: float(np.mean(x < 0)), "probability of a value below zero"),
-    "es05": (_es05, "expected shortfall at 5%: mean of the lowest 5% of samples"),
+    "es05": (_es05, "expected shortfall at 5%: mean of the worst 5% of samples (the lowest, or the highest "
+                    "for an output whose bad side is high, such as a cost)"),
     "se_mean": (lambda x: float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0,
                 "Monte Carlo standard error of the mean"),
     "se_p_below_zero": (lambda x: math.sqrt(np.mean(x < 0) * (1 - np.mean(x < 0)) / x.size),
@@ -142,7 +143,8 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     -------
     xarray.Dataset
         Over the dimension ``output`` (with coordinate ``units``): ``mean``, ``std``, ``min``,
-        ``p05`` ... ``p95``, ``max``, ``p_below_zero``, ``es05`` (the mean of the worst 5%),
+        ``p05`` ... ``p95``, ``max``, ``p_below_zero``, ``es05`` (the mean of the worst 5%, on the
+        side its ``bad`` attr names),
         ``se_mean`` and ``se_p_below_zero`` (Monte Carlo standard errors, ``s / sqrt(n)`` and
         ``sqrt(p (1 - p) / n)``; conservative for LHS and Sobol' designs) and ``n_valid``
         (the finite samples). Attr ``on_nonfinite``: the policy, ``nonfinite_policy``: it in words.
@@ -155,7 +157,9 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     Notes
     -----
     Percentiles use numpy's default linear interpolation between order statistics. The
-    expected shortfall is the mean of the ``ceil(0.05 n)`` smallest values.
+    expected shortfall is the mean of the ``ceil(0.05 n)`` worst values: the smallest, or the
+    largest for an output whose ``bad`` attr is ``"high"`` (a cost; from the model's
+    :class:`~mcrisk.models.Var`).
     """
     check_nonfinite(nonfinite)
     outputs = list(outputs) if outputs is not None else outputs_of(results)
@@ -171,6 +175,8 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
             x = x[finite]
         with np.errstate(invalid="ignore", over="ignore"):  # keep: inf - inf is NaN, as it should be
             for k, (fn, _) in STATISTICS.items():
+                if k == "es05" and results[name].attrs.get("bad") == "high":  # the worst of a cost is its top
+                    fn = lambda v: -_es05(-v)  # noqa: E731
                 table[k].append(fn(x) if x.size and not np.isnan(x).any() else math.nan)
     units = [results[name].attrs.get("units", "") for name in outputs]
     data = {k: ("output", np.array(v), {"long_name": STATISTICS[k][1]}) for k, v in table.items()}

@@ -260,7 +260,8 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
             for p in PERCENTILES.values():
                 lo, hi, _ = _quantile_ranks(count, p)
                 ranks.update((lo, hi))
-            ranks.add(max(1, math.ceil(0.05 * count)) - 1)
+            if (r := _es_rank(count, probe[name].attrs.get("bad"))) >= 0:
+                ranks.add(r)
         wanted[name] = sorted(ranks)
         st["order"] = {}
     widen = 1.0
@@ -276,7 +277,7 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
             sums_sq = {name: math.fsum(p[name][0] for p in second) for name in names}
         for name in names:
             st = stats[name]
-            es_rank = max(1, math.ceil(0.05 * st["n"])) - 1 if st["n"] else None
+            es_rank = _es_rank(st["n"], probe[name].attrs.get("bad")) if st["n"] else None
             left = []
             for r, k in enumerate(pending[name]):
                 i = brackets[name].index(per_rank[name][r])
@@ -305,6 +306,16 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     attrs = {**(attrs or {}), "on_nonfinite": nonfinite, "nonfinite_policy": NONFINITE[nonfinite]}
     return _table(names, stats, means, sums_sq, es_parts, probe, attrs), thinned
+
+
+def _es_rank(n: int, bad: str | None) -> int:
+    """The rank whose ``rank + 1`` smallest values the expected shortfall needs.
+
+    Low side: the ``k = ceil(0.05 n)`` smallest. High side (a cost): the ``n - k`` smallest,
+    whose sum taken from the total leaves the ``k`` largest; -1 when that is none of them.
+    """
+    k = max(1, math.ceil(0.05 * n))
+    return n - k - 1 if bad == "high" else k - 1
 
 
 def _merge_first(first: list[dict[str, tuple]], names: list[str]) -> dict[str, tuple]:
@@ -343,11 +354,14 @@ def _table(names: Sequence[str], stats, means, sums_sq, es_parts, probe: xr.Data
             continue
         std = math.sqrt(sums_sq[name] / (n - 1)) if n > 1 else 0.0
         p_neg = st["neg"] / n
-        below, s_below, head = es_parts[name]
         k_es = max(1, math.ceil(0.05 * n))
+        below, s_below, head = es_parts.get(name, (0, 0.0, np.zeros(0)))
+        s_es = s_below + math.fsum(head)
+        if probe[name].attrs.get("bad") == "high":  # the k largest: the total less the n - k smallest
+            s_es = st["sum"] - s_es
         values = {
             "mean": means[name], "std": std, "min": st["min"], "max": st["max"],
-            "p_below_zero": p_neg, "es05": (s_below + math.fsum(head)) / k_es,
+            "p_below_zero": p_neg, "es05": s_es / k_es,
             "se_mean": std / math.sqrt(n) if n > 1 else 0.0,
             "se_p_below_zero": math.sqrt(p_neg * (1 - p_neg) / n),
         }

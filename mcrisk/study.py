@@ -37,8 +37,10 @@ from .simulate import simulate, simulate_summary, simulate_thinned
 from .studyfile import ANALYSES, Study, load_study
 from .text import labels_in_use
 from .tornado import format_tornado, tornado, tornado_frame
+from .units import with_pint_units
 from .workbook import write_workbook
-from .validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod, check_formats,
+from .validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod,
+                       check_formats,
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
@@ -164,10 +166,14 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
                                progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
     results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                           "output": study.output})
+    if study.conversions:
+        results.attrs["unit_conversions"] = "\n".join(study.conversions)
     if not summary_only and not thinned:
         summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
     say(f"{study.title}\n{results.sizes['sample'] if prec else study.samples:,} samples, {study.method}, "
         f"seed {study.seed}\n")
+    for line in study.conversions:
+        say(f"unit converted: {line}")
     with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
         say(format_summary(summary))
     if thinned:
@@ -228,7 +234,7 @@ def _write_tables(run: StudyRun, folder: Path) -> None:
 
 
 def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
-    run.results.to_netcdf(folder / "results.nc")
+    with_pint_units(run.results).to_netcdf(folder / "results.nc")  # units pint reads; labels kept
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .conform import check_fx, conform_priors
 from .copula import copula_factor
 from .decision_spec import Precision, check_precision, check_solve, check_sweep
 from .discovery_config import check_scenarios, check_voi
@@ -52,7 +53,7 @@ __all__ = ["ANALYSES", "Study", "load_study"]
 
 _KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
          "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options",
-         "sweep", "solve", "precision", "scenarios", "value_of_information")
+         "sweep", "solve", "precision", "scenarios", "value_of_information", "fx")
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class Study:
         The study file's text, stored in the results for provenance.
     precision : tuple of Precision
         ``precision = "..."``: run until each statistic's 95% half-width is within tolerance.
+    conversions : tuple of str
+        The unit conversions applied to priors at load, one line each (run header, report).
     """
 
     path: Path
@@ -94,6 +97,7 @@ class Study:
     analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     text: str = ""
     precision: tuple[Precision, ...] = ()
+    conversions: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -141,13 +145,15 @@ ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str,
 }
 
 
-def load_study(path: str | Path, **overrides: Any) -> Study:
+def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> Study:
     """Read and check a study file.
 
     Parameters
     ----------
     path
         The study TOML.
+    strict
+        Every prior must state its unit (``mcrisk check --strict``).
     **overrides
         ``samples``, ``seed`` or ``method`` replacing the file's (as the CLI flags do).
 
@@ -221,6 +227,9 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
         raise SpecError(f"{where}: {err}") from None
 
     check_inputs(model, list(entries), where=where)
+    fx = check_fx(data.get("fx", {}), where=where, currency=currency)
+    conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
+    priors, conversions, model = conformed.priors, conformed.conversions, conformed.model
 
     title = data.get("title", path.stem)
     if not isinstance(title, str):
@@ -264,7 +273,8 @@ def load_study(path: str | Path, **overrides: Any) -> Study:
     return Study(path=path, title=title, model=model, model_ref=data["model"],
                  priors=priors, samples=samples, seed=seed, method=method, output=output,
                  period_days=period, description=data.get("description", ""),
-                 analyses=MappingProxyType(analyses), text=text, precision=precision)
+                 analyses=MappingProxyType(analyses), text=text, precision=precision,
+                 conversions=conversions)
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:

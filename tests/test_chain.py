@@ -129,7 +129,8 @@ def test_hourly_run_writes_results_and_summary_only(tmp_path):
     path = _study(tmp_path, '[options]\nshape = "deepseek-2025-02-27"\n')
     run_study(path, out=tmp_path / "out", formats=("png",))
     with xr.open_dataset(tmp_path / "out" / "results.nc") as ds:
-        assert ds["revenue"].dims == ("sample", "hour") and ds["revenue"].attrs["units"] == "USD/hour"
+        assert ds["revenue"].dims == ("sample", "hour") and ds["revenue"].attrs["units"] == "USD / hour"
+        assert ds["revenue"].attrs["units_label"] == "USD/hour"  # pint's spelling, and the model's
     run = run_study(path, out=tmp_path / "so", summary_only=True, chunk_size=64)
     full = run_study(path, write=False)
     assert set(run.summary["output"].values) == set(full.summary["output"].values)

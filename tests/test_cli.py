@@ -79,7 +79,7 @@ def test_check_good_files(capsys, good: Path) -> None:
     files = [good / "every_family.toml", good / "maas_point.toml", good / "study_uniform_price.toml"]
     assert main(["check", *map(str, files)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"{files[0]}: priors ok (21 inputs, 19 uncertain)",
+        f"{files[0]}: priors ok (22 inputs, 20 uncertain)",
         f"{files[1]}: priors ok (12 inputs, 0 uncertain)",
         f"{files[2]}: study ok (maas, 12 inputs, 1 uncertain)",
     ]
@@ -195,7 +195,8 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
         assert "[gpu_hour_price]" in ra.attrs["priors"]  # the priors' own text
         for name in [*maas.outputs, "gpu_hour_price"]:
             assert ra[name].attrs["units"] and ra[name].attrs["long_name"], name
-        assert ra.profit_per_day.attrs["units"] == "USD/day"
+        assert ra.profit_per_day.attrs["units"] == "USD / day"  # as pint writes it (mcrisk.units)
+        assert ra.profit_per_day.attrs["units_label"] == "USD/day"
         # The library with the same arguments gives the same numbers.
         lib = run_study(study, samples=256, seed=3, method="sobol", write=False)
         np.testing.assert_array_equal(ra.profit_per_day.values, lib.results.profit_per_day.values)

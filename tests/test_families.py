@@ -31,6 +31,7 @@ REFERENCE = {
     "truncnormal_both": st.truncnorm((0.0 - 0.3) / 0.2, (1.0 - 0.3) / 0.2, loc=0.3, scale=0.2),
     "truncnormal_tail": st.truncnorm(2.0, 4.0, loc=0.0, scale=1.0),
     "lognormal": st.lognorm(0.4, scale=2.0),
+    "weibull": st.weibull_min(1.5, scale=4.0),
     "beta": st.beta(2.0, 5.0),
     "beta_scaled": st.beta(2.0, 5.0, loc=10.0, scale=20.0),
     "gamma": st.gamma(2.0, scale=1.5),
@@ -141,8 +142,8 @@ def test_scipy_family_by_name(every_family: Priors) -> None:
 
 
 def test_registry_lists_the_design_families() -> None:
-    assert sorted(FAMILIES) == ["beta", "constant", "discrete", "lognormal", "loguniform", "normal",
-                                "pert", "triangular", "truncnormal", "uniform"]
+    assert sorted(FAMILIES) == ["beta", "constant", "discrete", "lognormal", "loguniform", "metalog", "normal",
+                                "pert", "triangular", "truncnormal", "uniform", "weibull"]
     assert family_names().startswith("beta, constant, discrete, lognormal")
     assert resolve_family("weibull_min") is not None
     assert resolve_family("trianglar") is None

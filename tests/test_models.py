@@ -142,9 +142,11 @@ def test_the_declared_units_and_labels_reach_results_nc_and_the_report(tmp_path:
     run = mcrisk.run_study(tmp_path / "s.toml", out=tmp_path / "out", formats=("svg",))
     assert run.study.output == "revenue"  # the study names no output: the declared default
     with xr.open_dataset(tmp_path / "out" / "results.nc") as ds:
-        got = {k: (v.attrs["units"], v.attrs["long_name"]) for k, v in ds.data_vars.items()}
+        got = {k: (v.attrs["units_label"], v.attrs["long_name"]) for k, v in ds.data_vars.items()}
+        parsed = {k: v.attrs["units"] for k, v in ds.data_vars.items()}  # as pint writes them (mcrisk.units)
     assert got == {"price": ("EUR/1M tokens", "list price"), "tokens": ("1M tokens/day", "tokens"),
                    "revenue": ("EUR/day", "revenue per day")}
+    assert parsed == {"price": "EUR / Mtok", "tokens": "Mtok / day", "revenue": "EUR / day"}
     report = (tmp_path / "out" / "report.md").read_text()
     assert re.search(r"^\| Revenue \| EUR/day \| ", report, re.M)  # no label declared: the name in words
 

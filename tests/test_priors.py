@@ -13,8 +13,8 @@ from mcrisk import Prior, Priors, SpecError, load_priors
 from mcrisk.errors import shorten
 from mcrisk.priors import PROBE, parse_prior
 
-KNOWN = ("beta, constant, discrete, lognormal, loguniform, normal, pert, triangular, truncnormal, "
-         "uniform, or any continuous scipy.stats family by its name")
+KNOWN = ("beta, constant, discrete, lognormal, loguniform, metalog, normal, pert, triangular, truncnormal, "
+         "uniform, weibull, or any continuous scipy.stats family by its name")
 
 # tests/data/bad/<file> -> the message after "<path>: ".
 BAD_PRIORS = {
@@ -162,7 +162,7 @@ def test_deepseek_priors_file(deepseek_priors_path: Path) -> None:
 
 def test_every_family_file_keeps_metadata(every_family: Priors) -> None:
     assert every_family.currency == "USD"
-    assert len(every_family) == 21
+    assert len(every_family) == 22
     assert every_family["uniform"].unit == "USD/GPU-hour" and every_family["uniform"].source == "test"
     assert every_family["triangular"].describe() == "triangular(low=1, mode=2, high=5)"
     assert every_family["bare"].describe() == "3.5"

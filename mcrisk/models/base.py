@@ -16,7 +16,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ..errors import SpecError, shorten
 from ..validate import show_key, show_keys
@@ -42,12 +42,29 @@ class Var:
     label
         Its plain name for a board ("Decode throughput per node", "Profit per day"), used in
         every figure, table, report, deck and workbook; ``""`` shows the name in words.
+    domain
+        For an input, the closed interval ``(low, high)`` its values must lie in, in its unit
+        (``(0, 1)`` for a share, ``(0, math.inf)`` for a price, ``(1, math.inf)`` for a
+        peak-to-average ratio); ``None``: any real number. A prior reaching outside it is an
+        error when the study is loaded.
+    bad
+        For an output, which way is bad: ``"low"`` (profit, revenue) or ``"high"`` (cost);
+        expected shortfall and the tail the report calls the risk follow it. ``None``: low.
     """
 
     unit: str
     long_name: str
     dims: tuple[str, ...] = ()
     label: str = ""
+    domain: tuple[float, float] | None = None
+    bad: Literal["low", "high"] | None = None
+
+    def __post_init__(self) -> None:
+        if self.domain is not None and not (len(self.domain) == 2 and self.domain[0] <= self.domain[1]):
+            raise SpecError(f"Var({self.unit!r}, ...): domain = {self.domain!r} must be (low, high) "
+                            "with low <= high")
+        if self.bad not in (None, "low", "high"):
+            raise SpecError(f"Var({self.unit!r}, ...): bad = {self.bad!r} must be 'low' or 'high'")
 
     def unit_in(self, currency: str | None) -> str:
         """The unit with ``{currency}`` replaced by ``currency``.
@@ -265,7 +282,7 @@ def model(*, inputs: Mapping[str, Var | tuple[str, str] | str] | None = None,
     ... def shop(*, price, tokens):
     ...     return {"revenue": price * tokens}
     >>> shop.outputs["revenue"]
-    Var(unit='USD/day', long_name='revenue per day')
+    Var(unit='USD/day', long_name='revenue per day', dims=(), domain=None, bad=None)
     """
     def declare(fn: _F) -> _F:
         if not callable(fn):

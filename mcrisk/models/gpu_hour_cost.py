@@ -27,26 +27,31 @@ from __future__ import annotations
 import numpy as np
 
 from .base import Var, model
+from .maas import INF
 
 __all__ = ["HOURS_PER_YEAR", "INPUTS", "OUTPUTS", "annuity", "gpu_hour_cost"]
 
 HOURS_PER_YEAR = 8760
 
 INPUTS: dict[str, Var] = {
-    "server_price_per_gpu": Var("{currency}/GPU", "purchase price of a server divided by its GPUs"),
-    "depreciation_years": Var("years", "years over which the server is paid off"),
+    "server_price_per_gpu": Var("{currency}/GPU", "purchase price of a server divided by its GPUs",
+                                domain=(0, INF)),
+    "depreciation_years": Var("years", "years over which the server is paid off", domain=(0, INF)),
     "financing_rate": Var("1/year", "interest rate of the capital (0: paid in cash, no cost of capital)"),
-    "power_kw_per_gpu": Var("kW/GPU", "power drawn per GPU in service, its share of the server included"),
-    "pue": Var("1", "power usage effectiveness: facility power / IT power"),
-    "electricity_price": Var("{currency}/kWh", "price of electricity"),
-    "hosting_per_gpu_year": Var("{currency}/GPU-year", "staff, space and network per GPU a year"),
-    "service_share": Var("1", "share of the year's hours the GPU serves"),
+    "power_kw_per_gpu": Var("kW/GPU", "power drawn per GPU in service, its share of the server included",
+                            domain=(0, INF)),
+    "pue": Var("1", "power usage effectiveness: facility power / IT power", domain=(1, INF)),
+    "electricity_price": Var("{currency}/kWh", "price of electricity", domain=(0, INF)),
+    "hosting_per_gpu_year": Var("{currency}/GPU-year", "staff, space and network per GPU a year",
+                                domain=(0, INF)),
+    "service_share": Var("1", "share of the year's hours the GPU serves", domain=(0, 1)),
 }
 
 OUTPUTS: dict[str, Var] = {
-    "gpu_hour_price": Var("{currency}/GPU-hour", "cost of owning one GPU, per hour in service"),
-    "capital_per_gpu_year": Var("{currency}/GPU-year", "annuity paying off the server"),
-    "power_per_gpu_hour": Var("{currency}/GPU-hour", "electricity per GPU-hour, cooling included"),
+    "gpu_hour_price": Var("{currency}/GPU-hour", "cost of owning one GPU, per hour in service", bad="high"),
+    "capital_per_gpu_year": Var("{currency}/GPU-year", "annuity paying off the server", bad="high"),
+    "power_per_gpu_hour": Var("{currency}/GPU-hour", "electricity per GPU-hour, cooling included",
+                              bad="high"),
 }
 
 

@@ -40,6 +40,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .base import Var, model
@@ -47,40 +49,60 @@ from .base import Var, model
 __all__ = ["INPUTS", "OUTPUTS", "maas"]
 
 SECONDS_PER_DAY = 86_400
+INF = math.inf
+SHARE = (0.0, 1.0)  # the domain of a share, a discount or a probability
 
 INPUTS: dict[str, Var] = {
-    "input_tokens": Var("tokens/day", "prompt tokens served a day, paid or free", label="Input tokens per day"),
-    "output_tokens": Var("tokens/day", "completion tokens served a day", label="Output tokens per day"),
-    "cache_hit_share": Var("1", "share of input tokens served from the KV cache", label="Cache hit share"),
-    "prefill_tps_per_node": Var("tokens/s", "input tokens one node prefills per second at full load", label="Prefill throughput per node"),
-    "decode_tps_per_node": Var("tokens/s", "output tokens one node decodes per second at full load", label="Decode throughput per node"),
-    "gpus_per_node": Var("GPUs", "GPUs in one node", label="GPUs per node"),
-    "gpu_hour_price": Var("{currency}/GPU-hour", "rent or fully loaded cost of one GPU-hour", label="GPU-hour price"),
-    "peak_to_avg": Var("1", "peak load / mean load over the day", label="Peak-to-average load"),
-    "headroom": Var("1", "capacity kept above the peak (SLA, failover, bursts); 1 = none", label="Capacity headroom"),
-    "offpeak_reuse": Var("1", "share of idle provisioned capacity that earns elsewhere, so is not charged", label="Off-peak reuse of idle capacity"),
-    "overhead_share": Var("1", "non-GPU cost (CPU, storage, network, power, staff) / GPU cost", label="Overhead on GPU cost"),
-    "price_input_hit": Var("{currency}/1M tokens", "list price, cached input", label="Price, cached input"),
-    "price_input_miss": Var("{currency}/1M tokens", "list price, uncached input", label="Price, uncached input"),
-    "price_output": Var("{currency}/1M tokens", "list price, output", label="Price, output"),
-    "paid_share": Var("1", "share of tokens that are billed (the rest: free app and web)", label="Paid share of tokens"),
-    "price_cut": Var("1", "discount off list price (competition, promotions)", label="Price cut"),
-    "offpeak_token_share": Var("1", "share of tokens served in discounted hours", label="Off-peak share of tokens"),
-    "offpeak_discount": Var("1", "discount in those hours", label="Off-peak discount"),
+    "input_tokens": Var("tokens/day", "prompt tokens served a day, paid or free", domain=(0, INF),
+                        label="Input tokens per day"),
+    "output_tokens": Var("tokens/day", "completion tokens served a day", domain=(0, INF),
+                         label="Output tokens per day"),
+    "cache_hit_share": Var("1", "share of input tokens served from the KV cache", domain=SHARE,
+                           label="Cache hit share"),
+    "prefill_tps_per_node": Var("tokens/s", "input tokens one node prefills per second at full load",
+                                  domain=(0, INF), label="Prefill throughput per node"),
+    "decode_tps_per_node": Var("tokens/s", "output tokens one node decodes per second at full load",
+                                 domain=(0, INF), label="Decode throughput per node"),
+    "gpus_per_node": Var("GPUs", "GPUs in one node", domain=(1, INF), label="GPUs per node"),
+    "gpu_hour_price": Var("{currency}/GPU-hour", "rent or fully loaded cost of one GPU-hour", domain=(0, INF),
+                          label="GPU-hour price"),
+    "peak_to_avg": Var("1", "peak load / mean load over the day", domain=(1, INF),
+                       label="Peak-to-average load"),
+    "headroom": Var("1", "capacity kept above the peak (SLA, failover, bursts); 1 = none", domain=(1, INF),
+                    label="Capacity headroom"),
+    "offpeak_reuse": Var("1", "share of idle provisioned capacity that earns elsewhere, so is not charged",
+                         domain=SHARE, label="Off-peak reuse of idle capacity"),
+    "overhead_share": Var("1", "non-GPU cost (CPU, storage, network, power, staff) / GPU cost", domain=(0, INF),
+                          label="Overhead on GPU cost"),
+    "price_input_hit": Var("{currency}/1M tokens", "list price, cached input", domain=(0, INF),
+                           label="Price, cached input"),
+    "price_input_miss": Var("{currency}/1M tokens", "list price, uncached input", domain=(0, INF),
+                            label="Price, uncached input"),
+    "price_output": Var("{currency}/1M tokens", "list price, output", domain=(0, INF), label="Price, output"),
+    "paid_share": Var("1", "share of tokens that are billed (the rest: free app and web)", domain=SHARE,
+                      label="Paid share of tokens"),
+    "price_cut": Var("1", "discount off list price (competition, promotions)", domain=SHARE,
+                     label="Price cut"),
+    "offpeak_token_share": Var("1", "share of tokens served in discounted hours", domain=SHARE,
+                               label="Off-peak share of tokens"),
+    "offpeak_discount": Var("1", "discount in those hours", domain=SHARE, label="Off-peak discount"),
 }
 
 OUTPUTS: dict[str, Var] = {
-    "nodes_avg": Var("nodes", "nodes busy on average at full load", label="Average busy nodes"),
-    "nodes_provisioned": Var("nodes", "nodes provisioned for the peak and headroom", label="Nodes provisioned"),
-    "nodes_charged": Var("nodes", "node-days paid for", label="Nodes paid for"),
-    "utilization": Var("1", "mean load / provisioned capacity", label="Utilization"),
-    "cost_per_day": Var("{currency}/day", "cost of the fleet per day", label="Cost per day"),
-    "list_revenue": Var("{currency}/day", "revenue if every token were billed at list price", label="Revenue at list price per day"),
-    "revenue_per_day": Var("{currency}/day", "revenue per day", label="Revenue per day"),
-    "profit_per_day": Var("{currency}/day", "revenue minus cost per day", label="Profit per day"),
-    "cost_profit_margin": Var("1", "profit / cost", label="Cost-profit margin"),
-    "gross_margin": Var("1", "profit / revenue", label="Gross margin"),
-    "cost_per_million_output_tokens": Var("{currency}/1M tokens", "daily cost per million output tokens", label="Cost per million output tokens"),
+    "nodes_avg": Var("nodes", "nodes busy on average at full load", bad="high", label="Average busy nodes"),
+    "nodes_provisioned": Var("nodes", "nodes provisioned for the peak and headroom", bad="high",
+                             label="Nodes provisioned"),
+    "nodes_charged": Var("nodes", "node-days paid for", bad="high", label="Nodes paid for"),
+    "utilization": Var("1", "mean load / provisioned capacity", bad="low", label="Utilization"),
+    "cost_per_day": Var("{currency}/day", "cost of the fleet per day", bad="high", label="Cost per day"),
+    "list_revenue": Var("{currency}/day", "revenue if every token were billed at list price", bad="low",
+                        label="Revenue at list price per day"),
+    "revenue_per_day": Var("{currency}/day", "revenue per day", bad="low", label="Revenue per day"),
+    "profit_per_day": Var("{currency}/day", "revenue minus cost per day", bad="low", label="Profit per day"),
+    "cost_profit_margin": Var("1", "profit / cost", bad="low", label="Cost-profit margin"),
+    "gross_margin": Var("1", "profit / revenue", bad="low", label="Gross margin"),
+    "cost_per_million_output_tokens": Var("{currency}/1M tokens", "daily cost per million output tokens",
+                                            bad="high", label="Cost per million output tokens"),
 }
 
 

@@ -58,7 +58,7 @@ from ..errors import SpecError, shorten
 from .base import Var, model
 from .maas import INPUTS as MAAS_INPUTS
 from .maas import OUTPUTS as MAAS_OUTPUTS
-from .maas import SECONDS_PER_DAY
+from .maas import INF, SECONDS_PER_DAY, SHARE
 
 __all__ = ["BLOCK", "INPUTS", "OPTIONS", "OUTPUTS", "POLICIES", "SHAPES", "check_options", "day_shape", "maas_hourly"]
 
@@ -75,25 +75,26 @@ _PARAMETRIC = ("peak_to_avg", "trough_to_avg", "peak_hour")
 
 INPUTS: dict[str, Var] = {
     **{k: v for k, v in MAAS_INPUTS.items() if k not in ("peak_to_avg", "offpeak_token_share")},
-    "burst_dispersion": Var("nodes", "variance / mean of the nodes busy within an hour (0: no bursts)"),
-    "service_quantile": Var("1", "share of within-hour bursts the fleet must serve"),
-    "peak_to_avg": Var("1", "highest hour's load / mean load (shape = \"parametric\" only)"),
-    "trough_to_avg": Var("1", "lowest hour's load / mean load (shape = \"parametric\" only)"),
-    "peak_hour": Var("h", "hour of the highest load, 0-23 (shape = \"parametric\" only)"),
+    "burst_dispersion": Var("nodes", "variance / mean of the nodes busy within an hour (0: no bursts)",
+                            domain=(0, INF)),
+    "service_quantile": Var("1", "share of within-hour bursts the fleet must serve", domain=SHARE),
+    "peak_to_avg": Var("1", "highest hour's load / mean load (shape = \"parametric\" only)", domain=(1, INF)),
+    "trough_to_avg": Var("1", "lowest hour's load / mean load (shape = \"parametric\" only)", domain=SHARE),
+    "peak_hour": Var("h", "hour of the highest load, 0-23 (shape = \"parametric\" only)", domain=(0, 24)),
 }
 
 OUTPUTS: dict[str, Var] = {
     **{k: v for k, v in MAAS_OUTPUTS.items()},
-    "nodes_avg": Var("nodes", "nodes busy on average at full load (mean over the hours)"),
-    "nodes_provisioned": Var("nodes", "nodes provisioned, mean over the hours"),
-    "nodes_charged": Var("nodes", "nodes paid for, mean over the hours"),
-    "utilization": Var("1", "nodes busy / nodes provisioned, over the day"),
-    "nodes_peak": Var("nodes", "most nodes provisioned in any hour"),
-    "load_nodes": Var("nodes", "nodes the hour's mean load keeps busy", ("hour",)),
-    "nodes": Var("nodes", "nodes provisioned in the hour", ("hour",)),
-    "cost": Var("{currency}/hour", "cost of the hour", ("hour",)),
-    "revenue": Var("{currency}/hour", "revenue of the hour", ("hour",)),
-    "profit": Var("{currency}/hour", "profit of the hour", ("hour",)),
+    "nodes_avg": Var("nodes", "nodes busy on average at full load (mean over the hours)", bad="high"),
+    "nodes_provisioned": Var("nodes", "nodes provisioned, mean over the hours", bad="high"),
+    "nodes_charged": Var("nodes", "nodes paid for, mean over the hours", bad="high"),
+    "utilization": Var("1", "nodes busy / nodes provisioned, over the day", bad="low"),
+    "nodes_peak": Var("nodes", "most nodes provisioned in any hour", bad="high"),
+    "load_nodes": Var("nodes", "nodes the hour's mean load keeps busy", ("hour",), bad="high"),
+    "nodes": Var("nodes", "nodes provisioned in the hour", ("hour",), bad="high"),
+    "cost": Var("{currency}/hour", "cost of the hour", ("hour",), bad="high"),
+    "revenue": Var("{currency}/hour", "revenue of the hour", ("hour",), bad="low"),
+    "profit": Var("{currency}/hour", "profit of the hour", ("hour",), bad="low"),
 }
 
 OPTIONS = {
