@@ -36,7 +36,7 @@ from .errors import SpecError
 from .findings import analysed, can_be_negative, driver, headline, p_error, stated
 from .labels import label_of, period_name, run_labels, shown_unit
 from .sensitivity import rank_order
-from .text import MINUS, format_number, format_value, index_text, labels_in_use, si_number
+from .text import MINUS, format_number, format_value, index_text, labelled, labels_in_use, si_number
 from .textfit import fit_text, text_height
 from .validate import is_file
 
@@ -598,7 +598,7 @@ def _extra_slides(d: _Deck, folder: Path | None) -> None:
             try:
                 v = float(text)
             except ValueError:
-                return text
+                return labelled(text)  # a variable's name: its plain label
             return format_number(v, "number", minus=MINUS) if math.isfinite(v) else text
 
         rows = [[cell(c) for c in r] for r in shown]

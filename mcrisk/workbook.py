@@ -132,7 +132,7 @@ def write_workbook(run, path: str | Path) -> Path:
             code = _number_format(unit, currency, [base])
             ws.write(0, 0, f"{lab(out, True)}, each input alone at its {qlo} and {qhi}; base case: every input "
                            "at its base value (the prior's base, else its median), not the mean or median "
-                           "of the output", wrap)
+                           "of the output")  # one line, running on to the right
             ws.write(1, 0, "Base case", bold)
             ws.write_number(1, 1, base, fmt(code))
             ws.write(1, 2, shown_unit(unit))
@@ -172,7 +172,7 @@ def write_workbook(run, path: str | Path) -> Path:
             keys = [k for k, v in sens.data_vars.items() if v.dims == ("input",)]
             ws.write(0, 0, f"Sensitivity of {lab(output, True)} ({sens.attrs.get('method', '')}, "
                            f"N = {int(sens.attrs.get('samples', 0)):,}); *_conf: half-width of the "
-                           f"{float(sens.attrs.get('conf_level', 0.95)):.0%} interval", wrap)
+                           f"{float(sens.attrs.get('conf_level', 0.95)):.0%} interval")
             ws.write_row(1, 0, ["Input", "Name", *keys], bold)
             for r, j in enumerate(rank_order(sens)):
                 name = str(sens.input.values[j])
@@ -250,6 +250,9 @@ def write_workbook(run, path: str | Path) -> Path:
                     ws.write_number(r + 1, c, v, codes[c])
             ws.set_column(0, len(cols) - 1, 16)
             ws.freeze_panes(1, 0)
+        for sheet in wb.worksheets():  # printed: landscape, each sheet one page wide
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
         wb.close()
         os.replace(tmp, path)
     finally:

@@ -192,7 +192,7 @@ def test_mcrisk_deck_rewrites_the_deck_from_the_folder_with_table_slides(folder,
         (slide,) = [s for s in prs.slides if _title(s) == "Value of information"]
         (table,) = [sh.table for sh in slide.shapes if sh.has_table]
         assert [[c.text_frame.text for c in r.cells] for r in table.rows] == [
-            ["input", "evpi"], ["paid_share", "1,234"], ["price_cut", "67"]]
+            ["input", "evpi"], ["Paid share of tokens", "1,234"], ["Price cut", "67"]]  # names as labels
         assert _overflows(prs) == []
     finally:
         (folder / "voi.csv").unlink()
