@@ -150,7 +150,9 @@ def check_lever(lever: Any, inputs: Iterable[str], where: str) -> str:
     str
     """
     inputs = list(inputs)
-    if not isinstance(lever, str) or lever not in inputs:
+    if not isinstance(lever, str):  # a table or a number: the list of inputs would only lengthen the line
+        raise SpecError(f"{where} = {shorten(lever)} must be the name of an input (a string)")
+    if lever not in inputs:
         raise SpecError(f"{where} = {shorten(lever)} is not an input of the model; inputs: {show_keys(inputs)}")
     return lever
 

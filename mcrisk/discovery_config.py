@@ -14,6 +14,7 @@ fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.voi` do the work.
     threshold_density = 0.8       # a box is a set of cases where the event happens at least this often
     threshold_coverage = 0.0      # ... holding at least this share of all the event's cases
     max_boxes = 3
+    mass_min = 0.05               # PRIM stops peeling at a box holding this share of all samples
 
     [value_of_information]        # EVPI and EVPPI of the decision
     output = "profit_per_day"     # decision "go": go ahead only if E[output] > 0
@@ -34,7 +35,7 @@ from .validate import check_int, check_seed, finite_number, show_key, show_keys
 
 __all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi", "parse_event"]
 
-SCENARIO_KEYS = ("output", "event", "threshold_density", "threshold_coverage", "max_boxes")
+SCENARIO_KEYS = ("output", "event", "threshold_density", "threshold_coverage", "max_boxes", "mass_min")
 VOI_KEYS = ("output", "decision", "groups", "resamples", "seed")
 
 _EVENT = re.compile(r"\s*([<>])\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
@@ -106,13 +107,15 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
     -------
     dict
         ``output``, ``event`` (the text), ``operator`` and ``threshold`` (parsed),
-        ``threshold_density`` (0.8), ``threshold_coverage`` (0.0) and ``max_boxes`` (3).
+        ``threshold_density`` (0.8), ``threshold_coverage`` (0.0), ``max_boxes`` (3) and
+        ``mass_min`` (0.05: PRIM peels no box below 5% of the samples; lower it for a rare event).
 
     Raises
     ------
     SpecError
         For an unknown key, an output the model lacks, an event not of the form ``"< x"`` or
-        ``"> x"``, a threshold outside [0, 1] or ``max_boxes`` outside 1 to 20.
+        ``"> x"``, a threshold outside [0, 1], ``mass_min`` outside (0, 0.5] or ``max_boxes``
+        outside 1 to 20.
     """
     where = f"{where}: [scenarios]"
     _unknown_key(table, SCENARIO_KEYS, where)
@@ -121,7 +124,15 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
             "event": f"{op} {x:g}", "operator": op, "threshold": x,
             "threshold_density": _share(table, "threshold_density", 0.8, where),
             "threshold_coverage": _share(table, "threshold_coverage", 0.0, where),
-            "max_boxes": check_int(table.get("max_boxes", 3), where, "max_boxes", 1, 20)}
+            "max_boxes": check_int(table.get("max_boxes", 3), where, "max_boxes", 1, 20),
+            "mass_min": _mass(table, where)}
+
+
+def _mass(table: Mapping[str, Any], where: str) -> float:
+    x = finite_number(where, "mass_min", table.get("mass_min", 0.05))
+    if not 0 < x <= 0.5:
+        raise SpecError(f"{where} mass_min = {shorten(table['mass_min'])} must be a share above 0 and at most 0.5")
+    return x
 
 
 def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:

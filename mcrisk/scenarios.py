@@ -88,7 +88,7 @@ def _uncertain(results: xr.Dataset) -> list[str]:
 
 def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "< 0",
               threshold_density: float = 0.8, threshold_coverage: float = 0.0, max_boxes: int = 3,
-              bounds: Mapping[str, tuple[float, float]] | None = None) -> xr.Dataset:
+              mass_min: float = 0.05, bounds: Mapping[str, tuple[float, float]] | None = None) -> xr.Dataset:
     """PRIM boxes of the event on a study's samples, each with its coverage and density.
 
     Parameters
@@ -105,6 +105,9 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
     max_boxes
         At most this many boxes; the search stops earlier when no step of a trajectory meets
         the thresholds.
+    mass_min
+        PRIM stops peeling when the box would hold less than this share of the samples (the
+        Workbench's default 0.05); lower it for an event rarer than that.
     bounds
         Per input, the prior's support ``(low, high)``: the value written for an edge PRIM did
         not peel. Default: the samples' minimum and maximum.
@@ -128,7 +131,8 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
               \\text{density} = \\frac{\\sum_{i\\in B} e_i}{|B|}, \\qquad
               \\text{mass} = \\frac{|B|}{n}.
 
-    PRIM with the EMA Workbench's defaults: peel and paste alpha 0.05, minimum mass 0.05.
+    PRIM with the EMA Workbench's defaults: peel and paste alpha 0.05 (each peel removes 5% of
+    the box's samples), minimum mass ``mass_min``.
 
     References
     ----------
@@ -159,12 +163,12 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
     attrs = {"output": output, "units": str(results[output].attrs.get("units", "")), "event": event,
              "base_density": float(hit.mean()) if hit.size else float("nan"), "event_cases": int(hit.sum()),
              "samples": int(hit.size), "rule": RULE, "threshold_density": float(threshold_density),
-             "threshold_coverage": float(threshold_coverage)}
+             "threshold_coverage": float(threshold_coverage), "mass_min": float(mass_min)}
 
     boxes: list[dict] = []
     note = _no_box_reason(hit, names, output, event)
     if note is None:
-        boxes = _find_boxes(x, hit, threshold_density, threshold_coverage, max_boxes)
+        boxes = _find_boxes(x, hit, threshold_density, threshold_coverage, max_boxes, mass_min)
         if not boxes:
             note = (f"no box: no step of the peeling trajectory reaches density >= {threshold_density:g} "
                     f"with coverage >= {threshold_coverage:g} ({output} {event} in "
@@ -185,12 +189,13 @@ def _no_box_reason(hit: np.ndarray, names: list[str], output: str, event: str) -
     return None
 
 
-def _find_boxes(x: pd.DataFrame, hit: np.ndarray, dens: float, cov: float, max_boxes: int) -> list[dict]:
+def _find_boxes(x: pd.DataFrame, hit: np.ndarray, dens: float, cov: float, max_boxes: int,
+                mass_min: float) -> list[dict]:
     with _quiet_workbench():
         # lazily: the Workbench and its dependencies take about 3 s to import
         from ema_workbench.analysis import prim
 
-        finder = prim.Prim(x, hit, threshold=dens, peel_alpha=0.05, paste_alpha=0.05, mass_min=0.05)
+        finder = prim.Prim(x, hit, threshold=dens, peel_alpha=0.05, paste_alpha=0.05, mass_min=mass_min)
         found = []
         for _ in range(max_boxes):
             box = finder.find_box()

@@ -165,7 +165,9 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
             data[k][i] = np.broadcast_to(np.asarray(got[k], dtype=float), (n,))
     coord = xr.DataArray(np.array(values), dims=lever, name=lever,
                          attrs={"units": unit, "long_name": f"{lever.replace('_', ' ')} (lever)"})
-    ds = first.drop_vars([*outs, lever])
+    # outputs over (sample, hour) are not swept: they would hold the first lever value only
+    profiles = [k for k, v in first.data_vars.items() if str(v.attrs.get("role", "")).startswith("output_")]
+    ds = first.drop_vars([*outs, *profiles, lever])
     for k in outs:
         bad = int(np.count_nonzero(~np.isfinite(data[k])))
         ds[k] = ((lever, "sample"), data[k], {**first[k].attrs, "nonfinite": bad})

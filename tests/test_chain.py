@@ -105,7 +105,7 @@ def test_study_option_errors(tmp_path, capsys):
         load_study(path)
     # the schedule is checked against the load when the study loads (one sample is evaluated)
     path = _study(tmp_path, "[options]\npolicy = 'schedule'\nschedule = " + str([100] * 24) + "\n")
-    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: schedule has too few nodes for the load: hour 0 by ')}"):
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: schedule has too few nodes for the load: hours 0, 1, 2')}"):
         load_study(path)
 
 
@@ -175,3 +175,14 @@ def test_hourly_outputs_through_dask_blocks(tmp_path):
     assert blocks["cost"].dims == ("sample", "hour")
     for k in whole.data_vars:
         np.testing.assert_array_equal(blocks[k].values, whole[k].values, err_msg=k)
+
+
+def test_sweep_of_an_hourly_model_keeps_the_daily_outputs(tmp_path):
+    from mcrisk.sweep import sweep
+
+    study = load_study(_study(tmp_path, '[options]\nshape = "deepseek-2025-02-27"\n'))
+    ds = sweep(study.model, study.priors, "gpu_hour_price", [1.0, 2.0], 40, rng=2)
+    assert "cost" not in ds and ds["cost_per_day"].dims == ("gpu_hour_price", "sample")
+    # cost is linear in the GPU-hour price on common random numbers
+    np.testing.assert_allclose(ds["cost_per_day"].sel(gpu_hour_price=2.0), 2 * ds["cost_per_day"].sel(gpu_hour_price=1.0),
+                               rtol=1e-14)

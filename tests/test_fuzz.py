@@ -227,8 +227,8 @@ def _check_is_total(tmp_path: Path, capsys, content: str | bytes) -> None:
     capsys.readouterr()
     status = main(["check", str(path)])
     err = capsys.readouterr().err
-    if status == 0:
-        assert err == ""
+    if status == 0:  # a check that passes may warn (a source key no bibliography holds), a line each
+        assert all(line.startswith("warning: ") and len(line) < MAX_LINE for line in err.splitlines()), err[:2000]
         return
     assert status == 2
     lines = err.split("\n")

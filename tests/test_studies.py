@@ -266,3 +266,21 @@ def test_every_cited_key_is_in_the_bibliography(name: str) -> None:
     path = ROOT / "priors" / name
     priors = load_study(path).priors if "studies" in name else load_priors(path)
     assert unknown_keys(priors, [path.parent]) == []
+
+
+def test_every_file_a_source_names_is_in_the_project() -> None:
+    # A source or note may point at the research notes (facts.md) or a data file: each must be a
+    # file of the project, in priors/ or data/, never one outside it.
+    def texts(node):  # every source and note, at any depth
+        if isinstance(node, dict):
+            yield from (str(v) for k, v in node.items() if k in ("source", "note"))
+            for v in node.values():
+                yield from texts(v)
+
+    named = set()
+    for path in [*(ROOT / "priors").glob("*.toml"), *(ROOT / "studies").glob("*.toml")]:
+        for text in texts(tomllib.loads(path.read_text(encoding="utf-8"))):
+            named |= set(re.findall(r"[\w./-]+\.(?:md|csv)\b", text))
+    assert "facts.md" in named
+    for name in named:
+        assert any((ROOT / folder / Path(name).name).is_file() for folder in ("priors", "data")), name

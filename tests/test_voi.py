@@ -110,7 +110,8 @@ def test_voi_table_errors(table: dict, message: str) -> None:
     ({"threshold_density": 1.5}, "s.toml: [scenarios] threshold_density = 1.5 must be a share from 0 to 1"),
     ({"output": "margin"}, "s.toml: [scenarios] output = 'margin' is not an output of the model"),
     ({"max_boxes": 0}, "s.toml: [scenarios] max_boxes = 0 must be an integer from 1 to 20"),
-], ids=["event", "density", "output", "boxes"])
+    ({"mass_min": 0}, "s.toml: [scenarios] mass_min = 0 must be a share above 0 and at most 0.5"),
+], ids=["event", "density", "output", "boxes", "mass"])
 def test_scenarios_table_errors(table: dict, message: str) -> None:
     with pytest.raises(SpecError) as err:
         check_scenarios(table, "s.toml", FIELDS)
@@ -120,7 +121,7 @@ def test_scenarios_table_errors(table: dict, message: str) -> None:
 def test_table_defaults() -> None:
     assert check_scenarios({}, "s.toml", FIELDS) == {
         "output": "profit_per_day", "event": "< 0", "operator": "<", "threshold": 0.0, "threshold_density": 0.8,
-        "threshold_coverage": 0.0, "max_boxes": 3}
+        "threshold_coverage": 0.0, "max_boxes": 3, "mass_min": 0.05}
     assert check_voi({}, "s.toml", FIELDS) == {
         "output": "profit_per_day", "decision": "go", "groups": (), "resamples": 50, "seed": None}
 

@@ -174,7 +174,7 @@ def day_shape(shape: Any) -> np.ndarray | None:
 
 
 def _discount_shares(hours: Any) -> np.ndarray:
-    if hours is None or (not isinstance(hours, str) and np.size(hours) == 0):
+    if hours is None or (isinstance(hours, tuple | list | np.ndarray) and len(hours) == 0):
         return np.zeros(HOURS)
     d = _numbers(hours, "discount_hours")
     if d.size == HOURS and np.all((d >= 0) & (d <= 1)) and not np.array_equal(d, np.arange(HOURS)):
@@ -269,10 +269,18 @@ def _col(x) -> np.ndarray:
 
 
 def _short_hours(need: np.ndarray, schedule: np.ndarray) -> str:
+    """Which hours the schedule leaves short of the need, and by how much (``""`` if none)."""
     gap = np.max(need - schedule, axis=tuple(range(need.ndim - 1))) if need.ndim > 1 else need - schedule
-    hours = np.flatnonzero(gap > 1e-9 * np.maximum(schedule, 1))
-    return ", ".join(f"hour {h} by {gap[h]:.4g} nodes ({gap[h] / max(schedule[h], 1e-300):.1%})"
-                     if schedule[h] > 0 else f"hour {h} by {gap[h]:.4g} nodes" for h in hours)
+    hours = np.flatnonzero(~(gap <= 1e-9 * np.maximum(schedule, 1)))  # NaN counts as short
+
+    def by(h: int) -> str:
+        share = f" ({gap[h] / schedule[h]:.1%})" if schedule[h] > 0 and np.isfinite(gap[h]) else ""
+        return f"{gap[h]:.4g} nodes{share}"
+
+    if hours.size <= 4:
+        return ", ".join(f"hour {h} by {by(h)}" for h in hours)
+    worst = int(hours[np.argmax(np.nan_to_num(gap[hours], nan=np.inf))])
+    return f"hours {', '.join(map(str, hours))}, by up to {by(worst)} at hour {worst}"
 
 
 @model(inputs=INPUTS, outputs=OUTPUTS, default_output="profit_per_day", options=OPTIONS)

@@ -83,6 +83,7 @@ class BoundModel:
     def __init__(self, model: Callable, options: Mapping[str, Any]):
         self.model = model
         self.bound = MappingProxyType(dict(options))
+        self.__doc__ = model.__doc__  # what the model is, for mcrisk describe and help()
 
     def __call__(self, **inputs):
         return self.model(**inputs, **self.bound)
@@ -91,8 +92,7 @@ class BoundModel:
         return {"model": self.model, "bound": dict(self.bound)}
 
     def __setstate__(self, state):
-        self.model = state["model"]
-        self.bound = MappingProxyType(state["bound"])
+        self.__init__(state["model"], state["bound"])
 
     @property
     def __signature__(self) -> inspect.Signature:
@@ -100,8 +100,7 @@ class BoundModel:
         return sig.replace(parameters=[p for k, p in sig.parameters.items() if k not in self.bound])
 
     def __getattr__(self, name: str):
-        if name in ("inputs", "outputs", "default_output", "options", "__doc__", "__name__",
-                    "__qualname__", "__module__"):
+        if name in ("inputs", "outputs", "default_output", "options", "__name__", "__qualname__"):
             return getattr(self.__dict__["model"], name)
         raise AttributeError(name)
 
