@@ -55,6 +55,8 @@ class Target:
         The model output the statistic is of.
     above : bool
         For a probability: of the output above the threshold (``>``/``>=``), else below.
+    inclusive : bool
+        For a probability: the threshold itself counts (``>=``/``<=``).
     threshold : float
         For a probability: the threshold the output is compared with.
     q : float
@@ -73,6 +75,7 @@ class Target:
     above: bool = True
     threshold: float = 0.0
     q: float = 0.5
+    inclusive: bool = False
 
     @property
     def statistic(self) -> str:
@@ -115,7 +118,8 @@ def parse_target(text: Any, where: str = "target") -> Target:
         if not 0 <= lvl <= 1:
             raise SpecError(f"{where} = {shorten(text)}: the probability {level} must be between 0 and 1")
         return Target(text=f"P({output} {op} {thr}) {cmp} {level}", kind="probability", output=output,
-                      comparison=cmp, level=lvl, above=op.startswith(">"), threshold=_number(thr))
+                      comparison=cmp, level=lvl, above=op.startswith(">"), threshold=_number(thr),
+                      inclusive=op.endswith("="))
     if m := _STAT.match(text):
         stat, output, cmp, level = m.groups()
         if stat == "mean":

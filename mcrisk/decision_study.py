@@ -201,7 +201,7 @@ def write_decisions(run, folder: Path) -> None:
 
 
 def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
-    """The report's sweep and solve tables: key -> (heading, header row, rows).
+    """The report's sweep, solve and precision tables: key -> (heading, header row, rows).
 
     Parameters
     ----------
@@ -211,7 +211,8 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     Returns
     -------
     dict
-        ``"sweep"`` and ``"solve"`` where the run has them.
+        ``"sweep"``, ``"solve"`` and ``"convergence"`` (a precision run's last batch) where the
+        run has them.
     """
     out = {}
     if (sw := run.tables.get("sweep")) is not None:
@@ -228,6 +229,15 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
                         [[sol.lever, f"{format_number(sol.value, sol.unit)} {sol.unit}".rstrip(),
                           f"{format_number(sol.ci_low, sol.unit)} to {format_number(sol.ci_high, sol.unit)}",
                           f"{sol.achieved:.6g}", f"{sol.samples:,}"]])
+    if (conv := run.tables.get("convergence")) is not None:
+        n = int(conv.samples.values[-1])
+        last = conv.samples.values == n
+        state = "met" if conv.attrs.get("precision_met") else "not met: the cap was reached first"
+        out["convergence"] = (f"Precision ({state}) at {n:,} samples; {conv.attrs['interval_method']}",
+                              ["output", "statistic", "estimate", "95% half-width", "tolerance"],
+                              [[str(o), str(st), f"{e:.6g}", f"{h:.3g}", f"{t:.3g}"] for o, st, e, h, t in
+                               zip(conv.output.values[last], conv.statistic.values[last], conv.estimate.values[last],
+                                   conv.half_width.values[last], conv.tolerance.values[last], strict=True)])
     return out
 
 

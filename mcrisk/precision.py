@@ -34,7 +34,7 @@ from .errors import MCRiskWarning, SpecError
 from .evaluate import join_chunks
 from .priors import Priors
 from .risk import per_period
-from .sampling import sample
+from .sampling import normalize_seed, sample
 from .simulate import simulate
 from .intervals import order_ranks
 from .validate import SamplingMethod, check_method, check_samples
@@ -117,7 +117,8 @@ def _replicate_seed(seed: int, r: int) -> int:
 
 
 def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[Precision], output: str, *,
-                          samples: int, method: SamplingMethod = "random", rng: int = 0,
+                          samples: int, method: SamplingMethod = "random",
+                          rng: int | np.random.Generator | None = 0,
                           max_samples: int = MAX_SAMPLES, period_days: float | None = None,
                           chunk_size: int | None = None) -> tuple[xr.Dataset, xr.Dataset]:
     """Simulate in batches until each statistic in ``precision`` is within its tolerance.
@@ -135,7 +136,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
         :data:`MIN_REPLICATES` replicates of ``m = samples / 4`` samples (Sobol': the next power
         of 2), and every later batch is whole replicates of ``m``.
     method, rng
-        Design and integer seed.
+        Design and seed (an integer, a Generator or None, as :func:`mcrisk.simulate`).
     max_samples
         The cap: the run stops there, with a :class:`~mcrisk.errors.MCRiskWarning`, if the
         tolerances are not all met.
@@ -164,6 +165,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
         When the cap is reached before every tolerance is met (naming them).
     """
     method = check_method(method)
+    rng = normalize_seed(rng)
     samples, cap = check_samples(samples), check_samples(max_samples, "max_samples")
     if cap < samples:
         raise SpecError(f"max_samples = {cap:,} must be at least samples = {samples:,}")

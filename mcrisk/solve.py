@@ -36,8 +36,8 @@ GRID = 9
 INTERVALS: dict[str, str] = {
     "random": "exact distribution-free: order statistics of the binomial (probability and percentile "
               "targets); normal, mean +- 1.96 SE (mean targets)",
-    "lhs": "the random-sampling interval; conservative for a Latin hypercube, whose variance is at most "
-           "n/(n-1) times that of random sampling (Owen 1997)",
+    "lhs": "the random-sampling interval; a Latin hypercube's variance is at most n/(n-1) times that of "
+           "random sampling (Owen 1997) and usually much less, so the interval is conservative up to that factor",
     "sobol": "the random-sampling interval; usually conservative for a scrambled Sobol' design but not "
              "guaranteed (use method = \"random\" for an exact interval)",
 }
@@ -124,7 +124,8 @@ def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
     if n == 0:
         return math.nan
     if target.kind == "probability":
-        hit = (y > target.threshold) if target.above else (y < target.threshold)
+        t = target.threshold
+        hit = ((y >= t) if target.inclusive else (y > t)) if target.above else ((y <= t) if target.inclusive else (y < t))
         p = float(np.count_nonzero(hit)) / n
         if bound:
             r, s = order_ranks(n, target.level)

@@ -20,10 +20,11 @@ STUDY = {"output": "profit", "outputs": ("profit", "cost"), "inputs": ("price", 
      Target("P(profit_per_day > 0) >= 0.9", "probability", "profit_per_day", ">=", 0.9, True, 0.0)),
     ("P( profit_per_day<-1e3 )<=0.1",
      Target("P(profit_per_day < -1e3) <= 0.1", "probability", "profit_per_day", "<=", 0.1, False, -1000.0)),
+    ("P(x >= 2) >= 0.5", Target("P(x >= 2) >= 0.5", "probability", "x", ">=", 0.5, True, 2.0, inclusive=True)),
     ("p05(profit_per_day) >= 0", Target("p05(profit_per_day) >= 0", "quantile", "profit_per_day", ">=", 0.0, q=0.05)),
     ("median(x) <= 1_000", Target("median(x) <= 1_000", "quantile", "x", "<=", 1000.0, q=0.5)),
     ("mean(cost_profit_margin) >= 1", Target("mean(cost_profit_margin) >= 1", "mean", "cost_profit_margin", ">=", 1.0)),
-], ids=["probability", "below", "percentile", "median", "mean"])
+], ids=["probability", "below", "inclusive", "percentile", "median", "mean"])
 def test_targets_parse(text: str, expected: Target) -> None:
     got = parse_target(text)
     assert got == expected

@@ -193,3 +193,10 @@ def test_deepseek_hourly_study_releases_night_nodes():
     assert load.max() <= 278 and load.max() == pytest.approx(278, abs=0.01)  # full at 22:00, never short
     # the discount window 00:30-08:30 holds 17.0% of the day's income
     assert float(1 - res["revenue_per_day"] / res["list_revenue"]) == pytest.approx(0.75 * 0.170044, rel=1e-5)
+
+
+@pytest.mark.parametrize("shape", [{"dist": "constant"}, [1.0, "x"]], ids=["table", "text_in_list"])
+def test_a_shape_that_is_not_numbers_is_a_spec_error(shape) -> None:
+    # found by tests/test_fuzz.py: a table given for the shape option was an internal error
+    with pytest.raises(SpecError, match=r"^shape = .* must be a list of numbers$"):
+        day_shape(shape)

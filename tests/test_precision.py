@@ -110,6 +110,8 @@ def test_cli_precision_writes_convergence_and_every_sample(tmp_path: Path, capsy
     with xr.open_dataset(out / "results.nc") as res:
         assert res.sizes["sample"] == conv.samples.iloc[-1]
     assert (out / "figures" / "convergence_quantiles.png").is_file()
+    n = conv.samples.iloc[-1]
+    assert f"Precision (met) at {n:,} samples; independent Latin hypercube replicates" in (out / "report.md").read_text()
     assert "precision met at " in capsys.readouterr().out
     bad = tmp_path / "bad"
     assert main(["run", str(path), "--precision", "p_lss:0.01", "--out", str(bad)]) == 2

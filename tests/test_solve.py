@@ -142,3 +142,14 @@ def test_cli_solve_writes_solve_json(tmp_path: Path, capsys, study) -> None:
     assert err.startswith(f"error: {GOOD / 'study_decisions.toml'}: [solve] target 'P(profit_per_day > 0) >= 0.9' "
                           "cannot be met for price_output in [0.5, 2]: the best reached is")
     assert err.count("\n") == 1 and not bad.exists()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("P(x > 1) >= 0.5", 0.5), ("P(x >= 1) >= 0.5", 0.75), ("P(x < 1) <= 0.5", 0.25), ("P(x <= 1) <= 0.5", 0.5),
+    ("p50(x) >= 0", 1.5), ("mean(x) >= 0", 1.5),
+])
+def test_statistic_counts_the_threshold_as_written(text: str, expected: float) -> None:
+    from mcrisk.decision_spec import parse_target
+    from mcrisk.solve import statistic
+
+    assert statistic(parse_target(text), np.array([0.0, 1.0, 2.0, 3.0])) == expected
