@@ -23,6 +23,15 @@ import mcrisk.report
 from mcrisk import SpecError, run_study
 from mcrisk.outfolder import OUTPUT_MARKERS, check_out, recover, swap, write_atomically
 
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_interrupts():
+    # A test run started in the background of a non-interactive shell (`pytest &`) inherits
+    # SIGINT ignored, and so would every run these tests start: Ctrl-C must interrupt here.
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = ROOT / "studies" / "deepseek_545.toml"
 
