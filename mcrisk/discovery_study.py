@@ -15,8 +15,10 @@ from typing import Any
 
 import xarray as xr
 
+from .labels import sentence_labels
 from .risk import per_period
 from .sensitivity_study import thin
+from .text import labels_in_use
 from .scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from .voi import evppi, voi_frame, voi_sentence
 
@@ -64,8 +66,9 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
                          threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"],
                          mass_min=cfg["mass_min"], bounds=bounds),
                sub, results)
-    if echo is not None:
-        echo("\n" + format_scenarios(ds))
+    if echo is not None:  # the boxes in the words of the report and the charts: plain labels
+        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
+            echo("\n" + format_scenarios(ds))
     return ds
 
 
@@ -95,7 +98,8 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     ds = _used(evppi(per_period(sub, study.period_days), output=cfg["output"], decision=cfg["decision"],
                      groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), sub, results)
     if echo is not None:
-        echo("\n" + format_voi(ds))
+        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
+            echo("\n" + format_voi(ds))
     return ds
 
 
