@@ -6,7 +6,6 @@ both take them from here: one claim, one number.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -15,7 +14,7 @@ import xarray as xr
 from .plot import SENSITIVITY_INDICES
 from .risk import per_period
 from .sensitivity import rank_order
-from .text import format_value, loss_words, words
+from .text import format_value, loss_words, p_error, words  # p_error: re-exported
 
 __all__ = ["analysed", "can_be_negative", "driver", "driver_phrase", "headline", "p_error", "sensitivity_of",
            "stated", "varies"]
@@ -174,35 +173,6 @@ def headline(run) -> str:
         parts.append(f"top driver: {phrase}")
     text = "; ".join(parts) + "."
     return text[:1].upper() + text[1:]
-
-
-def p_error(p: float, n: int, varies: bool) -> str:
-    """How sure P is: its Monte Carlo standard error, or, when no sample (or every sample) fell
-    below zero, the 95% bound of the rule of three, 3 / n (the standard error would read 0).
-
-    Parameters
-    ----------
-    p
-        The estimated probability, a share in [0, 1].
-    n
-        The samples it was estimated from.
-    varies
-        Whether the output varies at all.
-
-    Returns
-    -------
-    str
-        ``"Monte Carlo standard error 0.3%"``, ``"none of 20,000 samples; 95% upper bound
-        0.02%"`` or ``"every sample is the same"``.
-    """
-    if not varies:
-        return "every sample is the same"
-    if p in (0.0, 1.0):
-        side = "upper" if p == 0.0 else "lower"
-        bound = 3 / n if p == 0.0 else 1 - 3 / n
-        return f"{'none' if p == 0.0 else 'all'} of {n:,} samples; 95% {side} bound {bound:.2%}"
-    se = math.sqrt(p * (1 - p) / n)
-    return f"Monte Carlo standard error {se:.1%}"
 
 
 def can_be_negative(s: xr.Dataset) -> bool:

@@ -18,7 +18,7 @@ import contextlib
 import math
 from collections.abc import Iterator, Mapping
 
-__all__ = ["MINUS", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "percent_text",
+__all__ = ["MINUS", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "p_error", "percent_text",
            "share_text", "si_number", "words"]
 
 # The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
@@ -263,3 +263,32 @@ def loss_words(name: str) -> tuple[str, str]:
     if any(k in name for k in ("profit", "margin")):
         return "loss", "profit"
     return f"{words(name)} < 0", f"{words(name)} > 0"
+
+
+def p_error(p: float, n: int, varies: bool) -> str:
+    """How sure P is: its Monte Carlo standard error, or, when no sample (or every sample) fell
+    below zero, the 95% bound of the rule of three, 3 / n (the standard error would read 0).
+
+    Parameters
+    ----------
+    p
+        The estimated probability, a share in [0, 1].
+    n
+        The samples it was estimated from.
+    varies
+        Whether the output varies at all.
+
+    Returns
+    -------
+    str
+        ``"Monte Carlo standard error 0.3%"``, ``"none of 20,000 samples; 95% upper bound
+        0.02%"`` or ``"every sample is the same"``.
+    """
+    if not varies:
+        return "every sample is the same"
+    if p in (0.0, 1.0):
+        side = "upper" if p == 0.0 else "lower"
+        bound = 3 / n if p == 0.0 else 1 - 3 / n
+        return f"{'none' if p == 0.0 else 'all'} of {n:,} samples; 95% {side} bound {bound:.2%}"
+    se = math.sqrt(p * (1 - p) / n)
+    return f"Monte Carlo standard error {se:.1%}"

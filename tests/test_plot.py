@@ -399,8 +399,10 @@ def test_convergence_ends_at_the_sample_statistics(results, rng):
     assert p.get_ydata()[-1] == pytest.approx(P_LOSS)
     assert other.get_ylabel() == "P(loss)" and ax.get_ylabel() == "Mean (USD/month)"
     se = np.std(PROFIT, ddof=1) / np.sqrt(201)
-    assert title_of(ax) == (f"201 samples: P(loss) = 24.9% \u00b1 {1.96 * np.sqrt(P_LOSS * (1 - P_LOSS) / 201):.1%}, "
-                            f"mean 50k \u00b1 {si_number(1.96 * se)} USD/month")
+    # The headline's words for the Monte Carlo error (findings.headline says the same).
+    assert title_of(ax) == (f"201 samples: P(loss) = 24.9% (Monte Carlo standard error "
+                            f"{np.sqrt(P_LOSS * (1 - P_LOSS) / 201):.1%}), "
+                            f"mean 50k (standard error {si_number(se)} USD/month)")
 
 
 def test_convergence_on_one_axes_uses_a_twin(results):

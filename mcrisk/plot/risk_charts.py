@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..text import format_value, loss_words, percent_text, share_text, words
+from ..text import format_value, loss_words, p_error, percent_text, share_text, words
 from .data import finite_output, view_range
 from .layout import first_fit, inside, overlaps, stagger
 from .style import (FIGSIZE, GAIN, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_figure,
@@ -290,7 +290,9 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         (ax2 if ax2.get_subplotspec() is not None and ax2.get_subplotspec() != ax.get_subplotspec()
          else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == 1.96 else
                              f"Number of samples (log scale); bands: \u00b1{z:g} standard errors")
-        set_title(ax, title, f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} \u00b1 {z * pse[-1]:.1%}, "
+        # The headline's words for P(loss) and its Monte Carlo error: one claim, one number.
+        set_title(ax, title, f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} "
+                            f"({p_error(float(p[-1]), x.size, bool(x.max() > x.min()))}), "
                             f"mean {format_value(float(m[-1]), unit, with_unit=False)} "
-                            f"\u00b1 {format_value(z * float(se[-1]), unit)}")
+                            f"(standard error {format_value(float(se[-1]), unit)})")
     return ax
