@@ -100,7 +100,12 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     if tab is not None and tab.sizes.get("input", 0):
         beside = sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
         beside = beside if beside is not None and "ST" in beside else None
-        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"])))
+        # The top driver's share in the headline's words when it is the tornado's top bar: one claim, one number.
+        shared = (top is not None and top["index"] in ("S1", "ST") and top["input"] == str(tab.input.values[0]))
+        swing = format_value(float(tab.swing.values[0]), tab.swing.attrs.get("units", ""))
+        t_title = f"{driver_phrase(top)}; tornado swing {swing}" if shared else None
+        t_title = t_title[:1].upper() + t_title[1:] if t_title else None
+        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"], title=t_title)))
     if (shown := analysed(run)) is not None and shown[1].sizes.get("input", 0):
         if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *SENSITIVITY_INDICES)):
             plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg["top"])))
