@@ -126,7 +126,9 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     tab = run.tables.get("tornado")
     if tab is not None:
         heading = (f"Tornado: {tab.attrs.get('output', '')}, each input alone, base case "
-                   f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')}")
+                   f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')} "
+                   "(every input at its base value, the prior's base else its median; not the mean or the "
+                   "median of the simulated output)")
         tables["tornado"] = (heading, *_tornado_table(tab))
     tables.update(decision_tables(run))
     tables.update(report_sections(run.tables))  # "Where the loss lives", "What is worth knowing"

@@ -159,6 +159,6 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         if st and names[0] in st:
             default += f", ST = {st[names[0]][0]:.2f}"
         set_title(ax, title, default)
-        if left_out:
-            add_note(ax, [f"not drawn, output not chartable: {', '.join(left_out)}"])
+        add_note(ax, [f"not drawn, output not chartable: {', '.join(left_out)}" if left_out else "",
+                      "base: every input at its base value (else its median), not the output's mean or median"])
     return ax
