@@ -37,8 +37,9 @@ MAX_ROWS = 1_048_575
 
 def _number_format(unit: str, currency: str, values=None) -> str:
     """Excel's number format for a value in ``unit``: percent, money with currency, or plain."""
-    if unit in ("1", ""):
-        return "0.0%"
+    if unit in ("1", ""):  # a share as %, a larger ratio (peak-to-average 2.19) as 2.19x, as the deck shows it
+        ratio = values is not None and np.nanmax(np.abs(np.asarray(values, dtype=float)), initial=0.0) > 1
+        return '0.00"\u00d7"' if ratio else "0.0%"
     if currency and unit.startswith(currency + "/"):
         return f'#,##0 "{currency}";-#,##0 "{currency}"' if _large(values) else \
             f'#,##0.000 "{currency}";-#,##0.000 "{currency}"'
@@ -188,11 +189,13 @@ def write_workbook(run, path: str | Path) -> Path:
         ws.write_row(0, 0, ["Input", "Name", "Distribution", "P10", "P50", "P90", "Unit", "Source", "Note"], bold)
         for i, (name, prior) in enumerate(study.priors.items()):
             q = prior.ppf(np.array([0.1, 0.5, 0.9]))
-            code = _number_format(prior.unit if prior.unit else "x", currency, q) if prior.unit != "1" else "0.0%"
+            code = _number_format(prior.unit if prior.unit else "x", currency, q) if prior.unit != "1" else \
+                _number_format("1", currency, q)
             ws.write_row(i + 1, 0, [lab(name), name, dist_words(prior)], wrap)
             for j, v in enumerate(q):
                 ws.write_number(i + 1, 3 + j, float(v), fmt(code))
-            ws.write_row(i + 1, 6, ["%" if prior.unit == "1" else prior.unit, prior.source, prior.note], wrap)
+            shown = ("\u00d7" if code.endswith('"\u00d7"') else "%") if prior.unit == "1" else prior.unit
+            ws.write_row(i + 1, 6, [shown, prior.source, prior.note], wrap)
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 22)
         ws.set_column(2, 2, 34)
