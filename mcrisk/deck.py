@@ -34,7 +34,7 @@ import numpy as np
 from .bibliography import cited_sources
 from .errors import SpecError
 from .findings import analysed, can_be_negative, driver, headline, p_error, stated
-from .labels import label_of, period_name, run_labels, shown_unit
+from .labels import label_of, period_name, run_labels, shown_as, shown_unit
 from .sensitivity import rank_order
 from .text import MINUS, format_number, format_value, index_text, labelled, labels_in_use, si_number
 from .textfit import fit_text, text_height
@@ -55,15 +55,6 @@ _TABLE_ROWS_MAX = 40  # rows of an extra table shown; the CSV has all
 
 def _words(v: float) -> str:
     return si_number(float(v), digits=4) if abs(v) >= 1e4 else f"{v:.4g}".replace("-", MINUS)
-
-
-def _shown_as(unit: str, values: Any) -> str:
-    """How a value in ``unit`` reads: a dimensionless share in [0, 1] as % (``"1"``), a larger
-    dimensionless ratio as 1.23\u00d7 (a peak-to-average of 219% would read oddly), else its unit."""
-    if unit not in ("", "1"):
-        return unit
-    v = np.abs(np.asarray(values, dtype=float))
-    return "\u00d7" if np.nanmax(v, initial=0.0) > 1 else "1"
 
 
 def dist_words(prior: Any) -> str:
@@ -426,7 +417,7 @@ def _tornado_slide(d: _Deck, run) -> None:
         for i, v in enumerate(tab[col].values):
             dl = series.points[i].data_label
             dl.has_text_frame = True
-            dl.text_frame.text = format_value(float(v), _shown_as(units[i], (tab.input_low.values[i],
+            dl.text_frame.text = format_value(float(v), shown_as(units[i], (tab.input_low.values[i],
                                                                               tab.input_high.values[i])))
             dl.position = XL_LABEL_POSITION.OUTSIDE_END
             dl.font.size = Pt(10)
@@ -569,7 +560,7 @@ def _assumptions_slides(d: _Deck, run) -> None:
     for name, prior in study.priors.items():
         q = prior.ppf(np.array([0.1, 0.5, 0.9]))
         unit = prior.unit
-        shown = _shown_as(unit, q)
+        shown = shown_as(unit, q)
         share = shown == "1"
         cells = [format_value(float(v), shown, with_unit=False) for v in q]
         if prior.is_constant:

@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["is_share", "label_of", "period_name", "period_text", "period_unit", "run_labels", "sentence_labels", "shown_unit"]
+import numpy as np
+
+__all__ = ["is_share", "label_of", "period_name", "period_text", "period_unit", "run_labels", "sentence_labels", "shown_as",
+           "shown_unit"]
 
 
 def period_name(period_days: float | None) -> str:
@@ -126,6 +129,28 @@ def is_share(unit: str) -> bool:
         True for a dimensionless unit.
     """
     return unit in ("1", "", "%")
+
+
+def shown_as(unit: str, values: Any) -> str:
+    """How values in ``unit`` read in a deck or a workbook: a share in [0, 1] as % (``"1"``), a larger
+    dimensionless ratio as 1.23\u00d7 (``"\u00d7"``: a peak-to-average of 219% would read oddly), else ``unit``.
+
+    Parameters
+    ----------
+    unit
+        The values' unit.
+    values
+        The values shown (any array-like).
+
+    Returns
+    -------
+    str
+        ``"1"``, ``"\u00d7"`` or ``unit``.
+    """
+    if unit not in ("", "1"):
+        return unit
+    v = np.abs(np.asarray(values, dtype=float))
+    return "\u00d7" if np.nanmax(v, initial=0.0) > 1 else "1"
 
 
 def shown_unit(unit: str) -> str:

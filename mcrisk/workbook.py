@@ -26,7 +26,7 @@ import numpy as np
 from .bibliography import cited_sources
 from .deck import dist_words
 from .findings import analysed, stated
-from .labels import label_of, period_name, shown_unit
+from .labels import label_of, period_name, shown_as, shown_unit
 from .sensitivity import rank_order
 
 __all__ = ["MAX_ROWS", "write_workbook"]
@@ -38,8 +38,7 @@ MAX_ROWS = 1_048_575
 def _number_format(unit: str, currency: str, values=None) -> str:
     """Excel's number format for a value in ``unit``: percent, money with currency, or plain."""
     if unit in ("1", ""):  # a share as %, a larger ratio (peak-to-average 2.19) as 2.19x, as the deck shows it
-        ratio = values is not None and np.nanmax(np.abs(np.asarray(values, dtype=float)), initial=0.0) > 1
-        return '0.00"\u00d7"' if ratio else "0.0%"
+        return '0.00"\u00d7"' if values is not None and shown_as(unit, values) == "\u00d7" else "0.0%"
     if currency and unit.startswith(currency + "/"):
         return f'#,##0 "{currency}";-#,##0 "{currency}"' if _large(values) else \
             f'#,##0.000 "{currency}";-#,##0.000 "{currency}"'
