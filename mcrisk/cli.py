@@ -80,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="mcrisk", description="Monte Carlo risk and sensitivity "
                                 "analysis of LLM serving economics.")
-    p.add_argument("--version", action="version", version=f"mcrisk {_version()}")
+    p.add_argument("--version", action=_Version, help="show mcrisk's version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a study and write its results folder")
@@ -190,13 +190,18 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (importlib.metadata, which
+    reads it, costs 20-45 ms of every command's start)."""
 
-    try:
-        return version("mcrisk")
-    except PackageNotFoundError:
-        return "0+unknown"
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kw: object) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kw)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from .version import __version__
+
+        print(f"mcrisk {__version__}")
+        parser.exit()
 
 
 def _run(args: argparse.Namespace) -> None:

@@ -111,7 +111,7 @@ def scaled(prior: Prior, factor: float, unit: str) -> Prior:
 
 def _range(prior: Prior) -> tuple[float, float]:
     """The smallest and largest values the designs can draw (inverse CDF at the extreme probabilities)."""
-    x = np.asarray(prior.ppf(np.array([PROBE[0], PROBE[-1]])), dtype=float)
+    x = np.asarray(prior.ppf(np.array([PROBE[0], PROBE[-1]]), few=True), dtype=float)
     return float(x[0]), float(x[-1])
 
 

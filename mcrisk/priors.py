@@ -100,10 +100,27 @@ class Prior:
         """The value held in a tornado: ``base`` if given, else the median."""
         return self.scale * (float(self.base) if self.base is not None else float(self.dist.median()))
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Inverse CDF at probabilities ``u`` (exact closed form where the family has one)."""
+    def ppf(self, u: np.ndarray, *, few: bool = False) -> np.ndarray:
+        """Inverse CDF at probabilities ``u`` (exact closed form where the family has one).
+
+        Parameters
+        ----------
+        u : numpy.ndarray
+            Probabilities in [0, 1].
+        few : bool
+            A handful of probabilities (a check's probes): skip the interpolation table a
+            family may build for many draws (``beta``, ``pert``; it matches within
+            :data:`~mcrisk.families.BETA_PPF_RTOL`), so a check does not pay for it.
+
+        Returns
+        -------
+        numpy.ndarray
+            The quantiles, in the prior's ``unit``.
+        """
         fam = resolve_family(self.family)
-        if fam is not None and fam.ppf is not None:
+        if fam is not None and few and fam.few_ppf is not None:
+            x = fam.few_ppf(self.params, np.asarray(u, dtype=float))
+        elif fam is not None and fam.ppf is not None:
             x = fam.ppf(self.params, np.asarray(u, dtype=float))
         else:
             x = np.asarray(self.dist.ppf(u), dtype=float)
@@ -301,7 +318,7 @@ def _check_quantiles(prior: Prior, where: str) -> None:
     shown = prior.describe()
     shown = shown if len(shown) <= 120 else f"{shown[:57]} ... {shown[-58:]}"
     try:
-        x = np.asarray(prior.ppf(np.array(PROBE)), dtype=float)
+        x = np.asarray(prior.ppf(np.array(PROBE), few=True), dtype=float)
     except (ArithmeticError, ValueError) as exc:
         raise SpecError(f"{where} {shown}: its inverse CDF cannot be evaluated ({exc.__class__.__name__}); "
                         "choose parameters of a smaller magnitude") from None

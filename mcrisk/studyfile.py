@@ -285,7 +285,7 @@ def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ..
     numpy, no Dataset: ``mcrisk check`` stays quick.
     """
     half = np.full(1, 0.5)
-    row = {k: float(p.ppf(half)[0]) if p.is_constant else p.ppf(half) for k, p in priors.entries.items()}
+    row = {k: float(p.ppf(half, few=True)[0]) if p.is_constant else p.ppf(half, few=True) for k, p in priors.entries.items()}
     try:
         # one value per sample: an output over (sample, hour) is kept in results but analysed by no table
         names = tuple(k for k, v in model_outputs(model, call_model(model, row), 1).items() if v.ndim == 1)

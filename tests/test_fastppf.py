@@ -1,5 +1,7 @@
 """The tabulated beta / PERT inverse CDF against scipy.special.betaincinv, tails included."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.special as sc
@@ -85,3 +87,28 @@ def test_the_kernel_is_a_leaf_module_that_families_re_exports():
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert imported == {"__future__", "functools", "math", "numpy", "scipy.special"}
+
+
+def test_a_check_probes_pert_and_beta_without_building_a_table():
+    # A table costs tens of ms and serves many draws; a check's probes take a handful of
+    # probabilities straight from betaincinv, which the table matches to BOUND.
+    from mcrisk import betappf
+    from mcrisk.studyfile import load_study
+
+    betappf._beta_table.cache_clear()
+    root = Path(__file__).resolve().parent.parent
+    study = load_study(root / "studies" / "third_party_provider.toml")  # its GPU rent is a PERT
+    assert betappf._beta_table.cache_info().currsize == 0
+    rent = study.priors["gpu_hour_price"]
+    few, drawn = rent.ppf(U, few=True), rent.ppf(U)
+    assert betappf._beta_table.cache_info().currsize == 1
+    np.testing.assert_array_equal(few, rent.params["low"] + (rent.params["high"] - rent.params["low"])
+                                  * sc.betaincinv(*_pert_ab(rent.params), U))
+    np.testing.assert_allclose(drawn, few, rtol=BOUND, atol=2 * 31.25 * 2.0**-52)
+    p = parse_prior("share", {"dist": "beta", "a": 0.7, "b": 0.9}, file="t.toml", table="share")
+    np.testing.assert_array_equal(p.ppf(U, few=True), sc.betaincinv(0.7, 0.9, U))
+
+
+def _pert_ab(p):
+    span = p["high"] - p["low"]
+    return 1 + 4 * (p["mode"] - p["low"]) / span, 1 + 4 * (p["high"] - p["mode"]) / span
