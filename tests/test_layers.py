@@ -69,8 +69,10 @@ def test_no_private_name_is_imported_from_another_module() -> None:
 
 
 def test_nothing_imports_the_command_line() -> None:
+    command_line = ("mcrisk.cli", "mcrisk.commands")  # the parser and main; what each command does
     mods = _modules()
-    assert [m for m, f in mods.items() if any(t == "mcrisk.cli" for t, _ in _imports(m, f, mods))] == []
+    assert [m for m, f in mods.items() if m not in command_line
+            and any(t in command_line for t, _ in _imports(m, f, mods))] == []
 
 
 def test_the_checker_finds_a_cycle(tmp_path: Path) -> None:
