@@ -134,7 +134,7 @@ def make_plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discoun
     Parameters
     ----------
     shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours
-        See :data:`OPTIONS`.
+        The model's options (:data:`OPTIONS`), as :func:`check_options` takes them.
 
     Returns
     -------
@@ -146,7 +146,7 @@ def make_plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discoun
     Raises
     ------
     SpecError
-        One line naming the option, its value and what is allowed.
+        For an option :func:`check_options` refuses.
     """
     if not isinstance(policy, str) or policy not in POLICIES:
         raise SpecError(f"policy = {shorten(policy)} is not a policy; known: {', '.join(map(repr, POLICIES))}")
