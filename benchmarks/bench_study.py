@@ -5,19 +5,18 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
 * **end to end**: ``python -m mcrisk.cli run STUDY --samples N --quiet --out TMP`` in a
   subprocess: its wall time and peak resident memory (``os.wait4``), and the import time of
   the modules a run loads, from a fresh interpreter.
-* **by phase**: in a fresh process, the library calls the CLI makes, in its order, with
-  ``time.perf_counter`` around each: imports, load, sample + simulate, summary, tornado,
-  sensitivity (its own design and model runs), rank correlations, loss attribution (both from
-  the study's samples), scenarios + value of information (PRIM and EVPPI on the study's
-  samples, the EMA Workbench's import included), figures (drawn and saved, one process per core), report writing (results.nc, the CSV tables,
-  report.md and report.html), and the peak resident memory of the process
-  (``resource.getrusage``).
+* **by phase**: in a fresh process, :func:`mcrisk.study.run_study` itself (what the CLI
+  calls), with ``time.perf_counter`` around each step it takes: imports (the EMA Workbench's
+  included, which the scenarios import on first use), load, sample + simulate, summary, each
+  of the study's tables (tornado; sensitivity, its own design and model runs; rank
+  correlations and loss attribution, from the study's samples; sweep; solve; scenarios and
+  value of information), the figures (drawn and saved, one process per core), the files
+  (results.nc, the CSV tables, report.md and report.html), and the peak resident memory of
+  the process (``resource.getrusage``).
 
-The phases follow :func:`mcrisk.study.run_study` and
-:func:`mcrisk.sensitivity_study.run_configured`; the rank correlations and loss attribution
-that ``run_configured`` calls are timed by wrapping the two names it looks up, and the figures
-by wrapping ``mcrisk.figures.render_all`` where the report calls it (drawing and saving in parallel processes), so the
-phases add up to what the CLI does. Single runs on a shared machine move by 10-20%.
+Each step is timed by wrapping the name ``run_study`` looks up (its ``_RUNNERS`` table for the
+study's tables, ``render_all`` where the report calls it), so the phases are what the CLI
+does, whatever the study holds. Single runs on a shared machine move by 10-20%.
 
 Run: ``python benchmarks/bench_study.py [--study studies/third_party_provider.toml]
 [--samples 1000000]``. Prints a table and the processor with its caches.
@@ -39,17 +38,24 @@ from pathlib import Path
 from machine import cpu_line
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensitivity",
-          "rank correlations", "loss attribution", "scenarios + value of information", "figures", "report writing")
-#: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
+PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensitivity", "rank correlations",
+          "loss attribution", "sweep", "solve", "scenarios", "value of information", "figures",
+          "files: results.nc, tables, report")
+#: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here), and the
+#: EMA Workbench, which the scenarios phase imports on first use (timed here with the imports).
 MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
-           "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot")
+           "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot", "ema_workbench.analysis.prim")
+#: The runners of the study's optional tables (``mcrisk.study._RUNNERS``' keys) and their phase.
+RUNNER_PHASES = {"tornado": "tornado", "sensitivity": "sensitivity", "sweep": "sweep", "solve": "solve",
+                 "scenarios": "scenarios", "value_of_information": "value of information"}
 
 
 def _wrap(module, name: str, seconds: defaultdict, phase: str) -> None:
     """Replace ``module.name`` by a function that adds its run time to ``seconds[phase]``."""
-    inner = getattr(module, name)
+    setattr(module, name, _timed(getattr(module, name), seconds, phase))
 
+
+def _timed(inner, seconds: defaultdict, phase: str):
     def timed(*args, **kwargs):
         t0 = time.perf_counter()
         try:
@@ -57,17 +63,25 @@ def _wrap(module, name: str, seconds: defaultdict, phase: str) -> None:
         finally:
             seconds[phase] += time.perf_counter() - t0
 
-    setattr(module, name, timed)
+    return timed
 
 
 def phases(study_path: Path, samples: int | None) -> dict:
-    """Run the study's steps in this process; seconds per phase, peak RSS (MB)."""
+    """Run the study with :func:`mcrisk.study.run_study`, as ``mcrisk run`` does, timing each phase.
+
+    Returns seconds per phase (nested phases are subtracted from the phase that calls them:
+    rank correlations and loss attribution from sensitivity, the figures from the files) and the
+    peak RSS of the process (MB).
+    """
     seconds: defaultdict[str, float] = defaultdict(float)
     t0 = time.perf_counter()
     import importlib
+    import warnings
 
-    for m in MODULES:
-        importlib.import_module(m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the Workbench's own import warnings
+        for m in MODULES:
+            importlib.import_module(m)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -76,58 +90,24 @@ def phases(study_path: Path, samples: int | None) -> dict:
 
     import mcrisk.report as report
     import mcrisk.sensitivity_study as sensitivity_study
-    from mcrisk.risk import format_summary, per_period, summarize
-    from mcrisk.simulate import simulate
-    from mcrisk.study import StudyRun, load_study
-    from mcrisk.tornado import format_tornado, tornado, tornado_frame
+    import mcrisk.study as study_mod
 
-    def phase(name, f, *args, **kwargs):
-        t = time.perf_counter()
-        out = f(*args, **kwargs)
-        seconds[name] += time.perf_counter() - t
-        return out
-
-    study = phase("load", load_study, study_path, samples=samples)
-    results = phase("sample + simulate", simulate, study.model, study.priors, study.samples,
-                    method=study.method, rng=study.seed)
-    results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
-                          "output": study.output})
-    summary = phase("summary", lambda: summarize(per_period(results, study.period_days)))
-    phase("summary", format_summary, summary)
-    tables = {}
-    if "tornado" in study.analyses:
-        cfg = study.analyses["tornado"]
-        tables["tornado"] = phase("tornado", lambda: per_period(
-            tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"], high=cfg["high"]),
-            study.period_days))
-        phase("tornado", format_tornado, tables["tornado"])
-    if "sensitivity" in study.analyses:
-        _wrap(sensitivity_study, "rank_correlations", seconds, "rank correlations")
-        _wrap(sensitivity_study, "loss_attribution", seconds, "loss attribution")
-        t = time.perf_counter()
-        tables["sensitivity"] = sensitivity_study.run_configured(study, results, echo=lambda s: None)
-        seconds["sensitivity"] += (time.perf_counter() - t - seconds["rank correlations"]
-                                   - seconds["loss attribution"])
-    import mcrisk.discovery_study as discovery_study
-
-    for key, runner in (("scenarios", discovery_study.run_scenarios), ("value_of_information", discovery_study.run_voi)):
-        if key in study.analyses:  # PRIM's first call includes importing the EMA Workbench
-            tables[key] = phase("scenarios + value of information", runner, study, results)
-    run = StudyRun(study, results, summary, None, tables, ("png", "svg"))
+    _wrap(study_mod, "load_study", seconds, "load")
+    for name in ("simulate", "simulate_thinned", "simulate_to_precision"):
+        _wrap(study_mod, name, seconds, "sample + simulate")
+    for name in ("summarize", "per_period", "format_summary"):
+        _wrap(study_mod, name, seconds, "summary")
+    _wrap(sensitivity_study, "rank_correlations", seconds, "rank correlations")
+    _wrap(sensitivity_study, "loss_attribution", seconds, "loss attribution")
+    for key, runner in list(study_mod._RUNNERS.items()):
+        study_mod._RUNNERS[key] = _timed(runner, seconds, RUNNER_PHASES[key])
     _wrap(report, "render_all", seconds, "figures")
+    _wrap(study_mod, "_write", seconds, "files: results.nc, tables, report")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        t = time.perf_counter()
-        results.to_netcdf(folder / "results.nc")
-        summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
-        if "tornado" in tables:
-            tornado_frame(tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
-        if "sensitivity" in tables:
-            sensitivity_study.write_tables(tables["sensitivity"], folder)
-        discovery_study.write_tables(tables, folder)
-        report.write_report(run, folder, formats=run.formats)
-        seconds["report writing"] += time.perf_counter() - t - seconds["figures"]
-    return {"samples": study.samples, "seconds": dict(seconds),
+        study_mod.run_study(study_path, samples=samples, out=Path(tmp) / "out", quiet=True)
+    seconds["sensitivity"] -= seconds["rank correlations"] + seconds["loss attribution"]
+    seconds["files: results.nc, tables, report"] -= seconds["figures"]
+    return {"samples": samples or study_mod.load_study(study_path).samples, "seconds": dict(seconds),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -22,7 +22,7 @@ from .errors import SpecError
 from .outfolder import check_out, write_atomically
 from .plot import plot_compare, save_figure
 from .priors import Priors, priors_text
-from .risk import STATISTICS, outputs_of, per_period, summarize
+from .risk import PERCENTILES, STATISTICS, outputs_of, per_period, summarize
 from .sampling import to_values, unit_design, warn_unbalanced
 from .simulate import simulate
 from .studyfile import Study, load_study
@@ -90,8 +90,13 @@ def _normal(d: np.ndarray) -> tuple[float, float]:
     return m - _Z * se, m + _Z * se
 
 
-def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Paired bootstrap replicates of stat(B) - stat(A) for the order-based statistics."""
+def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Generator,
+               bad: str = "low") -> dict[str, np.ndarray]:
+    """Paired bootstrap replicates of stat(B) - stat(A) for the order-based statistics.
+
+    ES05 averages the worst 5%: the lowest, or the highest where ``bad`` is ``"high"`` (a cost),
+    as :func:`mcrisk.risk.summarize` does.
+    """
     m = ya.size
     idx = rng.integers(0, m, size=(resamples, m))
     out: dict[str, np.ndarray] = {}
@@ -99,16 +104,13 @@ def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Ge
     for y in (ya, yb):
         r = np.sort(y[idx], axis=1)
         k = max(1, math.ceil(0.05 * m))
-        stats = {name: np.quantile(r, p, axis=1) for name, p in _PERCENTILES.items()}
+        stats = {name: np.quantile(r, p, axis=1) for name, p in PERCENTILES.items()}
         stats["std"] = r.std(axis=1, ddof=1)
-        stats["es05"] = r[:, :k].mean(axis=1)
+        stats["es05"] = r[:, -k:].mean(axis=1) if bad == "high" else r[:, :k].mean(axis=1)
         sides.append(stats)
     for name in sides[0]:
         out[name] = sides[1][name] - sides[0][name]
     return out
-
-
-_PERCENTILES = {f"p{int(p * 100):02d}": p for p in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)}
 
 
 def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None = None, seed: int | None = None,
@@ -186,7 +188,8 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
         pa, pb = ya[ok], yb[ok]
         same = np.array_equal(pa, pb) and ok.all()
         fixed = pa.size > 0 and np.ptp(pa) == 0 and np.ptp(pb) == 0
-        boot = _bootstrap(pa, pb, resamples, rng) if pa.size > 1 and not same and not fixed else {}
+        bad = ra[name].attrs.get("bad", "low")
+        boot = _bootstrap(pa, pb, resamples, rng, bad) if pa.size > 1 and not same and not fixed else {}
         for j, st in enumerate(stats):
             va, vb = float(suma[st].values[i]), float(sumb[st].values[i])
             cells["a"][i, j], cells["b"][i, j], cells["diff"][i, j] = va, vb, vb - va

@@ -14,7 +14,7 @@ from .text import labelled
 from .validate import NONFINITE, NonFinite, check_nonfinite
 
 __all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_number", "format_summary",
-           "nonfinite_error", "outputs_of", "per_period", "summarize"]
+           "nonfinite_error", "outputs_of", "per_period", "row_statistics", "summarize"]
 
 
 def outputs_of(results: xr.Dataset) -> list[str]:
@@ -33,33 +33,73 @@ def outputs_of(results: xr.Dataset) -> list[str]:
     return [k for k, v in results.data_vars.items() if v.attrs.get("role") == "output"]
 
 
-def _es05(x: np.ndarray) -> float:
-    k = max(1, math.ceil(0.05 * x.size))
-    return float(np.partition(x, k - 1)[:k].mean())
-
-
-def _q(p: float) -> Callable[[np.ndarray], float]:
-    return lambda x: float(np.quantile(x, p))
-
-
 #: The percentiles of :func:`summarize`: name -> probability.
 PERCENTILES: dict[str, float] = {f"p{int(p * 100):02d}": p for p in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)}
 
-#: Each statistic of :func:`summarize`: name -> (function of the finite values, meaning).
-STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
-    "mean": (lambda x: float(x.mean()), "mean"),
-    "std": (lambda x: float(x.std(ddof=1)) if x.size > 1 else 0.0, "standard deviation"),
-    "min": (lambda x: float(x.min()), "minimum"),
-    **{k: (_q(p), f"{int(p * 100)}th percentile") for k, p in PERCENTILES.items()},
-    "max": (lambda x: float(x.max()), "maximum"),
-    "p_below_zero": (lambda x: float(np.mean(x < 0)), "probability of a value below zero"),
-    "es05": (_es05, "expected shortfall at 5%: mean of the worst 5% of samples (the lowest, or the highest "
-                    "for an output whose bad side is high, such as a cost)"),
-    "se_mean": (lambda x: float(x.std(ddof=1) / math.sqrt(x.size)) if x.size > 1 else 0.0,
-                "Monte Carlo standard error of the mean"),
-    "se_p_below_zero": (lambda x: math.sqrt(np.mean(x < 0) * (1 - np.mean(x < 0)) / x.size),
-                        "Monte Carlo standard error of P(below zero)"),
+_MEANINGS: dict[str, str] = {
+    "mean": "mean",
+    "std": "standard deviation",
+    "min": "minimum",
+    **{k: f"{int(p * 100)}th percentile" for k, p in PERCENTILES.items()},
+    "max": "maximum",
+    "p_below_zero": "probability of a value below zero",
+    "es05": "expected shortfall at 5%: mean of the worst 5% of samples (the lowest, or the highest for an "
+            "output whose bad side is high, such as a cost)",
+    "se_mean": "Monte Carlo standard error of the mean",
+    "se_p_below_zero": "Monte Carlo standard error of P(below zero)",
 }
+
+
+def row_statistics(x: np.ndarray, bad: str = "low") -> dict[str, np.ndarray]:
+    """Every statistic of :data:`STATISTICS` of each row of ``x``, vectorised.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Shape ``(rows, n)``, ``n >= 1``: the samples of one output per row (NaN-free; infinite
+        values give what numpy gives).
+    bad : {"low", "high"}
+        The output's bad side: the expected shortfall averages the lowest 5% of each row, or
+        the highest for ``"high"`` (a cost).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        Each statistic's value per row, keyed as :data:`STATISTICS`.
+
+    Notes
+    -----
+    With ``n`` samples, ``std`` uses ``ddof = 1``; percentiles use numpy's default linear
+    interpolation between order statistics (all seven from one partition); ``es05`` is the mean
+    of the ``k = ceil(0.05 n)`` worst values; ``se_mean = std / sqrt(n)`` and
+    ``se_p_below_zero = sqrt(p (1 - p) / n)``, conservative for LHS and Sobol' designs.
+    """
+    rows, n = x.shape
+    out = {"mean": x.mean(axis=1), "std": x.std(axis=1, ddof=1) if n > 1 else np.zeros(rows),
+           "min": x.min(axis=1)}
+    q = np.quantile(x, list(PERCENTILES.values()), axis=1)
+    out.update({k: q[j] for j, k in enumerate(PERCENTILES)})
+    out["max"] = x.max(axis=1)
+    p = np.mean(x < 0, axis=1)
+    out["p_below_zero"] = p
+    k = max(1, math.ceil(0.05 * n))
+    if bad == "high":  # the worst of a cost is its top
+        out["es05"] = -np.partition(-x, k - 1, axis=1)[:, :k].mean(axis=1)
+    else:
+        out["es05"] = np.partition(x, k - 1, axis=1)[:, :k].mean(axis=1)
+    out["se_mean"] = out["std"] / math.sqrt(n) if n > 1 else np.zeros(rows)
+    out["se_p_below_zero"] = np.sqrt(p * (1 - p) / n)
+    return out
+
+
+def _statistic(name: str) -> Callable[[np.ndarray], float]:
+    return lambda x: float(row_statistics(np.asarray(x, dtype=float).reshape(1, -1))[name][0])
+
+
+#: Each statistic of :func:`summarize`: name -> (function of the finite values, meaning). The
+#: functions are :func:`row_statistics` on one row.
+STATISTICS: dict[str, tuple[Callable[[np.ndarray], float], str]] = {
+    k: (_statistic(k), meaning) for k, meaning in _MEANINGS.items()}
 
 
 def nonfinite_error(name: str, bad: int, n: int, first: int | None = None) -> SpecError:
@@ -174,10 +214,13 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
         if nonfinite == "drop":
             x = x[finite]
         with np.errstate(invalid="ignore", over="ignore"):  # keep: inf - inf is NaN, as it should be
-            for k, (fn, _) in STATISTICS.items():
-                if k == "es05" and results[name].attrs.get("bad") == "high":  # the worst of a cost is its top
-                    fn = lambda v: -_es05(-v)  # noqa: E731
-                table[k].append(fn(x) if x.size and not np.isnan(x).any() else math.nan)
+            if x.size and not np.isnan(x).any():
+                stats = row_statistics(x.reshape(1, -1), results[name].attrs.get("bad", "low"))
+                for k in STATISTICS:
+                    table[k].append(float(stats[k][0]))
+            else:
+                for k in STATISTICS:
+                    table[k].append(math.nan)
     units = [results[name].attrs.get("units", "") for name in outputs]
     data = {k: ("output", np.array(v), {"long_name": STATISTICS[k][1]}) for k, v in table.items()}
     data["n_valid"] = ("output", np.array(n_valid, dtype=np.int64), {"long_name": "finite samples"})

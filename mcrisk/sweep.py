@@ -9,7 +9,6 @@ output's P(below zero) crosses one half.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -20,7 +19,7 @@ from .errors import MCRiskWarning, SpecError
 from .evaluate import call_model
 from .models import model_inputs, model_name
 from .priors import Priors
-from .risk import NONFINITE, PERCENTILES, STATISTICS, outputs_of, per_period, summarize
+from .risk import NONFINITE, STATISTICS, outputs_of, per_period, row_statistics, summarize
 from .sampling import Method, sample
 from .simulate import simulate
 from .validate import NonFinite, check_samples
@@ -179,23 +178,6 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
     return ds
 
 
-def _row_stats(x: np.ndarray) -> dict[str, np.ndarray]:
-    """The statistics of :data:`mcrisk.risk.STATISTICS` of each row of ``x`` (all finite), vectorised."""
-    n = x.shape[1]
-    out = {"mean": x.mean(axis=1), "std": x.std(axis=1, ddof=1) if n > 1 else np.zeros(len(x)),
-           "min": x.min(axis=1)}
-    q = np.quantile(x, list(PERCENTILES.values()), axis=1)
-    out.update({k: q[j] for j, k in enumerate(PERCENTILES)})
-    out["max"] = x.max(axis=1)
-    p = np.mean(x < 0, axis=1)
-    out["p_below_zero"] = p
-    k = max(1, math.ceil(0.05 * n))
-    out["es05"] = np.partition(x, k - 1, axis=1)[:, :k].mean(axis=1)
-    out["se_mean"] = out["std"] / math.sqrt(n) if n > 1 else np.zeros(len(x))
-    out["se_p_below_zero"] = np.sqrt(p * (1 - p) / n)
-    return out
-
-
 def summarize_sweep(results: xr.Dataset, *, period_days: float | None = None,
                     nonfinite: NonFinite = "drop") -> xr.Dataset:
     """The risk summary of each lever value of a sweep.
@@ -225,7 +207,7 @@ def summarize_sweep(results: xr.Dataset, *, period_days: float | None = None,
     for j, name in enumerate(outs):
         x = np.asarray(res[name].transpose(lever, "sample").values, dtype=float)
         if np.isfinite(x).all():
-            for s, v in _row_stats(x).items():
+            for s, v in row_statistics(x, res[name].attrs.get("bad", "low")).items():
                 stats[s][:, j] = v
             n_valid[:, j] = x.shape[1]
         else:  # the rows with NaN or inf: as summarize() treats them

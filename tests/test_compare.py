@@ -89,3 +89,16 @@ def test_cli_compare_writes_the_table(tmp_path: Path, capsys, study) -> None:
     assert main(["compare", str(path), str(tmp_path / "nope.toml"), "--out", str(bad)]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path / 'nope.toml'}: no such file\n"
     assert not bad.exists()
+
+
+def test_a_cost_s_shortfall_is_its_dearest_five_percent_and_so_is_its_interval(study) -> None:
+    # B's rent is A's x 1.1 sample by sample (U(2.2, 15.4) on the same Latin hypercube), so B's
+    # fleet cost is A's x 1.1: the ES05 of a cost (bad = "high") differs by 0.1 x A's dearest 5%,
+    # and its paired bootstrap interval sits around that difference, not the cheapest 5%'s.
+    b = _with(study, gpu_hour_price={"dist": "uniform", "low": 2.2, "high": 15.4})
+    c = compare(study, b, samples=2000)
+    row = c.table.sel(output="cost_per_day", statistic="es05")
+    cost = np.sort(c.a.cost_per_day.values)
+    assert float(row["diff"]) == pytest.approx(0.1 * cost[-100:].mean(), rel=1e-9)
+    assert float(row.diff_low) <= float(row["diff"]) <= float(row.diff_high)
+    assert float(row.diff_low) > 0.1 * cost[-200:].mean()  # above even the dearest 10%: it is the top 5%

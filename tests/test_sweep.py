@@ -119,3 +119,18 @@ def test_fan_chart_draws_the_summary() -> None:
     np.testing.assert_array_equal(lines["sweep_p_loss"].get_ydata(), s.p_below_zero.sel(output="profit_per_day").values)
     assert list(lines["sweep_breakeven"].get_xdata()) == [1.5, 1.5]
     assert ax.get_xlabel() == "price output (USD/1M tokens)"
+
+
+def test_each_swept_value_summarises_as_the_study_does_a_cost_s_worst_side_included() -> None:
+    # summarize_sweep is summarize at every lever value, bit for bit; for a cost (bad = "high")
+    # the expected shortfall is the mean of its highest 5%, not its cheapest 5%.
+    study = load_study(GOOD / "study_decisions.toml")
+    ds = sweep(maas, study.priors, "price_output", [2.0, 3.0], 400, method="lhs", rng=5)
+    s = summarize_sweep(ds)
+    for v in (2.0, 3.0):
+        one = mcrisk.summarize(ds.sel(price_output=v))
+        for stat in one.data_vars:
+            np.testing.assert_array_equal(s[stat].sel(price_output=v).values, one[stat].values)
+    cost = np.sort(np.broadcast_to(ds.cost_per_day.sel(price_output=2.0).values, (400,)))
+    assert ds.cost_per_day.attrs["bad"] == "high"
+    assert float(s.es05.sel(price_output=2.0, output="cost_per_day")) == pytest.approx(cost[-20:].mean(), rel=1e-14)
