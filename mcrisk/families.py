@@ -3,8 +3,8 @@
 Every family is one entry of :data:`FAMILIES`. An entry knows its parameter names, checks
 them (scipy returns NaN, silently, for bad parameters, so mcrisk checks them itself), builds
 a frozen :mod:`scipy.stats` distribution and, where a closed form exists, an exact inverse
-CDF that is faster than scipy's generic ``ppf`` (``beta`` and ``pert`` use the tabulated one
-of :mod:`mcrisk.betappf`). Families that experts often answer as a
+CDF that is faster than scipy's generic ``ppf`` (:mod:`mcrisk.closedform`; ``beta`` and
+``pert`` use the tabulated one of :mod:`mcrisk.betappf`). Families that experts often answer as a
 90% interval (``normal``, ``lognormal``, ``uniform``, ``loguniform``) also accept ``p05`` and
 ``p95`` instead of their own parameters.
 
@@ -24,26 +24,13 @@ import numpy as np
 import scipy.special as sc
 
 from .betappf import BETA_PPF_RTOL, beta_ppf
+from .closedform import FEW_PPF, INTERVAL, PPF, Z95, pert_shapes, scipy_stats, truncnormal_bounds
 from .finitedist import Constant, Discrete
 from .metalog import MetalogError, metalog_of
 
+# BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, Z95 is mcrisk.closedform's: re-exported.
 __all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "Z95", "beta_ppf", "family_names",
-           "freeze", "resolve_family"]  # BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, re-exported
-
-#: The standard normal 95% quantile: a 90% central interval spans ``2 * Z95`` standard deviations.
-Z95 = float(sc.ndtri(0.95))
-
-
-def _st():
-    """scipy.stats, imported when a distribution object is first needed.
-
-    Importing scipy.stats costs about 1 s of CPU; checking a study (``mcrisk check``) needs only
-    each family's parameter checks and exact inverse CDF, so the frozen distributions are built
-    on first use (:class:`LazyDist`). A third-party module cannot close an import cycle here.
-    """
-    import scipy.stats
-
-    return scipy.stats
+           "freeze", "resolve_family"]
 
 
 class ParamError(Exception):
@@ -105,81 +92,6 @@ def _check_low_mode_high(p: Mapping[str, Any]) -> None:
         raise ParamError("mode", p["mode"], f"must lie in [low, high] = [{p['low']!r}, {p['high']!r}]")
 
 
-# ---- closed-form inverse CDFs (exact up to rounding) --------------------------------------
-
-
-def _ppf_uniform(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["low"] + u * (p["high"] - p["low"])
-
-
-def _ppf_loguniform(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    lo = math.log(p["low"])
-    return np.exp(lo + u * (math.log(p["high"]) - lo))
-
-
-def _ppf_triangular(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    lo, mode, hi = p["low"], p["mode"], p["high"]
-    c = (mode - lo) / (hi - lo)
-    left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
-    right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
-    return np.where(u < c, left, right)
-
-
-def _ppf_normal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["mean"] + p["sd"] * sc.ndtri(u)
-
-
-def _ppf_weibull(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["scale"] * (-np.log1p(-np.asarray(u, dtype=float))) ** (1.0 / p["shape"])
-
-
-def _ppf_lognormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["median"] * np.exp(p["sigma"] * sc.ndtri(u))
-
-
-def _truncnormal_bounds(p: Mapping[str, Any]) -> tuple[float, float]:
-    lo = -np.inf if p.get("low") is None else (p["low"] - p["mean"]) / p["sd"]
-    hi = np.inf if p.get("high") is None else (p["high"] - p["mean"]) / p["sd"]
-    return lo, hi
-
-
-def _ppf_truncnormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    a, b = _truncnormal_bounds(p)
-    if a > 5.0 or b < -5.0:
-        # Both bounds deep in one tail: Phi(a) and Phi(b) lose their digits; scipy's
-        # log-space algorithm is slower but right there.
-        return _st().truncnorm(a, b, loc=p["mean"], scale=p["sd"]).ppf(u)
-    if a > 0:
-        # Work in the upper tail via symmetry so the CDF differences keep their precision.
-        sa, sb = sc.ndtr(-a), sc.ndtr(-b)
-        z = -sc.ndtri(sa - u * (sa - sb))
-    else:
-        fa, fb = sc.ndtr(a), sc.ndtr(b)
-        z = sc.ndtri(fa + u * (fb - fa))
-    return p["mean"] + p["sd"] * np.clip(z, a, b)
-
-
-# ---- the beta family (beta, pert), on the tabulated inverse CDF of mcrisk.betappf ------------
-
-
-def _ppf_beta(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["low"] + (p["high"] - p["low"]) * beta_ppf(p["a"], p["b"], u)
-
-
-def _ppf_pert(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["low"] + (p["high"] - p["low"]) * beta_ppf(*_pert_shapes(p), u)
-
-
-# The same at a few probabilities (a check's probes), straight from scipy.special: a table costs
-# tens of ms to build and pays off only over many draws.
-def _few_beta(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["low"] + (p["high"] - p["low"]) * sc.betaincinv(p["a"], p["b"], u)
-
-
-def _few_pert(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["low"] + (p["high"] - p["low"]) * sc.betaincinv(*_pert_shapes(p), u)
-
-
 # ---- builders --------------------------------------------------------------------------------
 
 
@@ -188,12 +100,6 @@ def _metalog(p: Mapping[str, Any]) -> Any:
         return metalog_of(p)
     except MetalogError as err:
         raise ParamError("quantiles", p["quantiles"], str(err)) from None
-
-
-def _pert_shapes(p: Mapping[str, Any]) -> tuple[float, float]:
-    span = p["high"] - p["low"]
-    lam = p["lambda"]
-    return 1 + lam * (p["mode"] - p["low"]) / span, 1 + lam * (p["high"] - p["mode"]) / span
 
 
 def _check_pert(p: Mapping[str, Any]) -> None:
@@ -207,7 +113,7 @@ def _check_truncnormal(p: Mapping[str, Any]) -> None:
         raise ParamError("low", None, "or high is required: truncnormal needs at least one bound")
     if p.get("low") is not None and p.get("high") is not None:
         _ordered(p, "low", "high")
-    a, b = _truncnormal_bounds(p)
+    a, b = truncnormal_bounds(p)
     if sc.ndtr(b) - sc.ndtr(a) < 1e-12 and (a > 37 or b < -37):
         raise ParamError("mean", p["mean"], "leaves no probability between low and high")
 
@@ -243,25 +149,6 @@ def _check_discrete(p: Mapping[str, Any]) -> None:
         raise ParamError("values", values, "must not repeat a value")
 
 
-def _interval_uniform(p05: float, p95: float) -> dict[str, float]:
-    width = (p95 - p05) / 0.9
-    return {"low": p05 - 0.05 * width, "high": p95 + 0.05 * width}
-
-
-def _interval_loguniform(p05: float, p95: float) -> dict[str, float]:
-    lo, hi = math.log(p05), math.log(p95)
-    width = (hi - lo) / 0.9
-    return {"low": math.exp(lo - 0.05 * width), "high": math.exp(hi + 0.05 * width)}
-
-
-def _interval_normal(p05: float, p95: float) -> dict[str, float]:
-    return {"mean": (p05 + p95) / 2, "sd": (p95 - p05) / (2 * Z95)}
-
-
-def _interval_lognormal(p05: float, p95: float) -> dict[str, float]:
-    return {"median": math.sqrt(p05 * p95), "sigma": math.log(p95 / p05) / (2 * Z95)}
-
-
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
@@ -270,70 +157,70 @@ FAMILIES: dict[str, Family] = {
             "uniform",
             ("low", "high"),
             check=lambda p: _ordered(p, "low", "high"),
-            build=lambda p: _st().uniform(p["low"], p["high"] - p["low"]),
-            ppf=_ppf_uniform,
-            interval=_interval_uniform,
+            build=lambda p: scipy_stats().uniform(p["low"], p["high"] - p["low"]),
+            ppf=PPF["uniform"],
+            interval=INTERVAL["uniform"],
         ),
         Family(
             "loguniform",
             ("low", "high"),
             check=lambda p: (_positive(p, "low"), _ordered(p, "low", "high")),
-            build=lambda p: _st().loguniform(p["low"], p["high"]),
-            ppf=_ppf_loguniform,
-            interval=_interval_loguniform,
+            build=lambda p: scipy_stats().loguniform(p["low"], p["high"]),
+            ppf=PPF["loguniform"],
+            interval=INTERVAL["loguniform"],
         ),
         Family(
             "triangular",
             ("low", "mode", "high"),
             check=_check_low_mode_high,
-            build=lambda p: _st().triang(
+            build=lambda p: scipy_stats().triang(
                 (p["mode"] - p["low"]) / (p["high"] - p["low"]), p["low"], p["high"] - p["low"]
             ),
-            ppf=_ppf_triangular,
+            ppf=PPF["triangular"],
         ),
         Family(
             "pert",
             ("low", "mode", "high"),
             optional={"lambda": 4.0},
             check=_check_pert,
-            build=lambda p: _st().beta(*_pert_shapes(p), loc=p["low"], scale=p["high"] - p["low"]),
-            ppf=_ppf_pert,
-            few_ppf=_few_pert,
+            build=lambda p: scipy_stats().beta(*pert_shapes(p), loc=p["low"], scale=p["high"] - p["low"]),
+            ppf=PPF["pert"],
+            few_ppf=FEW_PPF["pert"],
         ),
         Family(
             "normal",
             ("mean", "sd"),
             check=lambda p: _positive(p, "sd"),
-            build=lambda p: _st().norm(p["mean"], p["sd"]),
-            ppf=_ppf_normal,
-            interval=_interval_normal,
+            build=lambda p: scipy_stats().norm(p["mean"], p["sd"]),
+            ppf=PPF["normal"],
+            interval=INTERVAL["normal"],
         ),
         Family(
             "truncnormal",
             ("mean", "sd"),
             optional={"low": None, "high": None},
             check=_check_truncnormal,
-            build=lambda p: _st().truncnorm(*_truncnormal_bounds(p), loc=p["mean"], scale=p["sd"]),
-            ppf=_ppf_truncnormal,
+            build=lambda p: scipy_stats().truncnorm(*truncnormal_bounds(p), loc=p["mean"], scale=p["sd"]),
+            ppf=PPF["truncnormal"],
         ),
         Family(
             "lognormal",
             ("median", "sigma"),
             check=lambda p: _positive(p, "median", "sigma"),
-            build=lambda p: _st().lognorm(p["sigma"], scale=p["median"]),
-            ppf=_ppf_lognormal,
-            interval=_interval_lognormal,
+            build=lambda p: scipy_stats().lognorm(p["sigma"], scale=p["median"]),
+            ppf=PPF["lognormal"],
+            interval=INTERVAL["lognormal"],
         ),
         Family("weibull", ("shape", "scale"), check=lambda p: _positive(p, "shape", "scale"),
-               build=lambda p: _st().weibull_min(p["shape"], scale=p["scale"]), ppf=_ppf_weibull),
+               build=lambda p: scipy_stats().weibull_min(p["shape"], scale=p["scale"]), ppf=PPF["weibull"]),
         Family(
             "beta",
             ("a", "b"),
             optional={"low": 0.0, "high": 1.0},
             check=_check_beta,
-            build=lambda p: _st().beta(p["a"], p["b"], loc=p["low"], scale=p["high"] - p["low"]),
-            ppf=_ppf_beta,
-            few_ppf=_few_beta,
+            build=lambda p: scipy_stats().beta(p["a"], p["b"], loc=p["low"], scale=p["high"] - p["low"]),
+            ppf=PPF["beta"],
+            few_ppf=FEW_PPF["beta"],
         ),
         Family("metalog", ("quantiles",), optional={"low": None, "high": None}, check=_metalog,
                build=_metalog, ppf=lambda p, u: _metalog(p).ppf(u)),
@@ -365,7 +252,7 @@ def _in_domain(x: float, info: tuple[float, float, bool, bool]) -> bool:
 
 def _scipy_family(name: str) -> Family | None:
     """A :class:`Family` for any continuous scipy.stats distribution, with scipy's names."""
-    st = _st()
+    st = scipy_stats()
     dist = getattr(st, name, None)
     if not isinstance(dist, st.rv_continuous):
         return None

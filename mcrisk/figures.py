@@ -8,22 +8,18 @@ report embeds. :func:`figures` draws them here, for a person working in Python.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import io
-import multiprocessing
-import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from .errors import SpecError
 from .findings import analysed, can_be_negative, driver, driver_phrase, sensitivity_of, stated, varies
+from .forked import run_forked
 from .plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
                    plot_distribution, plot_evppi, plot_exceedance, plot_quantile_convergence, plot_scatter,
                    plot_scenario_box, plot_sensitivity, plot_sweep, plot_tornado, plot_tradeoff, save_figure, title_of)
@@ -166,15 +162,9 @@ def figures(run, notes: list[str] | None = None) -> list[Figure]:
     return out
 
 
-#: What the forked drawing processes read: ``(plan, figure folder, formats)``, set just before
-#: the fork (a plan holds closures over the results, which need not be pickled that way).
-_JOBS: tuple[list[tuple[str, Callable[[], Any]]], Path, tuple[str, ...]] | None = None
-
-
-def _render(i: int) -> tuple[str, str, bytes, list[str]]:
+def _render(plan: list[tuple[str, Callable[[], Any]]], i: int, figdir: Path,
+            formats: tuple[str, ...]) -> tuple[str, str, bytes, list[str]]:
     """Draw chart ``i`` of the plan, save it in every format: ``(name, title, PNG bytes, files)``."""
-
-    plan, figdir, formats = _JOBS
     name, draw = plan[i]
     ax = draw()
     paths = save_figure(ax.figure, figdir / name, formats)
@@ -187,30 +177,12 @@ def _render(i: int) -> tuple[str, str, bytes, list[str]]:
     return name, title_of(ax), png, [p.name for p in paths]
 
 
-def _quiet_child(parent: int) -> None:
-    # Ctrl-C and SIGTERM are the parent's to handle: it stops the pool and reports in one line.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # A parent killed outright (SIGKILL) cannot stop the pool: die with it rather than wait for
-    # tasks forever, holding the parent's stdout and stderr open for whoever reads them.
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-
-
 def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats: tuple[str, ...],
-                progress: bool) -> list[tuple[str, str, bytes, list[str]]]:
-    """:func:`_render` for every chart: in forked processes, one per core, where that helps.
+               progress: bool) -> list[tuple[str, str, bytes, list[str]]]:
+    """Draw and save every chart of the plan, in forked processes, one per core, where that helps.
 
     Drawing and saving a chart takes 0.5-1.5 s of CPU and the charts are independent, so on two
-    cores the figures of a study take about half the time. Without ``fork`` (or with one core)
-    they are drawn here, one after the other.
+    cores the figures of a study take about half the time (:func:`mcrisk.forked.run_forked`).
 
     Parameters
     ----------
@@ -229,29 +201,9 @@ def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats:
         Per chart, in plan order: its name, its title, its PNG bytes (for the HTML page, whatever
         the formats) and the files written.
     """
-    global _JOBS
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    workers = min(cores, len(plan))
-    bar = tqdm(total=len(plan), desc="figures", unit="figure", leave=False, disable=not progress)
-    _JOBS = (plan, figdir, formats)
-    try:
-        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            done = []
-            for i in range(len(plan)):
-                done.append(_render(i))
-                bar.update(1)
-            return done
-        # The most expensive charts first, so the two processes finish together.
-        order = sorted(range(len(plan)), key=lambda i: -_COST.get(plan[i][0].split("_")[0], 1))
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_child, initargs=(os.getpid(),)) as pool:
-            got = {}
-            for i, r in zip(order, pool.imap(_render, order), strict=True):
-                got[i] = r
-                bar.update(1)
-        return [got[i] for i in range(len(plan))]
-    finally:
-        _JOBS = None
-        bar.close()
+    jobs = [functools.partial(_render, plan, i, figdir, formats) for i in range(len(plan))]
+    costs = [_COST.get(name.split("_")[0], 1) for name, _ in plan]
+    return list(run_forked(jobs, costs=costs, desc="figures", unit="figure", progress=progress))
 
 
 #: Relative cost of drawing and saving each kind of chart (measured on the main study).

@@ -10,6 +10,7 @@ run leaves the previous folder as it was. :func:`run_sensitivity` reruns a study
 
 from __future__ import annotations
 
+import functools
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from .discovery_study import run_scenarios, run_voi
 from .discovery_study import write_tables as write_discovery_tables
 from .deck import check_template, write_deck
 from .errors import MCRiskWarning, SpecError
+from .forked import run_forked
 from .labels import sentence_labels
 from .outfolder import check_out, write_atomically
 from .precision import MAX_SAMPLES, format_convergence, simulate_to_precision
@@ -185,13 +187,20 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     if conv is not None:
         tables["convergence"] = conv
         say(format_convergence(conv))
-    for key, runner in _RUNNERS.items():
-        if key in study.analyses and summary_only and key == "sensitivity":
-            say("\n[sensitivity] skipped: --summary-only keeps no per-sample results")
-        elif key in study.analyses and summary_only and key in ("scenarios", "value_of_information"):
+    keys = [k for k in _RUNNERS if k in study.analyses]
+    if summary_only and (skipped := [k for k in keys if k in ("sensitivity", "scenarios", "value_of_information")]):
+        for key in skipped:
             say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
-        elif key in study.analyses:
-            tables[key] = runner(study, results, echo=echo, quiet=quiet)
+        keys = [k for k in keys if k not in skipped]
+    jobs = [functools.partial(_run_table, key, study, results, quiet, echo is not None) for key in keys]
+    for key, (table, printed, warned) in zip(keys, run_forked(jobs, costs=[_TABLE_COST[k] for k in keys],
+                                                              desc="analyses", unit="table", progress=not quiet),
+                                             strict=True):
+        for text in printed:
+            say(text)
+        for w in warned:
+            warnings.warn_explicit(*w)
+        tables[key] = table
     if write and summary_only and (skipped := [f for f in formats if f in EXPORT_FORMATS]):
         say(f"\n{', '.join(skipped)} skipped: --summary-only keeps no per-sample results")
     run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats),
@@ -218,6 +227,23 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
 
 _RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": run_sweep_table,
             "solve": run_solve_table, "scenarios": run_scenarios, "value_of_information": run_voi}
+#: Relative run time of each table on the main study (scenarios: PRIM and importing the EMA
+#: Workbench), so the costliest start first when they run in parallel.
+_TABLE_COST = {"tornado": 0.1, "sensitivity": 2, "sweep": 2, "solve": 1.5, "scenarios": 4, "value_of_information": 1}
+
+
+def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
+               echo: bool) -> tuple[Any, list[str], list[tuple]]:
+    """One optional table's runner: its table, the blocks it printed (if ``echo``), the warnings it raised.
+
+    What it prints and warns is kept and given back, so that the parent, which may have run the
+    tables in parallel processes (:func:`mcrisk.forked.run_forked`), shows them in table order.
+    Warnings pass the filters in force (an ``error`` filter raises here, as in a serial run).
+    """
+    printed: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
+    return table, printed, [(w.message, w.category, w.filename, w.lineno) for w in caught]
 
 
 def _write_summary_only(run: StudyRun, folder: Path) -> None:

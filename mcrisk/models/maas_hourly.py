@@ -46,31 +46,25 @@ Examples
 
 from __future__ import annotations
 
-import functools
-import math
-from importlib import resources
 from statistics import NormalDist
-from typing import Any
 
 import numpy as np
 
 from ..errors import SpecError, shorten
 from .base import Var, model
+# The day's shapes, the fleet policies and the options checked live in hourly_plan.py; OPTIONS,
+# POLICIES, SHAPES, check_options and day_shape are importable from here as before.
+from .hourly_plan import HOURS, OPTIONS, POLICIES, SHAPES, as_column, check_options, day_shape, make_plan
+from .hourly_plan import parametric_shape
 from .maas import INPUTS as MAAS_INPUTS
 from .maas import OUTPUTS as MAAS_OUTPUTS
 from .maas import INF, SECONDS_PER_DAY, SHARE
 
 __all__ = ["BLOCK", "INPUTS", "OPTIONS", "OUTPUTS", "POLICIES", "SHAPES", "check_options", "day_shape", "maas_hourly"]
 
-HOURS = 24
 #: Samples computed at a time: (BLOCK, 24) float arrays of 12.6 MB stay in the last-level cache.
 BLOCK = 2**16
 
-#: Built-in shapes by name (``"parametric"`` is built from sampled inputs).
-SHAPES = ("flat", "deepseek-2025-02-27", "parametric")
-#: Fleet policies.
-POLICIES = ("fixed", "elastic", "schedule")
-_SHAPE_FILES = {"deepseek-2025-02-27": "deepseek_2025-02-27_income.csv"}
 _PARAMETRIC = ("peak_to_avg", "trough_to_avg", "peak_hour")
 
 INPUTS: dict[str, Var] = {
@@ -96,176 +90,6 @@ OUTPUTS: dict[str, Var] = {
     "revenue": Var("{currency}/hour", "revenue of the hour", ("hour",), bad="low"),
     "profit": Var("{currency}/hour", "profit of the hour", ("hour",), bad="low"),
 }
-
-OPTIONS = {
-    "shape": "the day's load / its mean, hours 0-23: \"flat\", \"deepseek-2025-02-27\" (DeepSeek's "
-             "hourly income, 2025-03-01 post, UTC+8), \"parametric\" (inputs peak_to_avg, trough_to_avg, "
-             "peak_hour) or 24 numbers (rescaled to mean 1)",
-    "policy": "\"fixed\" (the day's highest need times headroom, all day), \"elastic\" (each hour its own "
-              "need, lagged, times headroom, rounded up to step_nodes, at least min_nodes) or \"schedule\"",
-    "schedule": "24 node counts charged as given (policy = \"schedule\")",
-    "step_nodes": "elastic: nodes are provisioned in multiples of this (0: no rounding)",
-    "min_nodes": "elastic: nodes never fall below this",
-    "lag_hours": "elastic: each hour covers the highest need of the last lag_hours + 1 hours",
-    "discount_hours": "hours (0-23) in which offpeak_discount applies to every token, or 24 shares of "
-                      "each hour that is discounted",
-}
-
-
-@functools.cache
-def _builtin_shape(name: str) -> np.ndarray:
-    text = resources.files(__package__).joinpath("data", _SHAPE_FILES[name]).read_text()
-    rows = [ln.split(",") for ln in text.splitlines() if ln and not ln.startswith("#")][1:]
-    values = np.array([float(r[1]) for r in rows])
-    values.flags.writeable = False
-    return values
-
-
-def _numbers(value: Any, name: str) -> np.ndarray:
-    try:  # a table, a string or nested lists are not a list of numbers
-        arr = None if isinstance(value, str | dict) else np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        arr = None
-    if arr is None or arr.ndim != 1:
-        raise SpecError(f"{name} = {shorten(value)} must be a list of numbers")
-    return arr
-
-
-def day_shape(shape: Any) -> np.ndarray | None:
-    """The 24 hourly loads relative to the day's mean for a shape option.
-
-    Parameters
-    ----------
-    shape
-        ``"flat"``, ``"deepseek-2025-02-27"``, ``"parametric"`` or 24 non-negative numbers
-        (rescaled to mean 1).
-
-    Returns
-    -------
-    ndarray of shape (24,) or None
-        Values with mean 1 (to float rounding); ``None`` for ``"parametric"``, whose shape
-        comes from sampled inputs.
-
-    Raises
-    ------
-    SpecError
-        For an unknown name, a list of the wrong length, a negative or non-finite value, or
-        a list of zeros.
-    """
-    if isinstance(shape, str):
-        if shape == "flat":
-            return np.ones(HOURS)
-        if shape == "parametric":
-            return None
-        if shape in _SHAPE_FILES:
-            s = _builtin_shape(shape)
-            return s / s.mean()
-        raise SpecError(f"shape = {shape!r} is not a shape; known: {', '.join(map(repr, SHAPES))} "
-                        "or a list of 24 numbers")
-    s = _numbers(shape, "shape")
-    if s.size != HOURS:
-        raise SpecError(f"shape has {s.size} values; it needs {HOURS}, one per hour (0-23)")
-    if not np.all(np.isfinite(s) & (s >= 0)):
-        h = int(np.flatnonzero(~np.isfinite(s) | (s < 0))[0])
-        raise SpecError(f"shape has {float(s[h])!r} at hour {h}; loads must be finite and non-negative")
-    if not s.sum() > 0:
-        raise SpecError("shape is all zeros; it needs a positive load in some hour")
-    return s / s.mean()
-
-
-def _discount_shares(hours: Any) -> np.ndarray:
-    if hours is None or (isinstance(hours, tuple | list | np.ndarray) and len(hours) == 0):
-        return np.zeros(HOURS)
-    d = _numbers(hours, "discount_hours")
-    if d.size == HOURS and np.all((d >= 0) & (d <= 1)) and not np.array_equal(d, np.arange(HOURS)):
-        return d  # 24 shares, one per hour
-    if not np.all((d == np.round(d)) & (d >= 0) & (d < HOURS)) or np.unique(d).size != d.size:
-        raise SpecError(f"discount_hours = {shorten(hours)} must list distinct hours 0-23, or give 24 "
-                        "shares between 0 and 1 (the discounted share of each hour)")
-    out = np.zeros(HOURS)
-    out[d.astype(int)] = 1.0
-    return out
-
-
-def _count(value: Any, name: str, *, integer: bool = False, below: float = math.inf) -> float:
-    ok = (not isinstance(value, bool) and isinstance(value, int | float | np.floating | np.integer)
-          and 0 <= value < below and (not integer or float(value).is_integer()))
-    if not ok:
-        what = f"an integer from 0 to {below - 1:g}" if integer else "a non-negative number"
-        raise SpecError(f"{name} = {shorten(value)} must be {what}")
-    return float(value)
-
-
-def _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours) -> dict[str, Any]:
-    """The options checked and in the form the model uses."""
-    if not isinstance(policy, str) or policy not in POLICIES:
-        raise SpecError(f"policy = {shorten(policy)} is not a policy; known: {', '.join(map(repr, POLICIES))}")
-    plan = {"shape": day_shape(shape), "policy": policy, "step": _count(step_nodes, "step_nodes"),
-            "floor": _count(min_nodes, "min_nodes"), "lag": int(_count(lag_hours, "lag_hours", integer=True,
-                                                                           below=HOURS)),
-            "discount": _discount_shares(discount_hours), "schedule": None}
-    if policy == "schedule":
-        if schedule is None:
-            raise SpecError("policy = 'schedule' needs the option schedule, 24 node counts")
-        s = _numbers(schedule, "schedule")
-        if s.size != HOURS:
-            raise SpecError(f"schedule has {s.size} values; it needs {HOURS} node counts, one per hour (0-23)")
-        if not np.all(np.isfinite(s) & (s >= 0)):
-            h = int(np.flatnonzero(~(np.isfinite(s) & (s >= 0)))[0])
-            raise SpecError(f"schedule has {float(s[h])!r} at hour {h}; node counts must be non-negative")
-        plan["schedule"] = s
-    elif schedule is not None:
-        raise SpecError(f"schedule is used only with policy = 'schedule' (policy = {policy!r})")
-    return plan
-
-
-def check_options(*, shape: Any = "flat", policy: str = "fixed", schedule: Any = None, step_nodes: float = 0,
-                  min_nodes: float = 0, lag_hours: int = 0, discount_hours: Any = ()) -> None:
-    """Check ``maas_hourly``'s options when a study binds them (the model checks them again).
-
-    Parameters
-    ----------
-    shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours
-        See :data:`OPTIONS`.
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    SpecError
-        One line naming the option, its value and what is allowed.
-    """
-    _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
-
-
-def _parametric(peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:
-    """Hourly shapes (samples, 24) with mean 1, max ``peak_to_avg`` at the peak hour, min ``trough_to_avg``."""
-    p, t, h0 = _col(peak_to_avg), _col(trough_to_avg), np.round(_col(peak_hour))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = (1 - t) / (p - t)  # the mean u^k must take
-    ok = (t >= 0) & (m > 1 / HOURS) & (m < 1 - 1 / HOURS) & np.isfinite(h0)
-    if not np.all(ok):
-        i = np.unravel_index(int(np.flatnonzero(~ok.ravel())[0]), ok.shape)
-        pi, ti = float(np.broadcast_to(p, ok.shape)[i]), float(np.broadcast_to(t, ok.shape)[i])
-        raise SpecError(f"shape = 'parametric' with peak_to_avg = {pi:g} and trough_to_avg = {ti:g} cannot "
-                        "average 1 over 24 hours; it needs 0 <= trough_to_avg < 1 < peak_to_avg and "
-                        "(1 - trough_to_avg) / (peak_to_avg - trough_to_avg) between 1/24 and 23/24")
-    u = (1 + np.cos(2 * np.pi * (np.arange(HOURS) - h0) / HOURS)) / 2
-    lo = np.full(m.shape, -12.0)
-    hi = np.full(m.shape, 12.0)
-    for _ in range(64):  # mean(u^k) falls as k grows: bisect log k to float resolution
-        mid = (lo + hi) / 2
-        above = (u ** np.exp(mid)).mean(axis=-1, keepdims=True) > m
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-    return t + (p - t) * u ** np.exp((lo + hi) / 2)
-
-
-def _col(x) -> np.ndarray:
-    """Per-sample values as a column (samples or 1, 1), to broadcast against the 24 hours."""
-    return np.asarray(x, dtype=float).reshape(-1, 1)
 
 
 def _short_hours(need: np.ndarray, schedule: np.ndarray) -> str:
@@ -347,7 +171,7 @@ def maas_hourly(
     """
     given_inputs = {k: v for k, v in locals().items() if k in INPUTS}
     options = {k: v for k, v in locals().items() if k in OPTIONS}
-    plan = _plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
+    plan = make_plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
     rows = max((np.shape(v)[0] for v in given_inputs.values() if np.ndim(v)), default=1)
     if rows > BLOCK:  # blocks of samples: the hourly intermediates stay in the processor's cache
         return _blocked(given_inputs, options, rows)
@@ -356,7 +180,7 @@ def maas_hourly(
         if len(given) < len(_PARAMETRIC):
             missing = [k for k in _PARAMETRIC if k not in given]
             raise SpecError(f"shape = 'parametric' needs the inputs {', '.join(missing)}")
-        s = _parametric(peak_to_avg, trough_to_avg, peak_hour)
+        s = parametric_shape(peak_to_avg, trough_to_avg, peak_hour)
     elif given:
         raise SpecError(f"{given[0]} is an input only with shape = 'parametric' (shape = {shorten(shape)})")
     else:
@@ -364,15 +188,16 @@ def maas_hourly(
     nodes_avg = (np.asarray(input_tokens, dtype=float) / (SECONDS_PER_DAY * prefill_tps_per_node)
                  + np.asarray(output_tokens, dtype=float) / (SECONDS_PER_DAY * decode_tps_per_node))
     # Every (samples, 24) array is a pass over memory: few are made, and worked on in place.
-    mu = _col(nodes_avg) * s  # (samples or 1, 24)
+    mu = as_column(nodes_avg) * s  # (samples or 1, 24)
     if np.any(np.asarray(burst_dispersion) != 0):
         # z sqrt(D mu_h) = [z sqrt(D N)] sqrt(s_h): a column times a row, no square root per hour
-        need = _col(_z(service_quantile) * np.sqrt(np.asarray(burst_dispersion) * nodes_avg)) * np.sqrt(s)
+        need = (as_column(_z(service_quantile) * np.sqrt(np.asarray(burst_dispersion) * nodes_avg))
+                * np.sqrt(s))
         need = _plus(need, mu)
     else:
         need = mu
-    reuse = _col(offpeak_reuse)
-    gpu_cost = _col(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
+    reuse = as_column(offpeak_reuse)
+    gpu_cost = as_column(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
     n_avg = np.broadcast_to(nodes_avg, mu.shape[:1]) if np.ndim(nodes_avg) else np.full(mu.shape[:1], float(nodes_avg))
     if plan["policy"] == "schedule":
         sched = plan["schedule"]
@@ -384,7 +209,7 @@ def maas_hourly(
         peak = np.full(need.shape[:1], sched.max())
     else:
         if plan["policy"] == "fixed":
-            top = _times(need.max(axis=-1, keepdims=True), _col(headroom))  # (samples or 1, 1)
+            top = _times(need.max(axis=-1, keepdims=True), as_column(headroom))  # (samples or 1, 1)
             nodes = np.broadcast_to(top, np.broadcast_shapes(top.shape, need.shape))
             provisioned = peak = top[:, 0]
         else:
@@ -397,7 +222,7 @@ def maas_hourly(
                     np.maximum(nodes[:, :k], need[:, HOURS - k:], out=nodes[:, :k])
             else:
                 nodes = need.copy() if need is mu else need
-            scale = _col(headroom) / plan["step"] if plan["step"] > 0 else _col(headroom)
+            scale = as_column(headroom) / plan["step"] if plan["step"] > 0 else as_column(headroom)
             if np.any(scale != 1):
                 nodes = _times(nodes, scale)
             if plan["step"] > 0:  # ceil(headroom x need / step) x step
@@ -417,8 +242,8 @@ def maas_hourly(
         charged = n_avg + (provisioned - n_avg) * (1 - reuse[:, 0])
     input_price = cache_hit_share * np.asarray(price_input_hit) + (1 - np.asarray(cache_hit_share)) * price_input_miss
     list_revenue = (input_tokens * input_price + output_tokens * np.asarray(price_output)) / 1e6
-    billed = _col(list_revenue * np.asarray(paid_share) * (1 - np.asarray(price_cut)))
-    weight = (s / HOURS) * (1 - plan["discount"] * _col(offpeak_discount))  # (1 or samples, 24)
+    billed = as_column(list_revenue * np.asarray(paid_share) * (1 - np.asarray(price_cut)))
+    weight = (s / HOURS) * (1 - plan["discount"] * as_column(offpeak_discount))  # (1 or samples, 24)
     revenue_h = billed * weight
     cost = cost_h.sum(axis=-1)
     revenue = billed[:, 0] * weight.sum(axis=-1)

@@ -1,0 +1,39 @@
+"""Jobs in forked processes: results in job order whatever the order they ran in, errors in their turn."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+
+from mcrisk import SpecError
+from mcrisk.forked import cores, run_forked
+
+FORKS = cores() >= 2 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def test_results_come_back_in_job_order_from_other_processes() -> None:
+    data = np.arange(1_000_000, dtype=float)  # read by the children, never pickled
+    jobs = [lambda k=k: (k, float(data[k::7].sum()), os.getpid()) for k in range(7)]
+    got = list(run_forked(jobs, costs=[1, 5, 2, 7, 3, 6, 4]))  # run costliest first
+    assert [g[0] for g in got] == list(range(7))
+    assert [g[1] for g in got] == [float(data[k::7].sum()) for k in range(7)]
+    if FORKS:
+        assert os.getpid() not in {g[2] for g in got}
+
+
+def test_a_job_s_error_is_raised_in_its_turn_after_the_earlier_results() -> None:
+    def bad():
+        raise SpecError("x.toml: [solve] target = 2 must be a string")
+
+    got = []
+    with pytest.raises(SpecError, match=r"^x\.toml: \[solve\] target = 2 must be a string$"):
+        for r in run_forked([lambda: 1, bad, lambda: 3]):
+            got.append(r)
+    assert got == [1]
+
+
+def test_one_job_runs_here() -> None:
+    assert list(run_forked([os.getpid])) == [os.getpid()]
