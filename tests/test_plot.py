@@ -206,6 +206,22 @@ def test_exceedance_marks_break_even(results):
     assert title_of(ax) == "P(profit) = 74.6%; 1 in 20 chance of \u221240k USD/month or less"
 
 
+def test_a_large_exceedance_curve_is_drawn_through_exact_steps():
+    # 200,000 samples -100,000 .. 99,999, shuffled: every drawn vertex (x_(i), (n - i)/n) is an
+    # exact point of the curve, 1 in 7 of them kept (and the last), each drop at most 7 / n.
+    from mcrisk.plot.risk_charts import CURVE_POINTS
+
+    n = 200_000
+    x = np.random.default_rng(1).permutation(np.arange(n, dtype=float) - n // 2)
+    (line,) = [ln for ln in plot_exceedance(_outputs(x)).lines if ln.get_gid() == "exceedance"]
+    xd, yd = line.get_data()
+    k = -(-n // CURVE_POINTS)
+    assert k == 7 and xd.size == 1 + -(-n // k) + 1
+    np.testing.assert_array_equal(xd[1:-1], np.arange(0, n, k) - n // 2)
+    np.testing.assert_array_equal(yd[1:], (n - 1 - np.r_[np.arange(0, n, k), n - 1]) / n)
+    assert yd[0] == 1.0 and yd[-1] == 0.0 and -np.diff(yd[1:]).max() <= k / n
+
+
 @pytest.mark.parametrize("p_gain", [0.05, 0.5, 0.97])
 def test_exceedance_break_even_label_inside_the_axes(p_gain):
     # Profits on a grid with the given share above 0 and a long loss tail: break-even sits near
@@ -480,3 +496,21 @@ def test_tornado_with_a_non_finite_base_or_end_draws_what_it_can(tab) -> None:
     ax = plot_tornado(one_inf)
     assert len(list(_bars(ax))[0]) == tab.sizes["input"] - 1  # the infinite row is left out, and said so
     assert any(t.get_text().startswith("not drawn, output not chartable: ") for t in ax.texts + ax.figure.texts)
+
+
+def test_running_percentiles_are_those_of_each_prefix_with_order_statistic_bands():
+    from mcrisk.plot import plot_quantile_convergence
+    from mcrisk.solve import order_ranks
+
+    x = np.random.default_rng(2).normal(size=3000)
+    ax = plot_quantile_convergence(_outputs(x), output="profit_per_day")
+    for name, q in (("p05", 0.05), ("p50", 0.5), ("p95", 0.95)):
+        (line,) = [ln for ln in ax.lines if ln.get_gid() == f"running_{name}"]
+        ns, est = line.get_data()
+        assert ns[0] == 50 and ns[-1] == 3000
+        np.testing.assert_array_equal(est, [np.quantile(x[:n], q) for n in ns])
+    r, s = order_ranks(3000, 0.5)
+    xs = np.sort(x)
+    band = ax.collections[1]  # P50's: the second band drawn
+    ys = band.get_paths()[0].vertices[:, 1]
+    assert xs[r - 1] in ys and xs[s - 1] in ys  # the last band runs from y_(r) to y_(s)

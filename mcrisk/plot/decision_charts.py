@@ -176,19 +176,20 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
             set_title(ax, title, f"{words(output)}: too few samples to show convergence")
             return ax
         ns = _checkpoints(x.size)
+        qs = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+        est, lo, hi = (np.full((len(qs), ns.size), np.nan) for _ in range(3))
+        for j, n in enumerate(ns):  # per prefix: one selection for the three percentiles, one for their bands
+            est[:, j] = np.quantile(x[:n], list(qs.values()))
+            ranks = [order_ranks(int(n), q) for q in qs.values()]
+            part = np.partition(x[:n], sorted({k - 1 for rs in ranks for k in rs if 1 <= k <= n}) or [0])
+            for i, (r, s) in enumerate(ranks):
+                lo[i, j] = part[r - 1] if 1 <= r <= n else np.nan
+                hi[i, j] = part[s - 1] if 1 <= s <= n else np.nan
         end = {}
-        for name, q in (("p05", 0.05), ("p50", 0.5), ("p95", 0.95)):
-            est, lo, hi = [], [], []
-            for n in ns:
-                r, s = order_ranks(int(n), q)
-                ks = [k - 1 for k in (r, s) if 1 <= k <= n]
-                part = np.partition(x[:n], ks) if ks else x[:n]
-                est.append(float(np.quantile(x[:n], q)))
-                lo.append(float(part[r - 1]) if 1 <= r <= n else np.nan)
-                hi.append(float(part[s - 1]) if 1 <= s <= n else np.nan)
-            ax.fill_between(ns, lo, hi, color=colors[name], alpha=0.18, linewidth=0)
-            ax.plot(ns, est, color=colors[name], linewidth=2.0, label=name.upper(), gid=f"running_{name}")
-            end[name] = (est[-1], (hi[-1] - lo[-1]) / 2)
+        for i, name in enumerate(qs):
+            ax.fill_between(ns, lo[i], hi[i], color=colors[name], alpha=0.18, linewidth=0)
+            ax.plot(ns, est[i], color=colors[name], linewidth=2.0, label=name.upper(), gid=f"running_{name}")
+            end[name] = (float(est[i, -1]), float(hi[i, -1] - lo[i, -1]) / 2)
         if convergence is not None:
             for name in ("p05", "p50", "p95", "mean"):
                 rows = convergence.statistic.values == name

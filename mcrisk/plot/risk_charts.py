@@ -18,7 +18,10 @@ from .style import (FIGSIZE, GAIN, LOSS, PALETTE, add_note, axis_formatter, deck
 # Matplotlib is imported inside the functions (PercentFormatter): it is a heavy optional import
 # for the rest of mcrisk, and deck_figure/deck_axes import it when a figure is made.
 
-__all__ = ["plot_convergence", "plot_distribution", "plot_exceedance"]
+__all__ = ["CURVE_POINTS", "plot_convergence", "plot_distribution", "plot_exceedance"]
+
+#: The exceedance curve of more samples than this is drawn through 1 in k of its steps.
+CURVE_POINTS = 2**15
 
 
 def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
@@ -179,7 +182,11 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         xs = np.sort(x)
         n = xs.size
         p = (n - np.arange(1, n + 1)) / n
-        ax.step(np.r_[xs[0], xs], np.r_[1.0, p], where="post", color=GAIN, linewidth=2.5, gid="exceedance")
+        # Above CURVE_POINTS samples the steps are drawn at 1 in k order statistics and the last:
+        # each step then falls by at most 1/CURVE_POINTS, the same curve at any screen size.
+        keep = np.unique(np.r_[np.arange(0, n, -(-n // CURVE_POINTS)), n - 1])
+        ax.step(np.r_[xs[0], xs[keep]], np.r_[1.0, p[keep]], where="post", color=GAIN, linewidth=2.5,
+                gid="exceedance")
         p_gain = float(np.mean(x > 0))
         lo, hi = view_range(x)
         pad = (hi - lo) * 0.03 or abs(lo) * 0.01 or 0.5
