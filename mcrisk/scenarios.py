@@ -27,6 +27,8 @@ the sentence names only the edges PRIM peeled).
 
 from __future__ import annotations
 
+import inspect
+import sys
 import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -55,10 +57,29 @@ def _quiet_workbench():
     # puts the user's settings back.
     import matplotlib  # the Workbench imports it anyway
 
+    # Its method_logger decorator (15 of them run at import) lists the whole call stack with
+    # inspect.getouterframes, reading every frame's source file and scanning sys.modules for
+    # each, to keep only its caller's name: 1-2 s of the import inside a run. While it imports,
+    # the frames are listed with their names but without their source lines.
+    fast = "ema_workbench" not in sys.modules
     with warnings.catch_warnings(), matplotlib.rc_context():
         warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
         warnings.filterwarnings("ignore", message="ipyparallel not installed")
-        yield
+        full, inspect.getouterframes = inspect.getouterframes, _named_frames if fast else inspect.getouterframes
+        try:
+            yield
+        finally:
+            inspect.getouterframes = full
+
+
+def _named_frames(frame, context: int = 1) -> list[inspect.FrameInfo]:
+    """:func:`inspect.getouterframes` without source lines: each frame with its function's name."""
+    out = []
+    while frame is not None:
+        code = frame.f_code
+        out.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name, None, None))
+        frame = frame.f_back
+    return out
 
 
 def event_mask(y: np.ndarray, event: str) -> np.ndarray:
