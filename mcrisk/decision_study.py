@@ -31,7 +31,7 @@ from .studyfile import Study, load_study
 from .sweep import breakeven_value, lever_unit, summarize_sweep, sweep
 from .text import format_number
 
-__all__ = ["SweepRun", "decision_tables", "lever_names", "run_solve_table", "run_sweep_table", "solve_study",
+__all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table", "solve_study",
            "write_decisions"]
 
 
@@ -64,6 +64,27 @@ def lever_names(model: Callable, priors: Priors) -> tuple[str, ...]:
     return (*required, *optional, *extra)
 
 
+def drawn_samples(study: Study, results: xr.Dataset) -> int:
+    """The samples a ``[sweep]`` or ``[solve]`` draws: the study's, or as many as a thinned run holds.
+
+    A run too large to hold whole keeps 1 in k of its samples (``thin_step``); a sweep or solve
+    redraws its samples at every lever value, so it takes the first ``m`` of the same design,
+    ``m`` the rows the thinned run holds, and its memory stays that of ``m`` samples.
+
+    Parameters
+    ----------
+    study
+        The study.
+    results
+        The study's run.
+
+    Returns
+    -------
+    int
+    """
+    return int(results.sizes["sample"]) if results.attrs.get("thin_step") else study.samples
+
+
 def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> SweepRun:
     """Run the study's ``[sweep]``: every value on the study's samples, seed and design.
 
@@ -72,7 +93,8 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     study
         A study with a ``[sweep]`` table.
     results
-        The study's own run (unused: the sweep draws the other inputs itself).
+        The study's own run: the sweep draws the other inputs itself, as many as
+        :func:`drawn_samples` says.
     echo
         Called with the printed table (P(loss) and percentiles per lever value).
     quiet
@@ -83,8 +105,8 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     SweepRun
     """
     cfg = study.analyses["sweep"]
-    res = sweep(study.model, study.priors, cfg["lever"], cfg["values"], study.samples, method=study.method,
-                rng=study.seed)
+    res = sweep(study.model, study.priors, cfg["lever"], cfg["values"], drawn_samples(study, results),
+                method=study.method, rng=study.seed)
     res.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                       "output": cfg["output"]})
     if study.period_days and study.period_days != 1:
@@ -125,9 +147,9 @@ def format_sweep(run: SweepRun) -> str:
     return "\n".join(lines)
 
 
-def _solve_with(study: Study, cfg: Mapping[str, Any]) -> Solution:
-    return solve(study.model, study.priors, cfg["lever"], cfg["target"], cfg["low"], cfg["high"], study.samples,
-                 method=study.method, rng=study.seed, tolerance=cfg["tolerance"], relative=cfg["relative"],
+def _solve_with(study: Study, cfg: Mapping[str, Any], samples: int | None = None) -> Solution:
+    return solve(study.model, study.priors, cfg["lever"], cfg["target"], cfg["low"], cfg["high"],
+                 samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg["tolerance"], relative=cfg["relative"],
                  unit=lever_unit(study.model, study.priors, cfg["lever"]))
 
 
@@ -139,7 +161,8 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     study
         A study with a ``[solve]`` table.
     results
-        The study's own run (unused: the solve draws the other inputs itself).
+        The study's own run: the solve draws the other inputs itself, as many as
+        :func:`drawn_samples` says.
     echo
         Called with the printed answer.
     quiet
@@ -149,7 +172,7 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     -------
     Solution
     """
-    sol = _solve_with(study, study.analyses["solve"])
+    sol = _solve_with(study, study.analyses["solve"], drawn_samples(study, results))
     if echo is not None:
         echo("\n[solve] " + format_solution(sol))
     return sol

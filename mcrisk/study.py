@@ -180,7 +180,9 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         say(format_summary(summary))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
-            f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)")
+            f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)"
+            + ("; a [sweep] or [solve] draws the design's first "
+               f"{results.sizes['sample']:,}" if {"sweep", "solve"} & set(study.analyses) else ""))
     if int(summary["n_valid"].min()) < (results.sizes["sample"] if prec else study.samples):
         say(f"note: {summary.attrs['nonfinite_policy']}")
     tables: dict[str, Any] = {}

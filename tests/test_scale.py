@@ -146,3 +146,21 @@ def test_a_run_too_large_to_hold_keeps_the_exact_summary_and_every_kth_sample(tm
                                 whole.results["profit_per_day"].isel(sample=slice(None, None, 5)).reset_coords(drop=True))
     assert any("results.nc, the figures and the sample-based analyses hold 1 in 5 (1,000 samples)" in s for s in lines)
     assert "use 1 in 5 of them (1,000 samples)" in (run.out / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_sweep_and_a_solve_of_a_run_too_large_to_hold_draw_as_many_samples_as_it_holds(tmp_path, monkeypatch,
+                                                                                          good):
+    # IN_MEMORY lowered to 2,000: a 5,000-sample run holds 1,000 samples, and its [sweep] and
+    # [solve] (which redraw the samples at each lever value) use the design's first 1,000, so
+    # their memory is that of 1,000 samples: the same answers as a 1,000-sample study.
+    import mcrisk.study as study_mod
+
+    path = good / "study_decisions.toml"
+    small = study_mod.run_study(path, samples=1000, write=False)
+    monkeypatch.setattr(study_mod, "IN_MEMORY", 2000)
+    monkeypatch.setattr(study_mod, "THINNED_ROWS", 1000)
+    lines = []
+    run = study_mod.run_study(path, samples=5000, out=tmp_path / "o", formats=("svg",), echo=lines.append)
+    assert run.tables["solve"] == small.tables["solve"] and run.tables["solve"].samples == 1000
+    xr.testing.assert_identical(run.tables["sweep"].summary, small.tables["sweep"].summary)
+    assert any(line.endswith("; a [sweep] or [solve] draws the design's first 1,000") for line in lines)
