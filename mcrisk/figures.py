@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,7 +178,7 @@ def _render(plan: list[tuple[str, Callable[[], Any]]], i: int, figdir: Path,
 
 
 def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats: tuple[str, ...],
-               progress: bool) -> list[tuple[str, str, bytes, list[str]]]:
+               progress: bool, alongside: Sequence[Callable[[], Any]] = ()) -> list[tuple[str, str, bytes, list[str]]]:
     """Draw and save every chart of the plan, in forked processes, one per core, where that helps.
 
     Drawing and saving a chart takes 0.5-1.5 s of CPU and the charts are independent, so on two
@@ -194,6 +194,8 @@ def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats:
         File formats (``png``, ``svg``, ``pdf``).
     progress
         A bar on stderr.
+    alongside
+        Other jobs for the same processes (writing a file), run first; their results are dropped.
 
     Returns
     -------
@@ -201,9 +203,9 @@ def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats:
         Per chart, in plan order: its name, its title, its PNG bytes (for the HTML page, whatever
         the formats) and the files written.
     """
-    jobs = [functools.partial(_render, plan, i, figdir, formats) for i in range(len(plan))]
-    costs = [_COST.get(name.split("_")[0], 1) for name, _ in plan]
-    return list(run_forked(jobs, costs=costs, desc="figures", unit="figure", progress=progress))
+    jobs = [functools.partial(_render, plan, i, figdir, formats) for i in range(len(plan))] + list(alongside)
+    costs = [_COST.get(name.split("_")[0], 1) for name, _ in plan] + [max(_COST.values()) + 1] * len(alongside)
+    return list(run_forked(jobs, costs=costs, desc="figures", unit="figure", progress=progress))[:len(plan)]
 
 
 #: Relative cost of drawing and saving each kind of chart (measured on the main study).

@@ -17,8 +17,9 @@ import base64
 import datetime as _dt
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -267,7 +268,7 @@ def _html(run, figs: list[Figure], pngs: dict[str, bytes], tables, notes, prov) 
 
 
 def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"), *,
-                 progress: bool = False) -> dict[str, Path]:
+                 progress: bool = False, alongside: Sequence[Callable[[], Any]] = ()) -> dict[str, Path]:
     """Write ``figures/``, ``report.md`` and a self-contained ``report.html`` into ``folder``.
 
     Parameters
@@ -281,6 +282,9 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
         whatever is chosen.
     progress
         A progress bar on stderr while the figures are drawn and saved.
+    alongside
+        Other jobs to run in the figures' processes while they draw (their results are
+        dropped): :func:`mcrisk.study.run_study` writes ``results.nc`` this way.
 
     Returns
     -------
@@ -294,10 +298,10 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     """
 
     with labels_in_use(run_labels(run)):  # plain labels in every figure and table
-        return _write_report(run, folder, formats, progress)
+        return _write_report(run, folder, formats, progress, alongside)
 
 
-def _write_report(run, folder, formats, progress) -> dict[str, Path]:
+def _write_report(run, folder, formats, progress, alongside) -> dict[str, Path]:
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:
         if f not in FORMATS:
@@ -307,7 +311,7 @@ def _write_report(run, folder, formats, progress) -> dict[str, Path]:
     figdir.mkdir(parents=True, exist_ok=True)
     chart_notes: list[str] = []
     plan = figure_plan(run, chart_notes)
-    drawn = render_all(plan, figdir, formats, progress)
+    drawn = render_all(plan, figdir, formats, progress, alongside)
     figs = [Figure(name, None, title) for name, title, _, _ in drawn]
     written = {f"figures/{f}": figdir / f for _, _, _, files in drawn for f in files}
     pngs = {name: png for name, _, png, _ in drawn}

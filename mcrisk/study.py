@@ -170,8 +170,21 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
                           "output": study.output})
     if study.conversions:
         results.attrs["unit_conversions"] = "\n".join(study.conversions)
+    keys = [k for k in _RUNNERS if k in study.analyses]
+    skipped = [k for k in keys if k in ("sensitivity", "scenarios", "value_of_information")] if summary_only else []
+    keys = [k for k in keys if k not in skipped]
+    # The tables, and the summary of a run held whole, in forked processes (one per core): what
+    # each prints and warns is shown here, in order.
+    jobs = [functools.partial(_run_table, key, study, results, quiet, echo is not None) for key in keys]
+    costs = [_TABLE_COST[k] for k in keys]
     if not summary_only and not thinned:
-        summary = summarize(per_period(results, study.period_days), nonfinite=on_nonfinite)
+        jobs.insert(0, functools.partial(_summary_job, results, study.period_days, on_nonfinite))
+        costs.insert(0, max(_TABLE_COST.values()) + 1)  # first: the first number printed
+    done = run_forked(jobs, costs=costs, desc="analyses", unit="table", progress=not quiet)
+    if not summary_only and not thinned:
+        summary, _, warned = next(done)
+        for w in warned:
+            warnings.warn_explicit(*w)
     say(f"{study.title}\n{results.sizes['sample'] if prec else study.samples:,} samples, {study.method}, "
         f"seed {study.seed}\n")
     for line in study.conversions:
@@ -189,15 +202,9 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     if conv is not None:
         tables["convergence"] = conv
         say(format_convergence(conv))
-    keys = [k for k in _RUNNERS if k in study.analyses]
-    if summary_only and (skipped := [k for k in keys if k in ("sensitivity", "scenarios", "value_of_information")]):
-        for key in skipped:
-            say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
-        keys = [k for k in keys if k not in skipped]
-    jobs = [functools.partial(_run_table, key, study, results, quiet, echo is not None) for key in keys]
-    for key, (table, printed, warned) in zip(keys, run_forked(jobs, costs=[_TABLE_COST[k] for k in keys],
-                                                              desc="analyses", unit="table", progress=not quiet),
-                                             strict=True):
+    for key in skipped:
+        say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
+    for key, (table, printed, warned) in zip(keys, done, strict=True):
         for text in printed:
             say(text)
         for w in warned:
@@ -245,7 +252,23 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
     printed: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
-    return table, printed, [(w.message, w.category, w.filename, w.lineno) for w in caught]
+    return table, printed, _kept(caught)
+
+
+def _summary_job(results: xr.Dataset, period_days: float, nonfinite: NonFinite) -> tuple[xr.Dataset, list, list]:
+    """The run's summary, as :func:`_run_table` gives a table (nothing printed; warnings kept)."""
+    with warnings.catch_warnings(record=True) as caught:
+        summary = summarize(per_period(results, period_days), nonfinite=nonfinite)
+    return summary, [], _kept(caught)
+
+
+def _kept(caught: list[warnings.WarningMessage]) -> list[tuple]:
+    # what warnings.warn_explicit takes to raise each again in the parent
+    return [(w.message, w.category, w.filename, w.lineno) for w in caught]
+
+
+def _write_results(results: xr.Dataset, path: Path) -> None:
+    with_pint_units(results).to_netcdf(path)  # units pint reads; labels kept
 
 
 def _write_summary_only(run: StudyRun, folder: Path) -> None:
@@ -262,12 +285,13 @@ def _write_tables(run: StudyRun, folder: Path) -> None:
 
 
 def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
-    with_pint_units(run.results).to_netcdf(folder / "results.nc")  # units pint reads; labels kept
     _write_tables(run, folder)
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
     write_discovery_tables(run.tables, folder)
-    write_report(run, folder, formats=tuple(f for f in run.formats if f in FIGURE_FORMATS), progress=progress)
+    # results.nc is written in the figures' processes, while they draw
+    write_report(run, folder, formats=tuple(f for f in run.formats if f in FIGURE_FORMATS), progress=progress,
+                 alongside=(functools.partial(_write_results, run.results, folder / "results.nc"),))
     write_decisions(run, folder)  # [sweep]: results.nc and summary.csv over the lever; [solve]: solve.json
     if "xlsx" in run.formats:
         write_workbook(run, folder / "workbook.xlsx")
