@@ -10,10 +10,11 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
   import (which the scenarios make on first use), load, sample + simulate, summary, each of
   the study's tables (tornado; sensitivity, its own design and model runs; rank correlations
   and loss attribution, from the study's samples; sweep; solve; scenarios and value of
-  information), the figures (drawn and saved, one process per core), the files (results.nc,
-  the CSV tables, report.md and report.html), and the peak resident memory of the process
-  (``resource.getrusage``). A run computes its tables in forked processes, one per core; here
-  they run one after another, so that each is timed: the end-to-end time is below the sum.
+  information), the figures (drawn and saved, one process per core, results.nc written in the
+  same processes), the files (the CSV tables, report.md and report.html), and the peak resident
+  memory of the process (``resource.getrusage``). A run computes its summary and tables in
+  forked processes, one per core; here they run one after another, so that each is timed: the
+  end-to-end time is below the sum.
 
 Each step is timed by wrapping the name ``run_study`` looks up (its ``_RUNNERS`` table for the
 study's tables, ``render_all`` where the report calls it), so the phases are what the CLI
@@ -40,8 +41,8 @@ from machine import cpu_line
 
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = ("imports", "import of the EMA Workbench", "load", "sample + simulate", "summary", "tornado", "sensitivity", "rank correlations",
-          "loss attribution", "sweep", "solve", "scenarios", "value of information", "figures",
-          "files: results.nc, tables, report")
+          "loss attribution", "sweep", "solve", "scenarios", "value of information",
+          "figures (results.nc written alongside)", "files: tables, report")
 #: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
 MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
            "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot")
@@ -110,12 +111,12 @@ def phases(study_path: Path, samples: int | None) -> dict:
             yield job()
 
     study_mod.run_forked = one_after_another
-    _wrap(report, "render_all", seconds, "figures")
-    _wrap(study_mod, "_write", seconds, "files: results.nc, tables, report")
+    _wrap(report, "render_all", seconds, "figures (results.nc written alongside)")
+    _wrap(study_mod, "_write", seconds, "files: tables, report")
     with tempfile.TemporaryDirectory() as tmp:
         study_mod.run_study(study_path, samples=samples, out=Path(tmp) / "out", quiet=True)
     seconds["sensitivity"] -= seconds["rank correlations"] + seconds["loss attribution"]
-    seconds["files: results.nc, tables, report"] -= seconds["figures"]
+    seconds["files: tables, report"] -= seconds["figures (results.nc written alongside)"]
     return {"samples": samples or study_mod.load_study(study_path).samples, "seconds": dict(seconds),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
