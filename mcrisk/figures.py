@@ -205,7 +205,8 @@ def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats:
     """
     jobs = [functools.partial(_render, plan, i, figdir, formats) for i in range(len(plan))] + list(alongside)
     costs = [_COST.get(name.split("_")[0], 1) for name, _ in plan] + [max(_COST.values()) + 1] * len(alongside)
-    return list(run_forked(jobs, costs=costs, desc="figures", unit="figure", progress=progress))[:len(plan)]
+    desc = "figures and results.nc" if alongside else "figures"
+    return list(run_forked(jobs, costs=costs, desc=desc, unit="file", progress=progress))[:len(plan)]
 
 
 #: Relative cost of drawing and saving each kind of chart (measured on the main study).
