@@ -39,6 +39,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import xarray as xr
@@ -136,12 +137,13 @@ def _lhs_strata(d: int, n: int, seed: int, b: int) -> tuple[np.ndarray, ...]:
     return strata
 
 
-def _design_lhs(d: int, start: int, stop: int, n: int, seed: int) -> np.ndarray:
+def _design_lhs(d: int, start: int, stop: int, n: int, seed: int,
+                strata_of: Callable[[int], tuple[np.ndarray, ...]] | None = None) -> np.ndarray:
     # Row i of block b, column j: (stratum + jitter) / m, with the jitter drawn at position i
     # from the random design's streams: one point in each of the m equal strata of each column.
     u = _design_random(d, start, stop, n, seed)
     for b in _blocks(start, stop, LHS_BLOCK):
-        strata = _lhs_strata(d, n, seed, b)
+        strata = strata_of(b) if strata_of is not None else _lhs_strata(d, n, seed, b)
         m = len(strata[0]) if strata else 1
         lo, hi = max(start, b * LHS_BLOCK), min(stop, (b + 1) * LHS_BLOCK)
         rows = u[lo - start : hi - start]
@@ -226,6 +228,14 @@ _ROWS = 2**16  # design rows mapped at a time by sample()
 def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: int):
     """``(lo, hi, rows lo:hi of the design)`` for consecutive blocks of ``start:stop``."""
     _check_rows(method, n, start, stop)
+    if method == "lhs" and len(_blocks(start, stop, LHS_BLOCK)) > 1:
+        with ThreadPoolExecutor(1, thread_name_prefix="mcrisk-lhs") as pool:
+            ahead = _StrataAhead(d, n, seed, stop, pool)
+            hi = start
+            while hi < stop:  # _ROWS == LHS_BLOCK: one block at a time
+                lo, hi = hi, min(stop, (hi // _ROWS + 1) * _ROWS)
+                yield lo, hi, _design_lhs(d, lo, hi, n, seed, strata_of=ahead)
+        return
     engine, hi = None, start
     while hi < stop:
         lo, hi = hi, min(stop, (hi // _ROWS + 1) * _ROWS)
@@ -235,6 +245,26 @@ def _design_blocks(method: Method, d: int, n: int, seed: int, start: int, stop: 
         if engine is None:  # one engine, fast-forwarded once, then drawn block after block
             engine = _sobol_engine(d, n, seed, lo)
         yield lo, hi, _sobol_rows(engine, hi - lo)
+
+
+class _StrataAhead:
+    """The LHS strata of block ``b``, with block ``b + 1``'s shuffled meanwhile on a second thread.
+
+    The permutations are about a third of an LHS draw's time, and numpy's shuffle releases the
+    GIL: the next block's overlap this block's inverse CDFs. Each permutation comes from its
+    own stream, so the values are those of :func:`_lhs_strata`, whichever thread drew them.
+    """
+
+    def __init__(self, d: int, n: int, seed: int, stop: int, pool: ThreadPoolExecutor) -> None:
+        self.d, self.n, self.seed, self.stop, self.pool = d, n, seed, stop, pool
+        self.next: dict[int, Future] = {}
+
+    def __call__(self, b: int) -> tuple[np.ndarray, ...]:
+        later = self.next.pop(b, None)
+        strata = later.result() if later is not None else _lhs_strata(self.d, self.n, self.seed, b)
+        if (b + 1) * LHS_BLOCK < self.stop:
+            self.next[b + 1] = self.pool.submit(_lhs_strata.__wrapped__, self.d, self.n, self.seed, b + 1)
+        return strata
 
 
 def copula_factor(priors: Priors, names: tuple[str, ...]) -> np.ndarray | None:

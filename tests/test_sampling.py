@@ -210,3 +210,25 @@ def test_bad_rng(bad) -> None:
 def test_bad_method(mixed: Priors) -> None:
     with pytest.raises(SpecError, match=r"^method = 'halton' is not a sampling method; known: random, lhs, sobol$"):
         sample(mixed, 10, method="halton", rng=0)  # type: ignore[arg-type]
+
+
+def test_lhs_blocks_shuffled_ahead_are_the_blocks_drawn_one_at_a_time() -> None:
+    # Over several hypercube blocks the next block's strata are shuffled on a second thread while
+    # this block's values are computed: the values are those of one block at a time, from any
+    # start, and the thread is gone when sampling ends.
+    import threading
+
+    priors = _priors(x={"dist": "uniform", "low": 0.0, "high": 1.0}, y={"dist": "normal", "mean": 0.0, "sd": 1.0})
+    n = 3 * LHS_BLOCK + 100
+    threads = threading.active_count()
+    whole = sample(priors, n, method="lhs", rng=4)
+    assert threading.active_count() == threads
+    one_at_a_time = [sample(priors, n, method="lhs", rng=4, start=lo, stop=min(n, lo + LHS_BLOCK))
+                     for lo in range(0, n, LHS_BLOCK)]
+    part = sample(priors, n, method="lhs", rng=4, start=1000, stop=n - 50)
+    for k in ("x", "y"):
+        np.testing.assert_array_equal(whole[k].values, np.concatenate([c[k].values for c in one_at_a_time]))
+        np.testing.assert_array_equal(part[k].values, whole[k].values[1000 : n - 50])
+    # a Latin hypercube in each full block: one point in each of the LHS_BLOCK strata
+    strata = np.floor(whole.x.values[:LHS_BLOCK] * LHS_BLOCK)
+    np.testing.assert_array_equal(np.sort(strata), np.arange(LHS_BLOCK))
