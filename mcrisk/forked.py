@@ -29,7 +29,13 @@ _TASKS: Sequence[Callable[[], Any]] | None = None
 
 
 def cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system says)."""
+    """The cores this process may run on.
+
+    Returns
+    -------
+    int
+        The CPUs of its affinity mask where the system has one, else ``os.cpu_count()`` (at least 1).
+    """
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
