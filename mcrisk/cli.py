@@ -282,6 +282,11 @@ def console() -> int:
 
     The work is done (or reported) when :func:`main` returns; an interrupt that lands while the
     interpreter shuts down must not turn a finished run into a silent exit by signal.
+
+    Returns
+    -------
+    int
+        The exit status, as :func:`main` returns it.
     """
     status = main()
     with contextlib.suppress(ValueError):

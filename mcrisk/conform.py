@@ -130,6 +130,10 @@ def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str
     strict_low
         The lower bound itself is excluded (an exchange rate is > 0).
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     SpecError
@@ -161,6 +165,10 @@ def require_units(priors: Priors, *, where: str) -> None:
         The priors as loaded.
     where
         The file, to start the message.
+
+    Returns
+    -------
+    None
 
     Raises
     ------

@@ -52,6 +52,10 @@ def distribution_slide(d: Deck, run) -> None:
         The deck the slide is added to.
     run
         A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    None
     """
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor
@@ -119,6 +123,10 @@ def tornado_slide(d: Deck, run) -> None:
         The deck the slide is added to.
     run
         A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    None
     """
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor
@@ -205,6 +213,10 @@ def sensitivity_slide(d: Deck, run) -> None:
         The deck the slide is added to.
     run
         A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    None
     """
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor

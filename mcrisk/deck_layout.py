@@ -59,6 +59,10 @@ def fill_frame(tf, text: str, width: int, height: int, *, max_pt: float, min_pt:
         A hex colour such as ``"555555"``; default the theme's.
     align
         A ``PP_ALIGN`` value for every paragraph; default the frame's own.
+
+    Returns
+    -------
+    None
     """
     from pptx.dml.color import RGBColor  # python-pptx: lazily, as every pptx import here
     from pptx.enum.text import MSO_AUTO_SIZE
@@ -228,6 +232,10 @@ def table_slides(d: Deck, title: str, head: list[str], rows: list[list[str]], we
         The columns' relative widths.
     note
         A line under the table on every slide; default none.
+
+    Returns
+    -------
+    None
     """
     from pptx.util import Inches, Pt
 

@@ -157,6 +157,10 @@ def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
         A run's tables (``"scenarios"``, ``"value_of_information"``).
     folder
         The output folder.
+
+    Returns
+    -------
+    None
     """
     if "scenarios" in tables:
         scenario_frame(tables["scenarios"]).to_csv(folder / "scenarios.csv", index=False, float_format="%.10g")

@@ -83,5 +83,15 @@ def write_entry(path: str | Path, text: str, *, header: str = "") -> Path:
 
 
 def params_text(params: Mapping[str, Any]) -> str:
-    """``"mean=1, sd=0.38"``: parameters to 6 significant digits, for the printed tables."""
+    """``"mean=1, sd=0.38"``: parameters to 6 significant digits, for the printed tables.
+
+    Parameters
+    ----------
+    params
+        A family's parameters by name.
+
+    Returns
+    -------
+    str
+    """
     return ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())

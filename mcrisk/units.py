@@ -131,6 +131,10 @@ def check_unit(text: str, what: str) -> None:
     what
         Starts the error message (the file and table).
 
+    Returns
+    -------
+    None
+
     Raises
     ------
     SpecError
@@ -146,12 +150,32 @@ def check_unit(text: str, what: str) -> None:
 
 
 def same_unit(a: str, b: str) -> bool:
-    """Whether two units are spelled alike (after :func:`canonical`), needing no pint at all."""
+    """Whether two units are spelled alike (after :func:`canonical`), needing no pint at all.
+
+    Parameters
+    ----------
+    a, b
+        Units as written.
+
+    Returns
+    -------
+    bool
+    """
     return canonical(a) == canonical(b)
 
 
 def is_currency(code: str) -> bool:
-    """Whether ``code`` is a currency the registry knows (see :data:`CURRENCIES`)."""
+    """Whether ``code`` is a currency the registry knows (see :data:`CURRENCIES`).
+
+    Parameters
+    ----------
+    code
+        A currency code, e.g. ``"CNY"``.
+
+    Returns
+    -------
+    bool
+    """
     return code in CURRENCIES
 
 

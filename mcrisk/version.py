@@ -18,7 +18,13 @@ _LIBRARIES = ("numpy", "scipy", "SALib", "xarray", "pandas", "netCDF4", "matplot
 
 
 def library_versions() -> str:
-    """``"mcrisk 0.1.0, python 3.11.7, numpy 2.4.6, ..."``: what produced a result, for its attrs."""
+    """What produced a result, for its attrs.
+
+    Returns
+    -------
+    str
+        ``"mcrisk 0.1.0, python 3.11.7, numpy 2.4.6, ..."``; a library not installed is ``absent``.
+    """
     parts = [f"mcrisk {__version__}", f"python {platform.python_version()}"]
     for name in _LIBRARIES:
         try:

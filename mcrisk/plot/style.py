@@ -94,7 +94,13 @@ def _font_rc() -> dict[str, Any]:
 
 @contextmanager
 def deck_style() -> Iterator[None]:
-    """Matplotlib's rc settings of the deck style, for drawing and saving inside the block."""
+    """Matplotlib's rc settings of the deck style, for drawing and saving inside the block.
+
+    Yields
+    ------
+    None
+        Inside the block the deck's fonts, sizes, colours and spines are matplotlib's defaults.
+    """
     import matplotlib
 
     with matplotlib.rc_context({**_RC, **_font_rc()}):
@@ -277,7 +283,12 @@ def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> st
 
 
 def share_formatter() -> Any:
-    """Tick labels of shares as percentages without trailing zeros: 0.04 -> '4%', 0.025 -> '2.5%'."""
+    """Tick labels of shares as percentages without trailing zeros: 0.04 -> '4%', 0.025 -> '2.5%'.
+
+    Returns
+    -------
+    matplotlib.ticker.FuncFormatter
+    """
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda v, _pos: f"{round(v * 100, 6):g}%".replace("-", MINUS))
