@@ -19,7 +19,8 @@ __all__ = ["rent_gap"]
 @mcrisk.model(
     inputs={"rent_gpu_hour_price": ("{currency}/GPU-hour", "market rent of one GPU-hour")},
     outputs={"own_saving": ("{currency}/GPU-hour", "rent minus the owned cost, per GPU-hour"),
-             "own_to_rent": ("1", "owned cost / rent, per GPU-hour")},
+             # a cost ratio: its worst side, which the expected shortfall averages, is high
+             "own_to_rent": mcrisk.models.Var("1", "owned cost / rent, per GPU-hour", bad="high")},
     default_output="own_saving",
 )
 def rent_gap(*, gpu_hour_price, rent_gpu_hour_price) -> dict[str, np.ndarray]:
