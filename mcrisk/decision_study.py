@@ -31,8 +31,8 @@ from .studyfile import Study, load_study
 from .sweep import breakeven_value, lever_unit, summarize_sweep, sweep
 from .text import format_number
 
-__all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table", "solve_study",
-           "write_decisions"]
+__all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
+           "solve_study", "write_decisions"]
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,8 @@ def format_sweep(run: SweepRun) -> str:
 
 def _solve_with(study: Study, cfg: Mapping[str, Any], samples: int | None = None) -> Solution:
     return solve(study.model, study.priors, cfg["lever"], cfg["target"], cfg["low"], cfg["high"],
-                 samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg["tolerance"], relative=cfg["relative"],
-                 unit=lever_unit(study.model, study.priors, cfg["lever"]))
+                 samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg["tolerance"],
+                 relative=cfg["relative"], unit=lever_unit(study.model, study.priors, cfg["lever"]))
 
 
 def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> Solution:

@@ -178,7 +178,8 @@ def _render(plan: list[tuple[str, Callable[[], Any]]], i: int, figdir: Path,
 
 
 def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats: tuple[str, ...],
-               progress: bool, alongside: Sequence[Callable[[], Any]] = ()) -> list[tuple[str, str, bytes, list[str]]]:
+               progress: bool,
+               alongside: Sequence[Callable[[], Any]] = ()) -> list[tuple[str, str, bytes, list[str]]]:
     """Draw and save every chart of the plan, in forked processes, one per core, where that helps.
 
     Drawing and saving a chart takes 0.5-1.5 s of CPU and the charts are independent, so on two

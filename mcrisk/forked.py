@@ -90,7 +90,9 @@ def run_forked(jobs: Sequence[Callable[[], Any]], *, costs: Sequence[float] | No
                 yield job()
                 bar.update(1)
             return
-        order = sorted(range(len(jobs)), key=lambda i: -costs[i]) if costs is not None else list(range(len(jobs)))
+        order = list(range(len(jobs)))
+        if costs is not None:
+            order.sort(key=lambda i: -costs[i])
         _TASKS = jobs
         got: dict[int, Any] = {}
         ctx = multiprocessing.get_context("fork")

@@ -171,7 +171,8 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
     if study.conversions:
         results.attrs["unit_conversions"] = "\n".join(study.conversions)
     keys = [k for k in _RUNNERS if k in study.analyses]
-    skipped = [k for k in keys if k in ("sensitivity", "scenarios", "value_of_information")] if summary_only else []
+    per_sample = ("sensitivity", "scenarios", "value_of_information")
+    skipped = [k for k in keys if k in per_sample] if summary_only else []
     keys = [k for k in keys if k not in skipped]
     # The tables, and the summary of a run held whole, in forked processes (one per core): what
     # each prints and warns is shown here, in order.
@@ -238,7 +239,8 @@ _RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": r
             "solve": run_solve_table, "scenarios": run_scenarios, "value_of_information": run_voi}
 #: Relative run time of each table on the main study (scenarios: PRIM and importing the EMA
 #: Workbench), so the costliest start first when they run in parallel.
-_TABLE_COST = {"tornado": 0.1, "sensitivity": 2, "sweep": 2, "solve": 1.5, "scenarios": 4, "value_of_information": 1}
+_TABLE_COST = {"tornado": 0.1, "sensitivity": 2, "sweep": 2, "solve": 1.5, "scenarios": 4,
+               "value_of_information": 1}
 
 
 def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
@@ -255,7 +257,8 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
     return table, printed, _kept(caught)
 
 
-def _summary_job(results: xr.Dataset, period_days: float, nonfinite: NonFinite) -> tuple[xr.Dataset, list, list]:
+def _summary_job(results: xr.Dataset, period_days: float,
+                 nonfinite: NonFinite) -> tuple[xr.Dataset, list, list]:
     """The run's summary, as :func:`_run_table` gives a table (nothing printed; warnings kept)."""
     with warnings.catch_warnings(record=True) as caught:
         summary = summarize(per_period(results, period_days), nonfinite=nonfinite)
