@@ -26,7 +26,7 @@ from .risk import PERCENTILES, STATISTICS, outputs_of, per_period, summarize
 from .sampling import to_values, unit_design, warn_unbalanced
 from .simulate import simulate
 from .studyfile import Study, load_study
-from .text import format_number
+from .text import aligned, format_number
 from .validate import SamplingMethod, check_method, check_samples, check_seed
 
 __all__ = ["COLUMNS", "Comparison", "compare", "compare_studies", "compare_frame", "format_compare"]
@@ -255,10 +255,9 @@ def format_compare(c: Comparison) -> str:
         lo, hi = float(r.diff_low), float(r.diff_high)
         rows.append([st, f(float(r.a)), f(float(r.b)), f(float(r["diff"])),
                      f"{f(lo)} to {f(hi)}" if math.isfinite(lo) else ""])
-    w = [max(len(x[j]) for x in [head, *rows]) for j in range(len(head))]
     lines = [f"{c.output} ({unit}): B - A on common random numbers, {c.table.attrs['samples']:,} samples, "
              f"{c.table.attrs['method']}, seed {c.table.attrs['seed']}"]
-    lines += ["  ".join(x.ljust(w[j]) if j == 0 else x.rjust(w[j]) for j, x in enumerate(r)) for r in [head, *rows]]
+    lines += aligned([head, *rows])
     lines += [f"note: {n}" for n in c.notes]
     return "\n".join(lines)
 

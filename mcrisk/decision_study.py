@@ -29,7 +29,7 @@ from .priors import Priors
 from .solve import Solution, format_solution, solve
 from .studyfile import Study, load_study
 from .sweep import breakeven_value, lever_unit, summarize_sweep, sweep
-from .text import format_number
+from .text import aligned, format_number
 
 __all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
            "solve_study", "write_decisions"]
@@ -139,9 +139,8 @@ def format_sweep(run: SweepRun) -> str:
     rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
              *(format_number(float(s[k].values[i]), unit) for k in ("p05", "p50", "p95"))]
             for i, v in enumerate(run.summary[lever].values)]
-    w = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
     lines = [f"[sweep] {run.output} ({unit}) against {lever}, common random numbers"]
-    lines += ["  ".join(c.rjust(w[j]) for j, c in enumerate(r)) for r in [head, *rows]]
+    lines += aligned([head, *rows], left=0)
     if run.breakeven is not None:
         lines.append(f"break-even (P(< 0) = 50%): {lever} = {format_number(run.breakeven, lunit)} {lunit}".rstrip())
     return "\n".join(lines)

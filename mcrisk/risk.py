@@ -10,7 +10,7 @@ import xarray as xr
 
 from .errors import SpecError
 from .text import format_number  # re-exported: users call mcrisk.risk.format_number
-from .text import labelled
+from .text import aligned, labelled
 from .validate import NONFINITE, NonFinite, check_nonfinite
 
 __all__ = ["NONFINITE", "PERCENTILES", "STATISTICS", "check_nonfinite", "format_number", "format_summary",
@@ -260,7 +260,4 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p0
             # shares, margins and probabilities as percentages; "1" is never printed as a unit
             cells.append(f"{v:.1%}" if c.startswith("p_below") or unit == "1" else format_number(v, unit))
         rows.append([labelled(str(name)), "%" if unit == "1" else unit, *cells])
-    widths = [max(len(r[j]) for r in [head, *rows]) for j in range(len(head))]
-    line = lambda r: "  ".join(c.ljust(w) if j < 2 else c.rjust(w)  # noqa: E731
-                               for j, (c, w) in enumerate(zip(r, widths, strict=True)))
-    return "\n".join([line(head), line(["-" * w for w in widths]), *map(line, rows)])
+    return "\n".join(aligned([head, *rows], left=2, rule=True))

@@ -21,7 +21,7 @@ from .errors import MCRiskWarning
 from .rankcorr import loss_attribution, rank_correlations
 from .sensitivity import rank_order, sensitivity
 from .sensitivity_config import check_config
-from .text import index_text
+from .text import aligned, index_text
 
 __all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured", "thin",
            "write_tables"]
@@ -165,8 +165,7 @@ def format_sensitivity(ds: xr.Dataset) -> str:
             rows.append([str(sub.input.values[i]), *[
                 index_text(float(sub[c].values[i]), float(sub[f"{c}_conf"].values[i]) if f"{c}_conf" in sub else None)
                 for c in cols]])
-        w = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-        lines += ["  ".join(c.ljust(w[j]) if j == 0 else c.rjust(w[j]) for j, c in enumerate(r)) for r in rows]
+        lines += aligned(rows)
         lines.append("")
     if "loss_event" in ds.attrs:
         p = np.atleast_1d(ds.attrs["loss_probability"])

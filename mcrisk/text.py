@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
-__all__ = ["MINUS", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "p_error", "percent_text",
+__all__ = ["MINUS", "aligned", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "p_error", "percent_text",
            "share_text", "si_number", "words"]
 
 # The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
@@ -292,3 +292,28 @@ def p_error(p: float, n: int, varies: bool) -> str:
         return f"{'none' if p == 0.0 else 'all'} of {n:,} samples; 95% {side} bound {bound:.2%}"
     se = math.sqrt(p * (1 - p) / n)
     return f"Monte Carlo standard error {se:.1%}"
+
+
+def aligned(rows: Sequence[Sequence[str]], *, left: int = 1, rule: bool = False) -> list[str]:
+    """Rows of cells as the lines of a plain-text table, columns two spaces apart.
+
+    Parameters
+    ----------
+    rows
+        The cells, the header row first; every row as long as the first.
+    left
+        How many leading columns (names, units) are padded on the right; the others (numbers)
+        are padded on the left.
+    rule
+        A line of dashes under the header.
+
+    Returns
+    -------
+    list of str
+        One line per row (and the rule), no trailing newline.
+    """
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    line = lambda r: "  ".join(c.ljust(w) if j < left else c.rjust(w)  # noqa: E731
+                               for j, (c, w) in enumerate(zip(r, widths, strict=True)))
+    lines = [line(r) for r in rows]
+    return [lines[0], line(["-" * w for w in widths]), *lines[1:]] if rule else lines

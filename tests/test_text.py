@@ -117,3 +117,16 @@ def test_text_is_a_leaf_that_imports_no_heavy_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_aligned_pads_names_right_and_numbers_left_two_spaces_apart():
+    from mcrisk.text import aligned
+
+    rows = [["input", "unit", "S1"], ["gpu_hour_price", "USD", "0.5"], ["paid_share", "1", "0.25"]]
+    assert aligned(rows, left=2, rule=True) == [
+        "input           unit    S1",
+        "--------------  ----  ----",
+        "gpu_hour_price  USD    0.5",
+        "paid_share      1     0.25",
+    ]
+    assert aligned([["a", "bb"], ["ccc", "d"]], left=0) == ["  a  bb", "ccc   d"]
