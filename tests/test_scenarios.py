@@ -111,6 +111,10 @@ def test_charts_draw_the_trajectory_and_the_box(planted: xr.Dataset) -> None:
     assert box.get_y() == float(b.low.sel(input="x2"))
     assert ax.get_xlabel().startswith("X1") and ax.get_ylabel().startswith("X2")
     ax.figure.clf()
+    for chart, args in ((plot_tradeoff, (planted,)), (plot_scenario_box, (res, planted))):
+        with pytest.raises(SpecError, match=rf"^box = 7 is not a box of the scenarios; boxes: "
+                                            rf"\[{', '.join(map(str, planted.box.values))}\]$"):
+            chart(*args, box=7)
 
 
 def test_scenarios_command_writes_both_analyses_and_matches_closed_forms(tmp_path, capsys) -> None:

@@ -17,6 +17,12 @@ from .style import GAIN, GREY, LOSS, axis_formatter, deck_axes, deck_style, labe
 __all__ = ["plot_evppi", "plot_scenario_box", "plot_tradeoff"]
 
 
+def _box(boxes: xr.Dataset, box: int) -> xr.Dataset:
+    if box not in boxes.box.values:
+        raise SpecError(f"box = {box!r} is not a box of the scenarios; boxes: {list(map(int, boxes.box.values))}")
+    return boxes.sel(box=box)
+
+
 def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None = None) -> Any:
     """PRIM's peeling trajectory: density against coverage, the picked step marked.
 
@@ -35,13 +41,11 @@ def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None
     -------
     matplotlib.axes.Axes
     """
-    if box not in boxes.box.values:
-        raise SpecError(f"box = {box!r} is not a box of the scenarios; boxes: {list(map(int, boxes.box.values))}")
+    b = _box(boxes, box)
     from matplotlib import colormaps
 
     from ..scenarios import event_words
 
-    b = boxes.sel(box=box)
     c, d, r = (b[k].values for k in ("trajectory_coverage", "trajectory_density", "trajectory_restricted"))
     ok = np.isfinite(c)
     what = event_words(boxes)
@@ -95,9 +99,7 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
     """
     from ..scenarios import box_sentence, event_mask
 
-    if box not in boxes.box.values:
-        raise SpecError(f"box = {box!r} is not a box of the scenarios; boxes: {list(map(int, boxes.box.values))}")
-    b = boxes.sel(box=box)
+    b = _box(boxes, box)
     names = [str(k) for k in boxes.input.values[b.restricted.values]]
     span = {k: (float(b.high.sel(input=k)) - float(b.low.sel(input=k)))
             / max(float(np.ptp(results[k].values)), 1e-300) for k in names}
