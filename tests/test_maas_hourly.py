@@ -186,13 +186,18 @@ def test_deepseek_hourly_study_releases_night_nodes():
     run = run_study(Path(__file__).resolve().parent.parent / "studies" / "deepseek_hourly.toml", write=False)
     res = run.results.isel(sample=0)
     assert float(res["cost_per_day"]) == 87_072.0
-    all_day = float(res["nodes_peak"]) * 8 * 24 * 2.0  # 278 nodes all day: USD 106,752
-    assert all_day == 106_752.0
-    assert 1 - 87_072 / all_day == pytest.approx(0.18435, abs=1e-5)  # DeepSeek's "saves about 18%"
+    # 278 nodes all day would cost 278 x 8 x 24 x USD 2 = 106,752: the schedule saves 18.4%
+    assert float(res["nodes_peak"]) == 278
     load = res["load_nodes"].values
     assert load.max() <= 278 and load.max() == pytest.approx(278, abs=0.01)  # full at 22:00, never short
-    # the discount window 00:30-08:30 holds 17.0% of the day's income
-    assert float(1 - res["revenue_per_day"] / res["list_revenue"]) == pytest.approx(0.75 * 0.170044, rel=1e-5)
+    # 75% off in the window 00:30-08:30: its share of the day's income, from DeepSeek's digitized
+    # hourly income (half of the 00:00 and 08:00 hours, all of 01:00-07:00)
+    csv = Path(__file__).resolve().parent.parent / "mcrisk" / "models" / "data" / "deepseek_2025-02-27_income.csv"
+    income = np.array([float(line.split(",")[1]) for line in csv.read_text().splitlines() if line[:1].isdigit()])
+    assert income.size == 24
+    window = income[[0, 8]].sum() / 2 + income[1:8].sum()
+    assert float(1 - res["revenue_per_day"] / res["list_revenue"]) == pytest.approx(0.75 * window / income.sum(),
+                                                                                    rel=1e-12)
 
 
 @pytest.mark.parametrize("shape", [{"dist": "constant"}, [1.0, "x"]], ids=["table", "text_in_list"])
