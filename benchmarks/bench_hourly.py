@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from bench_simulate import CONSTANTS, priors
+from bench_simulate import priors
 from machine import cpu_line
 
 ALLOWED_SPEED = 30.0
