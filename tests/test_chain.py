@@ -185,3 +185,19 @@ def test_sweep_of_an_hourly_model_keeps_the_daily_outputs(tmp_path):
     # cost is linear in the GPU-hour price on common random numbers
     np.testing.assert_allclose(ds["cost_per_day"].sel(gpu_hour_price=2.0), 2 * ds["cost_per_day"].sel(gpu_hour_price=1.0),
                                rtol=1e-14)
+
+
+def test_a_chain_s_long_input_list_is_cut_in_the_message() -> None:
+    # found by tests/test_fuzz.py: gpu_hour_cost -> maas_hourly takes 29 inputs, 500 characters
+    # of names; the one-line message lists the first 300 characters of them and says it is cut.
+    from mcrisk.models import model_inputs, model_name
+    from mcrisk.models.call import check_inputs
+
+    both = chain([gpu_hour_cost, maas_hourly])
+    required, optional, _ = model_inputs(both)
+    assert len(", ".join([*required, *optional])) > 300
+    with pytest.raises(SpecError) as err:
+        check_inputs(both, [*required, "x"], where="s.toml")
+    head, names = str(err.value).split("; its inputs: ")
+    assert head == f"s.toml: x is not an input of model {model_name(both)}"
+    assert len(names) == 300 and names.endswith(" ...") and names.startswith("server_price_per_gpu, ")

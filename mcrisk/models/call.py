@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..errors import SpecError
-from ..validate import show_key
+from ..validate import show_key, show_keys
 from .base import model_inputs
 from .registry import model_name
 
@@ -45,14 +45,14 @@ def check_inputs(model: Callable, names: list[str] | tuple[str, ...], *, where: 
     """
     required, optional, anykw = model_inputs(model)
     if missing := [k for k in required if k not in names]:
-        raise SpecError(f"{where}: model {model_name(model)} needs {', '.join(missing)}, which "
+        raise SpecError(f"{where}: model {model_name(model)} needs {show_keys(missing)}, which "
                         "no prior or input gives")
     if not anykw and (unknown := [k for k in names if k not in required and k not in optional]):
         if unknown[0] in (getattr(model, "outputs", None) or {}):  # e.g. a chain's intermediate result
             raise SpecError(f"{where}: {show_key(unknown[0])} is an output of model {model_name(model)}, "
                             "which computes it; no prior or input may give it")
         raise SpecError(f"{where}: {show_key(unknown[0])} is not an input of model {model_name(model)}; its "
-                        f"inputs: {', '.join([*required, *optional])}")
+                        f"inputs: {show_keys([*required, *optional])}")  # a chain's run long: cut at 300
 
 
 def call_model(model: Callable, kwargs: dict) -> dict:
