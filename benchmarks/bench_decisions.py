@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import mcrisk  # noqa: E402
-from mcrisk.risk import summarize  # noqa: E402
-from mcrisk.sweep import lever_unit, summarize_sweep  # noqa: E402
+from mcrisk.analyze.risk import summarize  # noqa: E402
+from mcrisk.analyze.sweep import lever_unit, summarize_sweep  # noqa: E402
 
 ALLOWED = 1.2
 VALUES = np.linspace(8.0, 400.0, 20)  # CNY per million output tokens

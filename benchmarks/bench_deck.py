@@ -2,8 +2,8 @@
 
 One run of a study (default ``studies/deepseek_uncertain.toml``, its own samples) is computed
 once in this process; then, ``--repeat`` times each and alternating, the report
-(:func:`mcrisk.report.write_report`, figures as PNG), the deck (:func:`mcrisk.deck.write_deck`)
-and the workbook (:func:`mcrisk.workbook.write_workbook`) are written to a scratch folder. The
+(:func:`mcrisk.report.document.write_report`, figures as PNG), the deck (:func:`mcrisk.report.deck.write_deck`)
+and the workbook (:func:`mcrisk.report.workbook.write_workbook`) are written to a scratch folder. The
 table gives the median wall time of each and the ratios deck / report and workbook / report,
 measured in the same process under the same load. The workbook's time grows with the samples
 it lists (one cell per sample and variable).
@@ -24,10 +24,10 @@ from machine import cpu_line
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from mcrisk.deck import write_deck  # noqa: E402
-from mcrisk.report import write_report  # noqa: E402
-from mcrisk.study import run_study  # noqa: E402
-from mcrisk.workbook import write_workbook  # noqa: E402
+from mcrisk.report.deck import write_deck  # noqa: E402
+from mcrisk.report.document import write_report  # noqa: E402
+from mcrisk.study.runner import run_study  # noqa: E402
+from mcrisk.report.workbook import write_workbook  # noqa: E402
 
 
 def main() -> int:

@@ -4,8 +4,8 @@ The target (the specification's): on 20,000 stored samples with 10 inputs, PRIM 
 every input together in under 10 s on 2 cores. The samples are the ``maas`` model's, 10
 uncertain inputs drawn by LHS; the event is a loss (profit < 0). Reported: the one-time import
 of the EMA Workbench and scikit-learn (paid once per process, only when a study asks for these
-analyses), then the best of ``--repeat`` runs of :func:`mcrisk.scenarios.scenarios` and of
-:func:`mcrisk.voi.evppi` (50 bootstrap resamples, 10 shuffles per input), their sum, and as a
+analyses), then the best of ``--repeat`` runs of :func:`mcrisk.analyze.scenarios.scenarios` and of
+:func:`mcrisk.analyze.voi.evppi` (50 bootstrap resamples, 10 shuffles per input), their sum, and as a
 baseline the time of a plain numpy least-squares fit of the output on the raw inputs (one call
 of ``numpy.linalg.lstsq``), so the ratio says how many such fits the analyses cost.
 
@@ -57,8 +57,8 @@ def main() -> None:
         import sklearn.preprocessing  # noqa: F401
     t_import = time.perf_counter() - t
 
-    from mcrisk.scenarios import scenarios
-    from mcrisk.voi import evppi
+    from mcrisk.analyze.scenarios import scenarios
+    from mcrisk.analyze.voi import evppi
 
     x = np.column_stack([res[k].values for k in PRIORS] + [np.ones(args.n)])
     y = res["profit_per_day"].values

@@ -11,7 +11,7 @@
    must not grow with the number of samples (allowance: the larger run's peak within 1.25 times
    the smaller's), since ``--summary-only`` keeps the chunk's (sample, hour) arrays only while
    the chunk is summarised. (Below 2**20 samples the quantile brackets keep every value of each
-   daily output, :data:`mcrisk.streaming.SUBSAMPLE`, so memory grows with ``n`` up to there.)
+   daily output, :data:`mcrisk.simulation.streaming.SUBSAMPLE`, so memory grows with ``n`` up to there.)
 
 Run: ``python benchmarks/bench_hourly.py [--samples N] [--repeat R]``.
 """
@@ -80,8 +80,8 @@ def _peak_mb() -> float:
 def memory(n: int) -> dict:
     """Peak resident memory (MB) of a summary-only run of ``n`` samples of maas_hourly."""
     from mcrisk.models import bind_options, maas_hourly
-    from mcrisk.priors import Priors
-    from mcrisk.simulate import simulate_summary
+    from mcrisk.spec.priors import Priors
+    from mcrisk.simulation.engine import simulate_summary
 
     p = priors()
     entries = {k: v for k, v in p.entries.items() if k != "peak_to_avg"}

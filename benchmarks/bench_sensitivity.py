@@ -47,8 +47,8 @@ RESAMPLES = 100
 
 def run_mcrisk(n: int):
     from mcrisk.models import maas
-    from mcrisk.priors import priors_from_dict
-    from mcrisk.sensitivity import sensitivity
+    from mcrisk.spec.priors import priors_from_dict
+    from mcrisk.analyze.sensitivity import sensitivity
 
     priors = priors_from_dict({**CONSTANTS, **{k: v[0] for k, v in INPUTS.items()}}, file="bench")
     return sensitivity(maas, priors, output="profit_per_day", method="sobol", n=n, rng=SEED,
@@ -60,7 +60,7 @@ def run_salib(n: int):
     from SALib.sample import sobol as sample
 
     from mcrisk.models import maas
-    from mcrisk.rankcorr import salib_seed
+    from mcrisk.analyze.rankcorr import salib_seed
 
     names = list(INPUTS)
     problem = {"num_vars": len(names), "names": names, "dists": [v[1] for v in INPUTS.values()],

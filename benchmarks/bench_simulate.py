@@ -82,7 +82,7 @@ def baseline(n: int, seed: int) -> tuple:
 
 
 def priors():
-    from mcrisk.priors import Priors, parse_prior
+    from mcrisk.spec.priors import Priors, parse_prior
 
     entries = {k: parse_prior(k, v, file="bench", table=k) for k, v in {**SPECS, **CONSTANTS}.items()}
     return Priors(MappingProxyType(entries), currency="USD")

@@ -50,8 +50,8 @@ def main() -> None:
     py = sys.executable
     rows = {
         "python -c 'import numpy' (baseline)": [py, "-c", "import numpy"],
-        "mcrisk --help": [py, "-m", "mcrisk.cli", "--help"],
-        f"mcrisk check {args.study}": [py, "-m", "mcrisk.cli", "check", args.study],
+        "mcrisk --help": [py, "-m", "mcrisk.cli.main", "--help"],
+        f"mcrisk check {args.study}": [py, "-m", "mcrisk.cli.main", "check", args.study],
     }
     base = None
     cache = tempfile.TemporaryDirectory(prefix="mcrisk-pyc-")

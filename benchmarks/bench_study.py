@@ -5,7 +5,7 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
 * **end to end**: ``python -m mcrisk.cli run STUDY --samples N --quiet --out TMP`` in a
   subprocess: its wall time and peak resident memory (``os.wait4``), and the import time of
   the modules a run loads, from a fresh interpreter.
-* **by phase**: in a fresh process, :func:`mcrisk.study.run_study` itself (what the CLI
+* **by phase**: in a fresh process, :func:`mcrisk.study.runner.run_study` itself (what the CLI
   calls), with ``time.perf_counter`` around each step it takes: imports, the EMA Workbench's
   import (which the scenarios make on first use), load, sample + simulate, summary, each of
   the study's tables (tornado; sensitivity, its own design and model runs; rank correlations
@@ -44,9 +44,9 @@ PHASES = ("imports", "import of the EMA Workbench", "load", "sample + simulate",
           "loss attribution", "sweep", "solve", "scenarios", "value of information",
           "figures (results.nc written alongside)", "files: tables, report")
 #: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
-MODULES = ("mcrisk.cli", "mcrisk.study", "mcrisk.simulate", "mcrisk.risk", "mcrisk.tornado",
-           "mcrisk.sensitivity_study", "mcrisk.report", "mcrisk.plot")
-#: The runners of the study's optional tables (``mcrisk.study._RUNNERS``' keys) and their phase.
+MODULES = ("mcrisk.cli.main", "mcrisk.study.runner", "mcrisk.simulation.engine", "mcrisk.analyze.risk", "mcrisk.analyze.tornado",
+           "mcrisk.analyze.sensitivity_run", "mcrisk.report.document", "mcrisk.report.plot")
+#: The runners of the study's optional tables (``mcrisk.study.runner._RUNNERS``' keys) and their phase.
 RUNNER_PHASES = {"tornado": "tornado", "sensitivity": "sensitivity", "sweep": "sweep", "solve": "solve",
                  "scenarios": "scenarios", "value_of_information": "value of information"}
 
@@ -68,7 +68,7 @@ def _timed(inner, seconds: defaultdict, phase: str):
 
 
 def phases(study_path: Path, samples: int | None) -> dict:
-    """Run the study with :func:`mcrisk.study.run_study`, as ``mcrisk run`` does, timing each phase.
+    """Run the study with :func:`mcrisk.study.runner.run_study`, as ``mcrisk run`` does, timing each phase.
 
     Returns seconds per phase (nested phases are subtracted from the phase that calls them:
     rank correlations and loss attribution from sensitivity, the figures from the files) and the
@@ -92,9 +92,9 @@ def phases(study_path: Path, samples: int | None) -> dict:
         importlib.import_module("ema_workbench.analysis.prim")  # what the scenarios import first
     seconds["import of the EMA Workbench"] = time.perf_counter() - t0
 
-    import mcrisk.report as report
-    import mcrisk.sensitivity_study as sensitivity_study
-    import mcrisk.study as study_mod
+    import mcrisk.report.document as report
+    import mcrisk.analyze.sensitivity_run as sensitivity_study
+    import mcrisk.study.runner as study_mod
 
     _wrap(study_mod, "load_study", seconds, "load")
     for name in ("simulate", "simulate_thinned", "simulate_to_precision"):
@@ -139,7 +139,7 @@ def _child(cmd: list[str], env: dict) -> tuple[float, float, str, str]:
 def end_to_end(study_path: Path, samples: int | None, env: dict) -> dict:
     """``mcrisk run`` in a subprocess, and the import time of a fresh interpreter."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "mcrisk.cli", "run", str(study_path), "--quiet", "--out", f"{tmp}/out"]
+        cmd = [sys.executable, "-m", "mcrisk.cli.main", "run", str(study_path), "--quiet", "--out", f"{tmp}/out"]
         wall, rss, _, _ = _child(cmd + (["--samples", str(samples)] if samples else []), env)
     code = ("import time; t = time.perf_counter(); import " + ", ".join(MODULES)
             + "; import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot; "

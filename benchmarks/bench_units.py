@@ -4,7 +4,7 @@ Two copies of one ``maas`` problem (10 uncertain inputs, 10**6 samples, ``mcrisk
 "model units" writes every prior in the unit ``maas`` declares; "converted" writes the
 throughputs in tokens/hour, the token counts in millions of tokens a day, the prices in USD per
 1K tokens and the GPU rent in CNY per GPU-hour with an exchange rate, so
-:func:`mcrisk.conform.conform_priors` multiplies five columns by their factors. Both give the
+:func:`mcrisk.spec.conform.conform_priors` multiplies five columns by their factors. Both give the
 same numbers (checked). The conversion is checked once, at load, and applied as one multiply
 per converted column: the ratio should be 1 within noise. Timed in one process, ``--repeat``
 alternating pairs after a warm-up; the median wall-time ratio is reported against an allowance
@@ -58,9 +58,9 @@ ALLOWED = 1.15
 
 
 def _load(specs: dict):
-    from mcrisk.conform import conform_priors
+    from mcrisk.spec.conform import conform_priors
     from mcrisk.models import maas
-    from mcrisk.priors import Priors, parse_prior
+    from mcrisk.spec.priors import Priors, parse_prior
 
     entries = {k: parse_prior(k, v, file="bench", table=k) for k, v in specs.items()}
     conformed = conform_priors(maas, Priors(MappingProxyType(entries), currency="USD"), currency="USD",

@@ -1,36 +1,29 @@
 """mcrisk: Monte Carlo risk and sensitivity analysis, built for the economics of serving LLMs.
 
-The data flow, one module a step::
+The package is folders in data-flow order; each may import those before it, never one after
+(``tests/test_layers.py``; ``docs/architecture.md`` draws it)::
 
-    priors.py      load_priors   TOML -> Priors (validated, frozen distributions)
-    studyfile.py   load_study    TOML -> Study (model, priors, run settings, analyses)
-    sampling.py    sample        unit-cube design (random | lhs | sobol) -> copula -> inverse CDFs
-                                 -> inputs Dataset over "sample"
-    evaluate.py    evaluate      one vectorised model call -> results Dataset
-    simulate.py    simulate      simulate(model, priors, n) or simulate(model, inputs), chunked, dask
-    risk.py        summarize     percentiles, P(loss), expected shortfall, MC errors
-    tornado.py     tornado       one-at-a-time swings
-    sensitivity.py sensitivity   SALib indices on the unit cube (+ rankcorr.py: rank correlations,
-                                 loss attribution)
-    scenarios.py   scenarios     PRIM boxes: where the loss lives (EMA Workbench)
-    voi.py         evppi         EVPI and regression EVPPI: what is worth knowing
-    plot/, report.py             slide-ready figures and a self-contained report
-    sweep.py       sweep         one lever at several values on common random numbers
-    solve.py       solve         the lever value at which a target is just met, with its interval
-    compare.py     compare       two studies on common random numbers: B - A with paired intervals
-    precision.py                 batches of samples until the intervals are narrow enough
-    study.py       run_study     all of the above into an output folder
+    core/           errors, checks, text, labels, statistics, units, forking, output folders
+    distributions/  families, inverse CDFs, metalog, copula, correlations
+    models/         maas, maas_hourly, gpu_hour_cost, chains, the @model contract
+    spec/           priors and study files -> checked, frozen specs
+    sampling/       unit-cube designs -> each prior's inverse CDF -> inputs over "sample"
+    simulation/     evaluate, chunk, stream, distribute -> results over "sample"
+    analyze/        risk, tornado, sensitivity, scenarios, value of information, sweep, solve, precision
+    elicit/         priors fitted to data or to an expert's quantiles
+    report/         figures (plot/), report, deck, workbook
+    study/          run_study: a study file to an output folder; compare; fit
+    cli/            the mcrisk command
 
-``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; import from their modules by
-name (``from mcrisk.tornado import tornado_frame``).
+This module re-exports the public API by name, each imported on first use:
+``mcrisk.simulate``, ``mcrisk.sensitivity`` and ``mcrisk.tornado`` are the functions; their
+modules are ``mcrisk.simulation.engine``, ``mcrisk.analyze.sensitivity`` and so on.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 # The public names are imported on first use (PEP 562), not here: numpy, scipy, xarray and
@@ -38,56 +31,56 @@ from typing import TYPE_CHECKING, Any
 # at once; even importlib.metadata, for __version__, costs 20 ms. ``from mcrisk import X``
 # works as before.
 _LAZY = {
-    "__version__": ".version",
-    "MCRiskWarning": ".errors",
-    "Metalog": ".metalog",
+    "__version__": ".core.version",
+    "MCRiskWarning": ".core.errors",
+    "Metalog": ".distributions.metalog",
     "Option": ".models",
-    "Prior": ".priors",
-    "Priors": ".priors",
-    "SpecError": ".errors",
-    "Study": ".study",
-    "compare": ".compare",
-    "conform_priors": ".conform",
-    "fit_data": ".fit",
-    "fit_quantiles": ".expert",
-    "load_priors": ".priors",
-    "load_study": ".study",
+    "Prior": ".spec.priors",
+    "Priors": ".spec.priors",
+    "SpecError": ".core.errors",
+    "Study": ".study.runner",
+    "compare": ".study.compare",
+    "conform_priors": ".spec.conform",
+    "fit_data": ".elicit.fit",
+    "fit_quantiles": ".elicit.expert",
+    "load_priors": ".spec.priors",
+    "load_study": ".study.runner",
     "model": ".models",
     "models": None,  # the subpackage itself
-    "priors_from_dict": ".priors",
-    "evppi": ".voi",
-    "run_study": ".study",
-    "sample": ".sampling",
-    "scenarios": ".scenarios",
-    "sensitivity": ".sensitivity",
-    "simulate": ".simulate",
-    "solve": ".solve",
-    "summarize": ".risk",
-    "sweep": ".sweep",
-    "tornado": ".tornado",
+    "priors_from_dict": ".spec.priors",
+    "evppi": ".analyze.voi",
+    "run_study": ".study.runner",
+    "sample": ".sampling.design",
+    "scenarios": ".analyze.scenarios",
+    "sensitivity": ".analyze.sensitivity",
+    "simulate": ".simulation.engine",
+    "solve": ".analyze.solve",
+    "summarize": ".analyze.risk",
+    "sweep": ".analyze.sweep",
+    "tornado": ".analyze.tornado",
 }
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     __version__: str
-    from . import models
-    from .conform import conform_priors
-    from .errors import MCRiskWarning, SpecError
-    from .expert import fit_quantiles
-    from .fit import fit_data
-    from .metalog import Metalog
-    from .models import Option, model
-    from .priors import Prior, Priors, load_priors, priors_from_dict
-    from .risk import summarize
-    from .sampling import sample
-    from .scenarios import scenarios
-    from .voi import evppi
-    from .sensitivity import sensitivity
-    from .simulate import simulate
-    from .study import Study, load_study, run_study
-    from .tornado import tornado
-    from .compare import compare
-    from .solve import solve
-    from .sweep import sweep
+    from mcrisk import models
+    from mcrisk.spec.conform import conform_priors
+    from mcrisk.core.errors import MCRiskWarning, SpecError
+    from mcrisk.elicit.expert import fit_quantiles
+    from mcrisk.elicit.fit import fit_data
+    from mcrisk.distributions.metalog import Metalog
+    from mcrisk.models import Option, model
+    from mcrisk.spec.priors import Prior, Priors, load_priors, priors_from_dict
+    from mcrisk.analyze.risk import summarize
+    from mcrisk.sampling.design import sample
+    from mcrisk.analyze.scenarios import scenarios
+    from mcrisk.analyze.voi import evppi
+    from mcrisk.analyze.sensitivity import sensitivity
+    from mcrisk.simulation.engine import simulate
+    from mcrisk.study.runner import Study, load_study, run_study
+    from mcrisk.analyze.tornado import tornado
+    from mcrisk.study.compare import compare
+    from mcrisk.analyze.solve import solve
+    from mcrisk.analyze.sweep import sweep
 
 __all__ = [
     "MCRiskWarning",
@@ -136,16 +129,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Importing the submodule mcrisk.simulate binds it as the attribute ``simulate`` of the
-        # package, hiding the function of that name; the function wins, as it did when this
-        # file imported everything (the submodule stays importable by its full name).
-        if isinstance(value, types.ModuleType) and _LAZY.get(name) is not None:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -3,7 +3,7 @@
 DeepSeek's first caveat to its 545% is that V3 is priced below R1, and its third that night
 discounts differ by model (V3 -50%, R1 -75%). This model bills a share ``v3_token_share`` of
 every token kind at the V3 list and off-peak discount, the rest at R1's, and takes the fleet
-cost from :func:`mcrisk.models.maas` unchanged.
+cost from :func:`mcrisk.models.margin` unchanged.
 
 Notes
 -----
@@ -24,7 +24,7 @@ import numpy as np
 
 import mcrisk
 from mcrisk.models import maas
-from mcrisk.models.maas import INPUTS, OUTPUTS
+from mcrisk.models.margin import INPUTS, OUTPUTS
 
 __all__ = ["maas_v3_mix"]
 
@@ -61,11 +61,11 @@ def maas_v3_mix(*, v3_token_share, v3_price_input_hit, v3_price_input_miss, v3_p
     price_input_hit, price_input_miss, price_output : array_like
         R1's list prices (currency per 1M tokens).
     input_tokens, output_tokens, prefill_tps_per_node, decode_tps_per_node : array_like
-        As for :func:`mcrisk.models.maas` (tokens/day, tokens/s).
+        As for :func:`mcrisk.models.margin` (tokens/day, tokens/s).
     gpu_hour_price, peak_to_avg, gpus_per_node, headroom, offpeak_reuse, overhead_share : array_like
-        As for :func:`mcrisk.models.maas`.
+        As for :func:`mcrisk.models.margin`.
     cache_hit_share, paid_share, price_cut, offpeak_token_share : array_like
-        As for :func:`mcrisk.models.maas` (1).
+        As for :func:`mcrisk.models.margin` (1).
 
     Returns
     -------

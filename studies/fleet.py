@@ -1,6 +1,6 @@
 """``fleet``: can a fixed fleet serve a day's tokens at the peak? (study fleet_400)
 
-Wraps :func:`mcrisk.models.maas` and adds ``spare_nodes``: the fleet minus the nodes the peak
+Wraps :func:`mcrisk.models.margin` and adds ``spare_nodes``: the fleet minus the nodes the peak
 (times the headroom) needs. ``spare_nodes < 0`` means the fleet is too small, so
 P(spare_nodes < 0) in the summary is P(not enough).
 
@@ -19,7 +19,7 @@ import numpy as np
 
 import mcrisk
 from mcrisk.models import extends, maas
-from mcrisk.models.maas import INPUTS, OUTPUTS
+from mcrisk.models.margin import INPUTS, OUTPUTS
 
 __all__ = ["fleet"]
 
@@ -40,7 +40,7 @@ def fleet(*, fleet_nodes, **inputs) -> dict[str, np.ndarray]:
     fleet_nodes : array_like
         The fleet size (nodes).
     **inputs : array_like
-        maas's inputs (see :data:`mcrisk.models.maas.INPUTS` for their units).
+        maas's inputs (see :data:`mcrisk.models.margin.INPUTS` for their units).
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """``maas_at_load``: one hour of the day, at its own load, with the fleet sized for the day's peak.
 
-Wraps :func:`mcrisk.models.maas`. An hour whose token load is ``load_ratio`` times the day's
+Wraps :func:`mcrisk.models.margin`. An hour whose token load is ``load_ratio`` times the day's
 mean serves tokens at that rate, up to the fleet's capacity (``peak_to_avg`` times the mean:
 the fleet is sized for the day's peak; load above it is turned away), while the fleet stays
 provisioned for the peak. So it is maas with the token rates scaled by the served ratio ``s``
@@ -23,7 +23,7 @@ import numpy as np
 
 import mcrisk
 from mcrisk.models import Var, extends, maas
-from mcrisk.models.maas import INPUTS, OUTPUTS
+from mcrisk.models.margin import INPUTS, OUTPUTS
 
 __all__ = ["maas_at_load"]
 
@@ -44,7 +44,7 @@ def maas_at_load(*, load_ratio, **inputs) -> dict[str, np.ndarray]:
     load_ratio : array_like
         The hour's token load over the day's mean (1).
     **inputs : array_like
-        maas's inputs (see :data:`mcrisk.models.maas.INPUTS`); the token rates and
+        maas's inputs (see :data:`mcrisk.models.margin.INPUTS`); the token rates and
         ``peak_to_avg`` are the day's.
 
     Returns

@@ -1,6 +1,6 @@
 """``rent_gap``: an owned GPU-hour against a rented one (study own_vs_rent, the middle of a chain).
 
-Chained after :func:`mcrisk.models.gpu_hour_cost`, whose ``gpu_hour_price`` it compares with
+Chained after :func:`mcrisk.models.gpu_cost`, whose ``gpu_hour_price`` it compares with
 the rent ``rent_gpu_hour_price``::
 
     own_saving = rent_gpu_hour_price - gpu_hour_price      (> 0: owning is cheaper per GPU-hour)

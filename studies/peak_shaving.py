@@ -1,6 +1,6 @@
 """``policies``: one provider's day under three fleet policies, on the same samples (study peak_shaving).
 
-Calls :func:`mcrisk.models.maas_hourly` three times with DeepSeek's hourly load shape:
+Calls :func:`mcrisk.models.hourly_margin` three times with DeepSeek's hourly load shape:
 
 - ``fixed``: a fleet for the day's highest need, idle node-hours all charged (``offpeak_reuse = 0``);
 - ``elastic``: each hour provisions the highest need of itself and the hour before (a one-hour
@@ -25,7 +25,7 @@ import numpy as np
 
 import mcrisk
 from mcrisk.models import maas_hourly
-from mcrisk.models.maas_hourly import INPUTS
+from mcrisk.models.hourly_margin import INPUTS
 
 __all__ = ["policies"]
 
@@ -56,7 +56,7 @@ def policies(**inputs) -> dict[str, np.ndarray]:
     Parameters
     ----------
     **inputs : array_like
-        maas_hourly's inputs (:data:`mcrisk.models.maas_hourly.INPUTS`); ``offpeak_reuse`` is
+        maas_hourly's inputs (:data:`mcrisk.models.hourly_margin.INPUTS`); ``offpeak_reuse`` is
         used by the reuse policy only.
 
     Returns

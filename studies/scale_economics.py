@@ -1,7 +1,7 @@
 """``by_scale``: one provider's margin at daily volumes from 1 B to 1 T output tokens (study scale_economics).
 
 Each sample's premises (throughput, rents, prices, bursts) are evaluated by
-:func:`mcrisk.models.maas_hourly` at seven volumes on the same samples (common random numbers),
+:func:`mcrisk.models.hourly_margin` at seven volumes on the same samples (common random numbers),
 with a fleet rented for the day's highest need in whole nodes (the elastic policy looking back
 23 hours, so every hour covers the day's peak, in steps of one node),
 so the summary's P(loss) and median margin of ``margin_1b`` ... ``margin_1t`` trace how big the
@@ -25,7 +25,7 @@ import numpy as np
 
 import mcrisk
 from mcrisk.models import maas_hourly
-from mcrisk.models.maas_hourly import INPUTS
+from mcrisk.models.hourly_margin import INPUTS
 
 __all__ = ["SCALES", "by_scale"]
 
@@ -52,7 +52,7 @@ def by_scale(*, input_tokens, output_tokens, **inputs) -> dict[str, np.ndarray]:
     input_tokens, output_tokens : array_like
         A reference day (tokens/day): only their ratio, the token mix, is used.
     **inputs : array_like
-        maas_hourly's other inputs (:data:`mcrisk.models.maas_hourly.INPUTS`).
+        maas_hourly's other inputs (:data:`mcrisk.models.hourly_margin.INPUTS`).
 
     Returns
     -------

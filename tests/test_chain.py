@@ -11,10 +11,10 @@ import pytest
 import xarray as xr
 
 from mcrisk import SpecError, load_study, run_study
-from mcrisk.cli import main
+from mcrisk.cli.main import main
 from mcrisk.models import bind_options, chain, gpu_hour_cost, maas, maas_hourly
-from mcrisk.models.gpu_hour_cost import annuity
-from mcrisk.risk import outputs_of
+from mcrisk.models.gpu_cost import annuity
+from mcrisk.core.statistics import outputs_of
 
 OWN = dict(server_price_per_gpu=30_000.0, depreciation_years=4.0, financing_rate=0.08, power_kw_per_gpu=1.2,
            pue=1.3, electricity_price=0.1, hosting_per_gpu_year=2_000.0, service_share=0.9)
@@ -165,7 +165,7 @@ def test_hourly_outputs_through_dask_blocks(tmp_path):
     # the dask path stacks every variable of a block; (sample, hour) outputs give one row per hour
     pytest.importorskip("dask")
     from mcrisk import simulate
-    from mcrisk.distributed import simulate_dask
+    from mcrisk.simulation.distributed import simulate_dask
 
     study = load_study(_study(tmp_path, '[options]\nshape = "deepseek-2025-02-27"\npolicy = "elastic"\n'))
     whole = simulate(study.model, study.priors, 50, method="lhs", rng=4)
@@ -177,7 +177,7 @@ def test_hourly_outputs_through_dask_blocks(tmp_path):
 
 
 def test_sweep_of_an_hourly_model_keeps_the_daily_outputs(tmp_path):
-    from mcrisk.sweep import sweep
+    from mcrisk.analyze.sweep import sweep
 
     study = load_study(_study(tmp_path, '[options]\nshape = "deepseek-2025-02-27"\n'))
     ds = sweep(study.model, study.priors, "gpu_hour_price", [1.0, 2.0], 40, rng=2)

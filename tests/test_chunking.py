@@ -8,10 +8,11 @@ import xarray as xr
 
 from mcrisk import simulate
 from mcrisk.models import maas
-from mcrisk.priors import Priors, parse_prior
-from mcrisk.risk import per_period, summarize
-from mcrisk.simulate import simulate_summary
-from mcrisk.streaming import _lerp, _quantile_ranks
+from mcrisk.spec.priors import Priors, parse_prior
+from mcrisk.analyze.risk import summarize
+from mcrisk.core.statistics import per_period
+from mcrisk.simulation.engine import simulate_summary
+from mcrisk.simulation.streaming import _lerp, _quantile_ranks
 
 SPECS = {
     "input_tokens": {"dist": "lognormal", "median": 608e9, "sigma": 0.3},
@@ -31,7 +32,7 @@ def _priors(correlated: bool = False) -> Priors:
     entries = {k: parse_prior(k, v, file="t.toml", table=k) for k, v in SPECS.items()}
     p = Priors(MappingProxyType(entries), currency="USD")
     if correlated:
-        from mcrisk.priors import Correlation
+        from mcrisk.spec.priors import Correlation
 
         p = Priors(p.entries, currency="USD",
                    correlations=(Correlation("decode_tps_per_node", "prefill_tps_per_node", 0.8),))
@@ -52,7 +53,7 @@ def test_samples_are_bit_identical_for_any_chunk_size(method):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_chunked_summary_equals_the_in_memory_summary(method, monkeypatch):
-    import mcrisk.streaming as streaming
+    import mcrisk.simulation.streaming as streaming
 
     n = 2**17
     # A small subsample, so the brackets of pass 2 are wide and placed by a stride > 1.

@@ -17,8 +17,8 @@ import pytest
 import xarray as xr
 
 from mcrisk import SpecError, load_priors, load_study, run_study
-from mcrisk.cli import main
-from mcrisk.errors import Terminated
+from mcrisk.cli.main import main
+from mcrisk.core.errors import Terminated
 from mcrisk.models import maas
 
 BAD_DIR = Path(__file__).resolve().parent / "data" / "bad"
@@ -39,7 +39,7 @@ def _library_message(path: Path) -> str:
 def _commands(*argvs: list[str], cwd: Path) -> list[subprocess.CompletedProcess]:
     """Run ``python -m mcrisk.cli ARGV`` for every argv at once; wait for all."""
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    procs = [subprocess.Popen([sys.executable, "-m", "mcrisk.cli", *map(str, argv)], cwd=cwd, env=env,
+    procs = [subprocess.Popen([sys.executable, "-m", "mcrisk.cli.main", *map(str, argv)], cwd=cwd, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for argv in argvs]
     done = []
     for argv, p in zip(argvs, procs, strict=True):
@@ -181,9 +181,9 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
     assert (tmp_path / "a" / "report.md").is_file()
     # The same run again, in this process (without the report, whose figures take seconds and
     # are tested elsewhere), into another folder: the same data.
-    import mcrisk.report
+    import mcrisk.report.document
 
-    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(), progress=False: {})
+    monkeypatch.setattr(mcrisk.report.document, "write_report", lambda run, folder, formats=(), progress=False: {})
     assert main(["run", str(study), "--out", str(tmp_path / "b"), *args]) == 0
 
     with xr.open_dataset(tmp_path / "a" / "results.nc") as ra, xr.open_dataset(tmp_path / "b" / "results.nc") as rb:
@@ -206,7 +206,7 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
     csv_a, csv_b = ((tmp_path / d / "summary.csv").read_text() for d in ("a", "b"))
     assert csv_a == csv_b
     header, *rows = csv_a.splitlines()
-    assert header.split(",") == ["output", *mcrisk.risk.STATISTICS, "n_valid", "units"]
+    assert header.split(",") == ["output", *mcrisk.analyze.risk.STATISTICS, "n_valid", "units"]
     assert [r.split(",")[0] for r in rows] == list(maas.outputs)
     profit = next(r.split(",") for r in rows if r.startswith("profit_per_day,"))
     assert profit[-2:] == ["256", "USD/day"]
@@ -216,7 +216,7 @@ def test_run_writes_results_and_is_reproducible(tmp_path: Path, good: Path, monk
 
 
 def test_parser_names_match_the_library() -> None:
-    from mcrisk.cli import MODEL_NAMES
+    from mcrisk.cli.main import MODEL_NAMES
     from mcrisk.models import MODELS
 
     assert MODEL_NAMES == tuple(MODELS)
@@ -224,7 +224,7 @@ def test_parser_names_match_the_library() -> None:
 
 def test_help_imports_no_numerical_library(tmp_path: Path) -> None:
     # What keeps `mcrisk --help` (and Ctrl-C while the library loads) fast: one process, ~0.3 s.
-    code = ("import sys\nfrom mcrisk.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+    code = ("import sys\nfrom mcrisk.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('numpy', 'scipy', 'xarray', 'pandas', 'SALib', 'matplotlib') "
             "if m in sys.modules), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
@@ -247,8 +247,8 @@ def test_out_is_checked_before_computing(capsys, tmp_path: Path, good: Path, mon
     def never(*args, **kwargs):
         raise AssertionError("computed before checking --out")
 
-    monkeypatch.setattr(importlib.import_module("mcrisk.study"), "simulate", never)
-    monkeypatch.setattr(importlib.import_module("mcrisk.simulate"), "simulate", never)
+    monkeypatch.setattr(importlib.import_module("mcrisk.study.runner"), "simulate", never)
+    monkeypatch.setattr(importlib.import_module("mcrisk.simulation.engine"), "simulate", never)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("")
     assert main([command, str(good / "study_sensitivity.toml"), "--out", out, "--quiet"]) == 2
@@ -257,15 +257,15 @@ def test_out_is_checked_before_computing(capsys, tmp_path: Path, good: Path, mon
 
 
 def test_an_unexpected_error_is_one_line(capsys, good: Path, monkeypatch) -> None:
-    import mcrisk.study
-    from mcrisk.errors import clip
+    import mcrisk.study.runner
+    from mcrisk.core.errors import clip
 
     text = "x" * 300 + "\nsecond line"
 
     def bug(*args, **kwargs):
         raise RuntimeError(text)
 
-    monkeypatch.setattr(mcrisk.study, "run_study", bug)
+    monkeypatch.setattr(mcrisk.study.runner, "run_study", bug)
     monkeypatch.delenv("MCRISK_DEBUG", raising=False)
     assert main(["run", str(good / "study_uniform_price.toml")]) == 1
     err = capsys.readouterr().err
@@ -284,7 +284,7 @@ def test_interrupt_and_terminate_are_one_line(capsys, good: Path, monkeypatch, s
     # tests/test_outfolder.py; here the exceptions their handlers raise, in this process.
     import signal
 
-    import mcrisk.study
+    import mcrisk.study.runner
 
     handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
 
@@ -292,7 +292,7 @@ def test_interrupt_and_terminate_are_one_line(capsys, good: Path, monkeypatch, s
         assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, handlers[1])  # main's handler
         raise stop
 
-    monkeypatch.setattr(mcrisk.study, "run_study", stopped)
+    monkeypatch.setattr(mcrisk.study.runner, "run_study", stopped)
     assert main(["run", str(good / "study_uniform_price.toml")]) == status
     assert capsys.readouterr().err == f"{line}\n"
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers  # put back

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from mcrisk import Priors, load_study
-from mcrisk.cli import main
-from mcrisk.compare import COLUMNS, compare
-from mcrisk.priors import parse_prior
-from mcrisk.risk import STATISTICS
+from mcrisk.cli.main import main
+from mcrisk.study.compare import COLUMNS, compare
+from mcrisk.spec.priors import parse_prior
+from mcrisk.core.statistics import STATISTICS
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 

@@ -9,8 +9,8 @@ import pytest
 import xarray as xr
 
 from mcrisk import SpecError, load_study, run_study
-from mcrisk.cli import main
-from mcrisk.risk import summarize
+from mcrisk.cli.main import main
+from mcrisk.analyze.risk import summarize
 
 
 def _study(tmp_path: Path, root: Path, extra: str, *, currency: str = "") -> Path:

@@ -16,7 +16,7 @@ import pytest
 import scipy.stats as st
 
 from mcrisk import SpecError, load_priors, sample
-from mcrisk.copula import apply_copula, cholesky, copula_factor, normal_correlation
+from mcrisk.distributions.copula import apply_copula, cholesky, copula_factor, normal_correlation
 
 
 def _pairs(*items: tuple[str, str, float]) -> list[SimpleNamespace]:

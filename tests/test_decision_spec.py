@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mcrisk import SpecError, load_study
-from mcrisk.decision_spec import (Precision, Target, check_solve, check_sweep, parse_precision, parse_target,
+from mcrisk.spec.decision_tables import (Precision, Target, check_solve, check_sweep, parse_precision, parse_target,
                                   sweep_values)
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"

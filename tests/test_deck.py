@@ -14,10 +14,10 @@ import pytest
 import xarray as xr
 
 from conftest import ROOT
-from mcrisk.cli import main
+from mcrisk.cli.main import main
 
-from mcrisk.labels import label_of
-from mcrisk.textfit import LINE, fit_text, text_height
+from mcrisk.core.labels import label_of
+from mcrisk.report.textfit import LINE, fit_text, text_height
 
 pptx = pytest.importorskip("pptx")
 openpyxl = pytest.importorskip("openpyxl")
@@ -47,7 +47,7 @@ samples = 4096
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
-    from mcrisk.study import run_study
+    from mcrisk.study.runner import run_study
 
     d = tmp_path_factory.mktemp("deck")
     (d / "small.toml").write_text(STUDY, encoding="utf-8")
@@ -93,7 +93,7 @@ def test_the_tornado_is_a_native_bar_chart_of_tornado_csv(deck, folder) -> None:
     tab = pd.read_csv(folder / "tornado.csv")
     (i, chart), = [(i, c) for i, c in _charts(deck) if _title(deck.slides[i]).startswith("Tornado")]
     assert chart.chart_type == pptx.enum.chart.XL_CHART_TYPE.BAR_CLUSTERED
-    from mcrisk.study import load_study
+    from mcrisk.study.runner import load_study
 
     study = load_study(folder.parent / "small.toml")
     assert list(chart.plots[0].categories) == [label_of(n, model=study.model, priors=study.priors)
@@ -108,7 +108,7 @@ def test_the_tornado_is_a_native_bar_chart_of_tornado_csv(deck, folder) -> None:
     base = chart.value_axis.crosses_at
     assert chart.value_axis.crosses == pptx.enum.chart.XL_AXIS_CROSSES.CUSTOM or base is not None
     # per month: 30 x the model's per-day profit at the base values
-    from mcrisk.evaluate import call_model
+    from mcrisk.simulation.evaluate import call_model
 
     day = call_model(study.model, {n: np.array([p.base_value]) for n, p in study.priors.items()})
     assert base == pytest.approx(30 * float(day["profit_per_day"][0]), rel=1e-12)
@@ -212,8 +212,8 @@ def test_a_template_gives_its_size_and_a_bad_one_is_one_line(folder, tmp_path, c
                    "(PackageNotFoundError)",
                    f"error: --template {tmp_path / 'missing.pptx'}: no such file; give a PowerPoint file (.pptx)"]
     assert (folder / "deck.pptx").read_bytes() == before  # nothing half-written
-    from mcrisk.deck import write_deck
-    from mcrisk.folderrun import read_run
+    from mcrisk.report.deck import write_deck
+    from mcrisk.study.folderrun import read_run
 
     out = write_deck(read_run(study, folder), tmp_path / "house_deck.pptx", template=tmp_path / "house.pptx")
     prs = pptx.Presentation(str(out))
@@ -259,11 +259,11 @@ def test_the_workbook_holds_numbers_with_number_formats(folder) -> None:
 
 
 def test_the_samples_sheet_keeps_the_first_rows_a_sheet_holds_and_says_so(folder, tmp_path, monkeypatch) -> None:
-    import mcrisk.workbook
-    from mcrisk.folderrun import read_run
+    import mcrisk.report.workbook
+    from mcrisk.study.folderrun import read_run
 
-    monkeypatch.setattr(mcrisk.workbook, "MAX_ROWS", 100)
-    path = mcrisk.workbook.write_workbook(read_run(folder.parent / "small.toml", folder), tmp_path / "w.xlsx")
+    monkeypatch.setattr(mcrisk.report.workbook, "MAX_ROWS", 100)
+    path = mcrisk.report.workbook.write_workbook(read_run(folder.parent / "small.toml", folder), tmp_path / "w.xlsx")
     ws = openpyxl.load_workbook(path)["Samples"]
     assert ws.max_row == 101
     assert ws.cell(1, ws.max_column).value == ("Note: the first 100 of 1,000 samples (a sheet holds 100); "
@@ -295,7 +295,7 @@ def test_chinese_text_draws_in_a_cjk_font_where_one_is_installed() -> None:
 
     from matplotlib import font_manager
 
-    from mcrisk.plot.style import CJK_FONTS, deck_figure, deck_style
+    from mcrisk.report.plot.style import CJK_FONTS, deck_figure, deck_style
 
     if not any(k in Path(p).name.lower() for p in font_manager.findSystemFonts()
                for k in ("cjk", "wqy", "sourcehan", "droidsansfallback")):
@@ -314,8 +314,8 @@ def test_a_chart_on_a_users_8_by_4_5_axes_keeps_every_label_inside(folder) -> No
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from mcrisk.folderrun import read_run
-    from mcrisk.plot import plot_distribution, plot_tornado
+    from mcrisk.study.folderrun import read_run
+    from mcrisk.report.plot import plot_distribution, plot_tornado
 
     run = read_run(folder.parent / "small.toml", folder)
     draws = {"tornado": lambda ax: plot_tornado(run.tables["tornado"], ax=ax, title="Tornado"),

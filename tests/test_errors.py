@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcrisk.errors import SpecError, clip, shorten
+from mcrisk.core.errors import SpecError, clip, shorten
 
 
 @pytest.mark.parametrize("text, limit, expected", [

@@ -14,7 +14,7 @@ import pytest
 import scipy.stats as st
 
 from mcrisk import Priors, sample
-from mcrisk.families import FAMILIES, Z95, family_names, resolve_family
+from mcrisk.distributions.families import FAMILIES, Z95, family_names, resolve_family
 
 # Entry of tests/data/good/every_family.toml -> the scipy distribution it must equal.
 REFERENCE = {
@@ -157,7 +157,7 @@ def test_registry_lists_the_design_families() -> None:
     ([10**400, 2.0], [0.5, 0.5], "values"),
 ], ids=["nan_value", "inf_value", "nan_weight", "int_beyond_double"])
 def test_discrete_refuses_non_finite_numbers(values, weights, key) -> None:
-    from mcrisk.families import ParamError
+    from mcrisk.distributions.families import ParamError
 
     with pytest.raises(ParamError) as info:
         FAMILIES["discrete"].check({"values": values, "weights": weights})
@@ -171,7 +171,7 @@ def test_discrete_refuses_non_finite_numbers(values, weights, key) -> None:
     ("gamma", {"a": 0.0}, "a"),
 ], ids=["burr_second", "burr_first", "nct_nan", "gamma"])
 def test_scipy_family_names_the_bad_shape(name: str, params: dict, bad: str) -> None:
-    from mcrisk.families import ParamError
+    from mcrisk.distributions.families import ParamError
 
     with pytest.raises(ParamError) as info:
         resolve_family(name).check({**params, "loc": 0.0, "scale": 1.0})

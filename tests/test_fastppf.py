@@ -7,8 +7,8 @@ import pytest
 import scipy.special as sc
 import scipy.stats as st
 
-from mcrisk.families import BETA_PPF_RTOL, beta_ppf
-from mcrisk.priors import parse_prior
+from mcrisk.distributions.families import BETA_PPF_RTOL, beta_ppf
+from mcrisk.spec.priors import parse_prior
 
 # A dense grid of probabilities reaching 1e-17 into both tails (the designs never go below
 # 2**-54), and the centre on an even grid.
@@ -78,12 +78,12 @@ def test_the_kernel_is_a_leaf_module_that_families_re_exports():
     import ast
     import inspect
 
-    import mcrisk.betappf
-    import mcrisk.families
+    import mcrisk.distributions.betappf
+    import mcrisk.distributions.families
 
-    assert mcrisk.families.beta_ppf is mcrisk.betappf.beta_ppf
-    assert mcrisk.families.BETA_PPF_RTOL == mcrisk.betappf.BETA_PPF_RTOL == 1e-12
-    tree = ast.parse(inspect.getsource(mcrisk.betappf))
+    assert mcrisk.distributions.families.beta_ppf is mcrisk.distributions.betappf.beta_ppf
+    assert mcrisk.distributions.families.BETA_PPF_RTOL == mcrisk.distributions.betappf.BETA_PPF_RTOL == 1e-12
+    tree = ast.parse(inspect.getsource(mcrisk.distributions.betappf))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert imported == {"__future__", "functools", "math", "numpy", "scipy.special"}
@@ -92,8 +92,8 @@ def test_the_kernel_is_a_leaf_module_that_families_re_exports():
 def test_a_check_probes_pert_and_beta_without_building_a_table():
     # A table costs tens of ms and serves many draws; a check's probes take a handful of
     # probabilities straight from betaincinv, which the table matches to BOUND.
-    from mcrisk import betappf
-    from mcrisk.studyfile import load_study
+    from mcrisk.distributions import betappf
+    from mcrisk.spec.studyfile import load_study
 
     betappf._beta_table.cache_clear()
     root = Path(__file__).resolve().parent.parent

@@ -15,11 +15,11 @@ from hypothesis import strategies as hs
 
 from conftest import bonferroni_z
 from mcrisk import SpecError
-from mcrisk.cli import main
-from mcrisk.expert import fit_quantiles, parse_quantiles
-from mcrisk.fit import fit_data, read_column
-from mcrisk.metalog import Metalog, MetalogError
-from mcrisk.priors import load_priors, priors_from_dict
+from mcrisk.cli.main import main
+from mcrisk.elicit.expert import fit_quantiles, parse_quantiles
+from mcrisk.elicit.fit import fit_data, read_column
+from mcrisk.distributions.metalog import Metalog, MetalogError
+from mcrisk.spec.priors import load_priors, priors_from_dict
 
 
 def test_normal_fit_recovers_mean_and_sd_within_their_standard_errors(rng) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mcrisk import SpecError
-from mcrisk.forked import cores, run_forked
+from mcrisk.core.forking import cores, run_forked
 
 FORKS = cores() >= 2 and "fork" in multiprocessing.get_all_start_methods()
 

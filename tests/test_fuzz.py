@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mcrisk import SpecError, load_study, run_study
-from mcrisk.cli import main
-from mcrisk.errors import MCRiskWarning
-from mcrisk.families import FAMILIES
+from mcrisk.cli.main import main
+from mcrisk.core.errors import MCRiskWarning
+from mcrisk.distributions.families import FAMILIES
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "tests" / "data" / "good"

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 from matplotlib.container import BarContainer
 
-from mcrisk.plot import plot_by_scale, plot_hourly, title_of
+from mcrisk.report.plot import plot_by_scale, plot_hourly, title_of
 
 
 @pytest.fixture

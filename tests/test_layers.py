@@ -1,8 +1,10 @@
-"""The package's layers point one way: no import cycle, no private name used outside its module.
+"""The package's layers point one way: subpackages in data-flow order, no cycle, no private name shared.
 
-Both are read from the source with :mod:`ast`, imports inside functions included, so a cycle
-cannot hide in a local import. The command line may import the library inside its command
-functions (it must start fast); nothing imports it.
+Every check reads the source with :mod:`ast`, imports inside functions included, so a backward
+import cannot hide in a local import. The order is :data:`LAYERS`, as each subpackage's
+``__init__`` docstring and ``docs/architecture.md`` state it: a module may import its own
+subpackage and those before it, never one after it. The top-level ``mcrisk/__init__`` re-exports
+the public API lazily and nothing inside the package imports it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mcrisk"
+
+#: The subpackages in data-flow order: each may import itself and those before it.
+LAYERS = ("core", "distributions", "models", "spec", "sampling", "simulation", "analyze", "elicit", "report",
+          "study", "cli")
 
 
 def _modules() -> dict[str, Path]:
@@ -69,10 +75,47 @@ def test_no_private_name_is_imported_from_another_module() -> None:
 
 
 def test_nothing_imports_the_command_line() -> None:
-    command_line = ("mcrisk.cli", "mcrisk.commands")  # the parser and main; what each command does
     mods = _modules()
+    command_line = [m for m in mods if m.startswith("mcrisk.cli")]
     assert [m for m, f in mods.items() if m not in command_line
             and any(t in command_line for t, _ in _imports(m, f, mods))] == []
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.index(parts[1]) if len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_every_module_lives_in_a_layer() -> None:
+    # The top of the package keeps only its __init__ (the lazy public API).
+    assert sorted(m for m in _modules() if _layer(m) is None) == ["mcrisk"]
+    assert sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(LAYERS)
+
+
+def test_imports_follow_the_layers() -> None:
+    mods = _modules()
+    backward = [(m, t) for m, f in mods.items() if _layer(m) is not None for t, _ in _imports(m, f, mods)
+                if _layer(t) is None or _layer(t) > _layer(m)]
+    assert backward == []
+
+
+def test_each_subpackage_says_what_it_may_import() -> None:
+    for i, name in enumerate(LAYERS):
+        doc = ast.get_docstring(ast.parse((PACKAGE / name / "__init__.py").read_text(encoding="utf-8"))) or ""
+        allowed = ", ".join(LAYERS[:i]) or "nothing of mcrisk"
+        assert f"May import: {allowed}." in " ".join(doc.split()), name
+
+
+def test_no_module_shares_its_name_with_a_name_its_package_exports() -> None:
+    import importlib
+
+    clashes = []
+    for m in _modules():
+        pkg, _, leaf = m.rpartition(".")
+        if pkg and (PACKAGE.parent / pkg.replace(".", "/") / "__init__.py").exists():
+            exported = getattr(importlib.import_module(pkg), "__all__", ())
+            clashes += [m] if leaf in exported and not (PACKAGE.parent / m.replace(".", "/")).is_dir() else []
+    assert clashes == []
 
 
 def test_the_checker_finds_a_cycle(tmp_path: Path) -> None:
@@ -87,27 +130,6 @@ def test_the_checker_finds_a_cycle(tmp_path: Path) -> None:
         "mcrisk.a", "mcrisk.b", "mcrisk.a"]
 
 
-def test_moved_names_still_work_with_a_deprecation_warning() -> None:
-    import importlib
-    import sys
-    from types import SimpleNamespace
-
-    import numpy as np
-    import pytest
-
-    from mcrisk import copula, plot
-    from mcrisk.sampling import copula_factor
-
-    sys.modules.pop("mcrisk.deckstyle", None)
-    with pytest.warns(DeprecationWarning, match="mcrisk.deckstyle is deprecated: import these names from mcrisk.plot"):
-        deckstyle = importlib.import_module("mcrisk.deckstyle")
-    assert deckstyle.save_figure is plot.save_figure and deckstyle.format_value is plot.format_value
-    pairs = (SimpleNamespace(a="x", b="y", rank=0.5),)
-    with pytest.warns(DeprecationWarning, match=r"use mcrisk.copula.copula_factor\(priors.correlations, names\)"):
-        old = copula_factor(SimpleNamespace(correlations=pairs), ("x", "y"))
-    np.testing.assert_array_equal(old, copula.copula_factor(pairs, ("x", "y")))
-
-
 def test_checking_every_study_imports_no_heavy_library() -> None:
     # mcrisk check is the quick answer to "is my file right?": it reads, checks and evaluates
     # the model once with numpy alone. xarray, pandas, scipy.stats, matplotlib and SALib cost
@@ -116,7 +138,7 @@ def test_checking_every_study_imports_no_heavy_library() -> None:
     import sys
 
     studies = sorted(str(p) for p in (PACKAGE.parent / "studies").glob("*.toml"))
-    code = ("import sys; from mcrisk.cli import main; rc = main(['check', *sys.argv[1:]]); "
+    code = ("import sys; from mcrisk.cli.main import main; rc = main(['check', *sys.argv[1:]]); "
             "heavy = ('xarray', 'pandas', 'scipy.stats', 'matplotlib', 'SALib', 'dask'); "
             "print(rc, [m for m in heavy if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code, *studies], capture_output=True, text=True,

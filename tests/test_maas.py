@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as hs
 
 from mcrisk.models import MODELS, maas
-from mcrisk.models.maas import INPUTS, OUTPUTS
+from mcrisk.models.margin import INPUTS, OUTPUTS
 
 # DeepSeek, "DeepSeek-V3/R1 Inference System Overview", open-infra-index, 2025-03-01, 24 h from
 # 2025-02-27 12:00 (UTC+8): 608 B input tokens of which 342 B hit the KV cache, 168 B output

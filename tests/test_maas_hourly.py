@@ -9,7 +9,7 @@ import pytest
 
 from mcrisk import SpecError
 from mcrisk.models import maas, maas_hourly
-from mcrisk.models.maas_hourly import day_shape
+from mcrisk.models.hourly_margin import day_shape
 
 DAILY = ("nodes_avg", "nodes_provisioned", "nodes_charged", "utilization", "cost_per_day", "list_revenue",
          "revenue_per_day", "profit_per_day", "cost_profit_margin", "gross_margin",

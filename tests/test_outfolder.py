@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import xarray as xr
 
-import mcrisk.report
+import mcrisk.report.document
 from mcrisk import SpecError, run_study
-from mcrisk.outfolder import OUTPUT_MARKERS, check_out, recover, swap, write_atomically
+from mcrisk.core.outfolder import OUTPUT_MARKERS, check_out, recover, swap, write_atomically
 
 
 @pytest.fixture(autouse=True)
@@ -164,8 +164,8 @@ def _killed_write(out: Path, step: int, *, exchange: bool) -> bool:
                 _fill(tmp, NEW)
 
             real_swap = swap
-            import mcrisk.outfolder
-            mcrisk.outfolder.swap = lambda new, o: real_swap(new, o, exchange=exchange)
+            import mcrisk.core.outfolder
+            mcrisk.core.outfolder.swap = lambda new, o: real_swap(new, o, exchange=exchange)
             write_atomically(out, write)
             os._exit(0)
         except BaseException:
@@ -225,7 +225,7 @@ def test_failed_write_and_interrupt_leave_the_old_folder(tmp_path: Path) -> None
 def test_a_signal_during_the_renames_waits_until_they_are_done(tmp_path: Path, monkeypatch, exchange) -> None:
     # Ctrl-C arriving at the first rename of the swap: it must not leave the folder between old
     # and new, so it is raised once the swap is done (and the old folder removed).
-    import mcrisk.outfolder
+    import mcrisk.core.outfolder
 
     out = tmp_path / "out"
     out.mkdir()
@@ -238,7 +238,7 @@ def test_a_signal_during_the_renames_waits_until_they_are_done(tmp_path: Path, m
         real_rename(src, dst)
 
     monkeypatch.setattr(os, "rename", rename)
-    monkeypatch.setattr(mcrisk.outfolder, "swap", lambda new, o: real_swap(new, o, exchange=exchange))
+    monkeypatch.setattr(mcrisk.core.outfolder, "swap", lambda new, o: real_swap(new, o, exchange=exchange))
     with pytest.raises(KeyboardInterrupt):
         write_atomically(out, lambda tmp: _fill(tmp, NEW))
     assert _tree(out) == NEW and _temporaries(tmp_path) == []
@@ -262,7 +262,7 @@ ARGS = ["--formats", "png", "--samples", "2000", "--quiet"]
 
 def _popen(argv: list, cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    return subprocess.Popen([sys.executable, "-m", "mcrisk.cli", *map(str, argv)], cwd=cwd, env=env,
+    return subprocess.Popen([sys.executable, "-m", "mcrisk.cli.main", *map(str, argv)], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -317,7 +317,7 @@ def test_killed_runs_leave_the_old_or_the_new_folder(tmp_path: Path, monkeypatch
         time.sleep(0.002)
     assert not pending, "a run neither finished nor reached its moment in 90 s"
 
-    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(), progress=False: {})
+    monkeypatch.setattr(mcrisk.report.document, "write_report", lambda run, folder, formats=(), progress=False: {})
     outcomes = []
     for i, ((sig, when, delay), proc) in enumerate(zip(cases, procs, strict=True)):
         _, err = proc.communicate(timeout=60)

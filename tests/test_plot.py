@@ -13,7 +13,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from mcrisk import SpecError
-from mcrisk.plot import (check_config, label_of, plot_convergence, plot_distribution, plot_exceedance,
+from mcrisk.report.plot import (check_config, label_of, plot_convergence, plot_distribution, plot_exceedance,
                          plot_scatter, plot_sensitivity, plot_tornado, save_figure, si_number, title_of)
 
 # 201 profits of -50k ... 150k in steps of 1k: 50 are losses, so P(loss) = 50/201; the 5th, 50th
@@ -34,7 +34,7 @@ def results() -> xr.Dataset:
 
 @pytest.fixture
 def tab() -> xr.Dataset:
-    """A tornado table as mcrisk.tornado.tornado returns it: largest swing first."""
+    """A tornado table as mcrisk.analyze.tornado.tornado returns it: largest swing first."""
     names = ["paid_share", "gpu_hour_price", "decode_tps_per_node"]
     return xr.Dataset(
         {"input_low": ("input", [0.1, 1.5, 8000.0]), "input_high": ("input", [0.6, 3.5, 16000.0]),
@@ -209,7 +209,7 @@ def test_exceedance_marks_break_even(results):
 def test_a_large_exceedance_curve_is_drawn_through_exact_steps():
     # 200,000 samples -100,000 .. 99,999, shuffled: every drawn vertex (x_(i), (n - i)/n) is an
     # exact point of the curve, 1 in 7 of them kept (and the last), each drop at most 7 / n.
-    from mcrisk.plot.risk_charts import CURVE_POINTS
+    from mcrisk.report.plot.risk_charts import CURVE_POINTS
 
     n = 200_000
     x = np.random.default_rng(1).permutation(np.arange(n, dtype=float) - n // 2)
@@ -462,11 +462,11 @@ def test_check_config_defaults_and_errors():
 
 
 def test_no_matplotlib_at_import_and_no_pyplot_when_plotting():
-    code = ("import sys, mcrisk, mcrisk.plot\n"
+    code = ("import sys, mcrisk, mcrisk.report.plot\n"
             "assert 'matplotlib' not in sys.modules\n"
             "import xarray as xr, numpy as np\n"
             "ds = xr.Dataset({'y': ('sample', np.arange(-5.0, 20.0), {'role': 'output'})})\n"
-            "mcrisk.plot.plot_distribution(ds)\n"
+            "mcrisk.report.plot.plot_distribution(ds)\n"
             "assert 'matplotlib.pyplot' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
@@ -480,7 +480,7 @@ def test_tornado_refuses_another_outputs_indices(tab, sobol):
 
 
 def test_outputs_beyond_the_chart_limit_are_refused_in_one_line() -> None:
-    from mcrisk.plot import CHART_MAX, plot_distribution
+    from mcrisk.report.plot import CHART_MAX, plot_distribution
 
     res = xr.Dataset({"out": ("sample", np.array([-1.7e308, 0.0, 1.7e308]), {"role": "output", "units": "1"})})
     with pytest.raises(SpecError, match=r"^out reaches 1\.7e\+308; values beyond \u00b11e\+150 cannot be charted$"):
@@ -499,8 +499,8 @@ def test_tornado_with_a_non_finite_base_or_end_draws_what_it_can(tab) -> None:
 
 
 def test_running_percentiles_are_those_of_each_prefix_with_order_statistic_bands():
-    from mcrisk.plot import plot_quantile_convergence
-    from mcrisk.solve import order_ranks
+    from mcrisk.report.plot import plot_quantile_convergence
+    from mcrisk.analyze.solve import order_ranks
 
     x = np.random.default_rng(2).normal(size=3000)
     ax = plot_quantile_convergence(_outputs(x), output="profit_per_day")

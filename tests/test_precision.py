@@ -12,11 +12,11 @@ import scipy.stats as st
 import xarray as xr
 
 from mcrisk import MCRiskWarning, SpecError, load_study, run_study, sample, simulate
-from mcrisk.cli import main
-from mcrisk.decision_spec import parse_precision
-from mcrisk.intervals import order_ranks
+from mcrisk.cli.main import main
+from mcrisk.spec.decision_tables import parse_precision
+from mcrisk.analyze.intervals import order_ranks
 from mcrisk.models import maas
-from mcrisk.precision import MIN_REPLICATES, half_width, simulate_to_precision
+from mcrisk.analyze.precision import MIN_REPLICATES, half_width, simulate_to_precision
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 
@@ -97,10 +97,10 @@ def test_the_cap_stops_the_run_with_a_warning(study) -> None:
 
 
 def test_cli_precision_writes_convergence_and_every_sample(tmp_path: Path, capsys, monkeypatch) -> None:
-    import mcrisk.report
+    import mcrisk.report.document
 
-    plan = mcrisk.report.figure_plan  # only the chart this test is about: drawing is the slow part
-    monkeypatch.setattr(mcrisk.report, "figure_plan",
+    plan = mcrisk.report.document.figure_plan  # only the chart this test is about: drawing is the slow part
+    monkeypatch.setattr(mcrisk.report.document, "figure_plan",
                         lambda run, notes=None: [f for f in plan(run, notes) if f[0] == "convergence_quantiles"])
     out = tmp_path / "run"
     path = GOOD / "study_uniform_price.toml"

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from mcrisk.bibliography import cited_sources, source_keys, unknown_keys
-from mcrisk.cli import main
-from mcrisk.errors import SpecError
-from mcrisk.labels import label_of, period_text, period_unit, shown_unit
+from mcrisk.spec.bibliography import cited_sources, source_keys, unknown_keys
+from mcrisk.cli.main import main
+from mcrisk.core.errors import SpecError
+from mcrisk.core.labels import label_of, period_text, period_unit, shown_unit
 from mcrisk.models import maas
-from mcrisk.priorref import set_inputs
-from mcrisk.priors import load_priors
-from mcrisk.studyfile import load_study
+from mcrisk.spec.priorref import set_inputs
+from mcrisk.spec.priors import load_priors
+from mcrisk.spec.studyfile import load_study
 
 MARKET = (ROOT / "priors" / "market-2025.toml").as_posix()
 DEEPSEEK = (ROOT / "priors" / "deepseek-2025-02-27.toml").as_posix()

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from mcrisk import Prior, Priors, SpecError, load_priors
-from mcrisk.errors import shorten
-from mcrisk.priors import PROBE, parse_prior
+from mcrisk.core.errors import shorten
+from mcrisk.spec.priors import PROBE, parse_prior
 
 KNOWN = ("beta, constant, discrete, lognormal, loguniform, metalog, normal, pert, triangular, truncnormal, "
          "uniform, weibull, or any continuous scipy.stats family by its name")

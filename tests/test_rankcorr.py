@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mcrisk.errors import MCRiskWarning
-from mcrisk.rankcorr import rank_correlations
+from mcrisk.core.errors import MCRiskWarning
+from mcrisk.analyze.rankcorr import rank_correlations
 
 
 def _results(x: dict[str, np.ndarray], y: np.ndarray) -> xr.Dataset:

@@ -17,10 +17,10 @@ import pytest
 import xarray as xr
 
 import mcrisk
-from mcrisk.labels import label_of
+from mcrisk.core.labels import label_of
 from mcrisk import SpecError
-from mcrisk.report import write_report
-from mcrisk.study import run_study
+from mcrisk.report.document import write_report
+from mcrisk.study.runner import run_study
 
 STUDY = """\
 title = "DeepSeek V3/R1 with uncertain rent, throughput and paid share"
@@ -99,7 +99,7 @@ def test_headline_states_p_loss_median_interval_and_driver(run, page):
     tab = run.tables["tornado"]
     assert str(tab.input.values[0]) == "paid_share"
     assert head.endswith("top driver: paid share of tokens (tornado swing "
-                         f"{mcrisk.plot.si_number(float(tab.swing.values[0]))} USD/month).")
+                         f"{mcrisk.report.plot.si_number(float(tab.swing.values[0]))} USD/month).")
 
 
 def test_summary_tornado_assumptions_and_provenance(run, page):
@@ -156,7 +156,7 @@ def test_constant_study_has_one_figure(root, tmp_path):
 def test_headline_of_an_output_that_cannot_go_below_zero_states_no_probability(run):
     # Cost is positive in every sample: "P(cost < 0) = 0%" would be noise on a slide.
     cost = replace(run, study=replace(run.study, output="cost_per_day"))
-    from mcrisk.report import headline
+    from mcrisk.report.document import headline
 
     text = headline(cost)
     assert "P(" not in text
@@ -206,14 +206,14 @@ def test_report_opens_in_headless_chromium(run, page, tmp_path):
     (0.0, 1, False, "every sample is the same"),
 ])
 def test_how_sure_p_loss_is(p, n, varies, text):
-    from mcrisk.findings import p_error as _p_error
+    from mcrisk.report.findings import p_error as _p_error
 
     assert _p_error(p, n, varies) == text
 
 
 def test_with_correlated_inputs_the_top_driver_is_ranked_by_delta_not_s1(run):
-    from mcrisk.priors import Correlation
-    from mcrisk.findings import driver as _driver
+    from mcrisk.spec.priors import Correlation
+    from mcrisk.report.findings import driver as _driver
 
     # Two correlated inputs both "explain" most of the variance alone; delta ranks them.
     sens = xr.Dataset({"delta": ("input", [0.54, 0.49]), "S1": ("input", [0.78, 0.83])},
@@ -234,7 +234,7 @@ def test_each_analysis_says_which_output_it_is_about(tmp_path, deepseek_priors_p
     study.write_text(text + '[tornado]\noutput = "cost_profit_margin"\n\n[sensitivity]\nmethod = "sobol"\n'
                             'samples = 4096\n', encoding="utf-8")
     res = run_study(study, out=tmp_path / "out", formats=("svg",))
-    figs = {f.name: f for f in mcrisk.report.figures(res)}
+    figs = {f.name: f for f in mcrisk.report.figures.figures(res)}
     ax = figs["tornado"].figure.axes[0]
     assert [t for t in ax.texts if t.get_gid() == "st_label"] == []
     assert "ST =" not in figs["tornado"].title

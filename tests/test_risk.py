@@ -12,7 +12,8 @@ from hypothesis import strategies as hs
 from hypothesis.extra import numpy as hnp
 
 from mcrisk import summarize
-from mcrisk.risk import STATISTICS, format_summary, outputs_of, per_period
+from mcrisk.analyze.risk import format_summary
+from mcrisk.core.statistics import STATISTICS, outputs_of, per_period
 
 QUANTILES = ["min", "p05", "p10", "p25", "p50", "p75", "p90", "p95", "max"]
 

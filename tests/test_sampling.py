@@ -11,8 +11,8 @@ import pytest
 import scipy.stats as st
 
 from mcrisk import MCRiskWarning, Priors, SpecError, sample
-from mcrisk.priors import Correlation, parse_prior
-from mcrisk.sampling import BLOCK, LHS_BLOCK, METHODS, normalize_seed, unit_design
+from mcrisk.spec.priors import Correlation, parse_prior
+from mcrisk.sampling.design import BLOCK, LHS_BLOCK, METHODS, normalize_seed, unit_design
 from conftest import FALSE_FAILURE_RATE, bonferroni_z, spearman_se
 
 METHOD_IDS = ["random", "lhs", "sobol"]

@@ -9,12 +9,12 @@ import pytest
 import xarray as xr
 
 from mcrisk import simulate
-from mcrisk.errors import SpecError
+from mcrisk.core.errors import SpecError
 from mcrisk.models import maas
-from mcrisk.priors import Correlation, Priors, parse_prior
-from mcrisk.risk import summarize
-from mcrisk.simulate import simulate_summary
-from mcrisk.study import run_study
+from mcrisk.spec.priors import Correlation, Priors, parse_prior
+from mcrisk.analyze.risk import summarize
+from mcrisk.simulation.engine import simulate_summary
+from mcrisk.study.runner import run_study
 
 distributed = pytest.importorskip("distributed")
 
@@ -116,7 +116,7 @@ def test_in_process_runs_need_no_dask():
             "import mcrisk; from mcrisk.models import maas; "
             "p = mcrisk.load_priors('priors/deepseek-2025-02-27.toml'); "
             "a = mcrisk.simulate(maas, p, 1000, rng=1, chunk_size=100); "
-            "from mcrisk.simulate import simulate_summary; "
+            "from mcrisk.simulation.engine import simulate_summary; "
             "s = simulate_summary(maas, p, 1000, rng=1, chunk_size=300); "
             "print(a.sizes['sample'], int(s.n_valid[0]))")
     from pathlib import Path
@@ -129,7 +129,7 @@ def test_in_process_runs_need_no_dask():
 def test_a_run_too_large_to_hold_keeps_the_exact_summary_and_every_kth_sample(tmp_path, monkeypatch, good):
     # IN_MEMORY lowered to 2,000: a 5,000-sample run is summarised in two passes (exactly the
     # in-memory statistics) and keeps samples 0, 5, 10, ... for results.nc, figures and analyses.
-    import mcrisk.study as study_mod
+    import mcrisk.study.runner as study_mod
 
     path = good / "study_sensitivity.toml"
     whole = study_mod.run_study(path, samples=5000, write=False)
@@ -153,7 +153,7 @@ def test_a_sweep_and_a_solve_of_a_run_too_large_to_hold_draw_as_many_samples_as_
     # IN_MEMORY lowered to 2,000: a 5,000-sample run holds 1,000 samples, and its [sweep] and
     # [solve] (which redraw the samples at each lever value) use the design's first 1,000, so
     # their memory is that of 1,000 samples: the same answers as a 1,000-sample study.
-    import mcrisk.study as study_mod
+    import mcrisk.study.runner as study_mod
 
     path = good / "study_decisions.toml"
     small = study_mod.run_study(path, samples=1000, write=False)

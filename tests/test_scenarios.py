@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from mcrisk.errors import SpecError
-from mcrisk.text import percent_text
-from mcrisk.scenarios import box_sentence, event_mask, scenario_frame, scenarios
+from mcrisk.core.errors import SpecError
+from mcrisk.core.text import percent_text
+from mcrisk.analyze.scenarios import box_sentence, event_mask, scenario_frame, scenarios
 
 
 def _results(x: np.ndarray, y: np.ndarray) -> xr.Dataset:
@@ -92,7 +92,7 @@ def test_correlated_inputs_still_find_the_box() -> None:
 
 
 def test_charts_draw_the_trajectory_and_the_box(planted: xr.Dataset) -> None:
-    from mcrisk.plot import plot_scenario_box, plot_tradeoff, title_of
+    from mcrisk.report.plot import plot_scenario_box, plot_tradeoff, title_of
 
     ax = plot_tradeoff(planted)
     b = planted.sel(box=1)
@@ -128,7 +128,7 @@ def test_scenarios_command_writes_both_analyses_and_matches_closed_forms(tmp_pat
 
     import pandas as pd
 
-    from mcrisk.cli import main
+    from mcrisk.cli.main import main
 
     good = Path(__file__).parent / "data" / "good"
     study = tmp_path / "s.toml"
@@ -167,11 +167,11 @@ def test_the_workbench_imports_with_frame_names_only_and_inspect_is_put_back() -
     import subprocess
     import sys
 
-    from mcrisk.scenarios import _named_frames
+    from mcrisk.analyze.scenarios import _named_frames
 
     here = inspect.currentframe()
     assert [f.function for f in _named_frames(here)] == [f.function for f in inspect.getouterframes(here)]
-    code = ("import inspect, numpy as np, xarray as xr; from mcrisk.scenarios import scenarios; "
+    code = ("import inspect, numpy as np, xarray as xr; from mcrisk.analyze.scenarios import scenarios; "
             "u = np.random.default_rng(0).random((500, 2)); "
             "ds = xr.Dataset({'a': ('sample', u[:, 0], {'role': 'input'}), 'b': ('sample', u[:, 1], {'role': 'input'}), "
             "'y': ('sample', u[:, 0] - 0.3, {'role': 'output'})}, attrs={'output': 'y'}); "

@@ -13,11 +13,11 @@ import xarray as xr
 import mcrisk
 from mcrisk import MCRiskWarning, SpecError
 from mcrisk.models.testfunctions import G_A, gfunction, gfunction_indices, ishigami, ishigami_indices
-from mcrisk.priors import priors_from_dict
-from mcrisk.rankcorr import rank_correlations
-from mcrisk.sensitivity import METHODS, sensitivity
-from mcrisk.sensitivity_study import check_config
-from mcrisk.study import run_sensitivity, run_study
+from mcrisk.spec.priors import priors_from_dict
+from mcrisk.analyze.rankcorr import rank_correlations
+from mcrisk.analyze.sensitivity import METHODS, sensitivity
+from mcrisk.analyze.sensitivity_run import check_config
+from mcrisk.study.runner import run_sensitivity, run_study
 from conftest import bonferroni_z, prob_se, spearman_se
 
 # SALib's intervals are conf_level = 0.95 bootstrap intervals: half-width = 1.96 SE.
@@ -399,7 +399,7 @@ def test_check_config_fills_defaults():
 
 
 def test_attribution_runs_on_a_stated_positional_subsample() -> None:
-    from mcrisk.sensitivity_study import LOSS_SAMPLES, thin
+    from mcrisk.analyze.sensitivity_run import LOSS_SAMPLES, thin
 
     ds = xr.Dataset({"y": ("sample", np.arange(50_001.0))}, coords={"sample": np.arange(50_001)})
     sub = thin(ds, LOSS_SAMPLES)

@@ -13,8 +13,8 @@ import xarray as xr
 import mcrisk
 from mcrisk import MCRiskWarning, Priors, SpecError, load_priors, simulate, summarize
 from mcrisk.models import maas
-from mcrisk.priors import parse_prior
-from mcrisk.simulate import evaluate
+from mcrisk.spec.priors import parse_prior
+from mcrisk.simulation.engine import evaluate
 from conftest import bonferroni_z, prob_se
 
 

@@ -11,10 +11,10 @@ import scipy.stats as st
 from conftest import quantile_se
 
 from mcrisk import MCRiskWarning, SpecError, load_study, priors_from_dict
-from mcrisk.cli import main
+from mcrisk.cli.main import main
 from mcrisk.models import maas
-from mcrisk.solve import format_solution, order_ranks, solve
-from mcrisk.sweep import lever_inputs
+from mcrisk.analyze.solve import format_solution, order_ranks, solve
+from mcrisk.analyze.sweep import lever_inputs
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 N = 4000
@@ -149,7 +149,7 @@ def test_cli_solve_writes_solve_json(tmp_path: Path, capsys, study) -> None:
     ("p50(x) >= 0", 1.5), ("mean(x) >= 0", 1.5),
 ])
 def test_statistic_counts_the_threshold_as_written(text: str, expected: float) -> None:
-    from mcrisk.decision_spec import parse_target
-    from mcrisk.solve import statistic
+    from mcrisk.spec.decision_tables import parse_target
+    from mcrisk.analyze.solve import statistic
 
     assert statistic(parse_target(text), np.array([0.0, 1.0, 2.0, 3.0])) == expected

@@ -143,7 +143,7 @@ def test_price_war_solve_is_the_median_breakeven(runs) -> None:
     # each sample breaks even at decode throughput output_tokens / (86400 (nodes* - prefill nodes)),
     # never where prefill alone costs the revenue. [solve] P(profit > 0) >= 0.5 is the median of
     # these (the 10,000th of 20,000), its interval the order statistics of the binomial.
-    from mcrisk.solve import order_ranks
+    from mcrisk.analyze.solve import order_ranks
 
     run = runs["price_war_2025"][0]
     res, sol = run.results, run.tables["solve"]
@@ -212,7 +212,7 @@ def test_readme_solve_matches_a_fresh_solve(case) -> None:
     # the README's "What would it take" answers, as printed, from a fresh solve at the study's
     # samples and seed (or, for a target out of reach, the best value it names)
     from mcrisk import SpecError
-    from mcrisk.decision_study import solve_study
+    from mcrisk.analyze.decision_run import solve_study
 
     path = ROOT / "studies" / f"{case['study']}.toml"
     kw = {"lever": case["lever"], "target": case["target"], "low": float(case["low"]), "high": float(case["high"])}
@@ -261,7 +261,7 @@ def test_a_referenced_entry_is_the_library_entry(name: str) -> None:
 
 @pytest.mark.parametrize("name", [*PRIORS, *(f"../studies/{s}.toml" for s in STUDIES)])
 def test_every_cited_key_is_in_the_bibliography(name: str) -> None:
-    from mcrisk.bibliography import unknown_keys
+    from mcrisk.spec.bibliography import unknown_keys
 
     path = ROOT / "priors" / name
     priors = load_study(path).priors if "studies" in name else load_priors(path)

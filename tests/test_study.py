@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 import mcrisk
-import mcrisk.study
+import mcrisk.study.runner
 from mcrisk import SpecError, Study, load_study, run_study
 from mcrisk.models import maas
 
@@ -90,7 +90,7 @@ def test_model_references(tmp_path: Path, good: Path) -> None:
     # margin = price - 1 with price ~ U(0, 4): P(margin < 0) = 1/4, exactly 250 of 1000 LHS points.
     assert float(run.summary.p_below_zero.sel(output="margin")) == 0.25
     assert run.results.attrs["model"] == "margin.py:margin"
-    (tmp_path / "module.toml").write_text('model = "mcrisk.models.maas:maas"\n'
+    (tmp_path / "module.toml").write_text('model = "mcrisk.models.margin:maas"\n'
                                           f'priors = ["{(good / "maas_point.toml").as_posix()}"]\n')
     assert load_study(tmp_path / "module.toml").model is maas
 
@@ -98,9 +98,9 @@ def test_model_references(tmp_path: Path, good: Path) -> None:
 def test_run_writes_the_folder(tmp_path: Path, good: Path, monkeypatch) -> None:
     # The report's figures take seconds and have their own tests; here only the data files count.
     # (tests/test_cli.py runs the whole thing, report included, once.)
-    import mcrisk.report
+    import mcrisk.report.document
 
-    monkeypatch.setattr(mcrisk.report, "write_report", lambda run, folder, formats=(), progress=False: {})
+    monkeypatch.setattr(mcrisk.report.document, "write_report", lambda run, folder, formats=(), progress=False: {})
     out = tmp_path / "out"
     run = run_study(good / "study_uniform_price.toml", out=out, samples=64, formats=("png",))
     assert run.out == out and (out / "results.nc").is_file() and (out / "summary.csv").is_file()
@@ -115,7 +115,7 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path, good: Path, monkeypa
         (folder / "results.nc").write_text("half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(mcrisk.study, "_write", broken)
+    monkeypatch.setattr(mcrisk.study.runner, "_write", broken)
     out = tmp_path / "out"
     with pytest.raises(SpecError, match=r"^out = '.*out' cannot be written \(disk full\)$"):
         run_study(good / "study_uniform_price.toml", out=out, samples=16)
@@ -302,10 +302,10 @@ def test_a_study_listed_as_its_own_priors_file_is_named_as_a_study(tmp_path: Pat
 
 def test_method_names_need_no_scipy() -> None:
     # mcrisk.validate lists the names without importing scipy; they must be the dispatch dicts' keys.
-    from mcrisk.plot import FORMATS
-    from mcrisk.sampling import METHODS
-    from mcrisk.sensitivity import METHODS as SENSITIVITY
-    from mcrisk.validate import FIGURE_FORMATS, SAMPLING_METHODS, SENSITIVITY_METHODS
+    from mcrisk.report.plot import FORMATS
+    from mcrisk.sampling.design import METHODS
+    from mcrisk.analyze.sensitivity import METHODS as SENSITIVITY
+    from mcrisk.core.validate import FIGURE_FORMATS, SAMPLING_METHODS, SENSITIVITY_METHODS
 
     assert tuple(METHODS) == SAMPLING_METHODS
     assert tuple(sorted(SENSITIVITY)) == SENSITIVITY_METHODS
@@ -316,15 +316,7 @@ def test_validate_is_a_leaf_module() -> None:
     import subprocess
     import sys
 
-    code = "import sys, mcrisk.validate; print(sorted(m for m in ('numpy', 'scipy', 'xarray') if m in sys.modules))"
-    # mcrisk/__init__ imports the library; load the file on its own, as the CLI's argument checks may.
-    code = ("import importlib.util, sys; spec = importlib.util.spec_from_file_location('mcrisk.errors', "
-            f"{str(Path(mcrisk.__file__).parent / 'errors.py')!r}); m = importlib.util.module_from_spec(spec); "
-            "sys.modules['mcrisk.errors'] = m; spec.loader.exec_module(m); "
-            "sys.modules['mcrisk'] = type(sys)('mcrisk'); sys.modules['mcrisk'].__path__ = []; "
-            "spec = importlib.util.spec_from_file_location('mcrisk.validate', "
-            f"{str(Path(mcrisk.__file__).parent / 'validate.py')!r}); v = importlib.util.module_from_spec(spec); "
-            "spec.loader.exec_module(v); print(sorted(x for x in ('numpy', 'scipy', 'xarray') if x in sys.modules))")
+    code = "import sys, mcrisk.core.validate; print(sorted(m for m in ('numpy', 'scipy', 'xarray') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -342,7 +334,7 @@ def test_validate_is_a_leaf_module() -> None:
 ], ids=["samples_zero", "samples_numpy", "seed_2_63", "seed_0", "method", "sensitivity_method_list",
         "formats_gif", "formats_number"])
 def test_validators(check: str, value, message: str | None) -> None:
-    import mcrisk.validate as v
+    import mcrisk.core.validate as v
 
     if message is None:
         assert getattr(v, check)(value) == value
@@ -356,8 +348,8 @@ def test_validators(check: str, value, message: str | None) -> None:
 def test_no_uncertain_input_and_huge_samples_does_not_hang() -> None:
     # Every input a constant: no design is drawn, so 2**40 samples cost only their index (which
     # needs 8 TB: a MemoryError the command line reports in one line), not 2**24 empty blocks.
-    from mcrisk.priors import priors_from_dict
-    from mcrisk.sampling import sample
+    from mcrisk.spec.priors import priors_from_dict
+    from mcrisk.sampling.design import sample
 
     priors = priors_from_dict({"a": 1.0}, file="p.toml")
     assert sample(priors, 3, rng=0)["a"].item() == 1.0

@@ -10,8 +10,8 @@ import pytest
 import mcrisk
 from mcrisk import SpecError, load_study, simulate
 from mcrisk.models import maas
-from mcrisk.priors import parse_prior
-from mcrisk.sweep import breakeven_value, summarize_sweep, sweep
+from mcrisk.spec.priors import parse_prior
+from mcrisk.analyze.sweep import breakeven_value, summarize_sweep, sweep
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 
@@ -85,11 +85,11 @@ def test_a_study_with_sweep_and_solve_writes_both(tmp_path: Path, monkeypatch) -
     import pandas as pd
     import xarray as xr
 
-    import mcrisk.report
+    import mcrisk.report.document
     from mcrisk import run_study
 
-    plan = mcrisk.report.figure_plan  # only the sweep's chart: drawing is the slow part
-    monkeypatch.setattr(mcrisk.report, "figure_plan",
+    plan = mcrisk.report.document.figure_plan  # only the sweep's chart: drawing is the slow part
+    monkeypatch.setattr(mcrisk.report.document, "figure_plan",
                         lambda run, notes=None: [f for f in plan(run, notes) if f[0] == "sweep"])
     out = tmp_path / "run"
     printed = []
@@ -109,7 +109,7 @@ def test_a_study_with_sweep_and_solve_writes_both(tmp_path: Path, monkeypatch) -
 
 
 def test_fan_chart_draws_the_summary() -> None:
-    from mcrisk.plot import plot_sweep
+    from mcrisk.report.plot import plot_sweep
 
     study = load_study(GOOD / "study_decisions.toml")
     s = summarize_sweep(sweep(maas, study.priors, "price_output", [1.0, 2.0, 3.0], 400, method="lhs", rng=7))

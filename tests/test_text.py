@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from mcrisk.text import (MINUS, format_number, format_value, index_text, loss_words, percent_text, share_text,
+from mcrisk.core.text import (MINUS, format_number, format_value, index_text, loss_words, percent_text, share_text,
                          si_number, words)
 
 
@@ -39,12 +39,6 @@ def test_format_number_with_a_true_minus_leaves_non_finite_values_alone():
     assert format_number(-1.23456e20, minus=MINUS) == "\u22121.235e+20"
     assert format_number(-math.inf, minus=MINUS) == "-inf"
     assert format_number(np.float64(-0.5), "1", minus=MINUS) == "\u22120.500"
-
-
-def test_format_number_is_still_importable_from_risk():
-    from mcrisk.risk import format_number as from_risk
-
-    assert from_risk is format_number
 
 
 @pytest.mark.parametrize(("x", "kw", "text"), [
@@ -112,7 +106,7 @@ def test_words_and_loss_words():
 
 def test_text_is_a_leaf_that_imports_no_heavy_library():
     # A subprocess, so modules other tests imported do not count (about 0.05 s).
-    code = ("import sys, mcrisk.text\n"
+    code = ("import sys, mcrisk.core.text\n"
             "print(sorted(m for m in ('numpy', 'xarray', 'matplotlib', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ,
                          check=True)
@@ -120,7 +114,7 @@ def test_text_is_a_leaf_that_imports_no_heavy_library():
 
 
 def test_aligned_pads_names_right_and_numbers_left_two_spaces_apart():
-    from mcrisk.text import aligned
+    from mcrisk.core.text import aligned
 
     rows = [["input", "unit", "S1"], ["gpu_hour_price", "USD", "0.5"], ["paid_share", "1", "0.25"]]
     assert aligned(rows, left=2, rule=True) == [

@@ -8,7 +8,7 @@ import pytest
 import mcrisk
 from mcrisk import SpecError
 from mcrisk.models import maas
-from mcrisk.tornado import format_tornado, tornado
+from mcrisk.analyze.tornado import format_tornado, tornado
 
 
 def _profit(gpu: float, price_output: float, decode: float) -> float:

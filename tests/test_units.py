@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mcrisk import SpecError, load_study, run_study
-from mcrisk.units import canonical, conversion, pint_units, registry, same_unit, with_pint_units
+from mcrisk.core.units import canonical, conversion, pint_units, registry, same_unit, with_pint_units
 
 
 @pytest.mark.parametrize(("given", "wanted", "factor"), [

@@ -9,10 +9,10 @@ import pytest
 import scipy.stats as st
 import xarray as xr
 
-from mcrisk.cli import main
-from mcrisk.discovery_config import check_scenarios, check_voi
-from mcrisk.errors import SpecError
-from mcrisk.voi import evppi, voi_frame
+from mcrisk.cli.main import main
+from mcrisk.spec.discovery_tables import check_scenarios, check_voi
+from mcrisk.core.errors import SpecError
+from mcrisk.analyze.voi import evppi, voi_frame
 
 GOOD = Path(__file__).parent / "data" / "good"
 
@@ -150,7 +150,7 @@ def test_correlated_inputs_condition_on_what_they_tell() -> None:
 
 
 def test_evppi_chart_is_titled_with_the_top_input(linear: xr.Dataset) -> None:
-    from mcrisk.plot import plot_evppi, title_of
+    from mcrisk.report.plot import plot_evppi, title_of
 
     ax = plot_evppi(linear)
     assert title_of(ax) == ("Knowing x1 and x2 is worth 0.395 USD/day (EVPI, knowing everything: 0.395 USD/day)")
@@ -165,19 +165,20 @@ def test_the_table_checker_imports_nothing_heavy() -> None:
     # studyfile imports it for `mcrisk check`, which must not load numpy, sklearn or the Workbench
     import ast
 
-    import mcrisk.discovery_config as mod
+    import mcrisk.spec.discovery_tables as mod
 
     tree = ast.parse(Path(mod.__file__).read_text(encoding="utf-8"))
     names = {(n.module or "") if isinstance(n, ast.ImportFrom) else a.name
              for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
              for a in (n.names if isinstance(n, ast.Import) else [None])}
-    assert names == {"__future__", "math", "re", "collections.abc", "typing", "errors", "validate"}
+    assert names == {"__future__", "math", "re", "collections.abc", "typing", "mcrisk.core.errors",
+                     "mcrisk.core.validate"}
 
 
 def test_a_large_run_feeds_one_in_k_samples_and_says_so(monkeypatch) -> None:
-    import mcrisk.discovery_study as ds_mod
-    from mcrisk.simulate import simulate
-    from mcrisk.studyfile import load_study
+    import mcrisk.analyze.discovery_run as ds_mod
+    from mcrisk.simulation.engine import simulate
+    from mcrisk.spec.studyfile import load_study
 
     study = load_study(GOOD / "study_uniform_price.toml", samples=400)
     res = simulate(study.model, study.priors, 400, method="lhs", rng=1)

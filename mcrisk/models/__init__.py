@@ -6,22 +6,24 @@ with defaults are the constants a study may leave unset. It may describe itself 
 :func:`model` (the attributes ``inputs`` and ``outputs``, mappings of name to :class:`Var`,
 and ``default_output``).
 
-The package only re-exports: :mod:`.base` (what a model is), :mod:`.maas`, :mod:`.maas_hourly`,
-:mod:`.gpu_hour_cost` and :mod:`.testfunctions` (the built-in models), :mod:`.options` (a study's
-``[options]`` bound to a model), :mod:`.chain` (models composed in order) and :mod:`.registry`
+The package only re-exports: :mod:`.base` (what a model is), :mod:`.margin`, :mod:`.hourly_margin`,
+:mod:`.gpu_cost` and :mod:`.testfunctions` (the built-in models), :mod:`.options` (a study's
+``[options]`` bound to a model), :mod:`.chains` (models composed in order) and :mod:`.registry`
 (built-in names and lookup).
+
+May import: core, distributions.
 """
 
 from __future__ import annotations
 
-from .base import Option, Var, extends, model, model_inputs, output_unit
-from .chain import Chain, chain
-from .gpu_hour_cost import gpu_hour_cost
-from .maas import maas
-from .maas_hourly import maas_hourly
-from .options import BoundModel, bind_options, model_options, option_rows
-from .registry import MODELS, model_name, resolve_model
-from .testfunctions import gfunction, ishigami
+from mcrisk.models.base import Option, Var, extends, model, model_inputs, output_unit
+from mcrisk.models.chains import Chain, chain
+from mcrisk.models.gpu_cost import gpu_hour_cost
+from mcrisk.models.margin import maas
+from mcrisk.models.hourly_margin import maas_hourly
+from mcrisk.models.options import BoundModel, bind_options, model_options, option_rows
+from mcrisk.models.registry import MODELS, model_name, resolve_model
+from mcrisk.models.testfunctions import gfunction, ishigami
 
 __all__ = ["MODELS", "BoundModel", "Chain", "Option", "Var", "bind_options", "chain", "extends", "gfunction",
            "gpu_hour_cost", "ishigami", "maas", "maas_hourly", "model", "model_inputs", "model_name",

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
-from ..errors import SpecError, shorten
-from ..validate import show_key, show_keys
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.validate import show_key, show_keys
 
 __all__ = ["Option", "Var", "extends", "model", "model_inputs", "output_unit"]
 
@@ -125,7 +125,7 @@ def extends(base: Callable, *required: str) -> Callable[[Callable], Callable]:
     Parameters
     ----------
     base
-        The model the wrapper calls (e.g. :func:`mcrisk.models.maas`).
+        The model the wrapper calls (e.g. :func:`mcrisk.models.margin`).
     *required
         Names of the wrapper's own required inputs, placed before ``base``'s.
 

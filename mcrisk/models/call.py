@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..errors import SpecError
-from ..validate import show_key, show_keys
-from .base import model_inputs
-from .registry import model_name
+from mcrisk.core.errors import SpecError
+from mcrisk.core.validate import show_key, show_keys
+from mcrisk.models.base import model_inputs
+from mcrisk.models.registry import model_name
 
 __all__ = ["call_model", "check_inputs", "model_outputs"]
 

@@ -1,9 +1,9 @@
-"""The day and the fleet plan of :func:`~mcrisk.models.maas_hourly.maas_hourly`: load shapes and options.
+"""The day and the fleet plan of :func:`~mcrisk.models.hourly_margin.maas_hourly`: load shapes and options.
 
 The day's load shape (hours 0-23, mean 1): a built-in one (``"flat"``, DeepSeek's published
 hourly income), 24 numbers of the study's own, or the parametric shape built from sampled
 inputs; the fleet policies; the discount hours; and the model's options checked into the plan
-the model evaluates (:func:`make_plan`). The equations are in :mod:`.maas_hourly`'s notes.
+the model evaluates (:func:`make_plan`). The equations are in :mod:`.hourly_margin`'s notes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SpecError, shorten
+from mcrisk.core.errors import SpecError, shorten
 
 __all__ = ["HOURS", "OPTIONS", "POLICIES", "SHAPES", "as_column", "check_options", "day_shape", "make_plan",
            "parametric_shape"]
@@ -203,7 +203,7 @@ def parametric_shape(peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:
     -------
     ndarray of shape (samples, 24)
         ``T + (P - T) u_h^k`` with ``k`` solved so that each row has mean 1 (the equation is
-        in :mod:`.maas_hourly`'s notes).
+        in :mod:`.hourly_margin`'s notes).
 
     Raises
     ------

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SpecError, shorten
-from ..validate import show_key, show_keys
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.validate import show_key, show_keys
 
 __all__ = ["BoundModel", "bind_options", "model_options", "option_rows", "option_value"]
 

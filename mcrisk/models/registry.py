@@ -9,14 +9,14 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import SpecError, shorten
-from ..validate import is_file, show_text
-from .chain import Chain, chain
-from .gpu_hour_cost import gpu_hour_cost
-from .maas import maas
-from .maas_hourly import maas_hourly
-from .options import BoundModel
-from .testfunctions import gfunction, ishigami
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.validate import is_file, show_text
+from mcrisk.models.chains import Chain, chain
+from mcrisk.models.gpu_cost import gpu_hour_cost
+from mcrisk.models.margin import maas
+from mcrisk.models.hourly_margin import maas_hourly
+from mcrisk.models.options import BoundModel
+from mcrisk.models.testfunctions import gfunction, ishigami
 
 __all__ = ["MODELS", "model_name", "resolve_model"]
 
@@ -60,7 +60,7 @@ def resolve_model(ref: str | list[str], *, base: Path | None = None, where: str 
     ref
         A built-in name (``"maas"``), ``"package.module:function"``, or
         ``"path/to/file.py:function"`` (relative to ``base``); or a list of these, a chain
-        (:func:`mcrisk.models.chain.chain`) whose earlier outputs feed later inputs.
+        (:func:`mcrisk.models.chains.chain`) whose earlier outputs feed later inputs.
     base
         The folder of the study file (default: the current folder).
     where

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import model
+from mcrisk.models.base import model
 
 __all__ = ["G_A", "gfunction", "gfunction_indices", "ishigami", "ishigami_indices"]
 

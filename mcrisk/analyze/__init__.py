@@ -1,0 +1,20 @@
+"""Analyses of a results Dataset: risk, tornado, sensitivity, scenarios, value of information, decisions.
+
+::
+
+    risk.py             percentiles, P(loss), expected shortfall, Monte Carlo errors
+    tornado.py          one-at-a-time swings
+    sensitivity.py      SALib indices on the unit cube
+    rankcorr.py         rank correlations and loss attribution from a plain run
+    sensitivity_run.py  a study's [sensitivity] table: run and tables
+    scenarios.py        PRIM boxes: where the loss lives
+    voi.py              EVPI and EVPPI: what is worth knowing
+    discovery_run.py    a study's [scenarios] and [value_of_information] tables
+    sweep.py            one lever at several values on common random numbers
+    solve.py            the lever value at which a target is just met
+    precision.py        batches of samples until intervals are narrow enough
+    intervals.py        order-statistic intervals of quantiles
+    decision_run.py     a study's [sweep] and [solve] tables
+
+May import: core, distributions, models, spec, sampling, simulation.
+"""

@@ -1,0 +1,340 @@
+"""The ``[sweep]`` and ``[solve]`` tables of a study and ``mcrisk solve``: run, print, write.
+
+:func:`run_sweep_table` and :func:`run_solve_table` are the study runner's steps for the two
+tables (:data:`mcrisk.study._RUNNERS`); :func:`write_decisions` writes what they computed into
+the output folder (``results.nc`` and ``summary.csv`` over the lever for a sweep, ``solve.json``
+for a solve); :func:`decision_tables` gives the report its tables. :func:`solve_study` is
+``mcrisk solve``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from mcrisk.spec.decision_tables import check_solve
+from mcrisk.core.errors import SpecError
+from mcrisk.models import model_inputs
+from mcrisk.core.outfolder import check_out, write_atomically
+from mcrisk.analyze.precision import convergence_frame
+from mcrisk.spec.priors import Priors
+from mcrisk.analyze.solve import Solution, format_solution, solve
+from mcrisk.spec.studyfile import Study, load_study
+from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, sweep
+from mcrisk.core.text import aligned, format_number
+
+__all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
+           "solve_study", "write_decisions"]
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """A study's sweep: per-sample results over ``(lever, sample)``, their summary, the break-even."""
+
+    results: xr.Dataset
+    summary: xr.Dataset
+    output: str
+    breakeven: float | None
+
+
+def lever_names(model: Callable, priors: Priors) -> tuple[str, ...]:
+    """The inputs a lever may be: the model's inputs (and, for a ``**kwargs`` model, the priors').
+
+    Parameters
+    ----------
+    model
+        The model.
+    priors
+        The study's priors.
+
+    Returns
+    -------
+    tuple of str
+    """
+    required, optional, anykw = model_inputs(model)
+    extra = [k for k in priors if k not in required and k not in optional] if anykw else []
+    return (*required, *optional, *extra)
+
+
+def drawn_samples(study: Study, results: xr.Dataset) -> int:
+    """The samples a ``[sweep]`` or ``[solve]`` draws: the study's, or as many as a thinned run holds.
+
+    A run too large to hold whole keeps 1 in k of its samples (``thin_step``); a sweep or solve
+    redraws its samples at every lever value, so it takes the first ``m`` of the same design,
+    ``m`` the rows the thinned run holds, and its memory stays that of ``m`` samples.
+
+    Parameters
+    ----------
+    study
+        The study.
+    results
+        The study's run.
+
+    Returns
+    -------
+    int
+    """
+    return int(results.sizes["sample"]) if results.attrs.get("thin_step") else study.samples
+
+
+def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> SweepRun:
+    """Run the study's ``[sweep]``: every value on the study's samples, seed and design.
+
+    Parameters
+    ----------
+    study
+        A study with a ``[sweep]`` table.
+    results
+        The study's own run: the sweep draws the other inputs itself, as many as
+        :func:`drawn_samples` says.
+    echo
+        Called with the printed table (P(loss) and percentiles per lever value).
+    quiet
+        Unused (no progress bar).
+
+    Returns
+    -------
+    SweepRun
+    """
+    cfg = study.analyses["sweep"]
+    res = sweep(study.model, study.priors, cfg["lever"], cfg["values"], drawn_samples(study, results),
+                method=study.method, rng=study.seed)
+    res.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
+                      "output": cfg["output"]})
+    if study.period_days and study.period_days != 1:
+        res.attrs["period_days"] = study.period_days
+    summary = summarize_sweep(res, period_days=study.period_days)
+    run = SweepRun(res, summary, cfg["output"], breakeven_value(summary, cfg["output"]))
+    if echo is not None:
+        echo("\n" + format_sweep(run))
+    return run
+
+
+def format_sweep(run: SweepRun) -> str:
+    """The sweep as a plain-text table: per lever value, P(below zero) and P5/P50/P95 of the output.
+
+    Parameters
+    ----------
+    run
+        From :func:`run_sweep_table`.
+
+    Returns
+    -------
+    str
+        A heading, the table, and the break-even (where P(below zero) crosses 50%) if any.
+    """
+    lever = run.summary.attrs["lever"]
+    s = run.summary.sel(output=run.output)
+    unit = str(np.ravel(s.units.values)[0])
+    lunit = run.summary[lever].attrs.get("units", "")
+    head = [f"{lever} ({lunit})" if lunit else lever, "P(< 0)", "P5", "P50", "P95"]
+    rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
+             *(format_number(float(s[k].values[i]), unit) for k in ("p05", "p50", "p95"))]
+            for i, v in enumerate(run.summary[lever].values)]
+    lines = [f"[sweep] {run.output} ({unit}) against {lever}, common random numbers"]
+    lines += aligned([head, *rows], left=0)
+    if run.breakeven is not None:
+        lines.append(f"break-even (P(< 0) = 50%): {lever} = {format_number(run.breakeven, lunit)} {lunit}".rstrip())
+    return "\n".join(lines)
+
+
+def _solve_with(study: Study, cfg: Mapping[str, Any], samples: int | None = None) -> Solution:
+    return solve(study.model, study.priors, cfg["lever"], cfg["target"], cfg["low"], cfg["high"],
+                 samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg["tolerance"],
+                 relative=cfg["relative"], unit=lever_unit(study.model, study.priors, cfg["lever"]))
+
+
+def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> Solution:
+    """Run the study's ``[solve]`` on the study's samples, seed and design; print the answer.
+
+    Parameters
+    ----------
+    study
+        A study with a ``[solve]`` table.
+    results
+        The study's own run: the solve draws the other inputs itself, as many as
+        :func:`drawn_samples` says.
+    echo
+        Called with the printed answer.
+    quiet
+        Unused.
+
+    Returns
+    -------
+    Solution
+    """
+    sol = _solve_with(study, study.analyses["solve"], drawn_samples(study, results))
+    if echo is not None:
+        echo("\n[solve] " + format_solution(sol))
+    return sol
+
+
+def write_solution(sol: Solution, folder: Path) -> None:
+    """Write ``solve.json``: the :class:`~mcrisk.solve.Solution`'s fields.
+
+    Parameters
+    ----------
+    sol
+        The answer.
+    folder
+        The output folder being written.
+
+    Returns
+    -------
+    None
+    """
+    (folder / "solve.json").write_text(json.dumps(sol.as_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def write_decisions(run, folder: Path) -> None:
+    """Write the sweep (``results.nc`` over the lever, ``summary.csv`` one block per value) and ``solve.json``.
+
+    ``run`` is a :class:`~mcrisk.study.StudyRun`; for a study with ``[sweep]`` its
+    ``results.nc`` and ``summary.csv`` are replaced by the sweep's (the lever is a dimension
+    named after it holding its values); the study's own run at the priors' lever stays in the
+    report's other tables and figures.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+    folder
+        The output folder being written.
+
+    Returns
+    -------
+    None
+    """
+    if (sw := run.tables.get("sweep")) is not None:
+        sw.results.to_netcdf(folder / "results.nc")
+        sw.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+    if (sol := run.tables.get("solve")) is not None:
+        write_solution(sol, folder)
+    if (conv := run.tables.get("convergence")) is not None:
+        convergence_frame(conv).to_csv(folder / "convergence.csv", index=False, float_format="%.10g")
+
+
+def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
+    """The report's sweep, solve and precision tables: key -> (heading, header row, rows).
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+
+    Returns
+    -------
+    dict
+        ``"sweep"``, ``"solve"`` and ``"convergence"`` (a precision run's last batch) where the
+        run has them.
+    """
+    out = {}
+    if (sw := run.tables.get("sweep")) is not None:
+        lever = sw.summary.attrs["lever"]
+        s = sw.summary.sel(output=sw.output)
+        unit, lunit = str(np.ravel(s.units.values)[0]), sw.summary[lever].attrs.get("units", "")
+        rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
+                 *(format_number(float(s[k].values[i]), unit) for k in ("p05", "p25", "p50", "p75", "p95"))]
+                for i, v in enumerate(sw.summary[lever].values)]
+        out["sweep"] = (f"Sweep of {lever}: {sw.output} ({unit}) on common random numbers",
+                        [f"{lever} ({lunit})", "P(< 0)", "P5", "P25", "P50", "P75", "P95"], rows)
+    if (sol := run.tables.get("solve")) is not None:
+        out["solve"] = (f"Solve: {sol.target}", ["lever", "value", "95% CI", "achieved", "samples"],
+                        [[sol.lever, f"{format_number(sol.value, sol.unit)} {sol.unit}".rstrip(),
+                          f"{format_number(sol.ci_low, sol.unit)} to {format_number(sol.ci_high, sol.unit)}",
+                          f"{sol.achieved:.6g}", f"{sol.samples:,}"]])
+    if (conv := run.tables.get("convergence")) is not None:
+        n = int(conv.samples.values[-1])
+        last = conv.samples.values == n
+        state = "met" if conv.attrs.get("precision_met") else "not met: the cap was reached first"
+        out["convergence"] = (f"Precision ({state}) at {n:,} samples; {conv.attrs['interval_method']}",
+                              ["output", "statistic", "estimate", "95% half-width", "tolerance"],
+                              [[str(o), str(st), f"{e:.6g}", f"{h:.3g}", f"{t:.3g}"] for o, st, e, h, t in
+                               zip(conv.output.values[last], conv.statistic.values[last], conv.estimate.values[last],
+                                   conv.half_width.values[last], conv.tolerance.values[last], strict=True)])
+    return out
+
+
+def _default_range(study: Study, lever: str) -> tuple[float, float]:
+    prior = study.priors.get(lever)
+    if prior is not None and not prior.is_constant:
+        lo, hi = (float(prior.ppf([u])[0]) for u in (0.001, 0.999))
+        if math.isfinite(lo) and math.isfinite(hi) and lo < hi:
+            return lo, hi
+    value = float(prior.params["value"]) if prior is not None and prior.is_constant else None
+    if value is not None and value > 0:
+        return value / 10, value * 10
+    raise SpecError(f"{study.path}: solve {lever}: give --low and --high (the range to search; the lever "
+                    "has no positive constant or prior range to default to)")
+
+
+def solve_study(path: str | Path, *, lever: str | None = None, target: str | None = None,
+                low: float | None = None, high: float | None = None, tolerance: str | float | None = None,
+                samples: int | None = None, seed: int | None = None, method: str | None = None,
+                out: str | Path | None = None, write: bool = True,
+                echo: Callable[[str], None] | None = None) -> Solution:
+    """``mcrisk solve STUDY``: the study's ``[solve]`` table with the given settings replacing its own.
+
+    Parameters
+    ----------
+    path
+        The study file.
+    lever, target, low, high, tolerance
+        Replace the ``[solve]`` table's. Without ``low``/``high`` (and no table) the range is
+        the lever's prior from its 0.1% to 99.9% quantile, or, for a positive constant ``c``,
+        ``[c/10, 10 c]``.
+    samples, seed, method
+        Replace the study's.
+    out
+        Output folder (default ``results/<study>-solve/``); it receives ``solve.json``.
+    write
+        Write the folder.
+    echo
+        Called with the printed answer.
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    SpecError
+        For a bad setting, a target that cannot be met in the range, or a non-monotone target;
+        nothing is written.
+    """
+    study = load_study(path, samples=samples, seed=seed, method=method)
+    table = dict(tomllib.loads(study.text).get("solve", {})) if study.text else {}
+    given = {"lever": lever, "target": target, "low": low, "high": high, "tolerance": tolerance}
+    table.update({k: v for k, v in given.items() if v is not None})
+    if "lever" not in table:
+        raise SpecError(f"{study.path}: solve: lever is missing; give --lever NAME or a [solve] table")
+    if "low" not in table or "high" not in table:
+        if isinstance(table["lever"], str) and table["lever"] in lever_names(study.model, study.priors):
+            lo, hi = _default_range(study, table["lever"])
+            table.setdefault("low", lo)
+            table.setdefault("high", hi)
+    outputs = tuple(getattr(study.model, "outputs", None) or ())
+    fields = {"inputs": lever_names(study.model, study.priors), "outputs": outputs, "output": study.output}
+    cfg = check_solve(table, str(study.path), fields)
+    target_dir = Path(out) if out else Path("results") / f"{study.name}-solve"
+    if write:
+        check_out(target_dir, (study.path,))
+    try:
+        sol = _solve_with(study, cfg)
+    except SpecError as err:
+        raise SpecError(f"{study.path}: [solve] {err}") from None
+    if echo is not None:
+        echo(f"{study.title}\n{format_solution(sol)}")
+    if write:
+        write_atomically(target_dir, lambda tmp: write_solution(sol, tmp), protect=(study.path,))
+        if echo is not None:
+            echo(f"\nwrote {target_dir}/")
+    return sol

@@ -1,0 +1,207 @@
+"""Scenario discovery and value of information in studies: the runners and their tables.
+
+:func:`run_scenarios` and :func:`run_voi` run a study's ``[scenarios]`` and
+``[value_of_information]`` tables (checked by :mod:`mcrisk.discovery_config`) on the study's
+stored Monte Carlo samples, with no new model runs; :func:`write_tables` writes
+``scenarios.csv`` and ``voi.csv``. :mod:`mcrisk.study` registers the runners in its
+``_RUNNERS``, so ``mcrisk run`` does both when the study has the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from mcrisk.core.labels import sentence_labels
+from mcrisk.core.statistics import per_period
+from mcrisk.analyze.sensitivity_run import thin
+from mcrisk.core.text import labels_in_use
+from mcrisk.analyze.scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
+from mcrisk.analyze.voi import evppi, voi_frame, voi_sentence
+
+__all__ = ["DISCOVERY_SAMPLES", "format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
+
+
+#: At most this many of a run's samples (1 in k by position, the same ones whatever the chunking)
+#: feed PRIM and the EVPPI regressions, as many as the loss attribution uses: their cost grows
+#: with the samples, and the standard errors say what precision that buys (EVPPI's SE of the
+#: main study is a few percent of EVPI at 20,000).
+DISCOVERY_SAMPLES = 20_000
+
+
+def _used(ds: xr.Dataset, sub: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
+    n, m = int(results.sizes.get("sample", 0)), int(sub.sizes.get("sample", 0))
+    if m < n:
+        ds.attrs["subsample"] = f"1 in {-(-n // m):,} of the run's {n:,} samples ({m:,} samples)"
+    return ds
+
+
+def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
+                  quiet: bool = True) -> xr.Dataset:
+    """PRIM on the study's samples, as its ``[scenarios]`` table says (:func:`mcrisk.scenarios.scenarios`).
+
+    Parameters
+    ----------
+    study
+        A loaded :class:`~mcrisk.studyfile.Study` with a ``"scenarios"`` analysis.
+    results
+        Its results over ``sample``.
+    echo
+        Called with the printed boxes.
+    quiet
+        Unused (PRIM has no progress bar).
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`mcrisk.scenarios.scenarios`; an unrestricted edge is the prior's bound.
+    """
+    cfg = study.analyses["scenarios"]
+    bounds = {k: tuple(float(b) for b in study.priors[k].dist.support()) for k in study.priors.uncertain}
+    sub = thin(results, DISCOVERY_SAMPLES)
+    ds = _used(scenarios(sub, output=cfg["output"], event=cfg["event"], threshold_density=cfg["threshold_density"],
+                         threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"],
+                         mass_min=cfg["mass_min"], bounds=bounds),
+               sub, results)
+    if echo is not None:  # the boxes in the words of the report and the charts: plain labels
+        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
+            echo("\n" + format_scenarios(ds))
+    return ds
+
+
+def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
+            quiet: bool = True) -> xr.Dataset:
+    """EVPI and EVPPI on the study's samples, money per the study's period (:func:`mcrisk.voi.evppi`).
+
+    Parameters
+    ----------
+    study
+        A loaded study with a ``"value_of_information"`` analysis.
+    results
+        Its results over ``sample``.
+    echo
+        Called with the printed table.
+    quiet
+        Unused.
+
+    Returns
+    -------
+    xarray.Dataset
+        As :func:`mcrisk.voi.evppi`.
+    """
+    cfg = study.analyses["value_of_information"]
+    seed = study.seed if cfg["seed"] is None else cfg["seed"]
+    sub = thin(results, DISCOVERY_SAMPLES)
+    ds = _used(evppi(per_period(sub, study.period_days), output=cfg["output"], decision=cfg["decision"],
+                     groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), sub, results)
+    if echo is not None:
+        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
+            echo("\n" + format_voi(ds))
+    return ds
+
+
+def format_scenarios(ds: xr.Dataset) -> str:
+    """The boxes as printed: a heading and one sentence per box (or why there is none).
+
+    Parameters
+    ----------
+    ds
+        From :func:`mcrisk.scenarios.scenarios`.
+
+    Returns
+    -------
+    str
+        Lines of text.
+    """
+    head = f"Scenarios ({ds.attrs['output']} {ds.attrs['event']}, PRIM" + (
+        f"; {ds.attrs['subsample']})" if "subsample" in ds.attrs else ")")
+    if "note" in ds.attrs:
+        return f"{head}\n  {ds.attrs['note']}"
+    return head + "".join(f"\n  box {int(b)}: {box_sentence(ds, int(b))}" for b in ds.box.values)
+
+
+def format_voi(ds: xr.Dataset) -> str:
+    """The value of information as printed: EVPPI ± SE per input, ranked, then EVPI.
+
+    Parameters
+    ----------
+    ds
+        From :func:`mcrisk.voi.evppi`.
+
+    Returns
+    -------
+    str
+        Lines of text.
+    """
+    from mcrisk.core.text import format_number
+
+    df = voi_frame(ds)
+    units = ds.attrs.get("units", "")
+    w = max([len(s) for s in df.inputs] + [6])
+    used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
+    lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", f"  {'inputs':<{w}}  {'EVPPI':>14}  {'SE':>12}"]
+    lines += [f"  {r.inputs:<{w}}  {format_number(r.evppi, units):>14}  {format_number(r.se, units):>12}"
+              for r in df.itertuples()]
+    return "\n".join(lines + [f"  {voi_sentence(ds)}"])
+
+
+def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
+    """Write ``scenarios.csv``, ``scenarios_trajectory.csv`` and ``voi.csv`` for the analyses in ``tables``.
+
+    Parameters
+    ----------
+    tables
+        A run's tables (``"scenarios"``, ``"value_of_information"``).
+    folder
+        The output folder.
+
+    Returns
+    -------
+    None
+    """
+    if "scenarios" in tables:
+        scenario_frame(tables["scenarios"]).to_csv(folder / "scenarios.csv", index=False, float_format="%.10g")
+        trajectory_frame(tables["scenarios"]).to_csv(folder / "scenarios_trajectory.csv", index=False,
+                                                     float_format="%.10g")
+    if "value_of_information" in tables:
+        voi_frame(tables["value_of_information"]).to_csv(folder / "voi.csv", index=False, float_format="%.10g")
+
+
+def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str], list[list[str]]]]:
+    """The report's "Where the loss lives" and "What is worth knowing" tables, when the run has them.
+
+    Parameters
+    ----------
+    tables
+        A run's tables.
+
+    Returns
+    -------
+    dict
+        ``"scenarios"`` and ``"voi"`` -> ``(heading, header row, rows)``, every cell a string.
+    """
+    from mcrisk.analyze.scenarios import event_words
+    from mcrisk.core.text import MINUS, format_number
+
+    out = {}
+    if (ds := tables.get("scenarios")) is not None:
+        heading = f"Where the {event_words(ds)} lives" + (f" ({ds.attrs['subsample']})" if "subsample" in ds.attrs
+                                                          else "")
+        head = ["box", "in words", "coverage", "density", "inputs restricted"]
+        rows = [[str(int(b)), box_sentence(ds, int(b)), f"{float(ds.coverage.sel(box=b)):.3f}",
+                 f"{float(ds.density.sel(box=b)):.3f}", str(int(ds.n_restricted.sel(box=b)))] for b in ds.box.values]
+        out["scenarios"] = (heading, head, rows or [["", ds.attrs.get("note", ""), "", "", ""]])
+    if (ds := tables.get("value_of_information")) is not None:
+        units = ds.attrs.get("units", "")
+        df = voi_frame(ds)
+        rows = [[r.inputs.replace("+", " + "), format_number(r.evppi, units, minus=MINUS),
+                 format_number(r.se, units, minus=MINUS), format_number(r.noise, units, minus=MINUS)]
+                for r in df.itertuples()]
+        rows.append(["in words", voi_sentence(ds), "", ""])
+        used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
+        out["voi"] = (f"What is worth knowing ({units}; {ds.attrs['decision']}{used})",
+                      ["inputs", "EVPPI", "SE", "no-effect level"], rows)
+    return out

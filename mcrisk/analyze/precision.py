@@ -1,0 +1,267 @@
+"""Running to a stated precision: add batches of samples until each named statistic's 95%
+interval is narrow enough, or a cap is reached.
+
+How the batches grow, and how the intervals are computed, depend on the design (every design
+stays a valid design as it grows):
+
+* ``random``: the run continues at the next sample positions (the draws of sample ``i`` depend
+  only on ``i`` and the seed, so a run stopped at ``N`` samples is the plain run of ``N``).
+  Intervals for independent draws: the mean ``+- 1.96 s / sqrt(N)``; P(loss) Wilson's score
+  interval; a percentile the exact order-statistic interval of the binomial
+  (:func:`mcrisk.solve.order_ranks`), half its width.
+* ``lhs``: independent Latin hypercubes of ``m`` samples each (replicate ``0`` is the study's
+  own design of ``m`` at its seed; replicate ``r`` has its own seed). ``sobol``: independent
+  scramblings of a Sobol' sequence of ``m = 2^k`` points each (randomised quasi-Monte Carlo,
+  each replicate a balanced design). For both, the estimate is the statistic of all samples
+  pooled and the half-width ``t_{R-1, 0.975} s_R / sqrt(R)``, ``s_R`` the standard deviation of
+  the statistic over the ``R`` replicates (at least :data:`MIN_REPLICATES`) - the standard
+  replicate interval of randomised designs (Owen, *Monte Carlo theory, methods and examples*,
+  2013, ch. 17).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import xarray as xr
+from scipy import stats
+
+from mcrisk.spec.decision_tables import Precision
+from mcrisk.core.errors import MCRiskWarning, SpecError
+from mcrisk.simulation.evaluate import join_chunks
+from mcrisk.spec.priors import Priors
+from mcrisk.core.statistics import per_period
+from mcrisk.sampling.design import normalize_seed, sample
+from mcrisk.simulation.engine import simulate
+from mcrisk.analyze.intervals import order_ranks
+from mcrisk.core.validate import SamplingMethod, check_method, check_samples
+
+__all__ = ["INTERVAL_METHODS", "MAX_SAMPLES", "MIN_REPLICATES", "convergence_frame", "format_convergence", "half_width",
+           "simulate_to_precision"]
+
+#: The default cap on the samples of a precision run (the largest run ``mcrisk run`` holds whole).
+MAX_SAMPLES = 2**21
+#: Replicates a Latin hypercube or Sobol' precision run starts with (for the t interval).
+MIN_REPLICATES = 4
+_Z = 1.959963984540054
+
+#: How each design's intervals are computed (stored in ``results.nc`` as ``interval_method``).
+INTERVAL_METHODS = {
+    "random": "independent draws: mean +- 1.96 s/sqrt(n); P(loss) Wilson score; percentiles exact binomial "
+              "order statistics",
+    "lhs": "independent Latin hypercube replicates: pooled estimate +- t(R-1) sd(replicate estimates)/sqrt(R)",
+    "sobol": "independently scrambled Sobol' replicates (2^k points each): pooled estimate +- t(R-1) "
+             "sd(replicate estimates)/sqrt(R)",
+}
+
+
+def _estimate(stat: str, y: np.ndarray) -> float:
+    if stat == "mean":
+        return float(y.mean())
+    if stat == "p_below_zero":
+        return float(np.mean(y < 0))
+    return float(np.quantile(y, int(stat[1:]) / 100))
+
+
+def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) -> tuple[float, float]:
+    """``(estimate, 95% half-width)`` of a summary statistic of the finite values ``y``.
+
+    Parameters
+    ----------
+    stat
+        ``mean``, ``p_below_zero`` or a percentile ``p05`` ... ``p95``.
+    y
+        The output's values (non-finite ones are dropped).
+    replicate
+        The replicate of each value (LHS and Sobol' runs): the replicate interval; ``None``:
+        the interval for independent draws.
+
+    Returns
+    -------
+    (float, float)
+        See the module docstring for the intervals.
+    """
+    ok = np.isfinite(y)
+    y = y[ok]
+    n = y.size
+    if n < 2:
+        return (_estimate(stat, y) if n else math.nan), math.inf
+    est = _estimate(stat, y)
+    if replicate is not None:
+        rep = replicate[ok]
+        ids = np.unique(rep)
+        if ids.size < 2:
+            return est, math.inf
+        per = np.array([_estimate(stat, y[rep == r]) for r in ids])
+        return est, float(stats.t.ppf(0.975, ids.size - 1) * per.std(ddof=1) / math.sqrt(ids.size))
+    if stat == "mean":
+        return est, _Z * float(y.std(ddof=1)) / math.sqrt(n)
+    if stat == "p_below_zero":
+        z2 = _Z * _Z
+        return est, _Z / (1 + z2 / n) * math.sqrt(est * (1 - est) / n + z2 / (4 * n * n))
+    q = int(stat[1:]) / 100
+    r, s = order_ranks(n, q)
+    if r < 1 or s > n:
+        return est, math.inf
+    lo, hi = np.partition(y, [r - 1, s - 1])[[r - 1, s - 1]]
+    return est, float(hi - lo) / 2
+
+
+def _replicate_seed(seed: int, r: int) -> int:
+    if r == 0:
+        return seed
+    return int(np.random.SeedSequence(seed, spawn_key=(0x7072, r)).generate_state(1, np.uint64)[0] >> 1)
+
+
+def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[Precision], output: str, *,
+                          samples: int, method: SamplingMethod = "random",
+                          rng: int | np.random.Generator | None = 0,
+                          max_samples: int = MAX_SAMPLES, period_days: float | None = None,
+                          chunk_size: int | None = None) -> tuple[xr.Dataset, xr.Dataset]:
+    """Simulate in batches until each statistic in ``precision`` is within its tolerance.
+
+    Parameters
+    ----------
+    model, priors
+        As :func:`mcrisk.simulate`.
+    precision
+        From :func:`mcrisk.decision_spec.parse_precision`.
+    output
+        The output whose statistics are checked.
+    samples
+        The first batch (the study's ``samples``); for ``lhs`` and ``sobol`` it is cut into
+        :data:`MIN_REPLICATES` replicates of ``m = samples / 4`` samples (Sobol': the next power
+        of 2), and every later batch is whole replicates of ``m``.
+    method, rng
+        Design and seed (an integer, a Generator or None, as :func:`mcrisk.simulate`).
+    max_samples
+        The cap: the run stops there, with a :class:`~mcrisk.errors.MCRiskWarning`, if the
+        tolerances are not all met.
+    period_days
+        Money tolerances given in absolute terms are per this period (as the summary).
+    chunk_size
+        Evaluate this many samples at a time.
+
+    Returns
+    -------
+    (xarray.Dataset, xarray.Dataset)
+        The results of every sample used (over ``sample``, with a ``replicate`` coordinate for
+        ``lhs`` and ``sobol``; attrs ``samples``, ``precision``, ``interval_method``,
+        ``precision_met``), and the convergence table over ``row`` (``output``, ``statistic``,
+        ``estimate``, ``half_width``, ``tolerance``, ``samples``; one row per statistic per
+        batch, the last batch's rows the final ones).
+
+    Raises
+    ------
+    SpecError
+        If ``max_samples`` is below ``samples`` or a bad setting is given.
+
+    Warns
+    -----
+    MCRiskWarning
+        When the cap is reached before every tolerance is met (naming them).
+    """
+    method = check_method(method)
+    rng = normalize_seed(rng)
+    samples, cap = check_samples(samples), check_samples(max_samples, "max_samples")
+    if cap < samples:
+        raise SpecError(f"max_samples = {cap:,} must be at least samples = {samples:,}")
+    if method == "random":
+        m = 1
+    elif method == "lhs":
+        m = max(2, math.ceil(samples / MIN_REPLICATES))
+    else:
+        m = 1 << max(1, math.ceil(math.log2(max(2, samples / MIN_REPLICATES))))
+    n = samples if method == "random" else MIN_REPLICATES * m
+    if n > cap:
+        raise SpecError(f"max_samples = {cap:,} is below the first batch of {n:,} samples "
+                        f"({MIN_REPLICATES} replicates of {m:,})")
+    parts: list[xr.Dataset] = []
+    rows: list[tuple] = []
+    done = 0
+    while True:
+        if method == "random":
+            inputs = sample(priors, cap, method="random", rng=rng, start=done, stop=n)
+            parts.append(simulate(model, inputs, chunk_size=chunk_size))
+        else:
+            for r in range(done // m, n // m):
+                inputs = sample(priors, m, method=method, rng=_replicate_seed(rng, r))
+                inputs = inputs.assign_coords(sample=np.arange(r * m, (r + 1) * m),
+                                              replicate=("sample", np.full(m, r)))
+                parts.append(simulate(model, inputs, chunk_size=chunk_size))
+        done = n
+        res = join_chunks(parts) if len(parts) > 1 else parts[0]
+        y = np.asarray(per_period(res[[output]], period_days)[output].values, dtype=float) if period_days else \
+            np.asarray(res[output].values, dtype=float)
+        y = np.broadcast_to(y, (n,))
+        rep = res["replicate"].values if "replicate" in res.coords else None
+        ratio = 0.0
+        for p in precision:
+            est, hw = half_width(p.statistic, y, rep)
+            allowed = p.allowed(est)
+            rows.append((output, p.statistic, est, hw, allowed, n))
+            ratio = max(ratio, hw / allowed if allowed > 0 else math.inf)
+        if ratio <= 1:
+            break
+        wanted = n * min(ratio * ratio * 1.1, 4.0) if math.isfinite(ratio) else 4.0 * n
+        n = min(cap // m * m, max(n + m, math.ceil(wanted / m) * m))  # whole replicates, within the cap
+        if n <= done:  # no room for another batch under the cap
+            break
+    met = ratio <= 1
+    if not met:
+        short = [f"{r[1]} +-{r[3]:.4g} (tolerance {r[4]:.4g})" for r in rows[-len(precision):] if r[3] > r[4]]
+        warnings.warn(f"precision not reached at {n:,} samples (max_samples = {cap:,}): {', '.join(short)}",
+                      MCRiskWarning, stacklevel=2)
+    res.attrs.update({"samples": n, "precision": ", ".join(f"{p.name}:{p.tolerance:g}{'(relative)' if p.relative else ''}"
+                                                            for p in precision),
+                      "interval_method": INTERVAL_METHODS[method], "precision_met": int(met),
+                      "first_batch": samples, "max_samples": cap})
+    if method != "random":
+        res.attrs["replicate_samples"] = m
+    cols = list(zip(*rows, strict=True))
+    conv = xr.Dataset({k: ("row", np.asarray(v)) for k, v in
+                       zip(("output", "statistic", "estimate", "half_width", "tolerance", "samples"), cols, strict=True)},
+                      attrs={"interval_method": INTERVAL_METHODS[method], "precision_met": int(met)})
+    return res, conv
+
+
+def convergence_frame(conv: xr.Dataset):
+    """The convergence table as ``convergence.csv``'s rows.
+
+    Parameters
+    ----------
+    conv
+        From :func:`simulate_to_precision`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``output, statistic, estimate, half_width, tolerance, samples``.
+    """
+    return conv.to_dataframe().reset_index(drop=True)[["output", "statistic", "estimate", "half_width", "tolerance",
+                                                       "samples"]]
+
+
+def format_convergence(conv: xr.Dataset) -> str:
+    """The precision run's last batch: samples used, and each statistic's estimate, half-width and tolerance.
+
+    Parameters
+    ----------
+    conv
+        From :func:`simulate_to_precision`.
+
+    Returns
+    -------
+    str
+        One line (and a blank line after it).
+    """
+    n = int(conv.samples.values[-1])
+    last = conv.samples.values == n
+    items = [f"{s} {e:.6g} +-{h:.3g} (tolerance {t:.3g})" for s, e, h, t in
+             zip(conv.statistic.values[last], conv.estimate.values[last], conv.half_width.values[last],
+                 conv.tolerance.values[last], strict=True)]
+    state = "met" if conv.attrs.get("precision_met") else "NOT met (cap reached)"
+    return f"precision {state} at {n:,} samples ({conv.output.values[0]}): " + "; ".join(items) + "\n"

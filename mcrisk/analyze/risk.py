@@ -1,0 +1,113 @@
+"""Risk statistics of simulated outputs: percentiles, P(loss), expected shortfall, MC errors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import xarray as xr
+
+from mcrisk.core.statistics import STATISTICS, nonfinite_error, outputs_of, row_statistics
+from mcrisk.core.text import aligned, format_number, labelled
+from mcrisk.core.validate import NONFINITE, NonFinite, check_nonfinite
+
+__all__ = ["format_summary", "summarize"]
+
+
+def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
+              nonfinite: NonFinite = "drop") -> xr.Dataset:
+    """Risk statistics of each output.
+
+    Parameters
+    ----------
+    results
+        A Dataset from :func:`mcrisk.simulate`.
+    outputs
+        Which variables to summarise (default: every output).
+    nonfinite
+        ``"drop"`` (default), ``"keep"`` or ``"error"``: what NaN and infinite samples do to
+        the statistics (see :data:`NONFINITE`).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over the dimension ``output`` (with coordinate ``units``): ``mean``, ``std``, ``min``,
+        ``p05`` ... ``p95``, ``max``, ``p_below_zero``, ``es05`` (the mean of the worst 5%, on the
+        side its ``bad`` attr names),
+        ``se_mean`` and ``se_p_below_zero`` (Monte Carlo standard errors, ``s / sqrt(n)`` and
+        ``sqrt(p (1 - p) / n)``; conservative for LHS and Sobol' designs) and ``n_valid``
+        (the finite samples). Attr ``on_nonfinite``: the policy, ``nonfinite_policy``: it in words.
+
+    Raises
+    ------
+    SpecError
+        With ``nonfinite="error"``, when an output has a NaN or infinite sample.
+
+    Notes
+    -----
+    Percentiles use numpy's default linear interpolation between order statistics. The
+    expected shortfall is the mean of the ``ceil(0.05 n)`` worst values: the smallest, or the
+    largest for an output whose ``bad`` attr is ``"high"`` (a cost; from the model's
+    :class:`~mcrisk.models.Var`).
+    """
+    check_nonfinite(nonfinite)
+    outputs = list(outputs) if outputs is not None else outputs_of(results)
+    table = {k: [] for k in STATISTICS}
+    n_valid = []
+    for name in outputs:
+        x = np.asarray(results[name].values, dtype=float).ravel()
+        finite = np.isfinite(x)
+        n_valid.append(int(np.count_nonzero(finite)))
+        if nonfinite == "error" and n_valid[-1] < x.size:
+            raise nonfinite_error(name, x.size - n_valid[-1], x.size, int(np.argmin(finite)))
+        if nonfinite == "drop":
+            x = x[finite]
+        with np.errstate(invalid="ignore", over="ignore"):  # keep: inf - inf is NaN, as it should be
+            if x.size and not np.isnan(x).any():
+                stats = row_statistics(x.reshape(1, -1), results[name].attrs.get("bad", "low"))
+                for k in STATISTICS:
+                    table[k].append(float(stats[k][0]))
+            else:
+                for k in STATISTICS:
+                    table[k].append(math.nan)
+    units = [results[name].attrs.get("units", "") for name in outputs]
+    data = {k: ("output", np.array(v), {"long_name": STATISTICS[k][1]}) for k, v in table.items()}
+    data["n_valid"] = ("output", np.array(n_valid, dtype=np.int64), {"long_name": "finite samples"})
+    attrs = {k: results.attrs[k] for k in ("model", "method", "seed", "samples", "period_days")
+             if k in results.attrs}
+    attrs.update(on_nonfinite=nonfinite, nonfinite_policy=NONFINITE[nonfinite])
+    return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
+
+
+def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p05", "p50", "p95",
+                                                                      "p_below_zero", "es05")) -> str:
+    """The summary as a plain-text table with units and thousands separators.
+
+    Parameters
+    ----------
+    summary
+        A summary over ``output`` (from :func:`summarize`), with a ``units`` variable.
+    columns
+        The statistics shown, in order; those starting with ``p_below`` (probabilities, shares in
+        [0, 1]) and every statistic of a dimensionless output (unit ``"1"``, shown as ``%``) are
+        written as percentages, the others in the output's units by
+        :func:`~mcrisk.text.format_number`. Inside :func:`mcrisk.text.labels_in_use` the rows
+        carry the outputs' plain labels.
+
+    Returns
+    -------
+    str
+        The table, one row per output, with a header and a rule.
+    """
+    head = ["output", "units", *columns]
+    rows = []
+    for i, name in enumerate(summary.output.values):
+        unit = str(summary.units.values[i])
+        cells = []
+        for c in columns:
+            v = float(summary[c].values[i])
+            # shares, margins and probabilities as percentages; "1" is never printed as a unit
+            cells.append(f"{v:.1%}" if c.startswith("p_below") or unit == "1" else format_number(v, unit))
+        rows.append([labelled(str(name)), "%" if unit == "1" else unit, *cells])
+    return "\n".join(aligned([head, *rows], left=2, rule=True))

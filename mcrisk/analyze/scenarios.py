@@ -1,0 +1,403 @@
+"""Scenario discovery: in which combinations of inputs does the event (a loss) happen?
+
+:func:`scenarios` runs the Patient Rule Induction Method (PRIM; Friedman and Fisher 1999) on a
+study's stored samples: the uncertain inputs, and the indicator of the event (``output < 0`` by
+default). PRIM peels thin slices off a box, one input's edge at a time, keeping the peel that
+raises the box's density most, and records the *peeling trajectory*: for each step, the
+**coverage** (share of all the event's cases inside the box) and the **density** (share of the
+box's cases that have the event). A person picks the trade-off on that curve; mcrisk picks by a
+stated rule, :data:`RULE`. Further boxes are found in the cases outside the earlier ones (the
+covering approach), their coverage still a share of *all* the event's cases.
+
+Which implementation, and why: the peeling and pasting are the EMA Workbench's
+(:mod:`ema_workbench.analysis.prim`, Kwakkel 2017; BSD-3-Clause, TU Delft; pinned to 2.5.3, which
+supports Python >= 3.9), the maintained reference implementation of PRIM for scenario discovery.
+The standalone ``PRIM`` package (Project Platypus) is GPL-licensed, which an MIT package should
+not pull in. The cost is the Workbench's dependencies (scikit-learn, statsmodels, seaborn,
+platypus-opt, tqdm; 3 s to import on an idle 2-core machine, measured by
+``benchmarks/bench_discovery.py``): it is imported here, inside :func:`scenarios`, only when a
+study asks for ``[scenarios]``, so ``mcrisk --help`` and ``mcrisk check`` never load it. Its
+import warns that ipyparallel is missing, and its code calls pandas with arguments pandas 3
+deprecates; both warnings come from inside the Workbench and are silenced around its calls only.
+
+Correlated inputs are fine: PRIM describes where the event's cases lie among the samples as
+drawn, whatever their dependence (a box on one of two correlated inputs also selects the other;
+the sentence names only the edges PRIM peeled).
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import warnings
+from collections.abc import Mapping
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from mcrisk.spec.discovery_tables import parse_event
+from mcrisk.core.errors import SpecError
+from mcrisk.core.text import format_value, percent_text, words
+
+__all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame", "scenarios",
+           "trajectory_frame"]
+
+#: How a box is picked on each peeling trajectory.
+RULE = ("among the steps that restrict at least one input and reach density >= threshold_density and "
+        "coverage >= threshold_coverage, the one of largest coverage (the densest among ties)")
+
+
+@contextmanager
+def _quiet_workbench():
+    # The Workbench's own warnings (ipyparallel missing at import; pandas 3 deprecations in its
+    # code) are not the user's to act on; warnings raised elsewhere still show. Its import also
+    # sets seaborn's palette as matplotlib's colour cycle, for the whole process: rc_context
+    # puts the user's settings back.
+    import matplotlib  # the Workbench imports it anyway
+
+    # Its method_logger decorator (15 of them run at import) lists the whole call stack with
+    # inspect.getouterframes, reading every frame's source file and scanning sys.modules for
+    # each, to keep only its caller's name: 1-2 s of the import inside a run. While it imports,
+    # the frames are listed with their names but without their source lines.
+    fast = "ema_workbench" not in sys.modules
+    with warnings.catch_warnings(), matplotlib.rc_context():
+        warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
+        warnings.filterwarnings("ignore", message="ipyparallel not installed")
+        full, inspect.getouterframes = inspect.getouterframes, _named_frames if fast else inspect.getouterframes
+        try:
+            yield
+        finally:
+            inspect.getouterframes = full
+
+
+def _named_frames(frame, context: int = 1) -> list[inspect.FrameInfo]:
+    """:func:`inspect.getouterframes` without source lines: each frame with its function's name."""
+    out = []
+    while frame is not None:
+        code = frame.f_code
+        out.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name, None, None))
+        frame = frame.f_back
+    return out
+
+
+def event_mask(y: np.ndarray, event: str) -> np.ndarray:
+    """Where the event happens: ``y < x`` or ``y > x`` for the event ``"< x"`` or ``"> x"``.
+
+    Parameters
+    ----------
+    y
+        The output's samples.
+    event
+        ``"< x"`` or ``"> x"``, ``x`` in the output's unit.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where the event happens (False where ``y`` is NaN).
+    """
+    op, x = parse_event(event, "event:")
+    with np.errstate(invalid="ignore"):
+        return np.asarray(y < x if op == "<" else y > x, dtype=bool)
+
+
+def _uncertain(results: xr.Dataset) -> list[str]:
+    return [k for k, v in results.data_vars.items()
+            if v.attrs.get("role") == "input" and "sample" in v.dims and np.ptp(v.values) > 0]
+
+
+def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "< 0",
+              threshold_density: float = 0.8, threshold_coverage: float = 0.0, max_boxes: int = 3,
+              mass_min: float = 0.05, bounds: Mapping[str, tuple[float, float]] | None = None) -> xr.Dataset:
+    """PRIM boxes of the event on a study's samples, each with its coverage and density.
+
+    Parameters
+    ----------
+    results
+        Results over ``sample`` (inputs with ``role = "input"``, the output); every varying input
+        takes part.
+    output
+        The output (default ``results.attrs["output"]``).
+    event
+        ``"< x"`` or ``"> x"`` in the output's unit as stored (money per day).
+    threshold_density, threshold_coverage
+        The box picked on each trajectory: see :data:`RULE`. Shares in [0, 1].
+    max_boxes
+        At most this many boxes; the search stops earlier when no step of a trajectory meets
+        the thresholds.
+    mass_min
+        PRIM stops peeling when the box would hold less than this share of the samples (the
+        Workbench's default 0.05); lower it for an event rarer than that.
+    bounds
+        Per input, the prior's support ``(low, high)``: the value written for an edge PRIM did
+        not peel. Default: the samples' minimum and maximum.
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``box`` and ``input``: ``low``, ``high`` (input units; the ``unit`` coordinate) and
+        ``restricted``; over ``box``: ``coverage``, ``density``, ``mass`` (share of all samples in
+        the box), ``cases`` (samples in the box), ``n_restricted``, ``step`` (the trajectory step
+        picked); over ``(box, step_index)``: the trajectory ``trajectory_coverage``,
+        ``trajectory_density`` and ``trajectory_restricted`` (NaN past its end). Attrs:
+        ``output``, ``units``, ``event``, ``base_density`` (the event's share of all samples),
+        ``event_cases``, ``samples``, ``rule``, and ``note`` when no box was found.
+
+    Notes
+    -----
+    For a box :math:`B` and event indicator :math:`e_i`,
+
+    .. math:: \\text{coverage} = \\frac{\\sum_{i\\in B} e_i}{\\sum_i e_i}, \\qquad
+              \\text{density} = \\frac{\\sum_{i\\in B} e_i}{|B|}, \\qquad
+              \\text{mass} = \\frac{|B|}{n}.
+
+    PRIM with the EMA Workbench's defaults: peel and paste alpha 0.05 (each peel removes 5% of
+    the box's samples), minimum mass ``mass_min``.
+
+    References
+    ----------
+    Friedman, J. H. and Fisher, N. I. (1999). Bump hunting in high-dimensional data.
+    Statistics and Computing 9, 123-143. Kwakkel, J. H. (2017). The Exploratory Modeling
+    Workbench. Environmental Modelling & Software 96, 239-250.
+
+    Examples
+    --------
+    >>> box = scenarios(run.results, event="< 0")          # doctest: +SKIP
+    >>> float(box.coverage[0]), float(box.density[0])      # doctest: +SKIP
+    (0.71, 0.92)
+    """
+    output = output or results.attrs.get("output")
+    if output not in results:
+        raise SpecError(f"scenarios: output = {output!r} is not in the results")
+    for key, value in (("threshold_density", threshold_density), ("threshold_coverage", threshold_coverage)):
+        if not 0 <= value <= 1:
+            raise SpecError(f"scenarios: {key} = {value!r} must be a share from 0 to 1")
+    y = np.asarray(results[output].values, dtype=float).ravel()
+    ok = np.isfinite(y)
+    hit = event_mask(y, event)[ok]
+    names = _uncertain(results)
+    x = pd.DataFrame({k: np.asarray(results[k].values, dtype=float)[ok] for k in names})
+    units = [str(results[k].attrs.get("units", "")) for k in names]
+    lo_hi = {k: (float(x[k].min()), float(x[k].max())) for k in names} if names else {}
+    lo_hi.update({k: tuple(map(float, v)) for k, v in (bounds or {}).items() if k in lo_hi})
+    attrs = {"output": output, "units": str(results[output].attrs.get("units", "")), "event": event,
+             "base_density": float(hit.mean()) if hit.size else float("nan"), "event_cases": int(hit.sum()),
+             "samples": int(hit.size), "rule": RULE, "threshold_density": float(threshold_density),
+             "threshold_coverage": float(threshold_coverage), "mass_min": float(mass_min)}
+
+    boxes: list[dict] = []
+    note = _no_box_reason(hit, names, output, event)
+    if note is None:
+        boxes = _find_boxes(x, hit, threshold_density, threshold_coverage, max_boxes, mass_min)
+        if not boxes:
+            note = (f"no box: no step of the peeling trajectory reaches density >= {threshold_density:g} "
+                    f"with coverage >= {threshold_coverage:g} ({output} {event} in "
+                    f"{percent_text(attrs['base_density'])} of all samples)")
+    if note:
+        attrs["note"] = note
+    return _dataset(boxes, names, units, lo_hi, attrs)
+
+
+def _no_box_reason(hit: np.ndarray, names: list[str], output: str, event: str) -> str | None:
+    if not hit.any():
+        return f"no box to find: {output} {event} in none of the {hit.size:,} samples (the event is impossible here)"
+    if hit.all():
+        return (f"no box to find: {output} {event} in every sample ({hit.size:,} of {hit.size:,}; the event is "
+                "certain here)")
+    if not names:
+        return "no box to find: no input varies"
+    return None
+
+
+def _find_boxes(x: pd.DataFrame, hit: np.ndarray, dens: float, cov: float, max_boxes: int,
+                mass_min: float) -> list[dict]:
+    with _quiet_workbench():
+        # lazily: the Workbench and its dependencies take about 3 s to import
+        from ema_workbench.analysis import prim
+
+        finder = prim.Prim(x, hit, threshold=dens, peel_alpha=0.05, paste_alpha=0.05, mass_min=mass_min)
+        found = []
+        for _ in range(max_boxes):
+            box = finder.find_box()
+            if box is None:
+                break
+            traj = box.peeling_trajectory
+            ok = ((traj["res_dim"] >= 1) & (traj["density"] >= dens - 1e-12)
+                  & (traj["coverage"] >= cov - 1e-12)).to_numpy()
+            if not ok.any():
+                break
+            c = traj["coverage"].to_numpy()
+            d = traj["density"].to_numpy()
+            step = max(np.flatnonzero(ok), key=lambda i: (c[i], d[i], -i))
+            box.select(int(step))
+            lims = box.box_lims[int(step)]
+            init = finder.box_init
+            found.append({"low_r": {k: bool(lims[k].iloc[0] > init[k].iloc[0]) for k in x.columns},
+                          "high_r": {k: bool(lims[k].iloc[1] < init[k].iloc[1]) for k in x.columns},
+"step": int(step), "coverage": float(c[step]), "density": float(d[step]),
+                          "mass": float(traj["mass"].iloc[step]), "cases": int(traj["n"].iloc[step]),
+                          "low": lims.iloc[0].to_dict(), "high": lims.iloc[1].to_dict(),
+                          "traj": (c, d, traj["res_dim"].to_numpy(dtype=float))})
+    return found
+
+
+def _dataset(boxes: list[dict], names: list[str], units: list[str], lo_hi: dict, attrs: dict) -> xr.Dataset:
+    nb, ni = len(boxes), len(names)
+    low = np.empty((nb, ni))
+    high = np.empty((nb, ni))
+    low_r = np.zeros((nb, ni), dtype=bool)
+    high_r = np.zeros((nb, ni), dtype=bool)
+    width = max((len(b["traj"][0]) for b in boxes), default=0)
+    traj = np.full((3, nb, width), np.nan)
+    for i, b in enumerate(boxes):
+        for j, k in enumerate(names):
+            # an edge PRIM left at the samples' extreme is written as the prior's bound
+            low_r[i, j], high_r[i, j] = b["low_r"][k], b["high_r"][k]
+            low[i, j] = b["low"][k] if low_r[i, j] else lo_hi[k][0]
+            high[i, j] = b["high"][k] if high_r[i, j] else lo_hi[k][1]
+        for r, arr in enumerate(b["traj"]):
+            traj[r, i, :arr.size] = arr
+    box = np.arange(1, nb + 1)
+    restricted = low_r | high_r
+    ds = xr.Dataset(
+        {"low": (("box", "input"), low, {"long_name": "lower edge of the box", "units": "input units"}),
+         "high": (("box", "input"), high, {"long_name": "upper edge of the box", "units": "input units"}),
+         "restricted": (("box", "input"), restricted, {"long_name": "PRIM peeled this input", "units": "1"}),
+         "low_restricted": (("box", "input"), low_r, {"long_name": "PRIM raised the lower edge", "units": "1"}),
+         "high_restricted": (("box", "input"), high_r, {"long_name": "PRIM lowered the upper edge",
+                                                        "units": "1"}),
+         "coverage": ("box", np.array([b["coverage"] for b in boxes]),
+                      {"long_name": "share of all the event's cases inside the box", "units": "1"}),
+         "density": ("box", np.array([b["density"] for b in boxes]),
+                     {"long_name": "share of the box's cases with the event", "units": "1"}),
+         "mass": ("box", np.array([b["mass"] for b in boxes]),
+                  {"long_name": "share of all samples inside the box", "units": "1"}),
+         "cases": ("box", np.array([b["cases"] for b in boxes], dtype=int),
+                   {"long_name": "samples inside the box", "units": "samples"}),
+         "n_restricted": ("box", restricted.sum(axis=1), {"long_name": "inputs restricted", "units": "inputs"}),
+         "step": ("box", np.array([b["step"] for b in boxes], dtype=int),
+                  {"long_name": "step of the peeling trajectory picked", "units": "1"}),
+         "trajectory_coverage": (("box", "step_index"), traj[0], {"long_name": "coverage along the peeling",
+                                                                   "units": "1"}),
+         "trajectory_density": (("box", "step_index"), traj[1], {"long_name": "density along the peeling",
+                                                                 "units": "1"}),
+         "trajectory_restricted": (("box", "step_index"), traj[2],
+                                   {"long_name": "inputs restricted along the peeling", "units": "inputs"})},
+        coords={"box": box, "input": names, "unit": ("input", units)}, attrs=attrs)
+    return ds
+
+
+def box_sentence(ds: xr.Dataset, box: int) -> str:
+    """One box in plain words, with units.
+
+    ``"loss in 92% of cases when decode tps per node < 4.1k tokens/s and paid share < 0.35;
+    71% of all losses lie there"``. A later box speaks of the cases outside the boxes before it,
+    where PRIM looked for it; its coverage is still a share of all the event's cases.
+
+    Parameters
+    ----------
+    ds
+        From :func:`scenarios`.
+    box
+        The box number (1 for the first).
+    Returns
+    -------
+    str
+        The sentence.
+    """
+    b = ds.sel(box=box)
+    what = event_words(ds)
+    parts = []
+    for k in ds.input.values[b.restricted.values]:
+        unit = str(ds.unit.sel(input=k).values)
+        lo, hi = float(b.low.sel(input=k)), float(b.high.sel(input=k))
+        name = words(str(k))
+        lo_set, hi_set = bool(b.low_restricted.sel(input=k)), bool(b.high_restricted.sel(input=k))
+        if lo_set and hi_set:
+            parts.append(f"{name} between {_edge(lo, unit)} and {_edge(hi, unit)}")
+        elif hi_set:
+            parts.append(f"{name} < {_edge(hi, unit)}")
+        else:
+            parts.append(f"{name} > {_edge(lo, unit)}")
+    beyond = "" if box == 1 else f"outside box{'es 1-' if box > 2 else ' '}{box - 1}: "
+    return (f"{beyond}{what} in {percent_text(float(b.density))} of cases when " + " and ".join(parts)
+            + f"; {percent_text(float(b.coverage))} of all {_plural(what)} lie there")
+
+
+def _edge(v: float, unit: str) -> str:
+    return format_value(v, unit) if unit != "1" else f"{v:.2f}"
+
+
+def event_words(ds: xr.Dataset) -> str:
+    """The event in words: ``"loss"`` or ``"profit"`` for a profit or margin against 0, else ``"<output> < x"``.
+
+    Parameters
+    ----------
+    ds
+        From :func:`scenarios`.
+
+    Returns
+    -------
+    str
+        The words.
+    """
+    op, x = parse_event(ds.attrs["event"], "event:")
+    out = str(ds.attrs["output"])
+    if x == 0 and any(k in out for k in ("profit", "margin")):
+        return "loss" if op == "<" else "profit"
+    return f"{words(out.removesuffix('_per_day'))} {op} {x:g}"
+
+
+def _plural(what: str) -> str:
+    return {"loss": "losses", "profit": "profitable cases"}.get(what, f"cases of {what}")
+
+
+def scenario_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """``scenarios.csv``: one row per restricted input of each box.
+
+    Parameters
+    ----------
+    ds
+        From :func:`scenarios`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``box``, ``input``, ``low``, ``high`` (input units; an edge PRIM did not peel is
+        the prior's bound), ``unit``, ``coverage``, ``density``, ``n_restricted``.
+    """
+    rows = []
+    for b in ds.box.values:
+        s = ds.sel(box=b)
+        for k in ds.input.values[s.restricted.values]:
+            rows.append({"box": int(b), "input": str(k), "low": float(s.low.sel(input=k)),
+                         "high": float(s.high.sel(input=k)), "unit": str(ds.unit.sel(input=k).values),
+                         "coverage": float(s.coverage), "density": float(s.density),
+                         "n_restricted": int(s.n_restricted)})
+    return pd.DataFrame(rows, columns=["box", "input", "low", "high", "unit", "coverage", "density",
+                                       "n_restricted"])
+
+
+def trajectory_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """``scenarios_trajectory.csv``: every step of each box's peeling trajectory, to pick another trade-off.
+
+    Parameters
+    ----------
+    ds
+        From :func:`scenarios`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``box``, ``step``, ``coverage``, ``density``, ``n_restricted``, ``picked``
+        (True at the step :data:`RULE` picked). ``mcrisk scenarios --threshold-density`` picks
+        another.
+    """
+    rows = []
+    for b in ds.box.values:
+        s = ds.sel(box=b)
+        c, d, r = s.trajectory_coverage.values, s.trajectory_density.values, s.trajectory_restricted.values
+        rows += [{"box": int(b), "step": i, "coverage": float(c[i]), "density": float(d[i]), "n_restricted": int(r[i]),
+                  "picked": i == int(s.step)} for i in np.flatnonzero(np.isfinite(c))]
+    return pd.DataFrame(rows, columns=["box", "step", "coverage", "density", "n_restricted", "picked"])

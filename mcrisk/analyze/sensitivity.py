@@ -1,0 +1,411 @@
+"""Global sensitivity analysis: which assumption drives the output (SALib on the unit cube).
+
+SALib's samplers and analyzers only ever see ``[0, 1]^d``: each design row is mapped through
+every prior's inverse CDF (:func:`mcrisk.sampling.to_values`), so every family mcrisk knows
+works with every method. Constants are not factors; they go to the model as scalars. One set
+of model runs serves every output asked for.
+
+=========  ===========================================  ==================================
+method     design (rows for base N, D inputs)           variables
+=========  ===========================================  ==================================
+sobol      Saltelli/Sobol' ``N (D + 2)``, or ``N (2D+2)``  S1, S1_conf, ST, ST_conf (S2, S2_conf)
+morris     ``N`` trajectories, ``N (D + 1)``            mu, mu_star, mu_star_conf, sigma
+fast       eFAST ``N D``                                S1, S1_conf, ST, ST_conf
+rbd_fast   Latin hypercube ``N``                        S1, S1_conf
+delta      Latin hypercube ``N`` (copula if correlated)  delta, delta_conf, S1, S1_conf
+pawn       Latin hypercube ``N`` (copula if correlated)  minimum, mean, median, maximum, CV
+=========  ===========================================  ==================================
+
+Sobol', Morris and FAST assume independent inputs. When the priors declare rank correlations,
+:func:`sensitivity` says so (an :class:`~mcrisk.errors.MCRiskWarning` and the ``notes`` attr)
+and runs ``delta`` instead, on a correlated sample of the same number of model runs:
+Borgonovo's delta and the binned first-order index are defined for dependent inputs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from tqdm import tqdm
+
+from mcrisk.core.errors import MCRiskWarning, SpecError, clip
+from mcrisk.models import output_unit
+from mcrisk.spec.priors import Priors
+from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
+from mcrisk.distributions.copula import apply_copula, copula_factor
+from mcrisk.sampling.design import normalize_seed, to_values, unit_design
+from mcrisk.spec.sensitivity_table import SAMPLE_LIMITS
+from mcrisk.core.validate import SensitivityMethod
+from mcrisk.simulation.evaluate import call_model, check_inputs
+
+__all__ = ["METHODS", "get_method", "rank_order", "sensitivity"]
+
+_LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs are infinite
+_CHUNK = 2**16
+
+
+@dataclass(frozen=True)
+class _Method:
+    design: Callable[..., np.ndarray]            # (problem, n, seed, opts) -> unit-cube rows
+    analyze: Callable[..., dict[str, Any]]       # (problem, X, Y, seed, opts) -> SALib dict
+    rows: Callable[[int, int, dict], int]        # (n, d, opts) -> model runs
+    indices: tuple[str, ...]                     # indices checked against their ``_conf``
+    rank_by: str
+    min_samples: int
+    default_samples: int
+    dependent: bool                               # valid for correlated inputs
+
+
+# Each method imports its SALib module when it runs: SALib's analyzers pull in pandas plotting
+# and scipy.optimize, about 0.5 s that a study without [sensitivity] should not pay.
+def _sobol_design(problem, n, seed, o):
+    from SALib.sample import sobol
+    return sobol.sample(problem, n, calc_second_order=o["second_order"], scramble=True, seed=seed)
+
+
+def _sobol_analyze(problem, x, y, seed, o):
+    from SALib.analyze import sobol
+    return sobol.analyze(problem, y, calc_second_order=o["second_order"], num_resamples=o["num_resamples"],
+                         conf_level=o["conf_level"], parallel=False, seed=seed)
+
+
+def _morris_design(problem, n, seed, o):
+    from SALib.sample import morris
+    return morris.sample(problem, n, num_levels=o["num_levels"], seed=seed)
+
+
+def _morris_analyze(problem, x, y, seed, o):
+    from SALib.analyze import morris
+    s = morris.analyze(problem, x, y, num_resamples=o["num_resamples"], conf_level=o["conf_level"],
+                       num_levels=o["num_levels"], seed=seed)
+    # The grid levels are mapped to stratum midpoints (see _to_unit), so a step is
+    # (L-1)/L of SALib's: rescale to output change per unit change of the input's quantile.
+    k = o["num_levels"] / (o["num_levels"] - 1)
+    return {v: np.asarray(s[v], float) * k for v in ("mu", "mu_star", "mu_star_conf", "sigma")}
+
+
+def _fast_design(problem, n, seed, o):
+    from SALib.sample import fast_sampler
+    return fast_sampler.sample(problem, n, M=4, seed=seed)
+
+
+def _fast_analyze(problem, x, y, seed, o):
+    from SALib.analyze import fast
+    return fast.analyze(problem, y, M=4, num_resamples=o["num_resamples"], conf_level=o["conf_level"], seed=seed)
+
+
+def _lhs_design(problem, n, seed, o):
+    return unit_design("lhs", problem["num_vars"], n, seed=seed)
+
+
+def _rbd_analyze(problem, x, y, seed, o):
+    from SALib.analyze import rbd_fast
+    return rbd_fast.analyze(problem, x, y, M=10, num_resamples=o["num_resamples"], conf_level=o["conf_level"],
+                            seed=seed)
+
+
+def _delta_analyze(problem, x, y, seed, o):
+    from SALib.analyze import delta
+    s = delta.analyze(problem, x, y, num_resamples=o["num_resamples"], conf_level=o["conf_level"], seed=seed,
+                      method="all")
+    # SALib 1.6 names Borgonovo's bootstrap estimate (Plischke et al. 2013) "delta_raw".
+    return {"delta": s["delta_raw"], "delta_conf": s["delta_raw_conf"], "S1": s["S1"], "S1_conf": s["S1_conf"],
+            "delta_balanced": s["delta_balanced"], "delta_balanced_conf": s["delta_balanced_conf"]}
+
+
+def _pawn_analyze(problem, x, y, seed, o):
+    from SALib.analyze import pawn
+    s = pawn.analyze(problem, x, y, S=10, seed=seed)
+    return {k: s[k] for k in ("minimum", "mean", "median", "maximum", "CV")}
+
+
+#: Sensitivity methods by name (alphabetical).
+METHODS: dict[str, _Method] = {
+    "delta": _Method(_lhs_design, _delta_analyze, lambda n, d, o: n, ("delta", "S1"), "delta",
+                     *SAMPLE_LIMITS["delta"], True),
+    "fast": _Method(_fast_design, _fast_analyze, lambda n, d, o: n * d, ("S1", "ST"), "ST",
+                    *SAMPLE_LIMITS["fast"], False),
+    "morris": _Method(_morris_design, _morris_analyze, lambda n, d, o: n * (d + 1), ("mu_star",), "mu_star",
+                      *SAMPLE_LIMITS["morris"], False),
+    "pawn": _Method(_lhs_design, _pawn_analyze, lambda n, d, o: n, (), "median", *SAMPLE_LIMITS["pawn"], True),
+    "rbd_fast": _Method(_lhs_design, _rbd_analyze, lambda n, d, o: n, ("S1",), "S1", *SAMPLE_LIMITS["rbd_fast"],
+                        False),
+    "sobol": _Method(_sobol_design, _sobol_analyze,
+                     lambda n, d, o: n * (2 * d + 2 if o["second_order"] else d + 2),
+                     ("S1", "ST"), "ST", *SAMPLE_LIMITS["sobol"], False),
+}
+
+_DOC = {
+    "S1": "first-order index", "ST": "total-order index", "S2": "second-order index",
+    "mu": "mean elementary effect", "mu_star": "mean absolute elementary effect",
+    "sigma": "standard deviation of the elementary effects", "delta": "Borgonovo's delta",
+    "delta_balanced": "Borgonovo's delta, bin-balanced bootstrap", "minimum": "PAWN minimum KS over slices",
+    "mean": "PAWN mean KS over slices", "median": "PAWN median KS over slices",
+    "maximum": "PAWN maximum KS over slices", "CV": "PAWN coefficient of variation of KS over slices",
+}
+
+
+def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
+    """The order of ``ds``'s inputs, most influential first: the one ranking of every table and chart.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (one output: select it first).
+    index
+        The index to rank by; default the method's own (``attrs["rank_by"]``: ``ST`` for Sobol'
+        and FAST, ``mu_star`` for Morris, ``delta``, ``S1`` for RBD-FAST, ``median`` for PAWN),
+        else ``ST``, else the first index present.
+
+    Returns
+    -------
+    numpy.ndarray
+        Positions along ``input``, by the index's absolute value, largest first; NaN last; ties
+        in their original order.
+    """
+    if index is None:
+        have = [k for k, v in ds.data_vars.items() if v.dims == ("input",)
+                and not k.endswith(("_conf", "_low", "_high", "_pvalue"))]
+        index = next((k for k in (ds.attrs.get("rank_by"), "ST", *have) if k in have), None)
+    if index is None:
+        return np.arange(ds.sizes["input"])
+    v = np.abs(np.asarray(ds[index].values, dtype=float))
+    return np.argsort(-np.nan_to_num(v, nan=-1.0), kind="stable")
+
+
+def get_method(name: str, where: str = "") -> _Method:
+    """The method called ``name``; an unknown name is a SpecError listing the known ones.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`METHODS`: ``"delta"``, ``"fast"``, ``"morris"``, ``"pawn"``,
+        ``"rbd_fast"`` or ``"sobol"``.
+    where
+        Text that starts the message (a file name with a trailing space, or ``""``).
+
+    Returns
+    -------
+    _Method
+        The method's design, analyzer, model-run count, indices and sample-size defaults.
+
+    Raises
+    ------
+    SpecError
+        If ``name`` is not a key of :data:`METHODS`.
+    """
+    if name not in METHODS:
+        raise SpecError(f"{where}method = {name!r} is not a method; known: {', '.join(sorted(METHODS))}")
+    return METHODS[name]
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(int(n) - 1, 0).bit_length()
+
+
+def _to_unit(method: str, u: np.ndarray, o: dict) -> np.ndarray:
+    if method == "morris":  # levels l/(L-1) -> the midpoints (l + 1/2)/L of L equal-probability strata
+        L = o["num_levels"]
+        return (u * (L - 1) + 0.5) / L
+    return np.clip(u, _LO, _HI)
+
+
+def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], correlated: bool,
+              progress: bool) -> dict[str, np.ndarray]:
+    consts = {k: float(p.params["value"]) for k, p in priors.items() if k not in names}
+    spans = [(a, min(a + _CHUNK, len(x))) for a in range(0, len(x), _CHUNK)] if progress else [(0, len(x))]
+    parts: list[dict] = []
+    for a, b in tqdm(spans, desc="sensitivity", unit="chunk", leave=False, disable=len(spans) < 2):
+        if correlated:  # x already carries the copula; map each marginal only
+            values = {k: priors[k].ppf(x[a:b, i]) for i, k in enumerate(names)}
+        else:
+            values = to_values(priors, x[a:b], names)
+        res = call_model(model, {**consts, **values})
+        parts.append({k: np.broadcast_to(np.asarray(v, dtype=float), (b - a,)) for k, v in res.items()})
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _size_notes(ds: xr.Dataset, m: _Method, method: str, n: int, out: str, notes: list[str]) -> None:
+    label = f"{out}: " if out else ""
+    worst, wide, neg = 0.0, [], []
+    scale = 1.0
+    if method == "morris":  # mu_star is in output units: compare with 10% of the largest
+        mu = np.asarray(ds["mu_star"].values, dtype=float)
+        scale = float(np.max(mu[np.isfinite(mu)], initial=0.0)) or 1.0
+    for k in m.indices:
+        v, c = ds[k].values, ds[f"{k}_conf"].values if f"{k}_conf" in ds else None
+        if c is None:
+            continue
+        for name, vi, ci in zip(ds.input.values, v, c, strict=True):
+            w = 2 * ci / scale
+            if np.isfinite(w) and w > 0.1:
+                wide.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
+                worst = max(worst, w)
+            if method != "morris" and np.isfinite(vi) and vi < -ci:
+                neg.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
+    unit = "samples" if method != "morris" else "trajectories"
+    if wide:
+        more = int(np.ceil(n * (worst / 0.1) ** 2))
+        more = _pow2(more) if method == "sobol" else more
+        rel = " of the largest mu_star" if method == "morris" else ""
+        notes.append(f"{label}{len(wide)} confidence interval(s) are wider than 0.1{rel} ({', '.join(wide[:4])}"
+                     f"{', ...' if len(wide) > 4 else ''}): too few {unit}. Intervals shrink like 1/sqrt(N); "
+                     f"{unit} = {more:,} (now {n:,}) would bring the widest under 0.1")
+    if neg:
+        more = _pow2(4 * n) if method == "sobol" else 4 * n
+        notes.append(f"{label}{len(neg)} index(es) are clearly negative ({', '.join(neg[:4])}): an index cannot "
+                     f"be, so the estimate is noise; try {unit} = {more:,} (now {n:,})")
+
+
+def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str], method: SensitivityMethod = "sobol",
+                n: int | None = None, rng: int | np.random.Generator | None = None,
+                calc_second_order: bool = False, num_resamples: int = 100, conf_level: float = 0.95,
+                num_levels: int = 4, progress: bool = False) -> xr.Dataset:
+    """Global sensitivity indices of ``output`` to every uncertain input (SALib).
+
+    Parameters
+    ----------
+    model
+        A model callable (see :mod:`mcrisk.models`).
+    priors
+        One prior per model input; constants are passed to the model, not analysed.
+    output
+        An output name, or several analysed from the same model runs.
+    method
+        ``"sobol"``, ``"morris"``, ``"fast"``, ``"rbd_fast"``, ``"delta"`` or ``"pawn"``.
+    n
+        Base sample size: Sobol' N (rounded up to a power of 2, with a warning), Morris
+        trajectories, FAST samples per input, or the sample size of the others.
+    rng
+        Integer seed (0 is a seed) or a numpy Generator.
+    calc_second_order
+        Sobol' only: also ``S2``/``S2_conf`` over ``(input, input2)``; ``N (2D + 2)`` runs.
+    num_resamples, conf_level
+        Bootstrap resamples and confidence level of every ``*_conf`` (a half-width).
+    num_levels
+        Morris grid levels; level ``l`` is the input's quantile ``(l + 1/2) / L``.
+    progress
+        A progress bar on stderr for long runs.
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``input`` (and ``output`` first when several outputs), variables as SALib names
+        them (see the module table). Attrs ``method``, ``requested_method``, ``output``,
+        ``samples`` (base N actually used), ``model_runs``, ``seed``, ``rank_by`` (the index
+        tables sort by), ``notes`` (warnings in words, one per line).
+
+    Warns
+    -----
+    MCRiskWarning
+        When N is rounded, when correlated inputs force ``delta``, when an interval is wider
+        than 0.1 or an index is clearly negative (with the N that would help).
+
+    Notes
+    -----
+    Sobol' indices ``S1_i = V[E(Y|X_i)]/V(Y)`` and ``ST_i = E[V(Y|X_~i)]/V(Y)`` use SALib's
+    Saltelli (2010) and Jansen estimators on a scrambled Sobol' design. Morris elementary
+    effects are changes of the output per unit change of the input's quantile. Intervals shrink
+    like ``1/sqrt(N)``: an interval of width ``w`` needs about ``N (w/0.1)^2`` for width 0.1.
+
+    Examples
+    --------
+    >>> from mcrisk.models.testfunctions import ishigami
+    >>> s = sensitivity(ishigami, priors, output="y", method="sobol", n=2**12, rng=0)
+    >>> s.S1.sel(input="x2").item()  # analytic 0.4424
+    """
+    outputs = [output] if isinstance(output, str) else list(output)
+    if not outputs or not all(isinstance(o, str) for o in outputs):
+        raise SpecError(f"output = {output!r} must be an output name or a list of output names")
+    m = get_method(method)
+    requested, seed = method, normalize_seed(rng)
+    check_inputs(model, list(priors))
+    names = priors.uncertain
+    d = len(names)
+    if d == 0:
+        raise SpecError("sensitivity: every input is a constant; give at least one input a distribution")
+    o = {"second_order": bool(calc_second_order), "num_resamples": int(num_resamples),
+         "conf_level": float(conf_level), "num_levels": int(num_levels)}
+    n = m.default_samples if n is None else n
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < m.min_samples:
+        raise SpecError(f"samples = {n!r} must be an integer >= {m.min_samples} for method {method}")
+    n = int(n)
+    notes, info = [], []
+    correlated = bool(priors.correlations)
+    if correlated and not m.dependent:
+        pairs = ", ".join(f"{c.a}~{c.b} = {c.rank:g}" for c in priors.correlations)
+        runs = m.rows(_pow2(n) if method == "sobol" else n, d, o)
+        notes.append(f"{method} assumes independent inputs but the priors declare rank correlations ({pairs}); "
+                     f"using delta (valid for dependent inputs) on a correlated sample of {runs:,} model runs")
+        method, m, n = "delta", METHODS["delta"], runs
+    if method == "sobol" and n & (n - 1):
+        notes.append(f"sobol: samples = {n:,} is not a power of 2; using N = {_pow2(n):,} (Sobol' designs keep "
+                     "their balance only at powers of 2)")
+        n = _pow2(n)
+    for text in notes:
+        warnings.warn(text, MCRiskWarning, stacklevel=2)
+
+    problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
+    with quiet_salib(info):
+        u = np.asarray(m.design(problem, n, salib_seed(seed, 0), o), dtype=float)
+    x = _to_unit(method, u, o)
+    if correlated:
+        x = apply_copula(x, copula_factor(priors.correlations, names))
+    results = _evaluate(model, priors, x, names, correlated, progress)
+    if missing := [k for k in outputs if k not in results]:
+        raise SpecError(f"sensitivity output = {missing[0]!r} is not an output of the model; outputs: "
+                        f"{', '.join(results)}")
+
+    parts = []
+    for j, out in enumerate(outputs):
+        y = results[out]
+        if bad := int(np.count_nonzero(~np.isfinite(y))):
+            text = f"{out} is NaN or infinite in {bad:,} of {len(y):,} model runs; its indices are not reliable"
+            notes.append(text)
+            warnings.warn(text, MCRiskWarning, stacklevel=2)
+        try:
+            with quiet_salib(info):
+                s = m.analyze(problem, u if method == "morris" else x, y, salib_seed(seed, 1 + j), o)
+        except (np.linalg.LinAlgError, ValueError) as exc:  # delta's densities of a (nearly) constant column
+            text = (f"{out}: SALib's {method} analyzer failed ({clip(' '.join(str(exc).split()))}): an input or "
+                    "the output takes (almost) a single value; its indices are left out (NaN)")
+            notes.append(text)
+            warnings.warn(text, MCRiskWarning, stacklevel=2)
+            s = {k: np.full(d, np.nan) for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")}
+        part = xr.Dataset(coords={"input": np.array(names, dtype=object)})
+        for k, v in s.items():
+            if k in ("names", "notes") or v is None:
+                continue
+            v = np.asarray(v, dtype=float)
+            base = k.removesuffix("_conf")
+            attrs = {"units": "1", "long_name": _DOC.get(base, base) + (" (half-width of the interval)"
+                                                                       if k.endswith("_conf") else "")}
+            if method == "morris":
+                attrs["units"] = f"{output_unit(model, out, priors.currency)} per unit quantile".strip()
+            part[k] = (("input", "input2"), v, attrs) if v.ndim == 2 else ("input", v, attrs)
+        if "input2" in part.dims:
+            part = part.assign_coords(input2=np.array(names, dtype=object))
+        before = len(notes)
+        _size_notes(part, m, method, n, out if len(outputs) > 1 else "", notes)
+        for text in notes[before:]:
+            warnings.warn(text, MCRiskWarning, stacklevel=2)
+        parts.append(part)
+    if len(parts) > 1:  # an output whose analysis failed has only the NaN main indices: align
+        every = dict.fromkeys(k for p in parts for k in p.data_vars)
+        parts = [p.assign({k: xr.full_like(next(q[k] for q in parts if k in q), np.nan) for k in every
+                           if k not in p}) for p in parts]
+    ds = parts[0] if len(outputs) == 1 else xr.concat(parts, dim=pd.Index(outputs, name="output"))
+    if len(outputs) > 1:
+        ds = ds.assign_coords(output=np.array(outputs, dtype=object))
+    ds.attrs.update({"method": method, "requested_method": requested, "output": ", ".join(outputs),
+                     "samples": n, "model_runs": int(len(x)), "seed": seed, "rank_by": m.rank_by,
+                     "conf_level": o["conf_level"], "num_resamples": o["num_resamples"],
+                     "second_order": int(o["second_order"]), "notes": "\n".join(notes),
+                     "salib_messages": "\n".join(info)})
+    return ds

@@ -1,0 +1,206 @@
+"""Sensitivity in studies: the ``[sensitivity]`` table, its run and its tables.
+
+:func:`mcrisk.sensitivity.sensitivity` does the analysis; this module checks a study's
+``[sensitivity]`` table (:func:`check_config`), runs it with rank correlations and loss
+attribution from the study's ordinary Monte Carlo results (:func:`run_configured`), prints a
+ranked table (:func:`format_sensitivity`), writes ``sensitivity.nc`` and ``sensitivity.csv``
+(:func:`write_tables`). ``mcrisk sensitivity`` is :func:`mcrisk.study.run_sensitivity`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from mcrisk.core.errors import MCRiskWarning
+from mcrisk.analyze.rankcorr import loss_attribution, rank_correlations
+from mcrisk.analyze.sensitivity import rank_order, sensitivity
+from mcrisk.spec.sensitivity_table import check_config
+from mcrisk.core.text import aligned, index_text
+
+__all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured", "thin",
+           "write_tables"]
+
+
+def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
+                   quiet: bool = True) -> xr.Dataset:
+    """Run a study's ``[sensitivity]`` table: indices, rank correlations and loss attribution.
+
+    The indices come from their own design (:func:`sensitivity`); the rank correlations and the
+    attribution of the loss event come from the study's ordinary Monte Carlo ``results``,
+    with no new model runs. Prints the ranked table through ``echo``.
+
+    Parameters
+    ----------
+    study
+        A loaded :class:`~mcrisk.study.Study` whose ``analyses`` hold a checked
+        ``"sensitivity"`` table (see :func:`check_config`).
+    results
+        The study's Monte Carlo results over ``sample``; at most :data:`RANK_SAMPLES` of them
+        (every ``k``-th) feed the rank correlations and :data:`LOSS_SAMPLES` the loss
+        attribution (see :func:`thin`).
+    echo
+        Called with the ranked table (and its notes); ``None`` prints nothing and gives the
+        notes as :class:`~mcrisk.errors.MCRiskWarning`.
+    quiet
+        No progress bars.
+
+    Returns
+    -------
+    xarray.Dataset
+        The indices over ``input`` (and ``output``), with ``spearman`` and ``prcc`` (and their
+        ``_low``/``_high`` bounds), ``loss_S1`` (and ``loss_S1_conf``), ``loss_ks`` (and
+        ``loss_ks_pvalue``), and attrs recording the samples each part used.
+    """
+    cfg = study.analyses["sensitivity"]
+    seed = study.seed if cfg.get("seed") is None else cfg["seed"]
+    with warnings.catch_warnings():
+        if echo is not None:  # the notes end the printed table: no second copy as warnings
+            warnings.simplefilter("ignore", MCRiskWarning)
+        ds = sensitivity(study.model, study.priors, output=cfg["output"], method=cfg["method"],
+                         n=cfg["samples"], rng=seed, calc_second_order=cfg["second_order"],
+                         num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"],
+                         num_levels=cfg["num_levels"], progress=not quiet)
+    outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
+    inputs = list(ds.input.values)
+    for_ranks, for_loss = thin(results, RANK_SAMPLES), thin(results, LOSS_SAMPLES)
+    loss_notes: list[str] = []  # and the rank correlations' notes (an input constant in the finite samples)
+    rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg["conf_level"], notes=loss_notes)
+    loss = loss_attribution(for_loss, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
+                            num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
+                            notes=loss_notes)
+    if echo is None:
+        for text in loss_notes:
+            warnings.warn(text, MCRiskWarning, stacklevel=2)
+    for part in (rc, loss):
+        for k, v in part.data_vars.items():
+            ds[k] = v
+    notes = [t for t in [ds.attrs["notes"], *loss_notes] if t]
+    if for_loss.sizes["sample"] < results.sizes["sample"]:
+        notes.append(f"Loss attribution uses {_thinned(for_loss, int(results.sizes['sample']))}; rank "
+                     f"correlations use {_thinned(for_ranks, int(results.sizes['sample']))}.")
+    ds.attrs.update({k: v for k, v in loss.attrs.items()})
+    n = int(results.sizes.get("sample", 0))
+    ds.attrs.update({"notes": "\n".join(notes), "mc_samples": n,
+                     "rank_samples": int(for_ranks.sizes.get("sample", 0)),
+                     "loss_samples": int(for_loss.sizes.get("sample", 0)),
+                     "rank_correlations": "spearman, prcc: from " + _thinned(for_ranks, n) + ", Fisher-z intervals",
+                     "loss_attribution": "loss_S1, loss_ks: from " + _thinned(for_loss, n)})
+    if echo is not None:
+        echo("\n" + format_sensitivity(ds))
+    return ds
+
+
+#: Samples the rank correlations use at most: their standard error is then below 0.003.
+RANK_SAMPLES = 2**17
+#: Samples the loss attribution uses at most (SALib's delta estimator costs about 0.13 ms a
+#: sample here; its bootstrap intervals say what the size buys).
+LOSS_SAMPLES = 20_000
+
+
+def thin(results: xr.Dataset, cap: int) -> xr.Dataset:
+    """Every ``k``-th sample of ``results``, ``k = ceil(n / cap)``, so at most ``cap`` remain.
+
+    Positions, not random picks: the same run always gives the same subsample, whatever its
+    chunking, and a run of at most ``cap`` samples is used whole.
+
+    Parameters
+    ----------
+    results
+        Results over ``sample``.
+    cap
+        The largest number of samples kept.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``results`` itself when it has at most ``cap`` samples, else the samples at positions
+        ``0, k, 2k, ...``.
+    """
+    n = int(results.sizes.get("sample", 0))
+    step = max(1, -(-n // cap))
+    return results if step == 1 else results.isel(sample=slice(None, None, step))
+
+
+def _thinned(sub: xr.Dataset, n: int) -> str:
+    m = int(sub.sizes.get("sample", 0))
+    return (f"the study's Monte Carlo run of {n:,} samples" if m == n else
+            f"1 in {-(-n // m):,} of the study's {n:,} Monte Carlo samples ({m:,} samples)")
+
+
+def format_sensitivity(ds: xr.Dataset) -> str:
+    """The indices as a ranked text table, one block per output, with the notes below.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (and ``output``), from :func:`run_configured` or
+        :func:`~mcrisk.sensitivity.sensitivity`, with the attrs ``method``, ``samples``,
+        ``model_runs`` and ``seed``.
+
+    Returns
+    -------
+    str
+        Per output, a heading and the indices (dimensionless, ``value \u00b1 half-width``) in
+        :func:`~mcrisk.sensitivity.rank_order`; then the loss event's probability and the notes.
+    """
+    lines = []
+    outputs = list(ds.output.values) if "output" in ds.dims else [None]
+    key = ds.attrs.get("rank_by", "ST")
+    cols = [k for k in ("S1", "ST", "mu_star", "sigma", "delta", "median", "spearman", "prcc", "loss_S1", "loss_ks")
+            if k in ds]
+    for out in outputs:
+        sub = ds.sel(output=out) if out is not None else ds
+        order = rank_order(sub, key if key in sub else None)
+        head = out if out is not None else ds.attrs.get("output", "")
+        lines.append(f"Sensitivity of {head}: {ds.attrs['method']}, N = {ds.attrs['samples']:,} "
+                     f"({ds.attrs['model_runs']:,} model runs), seed {ds.attrs['seed']}; ranked by {key}")
+        rows = [["input", *cols]]
+        for i in order:
+            rows.append([str(sub.input.values[i]), *[
+                index_text(float(sub[c].values[i]), float(sub[f"{c}_conf"].values[i]) if f"{c}_conf" in sub else None)
+                for c in cols]])
+        lines += aligned(rows)
+        lines.append("")
+    if "loss_event" in ds.attrs:
+        p = np.atleast_1d(ds.attrs["loss_probability"])
+        lines.append(f"loss event {ds.attrs['loss_event']}: probability {', '.join(f'{x:.4g}' for x in p)}")
+    if ds.attrs.get("notes"):
+        lines += [f"note: {t}" for t in ds.attrs["notes"].split("\n")]
+    return "\n".join(lines).rstrip()
+
+
+def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
+    """Write ``sensitivity.nc`` (everything) and ``sensitivity.csv`` (one row per input, ranked).
+
+    With second-order indices, ``sensitivity_s2.csv`` holds ``S2``/``S2_conf`` per input pair.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (and ``output``, ``input2``).
+    folder
+        An existing folder; the files are overwritten.
+
+    Returns
+    -------
+    None
+    """
+    folder = Path(folder)
+    ds.to_netcdf(folder / "sensitivity.nc")
+    flat = ds.drop_vars([k for k, v in ds.data_vars.items() if "input2" in v.dims])
+    flat = flat.drop_dims("input2", errors="ignore")
+    # each output's inputs in rank_order, outputs in their order
+    parts = [flat.sel(output=o).isel(input=rank_order(flat.sel(output=o))) for o in flat.output.values] \
+        if "output" in flat.dims else [flat.isel(input=rank_order(flat))]
+    frame = pd.concat([p.to_dataframe().reset_index() for p in parts], ignore_index=True)
+    frame = frame[[c for c in ("output", "input") if c in frame] + [c for c in flat.data_vars]]
+    frame.to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
+    if "S2" in ds:
+        s2 = ds[["S2", "S2_conf"]].to_dataframe().reset_index().dropna(subset=["S2"])
+        s2.to_csv(folder / "sensitivity_s2.csv", index=False, float_format="%.10g")

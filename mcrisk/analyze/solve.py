@@ -1,0 +1,315 @@
+"""Solving for a target: the lever value at which a statistic of an output is just met.
+
+:func:`solve` draws the other inputs once (common random numbers, as :mod:`mcrisk.sweep`),
+brackets the answer on a grid over ``[low, high]``, and bisects to a stated tolerance. The
+answer comes with a 95% confidence interval, found by solving for the two bounds of the
+statistic's own interval on the same samples.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from mcrisk.spec.decision_tables import Target, parse_target
+from mcrisk.core.errors import MCRiskWarning, SpecError
+from mcrisk.simulation.evaluate import call_model
+from mcrisk.analyze.intervals import order_ranks
+from mcrisk.models import model_inputs
+from mcrisk.spec.priors import Priors
+from mcrisk.sampling.design import Method
+from mcrisk.analyze.sweep import lever_inputs
+from mcrisk.core.text import format_number
+from mcrisk.core.validate import SamplingMethod
+
+# order_ranks lives in mcrisk.intervals; importable from here too.
+__all__ = ["GRID", "INTERVALS", "Solution", "format_solution", "order_ranks", "solve", "statistic"]
+
+#: Grid points over ``[low, high]`` evaluated before bisecting (the bracket and the monotonicity check).
+GRID = 9
+
+#: How the interval is computed, per design (stored in ``solve.json`` as ``interval``).
+INTERVALS: dict[str, str] = {
+    "random": "exact distribution-free: order statistics of the binomial (probability and percentile "
+              "targets); normal, mean +- 1.96 SE (mean targets)",
+    "lhs": "the random-sampling interval; a Latin hypercube's variance is at most n/(n-1) times that of "
+           "random sampling (Owen 1997) and usually much less, so the interval is conservative up to that factor",
+    "sobol": "the random-sampling interval; usually conservative for a scrambled Sobol' design but not "
+             "guaranteed (use method = \"random\" for an exact interval)",
+}
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The answer of :func:`solve`.
+
+    Attributes
+    ----------
+    lever, target
+        The input solved for and the target (as written).
+    value : float
+        The lever value at which the target is just met (on the side where it is met), in the
+        lever's units.
+    ci_low, ci_high : float
+        Its 95% confidence interval (clipped to ``[low, high]``; ``clipped`` says which ends).
+    achieved : float
+        The target's statistic at ``value``.
+    samples, method, seed
+        The run.
+    low, high, tolerance
+        The range searched and the bisection's final bracket width (lever units).
+    met_above : bool
+        Whether the target is met above ``value`` (else below it).
+    evaluations : int
+        Model evaluations (each of ``samples`` samples).
+    interval : str
+        How the interval is computed.
+    clipped : str
+        ``""``, ``"low"``, ``"high"`` or ``"low,high"``: interval ends at the range's ends.
+    """
+
+    lever: str
+    target: str
+    value: float
+    ci_low: float
+    ci_high: float
+    achieved: float
+    samples: int
+    method: str
+    seed: int
+    low: float
+    high: float
+    tolerance: float
+    met_above: bool
+    evaluations: int
+    interval: str
+    clipped: str = ""
+    unit: str = ""
+
+    def as_dict(self) -> dict:
+        """The fields as a dict (what ``solve.json`` holds)."""
+        return asdict(self)
+
+
+def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
+    """The target's statistic of the finite values ``y`` (``bound`` 0), or a bound of its 95% interval.
+
+    Parameters
+    ----------
+    target
+        The target.
+    y
+        The output's finite values at one lever value.
+    bound
+        0: the estimate; -1 / +1: the lower / upper end of the statistic's 95% interval, as
+        used to bound the answer (see :func:`solve`).
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    Probability ``p = P(y > t)``: the estimate is ``#{y_i > t} / n``; a bound is the estimate
+    minus ``r/n - level`` or ``s/n - level`` (ranks of :func:`order_ranks` for
+    ``q = level``; one rank less for ``<=``): the answer's interval is then the order-statistic interval of the
+    per-sample break-even lever values. Percentile ``q``: ``np.quantile`` (linear), the bounds
+    the order statistics ``y_(r)``, ``y_(s)``. Mean: ``mean +- 1.96 s / sqrt(n)``.
+    """
+    n = y.size
+    if n == 0:
+        return math.nan
+    if target.kind == "probability":
+        t = target.threshold
+        hit = ((y >= t) if target.inclusive else (y > t)) if target.above else ((y <= t) if target.inclusive else (y < t))
+        p = float(np.count_nonzero(hit)) / n
+        if bound:
+            r, s = order_ranks(n, target.level)
+            # the level where this rank is reached, moved onto the target's level; for "<=" the
+            # rank below, so the answer's bounds are the same order statistics as for ">="
+            k = (r if bound < 0 else s) - (target.comparison == "<=")
+            p -= k / n - target.level
+        return p
+    if target.kind == "quantile":
+        if not bound:
+            return float(np.quantile(y, target.q))
+        r, s = order_ranks(n, target.q)
+        k = r if bound < 0 else s
+        if not 1 <= k <= n:  # too few draws to bound this end
+            return -math.inf if k < 1 else math.inf
+        return float(np.partition(y, k - 1)[k - 1])
+    m = float(y.mean())
+    se = float(y.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return m + bound * 1.96 * se
+
+
+def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low: float, high: float, n: int, *,
+          method: SamplingMethod | Method = "random", rng: int | np.random.Generator | None = None,
+          tolerance: float = 1e-3, relative: bool = True, unit: str = "") -> Solution:
+    """The lever value at which ``target`` is just met, with its 95% confidence interval.
+
+    Parameters
+    ----------
+    model
+        A model callable; ``lever`` must be one of its inputs.
+    priors
+        The other inputs' priors. A lever in the priors is held at each value tried (dropped
+        before sampling, as in :func:`mcrisk.sweep.sweep`).
+    lever
+        The input solved for.
+    target
+        Such as ``"P(profit_per_day > 0) >= 0.9"`` (see :func:`mcrisk.decision_spec.parse_target`).
+    low, high
+        The range searched, in the lever's units.
+    n, method, rng
+        Samples of the other inputs, design and seed; every lever value tried uses the same draws.
+    tolerance, relative
+        Bisect until the bracket is narrower than ``tolerance`` (lever units), or, with
+        ``relative``, ``tolerance * |value|``.
+    unit
+        The lever's unit, for the printed answer.
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    SpecError
+        If the lever is not a model input, the target's output is not an output, ``low >= high``,
+        the target is met nowhere in ``[low, high]`` (naming the best value reached) or
+        everywhere, or it is met and missed more than once on the grid (not monotone).
+
+    Warns
+    -----
+    MCRiskWarning
+        When the statistic is not monotone on the grid but the target is crossed once.
+
+    Notes
+    -----
+    With ``m(v) = s(v) - level`` (negated for ``<=``) the target's margin at lever value
+    ``v`` on the fixed draws, the statistic is evaluated on a grid of :data:`GRID` values; the
+    grid cell where ``m`` changes sign is bisected until it is narrower than the tolerance, and
+    ``value`` is its end where the target is met. The interval ends are found the same way,
+    with ``s`` replaced by the lower and upper bounds of the statistic's 95% interval
+    (:func:`statistic`). For a probability target on random draws and outputs monotone in the
+    lever, this is the exact order-statistic interval of the quantile ``level`` of the
+    per-sample break-even lever values; for LHS and Sobol' see :data:`INTERVALS`.
+
+    Examples
+    --------
+    >>> sol = solve(maas, priors, "price_output", "P(profit_per_day > 0) >= 0.9", 1, 100, 20_000, rng=1)
+    """
+    target = parse_target(target) if isinstance(target, str) else target
+    required, optional, anykw = model_inputs(model)
+    if lever not in required and lever not in optional and not (anykw and lever in priors):
+        raise SpecError(f"lever = {lever!r} is not an input of the model; inputs: "
+                        f"{', '.join([*required, *optional])}")
+    low, high = float(low), float(high)
+    if not low < high:
+        raise SpecError(f"low = {low!r} must be below high = {high!r}")
+    inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
+    n = inputs.sizes["sample"]
+    kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
+    cache: dict[float, np.ndarray] = {}
+
+    def values_at(v: float) -> np.ndarray:
+        if v not in cache:
+            out = call_model(model, {**kwargs, lever: v})
+            if target.output not in out:
+                raise SpecError(f"target {target.text!r}: {target.output!r} is not an output of the model; "
+                                f"outputs: {', '.join(out)}")
+            y = np.broadcast_to(np.asarray(out[target.output], dtype=float), (n,))
+            cache[v] = y[np.isfinite(y)]
+        return cache[v]
+
+    sign = 1.0 if target.comparison == ">=" else -1.0
+
+    def margin(v: float, bound: int = 0) -> float:
+        return sign * (statistic(target, values_at(v), bound) - target.level)
+
+    grid = np.linspace(low, high, GRID)
+    s = np.array([statistic(target, values_at(v)) for v in grid])
+    m = sign * (s - target.level)
+    met = m >= 0
+    crossings = np.flatnonzero(met[1:] != met[:-1])
+    name = target.statistic
+    if not met.any():
+        best = int(np.nanargmax(m))
+        raise SpecError(f"target {target.text!r} cannot be met for {lever} in [{low:g}, {high:g}]: the best "
+                        f"reached is {name} = {s[best]:.6g} at {lever} = {grid[best]:.6g}")
+    if met.all():
+        raise SpecError(f"target {target.text!r} is met over all of [{low:g}, {high:g}] for {lever} "
+                        f"({name} = {s[0]:.6g} at {low:g}, {s[-1]:.6g} at {high:g}); lower low or raise high "
+                        "to find where it is just met")
+    if len(crossings) > 1:
+        where = ", ".join(f"{grid[k]:.6g}-{grid[k + 1]:.6g}" for k in crossings)
+        raise SpecError(f"target {target.text!r} is not monotone in {lever}: it is met and missed more than "
+                        f"once in [{low:g}, {high:g}] (changes between {where}); narrow low and high to one crossing")
+    d = np.diff(s)
+    if np.any(d > 0) and np.any(d < 0):
+        warnings.warn(f"{name} is not monotone in {lever} over [{low:g}, {high:g}] (it rises and falls on the "
+                      "grid); the answer is the one crossing found", MCRiskWarning, stacklevel=2)
+    increasing = bool(met[-1])  # met at high: the target is met above the answer
+
+    def root(bound: int) -> tuple[float, bool]:
+        """The lever value where margin(., bound) turns non-negative; (value, whether in range)."""
+        mm = np.array([margin(v, bound) for v in grid])
+        ok = mm >= 0
+        if ok.all() or not ok.any():
+            return (low if ok.all() == increasing else high), False
+        # the cell where the margin turns non-negative, scanning from the met side inwards
+        k = (int(np.flatnonzero(~ok)[-1]) if increasing else int(np.flatnonzero(ok)[-1]))
+        if k >= len(grid) - 1:  # this bound turns back before high: its crossing lies beyond the range
+            return high, False
+        a, b = grid[k], grid[k + 1]  # margin(a) and margin(b) of opposite signs
+        while True:
+            width = tolerance * max(abs(a), abs(b)) if relative else tolerance
+            if b - a <= width:
+                break
+            mid = 0.5 * (a + b)
+            if mid <= a or mid >= b:  # no float between them
+                break
+            if (margin(mid, bound) >= 0) == increasing:
+                b = mid
+            else:
+                a = mid
+        return (b if increasing else a), True
+
+    value, _ = root(0)
+    ends = [root(-1), root(+1)]
+    (c1, in1), (c2, in2) = ends
+    lo_end, hi_end = sorted([(c1, in1), (c2, in2)])
+    clipped = ",".join(k for k, (c, ok) in (("low", lo_end), ("high", hi_end)) if not ok)
+    width = tolerance * abs(value) if relative else tolerance
+    return Solution(lever=lever, target=target.text, value=float(value), ci_low=float(lo_end[0]),
+                    ci_high=float(hi_end[0]), achieved=statistic(target, values_at(value)), samples=int(n),
+                    method=str(inputs.attrs["method"]), seed=int(inputs.attrs["seed"]), low=low, high=high,
+                    tolerance=float(width), met_above=increasing, evaluations=len(cache),
+                    interval=INTERVALS[str(inputs.attrs["method"])], clipped=clipped, unit=unit)
+
+
+def format_solution(sol: Solution) -> str:
+    """The answer in two lines: value with its interval and unit, then what the target reaches there.
+
+    Parameters
+    ----------
+    sol
+        From :func:`solve`.
+
+    Returns
+    -------
+    str
+    """
+    u = sol.unit
+    text = (f"{sol.lever} = {format_number(sol.value, u)} {u}".rstrip()
+            + f" (95% CI {format_number(sol.ci_low, u)} to {format_number(sol.ci_high, u)}"
+            + (f"; the interval reaches the searched range's {sol.clipped.replace(',', ' and ')} end" if sol.clipped
+               else "") + ")")
+    stat = sol.target.rsplit(">=" if ">=" in sol.target.split(")")[-1] else "<=", 1)[0].strip()
+    return (f"{text}\n{stat} = {sol.achieved:.6g} there (target {sol.target}); {sol.samples:,} samples, "
+            f"{sol.method}, seed {sol.seed}, bisected to {format_number(sol.tolerance, u)} {u}".rstrip())

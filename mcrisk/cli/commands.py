@@ -1,0 +1,219 @@
+"""What each ``mcrisk`` command does with its parsed arguments: one function a command.
+
+:mod:`mcrisk.cli` parses the command line and calls the function :data:`COMMANDS` holds for the
+command; each function calls the library and prints what the command reports. Each imports the
+library inside itself, when its command runs: this module imports only the standard library,
+:mod:`mcrisk.errors` and :mod:`mcrisk.validate` at its top, so that ``mcrisk --help`` and a
+usage error answer at once (numpy, scipy, xarray and SALib take seconds to import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mcrisk.core import validate
+from mcrisk.core.errors import SpecError, clip
+
+__all__ = ["COMMANDS"]
+
+
+def _run(args: argparse.Namespace) -> None:
+    from mcrisk.study.runner import run_study
+
+    study = args.study
+    if args.settings:
+        from mcrisk.spec.priorref import set_inputs
+        from mcrisk.study.runner import load_study
+
+        study = set_inputs(load_study(args.study, samples=args.samples, seed=args.seed, method=args.method),
+                           dict(args.settings))
+    run_study(study, out=args.out, template=args.template, samples=args.samples, seed=args.seed, method=args.method,
+              quiet=args.quiet, echo=print, formats=args.formats, chunk_size=args.chunk_size,
+              summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler,
+              on_nonfinite=args.on_nonfinite, precision=args.precision, max_samples=args.max_samples)
+
+
+def _deck(args: argparse.Namespace) -> None:
+    from mcrisk.report.deck import check_template, write_deck
+    from mcrisk.study.folderrun import read_run
+
+    if args.template is not None:
+        check_template(args.template)
+    run = read_run(args.study, args.out)
+    print(f"wrote {write_deck(run, run.out / 'deck.pptx', template=args.template)}")
+
+
+def _sensitivity(args: argparse.Namespace) -> None:
+    from mcrisk.study.runner import run_sensitivity
+
+    run_sensitivity(args.study, method=args.method, samples=args.samples, out=args.out,
+                            quiet=args.quiet, echo=print)
+
+
+def _solve(args: argparse.Namespace) -> None:
+    from mcrisk.analyze.decision_run import solve_study
+
+    tolerance = args.tolerance
+    if tolerance is not None and not tolerance.strip().endswith("%"):
+        try:
+            tolerance = float(tolerance)
+        except ValueError:
+            raise SpecError(f"--tolerance = {clip(repr(tolerance))} must be a number in the lever's units "
+                            "or a percentage such as 0.5%") from None
+    solve_study(args.study, lever=args.lever, target=args.target, low=args.low, high=args.high,
+                tolerance=tolerance, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
+                echo=print)
+
+
+def _compare(args: argparse.Namespace) -> None:
+    from mcrisk.study.compare import compare_studies
+
+    compare_studies(args.a, args.b, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
+                    formats=args.formats, echo=print)
+
+
+def _discovery(args: argparse.Namespace) -> None:
+    from mcrisk.study.runner import run_discovery
+
+    table = {"output": args.output, "event": getattr(args, "event", None),
+             "threshold_density": getattr(args, "threshold_density", None)}
+    run_discovery(args.study, "scenarios" if args.command == "scenarios" else "value_of_information",
+                  out=args.out, quiet=args.quiet, echo=print, **table)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from mcrisk.spec.priors import load_priors, read_toml
+    from mcrisk.spec.studyfile import load_study
+
+    status = 0
+    for f in args.files:
+        try:
+            data, _ = read_toml(f)
+            if validate.is_study(data):
+                s = load_study(f, strict=args.strict)
+                print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
+                      f"{len(s.priors.uncertain)} uncertain)")
+                status = max(status, _cited(f, s.priors, args.strict, Path(f).parent))
+            else:
+                p = load_priors(f)
+                if args.strict:
+                    from mcrisk.spec.conform import require_units
+
+                    require_units(p, where=str(f))
+                print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
+                status = max(status, _cited(f, p, args.strict))
+        except SpecError as err:  # report every bad file, not only the first
+            print(f"error: {err}", file=sys.stderr)
+            status = 2
+    return status
+
+
+def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
+    """Warn (``--strict``: error, status 2) about source keys no bibliography (SOURCES.md) holds."""
+    from mcrisk.spec.bibliography import bibliography, unknown_keys
+
+    folders = [*(Path(p).parent for p, _ in priors.texts), *extra]
+    if not strict and not bibliography(folders):
+        return 0  # no bibliography beside these files: nothing to check against (--strict: every key)
+    missing = unknown_keys(priors, extra)
+    for name, key in missing:
+        print(f"{'error' if strict else 'warning'}: {f}: [{name}] source cites [{key}], which no SOURCES.md "
+              "beside the priors files holds", file=sys.stderr)
+    return 2 if strict and missing else 0
+
+
+def _fit(args: argparse.Namespace) -> None:
+    from mcrisk.elicit.expert import fit_expert
+    from mcrisk.study.fitting import fit_file
+
+    families = None if args.family == "auto" else [f.strip() for f in args.family.split(",") if f.strip()]
+    if args.quantiles is not None:
+        if args.data is not None or args.column or args.weights:
+            raise SpecError("fit: give either DATA.csv --column COL or --quantiles, not both")
+        fit_expert(args.quantiles, families=families, low=args.low, high=args.high, unit=args.unit,
+                   name=args.name, out=args.out, source=args.source, note=args.note)
+    else:
+        if args.data is None or not args.column:
+            raise SpecError("fit: give DATA.csv --column COL, or --quantiles \"0.1:2, 0.5:3, 0.9:6\"")
+        fit_file(args.data, args.column, families=families, weights=args.weights, unit=args.unit,
+                 name=args.name, out=args.out, plot=args.plot, source=args.source, note=args.note)
+
+
+def _describe(args: argparse.Namespace) -> None:
+    """Print a model's inputs and outputs; for a study file, also what the study gives each input."""
+    from mcrisk.models import MODELS, model_inputs, option_rows, resolve_model
+
+    ref, study = args.model, None
+    if ref.endswith(".toml"):
+        from mcrisk.study.runner import load_study
+
+        study = load_study(Path(ref))
+        model, title = study.model, f"{ref}: model {study.model_ref}"
+    elif ref in MODELS or ":" in ref:
+        model, title = resolve_model(ref, base=Path.cwd(), where="describe: model"), ref
+    else:
+        raise SpecError(f"describe: model = {ref!r} is not a built-in model; known: {', '.join(MODELS)} "
+                        "(or FILE.py:function, package.module:function, STUDY.toml)")
+    required, optional, anykw = model_inputs(model)
+    meta_in, meta_out = getattr(model, "inputs", {}), getattr(model, "outputs", {})
+    currency = study.priors.currency if study else None
+    doc = (model.__doc__ or "").strip().splitlines()
+    print(f"{title}: {doc[0] if doc else '(no docstring)'}\n")
+
+    def given(k: str) -> tuple[str, ...]:  # the study's column: what it gives input k
+        if study is None:
+            return ()
+        if k not in study.priors:
+            return ("model default",)
+        prior = study.priors[k]
+        return (f"constant {prior.describe()}" if prior.is_constant else f"uncertain {prior.describe()}",)
+
+    def unit(var, k: str = "") -> str:
+        text = var.unit_in(currency) if var and study else var.unit if var else ""
+        return text or (study.priors[k].unit if study and k in study.priors else "")
+
+    extra = [k for k in (study.priors if study else ()) if k not in required and k not in optional]
+    rows = [(k, unit(meta_in.get(k), k), "required" if k in required else f"default {optional[k]!r}"
+             if k in optional else "any keyword", *given(k), meta_in[k].long_name if k in meta_in else "")
+            for k in [*required, *optional, *extra]]
+    if anykw and study is None:
+        rows.append(("...", "", "any other keyword", ""))
+    rows_out = [(k, unit(v), v.long_name) for k, v in meta_out.items()]
+    w = [max((len(r[j]) for r in rows + [r[:2] for r in rows_out]), default=0) for j in range(2)]
+    w += [max((len(r[j]) for r in rows), default=0) for j in range(2, len(rows[0]) - 1)] if rows else []
+    print(f"{'Inputs':<{w[0] + w[1] + w[2] + 8}}in this study" if study else "Inputs")
+    for r in rows:
+        print(("  " + "  ".join(f"{c:<{w[j]}}" for j, c in enumerate(r[:-1])) + f"  {r[-1]}").rstrip())
+    print("\nOutputs")
+    for name, u, long_name in rows_out:
+        print(f"  {name:<{w[0]}}  {u:<{w[1]}}  {long_name}".rstrip())
+    if not rows_out:
+        print("  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)")
+    if options := option_rows(model):  # fixed settings a study gives in [options]
+        print("\nOptions ([options] in a study)")
+        wo = [max(len(r[j]) for r in options) for j in range(2)]
+        for name, setting, meaning in options:
+            print(f"  {name:<{wo[0]}}  {setting:<{wo[1]}}  {meaning}".rstrip())
+    if study:
+        fixed = [k for k in study.priors if study.priors[k].is_constant]
+        free = [k for k in optional if k not in study.priors]
+        print(f"\nThe study analyses {study.output}. It sets {len(study.priors)} inputs "
+              f"({len(study.priors.uncertain)} uncertain: {', '.join(study.priors.uncertain) or 'none'}; "
+              f"{len(fixed)} constant) and leaves "
+              + (f"{len(free)} at the model's defaults: {', '.join(free)}." if free else "none at the model's defaults."))
+    else:
+        if default := getattr(model, "default_output", None):
+            print(f"\nA study analyses {default} unless it sets output = \"...\".")
+        print("{currency} is the study's currency.")
+    from mcrisk.spec.conform import domains_text
+
+    if text := domains_text(model):
+        print(f"\n{text}")
+
+
+#: The function of each command, by the name the parser gives it (``args.command``).
+COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
+            "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery, "deck": _deck,
+            "fit": _fit}

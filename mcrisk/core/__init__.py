@@ -1,0 +1,17 @@
+"""The leaves every layer uses: errors, checks, text, labels, statistics, units, forking, output folders.
+
+::
+
+    errors.py      SpecError (bad input, one line) and MCRiskWarning
+    validate.py    one validator per run setting (samples, seed, method, formats, ...)
+    text.py        numbers and names as text: one formatter family, aligned tables
+    labels.py      plain labels, the study's period in words and units
+    statistics.py  the percentile list, each statistic per row, the 95% z values
+    units.py       the pint registry and the units the files spell
+    tomlfile.py    reading TOML with one-line errors
+    outfolder.py   output folders checked first, swapped in whole
+    forking.py     independent jobs in forked processes (Linux), else in turn
+    version.py     mcrisk's version and the versions of the libraries behind a number
+
+May import: nothing of mcrisk.
+"""

@@ -1,0 +1,68 @@
+"""Reading the TOML of priors and study files: one-line errors, byte-order marks, nesting bounds."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from mcrisk.core.errors import SpecError
+
+__all__ = ["MAX_DEPTH", "read_toml"]
+
+#: Arrays and tables may nest this deep in a priors or study file; mcrisk's own files need 3.
+MAX_DEPTH = 50
+
+
+def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
+    """Read a TOML file, turning a missing file or bad syntax into a one-line SpecError.
+
+    Parameters
+    ----------
+    path
+        The file, UTF-8 (a byte-order mark is dropped).
+
+    Returns
+    -------
+    tuple of (dict, str)
+        The parsed table and the file's text (line ends as ``\\n``).
+
+    Raises
+    ------
+    SpecError
+        If the file is missing or cannot be read, is not valid TOML, or nests arrays or tables
+        more than :data:`MAX_DEPTH` levels deep.
+    """
+    path = Path(path)
+    try:
+        # utf-8-sig: a byte-order mark (Windows Notepad, Excel) is not part of the text.
+        # read_text turns CRLF and CR line ends into LF.
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SpecError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    too_deep = SpecError(f"{path}: nesting too deep: arrays or tables nested more than {MAX_DEPTH} levels")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: is not valid TOML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise too_deep from None
+    if _depth(data) > MAX_DEPTH:
+        raise too_deep
+    return data, text
+
+
+def _depth(data: Any) -> int:
+    """How deep arrays and tables nest in ``data`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(data, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            level += 1
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            stack.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest

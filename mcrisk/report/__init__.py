@@ -1,0 +1,13 @@
+"""What a person reads: figures, the report, the deck and the workbook.
+
+::
+
+    plot/           plot_x(data, *, ax=None) -> Axes, one module per kind of chart
+    figures.py      which charts a run supports, drawn in parallel
+    findings.py     the headline and the deciding input, in words
+    document.py     figures/, report.md and report.html
+    deck.py         deck.pptx (deck_charts.py, deck_layout.py, textfit.py)
+    workbook.py     workbook.xlsx
+
+May import: core, distributions, models, spec, sampling, simulation, analyze, elicit.
+"""

@@ -1,0 +1,263 @@
+"""``workbook.xlsx``: the study's tables as an Excel workbook, numbers as numbers.
+
+:func:`write_workbook` writes one sheet each for the summary, the tornado (with a native bar
+chart drawn from the base case), the sensitivity indices, the assumptions with their sources,
+the sources cited, the study settings and the samples (inputs and outputs, money per the
+study's period). Every number is a number cell with a number format: money with thousands
+separators and the currency (``#,##0 "USD"``), shares and margins as percentages, others
+with thousands separators. Labels are the plain ones of :mod:`mcrisk.labels`; the stored name
+is beside each.
+
+A sheet holds at most 1,048,576 rows: with more samples, the samples sheet keeps the first
+:data:`MAX_ROWS` and says so in its first row (``results.nc`` has them all).
+
+XlsxWriter (a dependency of python-pptx) is imported inside :func:`write_workbook`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from mcrisk.spec.bibliography import cited_sources
+from mcrisk.report.deck import dist_words
+from mcrisk.report.findings import analysed, stated
+from mcrisk.core.labels import label_of, period_name, shown_as, shown_unit
+from mcrisk.analyze.sensitivity import rank_order
+
+__all__ = ["MAX_ROWS", "write_workbook"]
+
+#: Data rows of the samples sheet: Excel's 1,048,576 rows less the header.
+MAX_ROWS = 1_048_575
+
+
+def _number_format(unit: str, currency: str, values=None) -> str:
+    """Excel's number format for a value in ``unit``: percent, money with currency, or plain."""
+    if unit in ("1", ""):  # a share as %, a larger ratio (peak-to-average 2.19) as 2.19x, as the deck shows it
+        return '0.00"\u00d7"' if values is not None and shown_as(unit, values) == "\u00d7" else "0.0%"
+    if currency and unit.startswith(currency + "/"):
+        return f'#,##0 "{currency}";-#,##0 "{currency}"' if _large(values) else \
+            f'#,##0.000 "{currency}";-#,##0.000 "{currency}"'
+    return "#,##0" if _large(values) else "#,##0.000"
+
+
+def _large(values) -> bool:
+    if values is None:
+        return True
+    v = np.abs(np.asarray(values, dtype=float))
+    v = v[np.isfinite(v)]
+    return not v.size or float(np.median(v)) >= 100
+
+
+def _cell(x) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def write_workbook(run, path: str | Path) -> Path:
+    """Write the study's tables and samples as an Excel workbook.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.StudyRun`.
+    path
+        The file (``workbook.xlsx``); written to a temporary name beside it, then renamed.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Notes
+    -----
+    Sheets: ``Summary`` (each output's mean, P5, P10, P50, P90, P95, P(< 0), ES 5% and finite
+    samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Assumptions``, ``Sources``,
+    ``Settings`` and ``Samples``; a sheet without content (no tornado, no analysis) is left out.
+    """
+    import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
+
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    study = run.study
+    currency = study.priors.currency or str(run.results.attrs.get("currency", "")) or ""
+    lab = lambda n, out=False: label_of(n, model=study.model, priors=study.priors,  # noqa: E731
+                                        period_days=study.period_days if out else None)
+    try:
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "nan_inf_to_errors": True})
+        bold = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "text_wrap": True, "valign": "top"})
+        wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        fmts: dict[str, object] = {}
+
+        def fmt(code: str):
+            if code not in fmts:
+                fmts[code] = wb.add_format({"num_format": code, "valign": "top"})
+            return fmts[code]
+
+        # Summary
+        ws = wb.add_worksheet("Summary")
+        s = run.summary
+        head = ["Output", "Name", "Unit", "Mean", "P5", "P10", "P50", "P90", "P95", "P(< 0)", "ES 5%",
+                "Finite samples"]
+        ws.write_row(0, 0, head, bold)
+        for i, name in enumerate(str(v) for v in s.output.values):
+            unit = str(s.units.values[i])
+            row = s.isel(output=i)
+            code = _number_format(unit, currency, [float(row[k]) for k in ("p05", "p50", "p95")])
+            ws.write_row(i + 1, 0, [lab(name, True), name, shown_unit(unit) or "%"])
+            for j, k in enumerate(("mean", "p05", "p10", "p50", "p90", "p95")):
+                ws.write_number(i + 1, 3 + j, float(row[k]), fmt(code))
+            ws.write_number(i + 1, 9, float(row["p_below_zero"]), fmt("0.0%"))
+            ws.write_number(i + 1, 10, float(row["es05"]), fmt(code))
+            if "n_valid" in row:
+                ws.write_number(i + 1, 11, int(row["n_valid"]), fmt("#,##0"))
+        ws.set_column(0, 0, 32)
+        ws.set_column(1, 1, 24)
+        ws.set_column(2, 2, 14)
+        ws.set_column(3, 11, 15)
+        ws.freeze_panes(1, 1)
+
+        # Tornado, with its chart
+        tab = run.tables.get("tornado")
+        if tab is not None and tab.sizes.get("input", 0):
+            ws = wb.add_worksheet("Tornado")
+            unit = str(tab.attrs.get("units", ""))
+            out = str(tab.attrs.get("output", study.output))
+            qlo, qhi = f"P{tab.attrs.get('low', 0.1) * 100:g}", f"P{tab.attrs.get('high', 0.9) * 100:g}"
+            base = float(tab.attrs["base_output"])
+            code = _number_format(unit, currency, [base])
+            ws.write(0, 0, f"{lab(out, True)}, each input alone at its {qlo} and {qhi}; base case: every input "
+                           "at its base value (the prior's base, else its median), not the mean or median "
+                           "of the output")  # one line, running on to the right
+            ws.write(1, 0, "Base case", bold)
+            ws.write_number(1, 1, base, fmt(code))
+            ws.write(1, 2, shown_unit(unit))
+            head = ["Input", "Name", "Input unit", f"Input at {qlo}", f"Input at {qhi}", f"Output at {qlo}",
+                    f"Output at {qhi}", "Swing"]
+            ws.write_row(3, 0, head, bold)
+            units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * tab.sizes["input"]
+            n = tab.sizes["input"]
+            for i in range(n):
+                name = str(tab.input.values[i])
+                icode = _number_format(units[i], currency, [tab.input_low.values[i], tab.input_high.values[i]])
+                ws.write_row(4 + i, 0, [lab(name), name, shown_unit(units[i]) or "%"])
+                ws.write_number(4 + i, 3, float(tab.input_low.values[i]), fmt(icode))
+                ws.write_number(4 + i, 4, float(tab.input_high.values[i]), fmt(icode))
+                for j, k in enumerate(("output_low", "output_high", "swing")):
+                    ws.write_number(4 + i, 5 + j, float(tab[k].values[i]), fmt(code))
+            ws.set_column(0, 0, 30)
+            ws.set_column(1, 1, 22)
+            ws.set_column(2, 7, 16)
+            chart = wb.add_chart({"type": "bar"})
+            for col, qq, colour in ((5, qlo, "#D55E00"), (6, qhi, "#0072B2")):
+                chart.add_series({"name": f"Input at its {qq}", "categories": ["Tornado", 4, 0, 3 + n, 0],
+                                  "values": ["Tornado", 4, col, 3 + n, col], "fill": {"color": colour},
+                                  "overlap": 100, "gap": 40})
+            chart.set_title({"name": f"Tornado: {lab(out, True)}"})
+            chart.set_x_axis({"crossing": base, "name": f"{lab(out, True)} ({shown_unit(unit)})".replace(" ()", ""),
+                              "num_format": "#,##0", "major_gridlines": {"visible": False}})
+            chart.set_y_axis({"reverse": True, "label_position": "low"})
+            chart.set_legend({"position": "top"})
+            chart.set_size({"width": 900, "height": 60 + 40 * n + 120})
+            ws.insert_chart(5 + n, 0, chart)
+
+        # Sensitivity
+        if (shown := analysed(run)) is not None:
+            output, sens = shown
+            ws = wb.add_worksheet("Sensitivity")
+            keys = [k for k, v in sens.data_vars.items() if v.dims == ("input",)]
+            ws.write(0, 0, f"Sensitivity of {lab(output, True)} ({sens.attrs.get('method', '')}, "
+                           f"N = {int(sens.attrs.get('samples', 0)):,}); *_conf: half-width of the "
+                           f"{float(sens.attrs.get('conf_level', 0.95)):.0%} interval")
+            ws.write_row(1, 0, ["Input", "Name", *keys], bold)
+            for r, j in enumerate(rank_order(sens)):
+                name = str(sens.input.values[j])
+                ws.write_row(2 + r, 0, [lab(name), name])
+                for c, k in enumerate(keys):
+                    ws.write_number(2 + r, 2 + c, float(sens[k].values[j]), fmt("0.000"))
+            ws.set_column(0, 0, 30)
+            ws.set_column(1, 1, 22)
+            ws.set_column(2, 1 + len(keys), 12)
+
+        # Assumptions
+        ws = wb.add_worksheet("Assumptions")
+        ws.write_row(0, 0, ["Input", "Name", "Distribution", "P10", "P50", "P90", "Unit", "Source", "Note"], bold)
+        for i, (name, prior) in enumerate(study.priors.items()):
+            q = prior.ppf(np.array([0.1, 0.5, 0.9]))
+            code = _number_format(prior.unit if prior.unit else "x", currency, q) if prior.unit != "1" else \
+                _number_format("1", currency, q)
+            ws.write_row(i + 1, 0, [lab(name), name, dist_words(prior)], wrap)
+            for j, v in enumerate(q):
+                ws.write_number(i + 1, 3 + j, float(v), fmt(code))
+            shown = ("\u00d7" if code.endswith('"\u00d7"') else "%") if prior.unit == "1" else prior.unit
+            ws.write_row(i + 1, 6, [shown, prior.source, prior.note], wrap)
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 1, 22)
+        ws.set_column(2, 2, 34)
+        ws.set_column(3, 5, 14)
+        ws.set_column(6, 6, 14)
+        ws.set_column(7, 8, 60)
+        ws.freeze_panes(1, 1)
+
+        # Sources
+        ws = wb.add_worksheet("Sources")
+        ws.write_row(0, 0, ["Key", "Citation"], bold)
+        for i, (key, text) in enumerate(cited_sources(study.priors, [study.path.parent])):
+            ws.write_row(i + 1, 0, [key, text], wrap)
+        ws.set_column(0, 0, 16)
+        ws.set_column(1, 1, 120)
+
+        # Settings
+        a = run.results.attrs
+        ws = wb.add_worksheet("Settings")
+        settings = [("Study", study.title), ("Study file", str(study.path)), ("Model", str(study.model_ref)),
+                    ("Output", f"{lab(study.output, True)} ({study.output})"),
+                    ("Samples", int(a.get("samples", study.samples))),
+                    ("Sampling design", str(a.get("method", study.method))), ("Seed", str(a.get("seed", study.seed))),
+                    ("Currency", currency), ("Money per", period_name(study.period_days)),
+                    ("Priors files", ", ".join(p for p, _ in study.priors.texts)),
+                    ("mcrisk version", str(a.get("mcrisk_version", ""))),
+                    ("Written", f"{_dt.datetime.now(_dt.UTC):%Y-%m-%d %H:%M} UTC")]
+        ws.write_row(0, 0, ["Setting", "Value"], bold)
+        for i, (k, v) in enumerate(settings):
+            ws.write(i + 1, 0, k)
+            if isinstance(v, int):
+                ws.write_number(i + 1, 1, v, fmt("#,##0"))
+            else:
+                ws.write_string(i + 1, 1, v)
+        ws.set_column(0, 0, 18)
+        ws.set_column(1, 1, 90)
+
+        # Samples
+        res = stated(run)
+        cols = [k for k, v in res.data_vars.items() if v.dims == ("sample",)]
+        if cols:
+            ws = wb.add_worksheet("Samples")
+            n = res.sizes["sample"]
+            kept = min(n, MAX_ROWS)
+            head = [f"{lab(k, True)} ({shown_unit(str(res[k].attrs.get('units', '')))})".replace(" ()", "") for k in cols]
+            if kept < n:
+                head.append(f"Note: the first {kept:,} of {n:,} samples (a sheet holds {MAX_ROWS:,}); "
+                            "results.nc has them all")
+            ws.write_row(0, 0, head, bold)
+            data = np.column_stack([np.asarray(res[k].values[:kept], dtype=float) for k in cols])
+            codes = [fmt(_number_format(str(res[k].attrs.get("units", "")), currency, res[k].values[:1000]))
+                     for k in cols]
+            for r in range(kept):
+                for c, v in enumerate(data[r].tolist()):
+                    ws.write_number(r + 1, c, v, codes[c])
+            ws.set_column(0, len(cols) - 1, 16)
+            ws.freeze_panes(1, 0)
+        for sheet in wb.worksheets():  # printed: landscape, each sheet one page wide
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path

@@ -1,0 +1,18 @@
+"""Files to a checked study: priors libraries, study files and their tables, read and resolved once.
+
+::
+
+    priorspec.py          Prior and Priors, the checked, frozen distributions of a study
+    priors.py             priors files read into Priors
+    priorref.py           priors by reference (ref = "file#entry") and --set values
+    priorentry.py         a fitted prior written back as a priors-file table
+    conform.py            priors conformed to a model: units converted, domains checked
+    studyfile.py          study files: the TOML that wires priors, a model and analyses
+    decision_tables.py    [sweep], [solve] and precision, checked
+    discovery_tables.py   [scenarios] and [value_of_information], checked
+    sensitivity_table.py  [sensitivity], checked
+    plots_table.py        [plots], checked
+    bibliography.py       the bracketed source keys and priors/SOURCES.md
+
+May import: core, distributions, models.
+"""

@@ -1,0 +1,415 @@
+"""Decision settings, checked when a study is read: levers, targets, sweeps, solves, precisions.
+
+The ``[sweep]`` and ``[solve]`` study tables, the target text of ``mcrisk solve --target`` and
+the precision text of ``mcrisk run --precision`` are parsed and checked here, with the standard
+library only, so ``mcrisk check`` finds every mistake in them without loading the numerical
+stack. The runs themselves are in :mod:`mcrisk.sweep`, :mod:`mcrisk.solve` and
+:mod:`mcrisk.precision`.
+
+Targets::
+
+    P(profit_per_day > 0) >= 0.9       probability that an output is above (or below) a threshold
+    p05(profit_per_day) >= 0           a percentile of an output (p01 ... p99, or median)
+    mean(cost_profit_margin) >= 1      the mean of an output
+
+Precisions::
+
+    p_loss:0.005, p05:1%, mean:0.5%    statistic:tolerance of the 95% interval's half-width
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.validate import check_int, finite_number, show_key, show_keys, show_text
+
+__all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
+           "check_sweep", "parse_precision", "parse_target", "sweep_values"]
+
+Comparison = Literal[">=", "<="]
+
+_NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_PROB = re.compile(rf"^\s*P\(\s*({_NAME})\s*(>=|<=|>|<)\s*({_NUMBER})\s*\)\s*(>=|<=)\s*({_NUMBER})\s*$")
+_STAT = re.compile(rf"^\s*(mean|median|p\d\d)\(\s*({_NAME})\s*\)\s*(>=|<=)\s*({_NUMBER})\s*$")
+_TARGET_HELP = ('targets look like "P(profit_per_day > 0) >= 0.9", "p05(profit_per_day) >= 0" or '
+                '"mean(cost_profit_margin) >= 1" (P(...) of an output above or below a threshold, '
+                'a percentile p01 ... p99 or median, or mean; then >= or <= a number)')
+
+
+@dataclass(frozen=True)
+class Target:
+    """A condition on one statistic of one output at a lever value.
+
+    Attributes
+    ----------
+    text : str
+        As written (normalised spacing).
+    kind : {"probability", "quantile", "mean"}
+    output : str
+        The model output the statistic is of.
+    above : bool
+        For a probability: of the output above the threshold (``>``/``>=``), else below.
+    inclusive : bool
+        For a probability: the threshold itself counts (``>=``/``<=``).
+    threshold : float
+        For a probability: the threshold the output is compared with.
+    q : float
+        For a quantile: its probability (0.05 for ``p05``).
+    comparison : {">=", "<="}
+        How the statistic must compare with ``level``.
+    level : float
+        The number the statistic is compared with.
+    """
+
+    text: str
+    kind: Literal["probability", "quantile", "mean"]
+    output: str
+    comparison: Comparison
+    level: float
+    above: bool = True
+    threshold: float = 0.0
+    q: float = 0.5
+    inclusive: bool = False
+
+    @property
+    def statistic(self) -> str:
+        """The target's left-hand side, e.g. ``P(profit_per_day > 0)`` or ``p05(profit_per_day)``."""
+        return self.text.rsplit(self.comparison, 1)[0].strip()
+
+    def met(self, value: float) -> bool:
+        """Whether a value of the statistic meets the target."""
+        return value >= self.level if self.comparison == ">=" else value <= self.level
+
+
+def _number(text: str) -> float:
+    return float(text.replace("_", ""))
+
+
+def parse_target(text: Any, where: str = "target") -> Target:
+    """Parse a target such as ``"P(profit_per_day > 0) >= 0.9"`` (see the module docstring).
+
+    Parameters
+    ----------
+    text
+        The target as written.
+    where
+        What gave it, to start an error message (``"studies/x.toml: [solve] target"``).
+
+    Returns
+    -------
+    Target
+
+    Raises
+    ------
+    SpecError
+        If the text is not a target, or a probability level is outside [0, 1].
+    """
+    if not isinstance(text, str):
+        raise SpecError(f"{where} = {shorten(text)} must be a string; {_TARGET_HELP}")
+    if m := _PROB.match(text):
+        output, op, thr, cmp, level = m.groups()
+        lvl = _number(level)
+        if not 0 <= lvl <= 1:
+            raise SpecError(f"{where} = {shorten(text)}: the probability {level} must be between 0 and 1")
+        return Target(text=f"P({output} {op} {thr}) {cmp} {level}", kind="probability", output=output,
+                      comparison=cmp, level=lvl, above=op.startswith(">"), threshold=_number(thr),
+                      inclusive=op.endswith("="))
+    if m := _STAT.match(text):
+        stat, output, cmp, level = m.groups()
+        if stat == "mean":
+            return Target(text=f"mean({output}) {cmp} {level}", kind="mean", output=output, comparison=cmp,
+                          level=_number(level))
+        q = 0.5 if stat == "median" else int(stat[1:]) / 100
+        if not 0 < q < 1:
+            raise SpecError(f"{where} = {shorten(text)}: {stat} is not a percentile; use p01 ... p99 or median")
+        return Target(text=f"{stat}({output}) {cmp} {level}", kind="quantile", output=output, comparison=cmp,
+                      level=_number(level), q=q)
+    raise SpecError(f"{where} = {shorten(text)} is not a target; {_TARGET_HELP}")
+
+
+def check_lever(lever: Any, inputs: Iterable[str], where: str) -> str:
+    """The lever's name, if it is an input of the model; else a SpecError listing the inputs.
+
+    Parameters
+    ----------
+    lever
+        The name given.
+    inputs
+        The model's inputs (for a model taking any keyword: the study's priors).
+    where
+        What gave it (``"studies/x.toml: [sweep] lever"``).
+
+    Returns
+    -------
+    str
+    """
+    inputs = list(inputs)
+    if not isinstance(lever, str):  # a table or a number: the list of inputs would only lengthen the line
+        raise SpecError(f"{where} = {shorten(lever)} must be the name of an input (a string)")
+    if lever not in inputs:
+        raise SpecError(f"{where} = {shorten(lever)} is not an input of the model; inputs: {show_keys(inputs)}")
+    return lever
+
+
+def sweep_values(values: Any = None, *, low: Any = None, high: Any = None, num: Any = None,
+                 scale: Any = "linear", where: str = "[sweep]") -> tuple[float, ...]:
+    """The lever values of a sweep: a list, or ``num`` values from ``low`` to ``high``.
+
+    Parameters
+    ----------
+    values
+        The values, in any order (kept in the order given); or None for a range.
+    low, high, num, scale
+        A range: ``num`` (>= 2) values from ``low`` to ``high`` (both included), evenly spaced
+        (``scale = "linear"``) or evenly spaced in log (``"log"``: ``low > 0``).
+    where
+        What gave them, to start an error message.
+
+    Returns
+    -------
+    tuple of float
+        At least two distinct, finite values.
+
+    Raises
+    ------
+    SpecError
+        For fewer than 2 values, repeated or non-finite values, ``low >= high``, both a list
+        and a range, or an unknown scale.
+    """
+    if values is not None:
+        if any(v is not None for v in (low, high, num)):
+            raise SpecError(f"{where} values = {shorten(values)}: give values or low, high and num, not both")
+        if not isinstance(values, list | tuple) or len(values) < 2:
+            raise SpecError(f"{where} values = {shorten(values)} must be a list of at least 2 numbers")
+        out = tuple(finite_number(where, "values", v) for v in values)
+        if len(set(out)) < len(out):
+            raise SpecError(f"{where} values = {shorten(values)} repeats a value; give each lever value once")
+        return out
+    missing = [k for k, v in (("low", low), ("high", high), ("num", num)) if v is None]
+    if missing:
+        raise SpecError(f"{where} {missing[0]} is missing; give values = [...] or low, high and num")
+    lo, hi = finite_number(where, "low", low), finite_number(where, "high", high)
+    k = check_int(num, where, "num", 2, 10_000, " (lever values)")
+    if not lo < hi:
+        raise SpecError(f"{where} low = {shorten(low)} must be below high = {shorten(high)}")
+    if scale not in ("linear", "log"):
+        raise SpecError(f"{where} scale = {shorten(scale)} is not a scale; allowed: linear, log")
+    if scale == "log":
+        if lo <= 0:
+            raise SpecError(f"{where} low = {shorten(low)} must be positive for scale = \"log\"")
+        a, b = math.log(lo), math.log(hi)
+        return tuple([lo, *(math.exp(a + (b - a) * i / (k - 1)) for i in range(1, k - 1)), hi])
+    return tuple([lo, *(lo + (hi - lo) * i / (k - 1) for i in range(1, k - 1)), hi])
+
+
+def _unknown(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+    allowed = tuple(allowed)
+    for k, v in table.items():
+        if k not in allowed:
+            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(allowed)}")
+
+
+def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
+    outputs = tuple(outputs)
+    if not isinstance(output, str) or (outputs and output not in outputs):
+        raise SpecError(f"{where} = {shorten(output)} is not an output of the model; outputs: {show_keys(outputs)}")
+    return output
+
+
+def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[sweep]`` table checked: ``lever``, ``values`` (or ``low``, ``high``, ``num``, ``scale``), ``output``.
+
+    Parameters
+    ----------
+    table
+        The table as read.
+    where
+        The study file.
+    study
+        ``output``, ``outputs`` and ``inputs`` (the lever may be any of them) of the study.
+
+    Returns
+    -------
+    dict
+        ``lever``, ``values`` (tuple of float) and ``output`` (default: the study's).
+    """
+    at = f"{where}: [sweep]"
+    _unknown(table, ("lever", "values", "low", "high", "num", "scale", "output"), at)
+    if "lever" not in table:
+        raise SpecError(f"{at} lever is missing; name the input to sweep")
+    lever = check_lever(table["lever"], study["inputs"], f"{at} lever")
+    values = sweep_values(table.get("values"), low=table.get("low"), high=table.get("high"),
+                          num=table.get("num"), scale=table.get("scale", "linear"), where=at)
+    output = _check_output(table.get("output", study["output"]), study["outputs"], f"{at} output")
+    return {"lever": lever, "values": values, "output": output}
+
+
+def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[solve]`` table checked: ``lever``, ``target``, ``low``, ``high``, optional ``tolerance``.
+
+    ``tolerance`` is in the lever's units, or a string such as ``"0.5%"``: relative to the
+    answer (default ``"0.1%"``).
+
+    Parameters
+    ----------
+    table
+        The table as read.
+    where
+        The study file.
+    study
+        ``outputs`` and ``inputs`` of the study.
+
+    Returns
+    -------
+    dict
+        ``lever``, ``target`` (:class:`Target`), ``low``, ``high``, ``tolerance`` (float) and
+        ``relative`` (bool).
+    """
+    at = f"{where}: [solve]"
+    _unknown(table, ("lever", "target", "low", "high", "tolerance"), at)
+    if "lever" in table:
+        check_lever(table["lever"], study["inputs"], f"{at} lever")
+    for key in ("lever", "target", "low", "high"):
+        if key not in table:
+            raise SpecError(f"{at} {key} is missing; [solve] needs lever, target, low and high")
+    lever = table["lever"]
+    target = parse_target(table["target"], f"{at} target")
+    _check_output(target.output, study["outputs"], f"{at} target output")
+    low, high = finite_number(at, "low", table["low"]), finite_number(at, "high", table["high"])
+    if not low < high:
+        raise SpecError(f"{at} low = {shorten(table['low'])} must be below high = {shorten(table['high'])}")
+    tol, relative = check_tolerance(table.get("tolerance", "0.1%"), f"{at} tolerance")
+    return {"lever": lever, "target": target, "low": low, "high": high, "tolerance": tol, "relative": relative}
+
+
+def check_tolerance(value: Any, where: str) -> tuple[float, bool]:
+    """A solve tolerance: a positive number in the lever's units, or ``"x%"`` of the answer.
+
+    Parameters
+    ----------
+    value
+        The tolerance given (a number, or a string ending in ``%``).
+    where
+        What gave it, to start an error message.
+
+    Returns
+    -------
+    (float, bool)
+        The tolerance (a fraction when relative) and whether it is relative.
+    """
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            x = float(value.strip()[:-1]) / 100
+        except ValueError:
+            x = math.nan
+        if not 0 < x < 1:
+            raise SpecError(f"{where} = {shorten(value)} must be a percentage between 0% and 100%, e.g. \"0.5%\"")
+        return x, True
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise SpecError(f"{where} = {shorten(value)} must be a positive number in the lever's units, "
+                        "or a percentage of the answer such as \"0.5%\"")
+    return float(value), False
+
+
+#: Statistics a precision may name -> (summary statistic, whether it is a probability).
+PRECISION_STATISTICS: dict[str, tuple[str, bool]] = {
+    "p_loss": ("p_below_zero", True),
+    "p_below_zero": ("p_below_zero", True),
+    "mean": ("mean", False),
+    **{f"p{k:02d}": (f"p{k:02d}", False) for k in (5, 10, 25, 50, 75, 90, 95)},
+}
+
+
+@dataclass(frozen=True)
+class Precision:
+    """One statistic's tolerance on its 95% interval half-width.
+
+    Attributes
+    ----------
+    name : str
+        As written (``p_loss``, ``p05``, ``mean``).
+    statistic : str
+        Its name in ``summary.csv`` (``p_below_zero`` for ``p_loss``).
+    tolerance : float
+        Absolute for a probability (``0.005`` or ``"0.5%"``: half a percentage point); for
+        money, relative to the estimate when written with ``%``, else absolute in the output's units.
+    relative : bool
+    """
+
+    name: str
+    statistic: str
+    tolerance: float
+    relative: bool
+
+    def allowed(self, estimate: float) -> float:
+        """The half-width allowed at this estimate."""
+        return self.tolerance * abs(estimate) if self.relative else self.tolerance
+
+
+def parse_precision(text: Any, where: str = "precision") -> tuple[Precision, ...]:
+    """Parse ``"p_loss:0.005, p05:1%, mean:0.5%"`` into one :class:`Precision` per statistic.
+
+    Parameters
+    ----------
+    text
+        Comma-separated ``statistic:tolerance``; statistics: the keys of
+        :data:`PRECISION_STATISTICS`.
+    where
+        What gave it, to start an error message.
+
+    Returns
+    -------
+    tuple of Precision
+
+    Raises
+    ------
+    SpecError
+        For an unknown statistic, a malformed or non-positive tolerance, or a statistic named twice.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(f"{where} = {shorten(text)} must be a string such as \"p_loss:0.005, p05:1%, mean:0.5%\"")
+    out: dict[str, Precision] = {}
+    for item in text.split(","):
+        name, sep, tol = (s.strip() for s in item.partition(":"))
+        if name not in PRECISION_STATISTICS:
+            raise SpecError(f"{where} = {shorten(text)}: {show_text(name)} is not a statistic; allowed: "
+                            f"{', '.join(PRECISION_STATISTICS)}")
+        stat, probability = PRECISION_STATISTICS[name]
+        relative = tol.endswith("%")
+        try:
+            value = float(tol[:-1]) / 100 if relative else float(tol)
+        except ValueError:
+            value = math.nan
+        if not sep or not 0 < value < math.inf:
+            raise SpecError(f"{where} = {shorten(text)}: {name}:{tol} needs a positive tolerance such as "
+                            f"{name}:0.005 or {name}:1%")
+        if stat in out:
+            raise SpecError(f"{where} = {shorten(text)}: {name} is named twice")
+        # a probability's tolerance is absolute: "0.5%" is half a percentage point
+        out[stat] = Precision(name, stat, value, relative and not probability)
+    return tuple(out.values())
+
+
+def check_precision(value: Any, where: str, study: Mapping[str, Any] | None = None) -> tuple[Precision, ...]:
+    """``precision = "..."`` of a study file, parsed (see :func:`parse_precision`).
+
+    Parameters
+    ----------
+    value
+        The value of the ``precision`` key.
+    where
+        The study file.
+    study
+        Unused (the same signature as the study tables' checkers).
+
+    Returns
+    -------
+    tuple of Precision
+    """
+    return parse_precision(value, f"{where}: precision")

@@ -1,0 +1,190 @@
+"""The ``[scenarios]`` and ``[value_of_information]`` study tables, checked without the numerical stack.
+
+:mod:`mcrisk.studyfile` registers :func:`check_scenarios` and :func:`check_voi` in its
+``ANALYSES``, so ``mcrisk check`` finds every bad key or value these tables can hold (an unknown
+output, an input in ``groups`` the study does not vary, a malformed event) before anything is
+sampled. Pure Python: this module imports no numpy, xarray or scipy, so ``mcrisk check`` stays
+fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.voi` do the work.
+
+::
+
+    [scenarios]                   # PRIM: where the event happens
+    output = "profit_per_day"     # default: the study's output
+    event = "< 0"                 # "< x" or "> x"
+    threshold_density = 0.8       # a box is a set of cases where the event happens at least this often
+    threshold_coverage = 0.0      # ... holding at least this share of all the event's cases
+    max_boxes = 3
+    mass_min = 0.05               # PRIM stops peeling at a box holding this share of all samples
+
+    [value_of_information]        # EVPI and EVPPI of the decision
+    output = "profit_per_day"     # decision "go": go ahead only if E[output] > 0
+    decision = "go"               # or a list of outputs, one per option: choose the best expected
+    groups = [["decode_tps_per_node", "prefill_tps_per_node"]]
+    resamples = 50                # bootstrap resamples for the standard errors
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.validate import check_int, check_seed, finite_number, show_key, show_keys
+
+__all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi", "parse_event"]
+
+SCENARIO_KEYS = ("output", "event", "threshold_density", "threshold_coverage", "max_boxes", "mass_min")
+VOI_KEYS = ("output", "decision", "groups", "resamples", "seed")
+
+_EVENT = re.compile(r"\s*([<>])\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
+
+
+def parse_event(text: Any, where: str = "") -> tuple[str, float]:
+    """An event such as ``"< 0"`` or ``"> 1.5e6"`` as ``(operator, threshold)``.
+
+    Parameters
+    ----------
+    text
+        The event: ``<`` or ``>`` and a finite number, in the output's unit (per day for
+        money per day, as the model computes it).
+    where
+        Starts the message of the error.
+
+    Returns
+    -------
+    tuple of (str, float)
+        ``("<", 0.0)`` for ``"< 0"``.
+
+    Raises
+    ------
+    SpecError
+        If ``text`` is not of that form.
+    """
+    m = _EVENT.fullmatch(text) if isinstance(text, str) else None
+    value = float(m.group(2).replace("_", "")) if m else math.nan
+    if not m or not math.isfinite(value):
+        raise SpecError(f"{where} event = {shorten(text)} must be \"< x\" or \"> x\" with a finite number x "
+                        "(\"< 0\": a loss)".lstrip())
+    return m.group(1), value
+
+
+def _unknown_key(table: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
+    for k, v in table.items():
+        if k not in keys:
+            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(keys)}")
+
+
+def _output(value: Any, key: str, where: str, outputs: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or (outputs and value not in outputs):
+        raise SpecError(f"{where} {key} = {shorten(value)} is not an output of the model; "
+                        f"outputs: {show_keys(outputs)}")
+    return value
+
+
+def _share(table: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    x = finite_number(where, key, table.get(key, default))
+    if not 0 <= x <= 1:
+        raise SpecError(f"{where} {key} = {shorten(table[key])} must be a share from 0 to 1")
+    return x
+
+
+def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a ``[scenarios]`` table and fill in its defaults.
+
+    Parameters
+    ----------
+    table
+        The parsed table; keys :data:`SCENARIO_KEYS`.
+    where
+        The study file, to start each message.
+    study
+        ``output`` (the study's), ``outputs`` (the model's) and ``uncertain`` (the study's
+        uncertain inputs).
+
+    Returns
+    -------
+    dict
+        ``output``, ``event`` (the text), ``operator`` and ``threshold`` (parsed),
+        ``threshold_density`` (0.8), ``threshold_coverage`` (0.0), ``max_boxes`` (3) and
+        ``mass_min`` (0.05: PRIM peels no box below 5% of the samples; lower it for a rare event).
+
+    Raises
+    ------
+    SpecError
+        For an unknown key, an output the model lacks, an event not of the form ``"< x"`` or
+        ``"> x"``, a threshold outside [0, 1], ``mass_min`` outside (0, 0.5] or ``max_boxes``
+        outside 1 to 20.
+    """
+    where = f"{where}: [scenarios]"
+    _unknown_key(table, SCENARIO_KEYS, where)
+    op, x = parse_event(table.get("event", "< 0"), where)
+    return {"output": _output(table.get("output", study["output"]), "output", where, tuple(study["outputs"])),
+            "event": f"{op} {x:g}", "operator": op, "threshold": x,
+            "threshold_density": _share(table, "threshold_density", 0.8, where),
+            "threshold_coverage": _share(table, "threshold_coverage", 0.0, where),
+            "max_boxes": check_int(table.get("max_boxes", 3), where, "max_boxes", 1, 20),
+            "mass_min": _mass(table, where)}
+
+
+def _mass(table: Mapping[str, Any], where: str) -> float:
+    x = finite_number(where, "mass_min", table.get("mass_min", 0.05))
+    if not 0 < x <= 0.5:
+        raise SpecError(f"{where} mass_min = {shorten(table['mass_min'])} must be a share above 0 and at most 0.5")
+    return x
+
+
+def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a ``[value_of_information]`` table and fill in its defaults.
+
+    Parameters
+    ----------
+    table
+        The parsed table; keys :data:`VOI_KEYS`.
+    where
+        The study file, to start each message.
+    study
+        ``output``, ``outputs`` and ``uncertain``, as for :func:`check_scenarios`.
+
+    Returns
+    -------
+    dict
+        ``output``, ``decision`` (``"go"`` or a tuple of at least two outputs), ``groups`` (a
+        tuple of tuples of uncertain inputs), ``resamples`` (50) and ``seed`` (None: the study's).
+
+    Raises
+    ------
+    SpecError
+        For an unknown key, an output or option the model lacks, a group naming an input the
+        study does not vary, or ``resamples`` outside 10 to 2,000.
+    """
+    where = f"{where}: [value_of_information]"
+    _unknown_key(table, VOI_KEYS, where)
+    outputs = tuple(study["outputs"])
+    output = _output(table.get("output", study["output"]), "output", where, outputs)
+    decision = table.get("decision", "go")
+    if isinstance(decision, list):
+        if len(decision) < 2 or len(set(map(str, decision))) != len(decision):
+            raise SpecError(f"{where} decision = {shorten(decision)} must list at least two different "
+                            "outputs, one per option")
+        decision = tuple(_output(d, "decision", where, outputs) for d in decision)
+    elif decision != "go":
+        raise SpecError(f"{where} decision = {shorten(decision)} must be \"go\" (go ahead only if the "
+                        "expected output is positive) or a list of outputs, one per option")
+    groups = table.get("groups", [])
+    if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
+        raise SpecError(f"{where} groups = {shorten(groups)} must be a list of lists of inputs, "
+                        "e.g. [[\"decode_tps_per_node\", \"prefill_tps_per_node\"]]")
+    uncertain = tuple(study["uncertain"])
+    for g in groups:
+        for name in g:
+            if name not in uncertain:
+                raise SpecError(f"{where} groups: {shorten(name)} is not an uncertain input of the study; "
+                                f"uncertain inputs: {show_keys(uncertain) or '(none)'}")
+        if len(set(g)) != len(g):
+            raise SpecError(f"{where} groups: {shorten(g)} names an input twice")
+    seed = table.get("seed")
+    return {"output": output, "decision": decision, "groups": tuple(tuple(g) for g in groups),
+            "resamples": check_int(table.get("resamples", 50), where, "resamples", 10, 2000),
+            "seed": None if seed is None else check_seed(seed, where)}

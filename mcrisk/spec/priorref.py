@@ -1,0 +1,124 @@
+"""Priors by reference, and inputs set for one run.
+
+A study's ``[inputs]`` entry may take a priors-library entry instead of copying it::
+
+    [inputs]
+    gpu_hour_price = { ref = "../priors/market-2025.toml#h100_china_gpu_hour_price_cny" }
+
+The entry is the library's, distribution, unit, source and note; keys beside ``ref``
+(``label``, ``note``, ``unit``, ``base``, ``source``) override the library's. The path is
+relative to the study file. :func:`resolve_ref` turns such an entry into the table it stands
+for, for :func:`mcrisk.priors.parse_prior`.
+
+:func:`set_inputs` holds inputs at given values for one run (``mcrisk run --set NAME=VALUE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.spec.priors import Priors, parse_prior
+from mcrisk.core.tomlfile import read_toml
+from mcrisk.core.validate import is_file, show_key, show_text
+
+__all__ = ["REF_KEYS", "resolve_ref", "set_inputs"]
+
+#: Keys allowed beside ``ref``: they override the referenced entry's.
+REF_KEYS = ("label", "note", "unit", "base", "source")
+
+
+def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str) -> dict[str, Any] | float:
+    """The priors-library entry ``spec["ref"]`` names, with ``spec``'s other keys over it.
+
+    Parameters
+    ----------
+    spec
+        The study's entry: ``{"ref": "FILE.toml#entry", ...overrides}``.
+    base
+        The study file's folder (``FILE`` is relative to it).
+    where
+        The start of error messages: ``"studies/x.toml: [inputs.gpu_hour_price]"``.
+
+    Returns
+    -------
+    dict or float
+        The entry's table (a copy, overrides applied, ``source`` and ``note`` as the library's
+        unless overridden), or its number for a bare constant without overrides.
+
+    Raises
+    ------
+    SpecError
+        For a ``ref`` that is not ``"FILE.toml#entry"``, a missing or unreadable file, an entry
+        the file lacks, an entry that is not a distribution (a number or a table), or a key
+        beside ``ref`` other than :data:`REF_KEYS`.
+    """
+    ref = spec["ref"]
+    if not isinstance(ref, str) or ref.count("#") != 1 or not all(ref.split("#")):
+        raise SpecError(f"{where} ref = {shorten(ref)} must be \"FILE.toml#entry\", e.g. "
+                        "\"../priors/market-2025.toml#h100_gpu_hour_price\"")
+    if bad := [k for k in spec if k != "ref" and k not in REF_KEYS]:
+        raise SpecError(f"{where} {show_key(bad[0])} = {shorten(spec[bad[0]])} cannot be given with ref; "
+                        f"allowed beside ref: {', '.join(REF_KEYS)}")
+    file, entry = ref.split("#")
+    path = base / file
+    if not is_file(path):
+        raise SpecError(f"{where} ref = {shorten(ref)}: no such file {show_text(str(path))}")
+    data, _ = read_toml(path)
+    if entry not in data:
+        known = [k for k, v in data.items() if isinstance(v, dict | int | float) and not isinstance(v, bool)]
+        raise SpecError(f"{where} ref = {shorten(ref)}: {show_text(file)} has no entry {show_key(entry)}; "
+                        f"entries: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}")
+    value = data[entry]
+    if isinstance(value, bool) or not isinstance(value, dict | int | float) or (
+            isinstance(value, dict) and "dist" not in value and "value" not in value):
+        raise SpecError(f"{where} ref = {shorten(ref)}: [{show_key(entry)}] is not a distribution (a number, "
+                        "or a table with dist or value)")
+    overrides = {k: v for k, v in spec.items() if k != "ref"}
+    if not isinstance(value, dict):
+        return {"value": value, **overrides} if overrides else value
+    return {**value, **overrides}
+
+
+def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set") -> Any:
+    """The study with each named input held at a value (a constant) for one run.
+
+    Parameters
+    ----------
+    study
+        A :class:`~mcrisk.studyfile.Study`.
+    values
+        Input name -> value, in the input's unit.
+    where
+        The start of error messages.
+
+    Returns
+    -------
+    Study
+        A copy: those inputs are constants (unit and label kept, source ``"--set on the
+        command line"``), correlations with them dropped, and the overrides appended to the
+        study text kept for provenance (``# --set name=value``).
+
+    Raises
+    ------
+    SpecError
+        For a name that is not one of the study's inputs, or a value that is not a finite number.
+    """
+    entries = dict(study.priors.entries)
+    for name, v in values.items():
+        if name not in entries:
+            raise SpecError(f"{where} {show_key(name)}={shorten(v)}: not an input of the study; inputs: "
+                            f"{', '.join(entries)}")
+        old = entries[name]
+        prior = parse_prior(name, v, file=where, table=name)
+        entries[name] = replace(prior, unit=old.unit, label=old.label, source="--set on the command line")
+    priors = Priors(MappingProxyType(entries), currency=study.priors.currency,
+                    correlations=tuple(c for c in study.priors.correlations
+                                       if c.a not in values and c.b not in values),
+                    texts=study.priors.texts)
+    note = "".join(f"\n# --set {k}={v!r}" for k, v in values.items())
+    return replace(study, priors=priors, text=study.text + note)

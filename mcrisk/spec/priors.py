@@ -1,0 +1,302 @@
+"""Priors: one validated, immutable distribution per uncertain input, read from TOML.
+
+A priors file has one table per input; a bare number is a constant::
+
+    currency = "USD"
+
+    [gpu_hour_price]
+    dist = "triangular"
+    low = 1.5
+    mode = 2.0
+    high = 3.5
+    unit = "USD/GPU-hour"
+    source = "DeepSeek inference system overview, 2025-03-01"
+
+    [[correlation]]
+    between = ["decode_tps_per_node", "prefill_tps_per_node"]
+    rank = 0.8
+
+Every value is checked when it is loaded; a bad one raises :class:`~mcrisk.errors.SpecError`
+naming the file, the table, the key, the value and what is allowed. The :class:`Prior` and
+:class:`Priors` built here are defined in :mod:`mcrisk.priorspec`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from mcrisk.distributions.copula import copula_factor
+from mcrisk.distributions.correlations import Correlation, parse_correlations
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.distributions.families import ParamError, family_names, freeze, resolve_family
+from mcrisk.spec.priorspec import Prior, Priors
+from mcrisk.core.tomlfile import read_toml
+from mcrisk.core.validate import finite_number, is_study, show_key
+
+# Prior and Priors (mcrisk.priorspec), Correlation, parse_correlations (mcrisk.correlations) and
+# read_toml (mcrisk.tomlfile) are importable from here too.
+__all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_correlations", "parse_prior", "priors_from_dict",
+           "priors_text", "read_toml"]
+
+_META_KEYS = ("unit", "source", "note", "base", "label")
+_TOP_LEVEL = ("currency", "description", "correlation")
+#: Probabilities at which every prior's inverse CDF is checked at load: the extreme draws of
+#: the designs (2**-54 and 1 - 2**-53), the far tails and the median. The values there must be
+#: finite and non-decreasing, and differ at the ends for any family but ``constant``.
+PROBE = (2.0**-54, 1e-9, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-9, 1 - 2.0**-53)
+
+
+def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) -> Prior:
+    """Check one entry of a priors file (a number or a table) and build its :class:`Prior`.
+
+    Parameters
+    ----------
+    name
+        The input name.
+    spec
+        A bare number (a constant) or the entry's table.
+    file
+        The file it came from, for error messages.
+    table
+        The table name shown in errors (default ``name``; studies pass ``inputs.NAME``).
+
+    Returns
+    -------
+    Prior
+        The checked prior, with the entry's ``unit``, ``source`` and ``note`` (if given).
+
+    Raises
+    ------
+    SpecError
+        If the entry's family, parameters or metadata are not allowed, or its inverse CDF
+        fails the probe below; the message names ``file``, the table, the key and the value.
+
+    Notes
+    -----
+    Besides its parameters, every prior's inverse CDF is evaluated at :data:`PROBE`: the
+    values must be finite and non-decreasing, and a family other than ``constant`` must not
+    give the same value at both ends (all its draws would be equal: a constant in disguise).
+    """
+    label = table or f"{show_key(name)}"
+    where = f"{file}: [{label}]"
+    if not isinstance(spec, dict):
+        value = finite_number(f"{file}:", label, spec)
+        return Prior(name, "constant", MappingProxyType({"value": value}), dist=resolve_family("constant").build({"value": value}))
+    spec = dict(spec)
+    dist_name = spec.pop("dist", "constant" if "value" in spec else None)
+    if dist_name is None:
+        raise SpecError(f"{where} dist is missing; give a family ({family_names()}) or a value")
+    if not isinstance(dist_name, str) or (fam := resolve_family(dist_name)) is None:
+        raise SpecError(f"{where} dist = {shorten(dist_name)} is not a family; known: {family_names()}")
+    meta = {k: spec.pop(k) for k in _META_KEYS if k in spec}
+    for k in ("unit", "source", "note", "label"):
+        if k in meta and not isinstance(meta[k], str):
+            raise SpecError(f"{where} {k} = {shorten(meta[k])} must be a string")
+
+    interval = {k: spec.pop(k) for k in ("p05", "p95") if k in spec}
+    if interval:
+        if fam.interval is None:
+            raise SpecError(
+                f"{where} {next(iter(interval))} = {shorten(next(iter(interval.values())))} is not a "
+                f"parameter of {fam.name}; a 90% interval (p05, p95) is allowed for lognormal, "
+                "loguniform, normal, uniform"
+            )
+        for k in ("p05", "p95"):
+            if k not in interval:
+                raise SpecError(f"{where} {k} is missing; a 90% interval needs both p05 and p95")
+            finite_number(where, k, interval[k])
+        if clash := [k for k in fam.required if k in spec]:
+            raise SpecError(f"{where} {clash[0]} = {shorten(spec[clash[0]])} cannot be given with p05 and p95")
+        if not interval["p05"] < interval["p95"]:
+            raise SpecError(f"{where} p95 = {shorten(interval['p95'])} must be greater than p05 = {shorten(interval['p05'])}")
+        if fam.name in ("lognormal", "loguniform") and not interval["p05"] > 0:
+            raise SpecError(f"{where} p05 = {shorten(interval['p05'])} must be > 0 for {fam.name}")
+        try:
+            converted = fam.interval(float(interval["p05"]), float(interval["p95"]))
+        except OverflowError:
+            converted = {"": math.inf}
+        if not all(math.isfinite(v) for v in converted.values()):
+            raise SpecError(f"{where} p05 = {shorten(interval['p05'])}, p95 = {shorten(interval['p95'])} are too far apart "
+                            f"for {fam.name}: its parameters would not be finite numbers")
+        spec.update(converted)
+
+    allowed = (*fam.required, *fam.optional)
+    for k in spec:
+        if k not in allowed:
+            extra = ", p05, p95" if fam.interval else ""
+            raise SpecError(
+                f"{where} {show_key(k)} = {shorten(spec[k])} is not a parameter of {fam.name}; allowed: "
+                f"{', '.join(allowed)}{extra}, {', '.join(_META_KEYS)}"
+            )
+    for k in fam.required:
+        if k not in spec:
+            raise SpecError(f"{where} {k} is missing; {fam.name} needs {', '.join(fam.required)}")
+    params: dict[str, Any] = {**fam.optional, **spec}
+    for k, v in params.items():
+        if v is not None and k not in ("values", "weights", "quantiles"):
+            params[k] = finite_number(where, k, v)
+    # Extreme parameters overflow inside numpy and scipy: the checks below catch the result,
+    # so their warnings would only repeat it (and a warning line would break the one-line error).
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            fam.check(params)
+        except ParamError as err:
+            shown = err.key if err.value is None else f"{err.key} = {shorten(err.value)}"  # None: key absent
+            raise SpecError(f"{where} {shown} {err.problem}") from None
+        dist = freeze(fam, params)
+        prior = Prior(name, fam.name, MappingProxyType(params), unit=meta.get("unit", ""),
+                      source=meta.get("source", ""), note=meta.get("note", ""), dist=dist,
+                      label=meta.get("label", ""))
+        _check_quantiles(prior, where)
+    if "base" in meta:
+        base = finite_number(where, "base", meta["base"])
+        lo, hi = dist.support()
+        if not lo <= base <= hi:
+            raise SpecError(f"{where} base = {shorten(meta['base'])} must lie in the support [{lo:g}, {hi:g}]")
+        prior = replace(prior, base=base)
+    return prior
+
+
+def _check_quantiles(prior: Prior, where: str) -> None:
+    """Refuse a prior whose inverse CDF at :data:`PROBE` is not finite, not monotone, or constant.
+
+    Parameters that pass their family's checks can still be too large for doubles
+    (``normal(mean=1e308, sd=1e308)``, ``uniform(-1e308, 1e308)``: high - low overflows) or so
+    narrow that every draw is one number (``beta(a=1e300, b=1e300)``); either would only show
+    after the whole run, as NaN results or a failed rank correlation.
+    """
+    shown = prior.describe()
+    shown = shown if len(shown) <= 120 else f"{shown[:57]} ... {shown[-58:]}"
+    try:
+        x = np.asarray(prior.ppf(np.array(PROBE), few=True), dtype=float)
+    except (ArithmeticError, ValueError) as exc:
+        raise SpecError(f"{where} {shown}: its inverse CDF cannot be evaluated ({exc.__class__.__name__}); "
+                        "choose parameters of a smaller magnitude") from None
+    if x.shape != (len(PROBE),) or not np.isfinite(x).all():
+        i = int(np.argmin(np.isfinite(x))) if x.shape == (len(PROBE),) else 0
+        raise SpecError(f"{where} {shown} has draws that are not finite numbers (its inverse CDF at "
+                        f"probability {PROBE[i]:.3g} is {x.flat[i] if x.size else 'missing'}); choose parameters "
+                        "whose quantiles are finite doubles")
+    if (np.diff(x) < 0).any():
+        raise SpecError(f"{where} {shown}: its inverse CDF decreases between probabilities "
+                        f"{', '.join(f'{p:.3g}' for p in PROBE)} ({', '.join(f'{v:.6g}' for v in x)}); "
+                        "its parameters are beyond what floating point can sample")
+    if not np.isfinite(x[-1] - x[0]):
+        raise SpecError(f"{where} {shown} spans {x[0]:g} to {x[-1]:g}, a range wider than the largest "
+                        "double (its width overflows); choose parameters of a smaller magnitude")
+    if not prior.is_constant and x[0] == x[-1]:
+        raise SpecError(f"{where} {shown} draws the same value {x[0]:.17g} every time; give it as a "
+                        f"constant (value = {x[0]:.17g}) or widen it")
+    lo, hi = PROBE.index(0.001), PROBE.index(0.999)
+    if prior.family != "discrete" and not prior.is_constant and x[lo] == x[hi]:
+        raise SpecError(f"{where} {shown} puts at least 99.8% of its draws on the single value {x[lo]:.17g} "
+                        "(its P0.1 and P99.9 are equal); give it as a constant or widen it")
+
+
+def priors_text(priors: Priors) -> str:
+    """The text of every file ``priors`` came from, each under a ``# path`` line (for provenance).
+
+    Parameters
+    ----------
+    priors
+        The priors, with the ``texts`` of their files.
+
+    Returns
+    -------
+    str
+        The texts, separated by blank lines; ``""`` when ``priors`` has none.
+    """
+    return "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts)
+
+
+def load_priors(path: str | Path) -> Priors:
+    """Read and check a priors TOML file.
+
+    Parameters
+    ----------
+    path
+        The file. Top-level keys are ``currency``, ``description``, ``[[correlation]]`` and one
+        table (or bare number) per input.
+
+    Returns
+    -------
+    Priors
+
+    Raises
+    ------
+    SpecError
+        For a missing or malformed file, an unknown family, a missing or bad parameter, or a
+        bad correlation; the message names file, key, value and what is allowed.
+
+    Examples
+    --------
+    >>> priors = load_priors("priors/deepseek-2025-02-27.toml")
+    >>> priors["gpu_hour_price"].describe()
+    '2'
+    """
+    data, text = read_toml(path)
+    return priors_from_dict(data, file=str(path), text=text)
+
+
+def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> Priors:
+    """Build :class:`Priors` from an already parsed priors table (see :func:`load_priors`).
+
+    Parameters
+    ----------
+    data
+        The parsed table: ``currency``, ``description``, ``correlation`` and one table (or
+        number) per input.
+    file
+        The file's name, to start error messages and to record with ``text``.
+    text
+        The file's text, kept for provenance; ``""`` keeps none.
+
+    Returns
+    -------
+    Priors
+        The checked priors.
+
+    Raises
+    ------
+    SpecError
+        If ``data`` is a study file, ``currency`` or ``description`` is malformed, an entry is
+        not a number or a table, a prior or a correlation is invalid, there are no inputs, or the
+        correlations cannot be a correlation matrix.
+    """
+    if is_study(data):
+        raise SpecError(f"{file}: is a study file (it names a model, priors, samples or a title), not a "
+                        "priors file")
+    currency = data.get("currency")
+    if currency is not None and not (isinstance(currency, str) and currency.strip()):
+        raise SpecError(f"{file}: currency = {shorten(currency)} must be a currency code such as \"USD\"")
+    if not isinstance(data.get("description", ""), str):
+        raise SpecError(f"{file}: description = {shorten(data['description'])} must be a string")
+    entries = {}
+    for name, spec in data.items():
+        if name in _TOP_LEVEL:
+            continue
+        if not isinstance(spec, dict | int | float) or isinstance(spec, bool):
+            raise SpecError(f"{file}: {show_key(name)} = {shorten(spec)} must be a number or a table; "
+                            f"top-level keys: {', '.join(_TOP_LEVEL)} or one table per input")
+        entries[name] = parse_prior(name, spec, file=file)
+    if not entries:
+        raise SpecError(f"{file}: has no inputs; a priors file has one table (or number) per model input, "
+                        "e.g. [gpu_hour_price] dist = \"triangular\", low = 1.5, mode = 2.0, high = 3.5")
+    correlations = parse_correlations(data.get("correlation", []), file=file, names=entries)
+    priors = Priors(MappingProxyType(entries), currency=currency, correlations=correlations,
+                    texts=((file, text),) if text else ())
+    if correlations:  # a contradictory matrix is a bad file, found at load, not first at sampling
+        try:
+            copula_factor(priors.correlations, priors.uncertain)
+        except SpecError as err:
+            raise SpecError(f"{file}: {err}") from None
+    return priors

@@ -1,0 +1,297 @@
+"""Study files: the TOML that wires priors, a model and analyses into one rerunnable job.
+
+::
+
+    title = "DeepSeek V3/R1, 2025-02-27: the published 545% with honest uncertainty"
+    model = "maas"                       # built-in, "pkg.module:function" or "file.py:function"
+    priors = ["../priors/deepseek-2025-02-27.toml"]   # later files override earlier ones
+    samples = 20000
+    seed = 20250301
+    method = "lhs"                       # random | lhs | sobol
+    output = "profit_per_day"
+    period_days = 30                     # optional: state money per month in tables and figures
+    precision = "p_loss:0.005, mean:1%"  # optional: run until the 95% half-widths are this small
+
+    [inputs]                             # overrides: a number or a table in the priors format
+    gpu_hour_price = { dist = "triangular", low = 1.5, mode = 2.0, high = 3.5 }
+
+    [sensitivity]                        # optional analyses
+    [tornado]
+    [plots]
+    [sweep]                              # lever = "price_output", values = [...] (mcrisk.sweep)
+    [solve]                              # lever, target, low, high (mcrisk.solve)
+
+:func:`load_study` checks everything when the file is read, every check a run will make
+(the analyses' tables, plot names, sizes), so ``mcrisk check`` passes exactly what ``mcrisk run``
+accepts; :func:`mcrisk.study.run_study` runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from mcrisk.spec.conform import check_fx, conform_priors
+from mcrisk.distributions.copula import copula_factor
+from mcrisk.spec.decision_tables import Precision, check_precision, check_solve, check_sweep
+from mcrisk.spec.discovery_tables import check_scenarios, check_voi
+from mcrisk.core.errors import SpecError, shorten
+from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
+from mcrisk.models.call import call_model, check_inputs, model_outputs
+from mcrisk.spec.plots_table import check_config as check_plots_table
+from mcrisk.spec.priorref import resolve_ref
+from mcrisk.spec.priors import Priors, load_priors, parse_correlations, parse_prior, read_toml
+from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
+from mcrisk.core.validate import check_method, check_samples, check_seed, is_file, show_key, show_keys, show_text
+
+__all__ = ["ANALYSES", "Study", "load_study"]
+
+_KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
+         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options",
+         "sweep", "solve", "precision", "scenarios", "value_of_information", "fx")
+
+
+@dataclass(frozen=True)
+class Study:
+    """A checked study: everything needed to rerun it, nothing computed yet.
+
+    Attributes
+    ----------
+    path : Path
+        The study file.
+    title : str
+    model : callable
+        The resolved model; ``model_ref`` is how the file named it.
+    priors : Priors
+        The priors files merged in order, then the ``[inputs]`` overrides.
+    samples, seed, method, output
+        The Monte Carlo run.
+    period_days : float or None
+        Money per day is restated per this many days in tables and figures.
+    analyses : Mapping[str, Mapping]
+        The checked ``[sensitivity]``, ``[tornado]`` and ``[plots]`` tables present.
+    text : str
+        The study file's text, stored in the results for provenance.
+    precision : tuple of Precision
+        ``precision = "..."``: run until each statistic's 95% half-width is within tolerance.
+    conversions : tuple of str
+        The unit conversions applied to priors at load, one line each (run header, report).
+    """
+
+    path: Path
+    title: str
+    model: Callable
+    model_ref: str
+    priors: Priors
+    samples: int
+    seed: int
+    method: str
+    output: str
+    period_days: float | None = None
+    description: str = ""
+    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    text: str = ""
+    precision: tuple[Precision, ...] = ()
+    conversions: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The study file's stem, e.g. ``deepseek_545``."""
+        return self.path.stem
+
+
+def _check_tornado(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+    allowed = {"output": str, "low": float, "high": float}
+    cfg = {"output": study["output"], "low": 0.10, "high": 0.90}
+    for k, v in table.items():
+        if k not in allowed:
+            raise SpecError(f"{where}: [tornado] {show_key(k)} = {shorten(v)} is not a key; allowed: "
+                            f"{', '.join(allowed)}")
+        cfg[k] = v
+    if not isinstance(cfg["output"], str):
+        raise SpecError(f"{where}: [tornado] output = {shorten(cfg['output'])} must be an output name")
+    for k in ("low", "high"):
+        if isinstance(cfg[k], bool) or not isinstance(cfg[k], int | float) or not 0 < cfg[k] < 1:
+            raise SpecError(f"{where}: [tornado] {k} = {shorten(cfg[k])} must be a quantile strictly between 0 and 1")
+    if not cfg["low"] < cfg["high"]:
+        raise SpecError(f"{where}: [tornado] high = {cfg['high']!r} must be greater than low = {cfg['low']!r}")
+    return cfg
+
+
+def _check_sensitivity(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+    if not study["uncertain"]:
+        raise SpecError(f"{where}: [sensitivity] has no uncertain input to analyse: every input is a constant")
+    return check_sensitivity_table(table, where=f"{where}: [sensitivity]", default_output=study["output"])
+
+
+def _check_plots(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+    return check_plots_table(table, where=f"{where}: [plots]", uncertain=study["uncertain"], outputs=study["outputs"])
+
+
+#: Optional study tables: name -> checker returning the table with its defaults filled in.
+ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str, Any]]] = {
+    "sensitivity": _check_sensitivity,
+    "tornado": _check_tornado,
+    "plots": _check_plots,
+    "sweep": check_sweep,
+    "solve": check_solve,
+    "scenarios": check_scenarios,
+    "value_of_information": check_voi,
+}
+
+
+def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> Study:
+    """Read and check a study file.
+
+    Parameters
+    ----------
+    path
+        The study TOML.
+    strict
+        Every prior must state its unit (``mcrisk check --strict``).
+    **overrides
+        ``samples``, ``seed`` or ``method`` replacing the file's (as the CLI flags do).
+
+    Returns
+    -------
+    Study
+        The checked study: its model, priors (with the study's ``[inputs]`` overrides and
+        correlations), run settings and analyses.
+
+    Raises
+    ------
+    SpecError
+        For any key, value, file or model reference mcrisk cannot use; the message names the
+        file, the key, the value and what is allowed.
+    """
+    path = Path(path)
+    data, text = read_toml(path)
+    where = str(path)
+    if unknown := [k for k in data if k not in _KEYS]:
+        raise SpecError(f"{where}: {show_key(unknown[0])} = {shorten(data[unknown[0]])} is not a study key; "
+                        f"allowed: {', '.join(_KEYS)}")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    if "model" not in data:
+        raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
+                        "\"package.module:function\" or \"file.py:function\"")
+    model = resolve_model(data["model"], base=path.parent, where=f"{where}: model")
+    if "options" in data:  # fixed keyword arguments of the model, checked against its declaration
+        model = bind_options(model, data["options"], where=f"{where}: [options]")
+
+    files = data.get("priors", [])
+    if isinstance(files, str):
+        files = [files]
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise SpecError(f"{where}: priors = {shorten(files)} must be a list of priors files")
+    priors = Priors(MappingProxyType({}))
+    for f in files:
+        p = path.parent / f
+        if not is_file(p):
+            raise SpecError(f"{where}: priors = {shorten(f)}: no such file {show_text(p)}")
+        priors = priors.merged(load_priors(p))
+
+    inputs = data.get("inputs", {})
+    if not isinstance(inputs, dict):
+        raise SpecError(f"{where}: inputs = {shorten(inputs)} must be a table of overrides")
+    entries = dict(priors.entries)
+    for name, spec in inputs.items():
+        if isinstance(spec, dict) and "ref" in spec:  # a priors-library entry by reference
+            spec = resolve_ref(spec, base=path.parent, where=f"{where}: [inputs.{show_key(name)}]")
+        prior = parse_prior(name, spec, file=where, table=f"inputs.{show_key(name)}")
+        if name in entries and "unit" not in (spec if isinstance(spec, dict) else {}):
+            prior = replace(prior, unit=entries[name].unit)
+        if not prior.source:
+            prior = replace(prior, source=f"study override ({path.name})")
+        entries[name] = prior
+    currency = data.get("currency", priors.currency)
+    if currency is not None and not isinstance(currency, str):
+        raise SpecError(f"{where}: currency = {shorten(currency)} must be a currency code such as \"USD\"")
+    study_corr = parse_correlations(data.get("correlation", []), file=where, names=entries)
+    priors = Priors(MappingProxyType(entries), currency=currency,
+                    correlations=priors.correlations, texts=priors.texts).merged(
+        Priors(MappingProxyType({}), correlations=study_corr))
+    # A priors-file correlation may name an input that [inputs] made constant.
+    for c in priors.correlations:
+        for x in (c.a, c.b):
+            if entries[x].is_constant:
+                raise SpecError(f"{where}: [[correlation]] between {show_key(c.a)} and {show_key(c.b)}: "
+                                f"{show_key(x)} is a constant here; only uncertain inputs can be correlated")
+    try:
+        copula_factor(priors.correlations, priors.uncertain)
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+
+    check_inputs(model, list(entries), where=where)
+    fx = check_fx(data.get("fx", {}), where=where, currency=currency)
+    conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
+    priors, conversions, model = conformed.priors, conformed.conversions, conformed.model
+
+    title = data.get("title", path.stem)
+    if not isinstance(title, str):
+        raise SpecError(f"{where}: title = {shorten(title)} must be a string")
+    samples = check_samples(data.get("samples", 10_000), f"{where}:")
+    seed = check_seed(data.get("seed", 0), f"{where}:")
+    if not isinstance(data.get("description", ""), str):
+        raise SpecError(f"{where}: description = {shorten(data['description'])} must be a string")
+    method = check_method(data.get("method", "random"), f"{where}:")
+    probed = _probe_outputs(model, priors, where)  # one sample: what the model really returns
+    outputs = tuple(k for k in (getattr(model, "outputs", None) or probed) if k in probed)  # no hourly ones
+    output = data.get("output", getattr(model, "default_output", None))
+    if output is None:
+        raise SpecError(f"{where}: output is missing; name the model output to analyse")
+    if not isinstance(output, str) or (outputs and output not in outputs):
+        raise SpecError(f"{where}: output = {shorten(output)} is not an output of {show_text(data['model'])}; "
+                        f"outputs: {show_keys(outputs or [])}")
+    period = data.get("period_days")
+    if period is not None and (isinstance(period, bool) or not isinstance(period, int | float)
+                               or not 0 < period < float("inf")):
+        raise SpecError(f"{where}: period_days = {shorten(period)} must be a positive number of days (30: per month)")
+
+    required, optional, anykw = model_inputs(model)
+    levers = (*required, *optional, *([k for k in entries if k not in required and k not in optional] if anykw else ()))
+    study_fields = {"output": output, "outputs": tuple(outputs or ()), "uncertain": priors.uncertain,
+                    "inputs": levers}
+    analyses = {}
+    for key, check in ANALYSES.items():
+        if key in data:
+            if not isinstance(data[key], dict):
+                raise SpecError(f"{where}: {key} = {shorten(data[key])} must be a table [{key}]")
+            analyses[key] = MappingProxyType(check(data[key], where, study_fields))
+    for key in ("sensitivity", "tornado"):
+        wanted = analyses[key]["output"] if key in analyses else ()
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
+        if outputs and (bad := next((w for w in wanted if w not in outputs), None)) is not None:
+            raise SpecError(f"{where}: [{key}] output = {shorten(bad)} is not an output of "
+                            f"{show_text(data['model'])}; outputs: {show_keys(outputs)}")
+
+    precision = check_precision(data["precision"], where) if "precision" in data else ()
+    return Study(path=path, title=title, model=model, model_ref=data["model"],
+                 priors=priors, samples=samples, seed=seed, method=method, output=output,
+                 period_days=period, description=data.get("description", ""),
+                 analyses=MappingProxyType(analyses), text=text, precision=precision,
+                 conversions=conversions)
+
+
+def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:
+    """The outputs the model returns, from one evaluation at one sample (every input at its median).
+
+    So a check finds what a run would find at its first chunk: a model that raises, returns
+    no dict, returns arrays of the wrong length, or leaves out an output it declares. Plain
+    numpy, no Dataset: ``mcrisk check`` stays quick.
+    """
+    half = np.full(1, 0.5)
+    row = {k: float(p.ppf(half, few=True)[0]) if p.is_constant else p.ppf(half, few=True) for k, p in priors.entries.items()}
+    try:
+        # one value per sample: an output over (sample, hour) is kept in results but analysed by no table
+        names = tuple(k for k, v in model_outputs(model, call_model(model, row), 1).items() if v.ndim == 1)
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+    if not names:
+        raise SpecError(f"{where}: model = {model_name(model)!r} returned no outputs; a model must "
+                        "return a dict of output arrays")
+    return names

@@ -1,0 +1,11 @@
+"""Running a study end to end: the run, its analyses and its output folder; compare; fit a file.
+
+::
+
+    runner.py     run_study and load_study: one call from a file to a folder
+    compare.py    two studies on common random numbers
+    folderrun.py  a finished run read back from its folder (mcrisk deck)
+    fitting.py    mcrisk fit on a file: table, entry, figure
+
+May import: core, distributions, models, spec, sampling, simulation, analyze, elicit, report.
+"""

@@ -1,0 +1,93 @@
+"""``mcrisk fit DATA.csv --column COL``: fit, print the table, write the entry and the figure.
+
+The fitting is :func:`mcrisk.elicit.fit.fit_data`; this module wires it to files: it reads the
+column, prints the families by AIC, appends the best to a priors file and draws the data against
+the fits (:func:`mcrisk.report.plot.fit_chart.plot_fit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from mcrisk.core.errors import SpecError
+from mcrisk.elicit.fit import DataFit, fit_data, read_column
+from mcrisk.spec.priorentry import params_text, prior_entry, write_entry
+
+__all__ = ["fit_file"]
+
+
+def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = None,
+             weights: str | None = None, unit: str = "", name: str | None = None,
+             out: str | Path | None = None, plot: str | Path | None = None, source: str = "",
+             note: str = "", echo: Callable[[str], None] = print) -> list[DataFit]:
+    """``mcrisk fit DATA.csv --column COL``: fit, rank, print, and write the best fit as a prior.
+
+    Parameters
+    ----------
+    path, column
+        The CSV file and the column to fit.
+    families
+        Candidate names (:data:`DATA_FAMILIES`); ``None``: every one the data allow.
+    weights
+        A column of weights.
+    unit
+        The column's unit, written into the entry.
+    name
+        The entry's name (default: the column's).
+    out
+        A priors file to write the best fit to (replaced whole).
+    plot
+        A figure file (``.png``, ``.svg`` or ``.pdf``) of the data against every fit; with ``out``
+        and no ``plot``, ``<out stem>_fit.png`` beside it.
+    source
+        Where the data come from, put before the fit's description in the entry's ``source``.
+    note
+        The entry's ``note`` (why this family, what the data stand for).
+    echo
+        Called with each printed block.
+
+    Returns
+    -------
+    list of DataFit
+        Best (lowest AIC) first.
+    """
+    path = Path(path)
+    x, w, rows = read_column(path, column, weights=weights)
+    fits = fit_data(x, weights=w, families=families)
+    echo(f"{path}: column {column!r}, {rows}" + (f", weighted by {weights!r}" if weights else ""))
+    mean = float(np.average(x, weights=w))
+    head = (f"  {'family':<12} {'AIC':>12} {'BIC':>12} {'KS':>7} {'mean':>11}  "
+            f"parameters (data mean {mean:.6g})")
+    echo(head + "\n" + "\n".join(f"  {f.name:<12} {f.aic:>12,.2f} {f.bic:>12,.2f} {f.ks:>7.4f} "
+                                 f"{float(f.dist.mean()):>11.6g}  {params_text(f.params)}" for f in fits))
+    best = fits[0]
+    echo(f"best by AIC: {best.name}")
+    if out is not None:
+        others = ", ".join(f.name for f in fits[1:])
+        choice = (f"{best.name} has the lowest AIC ({best.aic:.2f}) against {others}" if others
+                  else f"{best.name} (the family asked for), AIC {best.aic:.2f}")
+        fit_text = (f"fitted by maximum likelihood (mcrisk fit) to {path.name}, column {column}, {rows}"
+                    + (f", weighted by {weights}" if weights else "")
+                    + f": {choice}; KS distance {best.ks:.4f}")
+        text = prior_entry(name or column, best.family, best.params, unit=unit, note=note,
+                           source=f"{source}; {fit_text}" if source else fit_text)
+        write_entry(out, text)
+        echo(f"wrote [{name or column}] to {out}")
+        if plot is None:
+            plot = Path(out).with_name(f"{Path(out).stem}_fit.png")
+    if plot is not None:
+        from mcrisk.report.plot.fit_chart import plot_fit  # matplotlib: only when a figure is asked for
+        from mcrisk.report.plot.style import save_figure
+
+        fig = plot_fit(x, fits, weights=w, label=f"{column}" + (f" ({unit})" if unit else ""),
+                       title=f"{len(x)} values of {column}; best fit by AIC: {best.name}")
+        plot = Path(plot)
+        fmt = plot.suffix.lstrip(".").lower() or "png"
+        if fmt not in ("png", "svg", "pdf"):
+            raise SpecError(f"--plot {plot}: the figure must be .png, .svg or .pdf")
+        save_figure(fig, plot.with_suffix(""), (fmt,))
+        echo(f"wrote {plot}")
+    return fits

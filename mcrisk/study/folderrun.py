@@ -1,0 +1,90 @@
+"""A finished run read back from its output folder, for ``mcrisk deck`` (no rerun).
+
+:func:`read_run` rebuilds the :class:`~mcrisk.study.StudyRun` that wrote a folder from the
+folder's files: ``results.nc`` (the samples and the run's provenance), ``summary.csv`` (the
+summary of every sample, also of a thinned run), ``sensitivity.nc`` and the tornado, whose
+table is recomputed from the study (a handful of model calls, deterministic) and must agree
+with ``tornado.csv``. The study file must be the one the run used, word for word (its text is
+stored in ``results.nc``): a deck of an edited study over an old folder would pair two studies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from mcrisk.core.errors import SpecError
+from mcrisk.core.statistics import per_period
+from mcrisk.study.runner import StudyRun, load_study
+from mcrisk.analyze.tornado import tornado
+from mcrisk.core.validate import is_file, show_text
+
+__all__ = ["read_run"]
+
+
+def read_run(study_path: str | Path, folder: str | Path | None = None) -> StudyRun:
+    """The run of ``study_path`` that wrote ``folder``, rebuilt from the folder's files.
+
+    Parameters
+    ----------
+    study_path
+        The study file (TOML) the folder was written from.
+    folder
+        The output folder (default ``results/<study stem>/``).
+
+    Returns
+    -------
+    StudyRun
+        With ``results`` from ``results.nc``, ``summary`` from ``summary.csv`` (money per the
+        study's period, as written), and the ``tornado`` and ``sensitivity`` tables when the folder
+        has them; ``out`` is the folder.
+
+    Raises
+    ------
+    SpecError
+        If the study does not load, the folder lacks ``results.nc`` or ``summary.csv``, the
+        folder was written from another study or an edited one, or ``tornado.csv`` disagrees
+        with the study's tornado.
+    """
+    study = load_study(study_path)
+    folder = Path(folder) if folder else Path("results") / study.name
+    for name in ("results.nc", "summary.csv"):
+        if not is_file(folder / name):
+            raise SpecError(f"{folder}: no {name}; run `mcrisk run {study.path}` first to write the folder "
+                            "(or give it with --out)")
+    try:
+        with xr.open_dataset(folder / "results.nc") as ds:
+            results = ds.load()
+        frame = pd.read_csv(folder / "summary.csv", index_col="output")
+    except (OSError, ValueError, KeyError) as err:
+        raise SpecError(f"{folder}: results.nc or summary.csv cannot be read: {err}") from None
+    if results.attrs.get("study", "") != study.text:
+        raise SpecError(f"{folder}: was not written from {show_text(str(study.path))} as it is now "
+                        f"(its results.nc holds a different study text); rerun `mcrisk run {study.path}`")
+    units = frame.pop("units").astype(str) if "units" in frame else pd.Series("", index=frame.index)
+    summary = xr.Dataset({k: ("output", frame[k].to_numpy()) for k in frame.columns},
+                         coords={"output": np.array(frame.index, dtype=object),
+                                 "units": ("output", units.to_numpy(dtype=object))},
+                         attrs={k: results.attrs[k] for k in ("model", "method", "seed", "samples")
+                                if k in results.attrs})
+    tables = {}
+    if "tornado" in study.analyses:
+        cfg = study.analyses["tornado"]
+        tab = per_period(tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"],
+                                 high=cfg["high"]), study.period_days)
+        csv = folder / "tornado.csv"
+        if is_file(csv):
+            written = pd.read_csv(csv)
+            same = (list(written["input"]) == [str(v) for v in tab.input.values]
+                    and np.allclose(written["output_low"], tab.output_low.values, rtol=1e-8, equal_nan=True)
+                    and np.allclose(written["output_high"], tab.output_high.values, rtol=1e-8, equal_nan=True))
+            if not same:
+                raise SpecError(f"{csv}: does not match the study's tornado; rerun `mcrisk run {study.path}`")
+        tables["tornado"] = tab
+    if is_file(folder / "sensitivity.nc"):
+        with xr.open_dataset(folder / "sensitivity.nc") as ds:
+            tables["sensitivity"] = ds.load()
+    return StudyRun(study, results, summary, folder, tables)

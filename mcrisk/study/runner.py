@@ -1,0 +1,401 @@
+"""Running a study: the run, its analyses and its output folder, in one call.
+
+:func:`run_study` loads a study file (:mod:`mcrisk.studyfile`), samples and simulates it,
+summarises the outputs, runs the ``[tornado]`` and ``[sensitivity]`` tables, prints the
+summary before any figure is drawn, and writes ``results.nc``, the tables, the figures and the
+report into one output folder, swapped in whole (:mod:`mcrisk.outfolder`): a failed or killed
+run leaves the previous folder as it was. :func:`run_sensitivity` reruns a study with its
+``[sensitivity]`` table overridden (``mcrisk sensitivity``).
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import xarray as xr
+
+from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions
+from mcrisk.spec.decision_tables import parse_precision
+from mcrisk.analyze.discovery_run import run_scenarios, run_voi
+from mcrisk.analyze.discovery_run import write_tables as write_discovery_tables
+from mcrisk.report.deck import check_template, write_deck
+from mcrisk.core.errors import MCRiskWarning, SpecError
+from mcrisk.core.forking import run_forked
+from mcrisk.core.labels import sentence_labels
+from mcrisk.core.outfolder import check_out, write_atomically
+from mcrisk.analyze.precision import MAX_SAMPLES, format_convergence, simulate_to_precision
+from mcrisk.report.document import write_report
+from mcrisk.analyze.risk import format_summary, summarize
+from mcrisk.core.statistics import per_period
+from mcrisk.analyze.sensitivity import get_method
+from mcrisk.analyze.sensitivity_run import check_config, run_configured, write_tables
+from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
+from mcrisk.spec.studyfile import ANALYSES, Study, load_study
+from mcrisk.core.text import labels_in_use
+from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
+from mcrisk.core.units import with_pint_units
+from mcrisk.report.workbook import write_workbook
+from mcrisk.core.validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod,
+                       check_formats,
+                       check_nonfinite)
+
+# Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
+__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_discovery",
+           "run_sensitivity", "run_study"]
+
+#: Runs of more samples than this are not held whole (about 0.4 GB for the main study): the
+#: summary is computed in two passes over chunks, and results.nc, the figures, the rank
+#: correlations and the loss attribution use every k-th sample, at most :data:`THINNED_ROWS`.
+IN_MEMORY = 2**21
+THINNED_ROWS = 2**20
+
+
+@dataclass(frozen=True)
+class StudyRun:
+    """What :func:`run_study` computed and where it wrote it (``out`` is None when it wrote nothing)."""
+
+    study: Study
+    results: xr.Dataset
+    summary: xr.Dataset
+    out: Path | None
+    tables: Mapping[str, Any] = field(default_factory=dict)
+    formats: tuple[str, ...] = ("png", "svg")
+    template: Path | None = None
+
+
+def run_study(path: str | Path | Study, *, out: str | Path | None = None, samples: int | None = None,
+              seed: int | None = None, method: SamplingMethod | None = None, write: bool = True,
+              quiet: bool = True, echo: Callable[[str], None] | None = None,
+              chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
+              summary_only: bool = False, formats: tuple[FigureFormat, ...] = ("png", "svg"),
+              on_nonfinite: NonFinite = "drop", precision: str | None = None,
+              max_samples: int | None = None, template: str | Path | None = None) -> StudyRun:
+    """Run a study end to end.
+
+    Parameters
+    ----------
+    path
+        A study file or an already loaded :class:`Study`.
+    out
+        Output folder (default ``results/<study stem>/``).
+    samples, seed, method
+        Override the study's.
+    write
+        Write the output folder (``results.nc``, ``summary.csv``, analyses).
+    quiet
+        No progress bars.
+    echo
+        Called with each printable block (the CLI passes ``print``); sensitivity notes then
+        end the printed table. Without it nothing is printed and the notes come as
+        :class:`~mcrisk.errors.MCRiskWarning`.
+    chunk_size, workers, scheduler
+        Evaluate in chunks of this many samples, on a local dask cluster of ``workers``
+        processes or on the cluster at ``scheduler`` (see :func:`mcrisk.simulate`).
+    summary_only
+        Keep the summary, drop the per-sample results (bounded memory for huge runs): two
+        passes over the chunks (:func:`mcrisk.simulate.simulate_summary`); ``results.nc`` then
+        holds the summary, no figures or report are made and ``[sensitivity]`` is skipped.
+    formats
+        Figure formats (``png``, ``svg``, ``pdf``), and ``pptx`` for ``deck.pptx``
+        (:func:`mcrisk.deck.write_deck`), ``xlsx`` for ``workbook.xlsx``
+        (:func:`mcrisk.workbook.write_workbook`).
+
+        A run of more than :data:`IN_MEMORY` samples (without ``summary_only``) keeps the exact
+        summary of every sample and 1 in ``k`` samples (at most :data:`THINNED_ROWS`) for
+        ``results.nc``, the figures, the rank correlations and the loss attribution; memory stays
+        bounded (one chunk per process plus the kept samples), and the report says so.
+    on_nonfinite
+        What NaN or infinite outputs do to the statistics: ``"drop"`` (left out and counted),
+        ``"keep"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); stated in the summary's
+        attrs and the report.
+    precision
+        Such as ``"p_loss:0.005, p05:1%, mean:0.5%"`` (replacing the study's ``precision``): add
+        batches of samples until each statistic of the study output has a 95% half-width within
+        its tolerance (:func:`mcrisk.precision.simulate_to_precision`); ``results.nc`` then holds
+        every sample used and ``convergence.csv`` the half-widths of every batch.
+    max_samples
+        The cap of a precision run (default :data:`mcrisk.precision.MAX_SAMPLES`); a warning
+        says when it is reached first.
+    template
+        A PowerPoint template for ``deck.pptx`` (its layouts and theme); checked before the run.
+
+    Returns
+    -------
+    StudyRun
+    """
+    study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
+    say = echo or (lambda s: None)
+    formats = check_formats(formats)  # before the run, not after it
+    check_nonfinite(on_nonfinite)
+    if template is not None and "pptx" in formats:
+        check_template(template)  # before the run, not after it
+    target = Path(out) if out else Path("results") / study.name
+    if write:
+        check_out(target, (study.path,))  # before the run, not after it
+    prec = parse_precision(precision, "--precision") if precision is not None else study.precision
+    if max_samples is not None and not prec:
+        raise SpecError(f"--max-samples = {max_samples} needs a precision (--precision or precision = in the study)")
+    if prec and summary_only:
+        raise SpecError("--precision keeps every sample used; it cannot be combined with --summary-only")
+    conv = None
+    thinned = not summary_only and study.samples > IN_MEMORY and not prec
+    if prec:
+        results, conv = simulate_to_precision(
+            study.model, study.priors, prec, study.output, samples=study.samples, method=study.method,
+            rng=study.seed, max_samples=max_samples or MAX_SAMPLES, period_days=study.period_days,
+            chunk_size=chunk_size)
+    elif thinned:  # too many to hold: the exact summary, and every k-th sample for the rest
+        summary, results = simulate_thinned(
+            study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+            chunk_size=chunk_size or 2**20, period_days=study.period_days, progress=not quiet,
+            workers=workers, scheduler=scheduler, nonfinite=on_nonfinite, rows=THINNED_ROWS)
+    elif summary_only:  # no per-sample results: results.nc holds the summary and provenance
+        results = summary = simulate_summary(
+            study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+            chunk_size=chunk_size, period_days=study.period_days, progress=not quiet,
+            workers=workers, scheduler=scheduler, nonfinite=on_nonfinite)
+    else:
+        with warnings.catch_warnings():
+            if on_nonfinite != "drop":  # simulate's count speaks of dropping; the summary states the policy
+                warnings.filterwarnings("ignore", message=".* is NaN or infinite in ", category=MCRiskWarning)
+            results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
+                               progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
+    results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
+                          "output": study.output})
+    if study.conversions:
+        results.attrs["unit_conversions"] = "\n".join(study.conversions)
+    keys = [k for k in _RUNNERS if k in study.analyses]
+    per_sample = ("sensitivity", "scenarios", "value_of_information")
+    skipped = [k for k in keys if k in per_sample] if summary_only else []
+    keys = [k for k in keys if k not in skipped]
+    # The tables, and the summary of a run held whole, in forked processes (one per core): what
+    # each prints and warns is shown here, in order.
+    jobs = [functools.partial(_run_table, key, study, results, quiet, echo is not None) for key in keys]
+    costs = [_TABLE_COST[k] for k in keys]
+    if not summary_only and not thinned:
+        jobs.insert(0, functools.partial(_summary_job, results, study.period_days, on_nonfinite))
+        costs.insert(0, max(_TABLE_COST.values()) + 1)  # first: the first number printed
+    done = run_forked(jobs, costs=costs, desc="analyses", unit="table", progress=not quiet)
+    if not summary_only and not thinned:
+        summary, _, warned = next(done)
+        for w in warned:
+            warnings.warn_explicit(*w)
+    say(f"{study.title}\n{results.sizes['sample'] if prec else study.samples:,} samples, {study.method}, "
+        f"seed {study.seed}\n")
+    for line in study.conversions:
+        say(f"unit converted: {line}")
+    with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
+        say(format_summary(summary))
+    if thinned:
+        say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
+            f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)"
+            + ("; a [sweep] or [solve] draws the design's first "
+               f"{results.sizes['sample']:,}" if {"sweep", "solve"} & set(study.analyses) else ""))
+    if int(summary["n_valid"].min()) < (results.sizes["sample"] if prec else study.samples):
+        say(f"note: {summary.attrs['nonfinite_policy']}")
+    tables: dict[str, Any] = {}
+    if conv is not None:
+        tables["convergence"] = conv
+        say(format_convergence(conv))
+    for key in skipped:
+        say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
+    for key, (table, printed, warned) in zip(keys, done, strict=True):
+        for text in printed:
+            say(text)
+        for w in warned:
+            warnings.warn_explicit(*w)
+        tables[key] = table
+    if write and summary_only and (skipped := [f for f in formats if f in EXPORT_FORMATS]):
+        say(f"\n{', '.join(skipped)} skipped: --summary-only keeps no per-sample results")
+    run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats),
+                   Path(template) if template is not None else None)
+    if write:
+        write_atomically(target, lambda tmp: _write_summary_only(run, tmp) if summary_only
+                          else _write(run, tmp, progress=not quiet), protect=(study.path,))
+        say(f"\nwrote {run.out}/")
+    return run
+
+
+def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Dataset:
+    cfg = study.analyses["tornado"]
+    tab = per_period(tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"],
+                             high=cfg["high"]), study.period_days)
+    if echo is not None:
+        echo("\n" + format_tornado(tab))
+    return tab
+
+
+def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Dataset:
+    return run_configured(study, results, echo=echo, quiet=quiet)
+
+
+_RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": run_sweep_table,
+            "solve": run_solve_table, "scenarios": run_scenarios, "value_of_information": run_voi}
+#: Relative run time of each table on the main study (scenarios: PRIM and importing the EMA
+#: Workbench), so the costliest start first when they run in parallel.
+_TABLE_COST = {"tornado": 0.1, "sensitivity": 2, "sweep": 2, "solve": 1.5, "scenarios": 4,
+               "value_of_information": 1}
+
+
+def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
+               echo: bool) -> tuple[Any, list[str], list[tuple]]:
+    """One optional table's runner: its table, the blocks it printed (if ``echo``), the warnings it raised.
+
+    What it prints and warns is kept and given back, so that the parent, which may have run the
+    tables in parallel processes (:func:`mcrisk.forked.run_forked`), shows them in table order.
+    Warnings pass the filters in force (an ``error`` filter raises here, as in a serial run).
+    """
+    printed: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
+    return table, printed, _kept(caught)
+
+
+def _summary_job(results: xr.Dataset, period_days: float,
+                 nonfinite: NonFinite) -> tuple[xr.Dataset, list, list]:
+    """The run's summary, as :func:`_run_table` gives a table (nothing printed; warnings kept)."""
+    with warnings.catch_warnings(record=True) as caught:
+        summary = summarize(per_period(results, period_days), nonfinite=nonfinite)
+    return summary, [], _kept(caught)
+
+
+def _kept(caught: list[warnings.WarningMessage]) -> list[tuple]:
+    # what warnings.warn_explicit takes to raise each again in the parent
+    return [(w.message, w.category, w.filename, w.lineno) for w in caught]
+
+
+def _write_results(results: xr.Dataset, path: Path) -> None:
+    with_pint_units(results).to_netcdf(path)  # units pint reads; labels kept
+
+
+def _write_summary_only(run: StudyRun, folder: Path) -> None:
+    # results.nc is the summary itself (with the run's provenance attrs); no figures or report,
+    # which need per-sample results.
+    run.summary.to_netcdf(folder / "results.nc")
+    _write_tables(run, folder)
+
+
+def _write_tables(run: StudyRun, folder: Path) -> None:
+    run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+    if "tornado" in run.tables:
+        tornado_frame(run.tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
+
+
+def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
+    _write_tables(run, folder)
+    if "sensitivity" in run.tables:
+        write_tables(run.tables["sensitivity"], folder)
+    write_discovery_tables(run.tables, folder)
+    # results.nc is written in the figures' processes, while they draw
+    write_report(run, folder, formats=tuple(f for f in run.formats if f in FIGURE_FORMATS), progress=progress,
+                 alongside=(functools.partial(_write_results, run.results, folder / "results.nc"),))
+    write_decisions(run, folder)  # [sweep]: results.nc and summary.csv over the lever; [solve]: solve.json
+    if "xlsx" in run.formats:
+        write_workbook(run, folder / "workbook.xlsx")
+    if "pptx" in run.formats:  # last: it gives a slide to every table the folder holds
+        write_deck(run, folder / "deck.pptx", template=run.template, folder=folder)
+
+
+def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None, samples: int | None = None,
+                            out: str | Path | None = None, quiet: bool = False,
+                            echo: Callable[[str], None] = print) -> xr.Dataset:
+    """``mcrisk sensitivity STUDY``: the study rerun with its ``[sensitivity]`` table overridden.
+
+    ``method`` and ``samples`` replace the table's. Every file of the output folder (default
+    ``results/<study>/``) that shows the sensitivity analysis, the tables, the tornado's ST
+    column, the sensitivity chart, the headline's top driver and the report, is rewritten
+    from the same run, so the folder never shows two analyses at once: it is the folder
+    ``mcrisk run`` writes for the study with that table (checked before anything is computed,
+    swapped in whole).
+
+    Parameters
+    ----------
+    path
+        The study file (TOML).
+    method
+        A sensitivity method (a key of :data:`mcrisk.sensitivity.METHODS`) replacing the table's;
+        the table's ``samples`` is then dropped if it is below the new method's minimum (and
+        ``samples`` is not given).
+    samples
+        The sensitivity analysis's base sample size ``N``, replacing the table's.
+    out
+        Output folder (default ``results/<study stem>/``).
+    quiet
+        No progress bars.
+    echo
+        Called with each printable block, as in :func:`run_study`.
+
+    Returns
+    -------
+    xarray.Dataset
+        The sensitivity indices over ``input`` (and ``output``), as
+        :func:`mcrisk.sensitivity.sensitivity`.
+
+    Raises
+    ------
+    SpecError
+        If the study file, ``method``, ``samples`` or the resulting ``[sensitivity]`` table is
+        not valid, or the run fails on bad input.
+    """
+    study = load_study(path)
+    table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
+    if method is not None:
+        m = get_method(method, "--")  # a bad flag is named as the flag, not as the file's key
+        table["method"] = method
+        if samples is None and isinstance(table.get("samples"), int) and table["samples"] < m.min_samples:
+            table.pop("samples")  # the file's N was for another method
+    if samples is not None:
+        table["samples"] = samples
+    cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
+    study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
+    return run_study(study, out=out, quiet=quiet, echo=echo).tables["sensitivity"]
+
+
+def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = None, quiet: bool = False,
+                  echo: Callable[[str], None] = print, **table: Any) -> xr.Dataset:
+    """``mcrisk scenarios STUDY`` and ``mcrisk voi STUDY``: the study run with that analysis.
+
+    The study is run in full (same seed, so the same samples as any earlier run of it) and its
+    output folder written whole, report included, so the folder never mixes two runs; a study
+    without the table gets its defaults (``[scenarios]``: a loss, ``output < 0``;
+    ``[value_of_information]``: go ahead only if the expected output is positive).
+
+    Parameters
+    ----------
+    path
+        The study file.
+    analysis
+        ``"scenarios"`` or ``"value_of_information"``.
+    out
+        Output folder (default ``results/<study stem>/``).
+    quiet, echo
+        As for :func:`run_study`.
+    **table
+        Keys replacing the study table's (``event="> 0"``, ``threshold_density=0.95``); None
+        values are ignored. The table is checked again, as the file's would be.
+
+    Returns
+    -------
+    xarray.Dataset
+        The analysis's table (:func:`mcrisk.scenarios.scenarios` or :func:`mcrisk.voi.evppi`).
+
+    Raises
+    ------
+    SpecError
+        If the study or its table is not valid.
+    """
+    study = load_study(path)
+    given = dict(tomllib.loads(study.text).get(analysis, {})) if study.text else {}
+    given.update({k: v for k, v in table.items() if v is not None})
+    fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
+              "uncertain": study.priors.uncertain}
+    cfg = ANALYSES[analysis](given, str(study.path), fields)
+    study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
+    return run_study(study, out=out, quiet=quiet, echo=echo).tables[analysis]
