@@ -175,16 +175,7 @@ def maas_hourly(
     rows = max((np.shape(v)[0] for v in given_inputs.values() if np.ndim(v)), default=1)
     if rows > BLOCK:  # blocks of samples: the hourly intermediates stay in the processor's cache
         return _blocked(given_inputs, options, rows)
-    given = [k for k, v in zip(_PARAMETRIC, (peak_to_avg, trough_to_avg, peak_hour), strict=True) if v is not None]
-    if plan["shape"] is None:
-        if len(given) < len(_PARAMETRIC):
-            missing = [k for k in _PARAMETRIC if k not in given]
-            raise SpecError(f"shape = 'parametric' needs the inputs {', '.join(missing)}")
-        s = parametric_shape(peak_to_avg, trough_to_avg, peak_hour)
-    elif given:
-        raise SpecError(f"{given[0]} is an input only with shape = 'parametric' (shape = {shorten(shape)})")
-    else:
-        s = plan["shape"]
+    s = _day_shape(plan, shape, peak_to_avg, trough_to_avg, peak_hour)
     nodes_avg = (np.asarray(input_tokens, dtype=float) / (SECONDS_PER_DAY * prefill_tps_per_node)
                  + np.asarray(output_tokens, dtype=float) / (SECONDS_PER_DAY * decode_tps_per_node))
     # Every (samples, 24) array is a pass over memory: few are made, and worked on in place.
@@ -196,54 +187,89 @@ def maas_hourly(
         need = _plus(need, mu)
     else:
         need = mu
-    reuse = as_column(offpeak_reuse)
     gpu_cost = as_column(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
     n_avg = np.broadcast_to(nodes_avg, mu.shape[:1]) if np.ndim(nodes_avg) else np.full(mu.shape[:1], float(nodes_avg))
-    if plan["policy"] == "schedule":
-        sched = plan["schedule"]
-        if short := _short_hours(need, sched):
-            raise SpecError(f"schedule has too few nodes for the load: {short}")
-        nodes = np.broadcast_to(sched, need.shape)
-        cost_h = nodes * gpu_cost  # the schedule is what is charged
-        provisioned = charged = np.full(need.shape[:1], sched.mean())
-        peak = np.full(need.shape[:1], sched.max())
-    else:
-        if plan["policy"] == "fixed":
-            top = _times(need.max(axis=-1, keepdims=True), as_column(headroom))  # (samples or 1, 1)
-            nodes = np.broadcast_to(top, np.broadcast_shapes(top.shape, need.shape))
-            provisioned = peak = top[:, 0]
-        else:
-            if plan["lag"]:  # the day repeats: hour 0 looks back to hour 23
-                nodes = np.empty_like(need)
-                np.maximum(need[:, 1:], need[:, :-1], out=nodes[:, 1:])
-                np.maximum(need[:, :1], need[:, -1:], out=nodes[:, :1])
-                for k in range(2, plan["lag"] + 1):
-                    np.maximum(nodes[:, k:], need[:, :-k], out=nodes[:, k:])
-                    np.maximum(nodes[:, :k], need[:, HOURS - k:], out=nodes[:, :k])
-            else:
-                nodes = need.copy() if need is mu else need
-            scale = as_column(headroom) / plan["step"] if plan["step"] > 0 else as_column(headroom)
-            if np.any(scale != 1):
-                nodes = _times(nodes, scale)
-            if plan["step"] > 0:  # ceil(headroom x need / step) x step
-                np.ceil(nodes, out=nodes)
-                nodes *= plan["step"]
-            if plan["floor"] > 0:
-                np.maximum(nodes, plan["floor"], out=nodes)
-            provisioned, peak = nodes.mean(axis=-1), nodes.max(axis=-1)
-        # charged_h = mu_h + (nodes_h - mu_h)(1 - reuse) = nodes_h (1 - reuse) + mu_h reuse
-        full = np.broadcast_shapes(mu.shape, nodes.shape, reuse.shape[:1] + (HOURS,), gpu_cost.shape[:1] + (HOURS,))
-        cost_h = np.empty(full)
-        np.multiply(nodes, (1 - reuse) * gpu_cost, out=cost_h)
-        if np.any(reuse != 0):
-            spare = need if need is not mu and need is not nodes and need.shape == full else np.empty(full)
-            np.multiply(mu, reuse * gpu_cost, out=spare)  # need is no longer needed: its memory is reused
-            cost_h += spare
-        charged = n_avg + (provisioned - n_avg) * (1 - reuse[:, 0])
+    fleet = _fleet(plan, mu, need, n_avg, as_column(headroom), as_column(offpeak_reuse), gpu_cost)
     input_price = cache_hit_share * np.asarray(price_input_hit) + (1 - np.asarray(cache_hit_share)) * price_input_miss
     list_revenue = (input_tokens * input_price + output_tokens * np.asarray(price_output)) / 1e6
     billed = as_column(list_revenue * np.asarray(paid_share) * (1 - np.asarray(price_cut)))
     weight = (s / HOURS) * (1 - plan["discount"] * as_column(offpeak_discount))  # (1 or samples, 24)
+    return _outputs(fleet, mu, n_avg, billed, weight, list_revenue, output_tokens)
+
+
+def _day_shape(plan: dict, shape, peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:
+    """The day's load shape: the plan's, or the parametric one from its three inputs."""
+    given = [k for k, v in zip(_PARAMETRIC, (peak_to_avg, trough_to_avg, peak_hour), strict=True) if v is not None]
+    if plan["shape"] is None:
+        if len(given) < len(_PARAMETRIC):
+            missing = [k for k in _PARAMETRIC if k not in given]
+            raise SpecError(f"shape = 'parametric' needs the inputs {', '.join(missing)}")
+        return parametric_shape(peak_to_avg, trough_to_avg, peak_hour)
+    if given:
+        raise SpecError(f"{given[0]} is an input only with shape = 'parametric' (shape = {shorten(shape)})")
+    return plan["shape"]
+
+
+def _fleet(plan: dict, mu: np.ndarray, need: np.ndarray, n_avg: np.ndarray, headroom: np.ndarray,
+           reuse: np.ndarray, gpu_cost: np.ndarray) -> dict[str, np.ndarray]:
+    """Nodes per hour under the plan's policy, their hourly cost, and the daily node counts.
+
+    ``mu`` is the mean load per hour, ``need`` the nodes the bursts need (``mu`` itself without
+    bursts; a fresh array otherwise, whose memory may be reused); columns are per sample.
+    """
+    if plan["policy"] == "schedule":
+        sched = plan["schedule"]
+        if short := _short_hours(need, sched):
+            raise SpecError(f"schedule has too few nodes for the load: {short}")
+        provisioned = np.full(need.shape[:1], sched.mean())
+        nodes = np.broadcast_to(sched, need.shape)
+        return {"nodes": nodes, "cost_h": nodes * gpu_cost,  # the schedule is what is charged
+                "provisioned": provisioned, "charged": provisioned, "peak": np.full(need.shape[:1], sched.max())}
+    if plan["policy"] == "fixed":
+        top = _times(need.max(axis=-1, keepdims=True), headroom)  # (samples or 1, 1)
+        nodes = np.broadcast_to(top, np.broadcast_shapes(top.shape, need.shape))
+        provisioned = peak = top[:, 0]
+    else:
+        nodes = _elastic_nodes(plan, mu, need, headroom)
+        provisioned, peak = nodes.mean(axis=-1), nodes.max(axis=-1)
+    # charged_h = mu_h + (nodes_h - mu_h)(1 - reuse) = nodes_h (1 - reuse) + mu_h reuse
+    full = np.broadcast_shapes(mu.shape, nodes.shape, reuse.shape[:1] + (HOURS,), gpu_cost.shape[:1] + (HOURS,))
+    cost_h = np.empty(full)
+    np.multiply(nodes, (1 - reuse) * gpu_cost, out=cost_h)
+    if np.any(reuse != 0):
+        spare = need if need is not mu and need is not nodes and need.shape == full else np.empty(full)
+        np.multiply(mu, reuse * gpu_cost, out=spare)  # need is no longer needed: its memory is reused
+        cost_h += spare
+    charged = n_avg + (provisioned - n_avg) * (1 - reuse[:, 0])
+    return {"nodes": nodes, "cost_h": cost_h, "provisioned": provisioned, "charged": charged, "peak": peak}
+
+
+def _elastic_nodes(plan: dict, mu: np.ndarray, need: np.ndarray, headroom: np.ndarray) -> np.ndarray:
+    """Nodes per hour of the elastic policy: the need over the lag, times headroom, in steps, floored."""
+    if plan["lag"]:  # the day repeats: hour 0 looks back to hour 23
+        nodes = np.empty_like(need)
+        np.maximum(need[:, 1:], need[:, :-1], out=nodes[:, 1:])
+        np.maximum(need[:, :1], need[:, -1:], out=nodes[:, :1])
+        for k in range(2, plan["lag"] + 1):
+            np.maximum(nodes[:, k:], need[:, :-k], out=nodes[:, k:])
+            np.maximum(nodes[:, :k], need[:, HOURS - k:], out=nodes[:, :k])
+    else:
+        nodes = need.copy() if need is mu else need
+    scale = headroom / plan["step"] if plan["step"] > 0 else headroom
+    if np.any(scale != 1):
+        nodes = _times(nodes, scale)
+    if plan["step"] > 0:  # ceil(headroom x need / step) x step
+        np.ceil(nodes, out=nodes)
+        nodes *= plan["step"]
+    if plan["floor"] > 0:
+        np.maximum(nodes, plan["floor"], out=nodes)
+    return nodes
+
+
+def _outputs(fleet: dict, mu: np.ndarray, n_avg: np.ndarray, billed: np.ndarray, weight: np.ndarray,
+             list_revenue, output_tokens) -> dict[str, np.ndarray]:
+    """The daily and hourly outputs of :func:`maas_hourly` from its fleet and its billed revenue."""
+    cost_h, provisioned = fleet["cost_h"], fleet["provisioned"]
     revenue_h = billed * weight
     cost = cost_h.sum(axis=-1)
     revenue = billed[:, 0] * weight.sum(axis=-1)
@@ -252,7 +278,7 @@ def maas_hourly(
         return {
             "nodes_avg": n_avg,
             "nodes_provisioned": provisioned,
-            "nodes_charged": charged,
+            "nodes_charged": fleet["charged"],
             "utilization": np.divide(n_avg, provisioned),
             "cost_per_day": cost,
             "list_revenue": np.asarray(list_revenue, dtype=float),
@@ -261,9 +287,9 @@ def maas_hourly(
             "cost_profit_margin": np.divide(profit, cost),
             "gross_margin": np.divide(profit, revenue),
             "cost_per_million_output_tokens": np.divide(cost, np.asarray(output_tokens) / 1e6),
-            "nodes_peak": peak,
+            "nodes_peak": fleet["peak"],
             "load_nodes": mu,
-            "nodes": nodes,
+            "nodes": fleet["nodes"],
             "cost": cost_h,
             "revenue": revenue_h,
             "profit": revenue_h - cost_h,
