@@ -236,10 +236,20 @@ def test_the_commands_hand_their_options_to_run_study(monkeypatch, tmp_path: Pat
     assert [o for _, o in seen] == [RunOptions(**GIVEN, write=False)] * 2
     assert seen[0][0].analyses["sensitivity"] and seen[1][0].analyses["scenarios"]
     seen.clear()
+    with pytest.raises(AttributeError):  # --set is applied before the table is checked, and once
+        run_discovery(DECISIONS, "scenarios", options=RunOptions(settings={"gpu_hour_price": 3.0}))
+    assert seen[0][0].priors["gpu_hour_price"].is_constant and seen[0][1].settings == ()
+    assert seen[0][0].text.count("--set gpu_hour_price") == 1
+    with pytest.raises(SpecError, match=r"^--summary-only keeps no per-sample results; mcrisk sensitivity needs them$"):
+        run_sensitivity(DECISIONS, summary_only=True)
+    seen.clear()
     with pytest.raises(AttributeError):
         run_discovery(DECISIONS, "value_of_information", out=tmp_path / "o")
     assert seen[0][1] == RunOptions(out=tmp_path / "o", quiet=False)  # the library's commands show progress
     seen.clear()
     monkeypatch.delenv("MCRISK_DEBUG", raising=False)
-    assert main(["voi", str(DECISIONS), "--out", str(tmp_path / "v"), "--quiet"]) == 1  # the stand-in's error
-    assert seen[0][1] == RunOptions(out=tmp_path / "v", quiet=True)
+    assert main(["voi", str(DECISIONS), "--out", str(tmp_path / "v"), "--quiet", "--seed", "4"]) == 1  # the stand-in's
+    assert seen[0][1] == RunOptions(out=tmp_path / "v", quiet=True, seed=4)
+    assert main(["sensitivity", str(DECISIONS), "--samples", "64", "--seed", "4", "--formats", "svg"]) == 1
+    assert seen[1][1] == RunOptions(quiet=False, seed=4, formats=("svg",))  # --samples is the table's N
+    assert seen[1][0].analyses["sensitivity"]["samples"] == 64

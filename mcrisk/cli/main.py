@@ -24,7 +24,7 @@ from pathlib import Path
 from mcrisk.cli.commands import COMMANDS
 from mcrisk.core import validate
 from mcrisk.core.errors import MCRiskWarning, SpecError, Terminated, clip
-from mcrisk.study.options import add_arguments
+from mcrisk.study.options import RUN_FLAGS, add_arguments
 
 __all__ = ["MODEL_NAMES", "console", "main"]
 
@@ -71,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+#: The run options of sensitivity, scenarios and voi, which run the study whole and write its folder;
+#: not --summary-only, which keeps no per-sample results for their analysis.
+_WHOLE_RUN = tuple(n for n in RUN_FLAGS if n != "summary_only")
+
+
 def _study_commands(sub: argparse._SubParsersAction) -> None:
     """The commands that run a study: their run options are :class:`~mcrisk.study.options.RunOptions`'."""
     run = sub.add_parser("run", help="run a study and write its results folder")
@@ -89,7 +94,7 @@ def _study_commands(sub: argparse._SubParsersAction) -> None:
                       help=f"sensitivity method: {', '.join(validate.SENSITIVITY_METHODS)} (overrides the study's)")
     sens.add_argument("--samples", type=_checked(validate.check_samples), dest="sensitivity_samples",
                       metavar="SAMPLES", help="base sample count N (overrides the study)")
-    add_arguments(sens, ["out", "quiet"])
+    add_arguments(sens, [n for n in _WHOLE_RUN if n not in ("samples", "method")])
 
     solve = sub.add_parser("solve", help="find the lever value at which a target is just met")
     solve.add_argument("study", type=Path, help="study TOML file")
@@ -114,7 +119,7 @@ def _study_commands(sub: argparse._SubParsersAction) -> None:
                        ("voi", "what is worth knowing: EVPI and EVPPI of the study's [value_of_information]")):
         cmd = sub.add_parser(name, help=f"{what} (runs the study and writes its results folder)")
         cmd.add_argument("study", type=Path, help="study TOML file")
-        add_arguments(cmd, ["out", "quiet"])
+        add_arguments(cmd, _WHOLE_RUN)
         cmd.add_argument("--output", help="the output analysed (overrides the study's table)")
         if name == "scenarios":
             cmd.add_argument("--event", help='the event, "< x" or "> x" (overrides the table; default "< 0")')

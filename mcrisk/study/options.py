@@ -24,7 +24,7 @@ from typing import Any
 from mcrisk.core import validate
 from mcrisk.core.errors import SpecError, clip, shorten
 
-__all__ = ["PRECISION_MAX_SAMPLES", "RunOptions", "add_arguments", "from_args", "options_table"]
+__all__ = ["PRECISION_MAX_SAMPLES", "RUN_FLAGS", "RunOptions", "add_arguments", "from_args", "options_table"]
 
 #: The default cap of a precision run (:data:`mcrisk.analyze.precision.MAX_SAMPLES`, spelled out
 #: here so that the command line needs no numpy; tests/test_options.py checks they agree).
@@ -210,6 +210,8 @@ class RunOptions:
 
 
 _NAMES = tuple(f.name for f in fields(RunOptions))
+#: The options ``mcrisk run`` has a flag for, in the order it lists them.
+RUN_FLAGS = tuple(f.name for f in fields(RunOptions) if f.metadata["flag"])
 
 
 def _argument_type(f: dataclasses.Field) -> Callable[[str], Any]:
@@ -244,7 +246,7 @@ def add_arguments(parser: argparse.ArgumentParser, names: Iterable[str] | None =
         Field name -> a help text for this command (``"number of samples (default A's)"``).
     """
     by_name = {f.name: f for f in fields(RunOptions)}
-    for name in names if names is not None else [f.name for f in fields(RunOptions) if f.metadata["flag"]]:
+    for name in names if names is not None else RUN_FLAGS:
         f = by_name[name]
         meta, kw = f.metadata, dict(f.metadata["argparse"])
         if "choices" in kw:

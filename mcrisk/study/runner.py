@@ -344,7 +344,8 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
         If the study file, ``method``, ``samples`` or the resulting ``[sensitivity]`` table is
         not valid, or the run fails on bad input.
     """
-    study = load_study(path)
+    opts = _loud(options, given, "mcrisk sensitivity")
+    study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
     table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
     if method is not None:
         m = get_method(method, "--")  # a bad flag is named as the flag, not as the file's key
@@ -355,7 +356,7 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
         table["samples"] = samples
     cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
     study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
-    return run_study(study, options=_loud(options, given), echo=echo).tables["sensitivity"]
+    return run_study(study, options=replace(opts, settings=()), echo=echo).tables["sensitivity"]
 
 
 def run_discovery(path: str | Path, analysis: str, *, options: RunOptions | None = None,
@@ -393,17 +394,20 @@ def run_discovery(path: str | Path, analysis: str, *, options: RunOptions | None
     SpecError
         If the study or its table is not valid.
     """
-    study = load_study(path)
+    opts = _loud(options, {k: v for k, v in (("out", out), ("quiet", quiet)) if v is not None}, f"[{analysis}]")
+    study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
     given = dict(tomllib.loads(study.text).get(analysis, {})) if study.text else {}
     given.update({k: v for k, v in table.items() if v is not None})
     fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
               "uncertain": study.priors.uncertain}
     cfg = ANALYSES[analysis](given, str(study.path), fields)
     study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
-    opts = _loud(options, {k: v for k, v in (("out", out), ("quiet", quiet)) if v is not None})
-    return run_study(study, options=opts, echo=echo).tables[analysis]
+    return run_study(study, options=replace(opts, settings=()), echo=echo).tables[analysis]
 
 
-def _loud(options: RunOptions | None, given: dict[str, Any]) -> RunOptions:
+def _loud(options: RunOptions | None, given: dict[str, Any], what: str) -> RunOptions:
     # the commands' library calls show progress bars unless told quiet (run_study is quiet by default)
-    return RunOptions.of(options, **{**({"quiet": False} if options is None else {}), **given})
+    opts = RunOptions.of(options, **{**({"quiet": False} if options is None else {}), **given})
+    if opts.summary_only:
+        raise SpecError(f"--summary-only keeps no per-sample results; {what} needs them")
+    return opts
