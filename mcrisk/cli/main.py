@@ -3,9 +3,12 @@
 The parser, the signal handling and :func:`main` are here; what each command does is in
 :mod:`mcrisk.commands`.
 
+The run options of every command that runs a study are built from their one declaration,
+:class:`mcrisk.study.options.RunOptions` (:func:`~mcrisk.study.options.add_arguments`).
+
 Start-up time: this module and :mod:`mcrisk.commands` import only the standard library,
-:mod:`mcrisk.errors` and :mod:`mcrisk.validate` at their top, and each command imports what it
-needs when it runs. numpy, scipy, xarray and SALib take seconds to import; ``mcrisk --help``
+:mod:`mcrisk.errors`, :mod:`mcrisk.validate` and :mod:`mcrisk.study.options` at their top, and
+each command imports what it needs when it runs. numpy, scipy, xarray and SALib take seconds to import; ``mcrisk --help``
 and a usage error should not wait for them, and a Ctrl-C while they load must already be this
 module's one-line ``interrupted``, not a traceback.
 """

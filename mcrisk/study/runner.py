@@ -1,6 +1,7 @@
 """Running a study: the run, its analyses and its output folder, in one call.
 
-:func:`run_study` loads a study file (:mod:`mcrisk.studyfile`), samples and simulates it,
+:func:`run_study` loads a study file (:mod:`mcrisk.studyfile`), applies the run options
+(:class:`~mcrisk.study.options.RunOptions`) to it, samples and simulates it,
 summarises the outputs, runs the ``[tornado]`` and ``[sensitivity]`` tables, prints the
 summary before any figure is drawn, and writes ``results.nc``, the tables, the figures and the
 report into one output folder, swapped in whole (:mod:`mcrisk.outfolder`): a failed or killed
