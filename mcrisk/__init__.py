@@ -38,6 +38,7 @@ _LAZY = {
     "Prior": ".spec.priors",
     "Priors": ".spec.priors",
     "SpecError": ".core.errors",
+    "RunOptions": ".study.options",
     "Study": ".study.runner",
     "compare": ".study.compare",
     "conform_priors": ".spec.conform",
@@ -76,6 +77,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from mcrisk.analyze.voi import evppi
     from mcrisk.analyze.sensitivity import sensitivity
     from mcrisk.simulation.engine import simulate
+    from mcrisk.study.options import RunOptions
     from mcrisk.study.runner import Study, load_study, run_study
     from mcrisk.analyze.tornado import tornado
     from mcrisk.study.compare import compare
@@ -88,6 +90,7 @@ __all__ = [
     "Option",
     "Prior",
     "Priors",
+    "RunOptions",
     "SpecError",
     "Study",
     "__version__",

@@ -120,7 +120,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
                           samples: int, method: SamplingMethod = "random",
                           rng: int | np.random.Generator | None = 0,
                           max_samples: int = MAX_SAMPLES, period_days: float | None = None,
-                          chunk_size: int | None = None) -> tuple[xr.Dataset, xr.Dataset]:
+                          chunk_size: int | None = None, progress: bool = False) -> tuple[xr.Dataset, xr.Dataset]:
     """Simulate in batches until each statistic in ``precision`` is within its tolerance.
 
     Parameters
@@ -144,6 +144,8 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
         Money tolerances given in absolute terms are per this period (as the summary).
     chunk_size
         Evaluate this many samples at a time.
+    progress
+        Show a progress bar on stderr for each batch (of each replicate for ``lhs`` and ``sobol``).
 
     Returns
     -------
@@ -185,13 +187,13 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     while True:
         if method == "random":
             inputs = sample(priors, cap, method="random", rng=rng, start=done, stop=n)
-            parts.append(simulate(model, inputs, chunk_size=chunk_size))
+            parts.append(simulate(model, inputs, chunk_size=chunk_size, progress=progress))
         else:
             for r in range(done // m, n // m):
                 inputs = sample(priors, m, method=method, rng=_replicate_seed(rng, r))
                 inputs = inputs.assign_coords(sample=np.arange(r * m, (r + 1) * m),
                                               replicate=("sample", np.full(m, r)))
-                parts.append(simulate(model, inputs, chunk_size=chunk_size))
+                parts.append(simulate(model, inputs, chunk_size=chunk_size, progress=progress))
         done = n
         res = join_chunks(parts) if len(parts) > 1 else parts[0]
         y = np.asarray(per_period(res[[output]], period_days)[output].values, dtype=float) if period_days else \

@@ -3,7 +3,7 @@
 :mod:`mcrisk.cli` parses the command line and calls the function :data:`COMMANDS` holds for the
 command; each function calls the library and prints what the command reports. Each imports the
 library inside itself, when its command runs: this module imports only the standard library,
-:mod:`mcrisk.errors` and :mod:`mcrisk.validate` at its top, so that ``mcrisk --help`` and a
+:mod:`mcrisk.errors`, :mod:`mcrisk.validate` and :mod:`mcrisk.study.options` at its top, so that ``mcrisk --help`` and a
 usage error answer at once (numpy, scipy, xarray and SALib take seconds to import).
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mcrisk.core import validate
 from mcrisk.core.errors import SpecError, clip
+from mcrisk.study.options import from_args
 
 __all__ = ["COMMANDS"]
 
@@ -22,17 +23,7 @@ __all__ = ["COMMANDS"]
 def _run(args: argparse.Namespace) -> None:
     from mcrisk.study.runner import run_study
 
-    study = args.study
-    if args.settings:
-        from mcrisk.spec.priorref import set_inputs
-        from mcrisk.study.runner import load_study
-
-        study = set_inputs(load_study(args.study, samples=args.samples, seed=args.seed, method=args.method),
-                           dict(args.settings))
-    run_study(study, out=args.out, template=args.template, samples=args.samples, seed=args.seed, method=args.method,
-              quiet=args.quiet, echo=print, formats=args.formats, chunk_size=args.chunk_size,
-              summary_only=args.summary_only, workers=args.workers, scheduler=args.scheduler,
-              on_nonfinite=args.on_nonfinite, precision=args.precision, max_samples=args.max_samples)
+    run_study(args.study, options=from_args(args), echo=print)
 
 
 def _deck(args: argparse.Namespace) -> None:
@@ -48,8 +39,8 @@ def _deck(args: argparse.Namespace) -> None:
 def _sensitivity(args: argparse.Namespace) -> None:
     from mcrisk.study.runner import run_sensitivity
 
-    run_sensitivity(args.study, method=args.method, samples=args.samples, out=args.out,
-                            quiet=args.quiet, echo=print)
+    run_sensitivity(args.study, method=args.sensitivity_method, samples=args.sensitivity_samples,
+                    options=from_args(args), echo=print)
 
 
 def _solve(args: argparse.Namespace) -> None:
@@ -62,16 +53,16 @@ def _solve(args: argparse.Namespace) -> None:
         except ValueError:
             raise SpecError(f"--tolerance = {clip(repr(tolerance))} must be a number in the lever's units "
                             "or a percentage such as 0.5%") from None
+    opts = from_args(args)
     solve_study(args.study, lever=args.lever, target=args.target, low=args.low, high=args.high,
-                tolerance=tolerance, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
+                tolerance=tolerance, samples=opts.samples, seed=opts.seed, method=opts.method, out=opts.out,
                 echo=print)
 
 
 def _compare(args: argparse.Namespace) -> None:
     from mcrisk.study.compare import compare_studies
 
-    compare_studies(args.a, args.b, samples=args.samples, seed=args.seed, method=args.method, out=args.out,
-                    formats=args.formats, echo=print)
+    compare_studies(args.a, args.b, options=from_args(args), echo=print)
 
 
 def _discovery(args: argparse.Namespace) -> None:
@@ -80,7 +71,7 @@ def _discovery(args: argparse.Namespace) -> None:
     table = {"output": args.output, "event": getattr(args, "event", None),
              "threshold_density": getattr(args, "threshold_density", None)}
     run_discovery(args.study, "scenarios" if args.command == "scenarios" else "value_of_information",
-                  out=args.out, quiet=args.quiet, echo=print, **table)
+                  options=from_args(args), echo=print, **table)
 
 
 def _check(args: argparse.Namespace) -> int:

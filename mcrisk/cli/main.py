@@ -3,9 +3,12 @@
 The parser, the signal handling and :func:`main` are here; what each command does is in
 :mod:`mcrisk.commands`.
 
+The run options of every command that runs a study are built from their one declaration,
+:class:`mcrisk.study.options.RunOptions` (:func:`~mcrisk.study.options.add_arguments`).
+
 Start-up time: this module and :mod:`mcrisk.commands` import only the standard library,
-:mod:`mcrisk.errors` and :mod:`mcrisk.validate` at their top, and each command imports what it
-needs when it runs. numpy, scipy, xarray and SALib take seconds to import; ``mcrisk --help``
+:mod:`mcrisk.errors`, :mod:`mcrisk.validate` and :mod:`mcrisk.study.options` at their top, and
+each command imports what it needs when it runs. numpy, scipy, xarray and SALib take seconds to import; ``mcrisk --help``
 and a usage error should not wait for them, and a Ctrl-C while they load must already be this
 module's one-line ``interrupted``, not a traceback.
 """
@@ -21,9 +24,10 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from mcrisk.core import validate
 from mcrisk.cli.commands import COMMANDS
+from mcrisk.core import validate
 from mcrisk.core.errors import MCRiskWarning, SpecError, Terminated, clip
+from mcrisk.study.options import RUN_FLAGS, add_arguments
 
 __all__ = ["MODEL_NAMES", "console", "main"]
 
@@ -46,33 +50,11 @@ def _checked(check, what: str = "an integer"):
     return parse
 
 
-def _positive(value: int) -> int:
-    return validate.check_int(value, "", "value", 1, validate.MAX_SAMPLES)
-
-
-def _formats(text: str) -> tuple[str, ...]:
-    try:
-        return validate.check_formats(text)
-    except SpecError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-
-
 def _sensitivity_method(text: str) -> str:
     try:
         return validate.check_sensitivity_method(text)
     except SpecError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _setting(text: str) -> tuple[str, float]:
-    name, eq, value = text.partition("=")
-    try:
-        if not (eq and name.strip()):
-            raise ValueError(text)
-        return name.strip(), float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{clip(repr(text))} must be NAME=VALUE with a number, "
-                                         "e.g. gpu_hour_price=2.5") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,47 +69,35 @@ def _parser() -> argparse.ArgumentParser:
                                 "analysis of LLM serving economics.")
     p.add_argument("--version", action=_Version, help="show mcrisk's version and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    _study_commands(sub)
+    _file_commands(sub)
+    return p
 
+
+#: The run options of sensitivity, scenarios and voi, which run the study whole and write its folder;
+#: not --summary-only, which keeps no per-sample results for their analysis.
+_WHOLE_RUN = tuple(n for n in RUN_FLAGS if n != "summary_only")
+
+
+def _study_commands(sub: argparse._SubParsersAction) -> None:
+    """The commands that run a study: their run options are :class:`~mcrisk.study.options.RunOptions`'."""
     run = sub.add_parser("run", help="run a study and write its results folder")
     run.add_argument("study", type=Path, help="study TOML file")
-    run.add_argument("--samples", type=_checked(validate.check_samples),
-                     help="number of samples (overrides the study)")
-    run.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (overrides the study)")
-    run.add_argument("--method", choices=list(validate.SAMPLING_METHODS), help="sampling design (overrides the study)")
-    run.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
-    run.add_argument("--quiet", action="store_true", help="no progress bars")
-    run.add_argument("--formats", type=_formats, default=("png", "svg"),
-                     help=f"output formats, comma-separated from {', '.join(validate.OUTPUT_FORMATS)} "
-                          "(default png,svg)")
-    run.add_argument("--on-nonfinite", choices=list(validate.NONFINITE), default="drop",
-                     help="NaN or infinite outputs: drop them from the statistics (default), keep them, "
-                          "or stop with an error")
-    run.add_argument("--chunk-size", type=_checked(_positive), help="evaluate this many samples at a time")
-    run.add_argument("--summary-only", action="store_true",
-                     help="keep the summary, not the per-sample results (bounded memory)")
-    run.add_argument("--workers", type=_checked(_positive), help="run on a local dask cluster of K workers")
-    run.add_argument("--scheduler", help="run on the dask cluster at this address")
-    run.add_argument("--precision", help='add samples until each 95%% half-width is within tolerance, e.g. '
-                                         '"p_loss:0.005, p05:1%%, mean:0.5%%" (overrides the study)')
-    run.add_argument("--max-samples", type=_checked(validate.check_samples),
-                     help="the most samples a --precision run may use (default 2,097,152)")
-    run.add_argument("--set", type=_setting, action="append", metavar="NAME=VALUE", dest="settings",
-                     help="hold an input at a value for this run (repeatable)")
-    run.add_argument("--template", type=Path, help="PowerPoint template for deck.pptx (--formats pptx)")
+    add_arguments(run)  # every run option
 
     deck = sub.add_parser("deck", help="write deck.pptx from a study's existing output folder (no rerun)")
     deck.add_argument("study", type=Path, help="study TOML file the folder was written from")
-    deck.add_argument("--out", type=Path, help="the output folder (default results/<study>/)")
-    deck.add_argument("--template", type=Path, help="PowerPoint template (layouts and theme)")
+    add_arguments(deck, ["out", "template"], help={"out": "the output folder (default results/<study>/)",
+                                                   "template": "PowerPoint template (layouts and theme)"})
 
     sens = sub.add_parser("sensitivity", help="run only a study's sensitivity analysis")
     sens.add_argument("study", type=Path, help="study TOML file")
-    sens.add_argument("--method", type=_sensitivity_method,
+    # --method and --samples here are the [sensitivity] table's (method and base N), not run options
+    sens.add_argument("--method", type=_sensitivity_method, dest="sensitivity_method", metavar="METHOD",
                       help=f"sensitivity method: {', '.join(validate.SENSITIVITY_METHODS)} (overrides the study's)")
-    sens.add_argument("--samples", type=_checked(validate.check_samples),
-                      help="base sample count N (overrides the study)")
-    sens.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
-    sens.add_argument("--quiet", action="store_true", help="no progress bars")
+    sens.add_argument("--samples", type=_checked(validate.check_samples), dest="sensitivity_samples",
+                      metavar="SAMPLES", help="base sample count N (overrides the study)")
+    add_arguments(sens, [n for n in _WHOLE_RUN if n not in ("samples", "method")])
 
     solve = sub.add_parser("solve", help="find the lever value at which a target is just met")
     solve.add_argument("study", type=Path, help="study TOML file")
@@ -138,34 +108,30 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--high", type=float, help="highest lever value searched")
     solve.add_argument("--tolerance", help='bisection tolerance: lever units, or "0.5%%" of the answer '
                                            '(default 0.1%%)')
-    solve.add_argument("--samples", type=_checked(validate.check_samples),
-                       help="number of samples (overrides the study)")
-    solve.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (overrides the study)")
-    solve.add_argument("--method", choices=list(validate.SAMPLING_METHODS),
-                       help="sampling design (overrides the study)")
-    solve.add_argument("--out", type=Path, help="output folder (default results/<study>-solve/)")
+    add_arguments(solve, ["samples", "seed", "method", "out"],
+                  help={"out": "output folder (default results/<study>-solve/)"})
 
     comp = sub.add_parser("compare", help="compare two studies on common random numbers (B - A)")
     comp.add_argument("a", type=Path, help="study A (TOML)")
     comp.add_argument("b", type=Path, help="study B (TOML), compared against A")
-    comp.add_argument("--samples", type=_checked(validate.check_samples), help="number of samples (default A's)")
-    comp.add_argument("--seed", type=_checked(validate.check_seed), help="random seed (default A's)")
-    comp.add_argument("--method", choices=list(validate.SAMPLING_METHODS), help="sampling design (default A's)")
-    comp.add_argument("--out", type=Path, help="output folder (default results/<A>-vs-<B>/)")
-    comp.add_argument("--formats", type=_formats, default=("png", "svg"),
-                      help=f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)}")
+    add_arguments(comp, ["samples", "seed", "method", "out", "formats"],
+                  help={"samples": "number of samples (default A's)", "seed": "random seed (default A's)",
+                        "method": "sampling design (default A's)", "out": "output folder (default results/<A>-vs-<B>/)",
+                        "formats": f"figure formats, comma-separated from {', '.join(validate.FIGURE_FORMATS)}"})
     for name, what in (("scenarios", "where the loss lives: PRIM boxes of the study's [scenarios] event"),
                        ("voi", "what is worth knowing: EVPI and EVPPI of the study's [value_of_information]")):
         cmd = sub.add_parser(name, help=f"{what} (runs the study and writes its results folder)")
         cmd.add_argument("study", type=Path, help="study TOML file")
-        cmd.add_argument("--out", type=Path, help="output folder (default results/<study>/)")
-        cmd.add_argument("--quiet", action="store_true", help="no progress bars")
+        add_arguments(cmd, _WHOLE_RUN)
         cmd.add_argument("--output", help="the output analysed (overrides the study's table)")
         if name == "scenarios":
             cmd.add_argument("--event", help='the event, "< x" or "> x" (overrides the table; default "< 0")')
             cmd.add_argument("--threshold-density", type=float,
                              help="the box picked: largest coverage with at least this density (default 0.8)")
 
+
+def _file_commands(sub: argparse._SubParsersAction) -> None:
+    """The commands that read files without running a study: check, fit, describe."""
     check = sub.add_parser("check", help="validate priors or study files")
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument("--strict", action="store_true",
@@ -192,7 +158,6 @@ def _parser() -> argparse.ArgumentParser:
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "
                                         "package.module:function, or a study file STUDY.toml")
-    return p
 
 
 class _Version(argparse.Action):

@@ -2,10 +2,12 @@
 
 ::
 
+    options.py    RunOptions: every run option, declared once (the CLI flags, the docs table)
     runner.py     run_study and load_study: one call from a file to a folder
     compare.py    two studies on common random numbers
     folderrun.py  a finished run read back from its folder (mcrisk deck)
     fitting.py    mcrisk fit on a file: table, entry, figure
 
 May import: core, distributions, models, spec, sampling, simulation, analyze, elicit, report.
+options.py imports only core at its top: the command line builds its parser from it.
 """

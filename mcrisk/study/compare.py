@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -29,12 +30,15 @@ from mcrisk.simulation.engine import simulate
 from mcrisk.spec.studyfile import Study, load_study
 from mcrisk.core.text import aligned, format_number
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples, check_seed
+from mcrisk.study.options import RunOptions
 
-__all__ = ["COLUMNS", "Comparison", "compare", "compare_studies", "compare_frame", "format_compare"]
+__all__ = ["COLUMNS", "COMPARE_OPTIONS", "Comparison", "compare", "compare_studies", "compare_frame", "format_compare"]
 
 #: The columns of ``compare.csv``.
 COLUMNS = ("output", "statistic", "a", "b", "diff", "diff_low", "diff_high")
 _Z = 1.959963984540054  # two-sided 95% normal quantile
+#: The run options :func:`compare_studies` honours (the others are refused).
+COMPARE_OPTIONS = ("samples", "seed", "method", "settings", "chunk_size", "quiet", "out", "write", "formats")
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,8 @@ def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Ge
 
 
 def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None = None, seed: int | None = None,
-            method: SamplingMethod | None = None, resamples: int = 200) -> Comparison:
+            method: SamplingMethod | None = None, resamples: int = 200, chunk_size: int | None = None,
+            progress: bool = False) -> Comparison:
     """Run two studies on common random numbers and difference their summaries, B - A.
 
     Parameters
@@ -126,6 +131,8 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
         The run both studies share; default A's.
     resamples
         Paired bootstrap resamples for the intervals of percentiles, std and ES05.
+    chunk_size, progress
+        Evaluate this many samples at a time, with a progress bar (as :func:`mcrisk.simulate`).
 
     Returns
     -------
@@ -170,7 +177,7 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
     for s in (sa, sb):
         cols = [names.index(k) for k in s.priors.uncertain]
         inputs = _inputs(s.priors, u[:, cols], list(s.priors.uncertain), attrs)
-        runs.append(per_period(simulate(s.model, inputs), sa.period_days))
+        runs.append(per_period(simulate(s.model, inputs, chunk_size=chunk_size, progress=progress), sa.period_days))
     ra, rb = runs
     outs = [k for k in outputs_of(ra) if k in outputs_of(rb)]
     if not outs:
@@ -263,10 +270,8 @@ def format_compare(c: Comparison) -> str:
     return "\n".join(lines)
 
 
-def compare_studies(a: str | Path, b: str | Path, *, samples: int | None = None, seed: int | None = None,
-                    method: SamplingMethod | None = None, out: str | Path | None = None, write: bool = True,
-                    formats: tuple[str, ...] = ("png", "svg"),
-                    echo: Callable[[str], None] | None = None) -> Comparison:
+def compare_studies(a: str | Path, b: str | Path, *, options: RunOptions | None = None,
+                    echo: Callable[[str], None] | None = None, **given: Any) -> Comparison:
     """``mcrisk compare A B``: :func:`compare`, printed, and written to ``results/A-vs-B/``.
 
     The folder gets ``compare.csv`` (:data:`COLUMNS`), ``compare.txt`` (the printed table and
@@ -277,14 +282,11 @@ def compare_studies(a: str | Path, b: str | Path, *, samples: int | None = None,
     ----------
     a, b
         The study files.
-    samples, seed, method
-        As :func:`compare`.
-    out
-        Output folder (default ``results/<A>-vs-<B>/``).
-    write
-        Write the folder.
-    formats
-        Figure formats.
+    options, **given
+        Run options, as for :func:`mcrisk.run_study` (:class:`~mcrisk.study.options.RunOptions`):
+        ``samples``, ``seed``, ``method`` (default A's), ``settings`` (applied to both studies),
+        ``chunk_size``, ``quiet``, ``out`` (default ``results/<A>-vs-<B>/``), ``write`` and
+        ``formats`` (figure formats); any other option is refused.
     echo
         Called with the printed table.
 
@@ -292,11 +294,13 @@ def compare_studies(a: str | Path, b: str | Path, *, samples: int | None = None,
     -------
     Comparison
     """
-    sa, sb = load_study(a), load_study(b)
-    target = Path(out) if out else Path("results") / f"{sa.name}-vs-{sb.name}"
-    if write:
+    opts = RunOptions.of(options, **given).only(COMPARE_OPTIONS, "compare")
+    sa, sb = (opts.applied(load_study(p), sample_settings=False) for p in (a, b))
+    target = opts.out or Path("results") / f"{sa.name}-vs-{sb.name}"
+    if opts.write:
         check_out(target, (sa.path, sb.path))
-    c = compare(sa, sb, samples=samples, seed=seed, method=method)
+    c = compare(sa, sb, samples=opts.samples, seed=opts.seed, method=opts.method, chunk_size=opts.chunk_size,
+                progress=not opts.quiet)
     text = format_compare(c)
     if echo is not None:
         echo(text)
@@ -309,9 +313,9 @@ def compare_studies(a: str | Path, b: str | Path, *, samples: int | None = None,
         n = c.table.attrs["samples"]
         ax = plot_compare(c.table, np.broadcast_to(ya, (n,)).astype(float), np.broadcast_to(yb, (n,)).astype(float),
                           output=c.output, unit=str(c.table.units.sel(output=c.output).values), labels=c.names)
-        save_figure(ax.figure, folder / "figures" / "compare", formats)
+        save_figure(ax.figure, folder / "figures" / "compare", opts.formats)
 
-    if write:
+    if opts.write:
         write_atomically(target, _write, protect=(sa.path, sb.path))
         if echo is not None:
             echo(f"\nwrote {target}/")

@@ -1,6 +1,7 @@
 """Running a study: the run, its analyses and its output folder, in one call.
 
-:func:`run_study` loads a study file (:mod:`mcrisk.studyfile`), samples and simulates it,
+:func:`run_study` loads a study file (:mod:`mcrisk.studyfile`), applies the run options
+(:class:`~mcrisk.study.options.RunOptions`) to it, samples and simulates it,
 summarises the outputs, runs the ``[tornado]`` and ``[sensitivity]`` tables, prints the
 summary before any figure is drawn, and writes ``results.nc``, the tables, the figures and the
 report into one output folder, swapped in whole (:mod:`mcrisk.outfolder`): a failed or killed
@@ -42,9 +43,8 @@ from mcrisk.core.text import labels_in_use
 from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
 from mcrisk.core.units import with_pint_units
 from mcrisk.report.workbook import write_workbook
-from mcrisk.core.validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, NonFinite, SamplingMethod, SensitivityMethod,
-                       check_formats,
-                       check_nonfinite)
+from mcrisk.core.validate import EXPORT_FORMATS, FIGURE_FORMATS, NonFinite, SensitivityMethod
+from mcrisk.study.options import RunOptions
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
 __all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_discovery",
@@ -70,123 +70,147 @@ class StudyRun:
     template: Path | None = None
 
 
-def run_study(path: str | Path | Study, *, out: str | Path | None = None, samples: int | None = None,
-              seed: int | None = None, method: SamplingMethod | None = None, write: bool = True,
-              quiet: bool = True, echo: Callable[[str], None] | None = None,
-              chunk_size: int | None = None, workers: int | None = None, scheduler: str | None = None,
-              summary_only: bool = False, formats: tuple[FigureFormat, ...] = ("png", "svg"),
-              on_nonfinite: NonFinite = "drop", precision: str | None = None,
-              max_samples: int | None = None, template: str | Path | None = None) -> StudyRun:
-    """Run a study end to end.
+def run_study(path: str | Path | Study, *, options: RunOptions | None = None,
+              echo: Callable[[str], None] | None = None, **given: Any) -> StudyRun:
+    """Run a study end to end: simulate, summarise, run its tables, print, write its output folder.
 
     Parameters
     ----------
     path
-        A study file or an already loaded :class:`Study`.
-    out
-        Output folder (default ``results/<study stem>/``).
-    samples, seed, method
-        Override the study's.
-    write
-        Write the output folder (``results.nc``, ``summary.csv``, analyses).
-    quiet
-        No progress bars.
+        A study file or an already loaded :class:`Study`; either honours every option alike (a
+        loaded study gets ``samples``, ``seed``, ``method`` and ``settings`` as its file would).
+    options
+        The run options (:class:`~mcrisk.study.options.RunOptions`: each option's default, type
+        and meaning; the table of ``docs/run-options.md``). Default: every option at its default.
     echo
         Called with each printable block (the CLI passes ``print``); sensitivity notes then
         end the printed table. Without it nothing is printed and the notes come as
         :class:`~mcrisk.errors.MCRiskWarning`.
-    chunk_size, workers, scheduler
-        Evaluate in chunks of this many samples, on a local dask cluster of ``workers``
-        processes or on the cluster at ``scheduler`` (see :func:`mcrisk.simulate`).
-    summary_only
-        Keep the summary, drop the per-sample results (bounded memory for huge runs): two
-        passes over the chunks (:func:`mcrisk.simulate.simulate_summary`); ``results.nc`` then
-        holds the summary, no figures or report are made and ``[sensitivity]`` is skipped.
-    formats
-        Figure formats (``png``, ``svg``, ``pdf``), and ``pptx`` for ``deck.pptx``
-        (:func:`mcrisk.deck.write_deck`), ``xlsx`` for ``workbook.xlsx``
-        (:func:`mcrisk.workbook.write_workbook`).
-
-        A run of more than :data:`IN_MEMORY` samples (without ``summary_only``) keeps the exact
-        summary of every sample and 1 in ``k`` samples (at most :data:`THINNED_ROWS`) for
-        ``results.nc``, the figures, the rank correlations and the loss attribution; memory stays
-        bounded (one chunk per process plus the kept samples), and the report says so.
-    on_nonfinite
-        What NaN or infinite outputs do to the statistics: ``"drop"`` (left out and counted),
-        ``"keep"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); stated in the summary's
-        attrs and the report.
-    precision
-        Such as ``"p_loss:0.005, p05:1%, mean:0.5%"`` (replacing the study's ``precision``): add
-        batches of samples until each statistic of the study output has a 95% half-width within
-        its tolerance (:func:`mcrisk.precision.simulate_to_precision`); ``results.nc`` then holds
-        every sample used and ``convergence.csv`` the half-widths of every batch.
-    max_samples
-        The cap of a precision run (default :data:`mcrisk.precision.MAX_SAMPLES`); a warning
-        says when it is reached first.
-    template
-        A PowerPoint template for ``deck.pptx`` (its layouts and theme); checked before the run.
+    **given
+        Run options by name, replacing those of ``options``: ``samples=500, seed=3,
+        method="lhs", out=..., formats=("png",), chunk_size=..., precision="p_loss:0.005"``...,
+        each checked as :class:`~mcrisk.study.options.RunOptions` checks it.
 
     Returns
     -------
     StudyRun
+
+    Raises
+    ------
+    SpecError
+        For a bad option, study or output folder; checked before anything is computed.
+    TypeError
+        For a keyword that is not a run option.
+
+    Notes
+    -----
+    A run of more than :data:`IN_MEMORY` samples (without ``summary_only``) keeps the exact
+    summary of every sample and 1 in ``k`` samples (at most :data:`THINNED_ROWS`) for
+    ``results.nc``, the figures, the rank correlations and the loss attribution; memory stays
+    bounded (one chunk per process plus the kept samples), and the report says so.
     """
-    study = path if isinstance(path, Study) else load_study(path, samples=samples, seed=seed, method=method)
+    opts = RunOptions.of(options, **given)
+    study = opts.applied(path if isinstance(path, Study) else load_study(path))
     say = echo or (lambda s: None)
-    formats = check_formats(formats)  # before the run, not after it
-    check_nonfinite(on_nonfinite)
-    if template is not None and "pptx" in formats:
-        check_template(template)  # before the run, not after it
-    target = Path(out) if out else Path("results") / study.name
-    if write:
-        check_out(target, (study.path,))  # before the run, not after it
-    prec = parse_precision(precision, "--precision") if precision is not None else study.precision
-    if max_samples is not None and not prec:
-        raise SpecError(f"--max-samples = {max_samples} needs a precision (--precision or precision = in the study)")
-    if prec and summary_only:
+    target, prec = _checked(study, opts)
+    thinned = not opts.summary_only and study.samples > IN_MEMORY and not prec
+    results, summary, conv = _simulate(study, opts, prec, thinned)
+    keys = [k for k in _RUNNERS if k in study.analyses]
+    per_sample = ("sensitivity", "scenarios", "value_of_information")
+    skipped = [k for k in keys if k in per_sample] if opts.summary_only else []
+    keys = [k for k in keys if k not in skipped]
+    # The tables, and the summary of a run held whole, in forked processes (one per core): what
+    # each prints and warns is shown here, in order.
+    jobs = [functools.partial(_run_table, key, study, results, opts.quiet, echo is not None) for key in keys]
+    costs = [_TABLE_COST[k] for k in keys]
+    if summary is None:
+        jobs.insert(0, functools.partial(_summary_job, results, study.period_days, opts.on_nonfinite))
+        costs.insert(0, max(_TABLE_COST.values()) + 1)  # first: the first number printed
+    done = run_forked(jobs, costs=costs, desc="analyses", unit="table", progress=not opts.quiet)
+    if summary is None:
+        summary, _, warned = next(done)
+        for w in warned:
+            warnings.warn_explicit(*w)
+    _say_summary(study, results, summary, say, prec=bool(prec), thinned=thinned)
+    tables: dict[str, Any] = {}
+    if conv is not None:
+        tables["convergence"] = conv
+        say(format_convergence(conv))
+    for key in skipped:
+        say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
+    for key, (table, printed, warned) in zip(keys, done, strict=True):
+        for text in printed:
+            say(text)
+        for w in warned:
+            warnings.warn_explicit(*w)
+        tables[key] = table
+    if opts.write and opts.summary_only and (skipped := [f for f in opts.formats if f in EXPORT_FORMATS]):
+        say(f"\n{', '.join(skipped)} skipped: --summary-only keeps no per-sample results")
+    run = StudyRun(study, results, summary, target if opts.write else None, tables, opts.formats, opts.template)
+    if opts.write:
+        write_atomically(target, lambda tmp: _write_summary_only(run, tmp) if opts.summary_only
+                         else _write(run, tmp, progress=not opts.quiet), protect=(study.path,))
+        say(f"\nwrote {run.out}/")
+    return run
+
+
+def _checked(study: Study, opts: RunOptions) -> tuple[Path, tuple]:
+    """The output folder and the precision of the run; every check of the options against the study.
+
+    Done before the run, not after it.
+    """
+    if opts.template is not None and "pptx" in opts.formats:
+        check_template(opts.template)
+    target = opts.out or Path("results") / study.name
+    if opts.write:
+        check_out(target, (study.path,))
+    prec = parse_precision(opts.precision, "--precision") if opts.precision is not None else study.precision
+    if opts.max_samples is not None and not prec:
+        raise SpecError(f"--max-samples = {opts.max_samples} needs a precision (--precision or precision = "
+                        "in the study)")
+    if prec and opts.summary_only:
         raise SpecError("--precision keeps every sample used; it cannot be combined with --summary-only")
-    conv = None
-    thinned = not summary_only and study.samples > IN_MEMORY and not prec
+    if prec and (opts.workers is not None or opts.scheduler is not None):
+        raise SpecError("--precision runs its batches in this process; it cannot be combined with --workers "
+                        "or --scheduler")
+    return target, prec
+
+
+def _simulate(study: Study, opts: RunOptions, prec: tuple,
+              thinned: bool) -> tuple[xr.Dataset, xr.Dataset | None, xr.Dataset | None]:
+    """The run's results, its summary where the run made it already (else None), its convergence table."""
+    common = {"method": study.method, "rng": study.seed, "progress": not opts.quiet}
+    dask = {"workers": opts.workers, "scheduler": opts.scheduler}
+    summary = conv = None
     if prec:
         results, conv = simulate_to_precision(
-            study.model, study.priors, prec, study.output, samples=study.samples, method=study.method,
-            rng=study.seed, max_samples=max_samples or MAX_SAMPLES, period_days=study.period_days,
-            chunk_size=chunk_size)
+            study.model, study.priors, prec, study.output, samples=study.samples,
+            max_samples=opts.max_samples or MAX_SAMPLES, period_days=study.period_days,
+            chunk_size=opts.chunk_size, **common)
     elif thinned:  # too many to hold: the exact summary, and every k-th sample for the rest
         summary, results = simulate_thinned(
-            study.model, study.priors, study.samples, method=study.method, rng=study.seed,
-            chunk_size=chunk_size or 2**20, period_days=study.period_days, progress=not quiet,
-            workers=workers, scheduler=scheduler, nonfinite=on_nonfinite, rows=THINNED_ROWS)
-    elif summary_only:  # no per-sample results: results.nc holds the summary and provenance
+            study.model, study.priors, study.samples, chunk_size=opts.chunk_size or 2**20,
+            period_days=study.period_days, nonfinite=opts.on_nonfinite, rows=THINNED_ROWS, **common, **dask)
+    elif opts.summary_only:  # no per-sample results: results.nc holds the summary and provenance
         results = summary = simulate_summary(
-            study.model, study.priors, study.samples, method=study.method, rng=study.seed,
-            chunk_size=chunk_size, period_days=study.period_days, progress=not quiet,
-            workers=workers, scheduler=scheduler, nonfinite=on_nonfinite)
+            study.model, study.priors, study.samples, chunk_size=opts.chunk_size, period_days=study.period_days,
+            nonfinite=opts.on_nonfinite, **common, **dask)
     else:
         with warnings.catch_warnings():
-            if on_nonfinite != "drop":  # simulate's count speaks of dropping; the summary states the policy
+            if opts.on_nonfinite != "drop":  # simulate's count speaks of dropping; the summary states the policy
                 warnings.filterwarnings("ignore", message=".* is NaN or infinite in ", category=MCRiskWarning)
-            results = simulate(study.model, study.priors, study.samples, method=study.method, rng=study.seed,
-                               progress=not quiet, chunk_size=chunk_size, workers=workers, scheduler=scheduler)
+            results = simulate(study.model, study.priors, study.samples, chunk_size=opts.chunk_size,
+                               **common, **dask)
     results.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                           "output": study.output})
     if study.conversions:
         results.attrs["unit_conversions"] = "\n".join(study.conversions)
-    keys = [k for k in _RUNNERS if k in study.analyses]
-    per_sample = ("sensitivity", "scenarios", "value_of_information")
-    skipped = [k for k in keys if k in per_sample] if summary_only else []
-    keys = [k for k in keys if k not in skipped]
-    # The tables, and the summary of a run held whole, in forked processes (one per core): what
-    # each prints and warns is shown here, in order.
-    jobs = [functools.partial(_run_table, key, study, results, quiet, echo is not None) for key in keys]
-    costs = [_TABLE_COST[k] for k in keys]
-    if not summary_only and not thinned:
-        jobs.insert(0, functools.partial(_summary_job, results, study.period_days, on_nonfinite))
-        costs.insert(0, max(_TABLE_COST.values()) + 1)  # first: the first number printed
-    done = run_forked(jobs, costs=costs, desc="analyses", unit="table", progress=not quiet)
-    if not summary_only and not thinned:
-        summary, _, warned = next(done)
-        for w in warned:
-            warnings.warn_explicit(*w)
+    return results, summary, conv
+
+
+def _say_summary(study: Study, results: xr.Dataset, summary: xr.Dataset, say: Callable[[str], None], *,
+                 prec: bool, thinned: bool) -> None:
+    """Print the run's header, its unit conversions, its summary and what it kept."""
     say(f"{study.title}\n{results.sizes['sample'] if prec else study.samples:,} samples, {study.method}, "
         f"seed {study.seed}\n")
     for line in study.conversions:
@@ -200,27 +224,6 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
                f"{results.sizes['sample']:,}" if {"sweep", "solve"} & set(study.analyses) else ""))
     if int(summary["n_valid"].min()) < (results.sizes["sample"] if prec else study.samples):
         say(f"note: {summary.attrs['nonfinite_policy']}")
-    tables: dict[str, Any] = {}
-    if conv is not None:
-        tables["convergence"] = conv
-        say(format_convergence(conv))
-    for key in skipped:
-        say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
-    for key, (table, printed, warned) in zip(keys, done, strict=True):
-        for text in printed:
-            say(text)
-        for w in warned:
-            warnings.warn_explicit(*w)
-        tables[key] = table
-    if write and summary_only and (skipped := [f for f in formats if f in EXPORT_FORMATS]):
-        say(f"\n{', '.join(skipped)} skipped: --summary-only keeps no per-sample results")
-    run = StudyRun(study, results, summary, target if write else None, tables, tuple(formats),
-                   Path(template) if template is not None else None)
-    if write:
-        write_atomically(target, lambda tmp: _write_summary_only(run, tmp) if summary_only
-                          else _write(run, tmp, progress=not quiet), protect=(study.path,))
-        say(f"\nwrote {run.out}/")
-    return run
 
 
 def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Dataset:
@@ -304,8 +307,8 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
 
 
 def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None, samples: int | None = None,
-                            out: str | Path | None = None, quiet: bool = False,
-                            echo: Callable[[str], None] = print) -> xr.Dataset:
+                    options: RunOptions | None = None, echo: Callable[[str], None] = print,
+                    **given: Any) -> xr.Dataset:
     """``mcrisk sensitivity STUDY``: the study rerun with its ``[sensitivity]`` table overridden.
 
     ``method`` and ``samples`` replace the table's. Every file of the output folder (default
@@ -325,12 +328,10 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
         ``samples`` is not given).
     samples
         The sensitivity analysis's base sample size ``N``, replacing the table's.
-    out
-        Output folder (default ``results/<study stem>/``).
-    quiet
-        No progress bars.
-    echo
-        Called with each printable block, as in :func:`run_study`.
+    options, echo, **given
+        The run's options, as for :func:`run_study` (``out=``, ``quiet=``, ``seed=``...); the
+        run's own ``samples`` is ``options.samples``, not ``samples``. Unlike :func:`run_study`,
+        progress bars show unless ``quiet=True``.
 
     Returns
     -------
@@ -344,7 +345,8 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
         If the study file, ``method``, ``samples`` or the resulting ``[sensitivity]`` table is
         not valid, or the run fails on bad input.
     """
-    study = load_study(path)
+    opts = _loud(options, given, "mcrisk sensitivity")
+    study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
     table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
     if method is not None:
         m = get_method(method, "--")  # a bad flag is named as the flag, not as the file's key
@@ -355,11 +357,12 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
         table["samples"] = samples
     cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
     study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
-    return run_study(study, out=out, quiet=quiet, echo=echo).tables["sensitivity"]
+    return run_study(study, options=replace(opts, settings=()), echo=echo).tables["sensitivity"]
 
 
-def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = None, quiet: bool = False,
-                  echo: Callable[[str], None] = print, **table: Any) -> xr.Dataset:
+def run_discovery(path: str | Path, analysis: str, *, options: RunOptions | None = None,
+                  out: str | Path | None = None, quiet: bool | None = None, echo: Callable[[str], None] = print,
+                  **table: Any) -> xr.Dataset:
     """``mcrisk scenarios STUDY`` and ``mcrisk voi STUDY``: the study run with that analysis.
 
     The study is run in full (same seed, so the same samples as any earlier run of it) and its
@@ -373,9 +376,10 @@ def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = N
         The study file.
     analysis
         ``"scenarios"`` or ``"value_of_information"``.
-    out
-        Output folder (default ``results/<study stem>/``).
-    quiet, echo
+    options
+        The run's options, as for :func:`run_study`; ``out`` and ``quiet`` replace its own when
+        given (without ``options``, progress bars show unless ``quiet=True``).
+    out, quiet, echo
         As for :func:`run_study`.
     **table
         Keys replacing the study table's (``event="> 0"``, ``threshold_density=0.95``); None
@@ -391,11 +395,20 @@ def run_discovery(path: str | Path, analysis: str, *, out: str | Path | None = N
     SpecError
         If the study or its table is not valid.
     """
-    study = load_study(path)
+    opts = _loud(options, {k: v for k, v in (("out", out), ("quiet", quiet)) if v is not None}, f"[{analysis}]")
+    study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
     given = dict(tomllib.loads(study.text).get(analysis, {})) if study.text else {}
     given.update({k: v for k, v in table.items() if v is not None})
     fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
               "uncertain": study.priors.uncertain}
     cfg = ANALYSES[analysis](given, str(study.path), fields)
     study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
-    return run_study(study, out=out, quiet=quiet, echo=echo).tables[analysis]
+    return run_study(study, options=replace(opts, settings=()), echo=echo).tables[analysis]
+
+
+def _loud(options: RunOptions | None, given: dict[str, Any], what: str) -> RunOptions:
+    # the commands' library calls show progress bars unless told quiet (run_study is quiet by default)
+    opts = RunOptions.of(options, **{**({"quiet": False} if options is None else {}), **given})
+    if opts.summary_only:
+        raise SpecError(f"--summary-only keeps no per-sample results; {what} needs them")
+    return opts
