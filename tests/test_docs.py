@@ -6,11 +6,11 @@ The convention, for a fenced block in README.md or docs/*.md:
   fresh temporary copy of the project's ``studies/``, ``priors/``, ``data/``, ``docs/`` and
   ``tests/data/`` (so whatever it writes lands there, never in the project). The lines after it,
   up to the next ``$ ``, are what it prints: stdout and stderr together, in order, without the
-  progress bars (tqdm's bars, and the blanks that clear them, are taken out). A line ``...`` stands for any number of
-  lines, none included. Dates (``2026-12-06``), versions (``0.3.0``) and timings (``1.25 s``)
-  are compared as placeholders; trailing blanks and trailing empty lines are ignored. A command
-  must succeed (status 0) unless the next command of its block is ``echo $?``, which shows the
-  status. ``mcrisk`` in a command is the worktree's (``python -m mcrisk.cli``).
+  progress bars (tqdm's bars, and the blanks that clear them, are taken out). A line ``...``
+  stands for any number of lines, none included. Dates (``2026-12-06``), versions (``0.3.0``)
+  and timings (``1.25 s``) are compared as placeholders; trailing blanks and trailing empty lines
+  are ignored. A command must succeed (status 0) unless the next command of its block is
+  ``echo $?``, which shows the status. ``mcrisk`` in a command is the worktree's (``python -m mcrisk.cli``).
 - ```` ```pycon ````: a doctest (``>>>`` prompts), run in such a copy.
 - any other block (``sh``, ``toml``, ``python``, ``text``) is not run. A line in one of them that
   types an ``mcrisk`` command must be listed in :data:`NOT_RUN` with the reason, so that no
@@ -29,6 +29,7 @@ blocks are not rewritten.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import doctest
 import os
@@ -63,8 +64,9 @@ NOT_RUN = {
     "mcrisk fit DATA.csv --column COL [--family auto|NAME[,NAME...]] [--weights COL] [--unit U]":
         "a synopsis, not a command",
 }
-_COMMAND = re.compile(r"\bmcrisk (?:run|deck|sensitivity|solve|compare|scenarios|voi|check|fit|describe|--\w+)\b")
-_FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
+_COMMAND = re.compile(r"\bmcrisk (?:run|deck|sensitivity|solve|compare|scenarios|voi|check|fit|describe"
+                      r"|--\w+)\b")
+_FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _MARK = "@@mcrisk-docs-status@@"
 
 
@@ -112,12 +114,12 @@ def commands(body: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-#: A tqdm progress bar as tqdm draws it, from its carriage return ("desc:  50%|███  | 1/2 [00:01<00:01, 1.2s/file]").
+#: A tqdm progress bar as drawn, from its carriage return: "\rdesc:  50%|███  | 1/2 [00:01<00:01, 1.2s/file]".
 _BAR = re.compile(r"\r[^\r\n]*?\d+%\|[^\r\n]*?\]")
 
 
 def _screen(text: str) -> list[str]:
-    """The lines ``text`` leaves, without progress bars (tqdm's, and the blanks that clear them), right-stripped."""
+    """The lines of ``text`` without progress bars (tqdm's, and the blanks clearing them), right-stripped."""
     text = re.sub(r"\r *", "", _BAR.sub("", text))
     lines = [line.rstrip() for line in text.split("\n")]
     while lines and not lines[-1]:
@@ -142,7 +144,8 @@ def matches(expected: list[str], actual: list[str]) -> bool:
     """Whether ``actual`` is ``expected``, a ``...`` line standing for any lines."""
     while expected and not expected[-1].strip():
         expected = expected[:-1]
-    pattern = "".join(r"(?:[^\n]*\n)*?" if e.strip() == "..." else re.escape(normalise(e)) + r"\n" for e in expected)
+    pattern = "".join(r"(?:[^\n]*\n)*?" if e.strip() == "..." else re.escape(normalise(e)) + r"\n"
+                      for e in expected)
     return re.fullmatch(pattern, "".join(normalise(a) + "\n" for a in actual)) is not None
 
 
@@ -164,7 +167,8 @@ def _copy(tmp: Path) -> Path:
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="80", MPLBACKEND="Agg", MCRISK_DOCS_PYTHON=sys.executable)
+    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="80", MPLBACKEND="Agg",
+               MCRISK_DOCS_PYTHON=sys.executable)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     env.pop("MCRISK_DEBUG", None)
     return env
@@ -175,8 +179,8 @@ def run_block(cmds: list[tuple[str, list[str]]], cwd: Path) -> list[tuple[int, l
     script = ['mcrisk() { "$MCRISK_DOCS_PYTHON" -m mcrisk.cli "$@"; }', "exec 2>&1"]
     for cmd, _ in cmds:
         script += [cmd, f'__status=$?; printf "\\n{_MARK} %d\\n" "$__status"; (exit "$__status")']
-    proc = subprocess.run(["bash", "-c", "\n".join(script)], cwd=cwd, env=_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, timeout=900)
+    proc = subprocess.run(["bash", "-c", "\n".join(script)], check=False, cwd=cwd, env=_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
     printed = proc.stdout.decode("utf-8", "replace")  # bytes: text mode would turn a bar's \r into \n
     parts = re.split(rf"\n?{_MARK} (\d+)\n", printed)
     assert len(parts) == 2 * len(cmds) + 1, printed[-2000:]
@@ -205,7 +209,8 @@ def test_console_example_prints_what_the_page_shows(block: Block, tmp_path: Path
         return
     for (cmd, want), (_, lines) in zip(cmds, got, strict=True):
         diff = "\n".join(difflib.unified_diff(want, lines, "the page", "printed", lineterm=""))
-        assert matches(want, lines), f"{block.id}: `{cmd}` printed otherwise (MCRISK_DOCS_UPDATE=1 refreshes):\n{diff}"
+        assert matches(want, lines), (f"{block.id}: `{cmd}` printed otherwise "
+                                      f"(MCRISK_DOCS_UPDATE=1 refreshes):\n{diff}")
 
 
 # ---- pycon blocks ------------------------------------------------------------------------------
@@ -256,3 +261,17 @@ def test_matching_and_refreshing_follow_the_convention() -> None:
     assert _screen(f"{bars}x\n\n{done}\nwrote y/  \n\n") == ["x", "", "", "wrote y/"]
     assert refreshed(["a", "...", "z"], ["1", "2", "3", "4"]) == ["1", "...", "4"]
     assert refreshed(["a", "b"], ["1"]) == ["1"]
+
+
+def test_architecture_draws_the_layers_in_their_order() -> None:
+    # docs/architecture.md's table, its import diagram (top: cli) and the README's layout list
+    # the subpackages in tests/test_layers.py's order, so the pages cannot drift from the check
+    tree = ast.parse((ROOT / "tests" / "test_layers.py").read_text(encoding="utf-8"))
+    layers = next(ast.literal_eval(n.value) for n in tree.body
+                  if isinstance(n, ast.AnnAssign | ast.Assign) and "LAYERS" in ast.unparse(n))
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert tuple(re.findall(r"^\| \d+ \| `(\w+)/` \|", page, re.MULTILINE)) == layers
+    diagram = next(b.body for b in blocks(ROOT / "docs" / "architecture.md") if "core " in b.body)
+    assert tuple(re.findall(r"^  (\w+) ", diagram, re.MULTILINE))[::-1] == layers
+    readme = next(b.body for b in blocks(ROOT / "README.md") if b.body.startswith("mcrisk/\n"))
+    assert tuple(re.findall(r"^  (\w+)/ ", readme, re.MULTILINE)) == layers
