@@ -275,3 +275,24 @@ def test_architecture_draws_the_layers_in_their_order() -> None:
     assert tuple(re.findall(r"^  (\w+) ", diagram, re.MULTILINE))[::-1] == layers
     readme = next(b.body for b in blocks(ROOT / "README.md") if b.body.startswith("mcrisk/\n"))
     assert tuple(re.findall(r"^  (\w+)/ ", readme, re.MULTILINE)) == layers
+
+
+def _anchors(page: Path) -> set[str]:
+    # GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-")
+            for h in re.findall(r"^#+ (.+)$", text, re.MULTILINE)}
+
+
+def test_every_link_between_the_pages_leads_somewhere() -> None:
+    broken = []
+    for page in PAGES:
+        text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"\w+://", target):
+                continue
+            path, _, anchor = target.partition("#")
+            dest = (page.parent / path).resolve() if path else page
+            if not dest.exists() or (anchor and anchor not in _anchors(dest)):
+                broken.append((page.name, target))
+    assert broken == []
