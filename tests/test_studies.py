@@ -1,5 +1,5 @@
 """The studies: reproductions against the published figures, every study runs at its default
-samples, every prior cites a source, and the README's findings match a fresh run."""
+samples, every prior cites a source, and the findings the README and docs/ state match a fresh run."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def test_youyang_back_solved_inputs_say_so() -> None:
     assert priors["gpu_hour_price"].params["value"] * 8 * 24 * 30 == pytest.approx(75_000, rel=1e-6)
 
 
-# ---- every study runs; the findings the README states ------------------------------------
+# ---- every study runs; the findings the README and docs/ state ---------------------------
 
 
 @pytest.mark.parametrize("name", STUDIES)
@@ -166,24 +166,35 @@ def test_price_war_solve_is_the_median_breakeven(runs) -> None:
 _MARKER = re.compile(r"<!-- finding study=(\w+) output=(\w+) ((?:\w+=\S+ )+)-->")
 
 
-def _findings() -> list[tuple[str, str, str, str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+#: The pages that state findings: the README's headline numbers and docs/findings.md, every study.
+PAGES = (ROOT / "README.md", ROOT / "docs" / "findings.md", ROOT / "docs" / "decisions.md")
+
+
+def _findings(pages=PAGES) -> list[tuple[str, str, str, str]]:
     found = []
-    for study, output, stats in _MARKER.findall(text):
-        for item in stats.split():
-            stat, value = item.split("=")
-            found.append((study, output, stat, value))
-    return found
+    for page in pages:
+        for study, output, stats in _MARKER.findall(page.read_text(encoding="utf-8")):
+            for item in stats.split():
+                stat, value = item.split("=")
+                found.append((study, output, stat, value))
+    return list(dict.fromkeys(found))  # a headline number the README repeats is checked once
 
 
-def test_readme_has_a_finding_for_every_study() -> None:
-    assert {f[0] for f in _findings()} == set(STUDIES)
+def test_findings_page_has_a_finding_for_every_study() -> None:
+    assert {f[0] for f in _findings([ROOT / "docs" / "findings.md"])} == set(STUDIES)
+
+
+def test_readme_headline_numbers_are_checked_findings() -> None:
+    # every number the README headlines is one docs/findings.md states and this file checks
+    readme = _findings([ROOT / "README.md"])
+    assert readme and set(readme) <= set(_findings([ROOT / "docs" / "findings.md"]))
 
 
 @pytest.mark.parametrize("finding", _findings(), ids=lambda f: f"{f[0]}-{f[1]}-{f[2]}")
 def test_readme_finding_matches_a_fresh_run(runs, finding) -> None:
-    # Keeps the README in step with the studies (a fresh run at the default seed and samples
-    # reproduces every number as printed); correctness is what the reproduction tests check.
+    # Keeps the README and docs/findings.md in step with the studies (a fresh run at the default
+    # seed and samples reproduces every number as printed); correctness is what the reproduction
+    # tests check.
     study, output, stat, value = finding
     got = _stat(runs[study][0], output, stat)
     written = Decimal(value)
@@ -196,7 +207,7 @@ _SOLVE = re.compile(r"<!-- solve study=(\w+) ((?:\w+=\S+ )+)-->")
 
 
 def _solves() -> list[dict[str, str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "decisions.md").read_text(encoding="utf-8")
     return [{"study": study, **dict(item.split("=", 1) for item in rest.split())}
             for study, rest in _SOLVE.findall(text)]
 
@@ -209,7 +220,7 @@ def test_readme_has_the_what_would_it_take_answers() -> None:
 
 @pytest.mark.parametrize("case", _solves(), ids=lambda s: f"{s['study']}-{s['lever']}")
 def test_readme_solve_matches_a_fresh_solve(case) -> None:
-    # the README's "What would it take" answers, as printed, from a fresh solve at the study's
+    # docs/decisions.md's "What would it take" answers, as printed, from a fresh solve at the study's
     # samples and seed (or, for a target out of reach, the best value it names)
     from mcrisk import SpecError
     from mcrisk.analyze.decision_run import solve_study
