@@ -158,24 +158,3 @@ def test_scenarios_command_writes_both_analyses_and_matches_closed_forms(tmp_pat
     report = (out / "report.md").read_text()
     assert "## Where the loss lives" in report and "## What is worth knowing" in report
     assert (out / "figures" / "voi.png").exists() and (out / "figures" / "scenarios_box.png").exists()
-
-
-def test_the_workbench_imports_with_frame_names_only_and_inspect_is_put_back() -> None:
-    # While the EMA Workbench imports, inspect.getouterframes lists frames without reading their
-    # source; the names it keeps are the ones inspect gives, and inspect is itself again after.
-    import inspect
-    import subprocess
-    import sys
-
-    from mcrisk.analyze.scenarios import _named_frames
-
-    here = inspect.currentframe()
-    assert [f.function for f in _named_frames(here)] == [f.function for f in inspect.getouterframes(here)]
-    code = ("import inspect, numpy as np, xarray as xr; from mcrisk.analyze.scenarios import scenarios; "
-            "u = np.random.default_rng(0).random((500, 2)); "
-            "ds = xr.Dataset({'a': ('sample', u[:, 0], {'role': 'input'}), 'b': ('sample', u[:, 1], {'role': 'input'}), "
-            "'y': ('sample', u[:, 0] - 0.3, {'role': 'output'})}, attrs={'output': 'y'}); "
-            "box = scenarios(ds, threshold_density=0.9); "
-            "print(inspect.getouterframes.__module__, int(box.sizes['box']))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["inspect", "1"]
