@@ -71,7 +71,8 @@ def _workbench_boxes(x: np.ndarray, y: np.ndarray, dens: float, cov: float, max_
 
 
 def _dataset(x: np.ndarray, y: np.ndarray) -> xr.Dataset:
-    ds = xr.Dataset({f"x{j}": ("sample", x[:, j], {"role": "input", "units": "1"}) for j in range(x.shape[1])})
+    ds = xr.Dataset({f"x{j}": ("sample", x[:, j], {"role": "input", "units": "1"})
+                     for j in range(x.shape[1])})
     ds["profit_per_day"] = ("sample", np.where(y, -1.0, 1.0), {"role": "output", "units": "USD/day"})
     ds.attrs["output"] = "profit_per_day"
     return ds
@@ -101,7 +102,9 @@ def _skewed(rng):
     return x, x[:, 0] * x[:, 1] + 0.3 * rng.standard_normal(3000) > 2.0
 
 
-SYNTHETIC = {"planted": (_planted, 0.8), "noisy": (_noisy, 0.5), "ties": (_ties, 0.8), "skewed": (_skewed, 0.7)}
+#: Each maker and the density threshold its box is sought at.
+SYNTHETIC = {"planted": (_planted, 0.8), "noisy": (_noisy, 0.5), "ties": (_ties, 0.8),
+             "skewed": (_skewed, 0.7)}
 
 
 def _study(name: str, n: int) -> tuple[np.ndarray, np.ndarray, float, int]:

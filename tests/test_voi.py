@@ -196,11 +196,11 @@ def test_a_large_run_feeds_one_in_k_samples_and_says_so(monkeypatch) -> None:
 
 def _sklearn_basis(x: np.ndarray, knots: int) -> np.ndarray:
     """The basis as mcrisk 0.2 built it, with scikit-learn (the oracle; in the test extra)."""
-    preprocessing = pytest.importorskip("sklearn.preprocessing", reason="the oracle, scikit-learn, is not installed")
+    sk = pytest.importorskip("sklearn.preprocessing", reason="the oracle, scikit-learn, is not installed")
     q = np.unique(np.quantile(x, np.linspace(0.0, 1.0, knots)))
     if q.size < 4:
         return (x[:, None] == np.unique(x)[None, 1:]).astype(float)
-    st_ = preprocessing.SplineTransformer(knots=q[:, None], degree=3, extrapolation="linear", include_bias=False)
+    st_ = sk.SplineTransformer(knots=q[:, None], degree=3, extrapolation="linear", include_bias=False)
     return st_.fit_transform(x[:, None])
 
 
@@ -218,7 +218,7 @@ def test_the_spline_basis_is_scikit_learn_s(knots: int) -> None:
 def test_evppi_with_the_scipy_basis_is_the_scikit_learn_one(monkeypatch) -> None:
     # EVPPI, its bootstrap SE and the noise column, on one input, a group (tensor products) and
     # two options, computed with each basis on the same samples and seeds: equal to 1e-10 of EVPI
-    import mcrisk.analyze.voi as voi
+    from mcrisk.analyze import voi
 
     rng = np.random.default_rng(11)
     n = 4000

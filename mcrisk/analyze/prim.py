@@ -9,7 +9,7 @@ its defaults, which ``tests/test_prim.py`` holds it to, step for step:
   the ``alpha`` quantile (the sdtoolkit quantile of :func:`quantile`). Each is scored by the
   *lenient* objective, the gain in the box's event share per sample removed,
 
-  .. math:: \\text{obj} = \\frac{\\bar y_{\\text{new}} - \\bar y_{\\text{old}}}{|n_{\\text{old}} - n_{\\text{new}}|};
+  .. math:: \\text{obj} = (\\bar y_{new} - \\bar y_{old}) / |n_{old} - n_{new}|;
 
   the best peel wins (ties: the one leaving fewer inputs restricted, then the first input, the
   upper edge before the lower). Peeling stops when the best peel does not raise the share, or
@@ -198,7 +198,8 @@ def _paste(x: np.ndarray, y: np.ndarray, remaining: np.ndarray, inside: np.ndarr
     m, k = int(inside.sum()), int(y[inside].sum())
     n_new = np.array([c[3].sum() for c in cands])
     k_new = np.array([(c[3] & yr).sum() for c in cands])
-    count = np.array([_restricted(*_moved(low, high, j, side, edge), *init).sum() for j, side, edge, _ in cands])
+    count = np.array([_restricted(*_moved(low, high, j, side, edge), *init).sum()
+                      for j, side, edge, _ in cands])
     obj = _lenient(k, m, k_new, n_new)
     c = _best(obj, d - count)
     if not (n_new[c] / n >= mass_min and n_new[c] / n > m / n and obj[c] > 0 and k_new[c] / n_new[c] > k / m):
@@ -209,7 +210,8 @@ def _paste(x: np.ndarray, y: np.ndarray, remaining: np.ndarray, inside: np.ndarr
     return (new, *_moved(low, high, j, side, edge))
 
 
-def _moved(low: np.ndarray, high: np.ndarray, j: int, side: int, edge: float) -> tuple[np.ndarray, np.ndarray]:
+def _moved(low: np.ndarray, high: np.ndarray, j: int, side: int,
+           edge: float) -> tuple[np.ndarray, np.ndarray]:
     low, high = low.copy(), high.copy()
     (low if side == 0 else high)[j] = edge
     return low, high
