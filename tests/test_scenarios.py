@@ -158,3 +158,21 @@ def test_scenarios_command_writes_both_analyses_and_matches_closed_forms(tmp_pat
     report = (out / "report.md").read_text()
     assert "## Where the loss lives" in report and "## What is worth knowing" in report
     assert (out / "figures" / "voi.png").exists() and (out / "figures" / "scenarios_box.png").exists()
+
+
+def test_coverage_and_density_are_shares_of_the_event_at_any_threshold() -> None:
+    # at threshold_density 0 every step qualifies; coverage and density are still the event's
+    # shares counted in the box (the Workbench, up to 0.2, counted every sample as a case then:
+    # density 1 and coverage = mass, and picked the first peel)
+    from mcrisk.analyze.prim import in_box
+
+    rng = np.random.default_rng(12)
+    x = rng.random((4000, 3))
+    loss = (x[:, 0] < 0.3) & (x[:, 1] > 0.6)
+    ds = scenarios(_results(x, np.where(loss, -1.0, 1.0)), threshold_density=0.0, max_boxes=1)
+    b = ds.sel(box=1)
+    inside = in_box(x, b.low.values, b.high.values)
+    assert float(b.coverage) == (inside & loss).sum() / loss.sum()
+    assert float(b.density) == (inside & loss).sum() / inside.sum() < 1.0
+    # the rule: the largest coverage over restricted steps, here the whole event, then the densest
+    assert float(b.coverage) == 1.0 and int(b.step) > 1
