@@ -6,8 +6,8 @@ For each sample count (the study's own, and ``--samples``, default 10^6) two run
   subprocess: its wall time and peak resident memory (``os.wait4``), and the import time of
   the modules a run loads, from a fresh interpreter.
 * **by phase**: in a fresh process, :func:`mcrisk.study.runner.run_study` itself (what the CLI
-  calls), with ``time.perf_counter`` around each step it takes: imports, the EMA Workbench's
-  import (which the scenarios make on first use), load, sample + simulate, summary, each of
+  calls), with ``time.perf_counter`` around each step it takes: imports, load, sample +
+  simulate, summary, each of
   the study's tables (tornado; sensitivity, its own design and model runs; rank correlations
   and loss attribution, from the study's samples; sweep; solve; scenarios and value of
   information), the figures (drawn and saved, one process per core, results.nc written in the
@@ -40,7 +40,7 @@ from pathlib import Path
 from machine import cpu_line
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("imports", "import of the EMA Workbench", "load", "sample + simulate", "summary", "tornado", "sensitivity", "rank correlations",
+PHASES = ("imports", "load", "sample + simulate", "summary", "tornado", "sensitivity", "rank correlations",
           "loss attribution", "sweep", "solve", "scenarios", "value of information",
           "figures (results.nc written alongside)", "files: tables, report")
 #: What ``mcrisk run`` imports on its way (the CLI imports the rest lazily, as here).
@@ -77,7 +77,6 @@ def phases(study_path: Path, samples: int | None) -> dict:
     seconds: defaultdict[str, float] = defaultdict(float)
     t0 = time.perf_counter()
     import importlib
-    import warnings
 
     for m in MODULES:
         importlib.import_module(m)
@@ -86,11 +85,6 @@ def phases(study_path: Path, samples: int | None) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401  (what the figures need, loaded by the first one)
     seconds["imports"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the Workbench's own import warnings
-        importlib.import_module("ema_workbench.analysis.prim")  # what the scenarios import first
-    seconds["import of the EMA Workbench"] = time.perf_counter() - t0
 
     import mcrisk.report.document as report
     import mcrisk.analyze.sensitivity_run as sensitivity_study

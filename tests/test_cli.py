@@ -403,3 +403,15 @@ def test_describe_errors_are_one_line(capsys, tmp_path: Path, monkeypatch, arg: 
     assert main(["describe", arg]) == 2
     captured = capsys.readouterr()
     assert captured.err == f"error: {message.format(tmp=tmp_path)}\n" and captured.out == ""
+
+
+def test_main_leaves_the_warnings_module_as_it_found_it(tmp_path: Path, capsys) -> None:
+    # the CLI shows warnings its own way while a command runs, and a program calling main()
+    # gets its own display and filters back, whether the command succeeds or fails
+    import warnings
+
+    shown, filters = warnings.showwarning, list(warnings.filters)
+    assert main(["check", str(tmp_path / "nope.toml")]) == 2
+    assert main(["check", str(Path(__file__).resolve().parent.parent / "studies" / "deepseek_545.toml")]) == 0
+    assert warnings.showwarning is shown and warnings.filters == filters
+    capsys.readouterr()

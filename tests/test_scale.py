@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from importlib.metadata import version
 from types import MappingProxyType
 
 import numpy as np
@@ -17,6 +18,9 @@ from mcrisk.simulation.engine import simulate_summary
 from mcrisk.study.runner import run_study
 
 distributed = pytest.importorskip("distributed")
+
+#: What a run on a dask cluster adds to the results' ``versions`` attr.
+_DASK_VERSIONS = f", dask {version('dask')}, distributed {version('distributed')}"
 
 SPECS = {
     "input_tokens": {"dist": "lognormal", "median": 608e9, "sigma": 0.3},
@@ -71,6 +75,9 @@ def test_cluster_run_is_bit_identical_to_in_process(priors, cluster, method):
     local = simulate(maas, priors, n, method=method, rng=21)
     remote = simulate(maas, priors, n, method=method, rng=21, chunk_size=3000,
                       scheduler=cluster.scheduler_address)
+    # the same numbers, bit for bit; the provenance adds the versions of dask, which ran them
+    assert remote.attrs["versions"] == local.attrs["versions"] + _DASK_VERSIONS
+    remote.attrs["versions"] = local.attrs["versions"]
     xr.testing.assert_identical(remote, local)
 
 
@@ -89,12 +96,15 @@ def test_run_study_with_workers_and_summary_only(tmp_path):
     study.write_text(STUDY)
     local = run_study(study, out=tmp_path / "local", write=False)
     one = run_study(study, out=tmp_path / "one", write=False, workers=1, chunk_size=4096)
+    assert one.results.attrs["versions"] == local.results.attrs["versions"] + _DASK_VERSIONS
+    one.results.attrs["versions"] = local.results.attrs["versions"]
     xr.testing.assert_identical(one.results, local.results)
     small = run_study(study, out=tmp_path / "small", summary_only=True, chunk_size=3000)
     for k in ("p05", "p50", "p95", "p_below_zero"):
         np.testing.assert_array_equal(small.summary[k].values, local.summary[k].values, err_msg=k)
     written = xr.load_dataset(tmp_path / "small" / "results.nc")
     assert "sample" not in written.dims and written.attrs["samples"] == 20000
+    assert written.attrs["versions"] == local.results.attrs["versions"]  # no dask: it did not run
     assert sorted(p.name for p in (tmp_path / "small").iterdir()) == ["results.nc", "summary.csv"]
 
 

@@ -160,22 +160,19 @@ def test_scenarios_command_writes_both_analyses_and_matches_closed_forms(tmp_pat
     assert (out / "figures" / "voi.png").exists() and (out / "figures" / "scenarios_box.png").exists()
 
 
-def test_the_workbench_imports_with_frame_names_only_and_inspect_is_put_back() -> None:
-    # While the EMA Workbench imports, inspect.getouterframes lists frames without reading their
-    # source; the names it keeps are the ones inspect gives, and inspect is itself again after.
-    import inspect
-    import subprocess
-    import sys
+def test_coverage_and_density_are_shares_of_the_event_at_any_threshold() -> None:
+    # at threshold_density 0 every step qualifies; coverage and density are still the event's
+    # shares counted in the box (the Workbench, up to 0.2, counted every sample as a case then:
+    # density 1 and coverage = mass, and picked the first peel)
+    from mcrisk.analyze.prim import in_box
 
-    from mcrisk.analyze.scenarios import _named_frames
-
-    here = inspect.currentframe()
-    assert [f.function for f in _named_frames(here)] == [f.function for f in inspect.getouterframes(here)]
-    code = ("import inspect, numpy as np, xarray as xr; from mcrisk.analyze.scenarios import scenarios; "
-            "u = np.random.default_rng(0).random((500, 2)); "
-            "ds = xr.Dataset({'a': ('sample', u[:, 0], {'role': 'input'}), 'b': ('sample', u[:, 1], {'role': 'input'}), "
-            "'y': ('sample', u[:, 0] - 0.3, {'role': 'output'})}, attrs={'output': 'y'}); "
-            "box = scenarios(ds, threshold_density=0.9); "
-            "print(inspect.getouterframes.__module__, int(box.sizes['box']))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["inspect", "1"]
+    rng = np.random.default_rng(12)
+    x = rng.random((4000, 3))
+    loss = (x[:, 0] < 0.3) & (x[:, 1] > 0.6)
+    ds = scenarios(_results(x, np.where(loss, -1.0, 1.0)), threshold_density=0.0, max_boxes=1)
+    b = ds.sel(box=1)
+    inside = in_box(x, b.low.values, b.high.values)
+    assert float(b.coverage) == (inside & loss).sum() / loss.sum()
+    assert float(b.density) == (inside & loss).sum() / inside.sum() < 1.0
+    # the rule: the largest coverage over restricted steps, here the whole event, then the densest
+    assert float(b.coverage) == 1.0 and int(b.step) > 1

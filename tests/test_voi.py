@@ -162,7 +162,7 @@ def test_evppi_chart_is_titled_with_the_top_input(linear: xr.Dataset) -> None:
 
 
 def test_the_table_checker_imports_nothing_heavy() -> None:
-    # studyfile imports it for `mcrisk check`, which must not load numpy, sklearn or the Workbench
+    # studyfile imports it for `mcrisk check`, which must not load numpy or scipy
     import ast
 
     import mcrisk.spec.discovery_tables as mod
@@ -192,3 +192,51 @@ def test_a_large_run_feeds_one_in_k_samples_and_says_so(monkeypatch) -> None:
     assert v.attrs["samples"] == 100
     assert v.attrs["subsample"] == "1 in 4 of the run's 400 samples (100 samples)"
     assert ds_mod.report_sections({"value_of_information": v})["voi"][0].endswith("(100 samples))")
+
+
+def _sklearn_basis(x: np.ndarray, knots: int) -> np.ndarray:
+    """The basis as mcrisk 0.2 built it, with scikit-learn (the oracle; in the test extra)."""
+    sk = pytest.importorskip("sklearn.preprocessing", reason="the oracle, scikit-learn, is not installed")
+    q = np.unique(np.quantile(x, np.linspace(0.0, 1.0, knots)))
+    if q.size < 4:
+        return (x[:, None] == np.unique(x)[None, 1:]).astype(float)
+    st_ = sk.SplineTransformer(knots=q[:, None], degree=3, extrapolation="linear", include_bias=False)
+    return st_.fit_transform(x[:, None])
+
+
+@pytest.mark.parametrize("knots", [4, 6, 12])
+def test_the_spline_basis_is_scikit_learn_s(knots: int) -> None:
+    # the same B-splines on the same knots, evaluated by the same de Boor recursion in scipy:
+    # equal to rounding (1e-13 on values of order 1), on skewed, uniform and tied inputs
+    from mcrisk.analyze.voi import _basis
+
+    rng = np.random.default_rng(7)
+    for x in (rng.lognormal(0, 1, 3000), rng.random(3000), np.round(rng.random(3000), 2)):
+        np.testing.assert_allclose(_basis(x, knots), _sklearn_basis(x, knots), rtol=0, atol=1e-13)
+
+
+def test_evppi_with_the_scipy_basis_is_the_scikit_learn_one(monkeypatch) -> None:
+    # EVPPI, its bootstrap SE and the noise column, on one input, a group (tensor products) and
+    # two options, computed with each basis on the same samples and seeds: equal to 1e-10 of EVPI
+    from mcrisk.analyze import voi
+
+    rng = np.random.default_rng(11)
+    n = 4000
+    x = np.column_stack([rng.normal(0.3, 1.0, n), rng.lognormal(0.0, 0.5, n), rng.random(n)])
+    ds = _results(x, x[:, 0] - 0.5 * x[:, 1] ** 2 + 0.2 * x[:, 2])
+    ds["other"] = ("sample", 0.5 * x[:, 0] * x[:, 2] - 0.1, {"role": "output", "units": "USD/day"})
+
+    def both(**kw) -> tuple[xr.Dataset, xr.Dataset]:
+        ours = evppi(ds, rng=3, resamples=20, **kw)
+        with monkeypatch.context() as m:
+            m.setattr(voi, "_basis", _sklearn_basis)
+            ref = evppi(ds, rng=3, resamples=20, **kw)
+        return ours, ref
+
+    for kw in ({"groups": [["x1", "x2"]]}, {"decision": ["profit_per_day", "other"]}):
+        ours, ref = both(**kw)
+        scale = float(ref.attrs["evpi"])
+        assert scale > 0.01
+        for name in ref.data_vars:
+            np.testing.assert_allclose(ours[name].values, ref[name].values, rtol=0, atol=1e-10 * scale,
+                                       err_msg=name)

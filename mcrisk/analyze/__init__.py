@@ -7,6 +7,7 @@
     sensitivity.py      SALib indices on the unit cube
     rankcorr.py         rank correlations and loss attribution from a plain run
     sensitivity_run.py  a study's [sensitivity] table: run and tables
+    prim.py             PRIM's peeling and pasting trajectory (numpy)
     scenarios.py        PRIM boxes: where the loss lives
     voi.py              EVPI and EVPPI: what is worth knowing
     discovery_run.py    a study's [scenarios] and [value_of_information] tables

@@ -9,16 +9,10 @@ box's cases that have the event). A person picks the trade-off on that curve; mc
 stated rule, :data:`RULE`. Further boxes are found in the cases outside the earlier ones (the
 covering approach), their coverage still a share of *all* the event's cases.
 
-Which implementation, and why: the peeling and pasting are the EMA Workbench's
-(:mod:`ema_workbench.analysis.prim`, Kwakkel 2017; BSD-3-Clause, TU Delft; pinned to 2.5.3, which
-supports Python >= 3.9), the maintained reference implementation of PRIM for scenario discovery.
-The standalone ``PRIM`` package (Project Platypus) is GPL-licensed, which an MIT package should
-not pull in. The cost is the Workbench's dependencies (scikit-learn, statsmodels, seaborn,
-platypus-opt, tqdm; 3 s to import on an idle 2-core machine, measured by
-``benchmarks/bench_discovery.py``): it is imported here, inside :func:`scenarios`, only when a
-study asks for ``[scenarios]``, so ``mcrisk --help`` and ``mcrisk check`` never load it. Its
-import warns that ipyparallel is missing, and its code calls pandas with arguments pandas 3
-deprecates; both warnings come from inside the Workbench and are silenced around its calls only.
+The peeling and pasting are :func:`mcrisk.analyze.prim.trajectory`, PRIM as the EMA Workbench
+(Kwakkel 2017) runs it with its defaults, written here in numpy so that a run needs neither the
+Workbench nor its dependencies; ``tests/test_prim.py`` checks that it gives the Workbench's
+trajectory and boxes step for step.
 
 Correlated inputs are fine: PRIM describes where the event's cases lie among the samples as
 drawn, whatever their dependence (a box on one of two correlated inputs also selects the other;
@@ -27,19 +21,16 @@ the sentence names only the edges PRIM peeled).
 
 from __future__ import annotations
 
-import inspect
-import sys
-import warnings
 from collections.abc import Mapping
-from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mcrisk.spec.discovery_tables import parse_event
+from mcrisk.analyze.prim import in_box, trajectory
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import format_value, percent_text, words
+from mcrisk.spec.discovery_tables import parse_event
 
 __all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame", "scenarios",
            "trajectory_frame"]
@@ -47,39 +38,6 @@ __all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame"
 #: How a box is picked on each peeling trajectory.
 RULE = ("among the steps that restrict at least one input and reach density >= threshold_density and "
         "coverage >= threshold_coverage, the one of largest coverage (the densest among ties)")
-
-
-@contextmanager
-def _quiet_workbench():
-    # The Workbench's own warnings (ipyparallel missing at import; pandas 3 deprecations in its
-    # code) are not the user's to act on; warnings raised elsewhere still show. Its import also
-    # sets seaborn's palette as matplotlib's colour cycle, for the whole process: rc_context
-    # puts the user's settings back.
-    import matplotlib  # the Workbench imports it anyway
-
-    # Its method_logger decorator (15 of them run at import) lists the whole call stack with
-    # inspect.getouterframes, reading every frame's source file and scanning sys.modules for
-    # each, to keep only its caller's name: 1-2 s of the import inside a run. While it imports,
-    # the frames are listed with their names but without their source lines.
-    fast = "ema_workbench" not in sys.modules
-    with warnings.catch_warnings(), matplotlib.rc_context():
-        warnings.filterwarnings("ignore", module=r"ema_workbench(\.|$)")
-        warnings.filterwarnings("ignore", message="ipyparallel not installed")
-        full, inspect.getouterframes = inspect.getouterframes, _named_frames if fast else inspect.getouterframes
-        try:
-            yield
-        finally:
-            inspect.getouterframes = full
-
-
-def _named_frames(frame, context: int = 1) -> list[inspect.FrameInfo]:
-    """:func:`inspect.getouterframes` without source lines: each frame with its function's name."""
-    out = []
-    while frame is not None:
-        code = frame.f_code
-        out.append(inspect.FrameInfo(frame, code.co_filename, frame.f_lineno, code.co_name, None, None))
-        frame = frame.f_back
-    return out
 
 
 def event_mask(y: np.ndarray, event: str) -> np.ndarray:
@@ -177,9 +135,12 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
     ok = np.isfinite(y)
     hit = event_mask(y, event)[ok]
     names = _uncertain(results)
-    x = pd.DataFrame({k: np.asarray(results[k].values, dtype=float)[ok] for k in names})
+    x = np.empty((hit.size, len(names)))
+    for j, k in enumerate(names):
+        x[:, j] = np.asarray(results[k].values, dtype=float).ravel()[ok]
     units = [str(results[k].attrs.get("units", "")) for k in names]
-    lo_hi = {k: (float(x[k].min()), float(x[k].max())) for k in names} if names else {}
+    lo_hi = {k: (float(x[:, j].min()), float(x[:, j].max())) if hit.size else (np.nan, np.nan)
+             for j, k in enumerate(names)}
     lo_hi.update({k: tuple(map(float, v)) for k, v in (bounds or {}).items() if k in lo_hi})
     attrs = {"output": output, "units": str(results[output].attrs.get("units", "")), "event": event,
              "base_density": float(hit.mean()) if hit.size else float("nan"), "event_cases": int(hit.sum()),
@@ -210,35 +171,30 @@ def _no_box_reason(hit: np.ndarray, names: list[str], output: str, event: str) -
     return None
 
 
-def _find_boxes(x: pd.DataFrame, hit: np.ndarray, dens: float, cov: float, max_boxes: int,
+def _find_boxes(x: np.ndarray, hit: np.ndarray, dens: float, cov: float, max_boxes: int,
                 mass_min: float) -> list[dict]:
-    with _quiet_workbench():
-        # lazily: the Workbench and its dependencies take about 3 s to import
-        from ema_workbench.analysis import prim
-
-        finder = prim.Prim(x, hit, threshold=dens, peel_alpha=0.05, paste_alpha=0.05, mass_min=mass_min)
-        found = []
-        for _ in range(max_boxes):
-            box = finder.find_box()
-            if box is None:
-                break
-            traj = box.peeling_trajectory
-            ok = ((traj["res_dim"] >= 1) & (traj["density"] >= dens - 1e-12)
-                  & (traj["coverage"] >= cov - 1e-12)).to_numpy()
-            if not ok.any():
-                break
-            c = traj["coverage"].to_numpy()
-            d = traj["density"].to_numpy()
-            step = max(np.flatnonzero(ok), key=lambda i: (c[i], d[i], -i))
-            box.select(int(step))
-            lims = box.box_lims[int(step)]
-            init = finder.box_init
-            found.append({"low_r": {k: bool(lims[k].iloc[0] > init[k].iloc[0]) for k in x.columns},
-                          "high_r": {k: bool(lims[k].iloc[1] < init[k].iloc[1]) for k in x.columns},
-"step": int(step), "coverage": float(c[step]), "density": float(d[step]),
-                          "mass": float(traj["mass"].iloc[step]), "cases": int(traj["n"].iloc[step]),
-                          "low": lims.iloc[0].to_dict(), "high": lims.iloc[1].to_dict(),
-                          "traj": (c, d, traj["res_dim"].to_numpy(dtype=float))})
+    """Up to ``max_boxes`` boxes by the covering approach, each picked on its trajectory by :data:`RULE`."""
+    remaining = np.ones(hit.size, dtype=bool)
+    init = (x.min(axis=0), x.max(axis=0))
+    found = []
+    for _ in range(max_boxes):
+        if not remaining.any():
+            break
+        t = trajectory(x, hit, remaining, peel_alpha=0.05, paste_alpha=0.05, mass_min=mass_min)
+        if not t.density[-1] >= dens:  # PRIM's last box is below the threshold: the search ends
+            break
+        res_dim = t.restricted.sum(axis=1)
+        ok = (res_dim >= 1) & (t.density >= dens - 1e-12) & (t.coverage >= cov - 1e-12)
+        if not ok.any():
+            break
+        c, d = t.coverage, t.density
+        step = max(np.flatnonzero(ok), key=lambda i: (c[i], d[i], -i))
+        # the covering approach: the next box is looked for outside this one
+        remaining &= ~in_box(x, t.low[step], t.high[step])
+        found.append({"low_r": t.low[step] > init[0], "high_r": t.high[step] < init[1], "step": int(step),
+                      "coverage": float(c[step]), "density": float(d[step]), "mass": float(t.mass[step]),
+                      "cases": int(t.cases[step]), "low": t.low[step], "high": t.high[step],
+                      "traj": (c, d, res_dim.astype(float))})
     return found
 
 
@@ -251,11 +207,10 @@ def _dataset(boxes: list[dict], names: list[str], units: list[str], lo_hi: dict,
     width = max((len(b["traj"][0]) for b in boxes), default=0)
     traj = np.full((3, nb, width), np.nan)
     for i, b in enumerate(boxes):
-        for j, k in enumerate(names):
-            # an edge PRIM left at the samples' extreme is written as the prior's bound
-            low_r[i, j], high_r[i, j] = b["low_r"][k], b["high_r"][k]
-            low[i, j] = b["low"][k] if low_r[i, j] else lo_hi[k][0]
-            high[i, j] = b["high"][k] if high_r[i, j] else lo_hi[k][1]
+        low_r[i], high_r[i] = b["low_r"], b["high_r"]
+        # an edge PRIM left at the samples' extreme is written as the prior's bound
+        low[i] = np.where(low_r[i], b["low"], [lo_hi[k][0] for k in names])
+        high[i] = np.where(high_r[i], b["high"], [lo_hi[k][1] for k in names])
         for r, arr in enumerate(b["traj"]):
             traj[r, i, :arr.size] = arr
     box = np.arange(1, nb + 1)

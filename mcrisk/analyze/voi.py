@@ -14,10 +14,10 @@ EVPPI needs :math:`E(NB_k \\mid \\phi)`, which :func:`evppi` estimates by regres
 samples (Strong, Oakley and Brennan 2014): no nested Monte Carlo, no new model runs.
 
 The smoother: a penalised regression spline, the P-spline form of the additive GAM that Strong
-et al. use. The basis is scikit-learn's :class:`~sklearn.preprocessing.SplineTransformer`
-(cubic B-splines, knots at quantiles; scikit-learn is already installed with the EMA Workbench
-that :mod:`mcrisk.scenarios` uses, where pygam would be one more dependency); a group of inputs adds the tensor products of each pair's
-bases (interactions). The ridge penalty is chosen by generalised cross-validation, in closed
+et al. use. The basis is cubic B-splines with knots at the input's quantiles, built with
+:meth:`scipy.interpolate.BSpline.design_matrix` (scikit-learn's ``SplineTransformer`` basis; pygam
+would be one more dependency); a group of inputs adds the tensor products of each pair's bases
+(interactions). The ridge penalty is chosen by generalised cross-validation, in closed
 form on one eigendecomposition of the Gram matrix, which also makes the permutation fits below
 nearly free (that is why the fit is written here in numpy rather than through ``RidgeCV``).
 
@@ -47,6 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.interpolate import BSpline
 from threadpoolctl import threadpool_limits
 
 from mcrisk.core.errors import SpecError
@@ -58,16 +59,27 @@ _ALPHAS = np.logspace(-8, 6, 43)  # ridge penalties tried, relative to the Gram 
 
 
 def _basis(x: np.ndarray, knots: int) -> np.ndarray:
-    """The B-spline basis of one input (no constant column), or indicators for a few-valued input."""
+    """The B-spline basis of one input (no constant column), or indicators for a few-valued input.
+
+    Cubic B-splines on knots at the input's quantiles, the boundary knots continued outward at
+    the spacing of the first and last interval; the last spline is dropped, the constant being
+    the regression's intercept (the basis of scikit-learn's ``SplineTransformer(knots=q,
+    degree=3, include_bias=False)``, which ``tests/test_voi.py`` checks it against). Every
+    sample lies within the knots, so no extrapolation is needed.
+    """
     q = np.unique(np.quantile(x, np.linspace(0.0, 1.0, knots)))
     if q.size < 4:  # a discrete input with 2 or 3 values: its indicator columns fit it exactly
         values = np.unique(x)
         return (x[:, None] == values[None, 1:]).astype(float)
-    # lazily: scikit-learn takes a second to import and only this analysis needs it
-    from sklearn.preprocessing import SplineTransformer
+    return _bsplines(x, q)[:, :-1]
 
-    st = SplineTransformer(knots=q[:, None], degree=3, extrapolation="linear", include_bias=False)
-    return st.fit_transform(x[:, None])
+
+def _bsplines(x: np.ndarray, q: np.ndarray, degree: int = 3) -> np.ndarray:
+    """All ``q.size + degree - 1`` B-splines of ``degree`` on the knots ``q`` at ``x`` (within ``q``)."""
+    lo, hi = q[1] - q[0], q[-1] - q[-2]
+    t = np.r_[np.linspace(q[0] - degree * lo, q[0] - lo, num=degree), q,
+              np.linspace(q[-1] + hi, q[-1] + degree * hi, num=degree)]
+    return BSpline.design_matrix(x, t, degree).toarray()
 
 
 def _design(cols: list[np.ndarray], knots: int) -> np.ndarray:

@@ -218,8 +218,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    warnings.simplefilter("always", MCRiskWarning)
-    warnings.showwarning = lambda msg, cat, *a, **k: print(f"warning: {msg}", file=sys.stderr)
+    # Each warning is one "warning: ..." line, every time, while the command runs: the warnings
+    # module's own hook (showwarning), put back when the command returns, so a program that
+    # calls main() keeps its warning filters and display.
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", MCRiskWarning)
+        warnings.showwarning = _show_warning
+        return _command(args)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def _command(args: argparse.Namespace) -> int:
     try:
         status = COMMANDS[args.command](args)
     except SpecError as err:

@@ -86,7 +86,8 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
         ds = _evaluate_chunks(model, n, chunk_size, progress, priors.currency,
                               lambda a, b: sample(priors, n, method=method, rng=seed, start=a, stop=b))
     _count_nonfinite(ds, n)
-    ds.attrs.update(_provenance(model, priors, n, method, seed))
+    on_dask = workers is not None or scheduler is not None
+    ds.attrs.update(_provenance(model, priors, n, method, seed, dask=on_dask))
     return ds
 
 
@@ -134,7 +135,8 @@ def _count_nonfinite(ds: xr.Dataset, n: int) -> None:
                               "statistics use the other samples", MCRiskWarning, stacklevel=3)
 
 
-def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int) -> dict:
+def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int, *,
+                dask: bool = False) -> dict:
     return {
         "model": model_name(model),
         "method": method,
@@ -142,7 +144,7 @@ def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int)
         "samples": n,
         "currency": priors.currency or "",
         "mcrisk_version": __version__,
-        "versions": library_versions(),
+        "versions": library_versions(dask=dask),
         "priors": priors_text(priors),
     }
 
@@ -240,16 +242,17 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
     check_inputs(model, list(priors))
     n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
-    attrs = _provenance(model, priors, int(n), method, seed)
+    on_dask = workers is not None or scheduler is not None
+    attrs = _provenance(model, priors, int(n), method, seed, dask=on_dask)
     if period_days and period_days != 1:
         attrs["period_days"] = period_days
     kw = dict(method=method, seed=seed, chunk_size=chunk_size, period_days=period_days,
               progress=progress, attrs=attrs, nonfinite=nonfinite, rows=rows)
-    if workers is None and scheduler is None:
+    if not on_dask:
         summary, thinned = summarize_and_thin(model, priors, int(n), **kw)
     else:
         with client(workers, scheduler) as c:
             summary, thinned = summarize_and_thin(model, priors, int(n), mapper=dask_mapper(c, progress), **kw)
     if thinned is not None:
-        thinned.attrs = {**_provenance(model, priors, int(n), method, seed), **thinned.attrs}
+        thinned.attrs = {**_provenance(model, priors, int(n), method, seed, dask=on_dask), **thinned.attrs}
     return summary, thinned
