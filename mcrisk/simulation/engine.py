@@ -12,6 +12,7 @@ from mcrisk.simulation.distributed import client, dask_mapper, simulate_dask
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model, check_inputs, chunks, evaluate, join_chunks, progress_bar
 from mcrisk.models import model_name
+from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.sampling.design import Method, normalize_seed, sample, warn_unbalanced
 from mcrisk.simulation.streaming import summarize_and_thin
@@ -60,8 +61,21 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
     xarray.Dataset
         Every input and output over ``sample``, with ``units`` and ``long_name``; attrs
         ``model``, ``method``, ``seed``, ``samples``, ``currency``, ``mcrisk_version``,
-        ``versions`` (mcrisk, Python and the libraries that made the numbers) and ``priors``
-        (the text of every priors file).
+        ``versions`` (mcrisk, Python and the libraries that made the numbers), ``priors``
+        (the text of every priors file) and, when a prior's unit was converted,
+        ``unit_conversions`` (one line each).
+
+    Raises
+    ------
+    SpecError
+        As a study file would: a prior whose unit cannot be converted to its model input's, or
+        whose range leaves the input's domain (:func:`mcrisk.spec.callcheck.conform_call`).
+
+    Warns
+    -----
+    MCRiskWarning
+        ``unit converted: ...`` for each prior converted to its model input's unit (a price in
+        USD/1K tokens for an input in USD/1M tokens: its draws times 1,000).
 
     Examples
     --------
@@ -75,6 +89,7 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
         return _simulate_inputs(model, priors, chunk_size=chunk_size, progress=progress,
                                 distributed=workers is not None or scheduler is not None)
     check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="simulate", stacklevel=3)
     n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
     if workers is not None or scheduler is not None:
@@ -86,7 +101,7 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
         ds = _evaluate_chunks(model, n, chunk_size, progress, priors.currency,
                               lambda a, b: sample(priors, n, method=method, rng=seed, start=a, stop=b))
     _count_nonfinite(ds, n)
-    ds.attrs.update(_provenance(model, priors, n, method, seed))
+    ds.attrs.update(_provenance(model, priors, n, method, seed, converted))
     return ds
 
 
@@ -134,7 +149,9 @@ def _count_nonfinite(ds: xr.Dataset, n: int) -> None:
                               "statistics use the other samples", MCRiskWarning, stacklevel=3)
 
 
-def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int) -> dict:
+def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int,
+                converted: tuple[str, ...] = ()) -> dict:
+    said = {"unit_conversions": "\n".join(converted)} if converted else {}  # as a study run's results
     return {
         "model": model_name(model),
         "method": method,
@@ -144,6 +161,7 @@ def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int)
         "mcrisk_version": __version__,
         "versions": library_versions(),
         "priors": priors_text(priors),
+        **said,
     }
 
 
@@ -206,9 +224,14 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     --------
     >>> s = simulate_summary(maas, priors, 10**8, rng=1, chunk_size=2**20, progress=True)
     """
-    return simulate_thinned(model, priors, n, method=method, rng=rng, chunk_size=chunk_size,
-                            period_days=period_days, progress=progress, workers=workers,
-                            scheduler=scheduler, nonfinite=nonfinite, rows=0)[0]
+    check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="simulate_summary", stacklevel=3)  # said here, once
+    summary = simulate_thinned(model, priors, n, method=method, rng=rng, chunk_size=chunk_size,
+                               period_days=period_days, progress=progress, workers=workers,
+                               scheduler=scheduler, nonfinite=nonfinite, rows=0)[0]
+    if converted:
+        summary.attrs["unit_conversions"] = "\n".join(converted)
+    return summary
 
 
 def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method = "random",
@@ -238,9 +261,10 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
         of :func:`simulate` and ``thinned_from``, ``thin_step``.
     """
     check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="simulate_thinned", stacklevel=3)
     n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
-    attrs = _provenance(model, priors, int(n), method, seed)
+    attrs = _provenance(model, priors, int(n), method, seed, converted)
     if period_days and period_days != 1:
         attrs["period_days"] = period_days
     kw = dict(method=method, seed=seed, chunk_size=chunk_size, period_days=period_days,
@@ -251,5 +275,5 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
         with client(workers, scheduler) as c:
             summary, thinned = summarize_and_thin(model, priors, int(n), mapper=dask_mapper(c, progress), **kw)
     if thinned is not None:
-        thinned.attrs = {**_provenance(model, priors, int(n), method, seed), **thinned.attrs}
+        thinned.attrs = {**_provenance(model, priors, int(n), method, seed, converted), **thinned.attrs}
     return summary, thinned
