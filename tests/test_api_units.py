@@ -205,3 +205,28 @@ def test_models_without_declared_units_are_untouched(tmp_path) -> None:
         ds = simulate(model, priors, 256, rng=0)  # no warning (filterwarnings = error), no scale
         np.testing.assert_array_equal(ds["z"].values, 2.0 * ds["y"].values)
         assert "unit_conversions" not in ds.attrs and float(ds["x"]) == 2.0
+
+
+def test_drawn_inputs_in_other_units_are_converted_before_the_model_call(root) -> None:
+    from mcrisk.analyze.sweep import lever_inputs
+    from mcrisk.sampling.design import sample
+
+    per_1k, per_1m = _priors(root, price_output=PER_1K), _priors(root, price_output=PER_1M)
+    ref = simulate(maas, sample(per_1m, 512, method="lhs", rng=4))
+    with pytest.warns(MCRiskWarning, match=f"^unit converted: {LINE}$") as caught:
+        got = simulate(maas, sample(per_1k, 512, method="lhs", rng=4))
+    assert [Path(w.filename).name for w in caught] == ["test_api_units.py"]
+    assert got.attrs["unit_conversions"] == LINE and got["price_output"].attrs["units"] == "USD/1M tokens"
+    np.testing.assert_allclose(got["profit_per_day"].values, ref["profit_per_day"].values, rtol=1e-10)
+    # A sweep on inputs drawn beforehand: every lever value, not only the first, sees the converted column.
+    want = sweep(maas, per_1m, "gpu_hour_price", [1.5, 9.0], 256,
+                 inputs=lever_inputs(per_1m, "gpu_hour_price", 256, rng=5))
+    with pytest.warns(MCRiskWarning, match=f"^unit converted: {LINE}$") as caught:  # the priors, the drawn column
+        swept = sweep(maas, per_1k, "gpu_hour_price", [1.5, 9.0], 256,
+                      inputs=lever_inputs(per_1k, "gpu_hour_price", 256, rng=5))
+    assert len(caught) == 2 and swept.attrs["unit_conversions"] == LINE
+    np.testing.assert_allclose(swept["profit_per_day"].values, want["profit_per_day"].values, rtol=1e-10)
+    bad = priors_from_dict({"price_output": {"value": 2.19, "unit": "tokens/s"}}, file="p.toml")
+    with pytest.raises(SpecError) as err:
+        simulate(maas, sample(per_1m, 8, rng=0).assign(price_output=sample(bad, 8, rng=0)["price_output"]))
+    assert str(err.value) == f"simulate: {BAD_UNIT}"

@@ -18,7 +18,7 @@ import xarray as xr
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model
 from mcrisk.models import model_inputs, model_name
-from mcrisk.spec.callcheck import conform_call
+from mcrisk.spec.callcheck import conform_call, conform_inputs
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.risk import summarize
 from mcrisk.core.statistics import STATISTICS, outputs_of, per_period, row_statistics
@@ -151,6 +151,9 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
     priors, converted = conform_call(model, priors, where="sweep", stacklevel=3)  # values: the model's unit
     if inputs is None:
         inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
+    else:  # drawn by the caller, perhaps from priors in other units: every lever value sees the same columns
+        inputs, more = conform_inputs(model, inputs, where="sweep", stacklevel=3)
+        converted += tuple(x for x in more if x not in converted)  # the priors' line once
     n = inputs.sizes["sample"]
     unit = lever_unit(model, priors, lever)
     with warnings.catch_warnings():  # counted below over every value, not for the first alone

@@ -12,7 +12,7 @@ from mcrisk.simulation.distributed import client, dask_mapper, simulate_dask
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model, check_inputs, chunks, evaluate, join_chunks, progress_bar
 from mcrisk.models import model_name
-from mcrisk.spec.callcheck import conform_call
+from mcrisk.spec.callcheck import conform_call, conform_inputs
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.sampling.design import Method, normalize_seed, sample, warn_unbalanced
 from mcrisk.simulation.streaming import summarize_and_thin
@@ -128,6 +128,7 @@ def _simulate_inputs(model: Callable, inputs: xr.Dataset, *, chunk_size: int | N
         raise SpecError(f"inputs has dimensions {tuple(inputs.dims)}; simulate needs an inputs Dataset over "
                         "'sample' (from mcrisk.sample)")
     check_inputs(model, list(inputs.data_vars))
+    inputs, converted = conform_inputs(model, inputs, where="simulate", stacklevel=4)
     n = inputs.sizes["sample"]
     ds = _evaluate_chunks(model, n, chunk_size, progress, inputs.attrs.get("currency") or None,
                           lambda a, b: inputs.isel(sample=slice(a, b)))
@@ -137,6 +138,8 @@ def _simulate_inputs(model: Callable, inputs: xr.Dataset, *, chunk_size: int | N
                      "versions": library_versions()})
     ds.attrs.setdefault("samples", n)
     ds.attrs.setdefault("currency", "")
+    if converted:
+        ds.attrs["unit_conversions"] = "\n".join(converted)
     return ds
 
 

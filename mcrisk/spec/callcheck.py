@@ -15,6 +15,7 @@ nor checked again, so a study run's conversions are applied and said once.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,11 +23,12 @@ from types import MappingProxyType
 from typing import Any
 
 from mcrisk.core.errors import MCRiskWarning
+from mcrisk.core.units import CURRENCIES, conversion
 from mcrisk.core.validate import show_key
 from mcrisk.spec.conform import FxModel, check_domain, conform_priors
 from mcrisk.spec.priorspec import Priors
 
-__all__ = ["conform_call"]
+__all__ = ["conform_call", "conform_inputs"]
 
 
 def conform_call(model: Callable, priors: Any, *, where: str, stacklevel: int = 2) -> tuple[Any, tuple[str, ...]]:
@@ -94,3 +96,54 @@ def conform_call(model: Callable, priors: Any, *, where: str, stacklevel: int = 
         warnings.warn(f"unit converted: {line}", MCRiskWarning, stacklevel=stacklevel)
     proxy = MappingProxyType(entries)
     return replace(priors, entries=proxy, conformed_to=(model, proxy, priors.currency)), notes
+
+
+def conform_inputs(model: Callable, inputs: Any, *, where: str, stacklevel: int = 2) -> tuple[Any, tuple[str, ...]]:
+    """An inputs Dataset in ``model``'s units: each column whose ``units`` convert is multiplied.
+
+    For ``simulate(model, sample(priors, n))``: the columns of priors that were not conformed
+    carry their priors' units, and a column in USD/1K tokens for an input in USD/1M tokens is
+    multiplied by 1,000 (said as :func:`conform_call` says it). Domains are not checked here:
+    drawn values are not a prior's range (:func:`conform_call` checks those).
+
+    Parameters
+    ----------
+    model
+        The model; only the inputs it declares are looked at (none of an
+        :class:`~mcrisk.spec.conform.FxModel`'s own-currency columns).
+    inputs
+        An :class:`xarray.Dataset` over ``sample``; a column without ``units`` is left alone.
+    where, stacklevel
+        As :func:`conform_call`.
+
+    Returns
+    -------
+    (Dataset, tuple of str)
+        ``inputs`` (the same object when no column is converted) and one line per conversion.
+
+    Raises
+    ------
+    SpecError
+        For a column whose unit cannot be converted to its input's (the study file's line).
+    """
+    declared = getattr(model, "inputs", None) or {}
+    own = {*model.converted, *model.rates} if isinstance(model, FxModel) else set()
+    currency = inputs.attrs.get("currency") or None
+    notes = []
+    for name, var in declared.items():
+        unit = str(inputs[name].attrs.get("units", "")) if name in inputs.data_vars else ""
+        if not unit or not var.unit or name in own:
+            continue
+        own_currency = next((c for c in CURRENCIES if re.search(rf"\b{c}\b", unit)), None)  # as conform_priors
+        wanted = var.unit.replace("{currency}", currency or own_currency or "currency")
+        conv = conversion(unit, wanted, what=f"{where}: [{show_key(name)}]")
+        if conv.factor != 1.0:
+            col = inputs[name]
+            attrs = {**col.attrs, "units": wanted}
+            if "distribution" in attrs:
+                attrs["distribution"] = f"{attrs['distribution']} x {conv.factor:.12g}"
+            inputs = inputs.assign({name: col.copy(data=col.values * conv.factor).assign_attrs(attrs)})
+            notes.append(f"{name}: {conv.describe()}")
+    for line in notes:
+        warnings.warn(f"unit converted: {line}", MCRiskWarning, stacklevel=stacklevel)
+    return inputs, tuple(notes)
