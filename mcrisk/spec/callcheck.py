@@ -8,6 +8,9 @@ USD/1M tokens multiplies the draws by 1,000, says so in an :class:`~mcrisk.core.
 (``unit converted: price_output: USD/1K tokens -> USD/1M tokens: x 1,000``, the line a study
 run prints), and refuses ``tokens/s`` for a price in the one line a study file gets.
 
+An inputs Dataset drawn beforehand (``simulate(maas, sample(priors, n))``) gets its columns
+converted by :func:`conform_inputs`, from their ``units``.
+
 Priors that ``conform_priors`` made (a study's, or a caller's own with ``fx``) carry
 :attr:`~mcrisk.spec.priorspec.Priors.conformed_to`; their entries are neither converted again
 nor checked again, so a study run's conversions are applied and said once.
@@ -130,12 +133,17 @@ def conform_inputs(model: Callable, inputs: Any, *, where: str, stacklevel: int 
     own = {*model.converted, *model.rates} if isinstance(model, FxModel) else set()
     currency = inputs.attrs.get("currency") or None
     notes = []
+    columns = inputs.variables  # plain Variables: a DataArray per input would cost 0.1 ms each
     for name, var in declared.items():
-        unit = str(inputs[name].attrs.get("units", "")) if name in inputs.data_vars else ""
+        unit = str(columns[name].attrs.get("units", "")) if name in inputs.data_vars else ""
         if not unit or not var.unit or name in own:
             continue
-        own_currency = next((c for c in CURRENCIES if re.search(rf"\b{c}\b", unit)), None)  # as conform_priors
-        wanted = var.unit.replace("{currency}", currency or own_currency or "currency")
+        wanted = var.unit
+        if "{currency}" in wanted:  # as conform_priors: the study's currency, else the column's own
+            wanted = wanted.replace("{currency}", currency or next(
+                (c for c in CURRENCIES if re.search(rf"\b{c}\b", unit)), "currency"))
+        if unit == wanted:  # drawn from conformed priors: nothing to parse
+            continue
         conv = conversion(unit, wanted, what=f"{where}: [{show_key(name)}]")
         if conv.factor != 1.0:
             col = inputs[name]
