@@ -32,6 +32,7 @@ from scipy import stats
 from mcrisk.spec.decision_tables import Precision
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import join_chunks
+from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.core.statistics import per_period
 from mcrisk.sampling.design import normalize_seed, sample
@@ -166,6 +167,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     MCRiskWarning
         When the cap is reached before every tolerance is met (naming them).
     """
+    priors, converted = conform_call(model, priors, where="simulate_to_precision", stacklevel=3)
     method = check_method(method)
     rng = normalize_seed(rng)
     samples, cap = check_samples(samples), check_samples(max_samples, "max_samples")
@@ -223,6 +225,8 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
                       "first_batch": samples, "max_samples": cap})
     if method != "random":
         res.attrs["replicate_samples"] = m
+    if converted:
+        res.attrs["unit_conversions"] = "\n".join(converted)
     cols = list(zip(*rows, strict=True))
     conv = xr.Dataset({k: ("row", np.asarray(v)) for k, v in
                        zip(("output", "statistic", "estimate", "half_width", "tolerance", "samples"), cols, strict=True)},

@@ -36,6 +36,7 @@ from tqdm import tqdm
 
 from mcrisk.core.errors import MCRiskWarning, SpecError, clip
 from mcrisk.models import output_unit
+from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
 from mcrisk.distributions.copula import apply_copula, copula_factor
@@ -326,6 +327,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     m = get_method(method)
     requested, seed = method, normalize_seed(rng)
     check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="sensitivity", stacklevel=3)  # as a study's
     names = priors.uncertain
     d = len(names)
     if d == 0:
@@ -407,5 +409,6 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
                      "samples": n, "model_runs": int(len(x)), "seed": seed, "rank_by": m.rank_by,
                      "conf_level": o["conf_level"], "num_resamples": o["num_resamples"],
                      "second_order": int(o["second_order"]), "notes": "\n".join(notes),
-                     "salib_messages": "\n".join(info)})
+                     "salib_messages": "\n".join(info),
+                     **({"unit_conversions": "\n".join(converted)} if converted else {})})
     return ds

@@ -20,6 +20,7 @@ from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.models import model_inputs
+from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.sampling.design import Method
 from mcrisk.analyze.sweep import lever_inputs
@@ -164,7 +165,8 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
     target
         Such as ``"P(profit_per_day > 0) >= 0.9"`` (see :func:`mcrisk.decision_spec.parse_target`).
     low, high
-        The range searched, in the lever's units.
+        The range searched, in the model's unit for the lever (the priors are converted to the
+        model's units, and checked against its inputs' domains, as a study run's are).
     n, method, rng
         Samples of the other inputs, design and seed; every lever value tried uses the same draws.
     tolerance, relative
@@ -212,6 +214,7 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
     low, high = float(low), float(high)
     if not low < high:
         raise SpecError(f"low = {low!r} must be below high = {high!r}")
+    priors, _ = conform_call(model, priors, where="solve", stacklevel=3)  # low, high: the model's unit
     inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
     n = inputs.sizes["sample"]
     kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}

@@ -18,6 +18,7 @@ import xarray as xr
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model
 from mcrisk.models import model_inputs, model_name
+from mcrisk.spec.callcheck import conform_call, conform_inputs
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.risk import summarize
 from mcrisk.core.statistics import STATISTICS, outputs_of, per_period, row_statistics
@@ -100,7 +101,8 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
     lever
         The input swept.
     values
-        Its values (at least 2), in its units.
+        Its values (at least 2), in the model's unit for it (the priors are converted to the
+        model's units, and checked against its inputs' domains, as a study run's are).
     n, method, rng
         Samples of the other inputs, design and seed, as :func:`mcrisk.simulate`.
     inputs
@@ -146,8 +148,12 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
     values = [float(v) for v in values]
     if len(values) < 2 or len(set(values)) < len(values) or not np.all(np.isfinite(values)):
         raise SpecError(f"values = {values!r} must be at least 2 distinct finite lever values")
+    priors, converted = conform_call(model, priors, where="sweep", stacklevel=3)  # values: the model's unit
     if inputs is None:
         inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
+    else:  # drawn by the caller, perhaps from priors in other units: every lever value sees the same columns
+        inputs, more = conform_inputs(model, inputs, where="sweep", stacklevel=3)
+        converted += tuple(x for x in more if x not in converted)  # the priors' line once
     n = inputs.sizes["sample"]
     unit = lever_unit(model, priors, lever)
     with warnings.catch_warnings():  # counted below over every value, not for the first alone
@@ -177,6 +183,8 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     ds = ds.assign_coords({lever: coord})
     ds.attrs["lever"] = lever
+    if converted:
+        ds.attrs["unit_conversions"] = "\n".join(converted)
     return ds
 
 

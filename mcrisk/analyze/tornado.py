@@ -10,6 +10,7 @@ import xarray as xr
 
 from mcrisk.core.errors import SpecError
 from mcrisk.models import output_unit
+from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.simulation.evaluate import call_model, check_inputs
 from mcrisk.core.text import format_number
@@ -27,7 +28,8 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
     Parameters
     ----------
     model, priors
-        As for :func:`mcrisk.simulate`.
+        As for :func:`mcrisk.simulate`: priors are converted to the model's units and checked
+        against its inputs' domains, as a study run's are.
     output
         The model output to record.
     low, high
@@ -48,6 +50,7 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
     if not 0 < low < high < 1:
         raise SpecError(f"tornado low = {low!r}, high = {high!r} must satisfy 0 < low < high < 1")
     check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="tornado", stacklevel=3)
     names = list(priors.uncertain)
     k = len(names)
     base = {n: p.base_value for n, p in priors.items()}
@@ -78,7 +81,8 @@ def tornado(model: Callable, priors: Priors, *, output: str, low: float = 0.10,
         coords={"input": np.array(names, dtype=object)[order],
                 "input_units": ("input", np.array([priors[n].unit for n in names], dtype=object)[order])},
         attrs={"output": output, "units": units, "base_output": float(y[0]), "low": low, "high": high,
-               "currency": priors.currency or ""},
+               "currency": priors.currency or "",
+               **({"unit_conversions": "\n".join(converted)} if converted else {})},
     )
     return ds
 

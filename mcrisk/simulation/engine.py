@@ -12,6 +12,7 @@ from mcrisk.simulation.distributed import client, dask_mapper, simulate_dask
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model, check_inputs, chunks, evaluate, join_chunks, progress_bar
 from mcrisk.models import model_name
+from mcrisk.spec.callcheck import conform_call, conform_inputs
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.sampling.design import Method, normalize_seed, sample, warn_unbalanced
 from mcrisk.simulation.streaming import summarize_and_thin
@@ -60,8 +61,21 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
     xarray.Dataset
         Every input and output over ``sample``, with ``units`` and ``long_name``; attrs
         ``model``, ``method``, ``seed``, ``samples``, ``currency``, ``mcrisk_version``,
-        ``versions`` (mcrisk, Python and the libraries that made the numbers) and ``priors``
-        (the text of every priors file).
+        ``versions`` (mcrisk, Python and the libraries that made the numbers), ``priors``
+        (the text of every priors file) and, when a prior's unit was converted,
+        ``unit_conversions`` (one line each).
+
+    Raises
+    ------
+    SpecError
+        As a study file would: a prior whose unit cannot be converted to its model input's, or
+        whose range leaves the input's domain (:func:`mcrisk.spec.callcheck.conform_call`).
+
+    Warns
+    -----
+    MCRiskWarning
+        ``unit converted: ...`` for each prior converted to its model input's unit (a price in
+        USD/1K tokens for an input in USD/1M tokens: its draws times 1,000).
 
     Examples
     --------
@@ -75,6 +89,7 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
         return _simulate_inputs(model, priors, chunk_size=chunk_size, progress=progress,
                                 distributed=workers is not None or scheduler is not None)
     check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="simulate", stacklevel=3)
     n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
     if workers is not None or scheduler is not None:
@@ -87,7 +102,7 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
                               lambda a, b: sample(priors, n, method=method, rng=seed, start=a, stop=b))
     _count_nonfinite(ds, n)
     on_dask = workers is not None or scheduler is not None
-    ds.attrs.update(_provenance(model, priors, n, method, seed, dask=on_dask))
+    ds.attrs.update(_provenance(model, priors, n, method, seed, converted, dask=on_dask))
     return ds
 
 
@@ -114,6 +129,7 @@ def _simulate_inputs(model: Callable, inputs: xr.Dataset, *, chunk_size: int | N
         raise SpecError(f"inputs has dimensions {tuple(inputs.dims)}; simulate needs an inputs Dataset over "
                         "'sample' (from mcrisk.sample)")
     check_inputs(model, list(inputs.data_vars))
+    inputs, converted = conform_inputs(model, inputs, where="simulate", stacklevel=4)
     n = inputs.sizes["sample"]
     ds = _evaluate_chunks(model, n, chunk_size, progress, inputs.attrs.get("currency") or None,
                           lambda a, b: inputs.isel(sample=slice(a, b)))
@@ -123,6 +139,8 @@ def _simulate_inputs(model: Callable, inputs: xr.Dataset, *, chunk_size: int | N
                      "versions": library_versions()})
     ds.attrs.setdefault("samples", n)
     ds.attrs.setdefault("currency", "")
+    if converted:
+        ds.attrs["unit_conversions"] = "\n".join(converted)
     return ds
 
 
@@ -135,8 +153,9 @@ def _count_nonfinite(ds: xr.Dataset, n: int) -> None:
                               "statistics use the other samples", MCRiskWarning, stacklevel=3)
 
 
-def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int, *,
-                dask: bool = False) -> dict:
+def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int,
+                converted: tuple[str, ...] = (), *, dask: bool = False) -> dict:
+    said = {"unit_conversions": "\n".join(converted)} if converted else {}  # as a study run's results
     return {
         "model": model_name(model),
         "method": method,
@@ -146,6 +165,7 @@ def _provenance(model: Callable, priors: Priors, n: int, method: str, seed: int,
         "mcrisk_version": __version__,
         "versions": library_versions(dask=dask),
         "priors": priors_text(priors),
+        **said,
     }
 
 
@@ -208,9 +228,14 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     --------
     >>> s = simulate_summary(maas, priors, 10**8, rng=1, chunk_size=2**20, progress=True)
     """
-    return simulate_thinned(model, priors, n, method=method, rng=rng, chunk_size=chunk_size,
-                            period_days=period_days, progress=progress, workers=workers,
-                            scheduler=scheduler, nonfinite=nonfinite, rows=0)[0]
+    check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="simulate_summary", stacklevel=3)  # said here, once
+    summary = simulate_thinned(model, priors, n, method=method, rng=rng, chunk_size=chunk_size,
+                               period_days=period_days, progress=progress, workers=workers,
+                               scheduler=scheduler, nonfinite=nonfinite, rows=0)[0]
+    if converted:
+        summary.attrs["unit_conversions"] = "\n".join(converted)
+    return summary
 
 
 def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method = "random",
@@ -240,10 +265,11 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
         of :func:`simulate` and ``thinned_from``, ``thin_step``.
     """
     check_inputs(model, list(priors))
+    priors, converted = conform_call(model, priors, where="simulate_thinned", stacklevel=3)
     n, method = check_samples(n), check_method(method)
     seed = normalize_seed(rng)
     on_dask = workers is not None or scheduler is not None
-    attrs = _provenance(model, priors, int(n), method, seed, dask=on_dask)
+    attrs = _provenance(model, priors, int(n), method, seed, converted, dask=on_dask)
     if period_days and period_days != 1:
         attrs["period_days"] = period_days
     kw = dict(method=method, seed=seed, chunk_size=chunk_size, period_days=period_days,
@@ -254,5 +280,5 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
         with client(workers, scheduler) as c:
             summary, thinned = summarize_and_thin(model, priors, int(n), mapper=dask_mapper(c, progress), **kw)
     if thinned is not None:
-        thinned.attrs = {**_provenance(model, priors, int(n), method, seed, dask=on_dask), **thinned.attrs}
+        thinned.attrs = {**_provenance(model, priors, int(n), method, seed, converted, dask=on_dask), **thinned.attrs}
     return summary, thinned

@@ -7,6 +7,7 @@
     priorref.py           priors by reference (ref = "file#entry") and --set values
     priorentry.py         a fitted prior written back as a priors-file table
     conform.py            priors conformed to a model: units converted, domains checked
+    callcheck.py          the same at a public call (simulate, sensitivity, ...), once per prior
     studyfile.py          study files: the TOML that wires priors, a model and analyses
     decision_tables.py    [sweep], [solve] and precision, checked
     discovery_tables.py   [scenarios] and [value_of_information], checked

@@ -285,7 +285,8 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
     Returns
     -------
     Conformed
-        The converted priors, one line per conversion, and the model to run them with.
+        The converted priors (marked :attr:`~mcrisk.spec.priorspec.Priors.conformed_to` the
+        returned model), one line per conversion, and the model to run them with.
 
     Raises
     ------
@@ -341,8 +342,9 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
         if var is not None:  # a positive rate keeps a price's sign: checked in its own currency
             check_domain(prior, var.domain, where=at)
         entries[name] = prior
-    if not converted:
-        return Conformed(replace(priors, entries=MappingProxyType(entries)), tuple(notes), model)
+    if not converted:  # marked conformed to ``model``: conform_call leaves these entries alone
+        proxy = MappingProxyType(entries)
+        return Conformed(replace(priors, entries=proxy, conformed_to=(model, proxy, currency)), tuple(notes), model)
     rates = tuple(sorted({r for r, _ in converted.values()}))
     for r in rates:
         if r in entries:
@@ -350,7 +352,8 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
                             "once")
         entries[r] = uncertain[r[3:]]
     wrapped = FxModel(model, converted, rates, {r: f"{currency}/{r[3:]}" for r in rates})
-    return Conformed(replace(priors, entries=MappingProxyType(entries)), tuple(notes), wrapped)
+    proxy = MappingProxyType(entries)
+    return Conformed(replace(priors, entries=proxy, conformed_to=(wrapped, proxy, currency)), tuple(notes), wrapped)
 
 
 def _power(unit: str, code: str) -> int:

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.spec.priors import Priors, parse_prior
+from mcrisk.spec.priors import parse_prior
 from mcrisk.core.tomlfile import read_toml
 from mcrisk.core.validate import is_file, show_key, show_text
 
@@ -116,9 +116,8 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
         old = entries[name]
         prior = parse_prior(name, v, file=where, table=name)
         entries[name] = replace(prior, unit=old.unit, label=old.label, source="--set on the command line")
-    priors = Priors(MappingProxyType(entries), currency=study.priors.currency,
-                    correlations=tuple(c for c in study.priors.correlations
-                                       if c.a not in values and c.b not in values),
-                    texts=study.priors.texts)
+    priors = replace(study.priors, entries=MappingProxyType(entries),  # still conformed but for the new values
+                     correlations=tuple(c for c in study.priors.correlations
+                                        if c.a not in values and c.b not in values))
     note = "".join(f"\n# --set {k}={v!r}" for k, v in values.items())
     return replace(study, priors=priors, text=study.text + note)

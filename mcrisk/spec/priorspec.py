@@ -123,12 +123,19 @@ class Priors(Mapping[str, Prior]):
         Rank correlations between uncertain inputs, imposed when sampling.
     texts : tuple of (str, str)
         ``(path, file text)`` of every file the priors came from, kept for provenance.
+    conformed_to : tuple or None
+        ``(model, entries, currency)`` when :func:`mcrisk.spec.conform.conform_priors` made
+        these priors for ``model``: each entry that is still, by identity, one of ``entries``
+        is in the model's unit and domain, so :func:`mcrisk.spec.callcheck.conform_call` does
+        not convert or check it again. ``None``: not conformed.
     """
 
     entries: Mapping[str, Prior]
     currency: str | None = None
     correlations: tuple[Correlation, ...] = ()
     texts: tuple[tuple[str, str], ...] = ()
+    conformed_to: tuple[Any, Mapping[str, Prior], str | None] | None = field(default=None, compare=False,
+                                                                             repr=False)
 
     def __getitem__(self, name: str) -> Prior:
         return self.entries[name]
@@ -152,6 +159,7 @@ class Priors(Mapping[str, Prior]):
             currency=other.currency or self.currency,
             correlations=tuple(pairs.values()),
             texts=self.texts + other.texts,
+            conformed_to=other.conformed_to or self.conformed_to,  # checked entry by entry
         )
 
     def subset(self, names: tuple[str, ...] | list[str]) -> Priors:
@@ -162,4 +170,5 @@ class Priors(Mapping[str, Prior]):
             currency=self.currency,
             correlations=tuple(c for c in self.correlations if {c.a, c.b} <= keep),
             texts=self.texts,
+            conformed_to=self.conformed_to,
         )
