@@ -264,6 +264,41 @@ def _size_notes(ds: xr.Dataset, m: _Method, method: str, n: int, out: str, notes
                      f"be, so the estimate is noise; try {unit} = {more:,} (now {n:,})")
 
 
+def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray, y: np.ndarray, out: str,
+                    seed: int, o: dict, info: list[str], notes: list[str], *, unit: str) -> xr.Dataset:
+    """The indices of output ``out`` over ``input``: NaN, with a note, where SALib's analyzer fails.
+
+    ``u`` is the design on the unit cube (Morris analyses it), ``x`` the rows the model ran on,
+    ``unit`` the indices' unit ("1", or the output's per unit quantile for Morris).
+    """
+    names, d = problem["names"], problem["num_vars"]
+    if bad := int(np.count_nonzero(~np.isfinite(y))):
+        text = f"{out} is NaN or infinite in {bad:,} of {len(y):,} model runs; its indices are not reliable"
+        notes.append(text)
+        warnings.warn(text, MCRiskWarning, stacklevel=3)
+    try:
+        with quiet_salib(info):
+            s = m.analyze(problem, u if method == "morris" else x, y, seed, o)
+    except (np.linalg.LinAlgError, ValueError) as exc:  # delta's densities of a (nearly) constant column
+        text = (f"{out}: SALib's {method} analyzer failed ({clip(' '.join(str(exc).split()))}): an input or "
+                "the output takes (almost) a single value; its indices are left out (NaN)")
+        notes.append(text)
+        warnings.warn(text, MCRiskWarning, stacklevel=3)
+        s = {k: np.full(d, np.nan) for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")}
+    part = xr.Dataset(coords={"input": np.array(names, dtype=object)})
+    for k, v in s.items():
+        if k in ("names", "notes") or v is None:
+            continue
+        v = np.asarray(v, dtype=float)
+        base = k.removesuffix("_conf")
+        attrs = {"units": unit, "long_name": _DOC.get(base, base) + (" (half-width of the interval)"
+                                                                   if k.endswith("_conf") else "")}
+        part[k] = (("input", "input2"), v, attrs) if v.ndim == 2 else ("input", v, attrs)
+    if "input2" in part.dims:
+        part = part.assign_coords(input2=np.array(names, dtype=object))
+    return part
+
+
 def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str], method: SensitivityMethod = "sobol",
                 n: int | None = None, rng: int | np.random.Generator | None = None,
                 calc_second_order: bool = False, num_resamples: int = 100, conf_level: float = 0.95,
@@ -366,33 +401,9 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
 
     parts = []
     for j, out in enumerate(outputs):
-        y = results[out]
-        if bad := int(np.count_nonzero(~np.isfinite(y))):
-            text = f"{out} is NaN or infinite in {bad:,} of {len(y):,} model runs; its indices are not reliable"
-            notes.append(text)
-            warnings.warn(text, MCRiskWarning, stacklevel=2)
-        try:
-            with quiet_salib(info):
-                s = m.analyze(problem, u if method == "morris" else x, y, salib_seed(seed, 1 + j), o)
-        except (np.linalg.LinAlgError, ValueError) as exc:  # delta's densities of a (nearly) constant column
-            text = (f"{out}: SALib's {method} analyzer failed ({clip(' '.join(str(exc).split()))}): an input or "
-                    "the output takes (almost) a single value; its indices are left out (NaN)")
-            notes.append(text)
-            warnings.warn(text, MCRiskWarning, stacklevel=2)
-            s = {k: np.full(d, np.nan) for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")}
-        part = xr.Dataset(coords={"input": np.array(names, dtype=object)})
-        for k, v in s.items():
-            if k in ("names", "notes") or v is None:
-                continue
-            v = np.asarray(v, dtype=float)
-            base = k.removesuffix("_conf")
-            attrs = {"units": "1", "long_name": _DOC.get(base, base) + (" (half-width of the interval)"
-                                                                       if k.endswith("_conf") else "")}
-            if method == "morris":
-                attrs["units"] = f"{output_unit(model, out, priors.currency)} per unit quantile".strip()
-            part[k] = (("input", "input2"), v, attrs) if v.ndim == 2 else ("input", v, attrs)
-        if "input2" in part.dims:
-            part = part.assign_coords(input2=np.array(names, dtype=object))
+        unit = f"{output_unit(model, out, priors.currency)} per unit quantile".strip() if method == "morris" else "1"
+        part = _analyze_output(m, method, problem, u, x, results[out], out, salib_seed(seed, 1 + j), o,
+                               info, notes, unit=unit)
         before = len(notes)
         _size_notes(part, m, method, n, out if len(outputs) > 1 else "", notes)
         for text in notes[before:]:

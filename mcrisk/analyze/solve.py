@@ -236,11 +236,34 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
         return sign * (statistic(target, values_at(v), bound) - target.level)
 
     grid = np.linspace(low, high, GRID)
-    s = np.array([statistic(target, values_at(v)) for v in grid])
-    m = sign * (s - target.level)
+    increasing = _check_crossing(target, lever, grid, np.array([statistic(target, values_at(v)) for v in grid]))
+
+    def root(bound: int) -> tuple[float, bool]:
+        return _root(lambda v: margin(v, bound), grid, increasing, tolerance, relative)
+
+    value, _ = root(0)
+    ends = [root(-1), root(+1)]
+    (c1, in1), (c2, in2) = ends
+    lo_end, hi_end = sorted([(c1, in1), (c2, in2)])
+    clipped = ",".join(k for k, (c, ok) in (("low", lo_end), ("high", hi_end)) if not ok)
+    width = tolerance * abs(value) if relative else tolerance
+    return Solution(lever=lever, target=target.text, value=float(value), ci_low=float(lo_end[0]),
+                    ci_high=float(hi_end[0]), achieved=statistic(target, values_at(value)), samples=int(n),
+                    method=str(inputs.attrs["method"]), seed=int(inputs.attrs["seed"]), low=low, high=high,
+                    tolerance=float(width), met_above=increasing, evaluations=len(cache),
+                    interval=INTERVALS[str(inputs.attrs["method"])], clipped=clipped, unit=unit)
+
+
+def _check_crossing(target: Target, lever: str, grid: np.ndarray, s: np.ndarray) -> bool:
+    """Whether the target is met above its crossing; refuses a grid met nowhere, everywhere or twice.
+
+    ``s`` is the target's statistic at each ``grid`` value; a statistic that rises and falls
+    but crosses once is warned about.
+    """
+    low, high, name = grid[0], grid[-1], target.statistic
+    m = (1.0 if target.comparison == ">=" else -1.0) * (s - target.level)
     met = m >= 0
     crossings = np.flatnonzero(met[1:] != met[:-1])
-    name = target.statistic
     if not met.any():
         best = int(np.nanargmax(m))
         raise SpecError(f"target {target.text!r} cannot be met for {lever} in [{low:g}, {high:g}]: the best "
@@ -256,44 +279,34 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
     d = np.diff(s)
     if np.any(d > 0) and np.any(d < 0):
         warnings.warn(f"{name} is not monotone in {lever} over [{low:g}, {high:g}] (it rises and falls on the "
-                      "grid); the answer is the one crossing found", MCRiskWarning, stacklevel=2)
-    increasing = bool(met[-1])  # met at high: the target is met above the answer
+                      "grid); the answer is the one crossing found", MCRiskWarning, stacklevel=3)
+    return bool(met[-1])  # met at high: the target is met above the answer
 
-    def root(bound: int) -> tuple[float, bool]:
-        """The lever value where margin(., bound) turns non-negative; (value, whether in range)."""
-        mm = np.array([margin(v, bound) for v in grid])
-        ok = mm >= 0
-        if ok.all() or not ok.any():
-            return (low if ok.all() == increasing else high), False
-        # the cell where the margin turns non-negative, scanning from the met side inwards
-        k = (int(np.flatnonzero(~ok)[-1]) if increasing else int(np.flatnonzero(ok)[-1]))
-        if k >= len(grid) - 1:  # this bound turns back before high: its crossing lies beyond the range
-            return high, False
-        a, b = grid[k], grid[k + 1]  # margin(a) and margin(b) of opposite signs
-        while True:
-            width = tolerance * max(abs(a), abs(b)) if relative else tolerance
-            if b - a <= width:
-                break
-            mid = 0.5 * (a + b)
-            if mid <= a or mid >= b:  # no float between them
-                break
-            if (margin(mid, bound) >= 0) == increasing:
-                b = mid
-            else:
-                a = mid
-        return (b if increasing else a), True
 
-    value, _ = root(0)
-    ends = [root(-1), root(+1)]
-    (c1, in1), (c2, in2) = ends
-    lo_end, hi_end = sorted([(c1, in1), (c2, in2)])
-    clipped = ",".join(k for k, (c, ok) in (("low", lo_end), ("high", hi_end)) if not ok)
-    width = tolerance * abs(value) if relative else tolerance
-    return Solution(lever=lever, target=target.text, value=float(value), ci_low=float(lo_end[0]),
-                    ci_high=float(hi_end[0]), achieved=statistic(target, values_at(value)), samples=int(n),
-                    method=str(inputs.attrs["method"]), seed=int(inputs.attrs["seed"]), low=low, high=high,
-                    tolerance=float(width), met_above=increasing, evaluations=len(cache),
-                    interval=INTERVALS[str(inputs.attrs["method"])], clipped=clipped, unit=unit)
+def _root(margin: Callable[[float], float], grid: np.ndarray, increasing: bool, tolerance: float,
+          relative: bool) -> tuple[float, bool]:
+    """The lever value where ``margin`` turns non-negative, bisected; (value, whether in range)."""
+    low, high = grid[0], grid[-1]
+    ok = np.array([margin(v) for v in grid]) >= 0
+    if ok.all() or not ok.any():
+        return (low if ok.all() == increasing else high), False
+    # the cell where the margin turns non-negative, scanning from the met side inwards
+    k = (int(np.flatnonzero(~ok)[-1]) if increasing else int(np.flatnonzero(ok)[-1]))
+    if k >= len(grid) - 1:  # this bound turns back before high: its crossing lies beyond the range
+        return high, False
+    a, b = grid[k], grid[k + 1]  # margin(a) and margin(b) of opposite signs
+    while True:
+        width = tolerance * max(abs(a), abs(b)) if relative else tolerance
+        if b - a <= width:
+            break
+        mid = 0.5 * (a + b)
+        if mid <= a or mid >= b:  # no float between them
+            break
+        if (margin(mid) >= 0) == increasing:
+            b = mid
+        else:
+            a = mid
+    return (b if increasing else a), True
 
 
 def format_solution(sol: Solution) -> str:
