@@ -209,7 +209,7 @@ def test_exceedance_marks_break_even(results):
 def test_a_large_exceedance_curve_is_drawn_through_exact_steps():
     # 200,000 samples -100,000 .. 99,999, shuffled: every drawn vertex (x_(i), (n - i)/n) is an
     # exact point of the curve, 1 in 7 of them kept (and the last), each drop at most 7 / n.
-    from mcrisk.report.plot.risk_charts import CURVE_POINTS
+    from mcrisk.core.thinning import CURVE_POINTS
 
     n = 200_000
     x = np.random.default_rng(1).permutation(np.arange(n, dtype=float) - n // 2)

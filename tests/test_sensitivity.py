@@ -399,7 +399,7 @@ def test_check_config_fills_defaults():
 
 
 def test_attribution_runs_on_a_stated_positional_subsample() -> None:
-    from mcrisk.analyze.sensitivity_run import LOSS_SAMPLES, thin
+    from mcrisk.core.thinning import LOSS_SAMPLES, thin
 
     ds = xr.Dataset({"y": ("sample", np.arange(50_001.0))}, coords={"sample": np.arange(50_001)})
     sub = thin(ds, LOSS_SAMPLES)

@@ -17,25 +17,18 @@ import xarray as xr
 
 from mcrisk.core.labels import sentence_labels
 from mcrisk.core.statistics import per_period
-from mcrisk.analyze.sensitivity_run import thin
+from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
 from mcrisk.core.text import labels_in_use
 from mcrisk.analyze.scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from mcrisk.analyze.voi import evppi, voi_frame, voi_sentence
 
-__all__ = ["DISCOVERY_SAMPLES", "format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
+__all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
 
 
-#: At most this many of a run's samples (1 in k by position, the same ones whatever the chunking)
-#: feed PRIM and the EVPPI regressions, as many as the loss attribution uses: their cost grows
-#: with the samples, and the standard errors say what precision that buys (EVPPI's SE of the
-#: main study is a few percent of EVPI at 20,000).
-DISCOVERY_SAMPLES = 20_000
-
-
-def _used(ds: xr.Dataset, sub: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
-    n, m = int(results.sizes.get("sample", 0)), int(sub.sizes.get("sample", 0))
-    if m < n:
-        ds.attrs["subsample"] = f"1 in {-(-n // m):,} of the run's {n:,} samples ({m:,} samples)"
+def _used(ds: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
+    n = int(results.sizes.get("sample", 0))
+    if (step := thin_step(n, DISCOVERY_SAMPLES)) > 1:
+        ds.attrs["subsample"] = thinned_words(n, step)
     return ds
 
 
@@ -65,7 +58,7 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
     ds = _used(scenarios(sub, output=cfg["output"], event=cfg["event"], threshold_density=cfg["threshold_density"],
                          threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"],
                          mass_min=cfg["mass_min"], bounds=bounds),
-               sub, results)
+               results)
     if echo is not None:  # the boxes in the words of the report and the charts: plain labels
         with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
             echo("\n" + format_scenarios(ds))
@@ -96,7 +89,7 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     seed = study.seed if cfg["seed"] is None else cfg["seed"]
     sub = thin(results, DISCOVERY_SAMPLES)
     ds = _used(evppi(per_period(sub, study.period_days), output=cfg["output"], decision=cfg["decision"],
-                     groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), sub, results)
+                     groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), results)
     if echo is not None:
         with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
             echo("\n" + format_voi(ds))

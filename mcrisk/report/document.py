@@ -34,6 +34,7 @@ from mcrisk.report.plot import FORMATS
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.core.labels import run_labels
 from mcrisk.core.text import MINUS, format_number, labels_in_use, words
+from mcrisk.core.thinning import thinned_words
 
 # figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
@@ -143,8 +144,8 @@ def _notes(run) -> list[str]:
     notes = [f"Unit converted at load: {c}" for c in getattr(run.study, "conversions", ())]
     if step := int(run.results.attrs.get("thin_step", 0)):
         notes.append(f"The summary is of all {int(run.results.attrs['thinned_from']):,} samples; results.nc, the "
-                     f"figures and the sample-based analyses use 1 in {step:,} of them "
-                     f"({run.results.sizes['sample']:,} samples).")
+                     f"figures and the sample-based analyses use "
+                     f"{thinned_words(int(run.results.attrs['thinned_from']), step)}.")
     kept = run.summary.attrs.get("on_nonfinite") == "keep"
     for name, var in run.results.data_vars.items():
         if var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):

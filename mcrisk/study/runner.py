@@ -39,6 +39,7 @@ from mcrisk.analyze.sensitivity_run import check_config, run_configured, write_t
 from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
 from mcrisk.spec.studyfile import ANALYSES, Study, load_study
 from mcrisk.core.text import labels_in_use
+from mcrisk.core.thinning import THINNED_ROWS, thinned_words
 from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
 from mcrisk.core.units import with_pint_units
 from mcrisk.report.workbook import write_workbook
@@ -47,14 +48,13 @@ from mcrisk.core.validate import (EXPORT_FORMATS, FIGURE_FORMATS, FigureFormat, 
                        check_nonfinite)
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
-__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_discovery",
+__all__ = ["ANALYSES", "IN_MEMORY", "Study", "StudyRun", "load_study", "run_discovery",
            "run_sensitivity", "run_study"]
 
 #: Runs of more samples than this are not held whole (about 0.4 GB for the main study): the
 #: summary is computed in two passes over chunks, and results.nc, the figures, the rank
-#: correlations and the loss attribution use every k-th sample, at most :data:`THINNED_ROWS`.
+#: correlations and the loss attribution use every k-th sample, at most :data:`~mcrisk.core.thinning.THINNED_ROWS`.
 IN_MEMORY = 2**21
-THINNED_ROWS = 2**20
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         (:func:`mcrisk.workbook.write_workbook`).
 
         A run of more than :data:`IN_MEMORY` samples (without ``summary_only``) keeps the exact
-        summary of every sample and 1 in ``k`` samples (at most :data:`THINNED_ROWS`) for
+        summary of every sample and 1 in ``k`` samples (at most :data:`~mcrisk.core.thinning.THINNED_ROWS`) for
         ``results.nc``, the figures, the rank correlations and the loss attribution; memory stays
         bounded (one chunk per process plus the kept samples), and the report says so.
     on_nonfinite
@@ -195,7 +195,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         say(format_summary(summary))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
-            f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)"
+            f"sample-based analyses hold {thinned_words(study.samples, results.attrs['thin_step'])}"
             + ("; a [sweep] or [solve] draws the design's first "
                f"{results.sizes['sample']:,}" if {"sweep", "solve"} & set(study.analyses) else ""))
     if int(summary["n_valid"].min()) < (results.sizes["sample"] if prec else study.samples):

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.thinning import CURVE_POINTS, thin_step
 from mcrisk.core.text import format_value, loss_words, p_error, percent_text, share_text, words
 from mcrisk.report.plot.data import finite_output, view_range
 from mcrisk.report.plot.layout import first_fit, inside, overlaps, stagger
@@ -18,10 +19,7 @@ from mcrisk.report.plot.style import (FIGSIZE, GAIN, LOSS, PALETTE, add_note, ax
 # Matplotlib is imported inside the functions (PercentFormatter): it is a heavy optional import
 # for the rest of mcrisk, and deck_figure/deck_axes import it when a figure is made.
 
-__all__ = ["CURVE_POINTS", "plot_convergence", "plot_distribution", "plot_exceedance"]
-
-#: The exceedance curve of more samples than this is drawn through 1 in k of its steps.
-CURVE_POINTS = 2**15
+__all__ = ["plot_convergence", "plot_distribution", "plot_exceedance"]
 
 
 def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
@@ -184,7 +182,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         p = (n - np.arange(1, n + 1)) / n
         # Above CURVE_POINTS samples the steps are drawn at 1 in k order statistics and the last:
         # each step then falls by at most 1/CURVE_POINTS, the same curve at any screen size.
-        keep = np.unique(np.r_[np.arange(0, n, -(-n // CURVE_POINTS)), n - 1])
+        keep = np.unique(np.r_[np.arange(0, n, thin_step(n, CURVE_POINTS)), n - 1])
         ax.step(np.r_[xs[0], xs[keep]], np.r_[1.0, p[keep]], where="post", color=GAIN, linewidth=2.5,
                 gid="exceedance")
         p_gain = float(np.mean(x > 0))
