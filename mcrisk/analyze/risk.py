@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.statistics import STATISTICS, nonfinite_error, outputs_of, row_statistics
+from mcrisk.core.statistics import CENTRAL_90, STATISTICS, nonfinite_error, outputs_of, row_statistics
 from mcrisk.core.text import aligned, format_number, labelled
 from mcrisk.core.validate import NONFINITE, NonFinite, check_nonfinite
 
@@ -80,7 +80,7 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
 
 
-def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p05", "p50", "p95",
+def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", *CENTRAL_90,
                                                                       "p_below_zero", "es05")) -> str:
     """The summary as a plain-text table with units and thousands separators.
 

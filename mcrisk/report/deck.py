@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from mcrisk.core.statistics import CENTRAL_80, PERCENTILES, percentile_head
 from mcrisk.spec.bibliography import cited_sources
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
@@ -167,10 +168,10 @@ def _headline_slide(d: Deck, run) -> None:
 
 def _assumptions_slides(d: Deck, run) -> None:
     study = run.study
-    head = ["Input", "Distribution", "P10", "P50", "P90", "Unit", "Source"]
+    head = ["Input", "Distribution", *map(percentile_head, CENTRAL_80), "Unit", "Source"]
     rows = []
     for name, prior in study.priors.items():
-        q = prior.ppf(np.array([0.1, 0.5, 0.9]))
+        q = prior.ppf(np.array([PERCENTILES[k] for k in CENTRAL_80]))
         unit = prior.unit
         shown = shown_as(unit, q)
         share = shown == "1"

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import CENTRAL_90, percentile_head
 from mcrisk.analyze.decision_run import decision_tables
 from mcrisk.analyze.discovery_run import report_sections
 from mcrisk.spec.bibliography import cited_sources
@@ -51,15 +52,15 @@ def _num(v: float, unit: str = "") -> str:
 
 
 def _summary_table(run) -> tuple[list[str], list[list[str]]]:
-    head = ["output", "units", "mean", "P5", "P50", "P95", "P(< 0)", "ES 5%", "finite samples"]
+    head = ["output", "units", "mean", *map(percentile_head, CENTRAL_90), "P(< 0)", "ES 5%", "finite samples"]
     rows = []
     s = run.summary
     for i, name in enumerate(s.output.values):
         unit = str(s.units.values[i])
         g = lambda k: float(s[k].values[i])  # noqa: E731
         num = (lambda v: f"{v:.1%}".replace("-", MINUS)) if unit == "1" else (lambda v: _num(v, unit))  # noqa: E731
-        rows.append([_label(name), "%" if unit == "1" else unit, num(g("mean")), num(g("p05")), num(g("p50")),
-                     num(g("p95")), f"{g('p_below_zero'):.1%}", num(g("es05")),
+        rows.append([_label(name), "%" if unit == "1" else unit, num(g("mean")),
+                     *(num(g(k)) for k in CENTRAL_90), f"{g('p_below_zero'):.1%}", num(g("es05")),
                      f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
     return head, rows
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mcrisk.core.statistics import CENTRAL_80_90, CENTRAL_90, percentile_head
 from mcrisk.spec.bibliography import cited_sources
 from mcrisk.report.deck import dist_words
 from mcrisk.report.findings import analysed, stated
@@ -101,15 +102,15 @@ def write_workbook(run, path: str | Path) -> Path:
         # Summary
         ws = wb.add_worksheet("Summary")
         s = run.summary
-        head = ["Output", "Name", "Unit", "Mean", "P5", "P10", "P50", "P90", "P95", "P(< 0)", "ES 5%",
+        head = ["Output", "Name", "Unit", "Mean", *map(percentile_head, CENTRAL_80_90), "P(< 0)", "ES 5%",
                 "Finite samples"]
         ws.write_row(0, 0, head, bold)
         for i, name in enumerate(str(v) for v in s.output.values):
             unit = str(s.units.values[i])
             row = s.isel(output=i)
-            code = _number_format(unit, currency, [float(row[k]) for k in ("p05", "p50", "p95")])
+            code = _number_format(unit, currency, [float(row[k]) for k in CENTRAL_90])
             ws.write_row(i + 1, 0, [lab(name, True), name, shown_unit(unit) or "%"])
-            for j, k in enumerate(("mean", "p05", "p10", "p50", "p90", "p95")):
+            for j, k in enumerate(("mean", *CENTRAL_80_90)):
                 ws.write_number(i + 1, 3 + j, float(row[k]), fmt(code))
             ws.write_number(i + 1, 9, float(row["p_below_zero"]), fmt("0.0%"))
             ws.write_number(i + 1, 10, float(row["es05"]), fmt(code))

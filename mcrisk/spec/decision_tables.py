@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.statistics import PERCENTILES
 from mcrisk.core.validate import check_int, finite_number, show_key, show_keys, show_text
 
 __all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
@@ -322,7 +323,7 @@ PRECISION_STATISTICS: dict[str, tuple[str, bool]] = {
     "p_loss": ("p_below_zero", True),
     "p_below_zero": ("p_below_zero", True),
     "mean": ("mean", False),
-    **{f"p{k:02d}": (f"p{k:02d}", False) for k in (5, 10, 25, 50, 75, 90, 95)},
+    **{k: (k, False) for k in PERCENTILES},
 }
 
 

@@ -23,7 +23,7 @@ from mcrisk.core.outfolder import check_out, write_atomically
 from mcrisk.report.plot import plot_compare, save_figure
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.analyze.risk import summarize
-from mcrisk.core.statistics import PERCENTILES, STATISTICS, outputs_of, per_period
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, STATISTICS, outputs_of, per_period
 from mcrisk.sampling.design import to_values, unit_design, warn_unbalanced
 from mcrisk.simulation.engine import simulate
 from mcrisk.spec.studyfile import Study, load_study
@@ -250,7 +250,7 @@ def format_compare(c: Comparison) -> str:
     unit = str(t.units.values)
     head = ["statistic", f"A ({c.names[0]})", f"B ({c.names[1]})", "B - A", "95% interval"]
     rows = []
-    for st in ("mean", "p05", "p50", "p95", "p_below_zero", "es05"):
+    for st in ("mean", *CENTRAL_90, "p_below_zero", "es05"):
         r = t.sel(statistic=st)
         f = (lambda x: f"{x:.1%}") if st == "p_below_zero" else (lambda x: format_number(x, unit))  # noqa: E731
         lo, hi = float(r.diff_low), float(r.diff_high)

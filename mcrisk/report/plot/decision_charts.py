@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_90, PERCENTILES
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.core.text import format_value, loss_words, percent_text, words
 from mcrisk.report.plot.style import (FIGSIZE, GREY, LOSS, PALETTE, axis_formatter, deck_axes, deck_figure, deck_style, set_title,
@@ -43,7 +44,7 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
     unit = str(np.ravel(s.units.values)[0])
     lunit = summary[lever].attrs.get("units", "")
     loss, _ = loss_words(output)
-    q = {k: np.asarray(s[k].values, dtype=float) for k in ("p05", "p25", "p50", "p75", "p95")}
+    q = {k: np.asarray(s[k].values, dtype=float) for k in CENTRAL_50_90}
     p = np.asarray(s.p_below_zero.values, dtype=float)
     with deck_style():
         ax = deck_axes(ax)
@@ -176,7 +177,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
             set_title(ax, title, f"{words(output)}: too few samples to show convergence")
             return ax
         ns = _checkpoints(x.size)
-        qs = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+        qs = {k: PERCENTILES[k] for k in CENTRAL_90}
         est, lo, hi = (np.full((len(qs), ns.size), np.nan) for _ in range(3))
         for j, n in enumerate(ns):  # per prefix: one selection for the three percentiles, one for their bands
             est[:, j] = np.quantile(x[:n], list(qs.values()))
@@ -191,7 +192,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
             ax.plot(ns, est[i], color=colors[name], linewidth=2.0, label=name.upper(), gid=f"running_{name}")
             end[name] = (float(est[i, -1]), float(hi[i, -1] - lo[i, -1]) / 2)
         if convergence is not None:
-            for name in ("p05", "p50", "p95", "mean"):
+            for name in (*CENTRAL_90, "mean"):
                 rows = convergence.statistic.values == name
                 if rows.any() and name in colors:
                     ax.errorbar(convergence.samples.values[rows], convergence.estimate.values[rows],

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES
 from mcrisk.core.text import format_value, percent_text, si_number, words
 from mcrisk.report.plot.style import GAIN, GREY, LOSS, PALETTE, axis_formatter, deck_axes, deck_style, label_of, set_title
 
@@ -26,7 +27,7 @@ __all__ = ["plot_by_scale", "plot_hourly"]
 def _bands(var: xr.DataArray) -> np.ndarray:
     """P5, P50 and P95 over ``sample`` of an hourly variable: shape (3, hours)."""
     x = np.asarray(var.transpose("sample", "hour").values, dtype=float)
-    return np.nanquantile(x, [0.05, 0.5, 0.95], axis=0)
+    return np.nanquantile(x, [PERCENTILES[k] for k in CENTRAL_90], axis=0)
 
 
 def plot_hourly(results: xr.Dataset, *, ax=None, title: str | None = None) -> Any:
@@ -114,7 +115,7 @@ def plot_by_scale(summary: xr.Dataset, outputs: Mapping[str, float], *, ax=None,
     names = list(outputs)
     x = np.array([outputs[k] for k in names], dtype=float)
     pick = summary.sel(output=names)
-    p05, p50, p95, loss = (np.asarray(pick[k].values, dtype=float) for k in ("p05", "p50", "p95", "p_below_zero"))
+    p05, p50, p95, loss = (np.asarray(pick[k].values, dtype=float) for k in (*CENTRAL_90, "p_below_zero"))
     unit = str(pick["units"].values[0]) if "units" in pick.coords else ""
     what = words(names[0].rsplit("_", 1)[0])
     with deck_style():

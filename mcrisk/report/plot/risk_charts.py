@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, percentile_head
 from mcrisk.core.thinning import CURVE_POINTS, thin_step
 from mcrisk.core.text import format_value, loss_words, p_error, percent_text, share_text, words
 from mcrisk.report.plot.data import finite_output, view_range
@@ -105,7 +106,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.bar(edges[:-1], share, width=np.diff(edges), align="edge", color=colours, alpha=0.85,
                linewidth=0, gid="histogram")
         p_loss = float(np.mean(x < 0))
-        q05, q50, q95 = (float(q) for q in np.quantile(x, [0.05, 0.5, 0.95]))
+        q05, q50, q95 = (float(q) for q in np.quantile(x, [PERCENTILES[k] for k in CENTRAL_90]))
         xlo, xhi = float(edges[0]), float(edges[-1])
         if lo == hi:                              # one value: a narrow bar with room around it
             xlo, xhi = xlo - 4 * (xhi - xlo), xhi + 4 * (xhi - xlo)
@@ -118,11 +119,12 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.set_ylim(0, top * 1.5)
         anchor = top * 1.03
         marks: dict[str, list[str]] = {}
-        for q, tag in ((q05, "P5"), (q50, "P50"), (q95, "P95")):
+        at = dict(zip(map(percentile_head, CENTRAL_90), (q05, q50, q95), strict=True))
+        for tag, q in at.items():
             marks.setdefault(format_value(q, unit, with_unit=False), []).append(tag)
         labels = []
         for text, tags in marks.items():
-            q = {"P5": q05, "P50": q50, "P95": q95}[tags[0]]
+            q = at[tags[0]]
             ax.vlines(q, 0, anchor, color=PALETTE["black"], linewidth=1.2, linestyle=(0, (4, 3)), zorder=3)
             labels.append(ax.annotate(f"{' = '.join(tags)} {text}", xy=(q, anchor), xytext=(0, 2),
                                       textcoords="offset points", ha="center", va="bottom", fontsize=12,
