@@ -163,7 +163,14 @@ def test_nonfinite_policies_on_a_sample_solved_by_hand() -> None:
 
 
 def test_percentile_subsets_are_named_once_from_the_one_list() -> None:
-    from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_80, CENTRAL_80_90, CENTRAL_90, PERCENTILES, percentile_head
+    from mcrisk.core.statistics import (
+        CENTRAL_50_90,
+        CENTRAL_80,
+        CENTRAL_80_90,
+        CENTRAL_90,
+        PERCENTILES,
+        percentile_head,
+    )
 
     for subset in (CENTRAL_90, CENTRAL_80, CENTRAL_50_90, CENTRAL_80_90):
         assert set(subset) <= set(PERCENTILES) and list(subset) == sorted(subset, key=PERCENTILES.get)

@@ -2,7 +2,7 @@
 
 One owner for each: :data:`PERCENTILES` (the summary's percentiles), :data:`STATISTICS` (name ->
 function and meaning), :func:`row_statistics` (all of them at once, vectorised, as the streaming
-run and the sweep compute them chunk by chunk), :data:`Z95_TWO_SIDED` and :data:`Z95_ONE_SIDED`,
+run and the sweep compute them chunk by chunk), :data:`Z95_TWO_SIDED` and :data:`Z90_TWO_SIDED`,
 :func:`outputs_of` (which variables of a results Dataset are outputs) and :func:`per_period` (money
 per day restated per the study's period). numpy only: xarray objects are taken, never imported.
 """
@@ -20,14 +20,15 @@ from mcrisk.core.errors import SpecError
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["CENTRAL_50_90", "CENTRAL_80", "CENTRAL_80_90", "CENTRAL_90", "PERCENTILES", "STATISTICS", "Z95_ONE_SIDED", "Z95_TWO_SIDED", "nonfinite_error", "outputs_of",
+__all__ = ["CENTRAL_50_90", "CENTRAL_80", "CENTRAL_80_90", "CENTRAL_90", "PERCENTILES", "STATISTICS", "Z90_TWO_SIDED", "Z95_TWO_SIDED", "nonfinite_error", "outputs_of",
            "per_period", "percentile_head", "row_statistics"]
 
-#: The standard normal quantile of 0.975: a two-sided 95% interval is the estimate +- this many
-#: standard errors.
+#: The standard normal quantile of 0.975 (``scipy.special.ndtri(0.975)``): a two-sided 95%
+#: interval is the estimate +- this many standard errors.
 Z95_TWO_SIDED = 1.959963984540054
-#: The standard normal quantile of 0.95: a one-sided 95% bound.
-Z95_ONE_SIDED = 1.6448536269514722
+#: The standard normal quantile of 0.95 (``scipy.special.ndtri(0.95)``): a 90% central interval
+#: (p05 to p95) of a normal spans +- this many standard deviations (also a one-sided 95% bound).
+Z90_TWO_SIDED = 1.6448536269514722
 
 
 def outputs_of(results: xr.Dataset) -> list[str]:

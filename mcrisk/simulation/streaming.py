@@ -41,7 +41,7 @@ from mcrisk.core.thinning import SUBSAMPLE, thin_step
 
 __all__ = ["run_chunk", "summarize_and_thin", "summarize_chunked"]
 
-_Z = 6.0  # bracket half-width in binomial standard deviations
+_BRACKET_SDS = 6.0  # bracket half-width in binomial standard deviations
 
 Mapper = Callable[[Callable[..., Any], list[tuple]], list[Any]]
 
@@ -334,7 +334,7 @@ def _bracket(st: dict, k: int, widen: float) -> tuple[float, float]:
         return -math.inf, math.inf
     m = sub.size
     j = k * m / n
-    half = widen * (_Z * math.sqrt(max(j * (1 - j / m), 1.0)) + 2 + m / n)
+    half = widen * (_BRACKET_SDS * math.sqrt(max(j * (1 - j / m), 1.0)) + 2 + m / n)
     lo_i, hi_i = math.floor(j - half), math.ceil(j + half)
     lo = sub[lo_i] if lo_i > 0 else -math.inf
     hi = sub[hi_i] if hi_i < m - 1 else math.inf

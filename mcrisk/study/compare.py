@@ -23,7 +23,7 @@ from mcrisk.core.outfolder import check_out, write_atomically
 from mcrisk.report.plot import plot_compare, save_figure
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.analyze.risk import summarize
-from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, STATISTICS, outputs_of, per_period
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, STATISTICS, Z95_TWO_SIDED, outputs_of, per_period
 from mcrisk.sampling.design import to_values, unit_design, warn_unbalanced
 from mcrisk.simulation.engine import simulate
 from mcrisk.spec.studyfile import Study, load_study
@@ -34,7 +34,6 @@ __all__ = ["COLUMNS", "Comparison", "compare", "compare_studies", "compare_frame
 
 #: The columns of ``compare.csv``.
 COLUMNS = ("output", "statistic", "a", "b", "diff", "diff_low", "diff_high")
-_Z = 1.959963984540054  # two-sided 95% normal quantile
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def _normal(d: np.ndarray) -> tuple[float, float]:
     if d.size < 2:
         return math.nan, math.nan
     m, se = float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
-    return m - _Z * se, m + _Z * se
+    return m - Z95_TWO_SIDED * se, m + Z95_TWO_SIDED * se
 
 
 def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Generator,

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, percentile_head
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, Z95_TWO_SIDED, percentile_head
 from mcrisk.core.thinning import CURVE_POINTS, thin_step
 from mcrisk.core.text import format_value, loss_words, p_error, percent_text, share_text, words
 from mcrisk.report.plot.data import finite_output, view_range
@@ -226,7 +226,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     return ax
 
 
-def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None, z: float = 1.96,
+def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None, z: float = Z95_TWO_SIDED,
                      title: str | None = None) -> Any:
     """Running mean and running P(loss) with their confidence bands against the number of samples.
 
@@ -238,7 +238,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         None: a new 16:9 figure with two panels sharing the x axis (mean above, P(loss)
         below). One Axes: the mean on it, P(loss) on a twin y axis. A pair of Axes: one each.
     z
-        Band half-width in standard errors (1.96: 95%).
+        Band half-width in standard errors (:data:`~mcrisk.core.statistics.Z95_TWO_SIDED`: 95%).
 
     Returns
     -------
@@ -295,7 +295,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         for a in (ax, ax2):
             a.xaxis.set_major_formatter(axis_formatter(""))
         (ax2 if ax2.get_subplotspec() is not None and ax2.get_subplotspec() != ax.get_subplotspec()
-         else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == 1.96 else
+         else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == Z95_TWO_SIDED else
                              f"Number of samples (log scale); bands: \u00b1{z:g} standard errors")
         # The headline's words for P(loss) and its Monte Carlo error: one claim, one number.
         set_title(ax, title, f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} "
