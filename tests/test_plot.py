@@ -267,13 +267,14 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(tab):
     assert "base 2.3M" in _texts(ax) and "break-even" in _texts(ax)
 
 
-def test_tornado_labels_a_dimensionless_ratio_as_times_and_a_share_as_percent(tab):
+def test_tornado_labels_a_dimensionless_ratio_and_a_share_alike_as_percent(tab):
+    # one rule for every dimensionless value, as the report, deck and workbook show it
     ratio = tab.assign_coords(input_units=("input", ["1", "USD/GPU-hour", "1"]))
     ratio["input_low"] = ("input", [0.1, 1.5, 1.226])
     ratio["input_high"] = ("input", [0.6, 3.5, 2.3])
     ax = plot_tornado(ratio)
     assert sorted(_texts(ax, "end_label")) == sorted(["10.0%", "60.0%", "1.5 USD/GPU-hour", "3.5 USD/GPU-hour",
-                                                      "1.23\u00d7", "2.3\u00d7"])
+                                                      "122.6%", "230.0%"])
 
 
 def test_tornado_top_and_st_beside_each_bar(tab, sobol):

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.labels import shown_unit
 from mcrisk.core.statistics import CENTRAL_90, STATISTICS, nonfinite_error, outputs_of, row_statistics
-from mcrisk.core.text import aligned, format_number, labelled
+from mcrisk.core.text import aligned, labelled, table_number
 from mcrisk.core.validate import NONFINITE, NonFinite, check_nonfinite
 
 __all__ = ["format_summary", "summarize"]
@@ -107,7 +108,7 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", *CE
         cells = []
         for c in columns:
             v = float(summary[c].values[i])
-            # shares, margins and probabilities as percentages; "1" is never printed as a unit
-            cells.append(f"{v:.1%}" if c.startswith("p_below") or unit == "1" else format_number(v, unit))
-        rows.append([labelled(str(name)), "%" if unit == "1" else unit, *cells])
+            # probabilities, shares and margins as percentages; "1" is never printed as a unit
+            cells.append(f"{v:.1%}" if c.startswith("p_below") else table_number(v, unit))
+        rows.append([labelled(str(name)), shown_unit(unit), *cells])
     return "\n".join(aligned([head, *rows], left=2, rule=True))

@@ -2,11 +2,14 @@
 
 Two styles, one per place a number is read:
 
-* tables (printed, CSV-like, the report's tables): :func:`format_number`, thousands separators
-  and no exponent below 1e15;
+* tables (printed, CSV-like, the report's tables): :func:`table_number`, thousands separators
+  and no exponent below 1e15 (:func:`format_number`);
 * labels and titles (charts, the report's headline): :func:`si_number` and :func:`format_value`,
-  k/M/B/T suffixes with three significant digits, shares as percentages, ratios as 1.23\u00d7,
-  and a true minus sign (U+2212) that reads well on a slide.
+  k/M/B/T suffixes with three significant digits and a true minus sign (U+2212) that reads well
+  on a slide.
+
+In both, a dimensionless value (unit ``"1"``: a share, a margin, a ratio) is a percentage, the
+one rule of :func:`mcrisk.core.labels.is_share`.
 
 Probabilities are :func:`percent_text` (a P(loss)) and :func:`share_text` (a share of samples);
 sensitivity indices are :func:`index_text`. A leaf module: numpy-free, matplotlib-free.
@@ -18,8 +21,10 @@ import contextlib
 import math
 from collections.abc import Iterator, Mapping, Sequence
 
+from mcrisk.core.labels import is_share
+
 __all__ = ["MINUS", "aligned", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "p_error", "percent_text",
-           "share_text", "si_number", "words"]
+           "share_text", "si_number", "table_number", "words"]
 
 # The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
 # (never a number); set before the figures' worker processes fork, so they inherit it.
@@ -120,33 +125,55 @@ def si_number(x: float, *, digits: int = 3) -> str:
     return s.replace("-", MINUS)
 
 
-def format_value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True) -> str:
-    """A value for a label: shares as percentages, ratios as 1.23\u00d7, others k/M/B with their unit.
+def table_number(x: float, unit: str, *, minus: str = "-") -> str:
+    """A number for a table cell: a dimensionless value as a percentage, else :func:`format_number`.
 
-    ``unit`` ``"1"`` is a share (``0.25 -> '25.0%'``), ``"\u00d7"`` a ratio, anything else is
-    written after the :func:`si_number` (``'2.19M USD/month'``) unless ``with_unit`` is false.
+    Parameters
+    ----------
+    x
+        The value, in ``unit``.
+    unit
+        Its unit; ``"1"`` (:func:`~mcrisk.core.labels.is_share`) gives one decimal of a percentage.
+    minus
+        The minus sign (:data:`MINUS` for the report's tables).
+
+    Returns
+    -------
+    str
+        ``'545.0%'`` for a margin of 5.45, ``'1,234,568'`` for 1234567.8 USD/day.
+    """
+    if is_share(unit):
+        s = f"{x:.1%}"
+        return s if minus == "-" else s.replace("-", minus)
+    return format_number(x, unit, minus=minus)
+
+
+def format_value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True) -> str:
+    """A value for a label: a dimensionless value as a percentage, others k/M/B with their unit.
+
+    ``unit`` ``"1"`` is a share, margin or ratio (``0.25 -> '25.0%'``, ``5.45 -> '545%'``);
+    anything else is written after the :func:`si_number` (``'2.19M USD/month'``) unless
+    ``with_unit`` is false.
 
     Parameters
     ----------
     x
         The value, in ``unit`` (a share in [0, 1] when ``unit`` is ``"1"``).
     unit
-        The value's unit: ``"1"`` (a share), ``"\u00d7"`` (a ratio), or a unit such as
+        The value's unit: ``"1"`` (dimensionless, shown as a percentage) or a unit such as
         ``"USD/day"``; ``""`` writes no unit.
     digits
         Significant digits (for a share of at least 0.1 in magnitude, ``digits - 2`` decimals of
         the percentage, else ``digits - 1``).
     with_unit
-        Whether a unit other than ``"1"`` and ``"\u00d7"`` is written after the number.
+        Whether a unit other than ``"1"`` is written after the number.
 
     Returns
     -------
     str
         The label, with a true minus sign for negative values.
     """
-    if unit == "\u00d7":
-        return f"{si_number(x, digits=digits)}\u00d7"
-    if unit == "1":
+    if is_share(unit):
         return f"{x:.{max(digits - 2, 0) if abs(x) >= 0.1 else digits - 1}%}".replace("-", MINUS)
     s = si_number(x, digits=digits)
     return f"{s} {unit}" if with_unit and unit else s

@@ -39,7 +39,7 @@ from mcrisk.spec.bibliography import cited_sources
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
 from mcrisk.report.findings import can_be_negative, driver, headline, p_error
-from mcrisk.core.labels import label_of, period_name, run_labels, shown_as, shown_unit
+from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
 from mcrisk.core.text import MINUS, format_number, format_value, labelled, labels_in_use, si_number
 from mcrisk.core.validate import is_file
 
@@ -173,15 +173,13 @@ def _assumptions_slides(d: Deck, run) -> None:
     for name, prior in study.priors.items():
         q = prior.ppf(np.array([PERCENTILES[k] for k in CENTRAL_80]))
         unit = prior.unit
-        shown = shown_as(unit, q)
-        share = shown == "1"
-        cells = [format_value(float(v), shown, with_unit=False) for v in q]
+        cells = [format_value(float(v), unit, with_unit=False) for v in q]
         if prior.is_constant:
             cells = ["", cells[1], ""]
         rows.append([label_of(name, model=study.model, priors=study.priors), dist_words(prior), *cells,
-                     "%" if share else "\u00d7" if shown == "\u00d7" else shown_unit(unit), prior.source or "judgement (no source given)"])
+                     shown_unit(unit), prior.source or "judgement (no source given)"])
     table_slides(d, "Assumptions", head, rows, (2.2, 2.6, 1.1, 1.1, 1.1, 1.4, 5.5),
-                 note="Shares read as %, ratios above 1 as \u00d7; the distribution in words is in the input's own terms (0.1 = 10%).")
+                 note="Shares, margins and ratios read as % (1.23 = 123%); the distribution in words is in the input's own terms (0.1 = 10%).")
 
 
 def _extra_slides(d: Deck, folder: Path | None) -> None:

@@ -33,8 +33,8 @@ from mcrisk.report.figures import Figure, figure_plan, figures, render_all
 from mcrisk.report.findings import analysed, headline
 from mcrisk.report.plot import FORMATS
 from mcrisk.analyze.sensitivity import rank_order
-from mcrisk.core.labels import run_labels
-from mcrisk.core.text import MINUS, format_number, labels_in_use, words
+from mcrisk.core.labels import is_share, run_labels, shown_unit
+from mcrisk.core.text import MINUS, labels_in_use, table_number, words
 from mcrisk.core.thinning import thinned_words
 
 # figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
@@ -48,7 +48,7 @@ def _label(name: str) -> str:
 
 
 def _num(v: float, unit: str = "") -> str:
-    return format_number(float(v), unit, minus=MINUS)
+    return table_number(float(v), unit, minus=MINUS)
 
 
 def _summary_table(run) -> tuple[list[str], list[list[str]]]:
@@ -58,8 +58,8 @@ def _summary_table(run) -> tuple[list[str], list[list[str]]]:
     for i, name in enumerate(s.output.values):
         unit = str(s.units.values[i])
         g = lambda k: float(s[k].values[i])  # noqa: E731
-        num = (lambda v: f"{v:.1%}".replace("-", MINUS)) if unit == "1" else (lambda v: _num(v, unit))  # noqa: E731
-        rows.append([_label(name), "%" if unit == "1" else unit, num(g("mean")),
+        num = lambda v: _num(v, unit)  # noqa: E731
+        rows.append([_label(name), shown_unit(unit), num(g("mean")),
                      *(num(g(k)) for k in CENTRAL_90), f"{g('p_below_zero'):.1%}", num(g("es05")),
                      f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
     return head, rows
@@ -90,9 +90,9 @@ def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     unit = tab.attrs.get("units", "")
     qlo, qhi = f"P{tab.attrs.get('low', 0.1) * 100:g}", f"P{tab.attrs.get('high', 0.9) * 100:g}"
     head = ["input", "unit", f"input at {qlo}", f"input at {qhi}", f"output at {qlo}", f"output at {qhi}",
-            f"swing ({unit})"]
+            f"swing ({shown_unit(unit)})"]
     units = tab["input_units"].values if "input_units" in tab.coords else [""] * tab.sizes["input"]
-    rows = [[_label(n), str(units[i]), _num(tab.input_low.values[i], str(units[i])),
+    rows = [[_label(n), shown_unit(str(units[i])), _num(tab.input_low.values[i], str(units[i])),
              _num(tab.input_high.values[i], str(units[i])), _num(tab.output_low.values[i], unit),
              _num(tab.output_high.values[i], unit), _num(tab.swing.values[i], unit)]
             for i, n in enumerate(tab.input.values)]
@@ -128,8 +128,9 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
                                  *_sensitivity_table(sens))
     tab = run.tables.get("tornado")
     if tab is not None:
+        unit = str(tab.attrs.get("units", ""))
         heading = (f"Tornado: {tab.attrs.get('output', '')}, each input alone, base case "
-                   f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')} "
+                   f"{_num(tab.attrs['base_output'], unit)}{'' if is_share(unit) else ' ' + unit} "
                    "(every input at its base value, the prior's base else its median; not the mean or the "
                    "median of the simulated output)")
         tables["tornado"] = (heading, *_tornado_table(tab))

@@ -51,20 +51,17 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     from matplotlib.patches import Patch
 
     base = float(tab.attrs["base_output"])
+    unit = tab.attrs.get("units", "")
     ends = np.c_[tab.output_low.values, tab.output_high.values].astype(float)
     drawable = np.isfinite(ends).all(axis=1) & (np.abs(ends).max(axis=1, initial=0) <= CHART_MAX)
-    left_out = [f"{n} ({format_value(float(a), '', with_unit=False)} to {format_value(float(b), '', with_unit=False)})"
+    left_out = [f"{n} ({format_value(float(a), unit, with_unit=False)} to {format_value(float(b), unit, with_unit=False)})"
                 for n, (a, b), ok in zip(tab.input.values, ends, drawable, strict=True) if not ok]
     tab = tab.isel(input=np.flatnonzero(drawable))
     tab = tab.isel(input=slice(0, top)) if top else tab
     names = [str(v) for v in tab.input.values]
     k = len(names)
-    unit = tab.attrs.get("units", "")
     out = tab.attrs.get("output", "output")
     in_units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * k
-    # A dimensionless input that never drops below 1 (peak_to_avg, headroom) is a ratio, not a share.
-    in_units = ["\u00d7" if u == "1" and min(abs(float(a)), abs(float(b))) >= 1 else u
-                for u, a, b in zip(in_units, tab.input_low.values, tab.input_high.values, strict=True)]
     st = None
     if sensitivity is not None and "ST" in sensitivity:
         s = select_output(sensitivity, out)  # never another output's indices beside these bars
@@ -75,7 +72,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     with deck_style():
         ax = deck_axes(ax, figsize=(FIGSIZE[0], max(FIGSIZE[1], 1.6 + 0.75 * k)) if k > 6 else FIGSIZE)
         if not (math.isfinite(base) and abs(base) <= CHART_MAX):
-            set_title(ax, None, f"No tornado: {words(out)} at the base case is {format_value(base, '', with_unit=False)}")
+            set_title(ax, None, f"No tornado: {words(out)} at the base case is {format_value(base, unit, with_unit=False)}")
             ax.set_axis_off()
             return ax
         if k == 0:
