@@ -72,8 +72,9 @@ def test_event_mask_and_bad_event() -> None:
     y = np.array([-1.0, 0.0, 2.0, np.nan])
     assert event_mask(y, "< 0").tolist() == [True, False, False, False]
     assert event_mask(y, "> 1.5").tolist() == [False, False, True, False]
-    with pytest.raises(SpecError, match=r"^event: event = '<= 0' must be \"< x\" or \"> x\" with a finite number x"):
-        event_mask(y, "<= 0")
+    assert event_mask(y, "<= 0").tolist() == [True, True, False, False]
+    with pytest.raises(SpecError, match=r"^event: event = '=< 0' must be \"< x\", \"> x\", \"OUTPUT < x\" or "):
+        event_mask(y, "=< 0")
 
 
 def test_correlated_inputs_still_find_the_box() -> None:

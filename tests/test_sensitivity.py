@@ -17,6 +17,7 @@ from mcrisk.spec.priors import priors_from_dict
 from mcrisk.analyze.rankcorr import rank_correlations
 from mcrisk.analyze.sensitivity import METHODS, sensitivity
 from mcrisk.analyze.sensitivity_run import check_config
+from mcrisk.core.events import Event
 from mcrisk.core.statistics import Z95_TWO_SIDED
 from mcrisk.study.runner import run_sensitivity, run_study
 from conftest import bonferroni_z, prob_se, spearman_se
@@ -378,7 +379,7 @@ def _study(tmp_path, good, table: str):
     ('output = "profit"', "[sensitivity] output = 'profit' is not an output of maas; outputs: nodes_avg, "),
     ('output = ["profit_per_day", "loss"]', "[sensitivity] output = 'loss' is not an output of maas; outputs: "),
     ("sample = 100", "[sensitivity] sample = 100 is not a key; allowed: method, output, samples, seed, "
-                     "second_order, num_resamples, conf_level, num_levels, loss_below"),
+                     "second_order, num_resamples, conf_level, num_levels, event, loss_below"),
     ("conf_level = 95", "[sensitivity] conf_level = 95 must be a probability strictly between 0 and 1"),
     ('second_order = "yes"', "[sensitivity] second_order = 'yes' must be true or false"),
 ], ids=["unknown-method", "bad-samples", "fast-too-few", "unknown-output", "unknown-output-in-list",
@@ -394,7 +395,7 @@ def test_check_config_fills_defaults():
     cfg = check_config({}, where="x.toml: [sensitivity]", default_output="profit_per_day")
     assert cfg == {"method": "sobol", "output": "profit_per_day", "samples": 1024, "seed": None,
                    "second_order": False, "num_resamples": 100, "conf_level": 0.95, "num_levels": 4,
-                   "loss_below": 0.0}
+                   "event": Event(None, "<", 0.0)}
     assert check_config({"method": "morris"}, where="w", default_output="y")["samples"] == 100
 
 

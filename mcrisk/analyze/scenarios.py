@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from mcrisk.spec.discovery_tables import parse_event
+from mcrisk.core.events import Event, parse_event
+from mcrisk.core.events import event_words as _event_words
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import format_value, percent_text, words
 
@@ -82,7 +83,7 @@ def _named_frames(frame, context: int = 1) -> list[inspect.FrameInfo]:
     return out
 
 
-def event_mask(y: np.ndarray, event: str) -> np.ndarray:
+def event_mask(y: np.ndarray, event: str | Event) -> np.ndarray:
     """Where the event happens: ``y < x`` or ``y > x`` for the event ``"< x"`` or ``"> x"``.
 
     Parameters
@@ -90,16 +91,17 @@ def event_mask(y: np.ndarray, event: str) -> np.ndarray:
     y
         The output's samples.
     event
-        ``"< x"`` or ``"> x"``, ``x`` in the output's unit.
+        ``"< x"``, ``"> x"`` (and so on, :func:`mcrisk.core.events.parse_event`), ``x`` in the
+        output's unit; or a parsed :class:`~mcrisk.core.events.Event`.
 
     Returns
     -------
     numpy.ndarray of bool
         True where the event happens (False where ``y`` is NaN).
     """
-    op, x = parse_event(event, "event:")
+    ev = parse_event(event, "event:") if isinstance(event, str) else event
     with np.errstate(invalid="ignore"):
-        return np.asarray(y < x if op == "<" else y > x, dtype=bool)
+        return np.asarray(ev.happens(y), dtype=bool)
 
 
 def _uncertain(results: xr.Dataset) -> list[str]:
@@ -107,7 +109,7 @@ def _uncertain(results: xr.Dataset) -> list[str]:
             if v.attrs.get("role") == "input" and "sample" in v.dims and np.ptp(v.values) > 0]
 
 
-def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "< 0",
+def scenarios(results: xr.Dataset, *, output: str | None = None, event: str | Event = "< 0",
               threshold_density: float = 0.8, threshold_coverage: float = 0.0, max_boxes: int = 3,
               mass_min: float = 0.05, bounds: Mapping[str, tuple[float, float]] | None = None) -> xr.Dataset:
     """PRIM boxes of the event on a study's samples, each with its coverage and density.
@@ -120,7 +122,9 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
     output
         The output (default ``results.attrs["output"]``).
     event
-        ``"< x"`` or ``"> x"`` in the output's unit as stored (money per day).
+        ``"< x"``, ``"> x"``, ``"OUTPUT < x"``, ... (:func:`mcrisk.core.events.parse_event`) in
+        the output's unit as stored (money per day), or a parsed event; an event naming an
+        output gives the output when ``output`` is None.
     threshold_density, threshold_coverage
         The box picked on each trajectory: see :data:`RULE`. Shares in [0, 1].
     max_boxes
@@ -167,7 +171,11 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
     >>> float(box.coverage[0]), float(box.density[0])      # doctest: +SKIP
     (0.71, 0.92)
     """
-    output = output or results.attrs.get("output")
+    ev = parse_event(event, "scenarios:") if isinstance(event, str) else event
+    output = output or ev.output or results.attrs.get("output")
+    if ev.output not in (None, output):
+        raise SpecError(f"scenarios: event = {ev.text!r} is of {ev.output}, but output = {output!r}")
+    event = ev.condition
     if output not in results:
         raise SpecError(f"scenarios: output = {output!r} is not in the results")
     for key, value in (("threshold_density", threshold_density), ("threshold_coverage", threshold_coverage)):
@@ -342,11 +350,7 @@ def event_words(ds: xr.Dataset) -> str:
     str
         The words.
     """
-    op, x = parse_event(ds.attrs["event"], "event:")
-    out = str(ds.attrs["output"])
-    if x == 0 and any(k in out for k in ("profit", "margin")):
-        return "loss" if op == "<" else "profit"
-    return f"{words(out.removesuffix('_per_day'))} {op} {x:g}"
+    return _event_words(parse_event(ds.attrs["event"], "event:"), str(ds.attrs["output"]))
 
 
 def _plural(what: str) -> str:

@@ -73,7 +73,7 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     for_ranks, for_loss = thin(results, RANK_SAMPLES), thin(results, LOSS_SAMPLES)
     loss_notes: list[str] = []  # and the rank correlations' notes (an input constant in the finite samples)
     rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg["conf_level"], notes=loss_notes)
-    loss = loss_attribution(for_loss, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
+    loss = loss_attribution(for_loss, output=outputs, event=cfg["event"], inputs=inputs,
                             num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
                             notes=loss_notes)
     if echo is None:

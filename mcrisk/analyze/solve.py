@@ -125,8 +125,7 @@ def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
     if n == 0:
         return math.nan
     if target.kind == "probability":
-        t = target.threshold
-        hit = ((y >= t) if target.inclusive else (y > t)) if target.above else ((y <= t) if target.inclusive else (y < t))
+        hit = target.event.happens(y)
         p = float(np.count_nonzero(hit)) / n
         if bound:
             r, s = order_ranks(n, target.level)
