@@ -126,6 +126,18 @@ def test_aligned_pads_names_right_and_numbers_left_two_spaces_apart():
     assert aligned([["a", "bb"], ["ccc", "d"]], left=0) == ["  a  bb", "ccc   d"]
 
 
+def test_aligned_takes_a_free_text_last_column_and_ends_no_line_in_spaces():
+    from mcrisk.core.text import aligned
+
+    rows = [["family", "AIC", "parameters"], ["lognormal", "5,588.40", "median=14464.4, sigma=0.184"],
+            ["normal", "5.00", "mean=1"]]
+    assert aligned(rows, text_last=True) == [
+        "family          AIC  parameters",
+        "lognormal  5,588.40  median=14464.4, sigma=0.184",
+        "normal         5.00  mean=1",
+    ]
+
+
 @pytest.mark.parametrize(("x", "unit", "kw", "text"), [
     (5.45, "1", {}, "545.0%"),                       # a margin, as the report's summary shows it
     (-0.396, "1", {"minus": "\u2212"}, "\u221239.6%"),

@@ -15,12 +15,12 @@ from typing import Any
 
 import xarray as xr
 
-from mcrisk.core.labels import sentence_labels
-from mcrisk.core.statistics import per_period
-from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
-from mcrisk.core.text import labels_in_use
 from mcrisk.analyze.scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from mcrisk.analyze.voi import evppi, voi_frame, voi_sentence
+from mcrisk.core.labels import sentence_labels
+from mcrisk.core.statistics import per_period
+from mcrisk.core.text import aligned, format_number, labels_in_use
+from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
 
 __all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
 
@@ -129,15 +129,12 @@ def format_voi(ds: xr.Dataset) -> str:
     str
         Lines of text.
     """
-    from mcrisk.core.text import format_number
-
     df = voi_frame(ds)
     units = ds.attrs.get("units", "")
-    w = max([len(s) for s in df.inputs] + [6])
     used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
-    lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", f"  {'inputs':<{w}}  {'EVPPI':>14}  {'SE':>12}"]
-    lines += [f"  {r.inputs:<{w}}  {format_number(r.evppi, units):>14}  {format_number(r.se, units):>12}"
-              for r in df.itertuples()]
+    rows = [["inputs", "EVPPI", "SE"],
+            *([r.inputs, format_number(r.evppi, units), format_number(r.se, units)] for r in df.itertuples())]
+    lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", *(f"  {s}" for s in aligned(rows))]
     return "\n".join(lines + [f"  {voi_sentence(ds)}"])
 
 

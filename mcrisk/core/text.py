@@ -321,8 +321,13 @@ def p_error(p: float, n: int, varies: bool) -> str:
     return f"Monte Carlo standard error {se:.1%}"
 
 
-def aligned(rows: Sequence[Sequence[str]], *, left: int = 1, rule: bool = False) -> list[str]:
-    """Rows of cells as the lines of a plain-text table, columns two spaces apart.
+def aligned(rows: Sequence[Sequence[str]], *, left: int = 1, rule: bool = False,
+            text_last: bool = False) -> list[str]:
+    """Rows of cells as the lines of a plain-text table, columns two spaces apart: the one table layout.
+
+    Every plain-text table mcrisk prints is laid out here (the summary, the sensitivity, sweep
+    and comparison tables, the value of information, the fitted families, ``mcrisk describe``);
+    a free-text last column is a left-justified column like any other, and no line ends in spaces.
 
     Parameters
     ----------
@@ -333,14 +338,18 @@ def aligned(rows: Sequence[Sequence[str]], *, left: int = 1, rule: bool = False)
         are padded on the left.
     rule
         A line of dashes under the header.
+    text_last
+        The last column is free text (parameters, a description): padded on the right like the
+        leading ones.
 
     Returns
     -------
     list of str
-        One line per row (and the rule), no trailing newline.
+        One line per row (and the rule), no trailing spaces or newline.
     """
     widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    line = lambda r: "  ".join(c.ljust(w) if j < left else c.rjust(w)  # noqa: E731
-                               for j, (c, w) in enumerate(zip(r, widths, strict=True)))
+    last = len(widths) - 1 if text_last else len(widths)
+    line = lambda r: "  ".join(c.ljust(w) if j < left or j == last else c.rjust(w)  # noqa: E731
+                               for j, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
     lines = [line(r) for r in rows]
     return [lines[0], line(["-" * w for w in widths]), *lines[1:]] if rule else lines
