@@ -515,3 +515,18 @@ def test_running_percentiles_are_those_of_each_prefix_with_order_statistic_bands
     band = ax.collections[1]  # P50's: the second band drawn
     ys = band.get_paths()[0].vertices[:, 1]
     assert xs[r - 1] in ys and xs[s - 1] in ys  # the last band runs from y_(r) to y_(s)
+
+
+def test_a_chart_names_variables_by_the_labels_it_is_given_and_by_nothing_else(results):
+    # Titles and axes depend only on the plot function's arguments: the plain labels come in as
+    # `labels`, never from state a caller set before (a forked child would inherit that state).
+    import mcrisk.core.text as text
+
+    assert not hasattr(text, "labels_in_use") and not hasattr(text, "_LABELS")
+    plain = {"profit_per_day": "operating profit per month", "profit": "operating profit"}
+    ax = plot_distribution(results, labels=plain)
+    assert title_of(ax).startswith("P(loss) = 24.9%; median operating profit 50k USD/month")
+    assert ax.get_xlabel() == "Operating profit (USD/month)"
+    ax = plot_distribution(results)  # no labels: the names in words, whatever was drawn before
+    assert title_of(ax).startswith("P(loss) = 24.9%; median profit 50k USD/month")
+    assert ax.get_xlabel() == "Profit (USD/month)"

@@ -19,7 +19,7 @@ from mcrisk.analyze.scenarios import box_sentence, scenario_frame, scenarios, tr
 from mcrisk.analyze.voi import evppi, voi_frame, voi_sentence
 from mcrisk.core.labels import sentence_labels
 from mcrisk.core.statistics import per_period
-from mcrisk.core.text import aligned, format_number, labels_in_use
+from mcrisk.core.text import Labels, aligned, format_number
 from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
 
 __all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
@@ -60,8 +60,7 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
                          mass_min=cfg["mass_min"], bounds=bounds),
                results)
     if echo is not None:  # the boxes in the words of the report and the charts: plain labels
-        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
-            echo("\n" + format_scenarios(ds))
+        echo("\n" + format_scenarios(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
 
 
@@ -91,18 +90,19 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     ds = _used(evppi(per_period(sub, study.period_days), output=cfg["output"], decision=cfg["decision"],
                      groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), results)
     if echo is not None:
-        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
-            echo("\n" + format_voi(ds))
+        echo("\n" + format_voi(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
 
 
-def format_scenarios(ds: xr.Dataset) -> str:
+def format_scenarios(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The boxes as printed: a heading and one sentence per box (or why there is none).
 
     Parameters
     ----------
     ds
         From :func:`mcrisk.scenarios.scenarios`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the inputs and the event.
 
     Returns
     -------
@@ -113,16 +113,18 @@ def format_scenarios(ds: xr.Dataset) -> str:
         f"; {ds.attrs['subsample']})" if "subsample" in ds.attrs else ")")
     if "note" in ds.attrs:
         return f"{head}\n  {ds.attrs['note']}"
-    return head + "".join(f"\n  box {int(b)}: {box_sentence(ds, int(b))}" for b in ds.box.values)
+    return head + "".join(f"\n  box {int(b)}: {box_sentence(ds, int(b), labels)}" for b in ds.box.values)
 
 
-def format_voi(ds: xr.Dataset) -> str:
+def format_voi(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The value of information as printed: EVPPI ± SE per input, ranked, then EVPI.
 
     Parameters
     ----------
     ds
         From :func:`mcrisk.voi.evppi`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the sentence.
 
     Returns
     -------
@@ -135,7 +137,7 @@ def format_voi(ds: xr.Dataset) -> str:
     rows = [["inputs", "EVPPI", "SE"],
             *([r.inputs, format_number(r.evppi, units), format_number(r.se, units)] for r in df.itertuples())]
     lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", *(f"  {s}" for s in aligned(rows))]
-    return "\n".join(lines + [f"  {voi_sentence(ds)}"])
+    return "\n".join(lines + [f"  {voi_sentence(ds, labels)}"])
 
 
 def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
@@ -160,13 +162,16 @@ def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
         voi_frame(tables["value_of_information"]).to_csv(folder / "voi.csv", index=False, float_format="%.10g")
 
 
-def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str], list[list[str]]]]:
+def report_sections(tables: Mapping[str, Any],
+                    labels: Labels | None = None) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     """The report's "Where the loss lives" and "What is worth knowing" tables, when the run has them.
 
     Parameters
     ----------
     tables
         A run's tables.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the sentences.
 
     Returns
     -------
@@ -178,10 +183,10 @@ def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str]
 
     out = {}
     if (ds := tables.get("scenarios")) is not None:
-        heading = f"Where the {event_words(ds)} lives" + (f" ({ds.attrs['subsample']})" if "subsample" in ds.attrs
+        heading = f"Where the {event_words(ds, labels)} lives" + (f" ({ds.attrs['subsample']})" if "subsample" in ds.attrs
                                                           else "")
         head = ["box", "in words", "coverage", "density", "inputs restricted"]
-        rows = [[str(int(b)), box_sentence(ds, int(b)), f"{float(ds.coverage.sel(box=b)):.3f}",
+        rows = [[str(int(b)), box_sentence(ds, int(b), labels), f"{float(ds.coverage.sel(box=b)):.3f}",
                  f"{float(ds.density.sel(box=b)):.3f}", str(int(ds.n_restricted.sel(box=b)))] for b in ds.box.values]
         out["scenarios"] = (heading, head, rows or [["", ds.attrs.get("note", ""), "", "", ""]])
     if (ds := tables.get("value_of_information")) is not None:
@@ -190,7 +195,7 @@ def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str]
         rows = [[r.inputs.replace("+", " + "), format_number(r.evppi, units, minus=MINUS),
                  format_number(r.se, units, minus=MINUS), format_number(r.noise, units, minus=MINUS)]
                 for r in df.itertuples()]
-        rows.append(["in words", voi_sentence(ds), "", ""])
+        rows.append(["in words", voi_sentence(ds, labels), "", ""])
         used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
         out["voi"] = (f"What is worth knowing ({units}; {ds.attrs['decision']}{used})",
                       ["inputs", "EVPPI", "SE", "no-effect level"], rows)

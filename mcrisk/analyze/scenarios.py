@@ -40,7 +40,7 @@ import xarray as xr
 from mcrisk.core.events import Event, parse_event
 from mcrisk.core.events import event_words as _event_words
 from mcrisk.core.errors import SpecError
-from mcrisk.core.text import format_value, percent_text, words
+from mcrisk.core.text import Labels, format_value, percent_text, words
 
 __all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame", "scenarios",
            "trajectory_frame"]
@@ -296,7 +296,7 @@ def _dataset(boxes: list[dict], names: list[str], units: list[str], lo_hi: dict,
     return ds
 
 
-def box_sentence(ds: xr.Dataset, box: int) -> str:
+def box_sentence(ds: xr.Dataset, box: int, labels: Labels | None = None) -> str:
     """One box in plain words, with units.
 
     ``"loss in 92% of cases when decode tps per node < 4.1k tokens/s and paid share < 0.35;
@@ -309,18 +309,20 @@ def box_sentence(ds: xr.Dataset, box: int) -> str:
         From :func:`scenarios`.
     box
         The box number (1 for the first).
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables named; None: names in words.
     Returns
     -------
     str
         The sentence.
     """
     b = ds.sel(box=box)
-    what = event_words(ds)
+    what = event_words(ds, labels)
     parts = []
     for k in ds.input.values[b.restricted.values]:
         unit = str(ds.unit.sel(input=k).values)
         lo, hi = float(b.low.sel(input=k)), float(b.high.sel(input=k))
-        name = words(str(k))
+        name = words(str(k), labels)
         lo_set, hi_set = bool(b.low_restricted.sel(input=k)), bool(b.high_restricted.sel(input=k))
         if lo_set and hi_set:
             parts.append(f"{name} between {_edge(lo, unit)} and {_edge(hi, unit)}")
@@ -337,7 +339,7 @@ def _edge(v: float, unit: str) -> str:
     return format_value(v, unit) if unit != "1" else f"{v:.2f}"
 
 
-def event_words(ds: xr.Dataset) -> str:
+def event_words(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The event in words: ``"loss"`` or ``"profit"`` for a profit or margin against 0, else ``"<output> < x"``.
 
     Parameters
@@ -345,12 +347,15 @@ def event_words(ds: xr.Dataset) -> str:
     ds
         From :func:`scenarios`.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables named; None: names in words.
+
     Returns
     -------
     str
         The words.
     """
-    return _event_words(parse_event(ds.attrs["event"], "event:"), str(ds.attrs["output"]))
+    return _event_words(parse_event(ds.attrs["event"], "event:"), str(ds.attrs["output"]), labels)
 
 
 def _plural(what: str) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.text import words
+from mcrisk.core.text import Labels, words
 
 __all__ = ["EVENT_HELP", "LOSS", "OPERATORS", "Event", "event_words", "loss_below", "parse_event"]
 
@@ -138,7 +138,7 @@ def loss_below(x: Any, where: str = "") -> Event:
     return Event(None, "<", float(x))
 
 
-def event_words(event: Event, output: str | None = None) -> str:
+def event_words(event: Event, output: str | None = None, labels: Labels | None = None) -> str:
     """An event named for a sentence: ``"loss"``, ``"profit"``, or ``"gross margin < 0.1"``.
 
     Parameters
@@ -147,6 +147,8 @@ def event_words(event: Event, output: str | None = None) -> str:
         The event.
     output
         Its output when the event names none.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`), for the output in words.
 
     Returns
     -------
@@ -157,4 +159,4 @@ def event_words(event: Event, output: str | None = None) -> str:
     out = event.output or output or "output"
     if event.threshold == 0 and event.op in ("<", ">") and any(k in out for k in ("profit", "margin")):
         return "loss" if event.op == "<" else "profit"
-    return f"{words(out.removesuffix('_per_day'))} {event.condition}"
+    return f"{words(out.removesuffix('_per_day'), labels)} {event.condition}"

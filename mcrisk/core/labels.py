@@ -157,7 +157,8 @@ def _mid_sentence(label: str) -> str:
 
 def sentence_labels(model: Callable | None, priors: Mapping[str, Any] | None,
                     period_days: float | None = None, names: Any = ()) -> dict[str, str]:
-    """Every variable's label as read mid-sentence, for :func:`mcrisk.text.labels_in_use`.
+    """Every variable's label as read mid-sentence, the ``labels`` argument of whatever
+    writes names for a reader (:data:`mcrisk.core.text.Labels`).
 
     Parameters
     ----------

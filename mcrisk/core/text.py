@@ -17,41 +17,17 @@ sensitivity indices are :func:`index_text`. A leaf module: numpy-free, matplotli
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from mcrisk.core.labels import is_share
 
-__all__ = ["MINUS", "aligned", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "p_error", "percent_text",
-           "share_text", "si_number", "table_number", "words"]
+__all__ = ["MINUS", "Labels", "aligned", "format_number", "format_value", "index_text", "labelled", "loss_words", "p_error",
+           "percent_text", "share_text", "si_number", "table_number", "words"]
 
-# The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
-# (never a number); set before the figures' worker processes fork, so they inherit it.
-_LABELS: dict[str, str] = {}
-
-
-@contextlib.contextmanager
-def labels_in_use(labels: Mapping[str, str]) -> Iterator[None]:
-    """Within the block, :func:`words` gives ``labels[name]`` for the names it holds.
-
-    Parameters
-    ----------
-    labels
-        Variable name -> its label as read mid-sentence (``"paid share of tokens"``); built by
-        :func:`mcrisk.labels.sentence_labels`.
-
-    Yields
-    ------
-    None
-    """
-    saved = dict(_LABELS)
-    _LABELS.update(labels)
-    try:
-        yield
-    finally:
-        _LABELS.clear()
-        _LABELS.update(saved)
+#: Variable name -> its plain label as read mid-sentence (``"paid share of tokens"``), built by
+#: :func:`mcrisk.core.labels.sentence_labels`; passed to whatever writes a name for a reader.
+Labels = Mapping[str, str]
 
 #: The typographic minus sign, U+2212: the width of a plus, unlike the hyphen ``-``.
 MINUS = "\u2212"
@@ -236,8 +212,8 @@ def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
     return s if conf is None or not math.isfinite(conf) else f"{s} \u00b1 {conf:.{digits}f}"
 
 
-def labelled(name: str) -> str:
-    """A variable's plain label with a capital, inside :func:`labels_in_use`; else ``name`` itself.
+def labelled(name: str, labels: Labels | None = None) -> str:
+    """A variable's plain label with a capital, from ``labels``; else ``name`` itself.
 
     For tables whose first column names variables: a label where there is one, the stored
     name (what ``results.nc`` and the CSV files hold) where there is none.
@@ -246,34 +222,37 @@ def labelled(name: str) -> str:
     ----------
     name
         A variable name.
+    labels
+        Name -> plain label (:data:`Labels`); None for none.
 
     Returns
     -------
     str
         ``"Profit per month"`` or ``"profit_per_day"``.
     """
-    label = _LABELS.get(name)
+    label = labels.get(name) if labels else None
     return label[:1].upper() + label[1:] if label else name
 
 
-def words(name: str) -> str:
+def words(name: str, labels: Labels | None = None) -> str:
     """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``, or its plain label.
 
     Parameters
     ----------
     name
         A variable name.
+    labels
+        Name -> plain label (:data:`Labels`); None for none.
 
     Returns
     -------
     str
-        ``name`` with each underscore replaced by a space; inside :func:`labels_in_use`, the
-        variable's plain label.
+        The variable's label in ``labels``, else ``name`` with each underscore replaced by a space.
     """
-    return _LABELS.get(name) or name.replace("_", " ")
+    return (labels.get(name) if labels else None) or name.replace("_", " ")
 
 
-def loss_words(name: str) -> tuple[str, str]:
+def loss_words(name: str, labels: Labels | None = None) -> tuple[str, str]:
     """What ``x < 0`` and ``x > 0`` are called for this output: ``('loss', 'profit')`` for a
     profit or margin, else ``('<name> < 0', '<name> > 0')``.
 
@@ -281,6 +260,8 @@ def loss_words(name: str) -> tuple[str, str]:
     ----------
     name
         An output's variable name; one containing ``profit`` or ``margin`` has a loss and a profit.
+    labels
+        Name -> plain label, for the name in words.
 
     Returns
     -------
@@ -289,7 +270,7 @@ def loss_words(name: str) -> tuple[str, str]:
     """
     if any(k in name for k in ("profit", "margin")):
         return "loss", "profit"
-    return f"{words(name)} < 0", f"{words(name)} > 0"
+    return f"{words(name, labels)} < 0", f"{words(name, labels)} > 0"
 
 
 def p_error(p: float, n: int, varies: bool) -> str:

@@ -34,16 +34,16 @@ from mcrisk.report.findings import analysed, headline
 from mcrisk.report.plot import FORMATS
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.core.labels import is_share, run_labels, shown_unit
-from mcrisk.core.text import MINUS, labels_in_use, table_number, words
+from mcrisk.core.text import MINUS, Labels, table_number, words
 from mcrisk.core.thinning import thinned_words
 
 # figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
 
 
-def _label(name: str) -> str:
-    # the variable's plain label (mcrisk.labels, active while a run writes its folder), capitalised
-    text = words(str(name))
+def _label(name: str, labels: Labels | None) -> str:
+    # the variable's plain label (mcrisk.core.labels.run_labels of the run), capitalised
+    text = words(str(name), labels)
     return text[:1].upper() + text[1:]
 
 
@@ -51,7 +51,7 @@ def _num(v: float, unit: str = "") -> str:
     return table_number(float(v), unit, minus=MINUS)
 
 
-def _summary_table(run) -> tuple[list[str], list[list[str]]]:
+def _summary_table(run, labels: Labels) -> tuple[list[str], list[list[str]]]:
     head = ["output", "units", "mean", *map(percentile_head, CENTRAL_90), "P(< 0)", "ES 5%", "finite samples"]
     rows = []
     s = run.summary
@@ -59,13 +59,13 @@ def _summary_table(run) -> tuple[list[str], list[list[str]]]:
         unit = str(s.units.values[i])
         g = lambda k: float(s[k].values[i])  # noqa: E731
         num = lambda v: _num(v, unit)  # noqa: E731
-        rows.append([_label(name), shown_unit(unit), num(g("mean")),
+        rows.append([_label(name, labels), shown_unit(unit), num(g("mean")),
                      *(num(g(k)) for k in CENTRAL_90), f"{g('p_below_zero'):.1%}", num(g("es05")),
                      f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
     return head, rows
 
 
-def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+def _sensitivity_table(sens: xr.Dataset, labels: Labels) -> tuple[list[str], list[list[str]]]:
     mains = [k for k, v in sens.data_vars.items() if "input" in v.dims and v.ndim == 1
              and not k.endswith(("_conf", "_low", "_high"))]
     head = ["input", *mains]
@@ -73,7 +73,7 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     order = rank_order(sens)
     for j in order:
         name = sens.input.values[j]
-        row = [_label(name)]
+        row = [_label(name, labels)]
         for k in mains:
             v = float(sens[k].values[j])
             cell = f"{v:.3f}" if math.isfinite(v) else "n/a"
@@ -86,22 +86,22 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
-def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+def _tornado_table(tab: xr.Dataset, labels: Labels) -> tuple[list[str], list[list[str]]]:
     unit = tab.attrs.get("units", "")
     qlo, qhi = f"P{tab.attrs.get('low', 0.1) * 100:g}", f"P{tab.attrs.get('high', 0.9) * 100:g}"
     head = ["input", "unit", f"input at {qlo}", f"input at {qhi}", f"output at {qlo}", f"output at {qhi}",
             f"swing ({shown_unit(unit)})"]
     units = tab["input_units"].values if "input_units" in tab.coords else [""] * tab.sizes["input"]
-    rows = [[_label(n), shown_unit(str(units[i])), _num(tab.input_low.values[i], str(units[i])),
+    rows = [[_label(n, labels), shown_unit(str(units[i])), _num(tab.input_low.values[i], str(units[i])),
              _num(tab.input_high.values[i], str(units[i])), _num(tab.output_low.values[i], unit),
              _num(tab.output_high.values[i], unit), _num(tab.swing.values[i], unit)]
             for i, n in enumerate(tab.input.values)]
     return head, rows
 
 
-def _assumptions_table(run) -> tuple[list[str], list[list[str]]]:
+def _assumptions_table(run, labels: Labels) -> tuple[list[str], list[list[str]]]:
     head = ["input", "distribution", "unit", "source", "note"]
-    return head, [[_label(name), p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
+    return head, [[_label(name, labels), p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
 
 
 def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
@@ -120,12 +120,13 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         citation of every bracketed key the sources cite, from ``SOURCES.md``), in that order; each value is
         ``(heading, header row, rows)``, every cell a string.
     """
-    tables = {"summary": ("Summary", *_summary_table(run))}
+    labels = run_labels(run)  # the run's plain labels, in every table as in the figures
+    tables = {"summary": ("Summary", *_summary_table(run, labels))}
     if (shown := analysed(run)) is not None:
         output, sens = shown
         method = sens.attrs.get("method", "")
         tables["sensitivity"] = (f"Sensitivity of {output}" + (f" ({method})" if method else ""),
-                                 *_sensitivity_table(sens))
+                                 *_sensitivity_table(sens, labels))
     tab = run.tables.get("tornado")
     if tab is not None:
         unit = str(tab.attrs.get("units", ""))
@@ -133,10 +134,10 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
                    f"{_num(tab.attrs['base_output'], unit)}{'' if is_share(unit) else ' ' + unit} "
                    "(every input at its base value, the prior's base else its median; not the mean or the "
                    "median of the simulated output)")
-        tables["tornado"] = (heading, *_tornado_table(tab))
+        tables["tornado"] = (heading, *_tornado_table(tab, labels))
     tables.update(decision_tables(run))
-    tables.update(report_sections(run.tables))  # "Where the loss lives", "What is worth knowing"
-    tables["assumptions"] = ("Assumptions", *_assumptions_table(run))
+    tables.update(report_sections(run.tables, labels))  # "Where the loss lives", "What is worth knowing"
+    tables["assumptions"] = ("Assumptions", *_assumptions_table(run, labels))
     if cited := cited_sources(run.study.priors, [run.study.path.parent]):
         tables["sources"] = ("Sources", ["key", "citation"], [[f"[{k}]", text] for k, text in cited])
     return tables
@@ -300,11 +301,6 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
         For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
     """
 
-    with labels_in_use(run_labels(run)):  # plain labels in every figure and table
-        return _write_report(run, folder, formats, progress, alongside)
-
-
-def _write_report(run, folder, formats, progress, alongside) -> dict[str, Path]:
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:
         if f not in FORMATS:

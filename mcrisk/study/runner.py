@@ -38,7 +38,6 @@ from mcrisk.analyze.sensitivity import get_method
 from mcrisk.analyze.sensitivity_run import check_config, run_configured, write_tables
 from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
 from mcrisk.spec.studyfile import ANALYSES, Study, load_study
-from mcrisk.core.text import labels_in_use
 from mcrisk.core.thinning import THINNED_ROWS, thinned_words
 from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
 from mcrisk.core.units import with_pint_units
@@ -191,8 +190,7 @@ def run_study(path: str | Path | Study, *, out: str | Path | None = None, sample
         f"seed {study.seed}\n")
     for line in study.conversions:
         say(f"unit converted: {line}")
-    with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
-        say(format_summary(summary))
+    say(format_summary(summary, labels=sentence_labels(study.model, study.priors, study.period_days)))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
             f"sample-based analyses hold {thinned_words(study.samples, results.attrs['thin_step'])}"

@@ -11,7 +11,7 @@ import xarray as xr
 
 from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, Z95_TWO_SIDED, percentile_head
 from mcrisk.core.thinning import CURVE_POINTS, thin_step
-from mcrisk.core.text import format_value, loss_words, p_error, percent_text, share_text, words
+from mcrisk.core.text import Labels, format_value, loss_words, p_error, percent_text, share_text, words
 from mcrisk.report.plot.data import finite_output, view_range
 from mcrisk.report.plot.layout import first_fit, inside, overlaps, stagger
 from mcrisk.report.plot.style import (FIGSIZE, GAIN, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_figure,
@@ -60,7 +60,7 @@ def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
 
 
 def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None, bins: int = 60,
-                      title: str | None = None) -> Any:
+                      title: str | None = None, labels: Labels | None = None) -> Any:
     """Histogram of an output with the loss side shaded, P(loss) written on it, P5/P50/P95 marked.
 
     Parameters
@@ -77,6 +77,9 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     title
         Replaces the default title, which states P(loss) and the median.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -91,11 +94,11 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     """
     output, x, unit = finite_output(results, output)
     n_bad = int(results[output].size - x.size)
-    loss, gain = loss_words(output)
+    loss, gain = loss_words(output, labels)
     with deck_style():
         ax = deck_axes(ax)
         if x.size == 0:
-            set_title(ax, None, f"{words(output)}: no finite samples")
+            set_title(ax, None, f"{words(output, labels)}: no finite samples")
             return ax
         lo, hi = view_range(x)
         edges = _edges(lo, hi, bins)
@@ -122,11 +125,11 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         at = dict(zip(map(percentile_head, CENTRAL_90), (q05, q50, q95), strict=True))
         for tag, q in at.items():
             marks.setdefault(format_value(q, unit, with_unit=False), []).append(tag)
-        labels = []
+        marked = []
         for text, tags in marks.items():
             q = at[tags[0]]
             ax.vlines(q, 0, anchor, color=PALETTE["black"], linewidth=1.2, linestyle=(0, (4, 3)), zorder=3)
-            labels.append(ax.annotate(f"{' = '.join(tags)} {text}", xy=(q, anchor), xytext=(0, 2),
+            marked.append(ax.annotate(f"{' = '.join(tags)} {text}", xy=(q, anchor), xytext=(0, 2),
                                       textcoords="offset points", ha="center", va="bottom", fontsize=12,
                                       zorder=4, gid="quantile_label",
                                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
@@ -134,14 +137,15 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.set_xlim(xlo, xhi)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.yaxis.set_major_formatter(share_formatter())
-        ax.set_xlabel(label_of(results[output], output))
+        ax.set_xlabel(label_of(results[output], output, labels=labels))
         ax.set_ylabel("Share of samples")
         add_note(ax, [_off_chart(x, xlo, xhi, unit), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
-        set_title(ax, title, f"P({loss}) = {percent_text(p_loss)}; median {words(output.removesuffix('_per_day'))} "
+        median_of = words(output.removesuffix("_per_day"), labels)
+        set_title(ax, title, f"P({loss}) = {percent_text(p_loss)}; median {median_of} "
                               f"{format_value(q50, unit)}")
-        stagger(ax, labels, step=18)
+        stagger(ax, marked, step=18)
         # P(loss) in the top corner that no quantile label reaches (left unless it is taken).
-        placed = [a.get_window_extent() for a in labels]
+        placed = [a.get_window_extent() for a in marked]
 
         def p_label(corner: float, ha: str) -> Any:
             return ax.text(corner, 0.97, f"P({loss}) = {percent_text(p_loss)}", transform=ax.transAxes, ha=ha,
@@ -153,7 +157,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
 
 
 def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
-                    title: str | None = None) -> Any:
+                    title: str | None = None, labels: Labels | None = None) -> Any:
     """The exceedance curve ``P(output > x)`` with the break-even point marked.
 
     Parameters
@@ -161,6 +165,9 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     results, output, ax, title
         As for :func:`plot_distribution`.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -173,11 +180,11 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     from matplotlib.ticker import PercentFormatter
 
     output, x, unit = finite_output(results, output)
-    loss, gain = loss_words(output)
+    loss, gain = loss_words(output, labels)
     with deck_style():
         ax = deck_axes(ax)
         if x.size == 0:
-            set_title(ax, None, f"{words(output)}: no finite samples")
+            set_title(ax, None, f"{words(output, labels)}: no finite samples")
             return ax
         xs = np.sort(x)
         n = xs.size
@@ -202,7 +209,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        ax.set_xlabel(label_of(results[output], output))
+        ax.set_xlabel(label_of(results[output], output, labels=labels))
         ax.set_ylabel("Probability of exceeding")
         q05 = float(np.quantile(x, 0.05))
         set_title(ax, title, f"P({gain}) = {percent_text(p_gain)}; 1 in 20 chance of "
@@ -227,7 +234,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
 
 
 def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None, z: float = Z95_TWO_SIDED,
-                     title: str | None = None) -> Any:
+                     title: str | None = None, labels: Labels | None = None) -> Any:
     """Running mean and running P(loss) with their confidence bands against the number of samples.
 
     Parameters
@@ -240,6 +247,9 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     z
         Band half-width in standard errors (:data:`~mcrisk.core.statistics.Z95_TWO_SIDED`: 95%).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -253,7 +263,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     itself stratified.
     """
     output, x, unit = finite_output(results, output)
-    loss, _ = loss_words(output)
+    loss, _ = loss_words(output, labels)
     with deck_style():
         if ax is None:
             ax, ax2 = deck_figure(FIGSIZE).subplots(2, 1, sharex=True, height_ratios=(1, 1))
@@ -263,7 +273,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
             ax2 = ax.twinx()
             ax2.spines["right"].set_visible(True)
         if x.size < 2:
-            set_title(ax, None, f"{words(output)}: too few samples to show convergence")
+            set_title(ax, None, f"{words(output, labels)}: too few samples to show convergence")
             return ax
         n = np.arange(1, x.size + 1)
         # Centre before summing so the running variance does not cancel catastrophically.
