@@ -54,8 +54,8 @@ def test_csv_rows_and_sentence(planted: xr.Dataset) -> None:
     assert list(df.input) == ["x1", "x2"] and set(df.box) == {1}
     b = planted.sel(box=1)
     assert box_sentence(planted, 1) == (
-        f"loss in {percent_text(float(b.density))} of cases when x1 < {float(b.high.sel(input='x1')):.2f} and "
-        f"x2 > {float(b.low.sel(input='x2')):.2f}; {percent_text(float(b.coverage))} of all losses lie there")
+        f"loss in {percent_text(float(b.density))} of cases when x1 < {float(b.high.sel(input='x1')):.1%} and "
+        f"x2 > {float(b.low.sel(input='x2')):.1%}; {percent_text(float(b.coverage))} of all losses lie there")
 
 
 @pytest.mark.parametrize(("y", "note"), [

@@ -299,7 +299,7 @@ def _dataset(boxes: list[dict], names: list[str], units: list[str], lo_hi: dict,
 def box_sentence(ds: xr.Dataset, box: int, labels: Labels | None = None) -> str:
     """One box in plain words, with units.
 
-    ``"loss in 92% of cases when decode tps per node < 4.1k tokens/s and paid share < 0.35;
+    ``"loss in 92% of cases when decode tps per node < 4.1k tokens/s and paid share < 35.0%;
     71% of all losses lie there"``. A later box speaks of the cases outside the boxes before it,
     where PRIM looked for it; its coverage is still a share of all the event's cases.
 
@@ -325,18 +325,14 @@ def box_sentence(ds: xr.Dataset, box: int, labels: Labels | None = None) -> str:
         name = words(str(k), labels)
         lo_set, hi_set = bool(b.low_restricted.sel(input=k)), bool(b.high_restricted.sel(input=k))
         if lo_set and hi_set:
-            parts.append(f"{name} between {_edge(lo, unit)} and {_edge(hi, unit)}")
+            parts.append(f"{name} between {format_value(lo, unit)} and {format_value(hi, unit)}")
         elif hi_set:
-            parts.append(f"{name} < {_edge(hi, unit)}")
+            parts.append(f"{name} < {format_value(hi, unit)}")
         else:
-            parts.append(f"{name} > {_edge(lo, unit)}")
+            parts.append(f"{name} > {format_value(lo, unit)}")
     beyond = "" if box == 1 else f"outside box{'es 1-' if box > 2 else ' '}{box - 1}: "
     return (f"{beyond}{what} in {percent_text(float(b.density))} of cases when " + " and ".join(parts)
             + f"; {percent_text(float(b.coverage))} of all {_plural(what)} lie there")
-
-
-def _edge(v: float, unit: str) -> str:
-    return format_value(v, unit) if unit != "1" else f"{v:.2f}"
 
 
 def event_words(ds: xr.Dataset, labels: Labels | None = None) -> str:
