@@ -176,7 +176,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     x = np.asarray(results[output].values, dtype=float).ravel()
     x = x[np.isfinite(x)]
     unit = results[output].attrs.get("units", "")
-    colors = {"p05": LOSS, "p50": PALETTE["blue"], "p95": PALETTE["green"]}
+    colors = dict(zip(CENTRAL_90, (LOSS, PALETTE["blue"], PALETTE["green"]), strict=True))
     with deck_style():
         ax = deck_axes(ax)
         if x.size < 2:
