@@ -11,7 +11,7 @@
    must not grow with the number of samples (allowance: the larger run's peak within 1.25 times
    the smaller's), since ``--summary-only`` keeps the chunk's (sample, hour) arrays only while
    the chunk is summarised. (Below 2**20 samples the quantile brackets keep every value of each
-   daily output, :data:`mcrisk.simulation.streaming.SUBSAMPLE`, so memory grows with ``n`` up to there.)
+   daily output, :data:`mcrisk.core.thinning.SUBSAMPLE`, so memory grows with ``n`` up to there.)
 
 Run: ``python benchmarks/bench_hourly.py [--samples N] [--repeat R]``.
 """

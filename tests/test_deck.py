@@ -336,3 +336,13 @@ def test_the_report_lists_the_cited_sources(folder) -> None:
     rows = [line for line in sources.splitlines() if line.startswith("| [")]
     assert [r.split(" | ")[0] for r in rows] == ["| [DS-post]", "| [MIT-TR]"]  # in order of first citation
     assert "MIT Technology Review, 2025-03-26/27" in rows[1]
+
+
+def test_the_workbook_formats_a_margin_above_one_as_the_report_shows_it() -> None:
+    # one rule: a dimensionless value is a percentage wherever it is read; a cost-profit margin of
+    # 5.45 is 545% in the report, so its cells are "0.0%", labelled "%", never "5.45x"
+    from mcrisk.report.workbook import _number_format
+
+    assert _number_format("1", "USD", [0.2, 5.45, 9.0]) == "0.0%"
+    assert _number_format("", "USD", [0.25]) == "#,##0.000"  # no unit given: a plain number
+    assert _number_format("USD/day", "USD", [87_072.0]) == '#,##0 "USD";-#,##0 "USD"'

@@ -11,10 +11,12 @@ import math
 
 import numpy as np
 import pytest
+import scipy.special
 import scipy.stats as st
 
 from mcrisk import Priors, sample
-from mcrisk.distributions.families import FAMILIES, Z95, family_names, resolve_family
+from mcrisk.core.statistics import Z90_TWO_SIDED
+from mcrisk.distributions.families import FAMILIES, family_names, resolve_family
 
 # Entry of tests/data/good/every_family.toml -> the scipy distribution it must equal.
 REFERENCE = {
@@ -100,7 +102,7 @@ def test_ninety_percent_interval_hits_its_quantiles(every_family: Priors, name: 
 
 def test_ninety_percent_interval_parameters_by_hand(every_family: Priors) -> None:
     # normal: mean midway, sd = (p95 - p05) / (2 z_0.95), z_0.95 = 1.6448536...
-    assert Z95 == pytest.approx(1.6448536269514722, rel=1e-14)
+    assert Z90_TWO_SIDED == float(scipy.special.ndtri(0.95)) == 1.6448536269514722
     assert every_family["normal_90"].params["mean"] == pytest.approx(2.0)
     assert every_family["normal_90"].params["sd"] == pytest.approx(2.0 / (2 * 1.6448536269514722))
     # lognormal: median is the geometric mean; sigma = ln(p95/p05) / (2 z_0.95)

@@ -37,3 +37,29 @@ def test_a_job_s_error_is_raised_in_its_turn_after_the_earlier_results() -> None
 
 def test_one_job_runs_here() -> None:
     assert list(run_forked([os.getpid])) == [os.getpid()]
+
+
+def test_only_linux_forks_elsewhere_the_jobs_run_here(monkeypatch) -> None:
+    # macOS has "fork", but forking a process that started BLAS (Accelerate) threads is unsafe
+    import sys
+
+    from mcrisk.core import forking
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert not forking.forks()
+    jobs = [lambda k=k: (k, os.getpid()) for k in range(3)]
+    assert list(run_forked(jobs)) == [(0, os.getpid()), (1, os.getpid()), (2, os.getpid())]
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert forking.forks() == ("fork" in multiprocessing.get_all_start_methods())
+
+
+def test_a_child_reads_only_what_its_job_holds() -> None:
+    # The parent sets no module state for its children: after the run, none is left behind, and
+    # a job sees the value its closure holds even when the parent changes a global meanwhile.
+    from mcrisk.core import forking
+
+    box = {"label": "before"}
+    jobs = [lambda v=dict(box): v["label"] for _ in range(3)]
+    box["label"] = "after"
+    assert list(run_forked(jobs)) == ["before"] * 3
+    assert forking._CHILD_JOBS == ()

@@ -119,7 +119,7 @@ def priors_file(draw) -> dict[str, Any]:
 STUDY_KEYS = ["title", "description", "model", "priors", "inputs", "samples", "seed", "method", "output",
               "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options"]
 SECTION_KEYS = {"sensitivity": ["method", "output", "samples", "seed", "second_order", "num_resamples",
-                                "conf_level", "num_levels", "loss_below"],
+                                "conf_level", "num_levels", "event", "loss_below"],
                 "tornado": ["output", "low", "high"],
                 "plots": ["scatter", "bins", "outputs", "top", "convergence", "exceedance"],
                 "options": ["shape", "policy", "schedule", "lag_hours"]}

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mcrisk import SpecError
+from mcrisk.core.statistics import Z95_TWO_SIDED
 from mcrisk.models import maas, maas_hourly
 from mcrisk.models.hourly_margin import day_shape
 
@@ -127,7 +128,7 @@ def test_bursts_grow_as_the_square_root_of_the_load():
     # need = mu + z sqrt(D mu): spare nodes / busy nodes falls as 1 / sqrt(mu)
     kw = dict(output_tokens=0.0, prefill_tps_per_node=1.0, decode_tps_per_node=1.0, gpu_hour_price=1.0,
               price_input_miss=0.0, price_output=0.0, burst_dispersion=4.0, service_quantile=0.975)
-    z = 1.959963984540054
+    z = Z95_TWO_SIDED
     out = maas_hourly(input_tokens=np.array([1.0, 100.0]) * 86_400, **kw)
     np.testing.assert_allclose(out["nodes_provisioned"], [1 + z * 2, 100 + z * 20], rtol=1e-12)
     np.testing.assert_allclose(out["utilization"], [1 / (1 + 2 * z), 1 / (1 + 0.2 * z)], rtol=1e-12)

@@ -209,7 +209,7 @@ def test_exceedance_marks_break_even(results):
 def test_a_large_exceedance_curve_is_drawn_through_exact_steps():
     # 200,000 samples -100,000 .. 99,999, shuffled: every drawn vertex (x_(i), (n - i)/n) is an
     # exact point of the curve, 1 in 7 of them kept (and the last), each drop at most 7 / n.
-    from mcrisk.report.plot.risk_charts import CURVE_POINTS
+    from mcrisk.core.thinning import CURVE_POINTS
 
     n = 200_000
     x = np.random.default_rng(1).permutation(np.arange(n, dtype=float) - n // 2)
@@ -267,13 +267,14 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(tab):
     assert "base 2.3M" in _texts(ax) and "break-even" in _texts(ax)
 
 
-def test_tornado_labels_a_dimensionless_ratio_as_times_and_a_share_as_percent(tab):
+def test_tornado_labels_a_dimensionless_ratio_and_a_share_alike_as_percent(tab):
+    # one rule for every dimensionless value, as the report, deck and workbook show it
     ratio = tab.assign_coords(input_units=("input", ["1", "USD/GPU-hour", "1"]))
     ratio["input_low"] = ("input", [0.1, 1.5, 1.226])
     ratio["input_high"] = ("input", [0.6, 3.5, 2.3])
     ax = plot_tornado(ratio)
     assert sorted(_texts(ax, "end_label")) == sorted(["10.0%", "60.0%", "1.5 USD/GPU-hour", "3.5 USD/GPU-hour",
-                                                      "1.23\u00d7", "2.3\u00d7"])
+                                                      "122.6%", "230.0%"])
 
 
 def test_tornado_top_and_st_beside_each_bar(tab, sobol):
@@ -514,3 +515,18 @@ def test_running_percentiles_are_those_of_each_prefix_with_order_statistic_bands
     band = ax.collections[1]  # P50's: the second band drawn
     ys = band.get_paths()[0].vertices[:, 1]
     assert xs[r - 1] in ys and xs[s - 1] in ys  # the last band runs from y_(r) to y_(s)
+
+
+def test_a_chart_names_variables_by_the_labels_it_is_given_and_by_nothing_else(results):
+    # Titles and axes depend only on the plot function's arguments: the plain labels come in as
+    # `labels`, never from state a caller set before (a forked child would inherit that state).
+    import mcrisk.core.text as text
+
+    assert not hasattr(text, "labels_in_use") and not hasattr(text, "_LABELS")
+    plain = {"profit_per_day": "operating profit per month", "profit": "operating profit"}
+    ax = plot_distribution(results, labels=plain)
+    assert title_of(ax).startswith("P(loss) = 24.9%; median operating profit 50k USD/month")
+    assert ax.get_xlabel() == "Operating profit (USD/month)"
+    ax = plot_distribution(results)  # no labels: the names in words, whatever was drawn before
+    assert title_of(ax).startswith("P(loss) = 24.9%; median profit 50k USD/month")
+    assert ax.get_xlabel() == "Profit (USD/month)"

@@ -86,7 +86,7 @@ def test_labels_are_plain_words_per_period() -> None:
     assert label_of("fleet_nodes") == "Fleet nodes"
     assert period_unit("CNY/day", 30) == "CNY/month" and period_unit("tokens/s", 30) == "tokens/s"
     assert period_text("Profit per day", None) == "Profit per day"
-    assert shown_unit("1") == "" and shown_unit("USD/day") == "USD/day"
+    assert shown_unit("1") == "%" and shown_unit("USD/day") == "USD/day" and shown_unit("") == ""
 
 
 def test_every_maas_variable_has_a_label() -> None:

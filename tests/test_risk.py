@@ -160,3 +160,18 @@ def test_nonfinite_policies_on_a_sample_solved_by_hand() -> None:
     with pytest.raises(SpecError, match=r"^on_nonfinite = 'ignore' is not a policy for NaN or infinite outputs; "
                                         r"known: drop, keep, error$"):
         summarize(res, nonfinite="ignore")
+
+
+def test_percentile_subsets_are_named_once_from_the_one_list() -> None:
+    from mcrisk.core.statistics import (
+        CENTRAL_50_90,
+        CENTRAL_80,
+        CENTRAL_80_90,
+        CENTRAL_90,
+        PERCENTILES,
+        percentile_head,
+    )
+
+    for subset in (CENTRAL_90, CENTRAL_80, CENTRAL_50_90, CENTRAL_80_90):
+        assert set(subset) <= set(PERCENTILES) and list(subset) == sorted(subset, key=PERCENTILES.get)
+    assert [percentile_head(k) for k in PERCENTILES] == ["P5", "P10", "P25", "P50", "P75", "P90", "P95"]

@@ -154,8 +154,8 @@ def test_a_run_too_large_to_hold_keeps_the_exact_summary_and_every_kth_sample(tm
     assert run.results.sizes["sample"] == 1000 and run.results.attrs["thin_step"] == 5
     xr.testing.assert_identical(run.results["profit_per_day"].reset_coords(drop=True),
                                 whole.results["profit_per_day"].isel(sample=slice(None, None, 5)).reset_coords(drop=True))
-    assert any("results.nc, the figures and the sample-based analyses hold 1 in 5 (1,000 samples)" in s for s in lines)
-    assert "use 1 in 5 of them (1,000 samples)" in (run.out / "report.md").read_text(encoding="utf-8")
+    assert any("results.nc, the figures and the sample-based analyses hold 1 in 5 of the run's 5,000 samples (1,000 samples)" in s for s in lines)
+    assert "use 1 in 5 of the run's 5,000 samples (1,000 samples)." in (run.out / "report.md").read_text(encoding="utf-8")
 
 
 def test_a_sweep_and_a_solve_of_a_run_too_large_to_hold_draw_as_many_samples_as_it_holds(tmp_path, monkeypatch,

@@ -17,11 +17,12 @@ from mcrisk.spec.priors import priors_from_dict
 from mcrisk.analyze.rankcorr import rank_correlations
 from mcrisk.analyze.sensitivity import METHODS, sensitivity
 from mcrisk.analyze.sensitivity_run import check_config
+from mcrisk.core.events import Event
+from mcrisk.core.statistics import Z95_TWO_SIDED
 from mcrisk.study.runner import run_sensitivity, run_study
 from conftest import bonferroni_z, prob_se, spearman_se
 
 # SALib's intervals are conf_level = 0.95 bootstrap intervals: half-width = 1.96 SE.
-Z95 = 1.959963984540054
 
 
 def _jansen_st_se(a, n: int) -> np.ndarray:
@@ -71,7 +72,7 @@ def test_sobol_ishigami_within_sampling_error_of_analytic_at_n_8192(ishigami_pri
     # no SE exceeded 0.018 (the bound below keeps the test from passing on inflated intervals).
     z = bonferroni_z(6)
     for k in ("S1", "ST"):
-        se = ds[f"{k}_conf"].values / Z95
+        se = ds[f"{k}_conf"].values / Z95_TWO_SIDED
         assert np.all(se < 0.025), (k, se)
         assert np.all(np.abs(ds[k].values - exact[k]) <= z * se), (k, ds[k].values, se)
 
@@ -88,7 +89,7 @@ def test_sobol_second_order_ishigami(ishigami_priors):
     z = bonferroni_z(2)
     for pair, value in ((("x1", "x3"), exact["ST"][0] - exact["S1"][0]), (("x1", "x2"), 0.0)):
         got = ds.S2.sel(input=pair[0], input2=pair[1]).item()
-        se = ds.S2_conf.sel(input=pair[0], input2=pair[1]).item() / Z95
+        se = ds.S2_conf.sel(input=pair[0], input2=pair[1]).item() / Z95_TWO_SIDED
         assert abs(got - value) <= z * se and se < 0.04, (pair, got, se)
 
 
@@ -169,7 +170,7 @@ def test_every_family_works_and_constants_are_not_factors(every_family):
     var = np.array([every_family[k].dist.var() for k in every_family.uncertain])
     z = bonferroni_z(2 * len(var))
     for k in ("S1", "ST"):
-        se = ds[f"{k}_conf"].values / Z95
+        se = ds[f"{k}_conf"].values / Z95_TWO_SIDED
         assert np.all(se < 0.02), (k, se)
         assert np.all(np.abs(ds[k].values - var / var.sum()) <= z * se), (k, ds[k].values, se)
 
@@ -257,7 +258,7 @@ def test_rank_correlations_of_a_hand_solvable_sample():
     # Spearman = 1 - 6 sum d^2 / (n (n^2 - 1)) = 1 - 6 * 4 / 120
     assert rc.spearman.item() == pytest.approx(0.8)
     se = math.sqrt(1.06 / 2)
-    z = 1.959963984540054
+    z = Z95_TWO_SIDED
     assert rc.spearman_low.item() == pytest.approx(math.tanh(math.atanh(0.8) - z * se))
     assert rc.spearman_high.item() == pytest.approx(math.tanh(math.atanh(0.8) + z * se))
     assert rc.prcc.item() == pytest.approx(0.8)  # with one input nothing is partialled out
@@ -275,7 +276,7 @@ def test_prcc_matches_the_two_input_formula(rng):
     expect = (r1y - r12 * r2y) / math.sqrt((1 - r12**2) * (1 - r2y**2))
     assert rc.prcc.sel(input="x1").item() == pytest.approx(expect, abs=1e-12)
     se = 1 / math.sqrt(n - 3 - 1)
-    assert rc.prcc_low.sel(input="x1").item() == pytest.approx(math.tanh(math.atanh(expect) - 1.959963984540054 * se))
+    assert rc.prcc_low.sel(input="x1").item() == pytest.approx(math.tanh(math.atanh(expect) - Z95_TWO_SIDED * se))
 
 
 @pytest.fixture(scope="module")
@@ -378,7 +379,7 @@ def _study(tmp_path, good, table: str):
     ('output = "profit"', "[sensitivity] output = 'profit' is not an output of maas; outputs: nodes_avg, "),
     ('output = ["profit_per_day", "loss"]', "[sensitivity] output = 'loss' is not an output of maas; outputs: "),
     ("sample = 100", "[sensitivity] sample = 100 is not a key; allowed: method, output, samples, seed, "
-                     "second_order, num_resamples, conf_level, num_levels, loss_below"),
+                     "second_order, num_resamples, conf_level, num_levels, event, loss_below"),
     ("conf_level = 95", "[sensitivity] conf_level = 95 must be a probability strictly between 0 and 1"),
     ('second_order = "yes"', "[sensitivity] second_order = 'yes' must be true or false"),
 ], ids=["unknown-method", "bad-samples", "fast-too-few", "unknown-output", "unknown-output-in-list",
@@ -394,12 +395,12 @@ def test_check_config_fills_defaults():
     cfg = check_config({}, where="x.toml: [sensitivity]", default_output="profit_per_day")
     assert cfg == {"method": "sobol", "output": "profit_per_day", "samples": 1024, "seed": None,
                    "second_order": False, "num_resamples": 100, "conf_level": 0.95, "num_levels": 4,
-                   "loss_below": 0.0}
+                   "event": Event(None, "<", 0.0)}
     assert check_config({"method": "morris"}, where="w", default_output="y")["samples"] == 100
 
 
 def test_attribution_runs_on_a_stated_positional_subsample() -> None:
-    from mcrisk.analyze.sensitivity_run import LOSS_SAMPLES, thin
+    from mcrisk.core.thinning import LOSS_SAMPLES, thin
 
     ds = xr.Dataset({"y": ("sample", np.arange(50_001.0))}, coords={"sample": np.arange(50_001)})
     sub = thin(ds, LOSS_SAMPLES)

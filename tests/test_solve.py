@@ -15,6 +15,7 @@ from mcrisk.cli.main import main
 from mcrisk.models import maas
 from mcrisk.analyze.solve import format_solution, order_ranks, solve
 from mcrisk.analyze.sweep import lever_inputs
+from mcrisk.core.statistics import Z95_TWO_SIDED
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 N = 4000
@@ -86,7 +87,7 @@ def test_percentile_and_mean_targets(study) -> None:
                  tolerance=1e-6)
     se = g.std(ddof=1) / np.sqrt(N)
     assert mean.value == pytest.approx(price(g.mean()), rel=2e-6)
-    assert (mean.ci_low, mean.ci_high) == pytest.approx((price(g.mean() - 1.96 * se), price(g.mean() + 1.96 * se)),
+    assert (mean.ci_low, mean.ci_high) == pytest.approx((price(g.mean() - Z95_TWO_SIDED * se), price(g.mean() + Z95_TWO_SIDED * se)),
                                                         rel=2e-6)
     assert mean.achieved >= 0 and mean.samples == N and mean.method == "random" and mean.seed == 7
 

@@ -63,7 +63,7 @@ def test_si_number(x, kw, text):
     (0.25, "1", {}, "25.0%"),                        # shares as percentages
     (-0.25, "1", {}, "\u221225.0%"),
     (0.04, "1", {}, "4.00%"),                        # small shares keep three significant digits
-    (1.234, "\u00d7", {}, "1.23\u00d7"),             # ratios as 1.23x
+    (5.45, "1", {}, "545.0%"),                       # a margin or ratio too: one rule for "1"
     (2187923, "USD/month", {}, "2.19M USD/month"),
     (2187923, "USD/month", {"with_unit": False}, "2.19M"),
     (5.0, "", {}, "5"),
@@ -124,3 +124,27 @@ def test_aligned_pads_names_right_and_numbers_left_two_spaces_apart():
         "paid_share      1     0.25",
     ]
     assert aligned([["a", "bb"], ["ccc", "d"]], left=0) == ["  a  bb", "ccc   d"]
+
+
+def test_aligned_takes_a_free_text_last_column_and_ends_no_line_in_spaces():
+    from mcrisk.core.text import aligned
+
+    rows = [["family", "AIC", "parameters"], ["lognormal", "5,588.40", "median=14464.4, sigma=0.184"],
+            ["normal", "5.00", "mean=1"]]
+    assert aligned(rows, text_last=True) == [
+        "family          AIC  parameters",
+        "lognormal  5,588.40  median=14464.4, sigma=0.184",
+        "normal         5.00  mean=1",
+    ]
+
+
+@pytest.mark.parametrize(("x", "unit", "kw", "text"), [
+    (5.45, "1", {}, "545.0%"),                       # a margin, as the report's summary shows it
+    (-0.396, "1", {"minus": "\u2212"}, "\u221239.6%"),
+    (0.25, "", {}, "0.250"),                         # no unit given: a plain number
+    (1234567.8, "USD/day", {}, "1,234,568"),
+])
+def test_table_number(x, unit, kw, text):
+    from mcrisk.core.text import table_number
+
+    assert table_number(x, unit, **kw) == text

@@ -105,12 +105,15 @@ def test_voi_table_errors(table: dict, message: str) -> None:
 
 
 @pytest.mark.parametrize(("table", "message"), [
-    ({"event": "<= 0"}, "s.toml: [scenarios] event = '<= 0' must be \"< x\" or \"> x\" with a finite number x"),
+    ({"event": "= 0"}, ("s.toml: [scenarios] event = '= 0' must be \"< x\", \"> x\", \"OUTPUT < x\" or "
+                        "\"OUTPUT > x\" (also <=, >=) with a finite number x (\"< 0\": a loss)")),
+    ({"output": "profit_per_day", "event": "cost_per_day > 1e5"},
+     "s.toml: [scenarios] event = 'cost_per_day > 1e5' is of cost_per_day, but output = profit_per_day; name one output"),
     ({"threshold_density": 1.5}, "s.toml: [scenarios] threshold_density = 1.5 must be a share from 0 to 1"),
     ({"output": "margin"}, "s.toml: [scenarios] output = 'margin' is not an output of the model"),
     ({"max_boxes": 0}, "s.toml: [scenarios] max_boxes = 0 must be an integer from 1 to 20"),
     ({"mass_min": 0}, "s.toml: [scenarios] mass_min = 0 must be a share above 0 and at most 0.5"),
-], ids=["event", "density", "output", "boxes", "mass"])
+], ids=["event", "event-output", "density", "output", "boxes", "mass"])
 def test_scenarios_table_errors(table: dict, message: str) -> None:
     with pytest.raises(SpecError) as err:
         check_scenarios(table, "s.toml", FIELDS)
@@ -164,6 +167,8 @@ def test_evppi_chart_is_titled_with_the_top_input(linear: xr.Dataset) -> None:
 def test_the_table_checker_imports_nothing_heavy() -> None:
     # studyfile imports it for `mcrisk check`, which must not load numpy or scipy
     import ast
+    import subprocess
+    import sys
 
     import mcrisk.spec.discovery_tables as mod
 
@@ -171,8 +176,12 @@ def test_the_table_checker_imports_nothing_heavy() -> None:
     names = {(n.module or "") if isinstance(n, ast.ImportFrom) else a.name
              for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
              for a in (n.names if isinstance(n, ast.Import) else [None])}
-    assert names == {"__future__", "math", "re", "collections.abc", "typing", "mcrisk.core.errors",
+    assert names == {"__future__", "collections.abc", "typing", "mcrisk.core.errors", "mcrisk.core.events",
                      "mcrisk.core.validate"}
+    # and what those import in turn: no numpy, scipy or xarray
+    code = "import sys, mcrisk.spec.discovery_tables; print(sorted({'numpy', 'scipy', 'xarray'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_a_large_run_feeds_one_in_k_samples_and_says_so(monkeypatch) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_90, percentile_head
 from mcrisk.spec.decision_tables import check_solve
 from mcrisk.core.errors import SpecError
 from mcrisk.models import model_inputs
@@ -135,9 +136,9 @@ def format_sweep(run: SweepRun) -> str:
     s = run.summary.sel(output=run.output)
     unit = str(np.ravel(s.units.values)[0])
     lunit = run.summary[lever].attrs.get("units", "")
-    head = [f"{lever} ({lunit})" if lunit else lever, "P(< 0)", "P5", "P50", "P95"]
+    head = [f"{lever} ({lunit})" if lunit else lever, "P(< 0)", *map(percentile_head, CENTRAL_90)]
     rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
-             *(format_number(float(s[k].values[i]), unit) for k in ("p05", "p50", "p95"))]
+             *(format_number(float(s[k].values[i]), unit) for k in CENTRAL_90)]
             for i, v in enumerate(run.summary[lever].values)]
     lines = [f"[sweep] {run.output} ({unit}) against {lever}, common random numbers"]
     lines += aligned([head, *rows], left=0)
@@ -242,10 +243,10 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         s = sw.summary.sel(output=sw.output)
         unit, lunit = str(np.ravel(s.units.values)[0]), sw.summary[lever].attrs.get("units", "")
         rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
-                 *(format_number(float(s[k].values[i]), unit) for k in ("p05", "p25", "p50", "p75", "p95"))]
+                 *(format_number(float(s[k].values[i]), unit) for k in CENTRAL_50_90)]
                 for i, v in enumerate(sw.summary[lever].values)]
         out["sweep"] = (f"Sweep of {lever}: {sw.output} ({unit}) on common random numbers",
-                        [f"{lever} ({lunit})", "P(< 0)", "P5", "P25", "P50", "P75", "P95"], rows)
+                        [f"{lever} ({lunit})", "P(< 0)", *map(percentile_head, CENTRAL_50_90)], rows)
     if (sol := run.tables.get("solve")) is not None:
         out["solve"] = (f"Solve: {sol.target}", ["lever", "value", "95% CI", "achieved", "samples"],
                         [[sol.lever, f"{format_number(sol.value, sol.unit)} {sol.unit}".rstrip(),

@@ -15,27 +15,20 @@ from typing import Any
 
 import xarray as xr
 
-from mcrisk.core.labels import sentence_labels
-from mcrisk.core.statistics import per_period
-from mcrisk.analyze.sensitivity_run import thin
-from mcrisk.core.text import labels_in_use
 from mcrisk.analyze.scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from mcrisk.analyze.voi import evppi, voi_frame, voi_sentence
+from mcrisk.core.labels import sentence_labels
+from mcrisk.core.statistics import per_period
+from mcrisk.core.text import Labels, aligned, format_number
+from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
 
-__all__ = ["DISCOVERY_SAMPLES", "format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
-
-
-#: At most this many of a run's samples (1 in k by position, the same ones whatever the chunking)
-#: feed PRIM and the EVPPI regressions, as many as the loss attribution uses: their cost grows
-#: with the samples, and the standard errors say what precision that buys (EVPPI's SE of the
-#: main study is a few percent of EVPI at 20,000).
-DISCOVERY_SAMPLES = 20_000
+__all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
 
 
-def _used(ds: xr.Dataset, sub: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
-    n, m = int(results.sizes.get("sample", 0)), int(sub.sizes.get("sample", 0))
-    if m < n:
-        ds.attrs["subsample"] = f"1 in {-(-n // m):,} of the run's {n:,} samples ({m:,} samples)"
+def _used(ds: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
+    n = int(results.sizes.get("sample", 0))
+    if (step := thin_step(n, DISCOVERY_SAMPLES)) > 1:
+        ds.attrs["subsample"] = thinned_words(n, step)
     return ds
 
 
@@ -65,10 +58,9 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
     ds = _used(scenarios(sub, output=cfg["output"], event=cfg["event"], threshold_density=cfg["threshold_density"],
                          threshold_coverage=cfg["threshold_coverage"], max_boxes=cfg["max_boxes"],
                          mass_min=cfg["mass_min"], bounds=bounds),
-               sub, results)
+               results)
     if echo is not None:  # the boxes in the words of the report and the charts: plain labels
-        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
-            echo("\n" + format_scenarios(ds))
+        echo("\n" + format_scenarios(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
 
 
@@ -96,20 +88,21 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     seed = study.seed if cfg["seed"] is None else cfg["seed"]
     sub = thin(results, DISCOVERY_SAMPLES)
     ds = _used(evppi(per_period(sub, study.period_days), output=cfg["output"], decision=cfg["decision"],
-                     groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), sub, results)
+                     groups=cfg["groups"], resamples=cfg["resamples"], rng=seed), results)
     if echo is not None:
-        with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
-            echo("\n" + format_voi(ds))
+        echo("\n" + format_voi(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
 
 
-def format_scenarios(ds: xr.Dataset) -> str:
+def format_scenarios(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The boxes as printed: a heading and one sentence per box (or why there is none).
 
     Parameters
     ----------
     ds
         From :func:`mcrisk.scenarios.scenarios`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the inputs and the event.
 
     Returns
     -------
@@ -120,32 +113,31 @@ def format_scenarios(ds: xr.Dataset) -> str:
         f"; {ds.attrs['subsample']})" if "subsample" in ds.attrs else ")")
     if "note" in ds.attrs:
         return f"{head}\n  {ds.attrs['note']}"
-    return head + "".join(f"\n  box {int(b)}: {box_sentence(ds, int(b))}" for b in ds.box.values)
+    return head + "".join(f"\n  box {int(b)}: {box_sentence(ds, int(b), labels)}" for b in ds.box.values)
 
 
-def format_voi(ds: xr.Dataset) -> str:
+def format_voi(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The value of information as printed: EVPPI ± SE per input, ranked, then EVPI.
 
     Parameters
     ----------
     ds
         From :func:`mcrisk.voi.evppi`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the sentence.
 
     Returns
     -------
     str
         Lines of text.
     """
-    from mcrisk.core.text import format_number
-
     df = voi_frame(ds)
     units = ds.attrs.get("units", "")
-    w = max([len(s) for s in df.inputs] + [6])
     used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
-    lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", f"  {'inputs':<{w}}  {'EVPPI':>14}  {'SE':>12}"]
-    lines += [f"  {r.inputs:<{w}}  {format_number(r.evppi, units):>14}  {format_number(r.se, units):>12}"
-              for r in df.itertuples()]
-    return "\n".join(lines + [f"  {voi_sentence(ds)}"])
+    rows = [["inputs", "EVPPI", "SE"],
+            *([r.inputs, format_number(r.evppi, units), format_number(r.se, units)] for r in df.itertuples())]
+    lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", *(f"  {s}" for s in aligned(rows))]
+    return "\n".join(lines + [f"  {voi_sentence(ds, labels)}"])
 
 
 def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
@@ -170,13 +162,16 @@ def write_tables(tables: Mapping[str, Any], folder: Path) -> None:
         voi_frame(tables["value_of_information"]).to_csv(folder / "voi.csv", index=False, float_format="%.10g")
 
 
-def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str], list[list[str]]]]:
+def report_sections(tables: Mapping[str, Any],
+                    labels: Labels | None = None) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     """The report's "Where the loss lives" and "What is worth knowing" tables, when the run has them.
 
     Parameters
     ----------
     tables
         A run's tables.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the sentences.
 
     Returns
     -------
@@ -188,10 +183,10 @@ def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str]
 
     out = {}
     if (ds := tables.get("scenarios")) is not None:
-        heading = f"Where the {event_words(ds)} lives" + (f" ({ds.attrs['subsample']})" if "subsample" in ds.attrs
+        heading = f"Where the {event_words(ds, labels)} lives" + (f" ({ds.attrs['subsample']})" if "subsample" in ds.attrs
                                                           else "")
         head = ["box", "in words", "coverage", "density", "inputs restricted"]
-        rows = [[str(int(b)), box_sentence(ds, int(b)), f"{float(ds.coverage.sel(box=b)):.3f}",
+        rows = [[str(int(b)), box_sentence(ds, int(b), labels), f"{float(ds.coverage.sel(box=b)):.3f}",
                  f"{float(ds.density.sel(box=b)):.3f}", str(int(ds.n_restricted.sel(box=b)))] for b in ds.box.values]
         out["scenarios"] = (heading, head, rows or [["", ds.attrs.get("note", ""), "", "", ""]])
     if (ds := tables.get("value_of_information")) is not None:
@@ -200,7 +195,7 @@ def report_sections(tables: Mapping[str, Any]) -> dict[str, tuple[str, list[str]
         rows = [[r.inputs.replace("+", " + "), format_number(r.evppi, units, minus=MINUS),
                  format_number(r.se, units, minus=MINUS), format_number(r.noise, units, minus=MINUS)]
                 for r in df.itertuples()]
-        rows.append(["in words", voi_sentence(ds), "", ""])
+        rows.append(["in words", voi_sentence(ds, labels), "", ""])
         used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
         out["voi"] = (f"What is worth knowing ({units}; {ds.attrs['decision']}{used})",
                       ["inputs", "EVPPI", "SE", "no-effect level"], rows)

@@ -34,7 +34,7 @@ from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import join_chunks
 from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
-from mcrisk.core.statistics import per_period
+from mcrisk.core.statistics import Z95_TWO_SIDED, per_period
 from mcrisk.sampling.design import normalize_seed, sample
 from mcrisk.simulation.engine import simulate
 from mcrisk.analyze.intervals import order_ranks
@@ -47,7 +47,6 @@ __all__ = ["INTERVAL_METHODS", "MAX_SAMPLES", "MIN_REPLICATES", "convergence_fra
 MAX_SAMPLES = 2**21
 #: Replicates a Latin hypercube or Sobol' precision run starts with (for the t interval).
 MIN_REPLICATES = 4
-_Z = 1.959963984540054
 
 #: How each design's intervals are computed (stored in ``results.nc`` as ``interval_method``).
 INTERVAL_METHODS = {
@@ -99,10 +98,10 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
         per = np.array([_estimate(stat, y[rep == r]) for r in ids])
         return est, float(stats.t.ppf(0.975, ids.size - 1) * per.std(ddof=1) / math.sqrt(ids.size))
     if stat == "mean":
-        return est, _Z * float(y.std(ddof=1)) / math.sqrt(n)
+        return est, Z95_TWO_SIDED * float(y.std(ddof=1)) / math.sqrt(n)
     if stat == "p_below_zero":
-        z2 = _Z * _Z
-        return est, _Z / (1 + z2 / n) * math.sqrt(est * (1 - est) / n + z2 / (4 * n * n))
+        z2 = Z95_TWO_SIDED * Z95_TWO_SIDED
+        return est, Z95_TWO_SIDED / (1 + z2 / n) * math.sqrt(est * (1 - est) / n + z2 / (4 * n * n))
     q = int(stat[1:]) / 100
     r, s = order_ranks(n, q)
     if r < 1 or s > n:

@@ -25,6 +25,7 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from mcrisk.core.errors import MCRiskWarning, SpecError
+from mcrisk.core.events import Event
 
 __all__ = ["loss_attribution", "quiet_salib", "rank_correlations", "salib_seed", "uncertain_inputs"]
 
@@ -220,8 +221,8 @@ _LOSS_DOC = {
 def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], threshold: float = 0.0,
                      inputs: Sequence[str] | None = None, num_resamples: int = 100,
                      conf_level: float = 0.95, seed: int = 0,
-                     notes: list[str] | None = None) -> xr.Dataset:
-    """Which inputs decide the event ``output < threshold`` (a loss, for a profit and 0).
+                     notes: list[str] | None = None, event: Event | None = None) -> xr.Dataset:
+    """Which inputs decide an event such as ``output < threshold`` (a loss, for a profit and 0).
 
     Parameters
     ----------
@@ -230,7 +231,7 @@ def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], thresh
     output
         One output name, or several.
     threshold
-        The event is ``output < threshold``.
+        The event is ``output < threshold`` (when ``event`` is None).
     inputs
         Default: every input that varies along ``sample``.
     num_resamples, conf_level
@@ -239,6 +240,9 @@ def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], thresh
         Seeds the bootstrap.
     notes
         Sentences about the estimate (too few loss samples, no loss at all) are appended here.
+    event
+        The event, of each output (:class:`mcrisk.core.events.Event`; its output, if named, is
+        ignored): ``"< x"``, ``"> x"``, ... Default ``"< threshold"``.
 
     Returns
     -------
@@ -260,20 +264,21 @@ def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], thresh
     outputs = _outputs(output)
     notes = [] if notes is None else notes
     rows, probs = [], []
+    event = Event(None, "<", float(threshold)) if event is None else event
     for out in outputs:
         x, y = _columns(results, inputs, out)
-        loss = y < threshold
+        loss = np.asarray(event.happens(y), dtype=bool)
         k, n = int(loss.sum()), len(y)
         probs.append(k / n if n else np.nan)
         row = {f"loss_{v}": np.full(len(inputs), np.nan) for v in ("S1", "S1_conf", "ks", "ks_pvalue")}
         if k == 0 or k == n:
-            notes.append(f"{out}: {'no' if k == 0 else 'every'} sample of {n:,} has {out} < {threshold:g}, "
+            notes.append(f"{out}: {'no' if k == 0 else 'every'} sample of {n:,} has {out} {event.condition}, "
                          "so nothing can be attributed to the loss event")
             rows.append(row)
             continue
         if min(k, n - k) < 50:
             notes.append(f"{out}: only {min(k, n - k):,} of {n:,} samples fall on the "
-                         f"{'loss' if k < n - k else 'no-loss'} side of {out} < {threshold:g}; loss "
+                         f"{'loss' if k < n - k else 'no-loss'} side of {out} {event.condition}; loss "
                          "attribution is rough (more samples would help)")
         problem = {"num_vars": len(inputs), "names": list(inputs), "bounds": [[0.0, 1.0]] * len(inputs)}
         u = (st.rankdata(x, axis=0) - 0.5) / n
@@ -294,7 +299,7 @@ def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], thresh
                     "loss_ks": np.asarray(ks.statistic, float), "loss_ks_pvalue": np.asarray(ks.pvalue, float)})
         rows.append(row)
     ds = _assemble(rows, outputs, inputs, _LOSS_DOC)
-    ds.attrs.update({"loss_event": f"output < {threshold:g}",
+    ds.attrs.update({"loss_event": f"output {event.condition}",
                      "loss_method": "loss_S1: first-order Sobol' index of the loss indicator estimated from the "
                                     "Monte Carlo sample by equal-frequency binning (SALib delta analyzer, "
                                     "method='sobol'); loss_ks: Monte Carlo filtering, two-sample "

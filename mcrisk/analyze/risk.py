@@ -8,8 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.statistics import STATISTICS, nonfinite_error, outputs_of, row_statistics
-from mcrisk.core.text import aligned, format_number, labelled
+from mcrisk.core.labels import shown_unit
+from mcrisk.core.statistics import CENTRAL_90, STATISTICS, nonfinite_error, outputs_of, row_statistics
+from mcrisk.core.text import Labels, aligned, labelled, table_number
 from mcrisk.core.validate import NONFINITE, NonFinite, check_nonfinite
 
 __all__ = ["format_summary", "summarize"]
@@ -80,8 +81,8 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
 
 
-def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p05", "p50", "p95",
-                                                                      "p_below_zero", "es05")) -> str:
+def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", *CENTRAL_90, "p_below_zero", "es05"),
+                   labels: Labels | None = None) -> str:
     """The summary as a plain-text table with units and thousands separators.
 
     Parameters
@@ -92,8 +93,10 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p0
         The statistics shown, in order; those starting with ``p_below`` (probabilities, shares in
         [0, 1]) and every statistic of a dimensionless output (unit ``"1"``, shown as ``%``) are
         written as percentages, the others in the output's units by
-        :func:`~mcrisk.text.format_number`. Inside :func:`mcrisk.text.labels_in_use` the rows
-        carry the outputs' plain labels.
+        :func:`~mcrisk.text.format_number`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`): the rows carry the outputs' plain
+        labels; None: their names.
 
     Returns
     -------
@@ -107,7 +110,7 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", "p0
         cells = []
         for c in columns:
             v = float(summary[c].values[i])
-            # shares, margins and probabilities as percentages; "1" is never printed as a unit
-            cells.append(f"{v:.1%}" if c.startswith("p_below") or unit == "1" else format_number(v, unit))
-        rows.append([labelled(str(name)), "%" if unit == "1" else unit, *cells])
+            # probabilities, shares and margins as percentages; "1" is never printed as a unit
+            cells.append(f"{v:.1%}" if c.startswith("p_below") else table_number(v, unit))
+        rows.append([labelled(str(name), labels), shown_unit(unit), *cells])
     return "\n".join(aligned([head, *rows], left=2, rule=True))

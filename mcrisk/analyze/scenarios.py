@@ -28,9 +28,10 @@ import pandas as pd
 import xarray as xr
 
 from mcrisk.analyze.prim import in_box, trajectory
+from mcrisk.core.events import Event, parse_event
+from mcrisk.core.events import event_words as _event_words
 from mcrisk.core.errors import SpecError
-from mcrisk.core.text import format_value, percent_text, words
-from mcrisk.spec.discovery_tables import parse_event
+from mcrisk.core.text import Labels, format_value, percent_text, words
 
 __all__ = ["RULE", "box_sentence", "event_mask", "event_words", "scenario_frame", "scenarios",
            "trajectory_frame"]
@@ -40,7 +41,7 @@ RULE = ("among the steps that restrict at least one input and reach density >= t
         "coverage >= threshold_coverage, the one of largest coverage (the densest among ties)")
 
 
-def event_mask(y: np.ndarray, event: str) -> np.ndarray:
+def event_mask(y: np.ndarray, event: str | Event) -> np.ndarray:
     """Where the event happens: ``y < x`` or ``y > x`` for the event ``"< x"`` or ``"> x"``.
 
     Parameters
@@ -48,16 +49,17 @@ def event_mask(y: np.ndarray, event: str) -> np.ndarray:
     y
         The output's samples.
     event
-        ``"< x"`` or ``"> x"``, ``x`` in the output's unit.
+        ``"< x"``, ``"> x"`` (and so on, :func:`mcrisk.core.events.parse_event`), ``x`` in the
+        output's unit; or a parsed :class:`~mcrisk.core.events.Event`.
 
     Returns
     -------
     numpy.ndarray of bool
         True where the event happens (False where ``y`` is NaN).
     """
-    op, x = parse_event(event, "event:")
+    ev = parse_event(event, "event:") if isinstance(event, str) else event
     with np.errstate(invalid="ignore"):
-        return np.asarray(y < x if op == "<" else y > x, dtype=bool)
+        return np.asarray(ev.happens(y), dtype=bool)
 
 
 def _uncertain(results: xr.Dataset) -> list[str]:
@@ -65,7 +67,7 @@ def _uncertain(results: xr.Dataset) -> list[str]:
             if v.attrs.get("role") == "input" and "sample" in v.dims and np.ptp(v.values) > 0]
 
 
-def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "< 0",
+def scenarios(results: xr.Dataset, *, output: str | None = None, event: str | Event = "< 0",
               threshold_density: float = 0.8, threshold_coverage: float = 0.0, max_boxes: int = 3,
               mass_min: float = 0.05, bounds: Mapping[str, tuple[float, float]] | None = None) -> xr.Dataset:
     """PRIM boxes of the event on a study's samples, each with its coverage and density.
@@ -78,7 +80,9 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
     output
         The output (default ``results.attrs["output"]``).
     event
-        ``"< x"`` or ``"> x"`` in the output's unit as stored (money per day).
+        ``"< x"``, ``"> x"``, ``"OUTPUT < x"``, ... (:func:`mcrisk.core.events.parse_event`) in
+        the output's unit as stored (money per day), or a parsed event; an event naming an
+        output gives the output when ``output`` is None.
     threshold_density, threshold_coverage
         The box picked on each trajectory: see :data:`RULE`. Shares in [0, 1].
     max_boxes
@@ -125,7 +129,11 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str = "<
     >>> float(box.coverage[0]), float(box.density[0])      # doctest: +SKIP
     (0.71, 0.92)
     """
-    output = output or results.attrs.get("output")
+    ev = parse_event(event, "scenarios:") if isinstance(event, str) else event
+    output = output or ev.output or results.attrs.get("output")
+    if ev.output not in (None, output):
+        raise SpecError(f"scenarios: event = {ev.text!r} is of {ev.output}, but output = {output!r}")
+    event = ev.condition
     if output not in results:
         raise SpecError(f"scenarios: output = {output!r} is not in the results")
     for key, value in (("threshold_density", threshold_density), ("threshold_coverage", threshold_coverage)):
@@ -243,10 +251,10 @@ def _dataset(boxes: list[dict], names: list[str], units: list[str], lo_hi: dict,
     return ds
 
 
-def box_sentence(ds: xr.Dataset, box: int) -> str:
+def box_sentence(ds: xr.Dataset, box: int, labels: Labels | None = None) -> str:
     """One box in plain words, with units.
 
-    ``"loss in 92% of cases when decode tps per node < 4.1k tokens/s and paid share < 0.35;
+    ``"loss in 92% of cases when decode tps per node < 4.1k tokens/s and paid share < 35.0%;
     71% of all losses lie there"``. A later box speaks of the cases outside the boxes before it,
     where PRIM looked for it; its coverage is still a share of all the event's cases.
 
@@ -256,35 +264,33 @@ def box_sentence(ds: xr.Dataset, box: int) -> str:
         From :func:`scenarios`.
     box
         The box number (1 for the first).
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables named; None: names in words.
     Returns
     -------
     str
         The sentence.
     """
     b = ds.sel(box=box)
-    what = event_words(ds)
+    what = event_words(ds, labels)
     parts = []
     for k in ds.input.values[b.restricted.values]:
         unit = str(ds.unit.sel(input=k).values)
         lo, hi = float(b.low.sel(input=k)), float(b.high.sel(input=k))
-        name = words(str(k))
+        name = words(str(k), labels)
         lo_set, hi_set = bool(b.low_restricted.sel(input=k)), bool(b.high_restricted.sel(input=k))
         if lo_set and hi_set:
-            parts.append(f"{name} between {_edge(lo, unit)} and {_edge(hi, unit)}")
+            parts.append(f"{name} between {format_value(lo, unit)} and {format_value(hi, unit)}")
         elif hi_set:
-            parts.append(f"{name} < {_edge(hi, unit)}")
+            parts.append(f"{name} < {format_value(hi, unit)}")
         else:
-            parts.append(f"{name} > {_edge(lo, unit)}")
+            parts.append(f"{name} > {format_value(lo, unit)}")
     beyond = "" if box == 1 else f"outside box{'es 1-' if box > 2 else ' '}{box - 1}: "
     return (f"{beyond}{what} in {percent_text(float(b.density))} of cases when " + " and ".join(parts)
             + f"; {percent_text(float(b.coverage))} of all {_plural(what)} lie there")
 
 
-def _edge(v: float, unit: str) -> str:
-    return format_value(v, unit) if unit != "1" else f"{v:.2f}"
-
-
-def event_words(ds: xr.Dataset) -> str:
+def event_words(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The event in words: ``"loss"`` or ``"profit"`` for a profit or margin against 0, else ``"<output> < x"``.
 
     Parameters
@@ -292,16 +298,15 @@ def event_words(ds: xr.Dataset) -> str:
     ds
         From :func:`scenarios`.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables named; None: names in words.
+
     Returns
     -------
     str
         The words.
     """
-    op, x = parse_event(ds.attrs["event"], "event:")
-    out = str(ds.attrs["output"])
-    if x == 0 and any(k in out for k in ("profit", "margin")):
-        return "loss" if op == "<" else "profit"
-    return f"{words(out.removesuffix('_per_day'))} {op} {x:g}"
+    return _event_words(parse_event(ds.attrs["event"], "event:"), str(ds.attrs["output"]), labels)
 
 
 def _plural(what: str) -> str:

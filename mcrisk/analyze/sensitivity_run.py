@@ -22,8 +22,9 @@ from mcrisk.analyze.rankcorr import loss_attribution, rank_correlations
 from mcrisk.analyze.sensitivity import rank_order, sensitivity
 from mcrisk.spec.sensitivity_table import check_config
 from mcrisk.core.text import aligned, index_text
+from mcrisk.core.thinning import LOSS_SAMPLES, RANK_SAMPLES, thin, thin_step, thinned_words
 
-__all__ = ["LOSS_SAMPLES", "RANK_SAMPLES", "check_config", "format_sensitivity", "run_configured", "thin",
+__all__ = ["check_config", "format_sensitivity", "run_configured",
            "write_tables"]
 
 
@@ -41,9 +42,9 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
         A loaded :class:`~mcrisk.study.Study` whose ``analyses`` hold a checked
         ``"sensitivity"`` table (see :func:`check_config`).
     results
-        The study's Monte Carlo results over ``sample``; at most :data:`RANK_SAMPLES` of them
-        (every ``k``-th) feed the rank correlations and :data:`LOSS_SAMPLES` the loss
-        attribution (see :func:`thin`).
+        The study's Monte Carlo results over ``sample``; at most :data:`~mcrisk.core.thinning.RANK_SAMPLES` of them
+        (every ``k``-th) feed the rank correlations and :data:`~mcrisk.core.thinning.LOSS_SAMPLES` the loss
+        attribution (see :func:`mcrisk.core.thinning.thin`).
     echo
         Called with the ranked table (and its notes); ``None`` prints nothing and gives the
         notes as :class:`~mcrisk.errors.MCRiskWarning`.
@@ -68,10 +69,11 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
                          num_levels=cfg["num_levels"], progress=not quiet)
     outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
     inputs = list(ds.input.values)
+    n = int(results.sizes.get("sample", 0))
     for_ranks, for_loss = thin(results, RANK_SAMPLES), thin(results, LOSS_SAMPLES)
     loss_notes: list[str] = []  # and the rank correlations' notes (an input constant in the finite samples)
     rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg["conf_level"], notes=loss_notes)
-    loss = loss_attribution(for_loss, output=outputs, threshold=float(cfg["loss_below"]), inputs=inputs,
+    loss = loss_attribution(for_loss, output=outputs, event=cfg["event"], inputs=inputs,
                             num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
                             notes=loss_notes)
     if echo is None:
@@ -82,55 +84,22 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
             ds[k] = v
     notes = [t for t in [ds.attrs["notes"], *loss_notes] if t]
     if for_loss.sizes["sample"] < results.sizes["sample"]:
-        notes.append(f"Loss attribution uses {_thinned(for_loss, int(results.sizes['sample']))}; rank "
-                     f"correlations use {_thinned(for_ranks, int(results.sizes['sample']))}.")
+        notes.append(f"Loss attribution uses {_thinned(n, LOSS_SAMPLES)}; rank "
+                     f"correlations use {_thinned(n, RANK_SAMPLES)}.")
     ds.attrs.update({k: v for k, v in loss.attrs.items()})
-    n = int(results.sizes.get("sample", 0))
     ds.attrs.update({"notes": "\n".join(notes), "mc_samples": n,
                      "rank_samples": int(for_ranks.sizes.get("sample", 0)),
                      "loss_samples": int(for_loss.sizes.get("sample", 0)),
-                     "rank_correlations": "spearman, prcc: from " + _thinned(for_ranks, n) + ", Fisher-z intervals",
-                     "loss_attribution": "loss_S1, loss_ks: from " + _thinned(for_loss, n)})
+                     "rank_correlations": "spearman, prcc: from " + _thinned(n, RANK_SAMPLES) + ", Fisher-z intervals",
+                     "loss_attribution": "loss_S1, loss_ks: from " + _thinned(n, LOSS_SAMPLES)})
     if echo is not None:
         echo("\n" + format_sensitivity(ds))
     return ds
 
 
-#: Samples the rank correlations use at most: their standard error is then below 0.003.
-RANK_SAMPLES = 2**17
-#: Samples the loss attribution uses at most (SALib's delta estimator costs about 0.13 ms a
-#: sample here; its bootstrap intervals say what the size buys).
-LOSS_SAMPLES = 20_000
-
-
-def thin(results: xr.Dataset, cap: int) -> xr.Dataset:
-    """Every ``k``-th sample of ``results``, ``k = ceil(n / cap)``, so at most ``cap`` remain.
-
-    Positions, not random picks: the same run always gives the same subsample, whatever its
-    chunking, and a run of at most ``cap`` samples is used whole.
-
-    Parameters
-    ----------
-    results
-        Results over ``sample``.
-    cap
-        The largest number of samples kept.
-
-    Returns
-    -------
-    xarray.Dataset
-        ``results`` itself when it has at most ``cap`` samples, else the samples at positions
-        ``0, k, 2k, ...``.
-    """
-    n = int(results.sizes.get("sample", 0))
-    step = max(1, -(-n // cap))
-    return results if step == 1 else results.isel(sample=slice(None, None, step))
-
-
-def _thinned(sub: xr.Dataset, n: int) -> str:
-    m = int(sub.sizes.get("sample", 0))
-    return (f"the study's Monte Carlo run of {n:,} samples" if m == n else
-            f"1 in {-(-n // m):,} of the study's {n:,} Monte Carlo samples ({m:,} samples)")
+def _thinned(n: int, cap: int) -> str:
+    step = thin_step(n, cap)
+    return f"the study's Monte Carlo run of {n:,} samples" if step == 1 else thinned_words(n, step)
 
 
 def format_sensitivity(ds: xr.Dataset) -> str:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from mcrisk.core.statistics import Z95_TWO_SIDED
 from mcrisk.spec.decision_tables import Target, parse_target
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model
@@ -125,8 +126,7 @@ def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
     if n == 0:
         return math.nan
     if target.kind == "probability":
-        t = target.threshold
-        hit = ((y >= t) if target.inclusive else (y > t)) if target.above else ((y <= t) if target.inclusive else (y < t))
+        hit = target.event.happens(y)
         p = float(np.count_nonzero(hit)) / n
         if bound:
             r, s = order_ranks(n, target.level)
@@ -145,7 +145,7 @@ def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
         return float(np.partition(y, k - 1)[k - 1])
     m = float(y.mean())
     se = float(y.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    return m + bound * 1.96 * se
+    return m + bound * Z95_TWO_SIDED * se
 
 
 def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low: float, high: float, n: int, *,

@@ -51,7 +51,7 @@ from scipy.interpolate import BSpline
 from threadpoolctl import threadpool_limits
 
 from mcrisk.core.errors import SpecError
-from mcrisk.core.text import format_value, words
+from mcrisk.core.text import Labels, format_value, words
 
 __all__ = ["evppi", "voi_frame", "voi_sentence", "worth_knowing"]
 
@@ -311,13 +311,15 @@ def worth_knowing(ds: xr.Dataset) -> xr.DataArray:
     return ds.evppi > ds.noise + 2 * ds.se
 
 
-def voi_sentence(ds: xr.Dataset) -> str:
+def voi_sentence(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The top input (or group) and its value in words: ``"Knowing decode tps per node is worth 12.0M CNY/month"``.
 
     Parameters
     ----------
     ds
         From :func:`evppi`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables named; None: names in words.
 
     Returns
     -------
@@ -336,7 +338,7 @@ def voi_sentence(ds: xr.Dataset) -> str:
                 f"stays); knowing everything is worth {evpi} (EVPI)")
     top = str(rows.evppi.idxmax().values)
     v = float(rows.evppi.sel(inputs=top))
-    return (f"Knowing {' and '.join(words(k) for k in top.split('+'))} is worth "
+    return (f"Knowing {' and '.join(words(k, labels) for k in top.split('+'))} is worth "
             f"{format_value(v, units)} (EVPI, knowing everything: {evpi})")
 
 

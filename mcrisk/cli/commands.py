@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mcrisk.core import validate
 from mcrisk.core.errors import SpecError, clip
+from mcrisk.core.text import aligned
 from mcrisk.study.options import from_args
 
 __all__ = ["COMMANDS"]
@@ -172,21 +173,26 @@ def _describe(args: argparse.Namespace) -> None:
     if anykw and study is None:
         rows.append(("...", "", "any other keyword", ""))
     rows_out = [(k, unit(v), v.long_name) for k, v in meta_out.items()]
-    w = [max((len(r[j]) for r in rows + [r[:2] for r in rows_out]), default=0) for j in range(2)]
-    w += [max((len(r[j]) for r in rows), default=0) for j in range(2, len(rows[0]) - 1)] if rows else []
-    print(f"{'Inputs':<{w[0] + w[1] + w[2] + 8}}in this study" if study else "Inputs")
-    for r in rows:
-        print(("  " + "  ".join(f"{c:<{w[j]}}" for j, c in enumerate(r[:-1])) + f"  {r[-1]}").rstrip())
+    # One layout (core.text.aligned) for both lists: names and units line up across them.
+    k = len(rows[0]) if rows else 3
+    table = aligned([*rows, *((*r[:2], *[""] * (k - 2)) for r in rows_out)], left=k)[:len(rows)]
+    table_out = aligned([*((*r[:2], "") for r in rows), *rows_out], left=3)[len(rows):]
+    if study and rows:  # the heading of the study's column (the fourth), above it
+        name_w, unit_w = (max(len(r[j]) for r in [*rows, *rows_out]) for j in (0, 1))
+        print(f"{'Inputs':<{name_w + unit_w + max(len(r[2]) for r in rows) + 8}}in this study")
+    else:
+        print("Inputs")
+    for line in table:
+        print(f"  {line}")
     print("\nOutputs")
-    for name, u, long_name in rows_out:
-        print(f"  {name:<{w[0]}}  {u:<{w[1]}}  {long_name}".rstrip())
+    for line in table_out:
+        print(f"  {line}")
     if not rows_out:
         print("  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)")
     if options := option_rows(model):  # fixed settings a study gives in [options]
         print("\nOptions ([options] in a study)")
-        wo = [max(len(r[j]) for r in options) for j in range(2)]
-        for name, setting, meaning in options:
-            print(f"  {name:<{wo[0]}}  {setting:<{wo[1]}}  {meaning}".rstrip())
+        for line in aligned([list(r) for r in options], left=3):
+            print(f"  {line}")
     if study:
         fixed = [k for k in study.priors if study.priors[k].is_constant]
         free = [k for k in optional if k not in study.priors]

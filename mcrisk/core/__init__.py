@@ -7,6 +7,7 @@
     text.py        numbers and names as text: one formatter family, aligned tables
     labels.py      plain labels, the study's period in words and units
     statistics.py  the percentile list, each statistic per row, the 95% z values
+    thinning.py    the 1 in k samples kept: one step rule, one cap per use, one wording
     units.py       the pint registry and the units the files spell
     tomlfile.py    reading TOML with one-line errors
     outfolder.py   output folders checked first, swapped in whole

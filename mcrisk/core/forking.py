@@ -7,7 +7,11 @@ are in memory, so the children read them without copying or pickling them, and s
 each job's (small) result. Results come back in job order, so whatever the parent prints from
 them reads as a serial run would.
 
-Without ``fork`` (or with one core, or one job) the jobs run here, one after the other.
+Only on Linux: elsewhere (macOS, where forking a process that has started BLAS or Accelerate
+threads is unsafe; Windows, which cannot fork) and with one core or one job, the jobs run here,
+one after the other, with the same results. Nothing a child computes depends on state the
+parent set after import: each job is a closure over its own arguments (the samples, the
+labels), handed to the children as the pool's initializer argument.
 """
 
 from __future__ import annotations
@@ -16,16 +20,18 @@ import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tqdm import tqdm
 
-__all__ = ["cores", "run_forked"]
+__all__ = ["cores", "forks", "run_forked"]
 
-#: The jobs the forked processes read: set just before the fork, so closures over the samples
-#: need not be pickled.
-_TASKS: Sequence[Callable[[], Any]] | None = None
+# The jobs, in a forked child only: set there by the pool's initializer from its argument (the
+# fork copies the argument, so closures over the samples need not be pickled). The parent never
+# sets it.
+_CHILD_JOBS: Sequence[Callable[[], Any]] = ()
 
 
 def cores() -> int:
@@ -39,8 +45,25 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def forks() -> bool:
+    """Whether :func:`run_forked` may fork here: on Linux only.
+
+    Returns
+    -------
+    bool
+        True on Linux (``sys.platform == "linux"``) with the ``fork`` start method.
+    """
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _call(i: int) -> Any:
-    return _TASKS[i]()
+    return _CHILD_JOBS[i]()
+
+
+def _start_child(parent: int, jobs: Sequence[Callable[[], Any]]) -> None:
+    global _CHILD_JOBS
+    _CHILD_JOBS = jobs
+    _quiet_child(parent)
 
 
 def _quiet_child(parent: int) -> None:
@@ -62,7 +85,7 @@ def _quiet_child(parent: int) -> None:
 
 def run_forked(jobs: Sequence[Callable[[], Any]], *, costs: Sequence[float] | None = None, desc: str = "",
                unit: str = "job", progress: bool = False) -> Iterator[Any]:
-    """Each job's result, in job order, the jobs run in forked processes, one per core.
+    """Each job's result, in job order, the jobs run in forked processes, one per core (Linux).
 
     Parameters
     ----------
@@ -81,11 +104,10 @@ def run_forked(jobs: Sequence[Callable[[], Any]], *, costs: Sequence[float] | No
     object
         ``jobs[0]()``, ``jobs[1]()``, ...; a job's exception is raised here, in its turn.
     """
-    global _TASKS
     workers = min(cores(), len(jobs))
     bar = tqdm(total=len(jobs), desc=desc, unit=unit, leave=False, disable=not progress)
     try:
-        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if workers < 2 or not forks():
             for job in jobs:
                 yield job()
                 bar.update(1)
@@ -93,10 +115,9 @@ def run_forked(jobs: Sequence[Callable[[], Any]], *, costs: Sequence[float] | No
         order = list(range(len(jobs)))
         if costs is not None:
             order.sort(key=lambda i: -costs[i])
-        _TASKS = jobs
         got: dict[int, Any] = {}
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers, initializer=_quiet_child, initargs=(os.getpid(),)) as pool:
+        with ctx.Pool(workers, initializer=_start_child, initargs=(os.getpid(), jobs)) as pool:
             results = pool.imap(_call, order)
             nxt = 0
             for i in order:
@@ -106,5 +127,4 @@ def run_forked(jobs: Sequence[Callable[[], Any]], *, costs: Sequence[float] | No
                     yield got.pop(nxt)
                     nxt += 1
     finally:
-        _TASKS = None
         bar.close()

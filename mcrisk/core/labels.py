@@ -5,8 +5,10 @@ A variable's label is, first found: the prior's or study entry's ``label = "..."
 ``period_days``, money per day is stated per that period in labels and units alike
 ("Profit per month", ``CNY/month``); the stored names in ``results.nc`` never change.
 
-A dimensionless unit (``"1"``) is never printed: :func:`shown_unit` gives ``""`` for it (and
-the value is shown as a percentage, :func:`is_share`).
+One rule for a dimensionless number (unit ``"1"``: a share, a margin, a ratio such as the
+peak-to-average load) wherever it is read, in the printed summary, the report, the deck, the
+workbook and the charts: it is shown as a percentage (:func:`is_share`; a margin of 5.45 is
+545%), and its unit reads ``%`` (:func:`shown_unit`), never ``1``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
-__all__ = ["is_share", "label_of", "period_name", "period_text", "period_unit", "run_labels", "sentence_labels", "shown_as",
+__all__ = ["is_share", "label_of", "period_name", "period_text", "period_unit", "run_labels", "sentence_labels",
            "shown_unit"]
 
 
@@ -116,7 +116,10 @@ def label_of(name: str, *, model: Callable | None = None, priors: Mapping[str, A
 
 
 def is_share(unit: str) -> bool:
-    """Whether a value in ``unit`` is a share or ratio shown as a percentage (``"1"``, ``""``, ``"%"``).
+    """Whether values in ``unit`` are shown as percentages: every dimensionless value (``"1"``).
+
+    Shares, margins, ratios and probabilities alike (0.25 -> 25%, a cost-profit margin of 5.45 ->
+    545%, a peak-to-average load of 1.23 -> 123%), in the report, deck, workbook and charts.
 
     Parameters
     ----------
@@ -126,35 +129,13 @@ def is_share(unit: str) -> bool:
     Returns
     -------
     bool
-        True for a dimensionless unit.
+        True for ``"1"``; ``""`` (no unit given) is a plain number.
     """
-    return unit in ("1", "", "%")
-
-
-def shown_as(unit: str, values: Any) -> str:
-    """How values in ``unit`` read in a deck or a workbook: a share in [0, 1] as % (``"1"``), a larger
-    dimensionless ratio as 1.23\u00d7 (``"\u00d7"``: a peak-to-average of 219% would read oddly), else ``unit``.
-
-    Parameters
-    ----------
-    unit
-        The values' unit.
-    values
-        The values shown (any array-like).
-
-    Returns
-    -------
-    str
-        ``"1"``, ``"\u00d7"`` or ``unit``.
-    """
-    if unit not in ("", "1"):
-        return unit
-    v = np.abs(np.asarray(values, dtype=float))
-    return "\u00d7" if np.nanmax(v, initial=0.0) > 1 else "1"
+    return unit == "1"
 
 
 def shown_unit(unit: str) -> str:
-    """The unit as printed: ``""`` for a dimensionless ``"1"`` (never print "1" as a unit).
+    """The unit as it labels a shown value: ``"%"`` for a dimensionless ``"1"`` (never print "1").
 
     Parameters
     ----------
@@ -164,9 +145,9 @@ def shown_unit(unit: str) -> str:
     Returns
     -------
     str
-        ``unit``, or ``""`` when it is ``"1"``.
+        ``"%"`` when :func:`is_share`, else ``unit``.
     """
-    return "" if unit == "1" else unit
+    return "%" if is_share(unit) else unit
 
 
 def _mid_sentence(label: str) -> str:
@@ -176,7 +157,8 @@ def _mid_sentence(label: str) -> str:
 
 def sentence_labels(model: Callable | None, priors: Mapping[str, Any] | None,
                     period_days: float | None = None, names: Any = ()) -> dict[str, str]:
-    """Every variable's label as read mid-sentence, for :func:`mcrisk.text.labels_in_use`.
+    """Every variable's label as read mid-sentence, the ``labels`` argument of whatever
+    writes names for a reader (:data:`mcrisk.core.text.Labels`).
 
     Parameters
     ----------

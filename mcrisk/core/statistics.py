@@ -2,7 +2,7 @@
 
 One owner for each: :data:`PERCENTILES` (the summary's percentiles), :data:`STATISTICS` (name ->
 function and meaning), :func:`row_statistics` (all of them at once, vectorised, as the streaming
-run and the sweep compute them chunk by chunk), :data:`Z95_TWO_SIDED` and :data:`Z95_ONE_SIDED`,
+run and the sweep compute them chunk by chunk), :data:`Z95_TWO_SIDED` and :data:`Z90_TWO_SIDED`,
 :func:`outputs_of` (which variables of a results Dataset are outputs) and :func:`per_period` (money
 per day restated per the study's period). numpy only: xarray objects are taken, never imported.
 """
@@ -20,14 +20,15 @@ from mcrisk.core.errors import SpecError
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["PERCENTILES", "STATISTICS", "Z95_ONE_SIDED", "Z95_TWO_SIDED", "nonfinite_error", "outputs_of",
-           "per_period", "row_statistics"]
+__all__ = ["CENTRAL_50_90", "CENTRAL_80", "CENTRAL_80_90", "CENTRAL_90", "PERCENTILES", "STATISTICS", "Z90_TWO_SIDED", "Z95_TWO_SIDED", "nonfinite_error", "outputs_of",
+           "per_period", "percentile_head", "row_statistics"]
 
-#: The standard normal quantile of 0.975: a two-sided 95% interval is the estimate +- this many
-#: standard errors.
+#: The standard normal quantile of 0.975 (``scipy.special.ndtri(0.975)``): a two-sided 95%
+#: interval is the estimate +- this many standard errors.
 Z95_TWO_SIDED = 1.959963984540054
-#: The standard normal quantile of 0.95: a one-sided 95% bound.
-Z95_ONE_SIDED = 1.6448536269514722
+#: The standard normal quantile of 0.95 (``scipy.special.ndtri(0.95)``): a 90% central interval
+#: (p05 to p95) of a normal spans +- this many standard deviations (also a one-sided 95% bound).
+Z90_TWO_SIDED = 1.6448536269514722
 
 
 def outputs_of(results: xr.Dataset) -> list[str]:
@@ -48,6 +49,30 @@ def outputs_of(results: xr.Dataset) -> list[str]:
 
 #: The percentiles of :func:`summarize`: name -> probability.
 PERCENTILES: dict[str, float] = {f"p{int(p * 100):02d}": p for p in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)}
+#: The median and the 90% central interval: what a one-line summary or a table row shows.
+CENTRAL_90: tuple[str, ...] = ("p05", "p50", "p95")
+#: The median with the 50% and 90% central intervals: a fan chart's bands, a sweep's table.
+CENTRAL_50_90: tuple[str, ...] = ("p05", "p25", "p50", "p75", "p95")
+#: The median and the 80% central interval: a prior's spread on the deck's assumptions slide.
+CENTRAL_80: tuple[str, ...] = ("p10", "p50", "p90")
+#: The median with the 80% and 90% central intervals: the workbook's summary columns.
+CENTRAL_80_90: tuple[str, ...] = ("p05", "p10", "p50", "p90", "p95")
+
+
+def percentile_head(name: str) -> str:
+    """A percentile's column heading: ``"p05" -> "P5"``, ``"p50" -> "P50"``.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`PERCENTILES`.
+
+    Returns
+    -------
+    str
+    """
+    return f"P{round(PERCENTILES[name] * 100)}"
+
 
 _MEANINGS: dict[str, str] = {
     "mean": "mean",

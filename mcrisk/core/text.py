@@ -2,11 +2,14 @@
 
 Two styles, one per place a number is read:
 
-* tables (printed, CSV-like, the report's tables): :func:`format_number`, thousands separators
-  and no exponent below 1e15;
+* tables (printed, CSV-like, the report's tables): :func:`table_number`, thousands separators
+  and no exponent below 1e15 (:func:`format_number`);
 * labels and titles (charts, the report's headline): :func:`si_number` and :func:`format_value`,
-  k/M/B/T suffixes with three significant digits, shares as percentages, ratios as 1.23\u00d7,
-  and a true minus sign (U+2212) that reads well on a slide.
+  k/M/B/T suffixes with three significant digits and a true minus sign (U+2212) that reads well
+  on a slide.
+
+In both, a dimensionless value (unit ``"1"``: a share, a margin, a ratio) is a percentage, the
+one rule of :func:`mcrisk.core.labels.is_share`.
 
 Probabilities are :func:`percent_text` (a P(loss)) and :func:`share_text` (a share of samples);
 sensitivity indices are :func:`index_text`. A leaf module: numpy-free, matplotlib-free.
@@ -14,39 +17,17 @@ sensitivity indices are :func:`index_text`. A leaf module: numpy-free, matplotli
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-__all__ = ["MINUS", "aligned", "format_number", "format_value", "index_text", "labelled", "labels_in_use", "loss_words", "p_error", "percent_text",
-           "share_text", "si_number", "words"]
+from mcrisk.core.labels import is_share
 
-# The plain labels :func:`words` gives while :func:`labels_in_use` is active. Display state only
-# (never a number); set before the figures' worker processes fork, so they inherit it.
-_LABELS: dict[str, str] = {}
+__all__ = ["MINUS", "Labels", "aligned", "format_number", "format_value", "index_text", "labelled", "loss_words", "p_error",
+           "percent_text", "share_text", "si_number", "table_number", "words"]
 
-
-@contextlib.contextmanager
-def labels_in_use(labels: Mapping[str, str]) -> Iterator[None]:
-    """Within the block, :func:`words` gives ``labels[name]`` for the names it holds.
-
-    Parameters
-    ----------
-    labels
-        Variable name -> its label as read mid-sentence (``"paid share of tokens"``); built by
-        :func:`mcrisk.labels.sentence_labels`.
-
-    Yields
-    ------
-    None
-    """
-    saved = dict(_LABELS)
-    _LABELS.update(labels)
-    try:
-        yield
-    finally:
-        _LABELS.clear()
-        _LABELS.update(saved)
+#: Variable name -> its plain label as read mid-sentence (``"paid share of tokens"``), built by
+#: :func:`mcrisk.core.labels.sentence_labels`; passed to whatever writes a name for a reader.
+Labels = Mapping[str, str]
 
 #: The typographic minus sign, U+2212: the width of a plus, unlike the hyphen ``-``.
 MINUS = "\u2212"
@@ -120,33 +101,55 @@ def si_number(x: float, *, digits: int = 3) -> str:
     return s.replace("-", MINUS)
 
 
-def format_value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True) -> str:
-    """A value for a label: shares as percentages, ratios as 1.23\u00d7, others k/M/B with their unit.
+def table_number(x: float, unit: str, *, minus: str = "-") -> str:
+    """A number for a table cell: a dimensionless value as a percentage, else :func:`format_number`.
 
-    ``unit`` ``"1"`` is a share (``0.25 -> '25.0%'``), ``"\u00d7"`` a ratio, anything else is
-    written after the :func:`si_number` (``'2.19M USD/month'``) unless ``with_unit`` is false.
+    Parameters
+    ----------
+    x
+        The value, in ``unit``.
+    unit
+        Its unit; ``"1"`` (:func:`~mcrisk.core.labels.is_share`) gives one decimal of a percentage.
+    minus
+        The minus sign (:data:`MINUS` for the report's tables).
+
+    Returns
+    -------
+    str
+        ``'545.0%'`` for a margin of 5.45, ``'1,234,568'`` for 1234567.8 USD/day.
+    """
+    if is_share(unit):
+        s = f"{x:.1%}"
+        return s if minus == "-" else s.replace("-", minus)
+    return format_number(x, unit, minus=minus)
+
+
+def format_value(x: float, unit: str, *, digits: int = 3, with_unit: bool = True) -> str:
+    """A value for a label: a dimensionless value as a percentage, others k/M/B with their unit.
+
+    ``unit`` ``"1"`` is a share, margin or ratio (``0.25 -> '25.0%'``, ``5.45 -> '545%'``);
+    anything else is written after the :func:`si_number` (``'2.19M USD/month'``) unless
+    ``with_unit`` is false.
 
     Parameters
     ----------
     x
         The value, in ``unit`` (a share in [0, 1] when ``unit`` is ``"1"``).
     unit
-        The value's unit: ``"1"`` (a share), ``"\u00d7"`` (a ratio), or a unit such as
+        The value's unit: ``"1"`` (dimensionless, shown as a percentage) or a unit such as
         ``"USD/day"``; ``""`` writes no unit.
     digits
         Significant digits (for a share of at least 0.1 in magnitude, ``digits - 2`` decimals of
         the percentage, else ``digits - 1``).
     with_unit
-        Whether a unit other than ``"1"`` and ``"\u00d7"`` is written after the number.
+        Whether a unit other than ``"1"`` is written after the number.
 
     Returns
     -------
     str
         The label, with a true minus sign for negative values.
     """
-    if unit == "\u00d7":
-        return f"{si_number(x, digits=digits)}\u00d7"
-    if unit == "1":
+    if is_share(unit):
         return f"{x:.{max(digits - 2, 0) if abs(x) >= 0.1 else digits - 1}%}".replace("-", MINUS)
     s = si_number(x, digits=digits)
     return f"{s} {unit}" if with_unit and unit else s
@@ -209,8 +212,8 @@ def index_text(v: float, conf: float | None = None, *, digits: int = 3) -> str:
     return s if conf is None or not math.isfinite(conf) else f"{s} \u00b1 {conf:.{digits}f}"
 
 
-def labelled(name: str) -> str:
-    """A variable's plain label with a capital, inside :func:`labels_in_use`; else ``name`` itself.
+def labelled(name: str, labels: Labels | None = None) -> str:
+    """A variable's plain label with a capital, from ``labels``; else ``name`` itself.
 
     For tables whose first column names variables: a label where there is one, the stored
     name (what ``results.nc`` and the CSV files hold) where there is none.
@@ -219,34 +222,37 @@ def labelled(name: str) -> str:
     ----------
     name
         A variable name.
+    labels
+        Name -> plain label (:data:`Labels`); None for none.
 
     Returns
     -------
     str
         ``"Profit per month"`` or ``"profit_per_day"``.
     """
-    label = _LABELS.get(name)
+    label = labels.get(name) if labels else None
     return label[:1].upper() + label[1:] if label else name
 
 
-def words(name: str) -> str:
+def words(name: str, labels: Labels | None = None) -> str:
     """A variable name as words: ``'gpu_hour_price' -> 'gpu hour price'``, or its plain label.
 
     Parameters
     ----------
     name
         A variable name.
+    labels
+        Name -> plain label (:data:`Labels`); None for none.
 
     Returns
     -------
     str
-        ``name`` with each underscore replaced by a space; inside :func:`labels_in_use`, the
-        variable's plain label.
+        The variable's label in ``labels``, else ``name`` with each underscore replaced by a space.
     """
-    return _LABELS.get(name) or name.replace("_", " ")
+    return (labels.get(name) if labels else None) or name.replace("_", " ")
 
 
-def loss_words(name: str) -> tuple[str, str]:
+def loss_words(name: str, labels: Labels | None = None) -> tuple[str, str]:
     """What ``x < 0`` and ``x > 0`` are called for this output: ``('loss', 'profit')`` for a
     profit or margin, else ``('<name> < 0', '<name> > 0')``.
 
@@ -254,6 +260,8 @@ def loss_words(name: str) -> tuple[str, str]:
     ----------
     name
         An output's variable name; one containing ``profit`` or ``margin`` has a loss and a profit.
+    labels
+        Name -> plain label, for the name in words.
 
     Returns
     -------
@@ -262,7 +270,7 @@ def loss_words(name: str) -> tuple[str, str]:
     """
     if any(k in name for k in ("profit", "margin")):
         return "loss", "profit"
-    return f"{words(name)} < 0", f"{words(name)} > 0"
+    return f"{words(name, labels)} < 0", f"{words(name, labels)} > 0"
 
 
 def p_error(p: float, n: int, varies: bool) -> str:
@@ -294,8 +302,13 @@ def p_error(p: float, n: int, varies: bool) -> str:
     return f"Monte Carlo standard error {se:.1%}"
 
 
-def aligned(rows: Sequence[Sequence[str]], *, left: int = 1, rule: bool = False) -> list[str]:
-    """Rows of cells as the lines of a plain-text table, columns two spaces apart.
+def aligned(rows: Sequence[Sequence[str]], *, left: int = 1, rule: bool = False,
+            text_last: bool = False) -> list[str]:
+    """Rows of cells as the lines of a plain-text table, columns two spaces apart: the one table layout.
+
+    Every plain-text table mcrisk prints is laid out here (the summary, the sensitivity, sweep
+    and comparison tables, the value of information, the fitted families, ``mcrisk describe``);
+    a free-text last column is a left-justified column like any other, and no line ends in spaces.
 
     Parameters
     ----------
@@ -306,14 +319,18 @@ def aligned(rows: Sequence[Sequence[str]], *, left: int = 1, rule: bool = False)
         are padded on the left.
     rule
         A line of dashes under the header.
+    text_last
+        The last column is free text (parameters, a description): padded on the right like the
+        leading ones.
 
     Returns
     -------
     list of str
-        One line per row (and the rule), no trailing newline.
+        One line per row (and the rule), no trailing spaces or newline.
     """
     widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
-    line = lambda r: "  ".join(c.ljust(w) if j < left else c.rjust(w)  # noqa: E731
-                               for j, (c, w) in enumerate(zip(r, widths, strict=True)))
+    last = len(widths) - 1 if text_last else len(widths)
+    line = lambda r: "  ".join(c.ljust(w) if j < left or j == last else c.rjust(w)  # noqa: E731
+                               for j, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
     lines = [line(r) for r in rows]
     return [lines[0], line(["-" * w for w in widths]), *lines[1:]] if rule else lines

@@ -16,12 +16,11 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
+from mcrisk.core.statistics import Z90_TWO_SIDED
 from mcrisk.distributions.betappf import beta_ppf
 
-__all__ = ["FEW_PPF", "INTERVAL", "PPF", "Z95", "pert_shapes", "scipy_stats", "truncnormal_bounds"]
+__all__ = ["FEW_PPF", "INTERVAL", "PPF", "pert_shapes", "scipy_stats", "truncnormal_bounds"]
 
-#: The standard normal 95% quantile: a 90% central interval spans ``2 * Z95`` standard deviations.
-Z95 = float(sc.ndtri(0.95))
 
 
 def scipy_stats():
@@ -163,11 +162,11 @@ def _interval_loguniform(p05: float, p95: float) -> dict[str, float]:
 
 
 def _interval_normal(p05: float, p95: float) -> dict[str, float]:
-    return {"mean": (p05 + p95) / 2, "sd": (p95 - p05) / (2 * Z95)}
+    return {"mean": (p05 + p95) / 2, "sd": (p95 - p05) / (2 * Z90_TWO_SIDED)}
 
 
 def _interval_lognormal(p05: float, p95: float) -> dict[str, float]:
-    return {"median": math.sqrt(p05 * p95), "sigma": math.log(p95 / p05) / (2 * Z95)}
+    return {"median": math.sqrt(p05 * p95), "sigma": math.log(p95 / p05) / (2 * Z90_TWO_SIDED)}
 
 
 #: The exact inverse CDF of each built-in family that has one: ``ppf(params, u)``.

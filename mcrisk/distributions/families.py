@@ -24,12 +24,12 @@ import numpy as np
 import scipy.special as sc
 
 from mcrisk.distributions.betappf import BETA_PPF_RTOL, beta_ppf
-from mcrisk.distributions.closedform import FEW_PPF, INTERVAL, PPF, Z95, pert_shapes, scipy_stats, truncnormal_bounds
+from mcrisk.distributions.closedform import FEW_PPF, INTERVAL, PPF, pert_shapes, scipy_stats, truncnormal_bounds
 from mcrisk.distributions.finitedist import Constant, Discrete
 from mcrisk.distributions.metalog import MetalogError, metalog_of
 
-# BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's, Z95 is mcrisk.closedform's: re-exported.
-__all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "Z95", "beta_ppf", "family_names",
+# BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's: re-exported.
+__all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "beta_ppf", "family_names",
            "freeze", "resolve_family"]
 
 

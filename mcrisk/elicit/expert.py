@@ -19,6 +19,7 @@ import scipy.optimize as so
 import scipy.special as sc
 
 from mcrisk.core.errors import SpecError
+from mcrisk.core.text import aligned
 from mcrisk.distributions.families import FAMILIES
 from mcrisk.distributions.metalog import Metalog, MetalogError
 from mcrisk.spec.priorentry import params_text, prior_entry, write_entry
@@ -263,10 +264,10 @@ def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float |
     fits = fit_quantiles(q, families=families, low=low, high=high)
     stated = ", ".join(f"P{p * 100:g} = {x:g}" for p, x in q)
     echo(f"stated: {stated}")
-    echo(f"  {'family':<11} {'miss':>7}  fitted quantiles; parameters\n" + "\n".join(
-        f"  {f.family:<11} {f.miss:>7.2%}  {', '.join(f'{v:.4g}' for v in f.fitted)}; "
-        f"{params_text(f.params)}"
-        for f in fits))
+    rows = [["family", "miss", "fitted quantiles; parameters"],
+            *([f.family, f"{f.miss:.2%}", f"{', '.join(f'{v:.4g}' for v in f.fitted)}; {params_text(f.params)}"]
+              for f in fits)]
+    echo("\n".join(f"  {line}" for line in aligned(rows, text_last=True)))
     best = fits[0]
     echo(f"closest: {best.family} (largest miss {best.miss:.2%} of the span; a match is within "
          f"{TOLERANCE:.0%})")

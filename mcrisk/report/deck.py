@@ -34,12 +34,13 @@ from typing import Any
 
 import numpy as np
 
+from mcrisk.core.statistics import CENTRAL_80, PERCENTILES, percentile_head
 from mcrisk.spec.bibliography import cited_sources
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
 from mcrisk.report.findings import can_be_negative, driver, headline, p_error
-from mcrisk.core.labels import label_of, period_name, run_labels, shown_as, shown_unit
-from mcrisk.core.text import MINUS, format_number, format_value, labelled, labels_in_use, si_number
+from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
+from mcrisk.core.text import MINUS, Labels, format_number, format_value, labelled, si_number
 from mcrisk.core.validate import is_file
 
 # FONT and check_template live in mcrisk.deck_layout; imported from here as before.
@@ -167,23 +168,21 @@ def _headline_slide(d: Deck, run) -> None:
 
 def _assumptions_slides(d: Deck, run) -> None:
     study = run.study
-    head = ["Input", "Distribution", "P10", "P50", "P90", "Unit", "Source"]
+    head = ["Input", "Distribution", *map(percentile_head, CENTRAL_80), "Unit", "Source"]
     rows = []
     for name, prior in study.priors.items():
-        q = prior.ppf(np.array([0.1, 0.5, 0.9]))
+        q = prior.ppf(np.array([PERCENTILES[k] for k in CENTRAL_80]))
         unit = prior.unit
-        shown = shown_as(unit, q)
-        share = shown == "1"
-        cells = [format_value(float(v), shown, with_unit=False) for v in q]
+        cells = [format_value(float(v), unit, with_unit=False) for v in q]
         if prior.is_constant:
             cells = ["", cells[1], ""]
         rows.append([label_of(name, model=study.model, priors=study.priors), dist_words(prior), *cells,
-                     "%" if share else "\u00d7" if shown == "\u00d7" else shown_unit(unit), prior.source or "judgement (no source given)"])
+                     shown_unit(unit), prior.source or "judgement (no source given)"])
     table_slides(d, "Assumptions", head, rows, (2.2, 2.6, 1.1, 1.1, 1.1, 1.4, 5.5),
-                 note="Shares read as %, ratios above 1 as \u00d7; the distribution in words is in the input's own terms (0.1 = 10%).")
+                 note="Shares, margins and ratios read as % (1.23 = 123%); the distribution in words is in the input's own terms (0.1 = 10%).")
 
 
-def _extra_slides(d: Deck, folder: Path | None) -> None:
+def _extra_slides(d: Deck, folder: Path | None, labels: Labels) -> None:
     if folder is None:
         return
     for name, title in EXTRA_TABLES.items():
@@ -201,7 +200,7 @@ def _extra_slides(d: Deck, folder: Path | None) -> None:
             try:
                 v = float(text)
             except ValueError:
-                return labelled(text)  # a variable's name: its plain label
+                return labelled(text, labels)  # a variable's name: its plain label
             return format_number(v, "number", minus=MINUS) if math.isfinite(v) else text
 
         rows = [[cell(c) for c in r] for r in shown]
@@ -246,11 +245,7 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
     SpecError
         If ``template`` is missing or is not a PowerPoint file.
     """
-    with labels_in_use(run_labels(run)):  # the headline sentence in the same words as the report
-        return _write_deck(run, Path(path), template, folder)
-
-
-def _write_deck(run, path: Path, template, folder) -> Path:
+    path = Path(path)
     d = Deck(template)
     _title_slide(d, run)
     _headline_slide(d, run)
@@ -258,7 +253,7 @@ def _write_deck(run, path: Path, template, folder) -> Path:
     tornado_slide(d, run)
     sensitivity_slide(d, run)
     _assumptions_slides(d, run)
-    _extra_slides(d, Path(folder) if folder is not None else run.out)
+    _extra_slides(d, Path(folder) if folder is not None else run.out, run_labels(run))
     _sources_slides(d, run)
     tmp = path.with_name(f".{path.name}.tmp")
     try:

@@ -15,7 +15,7 @@ import numpy as np
 
 from mcrisk.report.deck_layout import FONT, GREY, Deck, textbox
 from mcrisk.report.findings import analysed, can_be_negative, p_error, stated
-from mcrisk.core.labels import label_of, shown_as, shown_unit
+from mcrisk.core.labels import is_share, label_of, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.core.text import MINUS, format_value, index_text
 
@@ -170,7 +170,7 @@ def tornado_slide(d: Deck, run) -> None:
     chart.value_axis.has_major_gridlines = False
     big = float(np.nanmax(np.abs([base, *tab.output_low.values, *tab.output_high.values])))
     chart.value_axis.tick_labels.number_format = (  # Excel's scaling commas: 2,500,000 -> 2.5M
-        '#,##0,,"M";−#,##0,,"M";0' if big >= 1e7 else '#,##0,"k";−#,##0,"k";0' if big >= 1e4
+        "0%;−0%" if is_share(unit) else '#,##0,,"M";−#,##0,,"M";0' if big >= 1e7 else '#,##0,"k";−#,##0,"k";0' if big >= 1e4
         else "#,##0.###;−#,##0.###")
     chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.has_title = True
@@ -187,8 +187,7 @@ def tornado_slide(d: Deck, run) -> None:
         for i, v in enumerate(tab[col].values):
             dl = series.points[i].data_label
             dl.has_text_frame = True
-            dl.text_frame.text = format_value(float(v), shown_as(units[i], (tab.input_low.values[i],
-                                                                              tab.input_high.values[i])))
+            dl.text_frame.text = format_value(float(v), units[i])
             dl.position = XL_LABEL_POSITION.OUTSIDE_END
             dl.font.size = Pt(10)
     crosses = [lab for lab, lo, hi in zip(labels, tab.output_low.values, tab.output_high.values)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import CENTRAL_90, percentile_head
 from mcrisk.analyze.decision_run import decision_tables
 from mcrisk.analyze.discovery_run import report_sections
 from mcrisk.spec.bibliography import cited_sources
@@ -32,38 +33,39 @@ from mcrisk.report.figures import Figure, figure_plan, figures, render_all
 from mcrisk.report.findings import analysed, headline
 from mcrisk.report.plot import FORMATS
 from mcrisk.analyze.sensitivity import rank_order
-from mcrisk.core.labels import run_labels
-from mcrisk.core.text import MINUS, format_number, labels_in_use, words
+from mcrisk.core.labels import is_share, run_labels, shown_unit
+from mcrisk.core.text import MINUS, Labels, table_number, words
+from mcrisk.core.thinning import thinned_words
 
 # figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
 
 
-def _label(name: str) -> str:
-    # the variable's plain label (mcrisk.labels, active while a run writes its folder), capitalised
-    text = words(str(name))
+def _label(name: str, labels: Labels | None) -> str:
+    # the variable's plain label (mcrisk.core.labels.run_labels of the run), capitalised
+    text = words(str(name), labels)
     return text[:1].upper() + text[1:]
 
 
 def _num(v: float, unit: str = "") -> str:
-    return format_number(float(v), unit, minus=MINUS)
+    return table_number(float(v), unit, minus=MINUS)
 
 
-def _summary_table(run) -> tuple[list[str], list[list[str]]]:
-    head = ["output", "units", "mean", "P5", "P50", "P95", "P(< 0)", "ES 5%", "finite samples"]
+def _summary_table(run, labels: Labels) -> tuple[list[str], list[list[str]]]:
+    head = ["output", "units", "mean", *map(percentile_head, CENTRAL_90), "P(< 0)", "ES 5%", "finite samples"]
     rows = []
     s = run.summary
     for i, name in enumerate(s.output.values):
         unit = str(s.units.values[i])
         g = lambda k: float(s[k].values[i])  # noqa: E731
-        num = (lambda v: f"{v:.1%}".replace("-", MINUS)) if unit == "1" else (lambda v: _num(v, unit))  # noqa: E731
-        rows.append([_label(name), "%" if unit == "1" else unit, num(g("mean")), num(g("p05")), num(g("p50")),
-                     num(g("p95")), f"{g('p_below_zero'):.1%}", num(g("es05")),
+        num = lambda v: _num(v, unit)  # noqa: E731
+        rows.append([_label(name, labels), shown_unit(unit), num(g("mean")),
+                     *(num(g(k)) for k in CENTRAL_90), f"{g('p_below_zero'):.1%}", num(g("es05")),
                      f"{int(s.n_valid.values[i]):,}" if "n_valid" in s else ""])
     return head, rows
 
 
-def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+def _sensitivity_table(sens: xr.Dataset, labels: Labels) -> tuple[list[str], list[list[str]]]:
     mains = [k for k, v in sens.data_vars.items() if "input" in v.dims and v.ndim == 1
              and not k.endswith(("_conf", "_low", "_high"))]
     head = ["input", *mains]
@@ -71,7 +73,7 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     order = rank_order(sens)
     for j in order:
         name = sens.input.values[j]
-        row = [_label(name)]
+        row = [_label(name, labels)]
         for k in mains:
             v = float(sens[k].values[j])
             cell = f"{v:.3f}" if math.isfinite(v) else "n/a"
@@ -84,22 +86,22 @@ def _sensitivity_table(sens: xr.Dataset) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
-def _tornado_table(tab: xr.Dataset) -> tuple[list[str], list[list[str]]]:
+def _tornado_table(tab: xr.Dataset, labels: Labels) -> tuple[list[str], list[list[str]]]:
     unit = tab.attrs.get("units", "")
     qlo, qhi = f"P{tab.attrs.get('low', 0.1) * 100:g}", f"P{tab.attrs.get('high', 0.9) * 100:g}"
     head = ["input", "unit", f"input at {qlo}", f"input at {qhi}", f"output at {qlo}", f"output at {qhi}",
-            f"swing ({unit})"]
+            f"swing ({shown_unit(unit)})"]
     units = tab["input_units"].values if "input_units" in tab.coords else [""] * tab.sizes["input"]
-    rows = [[_label(n), str(units[i]), _num(tab.input_low.values[i], str(units[i])),
+    rows = [[_label(n, labels), shown_unit(str(units[i])), _num(tab.input_low.values[i], str(units[i])),
              _num(tab.input_high.values[i], str(units[i])), _num(tab.output_low.values[i], unit),
              _num(tab.output_high.values[i], unit), _num(tab.swing.values[i], unit)]
             for i, n in enumerate(tab.input.values)]
     return head, rows
 
 
-def _assumptions_table(run) -> tuple[list[str], list[list[str]]]:
+def _assumptions_table(run, labels: Labels) -> tuple[list[str], list[list[str]]]:
     head = ["input", "distribution", "unit", "source", "note"]
-    return head, [[_label(name), p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
+    return head, [[_label(name, labels), p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
 
 
 def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
@@ -118,22 +120,24 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         citation of every bracketed key the sources cite, from ``SOURCES.md``), in that order; each value is
         ``(heading, header row, rows)``, every cell a string.
     """
-    tables = {"summary": ("Summary", *_summary_table(run))}
+    labels = run_labels(run)  # the run's plain labels, in every table as in the figures
+    tables = {"summary": ("Summary", *_summary_table(run, labels))}
     if (shown := analysed(run)) is not None:
         output, sens = shown
         method = sens.attrs.get("method", "")
         tables["sensitivity"] = (f"Sensitivity of {output}" + (f" ({method})" if method else ""),
-                                 *_sensitivity_table(sens))
+                                 *_sensitivity_table(sens, labels))
     tab = run.tables.get("tornado")
     if tab is not None:
+        unit = str(tab.attrs.get("units", ""))
         heading = (f"Tornado: {tab.attrs.get('output', '')}, each input alone, base case "
-                   f"{_num(tab.attrs['base_output'], tab.attrs.get('units', ''))} {tab.attrs.get('units', '')} "
+                   f"{_num(tab.attrs['base_output'], unit)}{'' if is_share(unit) else ' ' + unit} "
                    "(every input at its base value, the prior's base else its median; not the mean or the "
                    "median of the simulated output)")
-        tables["tornado"] = (heading, *_tornado_table(tab))
+        tables["tornado"] = (heading, *_tornado_table(tab, labels))
     tables.update(decision_tables(run))
-    tables.update(report_sections(run.tables))  # "Where the loss lives", "What is worth knowing"
-    tables["assumptions"] = ("Assumptions", *_assumptions_table(run))
+    tables.update(report_sections(run.tables, labels))  # "Where the loss lives", "What is worth knowing"
+    tables["assumptions"] = ("Assumptions", *_assumptions_table(run, labels))
     if cited := cited_sources(run.study.priors, [run.study.path.parent]):
         tables["sources"] = ("Sources", ["key", "citation"], [[f"[{k}]", text] for k, text in cited])
     return tables
@@ -143,8 +147,8 @@ def _notes(run) -> list[str]:
     notes = [f"Unit converted at load: {c}" for c in getattr(run.study, "conversions", ())]
     if step := int(run.results.attrs.get("thin_step", 0)):
         notes.append(f"The summary is of all {int(run.results.attrs['thinned_from']):,} samples; results.nc, the "
-                     f"figures and the sample-based analyses use 1 in {step:,} of them "
-                     f"({run.results.sizes['sample']:,} samples).")
+                     f"figures and the sample-based analyses use "
+                     f"{thinned_words(int(run.results.attrs['thinned_from']), step)}.")
     kept = run.summary.attrs.get("on_nonfinite") == "keep"
     for name, var in run.results.data_vars.items():
         if var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):
@@ -297,11 +301,6 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
         For an unknown format, or a ``[plots]`` scatter input or output the study lacks.
     """
 
-    with labels_in_use(run_labels(run)):  # plain labels in every figure and table
-        return _write_report(run, folder, formats, progress, alongside)
-
-
-def _write_report(run, folder, formats, progress, alongside) -> dict[str, Path]:
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     for f in formats:
         if f not in FORMATS:

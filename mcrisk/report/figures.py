@@ -25,6 +25,7 @@ from mcrisk.report.plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_l
                    plot_scenario_box, plot_sensitivity, plot_sweep, plot_tornado, plot_tradeoff, save_figure, title_of)
 from mcrisk.report.plot.hourly_charts import plot_by_scale, plot_hourly
 from mcrisk.core.statistics import outputs_of
+from mcrisk.core.labels import run_labels
 from mcrisk.core.text import format_value, loss_words, percent_text
 
 __all__ = ["Figure", "figure_plan", "figures", "render_all"]
@@ -81,60 +82,65 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     top = driver(run)
     plan: list[tuple[str, Callable[[], Any]]] = []
 
+    labels = run_labels(run)  # every chart names variables by the run's plain labels, passed to it
     s = run.summary.sel(output=out)
-    loss, _ = loss_words(out)
+    loss, _ = loss_words(out, labels)
     what = out.removesuffix('_per_day').replace('_', ' ')
     parts = [f"P({loss}) = {percent_text(float(s.p_below_zero))}"] if can_be_negative(s) else []
-    parts.append(driver_phrase(top, what) if top else
+    parts.append(driver_phrase(top, what, labels) if top else
                  f"median {what} {format_value(float(s.p50), str(s.units.values))}")
     title = "; ".join(parts)
     title = title[:1].upper() + title[1:]
     if y.size:
-        plan.append(("distribution", lambda: plot_distribution(res, output=out, bins=cfg["bins"], title=title)))
+        plan.append(("distribution", lambda: plot_distribution(res, output=out, bins=cfg["bins"], title=title,
+                                                               labels=labels)))
     if cfg["exceedance"] and varies(y):
-        plan.append(("exceedance", lambda: plot_exceedance(res, output=out)))
+        plan.append(("exceedance", lambda: plot_exceedance(res, output=out, labels=labels)))
     if tab is not None and tab.sizes.get("input", 0):
         beside = sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
         beside = beside if beside is not None and "ST" in beside else None
         # The top driver's share in the headline's words when it is the tornado's top bar: one claim, one number.
         shared = (top is not None and top["index"] in ("S1", "ST") and top["input"] == str(tab.input.values[0]))
         swing = format_value(float(tab.swing.values[0]), tab.swing.attrs.get("units", ""))
-        t_title = f"{driver_phrase(top)}; tornado swing {swing}" if shared else None
+        t_title = f"{driver_phrase(top, labels=labels)}; tornado swing {swing}" if shared else None
         t_title = t_title[:1].upper() + t_title[1:] if t_title else None
-        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"], title=t_title)))
+        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"], title=t_title,
+                                                     labels=labels)))
     if (shown := analysed(run)) is not None and shown[1].sizes.get("input", 0):
         if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *SENSITIVITY_INDICES)):
-            plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg["top"])))
+            plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg["top"],
+                                                                 labels=labels)))
     inputs = cfg["scatter"] if cfg["scatter"] is not None else ([top["input"]] if top else [])
     for name in inputs:
         if name not in study.priors.uncertain:
             raise SpecError(f"{study.path}: [plots] scatter = {name!r} is not an uncertain input; uncertain "
                             f"inputs: {', '.join(study.priors.uncertain) or '(none)'}")
         if varies(y):
-            plan.append((f"scatter_{name}", functools.partial(plot_scatter, res, name, output=out)))
+            plan.append((f"scatter_{name}", functools.partial(plot_scatter, res, name, output=out, labels=labels)))
     if cfg["convergence"] and varies(y) and y.size >= 20:
-        plan.append(("convergence", lambda: plot_convergence(res, output=out)))
+        plan.append(("convergence", lambda: plot_convergence(res, output=out, labels=labels)))
         plan.append(("convergence_quantiles", functools.partial(
-            plot_quantile_convergence, res, output=out, convergence=run.tables.get("convergence"))))
+            plot_quantile_convergence, res, output=out, convergence=run.tables.get("convergence"), labels=labels)))
     if (sw := run.tables.get("sweep")) is not None:  # the [sweep] fan chart
-        plan.append(("sweep", functools.partial(plot_sweep, sw.summary, output=sw.output, breakeven=sw.breakeven)))
+        plan.append(("sweep", functools.partial(plot_sweep, sw.summary, output=sw.output, breakeven=sw.breakeven,
+                                                labels=labels)))
     for extra in cfg["outputs"]:
         if extra not in res or res[extra].attrs.get("role") != "output":
             outs = outputs_of(res)
             raise SpecError(f"{study.path}: [plots] outputs = {extra!r} is not an output; outputs: "
                             f"{', '.join(outs)}")
         plan.append((f"distribution_{extra}", functools.partial(plot_distribution, res, output=extra,
-                                                                bins=cfg["bins"])))
+                                                                bins=cfg["bins"], labels=labels)))
     boxes = run.tables.get("scenarios")
     if boxes is not None and boxes.sizes["box"]:  # PRIM's trade-off and its first box
-        plan.append(("scenarios_tradeoff", functools.partial(plot_tradeoff, boxes)))
-        plan.append(("scenarios_box", functools.partial(plot_scenario_box, run.results, boxes)))
+        plan.append(("scenarios_tradeoff", functools.partial(plot_tradeoff, boxes, labels=labels)))
+        plan.append(("scenarios_box", functools.partial(plot_scenario_box, run.results, boxes, labels=labels)))
     if (voi := run.tables.get("value_of_information")) is not None and voi.sizes["inputs"] > 1:
-        plan.append(("voi", functools.partial(plot_evppi, voi)))
+        plan.append(("voi", functools.partial(plot_evppi, voi, labels=labels)))
     if all(k in res and "hour" in res[k].dims for k in ("cost", "revenue", "nodes")):  # an hourly model's day
-        plan.append(("hourly", functools.partial(plot_hourly, res)))
+        plan.append(("hourly", functools.partial(plot_hourly, res, labels=labels)))
     if scales := getattr(study.model, "scale_outputs", None):  # outputs evaluated at several volumes
-        plan.append(("by_scale", functools.partial(plot_by_scale, run.summary, scales)))
+        plan.append(("by_scale", functools.partial(plot_by_scale, run.summary, scales, labels=labels)))
     return plan
 
 

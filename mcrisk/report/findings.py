@@ -14,7 +14,8 @@ import xarray as xr
 from mcrisk.report.plot import SENSITIVITY_INDICES
 from mcrisk.core.statistics import per_period
 from mcrisk.analyze.sensitivity import rank_order
-from mcrisk.core.text import format_value, loss_words, p_error, words  # p_error: re-exported
+from mcrisk.core.labels import run_labels
+from mcrisk.core.text import Labels, format_value, loss_words, p_error, words  # p_error: re-exported
 
 __all__ = ["analysed", "can_be_negative", "driver", "driver_phrase", "headline", "p_error", "sensitivity_of",
            "stated", "varies"]
@@ -100,7 +101,7 @@ def driver(run) -> dict[str, Any] | None:
     return None
 
 
-def driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
+def driver_phrase(d: dict[str, Any] | None, what: str = "it", labels: Labels | None = None) -> str:
     """The top driver in words: ``"paid share explains 63% of the variance"``.
 
     Parameters
@@ -109,6 +110,8 @@ def driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
         From :func:`driver`, or None.
     what
         What a tornado swing moves (``"profit"``); ``"it"`` names the swing itself.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the input; None: its name in words.
 
     Returns
     -------
@@ -117,7 +120,7 @@ def driver_phrase(d: dict[str, Any] | None, what: str = "it") -> str:
     """
     if d is None:
         return ""
-    name = words(d["input"])
+    name = words(d["input"], labels)
     if d["index"] == "S1":
         return f"{name} explains {d['value']:.0%} of the variance"
     if d["index"] == "ST":
@@ -160,16 +163,17 @@ def headline(run) -> str:
         out for an output that is not a profit or margin and never reaches zero), the median
         and P05 to P95, and the top driver when there is one.
     """
+    labels = run_labels(run)  # the run's own plain labels: the same words as the report and the deck
     s = run.summary.sel(output=run.study.output)
     unit = str(s.units.values)
-    loss, _ = loss_words(run.study.output)
-    what = words(run.study.output.removesuffix("_per_day"))
+    loss, _ = loss_words(run.study.output, labels)
+    what = words(run.study.output.removesuffix("_per_day"), labels)
     p = float(s.p_below_zero)
     parts = [f"P({loss}) = {p:.1%} ({p_error(p, int(s.n_valid), float(s['max']) > float(s['min']))})"
              ] if can_be_negative(s) else []
     parts += [f"median {what} {format_value(float(s.p50), unit)}, 90% interval {format_value(float(s.p05), unit, with_unit=False)}"
              f" to {format_value(float(s.p95), unit)}"]
-    if phrase := driver_phrase(driver(run)):
+    if phrase := driver_phrase(driver(run), labels=labels):
         parts.append(f"top driver: {phrase}")
     text = "; ".join(parts) + "."
     return text[:1].upper() + text[1:]

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mcrisk.core.statistics import CENTRAL_80, CENTRAL_80_90, CENTRAL_90, PERCENTILES, percentile_head
 from mcrisk.spec.bibliography import cited_sources
 from mcrisk.report.deck import dist_words
 from mcrisk.report.findings import analysed, stated
-from mcrisk.core.labels import label_of, period_name, shown_as, shown_unit
+from mcrisk.core.labels import is_share, label_of, period_name, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
 
 __all__ = ["MAX_ROWS", "write_workbook"]
@@ -36,9 +37,13 @@ MAX_ROWS = 1_048_575
 
 
 def _number_format(unit: str, currency: str, values=None) -> str:
-    """Excel's number format for a value in ``unit``: percent, money with currency, or plain."""
-    if unit in ("1", ""):  # a share as %, a larger ratio (peak-to-average 2.19) as 2.19x, as the deck shows it
-        return '0.00"\u00d7"' if values is not None and shown_as(unit, values) == "\u00d7" else "0.0%"
+    """Excel's number format for a value in ``unit``: percent, money with currency, or plain.
+
+    A dimensionless value is a percentage (:func:`~mcrisk.core.labels.is_share`), as the report,
+    the deck and the charts show it, and its unit cell reads ``%``.
+    """
+    if is_share(unit):
+        return "0.0%"
     if currency and unit.startswith(currency + "/"):
         return f'#,##0 "{currency}";-#,##0 "{currency}"' if _large(values) else \
             f'#,##0.000 "{currency}";-#,##0.000 "{currency}"'
@@ -101,15 +106,15 @@ def write_workbook(run, path: str | Path) -> Path:
         # Summary
         ws = wb.add_worksheet("Summary")
         s = run.summary
-        head = ["Output", "Name", "Unit", "Mean", "P5", "P10", "P50", "P90", "P95", "P(< 0)", "ES 5%",
+        head = ["Output", "Name", "Unit", "Mean", *map(percentile_head, CENTRAL_80_90), "P(< 0)", "ES 5%",
                 "Finite samples"]
         ws.write_row(0, 0, head, bold)
         for i, name in enumerate(str(v) for v in s.output.values):
             unit = str(s.units.values[i])
             row = s.isel(output=i)
-            code = _number_format(unit, currency, [float(row[k]) for k in ("p05", "p50", "p95")])
-            ws.write_row(i + 1, 0, [lab(name, True), name, shown_unit(unit) or "%"])
-            for j, k in enumerate(("mean", "p05", "p10", "p50", "p90", "p95")):
+            code = _number_format(unit, currency, [float(row[k]) for k in CENTRAL_90])
+            ws.write_row(i + 1, 0, [lab(name, True), name, shown_unit(unit)])
+            for j, k in enumerate(("mean", *CENTRAL_80_90)):
                 ws.write_number(i + 1, 3 + j, float(row[k]), fmt(code))
             ws.write_number(i + 1, 9, float(row["p_below_zero"]), fmt("0.0%"))
             ws.write_number(i + 1, 10, float(row["es05"]), fmt(code))
@@ -144,7 +149,7 @@ def write_workbook(run, path: str | Path) -> Path:
             for i in range(n):
                 name = str(tab.input.values[i])
                 icode = _number_format(units[i], currency, [tab.input_low.values[i], tab.input_high.values[i]])
-                ws.write_row(4 + i, 0, [lab(name), name, shown_unit(units[i]) or "%"])
+                ws.write_row(4 + i, 0, [lab(name), name, shown_unit(units[i])])
                 ws.write_number(4 + i, 3, float(tab.input_low.values[i]), fmt(icode))
                 ws.write_number(4 + i, 4, float(tab.input_high.values[i]), fmt(icode))
                 for j, k in enumerate(("output_low", "output_high", "swing")):
@@ -159,7 +164,7 @@ def write_workbook(run, path: str | Path) -> Path:
                                   "overlap": 100, "gap": 40})
             chart.set_title({"name": f"Tornado: {lab(out, True)}"})
             chart.set_x_axis({"crossing": base, "name": f"{lab(out, True)} ({shown_unit(unit)})".replace(" ()", ""),
-                              "num_format": "#,##0", "major_gridlines": {"visible": False}})
+                              "num_format": "0%" if is_share(unit) else "#,##0", "major_gridlines": {"visible": False}})
             chart.set_y_axis({"reverse": True, "label_position": "low"})
             chart.set_legend({"position": "top"})
             chart.set_size({"width": 900, "height": 60 + 40 * n + 120})
@@ -185,16 +190,15 @@ def write_workbook(run, path: str | Path) -> Path:
 
         # Assumptions
         ws = wb.add_worksheet("Assumptions")
-        ws.write_row(0, 0, ["Input", "Name", "Distribution", "P10", "P50", "P90", "Unit", "Source", "Note"], bold)
+        ws.write_row(0, 0, ["Input", "Name", "Distribution", *map(percentile_head, CENTRAL_80), "Unit", "Source",
+                            "Note"], bold)
         for i, (name, prior) in enumerate(study.priors.items()):
-            q = prior.ppf(np.array([0.1, 0.5, 0.9]))
-            code = _number_format(prior.unit if prior.unit else "x", currency, q) if prior.unit != "1" else \
-                _number_format("1", currency, q)
+            q = prior.ppf(np.array([PERCENTILES[k] for k in CENTRAL_80]))
+            code = _number_format(prior.unit, currency, q)
             ws.write_row(i + 1, 0, [lab(name), name, dist_words(prior)], wrap)
             for j, v in enumerate(q):
                 ws.write_number(i + 1, 3 + j, float(v), fmt(code))
-            shown = ("\u00d7" if code.endswith('"\u00d7"') else "%") if prior.unit == "1" else prior.unit
-            ws.write_row(i + 1, 6, [shown, prior.source, prior.note], wrap)
+            ws.write_row(i + 1, 6, [shown_unit(prior.unit), prior.source, prior.note], wrap)
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 22)
         ws.set_column(2, 2, 34)

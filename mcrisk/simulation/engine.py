@@ -16,6 +16,7 @@ from mcrisk.spec.callcheck import conform_call, conform_inputs
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.sampling.design import Method, normalize_seed, sample, warn_unbalanced
 from mcrisk.simulation.streaming import summarize_and_thin
+from mcrisk.core.thinning import THINNED_ROWS
 from mcrisk.core.validate import NonFinite, check_method, check_samples
 from mcrisk.core.version import __version__, library_versions
 
@@ -242,7 +243,7 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
                      rng: int | np.random.Generator | None = None, chunk_size: int | None = None,
                      period_days: float | None = None, progress: bool = False,
                      workers: int | None = None, scheduler: str | None = None,
-                     nonfinite: NonFinite = "drop", rows: int = 2**20) -> tuple[xr.Dataset, xr.Dataset | None]:
+                     nonfinite: NonFinite = "drop", rows: int = THINNED_ROWS) -> tuple[xr.Dataset, xr.Dataset | None]:
     """The exact summary of an ``n``-sample run and every ``k``-th of its samples, in bounded memory.
 
     For runs too large to hold (``mcrisk run`` above :data:`mcrisk.study.IN_MEMORY`): the

@@ -6,7 +6,7 @@ of samples. Every chunk is regenerated from its sample positions, so both passes
 numbers (see :mod:`mcrisk.sampling`).
 
 * Pass 1, per chunk and output: the count of finite values, their sum, minimum, maximum and
-  count below zero, and every ``stride``-th value (a subsample of about 2**20 values per output).
+  count below zero, and every ``stride``-th value (at most :data:`~mcrisk.core.thinning.SUBSAMPLE` values per output).
 * Between passes: each order statistic the summary needs (the two neighbours of every
   percentile, and the ``ceil(0.05 n)``-th value for the expected shortfall) gets a bracket
   ``[lo, hi]`` from the subsample's ranks, widened by 6 binomial standard deviations.
@@ -37,12 +37,11 @@ from mcrisk.simulation.evaluate import chunks, evaluate, join_chunks, progress_b
 from mcrisk.core.statistics import PERCENTILES, STATISTICS, nonfinite_error, outputs_of, per_period
 from mcrisk.sampling.design import sample, warn_unbalanced
 from mcrisk.core.validate import NONFINITE, check_nonfinite
+from mcrisk.core.thinning import SUBSAMPLE, thin_step
 
-__all__ = ["SUBSAMPLE", "run_chunk", "summarize_and_thin", "summarize_chunked"]
+__all__ = ["run_chunk", "summarize_and_thin", "summarize_chunked"]
 
-#: Values per output kept from pass 1 to place the brackets of pass 2.
-SUBSAMPLE = 2**20
-_Z = 6.0  # bracket half-width in binomial standard deviations
+_BRACKET_SDS = 6.0  # bracket half-width in binomial standard deviations
 
 Mapper = Callable[[Callable[..., Any], list[tuple]], list[Any]]
 
@@ -213,7 +212,7 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
     attrs
         Extra attrs for the summary (provenance).
     rows
-        Also keep every ``k``-th sample, ``k = ceil(n / rows)`` (at most ``rows`` samples), inputs
+        Also keep every ``k``-th sample, ``k = thin_step(n, rows)`` (at most ``rows`` samples), inputs
         and outputs, from pass 1: the results the figures and the sample-based analyses of a
         run too large to hold are drawn from. 0 keeps none.
     nonfinite
@@ -234,8 +233,8 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
     spans = list(chunks(n, chunk_size or 2**20))
     job = (model, priors, n, method, seed, period_days)
     run = mapper or (lambda fn, args: _serial(fn, args, progress, desc=f"pass {fn.__name__[-1]}"))
-    stride = max(1, -(-n // SUBSAMPLE))  # at most SUBSAMPLE values per output
-    row_stride = -(-n // rows) if rows else 0
+    stride = thin_step(n, SUBSAMPLE)  # at most SUBSAMPLE values per output
+    row_stride = thin_step(n, rows) if rows else 0
     first = run(_pass1, [(job, a, b, stride, row_stride) for a, b in spans])
     kept = [p.pop(_ROWS) for p in first if _ROWS in p]
     thinned = None
@@ -335,7 +334,7 @@ def _bracket(st: dict, k: int, widen: float) -> tuple[float, float]:
         return -math.inf, math.inf
     m = sub.size
     j = k * m / n
-    half = widen * (_Z * math.sqrt(max(j * (1 - j / m), 1.0)) + 2 + m / n)
+    half = widen * (_BRACKET_SDS * math.sqrt(max(j * (1 - j / m), 1.0)) + 2 + m / n)
     lo_i, hi_i = math.floor(j - half), math.ceil(j + half)
     lo = sub[lo_i] if lo_i > 0 else -math.inf
     hi = sub[hi_i] if hi_i < m - 1 else math.inf

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.text import aligned
 from mcrisk.distributions.families import resolve_family
 from mcrisk.models.base import Var
 from mcrisk.spec.priors import PROBE, Prior, Priors, parse_prior
@@ -392,11 +393,12 @@ def domains_text(model: Callable) -> str:
     for name, var in (getattr(model, "outputs", None) or {}).items():
         if var.bad is not None:
             by_side.setdefault(var.bad, []).append(name)
+    rows = [[_interval(d), ", ".join(names)] for d, names in by_domain.items()]
+    rows += [[side, ", ".join(names)] for side, names in sorted(by_side.items())]
+    table = [f"  {s}" for s in aligned(rows, text_last=True)] if rows else []  # one layout: both lists line up
     lines = []
     if by_domain:
-        lines.append("Domains (a prior reaching outside its input's is an error)")
-        lines += [f"  {_interval(d):<9} {', '.join(names)}" for d, names in by_domain.items()]
+        lines += ["Domains (a prior reaching outside its input's is an error)", *table[:len(by_domain)]]
     if by_side:
-        lines.append("Bad side (the tail expected shortfall averages)")
-        lines += [f"  {side:<9} {', '.join(names)}" for side, names in sorted(by_side.items())]
+        lines += ["Bad side (the tail expected shortfall averages)", *table[len(by_domain):]]
     return "\n".join(lines)

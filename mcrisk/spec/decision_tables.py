@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.events import Event, parse_event
+from mcrisk.core.statistics import PERCENTILES
 from mcrisk.core.validate import check_int, finite_number, show_key, show_keys, show_text
 
 __all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
@@ -35,7 +37,7 @@ Comparison = Literal[">=", "<="]
 
 _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_PROB = re.compile(rf"^\s*P\(\s*({_NAME})\s*(>=|<=|>|<)\s*({_NUMBER})\s*\)\s*(>=|<=)\s*({_NUMBER})\s*$")
+_PROB = re.compile(rf"^\s*P\(([^()]*)\)\s*(>=|<=)\s*({_NUMBER})\s*$")  # P(event), the event as parse_event reads it
 _STAT = re.compile(rf"^\s*(mean|median|p\d\d)\(\s*({_NAME})\s*\)\s*(>=|<=)\s*({_NUMBER})\s*$")
 _TARGET_HELP = ('targets look like "P(profit_per_day > 0) >= 0.9", "p05(profit_per_day) >= 0" or '
                 '"mean(cost_profit_margin) >= 1" (P(...) of an output above or below a threshold, '
@@ -82,6 +84,12 @@ class Target:
         """The target's left-hand side, e.g. ``P(profit_per_day > 0)`` or ``p05(profit_per_day)``."""
         return self.text.rsplit(self.comparison, 1)[0].strip()
 
+    @property
+    def event(self) -> Event:
+        """A probability target's event, ``output op threshold`` (:mod:`mcrisk.core.events`)."""
+        op = (">" if self.above else "<") + ("=" if self.inclusive else "")
+        return Event(self.output, op, self.threshold)  # type: ignore[arg-type]
+
     def met(self, value: float) -> bool:
         """Whether a value of the statistic meets the target."""
         return value >= self.level if self.comparison == ">=" else value <= self.level
@@ -89,6 +97,15 @@ class Target:
 
 def _number(text: str) -> float:
     return float(text.replace("_", ""))
+
+
+def _target_event(text: str) -> Event | None:
+    # The event inside P(...), in the one event grammar; a target names its output.
+    try:
+        ev = parse_event(text)
+    except SpecError:
+        return None
+    return ev if ev.output else None
 
 
 def parse_target(text: Any, where: str = "target") -> Target:
@@ -112,14 +129,15 @@ def parse_target(text: Any, where: str = "target") -> Target:
     """
     if not isinstance(text, str):
         raise SpecError(f"{where} = {shorten(text)} must be a string; {_TARGET_HELP}")
-    if m := _PROB.match(text):
-        output, op, thr, cmp, level = m.groups()
+    if (m := _PROB.match(text)) and (ev := _target_event(m.group(1))) is not None:
+        _, cmp, level = m.groups()
         lvl = _number(level)
         if not 0 <= lvl <= 1:
             raise SpecError(f"{where} = {shorten(text)}: the probability {level} must be between 0 and 1")
-        return Target(text=f"P({output} {op} {thr}) {cmp} {level}", kind="probability", output=output,
-                      comparison=cmp, level=lvl, above=op.startswith(">"), threshold=_number(thr),
-                      inclusive=op.endswith("="))
+        inner = re.sub(r"\s*(<=|>=|<|>)\s*", r" \1 ", m.group(1).strip())  # the threshold as written
+        return Target(text=f"P({inner}) {cmp} {level}", kind="probability", output=ev.output,
+                      comparison=cmp, level=lvl, above=not ev.below, threshold=ev.threshold,
+                      inclusive=ev.op.endswith("="))
     if m := _STAT.match(text):
         stat, output, cmp, level = m.groups()
         if stat == "mean":
@@ -319,10 +337,10 @@ def check_tolerance(value: Any, where: str) -> tuple[float, bool]:
 
 #: Statistics a precision may name -> (summary statistic, whether it is a probability).
 PRECISION_STATISTICS: dict[str, tuple[str, bool]] = {
-    "p_loss": ("p_below_zero", True),
+    "p_loss": ("p_below_zero", True),  # P(output < 0): the loss event, mcrisk.core.events.LOSS
     "p_below_zero": ("p_below_zero", True),
     "mean": ("mean", False),
-    **{f"p{k:02d}": (f"p{k:02d}", False) for k in (5, 10, 25, 50, 75, 90, 95)},
+    **{k: (k, False) for k in PERCENTILES},
 }
 
 

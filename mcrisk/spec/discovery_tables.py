@@ -10,7 +10,7 @@ fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.voi` do the work.
 
     [scenarios]                   # PRIM: where the event happens
     output = "profit_per_day"     # default: the study's output
-    event = "< 0"                 # "< x" or "> x"
+    event = "< 0"                 # "< x", "> x", "OUTPUT < x", ... (mcrisk.core.events)
     threshold_density = 0.8       # a box is a set of cases where the event happens at least this often
     threshold_coverage = 0.0      # ... holding at least this share of all the event's cases
     max_boxes = 3
@@ -25,50 +25,17 @@ fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.voi` do the work.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.events import parse_event
 from mcrisk.core.validate import check_int, check_seed, finite_number, show_key, show_keys
 
-__all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi", "parse_event"]
+__all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi"]
 
 SCENARIO_KEYS = ("output", "event", "threshold_density", "threshold_coverage", "max_boxes", "mass_min")
 VOI_KEYS = ("output", "decision", "groups", "resamples", "seed")
-
-_EVENT = re.compile(r"\s*([<>])\s*([-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
-
-
-def parse_event(text: Any, where: str = "") -> tuple[str, float]:
-    """An event such as ``"< 0"`` or ``"> 1.5e6"`` as ``(operator, threshold)``.
-
-    Parameters
-    ----------
-    text
-        The event: ``<`` or ``>`` and a finite number, in the output's unit (per day for
-        money per day, as the model computes it).
-    where
-        Starts the message of the error.
-
-    Returns
-    -------
-    tuple of (str, float)
-        ``("<", 0.0)`` for ``"< 0"``.
-
-    Raises
-    ------
-    SpecError
-        If ``text`` is not of that form.
-    """
-    m = _EVENT.fullmatch(text) if isinstance(text, str) else None
-    value = float(m.group(2).replace("_", "")) if m else math.nan
-    if not m or not math.isfinite(value):
-        raise SpecError(f"{where} event = {shorten(text)} must be \"< x\" or \"> x\" with a finite number x "
-                        "(\"< 0\": a loss)".lstrip())
-    return m.group(1), value
-
 
 def _unknown_key(table: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
     for k, v in table.items():
@@ -113,15 +80,21 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
     Raises
     ------
     SpecError
-        For an unknown key, an output the model lacks, an event not of the form ``"< x"`` or
-        ``"> x"``, a threshold outside [0, 1], ``mass_min`` outside (0, 0.5] or ``max_boxes``
+        For an unknown key, an output the model lacks, an event not of the form ``"< x"``,
+        ``"> x"`` or ``"OUTPUT < x"`` (:func:`mcrisk.core.events.parse_event`) or of another
+        output, a threshold outside [0, 1], ``mass_min`` outside (0, 0.5] or ``max_boxes``
         outside 1 to 20.
     """
     where = f"{where}: [scenarios]"
     _unknown_key(table, SCENARIO_KEYS, where)
-    op, x = parse_event(table.get("event", "< 0"), where)
-    return {"output": _output(table.get("output", study["output"]), "output", where, tuple(study["outputs"])),
-            "event": f"{op} {x:g}", "operator": op, "threshold": x,
+    ev = parse_event(table.get("event", "< 0"), where)
+    if ev.output is not None:
+        _output(ev.output, "event", where, tuple(study["outputs"]))
+    output = _output(table.get("output", ev.output or study["output"]), "output", where, tuple(study["outputs"]))
+    if ev.output not in (None, output):
+        raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = {output}; "
+                        "name one output")
+    return {"output": output, "event": ev.condition, "operator": ev.op, "threshold": ev.threshold,
             "threshold_density": _share(table, "threshold_density", 0.8, where),
             "threshold_coverage": _share(table, "threshold_coverage", 0.0, where),
             "max_boxes": check_int(table.get("max_boxes", 3), where, "max_boxes", 1, 20),

@@ -6,11 +6,11 @@ and xarray) so that checking a study file imports no heavy library.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.events import LOSS, loss_below, parse_event
 from mcrisk.core.validate import check_int, check_seed, check_sensitivity_method, show_key
 
 __all__ = ["SAMPLE_LIMITS", "check_config"]
@@ -23,7 +23,7 @@ SAMPLE_LIMITS: dict[str, tuple[int, int]] = {
 }
 
 _KEYS = ("method", "output", "samples", "seed", "second_order", "num_resamples", "conf_level", "num_levels",
-         "loss_below")
+         "event", "loss_below")
 
 
 def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -> dict[str, Any]:
@@ -32,7 +32,9 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
     Keys: ``method`` (default ``"sobol"``), ``output`` (a name or a list; default the study's
     output), ``samples`` (base N; default per method), ``seed`` (default the study's),
     ``second_order`` (Sobol' S2), ``num_resamples`` (100), ``conf_level`` (0.95),
-    ``num_levels`` (Morris, 4) and ``loss_below`` (the loss event is ``output < loss_below``, 0).
+    ``num_levels`` (Morris, 4) and ``event``, the event the loss attribution explains
+    (:func:`mcrisk.core.events.parse_event`; default ``"< 0"``, a loss; the older ``loss_below = x``
+    means ``"< x"``).
     ``where`` prefixes each message, e.g. ``"studies/x.toml: [sensitivity]"``.
 
     Parameters
@@ -48,14 +50,16 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
     -------
     dict
         Every key above with its value or default; ``output`` a name or a tuple of names,
-        ``seed`` ``None`` when the table has none.
+        ``seed`` ``None`` when the table has none, ``event`` an :class:`~mcrisk.core.events.Event`
+        (for ``loss_below`` too, which is not returned).
 
     Raises
     ------
     SpecError
         If a key is unknown or a value is not allowed: ``samples`` from the method's minimum to
         ``2**24``, ``num_resamples`` from 1 to 10,000, ``num_levels`` from 2 to 100,
-        ``conf_level`` strictly between 0 and 1, ``loss_below`` finite, ``second_order`` a bool.
+        ``conf_level`` strictly between 0 and 1, ``event`` an event, ``loss_below`` finite (not both),
+        ``second_order`` a bool.
     """
     for k, v in table.items():
         if k not in _KEYS:
@@ -67,7 +71,7 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
                            "second_order": table.get("second_order", False),
                            "num_resamples": table.get("num_resamples", 100),
                            "conf_level": table.get("conf_level", 0.95), "num_levels": table.get("num_levels", 4),
-                           "loss_below": table.get("loss_below", 0.0)}
+                           "event": LOSS}
     out = cfg["output"]
     if (isinstance(out, list) and out and all(isinstance(x, str) for x in out)
             and len(set(out)) == len(out)):
@@ -88,8 +92,14 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
     c = cfg["conf_level"]
     if isinstance(c, bool) or not isinstance(c, int | float) or not 0 < c < 1:
         raise SpecError(f"{where} conf_level = {shorten(c)} must be a probability strictly between 0 and 1")
-    lb = cfg["loss_below"]
-    if isinstance(lb, bool) or not isinstance(lb, int | float) or not math.isfinite(lb):
-        raise SpecError(f"{where} loss_below = {shorten(lb)} must be a finite number (the loss event is "
-                        "output < loss_below)")
+    if "event" in table and "loss_below" in table:
+        raise SpecError(f"{where} loss_below = {shorten(table['loss_below'])} cannot be given with event = "
+                        f"{shorten(table['event'])}; loss_below = x is event = \"< x\"")
+    if "loss_below" in table:
+        cfg["event"] = loss_below(table["loss_below"], where)
+    elif "event" in table:
+        cfg["event"] = ev = parse_event(table["event"], where)
+        if ev.output is not None and ev.output != cfg["output"]:
+            raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = "
+                            f"{shorten(cfg['output'])}; name the output once, or give the event as \"< x\"")
     return cfg

@@ -24,7 +24,7 @@ from mcrisk.core.outfolder import check_out, write_atomically
 from mcrisk.report.plot import plot_compare, save_figure
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.analyze.risk import summarize
-from mcrisk.core.statistics import PERCENTILES, STATISTICS, outputs_of, per_period
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, STATISTICS, Z95_TWO_SIDED, outputs_of, per_period
 from mcrisk.sampling.design import to_values, unit_design, warn_unbalanced
 from mcrisk.simulation.engine import simulate
 from mcrisk.spec.studyfile import Study, load_study
@@ -36,7 +36,6 @@ __all__ = ["COLUMNS", "COMPARE_OPTIONS", "Comparison", "compare", "compare_studi
 
 #: The columns of ``compare.csv``.
 COLUMNS = ("output", "statistic", "a", "b", "diff", "diff_low", "diff_high")
-_Z = 1.959963984540054  # two-sided 95% normal quantile
 #: The run options :func:`compare_studies` honours (the others are refused).
 COMPARE_OPTIONS = ("samples", "seed", "method", "settings", "chunk_size", "quiet", "out", "write", "formats")
 
@@ -92,7 +91,7 @@ def _normal(d: np.ndarray) -> tuple[float, float]:
     if d.size < 2:
         return math.nan, math.nan
     m, se = float(d.mean()), float(d.std(ddof=1) / math.sqrt(d.size))
-    return m - _Z * se, m + _Z * se
+    return m - Z95_TWO_SIDED * se, m + Z95_TWO_SIDED * se
 
 
 def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Generator,
@@ -257,7 +256,7 @@ def format_compare(c: Comparison) -> str:
     unit = str(t.units.values)
     head = ["statistic", f"A ({c.names[0]})", f"B ({c.names[1]})", "B - A", "95% interval"]
     rows = []
-    for st in ("mean", "p05", "p50", "p95", "p_below_zero", "es05"):
+    for st in ("mean", *CENTRAL_90, "p_below_zero", "es05"):
         r = t.sel(statistic=st)
         f = (lambda x: f"{x:.1%}") if st == "p_below_zero" else (lambda x: format_number(x, unit))  # noqa: E731
         lo, hi = float(r.diff_low), float(r.diff_high)

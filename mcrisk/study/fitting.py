@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from mcrisk.core.errors import SpecError
+from mcrisk.core.text import aligned
 from mcrisk.elicit.fit import DataFit, fit_data, read_column
 from mcrisk.spec.priorentry import params_text, prior_entry, write_entry
 
@@ -59,10 +60,10 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
     fits = fit_data(x, weights=w, families=families)
     echo(f"{path}: column {column!r}, {rows}" + (f", weighted by {weights!r}" if weights else ""))
     mean = float(np.average(x, weights=w))
-    head = (f"  {'family':<12} {'AIC':>12} {'BIC':>12} {'KS':>7} {'mean':>11}  "
-            f"parameters (data mean {mean:.6g})")
-    echo(head + "\n" + "\n".join(f"  {f.name:<12} {f.aic:>12,.2f} {f.bic:>12,.2f} {f.ks:>7.4f} "
-                                 f"{float(f.dist.mean()):>11.6g}  {params_text(f.params)}" for f in fits))
+    table = [["family", "AIC", "BIC", "KS", "mean", f"parameters (data mean {mean:.6g})"],
+             *([f.name, f"{f.aic:,.2f}", f"{f.bic:,.2f}", f"{f.ks:.4f}", f"{float(f.dist.mean()):.6g}",
+                params_text(f.params)] for f in fits)]
+    echo("\n".join(f"  {line}" for line in aligned(table, text_last=True)))
     best = fits[0]
     echo(f"best by AIC: {best.name}")
     if out is not None:

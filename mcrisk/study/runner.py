@@ -39,7 +39,7 @@ from mcrisk.analyze.sensitivity import get_method
 from mcrisk.analyze.sensitivity_run import check_config, run_configured, write_tables
 from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
 from mcrisk.spec.studyfile import ANALYSES, Study, load_study
-from mcrisk.core.text import labels_in_use
+from mcrisk.core.thinning import THINNED_ROWS, thinned_words
 from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
 from mcrisk.core.units import with_pint_units
 from mcrisk.report.workbook import write_workbook
@@ -47,14 +47,13 @@ from mcrisk.core.validate import EXPORT_FORMATS, FIGURE_FORMATS, NonFinite, Sens
 from mcrisk.study.options import RunOptions
 
 # Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
-__all__ = ["ANALYSES", "IN_MEMORY", "THINNED_ROWS", "Study", "StudyRun", "load_study", "run_discovery",
+__all__ = ["ANALYSES", "IN_MEMORY", "Study", "StudyRun", "load_study", "run_discovery",
            "run_sensitivity", "run_study"]
 
 #: Runs of more samples than this are not held whole (about 0.4 GB for the main study): the
 #: summary is computed in two passes over chunks, and results.nc, the figures, the rank
-#: correlations and the loss attribution use every k-th sample, at most :data:`THINNED_ROWS`.
+#: correlations and the loss attribution use every k-th sample, at most :data:`~mcrisk.core.thinning.THINNED_ROWS`.
 IN_MEMORY = 2**21
-THINNED_ROWS = 2**20
 
 
 @dataclass(frozen=True)
@@ -215,11 +214,10 @@ def _say_summary(study: Study, results: xr.Dataset, summary: xr.Dataset, say: Ca
         f"seed {study.seed}\n")
     for line in study.conversions:
         say(f"unit converted: {line}")
-    with labels_in_use(sentence_labels(study.model, study.priors, study.period_days)):
-        say(format_summary(summary))
+    say(format_summary(summary, labels=sentence_labels(study.model, study.priors, study.period_days)))
     if thinned:
         say(f"note: the summary is of all {study.samples:,} samples; results.nc, the figures and the "
-            f"sample-based analyses hold 1 in {results.attrs['thin_step']:,} ({results.sizes['sample']:,} samples)"
+            f"sample-based analyses hold {thinned_words(study.samples, results.attrs['thin_step'])}"
             + ("; a [sweep] or [solve] draws the design's first "
                f"{results.sizes['sample']:,}" if {"sweep", "solve"} & set(study.analyses) else ""))
     if int(summary["n_valid"].min()) < (results.sizes["sample"] if prec else study.samples):

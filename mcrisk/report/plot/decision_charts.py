@@ -7,8 +7,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_90, PERCENTILES
 from mcrisk.analyze.intervals import order_ranks
-from mcrisk.core.text import format_value, loss_words, percent_text, words
+from mcrisk.core.text import Labels, format_value, loss_words, percent_text, words
 from mcrisk.report.plot.style import (FIGSIZE, GREY, LOSS, PALETTE, axis_formatter, deck_axes, deck_figure, deck_style, set_title,
                     share_formatter)
 
@@ -16,7 +17,7 @@ __all__ = ["plot_compare", "plot_quantile_convergence", "plot_sweep"]
 
 
 def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = None, ax=None,
-               title: str | None = None) -> Any:
+               title: str | None = None, labels: Labels | None = None) -> Any:
     """Fan chart of a sweep: the output's P5-P25-P50-P75-P95 bands and P(loss) against the lever.
 
     Parameters
@@ -32,6 +33,9 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
     title
         The chart's title (default: P(loss) at the ends of the sweep).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -42,8 +46,8 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
     v = np.asarray(summary[lever].values, dtype=float)
     unit = str(np.ravel(s.units.values)[0])
     lunit = summary[lever].attrs.get("units", "")
-    loss, _ = loss_words(output)
-    q = {k: np.asarray(s[k].values, dtype=float) for k in ("p05", "p25", "p50", "p75", "p95")}
+    loss, _ = loss_words(output, labels)
+    q = {k: np.asarray(s[k].values, dtype=float) for k in CENTRAL_50_90}
     p = np.asarray(s.p_below_zero.values, dtype=float)
     with deck_style():
         ax = deck_axes(ax)
@@ -54,8 +58,8 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
         ax.axhline(0, color="#555555", linewidth=0.8)
         ax.yaxis.set_major_formatter(axis_formatter(unit))
         ax.xaxis.set_major_formatter(axis_formatter(lunit))
-        ax.set_xlabel(f"{words(lever)} ({lunit})" if lunit else words(lever))
-        ax.set_ylabel(f"{words(output)} ({unit})" if unit and unit != "1" else words(output))
+        ax.set_xlabel(f"{words(lever, labels)} ({lunit})" if lunit else words(lever, labels))
+        ax.set_ylabel(f"{words(output, labels)} ({unit})" if unit and unit != "1" else words(output, labels))
         ax2 = ax.twinx()
         ax2.spines["right"].set_visible(True)
         ax2.plot(v, p, color=LOSS, linewidth=2.0, linestyle=(0, (5, 2)), marker="s", markersize=3.5,
@@ -139,7 +143,7 @@ def _checkpoints(n: int, start: int = 50, num: int = 60) -> np.ndarray:
 
 
 def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: xr.Dataset | None = None,
-                              ax=None, title: str | None = None) -> Any:
+                              ax=None, title: str | None = None, labels: Labels | None = None) -> Any:
     """Running P5, P50 and P95 of ``output`` against the number of samples, with 95% bands.
 
     Parameters
@@ -156,6 +160,9 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     title
         The chart's title (default: the three percentiles and their half-widths at the end).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -169,14 +176,14 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     x = np.asarray(results[output].values, dtype=float).ravel()
     x = x[np.isfinite(x)]
     unit = results[output].attrs.get("units", "")
-    colors = {"p05": LOSS, "p50": PALETTE["blue"], "p95": PALETTE["green"]}
+    colors = dict(zip(CENTRAL_90, (LOSS, PALETTE["blue"], PALETTE["green"]), strict=True))
     with deck_style():
         ax = deck_axes(ax)
         if x.size < 2:
-            set_title(ax, title, f"{words(output)}: too few samples to show convergence")
+            set_title(ax, title, f"{words(output, labels)}: too few samples to show convergence")
             return ax
         ns = _checkpoints(x.size)
-        qs = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+        qs = {k: PERCENTILES[k] for k in CENTRAL_90}
         est, lo, hi = (np.full((len(qs), ns.size), np.nan) for _ in range(3))
         for j, n in enumerate(ns):  # per prefix: one selection for the three percentiles, one for their bands
             est[:, j] = np.quantile(x[:n], list(qs.values()))
@@ -191,7 +198,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
             ax.plot(ns, est[i], color=colors[name], linewidth=2.0, label=name.upper(), gid=f"running_{name}")
             end[name] = (float(est[i, -1]), float(hi[i, -1] - lo[i, -1]) / 2)
         if convergence is not None:
-            for name in ("p05", "p50", "p95", "mean"):
+            for name in (*CENTRAL_90, "mean"):
                 rows = convergence.statistic.values == name
                 if rows.any() and name in colors:
                     ax.errorbar(convergence.samples.values[rows], convergence.estimate.values[rows],
@@ -201,7 +208,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
         ax.yaxis.set_major_formatter(axis_formatter(unit))
         ax.xaxis.set_major_formatter(axis_formatter(""))
         ax.set_xlabel("Number of samples (log scale); bands: 95% order-statistic intervals")
-        ax.set_ylabel(f"{words(output)} ({unit})" if unit and unit != "1" else words(output))
+        ax.set_ylabel(f"{words(output, labels)} ({unit})" if unit and unit != "1" else words(output, labels))
         ax.legend(frameon=False, fontsize=10, loc="best")
         default = f"{x.size:,} samples: " + ", ".join(
             f"{k.upper()} {format_value(v, unit, with_unit=False)} \u00b1 {format_value(h, unit, with_unit=False)}"

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from mcrisk.core.errors import SpecError
-from mcrisk.core.text import format_value, percent_text, words
+from mcrisk.core.text import Labels, format_value, percent_text, words
 from mcrisk.report.plot.style import GAIN, GREY, LOSS, axis_formatter, deck_axes, deck_style, label_of, set_title
 
 # Matplotlib is imported by deck_axes when a figure is made, never here.
@@ -23,7 +23,8 @@ def _box(boxes: xr.Dataset, box: int) -> xr.Dataset:
     return boxes.sel(box=box)
 
 
-def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None = None) -> Any:
+def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None = None,
+                  labels: Labels | None = None) -> Any:
     """PRIM's peeling trajectory: density against coverage, the picked step marked.
 
     Parameters
@@ -37,6 +38,9 @@ def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None
     title
         Replaces the default title (the picked box's coverage and density).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -48,7 +52,7 @@ def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None
 
     c, d, r = (b[k].values for k in ("trajectory_coverage", "trajectory_density", "trajectory_restricted"))
     ok = np.isfinite(c)
-    what = event_words(boxes)
+    what = event_words(boxes, labels)
     top = int(np.nanmax(r)) if ok.any() else 0
     with deck_style():
         ax = deck_axes(ax)
@@ -74,7 +78,7 @@ def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None
 
 
 def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, ax=None, max_points: int = 4000,
-                      title: str | None = None) -> Any:
+                      title: str | None = None, labels: Labels | None = None) -> Any:
     """The box on a scatter of its two main inputs, samples with and without the event coloured.
 
     The two main inputs are the box's restricted inputs whose range it narrows most (relative
@@ -93,6 +97,9 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
     max_points
         Draw at most this many samples (every k-th).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -128,10 +135,10 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
         ax.add_patch(_rectangle((x0, y0), x1 - x0, y1 - y0, "black"))
         ax.xaxis.set_major_formatter(axis_formatter(str(results[xk].attrs.get("units", ""))))
         ax.yaxis.set_major_formatter(axis_formatter(str(results[yk].attrs.get("units", ""))))
-        ax.set_xlabel(label_of(results[xk], xk))
-        ax.set_ylabel(label_of(results[yk], yk))
+        ax.set_xlabel(label_of(results[xk], xk, labels=labels))
+        ax.set_ylabel(label_of(results[yk], yk, labels=labels))
         ax.legend(loc="best", markerscale=2.5)
-        text = box_sentence(boxes, box)
+        text = box_sentence(boxes, box, labels)
         set_title(ax, title, text)
     return ax
 
@@ -142,7 +149,8 @@ def _rectangle(xy, w, h, color):
     return Rectangle(xy, w, h, fill=False, edgecolor=color, linewidth=2.5, zorder=4, gid="box")
 
 
-def plot_evppi(voi: xr.Dataset, *, ax=None, top: int = 12, title: str | None = None) -> Any:
+def plot_evppi(voi: xr.Dataset, *, ax=None, top: int = 12, title: str | None = None,
+               labels: Labels | None = None) -> Any:
     """EVPPI per input and group as bars with ±2 SE, ranked, and the EVPI as a line.
 
     The title names the top input and its value: "Knowing decode tps per node is worth 12.0M
@@ -159,6 +167,9 @@ def plot_evppi(voi: xr.Dataset, *, ax=None, top: int = 12, title: str | None = N
     title
         Replaces the default title.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -176,9 +187,9 @@ def plot_evppi(voi: xr.Dataset, *, ax=None, top: int = 12, title: str | None = N
         ax.plot(body.noise, pos, "|", color=LOSS, markersize=14, label="no-effect level (shuffled)", gid="noise")
         ax.axvline(float(voi.attrs["evpi"]), color=LOSS, linestyle="--", linewidth=1.3,
                    label=f"EVPI {format_value(float(voi.attrs['evpi']), units)}")
-        ax.set_yticks(pos, [" + ".join(words(k) for k in s.split("+")) for s in body.inputs])
+        ax.set_yticks(pos, [" + ".join(words(k, labels) for k in s.split("+")) for s in body.inputs])
         ax.xaxis.set_major_formatter(axis_formatter(units))
         ax.set_xlabel(f"EVPPI ({units})")
         ax.legend(loc="lower right")
-        set_title(ax, title, voi_sentence(voi))
+        set_title(ax, title, voi_sentence(voi, labels))
     return ax

@@ -10,7 +10,7 @@ import xarray as xr
 
 from mcrisk.core.errors import SpecError
 from mcrisk.analyze.sensitivity import rank_order
-from mcrisk.core.text import loss_words, share_text, words
+from mcrisk.core.text import Labels, loss_words, share_text, words
 from mcrisk.report.plot.data import finite_output, interval, select_output, view_range
 from mcrisk.report.plot.style import (FIGSIZE, GAIN, GREY, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_style,
                     label_of, set_title)
@@ -51,7 +51,7 @@ def _main_index(s: xr.Dataset, index: str | None) -> str:
 
 
 def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str | None = None, ax=None,
-                     top: int | None = None, title: str | None = None) -> Any:
+                     top: int | None = None, title: str | None = None, labels: Labels | None = None) -> Any:
     """Sensitivity indices as horizontal bars with their confidence intervals, largest on top.
 
     Parameters
@@ -68,6 +68,9 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
     ax, top, title
         As for :func:`plot_tornado`.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -100,7 +103,7 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
             ax.barh(y + off, v, height=h, color=colour, label=lab, gid=f"bars_{var}",
                     xerr=ci[:, order] if ci is not None else None,
                     error_kw={"ecolor": PALETTE["black"], "elinewidth": 1.3, "capsize": 4})
-        ax.set_yticks(y, [words(n) for n in names])
+        ax.set_yticks(y, [words(n, labels) for n in names])
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(k - 0.5, -0.5)
         ax.axvline(0, color=PALETTE["black"], linewidth=1)
@@ -111,14 +114,15 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
         ax.grid(True, axis="x", color="#dddddd", linewidth=0.8)
         ax.set_axisbelow(True)
         if pair:
-            ax.set_xlabel(f"Share of the variance of {words(out.removesuffix('_per_day'))}")
+            ax.set_xlabel(f"Share of the variance of {words(out.removesuffix('_per_day'), labels)}")
             ax.legend(loc="lower right")
             s1_top = float(s.S1.values[order[0]])
-            default = (f"{words(names[0])} explains {s1_top:.0%} of the variance of "
-                       f"{words(out.removesuffix('_per_day'))} alone")
+            default = (f"{words(names[0], labels)} explains {s1_top:.0%} of the variance of "
+                       f"{words(out.removesuffix('_per_day'), labels)} alone")
         else:
-            ax.set_xlabel(SENSITIVITY_INDICES.get(main, words(main)) + f" of {words(out.removesuffix('_per_day'))}")
-            default = f"{words(names[0])} matters most for {words(out.removesuffix('_per_day'))} ({words(main)})"
+            what = words(out.removesuffix("_per_day"), labels)
+            ax.set_xlabel(SENSITIVITY_INDICES.get(main, words(main, labels)) + f" of {what}")
+            default = f"{words(names[0], labels)} matters most for {what} ({words(main, labels)})"
         n = s.attrs.get("samples")
         method = s.attrs.get("method")
         if method or n:
@@ -140,7 +144,7 @@ def _ranks(a: np.ndarray) -> np.ndarray:
 
 
 def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, ax=None,
-                 max_points: int = 4000, title: str | None = None) -> Any:
+                 max_points: int = 4000, title: str | None = None, labels: Labels | None = None) -> Any:
     """The output against one input, each sample coloured by loss (vermillion) or profit (blue).
 
     Parameters
@@ -154,6 +158,9 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
     max_points
         Draw at most this many samples (evenly spaced by position), so the SVG stays small.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -174,7 +181,7 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
     xv, yv = xv[ok], yv[ok]
     xunit = results[input].attrs.get("units", "")
     yunit = results[output].attrs.get("units", "")
-    loss, gain = loss_words(output)
+    loss, gain = loss_words(output, labels)
     with deck_style():
         ax = deck_axes(ax)
         step = max(1, math.ceil(xv.size / max_points))
@@ -200,13 +207,13 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
                 add_note(ax, [f"long tails cut: {share_text(off)} of samples off the axes"])
         ax.xaxis.set_major_formatter(axis_formatter(xunit))
         ax.yaxis.set_major_formatter(axis_formatter(yunit))
-        ax.set_xlabel(label_of(results[input], input))
-        ax.set_ylabel(label_of(results[output], output))
+        ax.set_xlabel(label_of(results[input], input, labels=labels))
+        ax.set_ylabel(label_of(results[output], output, labels=labels))
         ax.legend(loc="best", markerscale=2.5)
         rho = float(np.corrcoef(_ranks(xv), _ranks(yv))[0, 1]) if xv.size > 2 and np.ptp(xv) and np.ptp(yv) \
             else math.nan
-        outw = words(output.removesuffix("_per_day"))
+        outw = words(output.removesuffix("_per_day"), labels)
         trend = "rises" if rho > 0 else "falls"
-        set_title(ax, title, (f"{outw} {trend} with {words(input)} (Spearman \u03c1 = {rho:.2f})"
-                               if math.isfinite(rho) else f"{outw} against {words(input)}"))
+        set_title(ax, title, (f"{outw} {trend} with {words(input, labels)} (Spearman \u03c1 = {rho:.2f})"
+                               if math.isfinite(rho) else f"{outw} against {words(input, labels)}"))
     return ax

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.text import format_value, percent_text, si_number, words
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES
+from mcrisk.core.text import Labels, format_value, percent_text, si_number, words
 from mcrisk.report.plot.style import GAIN, GREY, LOSS, PALETTE, axis_formatter, deck_axes, deck_style, label_of, set_title
 
 # Matplotlib is imported by deck_axes when a figure is made, never at import.
@@ -26,10 +27,11 @@ __all__ = ["plot_by_scale", "plot_hourly"]
 def _bands(var: xr.DataArray) -> np.ndarray:
     """P5, P50 and P95 over ``sample`` of an hourly variable: shape (3, hours)."""
     x = np.asarray(var.transpose("sample", "hour").values, dtype=float)
-    return np.nanquantile(x, [0.05, 0.5, 0.95], axis=0)
+    return np.nanquantile(x, [PERCENTILES[k] for k in CENTRAL_90], axis=0)
 
 
-def plot_hourly(results: xr.Dataset, *, ax=None, title: str | None = None) -> Any:
+def plot_hourly(results: xr.Dataset, *, ax=None, title: str | None = None,
+                labels: Labels | None = None) -> Any:
     """The day hour by hour: cost and revenue bars (median, P5-P95 whiskers) and nodes provisioned.
 
     Parameters
@@ -42,6 +44,9 @@ def plot_hourly(results: xr.Dataset, *, ax=None, title: str | None = None) -> An
     title
         Replaces the default title (the day's median cost and revenue).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -67,7 +72,7 @@ def plot_hourly(results: xr.Dataset, *, ax=None, title: str | None = None) -> An
         ax.set_xticks(hours)
         ax.set_xlim(hours.min() - 0.6, hours.max() + 0.6)
         ax.set_xlabel("Hour of the day (provider's clock)")
-        ax.set_ylabel(label_of(results["cost"], "cost", unit).replace("Cost", "Money", 1))
+        ax.set_ylabel(label_of(results["cost"], "cost", unit, labels=labels).replace("Cost", "Money", 1))
         ax.yaxis.set_major_formatter(axis_formatter(unit))
         ax.set_ylim(0, max(float(np.nanmax(revenue[2])), float(np.nanmax(cost[2]))) * 1.25)
         right = ax.twinx()
@@ -89,7 +94,7 @@ def plot_hourly(results: xr.Dataset, *, ax=None, title: str | None = None) -> An
 
 
 def plot_by_scale(summary: xr.Dataset, outputs: Mapping[str, float], *, ax=None, xlabel: str = "Output tokens a day",
-                  title: str | None = None) -> Any:
+                  title: str | None = None, labels: Labels | None = None) -> Any:
     """An output against the volume it was evaluated at: median, P5-P95 band, P(loss) at each point.
 
     Parameters
@@ -107,6 +112,9 @@ def plot_by_scale(summary: xr.Dataset, outputs: Mapping[str, float], *, ax=None,
     title
         Replaces the default title (the smallest volume with P(loss) below 25%, if any).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -114,9 +122,9 @@ def plot_by_scale(summary: xr.Dataset, outputs: Mapping[str, float], *, ax=None,
     names = list(outputs)
     x = np.array([outputs[k] for k in names], dtype=float)
     pick = summary.sel(output=names)
-    p05, p50, p95, loss = (np.asarray(pick[k].values, dtype=float) for k in ("p05", "p50", "p95", "p_below_zero"))
+    p05, p50, p95, loss = (np.asarray(pick[k].values, dtype=float) for k in (*CENTRAL_90, "p_below_zero"))
     unit = str(pick["units"].values[0]) if "units" in pick.coords else ""
-    what = words(names[0].rsplit("_", 1)[0])
+    what = words(names[0].rsplit("_", 1)[0], labels)
     with deck_style():
         ax = deck_axes(ax)
         ax.set_xscale("log")

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.text import format_value, loss_words, p_error, percent_text, share_text, words
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, Z95_TWO_SIDED, percentile_head
+from mcrisk.core.thinning import CURVE_POINTS, thin_step
+from mcrisk.core.text import Labels, format_value, loss_words, p_error, percent_text, share_text, words
 from mcrisk.report.plot.data import finite_output, view_range
 from mcrisk.report.plot.layout import first_fit, inside, overlaps, stagger
 from mcrisk.report.plot.style import (FIGSIZE, GAIN, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_figure,
@@ -18,10 +20,7 @@ from mcrisk.report.plot.style import (FIGSIZE, GAIN, LOSS, PALETTE, add_note, ax
 # Matplotlib is imported inside the functions (PercentFormatter): it is a heavy optional import
 # for the rest of mcrisk, and deck_figure/deck_axes import it when a figure is made.
 
-__all__ = ["CURVE_POINTS", "plot_convergence", "plot_distribution", "plot_exceedance"]
-
-#: The exceedance curve of more samples than this is drawn through 1 in k of its steps.
-CURVE_POINTS = 2**15
+__all__ = ["plot_convergence", "plot_distribution", "plot_exceedance"]
 
 
 def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
@@ -61,7 +60,7 @@ def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
 
 
 def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None, bins: int = 60,
-                      title: str | None = None) -> Any:
+                      title: str | None = None, labels: Labels | None = None) -> Any:
     """Histogram of an output with the loss side shaded, P(loss) written on it, P5/P50/P95 marked.
 
     Parameters
@@ -78,6 +77,9 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     title
         Replaces the default title, which states P(loss) and the median.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -92,11 +94,11 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     """
     output, x, unit = finite_output(results, output)
     n_bad = int(results[output].size - x.size)
-    loss, gain = loss_words(output)
+    loss, gain = loss_words(output, labels)
     with deck_style():
         ax = deck_axes(ax)
         if x.size == 0:
-            set_title(ax, None, f"{words(output)}: no finite samples")
+            set_title(ax, None, f"{words(output, labels)}: no finite samples")
             return ax
         lo, hi = view_range(x)
         edges = _edges(lo, hi, bins)
@@ -107,7 +109,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.bar(edges[:-1], share, width=np.diff(edges), align="edge", color=colours, alpha=0.85,
                linewidth=0, gid="histogram")
         p_loss = float(np.mean(x < 0))
-        q05, q50, q95 = (float(q) for q in np.quantile(x, [0.05, 0.5, 0.95]))
+        q05, q50, q95 = (float(q) for q in np.quantile(x, [PERCENTILES[k] for k in CENTRAL_90]))
         xlo, xhi = float(edges[0]), float(edges[-1])
         if lo == hi:                              # one value: a narrow bar with room around it
             xlo, xhi = xlo - 4 * (xhi - xlo), xhi + 4 * (xhi - xlo)
@@ -120,13 +122,14 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.set_ylim(0, top * 1.5)
         anchor = top * 1.03
         marks: dict[str, list[str]] = {}
-        for q, tag in ((q05, "P5"), (q50, "P50"), (q95, "P95")):
+        at = dict(zip(map(percentile_head, CENTRAL_90), (q05, q50, q95), strict=True))
+        for tag, q in at.items():
             marks.setdefault(format_value(q, unit, with_unit=False), []).append(tag)
-        labels = []
+        marked = []
         for text, tags in marks.items():
-            q = {"P5": q05, "P50": q50, "P95": q95}[tags[0]]
+            q = at[tags[0]]
             ax.vlines(q, 0, anchor, color=PALETTE["black"], linewidth=1.2, linestyle=(0, (4, 3)), zorder=3)
-            labels.append(ax.annotate(f"{' = '.join(tags)} {text}", xy=(q, anchor), xytext=(0, 2),
+            marked.append(ax.annotate(f"{' = '.join(tags)} {text}", xy=(q, anchor), xytext=(0, 2),
                                       textcoords="offset points", ha="center", va="bottom", fontsize=12,
                                       zorder=4, gid="quantile_label",
                                       bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
@@ -134,14 +137,15 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.set_xlim(xlo, xhi)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.yaxis.set_major_formatter(share_formatter())
-        ax.set_xlabel(label_of(results[output], output))
+        ax.set_xlabel(label_of(results[output], output, labels=labels))
         ax.set_ylabel("Share of samples")
         add_note(ax, [_off_chart(x, xlo, xhi, unit), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
-        set_title(ax, title, f"P({loss}) = {percent_text(p_loss)}; median {words(output.removesuffix('_per_day'))} "
+        median_of = words(output.removesuffix("_per_day"), labels)
+        set_title(ax, title, f"P({loss}) = {percent_text(p_loss)}; median {median_of} "
                               f"{format_value(q50, unit)}")
-        stagger(ax, labels, step=18)
+        stagger(ax, marked, step=18)
         # P(loss) in the top corner that no quantile label reaches (left unless it is taken).
-        placed = [a.get_window_extent() for a in labels]
+        placed = [a.get_window_extent() for a in marked]
 
         def p_label(corner: float, ha: str) -> Any:
             return ax.text(corner, 0.97, f"P({loss}) = {percent_text(p_loss)}", transform=ax.transAxes, ha=ha,
@@ -153,7 +157,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
 
 
 def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
-                    title: str | None = None) -> Any:
+                    title: str | None = None, labels: Labels | None = None) -> Any:
     """The exceedance curve ``P(output > x)`` with the break-even point marked.
 
     Parameters
@@ -161,6 +165,9 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     results, output, ax, title
         As for :func:`plot_distribution`.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -173,18 +180,18 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     from matplotlib.ticker import PercentFormatter
 
     output, x, unit = finite_output(results, output)
-    loss, gain = loss_words(output)
+    loss, gain = loss_words(output, labels)
     with deck_style():
         ax = deck_axes(ax)
         if x.size == 0:
-            set_title(ax, None, f"{words(output)}: no finite samples")
+            set_title(ax, None, f"{words(output, labels)}: no finite samples")
             return ax
         xs = np.sort(x)
         n = xs.size
         p = (n - np.arange(1, n + 1)) / n
         # Above CURVE_POINTS samples the steps are drawn at 1 in k order statistics and the last:
         # each step then falls by at most 1/CURVE_POINTS, the same curve at any screen size.
-        keep = np.unique(np.r_[np.arange(0, n, -(-n // CURVE_POINTS)), n - 1])
+        keep = np.unique(np.r_[np.arange(0, n, thin_step(n, CURVE_POINTS)), n - 1])
         ax.step(np.r_[xs[0], xs[keep]], np.r_[1.0, p[keep]], where="post", color=GAIN, linewidth=2.5,
                 gid="exceedance")
         p_gain = float(np.mean(x > 0))
@@ -202,7 +209,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         ax.grid(True, axis="y", color="#dddddd", linewidth=0.8)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-        ax.set_xlabel(label_of(results[output], output))
+        ax.set_xlabel(label_of(results[output], output, labels=labels))
         ax.set_ylabel("Probability of exceeding")
         q05 = float(np.quantile(x, 0.05))
         set_title(ax, title, f"P({gain}) = {percent_text(p_gain)}; 1 in 20 chance of "
@@ -226,8 +233,8 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     return ax
 
 
-def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None, z: float = 1.96,
-                     title: str | None = None) -> Any:
+def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None, z: float = Z95_TWO_SIDED,
+                     title: str | None = None, labels: Labels | None = None) -> Any:
     """Running mean and running P(loss) with their confidence bands against the number of samples.
 
     Parameters
@@ -238,8 +245,11 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         None: a new 16:9 figure with two panels sharing the x axis (mean above, P(loss)
         below). One Axes: the mean on it, P(loss) on a twin y axis. A pair of Axes: one each.
     z
-        Band half-width in standard errors (1.96: 95%).
+        Band half-width in standard errors (:data:`~mcrisk.core.statistics.Z95_TWO_SIDED`: 95%).
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -253,7 +263,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     itself stratified.
     """
     output, x, unit = finite_output(results, output)
-    loss, _ = loss_words(output)
+    loss, _ = loss_words(output, labels)
     with deck_style():
         if ax is None:
             ax, ax2 = deck_figure(FIGSIZE).subplots(2, 1, sharex=True, height_ratios=(1, 1))
@@ -263,7 +273,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
             ax2 = ax.twinx()
             ax2.spines["right"].set_visible(True)
         if x.size < 2:
-            set_title(ax, None, f"{words(output)}: too few samples to show convergence")
+            set_title(ax, None, f"{words(output, labels)}: too few samples to show convergence")
             return ax
         n = np.arange(1, x.size + 1)
         # Centre before summing so the running variance does not cancel catastrophically.
@@ -295,7 +305,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
         for a in (ax, ax2):
             a.xaxis.set_major_formatter(axis_formatter(""))
         (ax2 if ax2.get_subplotspec() is not None and ax2.get_subplotspec() != ax.get_subplotspec()
-         else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == 1.96 else
+         else ax).set_xlabel("Number of samples (log scale); bands: 95% intervals" if z == Z95_TWO_SIDED else
                              f"Number of samples (log scale); bands: \u00b1{z:g} standard errors")
         # The headline's words for P(loss) and its Monte Carlo error: one claim, one number.
         set_title(ax, title, f"{x.size:,} samples: P({loss}) = {p[-1]:.1%} "

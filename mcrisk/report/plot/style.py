@@ -13,7 +13,7 @@ import functools
 import logging
 import math
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -254,7 +254,8 @@ def add_note(ax: Any, lines: Sequence[str]) -> None:
                 color=GREY, gid="note")
 
 
-def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> str:
+def label_of(var: xr.DataArray | None, name: str, unit: str | None = None, *,
+             labels: Mapping[str, str] | None = None) -> str:
     """An axis label with the unit: ``profit_per_day`` in USD/month -> ``'Profit (USD/month)'``.
 
     ``_per_day`` is dropped from the name because the unit states the period; the unit is
@@ -268,6 +269,8 @@ def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> st
         The variable's name.
     unit
         The unit; ``None`` takes ``var``'s.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`); None: the name in words.
 
     Returns
     -------
@@ -275,7 +278,7 @@ def label_of(var: xr.DataArray | None, name: str, unit: str | None = None) -> st
         The name as words, first letter capitalised, with ``(unit)`` when there is a unit.
     """
     unit = unit if unit is not None else (var.attrs.get("units", "") if var is not None else "")
-    words = text_words(name.removesuffix("_per_day"))
+    words = text_words(name.removesuffix("_per_day"), labels)
     words = words[:1].upper() + words[1:]
     if unit == "1":
         return f"{words} (%)"

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.text import format_value, index_text, words
+from mcrisk.core.text import Labels, format_value, index_text, words
 from mcrisk.report.plot.data import CHART_MAX, interval, select_output
 from mcrisk.report.plot.style import (FIGSIZE, GREY, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_style,
                     is_deck_figure, label_of, set_title)
@@ -20,7 +20,7 @@ __all__ = ["plot_tornado"]
 
 
 def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=None, top: int | None = None,
-                 title: str | None = None) -> Any:
+                 title: str | None = None, labels: Labels | None = None) -> Any:
     """One-at-a-time swing bars around the base output, largest on top.
 
     Parameters
@@ -37,6 +37,9 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     title
         Replaces the default, which names the input with the largest swing.
 
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
+        axes; None: names in words. The chart depends on its arguments only.
     Returns
     -------
     matplotlib.axes.Axes
@@ -51,20 +54,17 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     from matplotlib.patches import Patch
 
     base = float(tab.attrs["base_output"])
+    unit = tab.attrs.get("units", "")
     ends = np.c_[tab.output_low.values, tab.output_high.values].astype(float)
     drawable = np.isfinite(ends).all(axis=1) & (np.abs(ends).max(axis=1, initial=0) <= CHART_MAX)
-    left_out = [f"{n} ({format_value(float(a), '', with_unit=False)} to {format_value(float(b), '', with_unit=False)})"
+    left_out = [f"{n} ({format_value(float(a), unit, with_unit=False)} to {format_value(float(b), unit, with_unit=False)})"
                 for n, (a, b), ok in zip(tab.input.values, ends, drawable, strict=True) if not ok]
     tab = tab.isel(input=np.flatnonzero(drawable))
     tab = tab.isel(input=slice(0, top)) if top else tab
     names = [str(v) for v in tab.input.values]
     k = len(names)
-    unit = tab.attrs.get("units", "")
     out = tab.attrs.get("output", "output")
     in_units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * k
-    # A dimensionless input that never drops below 1 (peak_to_avg, headroom) is a ratio, not a share.
-    in_units = ["\u00d7" if u == "1" and min(abs(float(a)), abs(float(b))) >= 1 else u
-                for u, a, b in zip(in_units, tab.input_low.values, tab.input_high.values, strict=True)]
     st = None
     if sensitivity is not None and "ST" in sensitivity:
         s = select_output(sensitivity, out)  # never another output's indices beside these bars
@@ -75,12 +75,13 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     with deck_style():
         ax = deck_axes(ax, figsize=(FIGSIZE[0], max(FIGSIZE[1], 1.6 + 0.75 * k)) if k > 6 else FIGSIZE)
         if not (math.isfinite(base) and abs(base) <= CHART_MAX):
-            set_title(ax, None, f"No tornado: {words(out)} at the base case is {format_value(base, '', with_unit=False)}")
+            set_title(ax, None, f"No tornado: {words(out, labels)} at the base case is "
+                                f"{format_value(base, unit, with_unit=False)}")
             ax.set_axis_off()
             return ax
         if k == 0:
             set_title(ax, None, "No uncertain inputs: nothing swings" if not left_out else
-                   f"No tornado: every swing of {words(out)} reaches a value no chart can show")
+                   f"No tornado: every swing of {words(out, labels)} reaches a value no chart can show")
             ax.set_axis_off()
             return ax
         y = np.arange(k)
@@ -132,7 +133,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
                             textcoords="offset points", ha="left" if right else "right", va="center",
                             fontsize=12, gid="end_label",
                             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
-        ax.set_yticks(y, [words(n) for n in names])
+        ax.set_yticks(y, [words(n, labels) for n in names])
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         if st:
@@ -146,7 +147,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
                                 textcoords="offset points", ha="left", va="center", fontsize=13,
                                 color=PALETTE["black"], fontweight="bold", gid="st_label")
         ax.xaxis.set_major_formatter(axis_formatter(unit))
-        ax.set_xlabel(label_of(None, out, unit))
+        ax.set_xlabel(label_of(None, out, unit, labels=labels))
         qlo, qhi = (f"P{tab.attrs.get(q, d) * 100:g}" for q, d in (("low", 0.1), ("high", 0.9)))
         handles = [Patch(color=PALETTE["blue"], label=f"input at its {qlo}"),
                    Patch(color=PALETTE["orange"], label=f"input at its {qhi}")]
@@ -155,7 +156,8 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         else:
             ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=12)
         swing0 = float(tab.swing.values[0])
-        default = f"{words(names[0])} moves {words(out.removesuffix('_per_day'))} most: swing {format_value(swing0, unit)}"
+        moved = words(out.removesuffix("_per_day"), labels)
+        default = f"{words(names[0], labels)} moves {moved} most: swing {format_value(swing0, unit)}"
         if st and names[0] in st:
             default += f", ST = {st[names[0]][0]:.2f}"
         set_title(ax, title, default)
