@@ -51,8 +51,6 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     end is labelled with the input value that produces it. Blue ends come from the input's
     low quantile, orange ends from its high quantile.
     """
-    from matplotlib.patches import Patch
-
     base = float(tab.attrs["base_output"])
     unit = tab.attrs.get("units", "")
     ends = np.c_[tab.output_low.values, tab.output_high.values].astype(float)
@@ -65,13 +63,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     k = len(names)
     out = tab.attrs.get("output", "output")
     in_units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * k
-    st = None
-    if sensitivity is not None and "ST" in sensitivity:
-        s = select_output(sensitivity, out)  # never another output's indices beside these bars
-        have = [str(v) for v in s.input.values]
-        ci = interval(s, "ST")
-        st = {n: (float(s.ST.values[have.index(n)]), float(ci[1][have.index(n)]) if ci is not None else None)
-              for n in names if n in have}
+    st = _st_of(sensitivity, out, names)
     with deck_style():
         ax = deck_axes(ax, figsize=(FIGSIZE[0], max(FIGSIZE[1], 1.6 + 0.75 * k)) if k > 6 else FIGSIZE)
         if not (math.isfinite(base) and abs(base) <= CHART_MAX):
@@ -98,18 +90,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         band = -0.5 - 0.4                           # a strip above the top bar for the base label
         foot = k - 0.5 + 0.5                        # and one below the last bar for "break-even"
         ax.vlines(base, k - 0.5, -0.5 - 0.12, color=PALETTE["black"], linewidth=1.2)
-        ends = np.r_[lo, hi, base]
-        span = max(float(np.ptp(ends)), abs(base) * 0.1, 1e-12)
-        # Room for the end labels: a share of the axes width from the longest label on each side
-        # (about 0.6 em a character at 12 pt on axes about 0.6 of the figure wide).
-        texts = {side: [len(format_value(float(v), in_units[i])) for i in range(k)
-                        for e, v in ((lo[i], tab.input_low.values[i]), (hi[i], tab.input_high.values[i]))
-                        if (e >= base) == side] or [0] for side in (False, True)}
-        axes_in = 0.6 * ax.figure.get_figwidth()
-        frac = {side: min(0.3, (max(n) * 0.6 * 12 / 72 + 0.15) / axes_in) for side, n in texts.items()}
-        data_frac = max(1 - frac[False] - frac[True], 0.3)
-        left_edge = float(ends.min()) - span * frac[False] / data_frac
-        right_edge = float(ends.max()) + span * frac[True] / data_frac
+        left_edge, right_edge = _x_limits(ax, tab, lo, hi, base, in_units)
         ax.set_xlim(left_edge, right_edge)
         ax.set_ylim(foot, band)                     # inverted: largest swing on top
         ax.text(base, band + 0.06, f"base {format_value(base, unit, with_unit=False)}", ha="center", va="top",
@@ -120,41 +101,15 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
             ax.annotate("break-even", xy=(0, foot), xytext=(0, 5), textcoords="offset points", color=LOSS,
                         fontsize=12, ha="center", va="bottom", gid="break_even_label",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
-        for i in range(len(names)):
-            same_side = (lo[i] - base) * (hi[i] - base) > 0
-            for end, other, val in ((lo[i], hi[i], float(tab.input_low.values[i])),
-                                    (hi[i], lo[i], float(tab.input_high.values[i]))):
-                right = end >= base
-                # Both ends on one side of the base: the nearer end's label goes inside the bar,
-                # ending at that end, so it cannot run into the farther end's label.
-                inside = same_side and abs(end - base) < abs(other - base)
-                right ^= inside
-                ax.annotate(format_value(val, in_units[i]), xy=(end, y[i]), xytext=(6 if right else -6, 0),
-                            textcoords="offset points", ha="left" if right else "right", va="center",
-                            fontsize=12, gid="end_label",
-                            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+        _end_labels(ax, tab, lo, hi, base, in_units)
         ax.set_yticks(y, [words(n, labels) for n in names])
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
         if st:
-            ax.annotate("ST \u00b1 95% CI", xy=(1.0, band + 0.06), xycoords=("axes fraction", "data"),
-                        xytext=(10, 0), textcoords="offset points", ha="left", va="top", fontsize=12,
-                        color=GREY)
-            for i, n in enumerate(names):
-                if n in st:
-                    v, c = st[n]
-                    ax.annotate(index_text(v, c, digits=2), xy=(1.0, y[i]), xycoords=("axes fraction", "data"), xytext=(10, 0),
-                                textcoords="offset points", ha="left", va="center", fontsize=13,
-                                color=PALETTE["black"], fontweight="bold", gid="st_label")
+            _st_labels(ax, st, names, band)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.set_xlabel(label_of(None, out, unit, labels=labels))
-        qlo, qhi = (f"P{tab.attrs.get(q, d) * 100:g}" for q, d in (("low", 0.1), ("high", 0.9)))
-        handles = [Patch(color=PALETTE["blue"], label=f"input at its {qlo}"),
-                   Patch(color=PALETTE["orange"], label=f"input at its {qhi}")]
-        if is_deck_figure(ax.figure):
-            ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=12)
-        else:
-            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=12)
+        _legend(ax, tab)
         swing0 = float(tab.swing.values[0])
         moved = words(out.removesuffix("_per_day"), labels)
         default = f"{words(names[0], labels)} moves {moved} most: swing {format_value(swing0, unit)}"
@@ -164,3 +119,76 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         add_note(ax, [f"not drawn, output not chartable: {', '.join(left_out)}" if left_out else "",
                       "base: every input at its base value (else its median), not the output's mean or median"])
     return ax
+
+
+def _st_of(sensitivity: xr.Dataset | None, out: str, names: list[str]) -> dict[str, tuple] | None:
+    """Each drawn input's total-order index and its interval's upper end, of this output only."""
+    if sensitivity is None or "ST" not in sensitivity:
+        return None
+    s = select_output(sensitivity, out)  # never another output's indices beside these bars
+    have = [str(v) for v in s.input.values]
+    ci = interval(s, "ST")
+    return {n: (float(s.ST.values[have.index(n)]), float(ci[1][have.index(n)]) if ci is not None else None)
+            for n in names if n in have}
+
+
+def _x_limits(ax, tab: xr.Dataset, lo: np.ndarray, hi: np.ndarray, base: float,
+              in_units: list[str]) -> tuple[float, float]:
+    """The x range: the bars' span, plus room for the longest end label on each side.
+
+    The room is a share of the axes width: about 0.6 em a character at 12 pt, on axes about
+    0.6 of the figure wide.
+    """
+    k = len(lo)
+    ends = np.r_[lo, hi, base]
+    span = max(float(np.ptp(ends)), abs(base) * 0.1, 1e-12)
+    texts = {side: [len(format_value(float(v), in_units[i])) for i in range(k)
+                    for e, v in ((lo[i], tab.input_low.values[i]), (hi[i], tab.input_high.values[i]))
+                    if (e >= base) == side] or [0] for side in (False, True)}
+    axes_in = 0.6 * ax.figure.get_figwidth()
+    frac = {side: min(0.3, (max(n) * 0.6 * 12 / 72 + 0.15) / axes_in) for side, n in texts.items()}
+    data_frac = max(1 - frac[False] - frac[True], 0.3)
+    return (float(ends.min()) - span * frac[False] / data_frac,
+            float(ends.max()) + span * frac[True] / data_frac)
+
+
+def _end_labels(ax, tab: xr.Dataset, lo: np.ndarray, hi: np.ndarray, base: float, in_units: list[str]) -> None:
+    """Each bar end labelled with the input value that produces it."""
+    for i in range(len(lo)):
+        same_side = (lo[i] - base) * (hi[i] - base) > 0
+        for end, other, val in ((lo[i], hi[i], float(tab.input_low.values[i])),
+                                (hi[i], lo[i], float(tab.input_high.values[i]))):
+            right = end >= base
+            # Both ends on one side of the base: the nearer end's label goes inside the bar,
+            # ending at that end, so it cannot run into the farther end's label.
+            inside = same_side and abs(end - base) < abs(other - base)
+            right ^= inside
+            ax.annotate(format_value(val, in_units[i]), xy=(end, i), xytext=(6 if right else -6, 0),
+                        textcoords="offset points", ha="left" if right else "right", va="center",
+                        fontsize=12, gid="end_label",
+                        bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+
+
+def _st_labels(ax, st: dict[str, tuple], names: list[str], band: float) -> None:
+    """The total-order index and its interval right of each bar, under a heading."""
+    ax.annotate("ST \u00b1 95% CI", xy=(1.0, band + 0.06), xycoords=("axes fraction", "data"),
+                xytext=(10, 0), textcoords="offset points", ha="left", va="top", fontsize=12, color=GREY)
+    for i, n in enumerate(names):
+        if n in st:
+            v, c = st[n]
+            ax.annotate(index_text(v, c, digits=2), xy=(1.0, i), xycoords=("axes fraction", "data"),
+                        xytext=(10, 0), textcoords="offset points", ha="left", va="center", fontsize=13,
+                        color=PALETTE["black"], fontweight="bold", gid="st_label")
+
+
+def _legend(ax, tab: xr.Dataset) -> None:
+    """Which colour is the input's low quantile and which its high, below the axes."""
+    from matplotlib.patches import Patch
+
+    qlo, qhi = (f"P{tab.attrs.get(q, d) * 100:g}" for q, d in (("low", 0.1), ("high", 0.9)))
+    handles = [Patch(color=PALETTE["blue"], label=f"input at its {qlo}"),
+               Patch(color=PALETTE["orange"], label=f"input at its {qhi}")]
+    if is_deck_figure(ax.figure):
+        ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=12)
+    else:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2, fontsize=12)
