@@ -277,27 +277,10 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
         for name in names:
             st = stats[name]
             es_rank = _es_rank(st["n"], probe[name].attrs.get("bad")) if st["n"] else None
-            left = []
-            for r, k in enumerate(pending[name]):
-                i = brackets[name].index(per_rank[name][r])
-                below = sum(p[name][1][i][0] for p in second)
-                vals, inv = np.unique(np.concatenate([p[name][1][i][2] for p in second]),
-                                      return_inverse=True)
-                weights = np.concatenate([p[name][1][i][3] if p[name][1][i][3].size
-                                          else np.ones(p[name][1][i][2].size, dtype=np.int64)
-                                          for p in second])
-                counts = np.bincount(inv, weights=weights, minlength=vals.size).astype(np.int64)
-                upto = below + np.cumsum(counts)  # ranks < upto[j] are <= vals[j]
-                if below <= k < (upto[-1] if upto.size else below):
-                    j = int(np.searchsorted(upto, k, side="right"))
-                    st["order"][k] = float(vals[j])
-                    if k == es_rank:  # the k + 1 smallest: all below lo, then vals in order
-                        take = np.minimum(counts[: j + 1], k + 1 - (upto[: j + 1] - counts[: j + 1]))
-                        s_below = math.fsum(p[name][1][i][1] for p in second)
-                        es_parts[name] = (below, s_below, vals[: j + 1] * take)
-                else:
-                    left.append(k)
-            pending[name] = left
+            parts = [[p[name][1][i] for p in second] for i in range(len(brackets[name]))]
+            pending[name] = [k for r, k in enumerate(pending[name])
+                             if not _order_statistic(st, k, parts[brackets[name].index(per_rank[name][r])],
+                                                     es_rank, es_parts, name)]
         widen *= 8
     for name in names:
         if bad := n - stats[name]["n"]:
@@ -305,6 +288,28 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     attrs = {**(attrs or {}), "on_nonfinite": nonfinite, "nonfinite_policy": NONFINITE[nonfinite]}
     return _table(names, stats, means, sums_sq, es_parts, probe, attrs), thinned
+
+
+def _order_statistic(st: dict, k: int, parts: list, es_rank: int | None, es_parts: dict, name: str) -> bool:
+    """Find the rank-``k`` value of an output in its bracket's second-pass parts; False if outside it.
+
+    Each part is one chunk's ``(count below the bracket, sum below it, values inside, their
+    weights)``; the value goes into ``st["order"][k]``, and at the expected shortfall's rank the
+    sum of the values up to it into ``es_parts[name]``.
+    """
+    below = sum(p[0] for p in parts)
+    vals, inv = np.unique(np.concatenate([p[2] for p in parts]), return_inverse=True)
+    weights = np.concatenate([p[3] if p[3].size else np.ones(p[2].size, dtype=np.int64) for p in parts])
+    counts = np.bincount(inv, weights=weights, minlength=vals.size).astype(np.int64)
+    upto = below + np.cumsum(counts)  # ranks < upto[j] are <= vals[j]
+    if not below <= k < (upto[-1] if upto.size else below):
+        return False
+    j = int(np.searchsorted(upto, k, side="right"))
+    st["order"][k] = float(vals[j])
+    if k == es_rank:  # the k + 1 smallest: all below lo, then vals in order
+        take = np.minimum(counts[: j + 1], k + 1 - (upto[: j + 1] - counts[: j + 1]))
+        es_parts[name] = (below, math.fsum(p[1] for p in parts), vals[: j + 1] * take)
+    return True
 
 
 def _es_rank(n: int, bad: str | None) -> int:
