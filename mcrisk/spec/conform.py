@@ -104,14 +104,18 @@ def scaled(prior: Prior, factor: float, unit: str) -> Prior:
     """
     if prior.is_constant:
         value = float(prior.params["value"]) * factor
-        return replace(prior, params=MappingProxyType({"value": value}), unit=unit,
+        return replace(prior, params=MappingProxyType({"value": value}), unit=unit, probe=None,
                        dist=resolve_family("constant").build({"value": value}))
     return replace(prior, scale=prior.scale * factor, unit=unit)
 
 
 def _range(prior: Prior) -> tuple[float, float]:
     """The smallest and largest values the designs can draw (inverse CDF at the extreme probabilities)."""
-    x = np.asarray(prior.ppf(np.array([PROBE[0], PROBE[-1]]), few=True), dtype=float)
+    if prior.probe is not None:  # computed when the prior was checked
+        x = np.array([prior.probe[0], prior.probe[-1]])
+        x = x if prior.scale == 1.0 else x * prior.scale
+    else:
+        x = np.asarray(prior.ppf(np.array([PROBE[0], PROBE[-1]]), few=True), dtype=float)
     return float(x[0]), float(x[-1])
 
 

@@ -15,7 +15,7 @@ for, for :func:`mcrisk.priors.parse_prior`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -32,7 +32,8 @@ __all__ = ["REF_KEYS", "resolve_ref", "set_inputs"]
 REF_KEYS = ("label", "note", "unit", "base", "source")
 
 
-def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str) -> dict[str, Any] | float:
+def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
+                read: Callable[[Path], tuple[dict[str, Any], str]] = read_toml) -> dict[str, Any] | float:
     """The priors-library entry ``spec["ref"]`` names, with ``spec``'s other keys over it.
 
     Parameters
@@ -43,6 +44,8 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str) -> dict[str,
         The study file's folder (``FILE`` is relative to it).
     where
         The start of error messages: ``"studies/x.toml: [inputs.gpu_hour_price]"``.
+    read
+        Reads a TOML file (a :class:`~mcrisk.core.tomlfile.TomlReader` reads each file once).
 
     Returns
     -------
@@ -68,7 +71,7 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str) -> dict[str,
     path = base / file
     if not is_file(path):
         raise SpecError(f"{where} ref = {shorten(ref)}: no such file {show_text(str(path))}")
-    data, _ = read_toml(path)
+    data, _ = read(path)
     if entry not in data:
         known = [k for k, v in data.items() if isinstance(v, dict | int | float) and not isinstance(v, bool)]
         raise SpecError(f"{where} ref = {shorten(ref)}: {show_text(file)} has no entry {show_key(entry)}; "

@@ -37,7 +37,6 @@ from typing import Any
 import numpy as np
 
 from mcrisk.spec.conform import check_fx, conform_priors
-from mcrisk.distributions.copula import copula_factor
 from mcrisk.spec.decision_tables import Precision, check_precision, check_solve, check_sweep
 from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.core.errors import SpecError, shorten
@@ -45,7 +44,7 @@ from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
 from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_ref
-from mcrisk.spec.priors import Priors, load_priors, parse_correlations, parse_prior, read_toml
+from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
 from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
 from mcrisk.core.validate import check_method, check_samples, check_seed, is_file, show_key, show_keys, show_text
 
@@ -170,7 +169,8 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
         file, the key, the value and what is allowed.
     """
     path = Path(path)
-    data, text = read_toml(path)
+    memo = LoadMemo()  # each file read once, each prior probed once, each correlation matrix factored once
+    data, text = memo.read(path)
     where = str(path)
     if unknown := [k for k in data if k not in _KEYS]:
         raise SpecError(f"{where}: {show_key(unknown[0])} = {shorten(data[unknown[0]])} is not a study key; "
@@ -193,7 +193,7 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
         p = path.parent / f
         if not is_file(p):
             raise SpecError(f"{where}: priors = {shorten(f)}: no such file {show_text(p)}")
-        priors = priors.merged(load_priors(p))
+        priors = priors.merged(load_priors(p, memo=memo))
 
     inputs = data.get("inputs", {})
     if not isinstance(inputs, dict):
@@ -201,8 +201,8 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
     entries = dict(priors.entries)
     for name, spec in inputs.items():
         if isinstance(spec, dict) and "ref" in spec:  # a priors-library entry by reference
-            spec = resolve_ref(spec, base=path.parent, where=f"{where}: [inputs.{show_key(name)}]")
-        prior = parse_prior(name, spec, file=where, table=f"inputs.{show_key(name)}")
+            spec = resolve_ref(spec, base=path.parent, where=f"{where}: [inputs.{show_key(name)}]", read=memo.read)
+        prior = parse_prior(name, spec, file=where, table=f"inputs.{show_key(name)}", memo=memo)
         if name in entries and "unit" not in (spec if isinstance(spec, dict) else {}):
             prior = replace(prior, unit=entries[name].unit)
         if not prior.source:
@@ -221,10 +221,7 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
             if entries[x].is_constant:
                 raise SpecError(f"{where}: [[correlation]] between {show_key(c.a)} and {show_key(c.b)}: "
                                 f"{show_key(x)} is a constant here; only uncertain inputs can be correlated")
-    try:
-        copula_factor(priors.correlations, priors.uncertain)
-    except SpecError as err:
-        raise SpecError(f"{where}: {err}") from None
+    check_copula(priors, where, memo)
 
     check_inputs(model, list(entries), where=where)
     fx = check_fx(data.get("fx", {}), where=where, currency=currency)
