@@ -131,7 +131,7 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path, good: Path, monkeypa
 
 # tests/data/bad/<file> -> the message after "<path>: ".
 BAD_STUDIES = {
-    "unknown_study_key.toml": f"sampels = 1000 is not a study key; allowed: {STUDY_KEYS}",
+    "unknown_study_key.toml": f"sampels = 1000 is not a key; allowed: {STUDY_KEYS}",
     "unknown_input.toml": f"gpu_price is not an input of model maas; its inputs: {MAAS_INPUTS}",
     "missing_input.toml": "model maas needs decode_tps_per_node, gpu_hour_price, which no prior or input gives",
     "bad_method.toml": "method = 'halton' is not a sampling method; known: random, lhs, sobol",
@@ -213,7 +213,7 @@ def test_bad_priors_file_named_by_a_study(tmp_path: Path, bad: Path) -> None:
                                                         f"{MAAS_OUTPUTS}"),
     ('model = "maas"\n[plots]\nbins = "60"', "[plots] bins = '60' must be an integer from 5 to 500"),
     ('model = "maas"\nsampels = "' + "x" * 1000 + '"', "sampels = '" + "x" * 98 + "..." + "x" * 97
-     + f"' is not a study key; allowed: {STUDY_KEYS}"),
+     + f"' is not a key; allowed: {STUDY_KEYS}"),
     ('model = "builtins:max"', "model = 'builtins:max' has no signature mcrisk can read; a model is a Python "
                                "function taking its inputs as keyword arguments"),
     ('model = "maas"\n[inputs]\n"a\\nb" = 1.0', f"'a\\nb' is not an input of model maas; its inputs: {MAAS_INPUTS}"),

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_int, finite_number, show_key, show_keys, show_text
+from mcrisk.core.validate import check_int, check_keys, finite_number, show_keys, show_text
 
 __all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
            "check_sweep", "parse_precision", "parse_target", "sweep_values"]
@@ -208,13 +208,6 @@ def sweep_values(values: Any = None, *, low: Any = None, high: Any = None, num: 
     return tuple([lo, *(lo + (hi - lo) * i / (k - 1) for i in range(1, k - 1)), hi])
 
 
-def _unknown(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-    allowed = tuple(allowed)
-    for k, v in table.items():
-        if k not in allowed:
-            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(allowed)}")
-
-
 def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
     outputs = tuple(outputs)
     if not isinstance(output, str) or (outputs and output not in outputs):
@@ -240,7 +233,7 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
         ``lever``, ``values`` (tuple of float) and ``output`` (default: the study's).
     """
     at = f"{where}: [sweep]"
-    _unknown(table, ("lever", "values", "low", "high", "num", "scale", "output"), at)
+    check_keys(table, ("lever", "values", "low", "high", "num", "scale", "output"), at)
     if "lever" not in table:
         raise SpecError(f"{at} lever is missing; name the input to sweep")
     lever = check_lever(table["lever"], study["inputs"], f"{at} lever")
@@ -272,7 +265,7 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
         ``relative`` (bool).
     """
     at = f"{where}: [solve]"
-    _unknown(table, ("lever", "target", "low", "high", "tolerance"), at)
+    check_keys(table, ("lever", "target", "low", "high", "tolerance"), at)
     if "lever" in table:
         check_lever(table["lever"], study["inputs"], f"{at} lever")
     for key in ("lever", "target", "low", "high"):

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_int, check_seed, finite_number, show_key, show_keys
+from mcrisk.core.validate import check_int, check_keys, check_seed, finite_number, show_keys
 
 __all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi", "parse_event"]
 
@@ -68,12 +68,6 @@ def parse_event(text: Any, where: str = "") -> tuple[str, float]:
         raise SpecError(f"{where} event = {shorten(text)} must be \"< x\" or \"> x\" with a finite number x "
                         "(\"< 0\": a loss)".lstrip())
     return m.group(1), value
-
-
-def _unknown_key(table: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
-    for k, v in table.items():
-        if k not in keys:
-            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(keys)}")
 
 
 def _output(value: Any, key: str, where: str, outputs: tuple[str, ...]) -> str:
@@ -118,7 +112,7 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
         outside 1 to 20.
     """
     where = f"{where}: [scenarios]"
-    _unknown_key(table, SCENARIO_KEYS, where)
+    check_keys(table, SCENARIO_KEYS, where)
     op, x = parse_event(table.get("event", "< 0"), where)
     return {"output": _output(table.get("output", study["output"]), "output", where, tuple(study["outputs"])),
             "event": f"{op} {x:g}", "operator": op, "threshold": x,
@@ -160,7 +154,7 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
         study does not vary, or ``resamples`` outside 10 to 2,000.
     """
     where = f"{where}: [value_of_information]"
-    _unknown_key(table, VOI_KEYS, where)
+    check_keys(table, VOI_KEYS, where)
     outputs = tuple(study["outputs"])
     output = _output(table.get("output", study["output"]), "output", where, outputs)
     decision = table.get("decision", "go")

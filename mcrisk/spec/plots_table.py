@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import show_key, show_keys
+from mcrisk.core.validate import check_keys, show_keys
 
 __all__ = ["check_config"]
 
@@ -60,10 +60,8 @@ def check_config(table: Mapping[str, Any], *, where: str = "[plots]", uncertain:
         One line naming the key and value and listing what is allowed.
     """
     cfg = {k: (list(d) if isinstance(d, list) else d) for k, (_, d, _) in _PLOT_KEYS.items()}
+    check_keys(table, _PLOT_KEYS, where)
     for key, value in table.items():
-        if key not in _PLOT_KEYS:
-            raise SpecError(f"{where} {show_key(key)} = {shorten(value)} is not a key; allowed: "
-                            f"{', '.join(_PLOT_KEYS)}")
         ok, _, allowed = _PLOT_KEYS[key]
         if key == "scatter" and isinstance(value, str):
             value = [value]

@@ -24,7 +24,7 @@ from typing import Any
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.spec.priors import Priors, parse_prior
 from mcrisk.core.tomlfile import read_toml
-from mcrisk.core.validate import is_file, show_key, show_text
+from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 
 __all__ = ["REF_KEYS", "resolve_ref", "set_inputs"]
 
@@ -64,9 +64,7 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
     if not isinstance(ref, str) or ref.count("#") != 1 or not all(ref.split("#")):
         raise SpecError(f"{where} ref = {shorten(ref)} must be \"FILE.toml#entry\", e.g. "
                         "\"../priors/market-2025.toml#h100_gpu_hour_price\"")
-    if bad := [k for k in spec if k != "ref" and k not in REF_KEYS]:
-        raise SpecError(f"{where} {show_key(bad[0])} = {shorten(spec[bad[0]])} cannot be given with ref; "
-                        f"allowed beside ref: {', '.join(REF_KEYS)}")
+    check_keys(spec, ("ref", *REF_KEYS), where)
     file, entry = ref.split("#")
     path = base / file
     if not is_file(path):

@@ -39,7 +39,7 @@ from mcrisk.core.errors import SpecError, shorten
 from mcrisk.distributions.families import ParamError, family_names, freeze, resolve_family
 from mcrisk.spec.priorspec import Prior, Priors
 from mcrisk.core.tomlfile import TomlReader, read_toml
-from mcrisk.core.validate import finite_number, is_study, show_key
+from mcrisk.core.validate import check_keys, finite_number, is_study, show_key
 
 # Prior and Priors (mcrisk.priorspec), Correlation, parse_correlations (mcrisk.correlations) and
 # read_toml (mcrisk.tomlfile) are importable from here too.
@@ -148,14 +148,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
                             f"for {fam.name}: its parameters would not be finite numbers")
         spec.update(converted)
 
-    allowed = (*fam.required, *fam.optional)
-    for k in spec:
-        if k not in allowed:
-            extra = ", p05, p95" if fam.interval else ""
-            raise SpecError(
-                f"{where} {show_key(k)} = {shorten(spec[k])} is not a parameter of {fam.name}; allowed: "
-                f"{', '.join(allowed)}{extra}, {', '.join(_META_KEYS)}"
-            )
+    check_keys(spec, (*fam.required, *fam.optional, *(("p05", "p95") if fam.interval else ()), *_META_KEYS), where)
     for k in fam.required:
         if k not in spec:
             raise SpecError(f"{where} {k} is missing; {fam.name} needs {', '.join(fam.required)}")

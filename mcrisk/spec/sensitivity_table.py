@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_int, check_seed, check_sensitivity_method, show_key
+from mcrisk.core.validate import check_int, check_keys, check_seed, check_sensitivity_method
 
 __all__ = ["SAMPLE_LIMITS", "check_config"]
 
@@ -57,9 +57,7 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
         ``2**24``, ``num_resamples`` from 1 to 10,000, ``num_levels`` from 2 to 100,
         ``conf_level`` strictly between 0 and 1, ``loss_below`` finite, ``second_order`` a bool.
     """
-    for k, v in table.items():
-        if k not in _KEYS:
-            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(_KEYS)}")
+    check_keys(table, _KEYS, where)
     method = check_sensitivity_method(table.get("method", "sobol"), where)
     least, default = SAMPLE_LIMITS[method]
     cfg: dict[str, Any] = {"method": method, "output": table.get("output", default_output),

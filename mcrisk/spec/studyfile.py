@@ -46,7 +46,7 @@ from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_ref
 from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
 from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
-from mcrisk.core.validate import check_method, check_samples, check_seed, is_file, show_key, show_keys, show_text
+from mcrisk.core.validate import check_keys, check_method, check_samples, check_seed, is_file, show_key, show_keys, show_text
 
 __all__ = ["ANALYSES", "Study", "load_study"]
 
@@ -107,11 +107,8 @@ class Study:
 def _check_tornado(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
     allowed = {"output": str, "low": float, "high": float}
     cfg = {"output": study["output"], "low": 0.10, "high": 0.90}
-    for k, v in table.items():
-        if k not in allowed:
-            raise SpecError(f"{where}: [tornado] {show_key(k)} = {shorten(v)} is not a key; allowed: "
-                            f"{', '.join(allowed)}")
-        cfg[k] = v
+    check_keys(table, allowed, f"{where}: [tornado]")
+    cfg.update(table)
     if not isinstance(cfg["output"], str):
         raise SpecError(f"{where}: [tornado] output = {shorten(cfg['output'])} must be an output name")
     for k in ("low", "high"):
@@ -172,9 +169,7 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
     memo = LoadMemo()  # each file read once, each prior probed once, each correlation matrix factored once
     data, text = memo.read(path)
     where = str(path)
-    if unknown := [k for k in data if k not in _KEYS]:
-        raise SpecError(f"{where}: {show_key(unknown[0])} = {shorten(data[unknown[0]])} is not a study key; "
-                        f"allowed: {', '.join(_KEYS)}")
+    check_keys(data, _KEYS, f"{where}:")
     data.update({k: v for k, v in overrides.items() if v is not None})
     if "model" not in data:
         raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
