@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mcrisk import SpecError, load_study
+from mcrisk.spec.tables import SweepTable
 from mcrisk.spec.decision_tables import (Precision, Target, check_solve, check_sweep, parse_precision, parse_target,
                                   sweep_values)
 
@@ -72,13 +73,13 @@ def test_sweep_value_errors(kwargs, message: str) -> None:
 
 
 def test_tables_fill_defaults() -> None:
-    assert check_sweep({"lever": "price", "values": [1, 2]}, "s.toml", STUDY) == {
-        "lever": "price", "values": (1.0, 2.0), "output": "profit"}
+    assert check_sweep({"lever": "price", "values": [1, 2]}, "s.toml", STUDY) == SweepTable(
+        lever="price", values=(1.0, 2.0), output="profit")
     cfg = check_solve({"lever": "price", "target": "P(profit > 0) >= 0.9", "low": 1, "high": 2}, "s.toml", STUDY)
-    assert (cfg["lever"], cfg["low"], cfg["high"], cfg["tolerance"], cfg["relative"]) == ("price", 1.0, 2.0, 0.001, True)
+    assert (cfg.lever, cfg.low, cfg.high, cfg.tolerance, cfg.relative) == ("price", 1.0, 2.0, 0.001, True)
     cfg = check_solve({"lever": "price", "target": "mean(cost) <= 3", "low": 1, "high": 2, "tolerance": 0.01},
                       "s.toml", STUDY)
-    assert (cfg["tolerance"], cfg["relative"]) == (0.01, False)
+    assert (cfg.tolerance, cfg.relative) == (0.01, False)
 
 
 @pytest.mark.parametrize("table, message", [

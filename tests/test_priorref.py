@@ -147,3 +147,17 @@ def test_a_priors_file_named_three_times_is_read_once_and_each_prior_probed_once
     # not again for the domain check; the two referenced entries are probed with the library
     assert len(probed) == len(set(probed)) and {"gpu_hour_price", "peak_to_avg"} <= set(probed), probed
     assert study.priors["gpu_hour_price"].label == "rent"
+
+
+def test_a_set_value_passes_the_domain_check_a_file_value_does(tmp_path) -> None:
+    tail = ("value 5 lies outside the domain of paid_share, [0, 1]; a share is a fraction (0.5 for 50%), "
+            'or give unit = "%"')
+    path = _study(tmp_path, "paid_share = 5.0")
+    with pytest.raises(SpecError) as err:
+        load_study(path)
+    assert str(err.value) == f"{path}: [paid_share] {tail}"
+    good = _study(tmp_path, "paid_share = 0.5")
+    with pytest.raises(SpecError) as err:
+        set_inputs(load_study(good), {"paid_share": 5.0})
+    assert str(err.value) == f"--set paid_share=5.0: {tail}"
+    assert set_inputs(load_study(good), {"paid_share": 1.0}).priors["paid_share"].params["value"] == 1.0

@@ -14,6 +14,7 @@ import mcrisk
 from mcrisk import MCRiskWarning, SpecError
 from mcrisk.models.testfunctions import G_A, gfunction, gfunction_indices, ishigami, ishigami_indices
 from mcrisk.spec.priors import priors_from_dict
+from mcrisk.spec.tables import SensitivityTable
 from mcrisk.analyze.rankcorr import rank_correlations
 from mcrisk.analyze.sensitivity import METHODS, sensitivity
 from mcrisk.analyze.sensitivity_run import check_config
@@ -392,10 +393,10 @@ def test_bad_sensitivity_tables(tmp_path, good, table, message):
 
 def test_check_config_fills_defaults():
     cfg = check_config({}, where="x.toml: [sensitivity]", default_output="profit_per_day")
-    assert cfg == {"method": "sobol", "output": "profit_per_day", "samples": 1024, "seed": None,
-                   "second_order": False, "num_resamples": 100, "conf_level": 0.95, "num_levels": 4,
-                   "loss_below": 0.0}
-    assert check_config({"method": "morris"}, where="w", default_output="y")["samples"] == 100
+    assert cfg == SensitivityTable(method="sobol", output="profit_per_day", samples=1024, seed=None,
+                                   second_order=False, num_resamples=100, conf_level=0.95, num_levels=4,
+                                   loss_below=0.0)
+    assert check_config({"method": "morris"}, where="w", default_output="y").samples == 100
 
 
 def test_attribution_runs_on_a_stated_positional_subsample() -> None:

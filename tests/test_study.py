@@ -364,8 +364,9 @@ def test_plots_accepted_at_load_run(tmp_path: Path, good: Path) -> None:
         '"maas_point.toml"', f'"{(good / "maas_point.toml").as_posix()}"')
         + '\n[plots]\nscatter = "gpu_hour_price"\noutputs = ["cost_per_day"]\nconvergence = false\n')
     study = load_study(path)
-    assert study.analyses["plots"]["scatter"] == ["gpu_hour_price"]
-    assert study.analyses["plots"]["outputs"] == ["cost_per_day"]
+    assert study.plots.scatter == ("gpu_hour_price",)
+    assert study.plots.outputs == ("cost_per_day",)
+    assert study.analyses == {"plots": study.plots}
 
 
 def test_check_finds_a_declared_output_the_model_does_not_return(tmp_path: Path) -> None:

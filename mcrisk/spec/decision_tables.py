@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.validate import check_int, check_keys, finite_number, show_keys, show_text
+from mcrisk.spec.tables import SolveTable, SweepTable
 
 __all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
            "check_sweep", "parse_precision", "parse_target", "sweep_values"]
@@ -215,7 +216,7 @@ def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
     return output
 
 
-def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SweepTable:
     """The ``[sweep]`` table checked: ``lever``, ``values`` (or ``low``, ``high``, ``num``, ``scale``), ``output``.
 
     Parameters
@@ -229,7 +230,7 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
 
     Returns
     -------
-    dict
+    SweepTable
         ``lever``, ``values`` (tuple of float) and ``output`` (default: the study's).
     """
     at = f"{where}: [sweep]"
@@ -240,10 +241,10 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     values = sweep_values(table.get("values"), low=table.get("low"), high=table.get("high"),
                           num=table.get("num"), scale=table.get("scale", "linear"), where=at)
     output = _check_output(table.get("output", study["output"]), study["outputs"], f"{at} output")
-    return {"lever": lever, "values": values, "output": output}
+    return SweepTable(lever=lever, values=values, output=output)
 
 
-def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SolveTable:
     """The ``[solve]`` table checked: ``lever``, ``target``, ``low``, ``high``, optional ``tolerance``.
 
     ``tolerance`` is in the lever's units, or a string such as ``"0.5%"``: relative to the
@@ -260,7 +261,7 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
 
     Returns
     -------
-    dict
+    SolveTable
         ``lever``, ``target`` (:class:`Target`), ``low``, ``high``, ``tolerance`` (float) and
         ``relative`` (bool).
     """
@@ -278,7 +279,7 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     if not low < high:
         raise SpecError(f"{at} low = {shorten(table['low'])} must be below high = {shorten(table['high'])}")
     tol, relative = check_tolerance(table.get("tolerance", "0.1%"), f"{at} tolerance")
-    return {"lever": lever, "target": target, "low": low, "high": high, "tolerance": tol, "relative": relative}
+    return SolveTable(lever=lever, target=target, low=low, high=high, tolerance=tol, relative=relative)
 
 
 def check_tolerance(value: Any, where: str) -> tuple[float, bool]:

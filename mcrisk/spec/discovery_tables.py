@@ -32,6 +32,7 @@ from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.validate import check_int, check_keys, check_seed, finite_number, show_keys
+from mcrisk.spec.tables import ScenariosTable, VoiTable
 
 __all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi", "parse_event"]
 
@@ -84,7 +85,7 @@ def _share(table: Mapping[str, Any], key: str, default: float, where: str) -> fl
     return x
 
 
-def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> ScenariosTable:
     """Check a ``[scenarios]`` table and fill in its defaults.
 
     Parameters
@@ -99,7 +100,7 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
 
     Returns
     -------
-    dict
+    ScenariosTable
         ``output``, ``event`` (the text), ``operator`` and ``threshold`` (parsed),
         ``threshold_density`` (0.8), ``threshold_coverage`` (0.0), ``max_boxes`` (3) and
         ``mass_min`` (0.05: PRIM peels no box below 5% of the samples; lower it for a rare event).
@@ -114,12 +115,12 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
     where = f"{where}: [scenarios]"
     check_keys(table, SCENARIO_KEYS, where)
     op, x = parse_event(table.get("event", "< 0"), where)
-    return {"output": _output(table.get("output", study["output"]), "output", where, tuple(study["outputs"])),
-            "event": f"{op} {x:g}", "operator": op, "threshold": x,
-            "threshold_density": _share(table, "threshold_density", 0.8, where),
-            "threshold_coverage": _share(table, "threshold_coverage", 0.0, where),
-            "max_boxes": check_int(table.get("max_boxes", 3), where, "max_boxes", 1, 20),
-            "mass_min": _mass(table, where)}
+    return ScenariosTable(
+        output=_output(table.get("output", study["output"]), "output", where, tuple(study["outputs"])),
+        event=f"{op} {x:g}", operator=op, threshold=x,
+        threshold_density=_share(table, "threshold_density", 0.8, where),
+        threshold_coverage=_share(table, "threshold_coverage", 0.0, where),
+        max_boxes=check_int(table.get("max_boxes", 3), where, "max_boxes", 1, 20), mass_min=_mass(table, where))
 
 
 def _mass(table: Mapping[str, Any], where: str) -> float:
@@ -129,7 +130,7 @@ def _mass(table: Mapping[str, Any], where: str) -> float:
     return x
 
 
-def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> VoiTable:
     """Check a ``[value_of_information]`` table and fill in its defaults.
 
     Parameters
@@ -143,7 +144,7 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
 
     Returns
     -------
-    dict
+    VoiTable
         ``output``, ``decision`` (``"go"`` or a tuple of at least two outputs), ``groups`` (a
         tuple of tuples of uncertain inputs), ``resamples`` (50) and ``seed`` (None: the study's).
 
@@ -179,6 +180,6 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
         if len(set(g)) != len(g):
             raise SpecError(f"{where} groups: {shorten(g)} names an input twice")
     seed = table.get("seed")
-    return {"output": output, "decision": decision, "groups": tuple(tuple(g) for g in groups),
-            "resamples": check_int(table.get("resamples", 50), where, "resamples", 10, 2000),
-            "seed": None if seed is None else check_seed(seed, where)}
+    return VoiTable(output=output, decision=decision, groups=tuple(tuple(g) for g in groups),
+                    resamples=check_int(table.get("resamples", 50), where, "resamples", 10, 2000),
+                    seed=None if seed is None else check_seed(seed, where))

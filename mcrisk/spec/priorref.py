@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.spec.conform import check_domain
 from mcrisk.spec.priors import Priors, parse_prior
 from mcrisk.core.tomlfile import read_toml
 from mcrisk.core.validate import check_keys, is_file, show_key, show_text
@@ -107,8 +108,10 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
     Raises
     ------
     SpecError
-        For a name that is not one of the study's inputs, or a value that is not a finite number.
+        For a name that is not one of the study's inputs, a value that is not a finite number,
+        or one outside the input's domain (the same check as the value in the study file).
     """
+    declared = getattr(study.model, "inputs", None) or {}
     entries = dict(study.priors.entries)
     for name, v in values.items():
         if name not in entries:
@@ -116,6 +119,8 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
                             f"{', '.join(entries)}")
         old = entries[name]
         prior = parse_prior(name, v, file=where, table=name)
+        if (var := declared.get(name)) is not None:
+            check_domain(prior, var.domain, where=f"{where} {show_key(name)}={shorten(v)}:")
         entries[name] = replace(prior, unit=old.unit, label=old.label, source="--set on the command line")
     priors = Priors(MappingProxyType(entries), currency=study.priors.currency,
                     correlations=tuple(c for c in study.priors.correlations
