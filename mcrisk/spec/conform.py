@@ -27,8 +27,8 @@ from mcrisk.core.errors import SpecError, shorten
 from mcrisk.distributions.families import resolve_family
 from mcrisk.models.base import Var
 from mcrisk.spec.priors import PROBE, Prior, Priors, parse_prior
-from mcrisk.core.units import CURRENCIES, canonical, check_unit, conversion, is_currency, registry
-from mcrisk.core.validate import show_key
+from mcrisk.core.units import CURRENCIES, canonical, check_unit, conversion, registry
+from mcrisk.core.validate import check_keys, show_key
 
 __all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "domains_text",
            "require_units", "scaled"]
@@ -65,11 +65,9 @@ def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float
     if table and not currency:
         raise SpecError(f"{where}: [fx] needs the study's currency (currency = \"USD\"): its rates are "
                         "values in that currency")
+    check_keys(table, CURRENCIES, f"{where}: [fx]")  # a key is a currency code mcrisk knows
     rates: dict[str, float | Prior] = {}
     for code, value in table.items():
-        if not is_currency(code):
-            raise SpecError(f"{where}: [fx] {show_key(code)} is not a currency code mcrisk knows; known: "
-                            f"{', '.join(CURRENCIES)}")
         prior = parse_prior(f"fx_{code}", value, file=where, table=f"fx.{code}")
         if prior.is_constant:
             if not prior.params["value"] > 0:

@@ -37,16 +37,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import (
-    check_keys,
-    check_method,
-    check_samples,
-    check_seed,
-    is_file,
-    show_key,
-    show_keys,
-    show_text,
-)
+from mcrisk.core.validate import check_keys, is_file, show_key, show_keys, show_text
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
 from mcrisk.spec.conform import check_fx, conform_priors
@@ -56,24 +47,12 @@ from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_ref
 from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
 from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
-from mcrisk.spec.tables import (
-    Key,
-    PlotsTable,
-    ScenariosTable,
-    SensitivityTable,
-    SolveTable,
-    SweepTable,
-    TornadoTable,
-    VoiTable,
-    must,
-    parse_table,
-)
+from mcrisk.spec.tables import (STUDY_KEYS, Key, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
+                                SweepTable, TornadoTable, VoiTable, must, parse_table)
 
-__all__ = ["ANALYSES", "TORNADO_KEYS", "Study", "load_study", "with_table"]
+__all__ = ["ANALYSES", "STUDY_KEYS", "TORNADO_KEYS", "Study", "load_study", "with_table"]
 
-_KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
-         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options",
-         "sweep", "solve", "precision", "scenarios", "value_of_information", "fx")
+_KEYS = tuple(k.name for k in STUDY_KEYS)
 
 
 @dataclass(frozen=True)
@@ -238,14 +217,7 @@ def _resolve(data: dict[str, Any], path: Path, text: str, memo: LoadMemo, *, str
     conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
     priors, conversions, model = conformed.priors, conformed.conversions, conformed.model
 
-    title = data.get("title", path.stem)
-    if not isinstance(title, str):
-        raise SpecError(f"{where}: title = {shorten(title)} must be a string")
-    samples = check_samples(data.get("samples", 10_000), f"{where}:")
-    seed = check_seed(data.get("seed", 0), f"{where}:")
-    if not isinstance(data.get("description", ""), str):
-        raise SpecError(f"{where}: description = {shorten(data['description'])} must be a string")
-    method = check_method(data.get("method", "random"), f"{where}:")
+    top = parse_table(data, STUDY_KEYS, f"{where}:", title=path.stem)
     probed = _probe_outputs(model, priors, where)  # one sample: what the model really returns
     outputs = tuple(k for k in (getattr(model, "outputs", None) or probed) if k in probed)  # no hourly ones
     output = data.get("output", getattr(model, "default_output", None))
@@ -254,15 +226,11 @@ def _resolve(data: dict[str, Any], path: Path, text: str, memo: LoadMemo, *, str
     if not isinstance(output, str) or (outputs and output not in outputs):
         raise SpecError(f"{where}: output = {shorten(output)} is not an output of {show_text(data['model'])}; "
                         f"outputs: {show_keys(outputs or [])}")
-    period = data.get("period_days")
-    if period is not None and (isinstance(period, bool) or not isinstance(period, int | float)
-                               or not 0 < period < float("inf")):
-        raise SpecError(f"{where}: period_days = {shorten(period)} must be a positive number of days (30: per month)")
     required, optional, anykw = model_inputs(model)
     levers = (*required, *optional, *([k for k in priors if k not in required and k not in optional] if anykw else ()))
-    study = Study(path=path, title=title, model=model, model_ref=data["model"], priors=priors, samples=samples,
-                  seed=seed, method=method, output=output, period_days=period,
-                  description=data.get("description", ""), text=text, conversions=conversions,
+    study = Study(path=path, title=top["title"], model=model, model_ref=data["model"], priors=priors,
+                  samples=top["samples"], seed=top["seed"], method=top["method"], output=output,
+                  period_days=top["period_days"], description=top["description"], text=text, conversions=conversions,
                   precision=check_precision(data["precision"], where) if "precision" in data else (),
                   outputs=outputs, levers=levers, spec=spec)
     return replace(study, **_tables(data, study))

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_keys
+from mcrisk.core.validate import check_keys, check_method, check_samples, check_seed
 
-__all__ = ["Key", "PlotsTable", "ScenariosTable", "SensitivityTable", "SolveTable", "SweepTable", "TornadoTable",
+__all__ = ["STUDY_KEYS", "Key", "PlotsTable", "ScenariosTable", "SensitivityTable", "SolveTable", "SweepTable", "TornadoTable",
            "VoiTable", "must", "parse_table"]
 
 
@@ -90,6 +90,40 @@ def parse_table(table: Any, keys: Sequence[Key], where: str, **defaults: Any) ->
             out[key.name] = defaults.get(key.name, key.default)
     return out
 
+
+def _text(name: str) -> Callable[[Any, str], Any]:
+    return must(lambda v: isinstance(v, str), "a string", name)
+
+
+def _days(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int | float) and 0 < v < float("inf")
+
+
+#: A study file's top-level keys. Those without a check are resolved with the model and priors
+#: (model, priors, inputs, correlation, currency, output, fx, options) or are tables (ANALYSES).
+STUDY_KEYS = (
+    Key("title", None, _text("title"), "the study's title (default: the file's stem)"),
+    Key("description", "", _text("description"), "a paragraph for the report"),
+    Key("model", None, None, 'a built-in model ("maas"), "package.module:function" or "file.py:function"'),
+    Key("priors", [], None, "priors files, merged in order (later ones override)"),
+    Key("inputs", {}, None, "overrides: a number, a prior table, or { ref = \"file.toml#entry\" }"),
+    Key("samples", 10_000, lambda v, where: check_samples(v, where), "Monte Carlo samples"),
+    Key("seed", 0, lambda v, where: check_seed(v, where), "the random seed"),
+    Key("method", "random", lambda v, where: check_method(v, where), "the design: random, lhs or sobol"),
+    Key("output", None, None, "the model output analysed (default: the model's)"),
+    Key("period_days", None, must(_days, "a positive number of days (30: per month)", "period_days"),
+        "money per day is restated per this many days"),
+    Key("currency", None, None, 'the study\'s currency code, e.g. "USD"'),
+    Key("correlation", [], None, "[[correlation]] tables between uncertain inputs"),
+    *(Key(name, None, None, "an analysis table") for name in ("sensitivity", "tornado", "plots")),
+    Key("options", None, None, "fixed keyword arguments of the model"),
+    Key("sweep", None, None, "an analysis table"),
+    Key("solve", None, None, "an analysis table"),
+    Key("precision", None, None, 'run until the 95% half-widths are this small: "p_loss:0.005, mean:1%"'),
+    Key("scenarios", None, None, "an analysis table"),
+    Key("value_of_information", None, None, "an analysis table"),
+    Key("fx", {}, None, "exchange rates: currency code = value in the study's currency"),
+)
 
 @dataclass(frozen=True)
 class TornadoTable:
