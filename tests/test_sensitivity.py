@@ -420,3 +420,27 @@ def test_an_output_delta_cannot_analyse_gets_nan_indices_and_a_note() -> None:
         ds = sensitivity(model, priors, output=["y", "z"], method="delta", n=500, rng=1, num_resamples=5)
     assert np.isnan(ds["delta"].sel(output="z").values).all()
     assert ds["delta"].sel(output="y", input="x").item() > ds["delta"].sel(output="y", input="w").item()
+
+
+def test_an_override_replaces_keys_on_the_parsed_table_without_reading_the_text(tmp_path, good, monkeypatch):
+    import tomllib
+
+    from mcrisk.spec.studyfile import with_table
+
+    study = mcrisk.load_study(_study(tmp_path, good, 'method = "sobol"\nsamples = 128\nconf_level = 0.9'))
+    assert (study.sensitivity.method, study.sensitivity.samples, study.sensitivity.conf_level) == ("sobol", 128, 0.9)
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the study text was parsed again")
+
+    monkeypatch.setattr(tomllib, "loads", no_parse)
+    morris = with_table(study, "sensitivity", method="morris")  # the file's keys stay, 128 >= morris's 2
+    assert (morris.sensitivity.method, morris.sensitivity.samples, morris.sensitivity.conf_level) == (
+        "morris", 128, 0.9)
+    fast = with_table(study, "sensitivity", method="fast", samples=None)  # None: the method's default N
+    assert (fast.sensitivity.samples, fast.sensitivity.conf_level) == (1024, 0.9)
+    assert study.sensitivity.method == "sobol" and fast.text == study.text  # a copy; the file's text kept
+    with pytest.raises(SpecError) as err:  # checked as the file's table is
+        with_table(study, "sensitivity", samples=1)
+    assert str(err.value) == (f"{study.path}: [sensitivity] samples = 1 must be an integer from 2 to 16,777,216 "
+                              "for method sobol")

@@ -379,3 +379,23 @@ def test_check_finds_a_declared_output_the_model_does_not_return(tmp_path: Path)
     with pytest.raises(SpecError, match=r"s\.toml: model m\.py:half declares output z but did not return it; "
                                         r"it returned: y$"):
         load_study(tmp_path / "s.toml")
+
+
+def test_a_changed_spec_is_resolved_with_the_checks_of_the_file(good: Path) -> None:
+    from mcrisk.spec.studyfile import resolve
+    from mcrisk.spec.tables import SensitivityTable, TornadoTable
+
+    study = load_study(good / "study_sensitivity.toml")
+    assert study.tornado == TornadoTable(output="profit_per_day", low=0.1, high=0.9)
+    assert study.sensitivity == SensitivityTable(method="sobol", output=("profit_per_day", "cost_profit_margin"),
+                                                 samples=8192)
+    changed = resolve({**study.spec, "samples": 500, "tornado": {"low": 0.05}}, study.path, text=study.text)
+    loaded = load_study(good / "study_sensitivity.toml", samples=500)
+    assert (changed.samples, changed.priors, changed.sensitivity) == (loaded.samples, loaded.priors, loaded.sensitivity)
+    assert changed.tornado == TornadoTable(output="profit_per_day", low=0.05, high=0.9)
+    with pytest.raises(SpecError) as err:
+        resolve({**study.spec, "tornado": {"low": 0.05, "lo": 0.1}}, study.path)
+    assert str(err.value) == f"{study.path}: [tornado] lo = 0.1 is not a key; allowed: output, low, high"
+    with pytest.raises(SpecError) as err:
+        resolve({**study.spec, "samples": 0}, study.path)
+    assert str(err.value) == f"{study.path}: samples = 0 must be an integer from 1 to 1,099,511,627,776"

@@ -50,7 +50,7 @@ from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_tabl
 from mcrisk.spec.tables import (STUDY_KEYS, Key, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
                                 SweepTable, TornadoTable, VoiTable, must, parse_table)
 
-__all__ = ["ANALYSES", "STUDY_KEYS", "TORNADO_KEYS", "Study", "load_study", "with_table"]
+__all__ = ["ANALYSES", "STUDY_KEYS", "TORNADO_KEYS", "Study", "load_study", "resolve", "with_table"]
 
 _KEYS = tuple(k.name for k in STUDY_KEYS)
 
@@ -198,12 +198,43 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
     check_keys(data, _KEYS, f"{path}:")
     spec = MappingProxyType(dict(data))
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return _resolve(data, path, text, memo, strict=strict, spec=spec)
+    return resolve(data, path, text=text, memo=memo, strict=strict, spec=spec)
 
 
-def _resolve(data: dict[str, Any], path: Path, text: str, memo: LoadMemo, *, strict: bool,
-             spec: Mapping[str, Any]) -> Study:
-    """The study ``data`` (a parsed study file) describes: model, priors, units, output, tables."""
+def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict: bool = False,
+            memo: LoadMemo | None = None, spec: Mapping[str, Any] | None = None) -> Study:
+    """The study a parsed study table describes: model, priors, units, domains, output, tables.
+
+    The one place a study is resolved: :func:`load_study` reads the file and calls it, and a
+    changed spec (``{**study.spec, "samples": 500}``) is resolved again the same way, with
+    every check the file's values pass.
+
+    Parameters
+    ----------
+    data
+        The study's top-level table, as parsed from TOML.
+    path
+        The study file: relative priors and model paths start at its folder; messages name it.
+    text
+        The file's text, kept for provenance.
+    strict
+        Every prior must state its unit.
+    memo
+        What this load has read and computed (a fresh one if ``None``).
+    spec
+        The table as written in the file, kept as :attr:`Study.spec` (default ``data``).
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    SpecError
+        As :func:`load_study`.
+    """
+    path, memo = Path(path), memo or LoadMemo()
+    spec = MappingProxyType(dict(data)) if spec is None else spec
     where = str(path)
     if "model" not in data:
         raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
