@@ -21,9 +21,13 @@
     [sweep]                              # lever = "price_output", values = [...] (mcrisk.sweep)
     [solve]                              # lever, target, low, high (mcrisk.solve)
 
-:func:`load_study` checks everything when the file is read, every check a run will make
-(the analyses' tables, plot names, sizes), so ``mcrisk check`` passes exactly what ``mcrisk run``
-accepts; :func:`mcrisk.study.run_study` runs it.
+:func:`load_study` reads the file (and each priors file it names) once and hands the parsed
+table to :func:`resolve`, the one place a study is resolved: model, priors, units, domains,
+correlations, one output probe, and each table into its typed value (:mod:`mcrisk.spec.tables`).
+Every check a run will make happens there, so ``mcrisk check`` passes exactly what ``mcrisk run``
+accepts. An override of a table (``mcrisk sensitivity --method``, ``mcrisk solve --lever``) is
+:func:`with_table`: the file's table as parsed, the changes on top, checked again; the text is
+never parsed twice. :func:`mcrisk.study.run_study` runs the study.
 """
 
 from __future__ import annotations
