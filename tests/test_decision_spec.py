@@ -161,3 +161,18 @@ def test_bad_study_files(name: str, message: str) -> None:
 def test_no_nan_slips_through() -> None:
     with pytest.raises(SpecError):
         sweep_values([1.0, math.nan])
+
+
+def test_a_sweep_value_passes_the_domain_check_of_its_lever(tmp_path) -> None:
+    from mcrisk.spec.studyfile import load_study
+
+    good = Path(__file__).parent / "data" / "good"
+    path = tmp_path / "s.toml"
+    text = (good / "study_uniform_price.toml").read_text(encoding="utf-8").replace(
+        '"maas_point.toml"', f'"{(good / "maas_point.toml").as_posix()}"')
+    path.write_text(text + '\n[sweep]\nlever = "paid_share"\nvalues = [0.5, 1.5]\n', encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_study(path)
+    assert str(err.value) == f"{path}: [sweep] values: 1.5 lies outside the domain of paid_share, [0, 1]"
+    path.write_text(text + '\n[sweep]\nlever = "paid_share"\nvalues = [0, 0.5, 1]\n', encoding="utf-8")
+    assert load_study(path).sweep.values == (0.0, 0.5, 1.0)

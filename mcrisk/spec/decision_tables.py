@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_int, check_keys, finite_number, show_keys, show_text
+from mcrisk.core.validate import check_int, check_keys, finite_number, show_key, show_keys, show_text
 from mcrisk.spec.tables import SolveTable, SweepTable
 
 __all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
@@ -226,7 +226,9 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     where
         The study file.
     study
-        ``output``, ``outputs`` and ``inputs`` (the lever may be any of them) of the study.
+        ``output``, ``outputs`` and ``inputs`` (the lever may be any of them) of the study, and
+        optionally ``domains`` (input -> (low, high)): each value must lie in the lever's, as
+        the same value given as the input in the file must.
 
     Returns
     -------
@@ -240,6 +242,11 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     lever = check_lever(table["lever"], study["inputs"], f"{at} lever")
     values = sweep_values(table.get("values"), low=table.get("low"), high=table.get("high"),
                           num=table.get("num"), scale=table.get("scale", "linear"), where=at)
+    if (domain := (study.get("domains") or {}).get(lever)) is not None:
+        lo, hi = domain
+        if bad := [v for v in values if not lo <= v <= hi]:
+            shown = f"[{lo:g}, {hi:g}" + (")" if math.isinf(hi) else "]")
+            raise SpecError(f"{at} values: {bad[0]:g} lies outside the domain of {show_key(lever)}, {shown}")
     output = _check_output(table.get("output", study["output"]), study["outputs"], f"{at} output")
     return SweepTable(lever=lever, values=values, output=output)
 

@@ -318,8 +318,9 @@ def _study_priors(data: Mapping[str, Any], path: Path, memo: LoadMemo) -> tuple[
 
 def _fields(study: Study) -> dict[str, Any]:
     """What a table's checker needs to know of the study."""
+    declared = getattr(study.model, "inputs", None) or {}
     return {"output": study.output, "outputs": study.outputs, "uncertain": study.priors.uncertain,
-            "inputs": study.levers}
+            "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None}}
 
 
 def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
