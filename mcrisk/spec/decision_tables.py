@@ -27,9 +27,9 @@ from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.validate import check_int, check_keys, finite_number, show_key, show_keys, show_text
-from mcrisk.spec.tables import SolveTable, SweepTable
+from mcrisk.spec.tables import Key, SolveTable, SweepTable
 
-__all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
+__all__ = ["PRECISION_STATISTICS", "SOLVE_KEYS", "SWEEP_KEYS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
            "check_sweep", "parse_precision", "parse_target", "sweep_values"]
 
 Comparison = Literal[">=", "<="]
@@ -216,6 +216,27 @@ def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
     return output
 
 
+#: The ``[sweep]`` table: a lever and its values (``values``, or ``low``, ``high``, ``num``, ``scale``).
+SWEEP_KEYS = (
+    Key("lever", None, None, "the input swept (required)"),
+    Key("values", None, None, "the lever's values, in its unit"),
+    Key("low", None, None, "the first value, with high and num"),
+    Key("high", None, None, "the last value"),
+    Key("num", None, None, "how many values, 2 to 10,000"),
+    Key("scale", "linear", None, "linear or log spacing"),
+    Key("output", None, None, "the output summarised (default: the study's)"),
+)
+
+#: The ``[solve]`` table.
+SOLVE_KEYS = (
+    Key("lever", None, None, "the input solved for (required)"),
+    Key("target", None, None, 'what must hold, e.g. "P(profit_per_day > 0) >= 0.9" (required)'),
+    Key("low", None, None, "the lowest lever value searched (required)"),
+    Key("high", None, None, "the highest lever value searched (required)"),
+    Key("tolerance", "0.1%", None, 'in the lever\'s unit, or relative to the answer ("0.5%")'),
+)
+
+
 def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SweepTable:
     """The ``[sweep]`` table checked: ``lever``, ``values`` (or ``low``, ``high``, ``num``, ``scale``), ``output``.
 
@@ -236,7 +257,7 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
         ``lever``, ``values`` (tuple of float) and ``output`` (default: the study's).
     """
     at = f"{where}: [sweep]"
-    check_keys(table, ("lever", "values", "low", "high", "num", "scale", "output"), at)
+    check_keys(table, [k.name for k in SWEEP_KEYS], at)
     if "lever" not in table:
         raise SpecError(f"{at} lever is missing; name the input to sweep")
     lever = check_lever(table["lever"], study["inputs"], f"{at} lever")
@@ -273,7 +294,7 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
         ``relative`` (bool).
     """
     at = f"{where}: [solve]"
-    check_keys(table, ("lever", "target", "low", "high", "tolerance"), at)
+    check_keys(table, [k.name for k in SOLVE_KEYS], at)
     if "lever" in table:
         check_lever(table["lever"], study["inputs"], f"{at} lever")
     for key in ("lever", "target", "low", "high"):
