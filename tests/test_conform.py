@@ -64,7 +64,7 @@ def test_fx_table_errors(tmp_path, root) -> None:
     with pytest.raises(SpecError, match=r"s.toml: \[gpu_hour_price\] unit 'CNY/GPU-hour' is in CNY but the model "
                                         r"wants 'USD/GPU-hour': add an exchange rate, \[fx\] CNY = <value of 1 CNY"):
         load_study(no_rate)
-    for table, message in [("XYZ = 1.0", r"\[fx\] XYZ is not a currency code mcrisk knows; known: USD, CNY"),
+    for table, message in [("XYZ = 1.0", r"\[fx\] XYZ = 1.0 is not a key; allowed: USD, CNY"),
                            ("CNY = -0.1", r"\[fx\] CNY = -0.1 must be a positive number: the value of 1 CNY in USD"),
                            ('CNY = { dist = "normal", mean = 0.139, sd = 0.05 }',
                             r"\[fx.CNY\] normal\(mean=0.139, sd=0.05\) ranges over \[-0.275\d*, 0.549\d*\], outside the "

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from mcrisk import SpecError, load_study
+from mcrisk.spec.tables import SweepTable
 from mcrisk.spec.decision_tables import (Precision, Target, check_solve, check_sweep, parse_precision, parse_target,
                                   sweep_values)
 
@@ -72,13 +73,13 @@ def test_sweep_value_errors(kwargs, message: str) -> None:
 
 
 def test_tables_fill_defaults() -> None:
-    assert check_sweep({"lever": "price", "values": [1, 2]}, "s.toml", STUDY) == {
-        "lever": "price", "values": (1.0, 2.0), "output": "profit"}
+    assert check_sweep({"lever": "price", "values": [1, 2]}, "s.toml", STUDY) == SweepTable(
+        lever="price", values=(1.0, 2.0), output="profit")
     cfg = check_solve({"lever": "price", "target": "P(profit > 0) >= 0.9", "low": 1, "high": 2}, "s.toml", STUDY)
-    assert (cfg["lever"], cfg["low"], cfg["high"], cfg["tolerance"], cfg["relative"]) == ("price", 1.0, 2.0, 0.001, True)
+    assert (cfg.lever, cfg.low, cfg.high, cfg.tolerance, cfg.relative) == ("price", 1.0, 2.0, 0.001, True)
     cfg = check_solve({"lever": "price", "target": "mean(cost) <= 3", "low": 1, "high": 2, "tolerance": 0.01},
                       "s.toml", STUDY)
-    assert (cfg["tolerance"], cfg["relative"]) == (0.01, False)
+    assert (cfg.tolerance, cfg.relative) == (0.01, False)
 
 
 @pytest.mark.parametrize("table, message", [
@@ -160,3 +161,18 @@ def test_bad_study_files(name: str, message: str) -> None:
 def test_no_nan_slips_through() -> None:
     with pytest.raises(SpecError):
         sweep_values([1.0, math.nan])
+
+
+def test_a_sweep_value_passes_the_domain_check_of_its_lever(tmp_path) -> None:
+    from mcrisk.spec.studyfile import load_study
+
+    good = Path(__file__).parent / "data" / "good"
+    path = tmp_path / "s.toml"
+    text = (good / "study_uniform_price.toml").read_text(encoding="utf-8").replace(
+        '"maas_point.toml"', f'"{(good / "maas_point.toml").as_posix()}"')
+    path.write_text(text + '\n[sweep]\nlever = "paid_share"\nvalues = [0.5, 1.5]\n', encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        load_study(path)
+    assert str(err.value) == f"{path}: [sweep] values: 1.5 lies outside the domain of paid_share, [0, 1]"
+    path.write_text(text + '\n[sweep]\nlever = "paid_share"\nvalues = [0, 0.5, 1]\n', encoding="utf-8")
+    assert load_study(path).sweep.values == (0.0, 0.5, 1.0)

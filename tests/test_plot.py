@@ -13,6 +13,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from mcrisk import SpecError
+from mcrisk.spec.tables import PlotsTable
 from mcrisk.report.plot import (check_config, label_of, plot_convergence, plot_distribution, plot_exceedance,
                          plot_scatter, plot_sensitivity, plot_tornado, save_figure, si_number, title_of)
 
@@ -450,9 +451,9 @@ def test_save_figure_unknown_format(tmp_path):
 
 
 def test_check_config_defaults_and_errors():
-    assert check_config({}) == {"scatter": None, "bins": 60, "outputs": [], "top": None, "convergence": True,
-                                "exceedance": True}
-    assert check_config({"scatter": "paid_share", "bins": 40})["scatter"] == ["paid_share"]
+    assert check_config({}) == PlotsTable(scatter=None, bins=60, outputs=(), top=None, convergence=True,
+                                          exceedance=True)
+    assert check_config({"scatter": "paid_share", "bins": 40}).scatter == ("paid_share",)
     with pytest.raises(SpecError, match=r"^s.toml: \[plots\] colour = 'red' is not a key; allowed: scatter, bins, "
                                         r"outputs, top, convergence, exceedance$"):
         check_config({"colour": "red"}, where="s.toml: [plots]")

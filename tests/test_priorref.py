@@ -54,8 +54,8 @@ def test_a_bad_ref_is_one_line_naming_file_and_key(tmp_path, ref: str, message: 
 
 def test_a_key_beside_ref_that_is_not_metadata_is_an_error(tmp_path) -> None:
     path = _study(tmp_path, f'gpu_hour_price = {{ ref = "{MARKET}#h800_gpu_hour_price", low = 1 }}')
-    with pytest.raises(SpecError, match=r"\[inputs.gpu_hour_price\] low = 1 cannot be given with ref; "
-                                        r"allowed beside ref: label, note, unit, base, source$"):
+    with pytest.raises(SpecError, match=r"\[inputs.gpu_hour_price\] low = 1 is not a key; "
+                                        r"allowed: ref, label, note, unit, base, source$"):
         load_study(path)
 
 
@@ -106,3 +106,58 @@ def test_check_warns_about_an_unknown_source_key_and_strict_fails(tmp_path, caps
     cited = dict(cited_sources(study.priors))
     assert cited["nowhere-2025"] == "(not in the bibliography)"
     assert all(v != "(not in the bibliography)" for k, v in cited.items() if k != "nowhere-2025")
+
+
+def test_a_priors_file_named_three_times_is_read_once_and_each_prior_probed_once(tmp_path, monkeypatch) -> None:
+    import pathlib
+
+    import mcrisk.spec.priors as priors_module
+    from mcrisk.spec.priorspec import Prior
+
+    lib = tmp_path / "lib.toml"
+    text = Path(DEEPSEEK).read_text(encoding="utf-8")
+    text = text.replace("[gpu_hour_price]\nvalue = 2.0", '[gpu_hour_price]\ndist = "triangular"\nlow = 1.5\nmode = 2\nhigh = 3.5')
+    text = text.replace("[peak_to_avg]\nvalue = 1.2260198456", '[peak_to_avg]\ndist = "pert"\nlow = 1.1\nmode = 1.2\nhigh = 1.6')
+    lib.write_text(text + '\n[[correlation]]\nbetween = ["gpu_hour_price", "peak_to_avg"]\nrank = 0.3\n',
+                   encoding="utf-8")
+    path = tmp_path / "s.toml"
+    path.write_text('model = "maas"\npriors = ["lib.toml"]\nsamples = 100\n[inputs]\n'
+                    'gpu_hour_price = { ref = "lib.toml#gpu_hour_price", label = "rent" }\n'
+                    'peak_to_avg = { ref = "lib.toml#peak_to_avg" }\n', encoding="utf-8")
+    opened: list[str] = []
+    read_text = pathlib.Path.read_text
+    monkeypatch.setattr(pathlib.Path, "read_text", lambda p, *a, **k: opened.append(p.name) or read_text(p, *a, **k))
+    factored: list[tuple[str, ...]] = []
+    factor = priors_module.copula_factor
+    monkeypatch.setattr(priors_module, "copula_factor", lambda c, names: factored.append(names) or factor(c, names))
+    probed: list[str] = []
+    ppf = Prior.ppf
+
+    def counted_ppf(prior: Prior, u: np.ndarray, **kwargs: bool) -> np.ndarray:
+        if len(u) > 1:  # the output probe evaluates every prior at one probability, 0.5
+            probed.append(prior.name)
+        return ppf(prior, u, **kwargs)
+
+    monkeypatch.setattr(Prior, "ppf", counted_ppf)
+
+    study = load_study(path)
+    assert sorted(n for n in opened if n.endswith(".toml")) == ["lib.toml", "s.toml"]
+    assert len(factored) == 1  # the file's matrix; the study adds no correlation, so not again
+    # each distribution's quantiles at PROBE computed once (equal constants share theirs), and
+    # not again for the domain check; the two referenced entries are probed with the library
+    assert len(probed) == len(set(probed)) and {"gpu_hour_price", "peak_to_avg"} <= set(probed), probed
+    assert study.priors["gpu_hour_price"].label == "rent"
+
+
+def test_a_set_value_passes_the_domain_check_a_file_value_does(tmp_path) -> None:
+    tail = ("value 5 lies outside the domain of paid_share, [0, 1]; a share is a fraction (0.5 for 50%), "
+            'or give unit = "%"')
+    path = _study(tmp_path, "paid_share = 5.0")
+    with pytest.raises(SpecError) as err:
+        load_study(path)
+    assert str(err.value) == f"{path}: [paid_share] {tail}"
+    good = _study(tmp_path, "paid_share = 0.5")
+    with pytest.raises(SpecError) as err:
+        set_inputs(load_study(good), {"paid_share": 5.0})
+    assert str(err.value) == f"--set paid_share=5.0: {tail}"
+    assert set_inputs(load_study(good), {"paid_share": 1.0}).priors["paid_share"].params["value"] == 1.0

@@ -26,7 +26,7 @@ BAD_PRIORS = {
     "p05_not_below_p95.toml": "[gpu_hour_price] p95 = 2.0 must be greater than p05 = 3.0",
     "lognormal_p05_not_positive.toml": "[gpu_hour_price] p05 = 0.0 must be > 0 for lognormal",
     "weights_not_summing_to_one.toml": "[gpus_per_node] weights = [0.5, 0.4] must sum to 1 (they sum to 0.9)",
-    "unknown_key_in_entry.toml": ("[gpu_hour_price] mean = 2.0 is not a parameter of uniform; allowed: "
+    "unknown_key_in_entry.toml": ("[gpu_hour_price] mean = 2.0 is not a key; allowed: "
                                   "low, high, p05, p95, unit, source, note, base, label"),
     "malformed.toml": "is not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 16)",
     "correlation_rank_out_of_range.toml": "[[correlation]] #1 rank = 1.5 must lie in [-1, 1]",

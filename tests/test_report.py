@@ -139,8 +139,8 @@ def test_bad_format_and_bad_scatter_input(run, tmp_path):
     with pytest.raises(SpecError, match=r"^formats: 'gif' is not a figure format; allowed: png, svg, pdf$"):
         write_report(run, tmp_path / "a", formats=("png", "gif"))
     assert not (tmp_path / "a").exists()
-    plots = {**run.study.analyses["plots"], "scatter": ["headroom"]}
-    bad = replace(run, study=replace(run.study, analyses={**run.study.analyses, "plots": plots}))
+    plots = replace(run.study.plots, scatter=("headroom",))
+    bad = replace(run, study=replace(run.study, plots=plots))
     with pytest.raises(SpecError, match=r"study.toml: \[plots\] scatter = 'headroom' is not an uncertain input; "
                                         r"uncertain inputs: decode_tps_per_node, gpu_hour_price, paid_share$"):
         write_report(bad, tmp_path / "b")

@@ -14,6 +14,7 @@ import mcrisk
 from mcrisk import MCRiskWarning, SpecError
 from mcrisk.models.testfunctions import G_A, gfunction, gfunction_indices, ishigami, ishigami_indices
 from mcrisk.spec.priors import priors_from_dict
+from mcrisk.spec.tables import SensitivityTable
 from mcrisk.analyze.rankcorr import rank_correlations
 from mcrisk.analyze.sensitivity import METHODS, sensitivity
 from mcrisk.analyze.sensitivity_run import check_config
@@ -393,10 +394,10 @@ def test_bad_sensitivity_tables(tmp_path, good, table, message):
 
 def test_check_config_fills_defaults():
     cfg = check_config({}, where="x.toml: [sensitivity]", default_output="profit_per_day")
-    assert cfg == {"method": "sobol", "output": "profit_per_day", "samples": 1024, "seed": None,
-                   "second_order": False, "num_resamples": 100, "conf_level": 0.95, "num_levels": 4,
-                   "event": Event(None, "<", 0.0)}
-    assert check_config({"method": "morris"}, where="w", default_output="y")["samples"] == 100
+    assert cfg == SensitivityTable(method="sobol", output="profit_per_day", samples=1024, seed=None,
+                                   second_order=False, num_resamples=100, conf_level=0.95, num_levels=4,
+                                   event=Event(None, "<", 0.0))
+    assert check_config({"method": "morris"}, where="w", default_output="y").samples == 100
 
 
 def test_attribution_runs_on_a_stated_positional_subsample() -> None:
@@ -420,3 +421,27 @@ def test_an_output_delta_cannot_analyse_gets_nan_indices_and_a_note() -> None:
         ds = sensitivity(model, priors, output=["y", "z"], method="delta", n=500, rng=1, num_resamples=5)
     assert np.isnan(ds["delta"].sel(output="z").values).all()
     assert ds["delta"].sel(output="y", input="x").item() > ds["delta"].sel(output="y", input="w").item()
+
+
+def test_an_override_replaces_keys_on_the_parsed_table_without_reading_the_text(tmp_path, good, monkeypatch):
+    import tomllib
+
+    from mcrisk.spec.studyfile import with_table
+
+    study = mcrisk.load_study(_study(tmp_path, good, 'method = "sobol"\nsamples = 128\nconf_level = 0.9'))
+    assert (study.sensitivity.method, study.sensitivity.samples, study.sensitivity.conf_level) == ("sobol", 128, 0.9)
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the study text was parsed again")
+
+    monkeypatch.setattr(tomllib, "loads", no_parse)
+    morris = with_table(study, "sensitivity", method="morris")  # the file's keys stay, 128 >= morris's 2
+    assert (morris.sensitivity.method, morris.sensitivity.samples, morris.sensitivity.conf_level) == (
+        "morris", 128, 0.9)
+    fast = with_table(study, "sensitivity", method="fast", samples=None)  # None: the method's default N
+    assert (fast.sensitivity.samples, fast.sensitivity.conf_level) == (1024, 0.9)
+    assert study.sensitivity.method == "sobol" and fast.text == study.text  # a copy; the file's text kept
+    with pytest.raises(SpecError) as err:  # checked as the file's table is
+        with_table(study, "sensitivity", samples=1)
+    assert str(err.value) == (f"{study.path}: [sensitivity] samples = 1 must be an integer from 2 to 16,777,216 "
+                              "for method sobol")

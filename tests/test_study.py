@@ -131,7 +131,7 @@ def test_failed_write_leaves_nothing_behind(tmp_path: Path, good: Path, monkeypa
 
 # tests/data/bad/<file> -> the message after "<path>: ".
 BAD_STUDIES = {
-    "unknown_study_key.toml": f"sampels = 1000 is not a study key; allowed: {STUDY_KEYS}",
+    "unknown_study_key.toml": f"sampels = 1000 is not a key; allowed: {STUDY_KEYS}",
     "unknown_input.toml": f"gpu_price is not an input of model maas; its inputs: {MAAS_INPUTS}",
     "missing_input.toml": "model maas needs decode_tps_per_node, gpu_hour_price, which no prior or input gives",
     "bad_method.toml": "method = 'halton' is not a sampling method; known: random, lhs, sobol",
@@ -213,7 +213,7 @@ def test_bad_priors_file_named_by_a_study(tmp_path: Path, bad: Path) -> None:
                                                         f"{MAAS_OUTPUTS}"),
     ('model = "maas"\n[plots]\nbins = "60"', "[plots] bins = '60' must be an integer from 5 to 500"),
     ('model = "maas"\nsampels = "' + "x" * 1000 + '"', "sampels = '" + "x" * 98 + "..." + "x" * 97
-     + f"' is not a study key; allowed: {STUDY_KEYS}"),
+     + f"' is not a key; allowed: {STUDY_KEYS}"),
     ('model = "builtins:max"', "model = 'builtins:max' has no signature mcrisk can read; a model is a Python "
                                "function taking its inputs as keyword arguments"),
     ('model = "maas"\n[inputs]\n"a\\nb" = 1.0', f"'a\\nb' is not an input of model maas; its inputs: {MAAS_INPUTS}"),
@@ -364,8 +364,9 @@ def test_plots_accepted_at_load_run(tmp_path: Path, good: Path) -> None:
         '"maas_point.toml"', f'"{(good / "maas_point.toml").as_posix()}"')
         + '\n[plots]\nscatter = "gpu_hour_price"\noutputs = ["cost_per_day"]\nconvergence = false\n')
     study = load_study(path)
-    assert study.analyses["plots"]["scatter"] == ["gpu_hour_price"]
-    assert study.analyses["plots"]["outputs"] == ["cost_per_day"]
+    assert study.plots.scatter == ("gpu_hour_price",)
+    assert study.plots.outputs == ("cost_per_day",)
+    assert study.analyses == {"plots": study.plots}
 
 
 def test_check_finds_a_declared_output_the_model_does_not_return(tmp_path: Path) -> None:
@@ -378,3 +379,23 @@ def test_check_finds_a_declared_output_the_model_does_not_return(tmp_path: Path)
     with pytest.raises(SpecError, match=r"s\.toml: model m\.py:half declares output z but did not return it; "
                                         r"it returned: y$"):
         load_study(tmp_path / "s.toml")
+
+
+def test_a_changed_spec_is_resolved_with_the_checks_of_the_file(good: Path) -> None:
+    from mcrisk.spec.studyfile import resolve
+    from mcrisk.spec.tables import SensitivityTable, TornadoTable
+
+    study = load_study(good / "study_sensitivity.toml")
+    assert study.tornado == TornadoTable(output="profit_per_day", low=0.1, high=0.9)
+    assert study.sensitivity == SensitivityTable(method="sobol", output=("profit_per_day", "cost_profit_margin"),
+                                                 samples=8192)
+    changed = resolve({**study.spec, "samples": 500, "tornado": {"low": 0.05}}, study.path, text=study.text)
+    loaded = load_study(good / "study_sensitivity.toml", samples=500)
+    assert (changed.samples, changed.priors, changed.sensitivity) == (loaded.samples, loaded.priors, loaded.sensitivity)
+    assert changed.tornado == TornadoTable(output="profit_per_day", low=0.05, high=0.9)
+    with pytest.raises(SpecError) as err:
+        resolve({**study.spec, "tornado": {"low": 0.05, "lo": 0.1}}, study.path)
+    assert str(err.value) == f"{study.path}: [tornado] lo = 0.1 is not a key; allowed: output, low, high"
+    with pytest.raises(SpecError) as err:
+        resolve({**study.spec, "samples": 0}, study.path)
+    assert str(err.value) == f"{study.path}: samples = 0 must be an integer from 1 to 1,099,511,627,776"

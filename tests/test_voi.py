@@ -11,6 +11,7 @@ import xarray as xr
 
 from mcrisk.cli.main import main
 from mcrisk.spec.discovery_tables import check_scenarios, check_voi
+from mcrisk.spec.tables import ScenariosTable, VoiTable
 from mcrisk.core.errors import SpecError
 from mcrisk.analyze.voi import evppi, voi_frame
 
@@ -121,11 +122,11 @@ def test_scenarios_table_errors(table: dict, message: str) -> None:
 
 
 def test_table_defaults() -> None:
-    assert check_scenarios({}, "s.toml", FIELDS) == {
-        "output": "profit_per_day", "event": "< 0", "operator": "<", "threshold": 0.0, "threshold_density": 0.8,
-        "threshold_coverage": 0.0, "max_boxes": 3, "mass_min": 0.05}
-    assert check_voi({}, "s.toml", FIELDS) == {
-        "output": "profit_per_day", "decision": "go", "groups": (), "resamples": 50, "seed": None}
+    assert check_scenarios({}, "s.toml", FIELDS) == ScenariosTable(
+        output="profit_per_day", event="< 0", operator="<", threshold=0.0, threshold_density=0.8,
+        threshold_coverage=0.0, max_boxes=3, mass_min=0.05)
+    assert check_voi({}, "s.toml", FIELDS) == VoiTable(
+        output="profit_per_day", decision="go", groups=(), resamples=50, seed=None)
 
 
 def test_cli_bad_group_is_one_line_and_status_2(tmp_path: Path, capsys) -> None:
@@ -177,7 +178,7 @@ def test_the_table_checker_imports_nothing_heavy() -> None:
              for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
              for a in (n.names if isinstance(n, ast.Import) else [None])}
     assert names == {"__future__", "collections.abc", "typing", "mcrisk.core.errors", "mcrisk.core.events",
-                     "mcrisk.core.validate"}
+                     "mcrisk.core.validate", "mcrisk.spec.tables"}
     # and what those import in turn: no numpy, scipy or xarray
     code = "import sys, mcrisk.spec.discovery_tables; print(sorted({'numpy', 'scipy', 'xarray'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -193,9 +194,8 @@ def test_a_large_run_feeds_one_in_k_samples_and_says_so(monkeypatch) -> None:
     res = simulate(study.model, study.priors, 400, method="lhs", rng=1)
     fields = {"output": "profit_per_day", "outputs": (), "uncertain": ("gpu_hour_price",)}
     from dataclasses import replace
-    from types import MappingProxyType
 
-    study = replace(study, analyses=MappingProxyType({"value_of_information": check_voi({}, "s.toml", fields)}))
+    study = replace(study, value_of_information=check_voi({}, "s.toml", fields))
     monkeypatch.setattr(ds_mod, "DISCOVERY_SAMPLES", 100)
     v = ds_mod.run_voi(study, res)
     assert v.attrs["samples"] == 100

@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_90, percentile_head
-from mcrisk.spec.decision_tables import check_solve
 from mcrisk.core.errors import SpecError
 from mcrisk.models import model_inputs
 from mcrisk.core.outfolder import check_out, write_atomically
 from mcrisk.analyze.precision import convergence_frame
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.solve import Solution, format_solution, solve
-from mcrisk.spec.studyfile import Study, load_study
+from mcrisk.spec.studyfile import Study, load_study, with_table
+from mcrisk.spec.tables import SolveTable
 from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, sweep
 from mcrisk.core.text import aligned, format_number
 
@@ -105,15 +103,15 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     -------
     SweepRun
     """
-    cfg = study.analyses["sweep"]
-    res = sweep(study.model, study.priors, cfg["lever"], cfg["values"], drawn_samples(study, results),
+    cfg = study.sweep
+    res = sweep(study.model, study.priors, cfg.lever, cfg.values, drawn_samples(study, results),
                 method=study.method, rng=study.seed)
     res.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
-                      "output": cfg["output"]})
+                      "output": cfg.output})
     if study.period_days and study.period_days != 1:
         res.attrs["period_days"] = study.period_days
     summary = summarize_sweep(res, period_days=study.period_days)
-    run = SweepRun(res, summary, cfg["output"], breakeven_value(summary, cfg["output"]))
+    run = SweepRun(res, summary, cfg.output, breakeven_value(summary, cfg.output))
     if echo is not None:
         echo("\n" + format_sweep(run))
     return run
@@ -147,10 +145,10 @@ def format_sweep(run: SweepRun) -> str:
     return "\n".join(lines)
 
 
-def _solve_with(study: Study, cfg: Mapping[str, Any], samples: int | None = None) -> Solution:
-    return solve(study.model, study.priors, cfg["lever"], cfg["target"], cfg["low"], cfg["high"],
-                 samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg["tolerance"],
-                 relative=cfg["relative"], unit=lever_unit(study.model, study.priors, cfg["lever"]))
+def _solve_with(study: Study, cfg: SolveTable, samples: int | None = None) -> Solution:
+    return solve(study.model, study.priors, cfg.lever, cfg.target, cfg.low, cfg.high,
+                 samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg.tolerance,
+                 relative=cfg.relative, unit=lever_unit(study.model, study.priors, cfg.lever))
 
 
 def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> Solution:
@@ -172,7 +170,7 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     -------
     Solution
     """
-    sol = _solve_with(study, study.analyses["solve"], drawn_samples(study, results))
+    sol = _solve_with(study, study.solve, drawn_samples(study, results))
     if echo is not None:
         echo("\n[solve] " + format_solution(sol))
     return sol
@@ -312,7 +310,7 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
         nothing is written.
     """
     study = load_study(path, samples=samples, seed=seed, method=method)
-    table = dict(tomllib.loads(study.text).get("solve", {})) if study.text else {}
+    table = dict(study.spec.get("solve", {}))
     given = {"lever": lever, "target": target, "low": low, "high": high, "tolerance": tolerance}
     table.update({k: v for k, v in given.items() if v is not None})
     if "lever" not in table:
@@ -322,9 +320,7 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
             lo, hi = _default_range(study, table["lever"])
             table.setdefault("low", lo)
             table.setdefault("high", hi)
-    outputs = tuple(getattr(study.model, "outputs", None) or ())
-    fields = {"inputs": lever_names(study.model, study.priors), "outputs": outputs, "output": study.output}
-    cfg = check_solve(table, str(study.path), fields)
+    cfg = with_table(study, "solve", **table).solve
     target_dir = Path(out) if out else Path("results") / f"{study.name}-solve"
     if write:
         check_out(target_dir, (study.path,))

@@ -58,23 +58,23 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
         ``_low``/``_high`` bounds), ``loss_S1`` (and ``loss_S1_conf``), ``loss_ks`` (and
         ``loss_ks_pvalue``), and attrs recording the samples each part used.
     """
-    cfg = study.analyses["sensitivity"]
-    seed = study.seed if cfg.get("seed") is None else cfg["seed"]
+    cfg = study.sensitivity
+    seed = study.seed if cfg.seed is None else cfg.seed
     with warnings.catch_warnings():
         if echo is not None:  # the notes end the printed table: no second copy as warnings
             warnings.simplefilter("ignore", MCRiskWarning)
-        ds = sensitivity(study.model, study.priors, output=cfg["output"], method=cfg["method"],
-                         n=cfg["samples"], rng=seed, calc_second_order=cfg["second_order"],
-                         num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"],
-                         num_levels=cfg["num_levels"], progress=not quiet)
-    outputs = [cfg["output"]] if isinstance(cfg["output"], str) else list(cfg["output"])
+        ds = sensitivity(study.model, study.priors, output=cfg.output, method=cfg.method,
+                         n=cfg.samples, rng=seed, calc_second_order=cfg.second_order,
+                         num_resamples=cfg.num_resamples, conf_level=cfg.conf_level,
+                         num_levels=cfg.num_levels, progress=not quiet)
+    outputs = [cfg.output] if isinstance(cfg.output, str) else list(cfg.output)
     inputs = list(ds.input.values)
     n = int(results.sizes.get("sample", 0))
     for_ranks, for_loss = thin(results, RANK_SAMPLES), thin(results, LOSS_SAMPLES)
     loss_notes: list[str] = []  # and the rank correlations' notes (an input constant in the finite samples)
-    rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg["conf_level"], notes=loss_notes)
-    loss = loss_attribution(for_loss, output=outputs, event=cfg["event"], inputs=inputs,
-                            num_resamples=cfg["num_resamples"], conf_level=cfg["conf_level"], seed=seed,
+    rc = rank_correlations(for_ranks, output=outputs, inputs=inputs, conf_level=cfg.conf_level, notes=loss_notes)
+    loss = loss_attribution(for_loss, output=outputs, event=cfg.event, inputs=inputs,
+                            num_resamples=cfg.num_resamples, conf_level=cfg.conf_level, seed=seed,
                             notes=loss_notes)
     if echo is None:
         for text in loss_notes:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from mcrisk.core.errors import SpecError
 
-__all__ = ["MAX_DEPTH", "read_toml"]
+__all__ = ["MAX_DEPTH", "TomlReader", "read_toml"]
 
 #: Arrays and tables may nest this deep in a priors or study file; mcrisk's own files need 3.
 MAX_DEPTH = 50
@@ -52,6 +53,25 @@ def read_toml(path: str | Path) -> tuple[dict[str, Any], str]:
     if _depth(data) > MAX_DEPTH:
         raise too_deep
     return data, text
+
+
+class TomlReader:
+    """:func:`read_toml` that reads each file once: one per study load, so a priors file named by
+    ``priors = [...]`` and by several ``ref = "file#entry"`` is opened and parsed once.
+
+    Calling it returns a deep copy of the parsed table (callers may change theirs) and the text.
+    Files are told apart by their resolved path; a failed read is not remembered.
+    """
+
+    def __init__(self) -> None:
+        self._files: dict[Path, tuple[dict[str, Any], str]] = {}
+
+    def __call__(self, path: str | Path) -> tuple[dict[str, Any], str]:
+        key = Path(path).resolve()
+        if key not in self._files:
+            self._files[key] = read_toml(path)
+        data, text = self._files[key]
+        return copy.deepcopy(data), text
 
 
 def _depth(data: Any) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -19,7 +19,7 @@ from mcrisk.core.errors import SpecError, shorten
 
 __all__ = ["EXPORT_FORMATS", "OUTPUT_FORMATS", "ExportFormat", "FIGURE_FORMATS", "FigureFormat", "NonFinite", "SamplingMethod", "SensitivityMethod", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
            "check_nonfinite", "finite_number", "is_file", "is_study",
-           "check_formats", "check_int", "check_method", "check_samples", "check_seed",
+           "check_formats", "check_int", "check_keys", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
 
 #: Sampling designs, in the order they are listed (the keys of :data:`mcrisk.sampling.METHODS`).
@@ -105,6 +105,30 @@ def show_keys(keys: Iterable[Any], limit: int = 300) -> str:
     """
     text = ", ".join(show_key(k) for k in keys) or "(none)"
     return text if len(text) <= limit else text[: limit - 4] + " ..."
+
+
+def check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+    """The one check for a key a table does not take, worded the same for every table.
+
+    Parameters
+    ----------
+    table
+        The parsed table.
+    allowed
+        The keys it takes.
+    where
+        The file and table, to start the message: ``"studies/x.toml: [tornado]"``.
+
+    Raises
+    ------
+    SpecError
+        For the first key not in ``allowed``:
+        ``studies/x.toml: [tornado] lo = 0.1 is not a key; allowed: output, low, high``.
+    """
+    allowed = tuple(allowed)
+    for key, value in table.items():
+        if key not in allowed:
+            raise SpecError(f"{where} {show_key(key)} = {shorten(value)} is not a key; allowed: {show_keys(allowed)}")
 
 
 def _at(where: str) -> str:

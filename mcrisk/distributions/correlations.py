@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import finite_number, show_key, show_keys
+from mcrisk.core.validate import check_keys, finite_number, show_keys
 
 __all__ = ["Correlation", "parse_correlations"]
 
@@ -55,9 +55,7 @@ def parse_correlations(items: Any, *, file: str, names: Mapping[str, Any]) -> tu
         where = f"{file}: [[correlation]] #{i}"
         if not isinstance(item, dict):
             raise SpecError(f"{where} = {shorten(item)} must be a table with between and rank")
-        if extra := sorted(set(item) - {"between", "rank", "source", "note"}):
-            raise SpecError(f"{where} {show_key(extra[0])} = {shorten(item[extra[0]])} is not allowed; allowed: "
-                            "between, rank, source, note")
+        check_keys(item, ("between", "rank", "source", "note"), where)
         between = item.get("between")
         if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
             raise SpecError(f"{where} between = {shorten(between)} must name two inputs, e.g. [\"a\", \"b\"]")

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import show_key, show_keys
+from mcrisk.core.errors import SpecError
+from mcrisk.core.validate import check_keys, show_key
 from mcrisk.models.base import model_inputs
 from mcrisk.models.options import bind_options, model_options
 
@@ -143,11 +143,7 @@ class Chain:
             For an option no model of the chain takes (listing the options they take), or a
             value a model refuses.
         """
-        for k, v in table.items():
-            if k not in self.options:
-                takes = f"their options: {show_keys(self.options)}" if self.options else "they take no options"
-                raise SpecError(f"{where}: {show_key(k)} = {shorten(v)} is not an option of the models "
-                                f"{', '.join(self.names)}; {takes}")
+        check_keys(table, self.options, where)
         bound = [bind_options(fn, {k: v for k, v in table.items() if k in model_options(fn)}, where=where)
                  for fn in self.models]
         return Chain(bound, self.names)

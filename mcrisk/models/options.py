@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import show_key, show_keys
+from mcrisk.core.validate import check_keys
 
 __all__ = ["BoundModel", "bind_options", "model_options", "option_rows", "option_value"]
 
@@ -142,11 +142,7 @@ def bind_options(model: Callable, table: Any, *, where: str = "options") -> Call
     if hasattr(model, "bind_options"):  # a chain: each model takes its own options
         return model.bind_options(table, where=where)
     known = model_options(model)
-    for name, value in table.items():
-        if name not in known:
-            takes = f"its options: {show_keys(known)}" if known else "it takes no options"
-            raise SpecError(f"{where}: {show_key(name)} = {shorten(value)} is not an option of the "
-                            f"model; {takes}")
+    check_keys(table, known, where)
     values = {k: option_value(v) for k, v in table.items()}
     if (check := getattr(model, "check_options", None)) is not None:
         try:

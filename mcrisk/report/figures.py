@@ -70,7 +70,7 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     """
 
     study = run.study
-    cfg = dict(study.analyses.get("plots") or check_config({}))
+    cfg = study.plots or check_config({})
     res = stated(run)
     out = study.output
     y = np.asarray(res[out].values, dtype=float).ravel()
@@ -92,9 +92,9 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     title = "; ".join(parts)
     title = title[:1].upper() + title[1:]
     if y.size:
-        plan.append(("distribution", lambda: plot_distribution(res, output=out, bins=cfg["bins"], title=title,
+        plan.append(("distribution", lambda: plot_distribution(res, output=out, bins=cfg.bins, title=title,
                                                                labels=labels)))
-    if cfg["exceedance"] and varies(y):
+    if cfg.exceedance and varies(y):
         plan.append(("exceedance", lambda: plot_exceedance(res, output=out, labels=labels)))
     if tab is not None and tab.sizes.get("input", 0):
         beside = sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
@@ -104,33 +104,33 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         swing = format_value(float(tab.swing.values[0]), tab.swing.attrs.get("units", ""))
         t_title = f"{driver_phrase(top, labels=labels)}; tornado swing {swing}" if shared else None
         t_title = t_title[:1].upper() + t_title[1:] if t_title else None
-        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg["top"], title=t_title,
+        plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg.top, title=t_title,
                                                      labels=labels)))
     if (shown := analysed(run)) is not None and shown[1].sizes.get("input", 0):
         if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *SENSITIVITY_INDICES)):
-            plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg["top"],
+            plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg.top,
                                                                  labels=labels)))
-    inputs = cfg["scatter"] if cfg["scatter"] is not None else ([top["input"]] if top else [])
+    inputs = cfg.scatter if cfg.scatter is not None else ([top["input"]] if top else [])
     for name in inputs:
         if name not in study.priors.uncertain:
             raise SpecError(f"{study.path}: [plots] scatter = {name!r} is not an uncertain input; uncertain "
                             f"inputs: {', '.join(study.priors.uncertain) or '(none)'}")
         if varies(y):
             plan.append((f"scatter_{name}", functools.partial(plot_scatter, res, name, output=out, labels=labels)))
-    if cfg["convergence"] and varies(y) and y.size >= 20:
+    if cfg.convergence and varies(y) and y.size >= 20:
         plan.append(("convergence", lambda: plot_convergence(res, output=out, labels=labels)))
         plan.append(("convergence_quantiles", functools.partial(
             plot_quantile_convergence, res, output=out, convergence=run.tables.get("convergence"), labels=labels)))
     if (sw := run.tables.get("sweep")) is not None:  # the [sweep] fan chart
         plan.append(("sweep", functools.partial(plot_sweep, sw.summary, output=sw.output, breakeven=sw.breakeven,
                                                 labels=labels)))
-    for extra in cfg["outputs"]:
+    for extra in cfg.outputs:
         if extra not in res or res[extra].attrs.get("role") != "output":
             outs = outputs_of(res)
             raise SpecError(f"{study.path}: [plots] outputs = {extra!r} is not an output; outputs: "
                             f"{', '.join(outs)}")
         plan.append((f"distribution_{extra}", functools.partial(plot_distribution, res, output=extra,
-                                                                bins=cfg["bins"], labels=labels)))
+                                                                bins=cfg.bins, labels=labels)))
     boxes = run.tables.get("scenarios")
     if boxes is not None and boxes.sizes["box"]:  # PRIM's trade-off and its first box
         plan.append(("scenarios_tradeoff", functools.partial(plot_tradeoff, boxes, labels=labels)))

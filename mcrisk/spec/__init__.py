@@ -8,7 +8,8 @@
     priorentry.py         a fitted prior written back as a priors-file table
     conform.py            priors conformed to a model: units converted, domains checked
     callcheck.py          the same at a public call (simulate, sensitivity, ...), once per prior
-    studyfile.py          study files: the TOML that wires priors, a model and analyses
+    tables.py             Key and parse_table, the one table reader; the typed study tables
+    studyfile.py          study files: the TOML that wires priors, a model and analyses, resolved
     decision_tables.py    [sweep], [solve] and precision, checked
     discovery_tables.py   [scenarios] and [value_of_information], checked
     sensitivity_table.py  [sensitivity], checked

@@ -28,8 +28,8 @@ from mcrisk.core.text import aligned
 from mcrisk.distributions.families import resolve_family
 from mcrisk.models.base import Var
 from mcrisk.spec.priors import PROBE, Prior, Priors, parse_prior
-from mcrisk.core.units import CURRENCIES, canonical, check_unit, conversion, is_currency, registry
-from mcrisk.core.validate import show_key
+from mcrisk.core.units import CURRENCIES, canonical, check_unit, conversion, registry
+from mcrisk.core.validate import check_keys, show_key
 
 __all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "domains_text",
            "require_units", "scaled"]
@@ -66,11 +66,9 @@ def check_fx(table: Any, *, where: str, currency: str | None) -> dict[str, float
     if table and not currency:
         raise SpecError(f"{where}: [fx] needs the study's currency (currency = \"USD\"): its rates are "
                         "values in that currency")
+    check_keys(table, CURRENCIES, f"{where}: [fx]")  # a key is a currency code mcrisk knows
     rates: dict[str, float | Prior] = {}
     for code, value in table.items():
-        if not is_currency(code):
-            raise SpecError(f"{where}: [fx] {show_key(code)} is not a currency code mcrisk knows; known: "
-                            f"{', '.join(CURRENCIES)}")
         prior = parse_prior(f"fx_{code}", value, file=where, table=f"fx.{code}")
         if prior.is_constant:
             if not prior.params["value"] > 0:
@@ -105,14 +103,18 @@ def scaled(prior: Prior, factor: float, unit: str) -> Prior:
     """
     if prior.is_constant:
         value = float(prior.params["value"]) * factor
-        return replace(prior, params=MappingProxyType({"value": value}), unit=unit,
+        return replace(prior, params=MappingProxyType({"value": value}), unit=unit, probe=None,
                        dist=resolve_family("constant").build({"value": value}))
     return replace(prior, scale=prior.scale * factor, unit=unit)
 
 
 def _range(prior: Prior) -> tuple[float, float]:
     """The smallest and largest values the designs can draw (inverse CDF at the extreme probabilities)."""
-    x = np.asarray(prior.ppf(np.array([PROBE[0], PROBE[-1]]), few=True), dtype=float)
+    if prior.probe is not None:  # computed when the prior was checked
+        x = np.array([prior.probe[0], prior.probe[-1]])
+        x = x if prior.scale == 1.0 else x * prior.scale
+    else:
+        x = np.asarray(prior.ppf(np.array([PROBE[0], PROBE[-1]]), few=True), dtype=float)
     return float(x[0]), float(x[-1])
 
 

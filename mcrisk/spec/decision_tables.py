@@ -28,9 +28,10 @@ from typing import Any, Literal
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.events import Event, parse_event
 from mcrisk.core.statistics import PERCENTILES
-from mcrisk.core.validate import check_int, finite_number, show_key, show_keys, show_text
+from mcrisk.core.validate import check_int, check_keys, finite_number, show_key, show_keys, show_text
+from mcrisk.spec.tables import Key, SolveTable, SweepTable
 
-__all__ = ["PRECISION_STATISTICS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
+__all__ = ["PRECISION_STATISTICS", "SOLVE_KEYS", "SWEEP_KEYS", "Precision", "Target", "check_lever", "check_precision", "check_solve",
            "check_sweep", "parse_precision", "parse_target", "sweep_values"]
 
 Comparison = Literal[">=", "<="]
@@ -226,13 +227,6 @@ def sweep_values(values: Any = None, *, low: Any = None, high: Any = None, num: 
     return tuple([lo, *(lo + (hi - lo) * i / (k - 1) for i in range(1, k - 1)), hi])
 
 
-def _unknown(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-    allowed = tuple(allowed)
-    for k, v in table.items():
-        if k not in allowed:
-            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(allowed)}")
-
-
 def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
     outputs = tuple(outputs)
     if not isinstance(output, str) or (outputs and output not in outputs):
@@ -240,7 +234,28 @@ def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
     return output
 
 
-def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+#: The ``[sweep]`` table: a lever and its values (``values``, or ``low``, ``high``, ``num``, ``scale``).
+SWEEP_KEYS = (
+    Key("lever", None, None, "the input swept (required)"),
+    Key("values", None, None, "the lever's values, in its unit"),
+    Key("low", None, None, "the first value, with high and num"),
+    Key("high", None, None, "the last value"),
+    Key("num", None, None, "how many values, 2 to 10,000"),
+    Key("scale", "linear", None, "linear or log spacing"),
+    Key("output", None, None, "the output summarised (default: the study's)"),
+)
+
+#: The ``[solve]`` table.
+SOLVE_KEYS = (
+    Key("lever", None, None, "the input solved for (required)"),
+    Key("target", None, None, 'what must hold, e.g. "P(profit_per_day > 0) >= 0.9" (required)'),
+    Key("low", None, None, "the lowest lever value searched (required)"),
+    Key("high", None, None, "the highest lever value searched (required)"),
+    Key("tolerance", "0.1%", None, 'in the lever\'s unit, or relative to the answer ("0.5%")'),
+)
+
+
+def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SweepTable:
     """The ``[sweep]`` table checked: ``lever``, ``values`` (or ``low``, ``high``, ``num``, ``scale``), ``output``.
 
     Parameters
@@ -250,25 +265,32 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     where
         The study file.
     study
-        ``output``, ``outputs`` and ``inputs`` (the lever may be any of them) of the study.
+        ``output``, ``outputs`` and ``inputs`` (the lever may be any of them) of the study, and
+        optionally ``domains`` (input -> (low, high)): each value must lie in the lever's, as
+        the same value given as the input in the file must.
 
     Returns
     -------
-    dict
+    SweepTable
         ``lever``, ``values`` (tuple of float) and ``output`` (default: the study's).
     """
     at = f"{where}: [sweep]"
-    _unknown(table, ("lever", "values", "low", "high", "num", "scale", "output"), at)
+    check_keys(table, [k.name for k in SWEEP_KEYS], at)
     if "lever" not in table:
         raise SpecError(f"{at} lever is missing; name the input to sweep")
     lever = check_lever(table["lever"], study["inputs"], f"{at} lever")
     values = sweep_values(table.get("values"), low=table.get("low"), high=table.get("high"),
                           num=table.get("num"), scale=table.get("scale", "linear"), where=at)
+    if (domain := (study.get("domains") or {}).get(lever)) is not None:
+        lo, hi = domain
+        if bad := [v for v in values if not lo <= v <= hi]:
+            shown = f"[{lo:g}, {hi:g}" + (")" if math.isinf(hi) else "]")
+            raise SpecError(f"{at} values: {bad[0]:g} lies outside the domain of {show_key(lever)}, {shown}")
     output = _check_output(table.get("output", study["output"]), study["outputs"], f"{at} output")
-    return {"lever": lever, "values": values, "output": output}
+    return SweepTable(lever=lever, values=values, output=output)
 
 
-def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SolveTable:
     """The ``[solve]`` table checked: ``lever``, ``target``, ``low``, ``high``, optional ``tolerance``.
 
     ``tolerance`` is in the lever's units, or a string such as ``"0.5%"``: relative to the
@@ -285,12 +307,12 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
 
     Returns
     -------
-    dict
+    SolveTable
         ``lever``, ``target`` (:class:`Target`), ``low``, ``high``, ``tolerance`` (float) and
         ``relative`` (bool).
     """
     at = f"{where}: [solve]"
-    _unknown(table, ("lever", "target", "low", "high", "tolerance"), at)
+    check_keys(table, [k.name for k in SOLVE_KEYS], at)
     if "lever" in table:
         check_lever(table["lever"], study["inputs"], f"{at} lever")
     for key in ("lever", "target", "low", "high"):
@@ -303,7 +325,7 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     if not low < high:
         raise SpecError(f"{at} low = {shorten(table['low'])} must be below high = {shorten(table['high'])}")
     tol, relative = check_tolerance(table.get("tolerance", "0.1%"), f"{at} tolerance")
-    return {"lever": lever, "target": target, "low": low, "high": high, "tolerance": tol, "relative": relative}
+    return SolveTable(lever=lever, target=target, low=low, high=high, tolerance=tol, relative=relative)
 
 
 def check_tolerance(value: Any, where: str) -> tuple[float, bool]:

@@ -25,22 +25,16 @@ fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.voi` do the work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.events import parse_event
-from mcrisk.core.validate import check_int, check_seed, finite_number, show_key, show_keys
+from mcrisk.core.events import LOSS, parse_event
+from mcrisk.core.validate import check_int, check_seed, finite_number, show_keys
+from mcrisk.spec.tables import Key, ScenariosTable, VoiTable, parse_table
 
 __all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi"]
 
-SCENARIO_KEYS = ("output", "event", "threshold_density", "threshold_coverage", "max_boxes", "mass_min")
-VOI_KEYS = ("output", "decision", "groups", "resamples", "seed")
-
-def _unknown_key(table: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
-    for k, v in table.items():
-        if k not in keys:
-            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(keys)}")
 
 
 def _output(value: Any, key: str, where: str, outputs: tuple[str, ...]) -> str:
@@ -50,14 +44,40 @@ def _output(value: Any, key: str, where: str, outputs: tuple[str, ...]) -> str:
     return value
 
 
-def _share(table: Mapping[str, Any], key: str, default: float, where: str) -> float:
-    x = finite_number(where, key, table.get(key, default))
-    if not 0 <= x <= 1:
-        raise SpecError(f"{where} {key} = {shorten(table[key])} must be a share from 0 to 1")
-    return x
+def _number(key: str, ok: Callable[[float], bool], allowed: str) -> Callable[[Any, str], float]:
+    def check(value: Any, where: str) -> float:
+        x = finite_number(where, key, value)
+        if not ok(x):
+            raise SpecError(f"{where} {key} = {shorten(value)} must be {allowed}")
+        return x
+    return check
 
 
-def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+#: The ``[scenarios]`` table.
+SCENARIO_KEYS = (
+    Key("output", None, None, "the output whose event PRIM explains (default: the study's)"),
+    Key("event", LOSS, lambda v, where: parse_event(v, where),
+        '"< x", "> x" or "OUTPUT < x" (one grammar: mcrisk.core.events; "< 0": a loss)'),
+    Key("threshold_density", 0.8, _number("threshold_density", lambda x: 0 <= x <= 1, "a share from 0 to 1"),
+        "the least share of event samples a box must hold"),
+    Key("threshold_coverage", 0.0, _number("threshold_coverage", lambda x: 0 <= x <= 1, "a share from 0 to 1"),
+        "the least share of all event samples a box must cover"),
+    Key("max_boxes", 3, lambda v, where: check_int(v, where, "max_boxes", 1, 20), "boxes found at most"),
+    Key("mass_min", 0.05, _number("mass_min", lambda x: 0 < x <= 0.5, "a share above 0 and at most 0.5"),
+        "PRIM peels no box below this share of the samples; lower it for a rare event"),
+)
+
+#: The ``[value_of_information]`` table.
+VOI_KEYS = (
+    Key("output", None, None, "the output the decision is about (default: the study's)"),
+    Key("decision", "go", None, '"go" (go ahead only if the expected output is positive) or a list of outputs'),
+    Key("groups", [], None, "lists of inputs whose joint EVPPI is wanted"),
+    Key("resamples", 50, lambda v, where: check_int(v, where, "resamples", 10, 2000), "bootstrap resamples"),
+    Key("seed", None, lambda v, where: check_seed(v, where), "default: the study's seed"),
+)
+
+
+def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> ScenariosTable:
     """Check a ``[scenarios]`` table and fill in its defaults.
 
     Parameters
@@ -72,7 +92,7 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
 
     Returns
     -------
-    dict
+    ScenariosTable
         ``output``, ``event`` (the text), ``operator`` and ``threshold`` (parsed),
         ``threshold_density`` (0.8), ``threshold_coverage`` (0.0), ``max_boxes`` (3) and
         ``mass_min`` (0.05: PRIM peels no box below 5% of the samples; lower it for a rare event).
@@ -86,29 +106,19 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
         outside 1 to 20.
     """
     where = f"{where}: [scenarios]"
-    _unknown_key(table, SCENARIO_KEYS, where)
-    ev = parse_event(table.get("event", "< 0"), where)
+    cfg = parse_table(table, SCENARIO_KEYS, where, output=None)
+    ev = cfg.pop("event")
+    outputs = tuple(study["outputs"])
     if ev.output is not None:
-        _output(ev.output, "event", where, tuple(study["outputs"]))
-    output = _output(table.get("output", ev.output or study["output"]), "output", where, tuple(study["outputs"]))
+        _output(ev.output, "event", where, outputs)
+    output = _output(cfg.pop("output") or ev.output or study["output"], "output", where, outputs)
     if ev.output not in (None, output):
         raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = {output}; "
                         "name one output")
-    return {"output": output, "event": ev.condition, "operator": ev.op, "threshold": ev.threshold,
-            "threshold_density": _share(table, "threshold_density", 0.8, where),
-            "threshold_coverage": _share(table, "threshold_coverage", 0.0, where),
-            "max_boxes": check_int(table.get("max_boxes", 3), where, "max_boxes", 1, 20),
-            "mass_min": _mass(table, where)}
+    return ScenariosTable(output=output, event=ev.condition, operator=ev.op, threshold=ev.threshold, **cfg)
 
 
-def _mass(table: Mapping[str, Any], where: str) -> float:
-    x = finite_number(where, "mass_min", table.get("mass_min", 0.05))
-    if not 0 < x <= 0.5:
-        raise SpecError(f"{where} mass_min = {shorten(table['mass_min'])} must be a share above 0 and at most 0.5")
-    return x
-
-
-def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> dict[str, Any]:
+def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> VoiTable:
     """Check a ``[value_of_information]`` table and fill in its defaults.
 
     Parameters
@@ -122,7 +132,7 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
 
     Returns
     -------
-    dict
+    VoiTable
         ``output``, ``decision`` (``"go"`` or a tuple of at least two outputs), ``groups`` (a
         tuple of tuples of uncertain inputs), ``resamples`` (50) and ``seed`` (None: the study's).
 
@@ -133,10 +143,10 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
         study does not vary, or ``resamples`` outside 10 to 2,000.
     """
     where = f"{where}: [value_of_information]"
-    _unknown_key(table, VOI_KEYS, where)
+    cfg = parse_table(table, VOI_KEYS, where, output=study["output"])
     outputs = tuple(study["outputs"])
-    output = _output(table.get("output", study["output"]), "output", where, outputs)
-    decision = table.get("decision", "go")
+    output = _output(cfg["output"], "output", where, outputs)
+    decision = cfg["decision"]
     if isinstance(decision, list):
         if len(decision) < 2 or len(set(map(str, decision))) != len(decision):
             raise SpecError(f"{where} decision = {shorten(decision)} must list at least two different "
@@ -145,7 +155,7 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
     elif decision != "go":
         raise SpecError(f"{where} decision = {shorten(decision)} must be \"go\" (go ahead only if the "
                         "expected output is positive) or a list of outputs, one per option")
-    groups = table.get("groups", [])
+    groups = cfg["groups"]
     if not isinstance(groups, list) or not all(isinstance(g, list) and g for g in groups):
         raise SpecError(f"{where} groups = {shorten(groups)} must be a list of lists of inputs, "
                         "e.g. [[\"decode_tps_per_node\", \"prefill_tps_per_node\"]]")
@@ -157,7 +167,5 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
                                 f"uncertain inputs: {show_keys(uncertain) or '(none)'}")
         if len(set(g)) != len(g):
             raise SpecError(f"{where} groups: {shorten(g)} names an input twice")
-    seed = table.get("seed")
-    return {"output": output, "decision": decision, "groups": tuple(tuple(g) for g in groups),
-            "resamples": check_int(table.get("resamples", 50), where, "resamples", 10, 2000),
-            "seed": None if seed is None else check_seed(seed, where)}
+    return VoiTable(output=output, decision=decision, groups=tuple(tuple(g) for g in groups),
+                    resamples=cfg["resamples"], seed=cfg["seed"])

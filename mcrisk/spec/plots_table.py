@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import show_key, show_keys
+from mcrisk.core.validate import show_keys
+from mcrisk.spec.tables import Key, PlotsTable, must, parse_table
 
-__all__ = ["check_config"]
+__all__ = ["PLOT_KEYS", "check_config"]
 
-#: The optional ``[plots]`` table of a study: key -> (check, default, what is allowed).
-_PLOT_KEYS: dict[str, tuple[Any, Any, str]] = {
-    "scatter": (lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v), None,
-                "a list of input names, e.g. [\"gpu_hour_price\"]"),
-    "bins": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 5 <= v <= 500, 60,
-             "an integer from 5 to 500"),
-    "outputs": (lambda v: isinstance(v, list) and all(isinstance(s, str) for s in v), [],
-                "a list of further outputs to draw the distribution of"),
-    "top": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, None,
-            "an integer >= 1: the number of inputs shown in tornado and sensitivity charts"),
-    "convergence": (lambda v: isinstance(v, bool), True, "true or false"),
-    "exceedance": (lambda v: isinstance(v, bool), True, "true or false"),
-}
+
+def _names(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(s, str) for s in v)
+
+
+def _int(low: int, high: float) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+
+
+_scatter = must(_names, "a list of input names, e.g. [\"gpu_hour_price\"]", "scatter")
+
+#: The optional ``[plots]`` table of a study.
+PLOT_KEYS = (
+    Key("scatter", None, lambda v, where: tuple(_scatter([v] if isinstance(v, str) else v, where)),
+        "inputs to plot the output against (default: the top driver)"),
+    Key("bins", 60, must(_int(5, 500), "an integer from 5 to 500", "bins"), "histogram bins"),
+    Key("outputs", (), lambda v, where: tuple(must(_names, "a list of further outputs to draw the distribution of",
+                                                   "outputs")(v, where)),
+        "further outputs whose distribution is drawn"),
+    Key("top", None, must(_int(1, float("inf")), "an integer >= 1: the number of inputs shown in tornado and "
+                          "sensitivity charts", "top"), "inputs shown in tornado and sensitivity charts (default all)"),
+    Key("convergence", True, must(lambda v: isinstance(v, bool), "true or false", "convergence"),
+        "draw the convergence chart"),
+    Key("exceedance", True, must(lambda v: isinstance(v, bool), "true or false", "exceedance"),
+        "draw the exceedance chart"),
+)
 
 
 def check_config(table: Mapping[str, Any], *, where: str = "[plots]", uncertain: Sequence[str] | None = None,
-                 outputs: Sequence[str] | None = None) -> dict[str, Any]:
+                 outputs: Sequence[str] | None = None) -> PlotsTable:
     """Check a study's ``[plots]`` table and fill in the defaults.
 
     Keys: ``scatter`` (inputs to plot the output against; default: the top driver), ``bins``
@@ -50,26 +64,16 @@ def check_config(table: Mapping[str, Any], *, where: str = "[plots]", uncertain:
 
     Returns
     -------
-    dict
-        Every key with its value or default; a ``scatter`` string becomes a one-item list, and
-        ``scatter`` and ``top`` are ``None`` by default.
+    PlotsTable
+        Every key with its value or default; ``scatter`` a tuple of names (a string becomes
+        one), ``scatter`` and ``top`` ``None`` by default.
 
     Raises
     ------
     SpecError
         One line naming the key and value and listing what is allowed.
     """
-    cfg = {k: (list(d) if isinstance(d, list) else d) for k, (_, d, _) in _PLOT_KEYS.items()}
-    for key, value in table.items():
-        if key not in _PLOT_KEYS:
-            raise SpecError(f"{where} {show_key(key)} = {shorten(value)} is not a key; allowed: "
-                            f"{', '.join(_PLOT_KEYS)}")
-        ok, _, allowed = _PLOT_KEYS[key]
-        if key == "scatter" and isinstance(value, str):
-            value = [value]
-        if not ok(value):
-            raise SpecError(f"{where} {key} = {shorten(value)} must be {allowed}")
-        cfg[key] = value
+    cfg = parse_table(table, PLOT_KEYS, where)
     if uncertain is not None:
         for name in cfg["scatter"] or ():
             if name not in uncertain:
@@ -80,4 +84,4 @@ def check_config(table: Mapping[str, Any], *, where: str = "[plots]", uncertain:
             if name not in outputs:
                 raise SpecError(f"{where} outputs = {shorten(name)} is not an output; outputs: "
                                 f"{show_keys(outputs)}")
-    return cfg
+    return PlotsTable(**cfg)

@@ -15,16 +15,17 @@ for, for :func:`mcrisk.priors.parse_prior`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.spec.conform import check_domain
 from mcrisk.spec.priors import parse_prior
 from mcrisk.core.tomlfile import read_toml
-from mcrisk.core.validate import is_file, show_key, show_text
+from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 
 __all__ = ["REF_KEYS", "resolve_ref", "set_inputs"]
 
@@ -32,7 +33,8 @@ __all__ = ["REF_KEYS", "resolve_ref", "set_inputs"]
 REF_KEYS = ("label", "note", "unit", "base", "source")
 
 
-def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str) -> dict[str, Any] | float:
+def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
+                read: Callable[[Path], tuple[dict[str, Any], str]] = read_toml) -> dict[str, Any] | float:
     """The priors-library entry ``spec["ref"]`` names, with ``spec``'s other keys over it.
 
     Parameters
@@ -43,6 +45,8 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str) -> dict[str,
         The study file's folder (``FILE`` is relative to it).
     where
         The start of error messages: ``"studies/x.toml: [inputs.gpu_hour_price]"``.
+    read
+        Reads a TOML file (a :class:`~mcrisk.core.tomlfile.TomlReader` reads each file once).
 
     Returns
     -------
@@ -61,14 +65,12 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str) -> dict[str,
     if not isinstance(ref, str) or ref.count("#") != 1 or not all(ref.split("#")):
         raise SpecError(f"{where} ref = {shorten(ref)} must be \"FILE.toml#entry\", e.g. "
                         "\"../priors/market-2025.toml#h100_gpu_hour_price\"")
-    if bad := [k for k in spec if k != "ref" and k not in REF_KEYS]:
-        raise SpecError(f"{where} {show_key(bad[0])} = {shorten(spec[bad[0]])} cannot be given with ref; "
-                        f"allowed beside ref: {', '.join(REF_KEYS)}")
+    check_keys(spec, ("ref", *REF_KEYS), where)
     file, entry = ref.split("#")
     path = base / file
     if not is_file(path):
         raise SpecError(f"{where} ref = {shorten(ref)}: no such file {show_text(str(path))}")
-    data, _ = read_toml(path)
+    data, _ = read(path)
     if entry not in data:
         known = [k for k, v in data.items() if isinstance(v, dict | int | float) and not isinstance(v, bool)]
         raise SpecError(f"{where} ref = {shorten(ref)}: {show_text(file)} has no entry {show_key(entry)}; "
@@ -106,8 +108,10 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
     Raises
     ------
     SpecError
-        For a name that is not one of the study's inputs, or a value that is not a finite number.
+        For a name that is not one of the study's inputs, a value that is not a finite number,
+        or one outside the input's domain (the same check as the value in the study file).
     """
+    declared = getattr(study.model, "inputs", None) or {}
     entries = dict(study.priors.entries)
     for name, v in values.items():
         if name not in entries:
@@ -115,6 +119,8 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
                             f"{', '.join(entries)}")
         old = entries[name]
         prior = parse_prior(name, v, file=where, table=name)
+        if (var := declared.get(name)) is not None:
+            check_domain(prior, var.domain, where=f"{where} {show_key(name)}={shorten(v)}:")
         entries[name] = replace(prior, unit=old.unit, label=old.label, source="--set on the command line")
     priors = replace(study.priors, entries=MappingProxyType(entries),  # still conformed but for the new values
                      correlations=tuple(c for c in study.priors.correlations

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,12 +38,12 @@ from mcrisk.distributions.correlations import Correlation, parse_correlations
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.distributions.families import ParamError, family_names, freeze, resolve_family
 from mcrisk.spec.priorspec import Prior, Priors
-from mcrisk.core.tomlfile import read_toml
-from mcrisk.core.validate import finite_number, is_study, show_key
+from mcrisk.core.tomlfile import TomlReader, read_toml
+from mcrisk.core.validate import check_keys, finite_number, is_study, show_key
 
 # Prior and Priors (mcrisk.priorspec), Correlation, parse_correlations (mcrisk.correlations) and
 # read_toml (mcrisk.tomlfile) are importable from here too.
-__all__ = ["Correlation", "Prior", "Priors", "load_priors", "parse_correlations", "parse_prior", "priors_from_dict",
+__all__ = ["Correlation", "LoadMemo", "Prior", "Priors", "check_copula", "load_priors", "parse_correlations", "parse_prior", "priors_from_dict",
            "priors_text", "read_toml"]
 
 _META_KEYS = ("unit", "source", "note", "base", "label")
@@ -54,7 +54,27 @@ _TOP_LEVEL = ("currency", "description", "correlation")
 PROBE = (2.0**-54, 1e-9, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-9, 1 - 2.0**-53)
 
 
-def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) -> Prior:
+@dataclass
+class LoadMemo:
+    """What one load of a study has read and computed, so nothing is done twice.
+
+    Attributes
+    ----------
+    read : TomlReader
+        Reads each TOML file once.
+    copulas : set
+        ``(correlations, uncertain inputs)`` already factored into a correlation matrix.
+    probes : dict
+        ``(family, parameters)`` -> the inverse CDF at :data:`PROBE`, checked.
+    """
+
+    read: TomlReader = field(default_factory=TomlReader)
+    copulas: set = field(default_factory=set)
+    probes: dict = field(default_factory=dict)
+
+
+def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
+                memo: LoadMemo | None = None) -> Prior:
     """Check one entry of a priors file (a number or a table) and build its :class:`Prior`.
 
     Parameters
@@ -128,14 +148,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
                             f"for {fam.name}: its parameters would not be finite numbers")
         spec.update(converted)
 
-    allowed = (*fam.required, *fam.optional)
-    for k in spec:
-        if k not in allowed:
-            extra = ", p05, p95" if fam.interval else ""
-            raise SpecError(
-                f"{where} {show_key(k)} = {shorten(spec[k])} is not a parameter of {fam.name}; allowed: "
-                f"{', '.join(allowed)}{extra}, {', '.join(_META_KEYS)}"
-            )
+    check_keys(spec, (*fam.required, *fam.optional, *(("p05", "p95") if fam.interval else ()), *_META_KEYS), where)
     for k in fam.required:
         if k not in spec:
             raise SpecError(f"{where} {k} is missing; {fam.name} needs {', '.join(fam.required)}")
@@ -156,7 +169,13 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
         prior = Prior(name, fam.name, MappingProxyType(params), unit=meta.get("unit", ""),
                       source=meta.get("source", ""), note=meta.get("note", ""), dist=dist,
                       label=meta.get("label", ""))
-        _check_quantiles(prior, where)
+        key = (fam.name, repr(sorted(params.items())))
+        probe = memo.probes.get(key) if memo is not None else None
+        if probe is None:  # the same distribution referenced twice is probed once
+            probe = _check_quantiles(prior, where)
+            if memo is not None:
+                memo.probes[key] = probe
+        prior = replace(prior, probe=probe)
     if "base" in meta:
         base = finite_number(where, "base", meta["base"])
         lo, hi = dist.support()
@@ -166,8 +185,11 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None) ->
     return prior
 
 
-def _check_quantiles(prior: Prior, where: str) -> None:
+def _check_quantiles(prior: Prior, where: str) -> tuple[float, ...]:
     """Refuse a prior whose inverse CDF at :data:`PROBE` is not finite, not monotone, or constant.
+
+    Returns the inverse CDF at :data:`PROBE`, kept as :attr:`Prior.probe` so that no later
+    check evaluates it again.
 
     Parameters that pass their family's checks can still be too large for doubles
     (``normal(mean=1e308, sd=1e308)``, ``uniform(-1e308, 1e308)``: high - low overflows) or so
@@ -200,6 +222,7 @@ def _check_quantiles(prior: Prior, where: str) -> None:
     if prior.family != "discrete" and not prior.is_constant and x[lo] == x[hi]:
         raise SpecError(f"{where} {shown} puts at least 99.8% of its draws on the single value {x[lo]:.17g} "
                         "(its P0.1 and P99.9 are equal); give it as a constant or widen it")
+    return tuple(float(v) for v in x)
 
 
 def priors_text(priors: Priors) -> str:
@@ -218,7 +241,24 @@ def priors_text(priors: Priors) -> str:
     return "\n\n".join(f"# {path}\n{text}" for path, text in priors.texts)
 
 
-def load_priors(path: str | Path) -> Priors:
+def check_copula(priors: Priors, where: str, memo: LoadMemo | None = None) -> None:
+    """Raise unless ``priors``' correlations make a correlation matrix (:func:`copula_factor`).
+
+    ``memo`` remembers the (correlations, uncertain inputs) pairs already found good within
+    one load, so a study whose priors file holds every correlation factors the matrix once.
+    """
+    key = (priors.correlations, priors.uncertain)
+    if not priors.correlations or (memo is not None and key in memo.copulas):
+        return
+    try:
+        copula_factor(priors.correlations, priors.uncertain)
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+    if memo is not None:
+        memo.copulas.add(key)
+
+
+def load_priors(path: str | Path, *, memo: LoadMemo | None = None) -> Priors:
     """Read and check a priors TOML file.
 
     Parameters
@@ -243,11 +283,11 @@ def load_priors(path: str | Path) -> Priors:
     >>> priors["gpu_hour_price"].describe()
     '2'
     """
-    data, text = read_toml(path)
-    return priors_from_dict(data, file=str(path), text=text)
+    data, text = (memo.read if memo is not None else read_toml)(path)
+    return priors_from_dict(data, file=str(path), text=text, memo=memo)
 
 
-def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> Priors:
+def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "", memo: LoadMemo | None = None) -> Priors:
     """Build :class:`Priors` from an already parsed priors table (see :func:`load_priors`).
 
     Parameters
@@ -259,6 +299,8 @@ def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> P
         The file's name, to start error messages and to record with ``text``.
     text
         The file's text, kept for provenance; ``""`` keeps none.
+    memo
+        What this load has read and computed already (:class:`LoadMemo`).
 
     Returns
     -------
@@ -287,16 +329,12 @@ def priors_from_dict(data: Mapping[str, Any], *, file: str, text: str = "") -> P
         if not isinstance(spec, dict | int | float) or isinstance(spec, bool):
             raise SpecError(f"{file}: {show_key(name)} = {shorten(spec)} must be a number or a table; "
                             f"top-level keys: {', '.join(_TOP_LEVEL)} or one table per input")
-        entries[name] = parse_prior(name, spec, file=file)
+        entries[name] = parse_prior(name, spec, file=file, memo=memo)
     if not entries:
         raise SpecError(f"{file}: has no inputs; a priors file has one table (or number) per model input, "
                         "e.g. [gpu_hour_price] dist = \"triangular\", low = 1.5, mode = 2.0, high = 3.5")
     correlations = parse_correlations(data.get("correlation", []), file=file, names=entries)
     priors = Priors(MappingProxyType(entries), currency=currency, correlations=correlations,
                     texts=((file, text),) if text else ())
-    if correlations:  # a contradictory matrix is a bad file, found at load, not first at sampling
-        try:
-            copula_factor(priors.correlations, priors.uncertain)
-        except SpecError as err:
-            raise SpecError(f"{file}: {err}") from None
+    check_copula(priors, file, memo)  # a contradictory matrix is a bad file, found at load, not at sampling
     return priors

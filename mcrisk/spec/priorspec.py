@@ -47,6 +47,9 @@ class Prior:
         Unit conversion factor applied to every draw (and to ``base`` and the median): the
         distribution is written in ``params``'s unit, the draws are in ``unit``. 1 unless a
         study converted it (:func:`mcrisk.conform.conform_priors`).
+    probe : tuple of float or None
+        The inverse CDF at :data:`mcrisk.spec.priors.PROBE`, before ``scale``, as computed when
+        the prior was checked; ``None`` when not computed.
     """
 
     name: str
@@ -59,6 +62,7 @@ class Prior:
     dist: Any = field(default=None, compare=False, repr=False)
     label: str = ""
     scale: float = 1.0
+    probe: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_constant(self) -> bool:

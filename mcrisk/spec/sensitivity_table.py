@@ -11,9 +11,10 @@ from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.events import LOSS, loss_below, parse_event
-from mcrisk.core.validate import check_int, check_seed, check_sensitivity_method, show_key
+from mcrisk.core.validate import check_int, check_seed, check_sensitivity_method
+from mcrisk.spec.tables import Key, SensitivityTable, must, parse_table
 
-__all__ = ["SAMPLE_LIMITS", "check_config"]
+__all__ = ["SAMPLE_LIMITS", "SENSITIVITY_KEYS", "check_config"]
 
 #: Base samples per sensitivity method: ``(least, default)``; :data:`mcrisk.sensitivity.METHODS`
 #: takes its limits from here.
@@ -22,11 +23,41 @@ SAMPLE_LIMITS: dict[str, tuple[int, int]] = {
     "rbd_fast": (100, 4096), "sobol": (2, 1024),
 }
 
-_KEYS = ("method", "output", "samples", "seed", "second_order", "num_resamples", "conf_level", "num_levels",
-         "event", "loss_below")
+def _output(out: Any, where: str) -> str | tuple[str, ...]:
+    if isinstance(out, list) and out and all(isinstance(x, str) for x in out) and len(set(out)) == len(out):
+        return out[0] if len(out) == 1 else tuple(out)
+    if not isinstance(out, str):
+        raise SpecError(f"{where} output = {shorten(out)} must be an output name or a list of different "
+                        "output names")
+    return out
 
 
-def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -> dict[str, Any]:
+def _probability(c: Any) -> bool:
+    return not isinstance(c, bool) and isinstance(c, int | float) and 0 < c < 1
+
+
+# The upper bounds keep a typo from asking for terabytes: 2^24 base samples is already
+# hundreds of millions of model runs for ten inputs. ``samples`` is checked against its method.
+SENSITIVITY_KEYS = (
+    Key("method", "sobol", lambda v, where: check_sensitivity_method(v, where), "a SALib method"),
+    Key("output", None, _output, "an output or a list of outputs (default: the study's)"),
+    Key("samples", None, None, "the base sample size N (default per method)"),
+    Key("seed", None, lambda v, where: check_seed(v, where), "default: the study's seed"),
+    Key("second_order", False, must(lambda v: isinstance(v, bool), "true or false", "second_order"),
+        "Sobol' second-order indices"),
+    Key("num_resamples", 100, lambda v, where: check_int(v, where, "num_resamples", 1, 10_000),
+        "bootstrap resamples"),
+    Key("conf_level", 0.95, must(_probability, "a probability strictly between 0 and 1", "conf_level"),
+        "confidence level of the intervals"),
+    Key("num_levels", 4, lambda v, where: check_int(v, where, "num_levels", 2, 100), "Morris grid levels"),
+    Key("event", LOSS, lambda v, where: parse_event(v, where),
+        'the loss event the attribution explains, "< 0" (one grammar: mcrisk.core.events)'),
+    Key("loss_below", None, lambda v, where: loss_below(v, where),
+        'the older spelling: loss_below = x is event = "< x"'),
+)
+
+
+def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -> SensitivityTable:
     """Check a ``[sensitivity]`` study table and fill in its defaults.
 
     Keys: ``method`` (default ``"sobol"``), ``output`` (a name or a list; default the study's
@@ -48,7 +79,7 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
 
     Returns
     -------
-    dict
+    SensitivityTable
         Every key above with its value or default; ``output`` a name or a tuple of names,
         ``seed`` ``None`` when the table has none, ``event`` an :class:`~mcrisk.core.events.Event`
         (for ``loss_below`` too, which is not returned).
@@ -61,45 +92,18 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
         ``conf_level`` strictly between 0 and 1, ``event`` an event, ``loss_below`` finite (not both),
         ``second_order`` a bool.
     """
-    for k, v in table.items():
-        if k not in _KEYS:
-            raise SpecError(f"{where} {show_key(k)} = {shorten(v)} is not a key; allowed: {', '.join(_KEYS)}")
-    method = check_sensitivity_method(table.get("method", "sobol"), where)
-    least, default = SAMPLE_LIMITS[method]
-    cfg: dict[str, Any] = {"method": method, "output": table.get("output", default_output),
-                           "samples": table.get("samples", default), "seed": table.get("seed"),
-                           "second_order": table.get("second_order", False),
-                           "num_resamples": table.get("num_resamples", 100),
-                           "conf_level": table.get("conf_level", 0.95), "num_levels": table.get("num_levels", 4),
-                           "event": LOSS}
-    out = cfg["output"]
-    if (isinstance(out, list) and out and all(isinstance(x, str) for x in out)
-            and len(set(out)) == len(out)):
-        cfg["output"] = out[0] if len(out) == 1 else tuple(out)
-    elif not isinstance(out, str):
-        raise SpecError(f"{where} output = {shorten(out)} must be an output name or a list of different "
-                        "output names")
-
-    # The upper bounds keep a typo from asking for terabytes: 2^24 base samples is already
-    # hundreds of millions of model runs for ten inputs.
-    cfg["samples"] = check_int(cfg["samples"], where, "samples", least, 2**24, f" for method {method}")
-    if cfg["seed"] is not None:
-        cfg["seed"] = check_seed(cfg["seed"], where)
-    cfg["num_resamples"] = check_int(cfg["num_resamples"], where, "num_resamples", 1, 10_000)
-    cfg["num_levels"] = check_int(cfg["num_levels"], where, "num_levels", 2, 100)
-    if not isinstance(cfg["second_order"], bool):
-        raise SpecError(f"{where} second_order = {shorten(cfg['second_order'])} must be true or false")
-    c = cfg["conf_level"]
-    if isinstance(c, bool) or not isinstance(c, int | float) or not 0 < c < 1:
-        raise SpecError(f"{where} conf_level = {shorten(c)} must be a probability strictly between 0 and 1")
+    cfg = parse_table(table, SENSITIVITY_KEYS, where, output=default_output)
+    least, default = SAMPLE_LIMITS[cfg["method"]]
+    cfg["samples"] = check_int(table.get("samples", default), where, "samples", least, 2**24,
+                               f" for method {cfg['method']}")
+    given = cfg.pop("loss_below")
     if "event" in table and "loss_below" in table:
         raise SpecError(f"{where} loss_below = {shorten(table['loss_below'])} cannot be given with event = "
                         f"{shorten(table['event'])}; loss_below = x is event = \"< x\"")
     if "loss_below" in table:
-        cfg["event"] = loss_below(table["loss_below"], where)
-    elif "event" in table:
-        cfg["event"] = ev = parse_event(table["event"], where)
-        if ev.output is not None and ev.output != cfg["output"]:
-            raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = "
-                            f"{shorten(cfg['output'])}; name the output once, or give the event as \"< x\"")
-    return cfg
+        cfg["event"] = given
+    ev = cfg["event"]
+    if ev.output is not None and ev.output != cfg["output"]:
+        raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = "
+                        f"{shorten(cfg['output'])}; name the output once, or give the event as \"< x\"")
+    return SensitivityTable(**cfg)

@@ -21,9 +21,13 @@
     [sweep]                              # lever = "price_output", values = [...] (mcrisk.sweep)
     [solve]                              # lever, target, low, high (mcrisk.solve)
 
-:func:`load_study` checks everything when the file is read, every check a run will make
-(the analyses' tables, plot names, sizes), so ``mcrisk check`` passes exactly what ``mcrisk run``
-accepts; :func:`mcrisk.study.run_study` runs it.
+:func:`load_study` reads the file (and each priors file it names) once and hands the parsed
+table to :func:`resolve`, the one place a study is resolved: model, priors, units, domains,
+correlations, one output probe, and each table into its typed value (:mod:`mcrisk.spec.tables`).
+Every check a run will make happens there, so ``mcrisk check`` passes exactly what ``mcrisk run``
+accepts. An override of a table (``mcrisk sensitivity --method``, ``mcrisk solve --lever``) is
+:func:`with_table`: the file's table as parsed, the changes on top, checked again; the text is
+never parsed twice. :func:`mcrisk.study.run_study` runs the study.
 """
 
 from __future__ import annotations
@@ -36,24 +40,23 @@ from typing import Any
 
 import numpy as np
 
-from mcrisk.spec.conform import check_fx, conform_priors
-from mcrisk.distributions.copula import copula_factor
-from mcrisk.spec.decision_tables import Precision, check_precision, check_solve, check_sweep
-from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.validate import check_keys, is_file, show_key, show_keys, show_text
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
+from mcrisk.spec.conform import check_fx, conform_priors
+from mcrisk.spec.decision_tables import Precision, check_precision, check_solve, check_sweep
+from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_ref
-from mcrisk.spec.priors import Priors, load_priors, parse_correlations, parse_prior, read_toml
+from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
 from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
-from mcrisk.core.validate import check_method, check_samples, check_seed, is_file, show_key, show_keys, show_text
+from mcrisk.spec.tables import (STUDY_KEYS, Key, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
+                                SweepTable, TornadoTable, VoiTable, must, parse_table)
 
-__all__ = ["ANALYSES", "Study", "load_study"]
+__all__ = ["ANALYSES", "STUDY_KEYS", "TORNADO_KEYS", "Study", "load_study", "resolve", "with_table"]
 
-_KEYS = ("title", "description", "model", "priors", "inputs", "samples", "seed", "method",
-         "output", "period_days", "currency", "correlation", "sensitivity", "tornado", "plots", "options",
-         "sweep", "solve", "precision", "scenarios", "value_of_information", "fx")
+_KEYS = tuple(k.name for k in STUDY_KEYS)
 
 
 @dataclass(frozen=True)
@@ -73,14 +76,21 @@ class Study:
         The Monte Carlo run.
     period_days : float or None
         Money per day is restated per this many days in tables and figures.
-    analyses : Mapping[str, Mapping]
-        The checked ``[sensitivity]``, ``[tornado]`` and ``[plots]`` tables present.
     text : str
         The study file's text, stored in the results for provenance.
     precision : tuple of Precision
         ``precision = "..."``: run until each statistic's 95% half-width is within tolerance.
     conversions : tuple of str
         The unit conversions applied to priors at load, one line each (run header, report).
+    sensitivity, tornado, plots, sweep, solve, scenarios, value_of_information
+        The checked tables, typed (:mod:`mcrisk.spec.tables`); ``None`` when the file has none.
+    outputs : tuple of str
+        The model's outputs a table may analyse (one value per sample), as the load's probe found.
+    levers : tuple of str
+        The inputs a ``[sweep]`` or ``[solve]`` lever may be.
+    spec : Mapping
+        The study file as parsed (its tables as written, before defaults): an override
+        (:func:`with_table`) is checked on top of it, never by parsing the text again.
     """
 
     path: Path
@@ -94,47 +104,64 @@ class Study:
     output: str
     period_days: float | None = None
     description: str = ""
-    analyses: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     text: str = ""
     precision: tuple[Precision, ...] = ()
     conversions: tuple[str, ...] = ()
+    sensitivity: SensitivityTable | None = None
+    tornado: TornadoTable | None = None
+    plots: PlotsTable | None = None
+    sweep: SweepTable | None = None
+    solve: SolveTable | None = None
+    scenarios: ScenariosTable | None = None
+    value_of_information: VoiTable | None = None
+    outputs: tuple[str, ...] = ()
+    levers: tuple[str, ...] = ()
+    spec: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
         """The study file's stem, e.g. ``deepseek_545``."""
         return self.path.stem
 
+    @property
+    def analyses(self) -> Mapping[str, Any]:
+        """The tables present, by name (``"sensitivity"``, ``"tornado"``, ...), in :data:`ANALYSES` order."""
+        return MappingProxyType({k: t for k in ANALYSES if (t := getattr(self, k)) is not None})
 
-def _check_tornado(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
-    allowed = {"output": str, "low": float, "high": float}
-    cfg = {"output": study["output"], "low": 0.10, "high": 0.90}
-    for k, v in table.items():
-        if k not in allowed:
-            raise SpecError(f"{where}: [tornado] {show_key(k)} = {shorten(v)} is not a key; allowed: "
-                            f"{', '.join(allowed)}")
-        cfg[k] = v
-    if not isinstance(cfg["output"], str):
-        raise SpecError(f"{where}: [tornado] output = {shorten(cfg['output'])} must be an output name")
-    for k in ("low", "high"):
-        if isinstance(cfg[k], bool) or not isinstance(cfg[k], int | float) or not 0 < cfg[k] < 1:
-            raise SpecError(f"{where}: [tornado] {k} = {shorten(cfg[k])} must be a quantile strictly between 0 and 1")
+
+def _quantile(name: str) -> Callable[[Any, str], Any]:
+    return must(lambda v: not isinstance(v, bool) and isinstance(v, int | float) and 0 < v < 1,
+                "a quantile strictly between 0 and 1", name)
+
+
+#: The ``[tornado]`` table.
+TORNADO_KEYS = (
+    Key("output", None, must(lambda v: isinstance(v, str), "an output name", "output"),
+        "the output swung (default: the study's)"),
+    Key("low", 0.10, _quantile("low"), "the quantile each input is set to at its low end"),
+    Key("high", 0.90, _quantile("high"), "the quantile each input is set to at its high end"),
+)
+
+
+def _check_tornado(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> TornadoTable:
+    cfg = parse_table(table, TORNADO_KEYS, f"{where}: [tornado]", output=study["output"])
     if not cfg["low"] < cfg["high"]:
         raise SpecError(f"{where}: [tornado] high = {cfg['high']!r} must be greater than low = {cfg['low']!r}")
-    return cfg
+    return TornadoTable(**cfg)
 
 
-def _check_sensitivity(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+def _check_sensitivity(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SensitivityTable:
     if not study["uncertain"]:
         raise SpecError(f"{where}: [sensitivity] has no uncertain input to analyse: every input is a constant")
     return check_sensitivity_table(table, where=f"{where}: [sensitivity]", default_output=study["output"])
 
 
-def _check_plots(table: Mapping[str, Any], where: str, study: dict[str, Any]) -> dict[str, Any]:
+def _check_plots(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> PlotsTable:
     return check_plots_table(table, where=f"{where}: [plots]", uncertain=study["uncertain"], outputs=study["outputs"])
 
 
-#: Optional study tables: name -> checker returning the table with its defaults filled in.
-ANALYSES: dict[str, Callable[[Mapping[str, Any], str, dict[str, Any]], dict[str, Any]]] = {
+#: Optional study tables: name -> checker returning the typed table with its defaults filled in.
+ANALYSES: dict[str, Callable[[Mapping[str, Any], str, Mapping[str, Any]], Any]] = {
     "sensitivity": _check_sensitivity,
     "tornado": _check_tornado,
     "plots": _check_plots,
@@ -170,19 +197,83 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
         file, the key, the value and what is allowed.
     """
     path = Path(path)
-    data, text = read_toml(path)
-    where = str(path)
-    if unknown := [k for k in data if k not in _KEYS]:
-        raise SpecError(f"{where}: {show_key(unknown[0])} = {shorten(data[unknown[0]])} is not a study key; "
-                        f"allowed: {', '.join(_KEYS)}")
+    memo = LoadMemo()  # each file read once, each prior probed once, each correlation matrix factored once
+    data, text = memo.read(path)
+    check_keys(data, _KEYS, f"{path}:")
+    spec = MappingProxyType(dict(data))
     data.update({k: v for k, v in overrides.items() if v is not None})
+    return resolve(data, path, text=text, memo=memo, strict=strict, spec=spec)
+
+
+def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict: bool = False,
+            memo: LoadMemo | None = None, spec: Mapping[str, Any] | None = None) -> Study:
+    """The study a parsed study table describes: model, priors, units, domains, output, tables.
+
+    The one place a study is resolved: :func:`load_study` reads the file and calls it, and a
+    changed spec (``{**study.spec, "samples": 500}``) is resolved again the same way, with
+    every check the file's values pass.
+
+    Parameters
+    ----------
+    data
+        The study's top-level table, as parsed from TOML.
+    path
+        The study file: relative priors and model paths start at its folder; messages name it.
+    text
+        The file's text, kept for provenance.
+    strict
+        Every prior must state its unit.
+    memo
+        What this load has read and computed (a fresh one if ``None``).
+    spec
+        The table as written in the file, kept as :attr:`Study.spec` (default ``data``).
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    SpecError
+        As :func:`load_study`.
+    """
+    path, memo = Path(path), memo or LoadMemo()
+    spec = MappingProxyType(dict(data)) if spec is None else spec
+    where = str(path)
     if "model" not in data:
         raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
                         "\"package.module:function\" or \"file.py:function\"")
     model = resolve_model(data["model"], base=path.parent, where=f"{where}: model")
     if "options" in data:  # fixed keyword arguments of the model, checked against its declaration
         model = bind_options(model, data["options"], where=f"{where}: [options]")
+    priors, currency = _study_priors(data, path, memo)
+    check_inputs(model, list(priors.entries), where=where)
+    fx = check_fx(data.get("fx", {}), where=where, currency=currency)
+    conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
+    priors, conversions, model = conformed.priors, conformed.conversions, conformed.model
 
+    top = parse_table(data, STUDY_KEYS, f"{where}:", title=path.stem)
+    probed = _probe_outputs(model, priors, where)  # one sample: what the model really returns
+    outputs = tuple(k for k in (getattr(model, "outputs", None) or probed) if k in probed)  # no hourly ones
+    output = data.get("output", getattr(model, "default_output", None))
+    if output is None:
+        raise SpecError(f"{where}: output is missing; name the model output to analyse")
+    if not isinstance(output, str) or (outputs and output not in outputs):
+        raise SpecError(f"{where}: output = {shorten(output)} is not an output of {show_text(data['model'])}; "
+                        f"outputs: {show_keys(outputs or [])}")
+    required, optional, anykw = model_inputs(model)
+    levers = (*required, *optional, *([k for k in priors if k not in required and k not in optional] if anykw else ()))
+    study = Study(path=path, title=top["title"], model=model, model_ref=data["model"], priors=priors,
+                  samples=top["samples"], seed=top["seed"], method=top["method"], output=output,
+                  period_days=top["period_days"], description=top["description"], text=text, conversions=conversions,
+                  precision=check_precision(data["precision"], where) if "precision" in data else (),
+                  outputs=outputs, levers=levers, spec=spec)
+    return replace(study, **_tables(data, study))
+
+
+def _study_priors(data: Mapping[str, Any], path: Path, memo: LoadMemo) -> tuple[Priors, str | None]:
+    """The priors files merged in order, the ``[inputs]`` overrides, the study's correlations."""
+    where = str(path)
     files = data.get("priors", [])
     if isinstance(files, str):
         files = [files]
@@ -193,7 +284,7 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
         p = path.parent / f
         if not is_file(p):
             raise SpecError(f"{where}: priors = {shorten(f)}: no such file {show_text(p)}")
-        priors = priors.merged(load_priors(p))
+        priors = priors.merged(load_priors(p, memo=memo))
 
     inputs = data.get("inputs", {})
     if not isinstance(inputs, dict):
@@ -201,8 +292,8 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
     entries = dict(priors.entries)
     for name, spec in inputs.items():
         if isinstance(spec, dict) and "ref" in spec:  # a priors-library entry by reference
-            spec = resolve_ref(spec, base=path.parent, where=f"{where}: [inputs.{show_key(name)}]")
-        prior = parse_prior(name, spec, file=where, table=f"inputs.{show_key(name)}")
+            spec = resolve_ref(spec, base=path.parent, where=f"{where}: [inputs.{show_key(name)}]", read=memo.read)
+        prior = parse_prior(name, spec, file=where, table=f"inputs.{show_key(name)}", memo=memo)
         if name in entries and "unit" not in (spec if isinstance(spec, dict) else {}):
             prior = replace(prior, unit=entries[name].unit)
         if not prior.source:
@@ -221,60 +312,62 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
             if entries[x].is_constant:
                 raise SpecError(f"{where}: [[correlation]] between {show_key(c.a)} and {show_key(c.b)}: "
                                 f"{show_key(x)} is a constant here; only uncertain inputs can be correlated")
-    try:
-        copula_factor(priors.correlations, priors.uncertain)
-    except SpecError as err:
-        raise SpecError(f"{where}: {err}") from None
+    check_copula(priors, where, memo)
+    return priors, currency
 
-    check_inputs(model, list(entries), where=where)
-    fx = check_fx(data.get("fx", {}), where=where, currency=currency)
-    conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
-    priors, conversions, model = conformed.priors, conformed.conversions, conformed.model
 
-    title = data.get("title", path.stem)
-    if not isinstance(title, str):
-        raise SpecError(f"{where}: title = {shorten(title)} must be a string")
-    samples = check_samples(data.get("samples", 10_000), f"{where}:")
-    seed = check_seed(data.get("seed", 0), f"{where}:")
-    if not isinstance(data.get("description", ""), str):
-        raise SpecError(f"{where}: description = {shorten(data['description'])} must be a string")
-    method = check_method(data.get("method", "random"), f"{where}:")
-    probed = _probe_outputs(model, priors, where)  # one sample: what the model really returns
-    outputs = tuple(k for k in (getattr(model, "outputs", None) or probed) if k in probed)  # no hourly ones
-    output = data.get("output", getattr(model, "default_output", None))
-    if output is None:
-        raise SpecError(f"{where}: output is missing; name the model output to analyse")
-    if not isinstance(output, str) or (outputs and output not in outputs):
-        raise SpecError(f"{where}: output = {shorten(output)} is not an output of {show_text(data['model'])}; "
-                        f"outputs: {show_keys(outputs or [])}")
-    period = data.get("period_days")
-    if period is not None and (isinstance(period, bool) or not isinstance(period, int | float)
-                               or not 0 < period < float("inf")):
-        raise SpecError(f"{where}: period_days = {shorten(period)} must be a positive number of days (30: per month)")
+def _fields(study: Study) -> dict[str, Any]:
+    """What a table's checker needs to know of the study."""
+    declared = getattr(study.model, "inputs", None) or {}
+    return {"output": study.output, "outputs": study.outputs, "uncertain": study.priors.uncertain,
+            "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None}}
 
-    required, optional, anykw = model_inputs(model)
-    levers = (*required, *optional, *([k for k in entries if k not in required and k not in optional] if anykw else ()))
-    study_fields = {"output": output, "outputs": tuple(outputs or ()), "uncertain": priors.uncertain,
-                    "inputs": levers}
-    analyses = {}
+
+def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
+    """The study's optional tables present in ``data``, each checked into its typed value."""
+    where, fields, tables = str(study.path), _fields(study), {}
     for key, check in ANALYSES.items():
         if key in data:
             if not isinstance(data[key], dict):
                 raise SpecError(f"{where}: {key} = {shorten(data[key])} must be a table [{key}]")
-            analyses[key] = MappingProxyType(check(data[key], where, study_fields))
+            tables[key] = check(data[key], where, fields)
     for key in ("sensitivity", "tornado"):
-        wanted = analyses[key]["output"] if key in analyses else ()
+        wanted = tables[key].output if key in tables else ()
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
-        if outputs and (bad := next((w for w in wanted if w not in outputs), None)) is not None:
+        if study.outputs and (bad := next((w for w in wanted if w not in study.outputs), None)) is not None:
             raise SpecError(f"{where}: [{key}] output = {shorten(bad)} is not an output of "
-                            f"{show_text(data['model'])}; outputs: {show_keys(outputs)}")
+                            f"{show_text(data['model'])}; outputs: {show_keys(study.outputs)}")
+    return tables
 
-    precision = check_precision(data["precision"], where) if "precision" in data else ()
-    return Study(path=path, title=title, model=model, model_ref=data["model"],
-                 priors=priors, samples=samples, seed=seed, method=method, output=output,
-                 period_days=period, description=data.get("description", ""),
-                 analyses=MappingProxyType(analyses), text=text, precision=precision,
-                 conversions=conversions)
+
+def with_table(study: Study, name: str, **changes: Any) -> Study:
+    """The study with its ``[name]`` table's keys changed, checked as the file's table would be.
+
+    The table is the file's as written (:attr:`Study.spec`), with ``changes`` on top; a change
+    to ``None`` removes the key (its default then applies). Nothing is read or parsed again.
+
+    Parameters
+    ----------
+    study
+        A loaded study.
+    name
+        A key of :data:`ANALYSES`: ``"sensitivity"``, ``"solve"``, ``"scenarios"``, ...
+    **changes
+        Keys of that table.
+
+    Returns
+    -------
+    Study
+        A copy with the new table (and the file's text unchanged).
+
+    Raises
+    ------
+    SpecError
+        If the resulting table is not valid; the message names the study file and the table.
+    """
+    table = {**study.spec.get(name, {}), **changes}
+    table = {k: v for k, v in table.items() if v is not None}
+    return replace(study, **{name: ANALYSES[name](table, str(study.path), _fields(study))})
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:

@@ -72,9 +72,9 @@ def read_run(study_path: str | Path, folder: str | Path | None = None) -> StudyR
                                 if k in results.attrs})
     tables = {}
     if "tornado" in study.analyses:
-        cfg = study.analyses["tornado"]
-        tab = per_period(tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"],
-                                 high=cfg["high"]), study.period_days)
+        cfg = study.tornado
+        tab = per_period(tornado(study.model, study.priors, output=cfg.output, low=cfg.low,
+                                 high=cfg.high), study.period_days)
         csv = folder / "tornado.csv"
         if is_file(csv):
             written = pd.read_csv(csv)

@@ -12,12 +12,10 @@ run leaves the previous folder as it was. :func:`run_sensitivity` reruns a study
 from __future__ import annotations
 
 import functools
-import tomllib
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import xarray as xr
@@ -36,9 +34,9 @@ from mcrisk.report.document import write_report
 from mcrisk.analyze.risk import format_summary, summarize
 from mcrisk.core.statistics import per_period
 from mcrisk.analyze.sensitivity import get_method
-from mcrisk.analyze.sensitivity_run import check_config, run_configured, write_tables
+from mcrisk.analyze.sensitivity_run import run_configured, write_tables
 from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
-from mcrisk.spec.studyfile import ANALYSES, Study, load_study
+from mcrisk.spec.studyfile import ANALYSES, Study, load_study, with_table
 from mcrisk.core.thinning import THINNED_ROWS, thinned_words
 from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
 from mcrisk.core.units import with_pint_units
@@ -225,9 +223,9 @@ def _say_summary(study: Study, results: xr.Dataset, summary: xr.Dataset, say: Ca
 
 
 def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Dataset:
-    cfg = study.analyses["tornado"]
-    tab = per_period(tornado(study.model, study.priors, output=cfg["output"], low=cfg["low"],
-                             high=cfg["high"]), study.period_days)
+    cfg = study.tornado
+    tab = per_period(tornado(study.model, study.priors, output=cfg.output, low=cfg.low,
+                             high=cfg.high), study.period_days)
     if echo is not None:
         echo("\n" + format_tornado(tab))
     return tab
@@ -345,16 +343,16 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
     """
     opts = _loud(options, given, "mcrisk sensitivity")
     study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
-    table = dict(tomllib.loads(study.text).get("sensitivity", {})) if study.text else {}
+    written = study.spec.get("sensitivity", {})
+    changes: dict[str, Any] = {}
     if method is not None:
         m = get_method(method, "--")  # a bad flag is named as the flag, not as the file's key
-        table["method"] = method
-        if samples is None and isinstance(table.get("samples"), int) and table["samples"] < m.min_samples:
-            table.pop("samples")  # the file's N was for another method
+        changes["method"] = method
+        if samples is None and isinstance(written.get("samples"), int) and written["samples"] < m.min_samples:
+            changes["samples"] = None  # the file's N was for another method: dropped
     if samples is not None:
-        table["samples"] = samples
-    cfg = check_config(table, where=f"{study.path}: [sensitivity]", default_output=study.output)
-    study = replace(study, analyses=MappingProxyType({**study.analyses, "sensitivity": MappingProxyType(cfg)}))
+        changes["samples"] = samples
+    study = with_table(study, "sensitivity", **changes)
     return run_study(study, options=replace(opts, settings=()), echo=echo).tables["sensitivity"]
 
 
@@ -395,12 +393,7 @@ def run_discovery(path: str | Path, analysis: str, *, options: RunOptions | None
     """
     opts = _loud(options, {k: v for k, v in (("out", out), ("quiet", quiet)) if v is not None}, f"[{analysis}]")
     study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
-    given = dict(tomllib.loads(study.text).get(analysis, {})) if study.text else {}
-    given.update({k: v for k, v in table.items() if v is not None})
-    fields = {"output": study.output, "outputs": tuple(getattr(study.model, "outputs", None) or ()),
-              "uncertain": study.priors.uncertain}
-    cfg = ANALYSES[analysis](given, str(study.path), fields)
-    study = replace(study, analyses=MappingProxyType({**study.analyses, analysis: MappingProxyType(cfg)}))
+    study = with_table(study, analysis, **{k: v for k, v in table.items() if v is not None})
     return run_study(study, options=replace(opts, settings=()), echo=echo).tables[analysis]
 
 
