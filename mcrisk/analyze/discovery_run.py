@@ -58,7 +58,7 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
     ds = _used(scenarios(sub, output=cfg.output, event=cfg.event, threshold_density=cfg.threshold_density,
                          threshold_coverage=cfg.threshold_coverage, max_boxes=cfg.max_boxes,
                          mass_min=cfg.mass_min, bounds=bounds),
-               sub, results)
+               results)
     if echo is not None:  # the boxes in the words of the report and the charts: plain labels
         echo("\n" + format_scenarios(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
@@ -88,7 +88,7 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     seed = study.seed if cfg.seed is None else cfg.seed
     sub = thin(results, DISCOVERY_SAMPLES)
     ds = _used(evppi(per_period(sub, study.period_days), output=cfg.output, decision=cfg.decision,
-                     groups=cfg.groups, resamples=cfg.resamples, rng=seed), sub, results)
+                     groups=cfg.groups, resamples=cfg.resamples, rng=seed), results)
     if echo is not None:
         echo("\n" + format_voi(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
