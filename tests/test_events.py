@@ -45,7 +45,7 @@ def test_the_old_spellings_are_the_same_events() -> None:
     assert loss_below(0) == LOSS == parse_event("< 0")
     with_old = check_config({"loss_below": 2.5}, where="s.toml: [sensitivity]", default_output="profit_per_day")
     with_new = check_config({"event": "< 2.5"}, where="s.toml: [sensitivity]", default_output="profit_per_day")
-    assert with_old["event"] == with_new["event"] == Event(None, "<", 2.5)
+    assert with_old.event == with_new.event == Event(None, "<", 2.5)
     assert PRECISION_STATISTICS["p_loss"] == ("p_below_zero", True)
     # a [solve] target holds the event inside P(...)
     t = parse_target("P(profit_per_day < 0) <= 0.1")
@@ -53,7 +53,7 @@ def test_the_old_spellings_are_the_same_events() -> None:
     assert parse_target("P( gross_margin>=0.5 ) >= 0.9").event == Event("gross_margin", ">=", 0.5)
     # [scenarios] takes the output from the event when the table names none
     cfg = check_scenarios({"event": "gross_margin < 0.1"}, "s.toml", FIELDS)
-    assert (cfg["output"], cfg["event"], cfg["operator"], cfg["threshold"]) == ("gross_margin", "< 0.1", "<", 0.1)
+    assert (cfg.output, cfg.event, cfg.operator, cfg.threshold) == ("gross_margin", "< 0.1", "<", 0.1)
 
 
 def test_both_spellings_at_once_are_refused() -> None:

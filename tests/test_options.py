@@ -252,4 +252,4 @@ def test_the_commands_hand_their_options_to_run_study(monkeypatch, tmp_path: Pat
     assert seen[0][1] == RunOptions(out=tmp_path / "v", quiet=True, seed=4)
     assert main(["sensitivity", str(DECISIONS), "--samples", "64", "--seed", "4", "--formats", "svg"]) == 1
     assert seen[1][1] == RunOptions(quiet=False, seed=4, formats=("svg",))  # --samples is the table's N
-    assert seen[1][0].analyses["sensitivity"]["samples"] == 64
+    assert seen[1][0].sensitivity.samples == 64

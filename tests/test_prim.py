@@ -114,11 +114,12 @@ def _study(name: str, n: int) -> tuple[np.ndarray, np.ndarray, float, int]:
 
     study = mcrisk.load_study(STUDIES / f"{name}.toml")
     res = mcrisk.simulate(study.model, study.priors, n, method=study.method, rng=study.seed)
-    cfg = study.analyses.get("scenarios") or {"threshold_density": 0.8, "max_boxes": 3}
+    cfg = study.scenarios
     y = np.asarray(res[study.output].values, dtype=float)
     names = [k for k in study.priors.uncertain if np.ptp(res[k].values) > 0]
     x = np.column_stack([np.asarray(res[k].values, dtype=float) for k in names])[np.isfinite(y)]
-    return x, y[np.isfinite(y)] < 0, cfg["threshold_density"], cfg["max_boxes"]
+    density, boxes = (cfg.threshold_density, cfg.max_boxes) if cfg is not None else (0.8, 3)
+    return x, y[np.isfinite(y)] < 0, density, boxes
 
 
 #: Synthetic data with known boxes, then the studies' own samples at a tenth of their samples or

@@ -13,11 +13,11 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
 
 from mcrisk.core.errors import SpecError
 
 if TYPE_CHECKING:
+    import numpy as np
     import xarray as xr
 
 __all__ = ["CENTRAL_50_90", "CENTRAL_80", "CENTRAL_80_90", "CENTRAL_90", "PERCENTILES", "STATISTICS", "Z90_TWO_SIDED", "Z95_TWO_SIDED", "nonfinite_error", "outputs_of",
@@ -112,6 +112,8 @@ def row_statistics(x: np.ndarray, bad: str = "low") -> dict[str, np.ndarray]:
     of the ``k = ceil(0.05 n)`` worst values; ``se_mean = std / sqrt(n)`` and
     ``se_p_below_zero = sqrt(p (1 - p) / n)``, conservative for LHS and Sobol' designs.
     """
+    import numpy as np  # here, not at import: the table checks name PERCENTILES without numpy
+
     rows, n = x.shape
     out = {"mean": x.mean(axis=1), "std": x.std(axis=1, ddof=1) if n > 1 else np.zeros(rows),
            "min": x.min(axis=1)}
@@ -131,7 +133,12 @@ def row_statistics(x: np.ndarray, bad: str = "low") -> dict[str, np.ndarray]:
 
 
 def _statistic(name: str) -> Callable[[np.ndarray], float]:
-    return lambda x: float(row_statistics(np.asarray(x, dtype=float).reshape(1, -1))[name][0])
+    def stat(x: np.ndarray) -> float:
+        import numpy as np
+
+        return float(row_statistics(np.asarray(x, dtype=float).reshape(1, -1))[name][0])
+
+    return stat
 
 
 #: Each statistic of :func:`summarize`: name -> (function of the finite values, meaning). The
