@@ -28,7 +28,7 @@ from mcrisk.core.errors import MCRiskWarning
 from mcrisk.models import maas, resolve_model
 from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
 from mcrisk.spec.callcheck import conform_call
-from mcrisk.spec.decision_tables import parse_precision
+from mcrisk.spec.precision_text import parse_precision
 from mcrisk.spec.priorref import set_inputs
 from mcrisk.spec.priors import Priors
 

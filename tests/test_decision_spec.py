@@ -9,8 +9,8 @@ import pytest
 
 from mcrisk import SpecError, load_study
 from mcrisk.spec.tables import SweepTable
-from mcrisk.spec.decision_tables import (Precision, Target, check_solve, check_sweep, parse_precision, parse_target,
-                                  sweep_values)
+from mcrisk.spec.decision_tables import Target, check_solve, check_sweep, parse_target, sweep_values
+from mcrisk.spec.precision_text import Precision, parse_precision
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 STUDY = {"output": "profit", "outputs": ("profit", "cost"), "inputs": ("price", "cost_rate")}

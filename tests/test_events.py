@@ -5,7 +5,8 @@ import pytest
 
 from mcrisk import SpecError
 from mcrisk.core.events import LOSS, Event, event_words, loss_below, parse_event
-from mcrisk.spec.decision_tables import PRECISION_STATISTICS, parse_target
+from mcrisk.spec.decision_tables import parse_target
+from mcrisk.spec.precision_text import PRECISION_STATISTICS
 from mcrisk.spec.discovery_tables import check_scenarios
 from mcrisk.spec.sensitivity_table import check_config
 

@@ -13,7 +13,7 @@ import xarray as xr
 
 from mcrisk import MCRiskWarning, SpecError, load_study, run_study, sample, simulate
 from mcrisk.cli.main import main
-from mcrisk.spec.decision_tables import parse_precision
+from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.models import maas
 from mcrisk.analyze.precision import MIN_REPLICATES, half_width, simulate_to_precision

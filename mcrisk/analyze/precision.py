@@ -29,7 +29,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from mcrisk.spec.decision_tables import Precision
+from mcrisk.spec.precision_text import Precision
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import join_chunks
 from mcrisk.spec.callcheck import conform_call

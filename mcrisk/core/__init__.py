@@ -6,7 +6,8 @@
     validate.py    one validator per run setting (samples, seed, method, formats, ...)
     text.py        numbers and names as text: one formatter family, aligned tables
     labels.py      plain labels, the study's period in words and units
-    statistics.py  the percentile list, each statistic per row, the 95% z values
+    statistics.py  the percentile list, each statistic per row, the z values
+    events.py      the loss event's one grammar ("< 0", "gross_margin < 0.1")
     thinning.py    the 1 in k samples kept: one step rule, one cap per use, one wording
     units.py       the pint registry and the units the files spell
     tomlfile.py    reading TOML with one-line errors

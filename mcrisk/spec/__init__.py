@@ -10,7 +10,8 @@
     callcheck.py          the same at a public call (simulate, sensitivity, ...), once per prior
     tables.py             Key and parse_table, the one table reader; the typed study tables
     studyfile.py          study files: the TOML that wires priors, a model and analyses, resolved
-    decision_tables.py    [sweep], [solve] and precision, checked
+    decision_tables.py    [sweep], [solve] and targets, checked
+    precision_text.py     precision = "p_loss:0.005, mean:1%", checked
     discovery_tables.py   [scenarios] and [value_of_information], checked
     sensitivity_table.py  [sensitivity], checked
     plots_table.py        [plots], checked

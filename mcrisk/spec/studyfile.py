@@ -45,7 +45,8 @@ from mcrisk.core.validate import check_keys, is_file, show_key, show_keys, show_
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
 from mcrisk.spec.conform import check_fx, conform_priors
-from mcrisk.spec.decision_tables import Precision, check_precision, check_solve, check_sweep
+from mcrisk.spec.decision_tables import check_solve, check_sweep
+from mcrisk.spec.precision_text import Precision, check_precision
 from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_ref

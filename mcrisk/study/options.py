@@ -64,7 +64,7 @@ def _path(key: str) -> Callable[[Any, str], Path | None]:
 def _precision(value: Any, where: str = "") -> str | None:
     if value is None:
         return None
-    from mcrisk.spec.decision_tables import parse_precision  # light: the standard library and core
+    from mcrisk.spec.precision_text import parse_precision  # light: the standard library and core
 
     parse_precision(value, "--precision")
     return value

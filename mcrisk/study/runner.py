@@ -21,7 +21,7 @@ from typing import Any
 import xarray as xr
 
 from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions
-from mcrisk.spec.decision_tables import parse_precision
+from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.discovery_run import run_scenarios, run_voi
 from mcrisk.analyze.discovery_run import write_tables as write_discovery_tables
 from mcrisk.report.deck import check_template, write_deck
