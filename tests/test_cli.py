@@ -242,13 +242,14 @@ def test_help_imports_no_numerical_library(tmp_path: Path) -> None:
 ], ids=["tilde", "proc", "file", "under_a_file"])
 def test_out_is_checked_before_computing(capsys, tmp_path: Path, good: Path, monkeypatch, command: str,
                                          out: str, message: str) -> None:
-    import importlib
+    import mcrisk.simulation.engine as engine
+    import mcrisk.study.runner as runner
 
     def never(*args, **kwargs):
         raise AssertionError("computed before checking --out")
 
-    monkeypatch.setattr(importlib.import_module("mcrisk.study.runner"), "simulate", never)
-    monkeypatch.setattr(importlib.import_module("mcrisk.simulation.engine"), "simulate", never)
+    monkeypatch.setattr(runner, "simulate", never)  # a module, imported by name: no function hides it
+    monkeypatch.setattr(engine, "simulate", never)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("")
     assert main([command, str(good / "study_sensitivity.toml"), "--out", out, "--quiet"]) == 2
