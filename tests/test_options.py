@@ -132,7 +132,13 @@ def test_the_docs_table_of_run_options_is_generated_from_runoptions() -> None:
     end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
     assert "\n".join(lines[start:end]) + "\n" == options_table()
     table = options_table().splitlines()
-    assert table[2] == "| `--samples` | the study's | number of samples (overrides the study) |"
+    # the defaults the table states are the study file's own (mcrisk.spec.tables.STUDY_KEYS)
+    from mcrisk.spec.tables import STUDY_KEYS
+
+    file_default = {k.name: k.default for k in STUDY_KEYS}
+    assert table[2] == (f"| `--samples` | the study's (`samples`, else {file_default['samples']:,}) | number of "
+                        "samples (overrides the study) |")
+    assert f"else {file_default['seed']})" in table[3] and f"else {file_default['method']})" in table[4]
     assert len(table) == 2 + 15
 
 

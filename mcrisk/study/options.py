@@ -125,11 +125,12 @@ class RunOptions:
     """
 
     samples: int | None = _option(None, "number of samples (overrides the study)",
-                                  _optional(validate.check_samples), flag="--samples", shown="the study's", parse=int)
+                                  _optional(validate.check_samples), flag="--samples", shown="the study's (`samples`, else 10,000)", parse=int)
     seed: int | None = _option(None, "random seed (overrides the study)", _optional(validate.check_seed),
-                               flag="--seed", shown="the study's", parse=int)
+                               flag="--seed", shown="the study's (`seed`, else 0)", parse=int)
     method: str | None = _option(None, "sampling design (overrides the study)", _optional(validate.check_method),
-                                 flag="--method", shown="the study's", choices=validate.SAMPLING_METHODS)
+                                 flag="--method", shown="the study's (`method`, else random)",
+                                 choices=validate.SAMPLING_METHODS)
     out: Path | None = _option(None, "output folder (default results/<study>/)", _path("out"), flag="--out",
                                shown="results/<study>/", parse=Path)
     quiet: bool = _option(True, "no progress bars", lambda v, w="": _flag(v, w, "quiet"), flag="--quiet",
