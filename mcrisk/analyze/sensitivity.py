@@ -43,7 +43,7 @@ from mcrisk.distributions.copula import apply_copula, copula_factor
 from mcrisk.sampling.design import normalize_seed, to_values, unit_design
 from mcrisk.spec.sensitivity_table import SAMPLE_LIMITS
 from mcrisk.core.validate import SensitivityMethod
-from mcrisk.simulation.evaluate import call_model, check_inputs
+from mcrisk.simulation.evaluate import call_model, check_inputs, model_outputs
 
 __all__ = ["METHODS", "get_method", "rank_order", "sensitivity"]
 
@@ -218,8 +218,15 @@ def _to_unit(method: str, u: np.ndarray, o: dict) -> np.ndarray:
 
 
 def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], correlated: bool,
-              progress: bool) -> dict[str, np.ndarray]:
+              progress: bool) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
+    """The per-sample outputs on the rows ``x``, and the dimensions of the outputs left out.
+
+    An output declared over more than ``sample`` (an hourly model's ``(sample, hour)``) is not
+    analysed: analyses take the daily totals, which are outputs of their own.
+    """
     consts = {k: float(p.params["value"]) for k, p in priors.items() if k not in names}
+    meta = getattr(model, "outputs", None) or {}
+    profiles = {k: tuple(v.dims) for k, v in meta.items() if getattr(v, "dims", ())}
     spans = [(a, min(a + _CHUNK, len(x))) for a in range(0, len(x), _CHUNK)] if progress else [(0, len(x))]
     parts: list[dict] = []
     for a, b in tqdm(spans, desc="sensitivity", unit="chunk", leave=False, disable=len(spans) < 2):
@@ -227,9 +234,9 @@ def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], corr
             values = {k: priors[k].ppf(x[a:b, i]) for i, k in enumerate(names)}
         else:
             values = to_values(priors, x[a:b], names)
-        res = call_model(model, {**consts, **values})
-        parts.append({k: np.broadcast_to(np.asarray(v, dtype=float), (b - a,)) for k, v in res.items()})
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        res = model_outputs(model, call_model(model, {**consts, **values}), b - a)
+        parts.append({k: v for k, v in res.items() if k not in profiles})
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, profiles
 
 
 def _size_notes(ds: xr.Dataset, m: _Method, method: str, n: int, out: str, notes: list[str]) -> None:
@@ -394,7 +401,12 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     x = _to_unit(method, u, o)
     if correlated:
         x = apply_copula(x, copula_factor(priors.correlations, names))
-    results = _evaluate(model, priors, x, names, correlated, progress)
+    results, profiles = _evaluate(model, priors, x, names, correlated, progress)
+    if hourly := [k for k in outputs if k in profiles]:
+        dims = profiles[hourly[0]]
+        kind, over = "an hourly output" if dims == ("hour",) else "an output", ", ".join(("sample", *dims))
+        raise SpecError(f"sensitivity output = {hourly[0]!r} is {kind} over ({over}); sensitivity analyses "
+                        f"one value per sample, such as the daily totals: {', '.join(results)}")
     if missing := [k for k in outputs if k not in results]:
         raise SpecError(f"sensitivity output = {missing[0]!r} is not an output of the model; outputs: "
                         f"{', '.join(results)}")
