@@ -260,7 +260,7 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
     if not isinstance(output, str) or (outputs and output not in outputs):
-        raise SpecError(f"{where}: output = {shorten(output)} is not an output of {show_text(data['model'])}; "
+        raise SpecError(f"{where}: output = {shorten(output)} {_not_analysed(model, output, data['model'])}; "
                         f"outputs: {show_keys(outputs or [])}")
     required, optional, anykw = model_inputs(model)
     levers = (*required, *optional, *([k for k in priors if k not in required and k not in optional] if anykw else ()))
@@ -336,9 +336,20 @@ def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
         wanted = tables[key].output if key in tables else ()
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
         if study.outputs and (bad := next((w for w in wanted if w not in study.outputs), None)) is not None:
-            raise SpecError(f"{where}: [{key}] output = {shorten(bad)} is not an output of "
-                            f"{show_text(data['model'])}; outputs: {show_keys(study.outputs)}")
+            why = _not_analysed(study.model, bad, data["model"])
+            raise SpecError(f"{where}: [{key}] output = {shorten(bad)} {why}; outputs: {show_keys(study.outputs)}")
     return tables
+
+
+def _not_analysed(model: Callable, name: Any, ref: Any) -> str:
+    """Why ``name`` is no output to analyse: an hourly one (over sample, hour), or none at all."""
+    declared = getattr(model, "outputs", None) or {}
+    dims = getattr(declared.get(name), "dims", ()) if isinstance(name, str) else ()
+    if dims:
+        kind = "an hourly output" if tuple(dims) == ("hour",) else "an output"
+        return (f"is {kind} over ({', '.join(('sample', *dims))}); analyses take one value per sample, "
+                "such as the daily totals")
+    return f"is not an output of {show_text(ref)}"
 
 
 def with_table(study: Study, name: str, **changes: Any) -> Study:
