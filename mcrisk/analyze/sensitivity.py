@@ -319,7 +319,8 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     priors
         One prior per model input; constants are passed to the model, not analysed.
     output
-        An output name, or several analysed from the same model runs.
+        An output name, or several analysed from the same model runs: outputs of one value per
+        sample (an hourly model's daily totals, not its outputs over ``(sample, hour)``).
     method
         ``"sobol"``, ``"morris"``, ``"fast"``, ``"rbd_fast"``, ``"delta"`` or ``"pawn"``.
     n
@@ -343,6 +344,12 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         them (see the module table). Attrs ``method``, ``requested_method``, ``output``,
         ``samples`` (base N actually used), ``model_runs``, ``seed``, ``rank_by`` (the index
         tables sort by), ``notes`` (warnings in words, one per line).
+
+    Raises
+    ------
+    SpecError
+        For an unknown method, too few samples, no uncertain input, or an output the model does
+        not return or returns over more than ``sample`` (an hourly output).
 
     Warns
     -----
