@@ -1,6 +1,6 @@
 """One run at a time into an output folder: the second is refused in one line, a killed run's lock is taken over.
 
-Costs: the lock tests are milliseconds plus one small Python process; the test of two real
+Costs: the lock tests are milliseconds plus one small Python process and three study loads; the test of two real
 ``mcrisk run`` processes costs two concurrent start-ups (2-3 s each importing the library) and
 a 64-sample run of a one-line model.
 """
@@ -20,9 +20,13 @@ import pytest
 import xarray as xr
 
 from mcrisk import SpecError, run_study
+from mcrisk.analyze.decision_run import solve_study
 from mcrisk.core.outlock import hold_out, lock_path
+from mcrisk.study.compare import compare_studies
 
 ROOT = Path(__file__).resolve().parent.parent
+#: maas at DeepSeek's point values, the rent uncertain, with a [solve] table.
+DECISIONS = ROOT / "tests" / "data" / "good" / "study_decisions.toml"
 
 
 def _refusal(out: Path, pid: int) -> str:
@@ -66,9 +70,17 @@ def test_a_killed_holders_lock_is_taken_over(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", code, str(out)], stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout.readline() == "held\n"
-        with pytest.raises(SpecError, match=f"^{re.escape(_refusal(out, proc.pid))}$"):
-            with hold_out(out):
-                pass
+        refused = f"^{re.escape(_refusal(out, proc.pid))}$"
+        with pytest.raises(SpecError, match=refused), hold_out(out):
+            pass
+        # every command that writes a folder is refused before it computes anything
+        with pytest.raises(SpecError, match=refused):
+            run_study(DECISIONS, out=out, quiet=True)
+        with pytest.raises(SpecError, match=refused):
+            solve_study(DECISIONS, out=out)
+        with pytest.raises(SpecError, match=refused):
+            compare_studies(DECISIONS, DECISIONS, out=out, quiet=True)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".out.mcrisk-lock"]
     finally:
         proc.kill()
         proc.wait()
