@@ -200,3 +200,56 @@ def test_a_chain_s_long_input_list_is_cut_in_the_message() -> None:
     head, names = str(err.value).split("; its inputs: ")
     assert head == f"s.toml: x is not an input of model {model_name(both)}"
     assert len(names) == 300 and names.endswith(" ...") and names.startswith("server_price_per_gpu, ")
+
+
+# ---- [options] of a plain function from a user file ---------------------------------------------
+
+_PLAIN = '''import numpy as np
+
+
+def f(*, x, w=None):
+    weight = 1.0 if w is None else float(np.dot(w, [1.0, 2.0]))
+    return {"y": x * weight}
+'''
+
+
+def _plain_study(tmp_path: Path, options: str, *, decorated: bool = False) -> Path:
+    code = _PLAIN if not decorated else _PLAIN.replace(
+        "\n\ndef f", '\nimport mcrisk\n\n\n@mcrisk.model(outputs={"y": "USD/day"})\ndef f')
+    (tmp_path / "fmod.py").write_text(code)
+    path = tmp_path / "s.toml"
+    path.write_text('model = "fmod.py:f"\noutput = "y"\nsamples = 50\nseed = 1\n'
+                    f'[inputs]\nx = {{ dist = "uniform", low = 1, high = 3 }}\n{options}')
+    return path
+
+
+def test_a_plain_function_takes_its_keyword_parameters_as_options(tmp_path, capsys):
+    study = load_study(_plain_study(tmp_path, "[options]\nw = [1.5, 2.5]\n"))
+    np.testing.assert_array_equal(study.model.bound["w"], [1.5, 2.5])
+    assert study.levers == ("x",)  # w is set, not an input
+    run = run_study(study, out=tmp_path / "out", formats=("png",))
+    x, y = run.results["x"].values, run.results["y"].values
+    np.testing.assert_array_equal(y, x * 6.5)  # 1.5 * 1 + 2.5 * 2
+    assert main(["describe", str(tmp_path / "s.toml")]) == 0
+    assert "\n  w  set to [1.5, 2.5]  a keyword parameter of the function\n" in capsys.readouterr().out
+    plain = run_study(load_study(_plain_study(tmp_path, "")), write=False)
+    np.testing.assert_array_equal(plain.results["y"].values, x)  # w = None: weight 1, same samples
+
+
+def test_a_plain_function_refuses_a_name_it_does_not_take(tmp_path, capsys):
+    path = _plain_study(tmp_path, "[options]\nv = 2\n")
+    message = (f"{path}: [options] v = 2 is not a keyword parameter of f; options it takes (its keyword "
+               "parameters that are not inputs): w")
+    with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
+        load_study(path)
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
+    path = _plain_study(tmp_path, "[options]\nx = 2\n")  # an input cannot also be an option
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: [options] x = 2 is an input of f (it has a prior); give it in [inputs] or as an option, not both; options it takes: w')}$"):
+        load_study(path)
+
+
+def test_a_declared_function_takes_only_its_declared_options(tmp_path):
+    path = _plain_study(tmp_path, "[options]\nw = [1.5, 2.5]\n", decorated=True)
+    with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: [options] w = [1.5, 2.5] is not a key; allowed: (none)')}$"):
+        load_study(path)

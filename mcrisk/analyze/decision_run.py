@@ -9,6 +9,7 @@ for a solve); :func:`decision_tables` gives the report its tables. :func:`solve_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_90, percentile_head
 from mcrisk.core.errors import SpecError
 from mcrisk.models import model_inputs
 from mcrisk.core.outfolder import check_out, write_atomically
+from mcrisk.core.outlock import hold_out
 from mcrisk.analyze.precision import convergence_frame
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.solve import Solution, format_solution, solve
@@ -322,16 +324,18 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
             table.setdefault("high", hi)
     cfg = with_table(study, "solve", **table).solve
     target_dir = Path(out) if out else Path("results") / f"{study.name}-solve"
-    if write:
-        check_out(target_dir, (study.path,))
-    try:
-        sol = _solve_with(study, cfg)
-    except SpecError as err:
-        raise SpecError(f"{study.path}: [solve] {err}") from None
-    if echo is not None:
-        echo(f"{study.title}\n{format_solution(sol)}")
-    if write:
-        write_atomically(target_dir, lambda tmp: write_solution(sol, tmp), protect=(study.path,))
+    with contextlib.ExitStack() as held:
+        if write:
+            check_out(target_dir, (study.path,))
+            held.enter_context(hold_out(target_dir))  # a second run into target_dir is refused
+        try:
+            sol = _solve_with(study, cfg)
+        except SpecError as err:
+            raise SpecError(f"{study.path}: [solve] {err}") from None
         if echo is not None:
-            echo(f"\nwrote {target_dir}/")
-    return sol
+            echo(f"{study.title}\n{format_solution(sol)}")
+        if write:
+            write_atomically(target_dir, lambda tmp: write_solution(sol, tmp), protect=(study.path,))
+            if echo is not None:
+                echo(f"\nwrote {target_dir}/")
+        return sol

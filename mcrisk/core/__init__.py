@@ -12,6 +12,7 @@
     units.py       the pint registry and the units the files spell
     tomlfile.py    reading TOML with one-line errors
     outfolder.py   output folders checked first, swapped in whole
+    outlock.py     one run at a time into an output folder (a lock beside it)
     forking.py     independent jobs in forked processes (Linux), else in turn
     version.py     mcrisk's version and the versions of the libraries behind a number
 

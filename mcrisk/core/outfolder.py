@@ -13,7 +13,8 @@ stopped by either leaves the old folder or the new one, complete. A run killed o
 (SIGKILL, power cut) may leave temporaries; the next run into the same ``out`` removes them
 and, if it was killed between the two renames of the fallback, puts the old folder back
 (:func:`recover`). Temporaries whose PID is a live process belong to a concurrent run and
-are left alone.
+are left alone. Two runs into one ``out`` at once: the second is refused in one line
+(:func:`mcrisk.core.outlock.hold_out`, which :func:`write_atomically` holds while it writes).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from mcrisk.core.errors import SpecError
+from mcrisk.core.outlock import hold_out
 
 __all__ = ["OUTPUT_MARKERS", "SYSTEM_FOLDERS", "check_out", "recover", "swap", "write_atomically"]
 
@@ -296,12 +298,19 @@ def write_atomically(out: str | Path, write: Callable[[Path], None], protect: tu
     Raises
     ------
     SpecError
-        When ``out`` is refused or an ``OSError`` stops the writing; nothing is left behind
+        When ``out`` is refused, another run is writing it (:func:`~mcrisk.core.outlock.hold_out`),
+        or an ``OSError`` stops the writing; nothing is left behind
         and an existing ``out`` is unchanged. Any other exception (``KeyboardInterrupt``
         included) also removes the temporary folder and propagates.
     """
     out = Path(out)
     check_out(out, protect)
+    with hold_out(out):  # a run that held out from its start holds it again here
+        _write_held(out, write, keep)
+
+
+def _write_held(out: Path, write: Callable[[Path], None], keep: bool) -> None:
+    """:func:`write_atomically` once ``out`` is checked and held."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=_prefix(out, "tmp") + f"{os.getpid()}-", dir=out.parent))

@@ -2,24 +2,30 @@
 
 An option is a setting that is neither sampled nor a prior (an hourly shape, a fleet policy, a
 list of node counts). A model declares its options with ``@mcrisk.model(options={...})`` as
-keyword-only parameters with defaults; :func:`bind_options` checks a study's table against
-them and returns a :class:`BoundModel`, a picklable callable that passes the options on every
+keyword-only parameters with defaults; a plain function (not declared with ``@mcrisk.model``)
+takes as options its keyword parameters the study does not give as inputs. :func:`bind_options`
+checks a study's table against them and returns a :class:`BoundModel`, a picklable callable that passes the options on every
 call, so chunked, multi-process and dask runs evaluate exactly what an in-process run does.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_keys
+from mcrisk.core.validate import check_keys, show_key, show_keys
 
 __all__ = ["BoundModel", "bind_options", "model_options", "option_rows", "option_value"]
+
+#: What ``mcrisk describe`` says an option of a plain function is.
+_PLAIN_OPTION = "a keyword parameter of the function"
+#: The attributes ``@mcrisk.model`` may set: a function with none of them is a plain function.
+_DECLARED = ("inputs", "outputs", "default_output", "options")
 
 
 def model_options(model: Callable) -> dict[str, tuple[Any, str]]:
@@ -109,18 +115,22 @@ class BoundModel:
         return f"BoundModel({getattr(self.model, '__name__', self.model)!r}, {opts})"
 
 
-def bind_options(model: Callable, table: Any, *, where: str = "options") -> Callable:
+def bind_options(model: Callable, table: Any, *, where: str = "options", given: Iterable[str] = ()) -> Callable:
     """``model`` with a study's ``[options]`` table bound, each option checked against it.
 
     Parameters
     ----------
     model
         A model callable declaring options (or a chain of models, which binds each option to
-        the models that take it).
+        the models that take it), or a plain function (not declared with ``@mcrisk.model``),
+        whose options are its keyword parameters not in ``given``.
     table
         The ``[options]`` table: option name -> value (lists become numpy arrays).
     where
         Prefix for error messages, e.g. ``"studies/x.toml: [options]"``.
+    given
+        The inputs the study gives (its priors): a plain function's parameter among them is
+        an input, not an option.
 
     Returns
     -------
@@ -141,8 +151,10 @@ def bind_options(model: Callable, table: Any, *, where: str = "options") -> Call
         return model
     if hasattr(model, "bind_options"):  # a chain: each model takes its own options
         return model.bind_options(table, where=where)
-    known = model_options(model)
-    check_keys(table, known, where)
+    if _is_plain(model):
+        _check_plain(model, table, set(given), where)
+    else:
+        check_keys(table, model_options(model), where)
     values = {k: option_value(v) for k, v in table.items()}
     if (check := getattr(model, "check_options", None)) is not None:
         try:
@@ -150,6 +162,29 @@ def bind_options(model: Callable, table: Any, *, where: str = "options") -> Call
         except SpecError as err:
             raise SpecError(f"{where}: {err}") from None
     return BoundModel(model, values)
+
+
+def _is_plain(model: Callable) -> bool:
+    """A function ``@mcrisk.model`` did not declare (nor a bound model or a chain)."""
+    return not isinstance(model, BoundModel) and not any(hasattr(model, a) for a in _DECLARED)
+
+
+def _check_plain(model: Callable, table: Mapping[str, Any], given: set[str], where: str) -> None:
+    """Refuse an option a plain function does not take as a keyword, or takes as an input."""
+    try:
+        params = inspect.signature(model).parameters.values()
+    except (TypeError, ValueError):
+        params = ()
+    keywords = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    takes = [k for k in keywords if k not in given]
+    name = getattr(model, "__name__", "the function")
+    for key, value in table.items():
+        if key in given and key in keywords:
+            raise SpecError(f"{where} {show_key(key)} = {shorten(value)} is an input of {name} (it has a prior); "
+                            f"give it in [inputs] or as an option, not both; options it takes: {show_keys(takes)}")
+        if key not in takes:
+            raise SpecError(f"{where} {show_key(key)} = {shorten(value)} is not a keyword parameter of {name}; "
+                            f"options it takes (its keyword parameters that are not inputs): {show_keys(takes)}")
 
 
 def option_rows(model: Callable) -> list[tuple[str, str, str]]:
@@ -177,8 +212,11 @@ def option_rows(model: Callable) -> list[tuple[str, str, str]]:
         return rows
     bound = model.bound if isinstance(model, BoundModel) else {}
     inner = model.model if isinstance(model, BoundModel) else model
+    known = model_options(inner)
+    if _is_plain(inner):  # a plain function's options are the keywords the study set
+        known = {k: (None, _PLAIN_OPTION) for k in bound}
     return [(k, f"set to {shorten(_plain(bound[k]))}" if k in bound else f"default {default!r}", meaning)
-            for k, (default, meaning) in model_options(inner).items()]
+            for k, (default, meaning) in known.items()]
 
 
 def _plain(value: Any) -> Any:

@@ -245,9 +245,9 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
         raise SpecError(f"{where}: model is missing; give a built-in model such as \"maas\", "
                         "\"package.module:function\" or \"file.py:function\"")
     model = resolve_model(data["model"], base=path.parent, where=f"{where}: model")
-    if "options" in data:  # fixed keyword arguments of the model, checked against its declaration
-        model = bind_options(model, data["options"], where=f"{where}: [options]")
     priors, currency = _study_priors(data, path, memo)
+    if "options" in data:  # fixed keyword arguments of the model, checked against its declaration
+        model = bind_options(model, data["options"], where=f"{where}: [options]", given=priors.entries)
     check_inputs(model, list(priors.entries), where=where)
     fx = check_fx(data.get("fx", {}), where=where, currency=currency)
     conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)

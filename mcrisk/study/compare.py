@@ -10,6 +10,7 @@ settings) is listed in the result's notes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import xarray as xr
 
 from mcrisk.core.errors import SpecError
 from mcrisk.core.outfolder import check_out, write_atomically
+from mcrisk.core.outlock import hold_out
 from mcrisk.report.plot import plot_compare, save_figure
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.analyze.risk import summarize
@@ -296,26 +298,28 @@ def compare_studies(a: str | Path, b: str | Path, *, options: RunOptions | None 
     opts = RunOptions.of(options, **given).only(COMPARE_OPTIONS, "compare")
     sa, sb = (opts.applied(load_study(p), sample_settings=False) for p in (a, b))
     target = opts.out or Path("results") / f"{sa.name}-vs-{sb.name}"
-    if opts.write:
-        check_out(target, (sa.path, sb.path))
-    c = compare(sa, sb, samples=opts.samples, seed=opts.seed, method=opts.method, chunk_size=opts.chunk_size,
-                progress=not opts.quiet)
-    text = format_compare(c)
-    if echo is not None:
-        echo(text)
-
-    def _write(folder: Path) -> None:
-        compare_frame(c.table).to_csv(folder / "compare.csv", index=False, float_format="%.10g")
-        (folder / "compare.txt").write_text(text + "\n", encoding="utf-8")
-        (folder / "figures").mkdir()
-        ya, yb = c.a[c.output].values, c.b[c.output].values
-        n = c.table.attrs["samples"]
-        ax = plot_compare(c.table, np.broadcast_to(ya, (n,)).astype(float), np.broadcast_to(yb, (n,)).astype(float),
-                          output=c.output, unit=str(c.table.units.sel(output=c.output).values), labels=c.names)
-        save_figure(ax.figure, folder / "figures" / "compare", opts.formats)
-
-    if opts.write:
-        write_atomically(target, _write, protect=(sa.path, sb.path))
+    with contextlib.ExitStack() as held:
+        if opts.write:
+            check_out(target, (sa.path, sb.path))
+            held.enter_context(hold_out(target))  # a second run into target is refused
+        c = compare(sa, sb, samples=opts.samples, seed=opts.seed, method=opts.method, chunk_size=opts.chunk_size,
+                    progress=not opts.quiet)
+        text = format_compare(c)
         if echo is not None:
-            echo(f"\nwrote {target}/")
-    return c
+            echo(text)
+
+        def _write(folder: Path) -> None:
+            compare_frame(c.table).to_csv(folder / "compare.csv", index=False, float_format="%.10g")
+            (folder / "compare.txt").write_text(text + "\n", encoding="utf-8")
+            (folder / "figures").mkdir()
+            ya, yb = c.a[c.output].values, c.b[c.output].values
+            n = c.table.attrs["samples"]
+            ax = plot_compare(c.table, np.broadcast_to(ya, (n,)).astype(float), np.broadcast_to(yb, (n,)).astype(float),
+                              output=c.output, unit=str(c.table.units.sel(output=c.output).values), labels=c.names)
+            save_figure(ax.figure, folder / "figures" / "compare", opts.formats)
+
+        if opts.write:
+            write_atomically(target, _write, protect=(sa.path, sb.path))
+            if echo is not None:
+                echo(f"\nwrote {target}/")
+        return c

@@ -11,6 +11,7 @@ run leaves the previous folder as it was. :func:`run_sensitivity` reruns a study
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import warnings
 from collections.abc import Callable, Mapping
@@ -29,6 +30,7 @@ from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.core.forking import run_forked
 from mcrisk.core.labels import sentence_labels
 from mcrisk.core.outfolder import check_out, write_atomically
+from mcrisk.core.outlock import hold_out
 from mcrisk.analyze.precision import MAX_SAMPLES, format_convergence, simulate_to_precision
 from mcrisk.report.document import write_report
 from mcrisk.analyze.risk import format_summary, summarize
@@ -108,8 +110,15 @@ def run_study(path: str | Path | Study, *, options: RunOptions | None = None,
     """
     opts = RunOptions.of(options, **given)
     study = opts.applied(path if isinstance(path, Study) else load_study(path))
-    say = echo or (lambda s: None)
     target, prec = _checked(study, opts)
+    with hold_out(target) if opts.write else contextlib.nullcontext():  # a second run into target is refused
+        return _run_checked(study, opts, target, prec, echo)
+
+
+def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
+                 echo: Callable[[str], None] | None) -> StudyRun:
+    """:func:`run_study` once its options are checked and its output folder held."""
+    say = echo or (lambda s: None)
     thinned = not opts.summary_only and study.samples > IN_MEMORY and not prec
     results, summary, conv = _simulate(study, opts, prec, thinned)
     keys = [k for k in _RUNNERS if k in study.analyses]
