@@ -126,6 +126,8 @@ def _shipped(args: Any, model: Callable) -> Any:
 
 
 def _one_line(exc: BaseException) -> str:
+    while exc.__cause__ is not None:  # "Error during deserialization of the task graph" <- its reason
+        exc = exc.__cause__
     return f"{exc.__class__.__name__}: {' '.join(str(exc).split())}"[:300]
 
 
