@@ -63,7 +63,7 @@ def _stop(procs: list[subprocess.Popen]) -> None:
         p.terminate()
     for p in procs:
         try:
-            p.wait(timeout=10)
+            p.wait(timeout=5)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait(timeout=10)
@@ -80,8 +80,10 @@ class _Cluster:
         self.address, self.cwd, self.workers = address, cwd, workers
 
     def wait_for(self, n: int) -> None:
+        """Until the scheduler answers and has ``n`` workers."""
         with distributed.Client(self.address, timeout="20s", set_as_default=False) as c:
-            c.wait_for_workers(n, timeout=60)
+            if n:
+                c.wait_for_workers(n, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +146,24 @@ def test_model_a_worker_cannot_import_is_refused_in_one_line(cluster, tmp_path, 
                                         r"'mcrisk_test_only_here'$"):
         simulate(model, _slow_priors(), 100, rng=1, scheduler=cluster.address)
     assert time.monotonic() - t0 < 10
+
+
+def test_cluster_without_workers_is_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("mcrisk.simulation.distributed.CHECK_TIMEOUT", 2.0)
+    (tmp_path / "slow.py").write_text(SLOW.format(marks=""))
+    model = resolve_model("slow.py:slow", base=tmp_path)
+    port = _free_port()
+    scheduler = _start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
+                        "--no-dashboard"], tmp_path)
+    try:
+        _Cluster(f"tcp://127.0.0.1:{port}", tmp_path, []).wait_for(0)
+        t0 = time.monotonic()
+        with pytest.raises(SpecError, match=r"^model slow.py:slow: the dask worker \(any\) did not evaluate one "
+                                            r"sample within 2 s$"):
+            simulate(model, _slow_priors(), 100, rng=1, scheduler=f"tcp://127.0.0.1:{port}")
+        assert time.monotonic() - t0 < 10
+    finally:
+        _stop([scheduler])
 
 
 def _slow_priors() -> Priors:

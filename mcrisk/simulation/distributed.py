@@ -132,19 +132,24 @@ def _one_line(exc: BaseException) -> str:
 
 
 def check_workers(client: Any, model: Callable, priors, method: str, seed: int,
-                  timeout: float = CHECK_TIMEOUT) -> None:
+                  timeout: float | None = None) -> None:
     """Have each worker of ``client`` evaluate sample 0 of the run; refuse the run if one cannot.
 
     Raises
     ------
     SpecError
         Naming the model, the worker and its error (e.g. a model module the worker cannot
-        import), or that no worker answered within ``timeout`` seconds.
+        import), or that no worker answered within ``timeout`` seconds (default
+        :data:`CHECK_TIMEOUT`).
     """
-    workers = list(client.scheduler_info(n_workers=-1)["workers"]) or [None]
+    timeout = CHECK_TIMEOUT if timeout is None else timeout
+    try:
+        info = client.scheduler_info(n_workers=-1)  # every worker, not the first five
+    except TypeError:  # distributed before 2025.1 lists them all
+        info = client.scheduler_info()
+    workers = list(info["workers"]) or [None]
     job = (_ByValue(model), priors, 1, method, seed, None, 0, 1)
-    futures = {w: client.submit(run_chunk, *job, pure=False, workers=w, allow_other_workers=w is None,
-                                key=f"mcrisk-check-{w}") for w in workers}
+    futures = {w: client.submit(run_chunk, *job, pure=False, **({"workers": w} if w else {})) for w in workers}
     name = model_name(model)
     deadline = time.monotonic() + timeout
     for w, f in futures.items():
