@@ -219,7 +219,8 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
         Samples per dask block; ``None`` or 0 means :data:`DEFAULT_CHUNK`. The numbers do not
         depend on it.
     client
-        A dask.distributed client (from :func:`client`) that computes the blocks.
+        A dask.distributed client (from :func:`client`) that computes the blocks, or the name
+        of a local dask scheduler (``"synchronous"``).
 
     Returns
     -------
@@ -231,7 +232,8 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
 
     job = (model, priors, n, method, seed, None)
     probe = run_chunk(*job, 0, 1)
-    job = (_ByValue(model), *job[1:])
+    local = isinstance(client, str)  # a dask scheduler name such as "synchronous": nothing pickled
+    job = (model if local else _ByValue(model), *job[1:])
     names = tuple(k for k, v in probe.data_vars.items() if "sample" in v.dims)
     widths = tuple(int(np.prod(probe[k].shape[1:])) if probe[k].ndim > 1 else 1 for k in names)
     index = da.arange(n, chunks=chunk_size or DEFAULT_CHUNK, dtype=np.int64)
@@ -246,7 +248,7 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
     for k, v in probe.data_vars.items():
         if k not in names:
             lazy[k] = v
-    out = _result(client, client.compute(lazy))
+    out = lazy.compute(scheduler=client) if local else _result(client, client.compute(lazy))
     out.attrs.update({k: v for k, v in probe.attrs.items() if k not in ("samples",)})
     out.attrs["samples"] = n
     return out
