@@ -148,22 +148,42 @@ def test_model_a_worker_cannot_import_is_refused_in_one_line(cluster, tmp_path, 
     assert time.monotonic() - t0 < 10
 
 
-def test_cluster_without_workers_is_refused_in_one_line(tmp_path, monkeypatch):
-    monkeypatch.setattr("mcrisk.simulation.distributed.CHECK_TIMEOUT", 2.0)
-    (tmp_path / "slow.py").write_text(SLOW.format(marks=""))
+def test_cluster_that_loses_its_last_worker_stops_in_one_line(tmp_path, monkeypatch):
+    # its only worker killed mid-run: the run stops after NO_WORKER_TIMEOUT; the next run is
+    # refused by the check after CHECK_TIMEOUT
+    monkeypatch.setattr("mcrisk.simulation.distributed.NO_WORKER_TIMEOUT", 3.0)
+    (tmp_path / "marks").mkdir()
+    (tmp_path / "slow.py").write_text(SLOW.format(marks=str(tmp_path / "marks")))
     model = resolve_model("slow.py:slow", base=tmp_path)
     port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
     scheduler = _start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
                         "--no-dashboard"], tmp_path)
+    workers: list[subprocess.Popen] = []
     try:
-        _Cluster(f"tcp://127.0.0.1:{port}", tmp_path, []).wait_for(0)
+        workers.append(_worker(address, tmp_path))
+        _Cluster(address, tmp_path, workers).wait_for(1)
+        threading.Thread(target=_kill_when_marked, args=(workers[0], tmp_path / "marks"), daemon=True).start()
+        t0 = time.monotonic()
+        with pytest.raises(SpecError, match=rf"^the dask cluster at {address} has had no worker for 3 s; "
+                                            r"the run stopped$"):
+            simulate(model, _slow_priors(), 12_000, rng=1, chunk_size=1000, scheduler=address)
+        assert workers[0].poll() is not None and time.monotonic() - t0 < 20
+        monkeypatch.setattr("mcrisk.simulation.distributed.CHECK_TIMEOUT", 2.0)
         t0 = time.monotonic()
         with pytest.raises(SpecError, match=r"^model slow.py:slow: the dask worker \(any\) did not evaluate one "
                                             r"sample within 2 s$"):
-            simulate(model, _slow_priors(), 100, rng=1, scheduler=f"tcp://127.0.0.1:{port}")
+            simulate(model, _slow_priors(), 100, rng=1, scheduler=address)
         assert time.monotonic() - t0 < 10
     finally:
-        _stop([scheduler])
+        _stop([*workers, scheduler])
+
+
+def _kill_when_marked(worker: subprocess.Popen, marks: Path) -> None:
+    deadline = time.monotonic() + 30
+    while not os.listdir(marks) and time.monotonic() < deadline:  # a chunk under way
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
 
 
 def _slow_priors() -> Priors:
