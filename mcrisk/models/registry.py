@@ -18,7 +18,11 @@ from mcrisk.models.hourly_margin import maas_hourly
 from mcrisk.models.options import BoundModel
 from mcrisk.models.testfunctions import gfunction, ishigami
 
-__all__ = ["MODELS", "model_name", "resolve_model"]
+__all__ = ["MODELS", "USER_MODULE_PREFIX", "model_name", "resolve_model"]
+
+#: The module name of a model file ``f.py`` is this plus ``f``: no other process can import it,
+#: so a dask run ships its models by value (:mod:`mcrisk.simulation.distributed`).
+USER_MODULE_PREFIX = "mcrisk_user_"
 
 #: Built-in models by the name a study gives.
 MODELS: dict[str, Callable[..., dict]] = {"maas": maas, "ishigami": ishigami, "gfunction": gfunction,
@@ -47,7 +51,7 @@ def model_name(model: Callable) -> str:
         if fn is model:
             return name
     module = getattr(model, "__module__", "?")
-    if module.startswith("mcrisk_user_"):  # loaded from "file.py:function": name the file
+    if module.startswith(USER_MODULE_PREFIX):  # loaded from "file.py:function": name the file
         module = Path(getattr(sys.modules.get(module), "__file__", module)).name
     return f"{module}:{getattr(model, '__qualname__', repr(model))}"
 
@@ -96,7 +100,7 @@ def resolve_model(ref: str | list[str], *, base: Path | None = None, where: str 
         path = (base or Path.cwd()) / target
         if not is_file(path):
             raise SpecError(f"{where} = {shorten(ref)}: no such file {show_text(path)}")
-        spec = importlib.util.spec_from_file_location(f"mcrisk_user_{path.stem}", path)
+        spec = importlib.util.spec_from_file_location(f"{USER_MODULE_PREFIX}{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         try:

@@ -8,11 +8,17 @@ The full results are an xarray Dataset backed by dask arrays chunked along ``sam
 which draws its samples from their positions, so the numbers are those of the in-process run
 bit for bit, whatever the chunk size or the number of workers. A summary-only run sends the
 two passes of :func:`mcrisk.streaming.summarize_chunked` to the cluster, chunk by chunk.
+
+A model from a user file (``model = "my_model.py:f"``) lives in a module no worker can import,
+so the model goes to the workers by value (cloudpickle); :func:`check_workers` has each worker
+evaluate one sample before the run, and a run that loses its cluster stops in one line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,13 +26,23 @@ import numpy as np
 import xarray as xr
 
 from mcrisk.core.errors import SpecError
+from mcrisk.models import model_name
+from mcrisk.models.registry import USER_MODULE_PREFIX
 from mcrisk.simulation.evaluate import progress_bar
 from mcrisk.simulation.streaming import run_chunk
 
-__all__ = ["DEFAULT_CHUNK", "client", "dask_mapper", "simulate_dask"]
+__all__ = ["CHECK_TIMEOUT", "DEFAULT_CHUNK", "NO_WORKER_TIMEOUT", "check_workers", "client", "dask_mapper",
+           "simulate_dask"]
 
 #: Samples per block when no chunk size is given.
 DEFAULT_CHUNK = 2**18
+
+#: Seconds each worker has to evaluate one sample of the model before a run (it may import
+#: numpy, scipy and xarray first).
+CHECK_TIMEOUT = 20.0
+
+#: Seconds a run waits on a cluster without a single worker before it stops.
+NO_WORKER_TIMEOUT = 30.0
 
 
 def _require_dask():
@@ -84,6 +100,90 @@ def client(workers: int | None = None, scheduler: str | None = None) -> Iterator
         yield c
 
 
+class _ByValue:
+    """Pickles as ``cloudpickle.dumps(model)`` with the user's model files by value; unpickles
+    as the model itself, so a worker needs mcrisk but not the study's folder."""
+
+    def __init__(self, model: Callable) -> None:
+        self.model = model
+
+    def __reduce__(self):
+        import cloudpickle
+
+        for name in [m for m in sys.modules if m.startswith(USER_MODULE_PREFIX)]:
+            if name not in cloudpickle.list_registry_pickle_by_value():
+                cloudpickle.register_pickle_by_value(sys.modules[name])
+        return cloudpickle.loads, (cloudpickle.dumps(self.model),)
+
+
+def _shipped(args: Any, model: Callable) -> Any:
+    """``args`` (nested tuples) with ``model`` wrapped to travel by value."""
+    if args is model:
+        return _ByValue(model)
+    if isinstance(args, tuple):
+        return tuple(_shipped(a, model) for a in args)
+    return args
+
+
+def _one_line(exc: BaseException) -> str:
+    while exc.__cause__ is not None:  # "Error during deserialization of the task graph" <- its reason
+        exc = exc.__cause__
+    return f"{exc.__class__.__name__}: {' '.join(str(exc).split())}"[:300]
+
+
+def check_workers(client: Any, model: Callable, priors, method: str, seed: int,
+                  timeout: float | None = None) -> None:
+    """Have each worker of ``client`` evaluate sample 0 of the run; refuse the run if one cannot.
+
+    Raises
+    ------
+    SpecError
+        Naming the model, the worker and its error (e.g. a model module the worker cannot
+        import), or that no worker answered within ``timeout`` seconds (default
+        :data:`CHECK_TIMEOUT`).
+    """
+    timeout = CHECK_TIMEOUT if timeout is None else timeout
+    try:
+        info = client.scheduler_info(n_workers=-1)  # every worker, not the first five
+    except TypeError:  # distributed before 2025.1 lists them all
+        info = client.scheduler_info()
+    workers = list(info["workers"]) or [None]
+    job = (_ByValue(model), priors, 1, method, seed, None, 0, 1)
+    futures = {w: client.submit(run_chunk, *job, pure=False, **({"workers": w} if w else {})) for w in workers}
+    name = model_name(model)
+    deadline = time.monotonic() + timeout
+    for w, f in futures.items():
+        try:
+            f.result(timeout=max(deadline - time.monotonic(), 0.1))
+        except TimeoutError:
+            raise SpecError(f"model {name}: the dask worker {w or '(any)'} did not evaluate one sample within "
+                            f"{timeout:g} s") from None
+        except Exception as exc:  # the worker's error, e.g. it cannot import the model's module
+            raise SpecError(f"model {name}: the dask worker {w or '(any)'} cannot call it: {_one_line(exc)}") from None
+
+
+def _result(client: Any, future: Any) -> Any:
+    """``future.result()``, or a SpecError once the cluster has had no worker for a while."""
+    import distributed
+
+    idle = 0.0
+    while True:
+        try:
+            return future.result(timeout=2)
+        except TimeoutError:
+            idle = 0.0 if client.scheduler_info()["workers"] else idle + 2
+            if idle >= NO_WORKER_TIMEOUT:
+                client.cancel(future)
+                raise SpecError(f"the dask cluster at {client.scheduler.address} has had no worker for "
+                                f"{NO_WORKER_TIMEOUT:g} s; the run stopped") from None
+        except SpecError:
+            raise
+        except Exception as exc:  # a lost worker too often, or the scheduler gone: one line
+            if not isinstance(exc, (OSError, distributed.KilledWorker, distributed.client.FutureCancelledError)):
+                raise
+            raise SpecError(f"the run on the dask cluster stopped: {_one_line(exc)}") from None
+
+
 def _block(index: np.ndarray, job: tuple, names: tuple[str, ...],
            widths: tuple[int, ...] | None = None) -> np.ndarray:
     # One row per 1-D variable; an output over (sample, hour) gives ``width`` rows, one per hour.
@@ -119,7 +219,8 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
         Samples per dask block; ``None`` or 0 means :data:`DEFAULT_CHUNK`. The numbers do not
         depend on it.
     client
-        A dask.distributed client (from :func:`client`) that computes the blocks.
+        A dask.distributed client (from :func:`client`) that computes the blocks, or the name
+        of a local dask scheduler (``"synchronous"``).
 
     Returns
     -------
@@ -129,9 +230,10 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
     """
     import dask.array as da
 
-
     job = (model, priors, n, method, seed, None)
     probe = run_chunk(*job, 0, 1)
+    local = isinstance(client, str)  # a dask scheduler name such as "synchronous": nothing pickled
+    job = (model if local else _ByValue(model), *job[1:])
     names = tuple(k for k, v in probe.data_vars.items() if "sample" in v.dims)
     widths = tuple(int(np.prod(probe[k].shape[1:])) if probe[k].ndim > 1 else 1 for k in names)
     index = da.arange(n, chunks=chunk_size or DEFAULT_CHUNK, dtype=np.int64)
@@ -146,13 +248,14 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
     for k, v in probe.data_vars.items():
         if k not in names:
             lazy[k] = v
-    out = lazy.compute(scheduler=client)
+    out = lazy.compute(scheduler=client) if local else _result(client, client.compute(lazy))
     out.attrs.update({k: v for k, v in probe.attrs.items() if k not in ("samples",)})
     out.attrs["samples"] = n
     return out
 
 
-def dask_mapper(client: Any, progress: bool = False) -> Callable[[Callable[..., Any], list[tuple]], list[Any]]:
+def dask_mapper(client: Any, progress: bool = False,
+                model: Callable | None = None) -> Callable[[Callable[..., Any], list[tuple]], list[Any]]:
     """``mapper(fn, [args, ...])`` running each call as a task on ``client`` (results in order).
 
     With ``progress``, a bar on stderr counts the finished tasks of each call.
@@ -163,6 +266,8 @@ def dask_mapper(client: Any, progress: bool = False) -> Callable[[Callable[..., 
         A dask.distributed client (from :func:`client`).
     progress
         Show a progress bar per call on stderr.
+    model
+        The run's model: where it appears in the arguments it travels by value.
 
     Returns
     -------
@@ -173,11 +278,11 @@ def dask_mapper(client: Any, progress: bool = False) -> Callable[[Callable[..., 
     import dask
 
     def run(fn: Callable[..., Any], args: list[tuple]) -> list[Any]:
-        futures = client.compute([dask.delayed(fn, pure=True)(*a) for a in args])
+        futures = client.compute([dask.delayed(fn, pure=True)(*_shipped(a, model)) for a in args])
         bar = progress_bar(len(futures), progress, desc=f"pass {fn.__name__[-1]}")
         done = []
         for f in futures:  # in order: the tasks run about in order, so the bar moves steadily
-            done.append(f.result())
+            done.append(_result(client, f))
             bar.update(1)
         bar.close()
         return done

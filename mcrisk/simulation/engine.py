@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import xarray as xr
 
-from mcrisk.simulation.distributed import client, dask_mapper, simulate_dask
+from mcrisk.simulation.distributed import check_workers, client, dask_mapper, simulate_dask
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model, check_inputs, chunks, evaluate, join_chunks, progress_bar
 from mcrisk.models import model_name
@@ -96,6 +96,7 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
     if workers is not None or scheduler is not None:
         warn_unbalanced(method, n, stacklevel=3)
         with client(workers, scheduler) as c:
+            check_workers(c, model, priors, method, seed)
             ds = simulate_dask(model, priors, int(n), method=method, seed=seed, chunk_size=chunk_size,
                                client=c)
     else:
@@ -279,7 +280,9 @@ def simulate_thinned(model: Callable, priors: Priors, n: int, *, method: Method 
         summary, thinned = summarize_and_thin(model, priors, int(n), **kw)
     else:
         with client(workers, scheduler) as c:
-            summary, thinned = summarize_and_thin(model, priors, int(n), mapper=dask_mapper(c, progress), **kw)
+            check_workers(c, model, priors, method, seed)
+            summary, thinned = summarize_and_thin(model, priors, int(n), mapper=dask_mapper(c, progress, model),
+                                                  **kw)
     if thinned is not None:
         thinned.attrs = {**_provenance(model, priors, int(n), method, seed, converted, dask=on_dask), **thinned.attrs}
     return summary, thinned
