@@ -7,17 +7,17 @@ are in memory, so the children read them without copying or pickling them, and s
 each job's (small) result. Results come back in job order, so whatever the parent prints from
 them reads as a serial run would.
 
-Only on Linux, and only from a process whose one thread is the one calling: forking a process
-with other live threads may deadlock the child (a lock held by another thread stays held in the
-copy for ever; Python 3.12 and newer warn of it). tqdm's monitor thread, which its first bar
-starts and which lives on after every bar is closed, is stopped first (tqdm starts it again with
-its next bar); any other thread (a caller's, dask's) means the jobs run here. OpenBLAS's worker
-threads need nothing: OpenBLAS stops them itself before a fork and starts them again when next
-used. Elsewhere (macOS, where forking a process that has started BLAS or Accelerate
-threads is unsafe; Windows, which cannot fork) and with one core or one job, the jobs run here,
-one after the other, with the same results. Nothing a child computes depends on state the
-parent set after import: each job is a closure over its own arguments (the samples, the
-labels), handed to the children as the pool's initializer argument.
+Only on Linux, and only from a process whose one thread is the one calling: forking a process with
+other live threads may deadlock the child (a lock held by another thread stays held in the copy for
+ever; Python 3.12 and newer warn of it). tqdm's monitor thread, which its first bar starts and
+which lives on after every bar is closed, is stopped first (tqdm starts it again with its next
+bar); any other thread (a caller's; distributed's Dask-Offload thread, which lives on after a run
+with ``--workers``) means the jobs run here. OpenBLAS's worker threads need nothing: OpenBLAS stops
+them itself before a fork and starts them again when next used. Elsewhere (macOS, where forking a
+process that has started BLAS or Accelerate threads is unsafe; Windows, which cannot fork) and with
+one core or one job, the jobs run here, one after the other, with the same results. Nothing a child
+computes depends on state the parent set after import: each job is a closure over its own arguments
+(the samples, the labels), handed to the children as the pool's initializer argument.
 """
 
 from __future__ import annotations
