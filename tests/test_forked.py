@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import threading
+import warnings
 
 import numpy as np
 import pytest
 
 from mcrisk import SpecError
-from mcrisk.core.forking import cores, run_forked
+from mcrisk.core.forking import alone, cores, run_forked
+from tqdm import tqdm
 
 FORKS = cores() >= 2 and "fork" in multiprocessing.get_all_start_methods()
 
@@ -37,6 +41,36 @@ def test_a_job_s_error_is_raised_in_its_turn_after_the_earlier_results() -> None
 
 def test_one_job_runs_here() -> None:
     assert list(run_forked([os.getpid])) == [os.getpid()]
+
+
+def test_a_process_with_another_live_thread_runs_the_jobs_here() -> None:
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not alone()
+        got = list(run_forked([os.getpid, os.getpid, os.getpid]))
+    finally:
+        release.set()
+        other.join()
+    assert got == [os.getpid()] * 3
+    assert alone()
+
+
+def test_tqdm_s_monitor_thread_is_stopped_before_the_fork_and_restarted_by_the_next_bar() -> None:
+    with tqdm(total=2, file=io.StringIO()) as bar:  # a shown bar starts tqdm's monitor thread
+        bar.update(2)
+    assert tqdm.monitor is not None and tqdm.monitor.is_alive()  # it outlives every bar
+    monitor = tqdm.monitor
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Python 3.12+: DeprecationWarning on a multi-threaded fork
+        got = list(run_forked([os.getpid, os.getpid]))
+    assert not monitor.is_alive() and threading.active_count() == 1
+    if FORKS:
+        assert os.getpid() not in got
+    with tqdm(total=1, file=io.StringIO()) as bar:
+        bar.update(1)
+    assert tqdm.monitor is not None and tqdm.monitor.is_alive()
 
 
 def test_only_linux_forks_elsewhere_the_jobs_run_here(monkeypatch) -> None:

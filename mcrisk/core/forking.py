@@ -7,11 +7,17 @@ are in memory, so the children read them without copying or pickling them, and s
 each job's (small) result. Results come back in job order, so whatever the parent prints from
 them reads as a serial run would.
 
-Only on Linux: elsewhere (macOS, where forking a process that has started BLAS or Accelerate
-threads is unsafe; Windows, which cannot fork) and with one core or one job, the jobs run here,
-one after the other, with the same results. Nothing a child computes depends on state the
-parent set after import: each job is a closure over its own arguments (the samples, the
-labels), handed to the children as the pool's initializer argument.
+Only on Linux, and only from a process whose one thread is the one calling: forking a process with
+other live threads may deadlock the child (a lock held by another thread stays held in the copy for
+ever; Python 3.12 and newer warn of it). tqdm's monitor thread, which its first bar starts and
+which lives on after every bar is closed, is stopped first (tqdm starts it again with its next
+bar); any other thread (a caller's; distributed's Dask-Offload thread, which lives on after a run
+with ``--workers``) means the jobs run here. OpenBLAS's worker threads need nothing: OpenBLAS stops
+them itself before a fork and starts them again when next used. Elsewhere (macOS, where forking a
+process that has started BLAS or Accelerate threads is unsafe; Windows, which cannot fork) and with
+one core or one job, the jobs run here, one after the other, with the same results. Nothing a child
+computes depends on state the parent set after import: each job is a closure over its own arguments
+(the samples, the labels), handed to the children as the pool's initializer argument.
 """
 
 from __future__ import annotations
@@ -21,12 +27,13 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from tqdm import tqdm
 
-__all__ = ["cores", "forks", "run_forked"]
+__all__ = ["alone", "cores", "forks", "run_forked"]
 
 # The jobs, in a forked child only: set there by the pool's initializer from its argument (the
 # fork copies the argument, so closures over the samples need not be pickled). The parent never
@@ -54,6 +61,26 @@ def forks() -> bool:
         True on Linux (``sys.platform == "linux"``) with the ``fork`` start method.
     """
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _stop_tqdm_monitor() -> None:
+    """Stop tqdm's monitor thread if a bar started one; tqdm starts a new one with its next bar."""
+    monitor = tqdm.monitor
+    if monitor is not None:
+        tqdm.monitor = None
+        monitor.exit()
+
+
+def alone() -> bool:
+    """Whether the calling thread is this process's only Python thread, once tqdm's monitor is stopped.
+
+    Returns
+    -------
+    bool
+        True when ``threading.active_count() == 1`` after stopping tqdm's monitor thread.
+    """
+    _stop_tqdm_monitor()
+    return threading.active_count() == 1
 
 
 def _call(i: int) -> Any:
@@ -87,6 +114,9 @@ def run_forked(jobs: Sequence[Callable[[], Any]], *, costs: Sequence[float] | No
                unit: str = "job", progress: bool = False) -> Iterator[Any]:
     """Each job's result, in job order, the jobs run in forked processes, one per core (Linux).
 
+    The jobs run here, one after the other, with the same results, on one core, for one job, off
+    Linux, or while another thread of this process is alive (see :func:`alone`).
+
     Parameters
     ----------
     jobs
@@ -107,7 +137,7 @@ def run_forked(jobs: Sequence[Callable[[], Any]], *, costs: Sequence[float] | No
     workers = min(cores(), len(jobs))
     bar = tqdm(total=len(jobs), desc=desc, unit=unit, leave=False, disable=not progress)
     try:
-        if workers < 2 or not forks():
+        if workers < 2 or not forks() or not alone():
             for job in jobs:
                 yield job()
                 bar.update(1)
