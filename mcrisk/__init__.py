@@ -123,7 +123,7 @@ def __getattr__(name: str) -> Any:
         if module is not None:
             value = getattr(value, name)
     elif not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
-        value = importlib.import_module(f".{name}", __name__)  # ``mcrisk.risk`` without an import
+        value = importlib.import_module(f".{name}", __name__)  # ``mcrisk.analyze.risk`` without an import
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # the next access is a plain attribute lookup

@@ -179,7 +179,7 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
 
 
 def write_solution(sol: Solution, folder: Path) -> None:
-    """Write ``solve.json``: the :class:`~mcrisk.solve.Solution`'s fields.
+    """Write ``solve.json``: the :class:`~mcrisk.analyze.solve.Solution`'s fields.
 
     Parameters
     ----------
@@ -198,7 +198,7 @@ def write_solution(sol: Solution, folder: Path) -> None:
 def write_decisions(run, folder: Path) -> None:
     """Write the sweep (``results.nc`` over the lever, ``summary.csv`` one block per value) and ``solve.json``.
 
-    ``run`` is a :class:`~mcrisk.study.StudyRun`; for a study with ``[sweep]`` its
+    ``run`` is a :class:`~mcrisk.study.runner.StudyRun`; for a study with ``[sweep]`` its
     ``results.nc`` and ``summary.csv`` are replaced by the sweep's (the lever is a dimension
     named after it holding its values); the study's own run at the priors' lever stays in the
     report's other tables and figures.
@@ -206,7 +206,7 @@ def write_decisions(run, folder: Path) -> None:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
     folder
         The output folder being written.
 
@@ -229,7 +229,7 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
 
     Returns
     -------

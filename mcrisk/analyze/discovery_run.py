@@ -1,7 +1,7 @@
 """Scenario discovery and value of information in studies: the runners and their tables.
 
 :func:`run_scenarios` and :func:`run_voi` run a study's ``[scenarios]`` and
-``[value_of_information]`` tables (checked by :mod:`mcrisk.discovery_config`) on the study's
+``[value_of_information]`` tables (checked by :mod:`mcrisk.spec.discovery_tables`) on the study's
 stored Monte Carlo samples, with no new model runs; :func:`write_tables` writes
 ``scenarios.csv`` and ``voi.csv``. :mod:`mcrisk.study` registers the runners in its
 ``_RUNNERS``, so ``mcrisk run`` does both when the study has the tables.
@@ -34,12 +34,12 @@ def _used(ds: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
 
 def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
                   quiet: bool = True) -> xr.Dataset:
-    """PRIM on the study's samples, as its ``[scenarios]`` table says (:func:`mcrisk.scenarios.scenarios`).
+    """PRIM on the study's samples, as its ``[scenarios]`` table says (:func:`mcrisk.analyze.scenarios.scenarios`).
 
     Parameters
     ----------
     study
-        A loaded :class:`~mcrisk.studyfile.Study` with a ``"scenarios"`` analysis.
+        A loaded :class:`~mcrisk.spec.studyfile.Study` with a ``"scenarios"`` analysis.
     results
         Its results over ``sample``.
     echo
@@ -50,7 +50,7 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
     Returns
     -------
     xarray.Dataset
-        As :func:`mcrisk.scenarios.scenarios`; an unrestricted edge is the prior's bound.
+        As :func:`mcrisk.analyze.scenarios.scenarios`; an unrestricted edge is the prior's bound.
     """
     cfg = study.scenarios
     bounds = {k: tuple(float(b) for b in study.priors[k].dist.support()) for k in study.priors.uncertain}
@@ -66,7 +66,7 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
 
 def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
             quiet: bool = True) -> xr.Dataset:
-    """EVPI and EVPPI on the study's samples, money per the study's period (:func:`mcrisk.voi.evppi`).
+    """EVPI and EVPPI on the study's samples, money per the study's period (:func:`mcrisk.analyze.voi.evppi`).
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     Returns
     -------
     xarray.Dataset
-        As :func:`mcrisk.voi.evppi`.
+        As :func:`mcrisk.analyze.voi.evppi`.
     """
     cfg = study.value_of_information
     seed = study.seed if cfg.seed is None else cfg.seed
@@ -100,7 +100,7 @@ def format_scenarios(ds: xr.Dataset, labels: Labels | None = None) -> str:
     Parameters
     ----------
     ds
-        From :func:`mcrisk.scenarios.scenarios`.
+        From :func:`mcrisk.analyze.scenarios.scenarios`.
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the inputs and the event.
 
@@ -122,7 +122,7 @@ def format_voi(ds: xr.Dataset, labels: Labels | None = None) -> str:
     Parameters
     ----------
     ds
-        From :func:`mcrisk.voi.evppi`.
+        From :func:`mcrisk.analyze.voi.evppi`.
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the sentence.
 

@@ -8,7 +8,7 @@ stays a valid design as it grows):
   only on ``i`` and the seed, so a run stopped at ``N`` samples is the plain run of ``N``).
   Intervals for independent draws: the mean ``+- 1.96 s / sqrt(N)``; P(loss) Wilson's score
   interval; a percentile the exact order-statistic interval of the binomial
-  (:func:`mcrisk.solve.order_ranks`), half its width.
+  (:func:`mcrisk.analyze.solve.order_ranks`), half its width.
 * ``lhs``: independent Latin hypercubes of ``m`` samples each (replicate ``0`` is the study's
   own design of ``m`` at its seed; replicate ``r`` has its own seed). ``sobol``: independent
   scramblings of a Sobol' sequence of ``m = 2^k`` points each (randomised quasi-Monte Carlo,
@@ -128,7 +128,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     model, priors
         As :func:`mcrisk.simulate`.
     precision
-        From :func:`mcrisk.decision_spec.parse_precision`.
+        From :func:`mcrisk.spec.precision_text.parse_precision`.
     output
         The output whose statistics are checked.
     samples
@@ -138,7 +138,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     method, rng
         Design and seed (an integer, a Generator or None, as :func:`mcrisk.simulate`).
     max_samples
-        The cap: the run stops there, with a :class:`~mcrisk.errors.MCRiskWarning`, if the
+        The cap: the run stops there, with a :class:`~mcrisk.core.errors.MCRiskWarning`, if the
         tolerances are not all met.
     period_days
         Money tolerances given in absolute terms are per this period (as the summary).

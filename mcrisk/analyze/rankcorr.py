@@ -73,7 +73,7 @@ def uncertain_inputs(results: xr.Dataset) -> list[str]:
     Parameters
     ----------
     results
-        Results over ``sample`` (from :func:`mcrisk.simulate.simulate`).
+        Results over ``sample`` (from :func:`mcrisk.simulation.engine.simulate`).
 
     Returns
     -------
@@ -184,7 +184,7 @@ def rank_correlations(results: xr.Dataset, *, output: str | Sequence[str], input
     notes
         Sentences about inputs or outputs with no rank correlation (constant in the samples
         with finite values; their entries are NaN) are appended here; without a list they
-        come as :class:`~mcrisk.errors.MCRiskWarning`.
+        come as :class:`~mcrisk.core.errors.MCRiskWarning`.
 
     Returns
     -------

@@ -93,7 +93,7 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", *CE
         The statistics shown, in order; those starting with ``p_below`` (probabilities, shares in
         [0, 1]) and every statistic of a dimensionless output (unit ``"1"``, shown as ``%``) are
         written as percentages, the others in the output's units by
-        :func:`~mcrisk.text.format_number`.
+        :func:`~mcrisk.core.text.format_number`.
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`): the rows carry the outputs' plain
         labels; None: their names.

@@ -1,7 +1,7 @@
 """Global sensitivity analysis: which assumption drives the output (SALib on the unit cube).
 
 SALib's samplers and analyzers only ever see ``[0, 1]^d``: each design row is mapped through
-every prior's inverse CDF (:func:`mcrisk.sampling.to_values`), so every family mcrisk knows
+every prior's inverse CDF (:func:`mcrisk.sampling.design.to_values`), so every family mcrisk knows
 works with every method. Constants are not factors; they go to the model as scalars. One set
 of model runs serves every output asked for.
 
@@ -17,7 +17,7 @@ pawn       Latin hypercube ``N`` (copula if correlated)  minimum, mean, median, 
 =========  ===========================================  ==================================
 
 Sobol', Morris and FAST assume independent inputs. When the priors declare rank correlations,
-:func:`sensitivity` says so (an :class:`~mcrisk.errors.MCRiskWarning` and the ``notes`` attr)
+:func:`sensitivity` says so (an :class:`~mcrisk.core.errors.MCRiskWarning` and the ``notes`` attr)
 and runs ``delta`` instead, on a correlated sample of the same number of model runs:
 Borgonovo's delta and the binned first-order index are defined for dependent inputs.
 """

@@ -1,10 +1,10 @@
 """Sensitivity in studies: the ``[sensitivity]`` table, its run and its tables.
 
-:func:`mcrisk.sensitivity.sensitivity` does the analysis; this module checks a study's
+:func:`mcrisk.analyze.sensitivity.sensitivity` does the analysis; this module checks a study's
 ``[sensitivity]`` table (:func:`check_config`), runs it with rank correlations and loss
 attribution from the study's ordinary Monte Carlo results (:func:`run_configured`), prints a
 ranked table (:func:`format_sensitivity`), writes ``sensitivity.nc`` and ``sensitivity.csv``
-(:func:`write_tables`). ``mcrisk sensitivity`` is :func:`mcrisk.study.run_sensitivity`.
+(:func:`write_tables`). ``mcrisk sensitivity`` is :func:`mcrisk.study.runner.run_sensitivity`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     Parameters
     ----------
     study
-        A loaded :class:`~mcrisk.study.Study` whose ``analyses`` hold a checked
+        A loaded :class:`~mcrisk.study.runner.Study` whose ``analyses`` hold a checked
         ``"sensitivity"`` table (see :func:`check_config`).
     results
         The study's Monte Carlo results over ``sample``; at most :data:`~mcrisk.core.thinning.RANK_SAMPLES` of them
@@ -47,7 +47,7 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
         attribution (see :func:`mcrisk.core.thinning.thin`).
     echo
         Called with the ranked table (and its notes); ``None`` prints nothing and gives the
-        notes as :class:`~mcrisk.errors.MCRiskWarning`.
+        notes as :class:`~mcrisk.core.errors.MCRiskWarning`.
     quiet
         No progress bars.
 
@@ -109,14 +109,14 @@ def format_sensitivity(ds: xr.Dataset) -> str:
     ----------
     ds
         Sensitivity results over ``input`` (and ``output``), from :func:`run_configured` or
-        :func:`~mcrisk.sensitivity.sensitivity`, with the attrs ``method``, ``samples``,
+        :func:`~mcrisk.analyze.sensitivity.sensitivity`, with the attrs ``method``, ``samples``,
         ``model_runs`` and ``seed``.
 
     Returns
     -------
     str
         Per output, a heading and the indices (dimensionless, ``value \u00b1 half-width``) in
-        :func:`~mcrisk.sensitivity.rank_order`; then the loss event's probability and the notes.
+        :func:`~mcrisk.analyze.sensitivity.rank_order`; then the loss event's probability and the notes.
     """
     lines = []
     outputs = list(ds.output.values) if "output" in ds.dims else [None]

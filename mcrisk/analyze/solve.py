@@ -28,7 +28,7 @@ from mcrisk.analyze.sweep import lever_inputs
 from mcrisk.core.text import format_number
 from mcrisk.core.validate import SamplingMethod
 
-# order_ranks lives in mcrisk.intervals; importable from here too.
+# order_ranks lives in mcrisk.analyze.intervals; importable from here too.
 __all__ = ["GRID", "INTERVALS", "Solution", "format_solution", "order_ranks", "solve", "statistic"]
 
 #: Grid points over ``[low, high]`` evaluated before bisecting (the bracket and the monotonicity check).
@@ -159,11 +159,11 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
         A model callable; ``lever`` must be one of its inputs.
     priors
         The other inputs' priors. A lever in the priors is held at each value tried (dropped
-        before sampling, as in :func:`mcrisk.sweep.sweep`).
+        before sampling, as in :func:`mcrisk.analyze.sweep.sweep`).
     lever
         The input solved for.
     target
-        Such as ``"P(profit_per_day > 0) >= 0.9"`` (see :func:`mcrisk.decision_spec.parse_target`).
+        Such as ``"P(profit_per_day > 0) >= 0.9"`` (see :func:`mcrisk.spec.decision_tables.parse_target`).
     low, high
         The range searched, in the model's unit for the lever (the priors are converted to the
         model's units, and checked against its inputs' domains, as a study run's are).

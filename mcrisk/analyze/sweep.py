@@ -69,12 +69,12 @@ def lever_inputs(priors: Priors, lever: str, n: int, *, method: Method = "random
     lever
         The input the caller sets.
     n, method, rng
-        As :func:`mcrisk.sampling.sample`.
+        As :func:`mcrisk.sampling.design.sample`.
 
     Returns
     -------
     xarray.Dataset
-        The other inputs over ``sample`` (attrs as :func:`~mcrisk.sampling.sample`).
+        The other inputs over ``sample`` (attrs as :func:`~mcrisk.sampling.design.sample`).
     """
     others = priors.subset([k for k in priors if k != lever])
     return sample(others, check_samples(n), method=method, rng=rng)
@@ -197,15 +197,15 @@ def summarize_sweep(results: xr.Dataset, *, period_days: float | None = None,
     results
         From :func:`sweep`.
     period_days
-        Restate money per day per this many days (:func:`mcrisk.risk.per_period`).
+        Restate money per day per this many days (:func:`mcrisk.core.statistics.per_period`).
     nonfinite
-        As :func:`mcrisk.risk.summarize`.
+        As :func:`mcrisk.analyze.risk.summarize`.
 
     Returns
     -------
     xarray.Dataset
-        The statistics of :func:`mcrisk.risk.summarize` over ``(lever, output)``: for each lever
-        value, what :func:`~mcrisk.risk.summarize` gives for that value's samples (computed for
+        The statistics of :func:`mcrisk.analyze.risk.summarize` over ``(lever, output)``: for each lever
+        value, what :func:`~mcrisk.analyze.risk.summarize` gives for that value's samples (computed for
         all values at once where every sample is finite).
     """
     lever = results.attrs["lever"]

@@ -118,7 +118,7 @@ def format_tornado(tab: xr.Dataset) -> str:
     -------
     str
         A heading line, then the table of :func:`tornado_frame` with numbers formatted by
-        :func:`~mcrisk.text.format_number`.
+        :func:`~mcrisk.core.text.format_number`.
     """
     u = tab.attrs["units"]
     lines = [f"Tornado of {tab.attrs['output']} ({u}): each input alone at its "

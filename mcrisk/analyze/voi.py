@@ -197,7 +197,7 @@ def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Seq
     ----------
     results
         Results over ``sample``; money per period if it should be read so (see
-        :func:`mcrisk.risk.per_period`).
+        :func:`mcrisk.core.statistics.per_period`).
     output
         The decision ``"go"``'s output (default ``results.attrs["output"]``): go ahead only if
         its expectation is positive, else 0.

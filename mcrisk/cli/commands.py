@@ -3,7 +3,7 @@
 :mod:`mcrisk.cli` parses the command line and calls the function :data:`COMMANDS` holds for the
 command; each function calls the library and prints what the command reports. Each imports the
 library inside itself, when its command runs: this module imports only the standard library,
-:mod:`mcrisk.errors`, :mod:`mcrisk.validate` and :mod:`mcrisk.study.options` at its top, so that ``mcrisk --help`` and a
+:mod:`mcrisk.core.errors`, :mod:`mcrisk.core.validate` and :mod:`mcrisk.study.options` at its top, so that ``mcrisk --help`` and a
 usage error answer at once (numpy, scipy, xarray and SALib take seconds to import).
 """
 

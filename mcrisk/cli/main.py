@@ -1,13 +1,13 @@
 """The ``mcrisk`` command: parses arguments and calls the library, nothing more.
 
 The parser, the signal handling and :func:`main` are here; what each command does is in
-:mod:`mcrisk.commands`.
+:mod:`mcrisk.cli.commands`.
 
 The run options of every command that runs a study are built from their one declaration,
 :class:`mcrisk.study.options.RunOptions` (:func:`~mcrisk.study.options.add_arguments`).
 
-Start-up time: this module and :mod:`mcrisk.commands` import only the standard library,
-:mod:`mcrisk.errors`, :mod:`mcrisk.validate` and :mod:`mcrisk.study.options` at their top, and
+Start-up time: this module and :mod:`mcrisk.cli.commands` import only the standard library,
+:mod:`mcrisk.core.errors`, :mod:`mcrisk.core.validate` and :mod:`mcrisk.study.options` at their top, and
 each command imports what it needs when it runs. numpy, scipy, xarray and SALib take seconds to import; ``mcrisk --help``
 and a usage error should not wait for them, and a Ctrl-C while they load must already be this
 module's one-line ``interrupted``, not a traceback.
@@ -37,7 +37,7 @@ MODEL_NAMES = ("maas", "ishigami", "gfunction", "maas_hourly", "gpu_hour_cost")
 
 
 def _checked(check, what: str = "an integer"):
-    """An argparse type: the text as an integer, checked by a validator of :mod:`mcrisk.validate`."""
+    """An argparse type: the text as an integer, checked by a validator of :mod:`mcrisk.core.validate`."""
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -181,7 +181,7 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mcrisk`` console script; returns the exit status.
 
-    Every outcome is at most one line on stderr: a :class:`~mcrisk.errors.SpecError` (status 2),
+    Every outcome is at most one line on stderr: a :class:`~mcrisk.core.errors.SpecError` (status 2),
     Ctrl-C (``interrupted``, 130), SIGTERM (``terminated``, 143; the output folder is left
     old or new, as for Ctrl-C) or any other exception (``error: internal error: ...``, 1;
     ``MCRISK_DEBUG=1`` re-raises it to show the traceback).

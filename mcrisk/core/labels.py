@@ -111,7 +111,7 @@ def label_of(name: str, *, model: Callable | None = None, priors: Mapping[str, A
     if not text:
         words = name.replace("_", " ").strip()
         text = words[:1].upper() + words[1:]
-    # only money per day is restated per period, as mcrisk.risk.per_period restates it
+    # only money per day is restated per period, as mcrisk.core.statistics.per_period restates it
     return period_text(text, period_days) if getattr(var, "unit", "") == "{currency}/day" else text
 
 
@@ -192,7 +192,7 @@ def sentence_labels(model: Callable | None, priors: Mapping[str, Any] | None,
 
 
 def run_labels(run: Any) -> dict[str, str]:
-    """:func:`sentence_labels` of a :class:`~mcrisk.study.StudyRun`'s study and every variable of its results.
+    """:func:`sentence_labels` of a :class:`~mcrisk.study.runner.StudyRun`'s study and every variable of its results.
 
     Parameters
     ----------

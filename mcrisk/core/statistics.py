@@ -37,7 +37,7 @@ def outputs_of(results: xr.Dataset) -> list[str]:
     Parameters
     ----------
     results
-        Results over ``sample`` (from :func:`mcrisk.simulate.simulate`).
+        Results over ``sample`` (from :func:`mcrisk.simulation.engine.simulate`).
 
     Returns
     -------

@@ -327,7 +327,7 @@ def pint_units(text: str) -> str | None:
     str or None
         E.g. ``"USD / Mtok"``, ``"token / day"``, ``"dimensionless"``: a string
         ``registry().parse_units`` reads back (so pint-xarray's ``quantify`` with
-        ``unit_registry=mcrisk.units.registry()`` reads ``results.nc``); None when the text
+        ``unit_registry=mcrisk.core.units.registry()`` reads ``results.nc``); None when the text
         names a unit the registry does not know.
 
     Examples
@@ -361,6 +361,6 @@ def with_pint_units(ds: Any) -> Any:
         label = var.attrs.get("units")
         if isinstance(label, str) and label and (parsed := pint_units(label)) is not None:
             out[name].attrs = {**var.attrs, "units": parsed, "units_label": label}
-    out.attrs = {**ds.attrs, "units_registry": "pint, mcrisk.units.registry() (token, Mtok, GPU, GPU_hour, "
+    out.attrs = {**ds.attrs, "units_registry": "pint, mcrisk.core.units.registry() (token, Mtok, GPU, GPU_hour, "
                                                "node, one dimension per currency)"}
     return out

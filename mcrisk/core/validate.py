@@ -1,7 +1,7 @@
 """One validator per run setting, shared by the loaders, the library functions and the CLI.
 
 Each ``check_*(value, where)`` returns the value, normalised, or raises a one-line
-:class:`~mcrisk.errors.SpecError` that starts with ``where`` (for example
+:class:`~mcrisk.core.errors.SpecError` that starts with ``where`` (for example
 ``"studies/x.toml:"``; empty for a library argument) and states what is allowed. This module
 imports nothing heavy (no numpy, scipy or xarray), so the command line can check its
 arguments before loading the numerical stack.
@@ -22,19 +22,19 @@ __all__ = ["EXPORT_FORMATS", "OUTPUT_FORMATS", "ExportFormat", "FIGURE_FORMATS",
            "check_formats", "check_int", "check_keys", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
 
-#: Sampling designs, in the order they are listed (the keys of :data:`mcrisk.sampling.METHODS`).
+#: Sampling designs, in the order they are listed (the keys of :data:`mcrisk.sampling.design.METHODS`).
 #: The options as types, for signatures (``Literal``), and as tuples of names, for checks.
 SamplingMethod = Literal["random", "lhs", "sobol"]
 SensitivityMethod = Literal["delta", "fast", "morris", "pawn", "rbd_fast", "sobol"]
 FigureFormat = Literal["png", "svg", "pdf"]
 NonFinite = Literal["drop", "keep", "error"]
 SAMPLING_METHODS: tuple[str, ...] = get_args(SamplingMethod)
-#: Sensitivity methods, alphabetical (the keys of :data:`mcrisk.sensitivity.METHODS`).
+#: Sensitivity methods, alphabetical (the keys of :data:`mcrisk.analyze.sensitivity.METHODS`).
 SENSITIVITY_METHODS: tuple[str, ...] = get_args(SensitivityMethod)
-#: Figure formats (the keys of :data:`mcrisk.plot.FORMATS`).
+#: Figure formats (the keys of :data:`mcrisk.report.plot.FORMATS`).
 FIGURE_FORMATS: tuple[str, ...] = get_args(FigureFormat)
-#: Files for other programs: ``pptx`` writes ``deck.pptx`` (:mod:`mcrisk.deck`), ``xlsx``
-#: ``workbook.xlsx`` (:mod:`mcrisk.workbook`).
+#: Files for other programs: ``pptx`` writes ``deck.pptx`` (:mod:`mcrisk.report.deck`), ``xlsx``
+#: ``workbook.xlsx`` (:mod:`mcrisk.report.workbook`).
 ExportFormat = Literal["pptx", "xlsx"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 #: What ``formats`` (``--formats``) may list: the figure formats, then the export formats.
@@ -63,7 +63,7 @@ def show_key(key: Any) -> str:
     -------
     str
         ``key`` itself if it is a string of 1 to 80 letters, digits, ``_`` or ``-``, else
-        :func:`~mcrisk.errors.shorten` of it (its ``repr``, at most 80 characters).
+        :func:`~mcrisk.core.errors.shorten` of it (its ``repr``, at most 80 characters).
     """
     return key if isinstance(key, str) and _BARE.fullmatch(key) else shorten(key, 80)
 
@@ -309,7 +309,7 @@ def check_sensitivity_method(value: Any, where: str = "") -> str:
     return _choice(value, SENSITIVITY_METHODS, where, "method", "a method")
 
 
-#: What NaN or infinite outputs do to the statistics: policy -> what it means (:mod:`mcrisk.risk`).
+#: What NaN or infinite outputs do to the statistics: policy -> what it means (:mod:`mcrisk.analyze.risk`).
 NONFINITE: dict[str, str] = {
     "drop": "NaN and infinite samples are left out of the statistics (n_valid counts the others)",
     "keep": "NaN and infinite samples are kept: a NaN makes every statistic NaN, an infinity counts "

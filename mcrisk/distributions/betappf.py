@@ -3,7 +3,7 @@
 scipy.special.betaincinv (boost's ibeta_inv) costs microseconds a value; :func:`beta_ppf`
 builds a table once per shape (tens of ms, cached for 64 shapes) and then costs well under a
 tenth of a microsecond a value. It serves the ``beta`` and ``pert`` families of
-:mod:`mcrisk.families`, and imports only numpy and scipy.special.
+:mod:`mcrisk.distributions.families`, and imports only numpy and scipy.special.
 
 Notes
 -----

@@ -1,10 +1,10 @@
 """The built-in families' closed forms: exact inverse CDFs and 90%-interval conversions.
 
 Where a family's inverse CDF has a closed form it is exact (up to rounding) and faster than
-scipy's generic ``ppf``; ``beta`` and ``pert`` use the tabulated one of :mod:`mcrisk.betappf`,
+scipy's generic ``ppf``; ``beta`` and ``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf`,
 and straight scipy.special.betaincinv at a check's few probabilities (:data:`FEW_PPF`).
 ``normal``, ``lognormal``, ``uniform`` and ``loguniform`` map a 90% interval ``(p05, p95)`` to
-their own parameters (:data:`INTERVAL`). :mod:`mcrisk.families` wires them into its registry.
+their own parameters (:data:`INTERVAL`). :mod:`mcrisk.distributions.families` wires them into its registry.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def scipy_stats():
 
     Importing scipy.stats costs about 1 s of CPU; checking a study (``mcrisk check``) needs only
     each family's parameter checks and exact inverse CDF, so the frozen distributions are built
-    on first use (:class:`mcrisk.families.LazyDist`). A third-party module cannot close an
+    on first use (:class:`mcrisk.distributions.families.LazyDist`). A third-party module cannot close an
     import cycle here.
 
     Returns
@@ -126,7 +126,7 @@ def _ppf_truncnormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     return p["mean"] + p["sd"] * np.clip(z, a, b)
 
 
-# ---- the beta family (beta, pert), on the tabulated inverse CDF of mcrisk.betappf ------------
+# ---- the beta family (beta, pert), on the tabulated inverse CDF of mcrisk.distributions.betappf ------------
 
 
 def _ppf_beta(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ semi-definite ``R`` (a rank correlation of +-1, or pairs that pin a third) the f
 semi-definite Cholesky factor: a pivot that is zero to rounding leaves its column zero, which
 is exact for such matrices.
 
-This module is a leaf: it needs numpy, :mod:`scipy.special` and :mod:`mcrisk.errors` only.
+This module is a leaf: it needs numpy, :mod:`scipy.special` and :mod:`mcrisk.core.errors` only.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def copula_factor(correlations: Sequence, names: Sequence[str]) -> np.ndarray | 
     ----------
     correlations
         Objects with attributes ``a``, ``b`` (input names) and ``rank`` (Spearman's rho), as
-        :class:`mcrisk.priors.Correlation`.
+        :class:`mcrisk.spec.priors.Correlation`.
     names
         The uncertain inputs in design-column order.
 

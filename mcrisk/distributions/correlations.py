@@ -1,6 +1,6 @@
 """Rank correlations between uncertain inputs: the ``[[correlation]]`` tables, checked.
 
-The copula that imposes them is :mod:`mcrisk.copula`; :class:`mcrisk.priors.Priors` holds them.
+The copula that imposes them is :mod:`mcrisk.distributions.copula`; :class:`mcrisk.spec.priors.Priors` holds them.
 """
 
 from __future__ import annotations

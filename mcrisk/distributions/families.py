@@ -3,8 +3,8 @@
 Every family is one entry of :data:`FAMILIES`. An entry knows its parameter names, checks
 them (scipy returns NaN, silently, for bad parameters, so mcrisk checks them itself), builds
 a frozen :mod:`scipy.stats` distribution and, where a closed form exists, an exact inverse
-CDF that is faster than scipy's generic ``ppf`` (:mod:`mcrisk.closedform`; ``beta`` and
-``pert`` use the tabulated one of :mod:`mcrisk.betappf`). Families that experts often answer as a
+CDF that is faster than scipy's generic ``ppf`` (:mod:`mcrisk.distributions.closedform`; ``beta`` and
+``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf`). Families that experts often answer as a
 90% interval (``normal``, ``lognormal``, ``uniform``, ``loguniform``) also accept ``p05`` and
 ``p95`` instead of their own parameters.
 
@@ -28,7 +28,7 @@ from mcrisk.distributions.closedform import FEW_PPF, INTERVAL, PPF, pert_shapes,
 from mcrisk.distributions.finitedist import Constant, Discrete
 from mcrisk.distributions.metalog import MetalogError, metalog_of
 
-# BETA_PPF_RTOL and beta_ppf are mcrisk.betappf's: re-exported.
+# BETA_PPF_RTOL and beta_ppf are mcrisk.distributions.betappf's: re-exported.
 __all__ = ["BETA_PPF_RTOL", "FAMILIES", "Family", "LazyDist", "ParamError", "beta_ppf", "family_names",
            "freeze", "resolve_family"]
 

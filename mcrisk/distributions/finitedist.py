@@ -2,7 +2,7 @@
 
 Each exposes the frozen-distribution methods mcrisk uses (``ppf``, ``cdf``, ``mean``, ``median``,
 ``std``, ``var``, ``support``), so a constant input or a list of weighted scenarios behaves like
-any scipy.stats prior. :mod:`mcrisk.families` registers them as ``constant`` and ``discrete``.
+any scipy.stats prior. :mod:`mcrisk.distributions.families` registers them as ``constant`` and ``discrete``.
 """
 
 from __future__ import annotations

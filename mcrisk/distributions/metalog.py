@@ -13,7 +13,7 @@ with ``L = ln(y / (1 - y))`` and ``c = y - 0.5``::
 
     M(y) = a1 + a2 L + a3 c L + a4 c + a5 c^2 + a6 c^2 L + a7 c^3 + a8 c^3 L + ...
 
-This module is numpy only; :mod:`mcrisk.families` registers it as ``metalog``.
+This module is numpy only; :mod:`mcrisk.distributions.families` registers it as ``metalog``.
 
 References
 ----------

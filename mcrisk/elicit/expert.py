@@ -2,7 +2,7 @@
 
 :func:`fit_quantiles` fits each named family to stated quantiles and reports how far each
 misses; where none matches within :data:`TOLERANCE`, the metalog (exact through the quantiles,
-:mod:`mcrisk.metalog`) is offered. :func:`fit_expert` is ``mcrisk fit --quantiles
+:mod:`mcrisk.distributions.metalog`) is offered. :func:`fit_expert` is ``mcrisk fit --quantiles
 "0.1:2, 0.5:3, 0.9:6"``: it prints the table and writes the closest as a priors entry.
 """
 

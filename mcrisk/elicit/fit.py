@@ -4,8 +4,8 @@
 weighted, and ranks them by AIC with BIC and the Kolmogorov-Smirnov distance beside it;
 :func:`fit_file` is ``mcrisk fit DATA.csv --column COL``: it reads the column, prints the
 ranking, draws the data against every fit and writes the chosen one as a priors entry whose
-``source`` names the file, the column, the rows and the fit (:mod:`mcrisk.priorentry`). Fits to
-an expert's quantiles are :mod:`mcrisk.expert`.
+``source`` names the file, the column, the rows and the fit (:mod:`mcrisk.spec.priorentry`). Fits to
+an expert's quantiles are :mod:`mcrisk.elicit.expert`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Calling a model: its inputs checked against its signature, its outputs checked and owned.
 
 The rules every evaluation shares, in plain numpy so that checking a study
-(:func:`mcrisk.studyfile.load_study`, ``mcrisk check``) needs no xarray: :func:`check_inputs`
+(:func:`mcrisk.spec.studyfile.load_study`, ``mcrisk check``) needs no xarray: :func:`check_inputs`
 before a run, :func:`call_model` for the call, :func:`model_outputs` for what it returned.
-:func:`mcrisk.evaluate.evaluate` wraps them into a results Dataset.
+:func:`mcrisk.simulation.evaluate.evaluate` wraps them into a results Dataset.
 """
 
 from __future__ import annotations

@@ -12,12 +12,12 @@ folder holds (:data:`EXTRA_TABLES`); and the sources cited.
 
 The charts are chart objects with their numbers embedded (PowerPoint's "Edit Data" opens
 them), not pictures. Every text is set at the largest size that fits its box by the font
-metrics of :mod:`mcrisk.textfit`; long tables continue on further slides. ``template`` uses a
+metrics of :mod:`mcrisk.report.textfit`; long tables continue on further slides. ``template`` uses a
 house template's slide size, theme and its "Title Slide" and "Title Only" layouts.
 
 This module holds the slide order and the slides in words and tables; the native-chart slides
-are in :mod:`mcrisk.deck_charts`, and the presentation object, text boxes that fit and tables
-paged over slides in :mod:`mcrisk.deck_layout`.
+are in :mod:`mcrisk.report.deck_charts`, and the presentation object, text boxes that fit and tables
+paged over slides in :mod:`mcrisk.report.deck_layout`.
 
 python-pptx is imported inside the functions that use it: only a run asking for ``pptx`` or
 ``mcrisk deck`` pays for it.
@@ -43,7 +43,7 @@ from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
 from mcrisk.core.text import MINUS, Labels, format_number, format_value, labelled, si_number
 from mcrisk.core.validate import is_file
 
-# FONT and check_template live in mcrisk.deck_layout; imported from here as before.
+# FONT and check_template live in mcrisk.report.deck_layout; imported from here as before.
 __all__ = ["EXTRA_TABLES", "FONT", "check_template", "dist_words", "write_deck"]
 
 #: Tables other analyses write into the folder; each present one gets table slides.
@@ -62,7 +62,7 @@ def dist_words(prior: Any) -> str:
     Parameters
     ----------
     prior
-        A :class:`~mcrisk.priors.Prior`.
+        A :class:`~mcrisk.spec.priors.Prior`.
 
     Returns
     -------
@@ -223,8 +223,8 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun` (from :func:`~mcrisk.study.run_study`, or read back
-        from its folder by :func:`mcrisk.folderrun.read_run`).
+        A :class:`~mcrisk.study.runner.StudyRun` (from :func:`~mcrisk.study.runner.run_study`, or read back
+        from its folder by :func:`mcrisk.study.folderrun.read_run`).
     path
         The file to write (``deck.pptx``); written to a temporary name beside it, then renamed,
         so a failure leaves no half-written deck.

@@ -1,7 +1,7 @@
 """The native-chart slides of ``deck.pptx``: the distribution, the tornado and the sensitivity indices.
 
 Each is a PowerPoint chart with its numbers embedded (PowerPoint's "Edit Data" opens them), not a
-picture, with a note under it in the report's words. :mod:`mcrisk.deck` puts them in order.
+picture, with a note under it in the report's words. :mod:`mcrisk.report.deck` puts them in order.
 
 python-pptx is imported inside the functions that use it: only a run asking for ``pptx`` or
 ``mcrisk deck`` pays for it.
@@ -21,7 +21,7 @@ from mcrisk.core.text import MINUS, format_value, index_text
 
 __all__ = ["distribution_slide", "sensitivity_slide", "tornado_slide"]
 
-_LOSS, _GAIN = "D55E00", "0072B2"  # the figures' colours (mcrisk.plot.style)
+_LOSS, _GAIN = "D55E00", "0072B2"  # the figures' colours (mcrisk.report.plot.style)
 
 
 def _histogram(x: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
@@ -51,7 +51,7 @@ def distribution_slide(d: Deck, run) -> None:
     d
         The deck the slide is added to.
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
 
     Returns
     -------
@@ -122,7 +122,7 @@ def tornado_slide(d: Deck, run) -> None:
     d
         The deck the slide is added to.
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
 
     Returns
     -------
@@ -211,7 +211,7 @@ def sensitivity_slide(d: Deck, run) -> None:
     d
         The deck the slide is added to.
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
 
     Returns
     -------

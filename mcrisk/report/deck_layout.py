@@ -3,9 +3,9 @@
 :class:`Deck` is the presentation being written (a plain 16:9 deck or a house template's size,
 theme and layouts), its content slides with their titles, and the body area under a title.
 :func:`fill_frame` and :func:`textbox` set a text at the largest size that fits its box by the
-font metrics of :mod:`mcrisk.textfit`; :func:`table_slides` lays a table over as many slides as
-it needs. The slides themselves are written by :mod:`mcrisk.deck` (the slide order, words and
-tables) and :mod:`mcrisk.deck_charts` (the native charts).
+font metrics of :mod:`mcrisk.report.textfit`; :func:`table_slides` lays a table over as many slides as
+it needs. The slides themselves are written by :mod:`mcrisk.report.deck` (the slide order, words and
+tables) and :mod:`mcrisk.report.deck_charts` (the native charts).
 
 python-pptx is imported inside the functions that use it: only a run asking for ``pptx`` or
 ``mcrisk deck`` pays for it.
@@ -26,7 +26,7 @@ __all__ = ["FONT", "GREY", "Deck", "check_template", "fill_frame", "table_slides
 
 #: The face the deck names (Liberation Sans, its metric twin, where Arial is missing).
 FONT = "Arial"
-#: The grey of notes and captions (the figures' grey, mcrisk.plot.style).
+#: The grey of notes and captions (the figures' grey, mcrisk.report.plot.style).
 GREY = "555555"
 _EMU_PER_PT = 12700
 _MARGIN_LR, _MARGIN_TB = 0.08, 0.04  # text box inner margins, inches
@@ -52,7 +52,7 @@ def fill_frame(tf, text: str, width: int, height: int, *, max_pt: float, min_pt:
         The box's size in EMU; the inner margins are taken off before fitting.
     max_pt, min_pt
         The largest and smallest font size tried (points); text that does not fit at
-        ``min_pt`` is cut by :func:`mcrisk.textfit.fit_text`.
+        ``min_pt`` is cut by :func:`mcrisk.report.textfit.fit_text`.
     bold
         Bold type.
     color

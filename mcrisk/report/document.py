@@ -37,7 +37,7 @@ from mcrisk.core.labels import is_share, run_labels, shown_unit
 from mcrisk.core.text import MINUS, Labels, table_number, words
 from mcrisk.core.thinning import thinned_words
 
-# figures and headline live in mcrisk.figures and mcrisk.findings; importable from here too.
+# figures and headline live in mcrisk.report.figures and mcrisk.report.findings; importable from here too.
 __all__ = ["Figure", "figures", "headline", "report_tables", "write_report"]
 
 
@@ -110,7 +110,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
+        A :class:`~mcrisk.study.runner.StudyRun` (what :func:`~mcrisk.study.runner.run_study` computed).
 
     Returns
     -------
@@ -278,7 +278,7 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
     Parameters
     ----------
     run
-        A :class:`mcrisk.study.StudyRun`.
+        A :class:`mcrisk.study.runner.StudyRun`.
     folder
         The output folder (created if missing).
     formats
@@ -288,7 +288,7 @@ def write_report(run, folder: str | Path, formats: Sequence[str] = ("png", "svg"
         A progress bar on stderr while the figures are drawn and saved.
     alongside
         Other jobs to run in the figures' processes while they draw (their results are
-        dropped): :func:`mcrisk.study.run_study` writes ``results.nc`` this way.
+        dropped): :func:`mcrisk.study.runner.run_study` writes ``results.nc`` this way.
 
     Returns
     -------

@@ -47,14 +47,14 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     P(loss) and the top driver), exceedance, tornado (with ST beside each bar when Sobol'
     indices of the tornado's output exist), sensitivity, scatter of the output against the
     ``[plots] scatter`` inputs (default: the top driver), convergence, and the distributions of
-    ``[plots] outputs``. An output too large to chart (:data:`mcrisk.plot.CHART_MAX`) gets no
+    ``[plots] outputs``. An output too large to chart (:data:`mcrisk.report.plot.CHART_MAX`) gets no
     charts; ``notes`` receives why. Drawing is left to the caller, so charts can be drawn in
     parallel processes (:func:`render_all`).
 
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
     notes
         Sentences for the report's notes are appended here.
 
@@ -150,7 +150,7 @@ def figures(run, notes: list[str] | None = None) -> list[Figure]:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
+        A :class:`~mcrisk.study.runner.StudyRun` (what :func:`~mcrisk.study.runner.run_study` computed).
     notes
         A list that receives why a chart is left out (an output too large to chart); ``None``
         drops them.
@@ -189,7 +189,7 @@ def render_all(plan: list[tuple[str, Callable[[], Any]]], figdir: Path, formats:
     """Draw and save every chart of the plan, in forked processes, one per core, where that helps.
 
     Drawing and saving a chart takes 0.5-1.5 s of CPU and the charts are independent, so on two
-    cores the figures of a study take about half the time (:func:`mcrisk.forked.run_forked`).
+    cores the figures of a study take about half the time (:func:`mcrisk.core.forking.run_forked`).
 
     Parameters
     ----------

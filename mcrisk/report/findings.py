@@ -1,6 +1,6 @@
 """What a study found, in words: the headline, the top driver, which analysis is of which output.
 
-The report (:mod:`mcrisk.report`) and the figures (:mod:`mcrisk.figures`) both state these, so
+The report (:mod:`mcrisk.report`) and the figures (:mod:`mcrisk.report.figures`) both state these, so
 both take them from here: one claim, one number.
 """
 
@@ -27,7 +27,7 @@ def sensitivity_of(run, output: str | None = None) -> xr.Dataset | None:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
     output
         An output name; default the study's ``output``.
 
@@ -54,7 +54,7 @@ def analysed(run) -> tuple[str, xr.Dataset] | None:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
 
     Returns
     -------
@@ -75,7 +75,7 @@ def driver(run) -> dict[str, Any] | None:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
 
     Returns
     -------
@@ -137,7 +137,7 @@ def stated(run) -> xr.Dataset:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
 
     Returns
     -------
@@ -153,7 +153,7 @@ def headline(run) -> str:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun` (what :func:`~mcrisk.study.run_study` computed).
+        A :class:`~mcrisk.study.runner.StudyRun` (what :func:`~mcrisk.study.runner.run_study` computed).
 
     Returns
     -------

@@ -1,7 +1,7 @@
 """Text that fits its box: wrap and shrink by font metrics, for slides and tables.
 
 PowerPoint does not shrink text itself when a file is written by a program (its "shrink on
-overflow" runs only when a person edits the box), so :mod:`mcrisk.deck` chooses each font size
+overflow" runs only when a person edits the box), so :mod:`mcrisk.report.deck` chooses each font size
 here: the largest size, from ``max_pt`` down to ``min_pt``, at which the text wrapped to the
 box's width is no taller than the box; at ``min_pt`` a text still too tall is cut at a word with
 an ellipsis.
@@ -33,7 +33,7 @@ _TOKENS = re.compile(r"[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\ufe
 
 @functools.cache
 def _font(bold: bool):
-    # Pillow and matplotlib's font files: imported here, so a bare `import mcrisk.textfit` is cheap.
+    # Pillow and matplotlib's font files: imported here, so a bare `import mcrisk.report.textfit` is cheap.
     from matplotlib import get_data_path
     from PIL import ImageFont
 

@@ -5,7 +5,7 @@ chart drawn from the base case), the sensitivity indices, the assumptions with t
 the sources cited, the study settings and the samples (inputs and outputs, money per the
 study's period). Every number is a number cell with a number format: money with thousands
 separators and the currency (``#,##0 "USD"``), shares and margins as percentages, others
-with thousands separators. Labels are the plain ones of :mod:`mcrisk.labels`; the stored name
+with thousands separators. Labels are the plain ones of :mod:`mcrisk.core.labels`; the stored name
 is beside each.
 
 A sheet holds at most 1,048,576 rows: with more samples, the samples sheet keeps the first
@@ -97,7 +97,7 @@ def write_workbook(run, path: str | Path) -> Path:
     Parameters
     ----------
     run
-        A :class:`~mcrisk.study.StudyRun`.
+        A :class:`~mcrisk.study.runner.StudyRun`.
     path
         The file (``workbook.xlsx``); written to a temporary name beside it, then renamed.
 

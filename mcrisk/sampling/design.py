@@ -29,7 +29,7 @@ run with seed ``s`` is the same whether it is drawn alone, in a chunk of 1,000 o
   Technometrics 29(2), 1987.)
 * ``sobol``: one scrambled Sobol' sequence, fast-forwarded to the first position wanted.
 
-Rank correlations are imposed by the Gaussian copula of :mod:`mcrisk.copula` (its canonical
+Rank correlations are imposed by the Gaussian copula of :mod:`mcrisk.distributions.copula` (its canonical
 Cholesky factor, the same on every machine). It works sample by sample, so it too is
 independent of chunking, and every marginal stays exact.
 """

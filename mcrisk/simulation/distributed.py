@@ -4,10 +4,10 @@ Needs the optional extra: ``pip install 'mcrisk[dask]'``. Nothing here is import
 in-process run.
 
 The full results are an xarray Dataset backed by dask arrays chunked along ``sample``: one
-:func:`dask.array.map_blocks` call runs :func:`mcrisk.streaming.run_chunk` on each block,
+:func:`dask.array.map_blocks` call runs :func:`mcrisk.simulation.streaming.run_chunk` on each block,
 which draws its samples from their positions, so the numbers are those of the in-process run
 bit for bit, whatever the chunk size or the number of workers. A summary-only run sends the
-two passes of :func:`mcrisk.streaming.summarize_chunked` to the cluster, chunk by chunk.
+two passes of :func:`mcrisk.simulation.streaming.summarize_chunked` to the cluster, chunk by chunk.
 
 A model from a user file (``model = "my_model.py:f"``) lives in a module no worker can import,
 so the model goes to the workers by value (cloudpickle); :func:`check_workers` has each worker

@@ -20,7 +20,7 @@ from mcrisk.core.thinning import THINNED_ROWS
 from mcrisk.core.validate import NonFinite, check_method, check_samples
 from mcrisk.core.version import __version__, library_versions
 
-# call_model, check_inputs, chunks and evaluate live in mcrisk.evaluate; importable from here too.
+# call_model, check_inputs, chunks and evaluate live in mcrisk.simulation.evaluate; importable from here too.
 __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary", "simulate_thinned"]
 
 
@@ -40,7 +40,7 @@ def simulate(model: Callable, priors: Priors | xr.Dataset, n: int | None = None,
         A model callable (see :mod:`mcrisk.models`).
     priors
         One prior per model input (inputs the model defaults may be left out), or an inputs
-        Dataset over ``sample`` from :func:`mcrisk.sampling.sample`, whose attrs (method, seed,
+        Dataset over ``sample`` from :func:`mcrisk.sampling.design.sample`, whose attrs (method, seed,
         samples, currency, priors) then become the results' provenance.
     n
         Number of samples (with priors; an inputs Dataset has its own).
@@ -180,10 +180,10 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
 
     The same Dataset as ``summarize(per_period(simulate(...), period_days))``, with the
     provenance attrs of :func:`simulate`, but no per-sample results are ever held: two passes
-    over the chunks (see :mod:`mcrisk.streaming`). Percentiles, min, max and P(below zero) are
+    over the chunks (see :mod:`mcrisk.simulation.streaming`). Percentiles, min, max and P(below zero) are
     exact; mean, std and ES05 agree with the in-memory values to rounding (relative 1e-12).
     ``workers``/``scheduler`` run the chunks on a dask cluster as in :func:`simulate`.
-    ``nonfinite`` is ``"drop"`` or ``"error"`` (:data:`mcrisk.risk.NONFINITE`).
+    ``nonfinite`` is ``"drop"`` or ``"error"`` (:data:`mcrisk.core.validate.NONFINITE`).
 
     Parameters
     ----------
@@ -202,7 +202,7 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
         Samples per chunk (default ``2**20``); memory grows with it, the numbers do not.
     period_days
         Restate money per day per this many days (30: per month), as
-        :func:`mcrisk.risk.per_period`; ``None`` keeps per day.
+        :func:`mcrisk.core.statistics.per_period`; ``None`` keeps per day.
     progress
         Show a progress bar per pass on stderr.
     workers, scheduler
@@ -215,8 +215,8 @@ def simulate_summary(model: Callable, priors: Priors, n: int, *, method: Method 
     Returns
     -------
     xarray.Dataset
-        The summary over ``output``, as :func:`mcrisk.risk.summarize` (the statistics of
-        :data:`mcrisk.risk.STATISTICS` and ``n_valid``), in each output's units (money per
+        The summary over ``output``, as :func:`mcrisk.analyze.risk.summarize` (the statistics of
+        :data:`mcrisk.core.statistics.STATISTICS` and ``n_valid``), in each output's units (money per
         ``period_days``), with the provenance attrs of :func:`simulate`.
 
     Raises

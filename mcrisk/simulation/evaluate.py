@@ -1,9 +1,9 @@
 """Evaluation: one vectorised model call on a set of inputs, the step every run shares.
 
-:func:`evaluate` turns an inputs Dataset (from :func:`mcrisk.sampling.sample`) into a results
+:func:`evaluate` turns an inputs Dataset (from :func:`mcrisk.sampling.design.sample`) into a results
 Dataset: the inputs, the model's outputs with their units and labels, and a count of
-non-finite values. :func:`mcrisk.simulate.simulate`, the chunked summaries of
-:mod:`mcrisk.streaming` and the dask runs of :mod:`mcrisk.distributed` all evaluate through it,
+non-finite values. :func:`mcrisk.simulation.engine.simulate`, the chunked summaries of
+:mod:`mcrisk.simulation.streaming` and the dask runs of :mod:`mcrisk.simulation.distributed` all evaluate through it,
 so a sample gives the same outputs however it is run.
 """
 
@@ -90,7 +90,7 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
 def profile_role(dims: tuple[str, ...]) -> str:
     """The ``role`` attr of an output with dimensions besides ``sample`` (``"output_hour"``).
 
-    Such outputs are kept in the results but are not among :func:`mcrisk.risk.outputs_of`,
+    Such outputs are kept in the results but are not among :func:`mcrisk.core.statistics.outputs_of`,
     so summaries, tornado and sensitivity analyse only the one-value-per-sample outputs.
 
     Parameters

@@ -65,7 +65,7 @@ def run_chunk(model, priors, n: int, method: str, seed: int, period_days: float 
     seed
         The run's integer seed.
     period_days
-        Restate money per day per this many days, as :func:`mcrisk.risk.per_period`; ``None``
+        Restate money per day per this many days, as :func:`mcrisk.core.statistics.per_period`; ``None``
         keeps per day.
     start, stop
         The samples wanted, ``stop`` exclusive.
@@ -176,7 +176,7 @@ def summarize_chunked(model, priors, n: int, *, method: str = "random", seed: in
     Returns
     -------
     xarray.Dataset
-        The summary over ``output``, as :func:`mcrisk.risk.summarize`, in each output's units.
+        The summary over ``output``, as :func:`mcrisk.analyze.risk.summarize`, in each output's units.
 
     Raises
     ------
@@ -203,12 +203,12 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
     chunk_size
         Samples per chunk (default ``2**20``); memory grows with it, the numbers do not.
     period_days
-        Restate money per day per this many days, as :func:`mcrisk.risk.per_period`.
+        Restate money per day per this many days, as :func:`mcrisk.core.statistics.per_period`.
     progress
         A progress bar per pass on stderr.
     mapper
         ``mapper(fn, [args, ...]) -> [fn(*args), ...]``; the default runs in this process,
-        :mod:`mcrisk.distributed` passes one that runs the chunks on a dask cluster.
+        :mod:`mcrisk.simulation.distributed` passes one that runs the chunks on a dask cluster.
     attrs
         Extra attrs for the summary (provenance).
     rows
@@ -216,14 +216,14 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
         and outputs, from pass 1: the results the figures and the sample-based analyses of a
         run too large to hold are drawn from. 0 keeps none.
     nonfinite
-        ``"drop"`` or ``"error"`` (see :data:`mcrisk.risk.NONFINITE`); ``"keep"`` needs the
+        ``"drop"`` or ``"error"`` (see :data:`mcrisk.core.validate.NONFINITE`); ``"keep"`` needs the
         per-sample results and is refused here.
 
     Returns
     -------
     tuple of xarray.Dataset
-        The summary, as :func:`mcrisk.risk.summarize` (one row per output, the statistics of
-        :data:`mcrisk.risk.STATISTICS` and ``n_valid``), and the kept samples over ``sample``
+        The summary, as :func:`mcrisk.analyze.risk.summarize` (one row per output, the statistics of
+        :data:`mcrisk.core.statistics.STATISTICS` and ``n_valid``), and the kept samples over ``sample``
         (None when ``rows`` is 0), with attrs ``thinned_from`` (``n``) and ``thin_step`` (``k``).
     """
     if check_nonfinite(nonfinite) == "keep":

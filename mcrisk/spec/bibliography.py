@@ -93,7 +93,7 @@ def unknown_keys(priors: Mapping[str, Any], extra: Iterable[str | Path] = ()) ->
     Parameters
     ----------
     priors
-        A study's or priors file's :class:`~mcrisk.priors.Priors`.
+        A study's or priors file's :class:`~mcrisk.spec.priors.Priors`.
     extra
         More folders to look for ``SOURCES.md`` in (the study's).
 

@@ -3,7 +3,7 @@
 A prior's ``unit``, when given, is compared with the unit its model input declares
 (:class:`mcrisk.models.Var`); a convertible one (``tokens/s`` for a ``tokens/day`` input,
 ``USD/1K tokens`` for a per-1M price, ``CNY/GPU-hour`` in a USD study given ``[fx] CNY``)
-becomes a prior whose draws are multiplied by the factor (:attr:`mcrisk.priors.Prior.scale`),
+becomes a prior whose draws are multiplied by the factor (:attr:`mcrisk.spec.priors.Prior.scale`),
 so the model itself stays unitless; an inconvertible one is a one-line error. Then the prior's
 range, its inverse CDF at the extreme draws of the designs, must lie in the input's domain.
 
@@ -301,14 +301,14 @@ def conform_priors(model: Callable, priors: Priors, *, currency: str | None = No
     Notes
     -----
     A draw ``x`` in the prior's unit is ``factor * x`` in the model's unit
-    (:func:`mcrisk.units.conversion`); with an uncertain rate ``r`` of the prior's currency,
+    (:func:`mcrisk.core.units.conversion`); with an uncertain rate ``r`` of the prior's currency,
     ``factor * x * r**k``, ``k`` the currency's power in the unit, computed inside the model
     call from the two sampled columns. A prior without a unit is taken in the model's unit.
 
     Examples
     --------
     >>> from mcrisk.models import maas
-    >>> from mcrisk.priors import priors_from_dict
+    >>> from mcrisk.spec.priors import priors_from_dict
     >>> p = priors_from_dict({"price_output": {"value": 0.00219, "unit": "USD/1K tokens"}}, file="x")
     >>> conform_priors(maas, p, currency="USD").conversions
     ('price_output: USD/1K tokens -> USD/1M tokens: x 1,000',)

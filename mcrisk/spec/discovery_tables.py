@@ -1,10 +1,10 @@
 """The ``[scenarios]`` and ``[value_of_information]`` study tables, checked without the numerical stack.
 
-:mod:`mcrisk.studyfile` registers :func:`check_scenarios` and :func:`check_voi` in its
+:mod:`mcrisk.spec.studyfile` registers :func:`check_scenarios` and :func:`check_voi` in its
 ``ANALYSES``, so ``mcrisk check`` finds every bad key or value these tables can hold (an unknown
 output, an input in ``groups`` the study does not vary, a malformed event) before anything is
 sampled. Pure Python: this module imports no numpy, xarray or scipy, so ``mcrisk check`` stays
-fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.voi` do the work.
+fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.analyze.voi` do the work.
 
 ::
 

@@ -1,8 +1,8 @@
 """A fitted prior as a priors-file table, checked by loading it back, and the file it is written to.
 
-:func:`prior_entry` writes a fit (:mod:`mcrisk.fit`, :mod:`mcrisk.expert`) as a table whose
+:func:`prior_entry` writes a fit (:mod:`mcrisk.elicit.fit`, :mod:`mcrisk.elicit.expert`) as a table whose
 ``source`` names where it came from; it is read back with
-:func:`mcrisk.priors.priors_from_dict` before it is returned, so what is written loads.
+:func:`mcrisk.spec.priors.priors_from_dict` before it is returned, so what is written loads.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ A study's ``[inputs]`` entry may take a priors-library entry instead of copying 
 The entry is the library's, distribution, unit, source and note; keys beside ``ref``
 (``label``, ``note``, ``unit``, ``base``, ``source``) override the library's. The path is
 relative to the study file. :func:`resolve_ref` turns such an entry into the table it stands
-for, for :func:`mcrisk.priors.parse_prior`.
+for, for :func:`mcrisk.spec.priors.parse_prior`.
 
 :func:`set_inputs` holds inputs at given values for one run (``mcrisk run --set NAME=VALUE``).
 """
@@ -92,7 +92,7 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
     Parameters
     ----------
     study
-        A :class:`~mcrisk.studyfile.Study`.
+        A :class:`~mcrisk.spec.studyfile.Study`.
     values
         Input name -> value, in the input's unit.
     where

@@ -16,9 +16,9 @@ A priors file has one table per input; a bare number is a constant::
     between = ["decode_tps_per_node", "prefill_tps_per_node"]
     rank = 0.8
 
-Every value is checked when it is loaded; a bad one raises :class:`~mcrisk.errors.SpecError`
+Every value is checked when it is loaded; a bad one raises :class:`~mcrisk.core.errors.SpecError`
 naming the file, the table, the key, the value and what is allowed. The :class:`Prior` and
-:class:`Priors` built here are defined in :mod:`mcrisk.priorspec`.
+:class:`Priors` built here are defined in :mod:`mcrisk.spec.priorspec`.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from mcrisk.spec.priorspec import Prior, Priors
 from mcrisk.core.tomlfile import TomlReader, read_toml
 from mcrisk.core.validate import check_keys, finite_number, is_study, show_key
 
-# Prior and Priors (mcrisk.priorspec), Correlation, parse_correlations (mcrisk.correlations) and
-# read_toml (mcrisk.tomlfile) are importable from here too.
+# Prior and Priors (mcrisk.spec.priorspec), Correlation, parse_correlations (mcrisk.distributions.correlations) and
+# read_toml (mcrisk.core.tomlfile) are importable from here too.
 __all__ = ["Correlation", "LoadMemo", "Prior", "Priors", "check_copula", "load_priors", "parse_correlations", "parse_prior", "priors_from_dict",
            "priors_text", "read_toml"]
 

@@ -4,7 +4,7 @@ A :class:`Prior` is immutable: the family and its parameters, the frozen distrib
 build, the unit, source, note, label and base value shown in reports, and the unit scale a
 study applied. :class:`Priors` maps input names to them, in order, with the currency, the rank
 correlations and the texts of the files they came from. Reading and checking priors files is
-:mod:`mcrisk.priors`.
+:mod:`mcrisk.spec.priors`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Prior:
     name : str
         The model input it feeds.
     family : str
-        The family name (``"pert"``, ``"lognormal"``, ...; see :mod:`mcrisk.families`).
+        The family name (``"pert"``, ``"lognormal"``, ...; see :mod:`mcrisk.distributions.families`).
     params : Mapping[str, Any]
         The family's own parameters, after a 90% interval has been converted.
     unit, source, note : str
@@ -46,7 +46,7 @@ class Prior:
     scale : float
         Unit conversion factor applied to every draw (and to ``base`` and the median): the
         distribution is written in ``params``'s unit, the draws are in ``unit``. 1 unless a
-        study converted it (:func:`mcrisk.conform.conform_priors`).
+        study converted it (:func:`mcrisk.spec.conform.conform_priors`).
     probe : tuple of float or None
         The inverse CDF at :data:`mcrisk.spec.priors.PROBE`, before ``scale``, as computed when
         the prior was checked; ``None`` when not computed.
@@ -84,7 +84,7 @@ class Prior:
         few : bool
             A handful of probabilities (a check's probes): skip the interpolation table a
             family may build for many draws (``beta``, ``pert``; it matches within
-            :data:`~mcrisk.families.BETA_PPF_RTOL`), so a check does not pay for it.
+            :data:`~mcrisk.distributions.families.BETA_PPF_RTOL`), so a check does not pay for it.
 
         Returns
         -------

@@ -1,6 +1,6 @@
 """The ``[sensitivity]`` study table: its keys, defaults and checks, without running anything.
 
-Kept apart from :mod:`mcrisk.sensitivity_study` (which runs the table and needs SALib, pandas
+Kept apart from :mod:`mcrisk.analyze.sensitivity_run` (which runs the table and needs SALib, pandas
 and xarray) so that checking a study file imports no heavy library.
 """
 
@@ -16,7 +16,7 @@ from mcrisk.spec.tables import Key, SensitivityTable, must, parse_table
 
 __all__ = ["SAMPLE_LIMITS", "SENSITIVITY_KEYS", "check_config"]
 
-#: Base samples per sensitivity method: ``(least, default)``; :data:`mcrisk.sensitivity.METHODS`
+#: Base samples per sensitivity method: ``(least, default)``; :data:`mcrisk.analyze.sensitivity.METHODS`
 #: takes its limits from here.
 SAMPLE_LIMITS: dict[str, tuple[int, int]] = {
     "delta": (200, 4096), "fast": (65, 1024), "morris": (2, 100), "pawn": (200, 4096),

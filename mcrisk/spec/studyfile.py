@@ -27,7 +27,7 @@ correlations, one output probe, and each table into its typed value (:mod:`mcris
 Every check a run will make happens there, so ``mcrisk check`` passes exactly what ``mcrisk run``
 accepts. An override of a table (``mcrisk sensitivity --method``, ``mcrisk solve --lever``) is
 :func:`with_table`: the file's table as parsed, the changes on top, checked again; the text is
-never parsed twice. :func:`mcrisk.study.run_study` runs the study.
+never parsed twice. :func:`mcrisk.study.runner.run_study` runs the study.
 """
 
 from __future__ import annotations

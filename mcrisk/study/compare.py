@@ -55,7 +55,7 @@ class Comparison:
 
 
 def _inputs(priors: Priors, u: np.ndarray, names: list[str], attrs: dict) -> xr.Dataset:
-    """An inputs Dataset like :func:`mcrisk.sampling.sample`'s, from design columns ``u`` for ``names``."""
+    """An inputs Dataset like :func:`mcrisk.sampling.design.sample`'s, from design columns ``u`` for ``names``."""
     values = to_values(priors, u, tuple(names)) if names else {}
     data = {}
     for k, p in priors.items():
@@ -101,7 +101,7 @@ def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Ge
     """Paired bootstrap replicates of stat(B) - stat(A) for the order-based statistics.
 
     ES05 averages the worst 5%: the lowest, or the highest where ``bad`` is ``"high"`` (a cost),
-    as :func:`mcrisk.risk.summarize` does.
+    as :func:`mcrisk.analyze.risk.summarize` does.
     """
     m = ya.size
     idx = rng.integers(0, m, size=(resamples, m))

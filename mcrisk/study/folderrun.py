@@ -1,6 +1,6 @@
 """A finished run read back from its output folder, for ``mcrisk deck`` (no rerun).
 
-:func:`read_run` rebuilds the :class:`~mcrisk.study.StudyRun` that wrote a folder from the
+:func:`read_run` rebuilds the :class:`~mcrisk.study.runner.StudyRun` that wrote a folder from the
 folder's files: ``results.nc`` (the samples and the run's provenance), ``summary.csv`` (the
 summary of every sample, also of a thinned run), ``sensitivity.nc`` and the tornado, whose
 table is recomputed from the study (a handful of model calls, deterministic) and must agree

@@ -1,10 +1,10 @@
 """Running a study: the run, its analyses and its output folder, in one call.
 
-:func:`run_study` loads a study file (:mod:`mcrisk.studyfile`), applies the run options
+:func:`run_study` loads a study file (:mod:`mcrisk.spec.studyfile`), applies the run options
 (:class:`~mcrisk.study.options.RunOptions`) to it, samples and simulates it,
 summarises the outputs, runs the ``[tornado]`` and ``[sensitivity]`` tables, prints the
 summary before any figure is drawn, and writes ``results.nc``, the tables, the figures and the
-report into one output folder, swapped in whole (:mod:`mcrisk.outfolder`): a failed or killed
+report into one output folder, swapped in whole (:mod:`mcrisk.core.outfolder`): a failed or killed
 run leaves the previous folder as it was. :func:`run_sensitivity` reruns a study with its
 ``[sensitivity]`` table overridden (``mcrisk sensitivity``).
 """
@@ -46,7 +46,7 @@ from mcrisk.report.workbook import write_workbook
 from mcrisk.core.validate import EXPORT_FORMATS, FIGURE_FORMATS, NonFinite, SensitivityMethod
 from mcrisk.study.options import RunOptions
 
-# Study, load_study and ANALYSES live in mcrisk.studyfile; importable from here too.
+# Study, load_study and ANALYSES live in mcrisk.spec.studyfile; importable from here too.
 __all__ = ["ANALYSES", "IN_MEMORY", "Study", "StudyRun", "load_study", "run_discovery",
            "run_sensitivity", "run_study"]
 
@@ -84,7 +84,7 @@ def run_study(path: str | Path | Study, *, options: RunOptions | None = None,
     echo
         Called with each printable block (the CLI passes ``print``); sensitivity notes then
         end the printed table. Without it nothing is printed and the notes come as
-        :class:`~mcrisk.errors.MCRiskWarning`.
+        :class:`~mcrisk.core.errors.MCRiskWarning`.
     **given
         Run options by name, replacing those of ``options``: ``samples=500, seed=3,
         method="lhs", out=..., formats=("png",), chunk_size=..., precision="p_loss:0.005"``...,
@@ -257,7 +257,7 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
     """One optional table's runner: its table, the blocks it printed (if ``echo``), the warnings it raised.
 
     What it prints and warns is kept and given back, so that the parent, which may have run the
-    tables in parallel processes (:func:`mcrisk.forked.run_forked`), shows them in table order.
+    tables in parallel processes (:func:`mcrisk.core.forking.run_forked`), shows them in table order.
     Warnings pass the filters in force (an ``error`` filter raises here, as in a serial run).
     """
     printed: list[str] = []
@@ -328,7 +328,7 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
     path
         The study file (TOML).
     method
-        A sensitivity method (a key of :data:`mcrisk.sensitivity.METHODS`) replacing the table's;
+        A sensitivity method (a key of :data:`mcrisk.analyze.sensitivity.METHODS`) replacing the table's;
         the table's ``samples`` is then dropped if it is below the new method's minimum (and
         ``samples`` is not given).
     samples
@@ -342,7 +342,7 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
     -------
     xarray.Dataset
         The sensitivity indices over ``input`` (and ``output``), as
-        :func:`mcrisk.sensitivity.sensitivity`.
+        :func:`mcrisk.analyze.sensitivity.sensitivity`.
 
     Raises
     ------
@@ -393,7 +393,7 @@ def run_discovery(path: str | Path, analysis: str, *, options: RunOptions | None
     Returns
     -------
     xarray.Dataset
-        The analysis's table (:func:`mcrisk.scenarios.scenarios` or :func:`mcrisk.voi.evppi`).
+        The analysis's table (:func:`mcrisk.analyze.scenarios.scenarios` or :func:`mcrisk.analyze.voi.evppi`).
 
     Raises
     ------

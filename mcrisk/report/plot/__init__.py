@@ -6,7 +6,7 @@ global state (figures are :class:`matplotlib.figure.Figure` objects, rendered by
 saved), so plotting is safe in scripts, servers and threads. Matplotlib is imported on the
 first call, never when mcrisk is imported.
 
-The layers, each importing only those above it (and :mod:`mcrisk.text` for every number)::
+The layers, each importing only those above it (and :mod:`mcrisk.core.text` for every number)::
 
     style.py          the deck style: palette, rc style, figures, titles, notes, axis labels, save_figure
     layout.py         label placement: staggered labels, the first place a label fits
@@ -22,7 +22,7 @@ The layers, each importing only those above it (and :mod:`mcrisk.text` for every
 Example
 -------
 >>> from mcrisk import run_study
->>> from mcrisk.plot import plot_distribution, save_figure
+>>> from mcrisk.report.plot import plot_distribution, save_figure
 >>> run = run_study("studies/deepseek_545.toml", write=False)       # doctest: +SKIP
 >>> ax = plot_distribution(run.results)                              # doctest: +SKIP
 >>> save_figure(ax.figure, "profit", ("png", "svg"))                 # doctest: +SKIP
@@ -34,7 +34,7 @@ import importlib
 from typing import Any
 
 # Each public name and the module that defines it, imported on first use (PEP 562): checking a
-# study's [plots] table (mcrisk.plot.config) must not import the charts and, through them,
+# study's [plots] table (mcrisk.report.plot.config) must not import the charts and, through them,
 # xarray and scipy.
 _LAZY = {
     "CHART_MAX": ".data", "chart_limit": ".data",

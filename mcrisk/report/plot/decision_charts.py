@@ -23,7 +23,7 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
     Parameters
     ----------
     summary
-        From :func:`mcrisk.sweep.summarize_sweep` (over ``(lever, output)``).
+        From :func:`mcrisk.analyze.sweep.summarize_sweep` (over ``(lever, output)``).
     output
         The output drawn.
     breakeven
@@ -89,7 +89,7 @@ def plot_compare(table: xr.Dataset, a: np.ndarray, b: np.ndarray, *, output: str
     Parameters
     ----------
     table
-        From :func:`mcrisk.compare.compare` (for the title: the mean difference and its interval).
+        From :func:`mcrisk.study.compare.compare` (for the title: the mean difference and its interval).
     a, b
         The paired samples of the output (same length; finite pairs drawn).
     output, unit
@@ -153,7 +153,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     output
         The output drawn.
     convergence
-        A precision run's table (:func:`mcrisk.precision.simulate_to_precision`): each batch's
+        A precision run's table (:func:`mcrisk.analyze.precision.simulate_to_precision`): each batch's
         estimate of the percentiles it checked is marked with its interval.
     ax
         None: a new 16:9 figure.
@@ -170,7 +170,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     Notes
     -----
     After the first ``n`` finite samples, the percentile ``q`` is ``np.quantile`` of them and its
-    band the order statistics ``y_(r)``, ``y_(s)`` of :func:`mcrisk.solve.order_ranks` (exact
+    band the order statistics ``y_(r)``, ``y_(s)`` of :func:`mcrisk.analyze.solve.order_ranks` (exact
     for independent draws; for a prefix of a Latin hypercube or Sobol' design, conservative).
     """
     x = np.asarray(results[output].values, dtype=float).ravel()

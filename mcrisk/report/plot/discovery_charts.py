@@ -30,7 +30,7 @@ def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None
     Parameters
     ----------
     boxes
-        From :func:`mcrisk.scenarios.scenarios` (at least one box).
+        From :func:`mcrisk.analyze.scenarios.scenarios` (at least one box).
     box
         The box whose trajectory is drawn.
     ax
@@ -89,7 +89,7 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
     results
         The results the boxes were found in.
     boxes
-        From :func:`mcrisk.scenarios.scenarios`.
+        From :func:`mcrisk.analyze.scenarios.scenarios`.
     box
         The box drawn.
     ax, title
@@ -159,7 +159,7 @@ def plot_evppi(voi: xr.Dataset, *, ax=None, top: int = 12, title: str | None = N
     Parameters
     ----------
     voi
-        From :func:`mcrisk.voi.evppi`.
+        From :func:`mcrisk.analyze.voi.evppi`.
     ax
         Axes to draw on; a new deck figure when None.
     top

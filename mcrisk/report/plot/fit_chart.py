@@ -23,7 +23,7 @@ def plot_fit(x: np.ndarray, fits: Sequence[Any], *, weights: np.ndarray | None =
     x
         The data.
     fits
-        :class:`mcrisk.fit.DataFit` objects (their ``dist`` is drawn), best first; the first is
+        :class:`mcrisk.elicit.fit.DataFit` objects (their ``dist`` is drawn), best first; the first is
         drawn bold.
     weights
         The data's weights, or ``None``.

@@ -100,7 +100,7 @@ def plot_by_scale(summary: xr.Dataset, outputs: Mapping[str, float], *, ax=None,
     Parameters
     ----------
     summary
-        A summary over ``output`` (from :func:`mcrisk.risk.summarize`) with ``p05``, ``p50``,
+        A summary over ``output`` (from :func:`mcrisk.analyze.risk.summarize`) with ``p05``, ``p50``,
         ``p95`` and ``p_below_zero``.
     outputs
         Output name -> the volume it was evaluated at (e.g. ``{"margin_1b": 1e9, ...}``), drawn

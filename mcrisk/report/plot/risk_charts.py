@@ -66,7 +66,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     Parameters
     ----------
     results
-        A results Dataset over ``sample`` (stated per period with :func:`mcrisk.risk.per_period`
+        A results Dataset over ``sample`` (stated per period with :func:`mcrisk.core.statistics.per_period`
         if money should read per month).
     output
         The variable to draw (default: the study output, ``results.attrs["output"]``).

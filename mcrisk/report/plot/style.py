@@ -2,7 +2,7 @@
 
 16:9 at 10 x 5.625 inches (2000 x 1125 px at 200 dpi), fonts legible when the figure fills a
 slide, the Okabe-Ito colour-blind-safe palette (loss in vermillion, profit in blue), a title
-that states the finding, axis labels with units and k/M/B tick labels (:mod:`mcrisk.text`).
+that states the finding, axis labels with units and k/M/B tick labels (:mod:`mcrisk.core.text`).
 Figures are :class:`matplotlib.figure.Figure` objects, never pyplot's, so no global state.
 """
 
@@ -304,7 +304,7 @@ def axis_formatter(unit: str) -> Any:
     ----------
     unit
         The axis's unit: ``"1"`` for a share in [0, 1], anything else for
-        :func:`~mcrisk.text.si_number` labels (3 to 9 significant digits).
+        :func:`~mcrisk.core.text.si_number` labels (3 to 9 significant digits).
 
     Returns
     -------

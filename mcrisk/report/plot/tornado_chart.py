@@ -26,7 +26,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     Parameters
     ----------
     tab
-        From :func:`mcrisk.tornado.tornado` (sorted largest swing first).
+        From :func:`mcrisk.analyze.tornado.tornado` (sorted largest swing first).
     sensitivity
         Optional sensitivity Dataset with ``ST`` (and ``ST_conf``): the total-order index and
         its 95% interval are written beside each bar.
