@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from mcrisk import SpecError, load_study, run_study
-from mcrisk.analyze.sensitivity import METHODS, rank_order, sensitivity
+from mcrisk.analyze.salib_methods import METHODS
+from mcrisk.analyze.sensitivity import rank_order, sensitivity
 from mcrisk.cli.main import main
 from mcrisk.spec.sensitivity_table import SAMPLE_LIMITS
 

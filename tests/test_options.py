@@ -26,7 +26,8 @@ from mcrisk.core.errors import SpecError
 from mcrisk.spec.studyfile import load_study
 from mcrisk.study.compare import compare_studies
 from mcrisk.study.options import PRECISION_MAX_SAMPLES, RunOptions, add_arguments, from_args, options_table
-from mcrisk.study.runner import run_discovery, run_sensitivity, run_study
+from mcrisk.study.reruns import run_discovery, run_sensitivity
+from mcrisk.study.runner import run_study
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = ROOT / "tests" / "data" / "good"
@@ -234,7 +235,9 @@ def test_the_commands_hand_their_options_to_run_study(monkeypatch, tmp_path: Pat
     from mcrisk.cli.main import main
 
     seen = []
-    monkeypatch.setattr(runner, "run_study", lambda study, *, options, echo: seen.append((study, options)) or _Stop())
+    import mcrisk.study.reruns as reruns
+
+    monkeypatch.setattr(reruns, "run_study", lambda study, *, options, echo: seen.append((study, options)) or _Stop())
     with pytest.raises(AttributeError):  # the stand-in returns no StudyRun; the options are what matter
         run_sensitivity(DECISIONS, options=RunOptions(**GIVEN, write=False))
     with pytest.raises(AttributeError):

@@ -16,11 +16,13 @@ from mcrisk.models.testfunctions import G_A, gfunction, gfunction_indices, ishig
 from mcrisk.spec.priors import priors_from_dict
 from mcrisk.spec.tables import SensitivityTable
 from mcrisk.analyze.rankcorr import rank_correlations
-from mcrisk.analyze.sensitivity import METHODS, sensitivity
+from mcrisk.analyze.salib_methods import METHODS
+from mcrisk.analyze.sensitivity import sensitivity
 from mcrisk.analyze.sensitivity_run import check_config
 from mcrisk.core.events import Event
 from mcrisk.core.statistics import Z95_TWO_SIDED
-from mcrisk.study.runner import run_sensitivity, run_study
+from mcrisk.study.reruns import run_sensitivity
+from mcrisk.study.runner import run_study
 from conftest import bonferroni_z, prob_se, spearman_se
 
 # SALib's intervals are conf_level = 0.95 bootstrap intervals: half-width = 1.96 SE.

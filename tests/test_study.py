@@ -304,7 +304,7 @@ def test_method_names_need_no_scipy() -> None:
     # mcrisk.validate lists the names without importing scipy; they must be the dispatch dicts' keys.
     from mcrisk.report.plot import FORMATS
     from mcrisk.sampling.design import METHODS
-    from mcrisk.analyze.sensitivity import METHODS as SENSITIVITY
+    from mcrisk.analyze.salib_methods import METHODS as SENSITIVITY
     from mcrisk.core.validate import FIGURE_FORMATS, SAMPLING_METHODS, SENSITIVITY_METHODS
 
     assert tuple(METHODS) == SAMPLING_METHODS

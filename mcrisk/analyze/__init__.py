@@ -5,6 +5,7 @@
     risk.py             percentiles, P(loss), expected shortfall, Monte Carlo errors
     tornado.py          one-at-a-time swings
     sensitivity.py      SALib indices on the unit cube
+    salib_methods.py    the SALib methods: design, analyzer, limits (one dispatch dict)
     rankcorr.py         rank correlations and loss attribution from a plain run
     sensitivity_run.py  a study's [sensitivity] table: run and tables
     prim.py             PRIM's peeling and pasting trajectory (numpy)

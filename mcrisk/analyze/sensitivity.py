@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,117 +37,16 @@ from mcrisk.models import output_unit
 from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
+from mcrisk.analyze.salib_methods import INDEX_MEANINGS, METHODS, Method, get_method
 from mcrisk.distributions.copula import apply_copula, copula_factor
-from mcrisk.sampling.design import normalize_seed, to_values, unit_design
-from mcrisk.spec.sensitivity_table import SAMPLE_LIMITS
+from mcrisk.sampling.design import normalize_seed, to_values
 from mcrisk.core.validate import SensitivityMethod
 from mcrisk.simulation.evaluate import call_model, check_inputs, model_outputs
 
-__all__ = ["METHODS", "get_method", "rank_order", "sensitivity"]
+__all__ = ["rank_order", "sensitivity"]
 
 _LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs are infinite
 _CHUNK = 2**16
-
-
-@dataclass(frozen=True)
-class _Method:
-    design: Callable[..., np.ndarray]            # (problem, n, seed, opts) -> unit-cube rows
-    analyze: Callable[..., dict[str, Any]]       # (problem, X, Y, seed, opts) -> SALib dict
-    rows: Callable[[int, int, dict], int]        # (n, d, opts) -> model runs
-    indices: tuple[str, ...]                     # indices checked against their ``_conf``
-    rank_by: str
-    min_samples: int
-    default_samples: int
-    dependent: bool                               # valid for correlated inputs
-
-
-# Each method imports its SALib module when it runs: SALib's analyzers pull in pandas plotting
-# and scipy.optimize, about 0.5 s that a study without [sensitivity] should not pay.
-def _sobol_design(problem, n, seed, o):
-    from SALib.sample import sobol
-    return sobol.sample(problem, n, calc_second_order=o["second_order"], scramble=True, seed=seed)
-
-
-def _sobol_analyze(problem, x, y, seed, o):
-    from SALib.analyze import sobol
-    return sobol.analyze(problem, y, calc_second_order=o["second_order"], num_resamples=o["num_resamples"],
-                         conf_level=o["conf_level"], parallel=False, seed=seed)
-
-
-def _morris_design(problem, n, seed, o):
-    from SALib.sample import morris
-    return morris.sample(problem, n, num_levels=o["num_levels"], seed=seed)
-
-
-def _morris_analyze(problem, x, y, seed, o):
-    from SALib.analyze import morris
-    s = morris.analyze(problem, x, y, num_resamples=o["num_resamples"], conf_level=o["conf_level"],
-                       num_levels=o["num_levels"], seed=seed)
-    # The grid levels are mapped to stratum midpoints (see _to_unit), so a step is
-    # (L-1)/L of SALib's: rescale to output change per unit change of the input's quantile.
-    k = o["num_levels"] / (o["num_levels"] - 1)
-    return {v: np.asarray(s[v], float) * k for v in ("mu", "mu_star", "mu_star_conf", "sigma")}
-
-
-def _fast_design(problem, n, seed, o):
-    from SALib.sample import fast_sampler
-    return fast_sampler.sample(problem, n, M=4, seed=seed)
-
-
-def _fast_analyze(problem, x, y, seed, o):
-    from SALib.analyze import fast
-    return fast.analyze(problem, y, M=4, num_resamples=o["num_resamples"], conf_level=o["conf_level"], seed=seed)
-
-
-def _lhs_design(problem, n, seed, o):
-    return unit_design("lhs", problem["num_vars"], n, seed=seed)
-
-
-def _rbd_analyze(problem, x, y, seed, o):
-    from SALib.analyze import rbd_fast
-    return rbd_fast.analyze(problem, x, y, M=10, num_resamples=o["num_resamples"], conf_level=o["conf_level"],
-                            seed=seed)
-
-
-def _delta_analyze(problem, x, y, seed, o):
-    from SALib.analyze import delta
-    s = delta.analyze(problem, x, y, num_resamples=o["num_resamples"], conf_level=o["conf_level"], seed=seed,
-                      method="all")
-    # SALib 1.6 names Borgonovo's bootstrap estimate (Plischke et al. 2013) "delta_raw".
-    return {"delta": s["delta_raw"], "delta_conf": s["delta_raw_conf"], "S1": s["S1"], "S1_conf": s["S1_conf"],
-            "delta_balanced": s["delta_balanced"], "delta_balanced_conf": s["delta_balanced_conf"]}
-
-
-def _pawn_analyze(problem, x, y, seed, o):
-    from SALib.analyze import pawn
-    s = pawn.analyze(problem, x, y, S=10, seed=seed)
-    return {k: s[k] for k in ("minimum", "mean", "median", "maximum", "CV")}
-
-
-#: Sensitivity methods by name (alphabetical).
-METHODS: dict[str, _Method] = {
-    "delta": _Method(_lhs_design, _delta_analyze, lambda n, d, o: n, ("delta", "S1"), "delta",
-                     *SAMPLE_LIMITS["delta"], True),
-    "fast": _Method(_fast_design, _fast_analyze, lambda n, d, o: n * d, ("S1", "ST"), "ST",
-                    *SAMPLE_LIMITS["fast"], False),
-    "morris": _Method(_morris_design, _morris_analyze, lambda n, d, o: n * (d + 1), ("mu_star",), "mu_star",
-                      *SAMPLE_LIMITS["morris"], False),
-    "pawn": _Method(_lhs_design, _pawn_analyze, lambda n, d, o: n, (), "median", *SAMPLE_LIMITS["pawn"], True),
-    "rbd_fast": _Method(_lhs_design, _rbd_analyze, lambda n, d, o: n, ("S1",), "S1", *SAMPLE_LIMITS["rbd_fast"],
-                        False),
-    "sobol": _Method(_sobol_design, _sobol_analyze,
-                     lambda n, d, o: n * (2 * d + 2 if o["second_order"] else d + 2),
-                     ("S1", "ST"), "ST", *SAMPLE_LIMITS["sobol"], False),
-}
-
-_DOC = {
-    "S1": "first-order index", "ST": "total-order index", "S2": "second-order index",
-    "mu": "mean elementary effect", "mu_star": "mean absolute elementary effect",
-    "sigma": "standard deviation of the elementary effects", "delta": "Borgonovo's delta",
-    "delta_balanced": "Borgonovo's delta, bin-balanced bootstrap", "minimum": "PAWN minimum KS over slices",
-    "mean": "PAWN mean KS over slices", "median": "PAWN median KS over slices",
-    "maximum": "PAWN maximum KS over slices", "CV": "PAWN coefficient of variation of KS over slices",
-}
 
 
 def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
@@ -178,32 +75,6 @@ def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
         return np.arange(ds.sizes["input"])
     v = np.abs(np.asarray(ds[index].values, dtype=float))
     return np.argsort(-np.nan_to_num(v, nan=-1.0), kind="stable")
-
-
-def get_method(name: str, where: str = "") -> _Method:
-    """The method called ``name``; an unknown name is a SpecError listing the known ones.
-
-    Parameters
-    ----------
-    name
-        A key of :data:`METHODS`: ``"delta"``, ``"fast"``, ``"morris"``, ``"pawn"``,
-        ``"rbd_fast"`` or ``"sobol"``.
-    where
-        Text that starts the message (a file name with a trailing space, or ``""``).
-
-    Returns
-    -------
-    _Method
-        The method's design, analyzer, model-run count, indices and sample-size defaults.
-
-    Raises
-    ------
-    SpecError
-        If ``name`` is not a key of :data:`METHODS`.
-    """
-    if name not in METHODS:
-        raise SpecError(f"{where}method = {name!r} is not a method; known: {', '.join(sorted(METHODS))}")
-    return METHODS[name]
 
 
 def _pow2(n: int) -> int:
@@ -239,7 +110,7 @@ def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], corr
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, profiles
 
 
-def _size_notes(ds: xr.Dataset, m: _Method, method: str, n: int, out: str, notes: list[str]) -> None:
+def _size_notes(ds: xr.Dataset, m: Method, method: str, n: int, out: str, notes: list[str]) -> None:
     label = f"{out}: " if out else ""
     worst, wide, neg = 0.0, [], []
     scale = 1.0
@@ -298,7 +169,7 @@ def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
             continue
         v = np.asarray(v, dtype=float)
         base = k.removesuffix("_conf")
-        attrs = {"units": unit, "long_name": _DOC.get(base, base) + (" (half-width of the interval)"
+        attrs = {"units": unit, "long_name": INDEX_MEANINGS.get(base, base) + (" (half-width of the interval)"
                                                                    if k.endswith("_conf") else "")}
         part[k] = (("input", "input2"), v, attrs) if v.ndim == 2 else ("input", v, attrs)
     if "input2" in part.dims:

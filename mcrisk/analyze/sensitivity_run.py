@@ -4,7 +4,7 @@
 ``[sensitivity]`` table (:func:`check_config`), runs it with rank correlations and loss
 attribution from the study's ordinary Monte Carlo results (:func:`run_configured`), prints a
 ranked table (:func:`format_sensitivity`), writes ``sensitivity.nc`` and ``sensitivity.csv``
-(:func:`write_tables`). ``mcrisk sensitivity`` is :func:`mcrisk.study.runner.run_sensitivity`.
+(:func:`write_tables`). ``mcrisk sensitivity`` is :func:`mcrisk.study.reruns.run_sensitivity`.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def _deck(args: argparse.Namespace) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> None:
-    from mcrisk.study.runner import run_sensitivity
+    from mcrisk.study.reruns import run_sensitivity
 
     run_sensitivity(args.study, method=args.sensitivity_method, samples=args.sensitivity_samples,
                     options=from_args(args), echo=print)
@@ -67,7 +67,7 @@ def _compare(args: argparse.Namespace) -> None:
 
 
 def _discovery(args: argparse.Namespace) -> None:
-    from mcrisk.study.runner import run_discovery
+    from mcrisk.study.reruns import run_discovery
 
     table = {"output": args.output, "event": getattr(args, "event", None),
              "threshold_density": getattr(args, "threshold_density", None)}

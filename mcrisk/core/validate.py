@@ -29,7 +29,7 @@ SensitivityMethod = Literal["delta", "fast", "morris", "pawn", "rbd_fast", "sobo
 FigureFormat = Literal["png", "svg", "pdf"]
 NonFinite = Literal["drop", "keep", "error"]
 SAMPLING_METHODS: tuple[str, ...] = get_args(SamplingMethod)
-#: Sensitivity methods, alphabetical (the keys of :data:`mcrisk.analyze.sensitivity.METHODS`).
+#: Sensitivity methods, alphabetical (the keys of :data:`mcrisk.analyze.salib_methods.METHODS`).
 SENSITIVITY_METHODS: tuple[str, ...] = get_args(SensitivityMethod)
 #: Figure formats (the keys of :data:`mcrisk.report.plot.FORMATS`).
 FIGURE_FORMATS: tuple[str, ...] = get_args(FigureFormat)

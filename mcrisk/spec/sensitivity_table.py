@@ -16,7 +16,7 @@ from mcrisk.spec.tables import Key, SensitivityTable, must, parse_table
 
 __all__ = ["SAMPLE_LIMITS", "SENSITIVITY_KEYS", "check_config"]
 
-#: Base samples per sensitivity method: ``(least, default)``; :data:`mcrisk.analyze.sensitivity.METHODS`
+#: Base samples per sensitivity method: ``(least, default)``; :data:`mcrisk.analyze.salib_methods.METHODS`
 #: takes its limits from here.
 SAMPLE_LIMITS: dict[str, tuple[int, int]] = {
     "delta": (200, 4096), "fast": (65, 1024), "morris": (2, 100), "pawn": (200, 4096),

@@ -4,6 +4,7 @@
 
     options.py    RunOptions: every run option, declared once (the CLI flags, the docs table)
     runner.py     run_study and load_study: one call from a file to a folder
+    reruns.py     a study rerun with one table overridden (mcrisk sensitivity, scenarios, voi)
     compare.py    two studies on common random numbers
     folderrun.py  a finished run read back from its folder (mcrisk deck)
     fitting.py    mcrisk fit on a file: table, entry, figure
