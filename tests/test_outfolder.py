@@ -319,8 +319,9 @@ def test_killed_runs_leave_the_old_or_the_new_folder(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(mcrisk.report.document, "write_report", lambda run, folder, formats=(), progress=False: {})
     outcomes = []
-    for i, ((sig, when, delay), proc) in enumerate(zip(cases, procs, strict=True)):
-        _, err = proc.communicate(timeout=60)
+    # every process waited for and its pipes closed before any assertion can fail
+    errs = [proc.communicate(timeout=60)[1] for proc in procs]
+    for i, ((sig, when, delay), proc, err) in enumerate(zip(cases, procs, errs, strict=True)):
         status = proc.returncode
         case = f"case{i} {signal.Signals(sig).name} {when} {delay:.3f}: {status} {err!r}"
         expected = {signal.SIGINT: (130, "interrupted\n"), signal.SIGTERM: (143, "terminated\n"),
