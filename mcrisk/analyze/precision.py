@@ -22,7 +22,6 @@ stays a valid design as it grows):
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -39,6 +38,7 @@ from mcrisk.sampling.design import normalize_seed, sample
 from mcrisk.simulation.engine import simulate
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples
+from mcrisk.core.warned import warn
 
 __all__ = ["INTERVAL_METHODS", "MAX_SAMPLES", "MIN_REPLICATES", "convergence_frame", "format_convergence", "half_width",
            "simulate_to_precision"]
@@ -216,7 +216,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     met = ratio <= 1
     if not met:
         short = [f"{r[1]} +-{r[3]:.4g} (tolerance {r[4]:.4g})" for r in rows[-len(precision):] if r[3] > r[4]]
-        warnings.warn(f"precision not reached at {n:,} samples (max_samples = {cap:,}): {', '.join(short)}",
+        warn(f"precision not reached at {n:,} samples (max_samples = {cap:,}): {', '.join(short)}",
                       MCRiskWarning, stacklevel=2)
     res.attrs.update({"samples": n, "precision": ", ".join(f"{p.name}:{p.tolerance:g}{'(relative)' if p.relative else ''}"
                                                             for p in precision),

@@ -26,17 +26,22 @@ from threadpoolctl import threadpool_limits
 
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.core.events import Event
+from mcrisk.core.warned import WARNINGS_LOCK, guarded_warnings, warn
 
 __all__ = ["loss_attribution", "quiet_salib", "rank_correlations", "salib_seed", "uncertain_inputs"]
 
 
 @contextlib.contextmanager
 def quiet_salib(messages: list[str] | None = None) -> Iterator[None]:
-    """Run SALib code without letting it touch global state.
+    """Run SALib code without letting it touch global state, one thread at a time.
 
-    Some SALib analyzers seed numpy's global generator, call ``warnings.simplefilter`` and
-    replace ``warnings.formatwarning``; this puts all three back and collects SALib's warnings
-    into ``messages`` instead of printing them. BLAS runs on one thread meanwhile: SALib's
+    Some SALib analyzers seed numpy's global generator (delta's and PAWN's bootstraps draw from
+    it), call ``warnings.simplefilter`` and replace ``warnings.formatwarning``; this puts all
+    three back and collects SALib's warnings into ``messages`` instead of printing them. The
+    block holds :data:`~mcrisk.core.warned.WARNINGS_LOCK`: two threads drawing from numpy's one
+    global generator at once would each get a share of the other's draws (two studies analysed
+    in two threads swapped parts of their confidence intervals), and SALib's warnings are
+    recorded by a process-wide hook. BLAS runs on one thread meanwhile: SALib's
     delta analyzer makes thousands of tiny kernel-density solves, which threads only slow down
     (ten times over on a busy two-core machine).
 
@@ -51,15 +56,16 @@ def quiet_salib(messages: list[str] | None = None) -> Iterator[None]:
     None
         Nothing; the block runs with the state saved.
     """
-    state = np.random.get_state()
-    fmt = warnings.formatwarning
-    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
-        warnings.simplefilter("always")
-        try:
-            yield
-        finally:
-            np.random.set_state(state)
-            warnings.formatwarning = fmt
+    with WARNINGS_LOCK:
+        state = np.random.get_state()
+        fmt = warnings.formatwarning
+        with guarded_warnings(record=True) as caught, threadpool_limits(limits=1, user_api="blas"):
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                np.random.set_state(state)
+                warnings.formatwarning = fmt
     if messages is not None:
         for w in caught:
             text = " ".join(str(w.message).split())
@@ -208,7 +214,7 @@ def rank_correlations(results: xr.Dataset, *, output: str | Sequence[str], input
         rows.append(_rank_one(x, y, conf_level, inputs, out, said))
     if notes is None:
         for text in said:
-            warnings.warn(text, MCRiskWarning, stacklevel=2)
+            warn(text, MCRiskWarning, stacklevel=2)
     return _assemble(rows, outputs, inputs, _RANK_DOC)
 
 
@@ -290,7 +296,7 @@ def loss_attribution(results: xr.Dataset, *, output: str | Sequence[str], thresh
             notes.append(f"{out}: the loss attribution failed in SALib ({' '.join(str(exc).split())}); its "
                          "loss_S1 is left out")
             s = {"S1": np.full(len(inputs), np.nan), "S1_conf": np.full(len(inputs), np.nan)}
-        with warnings.catch_warnings():
+        with guarded_warnings():
             # Ties (a discrete input) make scipy fall back from the exact p-value to the
             # asymptotic one, and say so; the fallback is the right answer, not news.
             warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)

@@ -24,7 +24,6 @@ Borgonovo's delta and the binned first-order index are defined for dependent inp
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -41,6 +40,7 @@ from mcrisk.analyze.salib_methods import INDEX_MEANINGS, METHODS, Method, get_me
 from mcrisk.distributions.copula import apply_copula, copula_factor
 from mcrisk.sampling.design import normalize_seed, to_values
 from mcrisk.core.validate import SensitivityMethod
+from mcrisk.core.warned import warn
 from mcrisk.simulation.evaluate import call_model, check_inputs, model_outputs
 
 __all__ = ["rank_order", "sensitivity"]
@@ -153,7 +153,7 @@ def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
     if bad := int(np.count_nonzero(~np.isfinite(y))):
         text = f"{out} is NaN or infinite in {bad:,} of {len(y):,} model runs; its indices are not reliable"
         notes.append(text)
-        warnings.warn(text, MCRiskWarning, stacklevel=3)
+        warn(text, MCRiskWarning, stacklevel=3)
     try:
         with quiet_salib(info):
             s = m.analyze(problem, u if method == "morris" else x, y, seed, o)
@@ -161,7 +161,7 @@ def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
         text = (f"{out}: SALib's {method} analyzer failed ({clip(' '.join(str(exc).split()))}): an input or "
                 "the output takes (almost) a single value; its indices are left out (NaN)")
         notes.append(text)
-        warnings.warn(text, MCRiskWarning, stacklevel=3)
+        warn(text, MCRiskWarning, stacklevel=3)
         s = {k: np.full(d, np.nan) for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")}
     part = xr.Dataset(coords={"input": np.array(names, dtype=object)})
     for k, v in s.items():
@@ -271,7 +271,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
                      "their balance only at powers of 2)")
         n = _pow2(n)
     for text in notes:
-        warnings.warn(text, MCRiskWarning, stacklevel=2)
+        warn(text, MCRiskWarning, stacklevel=2)
 
     problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
     with quiet_salib(info):
@@ -297,7 +297,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         before = len(notes)
         _size_notes(part, m, method, n, out if len(outputs) > 1 else "", notes)
         for text in notes[before:]:
-            warnings.warn(text, MCRiskWarning, stacklevel=2)
+            warn(text, MCRiskWarning, stacklevel=2)
         parts.append(part)
     if len(parts) > 1:  # an output whose analysis failed has only the NaN main indices: align
         every = dict.fromkeys(k for p in parts for k in p.data_vars)

@@ -23,6 +23,7 @@ from mcrisk.analyze.sensitivity import rank_order, sensitivity
 from mcrisk.spec.sensitivity_table import check_config
 from mcrisk.core.text import aligned, index_text
 from mcrisk.core.thinning import LOSS_SAMPLES, RANK_SAMPLES, thin, thin_step, thinned_words
+from mcrisk.core.warned import guarded_warnings, warn
 
 __all__ = ["check_config", "format_sensitivity", "run_configured",
            "write_tables"]
@@ -60,7 +61,7 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     """
     cfg = study.sensitivity
     seed = study.seed if cfg.seed is None else cfg.seed
-    with warnings.catch_warnings():
+    with guarded_warnings():
         if echo is not None:  # the notes end the printed table: no second copy as warnings
             warnings.simplefilter("ignore", MCRiskWarning)
         ds = sensitivity(study.model, study.priors, output=cfg.output, method=cfg.method,
@@ -78,7 +79,7 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
                             notes=loss_notes)
     if echo is None:
         for text in loss_notes:
-            warnings.warn(text, MCRiskWarning, stacklevel=2)
+            warn(text, MCRiskWarning, stacklevel=2)
     for part in (rc, loss):
         for k, v in part.data_vars.items():
             ds[k] = v

@@ -9,7 +9,6 @@ statistic's own interval on the same samples.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -27,6 +26,7 @@ from mcrisk.sampling.design import Method
 from mcrisk.analyze.sweep import lever_inputs
 from mcrisk.core.text import format_number
 from mcrisk.core.validate import SamplingMethod
+from mcrisk.core.warned import warn
 
 # order_ranks lives in mcrisk.analyze.intervals; importable from here too.
 __all__ = ["GRID", "INTERVALS", "Solution", "format_solution", "order_ranks", "solve", "statistic"]
@@ -278,7 +278,7 @@ def _check_crossing(target: Target, lever: str, grid: np.ndarray, s: np.ndarray)
                         f"once in [{low:g}, {high:g}] (changes between {where}); narrow low and high to one crossing")
     d = np.diff(s)
     if np.any(d > 0) and np.any(d < 0):
-        warnings.warn(f"{name} is not monotone in {lever} over [{low:g}, {high:g}] (it rises and falls on the "
+        warn(f"{name} is not monotone in {lever} over [{low:g}, {high:g}] (it rises and falls on the "
                       "grid); the answer is the one crossing found", MCRiskWarning, stacklevel=3)
     return bool(met[-1])  # met at high: the target is met above the answer
 

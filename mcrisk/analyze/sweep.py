@@ -26,6 +26,7 @@ from mcrisk.core.validate import NONFINITE
 from mcrisk.sampling.design import Method, sample
 from mcrisk.simulation.engine import simulate
 from mcrisk.core.validate import NonFinite, check_samples
+from mcrisk.core.warned import guarded_warnings, warn
 
 __all__ = ["breakeven_value", "lever_inputs", "lever_unit", "summarize_sweep", "sweep"]
 
@@ -156,7 +157,7 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
         converted += tuple(x for x in more if x not in converted)  # the priors' line once
     n = inputs.sizes["sample"]
     unit = lever_unit(model, priors, lever)
-    with warnings.catch_warnings():  # counted below over every value, not for the first alone
+    with guarded_warnings():  # counted below over every value, not for the first alone
         warnings.filterwarnings("ignore", message=".* is NaN or infinite in ", category=MCRiskWarning)
         first = simulate(model, _with_lever(inputs, lever, values[0], unit))
     outs = outputs_of(first)
@@ -179,7 +180,7 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
         bad = int(np.count_nonzero(~np.isfinite(data[k])))
         ds[k] = ((lever, "sample"), data[k], {**first[k].attrs, "nonfinite": bad})
         if bad:
-            warnings.warn(f"{k} is NaN or infinite in {bad:,} of {data[k].size:,} samples x lever values; its "
+            warn(f"{k} is NaN or infinite in {bad:,} of {data[k].size:,} samples x lever values; its "
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     ds = ds.assign_coords({lever: coord})
     ds.attrs["lever"] = lever

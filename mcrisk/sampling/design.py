@@ -50,6 +50,7 @@ from mcrisk.distributions.copula import copula_factor
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.spec.priors import Priors, priors_text
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples
+from mcrisk.core.warned import guarded_warnings, warn
 
 __all__ = [
     "BLOCK",
@@ -162,7 +163,7 @@ def _sobol_engine(d: int, n: int, seed: int, start: int) -> qmc.Sobol:
 
 def _sobol_rows(engine: qmc.Sobol, k: int) -> np.ndarray:
     """The engine's next ``k`` rows, kept off an exact 0 (-inf for an unbounded prior)."""
-    with warnings.catch_warnings():
+    with guarded_warnings():
         # The balance warning is for whole runs; warn_unbalanced() gives it once, in mcrisk's words.
         warnings.filterwarnings("ignore", message="The balance properties of Sobol")
         u = engine.random(k)
@@ -313,7 +314,7 @@ def warn_unbalanced(method: str, n: int, *, stacklevel: int = 2) -> None:
         power of 2.
     """
     if method == "sobol" and n & (n - 1):
-        warnings.warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
+        warn(f"Sobol' designs keep their balance only when samples is a power of 2; "
                       f"{n} is not (try {1 << int(n).bit_length()})", MCRiskWarning, stacklevel=stacklevel)
 
 

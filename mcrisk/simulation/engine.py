@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +18,7 @@ from mcrisk.simulation.streaming import summarize_and_thin
 from mcrisk.core.thinning import THINNED_ROWS
 from mcrisk.core.validate import NonFinite, check_method, check_samples
 from mcrisk.core.version import __version__, library_versions
+from mcrisk.core.warned import warn
 
 # call_model, check_inputs, chunks and evaluate live in mcrisk.simulation.evaluate; importable from here too.
 __all__ = ["call_model", "check_inputs", "chunks", "evaluate", "simulate", "simulate_summary", "simulate_thinned"]
@@ -151,7 +151,7 @@ def _count_nonfinite(ds: xr.Dataset, n: int) -> None:
         if var.attrs.get("role") == "output":
             var.attrs["nonfinite"] = bad = int(np.count_nonzero(~np.isfinite(var.values)))
             if bad:
-                warnings.warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
+                warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
                               "statistics use the other samples", MCRiskWarning, stacklevel=3)
 
 

@@ -38,6 +38,7 @@ from mcrisk.core.statistics import PERCENTILES, STATISTICS, nonfinite_error, out
 from mcrisk.sampling.design import sample, warn_unbalanced
 from mcrisk.core.validate import NONFINITE, check_nonfinite
 from mcrisk.core.thinning import SUBSAMPLE, thin_step
+from mcrisk.core.warned import guarded_warnings, warn
 
 __all__ = ["run_chunk", "summarize_and_thin", "summarize_chunked"]
 
@@ -75,7 +76,7 @@ def run_chunk(model, priors, n: int, method: str, seed: int, period_days: float 
     xarray.Dataset
         Inputs and outputs over the ``stop - start`` samples, with the attr ``currency``.
     """
-    with warnings.catch_warnings():
+    with guarded_warnings():
         # Said once for the whole run by summarize_chunked, not once per chunk.
         warnings.filterwarnings("ignore", message="Sobol' designs keep", category=MCRiskWarning)
         ds = evaluate(model, sample(priors, n, method=method, rng=seed, start=start, stop=stop),
@@ -284,7 +285,7 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
         widen *= 8
     for name in names:
         if bad := n - stats[name]["n"]:
-            warnings.warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
+            warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     attrs = {**(attrs or {}), "on_nonfinite": nonfinite, "nonfinite_policy": NONFINITE[nonfinite]}
     return _table(names, stats, means, sums_sq, es_parts, probe, attrs), thinned

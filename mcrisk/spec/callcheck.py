@@ -19,7 +19,6 @@ nor checked again, so a study run's conversions are applied and said once.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
@@ -28,6 +27,7 @@ from typing import Any
 from mcrisk.core.errors import MCRiskWarning
 from mcrisk.core.units import CURRENCIES, conversion
 from mcrisk.core.validate import show_key
+from mcrisk.core.warned import warn
 from mcrisk.spec.conform import FxModel, check_domain, conform_priors
 from mcrisk.spec.priorspec import Priors
 
@@ -96,7 +96,7 @@ def conform_call(model: Callable, priors: Any, *, where: str, stacklevel: int = 
         entries.update(part.priors.entries)
         notes = part.conversions
     for line in notes:
-        warnings.warn(f"unit converted: {line}", MCRiskWarning, stacklevel=stacklevel)
+        warn(f"unit converted: {line}", MCRiskWarning, stacklevel=stacklevel)
     proxy = MappingProxyType(entries)
     return replace(priors, entries=proxy, conformed_to=(model, proxy, priors.currency)), notes
 
@@ -153,5 +153,5 @@ def conform_inputs(model: Callable, inputs: Any, *, where: str, stacklevel: int 
             inputs = inputs.assign({name: col.copy(data=col.values * conv.factor).assign_attrs(attrs)})
             notes.append(f"{name}: {conv.describe()}")
     for line in notes:
-        warnings.warn(f"unit converted: {line}", MCRiskWarning, stacklevel=stacklevel)
+        warn(f"unit converted: {line}", MCRiskWarning, stacklevel=stacklevel)
     return inputs, tuple(notes)

@@ -40,6 +40,7 @@ from mcrisk.distributions.families import ParamError, family_names, freeze, reso
 from mcrisk.spec.priorspec import Prior, Priors
 from mcrisk.core.tomlfile import TomlReader, read_toml
 from mcrisk.core.validate import check_keys, finite_number, is_study, show_key
+from mcrisk.core.warned import guarded_warnings
 
 # Prior and Priors (mcrisk.spec.priorspec), Correlation, parse_correlations (mcrisk.distributions.correlations) and
 # read_toml (mcrisk.core.tomlfile) are importable from here too.
@@ -158,7 +159,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
             params[k] = finite_number(where, k, v)
     # Extreme parameters overflow inside numpy and scipy: the checks below catch the result,
     # so their warnings would only repeat it (and a warning line would break the one-line error).
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
+    with guarded_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
             fam.check(params)

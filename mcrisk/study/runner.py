@@ -43,6 +43,7 @@ from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
 from mcrisk.core.units import with_pint_units
 from mcrisk.report.workbook import write_workbook
 from mcrisk.core.validate import EXPORT_FORMATS, FIGURE_FORMATS, NonFinite
+from mcrisk.core.warned import guarded_warnings
 from mcrisk.study.options import RunOptions
 
 # Study, load_study and ANALYSES live in mcrisk.spec.studyfile; importable from here too.
@@ -200,7 +201,7 @@ def _simulate(study: Study, opts: RunOptions, prec: tuple,
             study.model, study.priors, study.samples, chunk_size=opts.chunk_size, period_days=study.period_days,
             nonfinite=opts.on_nonfinite, **common, **dask)
     else:
-        with warnings.catch_warnings():
+        with guarded_warnings():
             if opts.on_nonfinite != "drop":  # simulate's count speaks of dropping; the summary states the policy
                 warnings.filterwarnings("ignore", message=".* is NaN or infinite in ", category=MCRiskWarning)
             results = simulate(study.model, study.priors, study.samples, chunk_size=opts.chunk_size,
@@ -259,7 +260,7 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
     Warnings pass the filters in force (an ``error`` filter raises here, as in a serial run).
     """
     printed: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
+    with guarded_warnings(record=True) as caught:
         table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
     return table, printed, _kept(caught)
 
@@ -267,7 +268,7 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
 def _summary_job(results: xr.Dataset, period_days: float,
                  nonfinite: NonFinite) -> tuple[xr.Dataset, list, list]:
     """The run's summary, as :func:`_run_table` gives a table (nothing printed; warnings kept)."""
-    with warnings.catch_warnings(record=True) as caught:
+    with guarded_warnings(record=True) as caught:
         summary = summarize(per_period(results, period_days), nonfinite=nonfinite)
     return summary, [], _kept(caught)
 
