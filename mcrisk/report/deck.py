@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.statistics import CENTRAL_80, PERCENTILES, percentile_head
-from mcrisk.spec.bibliography import cited_sources
+from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
 from mcrisk.report.deck_decisions import solve_slide, sweep_slides
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
@@ -211,7 +211,7 @@ def _extra_slides(d: Deck, folder: Path | None, labels: Labels) -> None:
 
 
 def _sources_slides(d: Deck, run) -> None:
-    cited = cited_sources(run.study.priors, [run.study.path.parent])
+    cited = cited_sources(run.study.priors, study_folders(run.study))
     if not cited:
         return
     rows = [[f"[{key}]", text] for key, text in cited]

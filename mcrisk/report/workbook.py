@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.statistics import CENTRAL_80, CENTRAL_80_90, CENTRAL_90, PERCENTILES, percentile_head
-from mcrisk.spec.bibliography import cited_sources
+from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck import dist_words
 from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
@@ -326,7 +326,7 @@ def _sources_sheet(book: _Book, run) -> None:
     """The citations of the bracketed keys the priors cite."""
     ws = book.wb.add_worksheet("Sources")
     ws.write_row(0, 0, ["Key", "Citation"], book.bold)
-    for i, (key, text) in enumerate(cited_sources(run.study.priors, [run.study.path.parent])):
+    for i, (key, text) in enumerate(cited_sources(run.study.priors, study_folders(run.study))):
         ws.write_row(i + 1, 0, [key, text], book.wrap)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 120)
