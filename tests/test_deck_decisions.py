@@ -239,7 +239,9 @@ def test_every_unit_in_the_workbook_matches_its_columns_number_format(which, req
                 if isinstance(ws.cell(r, c).value, int | float):
                     assert _agrees(unit, ws.cell(r, c).number_format, cur), (sheet, r, c, unit)
                     checked += 1
-    for sheet, head_row in (("Samples", 1), ("Sweep", 2)):
+    for sheet, head_row in (("Samples", 1), ("Sweep", 2), ("Tornado", 4)):
+        if sheet not in wb.sheetnames:
+            continue
         ws = wb[sheet]
         for c in range(1, ws.max_column + 1):
             unit = _unit_of(ws.cell(head_row, c).value)
@@ -282,3 +284,22 @@ def test_p10_and_p90_have_one_colour_each_in_the_figure_the_deck_and_the_workboo
         xml = z.read(name).decode()
     series = re.findall(r"<c:ser>.*?<c:v>([^<]*)</c:v>.*?<a:srgbClr val=\"([0-9A-F]{6})\"", xml, re.S)
     assert series == [("Input at its P10", "0072B2"), ("Input at its P90", "E69F00")]
+
+
+def test_titles_and_headers_name_the_output_by_label_per_the_studys_period(shop_run) -> None:
+    # period_days = 30: the model's profit_per_day (EUR/day) reads "Profit per month", EUR/month
+    prs = pptx.Presentation(str(shop_run.out / "deck.pptx"))
+    titles = _titles(prs)
+    assert titles[2:6] == ["Distribution of profit per month: P(loss) = 68.8%",
+                           "Tornado: what moves profit per month one input at a time",
+                           "Profit per month against price: P(loss) 87.5% at 1 EUR/1M tokens, 0.0% at 4 EUR/1M tokens",
+                           "Sweep of price: profit per month"]
+    assert not [t for t in titles if "_" in t or "day" in t]
+    wb = openpyxl.load_workbook(shop_run.out / "workbook.xlsx")
+    (profit,) = [r for r in wb["Summary"].iter_rows(min_row=2, values_only=True) if r[1] == "profit_per_day"]
+    assert profit[:3] == ("Profit per month", "profit_per_day", "EUR/month")
+    assert [c.value for c in wb["Tornado"][4]][5:] == ["Profit per month, input at P10 (EUR/month)",
+                                                       "Profit per month, input at P90 (EUR/month)",
+                                                       "Swing (EUR/month)"]
+    # the title's 68.8%: P(cost > 4.5) for cost ~ U(2, 10) at price 1.5, 5.5/8, exact on 800 LHS strata
+    assert float(shop_run.summary.sel(output="profit_per_day").p_below_zero) == 550 / 800

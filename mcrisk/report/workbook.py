@@ -185,8 +185,9 @@ def _tornado_sheet(book: _Book, run) -> None:
     ws.write(1, 0, "Base case", book.bold)
     ws.write_number(1, 1, base, book.fmt(code))
     ws.write(1, 2, shown_unit(unit))
-    head = ["Input", "Name", "Input unit", f"Input at {qlo}", f"Input at {qhi}", f"Output at {qlo}",
-            f"Output at {qhi}", "Swing"]
+    olab = book.lab(out, True)
+    head = ["Input", "Name", "Input unit", f"Input at {qlo}", f"Input at {qhi}", _head(f"{olab}, input at {qlo}", unit),
+            _head(f"{olab}, input at {qhi}", unit), _head("Swing", unit)]
     ws.write_row(3, 0, head, book.bold)
     units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * tab.sizes["input"]
     n = tab.sizes["input"]
@@ -222,7 +223,7 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     output, sens = shown
     ws = book.wb.add_worksheet("Sensitivity")
     keys = [k for k, v in sens.data_vars.items() if v.dims == ("input",)]
-    ws.write(0, 0, f"Sensitivity of {book.lab(output, True)} ({sens.attrs.get('method', '')}, "
+    ws.write(0, 0, f"Sensitivity of {_mid(book.lab(output, True))} ({sens.attrs.get('method', '')}, "
                    f"N = {int(sens.attrs.get('samples', 0)):,}); *_conf: half-width of the "
                    f"{float(sens.attrs.get('conf_level', 0.95)):.0%} interval")
     ws.write_row(1, 0, ["Input", "Name", *keys], book.bold)
@@ -294,6 +295,11 @@ def _solve_sheet(book: _Book, run) -> None:
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 48)
     ws.set_column(2, 2, 16)
+
+
+def _mid(label: str) -> str:
+    """A label mid-sentence: "Profit per month" -> "profit per month"; "GPU-hour price" keeps its capitals."""
+    return label if label[1:2].isupper() or label[1:2].isdigit() else label[:1].lower() + label[1:]
 
 
 def _head(text: str, unit: str) -> str:
