@@ -10,6 +10,8 @@ from __future__ import annotations
 import inspect
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -303,3 +305,13 @@ def test_titles_and_headers_name_the_output_by_label_per_the_studys_period(shop_
                                                        "Swing (EUR/month)"]
     # the title's 68.8%: P(cost > 4.5) for cost ~ U(2, 10) at price 1.5, 5.5/8, exact on 800 LHS strata
     assert float(shop_run.summary.sel(output="profit_per_day").p_below_zero) == 550 / 800
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_converts_the_sweep_and_solve_deck_and_workbook(maas_run, tmp_path) -> None:
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(maas_run.out / "deck.pptx"),
+                    str(maas_run.out / "workbook.xlsx")], check=True, capture_output=True, timeout=300)
+    pages = lambda f: len(re.findall(rb"/Type\s*/Page[^s]", (tmp_path / f).read_bytes()))  # noqa: E731
+    assert pages("deck.pdf") == len(pptx.Presentation(str(maas_run.out / "deck.pptx")).slides)
+    assert pages("workbook.pdf") >= len(openpyxl.load_workbook(maas_run.out / "workbook.xlsx").sheetnames)

@@ -119,6 +119,20 @@ def distribution_slide(d: Deck, run) -> None:
     textbox(slide, note, left, top + height - note_h, width, note_h, max_pt=14, min_pt=10, color=GREY)
 
 
+def _room_for_labels(axis, values) -> None:
+    """The value axis's range: room beyond the longest bars for their value labels, on round ticks."""
+    ends = np.asarray(values, dtype=float)
+    ends = ends[np.isfinite(ends)]
+    span = float(ends.max() - ends.min()) if ends.size else 0.0
+    if span > 0:
+        raw = 1.44 * span / 6
+        step = min(m * 10.0 ** math.floor(math.log10(raw)) for m in (1, 2, 5, 10)
+                   if m * 10.0 ** math.floor(math.log10(raw)) >= raw)
+        axis.minimum_scale = math.floor((float(ends.min()) - 0.22 * span) / step) * step
+        axis.maximum_scale = math.ceil((float(ends.max()) + 0.22 * span) / step) * step
+        axis.major_unit = step
+
+
 def tornado_slide(d: Deck, run) -> None:
     """The tornado slide: ``tornado.csv`` as a bar chart drawn from the base case.
 
@@ -166,16 +180,7 @@ def tornado_slide(d: Deck, run) -> None:
     plot = chart.plots[0]
     plot.overlap, plot.gap_width = 100, 40
     chart.value_axis.crosses_at = base  # the bars grow from the base case, not from zero
-    ends = np.array([base, *tab.output_low.values, *tab.output_high.values], dtype=float)
-    ends = ends[np.isfinite(ends)]
-    span = float(ends.max() - ends.min()) if ends.size else 0.0
-    if span > 0:  # room beyond the longest bars for their value labels, on round ticks
-        raw = 1.44 * span / 6
-        step = min(m * 10.0 ** math.floor(math.log10(raw)) for m in (1, 2, 5, 10)
-                   if m * 10.0 ** math.floor(math.log10(raw)) >= raw)
-        chart.value_axis.minimum_scale = math.floor((float(ends.min()) - 0.22 * span) / step) * step
-        chart.value_axis.maximum_scale = math.ceil((float(ends.max()) + 0.22 * span) / step) * step
-        chart.value_axis.major_unit = step
+    _room_for_labels(chart.value_axis, [base, *tab.output_low.values, *tab.output_high.values])
     chart.value_axis.has_major_gridlines = False
     chart.value_axis.tick_labels.number_format = axis_format(unit, [base, *tab.output_low.values,
                                                                     *tab.output_high.values])

@@ -161,6 +161,40 @@ def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Ge
     return out
 
 
+def _cells(ra: xr.Dataset, rb: xr.Dataset, outs: list[str], stats: list[str], suma: xr.Dataset, sumb: xr.Dataset,
+           n: int, resamples: int, seed: int) -> dict[str, np.ndarray]:
+    """The table's ``a``, ``b``, ``diff``, ``diff_low`` and ``diff_high`` over ``(output, statistic)``."""
+    rng = np.random.default_rng(seed)
+    cells = {k: np.full((len(outs), len(stats)), math.nan) for k in ("a", "b", "diff", "diff_low", "diff_high")}
+    for i, name in enumerate(outs):
+        ya = np.broadcast_to(np.asarray(ra[name].values, dtype=float), (n,))
+        yb = np.broadcast_to(np.asarray(rb[name].values, dtype=float), (n,))
+        ok = np.isfinite(ya) & np.isfinite(yb)
+        pa, pb = ya[ok], yb[ok]
+        same = np.array_equal(pa, pb) and ok.all()
+        fixed = pa.size > 0 and np.ptp(pa) == 0 and np.ptp(pb) == 0
+        bad = ra[name].attrs.get("bad", "low")
+        boot = _bootstrap(pa, pb, resamples, rng, bad) if pa.size > 1 and not same and not fixed else {}
+        j = stats.index(MEDIAN_OF_DIFF)  # the paired differences' own median: a and b have none
+        cells["diff"][i, j], cells["diff_low"][i, j], cells["diff_high"][i, j] = _median_of_diff(
+            pb - pa, same or fixed)
+        for j, st in enumerate(stats[:-1]):
+            va, vb = float(suma[st].values[i]), float(sumb[st].values[i])
+            cells["a"][i, j], cells["b"][i, j], cells["diff"][i, j] = va, vb, vb - va
+            if same or (fixed and st not in ("se_mean", "se_p_below_zero", "n_valid")):
+                lo = hi = vb - va  # no sampling noise: the difference is exact
+            elif st == "mean":
+                lo, hi = _normal(pb - pa)
+            elif st == "p_below_zero":
+                lo, hi = _normal((pb < 0).astype(float) - (pa < 0).astype(float))
+            elif st in boot:
+                lo, hi = (float(x) for x in np.quantile(boot[st], [0.025, 0.975]))
+            else:
+                lo = hi = math.nan
+            cells["diff_low"][i, j], cells["diff_high"][i, j] = lo, hi
+    return cells
+
+
 def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None = None, seed: int | None = None,
             method: SamplingMethod | None = None, resamples: int = 200, chunk_size: int | None = None,
             progress: bool = False) -> Comparison:
@@ -232,36 +266,8 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
                         f"{', '.join(outputs_of(ra))} and {', '.join(outputs_of(rb))}")
     if only := [k for k in outputs_of(ra) + outputs_of(rb) if k not in outs]:
         notes.append(f"outputs of one model only, not compared: {', '.join(dict.fromkeys(only))}")
-    suma, sumb = summarize(ra, outs), summarize(rb, outs)
     stats = [*STATISTICS, "n_valid", MEDIAN_OF_DIFF]
-    rng = np.random.default_rng(seed)
-    cells = {k: np.full((len(outs), len(stats)), math.nan) for k in ("a", "b", "diff", "diff_low", "diff_high")}
-    for i, name in enumerate(outs):
-        ya = np.broadcast_to(np.asarray(ra[name].values, dtype=float), (n,))
-        yb = np.broadcast_to(np.asarray(rb[name].values, dtype=float), (n,))
-        ok = np.isfinite(ya) & np.isfinite(yb)
-        pa, pb = ya[ok], yb[ok]
-        same = np.array_equal(pa, pb) and ok.all()
-        fixed = pa.size > 0 and np.ptp(pa) == 0 and np.ptp(pb) == 0
-        bad = ra[name].attrs.get("bad", "low")
-        boot = _bootstrap(pa, pb, resamples, rng, bad) if pa.size > 1 and not same and not fixed else {}
-        j = stats.index(MEDIAN_OF_DIFF)  # the paired differences' own median: a and b have none
-        cells["diff"][i, j], cells["diff_low"][i, j], cells["diff_high"][i, j] = _median_of_diff(
-            pb - pa, same or fixed)
-        for j, st in enumerate(stats[:-1]):
-            va, vb = float(suma[st].values[i]), float(sumb[st].values[i])
-            cells["a"][i, j], cells["b"][i, j], cells["diff"][i, j] = va, vb, vb - va
-            if same or (fixed and st not in ("se_mean", "se_p_below_zero", "n_valid")):
-                lo = hi = vb - va  # no sampling noise: the difference is exact
-            elif st == "mean":
-                lo, hi = _normal(pb - pa)
-            elif st == "p_below_zero":
-                lo, hi = _normal((pb < 0).astype(float) - (pa < 0).astype(float))
-            elif st in boot:
-                lo, hi = (float(x) for x in np.quantile(boot[st], [0.025, 0.975]))
-            else:
-                lo = hi = math.nan
-            cells["diff_low"][i, j], cells["diff_high"][i, j] = lo, hi
+    cells = _cells(ra, rb, outs, stats, summarize(ra, outs), summarize(rb, outs), n, resamples, seed)
     units = [ra[k].attrs.get("units", "") for k in outs]
     table = xr.Dataset({k: (("output", "statistic"), v) for k, v in cells.items()},
                        coords={"output": outs, "statistic": stats, "units": ("output", units)},
