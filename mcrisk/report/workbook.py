@@ -1,12 +1,14 @@
 """``workbook.xlsx``: the study's tables as an Excel workbook, numbers as numbers.
 
 :func:`write_workbook` writes one sheet each for the summary, the tornado (with a native bar
-chart drawn from the base case), the sensitivity indices, the assumptions with their sources,
+chart drawn from the base case), the sensitivity indices, a ``[sweep]`` (per lever value) and a
+``[solve]`` (the answer) where the study has them, the assumptions with their sources,
 the sources cited, the study settings and the samples (inputs and outputs, money per the
 study's period). Every number is a number cell with a number format: money with thousands
 separators and the currency (``#,##0 "USD"``), shares and margins as percentages, others
-with thousands separators. Labels are the plain ones of :mod:`mcrisk.core.labels`; the stored name
-is beside each.
+with thousands separators; the unit a heading or unit cell shows is the unit of its cells'
+format (:func:`_number_format`). Labels are the plain ones of :mod:`mcrisk.core.labels`; the
+stored name is beside each.
 
 A sheet holds at most 1,048,576 rows: with more samples, the samples sheet keeps the first
 :data:`MAX_ROWS` and says so in its first row (``results.nc`` has them all).
