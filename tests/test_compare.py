@@ -32,9 +32,9 @@ def _with(study, **specs):
 def test_a_study_against_itself_differs_by_exactly_zero(study) -> None:
     c = compare(study, study, samples=500)
     t = c.table
-    assert list(t.statistic.values) == [*STATISTICS, "n_valid"]
-    finite = np.isfinite(t["a"].values)
-    assert finite.all()
+    assert list(t.statistic.values) == [*STATISTICS, "n_valid", "median_of_diff"]
+    finite = np.isfinite(t["a"].drop_sel(statistic="median_of_diff").values)
+    assert finite.all() and np.isnan(t["a"].sel(statistic="median_of_diff").values).all()
     assert np.all(t["diff"].values == 0) and np.all(t.diff_low.values == 0) and np.all(t.diff_high.values == 0)
     assert c.notes == ()
 
@@ -47,7 +47,7 @@ def test_a_price_ten_percent_higher(study) -> None:
     c = compare(study, b)
     row = c.table.sel(output="profit_per_day")
     exact = 168e9 * 0.219 / 1e6
-    for stat in ("mean", "p05", "p50", "p95", "min", "max", "es05"):
+    for stat in ("mean", "p05", "p50", "p95", "min", "max", "es05", "median_of_diff"):
         assert float(row["diff"].sel(statistic=stat)) == pytest.approx(exact, rel=1e-9), stat
     assert float(row.diff_low.sel(statistic="mean")) == pytest.approx(exact, rel=1e-9)
     assert float(row.diff_high.sel(statistic="mean")) == pytest.approx(exact, rel=1e-9)
@@ -102,3 +102,48 @@ def test_a_cost_s_shortfall_is_its_dearest_five_percent_and_so_is_its_interval(s
     assert float(row["diff"]) == pytest.approx(0.1 * cost[-100:].mean(), rel=1e-9)
     assert float(row.diff_low) <= float(row["diff"]) <= float(row.diff_high)
     assert float(row.diff_low) > 0.1 * cost[-200:].mean()  # above even the dearest 10%: it is the top 5%
+
+
+def test_the_median_of_the_paired_differences_stands_beside_the_difference_of_medians(study) -> None:
+    # B bills a uniform share in [0.5, 1] where A bills all: the paired differences' median is not
+    # the difference of the two medians (the rent moves both, the billed share only B).
+    from mcrisk.analyze.intervals import order_ranks
+    from mcrisk.study.compare import format_compare
+
+    b = _with(study, paid_share={"dist": "uniform", "low": 0.5, "high": 1.0})
+    c = compare(study, b, samples=1000)
+    row = c.table.sel(output="profit_per_day")
+    d = np.sort(c.b.profit_per_day.values - c.a.profit_per_day.values)
+    med = row.sel(statistic="median_of_diff")
+    assert float(med["diff"]) == np.median(d)
+    r, s = order_ranks(d.size, 0.5)  # the distribution-free interval: order statistics r and s of the d_i
+    assert (r, s) == (469, 532)
+    assert (float(med.diff_low), float(med.diff_high)) == (d[r - 1], d[s - 1])
+    assert np.isnan(float(med["a"])) and np.isnan(float(med["b"]))
+    of_medians = float(row["diff"].sel(statistic="p50"))
+    assert of_medians == np.median(c.b.profit_per_day.values) - np.median(c.a.profit_per_day.values)
+    assert abs(of_medians - np.median(d)) > 1000  # USD/day: two different numbers, each named for what it is
+    lines = format_compare(c).splitlines()
+    (p50,) = [x for x in lines if x.startswith("p50")]
+    (paired,) = [x for x in lines if x.startswith("median of paired")]
+    assert p50.split("  ")[0] == "p50 (B - A: difference of medians)"
+    assert paired.split()[:5] == ["median", "of", "paired", "B", "-"] and len(paired.split()) == 10
+    assert lines.index(paired) == lines.index(p50) + 2  # after p95, before P(below zero)
+
+
+def test_differing_options_are_listed(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "studies" / "deepseek_hourly.toml").read_text(encoding="utf-8").replace(
+        '"../priors/', f'"{(root / "priors").as_posix()}/')
+    a = tmp_path / "a.toml"
+    a.write_text(text, encoding="utf-8")
+    start = text.index("schedule = [")
+    b = tmp_path / "b.toml"
+    b.write_text(text[:start].replace('policy = "schedule"', 'policy = "elastic"')
+                 + text[text.index("]", start) + 2:], encoding="utf-8")
+    c = compare(a, b, samples=64)
+    assert c.notes == ("[options] policy: A 'schedule', B 'elastic'",
+                       "[options] schedule: only A sets it ([218, 195.5, 150.5, 83, 68, 68, 83, 158, 248, 278, 278, "
+                       "278, 278, 278, 278, 278, 278, 278, 278, 278, 278, 278, 278, 278]; the other takes the model's "
+                       "default)")
+    assert compare(a, a, samples=64).notes == ()

@@ -76,6 +76,7 @@ def _discovery(args: argparse.Namespace) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from mcrisk.spec.bibliography import study_folders
     from mcrisk.spec.priors import load_priors, read_toml
     from mcrisk.spec.studyfile import load_study
 
@@ -87,7 +88,7 @@ def _check(args: argparse.Namespace) -> int:
                 s = load_study(f, strict=args.strict)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")
-                status = max(status, _cited(f, s.priors, args.strict, Path(f).parent))
+                status = max(status, _cited(f, s.priors, args.strict, *study_folders(s)))
             else:
                 p = load_priors(f)
                 if args.strict:

@@ -6,9 +6,10 @@ median and P5 to P95, the deciding input: the report's sentence and its numbers)
 distribution as a column chart with P(loss) stated; the tornado as a horizontal bar chart (two
 series, the output with each input at its low and at its high quantile, drawn from the base
 case, each bar labelled with the input's value there); the sensitivity indices as a bar chart
-with their intervals in the labels; the assumptions (input, distribution in words, P10/P50/P90
-with units, source); a table slide for each ``sweep.csv``, ``scenarios.csv`` and ``voi.csv`` the
-folder holds (:data:`EXTRA_TABLES`); and the sources cited.
+with their intervals in the labels; a ``[sweep]``'s fan chart and its table, and a ``[solve]``'s
+answer (:mod:`mcrisk.report.deck_decisions`), where the run has them; the assumptions (input,
+distribution in words, P10/P50/P90 with units, source); a table slide for each
+``scenarios.csv`` and ``voi.csv`` the folder holds (:data:`EXTRA_TABLES`); and the sources cited.
 
 The charts are chart objects with their numbers embedded (PowerPoint's "Edit Data" opens
 them), not pictures. Every text is set at the largest size that fits its box by the font
@@ -35,8 +36,9 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.statistics import CENTRAL_80, PERCENTILES, percentile_head
-from mcrisk.spec.bibliography import cited_sources
+from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
+from mcrisk.report.deck_decisions import solve_slide, sweep_slides
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
 from mcrisk.report.findings import can_be_negative, driver, headline, p_error
 from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
@@ -47,8 +49,7 @@ from mcrisk.core.validate import is_file
 __all__ = ["EXTRA_TABLES", "FONT", "check_template", "dist_words", "write_deck"]
 
 #: Tables other analyses write into the folder; each present one gets table slides.
-EXTRA_TABLES: dict[str, str] = {"sweep.csv": "Sweep", "scenarios.csv": "Scenarios",
-                                "voi.csv": "Value of information"}
+EXTRA_TABLES: dict[str, str] = {"scenarios.csv": "Scenarios", "voi.csv": "Value of information"}
 _TABLE_ROWS_MAX = 40  # rows of an extra table shown; the CSV has all
 
 
@@ -210,7 +211,7 @@ def _extra_slides(d: Deck, folder: Path | None, labels: Labels) -> None:
 
 
 def _sources_slides(d: Deck, run) -> None:
-    cited = cited_sources(run.study.priors, [run.study.path.parent])
+    cited = cited_sources(run.study.priors, study_folders(run.study))
     if not cited:
         return
     rows = [[f"[{key}]", text] for key, text in cited]
@@ -232,8 +233,8 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
         A ``.pptx`` whose slide size, theme and layouts are used (its own slides are dropped);
         default a plain 13.333 x 7.5 inch (16:9) deck.
     folder
-        The output folder whose ``sweep.csv``, ``scenarios.csv`` and ``voi.csv`` get table
-        slides; default ``run.out``.
+        The output folder whose ``scenarios.csv`` and ``voi.csv`` get table slides; default
+        ``run.out``.
 
     Returns
     -------
@@ -252,6 +253,8 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
     distribution_slide(d, run)
     tornado_slide(d, run)
     sensitivity_slide(d, run)
+    sweep_slides(d, run)
+    solve_slide(d, run)
     _assumptions_slides(d, run)
     _extra_slides(d, Path(folder) if folder is not None else run.out, run_labels(run))
     _sources_slides(d, run)

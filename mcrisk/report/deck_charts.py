@@ -14,14 +14,16 @@ import math
 import numpy as np
 
 from mcrisk.report.deck_layout import FONT, GREY, Deck, textbox
+from mcrisk.report.palette import GAIN, LOSS, QUANTILE_HIGH, QUANTILE_LOW, hex6
 from mcrisk.report.findings import analysed, can_be_negative, p_error, stated
 from mcrisk.core.labels import is_share, label_of, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.core.text import MINUS, format_value, index_text
 
-__all__ = ["distribution_slide", "sensitivity_slide", "tornado_slide"]
+__all__ = ["axis_format", "distribution_slide", "sensitivity_slide", "tornado_slide"]
 
-_LOSS, _GAIN = "D55E00", "0072B2"  # the figures' colours (mcrisk.report.plot.style)
+_LOSS, _GAIN = hex6(LOSS), hex6(GAIN)  # the figures' colours (mcrisk.report.palette)
+_LOW, _HIGH = hex6(QUANTILE_LOW), hex6(QUANTILE_HIGH)  # an input at its P10 and P90, as the tornado figure
 
 
 def _histogram(x: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
@@ -36,6 +38,13 @@ def _histogram(x: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
     edges = lo + w * np.arange(int(math.ceil((hi - lo) / w)) + 1)
     counts, _ = np.histogram(np.clip(x, edges[0], edges[-1]), edges)
     return edges, counts / x.size
+
+
+def axis_format(unit: str, values) -> str:
+    """A value axis's number format: percent for a share, else Excel's scaling commas (2,500,000 -> 2.5M)."""
+    big = float(np.nanmax(np.abs(np.asarray(values, dtype=float))))
+    return ("0%;−0%" if is_share(unit) else '#,##0,,"M";−#,##0,,"M";0' if big >= 1e7
+            else '#,##0,"k";−#,##0,"k";0' if big >= 1e4 else "#,##0.###;−#,##0.###")
 
 
 def distribution_slide(d: Deck, run) -> None:
@@ -110,6 +119,20 @@ def distribution_slide(d: Deck, run) -> None:
     textbox(slide, note, left, top + height - note_h, width, note_h, max_pt=14, min_pt=10, color=GREY)
 
 
+def _room_for_labels(axis, values) -> None:
+    """The value axis's range: room beyond the longest bars for their value labels, on round ticks."""
+    ends = np.asarray(values, dtype=float)
+    ends = ends[np.isfinite(ends)]
+    span = float(ends.max() - ends.min()) if ends.size else 0.0
+    if span > 0:
+        raw = 1.44 * span / 6
+        step = min(m * 10.0 ** math.floor(math.log10(raw)) for m in (1, 2, 5, 10)
+                   if m * 10.0 ** math.floor(math.log10(raw)) >= raw)
+        axis.minimum_scale = math.floor((float(ends.min()) - 0.22 * span) / step) * step
+        axis.maximum_scale = math.ceil((float(ends.max()) + 0.22 * span) / step) * step
+        axis.major_unit = step
+
+
 def tornado_slide(d: Deck, run) -> None:
     """The tornado slide: ``tornado.csv`` as a bar chart drawn from the base case.
 
@@ -157,21 +180,10 @@ def tornado_slide(d: Deck, run) -> None:
     plot = chart.plots[0]
     plot.overlap, plot.gap_width = 100, 40
     chart.value_axis.crosses_at = base  # the bars grow from the base case, not from zero
-    ends = np.array([base, *tab.output_low.values, *tab.output_high.values], dtype=float)
-    ends = ends[np.isfinite(ends)]
-    span = float(ends.max() - ends.min()) if ends.size else 0.0
-    if span > 0:  # room beyond the longest bars for their value labels, on round ticks
-        raw = 1.44 * span / 6
-        step = min(m * 10.0 ** math.floor(math.log10(raw)) for m in (1, 2, 5, 10)
-                   if m * 10.0 ** math.floor(math.log10(raw)) >= raw)
-        chart.value_axis.minimum_scale = math.floor((float(ends.min()) - 0.22 * span) / step) * step
-        chart.value_axis.maximum_scale = math.ceil((float(ends.max()) + 0.22 * span) / step) * step
-        chart.value_axis.major_unit = step
+    _room_for_labels(chart.value_axis, [base, *tab.output_low.values, *tab.output_high.values])
     chart.value_axis.has_major_gridlines = False
-    big = float(np.nanmax(np.abs([base, *tab.output_low.values, *tab.output_high.values])))
-    chart.value_axis.tick_labels.number_format = (  # Excel's scaling commas: 2,500,000 -> 2.5M
-        "0%;−0%" if is_share(unit) else '#,##0,,"M";−#,##0,,"M";0' if big >= 1e7 else '#,##0,"k";−#,##0,"k";0' if big >= 1e4
-        else "#,##0.###;−#,##0.###")
+    chart.value_axis.tick_labels.number_format = axis_format(unit, [base, *tab.output_low.values,
+                                                                    *tab.output_high.values])
     chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.has_title = True
     chart.value_axis.axis_title.text_frame.text = f"{olabel} ({shown_unit(unit)})" if shown_unit(unit) else olabel
@@ -180,7 +192,7 @@ def tornado_slide(d: Deck, run) -> None:
     chart.has_legend = True
     chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.TOP, False
     units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * len(names)
-    for series, colour, col in zip(plot.series, (_LOSS, _GAIN), ("input_low", "input_high")):
+    for series, colour, col in zip(plot.series, (_LOW, _HIGH), ("input_low", "input_high")):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = RGBColor.from_string(colour)
         series.invert_if_negative = False

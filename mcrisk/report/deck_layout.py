@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from mcrisk.core.errors import SpecError
+from mcrisk.report.palette import GREY as _GREY
+from mcrisk.report.palette import hex6
 from mcrisk.report.textfit import fit_text, text_height
 from mcrisk.core.validate import is_file
 
@@ -27,7 +29,7 @@ __all__ = ["FONT", "GREY", "Deck", "check_template", "fill_frame", "table_slides
 #: The face the deck names (Liberation Sans, its metric twin, where Arial is missing).
 FONT = "Arial"
 #: The grey of notes and captions (the figures' grey, mcrisk.report.plot.style).
-GREY = "555555"
+GREY = hex6(_GREY)
 _EMU_PER_PT = 12700
 _MARGIN_LR, _MARGIN_TB = 0.08, 0.04  # text box inner margins, inches
 

@@ -27,7 +27,7 @@ import xarray as xr
 from mcrisk.core.statistics import CENTRAL_90, percentile_head
 from mcrisk.analyze.decision_run import decision_tables
 from mcrisk.analyze.discovery_run import report_sections
-from mcrisk.spec.bibliography import cited_sources
+from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.core.errors import SpecError
 from mcrisk.report.figures import Figure, figure_plan, figures, render_all
 from mcrisk.report.findings import analysed, headline
@@ -138,7 +138,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     tables.update(decision_tables(run))
     tables.update(report_sections(run.tables, labels))  # "Where the loss lives", "What is worth knowing"
     tables["assumptions"] = ("Assumptions", *_assumptions_table(run, labels))
-    if cited := cited_sources(run.study.priors, [run.study.path.parent]):
+    if cited := cited_sources(run.study.priors, study_folders(run.study)):
         tables["sources"] = ("Sources", ["key", "citation"], [[f"[{k}]", text] for k, text in cited])
     return tables
 

@@ -1,12 +1,14 @@
 """``workbook.xlsx``: the study's tables as an Excel workbook, numbers as numbers.
 
 :func:`write_workbook` writes one sheet each for the summary, the tornado (with a native bar
-chart drawn from the base case), the sensitivity indices, the assumptions with their sources,
+chart drawn from the base case), the sensitivity indices, a ``[sweep]`` (per lever value) and a
+``[solve]`` (the answer) where the study has them, the assumptions with their sources,
 the sources cited, the study settings and the samples (inputs and outputs, money per the
 study's period). Every number is a number cell with a number format: money with thousands
 separators and the currency (``#,##0 "USD"``), shares and margins as percentages, others
-with thousands separators. Labels are the plain ones of :mod:`mcrisk.core.labels`; the stored name
-is beside each.
+with thousands separators; the unit a heading or unit cell shows is the unit of its cells'
+format (:func:`_number_format`). Labels are the plain ones of :mod:`mcrisk.core.labels`; the
+stored name is beside each.
 
 A sheet holds at most 1,048,576 rows: with more samples, the samples sheet keeps the first
 :data:`MAX_ROWS` and says so in its first row (``results.nc`` has them all).
@@ -26,10 +28,12 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.statistics import CENTRAL_80, CENTRAL_80_90, CENTRAL_90, PERCENTILES, percentile_head
-from mcrisk.spec.bibliography import cited_sources
+from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck import dist_words
+from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
-from mcrisk.core.labels import is_share, label_of, period_name, shown_unit
+from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
+from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
 
 __all__ = ["MAX_ROWS", "write_workbook"]
@@ -41,11 +45,16 @@ MAX_ROWS = 1_048_575
 def _number_format(unit: str, currency: str, values=None) -> str:
     """Excel's number format for a value in ``unit``: percent, money with currency, or plain.
 
-    A dimensionless value is a percentage (:func:`~mcrisk.core.labels.is_share`), as the report,
-    the deck and the charts show it, and its unit cell reads ``%``.
+    The number is shown in the unit :func:`~mcrisk.core.labels.shown_unit` names, the unit its
+    column's heading or unit cell reads: a dimensionless value (:func:`~mcrisk.core.labels.is_share`)
+    is a percentage and reads ``%``, as the report, the deck and the charts show it; any other
+    unit that rule restates is written into the cells' format.
     """
-    if is_share(unit):
+    shown = shown_unit(unit)
+    if is_share(unit) or shown == "%":
         return "0.0%"
+    if shown != unit:  # a unit mcrisk.core.labels restates for reading (a ratio as "×"): the cells say it too
+        return f'0.00"{shown}";-0.00"{shown}"'
     if currency and unit.startswith(currency + "/"):
         return f'#,##0 "{currency}";-#,##0 "{currency}"' if _large(values) else \
             f'#,##0.000 "{currency}";-#,##0.000 "{currency}"'
@@ -109,8 +118,10 @@ def write_workbook(run, path: str | Path) -> Path:
     Notes
     -----
     Sheets: ``Summary`` (each output's mean, P5, P10, P50, P90, P95, P(< 0), ES 5% and finite
-    samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Assumptions``, ``Sources``,
-    ``Settings`` and ``Samples``; a sheet without content (no tornado, no analysis) is left out.
+    samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Sweep`` (per lever value of a
+    ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
+    and target), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
+    (no tornado, no analysis, no sweep or solve) is left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
 
@@ -176,8 +187,9 @@ def _tornado_sheet(book: _Book, run) -> None:
     ws.write(1, 0, "Base case", book.bold)
     ws.write_number(1, 1, base, book.fmt(code))
     ws.write(1, 2, shown_unit(unit))
-    head = ["Input", "Name", "Input unit", f"Input at {qlo}", f"Input at {qhi}", f"Output at {qlo}",
-            f"Output at {qhi}", "Swing"]
+    olab = book.lab(out, True)
+    head = ["Input", "Name", "Input unit", f"Input at {qlo}", f"Input at {qhi}", _head(f"{olab}, input at {qlo}", unit),
+            _head(f"{olab}, input at {qhi}", unit), _head("Swing", unit)]
     ws.write_row(3, 0, head, book.bold)
     units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * tab.sizes["input"]
     n = tab.sizes["input"]
@@ -193,7 +205,7 @@ def _tornado_sheet(book: _Book, run) -> None:
     ws.set_column(1, 1, 22)
     ws.set_column(2, 7, 16)
     chart = book.wb.add_chart({"type": "bar"})
-    for col, qq, colour in ((5, qlo, "#D55E00"), (6, qhi, "#0072B2")):
+    for col, qq, colour in ((5, qlo, QUANTILE_LOW), (6, qhi, QUANTILE_HIGH)):
         chart.add_series({"name": f"Input at its {qq}", "categories": ["Tornado", 4, 0, 3 + n, 0],
                           "values": ["Tornado", 4, col, 3 + n, col], "fill": {"color": colour},
                           "overlap": 100, "gap": 40})
@@ -213,7 +225,7 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     output, sens = shown
     ws = book.wb.add_worksheet("Sensitivity")
     keys = [k for k, v in sens.data_vars.items() if v.dims == ("input",)]
-    ws.write(0, 0, f"Sensitivity of {book.lab(output, True)} ({sens.attrs.get('method', '')}, "
+    ws.write(0, 0, f"Sensitivity of {_mid(book.lab(output, True))} ({sens.attrs.get('method', '')}, "
                    f"N = {int(sens.attrs.get('samples', 0)):,}); *_conf: half-width of the "
                    f"{float(sens.attrs.get('conf_level', 0.95)):.0%} interval")
     ws.write_row(1, 0, ["Input", "Name", *keys], book.bold)
@@ -225,6 +237,76 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 1 + len(keys), 12)
+
+
+def _sweep_sheet(book: _Book, run) -> None:
+    """Per lever value of the ``[sweep]``: P(< 0), the mean and percentiles of its output, finite samples."""
+    if (sw := run.tables.get("sweep")) is None:
+        return
+    ws = book.wb.add_worksheet("Sweep")
+    lever = sw.summary.attrs["lever"]
+    s = sw.summary.sel(output=sw.output)
+    unit, lunit = str(np.ravel(s.units.values)[0]), str(sw.summary[lever].attrs.get("units", ""))
+    values = np.asarray(sw.summary[lever].values, dtype=float)
+    stats = ("mean", *CENTRAL_80_90)
+    ws.write(0, 0, f"{book.lab(sw.output, True)} ({sw.output}) at each value of {book.lab(lever)} ({lever}), on the "
+                   f"same {int(sw.summary.attrs.get('samples', 0)):,} samples of the other inputs (common random "
+                   "numbers)" + ("" if sw.breakeven is None else
+                                 f"; P(< 0) crosses 50% at {lever} = {sw.breakeven:.6g} {lunit}".rstrip()))
+    head = [_head(book.lab(lever), lunit), _head("P(< 0)", "1"),
+            *(_head("Mean" if k == "mean" else percentile_head(k), unit) for k in stats), "Finite samples"]
+    ws.write_row(1, 0, head, book.bold)
+    lcode = book.fmt(_number_format(lunit, book.currency, values))
+    code = book.fmt(_number_format(unit, book.currency, [float(v) for v in np.ravel(s[list(CENTRAL_90)].to_array())]))
+    for i, v in enumerate(values):
+        ws.write_number(2 + i, 0, float(v), lcode)
+        ws.write_number(2 + i, 1, float(s.p_below_zero.values[i]), book.fmt(_number_format("1", book.currency)))
+        for j, k in enumerate(stats):
+            ws.write_number(2 + i, 2 + j, float(s[k].values[i]), code)
+        ws.write_number(2 + i, 2 + len(stats), int(s.n_valid.values[i]), book.fmt("#,##0"))
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 2 + len(stats), 16)
+    ws.freeze_panes(2, 1)
+
+
+def _solve_sheet(book: _Book, run) -> None:
+    """The ``[solve]``'s answer: the lever value meeting the target, its 95% interval, the target, the search."""
+    if (sol := run.tables.get("solve")) is None:
+        return
+    ws = book.wb.add_worksheet("Solve")
+    u = sol.unit
+    rows = [("Lever", f"{book.lab(sol.lever)} ({sol.lever})", ""),
+            ("Target", f"{target_words(sol.target, run_labels(run))} ({sol.target})", ""),
+            ("Value", sol.value, u), ("95% interval, low", sol.ci_low, u), ("95% interval, high", sol.ci_high, u),
+            ("Achieved there", sol.achieved, ""), ("Target met", "above the value" if sol.met_above else
+                                                   "below the value", ""),
+            ("Range searched, low", sol.low, u), ("Range searched, high", sol.high, u),
+            ("Bisected to", sol.tolerance, u), ("Samples", sol.samples, ""), ("Sampling design", sol.method, ""),
+            ("Seed", str(sol.seed), ""), ("Model evaluations", sol.evaluations, ""), ("Interval", sol.interval, "")]
+    if sol.clipped:
+        rows.append(("Interval clipped at", f"the range's {sol.clipped.replace(',', ' and ')} end", ""))
+    ws.write_row(0, 0, ["Item", "Value", "Unit"], book.bold)
+    for i, (k, v, unit) in enumerate(rows):
+        ws.write(i + 1, 0, k)
+        if isinstance(v, str):
+            ws.write_string(i + 1, 1, v)
+        else:
+            code = "#,##0" if isinstance(v, int) else _number_format(unit, book.currency, [0.0])  # 3 decimals
+            ws.write_number(i + 1, 1, v, book.fmt(code))
+        ws.write(i + 1, 2, shown_unit(unit))
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 48)
+    ws.set_column(2, 2, 16)
+
+
+def _mid(label: str) -> str:
+    """A label mid-sentence: "Profit per month" -> "profit per month"; "GPU-hour price" keeps its capitals."""
+    return label if label[1:2].isupper() or label[1:2].isdigit() else label[:1].lower() + label[1:]
+
+
+def _head(text: str, unit: str) -> str:
+    """A column heading with the unit its cells are shown in: ``"P50 (CNY/month)"``, ``"P(< 0) (%)"``."""
+    return f"{text} ({shown_unit(unit)})" if shown_unit(unit) else text
 
 
 def _assumptions_sheet(book: _Book, run) -> None:
@@ -252,7 +334,7 @@ def _sources_sheet(book: _Book, run) -> None:
     """The citations of the bracketed keys the priors cite."""
     ws = book.wb.add_worksheet("Sources")
     ws.write_row(0, 0, ["Key", "Citation"], book.bold)
-    for i, (key, text) in enumerate(cited_sources(run.study.priors, [run.study.path.parent])):
+    for i, (key, text) in enumerate(cited_sources(run.study.priors, study_folders(run.study))):
         ws.write_row(i + 1, 0, [key, text], book.wrap)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 120)
@@ -306,7 +388,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
-_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _assumptions_sheet, _sources_sheet, _settings_sheet,
-           _samples_sheet)
+_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _assumptions_sheet,
+           _sources_sheet, _settings_sheet, _samples_sheet)
 
 

@@ -6,6 +6,12 @@ A ``source`` such as ``"DeepSeek [DS-post]: ~14.8 k output tokens/s per H800 nod
 
     - **[DS-post]** github.com/deepseek-ai/open-infra-index/... (the address, as found)
 
+A study's bibliography is found wherever the study lives (:func:`study_folders`): beside the
+study, each priors file it reads and each priors file an input refers to (``ref``), and, for each of
+those folders without a ``SOURCES.md``, in the nearest folder above it that has one. A study
+copied to another folder that refs the project's priors by an absolute path cites the same
+sources as in the project.
+
 :func:`unknown_keys` lists the keys a study cites that no bibliography holds (``mcrisk check``
 warns about them; ``--strict`` makes them an error); :func:`cited_sources` gives the citations
 of the keys cited, for the report and the deck.
@@ -17,13 +23,14 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mcrisk.core.errors import SpecError
 
-__all__ = ["BIBLIOGRAPHY", "bibliography", "cited_sources", "source_keys", "unknown_keys"]
+__all__ = ["BIBLIOGRAPHY", "bibliography", "cited_sources", "source_keys", "study_folders", "unknown_keys"]
 
 #: The file name of a bibliography, looked for beside each priors file and the study.
 BIBLIOGRAPHY = "SOURCES.md"
@@ -62,7 +69,8 @@ def bibliography(folders: Iterable[str | Path]) -> dict[str, str]:
     Parameters
     ----------
     folders
-        Folders to look in (the priors files' and the study's).
+        Folders to look in (the priors files' and the study's); one without a ``SOURCES.md``
+        stands for the nearest folder above it that has one.
 
     Returns
     -------
@@ -75,11 +83,48 @@ def bibliography(folders: Iterable[str | Path]) -> dict[str, str]:
         For a ``SOURCES.md`` that cannot be read.
     """
     found: dict[str, str] = {}
-    for folder in folders:
-        path = Path(folder).resolve() / BIBLIOGRAPHY
-        if path.is_file():
-            found = {**_read(path), **found}
+    for path in dict.fromkeys(p for f in folders if (p := _nearest(Path(f))) is not None):
+        found = {**_read(path), **found}
     return found
+
+
+def _nearest(folder: Path) -> Path | None:
+    """The ``SOURCES.md`` in ``folder``, else in the nearest folder above it; None if none has one."""
+    folder = folder.resolve()
+    for d in (folder, *folder.parents):
+        try:
+            if (d / BIBLIOGRAPHY).is_file():
+                return d / BIBLIOGRAPHY
+        except OSError:  # a folder we may not look into
+            return None
+    return None
+
+
+def study_folders(study: Any) -> list[Path]:
+    """The folders a study's bibliography is looked for in: the study's, its priors files' and its refs'.
+
+    Parameters
+    ----------
+    study
+        A :class:`~mcrisk.spec.studyfile.Study` (its ``path``, ``priors.texts`` and the ``ref`` of
+        each ``[inputs]`` entry in its ``text``).
+
+    Returns
+    -------
+    list of Path
+        The study's folder first, then the priors files' and the referenced files' folders
+        (a ``ref`` is relative to the study's folder, or absolute), each once.
+    """
+    base = Path(study.path).parent
+    refs = []
+    try:
+        inputs = tomllib.loads(study.text).get("inputs", {})
+    except (tomllib.TOMLDecodeError, AttributeError, TypeError):
+        inputs = {}
+    for spec in inputs.values() if isinstance(inputs, dict) else ():
+        if isinstance(spec, dict) and isinstance(ref := spec.get("ref"), str) and "#" in ref:
+            refs.append((base / ref.split("#")[0]).parent)
+    return list(dict.fromkeys([base, *(Path(p).parent for p, _ in getattr(study.priors, "texts", ())), *refs]))
 
 
 def _folders(priors: Any, extra: Iterable[str | Path] = ()) -> list[Path]:

@@ -3,15 +3,18 @@
 :func:`compare` runs two studies on one unit-cube design: the same seed, design and samples,
 with each uncertain input's column chosen by its name, so an input both studies leave
 uncertain gets the same draws in both. Every summary statistic of every output both models
-return is differenced, B - A, with a 95% interval from the paired samples. Two identical
-studies give differences of exactly 0; what differs between the studies (model, inputs,
-settings) is listed in the result's notes.
+return is differenced, B - A, with a 95% interval from the paired samples; a percentile's
+difference is that of the two percentiles (``p50``: B's median less A's), so the median of the
+paired differences, ``median(y_B - y_A)``, is given beside it (statistic ``median_of_diff``).
+Two identical studies give differences of exactly 0; what differs between the studies (model,
+inputs, ``[options]``, settings) is listed in the result's notes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +23,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.errors import SpecError
+from mcrisk.analyze.intervals import order_ranks
+from mcrisk.core.errors import SpecError, clip
 from mcrisk.core.outfolder import check_out, write_atomically
 from mcrisk.core.outlock import hold_out
 from mcrisk.report.plot import plot_compare, save_figure
@@ -34,10 +38,13 @@ from mcrisk.core.text import aligned, format_number
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples, check_seed
 from mcrisk.study.options import RunOptions
 
-__all__ = ["COLUMNS", "COMPARE_OPTIONS", "Comparison", "compare", "compare_studies", "compare_frame", "format_compare"]
+__all__ = ["COLUMNS", "COMPARE_OPTIONS", "MEDIAN_OF_DIFF", "Comparison", "compare", "compare_studies", "compare_frame", "format_compare"]
 
 #: The columns of ``compare.csv``.
 COLUMNS = ("output", "statistic", "a", "b", "diff", "diff_low", "diff_high")
+#: The statistic of the table that is not a difference of two statistics: the median of the
+#: paired differences ``y_B - y_A`` (its ``a`` and ``b`` are NaN).
+MEDIAN_OF_DIFF = "median_of_diff"
 #: The run options :func:`compare_studies` honours (the others are refused).
 COMPARE_OPTIONS = ("samples", "seed", "method", "settings", "chunk_size", "quiet", "out", "write", "formats")
 
@@ -76,6 +83,7 @@ def _differences(a: Study, b: Study, method: str, n: int, seed: int) -> list[str
                          f"({(pb or pa).describe()}; the other model's default or not an input)")
         elif (pa.family, dict(pa.params)) != (pb.family, dict(pb.params)):
             notes.append(f"{k}: A {pa.describe()}, B {pb.describe()}")
+    notes += _option_differences(a, b)
     if {(c.a, c.b, c.rank) for c in a.priors.correlations} != {(c.a, c.b, c.rank) for c in b.priors.correlations}:
         notes.append("the correlations differ")
     for key, va, vb, used in (("samples", a.samples, b.samples, n), ("method", a.method, b.method, method),
@@ -87,6 +95,40 @@ def _differences(a: Study, b: Study, method: str, n: int, seed: int) -> list[str
     if (a.priors.currency or "") != (b.priors.currency or ""):
         notes.append(f"currencies differ: A {a.priors.currency}, B {b.priors.currency}; money is not converted")
     return notes
+
+
+def _options(study: Study) -> dict[str, Any]:
+    """The study's ``[options]`` table as its file gives it (none for a study without a file text)."""
+    try:
+        table = tomllib.loads(study.text or "").get("options", {})
+    except (tomllib.TOMLDecodeError, TypeError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+def _option_differences(a: Study, b: Study) -> list[str]:
+    """A note for each ``[options]`` key the two studies set differently (or only one sets)."""
+    oa, ob = _options(a), _options(b)
+    notes = []
+    for k in dict.fromkeys([*oa, *ob]):
+        if k not in oa or k not in ob:
+            notes.append(f"[options] {k}: only {'B' if k not in oa else 'A'} sets it "
+                         f"({clip(repr(ob.get(k, oa.get(k))))}; the other takes the model's default)")
+        elif oa[k] != ob[k]:
+            notes.append(f"[options] {k}: A {clip(repr(oa[k]))}, B {clip(repr(ob[k]))}")
+    return notes
+
+
+def _median_of_diff(d: np.ndarray, exact: bool) -> tuple[float, float, float]:
+    """The median of the paired differences and its distribution-free 95% interval (order statistics)."""
+    if not d.size:
+        return math.nan, math.nan, math.nan
+    med = float(np.median(d))
+    if exact:
+        return med, med, med
+    r, s = order_ranks(d.size, 0.5)
+    ds = np.sort(d)
+    return med, float(ds[r - 1]) if r >= 1 else math.nan, float(ds[s - 1]) if s <= d.size else math.nan
 
 
 def _normal(d: np.ndarray) -> tuple[float, float]:
@@ -119,6 +161,40 @@ def _bootstrap(ya: np.ndarray, yb: np.ndarray, resamples: int, rng: np.random.Ge
     return out
 
 
+def _cells(ra: xr.Dataset, rb: xr.Dataset, outs: list[str], stats: list[str], suma: xr.Dataset, sumb: xr.Dataset,
+           n: int, resamples: int, seed: int) -> dict[str, np.ndarray]:
+    """The table's ``a``, ``b``, ``diff``, ``diff_low`` and ``diff_high`` over ``(output, statistic)``."""
+    rng = np.random.default_rng(seed)
+    cells = {k: np.full((len(outs), len(stats)), math.nan) for k in ("a", "b", "diff", "diff_low", "diff_high")}
+    for i, name in enumerate(outs):
+        ya = np.broadcast_to(np.asarray(ra[name].values, dtype=float), (n,))
+        yb = np.broadcast_to(np.asarray(rb[name].values, dtype=float), (n,))
+        ok = np.isfinite(ya) & np.isfinite(yb)
+        pa, pb = ya[ok], yb[ok]
+        same = np.array_equal(pa, pb) and ok.all()
+        fixed = pa.size > 0 and np.ptp(pa) == 0 and np.ptp(pb) == 0
+        bad = ra[name].attrs.get("bad", "low")
+        boot = _bootstrap(pa, pb, resamples, rng, bad) if pa.size > 1 and not same and not fixed else {}
+        j = stats.index(MEDIAN_OF_DIFF)  # the paired differences' own median: a and b have none
+        cells["diff"][i, j], cells["diff_low"][i, j], cells["diff_high"][i, j] = _median_of_diff(
+            pb - pa, same or fixed)
+        for j, st in enumerate(stats[:-1]):
+            va, vb = float(suma[st].values[i]), float(sumb[st].values[i])
+            cells["a"][i, j], cells["b"][i, j], cells["diff"][i, j] = va, vb, vb - va
+            if same or (fixed and st not in ("se_mean", "se_p_below_zero", "n_valid")):
+                lo = hi = vb - va  # no sampling noise: the difference is exact
+            elif st == "mean":
+                lo, hi = _normal(pb - pa)
+            elif st == "p_below_zero":
+                lo, hi = _normal((pb < 0).astype(float) - (pa < 0).astype(float))
+            elif st in boot:
+                lo, hi = (float(x) for x in np.quantile(boot[st], [0.025, 0.975]))
+            else:
+                lo = hi = math.nan
+            cells["diff_low"][i, j], cells["diff_high"][i, j] = lo, hi
+    return cells
+
+
 def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None = None, seed: int | None = None,
             method: SamplingMethod | None = None, resamples: int = 200, chunk_size: int | None = None,
             progress: bool = False) -> Comparison:
@@ -140,7 +216,9 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
     Comparison
         ``table``: over ``(output, statistic)`` (statistics named as in ``summary.csv``), the
         variables ``a``, ``b``, ``diff`` (= b - a) and its 95% interval ``diff_low``,
-        ``diff_high``; ``a``/``b``: both runs; ``notes``: what differs between the studies.
+        ``diff_high``, and the statistic :data:`MEDIAN_OF_DIFF` (``diff``: the median of the
+        paired differences; ``a``, ``b``: NaN); ``a``/``b``: both runs; ``notes``: what differs
+        between the studies, ``[options]`` included.
 
     Raises
     ------
@@ -155,7 +233,9 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
     mean and P(below zero) ``d_bar +- 1.96 s_d / sqrt(m)`` with ``d_i = y_B,i - y_A,i`` (for
     P(below zero) ``d_i = 1[y_B,i < 0] - 1[y_A,i < 0]``); percentiles, std and ES05 the
     percentile interval of a paired bootstrap (``resamples`` resamples of the pairs, seeded by
-    the run's seed); min, max, the standard errors and ``n_valid`` get none (NaN). An output
+    the run's seed); the median of the paired differences the distribution-free interval of
+    two order statistics of the ``d_i`` (:func:`mcrisk.analyze.intervals.order_ranks`); min,
+    max, the standard errors and ``n_valid`` get none (NaN). An output
     equal in every sample has difference and interval exactly 0. For LHS and Sobol' designs
     these random-sampling intervals are usually conservative.
 
@@ -186,33 +266,8 @@ def compare(a: Study | str | Path, b: Study | str | Path, *, samples: int | None
                         f"{', '.join(outputs_of(ra))} and {', '.join(outputs_of(rb))}")
     if only := [k for k in outputs_of(ra) + outputs_of(rb) if k not in outs]:
         notes.append(f"outputs of one model only, not compared: {', '.join(dict.fromkeys(only))}")
-    suma, sumb = summarize(ra, outs), summarize(rb, outs)
-    stats = [*STATISTICS, "n_valid"]
-    rng = np.random.default_rng(seed)
-    cells = {k: np.full((len(outs), len(stats)), math.nan) for k in ("a", "b", "diff", "diff_low", "diff_high")}
-    for i, name in enumerate(outs):
-        ya = np.broadcast_to(np.asarray(ra[name].values, dtype=float), (n,))
-        yb = np.broadcast_to(np.asarray(rb[name].values, dtype=float), (n,))
-        ok = np.isfinite(ya) & np.isfinite(yb)
-        pa, pb = ya[ok], yb[ok]
-        same = np.array_equal(pa, pb) and ok.all()
-        fixed = pa.size > 0 and np.ptp(pa) == 0 and np.ptp(pb) == 0
-        bad = ra[name].attrs.get("bad", "low")
-        boot = _bootstrap(pa, pb, resamples, rng, bad) if pa.size > 1 and not same and not fixed else {}
-        for j, st in enumerate(stats):
-            va, vb = float(suma[st].values[i]), float(sumb[st].values[i])
-            cells["a"][i, j], cells["b"][i, j], cells["diff"][i, j] = va, vb, vb - va
-            if same or (fixed and st not in ("se_mean", "se_p_below_zero", "n_valid")):
-                lo = hi = vb - va  # no sampling noise: the difference is exact
-            elif st == "mean":
-                lo, hi = _normal(pb - pa)
-            elif st == "p_below_zero":
-                lo, hi = _normal((pb < 0).astype(float) - (pa < 0).astype(float))
-            elif st in boot:
-                lo, hi = (float(x) for x in np.quantile(boot[st], [0.025, 0.975]))
-            else:
-                lo = hi = math.nan
-            cells["diff_low"][i, j], cells["diff_high"][i, j] = lo, hi
+    stats = [*STATISTICS, "n_valid", MEDIAN_OF_DIFF]
+    cells = _cells(ra, rb, outs, stats, summarize(ra, outs), summarize(rb, outs), n, resamples, seed)
     units = [ra[k].attrs.get("units", "") for k in outs]
     table = xr.Dataset({k: (("output", "statistic"), v) for k, v in cells.items()},
                        coords={"output": outs, "statistic": stats, "units": ("output", units)},
@@ -242,6 +297,10 @@ def compare_frame(table: xr.Dataset):
     return table.drop_vars("units").to_dataframe().reset_index()[list(COLUMNS)]
 
 
+#: The printed table's row names where the statistic's name alone would mislead.
+_ROW_NAMES = {"p50": "p50 (B - A: difference of medians)", MEDIAN_OF_DIFF: "median of paired B - A"}
+
+
 def format_compare(c: Comparison) -> str:
     """The study output's differences as a plain-text table, then the notes.
 
@@ -258,12 +317,13 @@ def format_compare(c: Comparison) -> str:
     unit = str(t.units.values)
     head = ["statistic", f"A ({c.names[0]})", f"B ({c.names[1]})", "B - A", "95% interval"]
     rows = []
-    for st in ("mean", *CENTRAL_90, "p_below_zero", "es05"):
+    for st in ("mean", *CENTRAL_90, MEDIAN_OF_DIFF, "p_below_zero", "es05"):
         r = t.sel(statistic=st)
         f = (lambda x: f"{x:.1%}") if st == "p_below_zero" else (lambda x: format_number(x, unit))  # noqa: E731
         lo, hi = float(r.diff_low), float(r.diff_high)
-        rows.append([st, f(float(r.a)), f(float(r.b)), f(float(r["diff"])),
-                     f"{f(lo)} to {f(hi)}" if math.isfinite(lo) else ""])
+        both = st != MEDIAN_OF_DIFF  # the median of the paired differences is no statistic of A or B
+        rows.append([_ROW_NAMES.get(st, st), f(float(r.a)) if both else "", f(float(r.b)) if both else "",
+                     f(float(r["diff"])), f"{f(lo)} to {f(hi)}" if math.isfinite(lo) and math.isfinite(hi) else ""])
     lines = [f"{c.output} ({unit}): B - A on common random numbers, {c.table.attrs['samples']:,} samples, "
              f"{c.table.attrs['method']}, seed {c.table.attrs['seed']}"]
     lines += aligned([head, *rows])
