@@ -30,6 +30,7 @@ from mcrisk.analyze.solve import Solution, format_solution, solve
 from mcrisk.spec.studyfile import Study, load_study, with_table
 from mcrisk.spec.tables import SolveTable
 from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, sweep
+from mcrisk.core.labels import sentence_labels
 from mcrisk.core.text import aligned, format_number
 
 __all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
@@ -147,6 +148,10 @@ def format_sweep(run: SweepRun) -> str:
     return "\n".join(lines)
 
 
+def _labels(study: Study) -> dict[str, str]:
+    return sentence_labels(study.model, study.priors, study.period_days)
+
+
 def _solve_with(study: Study, cfg: SolveTable, samples: int | None = None) -> Solution:
     return solve(study.model, study.priors, cfg.lever, cfg.target, cfg.low, cfg.high,
                  samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg.tolerance,
@@ -174,7 +179,7 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     """
     sol = _solve_with(study, study.solve, drawn_samples(study, results))
     if echo is not None:
-        echo("\n[solve] " + format_solution(sol))
+        echo("\n[solve] " + format_solution(sol, study.solve.target, _labels(study)))
     return sol
 
 
@@ -333,7 +338,7 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
         except SpecError as err:
             raise SpecError(f"{study.path}: [solve] {err}") from None
         if echo is not None:
-            echo(f"{study.title}\n{format_solution(sol)}")
+            echo(f"{study.title}\n{format_solution(sol, cfg.target, _labels(study))}")
         if write:
             write_atomically(target_dir, lambda tmp: write_solution(sol, tmp), protect=(study.path,))
             if echo is not None:

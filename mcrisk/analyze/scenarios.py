@@ -141,7 +141,7 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str | Ev
             raise SpecError(f"scenarios: {key} = {value!r} must be a share from 0 to 1")
     y = np.asarray(results[output].values, dtype=float).ravel()
     ok = np.isfinite(y)
-    hit = event_mask(y, event)[ok]
+    hit = event_mask(y, ev)[ok]  # the event as read: its threshold in the stored unit
     names = _uncertain(results)
     x = np.empty((hit.size, len(names)))
     for j, k in enumerate(names):
