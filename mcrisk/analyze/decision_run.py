@@ -30,8 +30,8 @@ from mcrisk.analyze.solve import Solution, format_solution, solve
 from mcrisk.spec.studyfile import Study, load_study, with_table
 from mcrisk.spec.tables import SolveTable
 from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, sweep
-from mcrisk.core.labels import sentence_labels
-from mcrisk.core.text import aligned, format_number
+from mcrisk.core.labels import run_labels, sentence_labels
+from mcrisk.core.text import aligned, format_number, words
 
 __all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
            "solve_study", "write_decisions"]
@@ -243,6 +243,7 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         run has them.
     """
     out = {}
+    labels = run_labels(run)
     if (sw := run.tables.get("sweep")) is not None:
         lever = sw.summary.attrs["lever"]
         s = sw.summary.sel(output=sw.output)
@@ -250,10 +251,12 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
                  *(format_number(float(s[k].values[i]), unit) for k in CENTRAL_50_90)]
                 for i, v in enumerate(sw.summary[lever].values)]
-        out["sweep"] = (f"Sweep of {lever}: {sw.output} ({unit}) on common random numbers",
+        out["sweep"] = (f"Sweep of {lever}: {words(sw.output, labels)} ({unit}) on common random numbers",
                         [f"{lever} ({lunit})", "P(< 0)", *map(percentile_head, CENTRAL_50_90)], rows)
     if (sol := run.tables.get("solve")) is not None:
-        out["solve"] = (f"Solve: {sol.target}", ["lever", "value", "95% CI", "achieved", "samples"],
+        target = getattr(run.study, "solve", None)
+        said = f"{target.target.words(labels)} {target.target.goal_words()}" if target is not None else sol.target
+        out["solve"] = (f"Solve: {said}", ["lever", "value", "95% CI", "achieved", "samples"],
                         [[sol.lever, f"{format_number(sol.value, sol.unit)} {sol.unit}".rstrip(),
                           f"{format_number(sol.ci_low, sol.unit)} to {format_number(sol.ci_high, sol.unit)}",
                           f"{sol.achieved:.6g}", f"{sol.samples:,}"]])

@@ -151,6 +151,8 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str | Ev
              for j, k in enumerate(names)}
     lo_hi.update({k: tuple(map(float, v)) for k, v in (bounds or {}).items() if k in lo_hi})
     attrs = {"output": output, "units": str(results[output].attrs.get("units", "")), "event": event,
+             **({"event_unit": ev.unit} if ev.unit else {}),
+             **({"event_limit": ev.limit} if ev.limit != ev.threshold else {}),  # the threshold as stored
              "base_density": float(hit.mean()) if hit.size else float("nan"), "event_cases": int(hit.sum()),
              "samples": int(hit.size), "rule": RULE, "threshold_density": float(threshold_density),
              "threshold_coverage": float(threshold_coverage), "mass_min": float(mass_min)}
