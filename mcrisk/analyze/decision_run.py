@@ -116,17 +116,19 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     summary = summarize_sweep(res, period_days=study.period_days)
     run = SweepRun(res, summary, cfg.output, breakeven_value(summary, cfg.output))
     if echo is not None:
-        echo("\n" + format_sweep(run))
+        echo("\n" + format_sweep(run, _labels(study)))
     return run
 
 
-def format_sweep(run: SweepRun) -> str:
+def format_sweep(run: SweepRun, labels: dict[str, str] | None = None) -> str:
     """The sweep as a plain-text table: per lever value, P(below zero) and P5/P50/P95 of the output.
 
     Parameters
     ----------
     run
         From :func:`run_sweep_table`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`): the output by its label.
 
     Returns
     -------
@@ -141,7 +143,7 @@ def format_sweep(run: SweepRun) -> str:
     rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
              *(format_number(float(s[k].values[i]), unit) for k in CENTRAL_90)]
             for i, v in enumerate(run.summary[lever].values)]
-    lines = [f"[sweep] {run.output} ({unit}) against {lever}, common random numbers"]
+    lines = [f"[sweep] {words(run.output, labels)} ({unit}) against {lever}, common random numbers"]
     lines += aligned([head, *rows], left=0)
     if run.breakeven is not None:
         lines.append(f"break-even (P(< 0) = 50%): {lever} = {format_number(run.breakeven, lunit)} {lunit}".rstrip())
