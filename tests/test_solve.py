@@ -16,7 +16,8 @@ from mcrisk.models import maas
 from mcrisk.analyze.solve import format_solution, order_ranks, solve
 from mcrisk.analyze.sweep import lever_inputs
 from mcrisk.core.statistics import Z95_TWO_SIDED
-from mcrisk.spec.decision_tables import parse_target, read_target
+from mcrisk.spec.decision_tables import parse_target
+from mcrisk.spec.thresholds import read_target
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 N = 4000

@@ -318,7 +318,7 @@ def format_solution(sol: Solution, target: Target | None = None, labels: Labels 
     sol
         From :func:`solve`.
     target
-        The target as the study read it (:func:`mcrisk.spec.decision_tables.read_target`): the
+        The target as the study read it (:func:`mcrisk.spec.thresholds.read_target`): the
         second line then restates it in words, in the unit the study shows
         (``"P(profit per month < CNY 50,000) = 0.2 there (target <= 0.2)"``); None: as written.
     labels

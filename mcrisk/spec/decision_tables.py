@@ -13,7 +13,7 @@ Targets::
     mean(cost_profit_margin) >= 1      the mean of an output
 
 A money threshold (the event's ``x``, a percentile's or mean's level) is read in the unit the
-study shows the output in, per the study's ``period_days`` (:func:`read_target`), or in the
+study shows the output in, per the study's ``period_days`` (:func:`mcrisk.spec.thresholds.read_target`), or in the
 unit written after it: ``"P(profit_per_day < 5e4 USD/day) <= 0.2"``.
 """
 
@@ -22,17 +22,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.events import UNIT, Event, parse_event, read_number, threshold_text
+from mcrisk.core.events import UNIT, Event, parse_event, threshold_text
 from mcrisk.core.text import Labels, words
 from mcrisk.core.validate import check_int, check_keys, finite_number, show_key, show_keys
 from mcrisk.spec.tables import Key, SolveTable, SweepTable
 
 __all__ = ["SOLVE_KEYS", "SWEEP_KEYS", "Target", "check_lever", "check_solve", "check_sweep", "parse_target",
-           "read_target", "sweep_values"]
+           "sweep_values"]
 
 Comparison = Literal[">=", "<="]
 
@@ -70,7 +70,7 @@ class Target:
         The number the statistic is compared with.
     unit : str
         The unit of the threshold (probability) or level (percentile, mean): as written after
-        it (``""`` for none), and once read (:func:`read_target`) the unit the study shows.
+        it (``""`` for none), and once read (:func:`mcrisk.spec.thresholds.read_target`) the unit the study shows.
     stored : float or None
         Once read: that threshold or level in the unit the results store (per day); None: as is.
     scale : float
@@ -184,41 +184,6 @@ def parse_target(text: Any, where: str = "target") -> Target:
         return Target(text=f"{stat}({output}) {cmp} {level}", kind="quantile", output=output, comparison=cmp,
                       level=_number(m.group(4)), q=q, unit=unit)
     raise SpecError(f"{where} = {shorten(text)} is not a target; {_TARGET_HELP}")
-
-
-def read_target(target: Target, *, unit: str, period_days: float | None = None, where: str = "") -> Target:
-    """The target's money read in the study's units (:func:`mcrisk.core.events.read_number`).
-
-    A probability's threshold, or a percentile's or mean's level, without a unit is in the unit
-    the study shows the output in (per month in a per-month study: divided by ``period_days``
-    before it is compared with the stored per-day values); with a unit it is converted.
-
-    Parameters
-    ----------
-    target
-        As parsed; a target already read is returned as it is.
-    unit
-        The target output's stored unit (``"USD/day"``), ``""`` for none.
-    period_days
-        The study's period (days).
-    where
-        Starts the error message.
-
-    Returns
-    -------
-    Target
-        With ``unit`` the shown unit and ``stored`` the number compared with the stored values.
-    """
-    if target.stored is not None:
-        return target
-    if target.kind == "probability":
-        x, shown, stored = read_number(target.threshold, target.unit, unit=unit, period_days=period_days,
-                                       where=where, key="target", text=target.text)
-        return replace(target, threshold=x, unit=shown, stored=stored)
-    x, shown, stored = read_number(target.level, target.unit, unit=unit, period_days=period_days, where=where,
-                                   key="target", text=target.text)
-    return replace(target, level=x, unit=shown, stored=stored,
-                   scale=float(period_days) if shown != unit and period_days else 1.0)
 
 
 def check_lever(lever: Any, inputs: Iterable[str], where: str) -> str:

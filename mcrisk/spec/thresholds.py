@@ -15,11 +15,46 @@ from dataclasses import replace
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.events import read_event
+from mcrisk.core.events import read_event, read_number
 from mcrisk.models.base import output_unit
-from mcrisk.spec.decision_tables import read_target
+from mcrisk.spec.decision_tables import Target
 
-__all__ = ["in_study_units"]
+__all__ = ["in_study_units", "read_target"]
+
+
+def read_target(target: Target, *, unit: str, period_days: float | None = None, where: str = "") -> Target:
+    """The target's money read in the study's units (:func:`mcrisk.core.events.read_number`).
+
+    A probability's threshold, or a percentile's or mean's level, without a unit is in the unit
+    the study shows the output in (per month in a per-month study: divided by ``period_days``
+    before it is compared with the stored per-day values); with a unit it is converted.
+
+    Parameters
+    ----------
+    target
+        As parsed; a target already read is returned as it is.
+    unit
+        The target output's stored unit (``"USD/day"``), ``""`` for none.
+    period_days
+        The study's period (days).
+    where
+        Starts the error message.
+
+    Returns
+    -------
+    Target
+        With ``unit`` the shown unit and ``stored`` the number compared with the stored values.
+    """
+    if target.stored is not None:
+        return target
+    if target.kind == "probability":
+        x, shown, stored = read_number(target.threshold, target.unit, unit=unit, period_days=period_days,
+                                       where=where, key="target", text=target.text)
+        return replace(target, threshold=x, unit=shown, stored=stored)
+    x, shown, stored = read_number(target.level, target.unit, unit=unit, period_days=period_days, where=where,
+                                   key="target", text=target.text)
+    return replace(target, level=x, unit=shown, stored=stored,
+                   scale=float(period_days) if shown != unit and period_days else 1.0)
 
 
 def in_study_units(name: str, table: Any, study: Any) -> Any:
@@ -38,7 +73,7 @@ def in_study_units(name: str, table: Any, study: Any) -> Any:
     -------
     Any
         The table, its :class:`~mcrisk.core.events.Event` or target read
-        (:func:`mcrisk.core.events.read_event`, :func:`mcrisk.spec.decision_tables.read_target`).
+        (:func:`mcrisk.core.events.read_event`, :func:`read_target`).
 
     Raises
     ------
