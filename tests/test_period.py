@@ -213,3 +213,17 @@ def test_every_shipped_threshold_reads_as_before(name) -> None:
     events += [study.solve.target.event] if study.solve is not None and study.solve.target.kind == "probability" else []
     for ev in events:
         assert ev.limit == ev.threshold, ev
+
+
+def test_the_compare_chart_names_money_per_month(tmp_path) -> None:
+    from mcrisk.report.plot import plot_compare
+    from mcrisk.study.compare import compare
+
+    path = _study(tmp_path)
+    c = compare(path, path, samples=200)
+    unit = str(c.table.units.sel(output=c.output).values)
+    n = c.table.attrs["samples"]
+    ax = plot_compare(c.table, np.broadcast_to(c.a[c.output].values, (n,)).astype(float),
+                      np.broadcast_to(c.b[c.output].values, (n,)).astype(float), output=c.output, unit=unit)
+    assert unit == "CNY/month" and ax.get_xlabel() == "Profit (CNY/month)"
+    assert _money_per_day(_figure_texts(ax.figure)) == []
