@@ -227,3 +227,18 @@ def test_the_compare_chart_names_money_per_month(tmp_path) -> None:
                       np.broadcast_to(c.b[c.output].values, (n,)).astype(float), output=c.output, unit=unit)
     assert unit == "CNY/month" and ax.get_xlabel() == "Profit (CNY/month)"
     assert _money_per_day(_figure_texts(ax.figure)) == []
+
+
+def test_a_read_event_is_restated_in_the_boxes_and_their_chart(tmp_path) -> None:
+    study = with_table(load_study(_study(tmp_path)), "scenarios", event="< 1.5e7 CNY/month")
+    run = run_study(study, write=False, echo=lambda _: None)
+    from mcrisk.analyze.scenarios import event_words
+
+    assert event_words(run.tables["scenarios"], {"profit_per_day": "profit per month"}) == (
+        "profit per month < CNY 15,000,000")
+    box = next(f for f in figures(run) if f.name == "scenarios_box").figure.axes[0]
+    assert [t.get_text() for t in box.get_legend().get_texts()] == [
+        "not profit per month < CNY 15,000,000", "profit per month < CNY 15,000,000"]
+    # the chart draws the stated (per-month) profits: its red points are those below 1.5e7 a month
+    y = 30 * np.asarray(run.results.profit_per_day.values)
+    assert len(box.collections[1].get_offsets()) == int(np.sum(y < 1.5e7))

@@ -22,6 +22,7 @@ the sentence names only the edges PRIM peeled).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -308,7 +309,8 @@ def event_words(ds: xr.Dataset, labels: Labels | None = None) -> str:
     str
         The words.
     """
-    return _event_words(parse_event(ds.attrs["event"], "event:"), str(ds.attrs["output"]), labels)
+    ev = parse_event(ds.attrs["event"], "event:")
+    return _event_words(replace(ev, unit=str(ds.attrs.get("event_unit", ""))), str(ds.attrs["output"]), labels)
 
 
 def _plural(what: str) -> str:

@@ -119,7 +119,8 @@ class Event:
             The output's label, the comparison and the threshold in the unit it was read in.
         """
         name = self.output or output or "output"
-        return f"{words(name, labels)} {self.op} {threshold_text(self.threshold, self.unit)}"
+        said = words(name, labels) if labels and name in labels else words(name.removesuffix("_per_day"))
+        return f"{said} {self.op} {threshold_text(self.threshold, self.unit)}"
 
 
 #: The loss event, P(output < 0): what ``p_loss`` and ``loss_below = 0`` mean.
@@ -317,4 +318,6 @@ def event_words(event: Event, output: str | None = None, labels: Labels | None =
     out = event.output or output or "output"
     if event.threshold == 0 and event.op in ("<", ">") and any(k in out for k in ("profit", "margin")):
         return "loss" if event.op == "<" else "profit"
+    if event.unit:  # read in a study's units: the threshold as shown, with its unit
+        return event.words(labels, out)
     return f"{words(out.removesuffix('_per_day'), labels)} {event.condition}"
