@@ -32,7 +32,7 @@ def test_a_bad_event_is_one_line_naming_where_key_and_value(text) -> None:
     message = str(err.value)
     assert message.startswith("s.toml: [scenarios] event = ") and "\n" not in message
     assert message.endswith('must be "< x", "> x", "OUTPUT < x" or "OUTPUT > x" (also <=, >=) with a finite '
-                            'number x ("< 0": a loss)')
+                            'number x ("< 0": a loss), optionally with its unit ("< 1.5e6 CNY/month")')
 
 
 def test_the_event_happens_elementwise() -> None:
@@ -54,7 +54,7 @@ def test_the_old_spellings_are_the_same_events() -> None:
     assert parse_target("P( gross_margin>=0.5 ) >= 0.9").event == Event("gross_margin", ">=", 0.5)
     # [scenarios] takes the output from the event when the table names none
     cfg = check_scenarios({"event": "gross_margin < 0.1"}, "s.toml", FIELDS)
-    assert (cfg.output, cfg.event, cfg.operator, cfg.threshold) == ("gross_margin", "< 0.1", "<", 0.1)
+    assert (cfg.output, cfg.event.condition, cfg.operator, cfg.threshold) == ("gross_margin", "< 0.1", "<", 0.1)
 
 
 def test_both_spellings_at_once_are_refused() -> None:

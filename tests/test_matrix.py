@@ -137,7 +137,7 @@ def test_sensitivity_command_on_an_hourly_study(tmp_path, capsys, method):
     assert main(["sensitivity", str(path), "--method", method, "--samples", str(n), "--quiet",
                  "--formats", "png", "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert f"Sensitivity of profit_per_day: {method}, N = {n:,}" in out
+    assert f"Sensitivity of profit per day: {method}, N = {n:,}" in out
     assert (tmp_path / "out" / "sensitivity.csv").exists()
 
 

@@ -239,5 +239,5 @@ def test_each_analysis_says_which_output_it_is_about(tmp_path, deepseek_priors_p
     assert [t for t in ax.texts if t.get_gid() == "st_label"] == []
     assert "ST =" not in figs["tornado"].title
     md = (res.out / "report.md").read_text(encoding="utf-8")
-    assert "## Sensitivity of profit_per_day (sobol)" in md
-    assert "## Tornado: cost_profit_margin, each input alone" in md
+    assert "## Sensitivity of profit per month (sobol)" in md  # by label, per the study period, as every heading
+    assert "## Tornado: cost-profit margin, each input alone" in md

@@ -351,14 +351,14 @@ def test_sensitivity_command_rewrites_everything_that_shows_the_analysis(tmp_pat
     # and the report all show Morris afterwards, never a mix of the two.
     out = tmp_path / "res"
     run_study(good / "study_sensitivity.toml", out=out, formats=("svg",))
-    assert "## Sensitivity of profit_per_day (sobol)" in (out / "report.md").read_text(encoding="utf-8")
+    assert "## Sensitivity of profit per day (sobol)" in (out / "report.md").read_text(encoding="utf-8")
     lines = []
     ds = run_sensitivity(good / "study_sensitivity.toml", method="morris", samples=400, out=out,
                                  quiet=True, echo=lines.append)
     assert ds.attrs["method"] == "morris" and ds.attrs["model_runs"] == 400 * 4
-    assert "Sensitivity of profit_per_day: morris" in "\n".join(lines)
+    assert "Sensitivity of profit per day: morris" in "\n".join(lines)
     report = (out / "report.md").read_text(encoding="utf-8")
-    assert "## Sensitivity of profit_per_day (morris)" in report and "(sobol)" not in report
+    assert "## Sensitivity of profit per day (morris)" in report and "(sobol)" not in report
     assert xr.open_dataset(out / "sensitivity.nc").attrs["method"] == "morris"
     assert pd.read_csv(out / "sensitivity.csv").input.iloc[0] == "gpu_hour_price"
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())

@@ -16,6 +16,8 @@ from mcrisk.models import maas
 from mcrisk.analyze.solve import format_solution, order_ranks, solve
 from mcrisk.analyze.sweep import lever_inputs
 from mcrisk.core.statistics import Z95_TWO_SIDED
+from mcrisk.spec.decision_tables import parse_target
+from mcrisk.spec.thresholds import read_target
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 N = 4000
@@ -135,7 +137,10 @@ def test_cli_solve_writes_solve_json(tmp_path: Path, capsys, study) -> None:
     assert (got["lever"], got["target"], got["samples"]) == ("price_output", "P(profit_per_day > 0) >= 0.9", N)
     assert (got["value"], got["ci_low"], got["ci_high"], got["achieved"]) == (
         sol.value, sol.ci_low, sol.ci_high, sol.achieved)
-    assert capsys.readouterr().out == f"{study.title}\n{format_solution(sol)}\n\nwrote {out}/\n"
+    read = read_target(parse_target("P(profit_per_day > 0) >= 0.9"), unit="USD/day")
+    printed = capsys.readouterr().out
+    assert printed == f"{study.title}\n{format_solution(sol, read, {'profit_per_day': 'profit per day'})}\n\nwrote {out}/\n"
+    assert printed.splitlines()[2].startswith(f"P(profit per day > USD 0) = {sol.achieved:.6g} there (target >= 0.9); ")
     # out of reach: exit status 2, one line naming the best value, nothing written
     bad = tmp_path / "bad"
     assert main(["solve", str(GOOD / "study_decisions.toml"), "--high", "2", "--out", str(bad)]) == 2

@@ -383,12 +383,15 @@ def test_check_finds_a_declared_output_the_model_does_not_return(tmp_path: Path)
 
 def test_a_changed_spec_is_resolved_with_the_checks_of_the_file(good: Path) -> None:
     from mcrisk.spec.studyfile import resolve
+    from mcrisk.core.events import LOSS, read_event
     from mcrisk.spec.tables import SensitivityTable, TornadoTable
 
     study = load_study(good / "study_sensitivity.toml")
     assert study.tornado == TornadoTable(output="profit_per_day", low=0.1, high=0.9)
+    loss = read_event(LOSS, unit="USD/day")  # the loss event as the study reads it: 0 USD/day, 0 as stored
+    assert (loss.threshold, loss.unit, loss.stored) == (0.0, "USD/day", 0.0)
     assert study.sensitivity == SensitivityTable(method="sobol", output=("profit_per_day", "cost_profit_margin"),
-                                                 samples=8192)
+                                                 samples=8192, event=loss)
     changed = resolve({**study.spec, "samples": 500, "tornado": {"low": 0.05}}, study.path, text=study.text)
     loaded = load_study(good / "study_sensitivity.toml", samples=500)
     assert (changed.samples, changed.priors, changed.sensitivity) == (loaded.samples, loaded.priors, loaded.sensitivity)

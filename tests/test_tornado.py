@@ -52,7 +52,7 @@ def test_swings_match_the_hand_calculation(priors):
 
 def test_format_states_the_base_case(priors):
     text = format_tornado(tornado(maas, priors, output="profit_per_day"))
-    assert text.splitlines()[0] == ("Tornado of profit_per_day (USD/day): each input alone at its P10 and "
+    assert text.splitlines()[0] == ("Tornado of profit per day (USD/day): each input alone at its P10 and "
                                     f"P90; base case {_profit(8.0, 2.19, 14_800.0):,.6g}")
 
 

@@ -9,6 +9,7 @@ import pytest
 import scipy.stats as st
 import xarray as xr
 
+from mcrisk.core.events import LOSS
 from mcrisk.cli.main import main
 from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.tables import ScenariosTable, VoiTable
@@ -123,7 +124,7 @@ def test_scenarios_table_errors(table: dict, message: str) -> None:
 
 def test_table_defaults() -> None:
     assert check_scenarios({}, "s.toml", FIELDS) == ScenariosTable(
-        output="profit_per_day", event="< 0", operator="<", threshold=0.0, threshold_density=0.8,
+        output="profit_per_day", event=LOSS, operator="<", threshold=0.0, threshold_density=0.8,
         threshold_coverage=0.0, max_boxes=3, mass_min=0.05)
     assert check_voi({}, "s.toml", FIELDS) == VoiTable(
         output="profit_per_day", decision="go", groups=(), resamples=50, seed=None)

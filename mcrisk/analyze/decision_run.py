@@ -30,7 +30,8 @@ from mcrisk.analyze.solve import Solution, format_solution, solve
 from mcrisk.spec.studyfile import Study, load_study, with_table
 from mcrisk.spec.tables import SolveTable
 from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, sweep
-from mcrisk.core.text import aligned, format_number
+from mcrisk.core.labels import run_labels, sentence_labels
+from mcrisk.core.text import aligned, format_number, words
 
 __all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
            "solve_study", "write_decisions"]
@@ -115,17 +116,19 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     summary = summarize_sweep(res, period_days=study.period_days)
     run = SweepRun(res, summary, cfg.output, breakeven_value(summary, cfg.output))
     if echo is not None:
-        echo("\n" + format_sweep(run))
+        echo("\n" + format_sweep(run, _labels(study)))
     return run
 
 
-def format_sweep(run: SweepRun) -> str:
+def format_sweep(run: SweepRun, labels: dict[str, str] | None = None) -> str:
     """The sweep as a plain-text table: per lever value, P(below zero) and P5/P50/P95 of the output.
 
     Parameters
     ----------
     run
         From :func:`run_sweep_table`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`): the output by its label.
 
     Returns
     -------
@@ -140,11 +143,15 @@ def format_sweep(run: SweepRun) -> str:
     rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
              *(format_number(float(s[k].values[i]), unit) for k in CENTRAL_90)]
             for i, v in enumerate(run.summary[lever].values)]
-    lines = [f"[sweep] {run.output} ({unit}) against {lever}, common random numbers"]
+    lines = [f"[sweep] {words(run.output, labels)} ({unit}) against {lever}, common random numbers"]
     lines += aligned([head, *rows], left=0)
     if run.breakeven is not None:
         lines.append(f"break-even (P(< 0) = 50%): {lever} = {format_number(run.breakeven, lunit)} {lunit}".rstrip())
     return "\n".join(lines)
+
+
+def _labels(study: Study) -> dict[str, str]:
+    return sentence_labels(study.model, study.priors, study.period_days)
 
 
 def _solve_with(study: Study, cfg: SolveTable, samples: int | None = None) -> Solution:
@@ -174,7 +181,7 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     """
     sol = _solve_with(study, study.solve, drawn_samples(study, results))
     if echo is not None:
-        echo("\n[solve] " + format_solution(sol))
+        echo("\n[solve] " + format_solution(sol, study.solve.target, _labels(study)))
     return sol
 
 
@@ -238,6 +245,7 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         run has them.
     """
     out = {}
+    labels = run_labels(run)
     if (sw := run.tables.get("sweep")) is not None:
         lever = sw.summary.attrs["lever"]
         s = sw.summary.sel(output=sw.output)
@@ -245,10 +253,12 @@ def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
                  *(format_number(float(s[k].values[i]), unit) for k in CENTRAL_50_90)]
                 for i, v in enumerate(sw.summary[lever].values)]
-        out["sweep"] = (f"Sweep of {lever}: {sw.output} ({unit}) on common random numbers",
+        out["sweep"] = (f"Sweep of {lever}: {words(sw.output, labels)} ({unit}) on common random numbers",
                         [f"{lever} ({lunit})", "P(< 0)", *map(percentile_head, CENTRAL_50_90)], rows)
     if (sol := run.tables.get("solve")) is not None:
-        out["solve"] = (f"Solve: {sol.target}", ["lever", "value", "95% CI", "achieved", "samples"],
+        target = getattr(run.study, "solve", None)
+        said = f"{target.target.words(labels)} {target.target.goal_words()}" if target is not None else sol.target
+        out["solve"] = (f"Solve: {said}", ["lever", "value", "95% CI", "achieved", "samples"],
                         [[sol.lever, f"{format_number(sol.value, sol.unit)} {sol.unit}".rstrip(),
                           f"{format_number(sol.ci_low, sol.unit)} to {format_number(sol.ci_high, sol.unit)}",
                           f"{sol.achieved:.6g}", f"{sol.samples:,}"]])
@@ -333,7 +343,7 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
         except SpecError as err:
             raise SpecError(f"{study.path}: [solve] {err}") from None
         if echo is not None:
-            echo(f"{study.title}\n{format_solution(sol)}")
+            echo(f"{study.title}\n{format_solution(sol, cfg.target, _labels(study))}")
         if write:
             write_atomically(target_dir, lambda tmp: write_solution(sol, tmp), protect=(study.path,))
             if echo is not None:

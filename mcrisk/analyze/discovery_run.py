@@ -10,6 +10,7 @@ stored Monte Carlo samples, with no new model runs; :func:`write_tables` writes
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,14 @@ import xarray as xr
 
 from mcrisk.analyze.scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from mcrisk.analyze.voi import evppi, voi_frame, voi_sentence
+from mcrisk.core.events import Event, parse_event
 from mcrisk.core.labels import sentence_labels
 from mcrisk.core.statistics import per_period
-from mcrisk.core.text import Labels, aligned, format_number
+from mcrisk.core.text import Labels, aligned, format_number, words
 from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
 
-__all__ = ["format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi", "write_tables"]
+__all__ = ["decision_words", "format_scenarios", "format_voi", "report_sections", "run_scenarios", "run_voi",
+           "scenario_event", "write_tables"]
 
 
 def _used(ds: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
@@ -109,11 +112,25 @@ def format_scenarios(ds: xr.Dataset, labels: Labels | None = None) -> str:
     str
         Lines of text.
     """
-    head = f"Scenarios ({ds.attrs['output']} {ds.attrs['event']}, PRIM" + (
+    head = f"Scenarios ({scenario_event(ds).words(labels)}, PRIM" + (
         f"; {ds.attrs['subsample']})" if "subsample" in ds.attrs else ")")
     if "note" in ds.attrs:
         return f"{head}\n  {ds.attrs['note']}"
     return head + "".join(f"\n  box {int(b)}: {box_sentence(ds, int(b), labels)}" for b in ds.box.values)
+
+
+def scenario_event(ds: xr.Dataset) -> Event:
+    """The event of :func:`mcrisk.analyze.scenarios.scenarios`'s boxes, as the study read it (its unit too)."""
+    ev = parse_event(ds.attrs["event"], "event:")
+    return replace(ev, output=str(ds.attrs["output"]), unit=str(ds.attrs.get("event_unit", "")))
+
+
+def decision_words(ds: xr.Dataset, labels: Labels | None = None) -> str:
+    """The value of information's decision in words, the output by its label:
+    ``"go ahead only if the expected profit per month is positive"``."""
+    if ds.attrs["decision"].startswith("go ahead only if the expected "):
+        return f"go ahead only if the expected {words(str(ds.attrs['output']), labels)} is positive"
+    return str(ds.attrs["decision"])
 
 
 def format_voi(ds: xr.Dataset, labels: Labels | None = None) -> str:
@@ -136,7 +153,7 @@ def format_voi(ds: xr.Dataset, labels: Labels | None = None) -> str:
     used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
     rows = [["inputs", "EVPPI", "SE"],
             *([r.inputs, format_number(r.evppi, units), format_number(r.se, units)] for r in df.itertuples())]
-    lines = [f"Value of information ({ds.attrs['decision']}; {units}{used})", *(f"  {s}" for s in aligned(rows))]
+    lines = [f"Value of information ({decision_words(ds, labels)}; {units}{used})", *(f"  {s}" for s in aligned(rows))]
     return "\n".join(lines + [f"  {voi_sentence(ds, labels)}"])
 
 
@@ -197,6 +214,6 @@ def report_sections(tables: Mapping[str, Any],
                 for r in df.itertuples()]
         rows.append(["in words", voi_sentence(ds, labels), "", ""])
         used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
-        out["voi"] = (f"What is worth knowing ({units}; {ds.attrs['decision']}{used})",
+        out["voi"] = (f"What is worth knowing ({units}; {decision_words(ds, labels)}{used})",
                       ["inputs", "EVPPI", "SE", "no-effect level"], rows)
     return out

@@ -22,6 +22,7 @@ the sentence names only the edges PRIM peeled).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -141,7 +142,7 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str | Ev
             raise SpecError(f"scenarios: {key} = {value!r} must be a share from 0 to 1")
     y = np.asarray(results[output].values, dtype=float).ravel()
     ok = np.isfinite(y)
-    hit = event_mask(y, event)[ok]
+    hit = event_mask(y, ev)[ok]  # the event as read: its threshold in the stored unit
     names = _uncertain(results)
     x = np.empty((hit.size, len(names)))
     for j, k in enumerate(names):
@@ -151,6 +152,8 @@ def scenarios(results: xr.Dataset, *, output: str | None = None, event: str | Ev
              for j, k in enumerate(names)}
     lo_hi.update({k: tuple(map(float, v)) for k, v in (bounds or {}).items() if k in lo_hi})
     attrs = {"output": output, "units": str(results[output].attrs.get("units", "")), "event": event,
+             **({"event_unit": ev.unit} if ev.unit else {}),
+             **({"event_limit": ev.limit} if ev.limit != ev.threshold else {}),  # the threshold as stored
              "base_density": float(hit.mean()) if hit.size else float("nan"), "event_cases": int(hit.sum()),
              "samples": int(hit.size), "rule": RULE, "threshold_density": float(threshold_density),
              "threshold_coverage": float(threshold_coverage), "mass_min": float(mass_min)}
@@ -306,7 +309,8 @@ def event_words(ds: xr.Dataset, labels: Labels | None = None) -> str:
     str
         The words.
     """
-    return _event_words(parse_event(ds.attrs["event"], "event:"), str(ds.attrs["output"]), labels)
+    ev = parse_event(ds.attrs["event"], "event:")
+    return _event_words(replace(ev, unit=str(ds.attrs.get("event_unit", ""))), str(ds.attrs["output"]), labels)
 
 
 def _plural(what: str) -> str:

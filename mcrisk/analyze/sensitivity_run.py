@@ -21,7 +21,8 @@ from mcrisk.core.errors import MCRiskWarning
 from mcrisk.analyze.rankcorr import loss_attribution, rank_correlations
 from mcrisk.analyze.sensitivity import rank_order, sensitivity
 from mcrisk.spec.sensitivity_table import check_config
-from mcrisk.core.text import aligned, index_text
+from mcrisk.core.labels import sentence_labels
+from mcrisk.core.text import Labels, aligned, index_text, words
 from mcrisk.core.thinning import LOSS_SAMPLES, RANK_SAMPLES, thin, thin_step, thinned_words
 from mcrisk.core.warned import guarded_warnings, warn
 
@@ -94,7 +95,7 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
                      "rank_correlations": "spearman, prcc: from " + _thinned(n, RANK_SAMPLES) + ", Fisher-z intervals",
                      "loss_attribution": "loss_S1, loss_ks: from " + _thinned(n, LOSS_SAMPLES)})
     if echo is not None:
-        echo("\n" + format_sensitivity(ds))
+        echo("\n" + format_sensitivity(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
 
 
@@ -103,7 +104,7 @@ def _thinned(n: int, cap: int) -> str:
     return f"the study's Monte Carlo run of {n:,} samples" if step == 1 else thinned_words(n, step)
 
 
-def format_sensitivity(ds: xr.Dataset) -> str:
+def format_sensitivity(ds: xr.Dataset, labels: Labels | None = None) -> str:
     """The indices as a ranked text table, one block per output, with the notes below.
 
     Parameters
@@ -112,6 +113,8 @@ def format_sensitivity(ds: xr.Dataset) -> str:
         Sensitivity results over ``input`` (and ``output``), from :func:`run_configured` or
         :func:`~mcrisk.analyze.sensitivity.sensitivity`, with the attrs ``method``, ``samples``,
         ``model_runs`` and ``seed``.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`): each output by its label.
 
     Returns
     -------
@@ -128,7 +131,7 @@ def format_sensitivity(ds: xr.Dataset) -> str:
         sub = ds.sel(output=out) if out is not None else ds
         order = rank_order(sub, key if key in sub else None)
         head = out if out is not None else ds.attrs.get("output", "")
-        lines.append(f"Sensitivity of {head}: {ds.attrs['method']}, N = {ds.attrs['samples']:,} "
+        lines.append(f"Sensitivity of {words(str(head), labels)}: {ds.attrs['method']}, N = {ds.attrs['samples']:,} "
                      f"({ds.attrs['model_runs']:,} model runs), seed {ds.attrs['seed']}; ranked by {key}")
         rows = [["input", *cols]]
         for i in order:

@@ -24,7 +24,8 @@ from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.sampling.design import Method
 from mcrisk.analyze.sweep import lever_inputs
-from mcrisk.core.text import format_number
+from mcrisk.core.events import threshold_text
+from mcrisk.core.text import Labels, format_number
 from mcrisk.core.validate import SamplingMethod
 from mcrisk.core.warned import warn
 
@@ -232,8 +233,8 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
 
     sign = 1.0 if target.comparison == ">=" else -1.0
 
-    def margin(v: float, bound: int = 0) -> float:
-        return sign * (statistic(target, values_at(v), bound) - target.level)
+    def margin(v: float, bound: int = 0) -> float:  # goal: a percentile's or mean's level as stored (per day)
+        return sign * (statistic(target, values_at(v), bound) - target.goal)
 
     grid = np.linspace(low, high, GRID)
     increasing = _check_crossing(target, lever, grid, np.array([statistic(target, values_at(v)) for v in grid]))
@@ -261,7 +262,7 @@ def _check_crossing(target: Target, lever: str, grid: np.ndarray, s: np.ndarray)
     but crosses once is warned about.
     """
     low, high, name = grid[0], grid[-1], target.statistic
-    m = (1.0 if target.comparison == ">=" else -1.0) * (s - target.level)
+    m = (1.0 if target.comparison == ">=" else -1.0) * (s - target.goal)
     met = m >= 0
     crossings = np.flatnonzero(met[1:] != met[:-1])
     if not met.any():
@@ -309,13 +310,19 @@ def _root(margin: Callable[[float], float], grid: np.ndarray, increasing: bool, 
     return (b if increasing else a), True
 
 
-def format_solution(sol: Solution) -> str:
+def format_solution(sol: Solution, target: Target | None = None, labels: Labels | None = None) -> str:
     """The answer in two lines: value with its interval and unit, then what the target reaches there.
 
     Parameters
     ----------
     sol
         From :func:`solve`.
+    target
+        The target as the study read it (:func:`mcrisk.spec.thresholds.read_target`): the
+        second line then restates it in words, in the unit the study shows
+        (``"P(profit per month < CNY 50,000) = 0.2 there (target <= 0.2)"``); None: as written.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`) for the target's output.
 
     Returns
     -------
@@ -326,6 +333,12 @@ def format_solution(sol: Solution) -> str:
             + f" (95% CI {format_number(sol.ci_low, u)} to {format_number(sol.ci_high, u)}"
             + (f"; the interval reaches the searched range's {sol.clipped.replace(',', ' and ')} end" if sol.clipped
                else "") + ")")
-    stat = sol.target.rsplit(">=" if ">=" in sol.target.split(")")[-1] else "<=", 1)[0].strip()
-    return (f"{text}\n{stat} = {sol.achieved:.6g} there (target {sol.target}); {sol.samples:,} samples, "
+    if target is not None:
+        shown = sol.achieved if target.kind == "probability" else sol.achieved * target.scale
+        reached = f"{shown:.6g}" if target.kind == "probability" else threshold_text(shown, target.unit)
+        said = f"{target.words(labels)} = {reached} there (target {target.goal_words()})"
+    else:
+        stat = sol.target.rsplit(">=" if ">=" in sol.target.split(")")[-1] else "<=", 1)[0].strip()
+        said = f"{stat} = {sol.achieved:.6g} there (target {sol.target})"
+    return (f"{text}\n{said}; {sol.samples:,} samples, "
             f"{sol.method}, seed {sol.seed}, bisected to {format_number(sol.tolerance, u)} {u}".rstrip())

@@ -13,7 +13,7 @@ from mcrisk.models import output_unit
 from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.simulation.evaluate import call_model, check_inputs
-from mcrisk.core.text import format_number
+from mcrisk.core.text import Labels, format_number, words
 
 __all__ = ["format_tornado", "tornado", "tornado_frame"]
 
@@ -105,7 +105,7 @@ def tornado_frame(tab: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame({"input": tab.input.values, **{c: tab[c].values for c in cols}})
 
 
-def format_tornado(tab: xr.Dataset) -> str:
+def format_tornado(tab: xr.Dataset, labels: Labels | None = None) -> str:
     """The tornado table as text, with the base-case output stated above it.
 
     Parameters
@@ -113,6 +113,8 @@ def format_tornado(tab: xr.Dataset) -> str:
     tab
         A tornado table over ``input`` (from :func:`tornado`), with the attrs ``output``,
         ``units``, ``low``, ``high`` (quantiles as shares in [0, 1]) and ``base_output``.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`): the output by its label ("profit per month").
 
     Returns
     -------
@@ -121,7 +123,7 @@ def format_tornado(tab: xr.Dataset) -> str:
         :func:`~mcrisk.core.text.format_number`.
     """
     u = tab.attrs["units"]
-    lines = [f"Tornado of {tab.attrs['output']} ({u}): each input alone at its "
+    lines = [f"Tornado of {words(tab.attrs['output'], labels)} ({u}): each input alone at its "
              f"P{tab.attrs['low'] * 100:g} and P{tab.attrs['high'] * 100:g}; base case "
              f"{format_number(tab.attrs['base_output'])}"]
     frame = tornado_frame(tab)

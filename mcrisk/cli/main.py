@@ -125,7 +125,9 @@ def _study_commands(sub: argparse._SubParsersAction) -> None:
         add_arguments(cmd, _WHOLE_RUN)
         cmd.add_argument("--output", help="the output analysed (overrides the study's table)")
         if name == "scenarios":
-            cmd.add_argument("--event", help='the event, "< x" or "> x" (overrides the table; default "< 0")')
+            cmd.add_argument("--event", help='the event, "< x" or "> x" (overrides the table; default "< 0"); x in '
+                                             'the unit the study shows (per month in a per-month study) or with '
+                                             'its own, "< 1.5e7 CNY/month"')
             cmd.add_argument("--threshold-density", type=float,
                              help="the box picked: largest coverage with at least this density (default 0.8)")
 

@@ -33,7 +33,7 @@ from mcrisk.report.figures import Figure, figure_plan, figures, render_all
 from mcrisk.report.findings import analysed, headline
 from mcrisk.report.plot import FORMATS
 from mcrisk.analyze.sensitivity import rank_order
-from mcrisk.core.labels import is_share, run_labels, shown_unit
+from mcrisk.core.labels import is_share, period_name, run_labels, shown_unit
 from mcrisk.core.text import MINUS, Labels, table_number, words
 from mcrisk.core.thinning import thinned_words
 
@@ -100,8 +100,10 @@ def _tornado_table(tab: xr.Dataset, labels: Labels) -> tuple[list[str], list[lis
 
 
 def _assumptions_table(run, labels: Labels) -> tuple[list[str], list[list[str]]]:
-    head = ["input", "distribution", "unit", "source", "note"]
-    return head, [[_label(name, labels), p.describe(), p.unit, p.source, p.note] for name, p in run.study.priors.items()]
+    # the study key beside the label: the name a reader looks for to edit the line in the study or priors file
+    head = ["input", "key", "distribution", "unit", "source", "note"]
+    return head, [[_label(name, labels), name, p.describe(), p.unit, p.source, p.note]
+                  for name, p in run.study.priors.items()]
 
 
 def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
@@ -125,12 +127,12 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     if (shown := analysed(run)) is not None:
         output, sens = shown
         method = sens.attrs.get("method", "")
-        tables["sensitivity"] = (f"Sensitivity of {output}" + (f" ({method})" if method else ""),
+        tables["sensitivity"] = (f"Sensitivity of {words(output, labels)}" + (f" ({method})" if method else ""),
                                  *_sensitivity_table(sens, labels))
     tab = run.tables.get("tornado")
     if tab is not None:
         unit = str(tab.attrs.get("units", ""))
-        heading = (f"Tornado: {tab.attrs.get('output', '')}, each input alone, base case "
+        heading = (f"Tornado: {words(str(tab.attrs.get('output', '')), labels)}, each input alone, base case "
                    f"{_num(tab.attrs['base_output'], unit)}{'' if is_share(unit) else ' ' + unit} "
                    "(every input at its base value, the prior's base else its median; not the mean or the "
                    "median of the simulated output)")
@@ -165,8 +167,8 @@ def _notes(run) -> list[str]:
         elif isinstance(extra, (list, tuple, np.ndarray)):
             notes.extend(str(s) for s in extra if str(s).strip())
     if run.study.period_days and run.study.period_days != 1:
-        notes.append(f"Money per day is stated per {'month' if run.study.period_days == 30 else f'{run.study.period_days:g} days'}"
-                     f" (\u00d7 {run.study.period_days:g}).")
+        notes.append(f"Money is stated per {period_name(run.study.period_days)}: "
+                     f"{run.study.period_days:g} \u00d7 the model's daily values (results.nc keeps those).")
     return notes
 
 

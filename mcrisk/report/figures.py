@@ -134,7 +134,7 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
     boxes = run.tables.get("scenarios")
     if boxes is not None and boxes.sizes["box"]:  # PRIM's trade-off and its first box
         plan.append(("scenarios_tradeoff", functools.partial(plot_tradeoff, boxes, labels=labels)))
-        plan.append(("scenarios_box", functools.partial(plot_scenario_box, run.results, boxes, labels=labels)))
+        plan.append(("scenarios_box", functools.partial(plot_scenario_box, res, boxes, labels=labels)))
     if (voi := run.tables.get("value_of_information")) is not None and voi.sizes["inputs"] > 1:
         plan.append(("voi", functools.partial(plot_evppi, voi, labels=labels)))
     if all(k in res and "hour" in res[k].dims for k in ("cost", "revenue", "nodes")):  # an hourly model's day

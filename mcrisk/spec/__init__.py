@@ -15,6 +15,7 @@
     discovery_tables.py   [scenarios] and [value_of_information], checked
     sensitivity_table.py  [sensitivity], checked
     plots_table.py        [plots], checked
+    thresholds.py         events' and targets' numbers read in the units the study shows
     bibliography.py       the bracketed source keys and priors/SOURCES.md
 
 May import: core, distributions, models.

@@ -11,6 +11,10 @@ Targets::
     P(profit_per_day > 0) >= 0.9       probability that an output is above (or below) a threshold
     p05(profit_per_day) >= 0           a percentile of an output (p01 ... p99, or median)
     mean(cost_profit_margin) >= 1      the mean of an output
+
+A money threshold (the event's ``x``, a percentile's or mean's level) is read in the unit the
+study shows the output in, per the study's ``period_days`` (:func:`mcrisk.spec.thresholds.read_target`), or in the
+unit written after it: ``"P(profit_per_day < 5e4 USD/day) <= 0.2"``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.events import Event, parse_event
+from mcrisk.core.events import UNIT, Event, parse_event, threshold_text
+from mcrisk.core.text import Labels, words
 from mcrisk.core.validate import check_int, check_keys, finite_number, show_key, show_keys
 from mcrisk.spec.tables import Key, SolveTable, SweepTable
 
@@ -34,7 +39,7 @@ Comparison = Literal[">=", "<="]
 _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _PROB = re.compile(rf"^\s*P\(([^()]*)\)\s*(>=|<=)\s*({_NUMBER})\s*$")  # P(event), the event as parse_event reads it
-_STAT = re.compile(rf"^\s*(mean|median|p\d\d)\(\s*({_NAME})\s*\)\s*(>=|<=)\s*({_NUMBER})\s*$")
+_STAT = re.compile(rf"^\s*(mean|median|p\d\d)\(\s*({_NAME})\s*\)\s*(>=|<=)\s*({_NUMBER})\s*({UNIT})?\s*$")
 _TARGET_HELP = ('targets look like "P(profit_per_day > 0) >= 0.9", "p05(profit_per_day) >= 0" or '
                 '"mean(cost_profit_margin) >= 1" (P(...) of an output above or below a threshold, '
                 'a percentile p01 ... p99 or median, or mean; then >= or <= a number)')
@@ -63,6 +68,13 @@ class Target:
         How the statistic must compare with ``level``.
     level : float
         The number the statistic is compared with.
+    unit : str
+        The unit of the threshold (probability) or level (percentile, mean): as written after
+        it (``""`` for none), and once read (:func:`mcrisk.spec.thresholds.read_target`) the unit the study shows.
+    stored : float or None
+        Once read: that threshold or level in the unit the results store (per day); None: as is.
+    scale : float
+        Once read: a stored value times ``scale`` is in ``unit`` (30 for money per month).
     """
 
     text: str
@@ -74,6 +86,9 @@ class Target:
     threshold: float = 0.0
     q: float = 0.5
     inclusive: bool = False
+    unit: str = ""
+    stored: float | None = None
+    scale: float = 1.0
 
     @property
     def statistic(self) -> str:
@@ -84,7 +99,27 @@ class Target:
     def event(self) -> Event:
         """A probability target's event, ``output op threshold`` (:mod:`mcrisk.core.events`)."""
         op = (">" if self.above else "<") + ("=" if self.inclusive else "")
-        return Event(self.output, op, self.threshold)  # type: ignore[arg-type]
+        return Event(self.output, op, self.threshold, self.unit, self.stored)  # type: ignore[arg-type]
+
+    @property
+    def goal(self) -> float:
+        """The number the statistic of the stored values is compared with: the level, for a
+        percentile or mean in the stored unit."""
+        return self.stored if self.kind != "probability" and self.stored is not None else self.level
+
+    def words(self, labels: Labels | None = None) -> str:
+        """The statistic as a reader reads it: ``"P(profit per month < CNY 50,000)"``,
+        ``"P5 of profit per month"``, ``"mean of gross margin"``."""
+        if self.kind == "probability":
+            return f"P({self.event.words(labels)})"
+        stat = self.statistic.split("(", 1)[0]
+        stat = "mean" if stat == "mean" else "median" if stat == "median" else f"P{int(stat[1:])}"
+        return f"{stat} of {words(self.output, labels)}"
+
+    def goal_words(self) -> str:
+        """The comparison the statistic must meet, as read: ``"<= 0.2"``, ``">= CNY 0"``."""
+        level = f"{self.level:g}" if self.kind == "probability" else threshold_text(self.level, self.unit)
+        return f"{self.comparison} {level}"
 
     def met(self, value: float) -> bool:
         """Whether a value of the statistic meets the target."""
@@ -133,17 +168,21 @@ def parse_target(text: Any, where: str = "target") -> Target:
         inner = re.sub(r"\s*(<=|>=|<|>)\s*", r" \1 ", m.group(1).strip())  # the threshold as written
         return Target(text=f"P({inner}) {cmp} {level}", kind="probability", output=ev.output,
                       comparison=cmp, level=lvl, above=not ev.below, threshold=ev.threshold,
-                      inclusive=ev.op.endswith("="))
+                      inclusive=ev.op.endswith("="), unit=ev.unit)
     if m := _STAT.match(text):
-        stat, output, cmp, level = m.groups()
+        stat, output, cmp, level, unit = m.groups()
+        unit = (unit or "").strip()
+        if unit:
+            parse_event(f"< 0 {unit}", where, "target")  # the unit's names checked, as an event's
+        level = f"{level} {unit}".rstrip()
         if stat == "mean":
             return Target(text=f"mean({output}) {cmp} {level}", kind="mean", output=output, comparison=cmp,
-                          level=_number(level))
+                          level=_number(m.group(4)), unit=unit)
         q = 0.5 if stat == "median" else int(stat[1:]) / 100
         if not 0 < q < 1:
             raise SpecError(f"{where} = {shorten(text)}: {stat} is not a percentile; use p01 ... p99 or median")
         return Target(text=f"{stat}({output}) {cmp} {level}", kind="quantile", output=output, comparison=cmp,
-                      level=_number(level), q=q)
+                      level=_number(m.group(4)), q=q, unit=unit)
     raise SpecError(f"{where} = {shorten(text)} is not a target; {_TARGET_HELP}")
 
 

@@ -93,7 +93,7 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
     Returns
     -------
     ScenariosTable
-        ``output``, ``event`` (the text), ``operator`` and ``threshold`` (parsed),
+        ``output``, ``event`` (an :class:`~mcrisk.core.events.Event`), ``operator`` and ``threshold`` (as written),
         ``threshold_density`` (0.8), ``threshold_coverage`` (0.0), ``max_boxes`` (3) and
         ``mass_min`` (0.05: PRIM peels no box below 5% of the samples; lower it for a rare event).
 
@@ -115,7 +115,7 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
     if ev.output not in (None, output):
         raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = {output}; "
                         "name one output")
-    return ScenariosTable(output=output, event=ev.condition, operator=ev.op, threshold=ev.threshold, **cfg)
+    return ScenariosTable(output=output, event=ev, operator=ev.op, threshold=ev.threshold, **cfg)
 
 
 def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> VoiTable:

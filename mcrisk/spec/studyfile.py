@@ -52,6 +52,7 @@ from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_ref
 from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
 from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
+from mcrisk.spec.thresholds import in_study_units
 from mcrisk.spec.tables import (STUDY_KEYS, Key, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
                                 SweepTable, TornadoTable, VoiTable, must, parse_table)
 
@@ -331,7 +332,7 @@ def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
         if key in data:
             if not isinstance(data[key], dict):
                 raise SpecError(f"{where}: {key} = {shorten(data[key])} must be a table [{key}]")
-            tables[key] = check(data[key], where, fields)
+            tables[key] = in_study_units(key, check(data[key], where, fields), study)
     for key in ("sensitivity", "tornado"):
         wanted = tables[key].output if key in tables else ()
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
@@ -379,7 +380,7 @@ def with_table(study: Study, name: str, **changes: Any) -> Study:
     """
     table = {**study.spec.get(name, {}), **changes}
     table = {k: v for k, v in table.items() if v is not None}
-    return replace(study, **{name: ANALYSES[name](table, str(study.path), _fields(study))})
+    return replace(study, **{name: in_study_units(name, ANALYSES[name](table, str(study.path), _fields(study)), study)})
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:

@@ -188,7 +188,7 @@ class ScenariosTable:
     """``[scenarios]``: PRIM boxes of the inputs where ``output operator threshold``."""
 
     output: str
-    event: str
+    event: Any  # an Event (mcrisk.core.events), or its text
     operator: str
     threshold: float
     threshold_density: float = 0.8

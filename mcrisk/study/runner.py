@@ -235,7 +235,7 @@ def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Datase
     tab = per_period(tornado(study.model, study.priors, output=cfg.output, low=cfg.low,
                              high=cfg.high), study.period_days)
     if echo is not None:
-        echo("\n" + format_tornado(tab))
+        echo("\n" + format_tornado(tab, sentence_labels(study.model, study.priors, study.period_days)))
     return tab
 
 

@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import per_period
 from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_90, PERCENTILES
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.core.text import Labels, format_value, loss_words, percent_text, words
 from mcrisk.report.plot.style import (FIGSIZE, GREY, LOSS, PALETTE, axis_formatter, deck_axes, deck_figure, deck_style, set_title,
-                    share_formatter)
+                    label_of, share_formatter)
 
 __all__ = ["plot_compare", "plot_quantile_convergence", "plot_sweep"]
 
@@ -46,7 +47,7 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
     v = np.asarray(summary[lever].values, dtype=float)
     unit = str(np.ravel(s.units.values)[0])
     lunit = summary[lever].attrs.get("units", "")
-    loss, _ = loss_words(output, labels)
+    loss, _ = loss_words(output.removesuffix('_per_day'), labels)
     q = {k: np.asarray(s[k].values, dtype=float) for k in CENTRAL_50_90}
     p = np.asarray(s.p_below_zero.values, dtype=float)
     with deck_style():
@@ -59,7 +60,7 @@ def plot_sweep(summary: xr.Dataset, *, output: str, breakeven: float | None = No
         ax.yaxis.set_major_formatter(axis_formatter(unit))
         ax.xaxis.set_major_formatter(axis_formatter(lunit))
         ax.set_xlabel(f"{words(lever, labels)} ({lunit})" if lunit else words(lever, labels))
-        ax.set_ylabel(f"{words(output, labels)} ({unit})" if unit and unit != "1" else words(output, labels))
+        ax.set_ylabel(label_of(None, output, unit, labels=labels))
         ax2 = ax.twinx()
         ax2.spines["right"].set_visible(True)
         ax2.plot(v, p, color=LOSS, linewidth=2.0, linestyle=(0, (5, 2)), marker="s", markersize=3.5,
@@ -116,7 +117,7 @@ def plot_compare(table: xr.Dataset, a: np.ndarray, b: np.ndarray, *, output: str
         for x, name, color in ((a, f"A: {labels[0]}", PALETTE["blue"]), (b, f"B: {labels[1]}", LOSS)):
             ax.hist(np.clip(x, lo, hi), bins=edges, histtype="step", linewidth=2, color=color, label=name)
         ax.xaxis.set_major_formatter(axis_formatter(unit))
-        ax.set_xlabel(f"{words(output)} ({unit})" if unit else words(output))
+        ax.set_xlabel(label_of(None, output, unit))
         ax.set_ylabel("samples")
         ax.legend(frameon=False, fontsize=10)
         if d.size and np.ptp(d) > 0:
@@ -129,7 +130,7 @@ def plot_compare(table: xr.Dataset, a: np.ndarray, b: np.ndarray, *, output: str
         ax2.xaxis.set_major_formatter(axis_formatter(unit))
         ax2.set_xlabel(f"paired difference B - A ({unit})" if unit else "paired difference B - A")
         row = table.sel(output=output, statistic="mean")
-        default = (f"mean {words(output)}: {labels[1]} - {labels[0]} = {format_value(float(row['diff']), unit)} "
+        default = (f"mean {words(output.removesuffix('_per_day'))}: {labels[1]} - {labels[0]} = {format_value(float(row['diff']), unit)} "
                    f"(95% CI {format_value(float(row['diff_low']), unit, with_unit=False)} to "
                    f"{format_value(float(row['diff_high']), unit, with_unit=False)})")
         set_title(ax, title, default)
@@ -143,7 +144,8 @@ def _checkpoints(n: int, start: int = 50, num: int = 60) -> np.ndarray:
 
 
 def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: xr.Dataset | None = None,
-                              ax=None, title: str | None = None, labels: Labels | None = None) -> Any:
+                              ax=None, title: str | None = None, labels: Labels | None = None,
+                              period_days: float | None = None) -> Any:
     """Running P5, P50 and P95 of ``output`` against the number of samples, with 95% bands.
 
     Parameters
@@ -163,6 +165,9 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
         axes; None: names in words. The chart depends on its arguments only.
+    period_days
+        Money per day is drawn per this period (30: per month, :func:`mcrisk.core.statistics.per_period`);
+        None: as ``results`` holds it (a report's results are already stated per period).
     Returns
     -------
     matplotlib.axes.Axes
@@ -173,6 +178,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     band the order statistics ``y_(r)``, ``y_(s)`` of :func:`mcrisk.analyze.solve.order_ranks` (exact
     for independent draws; for a prefix of a Latin hypercube or Sobol' design, conservative).
     """
+    results = per_period(results, period_days)
     x = np.asarray(results[output].values, dtype=float).ravel()
     x = x[np.isfinite(x)]
     unit = results[output].attrs.get("units", "")
@@ -180,7 +186,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
     with deck_style():
         ax = deck_axes(ax)
         if x.size < 2:
-            set_title(ax, title, f"{words(output, labels)}: too few samples to show convergence")
+            set_title(ax, title, f"{words(output.removesuffix('_per_day'), labels)}: too few samples to show convergence")
             return ax
         ns = _checkpoints(x.size)
         qs = {k: PERCENTILES[k] for k in CENTRAL_90}
@@ -208,7 +214,7 @@ def plot_quantile_convergence(results: xr.Dataset, *, output: str, convergence: 
         ax.yaxis.set_major_formatter(axis_formatter(unit))
         ax.xaxis.set_major_formatter(axis_formatter(""))
         ax.set_xlabel("Number of samples (log scale); bands: 95% order-statistic intervals")
-        ax.set_ylabel(f"{words(output, labels)} ({unit})" if unit and unit != "1" else words(output, labels))
+        ax.set_ylabel(label_of(None, output, unit, labels=labels))
         ax.legend(frameon=False, fontsize=10, loc="best")
         default = f"{x.size:,} samples: " + ", ".join(
             f"{k.upper()} {format_value(v, unit, with_unit=False)} \u00b1 {format_value(h, unit, with_unit=False)}"

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.events import OPERATORS
+from mcrisk.core.statistics import per_period
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, percent_text, words
 from mcrisk.report.plot.style import GAIN, GREY, LOSS, axis_formatter, deck_axes, deck_style, label_of, set_title
@@ -78,7 +80,8 @@ def plot_tradeoff(boxes: xr.Dataset, *, box: int = 1, ax=None, title: str | None
 
 
 def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, ax=None, max_points: int = 4000,
-                      title: str | None = None, labels: Labels | None = None) -> Any:
+                      title: str | None = None, labels: Labels | None = None,
+                      period_days: float | None = None) -> Any:
     """The box on a scatter of its two main inputs, samples with and without the event coloured.
 
     The two main inputs are the box's restricted inputs whose range it narrows most (relative
@@ -100,11 +103,16 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
         axes; None: names in words. The chart depends on its arguments only.
+    period_days
+        Money per day is drawn per this period (30: per month, :func:`mcrisk.core.statistics.per_period`);
+        None: as ``results`` holds it (a report's results are already stated per period).
     Returns
     -------
     matplotlib.axes.Axes
     """
-    from mcrisk.analyze.scenarios import box_sentence, event_mask
+    results = per_period(results, period_days)
+    from mcrisk.analyze.discovery_run import scenario_event
+    from mcrisk.analyze.scenarios import box_sentence, event_words
 
     b = _box(boxes, box)
     names = [str(k) for k in boxes.input.values[b.restricted.values]]
@@ -114,7 +122,14 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
     out = boxes.attrs["output"]
     xk, yk = names[0], names[1] if len(names) > 1 else out
     y = np.asarray(results[out].values, dtype=float).ravel()
-    hit = event_mask(y, boxes.attrs["event"])
+    ev = scenario_event(boxes)
+    # the boxes' results store the output per day; results stated per period compare with the threshold as shown
+    stored = str(results[out].attrs.get("units", "")) == str(boxes.attrs.get("units", ""))
+    with np.errstate(invalid="ignore"):
+        hit = np.asarray(OPERATORS[ev.op](y, boxes.attrs.get("event_limit", ev.threshold) if stored
+                                          else ev.threshold), dtype=bool)
+    what = event_words(boxes, labels)  # "loss" or "profit" when it is one, else the event as read
+    said = what if what in ("loss", "profit") else ev.words(labels)
     xv = np.asarray(results[xk].values, dtype=float).ravel()
     yv = np.broadcast_to(np.asarray(results[yk].values, dtype=float).ravel(), xv.shape)
     step = max(1, math.ceil(xv.size / max_points))
@@ -122,9 +137,9 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
     with deck_style():
         ax = deck_axes(ax)
         ax.scatter(xs[~hs], ys[~hs], s=10, color=GAIN, alpha=0.45, linewidths=0, rasterized=True,
-                   label=f"not {out} {boxes.attrs['event']}", gid="scatter_other")
+                   label=_negated(said), gid="scatter_other")
         ax.scatter(xs[hs], ys[hs], s=10, color=LOSS, alpha=0.55, linewidths=0, rasterized=True,
-                   label=f"{out} {boxes.attrs['event']}", gid="scatter_event")
+                   label=said, gid="scatter_event")
         x0, x1 = float(b.low.sel(input=xk)), float(b.high.sel(input=xk))
         if yk == out:
             y0, y1 = ax.get_ylim()
@@ -141,6 +156,11 @@ def plot_scenario_box(results: xr.Dataset, boxes: xr.Dataset, *, box: int = 1, a
         text = box_sentence(boxes, box, labels)
         set_title(ax, title, text)
     return ax
+
+
+def _negated(what: str) -> str:
+    # "loss" -> "no loss"; "profit per month < CNY 1,500,000" -> "not profit per month < CNY 1,500,000"
+    return f"no {what}" if " " not in what else f"not {what}"
 
 
 def _rectangle(xy, w, h, color):

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import per_period
 from mcrisk.core.errors import SpecError
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.core.text import Labels, loss_words, share_text, words
@@ -144,7 +145,8 @@ def _ranks(a: np.ndarray) -> np.ndarray:
 
 
 def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, ax=None,
-                 max_points: int = 4000, title: str | None = None, labels: Labels | None = None) -> Any:
+                 max_points: int = 4000, title: str | None = None, labels: Labels | None = None,
+                 period_days: float | None = None) -> Any:
     """The output against one input, each sample coloured by loss (vermillion) or profit (blue).
 
     Parameters
@@ -161,6 +163,9 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
         axes; None: names in words. The chart depends on its arguments only.
+    period_days
+        Money per day is drawn per this period (30: per month, :func:`mcrisk.core.statistics.per_period`);
+        None: as ``results`` holds it (a report's results are already stated per period).
     Returns
     -------
     matplotlib.axes.Axes
@@ -170,6 +175,7 @@ def plot_scatter(results: xr.Dataset, input: str, *, output: str | None = None, 
     The title states Spearman's rank correlation of all finite samples, the Pearson
     correlation of their ranks.
     """
+    results = per_period(results, period_days)
     if input not in results:
         ins = [k for k, v in results.data_vars.items() if v.attrs.get("role") == "input"]
         raise SpecError(f"scatter input = {input!r} is not an input of the results; inputs: {', '.join(ins)}")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import per_period
 from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, Z95_TWO_SIDED, percentile_head
 from mcrisk.core.thinning import CURVE_POINTS, thin_step
 from mcrisk.core.text import Labels, format_value, loss_words, p_error, percent_text, share_text, words
@@ -60,7 +61,8 @@ def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
 
 
 def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None, bins: int = 60,
-                      title: str | None = None, labels: Labels | None = None) -> Any:
+                      title: str | None = None, labels: Labels | None = None,
+                      period_days: float | None = None) -> Any:
     """Histogram of an output with the loss side shaded, P(loss) written on it, P5/P50/P95 marked.
 
     Parameters
@@ -80,6 +82,9 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
         axes; None: names in words. The chart depends on its arguments only.
+    period_days
+        Money per day is drawn per this period (30: per month, :func:`mcrisk.core.statistics.per_period`);
+        None: as ``results`` holds it (a report's results are already stated per period).
     Returns
     -------
     matplotlib.axes.Axes
@@ -92,13 +97,14 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     range when there are both losses and profits. NaN and infinite samples are left out and
     their count is written there too. P(loss) and the quantiles use every finite sample.
     """
+    results = per_period(results, period_days)
     output, x, unit = finite_output(results, output)
     n_bad = int(results[output].size - x.size)
-    loss, gain = loss_words(output, labels)
+    loss, gain = loss_words(output.removesuffix('_per_day'), labels)
     with deck_style():
         ax = deck_axes(ax)
         if x.size == 0:
-            set_title(ax, None, f"{words(output, labels)}: no finite samples")
+            set_title(ax, None, f"{words(output.removesuffix('_per_day'), labels)}: no finite samples")
             return ax
         lo, hi = view_range(x)
         edges = _edges(lo, hi, bins)
@@ -157,7 +163,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
 
 
 def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
-                    title: str | None = None, labels: Labels | None = None) -> Any:
+                    title: str | None = None, labels: Labels | None = None, period_days: float | None = None) -> Any:
     """The exceedance curve ``P(output > x)`` with the break-even point marked.
 
     Parameters
@@ -168,6 +174,9 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
         axes; None: names in words. The chart depends on its arguments only.
+    period_days
+        Money per day is drawn per this period (30: per month, :func:`mcrisk.core.statistics.per_period`);
+        None: as ``results`` holds it (a report's results are already stated per period).
     Returns
     -------
     matplotlib.axes.Axes
@@ -177,14 +186,15 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     With the finite samples sorted, ``x_(1) <= ... <= x_(n)``, the curve is the empirical
     ``P(X > x_(i)) = (n - i) / n``; the break-even point is ``(0, #{x > 0} / n)``.
     """
+    results = per_period(results, period_days)
     from matplotlib.ticker import PercentFormatter
 
     output, x, unit = finite_output(results, output)
-    loss, gain = loss_words(output, labels)
+    loss, gain = loss_words(output.removesuffix('_per_day'), labels)
     with deck_style():
         ax = deck_axes(ax)
         if x.size == 0:
-            set_title(ax, None, f"{words(output, labels)}: no finite samples")
+            set_title(ax, None, f"{words(output.removesuffix('_per_day'), labels)}: no finite samples")
             return ax
         xs = np.sort(x)
         n = xs.size
@@ -234,7 +244,8 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
 
 
 def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None, z: float = Z95_TWO_SIDED,
-                     title: str | None = None, labels: Labels | None = None) -> Any:
+                     title: str | None = None, labels: Labels | None = None,
+                     period_days: float | None = None) -> Any:
     """Running mean and running P(loss) with their confidence bands against the number of samples.
 
     Parameters
@@ -250,6 +261,9 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
         axes; None: names in words. The chart depends on its arguments only.
+    period_days
+        Money per day is drawn per this period (30: per month, :func:`mcrisk.core.statistics.per_period`);
+        None: as ``results`` holds it (a report's results are already stated per period).
     Returns
     -------
     matplotlib.axes.Axes
@@ -262,8 +276,9 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
     hypercube and Sobol' designs the bands are conservative; a prefix of such a design is not
     itself stratified.
     """
+    results = per_period(results, period_days)
     output, x, unit = finite_output(results, output)
-    loss, _ = loss_words(output, labels)
+    loss, _ = loss_words(output.removesuffix('_per_day'), labels)
     with deck_style():
         if ax is None:
             ax, ax2 = deck_figure(FIGSIZE).subplots(2, 1, sharex=True, height_ratios=(1, 1))
@@ -273,7 +288,7 @@ def plot_convergence(results: xr.Dataset, *, output: str | None = None, ax=None,
             ax2 = ax.twinx()
             ax2.spines["right"].set_visible(True)
         if x.size < 2:
-            set_title(ax, None, f"{words(output, labels)}: too few samples to show convergence")
+            set_title(ax, None, f"{words(output.removesuffix('_per_day'), labels)}: too few samples to show convergence")
             return ax
         n = np.arange(1, x.size + 1)
         # Centre before summing so the running variance does not cancel catastrophically.

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from mcrisk.core.statistics import per_period
 from mcrisk.core.text import Labels, format_value, index_text, words
 from mcrisk.report.plot.data import CHART_MAX, interval, select_output
 from mcrisk.report.plot.style import (FIGSIZE, GREY, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_style,
@@ -20,7 +21,8 @@ __all__ = ["plot_tornado"]
 
 
 def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=None, top: int | None = None,
-                 title: str | None = None, labels: Labels | None = None) -> Any:
+                 title: str | None = None, labels: Labels | None = None,
+                 period_days: float | None = None) -> Any:
     """One-at-a-time swing bars around the base output, largest on top.
 
     Parameters
@@ -40,6 +42,9 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     labels
         Name -> plain label (:data:`mcrisk.core.text.Labels`) for the variables in the title and
         axes; None: names in words. The chart depends on its arguments only.
+    period_days
+        Money per day is drawn per this period (30: per month, :func:`mcrisk.core.statistics.per_period`);
+        None: as ``tab`` holds it (a report's results are already stated per period).
     Returns
     -------
     matplotlib.axes.Axes
@@ -51,6 +56,7 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     end is labelled with the input value that produces it. Blue ends come from the input's
     low quantile, orange ends from its high quantile.
     """
+    tab = per_period(tab, period_days)
     base = float(tab.attrs["base_output"])
     unit = tab.attrs.get("units", "")
     ends = np.c_[tab.output_low.values, tab.output_high.values].astype(float)
@@ -67,13 +73,13 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
     with deck_style():
         ax = deck_axes(ax, figsize=(FIGSIZE[0], max(FIGSIZE[1], 1.6 + 0.75 * k)) if k > 6 else FIGSIZE)
         if not (math.isfinite(base) and abs(base) <= CHART_MAX):
-            set_title(ax, None, f"No tornado: {words(out, labels)} at the base case is "
+            set_title(ax, None, f"No tornado: {words(out.removesuffix('_per_day'), labels)} at the base case is "
                                 f"{format_value(base, unit, with_unit=False)}")
             ax.set_axis_off()
             return ax
         if k == 0:
             set_title(ax, None, "No uncertain inputs: nothing swings" if not left_out else
-                   f"No tornado: every swing of {words(out, labels)} reaches a value no chart can show")
+                   f"No tornado: every swing of {words(out.removesuffix('_per_day'), labels)} reaches a value no chart can show")
             ax.set_axis_off()
             return ax
         y = np.arange(k)
