@@ -10,12 +10,9 @@ workbook take their colours from here; hex strings without ``#`` for python-pptx
 
 from __future__ import annotations
 
-from mcrisk.report.plot.style import GAIN, GREY, LOSS, PALETTE
+from mcrisk.report.plot.style import GAIN, GREY, LOSS, PALETTE, QUANTILE_HIGH, QUANTILE_LOW
 
 __all__ = ["FAN", "GAIN", "GREY", "LOSS", "PALETTE", "QUANTILE_HIGH", "QUANTILE_LOW", "hex6", "tint"]
-
-#: An input at its low quantile (P10) and at its high quantile (P90): the tornado's two bars.
-QUANTILE_LOW, QUANTILE_HIGH = PALETTE["blue"], PALETTE["orange"]
 
 
 def tint(colour: str, alpha: float) -> str:

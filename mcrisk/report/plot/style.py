@@ -27,7 +27,7 @@ from mcrisk.core.text import words as text_words
 # Matplotlib is imported inside the functions that draw: it is a heavy optional import for the
 # rest of mcrisk, which must import (and run studies without figures) without paying for it.
 
-__all__ = ["FIGSIZE", "FORMATS", "GAIN", "GREY", "LOSS", "PALETTE", "add_note", "axis_formatter", "deck_axes",
+__all__ = ["FIGSIZE", "FORMATS", "GAIN", "GREY", "LOSS", "PALETTE", "QUANTILE_HIGH", "QUANTILE_LOW", "add_note", "axis_formatter", "deck_axes",
            "deck_figure", "deck_style", "is_deck_figure", "label_of", "save_figure", "set_title",
            "share_formatter", "title_of"]
 
@@ -39,6 +39,9 @@ PALETTE: dict[str, str] = {
 }
 #: Colours of losses, of profits, and of notes.
 LOSS, GAIN, GREY = PALETTE["vermillion"], PALETTE["blue"], "#555555"
+#: An input at its low quantile (P10) and at its high quantile (P90): the tornado's two bars, in
+#: the figures, the deck and the workbook alike.
+QUANTILE_LOW, QUANTILE_HIGH = PALETTE["blue"], PALETTE["orange"]
 
 #: Figure formats :func:`save_figure` writes: name -> savefig keyword arguments.
 FORMATS: dict[str, dict[str, Any]] = {

@@ -11,7 +11,7 @@ import xarray as xr
 from mcrisk.core.statistics import per_period
 from mcrisk.core.text import Labels, format_value, index_text, words
 from mcrisk.report.plot.data import CHART_MAX, interval, select_output
-from mcrisk.report.plot.style import (FIGSIZE, GREY, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_style,
+from mcrisk.report.plot.style import (FIGSIZE, GREY, LOSS, PALETTE, QUANTILE_HIGH, QUANTILE_LOW, add_note, axis_formatter, deck_axes, deck_style,
                     is_deck_figure, label_of, set_title)
 
 # Matplotlib is imported inside plot_tornado (Patch): it is a heavy optional import for the
@@ -86,9 +86,9 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         lo = np.asarray(tab.output_low.values, dtype=float)
         hi = np.asarray(tab.output_high.values, dtype=float)
         height = 0.62
-        low_bars = ax.barh(y, lo - base, left=base, height=height, color=PALETTE["blue"],
+        low_bars = ax.barh(y, lo - base, left=base, height=height, color=QUANTILE_LOW,
                            label="input at low quantile", gid="tornado_low")
-        ax.barh(y, hi - base, left=base, height=height, color=PALETTE["orange"],
+        ax.barh(y, hi - base, left=base, height=height, color=QUANTILE_HIGH,
                 label="input at high quantile", gid="tornado_high")
         for i in np.flatnonzero((lo - base) * (hi - base) > 0):      # both ends on one side: the
             if abs(lo[i] - base) < abs(hi[i] - base):                  # shorter bar in front
@@ -192,8 +192,8 @@ def _legend(ax, tab: xr.Dataset) -> None:
     from matplotlib.patches import Patch
 
     qlo, qhi = (f"P{tab.attrs.get(q, d) * 100:g}" for q, d in (("low", 0.1), ("high", 0.9)))
-    handles = [Patch(color=PALETTE["blue"], label=f"input at its {qlo}"),
-               Patch(color=PALETTE["orange"], label=f"input at its {qhi}")]
+    handles = [Patch(color=QUANTILE_LOW, label=f"input at its {qlo}"),
+               Patch(color=QUANTILE_HIGH, label=f"input at its {qhi}")]
     if is_deck_figure(ax.figure):
         ax.figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=12)
     else:
