@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_keys, is_file, show_key, show_keys, show_text
+from mcrisk.core.domains import check_output
+from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
 from mcrisk.spec.conform import check_fx, conform_priors
@@ -259,9 +260,7 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
-    if not isinstance(output, str) or (outputs and output not in outputs):
-        raise SpecError(f"{where}: output = {shorten(output)} {_not_analysed(model, output, data['model'])}; "
-                        f"outputs: {show_keys(outputs or [])}")
+    check_output(output, outputs, f"{where}: output", why=lambda name: _not_analysed(model, name, data["model"]))
     required, optional, anykw = model_inputs(model)
     levers = (*required, *optional, *([k for k in priors if k not in required and k not in optional] if anykw else ()))
     study = Study(path=path, title=top["title"], model=model, model_ref=data["model"], priors=priors,
@@ -321,7 +320,8 @@ def _fields(study: Study) -> dict[str, Any]:
     """What a table's checker needs to know of the study."""
     declared = getattr(study.model, "inputs", None) or {}
     return {"output": study.output, "outputs": study.outputs, "uncertain": study.priors.uncertain,
-            "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None}}
+            "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None},
+            "why": lambda name: _not_analysed(study.model, name, study.model_ref)}
 
 
 def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
@@ -335,9 +335,8 @@ def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
     for key in ("sensitivity", "tornado"):
         wanted = tables[key].output if key in tables else ()
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
-        if study.outputs and (bad := next((w for w in wanted if w not in study.outputs), None)) is not None:
-            why = _not_analysed(study.model, bad, data["model"])
-            raise SpecError(f"{where}: [{key}] output = {shorten(bad)} {why}; outputs: {show_keys(study.outputs)}")
+        for w in wanted:
+            check_output(w, study.outputs, f"{where}: [{key}] output", why=fields["why"])
     return tables
 
 
