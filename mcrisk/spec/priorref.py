@@ -113,15 +113,17 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
     """
     declared = getattr(study.model, "inputs", None) or {}
     entries = dict(study.priors.entries)
+    inputs = [*entries, *(k for k in study.levers if k not in entries)]  # as [inputs] in the file may name
     for name, v in values.items():
-        if name not in entries:
+        if name not in inputs:
             raise SpecError(f"{where} {show_key(name)}={shorten(v)}: not an input of the study; inputs: "
-                            f"{', '.join(entries)}")
-        old = entries[name]
+                            f"{', '.join(inputs)}")
         prior = parse_prior(name, v, file=where, table=name)
         if (var := declared.get(name)) is not None:
             check_domain(prior, var.domain, where=f"{where} {show_key(name)}={shorten(v)}:")
-        entries[name] = replace(prior, unit=old.unit, label=old.label, source="--set on the command line")
+        if (old := entries.get(name)) is not None:
+            prior = replace(prior, unit=old.unit, label=old.label)
+        entries[name] = replace(prior, source="--set on the command line")
     priors = replace(study.priors, entries=MappingProxyType(entries),  # still conformed but for the new values
                      correlations=tuple(c for c in study.priors.correlations
                                         if c.a not in values and c.b not in values))

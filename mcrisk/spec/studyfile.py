@@ -351,7 +351,7 @@ def _not_analysed(model: Callable, name: Any, ref: Any) -> str:
     return f"is not an output of {show_text(ref)}"
 
 
-def with_table(study: Study, name: str, **changes: Any) -> Study:
+def with_table(study: Study, name: str, *, flags: Mapping[str, str] | None = None, **changes: Any) -> Study:
     """The study with its ``[name]`` table's keys changed, checked as the file's table would be.
 
     The table is the file's as written (:attr:`Study.spec`), with ``changes`` on top; a change
@@ -363,6 +363,10 @@ def with_table(study: Study, name: str, **changes: Any) -> Study:
         A loaded study.
     name
         A key of :data:`ANALYSES`: ``"sensitivity"``, ``"solve"``, ``"scenarios"``, ...
+    flags
+        Key -> the command-line flag that gave its value (``{"output": "--output"}``): an error
+        about that key names the flag where the file's would name the file and table, in the
+        same words.
     **changes
         Keys of that table.
 
@@ -378,7 +382,20 @@ def with_table(study: Study, name: str, **changes: Any) -> Study:
     """
     table = {**study.spec.get(name, {}), **changes}
     table = {k: v for k, v in table.items() if v is not None}
-    return replace(study, **{name: ANALYSES[name](table, str(study.path), _fields(study))})
+    try:
+        return replace(study, **{name: ANALYSES[name](table, str(study.path), _fields(study))})
+    except SpecError as err:
+        raise SpecError(_named_by_flag(str(err), f"{study.path}: [{name}] ", flags or {})) from None
+
+
+def _named_by_flag(message: str, head: str, flags: Mapping[str, str]) -> str:
+    """``message`` with its ``{file}: [table] key`` start replaced by the flag that gave the key."""
+    if message.startswith(head):
+        rest = message[len(head):]
+        for key, flag in flags.items():
+            if rest.startswith(key) and rest[len(key):len(key) + 1] in (" ", ":"):
+                return flag + rest[len(key):]
+    return message
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:

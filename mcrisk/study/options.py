@@ -221,7 +221,7 @@ def _argument_type(f: dataclasses.Field) -> Callable[[str], Any]:
 
     def parse(text: str) -> Any:
         try:
-            value = meta["parse"](text)
+            value = (meta["parse"] or str)(text)
         except ValueError:
             raise argparse.ArgumentTypeError(meta["bad"].format(text=clip(repr(text)))) from None
         if meta["late"] or meta["argparse"].get("action") == "append":
@@ -250,8 +250,9 @@ def add_arguments(parser: argparse.ArgumentParser, names: Iterable[str] | None =
     for name in names if names is not None else RUN_FLAGS:
         f = by_name[name]
         meta, kw = f.metadata, dict(f.metadata["argparse"])
-        if "choices" in kw:
-            kw["choices"] = list(kw["choices"])
+        if "choices" in kw:  # refused by the option's check, in the words the study file's value gets
+            kw["metavar"] = "{" + ",".join(kw.pop("choices")) + "}"
+            kw["type"] = _argument_type(f)
         elif kw.get("action") != "store_true":
             kw["type"] = _argument_type(f)
         if kw.get("action") not in ("store_true", "append"):

@@ -115,7 +115,8 @@ def run_discovery(path: str | Path, analysis: str, *, options: RunOptions | None
     """
     opts = _loud(options, {k: v for k, v in (("out", out), ("quiet", quiet)) if v is not None}, f"[{analysis}]")
     study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
-    study = with_table(study, analysis, **{k: v for k, v in table.items() if v is not None})
+    given = {k: v for k, v in table.items() if v is not None}
+    study = with_table(study, analysis, flags={k: "--" + k.replace("_", "-") for k in given}, **given)
     return run_study(study, options=replace(opts, settings=()), echo=echo).tables[analysis]
 
 
