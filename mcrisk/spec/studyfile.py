@@ -47,6 +47,7 @@ from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
 from mcrisk.spec.conform import check_fx, conform_priors
 from mcrisk.spec.decision_tables import check_solve, check_sweep
+from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.precision_text import Precision, check_precision
 from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.plots_table import check_config as check_plots_table
@@ -182,7 +183,8 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
     path
         The study TOML.
     strict
-        Every prior must state its unit (``mcrisk check --strict``).
+        Every prior must state its unit, and a prior whose median lies far outside its input's
+        plausible range (:mod:`mcrisk.spec.plausible`) is an error, not a warning (``--strict``).
     **overrides
         ``samples``, ``seed`` or ``method`` replacing the file's (as the CLI flags do).
 
@@ -268,7 +270,10 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
                   period_days=top["period_days"], description=top["description"], text=text, conversions=conversions,
                   precision=check_precision(data["precision"], where) if "precision" in data else (),
                   outputs=outputs, levers=levers, spec=spec)
-    return replace(study, **_tables(data, study))
+    study = replace(study, **_tables(data, study))
+    # last: a study refused for another reason gets its one error line, not warnings before it
+    check_plausible(model, priors, currency=currency, at=lambda name: f"{where}: [{show_key(name)}]", strict=strict)
+    return study
 
 
 def _study_priors(data: Mapping[str, Any], path: Path, memo: LoadMemo) -> tuple[Priors, str | None]:

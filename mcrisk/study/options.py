@@ -161,6 +161,9 @@ class RunOptions:
         (), "hold an input at a value for this run (repeatable)", _settings, flag="--set", shown="none",
         parse=_parse_setting, bad="{text} must be NAME=VALUE with a number, e.g. gpu_hour_price=2.5",
         action="append", metavar="NAME=VALUE")
+    strict: bool = _option(False, "a prior whose median lies far outside its input's plausible range (a likely unit "
+                                  "slip) is an error, not a warning; every prior must state its unit",
+                           lambda v, w="": _flag(v, w, "strict"), flag="--strict", shown="off", action="store_true")
     template: Path | None = _option(None, "PowerPoint template for deck.pptx (--formats pptx)", _path("template"),
                                     flag="--template", shown="none: python-pptx's default", parse=Path)
     write: bool = _option(True, "write the output folder (results.nc, summary.csv, analyses)",
@@ -193,7 +196,7 @@ class RunOptions:
         if self.settings:
             from mcrisk.spec.priorref import set_inputs
 
-            study = set_inputs(study, dict(self.settings))
+            study = set_inputs(study, dict(self.settings), strict=self.strict)
         return study
 
     def only(self, names: Iterable[str], what: str) -> RunOptions:
