@@ -136,8 +136,8 @@ def _file_commands(sub: argparse._SubParsersAction) -> None:
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument("--strict", action="store_true",
                        help="every prior must state its unit, spelled as mcrisk's unit registry knows it, "
-                            "and every source key must be in the bibliography (SOURCES.md); exit status 2 "
-                            "where one is missing or unknown")
+                            "every source key must be in the bibliography (SOURCES.md), and no prior's median "
+                            "may lie far outside its input's plausible range; exit status 2 where one fails")
 
     fit = sub.add_parser("fit", help="fit a prior to a CSV column (maximum likelihood) or to an expert's quantiles")
     fit.add_argument("data", type=Path, nargs="?", help="CSV file with a header row")

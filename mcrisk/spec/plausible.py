@@ -25,7 +25,7 @@ import numpy as np
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.spec.priorspec import Priors
 
-__all__ = ["FACTOR", "PLAUSIBLE", "check_plausible", "plausibility", "plausible_ranges"]
+__all__ = ["FACTOR", "PLAUSIBLE", "check_plausible", "plausibility", "plausible_ranges", "plausible_table"]
 
 #: The file of the ranges, with a source for every number.
 PLAUSIBLE = Path(__file__).resolve().parents[1] / "models" / "data" / "plausible.toml"
@@ -139,3 +139,21 @@ def check_plausible(model: Callable, priors: Priors, *, currency: str | None, at
         if strict:
             raise SpecError(f"{text} (--strict)")
         warnings.warn(text, MCRiskWarning, stacklevel=3)
+
+
+def plausible_table() -> str:
+    """The markdown table of the plausible ranges (docs/models.md): input, unit, low, high, sources.
+
+    Returns
+    -------
+    str
+        One row per input with a range table in ``plausible.toml``, in the file's order; a final newline.
+    """
+    rows = ["| input | unit | low | high | sources |", "| --- | --- | --- | --- | --- |"]
+    for name, entry in plausible_ranges().items():
+        if not isinstance(entry, dict) or "unit" not in entry:
+            continue
+        low, high = (f"{entry[k]:,.6g}" if k in entry else "none" for k in ("low", "high"))
+        sources = f"low: {entry['low_source']}; high: {entry['high_source']}"
+        rows.append(f"| `{name}` | {entry['unit']} | {low} | {high} | {sources} |")
+    return "\n".join(rows) + "\n"
