@@ -92,6 +92,11 @@ def test_the_factor_is_ten_on_either_side() -> None:
     assert _flags(maas, {"price_output": 0.006}) == []  # exactly 0.06 / 10
     assert len(_flags(maas, {"price_output": 0.0059})) == 1
     assert _flags(maas, {"price_output": 0.0}) == []  # free: taken as meant
+    assert _flags(maas, {"decode_tps_per_node": 1.7e308, "price_output": 2.2e-311}) == [  # ratios beyond a double
+        "decode_tps_per_node: median 1.7e+308 tokens/s is 10^304 times the highest published decode throughput "
+        "(14,800 tokens/s, DeepSeek 2025): tokens per day given as tokens per second?",
+        "price_output: median 2.2e-311 USD/1M tokens is 10^309 times below the lowest published output price "
+        "(0.06 USD/1M tokens, a16z, 2024): price per 1K tokens given per 1M?"]
 
 
 def test_the_median_is_what_is_checked() -> None:

@@ -42,9 +42,13 @@ def plausible_ranges() -> dict[str, Any]:
 FACTOR: float = float(plausible_ranges()["factor"])
 
 
-def _times(ratio: float) -> str:
-    """``30 times`` below 100, ``10^5 times`` from 100 on (the order of magnitude)."""
-    return f"{ratio:.0f} times" if ratio < 100 else f"10^{round(math.log10(ratio))} times"
+def _times(a: float, b: float) -> str:
+    """How many times ``a`` is ``b`` (both > 0): ``30 times`` below 100, ``10^5 times`` from 100 on.
+
+    In logarithms, so a ratio beyond the largest double (a median of 1e-311) is still a number.
+    """
+    exponent = math.log10(a) - math.log10(b)
+    return f"{10 ** exponent:.0f} times" if exponent < 2 else f"10^{round(exponent)} times"
 
 
 def _rate(unit: str, currency: str | None) -> float | None:
@@ -61,11 +65,11 @@ def _slip(name: str, median: float, unit: str, entry: Mapping[str, Any], rate: f
     """The message for one input's median, or None if within FACTOR of its range (or <= 0: taken as meant)."""
     high, low = entry.get("high"), entry.get("low")
     if high is not None and median > FACTOR * high * rate:
-        ratio, bound, cite, hint = median / (high * rate), high * rate, entry["high_cite"], entry.get("above")
-        where = f"{_times(ratio)} the highest"
+        bound, cite, hint = high * rate, entry["high_cite"], entry.get("above")
+        where = f"{_times(median, bound)} the highest"
     elif low is not None and 0 < median < low * rate / FACTOR:
-        ratio, bound, cite, hint = low * rate / median, low * rate, entry["low_cite"], entry.get("below")
-        where = f"{_times(ratio)} below the lowest"
+        bound, cite, hint = low * rate, entry["low_cite"], entry.get("below")
+        where = f"{_times(bound, median)} below the lowest"
     else:
         return None
     shown = f"{bound:,.6g}" if rate == 1.0 else f"{bound:,.3g}"
