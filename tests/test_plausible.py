@@ -77,13 +77,13 @@ def test_the_published_figures_as_facts_md_gives_them() -> None:
 def test_a_slip_is_named() -> None:
     assert _flags(maas, {"decode_tps_per_node": 1e9, "price_output": 0.002}) == [DECODE, PRICE]
     assert _flags(gpu_hour_cost, {"power_kw_per_gpu": 700}) == [
-        "power_kw_per_gpu: median 700 kW/GPU is 10^3 times the highest published power per GPU (1 kW/GPU, "
-        "owned H100, UNCONFIRMED): watts given as kilowatts?"]
+        ("power_kw_per_gpu: median 700 kW/GPU is 10^3 times the highest published power per GPU (1 kW/GPU, "
+         "owned H100, UNCONFIRMED): watts given as kilowatts?")]
     assert _flags(maas, {"gpus_per_node": 1}) == []  # 1 GPU: 8 times below DeepSeek's 8, within the factor
     # no slip known for that side: the generic advice
     assert _flags(gpu_hour_cost, {"depreciation_years": 0.25}) == [
-        "depreciation_years: median 0.25 years is 12 times below the lowest published payback period (3 years, "
-        "facts.md §5, UNCONFIRMED); check its unit"]
+        ("depreciation_years: median 0.25 years is 12 times below the lowest published payback period (3 years, "
+         "facts.md §5, UNCONFIRMED); check its unit")]
 
 
 def test_the_factor_is_ten_on_either_side() -> None:
@@ -93,18 +93,18 @@ def test_the_factor_is_ten_on_either_side() -> None:
     assert len(_flags(maas, {"price_output": 0.0059})) == 1
     assert _flags(maas, {"price_output": 0.0}) == []  # free: taken as meant
     assert _flags(maas, {"decode_tps_per_node": 1.7e308, "price_output": 2.2e-311}) == [  # ratios beyond a double
-        "decode_tps_per_node: median 1.7e+308 tokens/s is 10^304 times the highest published decode throughput "
-        "(14,800 tokens/s, DeepSeek 2025): tokens per day given as tokens per second?",
-        "price_output: median 2.2e-311 USD/1M tokens is 10^309 times below the lowest published output price "
-        "(0.06 USD/1M tokens, a16z, 2024): price per 1K tokens given per 1M?"]
+        ("decode_tps_per_node: median 1.7e+308 tokens/s is 10^304 times the highest published decode throughput "
+         "(14,800 tokens/s, DeepSeek 2025): tokens per day given as tokens per second?"),
+        ("price_output: median 2.2e-311 USD/1M tokens is 10^309 times below the lowest published output price "
+         "(0.06 USD/1M tokens, a16z, 2024): price per 1K tokens given per 1M?")]
 
 
 def test_the_median_is_what_is_checked() -> None:
     # a lognormal with median 2e5 and a long right tail: its 99.9% reaches 10^6, its median is 13.5 x 14,800
     wide = {"dist": "lognormal", "median": 2e5, "sigma": 0.5}
     assert _flags(maas, {"decode_tps_per_node": wide}) == [
-        "decode_tps_per_node: median 200000 tokens/s is 14 times the highest published decode throughput "
-        "(14,800 tokens/s, DeepSeek 2025): tokens per day given as tokens per second?"]
+        ("decode_tps_per_node: median 200000 tokens/s is 14 times the highest published decode throughput "
+         "(14,800 tokens/s, DeepSeek 2025): tokens per day given as tokens per second?")]
     assert _flags(maas, {"decode_tps_per_node": {"dist": "uniform", "low": 1_000, "high": 280_000}}) == []
 
 
@@ -112,8 +112,8 @@ def test_money_in_cny_is_converted_and_other_currencies_are_not_checked() -> Non
     # CNY 50 a GPU-hour: 7 USD x 7.1717 = CNY 50.2 is the top, 10x that CNY 502
     assert _flags(maas, {"gpu_hour_price": 500}, currency="CNY") == []
     assert _flags(maas, {"gpu_hour_price": 510}, currency="CNY") == [
-        "gpu_hour_price: median 510 CNY/GPU-hour is 10 times the highest published GPU-hour price (50.2 "
-        "CNY/GPU-hour, H200 hyperscaler on-demand): price per GPU-month or per server-month given per GPU-hour?"]
+        ("gpu_hour_price: median 510 CNY/GPU-hour is 10 times the highest published GPU-hour price (50.2 "
+         "CNY/GPU-hour, H200 hyperscaler on-demand): price per GPU-month or per server-month given per GPU-hour?")]
     assert _flags(maas, {"gpu_hour_price": 5_000, "decode_tps_per_node": 1e9}, currency="EUR") == [DECODE]
     assert _flags(maas, {"gpu_hour_price": 5_000}, currency=None) == []
 

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import show_key, show_keys
+from mcrisk.core.validate import show_key, show_keys, show_text
 
-__all__ = ["check_in_domain", "check_output", "domain_text", "outside_domain"]
+__all__ = ["check_in_domain", "check_output", "domain_text", "not_analysed", "outside_domain"]
 
 
 def domain_text(domain: tuple[float, float], *, strict_low: bool = False) -> str:
@@ -138,3 +138,30 @@ def check_output(value: Any, outputs: Iterable[str], where: str, *,
         reason = why(value) if why is not None else "is not an output of the model"
         raise SpecError(f"{where} = {shorten(value)} {reason}; outputs: {show_keys(outputs)}")
     return value
+
+
+def not_analysed(model: Callable, name: Any, ref: Any) -> str:
+    """Why ``name`` is no output to analyse: an hourly one (over sample, hour), or none at all.
+
+    Parameters
+    ----------
+    model
+        The model (its declared ``outputs``, name -> :class:`~mcrisk.models.Var` with ``dims``).
+    name
+        The name given.
+    ref
+        The model as the study names it (``"maas"``), for the message.
+
+    Returns
+    -------
+    str
+        ``"is an hourly output over (sample, hour); analyses take one value per sample, such as
+        the daily totals"`` or ``"is not an output of maas"``: the ``why`` of :func:`check_output`.
+    """
+    declared = getattr(model, "outputs", None) or {}
+    dims = getattr(declared.get(name), "dims", ()) if isinstance(name, str) else ()
+    if dims:
+        kind = "an hourly output" if tuple(dims) == ("hour",) else "an output"
+        return (f"is {kind} over ({', '.join(('sample', *dims))}); analyses take one value per sample, "
+                "such as the daily totals")
+    return f"is not an output of {show_text(ref)}"

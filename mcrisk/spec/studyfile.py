@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.domains import check_output
+from mcrisk.core.domains import check_output, not_analysed
 from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
@@ -262,7 +262,7 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
-    check_output(output, outputs, f"{where}: output", why=lambda name: _not_analysed(model, name, data["model"]))
+    check_output(output, outputs, f"{where}: output", why=lambda name: not_analysed(model, name, data["model"]))
     required, optional, anykw = model_inputs(model)
     levers = (*required, *optional, *([k for k in priors if k not in required and k not in optional] if anykw else ()))
     study = Study(path=path, title=top["title"], model=model, model_ref=data["model"], priors=priors,
@@ -326,7 +326,7 @@ def _fields(study: Study) -> dict[str, Any]:
     declared = getattr(study.model, "inputs", None) or {}
     return {"output": study.output, "outputs": study.outputs, "uncertain": study.priors.uncertain,
             "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None},
-            "why": lambda name: _not_analysed(study.model, name, study.model_ref)}
+            "why": lambda name: not_analysed(study.model, name, study.model_ref)}
 
 
 def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
@@ -343,17 +343,6 @@ def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
         for w in wanted:
             check_output(w, study.outputs, f"{where}: [{key}] output", why=fields["why"])
     return tables
-
-
-def _not_analysed(model: Callable, name: Any, ref: Any) -> str:
-    """Why ``name`` is no output to analyse: an hourly one (over sample, hour), or none at all."""
-    declared = getattr(model, "outputs", None) or {}
-    dims = getattr(declared.get(name), "dims", ()) if isinstance(name, str) else ()
-    if dims:
-        kind = "an hourly output" if tuple(dims) == ("hour",) else "an output"
-        return (f"is {kind} over ({', '.join(('sample', *dims))}); analyses take one value per sample, "
-                "such as the daily totals")
-    return f"is not an output of {show_text(ref)}"
 
 
 def with_table(study: Study, name: str, *, flags: Mapping[str, str] | None = None, **changes: Any) -> Study:
