@@ -174,3 +174,19 @@ def test_on_nonfinite_as_a_flag_gets_its_check_not_argparse_choices(tmp_path, ca
     assert _refused(capsys, ["run", str(_maas(tmp_path)), "--on-nonfinite", "x"], tmp_path / "o") == (
         "error: mcrisk run: argument --on-nonfinite: on_nonfinite = 'x' is not a policy for NaN or infinite "
         "outputs; known: drop, keep, error")
+
+
+# -- [options] ---------------------------------------------------------------------------------
+
+def test_an_option_is_one_message_for_the_model_and_for_a_chain_that_holds_it(tmp_path) -> None:
+    rule = "[options]: policy = 'schedul' is not a policy; known: 'fixed', 'elastic', 'schedule'"
+    single = _hourly(tmp_path)
+    single.write_text(single.read_text(encoding="utf-8").replace('policy = "schedule"', 'policy = "schedul"'),
+                      encoding="utf-8")
+    assert _load_error(single) == f"{single}: {rule}"
+    text = (ROOT / "studies" / "own_vs_rent.toml").read_text(encoding="utf-8")
+    text = text.replace('"../priors/', f'"{(ROOT / "priors").as_posix()}/').replace(
+        '"own_vs_rent.py:', f'"{(ROOT / "studies").as_posix()}/own_vs_rent.py:')
+    chained = tmp_path / "chain.toml"  # gpu_hour_cost -> rent_gap -> maas_hourly
+    chained.write_text(text.replace('policy = "fixed"', 'policy = "schedul"'), encoding="utf-8")
+    assert _load_error(chained) == f"{chained}: {rule}"
