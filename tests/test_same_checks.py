@@ -190,3 +190,18 @@ def test_an_option_is_one_message_for_the_model_and_for_a_chain_that_holds_it(tm
     chained = tmp_path / "chain.toml"  # gpu_hour_cost -> rent_gap -> maas_hourly
     chained.write_text(text.replace('policy = "fixed"', 'policy = "schedul"'), encoding="utf-8")
     assert _load_error(chained) == f"{chained}: {rule}"
+
+
+@pytest.mark.parametrize("value", ["abc", "-1"])
+def test_a_solve_tolerance_is_one_message_in_the_file_and_as_a_flag(tmp_path, capsys, value) -> None:
+    shown = "'abc'" if value == "abc" else "-1"
+    rule = "must be a positive number in the lever's units, or a percentage of the answer such as \"0.5%\""
+    written = '"abc"' if value == "abc" else value
+    table = ('\n[solve]\nlever = "paid_share"\ntarget = "P(profit_per_day > 0) >= 0.5"\nlow = 0.1\nhigh = 1\n'
+             f"tolerance = {written}\n")
+    path = _maas(tmp_path, table, name="solve")
+    assert _load_error(path) == f"{path}: [solve] tolerance = {shown} {rule}"
+    flag = "'abc'" if value == "abc" else "-1.0"
+    assert _refused(capsys, ["solve", str(_maas(tmp_path)), "--lever", "paid_share", "--target",
+                             "P(profit_per_day > 0) >= 0.5", "--low", "0.1", "--high", "1", "--tolerance", value],
+                    tmp_path / "o") == f"error: --tolerance = {flag} {rule}"
