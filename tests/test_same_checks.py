@@ -205,3 +205,12 @@ def test_a_solve_tolerance_is_one_message_in_the_file_and_as_a_flag(tmp_path, ca
     assert _refused(capsys, ["solve", str(_maas(tmp_path)), "--lever", "paid_share", "--target",
                              "P(profit_per_day > 0) >= 0.5", "--low", "0.1", "--high", "1", "--tolerance", value],
                     tmp_path / "o") == f"error: --tolerance = {flag} {rule}"
+
+
+def test_a_solve_bound_that_is_no_number_is_one_message_in_the_file_and_as_a_flag(tmp_path, capsys) -> None:
+    table = '\n[solve]\nlever = "paid_share"\ntarget = "P(profit_per_day > 0) >= 0.5"\nlow = "abc"\nhigh = 1\n'
+    path = _maas(tmp_path, table, name="solve")
+    assert _load_error(path) == f"{path}: [solve] low = 'abc' must be a number"
+    assert _refused(capsys, ["solve", str(_maas(tmp_path)), "--lever", "paid_share", "--target",
+                             "P(profit_per_day > 0) >= 0.5", "--low", "abc", "--high", "1"], tmp_path / "o") == (
+        "error: --low = 'abc' must be a number")
