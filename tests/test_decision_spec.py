@@ -148,7 +148,7 @@ def test_precision_errors(text: str, message: str) -> None:
     ("sweep_low_not_below_high", "[sweep] low = 3 must be below high = 1"),
     ("solve_malformed_target", "[solve] target = 'P(profit_per_day > 0) > 0.9' is not a target;"),
     ("solve_low_not_below_high", "[solve] low = 10 must be below high = 10"),
-    ("solve_unknown_output", "[solve] target output = 'profit_per_dya' is not an output of the model;"),
+    ("solve_unknown_output", "[solve] target output = 'profit_per_dya' is not an output of maas;"),
     ("precision_unknown_statistic", "precision = 'p_loss:0.005, p07:1%': p07 is not a statistic;"),
 ])
 def test_bad_study_files(name: str, message: str) -> None:
@@ -173,6 +173,7 @@ def test_a_sweep_value_passes_the_domain_check_of_its_lever(tmp_path) -> None:
     path.write_text(text + '\n[sweep]\nlever = "paid_share"\nvalues = [0.5, 1.5]\n', encoding="utf-8")
     with pytest.raises(SpecError) as err:
         load_study(path)
-    assert str(err.value) == f"{path}: [sweep] values: 1.5 lies outside the domain of paid_share, [0, 1]"
+    assert str(err.value) == (f"{path}: [sweep] values: value 1.5 lies outside the domain of paid_share, [0, 1]; "
+                              'a share is a fraction (0.5 for 50%), or give unit = "%"')
     path.write_text(text + '\n[sweep]\nlever = "paid_share"\nvalues = [0, 0.5, 1]\n', encoding="utf-8")
     assert load_study(path).sweep.values == (0.0, 0.5, 1.0)

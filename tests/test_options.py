@@ -56,7 +56,7 @@ def test_every_flag_of_mcrisk_run_is_a_field_and_parses_to_it(tmp_path: Path) ->
     run = next(a for a in _parser()._subparsers._group_actions[0].choices["run"]._actions if a.dest == "samples")
     assert run.help == "number of samples (overrides the study)"
     assert [f.name for f in fields(RunOptions) if not f.metadata["flag"]] == ["write"]  # a library keyword only
-    assert len(flags) == len(set(flags)) == 15
+    assert len(flags) == len(set(flags)) == 16
 
 
 @pytest.mark.parametrize("given, message", [
@@ -140,7 +140,7 @@ def test_the_docs_table_of_run_options_is_generated_from_runoptions() -> None:
     assert table[2] == (f"| `--samples` | the study's (`samples`, else {file_default['samples']:,}) | number of "
                         "samples (overrides the study) |")
     assert f"else {file_default['seed']})" in table[3] and f"else {file_default['method']})" in table[4]
-    assert len(table) == 2 + 15
+    assert len(table) == 2 + 16
 
 
 # ---- a loaded study and its path: the same run, bit for bit -----------------------------------

@@ -281,8 +281,11 @@ def _default_range(study: Study, lever: str) -> tuple[float, float]:
         if math.isfinite(lo) and math.isfinite(hi) and lo < hi:
             return lo, hi
     value = float(prior.params["value"]) if prior is not None and prior.is_constant else None
-    if value is not None and value > 0:
-        return value / 10, value * 10
+    if value is not None and value > 0:  # within the lever's domain: a share at 0.5 searches [0.05, 1]
+        dlo, dhi = getattr((getattr(study.model, "inputs", None) or {}).get(lever), "domain", None) or (-math.inf, math.inf)
+        lo, hi = max(value / 10, dlo), min(value * 10, dhi)
+        if lo < hi:
+            return lo, hi
     raise SpecError(f"{study.path}: solve {lever}: give --low and --high (the range to search; the lever "
                     "has no positive constant or prior range to default to)")
 
@@ -332,7 +335,7 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
             lo, hi = _default_range(study, table["lever"])
             table.setdefault("low", lo)
             table.setdefault("high", hi)
-    cfg = with_table(study, "solve", **table).solve
+    cfg = with_table(study, "solve", flags={k: f"--{k}" for k, v in given.items() if v is not None}, **table).solve
     target_dir = Path(out) if out else Path("results") / f"{study.name}-solve"
     with contextlib.ExitStack() as held:
         if write:

@@ -20,7 +20,7 @@ from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.models import model_inputs
-from mcrisk.spec.callcheck import conform_call
+from mcrisk.spec.callcheck import check_lever_values, conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.sampling.design import Method
 from mcrisk.analyze.sweep import lever_inputs
@@ -215,6 +215,7 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
     low, high = float(low), float(high)
     if not low < high:
         raise SpecError(f"low = {low!r} must be below high = {high!r}")
+    check_lever_values(model, lever, {"low": low, "high": high}, where="solve")  # as a study's [solve] bounds
     priors, _ = conform_call(model, priors, where="solve", stacklevel=3)  # low, high: the model's unit
     inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
     n = inputs.sizes["sample"]

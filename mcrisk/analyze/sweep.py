@@ -18,7 +18,7 @@ import xarray as xr
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.simulation.evaluate import call_model
 from mcrisk.models import model_inputs, model_name
-from mcrisk.spec.callcheck import conform_call, conform_inputs
+from mcrisk.spec.callcheck import check_lever_values, conform_call, conform_inputs
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.risk import summarize
 from mcrisk.core.statistics import STATISTICS, outputs_of, per_period, row_statistics
@@ -149,6 +149,8 @@ def sweep(model: Callable, priors: Priors, lever: str, values: Sequence[float], 
     values = [float(v) for v in values]
     if len(values) < 2 or len(set(values)) < len(values) or not np.all(np.isfinite(values)):
         raise SpecError(f"values = {values!r} must be at least 2 distinct finite lever values")
+    for v in values:  # each in the lever's domain, as a study's [sweep] values are
+        check_lever_values(model, lever, {"values": v}, where="sweep")
     priors, converted = conform_call(model, priors, where="sweep", stacklevel=3)  # values: the model's unit
     if inputs is None:
         inputs = lever_inputs(priors, lever, n, method=method, rng=rng)

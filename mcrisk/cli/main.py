@@ -57,6 +57,14 @@ def _sensitivity_method(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _number_or_text(text: str) -> float | str:
+    """A number as a float; other text as it is, for the study table's check to refuse in its words."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors as one line and exit status 2 like every other error."""
 
@@ -104,8 +112,8 @@ def _study_commands(sub: argparse._SubParsersAction) -> None:
     solve.add_argument("--lever", help="the input to solve for (overrides the study's [solve] lever)")
     solve.add_argument("--target", help='e.g. "P(profit_per_day > 0) >= 0.9", "p05(profit_per_day) >= 0", '
                                         '"mean(cost_profit_margin) >= 1"')
-    solve.add_argument("--low", type=float, help="lowest lever value searched")
-    solve.add_argument("--high", type=float, help="highest lever value searched")
+    solve.add_argument("--low", type=_number_or_text, help="lowest lever value searched")
+    solve.add_argument("--high", type=_number_or_text, help="highest lever value searched")
     solve.add_argument("--tolerance", help='bisection tolerance: lever units, or "0.5%%" of the answer '
                                            '(default 0.1%%)')
     add_arguments(solve, ["samples", "seed", "method", "out"],
@@ -138,8 +146,8 @@ def _file_commands(sub: argparse._SubParsersAction) -> None:
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument("--strict", action="store_true",
                        help="every prior must state its unit, spelled as mcrisk's unit registry knows it, "
-                            "and every source key must be in the bibliography (SOURCES.md); exit status 2 "
-                            "where one is missing or unknown")
+                            "every source key must be in the bibliography (SOURCES.md), and no prior's median "
+                            "may lie far outside its input's plausible range; exit status 2 where one fails")
 
     fit = sub.add_parser("fit", help="fit a prior to a CSV column (maximum likelihood) or to an expert's quantiles")
     fit.add_argument("data", type=Path, nargs="?", help="CSV file with a header row")

@@ -24,6 +24,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from mcrisk.core.domains import check_in_domain
 from mcrisk.core.errors import MCRiskWarning
 from mcrisk.core.units import CURRENCIES, conversion
 from mcrisk.core.validate import show_key
@@ -31,7 +32,7 @@ from mcrisk.core.warned import warn
 from mcrisk.spec.conform import FxModel, check_domain, conform_priors
 from mcrisk.spec.priorspec import Priors
 
-__all__ = ["conform_call", "conform_inputs"]
+__all__ = ["check_lever_values", "conform_call", "conform_inputs"]
 
 
 def conform_call(model: Callable, priors: Any, *, where: str, stacklevel: int = 2) -> tuple[Any, tuple[str, ...]]:
@@ -155,3 +156,28 @@ def conform_inputs(model: Callable, inputs: Any, *, where: str, stacklevel: int 
     for line in notes:
         warn(f"unit converted: {line}", MCRiskWarning, stacklevel=stacklevel)
     return inputs, tuple(notes)
+
+
+def check_lever_values(model: Callable, lever: str, values: dict[str, float], *, where: str) -> None:
+    """Raise unless each lever value lies in the lever's domain, in the words a study file's value gets.
+
+    Parameters
+    ----------
+    model
+        The model; only an input it declares (``model.inputs``) has a domain.
+    lever
+        The input set to the values.
+    values
+        What gave each value -> the value: ``{"values": 5.0}``, ``{"low": -1.0, "high": 5.0}``.
+    where
+        The public function's name (``"sweep"``, ``"solve"``), to start the message.
+
+    Raises
+    ------
+    SpecError
+        ``sweep: values: value 5 lies outside the domain of paid_share, [0, 1]; ...``.
+    """
+    var = (getattr(model, "inputs", None) or {}).get(lever)
+    domain = getattr(var, "domain", None)
+    for key, v in values.items():
+        check_in_domain(v, lever, domain, f"{where}: {key}:")

@@ -29,6 +29,7 @@ from mcrisk.distributions.families import resolve_family
 from mcrisk.models.base import Var
 from mcrisk.spec.priors import PROBE, Prior, Priors, parse_prior
 from mcrisk.core.units import CURRENCIES, canonical, check_unit, conversion, registry
+from mcrisk.core.domains import domain_text, outside_domain
 from mcrisk.core.validate import check_keys, show_key
 
 __all__ = ["Conformed", "FxModel", "check_domain", "check_fx", "conform_priors", "domains_text",
@@ -145,18 +146,11 @@ def check_domain(prior: Prior, domain: tuple[float, float] | None, *, where: str
     if domain is None:
         return
     lo, hi = _range(prior)
-    dlo, dhi = domain
-    if (dlo < lo if strict_low else dlo <= lo) and hi <= dhi:
-        return
-    shown = (("(" if strict_low or math.isinf(dlo) else "[") + f"{dlo:g}, {dhi:g}"
-             + (")" if math.isinf(dhi) else "]"))
-    what = f"{prior.describe()} ranges over [{lo:.6g}, {hi:.6g}]," if lo != hi else f"value {lo:.6g} lies"
-    hint = ""
-    if domain == (0.0, 1.0) and 1 < hi <= 100 and lo >= 0:
-        hint = "; a share is a fraction (0.5 for 50%), or give unit = \"%\""
-    elif dlo == 0 and lo < 0 and not prior.is_constant:
-        hint = "; choose a family bounded below at 0 (lognormal, pert, triangular, truncnormal with low = 0)"
-    raise SpecError(f"{where} {what} outside the domain of {show_key(prior.name)}, {shown}{hint}")
+    what = f"{prior.describe()} ranges over [{lo:.6g}, {hi:.6g}],"
+    text = outside_domain(prior.name, domain, lo, hi, what=what, strict_low=strict_low,
+                          bounded_hint=not prior.is_constant)
+    if text is not None:
+        raise SpecError(f"{where} {text}")
 
 
 def require_units(priors: Priors, *, where: str) -> None:
@@ -368,11 +362,6 @@ def _in_currency(unit: str, code: str) -> str:
     return re.sub(r"\b(" + "|".join(CURRENCIES) + r")\b", code, unit, count=1)
 
 
-def _interval(domain: tuple[float, float]) -> str:
-    lo, hi = domain
-    return (("(" if math.isinf(lo) else "[") + f"{lo:g}, {hi:g}" + (")" if math.isinf(hi) else "]"))
-
-
 def domains_text(model: Callable) -> str:
     """The model's input domains and output bad sides, grouped, for ``mcrisk describe``.
 
@@ -395,7 +384,7 @@ def domains_text(model: Callable) -> str:
     for name, var in (getattr(model, "outputs", None) or {}).items():
         if var.bad is not None:
             by_side.setdefault(var.bad, []).append(name)
-    rows = [[_interval(d), ", ".join(names)] for d, names in by_domain.items()]
+    rows = [[domain_text(d), ", ".join(names)] for d, names in by_domain.items()]
     rows += [[side, ", ".join(names)] for side, names in sorted(by_side.items())]
     table = [f"  {s}" for s in aligned(rows, text_last=True)] if rows else []  # one layout: both lists line up
     lines = []

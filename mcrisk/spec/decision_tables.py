@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.domains import check_in_domain, check_output
 from mcrisk.core.events import UNIT, Event, parse_event, threshold_text
 from mcrisk.core.text import Labels, words
-from mcrisk.core.validate import check_int, check_keys, finite_number, show_key, show_keys
+from mcrisk.core.validate import check_int, check_keys, finite_number, show_keys
 from mcrisk.spec.tables import Key, SolveTable, SweepTable
 
 __all__ = ["SOLVE_KEYS", "SWEEP_KEYS", "Target", "check_lever", "check_solve", "check_sweep", "parse_target",
@@ -261,13 +262,6 @@ def sweep_values(values: Any = None, *, low: Any = None, high: Any = None, num: 
     return tuple([lo, *(lo + (hi - lo) * i / (k - 1) for i in range(1, k - 1)), hi])
 
 
-def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
-    outputs = tuple(outputs)
-    if not isinstance(output, str) or (outputs and output not in outputs):
-        raise SpecError(f"{where} = {shorten(output)} is not an output of the model; outputs: {show_keys(outputs)}")
-    return output
-
-
 #: The ``[sweep]`` table: a lever and its values (``values``, or ``low``, ``high``, ``num``, ``scale``).
 SWEEP_KEYS = (
     Key("lever", None, None, "the input swept (required)"),
@@ -315,12 +309,11 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     lever = check_lever(table["lever"], study["inputs"], f"{at} lever")
     values = sweep_values(table.get("values"), low=table.get("low"), high=table.get("high"),
                           num=table.get("num"), scale=table.get("scale", "linear"), where=at)
-    if (domain := (study.get("domains") or {}).get(lever)) is not None:
-        lo, hi = domain
-        if bad := [v for v in values if not lo <= v <= hi]:
-            shown = f"[{lo:g}, {hi:g}" + (")" if math.isinf(hi) else "]")
-            raise SpecError(f"{at} values: {bad[0]:g} lies outside the domain of {show_key(lever)}, {shown}")
-    output = _check_output(table.get("output", study["output"]), study["outputs"], f"{at} output")
+    domain = (study.get("domains") or {}).get(lever)
+    for v in values:  # as the same value given as the input in the file is
+        check_in_domain(v, lever, domain, f"{at} values:")
+    output = check_output(table.get("output", study["output"]), study["outputs"], f"{at} output",
+                          why=study.get("why"))
     return SweepTable(lever=lever, values=values, output=output)
 
 
@@ -337,7 +330,8 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
     where
         The study file.
     study
-        ``outputs`` and ``inputs`` of the study.
+        ``outputs`` and ``inputs`` of the study, and optionally ``domains`` (``low`` and
+        ``high`` must lie in the lever's) and ``why`` (why a name is no output, for the message).
 
     Returns
     -------
@@ -354,8 +348,11 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
             raise SpecError(f"{at} {key} is missing; [solve] needs lever, target, low and high")
     lever = table["lever"]
     target = parse_target(table["target"], f"{at} target")
-    _check_output(target.output, study["outputs"], f"{at} target output")
+    check_output(target.output, study["outputs"], f"{at} target output", why=study.get("why"))
     low, high = finite_number(at, "low", table["low"]), finite_number(at, "high", table["high"])
+    domain = (study.get("domains") or {}).get(lever)
+    check_in_domain(low, lever, domain, f"{at} low:")
+    check_in_domain(high, lever, domain, f"{at} high:")
     if not low < high:
         raise SpecError(f"{at} low = {shorten(table['low'])} must be below high = {shorten(table['high'])}")
     tol, relative = check_tolerance(table.get("tolerance", "0.1%"), f"{at} tolerance")

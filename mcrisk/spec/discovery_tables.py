@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.domains import check_output
 from mcrisk.core.events import LOSS, parse_event
 from mcrisk.core.validate import check_int, check_seed, finite_number, show_keys
 from mcrisk.spec.tables import Key, ScenariosTable, VoiTable, parse_table
@@ -37,11 +38,8 @@ __all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi"]
 
 
 
-def _output(value: Any, key: str, where: str, outputs: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or (outputs and value not in outputs):
-        raise SpecError(f"{where} {key} = {shorten(value)} is not an output of the model; "
-                        f"outputs: {show_keys(outputs)}")
-    return value
+def _output(value: Any, key: str, where: str, study: Mapping[str, Any]) -> str:
+    return check_output(value, tuple(study["outputs"]), f"{where} {key}", why=study.get("why"))
 
 
 def _number(key: str, ok: Callable[[float], bool], allowed: str) -> Callable[[Any, str], float]:
@@ -108,10 +106,9 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
     where = f"{where}: [scenarios]"
     cfg = parse_table(table, SCENARIO_KEYS, where, output=None)
     ev = cfg.pop("event")
-    outputs = tuple(study["outputs"])
     if ev.output is not None:
-        _output(ev.output, "event", where, outputs)
-    output = _output(cfg.pop("output") or ev.output or study["output"], "output", where, outputs)
+        _output(ev.output, "event", where, study)
+    output = _output(cfg.pop("output") or ev.output or study["output"], "output", where, study)
     if ev.output not in (None, output):
         raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = {output}; "
                         "name one output")
@@ -144,14 +141,13 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
     """
     where = f"{where}: [value_of_information]"
     cfg = parse_table(table, VOI_KEYS, where, output=study["output"])
-    outputs = tuple(study["outputs"])
-    output = _output(cfg["output"], "output", where, outputs)
+    output = _output(cfg["output"], "output", where, study)
     decision = cfg["decision"]
     if isinstance(decision, list):
         if len(decision) < 2 or len(set(map(str, decision))) != len(decision):
             raise SpecError(f"{where} decision = {shorten(decision)} must list at least two different "
                             "outputs, one per option")
-        decision = tuple(_output(d, "decision", where, outputs) for d in decision)
+        decision = tuple(_output(d, "decision", where, study) for d in decision)
     elif decision != "go":
         raise SpecError(f"{where} decision = {shorten(decision)} must be \"go\" (go ahead only if the "
                         "expected output is positive) or a list of outputs, one per option")

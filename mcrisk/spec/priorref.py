@@ -23,7 +23,9 @@ from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.spec.conform import check_domain
+from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.priors import parse_prior
+from mcrisk.spec.priorspec import Priors
 from mcrisk.core.tomlfile import read_toml
 from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 
@@ -86,7 +88,7 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
     return {**value, **overrides}
 
 
-def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set") -> Any:
+def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set", strict: bool = False) -> Any:
     """The study with each named input held at a value (a constant) for one run.
 
     Parameters
@@ -97,6 +99,9 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
         Input name -> value, in the input's unit.
     where
         The start of error messages.
+    strict
+        A value far outside its input's plausible range is an error, not a warning
+        (:mod:`mcrisk.spec.plausible`), as for the same value in the study file.
 
     Returns
     -------
@@ -113,15 +118,19 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set")
     """
     declared = getattr(study.model, "inputs", None) or {}
     entries = dict(study.priors.entries)
+    inputs = [*entries, *(k for k in study.levers if k not in entries)]  # as [inputs] in the file may name
     for name, v in values.items():
-        if name not in entries:
+        if name not in inputs:
             raise SpecError(f"{where} {show_key(name)}={shorten(v)}: not an input of the study; inputs: "
-                            f"{', '.join(entries)}")
-        old = entries[name]
+                            f"{', '.join(inputs)}")
         prior = parse_prior(name, v, file=where, table=name)
         if (var := declared.get(name)) is not None:
             check_domain(prior, var.domain, where=f"{where} {show_key(name)}={shorten(v)}:")
-        entries[name] = replace(prior, unit=old.unit, label=old.label, source="--set on the command line")
+        if (old := entries.get(name)) is not None:
+            prior = replace(prior, unit=old.unit, label=old.label)
+        entries[name] = replace(prior, source="--set on the command line")
+    check_plausible(study.model, Priors(MappingProxyType({k: entries[k] for k in values})), currency=study.priors.currency,
+        at=lambda name: f"{where} {show_key(name)}={shorten(values[name])}:", strict=strict)
     priors = replace(study.priors, entries=MappingProxyType(entries),  # still conformed but for the new values
                      correlations=tuple(c for c in study.priors.correlations
                                         if c.a not in values and c.b not in values))

@@ -41,11 +41,13 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import check_keys, is_file, show_key, show_keys, show_text
+from mcrisk.core.domains import check_output, not_analysed
+from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
 from mcrisk.spec.conform import check_fx, conform_priors
 from mcrisk.spec.decision_tables import check_solve, check_sweep
+from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.precision_text import Precision, check_precision
 from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.plots_table import check_config as check_plots_table
@@ -182,7 +184,8 @@ def load_study(path: str | Path, *, strict: bool = False, **overrides: Any) -> S
     path
         The study TOML.
     strict
-        Every prior must state its unit (``mcrisk check --strict``).
+        Every prior must state its unit, and a prior whose median lies far outside its input's
+        plausible range (:mod:`mcrisk.spec.plausible`) is an error, not a warning (``--strict``).
     **overrides
         ``samples``, ``seed`` or ``method`` replacing the file's (as the CLI flags do).
 
@@ -260,9 +263,7 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
     output = data.get("output", getattr(model, "default_output", None))
     if output is None:
         raise SpecError(f"{where}: output is missing; name the model output to analyse")
-    if not isinstance(output, str) or (outputs and output not in outputs):
-        raise SpecError(f"{where}: output = {shorten(output)} {_not_analysed(model, output, data['model'])}; "
-                        f"outputs: {show_keys(outputs or [])}")
+    check_output(output, outputs, f"{where}: output", why=lambda name: not_analysed(model, name, data["model"]))
     required, optional, anykw = model_inputs(model)
     levers = (*required, *optional, *([k for k in priors if k not in required and k not in optional] if anykw else ()))
     study = Study(path=path, title=top["title"], model=model, model_ref=data["model"], priors=priors,
@@ -270,7 +271,10 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
                   period_days=top["period_days"], description=top["description"], text=text, conversions=conversions,
                   precision=check_precision(data["precision"], where) if "precision" in data else (),
                   outputs=outputs, levers=levers, spec=spec)
-    return replace(study, **_tables(data, study))
+    study = replace(study, **_tables(data, study))
+    # last: a study refused for another reason gets its one error line, not warnings before it
+    check_plausible(model, priors, currency=currency, at=lambda name: f"{where}: [{show_key(name)}]", strict=strict)
+    return study
 
 
 def _study_priors(data: Mapping[str, Any], path: Path, memo: LoadMemo) -> tuple[Priors, str | None]:
@@ -322,7 +326,8 @@ def _fields(study: Study) -> dict[str, Any]:
     """What a table's checker needs to know of the study."""
     declared = getattr(study.model, "inputs", None) or {}
     return {"output": study.output, "outputs": study.outputs, "uncertain": study.priors.uncertain,
-            "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None}}
+            "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None},
+            "why": lambda name: not_analysed(study.model, name, study.model_ref)}
 
 
 def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
@@ -336,24 +341,12 @@ def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
     for key in ("sensitivity", "tornado"):
         wanted = tables[key].output if key in tables else ()
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
-        if study.outputs and (bad := next((w for w in wanted if w not in study.outputs), None)) is not None:
-            why = _not_analysed(study.model, bad, data["model"])
-            raise SpecError(f"{where}: [{key}] output = {shorten(bad)} {why}; outputs: {show_keys(study.outputs)}")
+        for w in wanted:
+            check_output(w, study.outputs, f"{where}: [{key}] output", why=fields["why"])
     return tables
 
 
-def _not_analysed(model: Callable, name: Any, ref: Any) -> str:
-    """Why ``name`` is no output to analyse: an hourly one (over sample, hour), or none at all."""
-    declared = getattr(model, "outputs", None) or {}
-    dims = getattr(declared.get(name), "dims", ()) if isinstance(name, str) else ()
-    if dims:
-        kind = "an hourly output" if tuple(dims) == ("hour",) else "an output"
-        return (f"is {kind} over ({', '.join(('sample', *dims))}); analyses take one value per sample, "
-                "such as the daily totals")
-    return f"is not an output of {show_text(ref)}"
-
-
-def with_table(study: Study, name: str, **changes: Any) -> Study:
+def with_table(study: Study, name: str, *, flags: Mapping[str, str] | None = None, **changes: Any) -> Study:
     """The study with its ``[name]`` table's keys changed, checked as the file's table would be.
 
     The table is the file's as written (:attr:`Study.spec`), with ``changes`` on top; a change
@@ -365,6 +358,10 @@ def with_table(study: Study, name: str, **changes: Any) -> Study:
         A loaded study.
     name
         A key of :data:`ANALYSES`: ``"sensitivity"``, ``"solve"``, ``"scenarios"``, ...
+    flags
+        Key -> the command-line flag that gave its value (``{"output": "--output"}``): an error
+        about that key names the flag where the file's would name the file and table, in the
+        same words.
     **changes
         Keys of that table.
 
@@ -380,7 +377,21 @@ def with_table(study: Study, name: str, **changes: Any) -> Study:
     """
     table = {**study.spec.get(name, {}), **changes}
     table = {k: v for k, v in table.items() if v is not None}
-    return replace(study, **{name: in_study_units(name, ANALYSES[name](table, str(study.path), _fields(study)), study)})
+    try:
+        return replace(study, **{name: in_study_units(name, ANALYSES[name](table, str(study.path), _fields(study)),
+                                                      study)})
+    except SpecError as err:
+        raise SpecError(_named_by_flag(str(err), f"{study.path}: [{name}] ", flags or {})) from None
+
+
+def _named_by_flag(message: str, head: str, flags: Mapping[str, str]) -> str:
+    """``message`` with its ``{file}: [table] key`` start replaced by the flag that gave the key."""
+    if message.startswith(head):
+        rest = message[len(head):]
+        for key, flag in flags.items():
+            if rest.startswith(key) and rest[len(key):len(key) + 1] in (" ", ":"):
+                return flag + rest[len(key):]
+    return message
 
 
 def _probe_outputs(model: Callable, priors: Priors, where: str) -> tuple[str, ...]:

@@ -161,6 +161,9 @@ class RunOptions:
         (), "hold an input at a value for this run (repeatable)", _settings, flag="--set", shown="none",
         parse=_parse_setting, bad="{text} must be NAME=VALUE with a number, e.g. gpu_hour_price=2.5",
         action="append", metavar="NAME=VALUE")
+    strict: bool = _option(False, "a prior whose median lies far outside its input's plausible range (a likely unit "
+                                  "slip) is an error, not a warning; every prior must state its unit",
+                           lambda v, w="": _flag(v, w, "strict"), flag="--strict", shown="off", action="store_true")
     template: Path | None = _option(None, "PowerPoint template for deck.pptx (--formats pptx)", _path("template"),
                                     flag="--template", shown="none: python-pptx's default", parse=Path)
     write: bool = _option(True, "write the output folder (results.nc, summary.csv, analyses)",
@@ -193,7 +196,7 @@ class RunOptions:
         if self.settings:
             from mcrisk.spec.priorref import set_inputs
 
-            study = set_inputs(study, dict(self.settings))
+            study = set_inputs(study, dict(self.settings), strict=self.strict)
         return study
 
     def only(self, names: Iterable[str], what: str) -> RunOptions:
@@ -221,7 +224,7 @@ def _argument_type(f: dataclasses.Field) -> Callable[[str], Any]:
 
     def parse(text: str) -> Any:
         try:
-            value = meta["parse"](text)
+            value = (meta["parse"] or str)(text)
         except ValueError:
             raise argparse.ArgumentTypeError(meta["bad"].format(text=clip(repr(text)))) from None
         if meta["late"] or meta["argparse"].get("action") == "append":
@@ -250,8 +253,9 @@ def add_arguments(parser: argparse.ArgumentParser, names: Iterable[str] | None =
     for name in names if names is not None else RUN_FLAGS:
         f = by_name[name]
         meta, kw = f.metadata, dict(f.metadata["argparse"])
-        if "choices" in kw:
-            kw["choices"] = list(kw["choices"])
+        if "choices" in kw:  # refused by the option's check, in the words the study file's value gets
+            kw["metavar"] = "{" + ",".join(kw.pop("choices")) + "}"
+            kw["type"] = _argument_type(f)
         elif kw.get("action") != "store_true":
             kw["type"] = _argument_type(f)
         if kw.get("action") not in ("store_true", "append"):

@@ -64,7 +64,7 @@ def run_sensitivity(path: str | Path, *, method: SensitivityMethod | None = None
         not valid, or the run fails on bad input.
     """
     opts = _loud(options, given, "mcrisk sensitivity")
-    study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
+    study = opts.applied(load_study(path, strict=opts.strict))  # --set before the table is checked, as for the file
     written = study.spec.get("sensitivity", {})
     changes: dict[str, Any] = {}
     if method is not None:
@@ -114,8 +114,9 @@ def run_discovery(path: str | Path, analysis: str, *, options: RunOptions | None
         If the study or its table is not valid.
     """
     opts = _loud(options, {k: v for k, v in (("out", out), ("quiet", quiet)) if v is not None}, f"[{analysis}]")
-    study = opts.applied(load_study(path))  # --set before the table is checked, as for the file
-    study = with_table(study, analysis, **{k: v for k, v in table.items() if v is not None})
+    study = opts.applied(load_study(path, strict=opts.strict))  # --set before the table is checked, as for the file
+    given = {k: v for k, v in table.items() if v is not None}
+    study = with_table(study, analysis, flags={k: "--" + k.replace("_", "-") for k in given}, **given)
     return run_study(study, options=replace(opts, settings=()), echo=echo).tables[analysis]
 
 

@@ -108,7 +108,7 @@ def run_study(path: str | Path | Study, *, options: RunOptions | None = None,
     bounded (one chunk per process plus the kept samples), and the report says so.
     """
     opts = RunOptions.of(options, **given)
-    study = opts.applied(path if isinstance(path, Study) else load_study(path))
+    study = opts.applied(path if isinstance(path, Study) else load_study(path, strict=opts.strict))
     target, prec = _checked(study, opts)
     with hold_out(target) if opts.write else contextlib.nullcontext():  # a second run into target is refused
         return _run_checked(study, opts, target, prec, echo)
