@@ -167,8 +167,9 @@ def test_an_incompatible_unit_is_refused_in_one_line(tmp_path) -> None:
     month = _study(tmp_path)
     with pytest.raises(SpecError) as err:
         solve_study(month, target="P(profit_per_day < 5e4 USD/day) <= 0.2", write=False)
+    # a target given to the call (mcrisk solve --target) is named by its flag
     assert str(err.value) == (
-        f"{month}: [solve] target = 'P(profit_per_day < 5e4 USD/day) <= 0.2': 'USD/day' does not convert to the "
+        "--target = 'P(profit_per_day < 5e4 USD/day) <= 0.2': 'USD/day' does not convert to the "
         "output's unit; allowed: the number alone (read in CNY/month) or a unit of the same kind, such as "
         "CNY/month or CNY/day")
     study = load_study(month)
