@@ -56,14 +56,14 @@ FORMS: dict[str, tuple[Any, dict, list[str], dict[str, tuple[float, float]], dic
              {"price_output": (0.5, 4.0), "gpu_hour_price": (1.0, 3.0), "paid_share": (0.2, 1.0)}, {}),
     "maas_hourly": ("maas_hourly", {"price_output": {"dist": "uniform", "low": 1.0, "high": 3.0},
                                     "gpu_hour_price": {"dist": "uniform", "low": 1.9, "high": 2.1}},
-                    ["profit_per_day", "gross_margin", "revenue"],
+                    ["profit_per_day", "gross_margin", "nodes_peak"],
                     {"price_output": (0.5, 4.0), "gpu_hour_price": (1.0, 3.0)},
                     {"shape": ["deepseek-2025-02-27", "flat", "nosuch", [1.0] * 24, [1.0] * 23],
                      "policy": ["fixed", "elastic", "schedule", "nosuch"], "lag_hours": [0, 1, -1, 2.5]}),
     "chain": (["gpu_hour_cost", "maas_hourly"],
               {"server_price_per_gpu": {"dist": "uniform", "low": 20000, "high": 40000},
                "depreciation_years": 4, "electricity_price": 0.1, "power_kw_per_gpu": 1.0},
-              ["profit_per_day", "gpu_hour_price", "nodes"],
+              ["profit_per_day", "gpu_hour_price", "cost_per_day"],
               {"electricity_price": (0.01, 0.5), "server_price_per_gpu": (1e4, 6e4)},
               {"policy": ["fixed", "elastic"]}),
     "plain_file": ("m.py:plain", {"a": {"dist": "uniform", "low": 0, "high": 1}, "b": 0.5}, ["y"],
@@ -141,7 +141,7 @@ def fuzzed_study(draw):
                            "samples": draw(st.sampled_from([32, 64, 128])), "seed": draw(st.integers(0, 2**32)),
                            "method": draw(st.sampled_from(["random", "lhs", "sobol"]))}
     if "file" in form or draw(st.booleans()):
-        top["output"] = _pick(draw, outputs, ["z"])
+        top["output"] = _pick(draw, outputs, ["z", "revenue"])  # revenue: maas_hourly's is over (sample, hour)
     if "file" not in form:
         top["currency"] = _pick(draw, ["USD", "USD", "CNY"], ["EUR", "xx"])
         if draw(st.booleans()):
