@@ -260,8 +260,25 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
     """
     printed: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
-        table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
+        try:
+            table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
+        except SpecError as err:
+            raise SpecError(_at_table(study, key, str(err))) from None
     return table, printed, _kept(caught)
+
+
+def _at_table(study: Study, key: str, message: str) -> str:
+    """A table's error as every other study error reads: ``FILE: [key] what``, named once.
+
+    The analyses' own messages (``"value_of_information: 16 samples ..."``, a solve's ``"target
+    ... is met over all of ..."``) name neither the file nor, always, the table.
+    """
+    where = f"{study.path}: "
+    if message.startswith(where):
+        return message
+    for name in (key, key.replace("_", " ")):
+        message = message.removeprefix(f"{name}: ").removeprefix(f"{name} ")
+    return f"{where}[{key}] {message}"
 
 
 def _summary_job(results: xr.Dataset, period_days: float,
