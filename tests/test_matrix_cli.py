@@ -165,3 +165,69 @@ def test_sensitivity_command_on_every_form(command_study, tmp_path):
     assert (rc, err) == (0, "") and f"Sensitivity of {FORMS[form][2]}: morris, N = 8" in printed
     table = pd.read_csv(out / "sensitivity.csv")
     assert table.sort_values("mu_star").input.iloc[-1] == DECIDE[form][0], table
+
+
+#: model form -> (study B's driver, uniform from low to high, and A's width): ``mcrisk compare A B``
+MOVED = {"maas": ("price_output", 1.5, 4.5, 2.0), "maas_hourly": ("price_output", 1.5, 4.5, 2.0),
+         "chain": ("server_price_per_gpu", 30000, 60000, 20000.0),
+         "plain_file": ("a", 0.5, 2.0, 1.0), "decorated_file": ("a", 0.5, 2.0, 1.0)}
+
+
+def _compare(tmp_path: Path, form: str, b_prior: str) -> tuple[int, str, str, pd.DataFrame | None]:
+    a = write_study(tmp_path, form, tables=command_tables(form), name="a")
+    b = write_study(tmp_path, form, tables=command_tables(form), name="b", inputs=b_prior)
+    rc, printed, err = run_main(["compare", str(a), str(b), "--samples", str(SAMPLES), "--out", str(tmp_path / "o"),
+                                 "--formats", "png"])
+    if rc:
+        return rc, printed, err, None
+    table = pd.read_csv(tmp_path / "o" / "compare.csv")
+    return rc, printed, err, table[table.output == FORMS[form][2]].set_index("statistic")
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_compare_two_studies_of_every_form(tmp_path, form):
+    """B's driver is drawn from the same uniforms u as A's (inputs matched by name) over a range moved up
+    and widened: each sample of B is A's moved by slope x (B's driver - A's), and the difference of
+    the means is exactly that at the mean of the draws."""
+    name, low, high, width = MOVED[form]
+    rc, printed, err, table = _compare(tmp_path, form, f'{name} = {{ dist = "uniform", low = {low}, high = {high} }}')
+    assert (rc, err) == (0, "")
+    run = run_study(tmp_path / "a.toml", write=False)  # A's samples in the comparison: its seed, samples, design
+    a_low = DECIDE[form][1] if name == DECIDE[form][0] else None
+    u = (run.results[name].values - a_low) / width
+    moved = slope(form, run.results) * np.mean(low + u * (high - low) - (a_low + u * width))
+    assert table.loc["mean", "diff"] == pytest.approx(moved, rel=1e-9)
+    for stat in ("mean", "p05", "p50", "p95"):
+        assert table.loc[stat, "diff_low"] <= table.loc[stat, "diff"] <= table.loc[stat, "diff_high"]
+        assert np.sign(table.loc[stat, "diff"]) == np.sign(moved), stat  # B earns more, or (the chain) less
+    assert np.sign(table.loc["p_below_zero", "diff"]) in (0, -np.sign(moved))
+    assert f"note: {name}: A uniform(" in printed, printed
+
+
+@pytest.mark.xfail(strict=True, reason="compare of a difference constant up to rounding: the difference "
+                   "histogram's 50 bins over a range of 1e-15 (report/plot/decision_charts.py plot_compare)")
+def test_compare_of_a_constant_difference(tmp_path):
+    # b moves every sample by exactly 10 x 0.5 = 5 (up to rounding): a difference that is one number
+    rc, printed, err, table = _compare(tmp_path, "plain_file", 'a = { dist = "uniform", low = 0.5, high = 1.5 }')
+    assert (rc, err) == (0, "")
+    assert table.loc["mean", "diff"] == pytest.approx(5.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_summary_only_on_every_form(tmp_path, form):
+    """Per-sample tables are skipped with a note; [sweep], [solve] and [tornado] run; the summary is the full run's."""
+    path = write_study(tmp_path, form, tables=tables_text(form))
+    out = tmp_path / "out"
+    rc, printed, err = run_main(["run", str(path), "--summary-only", "--out", str(out), "--quiet",
+                                 "--formats", "png,pptx,xlsx"])
+    assert (rc, err) == (0, "")
+    for line in ("[scenarios] skipped: --summary-only keeps no per-sample results",
+                 "[value_of_information] skipped: --summary-only keeps no per-sample results",
+                 "pptx, xlsx skipped: --summary-only keeps no per-sample results",
+                 f"[solve] {DECIDE[form][0]} = "):
+        assert line in printed, (line, printed)
+    full = run_study(path, write=False)
+    assert json.loads((out / "solve.json").read_text())["value"] == full.tables["solve"].value
+    got = pd.read_csv(out / "tornado.csv").set_index("input").swing
+    np.testing.assert_allclose(got.values, full.tables["tornado"].swing.sel(input=got.index).values, rtol=1e-9)
+    assert not (out / "deck.pptx").exists() and not (out / "scenarios.csv").exists()

@@ -21,7 +21,7 @@ from typing import Any
 
 import xarray as xr
 
-from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions
+from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions, write_solution
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.discovery_run import run_scenarios, run_voi
 from mcrisk.analyze.discovery_run import write_tables as write_discovery_tables
@@ -303,6 +303,8 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
     # which need per-sample results.
     run.summary.to_netcdf(folder / "results.nc")
     _write_tables(run, folder)
+    if (sol := run.tables.get("solve")) is not None:  # printed, so written, as in a full run
+        write_solution(sol, folder)
 
 
 def _write_tables(run: StudyRun, folder: Path) -> None:
