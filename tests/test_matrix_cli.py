@@ -29,7 +29,7 @@ import mcrisk.report.document
 from mcrisk import run_study
 from mcrisk.cli.main import main
 from test_matrix import FORMS
-from test_matrix_tables import DECIDE, SAMPLES, slope, tables_text, write_study
+from test_matrix_tables import DECIDE, SAMPLES, _discovery, _solve, _sweep, slope, tables_text, write_study
 
 #: Every table but [sweep] (whose deck is the xfail below): the study of the command cells.
 def command_tables(form: str) -> str:
@@ -231,3 +231,57 @@ def test_summary_only_on_every_form(tmp_path, form):
     got = pd.read_csv(out / "tornado.csv").set_index("input").swing
     np.testing.assert_allclose(got.values, full.tables["tornado"].swing.sel(input=got.index).values, rtol=1e-9)
     assert not (out / "deck.pptx").exists() and not (out / "scenarios.csv").exists()
+
+
+#: model form -> the input ``--set`` holds (not the lever) and the value: the other input that matters
+HELD = {"maas": ("gpu_hour_price", 8.38), "maas_hourly": ("gpu_hour_price", 11.15),
+        "chain": ("electricity_price", 0.1), "plain_file": ("b", -5.5), "decorated_file": ("b", -5.5)}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_set_on_every_form(tmp_path, form):
+    """``--set`` holds an input in the run and in every table's draws; the tables' closed forms still hold."""
+    name, value = HELD[form]
+    path = write_study(tmp_path, form, tables=tables_text(form))
+    run = run_study(path, settings={name: value}, write=False)
+    assert np.all(run.results[name].values == value)
+    assert np.all(run.tables["sweep"].results[name].values == value)
+    assert name not in run.tables["value_of_information"].inputs.values  # no longer uncertain
+    _sweep(form, run, value if form.endswith("_file") else None)
+    _solve(form, run)
+    _discovery(form, run)
+    if form.endswith("_file"):  # y = 10 a - 5.5 in every sample: P(y < 0) falls from 1 to 0 at a = 0.55
+        np.testing.assert_allclose(run.results["y"].values, 10 * run.results["a"].values - 5.5, rtol=1e-12)
+        assert run.tables["solve"].value == pytest.approx(0.55, abs=run.tables["solve"].tolerance)
+
+
+def _same(one, other) -> None:
+    assert set(one.data_vars) == set(other.data_vars)
+    for k in one.data_vars:
+        assert np.array_equal(one[k].values, other[k].values, equal_nan=True), k
+
+
+def test_a_local_dask_pool_on_every_form(tmp_path):
+    """Every form on one two-worker local cluster (``--scheduler``; chunks of 16 samples spread over
+    both workers), and the chain with ``--workers 2``: the numbers of one process, bit for bit."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0") as cluster:
+        for form in FORMS:
+            (tmp_path / form).mkdir()
+            path = write_study(tmp_path / form, form, tables=command_tables(form))
+            one = run_study(path, write=False)
+            pooled = run_study(path, write=False, scheduler=cluster.scheduler_address, chunk_size=16)
+            _same(one.results, pooled.results)
+            _same(one.summary, pooled.summary)
+            assert pooled.tables["solve"] == one.tables["solve"], form
+            _same(one.tables["value_of_information"], pooled.tables["value_of_information"])
+    path = tmp_path / "chain" / "s.toml"
+    rc, printed, err = run_main(["run", str(path), "--workers", "2", "--summary-only", "--quiet",
+                                 "--out", str(tmp_path / "out")])
+    assert (rc, err) == (0, "")
+    got = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("output")
+    alone = run_study(path, write=False).summary
+    for stat in ("mean", "p05", "p50", "p95"):
+        assert got.loc["profit_per_day", stat] == pytest.approx(float(alone[stat].sel(output="profit_per_day")),
+                                                               rel=1e-9), stat
