@@ -24,12 +24,13 @@ import pandas as pd
 import pptx
 import pytest
 from openpyxl import load_workbook
+from test_matrix import FORMS
+from test_matrix_tables import DECIDE, SAMPLES, _discovery, _solve, _sweep, slope, tables_text, write_study
 
 import mcrisk.report.document
 from mcrisk import run_study
 from mcrisk.cli.main import main
-from test_matrix import FORMS
-from test_matrix_tables import DECIDE, SAMPLES, _discovery, _solve, _sweep, slope, tables_text, write_study
+
 
 #: Every table but [sweep] (whose deck is the xfail below): the study of the command cells.
 def command_tables(form: str) -> str:
@@ -73,7 +74,7 @@ def exported(request, tmp_path_factory):
 
 
 def test_export_on_every_form(exported):
-    form, path, out, rc, printed, err = exported
+    form, _path, out, rc, printed, err = exported
     assert (rc, err) == (0, "")
     lever = DECIDE[form][0]
     sol = json.loads((out / "solve.json").read_text())
@@ -92,9 +93,9 @@ def test_export_on_every_form(exported):
 
 @pytest.mark.xfail(strict=True, reason="deck of a [sweep] study: fixed on the deliverables branch")
 def test_deck_command_of_a_sweep_study(exported):
-    form, path, out, *_ = exported
+    _form, path, out, *_ = exported
     (out / "deck.pptx").unlink()
-    rc, printed, err = run_main(["deck", str(path), "--out", str(out)])
+    rc, _printed, err = run_main(["deck", str(path), "--out", str(out)])
     assert (rc, err) == (0, "") and (out / "deck.pptx").exists()
 
 
@@ -124,7 +125,7 @@ def test_solve_command_on_every_form(command_study, tmp_path):
     form, path = command_study
     lever, low, high, _ = DECIDE[form]
     table = run_study(path, write=False).tables["solve"]
-    rc, out, err = run_main(["solve", str(path), "--out", str(tmp_path / "a")])
+    rc, _out, err = run_main(["solve", str(path), "--out", str(tmp_path / "a")])
     assert (rc, err) == (0, "")
     given = ["--lever", lever, "--target", f"P({FORMS[form][2]} < 0) <= 0.5", "--low", str(low), "--high", str(high)]
     assert run_main(["solve", str(path), *given, "--out", str(tmp_path / "b")])[0] == 0
@@ -208,7 +209,7 @@ def test_compare_two_studies_of_every_form(tmp_path, form):
                    "histogram's 50 bins over a range of 1e-15 (report/plot/decision_charts.py plot_compare)")
 def test_compare_of_a_constant_difference(tmp_path):
     # b moves every sample by exactly 10 x 0.5 = 5 (up to rounding): a difference that is one number
-    rc, printed, err, table = _compare(tmp_path, "plain_file", 'a = { dist = "uniform", low = 0.5, high = 1.5 }')
+    rc, _printed, err, table = _compare(tmp_path, "plain_file", 'a = { dist = "uniform", low = 0.5, high = 1.5 }')
     assert (rc, err) == (0, "")
     assert table.loc["mean", "diff"] == pytest.approx(5.0, rel=1e-12)
 
@@ -277,7 +278,7 @@ def test_a_local_dask_pool_on_every_form(tmp_path):
             assert pooled.tables["solve"] == one.tables["solve"], form
             _same(one.tables["value_of_information"], pooled.tables["value_of_information"])
     path = tmp_path / "chain" / "s.toml"
-    rc, printed, err = run_main(["run", str(path), "--workers", "2", "--summary-only", "--quiet",
+    rc, _printed, err = run_main(["run", str(path), "--workers", "2", "--summary-only", "--quiet",
                                  "--out", str(tmp_path / "out")])
     assert (rc, err) == (0, "")
     got = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("output")
@@ -285,3 +286,68 @@ def test_a_local_dask_pool_on_every_form(tmp_path):
     for stat in ("mean", "p05", "p50", "p95"):
         assert got.loc["profit_per_day", stat] == pytest.approx(float(alone[stat].sel(output="profit_per_day")),
                                                                rel=1e-9), stat
+
+
+_ELECTRICITY = ('[solve]\nlever = "electricity_price"\ntarget = "P(profit_per_day < 470000) <= 0.5"\nlow = 0.05\n'
+                'high = 0.15\n')
+_INTERMEDIATE = '[sweep]\nlever = "gpu_hour_price"\nvalues = [1, 2]\n'
+#: Every refused cell of the matrix, and why: cell -> (model form, the study's tables, whether its break-even
+#: is shifted, the command, its exact one-line message). ``{study}`` is the study file and ``{out}`` a new
+#: folder; each study has 64 samples, seed 7 and the random design unless its command says otherwise.
+#: An hourly output named for analysis is refused too: test_matrix.py asserts those messages.
+REFUSED = {
+    "[solve] met over its whole range (the chain, lhs)": (
+        "chain", _ELECTRICITY, False, ["run", "{study}", "--method", "lhs", "--quiet", "--out", "{out}"],
+        ("{study}: [solve] target 'P(profit_per_day < 470000) <= 0.5' is met over all of [0.05, 0.15] for "
+         "electricity_price (P(profit_per_day < 470000) = 0.3125 at 0.05, 0.484375 at 0.15); lower low or raise "
+         "high to find where it is just met")),
+    "[sweep] of an input the chain computes": (
+        "chain", _INTERMEDIATE, True, ["run", "{study}", "--out", "{out}"],
+        ("{study}: [sweep] lever = 'gpu_hour_price' is not an input of the model; inputs: server_price_per_gpu, "
+         "depreciation_years, electricity_price, input_tokens, output_tokens, prefill_tps_per_node, "
+         "decode_tps_per_node, price_input_miss, price_output, financing_rate, power_kw_per_gpu, pue, "
+         "hosting_per_gpu_year, service_share, cache_hit_share, price_input_hit, gpus_per_node, headro ...")),
+    "--set of an input the chain computes": (
+        "chain", "", True, ["run", "{study}", "--set", "gpu_hour_price=2", "--out", "{out}"],
+        ("--set gpu_hour_price=2.0: not an input of the study; inputs: input_tokens, output_tokens, "
+         "prefill_tps_per_node, decode_tps_per_node, price_input_miss, server_price_per_gpu, depreciation_years, "
+         "electricity_price, power_kw_per_gpu, price_output, cache_hit_share")),
+    "[value_of_information] on fewer than 20 samples": (
+        "maas_hourly", "[value_of_information]\n", True,
+        ["run", "{study}", "--samples", "16", "--quiet", "--out", "{out}"],
+        "{study}: [value_of_information] 16 samples with finite profit_per_day; at least 20 needed"),
+    "precision with --workers 2": (
+        "plain_file", "", False, ["run", "{study}", "--precision", "mean:5%", "--workers", "2", "--out", "{out}"],
+        "--precision runs its batches in this process; it cannot be combined with --workers or --scheduler"),
+    "precision with --summary-only": (
+        "decorated_file", "", False, ["run", "{study}", "--precision", "mean:5%", "--summary-only", "--out", "{out}"],
+        "--precision keeps every sample used; it cannot be combined with --summary-only"),
+    "mcrisk scenarios --summary-only (no per-sample results to search)": (
+        "maas", "[scenarios]\n", True, ["scenarios", "{study}", "--summary-only", "--out", "{out}"],
+        "mcrisk: unrecognized arguments: --summary-only"),
+    "mcrisk voi --summary-only": (
+        "maas", "[value_of_information]\n", True, ["voi", "{study}", "--summary-only", "--out", "{out}"],
+        "mcrisk: unrecognized arguments: --summary-only"),
+    "mcrisk sensitivity --summary-only": (
+        "plain_file", "", True, ["sensitivity", "{study}", "--summary-only", "--out", "{out}"],
+        "mcrisk: unrecognized arguments: --summary-only"),
+    "mcrisk solve --workers 2 (a solve runs in this process)": (
+        "chain", command_tables("chain"), True, ["solve", "{study}", "--workers", "2", "--out", "{out}"],
+        "mcrisk: unrecognized arguments: --workers 2"),
+    "mcrisk compare --summary-only (the paired differences need the samples)": (
+        "maas", "", True, ["compare", "{study}", "{study}", "--summary-only", "--out", "{out}"],
+        "mcrisk: unrecognized arguments: --summary-only"),
+    "mcrisk deck before any run": (
+        "decorated_file", "", True, ["deck", "{study}", "--out", "{out}"],
+        "{out}: no results.nc; run `mcrisk run {study}` first to write the folder (or give it with --out)"),
+}
+
+
+@pytest.mark.parametrize("cell", list(REFUSED))
+def test_refused_cells_say_why_in_one_line(tmp_path, cell):
+    form, tables, shift, command, message = REFUSED[cell]
+    path = write_study(tmp_path, form, tables=tables, shift=shift)
+    names = {"study": str(path), "out": str(tmp_path / "out")}
+    rc, _printed, err = run_main([a.format(**names) for a in command])
+    assert (rc, err) == (2, f"error: {message.format(**names)}\n")
+    assert not (tmp_path / "out").exists()

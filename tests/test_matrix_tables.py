@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.stats as st
-
 from conftest import bonferroni_z, quantile_se
-from mcrisk import run_study
 from test_matrix import _FILE, FORMS
+
+from mcrisk import run_study
 
 SAMPLES = 64
 #: One year of hours, and the chain's depreciation (years) at which a 30,000 USD server breaks even.
@@ -116,7 +116,7 @@ def _sweep(form: str, run, b: float | None = None) -> None:
 def _solve(form: str, run) -> None:
     """P(out < 0) <= 0.5 on 64 samples holds once at most 32 samples lose: the answer lies between
     the lever values at which the 32nd and the 33rd smallest sample of the low end reach 0."""
-    lever, low, high, _ = DECIDE[form]
+    lever, low, _high, _ = DECIDE[form]
     sol, sw = run.tables["solve"], run.tables["sweep"]
     at_low = np.sort(sw.results[sw.output].sel({lever: low}).values)
     k = slope(form, run.results)
