@@ -153,7 +153,19 @@ def test_sensitivity_command_on_an_hourly_study(tmp_path, capsys, method):
     assert (tmp_path / "out" / "sensitivity.csv").exists()
 
 
-@pytest.mark.parametrize("key", ["output", "[sensitivity] output", "[tornado] output"])
+#: a study table naming the chain's hourly output ``nodes``, by where it names it
+_HOURLY_TABLES = {
+    "[tornado] output": '[tornado]\noutput = "nodes"\n',
+    "[scenarios] output": '[scenarios]\noutput = "nodes"\nevent = "< 0"\n',
+    "[scenarios] event": '[scenarios]\nevent = "nodes < 0"\n',
+    "[value_of_information] output": '[value_of_information]\noutput = "nodes"\n',
+    "[sweep] output": '[sweep]\nlever = "electricity_price"\nvalues = [0.05, 0.15]\noutput = "nodes"\n',
+    "[solve] target output": ('[solve]\nlever = "electricity_price"\ntarget = "P(nodes < 0) <= 0.1"\nlow = 0.05\n'
+                              'high = 0.15\n'),
+}
+
+
+@pytest.mark.parametrize("key", ["output", "[sensitivity] output", *_HOURLY_TABLES])
 def test_an_hourly_output_in_a_study_is_refused_in_one_line(tmp_path, capsys, key):
     path = _write(tmp_path, "chain", "morris")
     text = path.read_text()
@@ -162,7 +174,7 @@ def test_an_hourly_output_in_a_study_is_refused_in_one_line(tmp_path, capsys, ke
     elif key == "[sensitivity] output":
         text = text.replace('output = "profit_per_day"\nevent', 'output = "nodes"\nevent')
     else:
-        text = text.replace("[options]", '[tornado]\noutput = "nodes"\n[options]')
+        text = text.replace("[options]", _HOURLY_TABLES[key] + "[options]")
     path.write_text(text)
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err

@@ -222,10 +222,12 @@ def sweep_values(values: Any = None, *, low: Any = None, high: Any = None, num: 
     return tuple([lo, *(lo + (hi - lo) * i / (k - 1) for i in range(1, k - 1)), hi])
 
 
-def _check_output(output: Any, outputs: Iterable[str], where: str) -> str:
+def _check_output(output: Any, outputs: Iterable[str], where: str, why: Mapping[str, str]) -> str:
+    """``output`` if it is an output to analyse; ``why`` says why some outputs are not (hourly ones)."""
     outputs = tuple(outputs)
     if not isinstance(output, str) or (outputs and output not in outputs):
-        raise SpecError(f"{where} = {shorten(output)} is not an output of the model; outputs: {show_keys(outputs)}")
+        reason = (isinstance(output, str) and why.get(output)) or "is not an output of the model"
+        raise SpecError(f"{where} = {shorten(output)} {reason}; outputs: {show_keys(outputs)}")
     return output
 
 
@@ -281,7 +283,8 @@ def check_sweep(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
         if bad := [v for v in values if not lo <= v <= hi]:
             shown = f"[{lo:g}, {hi:g}" + (")" if math.isinf(hi) else "]")
             raise SpecError(f"{at} values: {bad[0]:g} lies outside the domain of {show_key(lever)}, {shown}")
-    output = _check_output(table.get("output", study["output"]), study["outputs"], f"{at} output")
+    output = _check_output(table.get("output", study["output"]), study["outputs"], f"{at} output",
+                           study.get("unanalysed", {}))
     return SweepTable(lever=lever, values=values, output=output)
 
 
@@ -315,7 +318,7 @@ def check_solve(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) 
             raise SpecError(f"{at} {key} is missing; [solve] needs lever, target, low and high")
     lever = table["lever"]
     target = parse_target(table["target"], f"{at} target")
-    _check_output(target.output, study["outputs"], f"{at} target output")
+    _check_output(target.output, study["outputs"], f"{at} target output", study.get("unanalysed", {}))
     low, high = finite_number(at, "low", table["low"]), finite_number(at, "high", table["high"])
     if not low < high:
         raise SpecError(f"{at} low = {shorten(table['low'])} must be below high = {shorten(table['high'])}")

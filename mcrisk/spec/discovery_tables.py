@@ -37,10 +37,11 @@ __all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi"]
 
 
 
-def _output(value: Any, key: str, where: str, outputs: tuple[str, ...]) -> str:
+def _output(value: Any, key: str, where: str, outputs: tuple[str, ...], why: Mapping[str, str]) -> str:
+    """``value`` if it is an output to analyse; ``why`` says why some outputs are not (hourly ones)."""
     if not isinstance(value, str) or (outputs and value not in outputs):
-        raise SpecError(f"{where} {key} = {shorten(value)} is not an output of the model; "
-                        f"outputs: {show_keys(outputs)}")
+        reason = (isinstance(value, str) and why.get(value)) or "is not an output of the model"
+        raise SpecError(f"{where} {key} = {shorten(value)} {reason}; outputs: {show_keys(outputs)}")
     return value
 
 
@@ -108,10 +109,10 @@ def check_scenarios(table: Mapping[str, Any], where: str, study: Mapping[str, An
     where = f"{where}: [scenarios]"
     cfg = parse_table(table, SCENARIO_KEYS, where, output=None)
     ev = cfg.pop("event")
-    outputs = tuple(study["outputs"])
+    outputs, why = tuple(study["outputs"]), study.get("unanalysed", {})
     if ev.output is not None:
-        _output(ev.output, "event", where, outputs)
-    output = _output(cfg.pop("output") or ev.output or study["output"], "output", where, outputs)
+        _output(ev.output, "event", where, outputs, why)
+    output = _output(cfg.pop("output") or ev.output or study["output"], "output", where, outputs, why)
     if ev.output not in (None, output):
         raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = {output}; "
                         "name one output")
@@ -144,14 +145,14 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
     """
     where = f"{where}: [value_of_information]"
     cfg = parse_table(table, VOI_KEYS, where, output=study["output"])
-    outputs = tuple(study["outputs"])
-    output = _output(cfg["output"], "output", where, outputs)
+    outputs, why = tuple(study["outputs"]), study.get("unanalysed", {})
+    output = _output(cfg["output"], "output", where, outputs, why)
     decision = cfg["decision"]
     if isinstance(decision, list):
         if len(decision) < 2 or len(set(map(str, decision))) != len(decision):
             raise SpecError(f"{where} decision = {shorten(decision)} must list at least two different "
                             "outputs, one per option")
-        decision = tuple(_output(d, "decision", where, outputs) for d in decision)
+        decision = tuple(_output(d, "decision", where, outputs, why) for d in decision)
     elif decision != "go":
         raise SpecError(f"{where} decision = {shorten(decision)} must be \"go\" (go ahead only if the "
                         "expected output is positive) or a list of outputs, one per option")

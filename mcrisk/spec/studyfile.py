@@ -320,8 +320,12 @@ def _study_priors(data: Mapping[str, Any], path: Path, memo: LoadMemo) -> tuple[
 def _fields(study: Study) -> dict[str, Any]:
     """What a table's checker needs to know of the study."""
     declared = getattr(study.model, "inputs", None) or {}
+    # why an output the model declares is no output to analyse (an hourly one): said in the tables' errors
+    unanalysed = {k: _not_analysed(study.model, k, study.model_ref) for k, v in
+                  (getattr(study.model, "outputs", None) or {}).items() if getattr(v, "dims", ())}
     return {"output": study.output, "outputs": study.outputs, "uncertain": study.priors.uncertain,
-            "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None}}
+            "inputs": study.levers, "unanalysed": unanalysed,
+            "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None}}
 
 
 def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
