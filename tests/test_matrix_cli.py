@@ -344,3 +344,13 @@ def test_refused_cells_say_why_in_one_line(tmp_path, cell):
     rc, _printed, err = run_main([a.format(**names) for a in command])
     assert (rc, err) == (2, f"error: {message.format(**names)}\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_sobol_design_of_no_power_of_2_is_said_once(tmp_path):
+    """The run says it once; its [sweep] and [solve], which redraw the same design, do not say it again."""
+    path = write_study(tmp_path, "plain_file", tables=tables_text("plain_file"))
+    rc, printed, err = run_main(["run", str(path), "--method", "sobol", "--samples", "50", "--summary-only", "--quiet",
+                                 "--out", str(tmp_path / "out")])
+    said = "warning: Sobol' designs keep their balance only when samples is a power of 2; 50 is not (try 64)\n"
+    assert (rc, err) == (0, said)
+    assert "[solve] a = " in printed and "[sweep] y" in printed
