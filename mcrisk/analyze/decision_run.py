@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from mcrisk.spec.tables import SolveTable
 from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, sweep
 from mcrisk.core.labels import run_labels, sentence_labels
 from mcrisk.core.text import aligned, format_number, words
+from mcrisk.core.warned import guarded_warnings
 
 __all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
            "solve_study", "write_decisions"]
@@ -87,6 +89,15 @@ def drawn_samples(study: Study, results: xr.Dataset) -> int:
     return int(results.sizes["sample"]) if results.attrs.get("thin_step") else study.samples
 
 
+@contextlib.contextmanager
+def _design_said() -> Iterator[None]:
+    """A table of a study run redraws the run's design: what the run said of it (a Sobol' design of
+    a size that is no power of 2) is not said again for each table."""
+    with guarded_warnings():
+        warnings.filterwarnings("ignore", message="Sobol' designs keep their balance only")
+        yield
+
+
 def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> SweepRun:
     """Run the study's ``[sweep]``: every value on the study's samples, seed and design.
 
@@ -107,8 +118,9 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     SweepRun
     """
     cfg = study.sweep
-    res = sweep(study.model, study.priors, cfg.lever, cfg.values, drawn_samples(study, results),
-                method=study.method, rng=study.seed)
+    with _design_said():
+        res = sweep(study.model, study.priors, cfg.lever, cfg.values, drawn_samples(study, results),
+                    method=study.method, rng=study.seed)
     res.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
                       "output": cfg.output})
     if study.period_days and study.period_days != 1:
@@ -179,7 +191,8 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     -------
     Solution
     """
-    sol = _solve_with(study, study.solve, drawn_samples(study, results))
+    with _design_said():
+        sol = _solve_with(study, study.solve, drawn_samples(study, results))
     if echo is not None:
         echo("\n[solve] " + format_solution(sol, study.solve.target, _labels(study)))
     return sol

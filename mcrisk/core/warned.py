@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from mcrisk.core.errors import MCRiskWarning
 
-__all__ = ["WARNINGS_LOCK", "guarded_warnings", "warn"]
+__all__ = ["WARNINGS_LOCK", "guarded_warnings", "warn", "warn_again"]
 
 #: held while a block changes or records warnings, and while mcrisk gives one
 WARNINGS_LOCK = threading.RLock()
@@ -57,3 +57,15 @@ def warn(message: str, category: type[Warning] = MCRiskWarning, stacklevel: int 
     """
     with WARNINGS_LOCK:
         warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+def warn_again(kept: tuple) -> None:
+    """:func:`warnings.warn_explicit` of a warning recorded elsewhere (a forked job), holding :data:`WARNINGS_LOCK`.
+
+    Parameters
+    ----------
+    kept
+        ``(message, category, filename, lineno)`` as recorded.
+    """
+    with WARNINGS_LOCK:
+        warnings.warn_explicit(*kept)

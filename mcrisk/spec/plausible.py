@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import tomllib
-import warnings
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import MCRiskWarning, SpecError
+from mcrisk.core.warned import warn
 from mcrisk.spec.priorspec import Priors
 
 __all__ = ["FACTOR", "PLAUSIBLE", "check_plausible", "plausibility", "plausible_ranges", "plausible_table"]
@@ -142,7 +142,7 @@ def check_plausible(model: Callable, priors: Priors, *, currency: str | None, at
         text = f"{at(name)} {rest}"
         if strict:
             raise SpecError(f"{text} (--strict)")
-        warnings.warn(text, MCRiskWarning, stacklevel=3)
+        warn(text, MCRiskWarning, stacklevel=3)
 
 
 def plausible_table() -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import xarray as xr
 
-from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions
+from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions, write_solution
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.discovery_run import run_scenarios, run_voi
 from mcrisk.analyze.discovery_run import write_tables as write_discovery_tables
@@ -43,7 +43,7 @@ from mcrisk.analyze.tornado import format_tornado, tornado, tornado_frame
 from mcrisk.core.units import with_pint_units
 from mcrisk.report.workbook import write_workbook
 from mcrisk.core.validate import EXPORT_FORMATS, FIGURE_FORMATS, NonFinite
-from mcrisk.core.warned import guarded_warnings
+from mcrisk.core.warned import guarded_warnings, warn_again
 from mcrisk.study.options import RunOptions
 
 # Study, load_study and ANALYSES live in mcrisk.spec.studyfile; importable from here too.
@@ -135,7 +135,7 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
     if summary is None:
         summary, _, warned = next(done)
         for w in warned:
-            warnings.warn_explicit(*w)
+            warn_again(w)
     _say_summary(study, results, summary, say, prec=bool(prec), thinned=thinned)
     tables: dict[str, Any] = {}
     if conv is not None:
@@ -147,7 +147,7 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
         for text in printed:
             say(text)
         for w in warned:
-            warnings.warn_explicit(*w)
+            warn_again(w)
         tables[key] = table
     if opts.write and opts.summary_only and (skipped := [f for f in opts.formats if f in EXPORT_FORMATS]):
         say(f"\n{', '.join(skipped)} skipped: --summary-only keeps no per-sample results")
@@ -261,8 +261,25 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
     """
     printed: list[str] = []
     with guarded_warnings(record=True) as caught:
-        table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
+        try:
+            table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
+        except SpecError as err:
+            raise SpecError(_at_table(study, key, str(err))) from None
     return table, printed, _kept(caught)
+
+
+def _at_table(study: Study, key: str, message: str) -> str:
+    """A table's error as every other study error reads: ``FILE: [key] what``, named once.
+
+    The analyses' own messages (``"value_of_information: 16 samples ..."``, a solve's ``"target
+    ... is met over all of ..."``) name neither the file nor, always, the table.
+    """
+    where = f"{study.path}: "
+    if message.startswith(where):
+        return message
+    for name in (key, key.replace("_", " ")):
+        message = message.removeprefix(f"{name}: ").removeprefix(f"{name} ")
+    return f"{where}[{key}] {message}"
 
 
 def _summary_job(results: xr.Dataset, period_days: float,
@@ -287,6 +304,8 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
     # which need per-sample results.
     run.summary.to_netcdf(folder / "results.nc")
     _write_tables(run, folder)
+    if (sol := run.tables.get("solve")) is not None:  # printed, so written, as in a full run
+        write_solution(sol, folder)
 
 
 def _write_tables(run: StudyRun, folder: Path) -> None:
