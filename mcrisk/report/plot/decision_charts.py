@@ -120,12 +120,15 @@ def plot_compare(table: xr.Dataset, a: np.ndarray, b: np.ndarray, *, output: str
         ax.set_xlabel(label_of(None, output, unit))
         ax.set_ylabel("samples")
         ax.legend(frameon=False, fontsize=10)
-        if d.size and np.ptp(d) > 0:
-            dl, dh = np.quantile(d, [0.005, 0.995])
-            dl, dh = (dl, dh) if dh > dl else (dl - 0.5, dh + 0.5)
+        dl, dh = np.quantile(d, [0.005, 0.995]) if d.size else (0.0, 0.0)
+        # 50 bins need a spread well above rounding: a difference constant to 1e-9 of its size is one bar
+        if dh - dl > 1e-9 * max(abs(dl), abs(dh)):
             ax2.hist(np.clip(d, dl, dh), bins=50, color=PALETTE["blue"], alpha=0.7)
         else:
-            ax2.hist(d, bins=1, color=PALETTE["blue"], alpha=0.7)
+            mid = float(np.median(d)) if d.size else 0.0
+            half = max(abs(mid) * 0.01, 0.5)
+            ax2.hist(np.clip(d, mid - half, mid + half), bins=1, range=(mid - half, mid + half),
+                     color=PALETTE["blue"], alpha=0.7)
         ax2.axvline(0, color="#555555", linewidth=0.8)
         ax2.xaxis.set_major_formatter(axis_formatter(unit))
         ax2.set_xlabel(f"paired difference B - A ({unit})" if unit else "paired difference B - A")
