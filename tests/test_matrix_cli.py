@@ -312,7 +312,10 @@ REFUSED = {
         "chain", "", True, ["run", "{study}", "--set", "gpu_hour_price=2", "--out", "{out}"],
         ("--set gpu_hour_price=2.0: not an input of the study; inputs: input_tokens, output_tokens, "
          "prefill_tps_per_node, decode_tps_per_node, price_input_miss, server_price_per_gpu, depreciation_years, "
-         "electricity_price, power_kw_per_gpu, price_output, cache_hit_share")),
+         "electricity_price, power_kw_per_gpu, price_output, cache_hit_share, financing_rate, pue, "
+         "hosting_per_gpu_year, service_share, price_input_hit, gpus_per_node, headroom, offpeak_reuse, "
+         "overhead_share, paid_share, price_cut, offpeak_discount, burst_dispersion, service_quantile, peak_to_avg, "
+         "trough_to_avg, peak_hour")),
     "[value_of_information] on fewer than 20 samples": (
         "maas_hourly", "[value_of_information]\n", True,
         ["run", "{study}", "--samples", "16", "--quiet", "--out", "{out}"],
