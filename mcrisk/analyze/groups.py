@@ -1,0 +1,108 @@
+"""Correlated inputs as groups: which inputs form one, and how a sensitivity run says so.
+
+The groups are the connected components of the ``[[correlation]]`` graph
+(:func:`correlation_groups`). :func:`mcrisk.analyze.sensitivity.sensitivity` attributes to them
+with SALib's ``problem["groups"]`` (Sobol', Morris), gives every member its group's index
+(:func:`on_inputs`) and says in words what it did (:func:`group_note`, :func:`switch_text`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["correlation_groups", "group_note", "group_text", "on_inputs", "switch_text"]
+
+
+def correlation_groups(correlations, names) -> list[str]:
+    """The group of each input: the connected components of the rank-correlation graph.
+
+    Parameters
+    ----------
+    correlations
+        Objects with ``a``, ``b`` (input names) and ``rank`` (:class:`mcrisk.distributions.correlations.Correlation`);
+        a pair with rank 0 correlates nothing and joins no group.
+    names
+        The uncertain inputs, in design-column order.
+
+    Returns
+    -------
+    list of str
+        For each input of ``names``, its group's name: the members joined by ``", "`` in
+        ``names`` order (``"decode_tps_per_node, prefill_tps_per_node"``), or the input's own
+        name when it is correlated with nothing. Inputs of one group share one name.
+    """
+    parent = {k: k for k in names}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for c in correlations:
+        if c.rank != 0 and c.a in parent and c.b in parent:
+            parent[root(c.a)] = root(c.b)
+    members: dict[str, list[str]] = {}
+    for k in names:
+        members.setdefault(root(k), []).append(k)
+    return [", ".join(members[root(k)]) for k in names]
+
+
+def group_text(group: str) -> str:
+    """A group's name as it is printed: ``"{a, b}"`` for a group, the bare name for one input.
+
+    Parameters
+    ----------
+    group
+        A name from :func:`correlation_groups`.
+
+    Returns
+    -------
+    str
+    """
+    return f"{{{group}}}" if ", " in group else group
+
+
+def _pairs(correlations) -> str:
+    return ", ".join(f"{c.a}~{c.b} = {c.rank:g}" for c in correlations)
+
+
+def group_note(correlations, groups: list[str], method: str, by_group: bool) -> str:
+    named = " and ".join(group_text(g) for g in dict.fromkeys(groups) if ", " in g)
+    if by_group:
+        return (f"the priors declare rank correlations ({_pairs(correlations)}); {method} treats each group of "
+                f"correlated inputs ({named}) as one factor (its columns move together in the design, the copula "
+                "is applied after): each member's row shows its group's index")
+    return (f"the priors declare rank correlations ({_pairs(correlations)}); {method} is defined for dependent "
+            f"inputs one at a time: each index of {named} includes what the input shares with the others of its "
+            "group, so they overlap and do not add up")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 1:
+        return "under a second"
+    return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
+
+
+def switch_text(requested: str, correlations, groups: list[str], n: int, runs: int, seconds: float) -> str:
+    """The one line that announces, before the model runs, the switch to Sobol' on the groups."""
+    factors = ", ".join(group_text(g) for g in dict.fromkeys(groups))
+    return (f"{requested} assumes independent inputs and SALib's {requested} takes no groups, but the priors "
+            f"declare rank correlations ({_pairs(correlations)}): running sobol on the groups ({factors}) "
+            f"instead, N = {n:,}, {runs:,} model runs, {_duration(seconds)} by a pilot of the model")
+
+
+def on_inputs(part: xr.Dataset, names, groups: list[str], by_group: bool) -> xr.Dataset:
+    """Indices over ``input`` with each input's ``group`` (``""`` when it is correlated with nothing).
+
+    Indices of groups are given to every member, so tables and charts list every input and
+    merge with the per-input rank correlations.
+    """
+    if by_group:
+        order = list(dict.fromkeys(groups))
+        at = [order.index(g) for g in groups]
+        part = part.isel(input=at, **({"input2": at} if "input2" in part.dims else {}))
+        part = part.assign_coords(input=np.array(names, dtype=object), **(
+            {"input2": np.array(names, dtype=object)} if "input2" in part.dims else {}))
+    return part.assign_coords(group=("input", np.array([g if ", " in g else "" for g in groups], dtype=object)))

@@ -1,0 +1,146 @@
+"""Correlated inputs attributed as groups: closed forms, the announced switch, the group in every table."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mcrisk import MCRiskWarning
+from mcrisk.analyze.groups import correlation_groups
+from mcrisk.analyze.sensitivity import rank_order, sensitivity
+from mcrisk.core.statistics import Z95_TWO_SIDED
+from mcrisk.distributions.correlations import Correlation
+from mcrisk.spec.priors import priors_from_dict
+from conftest import bonferroni_z, spearman_se
+
+
+def _normals(rank: float):
+    return priors_from_dict({**{k: {"dist": "normal", "mean": 0.0, "sd": 1.0} for k in ("x1", "x2", "x3")},
+                             "correlation": [{"between": ["x1", "x2"], "rank": rank}]}, file="corr")
+
+
+def _uniforms(rank: float):
+    return priors_from_dict({**{k: {"dist": "uniform", "low": 0.0, "high": 1.0} for k in ("a", "b", "c")},
+                             "correlation": [{"between": ["a", "b"], "rank": rank}]}, file="corr")
+
+
+def _sum(x1, x2, x3):
+    return {"y": x1 + x2 + x3}
+
+
+def test_groups_are_the_connected_components_of_the_correlation_graph():
+    pairs = [Correlation("a", "b", 0.5), Correlation("c", "b", -0.3), Correlation("e", "f", 1.0),
+             Correlation("d", "g", 0.0)]                  # a rank of 0 correlates nothing
+    assert correlation_groups(pairs, ["a", "b", "c", "d", "e", "f", "g"]) == [
+        "a, b, c", "a, b, c", "a, b, c", "d", "e, f", "e, f", "g"]
+    assert correlation_groups([], ["a", "b"]) == ["a", "b"]
+
+
+@pytest.mark.parametrize("rank", [0.6, 1.0], ids=["rank-0.6", "fixed-ratio"])
+def test_sobol_indices_of_a_correlated_group_match_the_closed_form(rank):
+    # x1, x2 standard normal through a Gaussian copula of Spearman rank `rank`: a bivariate
+    # normal with Pearson r = 2 sin(pi rank / 6) (1 at rank 1: x2 = x1, one quantity twice).
+    # y = x1 + x2 + x3 is additive, so first-order = total: the group {x1, x2} has variance
+    # 2 + 2r, x3 has 1, S_group = (2 + 2r) / (3 + 2r), S_x3 = 1 / (3 + 2r).
+    r = 1.0 if rank == 1 else 2 * math.sin(math.pi * rank / 6)
+    want = {"x1": (2 + 2 * r) / (3 + 2 * r), "x2": (2 + 2 * r) / (3 + 2 * r), "x3": 1 / (3 + 2 * r)}
+    with pytest.warns(MCRiskWarning, match=r"^the priors declare rank correlations \(x1~x2 = (0\.6|1)\); sobol "
+                                           r"treats each group of correlated inputs \(\{x1, x2\}\) as one factor"):
+        ds = sensitivity(_sum, _normals(rank), output="y", method="sobol", n=2**12, rng=3)
+    assert ds.attrs["model_runs"] == 2**12 * (2 + 2)  # two factors, not three inputs
+    assert ds.attrs["indices_of"] == "groups" and ds.attrs["groups"] == "{x1, x2}"
+    assert list(ds.group.values) == ["x1, x2", "x1, x2", ""]
+    for index in ("S1", "ST"):
+        # SALib's *_conf is 1.96 bootstrap SE; 4 SE (Bonferroni over 4 checks, never below 4) each side
+        se = ds[f"{index}_conf"].values / Z95_TWO_SIDED
+        np.testing.assert_array_less(np.abs(ds[index].values - [want[k] for k in ds.input.values]),
+                                     bonferroni_z(4) * se)
+        assert ds[index].sel(input="x1").item() == ds[index].sel(input="x2").item()  # one index, the group's
+    assert list(ds.input.values[rank_order(ds)]) == ["x1", "x2", "x3"]
+
+
+def test_morris_moves_a_group_together_exactly():
+    # a = b (rank 1) and c uniform: y = 2a + c is linear, so every elementary effect per unit
+    # change of the quantile is exact: 2 for the group {a, b}, 1 for c; no noise to allow for.
+    with pytest.warns(MCRiskWarning, match=r"morris treats each group"):
+        ds = sensitivity(lambda a, b, c: {"y": a + b + c}, _uniforms(1.0), output="y", method="morris",
+                         n=20, rng=1)
+    assert ds.attrs["model_runs"] == 20 * (2 + 1)
+    np.testing.assert_allclose(ds.mu_star.values, [2.0, 2.0, 1.0], rtol=1e-12)
+    assert list(ds.group.values) == ["a, b", "a, b", ""]
+
+
+@pytest.mark.parametrize("method", ["fast", "rbd_fast"])
+def test_fast_with_correlations_becomes_sobol_on_the_groups_announced_before_the_run(method):
+    events: list = []
+
+    def model(a, b, c):
+        events.append(len(a))
+        return {"y": a + b + c}
+
+    with pytest.warns(MCRiskWarning) as caught:  # the group's note; the switch goes to announce only
+        ds = sensitivity(model, _uniforms(1.0), output="y", method=method, rng=2, announce=events.append)
+    assert [w for w in caught if "sobol treats each group" in str(w.message)]
+    assert not [w for w in caught if "assumes independent inputs" in str(w.message)]
+    pilot, line, runs = events                        # a pilot of the model, the announcement, the run
+    assert pilot == 512 and runs == 4096 == ds.attrs["model_runs"]
+    assert re.fullmatch(rf"{method} assumes independent inputs and SALib's {method} takes no groups, but the "
+                        r"priors declare rank correlations \(a~b = 1\): running sobol on the groups "
+                        r"\(\{a, b\}, c\) instead, N = 1,024, 4,096 model runs, (under a second|about \d+ s) "
+                        r"by a pilot of the model", line)
+    assert ds.attrs["method"] == "sobol" and ds.attrs["requested_method"] == method
+    assert ds.attrs["notes"].split("\n")[0] == line   # and it stays on the record
+    # y = 2a + c with a, c uniform: S_{a,b} = 4/5, S_c = 1/5; 4 SE (Bonferroni over 2) each side
+    se = ds.ST_conf.values / Z95_TWO_SIDED
+    np.testing.assert_array_less(np.abs(ds.ST.values - [0.8, 0.8, 0.2]), bonferroni_z(2) * se)
+
+
+def test_without_announce_the_switch_is_a_warning_before_the_model_runs():
+    runs: list[int] = []
+    with pytest.warns(MCRiskWarning) as caught:
+        sensitivity(lambda a, b, c: runs.append(len(a)) or {"y": a + b + c}, _uniforms(0.5), output="y",
+                    method="fast", n=65, rng=0)
+    texts = [str(w.message) for w in caught]
+    assert any(t.startswith("fast assumes independent inputs") and "N = 64, 256 model runs" in t for t in texts)
+    # FAST's 65 x 3 = 195 runs become Sobol' N = 64 on 2 factors, 64 x 4 = 256 runs; the pilot runs them all
+    assert runs == [256, 256]
+
+
+def test_delta_runs_one_input_at_a_time_on_the_correlated_sample_and_names_the_group():
+    seen = []
+
+    def model(a, b, c):
+        seen.append((pd.Series(a).corr(pd.Series(b), method="spearman"), len(a)))
+        return {"y": a + 0.1 * b + c}
+
+    with pytest.warns(MCRiskWarning, match=r"^the priors declare rank correlations \(a~b = 0\.8\); delta is "
+                                           r"defined for dependent inputs one at a time: each index of \{a, b\} "
+                                           r"includes what the input shares"):
+        ds = sensitivity(model, _uniforms(0.8), output="y", method="delta", n=2048, rng=0, num_resamples=5)
+    rho, rows = seen[0]
+    # 4 SE of Spearman's r at 0.8 over 2,048 rows
+    assert rows == 2048 and abs(rho - 0.8) < bonferroni_z(1) * spearman_se(0.8, rows)
+    assert ds.attrs["method"] == "delta" and ds.attrs["indices_of"] == "inputs"
+    assert list(ds.group.values) == ["a, b", "a, b", ""]
+    assert ds.delta.sel(input="a").item() != ds.delta.sel(input="b").item()
+
+
+def test_uncorrelated_inputs_carry_no_group():
+    priors = priors_from_dict({k: {"dist": "uniform", "low": 0.0, "high": 1.0} for k in ("a", "b")}, file="p")
+    ds = sensitivity(lambda a, b: {"y": a + 2 * b}, priors, output="y", method="sobol", n=2**12, rng=0)
+    assert "group" not in ds.coords and "groups" not in ds.attrs and "indices_of" not in ds.attrs
+
+
+def test_second_order_indices_of_groups():
+    with pytest.warns(MCRiskWarning) as caught:  # the group's note, and S2's intervals are wide at N = 512
+        ds = sensitivity(lambda a, b, c: {"y": a * c + b}, _uniforms(1.0), output="y", method="sobol", n=512,
+                         rng=0, calc_second_order=True)
+    assert [w for w in caught if "sobol treats each group" in str(w.message)]
+    assert ds.attrs["model_runs"] == 512 * (2 * 2 + 2)
+    assert ds.S2.dims == ("input", "input2")
+    assert ds.S2.sel(input="a", input2="c").item() == ds.S2.sel(input="b", input2="c").item()
+    assert np.isnan(ds.S2.sel(input="a", input2="b").item())  # a group has no interaction with itself
