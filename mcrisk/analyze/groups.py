@@ -3,15 +3,20 @@
 The groups are the connected components of the ``[[correlation]]`` graph
 (:func:`correlation_groups`). :func:`mcrisk.analyze.sensitivity.sensitivity` attributes to them
 with SALib's ``problem["groups"]`` (Sobol', Morris), gives every member its group's index
-(:func:`on_inputs`) and says in words what it did (:func:`group_note`, :func:`switch_text`).
+(:func:`on_inputs`) and says in words what it did (:func:`group_note`, :func:`switch_text`) and
+what decides (:func:`factor_words`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import xarray as xr
 
-__all__ = ["correlation_groups", "group_note", "group_text", "on_inputs", "switch_text"]
+from mcrisk.core.text import si_number
+
+__all__ = ["correlation_groups", "factor_parts", "factor_words", "group_note", "group_text", "on_inputs", "switch_text"]
 
 
 def correlation_groups(correlations, names) -> list[str]:
@@ -106,3 +111,53 @@ def on_inputs(part: xr.Dataset, names, groups: list[str], by_group: bool) -> xr.
         part = part.assign_coords(input=np.array(names, dtype=object), **(
             {"input2": np.array(names, dtype=object)} if "input2" in part.dims else {}))
     return part.assign_coords(group=("input", np.array([g if ", " in g else "" for g in groups], dtype=object)))
+
+
+def factor_parts(top: dict, name: Callable[[str], str] = str) -> tuple[str, str, str]:
+    """What decides, the value of its ranking index, and what to know about an overlap.
+
+    Parameters
+    ----------
+    top
+        From :func:`mcrisk.analyze.sensitivity.top_factor`.
+    name
+        Maps an input's name to the words shown (a plain label); default the name itself.
+
+    Returns
+    -------
+    tuple of str
+        ``"the group {a, b}"`` (an index of the group) or the input; the value (two decimals,
+        with its unit when it has one); for an input whose index is its own but which is
+        correlated with others, ``"rank-correlated with b, whose index overlaps"``, else ``""``.
+    """
+    v = top["value"]
+    value = f"{v:.2f}" if not np.isfinite(v) or abs(v) < 100 else si_number(v)
+    unit = top.get("units", "")
+    value += f" {unit}" if unit not in ("", "1") else ""
+    if top["of_group"]:
+        return f"the group {{{', '.join(name(m) for m in top['members'])}}}", value, ""
+    others = [name(m) for m in top["members"] if m != top["input"]]
+    overlap = "index overlaps" if len(others) == 1 else "indices overlap"
+    return name(top["input"]), value, f"rank-correlated with {', '.join(others)}, whose {overlap}" if others else ""
+
+
+def factor_words(top: dict, name: Callable[[str], str] = str) -> str:
+    """The deciding input or group and the index that ranks it, in words.
+
+    ``"the group {decode_tps_per_node, prefill_tps_per_node}, total Sobol' index 0.62"``, or
+    ``"decode_tps_per_node, Borgonovo's delta 0.46 (rank-correlated with prefill_tps_per_node,
+    whose index overlaps)"``.
+
+    Parameters
+    ----------
+    top
+        From :func:`mcrisk.analyze.sensitivity.top_factor`.
+    name
+        Maps an input's name to the words shown (a plain label); default the name itself.
+
+    Returns
+    -------
+    str
+    """
+    who, value, overlap = factor_parts(top, name)
+    return f"{who}, {top['measure']} {value}" + (f" ({overlap})" if overlap else "")

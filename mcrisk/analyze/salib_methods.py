@@ -26,7 +26,7 @@ from mcrisk.core.errors import SpecError
 from mcrisk.sampling.design import unit_design
 from mcrisk.spec.sensitivity_table import SAMPLE_LIMITS
 
-__all__ = ["INDEX_MEANINGS", "METHODS", "Method", "get_method"]
+__all__ = ["INDEX_MEANINGS", "MEASURES", "METHODS", "Method", "get_method"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,14 @@ INDEX_MEANINGS = {
     "delta_balanced": "Borgonovo's delta, bin-balanced bootstrap", "minimum": "PAWN minimum KS over slices",
     "mean": "PAWN mean KS over slices", "median": "PAWN median KS over slices",
     "maximum": "PAWN maximum KS over slices", "CV": "PAWN coefficient of variation of KS over slices",
+}
+
+
+#: Each ranking index by the name a reader knows it by: how a headline says which measure ranks.
+MEASURES = {
+    "ST": "total Sobol' index", "S1": "first-order Sobol' index", "mu_star": "Morris mu*",
+    "delta": "Borgonovo's delta", "median": "PAWN median KS", "mean": "PAWN mean KS",
+    "minimum": "PAWN minimum KS", "maximum": "PAWN maximum KS",
 }
 
 

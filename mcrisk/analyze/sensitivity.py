@@ -37,6 +37,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,13 +50,13 @@ from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
 from mcrisk.analyze.groups import correlation_groups, group_note, group_text, on_inputs, switch_text
-from mcrisk.analyze.salib_methods import INDEX_MEANINGS, METHODS, Method, get_method
+from mcrisk.analyze.salib_methods import INDEX_MEANINGS, MEASURES, METHODS, Method, get_method
 from mcrisk.distributions.copula import apply_copula, copula_factor
 from mcrisk.sampling.design import normalize_seed, to_values, unit_design
 from mcrisk.core.validate import SensitivityMethod
 from mcrisk.simulation.evaluate import call_model, check_inputs, model_outputs
 
-__all__ = ["rank_order", "sensitivity", "switch_announcement"]
+__all__ = ["rank_order", "sensitivity", "switch_announcement", "top_factor"]
 
 _LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs are infinite
 _CHUNK = 2**16
@@ -79,14 +80,46 @@ def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
         Positions along ``input``, by the index's absolute value, largest first; NaN last; ties
         in their original order.
     """
-    if index is None:
-        have = [k for k, v in ds.data_vars.items() if v.dims == ("input",)
-                and not k.endswith(("_conf", "_low", "_high", "_pvalue"))]
-        index = next((k for k in (ds.attrs.get("rank_by"), "ST", *have) if k in have), None)
+    index = _rank_index(ds) if index is None else index
     if index is None:
         return np.arange(ds.sizes["input"])
     v = np.abs(np.asarray(ds[index].values, dtype=float))
     return np.argsort(-np.nan_to_num(v, nan=-1.0), kind="stable")
+
+
+def _rank_index(ds: xr.Dataset) -> str | None:
+    have = [k for k, v in ds.data_vars.items() if v.dims == ("input",)
+            and not k.endswith(("_conf", "_low", "_high", "_pvalue"))]
+    return next((k for k in (ds.attrs.get("rank_by"), "ST", *have) if k in have), None)
+
+
+def top_factor(ds: xr.Dataset) -> dict[str, Any] | None:
+    """The first of :func:`rank_order`: the one deciding input (or group) of every table, headline and slide.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (one output: select it first).
+
+    Returns
+    -------
+    dict or None
+        ``input`` (the first input in the ranking), ``index`` (the ranking index), ``measure``
+        (its name in words, :data:`~mcrisk.analyze.salib_methods.MEASURES`), ``value``,
+        ``units``, ``members`` (the input's group of correlated inputs, or the input alone) and
+        ``of_group`` (True when the value is the group's own index, not the input's); None
+        without inputs or a ranking index.
+    """
+    index = _rank_index(ds)
+    if index is None or not ds.sizes.get("input", 0):
+        return None
+    i = int(rank_order(ds, index)[0])
+    name = str(ds.input.values[i])
+    group = str(ds.group.values[i]) if "group" in ds.coords else ""
+    return {"input": name, "index": index, "measure": MEASURES.get(index, index),
+            "value": float(ds[index].values[i]), "units": str(ds[index].attrs.get("units", "")),
+            "members": group.split(", ") if group else [name],
+            "of_group": bool(group) and ds.attrs.get("indices_of") == "groups"}
 
 
 def _pow2(n: int) -> int:

@@ -19,8 +19,8 @@ import xarray as xr
 
 from mcrisk.core.errors import MCRiskWarning
 from mcrisk.analyze.rankcorr import loss_attribution, rank_correlations
-from mcrisk.analyze.groups import group_text
-from mcrisk.analyze.sensitivity import rank_order, sensitivity, switch_announcement
+from mcrisk.analyze.groups import factor_words, group_text
+from mcrisk.analyze.sensitivity import rank_order, sensitivity, switch_announcement, top_factor
 from mcrisk.spec.sensitivity_table import check_config
 from mcrisk.core.text import aligned, index_text
 from mcrisk.core.thinning import LOSS_SAMPLES, RANK_SAMPLES, thin, thin_step, thinned_words
@@ -171,6 +171,8 @@ def format_sensitivity(ds: xr.Dataset) -> str:
                 index_text(float(sub[c].values[i]), float(sub[f"{c}_conf"].values[i]) if f"{c}_conf" in sub else None)
                 for c in cols]])
         lines += aligned(rows)
+        if (top := top_factor(sub)) is not None and np.isfinite(top["value"]):
+            lines.append(f"most influential: {factor_words(top)}")
         lines.append("")
     if "loss_event" in ds.attrs:
         p = np.atleast_1d(ds.attrs["loss_probability"])
