@@ -144,3 +144,91 @@ def test_second_order_indices_of_groups():
     assert ds.S2.dims == ("input", "input2")
     assert ds.S2.sel(input="a", input2="c").item() == ds.S2.sel(input="b", input2="c").item()
     assert np.isnan(ds.S2.sel(input="a", input2="b").item())  # a group has no interaction with itself
+
+
+_STUDY = """title = "correlated throughputs"
+model = "maas"
+priors = ["{priors}"]
+samples = 2000
+seed = 5
+output = "profit_per_day"
+
+[inputs.decode_tps_per_node]
+dist = "uniform"
+low = 4_000
+high = 16_000
+
+[inputs.prefill_tps_per_node]
+dist = "uniform"
+low = 20_000
+high = 80_000
+
+[inputs.gpu_hour_price]
+dist = "uniform"
+low = 1.0
+high = 4.0
+
+[[correlation]]
+between = ["decode_tps_per_node", "prefill_tps_per_node"]
+rank = 0.8
+
+[tornado]
+
+[sensitivity]
+method = "{method}"
+samples = {samples}
+"""
+
+
+def _study(tmp_path, deepseek_priors_path, method: str, samples: int):
+    path = tmp_path / f"{method}.toml"
+    path.write_text(_STUDY.format(priors=deepseek_priors_path.as_posix(), method=method, samples=samples),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_group_is_named_as_a_group_in_the_table_the_csv_the_headline_and_the_deck(tmp_path, deepseek_priors_path):
+    import pptx
+
+    from mcrisk.report.findings import headline
+    from mcrisk.study.runner import run_study
+
+    lines: list[str] = []
+    run = run_study(_study(tmp_path, deepseek_priors_path, "sobol", 1024), out=tmp_path / "out",
+                    formats=("pptx",), quiet=True, echo=lines.append)  # notes are printed, not warned
+    sens = run.tables["sensitivity"]
+    st = sens.ST.sel(input="decode_tps_per_node").item()
+    assert st == sens.ST.sel(input="prefill_tps_per_node").item() > sens.ST.sel(input="gpu_hour_price").item()
+    printed = "\n".join(lines)
+    members = str(sens.group.sel(input="decode_tps_per_node").item())  # in the priors' order
+    assert sorted(members.split(", ")) == ["decode_tps_per_node", "prefill_tps_per_node"]
+    group = f"{{{members}}}"
+    assert f"most influential: the group {group}, total Sobol' index {st:.2f}" in printed
+    frame = pd.read_csv(tmp_path / "out" / "sensitivity.csv", keep_default_na=False)
+    assert list(frame.columns[:3]) == ["input", "group", "S1"]
+    assert list(frame.group) == [members] * 2 + [""]
+    head = headline(run)
+    assert re.search(r"top driver: the group \{[^}]+, [^}]+\}, total Sobol' index", head), head
+    assert f"total Sobol' index {st:.2f} (involved in {st:.0%} of the variance)." in head
+    deck = pptx.Presentation(str(tmp_path / "out" / "deck.pptx"))
+    texts = [sh.text_frame.text for sh in deck.slides[1].shapes if sh.has_text_frame]
+    assert head in texts and "Deciding group" in texts
+    tornado = [sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame
+               and sh.text_frame.text.startswith("Tornado")]
+    assert tornado and all("one input at a time" in t for t in tornado)
+
+
+def test_a_study_announces_the_switch_before_anything_runs(tmp_path, deepseek_priors_path):
+    from mcrisk.study.runner import run_study
+
+    lines: list[str] = []
+    run = run_study(_study(tmp_path, deepseek_priors_path, "rbd_fast", 1000), out=tmp_path / "out",
+                    formats=(), quiet=True, echo=lines.append)
+    # rbd_fast's 1,000 runs become Sobol' N = 256 on 2 factors: 256 x 4 = 1,024 runs
+    assert re.fullmatch(r"note: \[sensitivity\] rbd_fast assumes independent inputs and SALib's rbd_fast takes "
+                        r"no groups, but the priors declare rank correlations \(decode_tps_per_node~"
+                        r"prefill_tps_per_node = 0\.8\): running sobol on the groups \(\{(prefill|decode)_tps_per_node, "
+                        r"(decode|prefill)_tps_per_node\}, gpu_hour_price\) instead, N = 256, 1,024 model runs, "
+                        r"(under a second|about \d+ s) by a pilot of the model", lines[0])
+    assert lines[1].startswith("correlated throughputs\n")  # then the study's own output begins
+    assert run.tables["sensitivity"].attrs["model_runs"] == 1024

@@ -213,7 +213,8 @@ def test_how_sure_p_loss_is(p, n, varies, text):
 
 
 def test_the_top_driver_is_the_sensitivity_tables_first_by_its_own_index(run):
-    from mcrisk.report.findings import driver as _driver, driver_phrase
+    from mcrisk.report.findings import driver as _driver
+    from mcrisk.report.findings import driver_phrase
 
     # Two correlated inputs both "explain" most of the variance alone (S1); the table ranks by
     # delta, and so does the headline, naming the measure and the overlap.

@@ -23,7 +23,7 @@ from mcrisk.core.events import Event
 from mcrisk.core.statistics import Z95_TWO_SIDED
 from mcrisk.study.reruns import run_sensitivity
 from mcrisk.study.runner import run_study
-from conftest import bonferroni_z, prob_se, spearman_se
+from conftest import bonferroni_z, prob_se
 
 # SALib's intervals are conf_level = 0.95 bootstrap intervals: half-width = 1.96 SE.
 
