@@ -48,9 +48,9 @@ def test_sobol_indices_of_a_correlated_group_match_the_closed_form(rank):
     # 2 + 2r, x3 has 1, S_group = (2 + 2r) / (3 + 2r), S_x3 = 1 / (3 + 2r).
     r = 1.0 if rank == 1 else 2 * math.sin(math.pi * rank / 6)
     want = {"x1": (2 + 2 * r) / (3 + 2 * r), "x2": (2 + 2 * r) / (3 + 2 * r), "x3": 1 / (3 + 2 * r)}
-    with pytest.warns(MCRiskWarning, match=r"^the priors declare rank correlations \(x1~x2 = (0\.6|1)\); sobol "
-                                           r"treats each group of correlated inputs \(\{x1, x2\}\) as one factor"):
-        ds = sensitivity(_sum, _normals(rank), output="y", method="sobol", n=2**12, rng=3)
+    ds = sensitivity(_sum, _normals(rank), output="y", method="sobol", n=2**12, rng=3)  # no warning: a note
+    assert re.match(r"the priors declare rank correlations \(x1~x2 = (0\.6|1)\); sobol treats each group of "
+                    r"correlated inputs \(\{x1, x2\}\) as one factor", ds.attrs["notes"])
     assert ds.attrs["model_runs"] == 2**12 * (2 + 2)  # two factors, not three inputs
     assert ds.attrs["indices_of"] == "groups" and ds.attrs["groups"] == "{x1, x2}"
     assert list(ds.group.values) == ["x1, x2", "x1, x2", ""]
@@ -66,9 +66,8 @@ def test_sobol_indices_of_a_correlated_group_match_the_closed_form(rank):
 def test_morris_moves_a_group_together_exactly():
     # a = b (rank 1) and c uniform: y = 2a + c is linear, so every elementary effect per unit
     # change of the quantile is exact: 2 for the group {a, b}, 1 for c; no noise to allow for.
-    with pytest.warns(MCRiskWarning, match=r"morris treats each group"):
-        ds = sensitivity(lambda a, b, c: {"y": a + b + c}, _uniforms(1.0), output="y", method="morris",
-                         n=20, rng=1)
+    ds = sensitivity(lambda a, b, c: {"y": a + b + c}, _uniforms(1.0), output="y", method="morris", n=20, rng=1)
+    assert "morris treats each group of correlated inputs ({a, b}) as one factor" in ds.attrs["notes"]
     assert ds.attrs["model_runs"] == 20 * (2 + 1)
     np.testing.assert_allclose(ds.mu_star.values, [2.0, 2.0, 1.0], rtol=1e-12)
     assert list(ds.group.values) == ["a, b", "a, b", ""]
@@ -82,10 +81,10 @@ def test_fast_with_correlations_becomes_sobol_on_the_groups_announced_before_the
         events.append(len(a))
         return {"y": a + b + c}
 
-    with pytest.warns(MCRiskWarning) as caught:  # the group's note; the switch goes to announce only
+    with pytest.warns(MCRiskWarning) as caught:  # intervals wider than 0.1 at N = 1,024
         ds = sensitivity(model, _uniforms(1.0), output="y", method=method, rng=2, announce=events.append)
-    assert [w for w in caught if "sobol treats each group" in str(w.message)]
-    assert not [w for w in caught if "assumes independent inputs" in str(w.message)]
+    assert not [w for w in caught if "assumes independent inputs" in str(w.message)]  # announced instead
+    assert "sobol treats each group" in ds.attrs["notes"]
     pilot, line, runs = events                        # a pilot of the model, the announcement, the run
     assert pilot == 512 and runs == 4096 == ds.attrs["model_runs"]
     assert re.fullmatch(rf"{method} assumes independent inputs and SALib's {method} takes no groups, but the "
@@ -117,10 +116,10 @@ def test_delta_runs_one_input_at_a_time_on_the_correlated_sample_and_names_the_g
         seen.append((pd.Series(a).corr(pd.Series(b), method="spearman"), len(a)))
         return {"y": a + 0.1 * b + c}
 
-    with pytest.warns(MCRiskWarning, match=r"^the priors declare rank correlations \(a~b = 0\.8\); delta is "
-                                           r"defined for dependent inputs one at a time: each index of \{a, b\} "
-                                           r"includes what the input shares"):
-        ds = sensitivity(model, _uniforms(0.8), output="y", method="delta", n=2048, rng=0, num_resamples=5)
+    ds = sensitivity(model, _uniforms(0.8), output="y", method="delta", n=2048, rng=0, num_resamples=5)
+    assert ds.attrs["notes"] == ("the priors declare rank correlations (a~b = 0.8); delta is defined for dependent "
+                                 "inputs one at a time: each index of {a, b} includes what the input shares with "
+                                 "the others of its group, so they overlap and do not add up")
     rho, rows = seen[0]
     # 4 SE of Spearman's r at 0.8 over 2,048 rows
     assert rows == 2048 and abs(rho - 0.8) < bonferroni_z(1) * spearman_se(0.8, rows)
@@ -136,10 +135,10 @@ def test_uncorrelated_inputs_carry_no_group():
 
 
 def test_second_order_indices_of_groups():
-    with pytest.warns(MCRiskWarning) as caught:  # the group's note, and S2's intervals are wide at N = 512
+    with pytest.warns(MCRiskWarning) as caught:  # intervals wider than 0.1 at N = 512
         ds = sensitivity(lambda a, b, c: {"y": a * c + b}, _uniforms(1.0), output="y", method="sobol", n=512,
                          rng=0, calc_second_order=True)
-    assert [w for w in caught if "sobol treats each group" in str(w.message)]
+    assert [w for w in caught if "wider than 0.1" in str(w.message)] and "sobol treats each group" in ds.attrs["notes"]
     assert ds.attrs["model_runs"] == 512 * (2 * 2 + 2)
     assert ds.S2.dims == ("input", "input2")
     assert ds.S2.sel(input="a", input2="c").item() == ds.S2.sel(input="b", input2="c").item()
@@ -210,6 +209,10 @@ def test_a_group_is_named_as_a_group_in_the_table_the_csv_the_headline_and_the_d
     head = headline(run)
     assert re.search(r"top driver: the group \{[^}]+, [^}]+\}, total Sobol' index", head), head
     assert f"total Sobol' index {st:.2f} (involved in {st:.0%} of the variance)." in head
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert f"**{head}**" in report and "| input | group | S1 | ST |" in report
+    assert report.count(" | {Decode throughput per node, Prefill throughput per node} | ") + report.count(
+        " | {Prefill throughput per node, Decode throughput per node} | ") == 2
     deck = pptx.Presentation(str(tmp_path / "out" / "deck.pptx"))
     texts = [sh.text_frame.text for sh in deck.slides[1].shapes if sh.has_text_frame]
     assert head in texts and "Deciding group" in texts

@@ -17,7 +17,7 @@ pawn       Latin hypercube ``N`` (copula if correlated)  minimum, mean, median, 
 =========  ===========================================  ==================================
 
 ``G`` is the number of factors: the ``D`` inputs, or, when the priors declare rank
-correlations, the groups of correlated inputs (:func:`~mcrisk.analyze.salib_methods.correlation_groups`).
+correlations, the groups of correlated inputs (:func:`~mcrisk.analyze.groups.correlation_groups`).
 With correlations each method attributes as follows (the ``notes`` attr says which, and a
 ``group`` coordinate over ``input`` names each input's group, ``""`` for an input on its own):
 
@@ -328,9 +328,8 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     Warns
     -----
     MCRiskWarning
-        When N is rounded, when inputs are correlated (and FAST or RBD-FAST becomes Sobol'
-        without ``announce``), when an interval is wider
-        than 0.1 or an index is clearly negative (with the N that would help).
+        When N is rounded, when FAST or RBD-FAST becomes Sobol' (without ``announce``), when an
+        interval is wider than 0.1 or an index is clearly negative (with the N that would help).
 
     Notes
     -----
@@ -372,10 +371,10 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         notes.append(f"sobol: samples = {n:,} is not a power of 2; using N = {_pow2(n):,} (Sobol' designs keep "
                      "their balance only at powers of 2)")
         n = _pow2(n)
-    if grouped:
-        notes.append(group_note(priors.correlations, groups, method, by_group))
     for text in notes:
         warnings.warn(text, MCRiskWarning, stacklevel=2)
+    if grouped:  # what the indices of correlated inputs mean: a note on the record, not a warning
+        notes.append(group_note(priors.correlations, groups, method, by_group))
 
     problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d,
                **({"groups": groups} if by_group else {})}
