@@ -235,3 +235,14 @@ def test_a_study_announces_the_switch_before_anything_runs(tmp_path, deepseek_pr
                         r"(under a second|about \d+ s) by a pilot of the model", lines[0])
     assert lines[1].startswith("correlated throughputs\n")  # then the study's own output begins
     assert run.tables["sensitivity"].attrs["model_runs"] == 1024
+
+
+def test_the_sensitivity_chart_names_a_group_as_a_group():
+    from mcrisk.report.plot import plot_sensitivity
+    from mcrisk.report.plot.style import title_of
+
+    ds = sensitivity(_sum, _normals(1.0), output="y", method="sobol", n=2**12, rng=3)
+    ax = plot_sensitivity(ds)
+    s1 = ds.S1.sel(input="x1").item()
+    assert title_of(ax) == f"The group {{x1, x2}} explains {s1:.0%} of the variance of y alone"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x1 (group)", "x2 (group)", "x3"]
