@@ -74,6 +74,24 @@ def _pairs(correlations) -> str:
 
 
 def group_note(correlations, groups: list[str], method: str, by_group: bool) -> str:
+    """The note that says what a method's indices of correlated inputs are.
+
+    Parameters
+    ----------
+    correlations
+        The priors' :class:`~mcrisk.distributions.correlations.Correlation` pairs.
+    groups
+        Each input's group, from :func:`correlation_groups`.
+    method
+        The method that ran.
+    by_group
+        True when the indices are the groups' (Sobol', Morris), False when each input has its
+        own (delta, PAWN on the correlated sample).
+
+    Returns
+    -------
+    str
+    """
     named = " and ".join(group_text(g) for g in dict.fromkeys(groups) if ", " in g)
     if by_group:
         return (f"the priors declare rank correlations ({_pairs(correlations)}); {method} treats each group of "
@@ -90,12 +108,39 @@ def _duration(seconds: float) -> str:
     return f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
 
 
-def switch_text(requested: str, correlations, groups: list[str], n: int, runs: int, seconds: float) -> str:
-    """The one line that announces, before the model runs, the switch to Sobol' on the groups."""
+def switch_text(requested: str, target: str, correlations, groups: list[str], n: int, runs: int,
+                seconds: float) -> str:
+    """The one line that announces, before the model runs, a switch of method.
+
+    Parameters
+    ----------
+    requested
+        The method asked for.
+    target
+        The method that runs: ``"sobol"`` on the groups (FAST and RBD-FAST take no groups), or
+        ``"delta"`` (every input in one group, whose index would rank nothing).
+    correlations, groups
+        As for :func:`group_note`.
+    n, runs
+        Base samples and model runs of the switched run.
+    seconds
+        The run's expected time, from a pilot.
+
+    Returns
+    -------
+    str
+        What runs instead, why, ``N``, the model runs and the expected time.
+    """
     factors = ", ".join(group_text(g) for g in dict.fromkeys(groups))
-    return (f"{requested} assumes independent inputs and SALib's {requested} takes no groups, but the priors "
-            f"declare rank correlations ({_pairs(correlations)}): running sobol on the groups ({factors}) "
-            f"instead, N = {n:,}, {runs:,} model runs, {_duration(seconds)} by a pilot of the model")
+    if target == "delta":
+        why = (f"every uncertain input is in one group of correlated inputs ({_pairs(correlations)}), whose "
+               f"{requested} index would be the whole variance and rank nothing")
+        what = "delta (one input at a time, defined for dependent inputs)"
+    else:
+        why = (f"{requested} assumes independent inputs and SALib's {requested} takes no groups, but the priors "
+               f"declare rank correlations ({_pairs(correlations)})")
+        what = f"sobol on the groups ({factors})"
+    return f"{why}: running {what} instead, N = {n:,}, {runs:,} model runs, {_duration(seconds)} by a pilot"
 
 
 def on_inputs(part: xr.Dataset, names, groups: list[str], by_group: bool) -> xr.Dataset:
@@ -103,6 +148,24 @@ def on_inputs(part: xr.Dataset, names, groups: list[str], by_group: bool) -> xr.
 
     Indices of groups are given to every member, so tables and charts list every input and
     merge with the per-input rank correlations.
+
+    Parameters
+    ----------
+    part
+        Indices over ``input``: one entry per group, in the order of first appearance in
+        ``groups`` (when ``by_group``), else one per input of ``names``.
+    names
+        The uncertain inputs, in design-column order.
+    groups
+        Each input's group, from :func:`correlation_groups`.
+    by_group
+        Whether ``part`` is over the groups.
+
+    Returns
+    -------
+    xarray.Dataset
+        Over the inputs of ``names`` (and ``input2`` for second-order indices), with the
+        ``group`` coordinate.
     """
     if by_group:
         order = list(dict.fromkeys(groups))

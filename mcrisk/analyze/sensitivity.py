@@ -37,7 +37,6 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,76 +49,18 @@ from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
 from mcrisk.analyze.groups import correlation_groups, group_note, group_text, on_inputs, switch_text
-from mcrisk.analyze.salib_methods import INDEX_MEANINGS, MEASURES, METHODS, Method, get_method
+from mcrisk.analyze.ranking import rank_order, top_factor
+from mcrisk.analyze.salib_methods import INDEX_MEANINGS, METHODS, Method, get_method
 from mcrisk.distributions.copula import apply_copula, copula_factor
 from mcrisk.sampling.design import normalize_seed, to_values, unit_design
 from mcrisk.core.validate import SensitivityMethod
 from mcrisk.simulation.evaluate import call_model, check_inputs, model_outputs
 
+# rank_order and top_factor live in mcrisk.analyze.ranking; imported from here as before.
 __all__ = ["rank_order", "sensitivity", "switch_announcement", "top_factor"]
 
 _LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs are infinite
 _CHUNK = 2**16
-
-
-def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
-    """The order of ``ds``'s inputs, most influential first: the one ranking of every table and chart.
-
-    Parameters
-    ----------
-    ds
-        Sensitivity results over ``input`` (one output: select it first).
-    index
-        The index to rank by; default the method's own (``attrs["rank_by"]``: ``ST`` for Sobol'
-        and FAST, ``mu_star`` for Morris, ``delta``, ``S1`` for RBD-FAST, ``median`` for PAWN),
-        else ``ST``, else the first index present.
-
-    Returns
-    -------
-    numpy.ndarray
-        Positions along ``input``, by the index's absolute value, largest first; NaN last; ties
-        in their original order.
-    """
-    index = _rank_index(ds) if index is None else index
-    if index is None:
-        return np.arange(ds.sizes["input"])
-    v = np.abs(np.asarray(ds[index].values, dtype=float))
-    return np.argsort(-np.nan_to_num(v, nan=-1.0), kind="stable")
-
-
-def _rank_index(ds: xr.Dataset) -> str | None:
-    have = [k for k, v in ds.data_vars.items() if v.dims == ("input",)
-            and not k.endswith(("_conf", "_low", "_high", "_pvalue"))]
-    return next((k for k in (ds.attrs.get("rank_by"), "ST", *have) if k in have), None)
-
-
-def top_factor(ds: xr.Dataset) -> dict[str, Any] | None:
-    """The first of :func:`rank_order`: the one deciding input (or group) of every table, headline and slide.
-
-    Parameters
-    ----------
-    ds
-        Sensitivity results over ``input`` (one output: select it first).
-
-    Returns
-    -------
-    dict or None
-        ``input`` (the first input in the ranking), ``index`` (the ranking index), ``measure``
-        (its name in words, :data:`~mcrisk.analyze.salib_methods.MEASURES`), ``value``,
-        ``units``, ``members`` (the input's group of correlated inputs, or the input alone) and
-        ``of_group`` (True when the value is the group's own index, not the input's); None
-        without inputs or a ranking index.
-    """
-    index = _rank_index(ds)
-    if index is None or not ds.sizes.get("input", 0):
-        return None
-    i = int(rank_order(ds, index)[0])
-    name = str(ds.input.values[i])
-    group = str(ds.group.values[i]) if "group" in ds.coords else ""
-    return {"input": name, "index": index, "measure": MEASURES.get(index, index),
-            "value": float(ds[index].values[i]), "units": str(ds[index].attrs.get("units", "")),
-            "members": group.split(", ") if group else [name],
-            "of_group": bool(group) and ds.attrs.get("indices_of") == "groups"}
 
 
 def _pow2(n: int) -> int:
@@ -156,52 +97,70 @@ def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], corr
 
 
 def _switch(m: Method, method: str, n: int, d: int, groups: list[str], o: dict) -> tuple[str, Method, int, bool]:
-    """The method that runs, its N and whether it was switched: FAST and RBD-FAST take no groups,
-    so with correlated inputs they become Sobol' on the groups, for about the same model runs."""
-    if len(set(groups)) == d or m.dependent or m.groups:
+    """The method that runs, its N and whether it was switched, for about the same model runs.
+
+    FAST and RBD-FAST take no groups: with correlated inputs they become Sobol' on the groups.
+    When every input is in one group, the group's index is the whole variance and ranks
+    nothing (SALib ignores a single group): Sobol', Morris, FAST and RBD-FAST become delta.
+    """
+    if len(set(groups)) == d or m.dependent or (m.groups and len(set(groups)) > 1):
         return method, m, n, False
-    budget, m = m.rows(n, d, o), METHODS["sobol"]
-    return "sobol", m, max(_pow2(-(-budget // m.rows(1, len(set(groups)), o))), m.min_samples), True
+    budget = m.rows(_pow2(n) if method == "sobol" else n, d, o)
+    if len(set(groups)) == 1:
+        target = METHODS["delta"]
+        return "delta", target, max(budget, target.min_samples), True
+    target = METHODS["sobol"]
+    return "sobol", target, max(_pow2(-(-budget // target.rows(1, len(set(groups)), o))), target.min_samples), True
 
 
 def switch_announcement(model: Callable, priors: Priors, *, method: SensitivityMethod, n: int | None = None,
-                        calc_second_order: bool = False, num_levels: int = 4) -> str | None:
+                        calc_second_order: bool = False, num_levels: int = 4, num_resamples: int = 100) -> str | None:
     """The line that announces, before anything runs, that :func:`sensitivity` will switch method.
 
     Parameters
     ----------
-    model, priors, method, n, calc_second_order, num_levels
+    model, priors, method, n, calc_second_order, num_levels, num_resamples
         As for :func:`sensitivity`.
 
     Returns
     -------
     str or None
-        FAST or RBD-FAST with correlated inputs: what runs instead (Sobol' on the groups), why,
-        N, the model runs and their expected time from a pilot of 512 model runs on a Latin
-        hypercube; None when the method runs as asked.
+        With correlated inputs, FAST or RBD-FAST (which take no groups), or any method but delta
+        and PAWN when every input is in one group: what runs instead, why, N, the model runs
+        and their expected time from a pilot of up to 512 rows on a Latin hypercube (with
+        delta's analysis of them); None when the method runs as asked.
     """
     m = get_method(method)
     with warnings.catch_warnings():  # sensitivity() itself says what conform_call has to say
         warnings.simplefilter("ignore", MCRiskWarning)
         priors, _ = conform_call(model, priors, where="sensitivity")
     names = priors.uncertain
-    o = {"second_order": bool(calc_second_order), "num_levels": int(num_levels)}
+    o = {"second_order": bool(calc_second_order), "num_levels": int(num_levels), "num_resamples": int(num_resamples),
+         "conf_level": 0.95}
     groups = correlation_groups(priors.correlations, names)
-    _, m, n, switched = _switch(m, method, m.default_samples if n is None else int(n), len(names), groups, o)
+    target, m, n, switched = _switch(m, method, m.default_samples if n is None else int(n), len(names), groups, o)
     if not switched:
         return None
     runs = m.rows(n, len(set(groups)), o)
     x = np.clip(unit_design("lhs", len(names), min(runs, 512), seed=1), _LO, _HI)
     if priors.correlations:
         x = apply_copula(x, copula_factor(priors.correlations, names))
-    seconds = _pilot_seconds(model, priors, x, names, bool(priors.correlations)) * runs / len(x)
-    return switch_text(method, priors.correlations, groups, n, runs, seconds)
+    seconds = _pilot_seconds(model, priors, x, names, bool(priors.correlations), target, o) * runs / len(x)
+    return switch_text(method, target, priors.correlations, groups, n, runs, seconds)
 
 
-def _pilot_seconds(model, priors: Priors, x: np.ndarray, names, correlated: bool) -> float:
-    """The model's time, in seconds, on the rows ``x`` (a pilot: its outputs are dropped)."""
+def _pilot_seconds(model, priors: Priors, x: np.ndarray, names, correlated: bool, method: str, o: dict) -> float:
+    """Seconds for the model on the rows ``x``, and for delta's analysis of them (a pilot: outputs dropped)."""
     t0 = time.perf_counter()
-    _evaluate(model, priors, x, names, correlated, False)
+    results, _ = _evaluate(model, priors, x, names, correlated, False)
+    y = next((v for v in results.values() if np.isfinite(v).all() and np.ptp(v) > 0), None)
+    if method == "delta" and y is not None and len(x) >= METHODS["delta"].min_samples:
+        problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+        try:
+            with quiet_salib():
+                METHODS["delta"].analyze(problem, x, y, 1, o)
+        except (np.linalg.LinAlgError, ValueError):  # a (nearly) constant column: the run will say so
+            pass
     return time.perf_counter() - t0
 
 
@@ -322,7 +281,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     Raises
     ------
     SpecError
-        For an unknown method, too few samples, no uncertain input, or an output the model does
+        For an unknown method, too few samples, no uncertain input, an output the model does
         not return or returns over more than ``sample`` (an hourly output).
 
     Warns
@@ -384,8 +343,9 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     if correlated:  # after the design, row by row: a group's columns moved together on the independent cube
         x = apply_copula(x, copula_factor(priors.correlations, names))
     if switched:
-        text = switch_text(requested, priors.correlations, groups, n, len(x),
-                           _pilot_seconds(model, priors, x[:512], names, correlated) * len(x) / min(len(x), 512))
+        pilot = _pilot_seconds(model, priors, x[:512], names, correlated, method, o)
+        text = switch_text(requested, method, priors.correlations, groups, n, len(x),
+                           pilot * len(x) / min(len(x), 512))
         notes.insert(0, text)
         if announce is not None:
             announce(text)

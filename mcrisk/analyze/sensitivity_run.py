@@ -101,7 +101,8 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
 def announce_switch(study, echo: Callable[[str], None] | None = None) -> str | None:
     """Say, before the study runs, that its ``[sensitivity]`` method will not run as asked.
 
-    FAST and RBD-FAST with correlated inputs become Sobol' on the groups of correlated inputs
+    FAST and RBD-FAST with correlated inputs become Sobol' on the groups of correlated inputs,
+    and any method but delta and PAWN becomes delta when every input is in one group
     (:func:`~mcrisk.analyze.sensitivity.switch_announcement`): one line with what, why, the model
     runs and their expected time. The table's notes repeat it.
 
@@ -120,7 +121,8 @@ def announce_switch(study, echo: Callable[[str], None] | None = None) -> str | N
     """
     cfg = study.sensitivity
     line = switch_announcement(study.model, study.priors, method=cfg.method, n=cfg.samples,
-                               calc_second_order=cfg.second_order, num_levels=cfg.num_levels)
+                               calc_second_order=cfg.second_order, num_levels=cfg.num_levels,
+                               num_resamples=cfg.num_resamples)
     if line is None:
         return None
     if echo is not None:
