@@ -264,7 +264,7 @@ def test_tornado_has_two_bars_per_input_largest_swing_on_top(tab):
     # every bar starts at the base value
     assert {p.get_x() for c in _bars(ax) for p in c} == {2.3e6}
     assert ax.get_xlabel() == "Profit (USD/month)"
-    assert title_of(ax) == "Paid share moves profit most: swing 6M USD/month"
+    assert title_of(ax) == "Paid share moves profit most one input at a time: swing 6M USD/month"
     assert "base 2.3M" in _texts(ax) and "break-even" in _texts(ax)
 
 

@@ -98,7 +98,7 @@ def test_headline_states_p_loss_median_interval_and_driver(run, page):
     assert "USD/month" in head
     tab = run.tables["tornado"]
     assert str(tab.input.values[0]) == "paid_share"
-    assert head.endswith("top driver: paid share of tokens (tornado swing "
+    assert head.endswith("largest one-at-a-time swing: paid share of tokens ("
                          f"{mcrisk.report.plot.si_number(float(tab.swing.values[0]))} USD/month).")
 
 
@@ -129,7 +129,8 @@ def test_sensitivity_nan_notes_and_pdf_only(run, tmp_path):
     page = (tmp_path / "report.html").read_text()
     assert len(re.findall(r'<img src="data:image/png;base64,', page)) == len(FIGURES) + 1
     md = (tmp_path / "report.md").read_text()
-    assert "**P(loss) = " in md and "top driver: paid share of tokens explains 61% of the variance.**" in md
+    assert "**P(loss) = " in md and ("top driver: paid share of tokens, total Sobol' index 0.66 (involved in 66% of the variance).**"
+                                   in md)  # the table's ranking index (ST), named, not S1
     assert "| Paid share of tokens | 0.610 ± 0.030 | 0.660 ± 0.040 |" in md
     assert "- profit_per_day is NaN or infinite in 7 of 2,000 samples; its statistics use the others." in md
     assert "- sobol: a note to show" in md
@@ -211,19 +212,28 @@ def test_how_sure_p_loss_is(p, n, varies, text):
     assert _p_error(p, n, varies) == text
 
 
-def test_with_correlated_inputs_the_top_driver_is_ranked_by_delta_not_s1(run):
-    from mcrisk.spec.priors import Correlation
+def test_the_top_driver_is_the_sensitivity_tables_first_by_its_own_index(run):
     from mcrisk.report.findings import driver as _driver
+    from mcrisk.report.findings import driver_phrase
 
-    # Two correlated inputs both "explain" most of the variance alone; delta ranks them.
+    # Two correlated inputs both "explain" most of the variance alone (S1); the table ranks by
+    # delta, and so does the headline, naming the measure and the overlap.
     sens = xr.Dataset({"delta": ("input", [0.54, 0.49]), "S1": ("input", [0.78, 0.83])},
-                      coords={"input": ["decode_tps_per_node", "gpu_hour_price"]},
-                      attrs={"method": "delta", "rank_by": "delta", "output": "profit_per_day"})
-    priors = replace(run.study.priors, correlations=(Correlation("decode_tps_per_node", "gpu_hour_price", 0.8),))
-    correlated = replace(run, study=replace(run.study, priors=priors), tables={"sensitivity": sens})
-    assert _driver(correlated) == {"input": "decode_tps_per_node", "index": "delta", "value": 0.54}
-    independent = replace(run, tables={"sensitivity": sens})
-    assert _driver(independent)["input"] == "gpu_hour_price"  # by S1 when the inputs are independent
+                      coords={"input": ["decode_tps_per_node", "gpu_hour_price"],
+                              "group": ("input", ["decode_tps_per_node, gpu_hour_price"] * 2)},
+                      attrs={"method": "delta", "rank_by": "delta", "output": "profit_per_day",
+                             "indices_of": "inputs"})
+    d = _driver(replace(run, tables={"sensitivity": sens}))
+    assert d == {"input": "decode_tps_per_node", "index": "delta", "measure": "Borgonovo's delta", "value": 0.54,
+                 "units": "", "members": ["decode_tps_per_node", "gpu_hour_price"], "of_group": False}
+    assert driver_phrase(d) == ("decode tps per node, Borgonovo's delta 0.54 (rank-correlated with gpu hour price, "
+                                "whose index overlaps)")
+    # Sobol' on the group: one index, the group's, named as a group
+    grouped = sens.assign(ST=("input", [0.62, 0.62])).assign_attrs(method="sobol", rank_by="ST", indices_of="groups")
+    d = _driver(replace(run, tables={"sensitivity": grouped}))
+    assert d["of_group"] and d["index"] == "ST"
+    assert driver_phrase(d) == ("the group {decode tps per node, gpu hour price}, total Sobol' index 0.62 "
+                                "(involved in 62% of the variance)")
 
 
 def test_each_analysis_says_which_output_it_is_about(tmp_path, deepseek_priors_path):

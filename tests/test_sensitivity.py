@@ -23,7 +23,7 @@ from mcrisk.core.events import Event
 from mcrisk.core.statistics import Z95_TWO_SIDED
 from mcrisk.study.reruns import run_sensitivity
 from mcrisk.study.runner import run_study
-from conftest import bonferroni_z, prob_se, spearman_se
+from conftest import bonferroni_z, prob_se
 
 # SALib's intervals are conf_level = 0.95 bootstrap intervals: half-width = 1.96 SE.
 
@@ -219,25 +219,7 @@ def test_several_outputs_from_one_set_of_runs(ishigami_priors):
     np.testing.assert_allclose(ds.S1.sel(output="y"), ds.S1.sel(output="twice"), atol=1e-12)
 
 
-def test_correlated_inputs_switch_to_delta_on_a_correlated_sample():
-    priors = priors_from_dict({"a": {"dist": "uniform", "low": 0.0, "high": 1.0},
-                               "b": {"dist": "normal", "mean": 0.0, "sd": 1.0},
-                               "correlation": [{"between": ["a", "b"], "rank": 0.8}]}, file="corr")
-    seen = []
-
-    def model(a, b):
-        seen.append((pd.Series(a).corr(pd.Series(b), method="spearman"), len(a)))
-        return {"y": a + 0.1 * b}
-
-    with pytest.warns(MCRiskWarning, match=r"sobol assumes independent inputs but the priors declare rank "
-                                           r"correlations \(a~b = 0\.8\); using delta"):
-        ds = sensitivity(model, priors, output="y", method="sobol", n=256, rng=0, num_resamples=5)
-    assert ds.attrs["method"] == "delta" and ds.attrs["requested_method"] == "sobol"
-    assert ds.attrs["model_runs"] == 256 * (2 + 2)
-    # 4 SE of Spearman's r at r = 0.8 over the 1,024 rows: 4 x 0.36 sqrt(1.06 / 1021) = 0.046
-    rho, rows = seen[0]
-    assert rows == 256 * 4 and abs(rho - 0.8) < bonferroni_z(1) * spearman_se(0.8, rows)
-    assert "delta" in ds and "S1" in ds
+# Correlated inputs (groups, the announced switch, delta on a correlated sample): tests/test_groups.py
 
 
 def test_unknown_method_and_output():

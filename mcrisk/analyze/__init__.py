@@ -6,6 +6,8 @@
     tornado.py          one-at-a-time swings
     sensitivity.py      SALib indices on the unit cube
     salib_methods.py    the SALib methods: design, analyzer, limits (one dispatch dict)
+    groups.py           correlated inputs as groups: which, and what their indices mean
+    ranking.py          the one ranking of sensitivity results and its first, in words
     rankcorr.py         rank correlations and loss attribution from a plain run
     sensitivity_run.py  a study's [sensitivity] table: run and tables
     prim.py             PRIM's peeling and pasting trajectory (numpy)

@@ -5,6 +5,13 @@ to a :class:`Method`: how it draws its rows on the unit cube, how SALib analyzes
 model runs ``n`` base samples cost, which indices it reports and ranks by, its sample limits
 (:data:`mcrisk.spec.sensitivity_table.SAMPLE_LIMITS`) and whether it is valid for correlated
 inputs. :func:`mcrisk.analyze.sensitivity.sensitivity` runs them.
+
+Correlated inputs are attributed as groups: :func:`mcrisk.analyze.groups.correlation_groups` makes the connected
+components of the ``[[correlation]]`` graph, and the methods whose SALib design and analyzer take
+``problem["groups"]`` (Sobol' and Morris) move each group's columns together on the independent
+unit cube; the copula is applied to each row afterwards. Its Cholesky factor is block-diagonal
+over the components, so every row has the right joint distribution and the groups are
+independent of one another: a group's Sobol' indices are then exact, not an approximation.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from mcrisk.core.errors import SpecError
 from mcrisk.sampling.design import unit_design
 from mcrisk.spec.sensitivity_table import SAMPLE_LIMITS
 
-__all__ = ["INDEX_MEANINGS", "METHODS", "Method", "get_method"]
+__all__ = ["INDEX_MEANINGS", "MEASURES", "METHODS", "Method", "get_method"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,8 @@ class Method:
     rank_by: str
     min_samples: int
     default_samples: int
-    dependent: bool                               # valid for correlated inputs
+    dependent: bool                               # valid for correlated inputs, one input at a time
+    groups: bool = False                          # SALib's design and analyzer take problem["groups"]
 
 
 # Each method imports its SALib module when it runs: SALib's analyzers pull in pandas plotting
@@ -106,13 +114,13 @@ METHODS: dict[str, Method] = {
     "fast": Method(_fast_design, _fast_analyze, lambda n, d, o: n * d, ("S1", "ST"), "ST",
                     *SAMPLE_LIMITS["fast"], False),
     "morris": Method(_morris_design, _morris_analyze, lambda n, d, o: n * (d + 1), ("mu_star",), "mu_star",
-                      *SAMPLE_LIMITS["morris"], False),
+                      *SAMPLE_LIMITS["morris"], False, True),
     "pawn": Method(_lhs_design, _pawn_analyze, lambda n, d, o: n, (), "median", *SAMPLE_LIMITS["pawn"], True),
     "rbd_fast": Method(_lhs_design, _rbd_analyze, lambda n, d, o: n, ("S1",), "S1", *SAMPLE_LIMITS["rbd_fast"],
                         False),
     "sobol": Method(_sobol_design, _sobol_analyze,
                      lambda n, d, o: n * (2 * d + 2 if o["second_order"] else d + 2),
-                     ("S1", "ST"), "ST", *SAMPLE_LIMITS["sobol"], False),
+                     ("S1", "ST"), "ST", *SAMPLE_LIMITS["sobol"], False, True),
 }
 
 #: What each index means, for the ``long_name`` of its variable.
@@ -123,6 +131,14 @@ INDEX_MEANINGS = {
     "delta_balanced": "Borgonovo's delta, bin-balanced bootstrap", "minimum": "PAWN minimum KS over slices",
     "mean": "PAWN mean KS over slices", "median": "PAWN median KS over slices",
     "maximum": "PAWN maximum KS over slices", "CV": "PAWN coefficient of variation of KS over slices",
+}
+
+
+#: Each ranking index by the name a reader knows it by: how a headline says which measure ranks.
+MEASURES = {
+    "ST": "total Sobol' index", "S1": "first-order Sobol' index", "mu_star": "Morris mu*",
+    "delta": "Borgonovo's delta", "median": "PAWN median KS", "mean": "PAWN mean KS",
+    "minimum": "PAWN minimum KS", "maximum": "PAWN maximum KS",
 }
 
 
@@ -150,3 +166,4 @@ def get_method(name: str, where: str = "") -> Method:
     if name not in METHODS:
         raise SpecError(f"{where}method = {name!r} is not a method; known: {', '.join(sorted(METHODS))}")
     return METHODS[name]
+

@@ -8,22 +8,34 @@ of model runs serves every output asked for.
 =========  ===========================================  ==================================
 method     design (rows for base N, D inputs)           variables
 =========  ===========================================  ==================================
-sobol      Saltelli/Sobol' ``N (D + 2)``, or ``N (2D+2)``  S1, S1_conf, ST, ST_conf (S2, S2_conf)
-morris     ``N`` trajectories, ``N (D + 1)``            mu, mu_star, mu_star_conf, sigma
+sobol      Saltelli/Sobol' ``N (G + 2)``, or ``N (2G+2)``  S1, S1_conf, ST, ST_conf (S2, S2_conf)
+morris     ``N`` trajectories, ``N (G + 1)``            mu, mu_star, mu_star_conf, sigma
 fast       eFAST ``N D``                                S1, S1_conf, ST, ST_conf
 rbd_fast   Latin hypercube ``N``                        S1, S1_conf
 delta      Latin hypercube ``N`` (copula if correlated)  delta, delta_conf, S1, S1_conf
 pawn       Latin hypercube ``N`` (copula if correlated)  minimum, mean, median, maximum, CV
 =========  ===========================================  ==================================
 
-Sobol', Morris and FAST assume independent inputs. When the priors declare rank correlations,
-:func:`sensitivity` says so (an :class:`~mcrisk.core.errors.MCRiskWarning` and the ``notes`` attr)
-and runs ``delta`` instead, on a correlated sample of the same number of model runs:
-Borgonovo's delta and the binned first-order index are defined for dependent inputs.
+``G`` is the number of factors: the ``D`` inputs, or, when the priors declare rank
+correlations, the groups of correlated inputs (:func:`~mcrisk.analyze.groups.correlation_groups`).
+With correlations each method attributes as follows (the ``notes`` attr says which, and a
+``group`` coordinate over ``input`` names each input's group, ``""`` for an input on its own):
+
+* ``sobol`` and ``morris`` attribute to the groups: SALib's design moves a group's columns
+  together on the independent unit cube and the copula is applied to each row after, so a
+  group's Sobol' indices are exact (the copula's factor is block-diagonal over the groups). Each
+  member's row carries its group's index.
+* ``delta`` and ``pawn`` are defined for dependent inputs and run one input at a time on the
+  correlated sample; the indices of a group's members overlap (each includes what it shares).
+* ``fast`` and ``rbd_fast`` assume independent inputs and SALib's take no groups: the run
+  becomes ``sobol`` on the groups, for about the same model runs, and says so before the model
+  runs (``announce``, else an :class:`~mcrisk.core.errors.MCRiskWarning`) with the expected time.
 """
 
 from __future__ import annotations
 
+import time
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -36,45 +48,20 @@ from mcrisk.models import output_unit
 from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
+from mcrisk.analyze.groups import correlation_groups, group_note, group_text, on_inputs, switch_text
+from mcrisk.analyze.ranking import rank_order, top_factor
 from mcrisk.analyze.salib_methods import INDEX_MEANINGS, METHODS, Method, get_method
 from mcrisk.distributions.copula import apply_copula, copula_factor
-from mcrisk.sampling.design import normalize_seed, to_values
+from mcrisk.sampling.design import normalize_seed, to_values, unit_design
 from mcrisk.core.validate import SensitivityMethod
-from mcrisk.core.warned import warn
+from mcrisk.core.warned import guarded_warnings, warn
 from mcrisk.simulation.evaluate import call_model, check_inputs, model_outputs
 
-__all__ = ["rank_order", "sensitivity"]
+# rank_order and top_factor live in mcrisk.analyze.ranking; imported from here as before.
+__all__ = ["rank_order", "sensitivity", "switch_announcement", "top_factor"]
 
 _LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs are infinite
 _CHUNK = 2**16
-
-
-def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
-    """The order of ``ds``'s inputs, most influential first: the one ranking of every table and chart.
-
-    Parameters
-    ----------
-    ds
-        Sensitivity results over ``input`` (one output: select it first).
-    index
-        The index to rank by; default the method's own (``attrs["rank_by"]``: ``ST`` for Sobol'
-        and FAST, ``mu_star`` for Morris, ``delta``, ``S1`` for RBD-FAST, ``median`` for PAWN),
-        else ``ST``, else the first index present.
-
-    Returns
-    -------
-    numpy.ndarray
-        Positions along ``input``, by the index's absolute value, largest first; NaN last; ties
-        in their original order.
-    """
-    if index is None:
-        have = [k for k, v in ds.data_vars.items() if v.dims == ("input",)
-                and not k.endswith(("_conf", "_low", "_high", "_pvalue"))]
-        index = next((k for k in (ds.attrs.get("rank_by"), "ST", *have) if k in have), None)
-    if index is None:
-        return np.arange(ds.sizes["input"])
-    v = np.abs(np.asarray(ds[index].values, dtype=float))
-    return np.argsort(-np.nan_to_num(v, nan=-1.0), kind="stable")
 
 
 def _pow2(n: int) -> int:
@@ -110,6 +97,74 @@ def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], corr
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, profiles
 
 
+def _switch(m: Method, method: str, n: int, d: int, groups: list[str], o: dict) -> tuple[str, Method, int, bool]:
+    """The method that runs, its N and whether it was switched, for about the same model runs.
+
+    FAST and RBD-FAST take no groups: with correlated inputs they become Sobol' on the groups.
+    When every input is in one group, the group's index is the whole variance and ranks
+    nothing (SALib ignores a single group): Sobol', Morris, FAST and RBD-FAST become delta.
+    """
+    if len(set(groups)) == d or m.dependent or (m.groups and len(set(groups)) > 1):
+        return method, m, n, False
+    budget = m.rows(_pow2(n) if method == "sobol" else n, d, o)
+    if len(set(groups)) == 1:
+        target = METHODS["delta"]
+        return "delta", target, max(budget, target.min_samples), True
+    target = METHODS["sobol"]
+    return "sobol", target, max(_pow2(-(-budget // target.rows(1, len(set(groups)), o))), target.min_samples), True
+
+
+def switch_announcement(model: Callable, priors: Priors, *, method: SensitivityMethod, n: int | None = None,
+                        calc_second_order: bool = False, num_levels: int = 4, num_resamples: int = 100) -> str | None:
+    """The line that announces, before anything runs, that :func:`sensitivity` will switch method.
+
+    Parameters
+    ----------
+    model, priors, method, n, calc_second_order, num_levels, num_resamples
+        As for :func:`sensitivity`.
+
+    Returns
+    -------
+    str or None
+        With correlated inputs, FAST or RBD-FAST (which take no groups), or any method but delta
+        and PAWN when every input is in one group: what runs instead, why, N, the model runs
+        and their expected time from a pilot of up to 512 rows on a Latin hypercube (with
+        delta's analysis of them); None when the method runs as asked.
+    """
+    m = get_method(method)
+    with guarded_warnings():  # sensitivity() itself says what conform_call has to say
+        warnings.simplefilter("ignore", MCRiskWarning)
+        priors, _ = conform_call(model, priors, where="sensitivity")
+    names = priors.uncertain
+    o = {"second_order": bool(calc_second_order), "num_levels": int(num_levels), "num_resamples": int(num_resamples),
+         "conf_level": 0.95}
+    groups = correlation_groups(priors.correlations, names)
+    target, m, n, switched = _switch(m, method, m.default_samples if n is None else int(n), len(names), groups, o)
+    if not switched:
+        return None
+    runs = m.rows(n, len(set(groups)), o)
+    x = np.clip(unit_design("lhs", len(names), min(runs, 512), seed=1), _LO, _HI)
+    if priors.correlations:
+        x = apply_copula(x, copula_factor(priors.correlations, names))
+    seconds = _pilot_seconds(model, priors, x, names, bool(priors.correlations), target, o) * runs / len(x)
+    return switch_text(method, target, priors.correlations, groups, n, runs, seconds)
+
+
+def _pilot_seconds(model, priors: Priors, x: np.ndarray, names, correlated: bool, method: str, o: dict) -> float:
+    """Seconds for the model on the rows ``x``, and for delta's analysis of them (a pilot: outputs dropped)."""
+    t0 = time.perf_counter()
+    results, _ = _evaluate(model, priors, x, names, correlated, False)
+    y = next((v for v in results.values() if np.isfinite(v).all() and np.ptp(v) > 0), None)
+    if method == "delta" and y is not None and len(x) >= METHODS["delta"].min_samples:
+        problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+        try:
+            with quiet_salib():
+                METHODS["delta"].analyze(problem, x, y, 1, o)
+        except (np.linalg.LinAlgError, ValueError):  # a (nearly) constant column: the run will say so
+            pass
+    return time.perf_counter() - t0
+
+
 def _size_notes(ds: xr.Dataset, m: Method, method: str, n: int, out: str, notes: list[str]) -> None:
     label = f"{out}: " if out else ""
     worst, wide, neg = 0.0, [], []
@@ -143,13 +198,15 @@ def _size_notes(ds: xr.Dataset, m: Method, method: str, n: int, out: str, notes:
 
 
 def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray, y: np.ndarray, out: str,
-                    seed: int, o: dict, info: list[str], notes: list[str], *, unit: str) -> xr.Dataset:
+                    seed: int, o: dict, info: list[str], notes: list[str], *, unit: str,
+                    factors: list[str]) -> xr.Dataset:
     """The indices of output ``out`` over ``input``: NaN, with a note, where SALib's analyzer fails.
 
     ``u`` is the design on the unit cube (Morris analyses it), ``x`` the rows the model ran on,
-    ``unit`` the indices' unit ("1", or the output's per unit quantile for Morris).
+    ``unit`` the indices' unit ("1", or the output's per unit quantile for Morris), ``factors``
+    what SALib attributes to: the inputs, or the groups of ``problem["groups"]`` in their order.
     """
-    names, d = problem["names"], problem["num_vars"]
+    names, d = factors, len(factors)
     if bad := int(np.count_nonzero(~np.isfinite(y))):
         text = f"{out} is NaN or infinite in {bad:,} of {len(y):,} model runs; its indices are not reliable"
         notes.append(text)
@@ -180,7 +237,8 @@ def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
 def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str], method: SensitivityMethod = "sobol",
                 n: int | None = None, rng: int | np.random.Generator | None = None,
                 calc_second_order: bool = False, num_resamples: int = 100, conf_level: float = 0.95,
-                num_levels: int = 4, progress: bool = False) -> xr.Dataset:
+                num_levels: int = 4, progress: bool = False,
+                announce: Callable[[str], None] | None = None) -> xr.Dataset:
     """Global sensitivity indices of ``output`` to every uncertain input (SALib).
 
     Parameters
@@ -207,6 +265,9 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         Morris grid levels; level ``l`` is the input's quantile ``(l + 1/2) / L``.
     progress
         A progress bar on stderr for long runs.
+    announce
+        Called, before the model runs, with the line that announces a switch of method (FAST
+        or RBD-FAST with correlated inputs become Sobol' on the groups); None: a warning.
 
     Returns
     -------
@@ -214,19 +275,21 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         Over ``input`` (and ``output`` first when several outputs), variables as SALib names
         them (see the module table). Attrs ``method``, ``requested_method``, ``output``,
         ``samples`` (base N actually used), ``model_runs``, ``seed``, ``rank_by`` (the index
-        tables sort by), ``notes`` (warnings in words, one per line).
+        tables sort by), ``notes`` (warnings in words, one per line); with correlated inputs
+        the coordinate ``group`` over ``input`` and the attrs ``groups`` (the groups in words)
+        and ``indices_of`` (``"groups"`` or ``"inputs"``).
 
     Raises
     ------
     SpecError
-        For an unknown method, too few samples, no uncertain input, or an output the model does
+        For an unknown method, too few samples, no uncertain input, an output the model does
         not return or returns over more than ``sample`` (an hourly output).
 
     Warns
     -----
     MCRiskWarning
-        When N is rounded, when correlated inputs force ``delta``, when an interval is wider
-        than 0.1 or an index is clearly negative (with the N that would help).
+        When N is rounded, when FAST or RBD-FAST becomes Sobol' (without ``announce``), when an
+        interval is wider than 0.1 or an index is clearly negative (with the N that would help).
 
     Notes
     -----
@@ -260,25 +323,35 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     n = int(n)
     notes, info = [], []
     correlated = bool(priors.correlations)
-    if correlated and not m.dependent:
-        pairs = ", ".join(f"{c.a}~{c.b} = {c.rank:g}" for c in priors.correlations)
-        runs = m.rows(_pow2(n) if method == "sobol" else n, d, o)
-        notes.append(f"{method} assumes independent inputs but the priors declare rank correlations ({pairs}); "
-                     f"using delta (valid for dependent inputs) on a correlated sample of {runs:,} model runs")
-        method, m, n = "delta", METHODS["delta"], runs
+    groups = correlation_groups(priors.correlations, names) if correlated else list(names)
+    grouped = len(set(groups)) < d  # some inputs are correlated (a rank of 0 correlates nothing)
+    method, m, n, switched = _switch(m, method, n, d, groups, o)
+    by_group = grouped and m.groups
     if method == "sobol" and n & (n - 1):
         notes.append(f"sobol: samples = {n:,} is not a power of 2; using N = {_pow2(n):,} (Sobol' designs keep "
                      "their balance only at powers of 2)")
         n = _pow2(n)
     for text in notes:
         warn(text, MCRiskWarning, stacklevel=2)
+    if grouped:  # what the indices of correlated inputs mean: a note on the record, not a warning
+        notes.append(group_note(priors.correlations, groups, method, by_group))
 
-    problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
+    problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d,
+               **({"groups": groups} if by_group else {})}
     with quiet_salib(info):
         u = np.asarray(m.design(problem, n, salib_seed(seed, 0), o), dtype=float)
     x = _to_unit(method, u, o)
-    if correlated:
+    if correlated:  # after the design, row by row: a group's columns moved together on the independent cube
         x = apply_copula(x, copula_factor(priors.correlations, names))
+    if switched:
+        pilot = _pilot_seconds(model, priors, x[:512], names, correlated, method, o)
+        text = switch_text(requested, method, priors.correlations, groups, n, len(x),
+                           pilot * len(x) / min(len(x), 512))
+        notes.insert(0, text)
+        if announce is not None:
+            announce(text)
+        else:
+            warn(text, MCRiskWarning, stacklevel=2)
     results, profiles = _evaluate(model, priors, x, names, correlated, progress)
     if hourly := [k for k in outputs if k in profiles]:
         dims = profiles[hourly[0]]
@@ -292,13 +365,14 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     parts = []
     for j, out in enumerate(outputs):
         unit = f"{output_unit(model, out, priors.currency)} per unit quantile".strip() if method == "morris" else "1"
+        factors = [group_text(g) for g in dict.fromkeys(groups)] if by_group else list(names)
         part = _analyze_output(m, method, problem, u, x, results[out], out, salib_seed(seed, 1 + j), o,
-                               info, notes, unit=unit)
+                               info, notes, unit=unit, factors=factors)
         before = len(notes)
         _size_notes(part, m, method, n, out if len(outputs) > 1 else "", notes)
         for text in notes[before:]:
             warn(text, MCRiskWarning, stacklevel=2)
-        parts.append(part)
+        parts.append(on_inputs(part, names, groups, by_group) if grouped else part)
     if len(parts) > 1:  # an output whose analysis failed has only the NaN main indices: align
         every = dict.fromkeys(k for p in parts for k in p.data_vars)
         parts = [p.assign({k: xr.full_like(next(q[k] for q in parts if k in q), np.nan) for k in every
@@ -311,5 +385,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
                      "conf_level": o["conf_level"], "num_resamples": o["num_resamples"],
                      "second_order": int(o["second_order"]), "notes": "\n".join(notes),
                      "salib_messages": "\n".join(info),
+                     **({"groups": "; ".join(group_text(g) for g in dict.fromkeys(groups) if ", " in g),
+                         "indices_of": "groups" if by_group else "inputs"} if grouped else {}),
                      **({"unit_conversions": "\n".join(converted)} if converted else {})})
     return ds

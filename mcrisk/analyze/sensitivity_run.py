@@ -19,15 +19,15 @@ import xarray as xr
 
 from mcrisk.core.errors import MCRiskWarning
 from mcrisk.analyze.rankcorr import loss_attribution, rank_correlations
-from mcrisk.analyze.sensitivity import rank_order, sensitivity
+from mcrisk.analyze.groups import factor_words, group_text
+from mcrisk.analyze.sensitivity import rank_order, sensitivity, switch_announcement, top_factor
 from mcrisk.spec.sensitivity_table import check_config
 from mcrisk.core.labels import sentence_labels
 from mcrisk.core.text import Labels, aligned, index_text, words
 from mcrisk.core.thinning import LOSS_SAMPLES, RANK_SAMPLES, thin, thin_step, thinned_words
 from mcrisk.core.warned import guarded_warnings, warn
 
-__all__ = ["check_config", "format_sensitivity", "run_configured",
-           "write_tables"]
+__all__ = ["announce_switch", "check_config", "format_sensitivity", "run_configured", "write_tables"]
 
 
 def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
@@ -68,7 +68,8 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
         ds = sensitivity(study.model, study.priors, output=cfg.output, method=cfg.method,
                          n=cfg.samples, rng=seed, calc_second_order=cfg.second_order,
                          num_resamples=cfg.num_resamples, conf_level=cfg.conf_level,
-                         num_levels=cfg.num_levels, progress=not quiet)
+                         num_levels=cfg.num_levels, progress=not quiet,
+                         announce=lambda text: None)  # announce_switch said it before the study ran
     outputs = [cfg.output] if isinstance(cfg.output, str) else list(cfg.output)
     inputs = list(ds.input.values)
     n = int(results.sizes.get("sample", 0))
@@ -97,6 +98,40 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
     if echo is not None:
         echo("\n" + format_sensitivity(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
+
+
+def announce_switch(study, echo: Callable[[str], None] | None = None) -> str | None:
+    """Say, before the study runs, that its ``[sensitivity]`` method will not run as asked.
+
+    FAST and RBD-FAST with correlated inputs become Sobol' on the groups of correlated inputs,
+    and any method but delta and PAWN becomes delta when every input is in one group
+    (:func:`~mcrisk.analyze.sensitivity.switch_announcement`): one line with what, why, the model
+    runs and their expected time. The table's notes repeat it.
+
+    Parameters
+    ----------
+    study
+        A loaded :class:`~mcrisk.study.runner.Study` with a ``"sensitivity"`` table.
+    echo
+        Called with the line (``"note: [sensitivity] ..."``); None: an
+        :class:`~mcrisk.core.errors.MCRiskWarning`.
+
+    Returns
+    -------
+    str or None
+        The line, or None when the method runs as asked.
+    """
+    cfg = study.sensitivity
+    line = switch_announcement(study.model, study.priors, method=cfg.method, n=cfg.samples,
+                               calc_second_order=cfg.second_order, num_levels=cfg.num_levels,
+                               num_resamples=cfg.num_resamples)
+    if line is None:
+        return None
+    if echo is not None:
+        echo(f"note: [sensitivity] {line}")
+    else:
+        warn(f"[sensitivity] {line}", MCRiskWarning, stacklevel=2)
+    return line
 
 
 def _thinned(n: int, cap: int) -> str:
@@ -131,14 +166,19 @@ def format_sensitivity(ds: xr.Dataset, labels: Labels | None = None) -> str:
         sub = ds.sel(output=out) if out is not None else ds
         order = rank_order(sub, key if key in sub else None)
         head = out if out is not None else ds.attrs.get("output", "")
+        of = " of the groups of correlated inputs" if ds.attrs.get("indices_of") == "groups" else ""
         lines.append(f"Sensitivity of {words(str(head), labels)}: {ds.attrs['method']}, N = {ds.attrs['samples']:,} "
-                     f"({ds.attrs['model_runs']:,} model runs), seed {ds.attrs['seed']}; ranked by {key}")
-        rows = [["input", *cols]]
+                     f"({ds.attrs['model_runs']:,} model runs), seed {ds.attrs['seed']}; ranked by {key}{of}")
+        grouped = "group" in sub.coords
+        rows = [["input", *(["group"] if grouped else []), *cols]]
         for i in order:
-            rows.append([str(sub.input.values[i]), *[
+            group = [group_text(str(sub.group.values[i])) if sub.group.values[i] else ""] if grouped else []
+            rows.append([str(sub.input.values[i]), *group, *[
                 index_text(float(sub[c].values[i]), float(sub[f"{c}_conf"].values[i]) if f"{c}_conf" in sub else None)
                 for c in cols]])
         lines += aligned(rows)
+        if (top := top_factor(sub)) is not None and np.isfinite(top["value"]):
+            lines.append(f"most influential: {factor_words(top)}")
         lines.append("")
     if "loss_event" in ds.attrs:
         p = np.atleast_1d(ds.attrs["loss_probability"])
@@ -172,7 +212,7 @@ def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
     parts = [flat.sel(output=o).isel(input=rank_order(flat.sel(output=o))) for o in flat.output.values] \
         if "output" in flat.dims else [flat.isel(input=rank_order(flat))]
     frame = pd.concat([p.to_dataframe().reset_index() for p in parts], ignore_index=True)
-    frame = frame[[c for c in ("output", "input") if c in frame] + [c for c in flat.data_vars]]
+    frame = frame[[c for c in ("output", "input", "group") if c in frame] + [c for c in flat.data_vars]]
     frame.to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
     if "S2" in ds:
         s2 = ds[["S2", "S2_conf"]].to_dataframe().reset_index().dropna(subset=["S2"])

@@ -40,7 +40,7 @@ from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
 from mcrisk.report.deck_decisions import solve_slide, sweep_slides
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
-from mcrisk.report.findings import can_be_negative, driver, headline, p_error
+from mcrisk.report.findings import can_be_negative, driver, driver_parts, headline, p_error
 from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
 from mcrisk.core.text import MINUS, Labels, format_number, format_value, labelled, si_number
 from mcrisk.core.validate import is_file
@@ -136,13 +136,10 @@ def _headline_numbers(run) -> list[tuple[str, str, str]]:
     boxes.append((f"Median {out_label[:1].lower() + out_label[1:]}", format_value(float(s.p50), unit), ""))
     boxes.append(("90% interval (P5 to P95)", f"{format_value(float(s.p05), unit, with_unit=False)} to "
                   f"{format_value(float(s.p95), unit)}", ""))
-    if (dr := driver(run)) is not None:
-        what = label_of(dr["input"], model=study.model, priors=study.priors)
-        how = {"S1": f"explains {dr['value']:.0%} of the variance",
-               "ST": f"is involved in {dr['value']:.0%} of the variance",
-               "swing": f"swings it most ({format_value(dr['value'], dr.get('units', ''))})"}.get(
-                   dr["index"], f"matters most ({dr['index']} = {dr['value']:.2f})")
-        boxes.append(("Deciding input", what, how))
+    if (dr := driver(run)) is not None:  # the headline's driver, from the sensitivity table's ranking
+        what, how = driver_parts(dr, run_labels(run))
+        boxes.append(("Deciding group" if dr["of_group"] else "Deciding input" if dr["index"] != "swing"
+                      else "Largest one-at-a-time swing", what[:1].upper() + what[1:], how))
     return boxes
 
 

@@ -68,12 +68,17 @@ def _summary_table(run, labels: Labels) -> tuple[list[str], list[list[str]]]:
 def _sensitivity_table(sens: xr.Dataset, labels: Labels) -> tuple[list[str], list[list[str]]]:
     mains = [k for k, v in sens.data_vars.items() if "input" in v.dims and v.ndim == 1
              and not k.endswith(("_conf", "_low", "_high"))]
-    head = ["input", *mains]
+    grouped = "group" in sens.coords  # correlated inputs: each one's group, named as a group
+    head = ["input", *(["group"] if grouped else []), *mains]
     rows = []
     order = rank_order(sens)
     for j in order:
         name = sens.input.values[j]
         row = [_label(name, labels)]
+        if grouped and (group := str(sens.group.values[j])):
+            row.append("{" + ", ".join(_label(m, labels) for m in group.split(", ")) + "}")
+        elif grouped:
+            row.append("")
         for k in mains:
             v = float(sens[k].values[j])
             cell = f"{v:.3f}" if math.isfinite(v) else "n/a"

@@ -100,9 +100,10 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         beside = sensitivity_of(run, tab.attrs.get("output"))  # only the tornado output's own indices
         beside = beside if beside is not None and "ST" in beside else None
         # The top driver's share in the headline's words when it is the tornado's top bar: one claim, one number.
-        shared = (top is not None and top["index"] in ("S1", "ST") and top["input"] == str(tab.input.values[0]))
+        shared = (top is not None and top["index"] in ("S1", "ST") and not top["of_group"]
+                  and top["input"] == str(tab.input.values[0]))
         swing = format_value(float(tab.swing.values[0]), tab.swing.attrs.get("units", ""))
-        t_title = f"{driver_phrase(top, labels=labels)}; tornado swing {swing}" if shared else None
+        t_title = f"{driver_phrase(top, labels=labels)}; one-at-a-time swing {swing}" if shared else None
         t_title = t_title[:1].upper() + t_title[1:] if t_title else None
         plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg.top, title=t_title,
                                                      labels=labels)))

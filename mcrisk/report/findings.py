@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from mcrisk.report.plot import SENSITIVITY_INDICES
 from mcrisk.core.statistics import per_period
-from mcrisk.analyze.sensitivity import rank_order
+from mcrisk.analyze.groups import factor_parts
+from mcrisk.analyze.sensitivity import top_factor
 from mcrisk.core.labels import run_labels
 from mcrisk.core.text import Labels, format_value, loss_words, p_error, words  # p_error: re-exported
 
-__all__ = ["analysed", "can_be_negative", "driver", "driver_phrase", "headline", "p_error", "sensitivity_of",
-           "stated", "varies"]
+__all__ = ["analysed", "can_be_negative", "driver", "driver_parts", "driver_phrase", "headline", "p_error",
+           "sensitivity_of", "stated", "varies"]
 
 
 def sensitivity_of(run, output: str | None = None) -> xr.Dataset | None:
@@ -70,7 +70,7 @@ def analysed(run) -> tuple[str, xr.Dataset] | None:
 
 
 def driver(run) -> dict[str, Any] | None:
-    """The input that matters most: by Sobol' S1/ST, else the method's main index, else the tornado.
+    """The input (or group) that matters most: the first of the sensitivity table's ranking, else the tornado.
 
     Parameters
     ----------
@@ -80,29 +80,50 @@ def driver(run) -> dict[str, Any] | None:
     Returns
     -------
     dict or None
-        ``input``, ``index`` (``"S1"``, ``"ST"``, the method's index, or ``"swing"``), ``value``
-        (dimensionless; a swing in ``units``, the output's unit); None when nothing ranks the inputs.
-        With correlated inputs the method's own index leads (first-order shares overlap).
+        :func:`~mcrisk.analyze.sensitivity.top_factor` of the study output's indices (``input``,
+        ``index``, the method's ranking index, ``measure``, ``value``, ``units``, ``members``,
+        ``of_group``): the one ranking the table, the charts, the headline and the deck share.
+        Without indices, the tornado's largest swing (``index`` ``"swing"``, ``value`` in
+        ``units``: one input at a time, not a share of the uncertainty). None when nothing ranks
+        the inputs.
     """
     sens = sensitivity_of(run)
-    if sens is not None and sens.sizes.get("input", 0):
-        # With correlated inputs first-order shares overlap (two correlated inputs can each
-        # "explain" 80%): lead with the method's own index (delta), not S1.
-        first = (sens.attrs["rank_by"],) if run.study.priors.correlations and "rank_by" in sens.attrs else ()
-        for index in (*first, "S1", "ST", *SENSITIVITY_INDICES):
-            if index in sens:
-                i = int(rank_order(sens, index)[0])
-                return {"input": str(sens.input.values[i]), "index": index,
-                        "value": float(sens[index].values[i])}
+    if sens is not None and (top := top_factor(sens)) is not None:
+        return top
     tab = run.tables.get("tornado")
     if tab is not None and tab.sizes.get("input", 0) and tab.attrs.get("output") == run.study.output:
-        return {"input": str(tab.input.values[0]), "index": "swing", "value": float(tab.swing.values[0]),
-                "units": tab.attrs.get("units", "")}
+        name = str(tab.input.values[0])
+        return {"input": name, "index": "swing", "measure": "one-at-a-time swing", "value": float(tab.swing.values[0]),
+                "units": tab.attrs.get("units", ""), "members": [name], "of_group": False}
     return None
 
 
+def driver_parts(d: dict[str, Any], labels: Labels | None = None) -> tuple[str, str]:
+    """The deciding input or group in words, and how it decides: ``("paid share", "total Sobol' index ...")``.
+
+    Parameters
+    ----------
+    d
+        From :func:`driver`.
+    labels
+        Name -> plain label (:data:`mcrisk.core.text.Labels`); None: names in words.
+
+    Returns
+    -------
+    tuple of str
+        What decides (``"the group {decode throughput, prefill throughput}"`` for a group) and
+        the measure with its value (with the share of the variance for Sobol' indices).
+    """
+    if d["index"] == "swing":
+        return words(d["input"], labels), f"one-at-a-time swing {format_value(d['value'], d['units'])}"
+    who, value, overlap = factor_parts(d, lambda n: words(n, labels))
+    share = {"S1": "explains {:.0%} of the variance", "ST": "involved in {:.0%} of the variance"}.get(d["index"])
+    share = share.format(d["value"]) if share and np.isfinite(d["value"]) else ""
+    return who, f"{d['measure']} {value}" + "".join(f" ({t})" for t in (share, overlap) if t)
+
+
 def driver_phrase(d: dict[str, Any] | None, what: str = "it", labels: Labels | None = None) -> str:
-    """The top driver in words: ``"paid share explains 63% of the variance"``.
+    """The top driver in words, with the measure that ranks it: ``"paid share, total Sobol' index 0.66: ..."``.
 
     Parameters
     ----------
@@ -120,15 +141,10 @@ def driver_phrase(d: dict[str, Any] | None, what: str = "it", labels: Labels | N
     """
     if d is None:
         return ""
-    name = words(d["input"], labels)
-    if d["index"] == "S1":
-        return f"{name} explains {d['value']:.0%} of the variance"
-    if d["index"] == "ST":
-        return f"{name} is involved in {d['value']:.0%} of the variance"
-    if d["index"] == "swing":
-        return f"{name} swings {what} most ({format_value(d['value'], d['units'])})" \
-            if what != "it" else f"{name} (tornado swing {format_value(d['value'], d['units'])})"
-    return f"{name} matters most ({d['index']} = {d['value']:.2f})"
+    who, how = driver_parts(d, labels)
+    if d["index"] == "swing" and what != "it":
+        return f"{who} swings {what} most, one input at a time ({format_value(d['value'], d['units'])})"
+    return f"{who}, {how}"
 
 
 def stated(run) -> xr.Dataset:
@@ -161,7 +177,8 @@ def headline(run) -> str:
         One sentence about the study output, its values in the output's units: P(loss) (a
         percentage, with its standard error or, at 0% or 100%, the rule-of-three bound; left
         out for an output that is not a profit or margin and never reaches zero), the median
-        and P05 to P95, and the top driver when there is one.
+        and P05 to P95, and the top driver when there is one (the sensitivity table's first, with
+        its index; without one, the tornado's largest swing, said to be one input at a time).
     """
     labels = run_labels(run)  # the run's own plain labels: the same words as the report and the deck
     s = run.summary.sel(output=run.study.output)
@@ -173,8 +190,10 @@ def headline(run) -> str:
              ] if can_be_negative(s) else []
     parts += [f"median {what} {format_value(float(s.p50), unit)}, 90% interval {format_value(float(s.p05), unit, with_unit=False)}"
              f" to {format_value(float(s.p95), unit)}"]
-    if phrase := driver_phrase(driver(run), labels=labels):
-        parts.append(f"top driver: {phrase}")
+    if (d := driver(run)) is not None:  # the sensitivity table's first, by its own index; else the tornado's
+        who, how = driver_parts(d, labels)
+        parts.append(f"largest one-at-a-time swing: {who} ({format_value(d['value'], d['units'])})"
+                     if d["index"] == "swing" else f"top driver: {who}, {how}")
     text = "; ".join(parts) + "."
     return text[:1].upper() + text[1:]
 

@@ -35,7 +35,7 @@ from mcrisk.analyze.precision import MAX_SAMPLES, format_convergence, simulate_t
 from mcrisk.report.document import write_report
 from mcrisk.analyze.risk import format_summary, summarize
 from mcrisk.core.statistics import per_period
-from mcrisk.analyze.sensitivity_run import run_configured, write_tables
+from mcrisk.analyze.sensitivity_run import announce_switch, run_configured, write_tables
 from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
 from mcrisk.spec.studyfile import ANALYSES, Study, load_study
 from mcrisk.core.thinning import THINNED_ROWS, thinned_words
@@ -119,6 +119,8 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
     """:func:`run_study` once its options are checked and its output folder held."""
     say = echo or (lambda s: None)
     thinned = not opts.summary_only and study.samples > IN_MEMORY and not prec
+    if "sensitivity" in study.analyses and not opts.summary_only:  # a switch of method, before anything runs
+        announce_switch(study, echo)
     results, summary, conv = _simulate(study, opts, prec, thinned)
     keys = [k for k in _RUNNERS if k in study.analyses]
     per_sample = ("sensitivity", "scenarios", "value_of_information")

@@ -104,9 +104,13 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
             ax.barh(y + off, v, height=h, color=colour, label=lab, gid=f"bars_{var}",
                     xerr=ci[:, order] if ci is not None else None,
                     error_kw={"ecolor": PALETTE["black"], "elinewidth": 1.3, "capsize": 4})
-        ax.set_yticks(y, [words(n, labels) for n in names])
+        groups = [str(g) for g in s.group.values[order]] if "group" in s.coords else [""] * k
+        ax.set_yticks(y, [words(n, labels) + (" (group)" if g else "") for n, g in zip(names, groups)])
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(k - 0.5, -0.5)
+        # an index of a group of correlated inputs is the group's: the title names the group
+        who = (f"the group {{{', '.join(words(m, labels) for m in groups[0].split(', '))}}}"
+               if groups[0] and s.attrs.get("indices_of") == "groups" else words(names[0], labels))
         ax.axvline(0, color=PALETTE["black"], linewidth=1)
         ax.spines["left"].set_visible(False)
         if pair or main in ("delta",):
@@ -118,12 +122,12 @@ def plot_sensitivity(sens: xr.Dataset, *, output: str | None = None, index: str 
             ax.set_xlabel(f"Share of the variance of {words(out.removesuffix('_per_day'), labels)}")
             ax.legend(loc="lower right")
             s1_top = float(s.S1.values[order[0]])
-            default = (f"{words(names[0], labels)} explains {s1_top:.0%} of the variance of "
+            default = (f"{who} explains {s1_top:.0%} of the variance of "
                        f"{words(out.removesuffix('_per_day'), labels)} alone")
         else:
             what = words(out.removesuffix("_per_day"), labels)
             ax.set_xlabel(SENSITIVITY_INDICES.get(main, words(main, labels)) + f" of {what}")
-            default = f"{words(names[0], labels)} matters most for {what} ({words(main, labels)})"
+            default = f"{who} matters most for {what} ({words(main, labels)})"
         n = s.attrs.get("samples")
         method = s.attrs.get("method")
         if method or n:

@@ -118,7 +118,8 @@ def plot_tornado(tab: xr.Dataset, *, sensitivity: xr.Dataset | None = None, ax=N
         _legend(ax, tab)
         swing0 = float(tab.swing.values[0])
         moved = words(out.removesuffix("_per_day"), labels)
-        default = f"{words(names[0], labels)} moves {moved} most: swing {format_value(swing0, unit)}"
+        default = (f"{words(names[0], labels)} moves {moved} most one input at a time: swing "
+                   f"{format_value(swing0, unit)}")
         if st and names[0] in st:
             default += f", ST = {st[names[0]][0]:.2f}"
         set_title(ax, title, default)
