@@ -17,7 +17,8 @@ import numpy as np
 import scipy.special as sc
 
 from mcrisk.core.statistics import Z90_TWO_SIDED
-from mcrisk.distributions.betappf import beta_ppf
+from mcrisk.distributions.betappf import beta_ppf, betaincinv
+from mcrisk.distributions.truncnorm import truncnorm_ppf
 
 __all__ = ["FEW_PPF", "INTERVAL", "PPF", "pert_shapes", "scipy_stats", "truncnormal_bounds"]
 
@@ -91,11 +92,19 @@ def _ppf_loguniform(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
 
 
 def _ppf_triangular(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
+    # In units of the span, square roots taken apart (u (high - low)(mode - low) overflows beyond
+    # 1e154 and loses digits below 1e-154), and measured from the nearer end of the span:
+    # 1 - sqrt(y) = (1 - y) / (1 + sqrt(y)) keeps the digits that high - span sqrt(y) loses.
     lo, mode, hi = p["low"], p["mode"], p["high"]
-    c = (mode - lo) / (hi - lo)
-    left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
-    right = hi - np.sqrt((1.0 - u) * (hi - lo) * (hi - mode))
-    return np.where(u < c, left, right)
+    span = hi - lo
+    c, cc = (mode - lo) / span, (hi - mode) / span
+    v = 1.0 - u
+    r = np.where(u < c, np.sqrt(u) * math.sqrt(c), np.sqrt(v) * math.sqrt(cc))  # distance from its end
+    near = r <= 0.5
+    from_lo = np.where(u < c, r, (u + v * c) / (1.0 + r))  # (x - low) / span
+    from_hi = np.where(u < c, (v + u * cc) / (1.0 + r), r)  # (high - x) / span
+    left = (u < c) == near
+    return np.where(left, lo + span * from_lo, hi - span * from_hi)
 
 
 def _ppf_normal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
@@ -103,27 +112,27 @@ def _ppf_normal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
 
 
 def _ppf_weibull(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["scale"] * (-np.log1p(-np.asarray(u, dtype=float))) ** (1.0 / p["shape"])
+    e = -np.log1p(-np.asarray(u, dtype=float))
+    with np.errstate(over="ignore", under="ignore"):
+        x = p["scale"] * e ** (1.0 / p["shape"])
+    if np.isfinite(x).all() and (x > 0).all():
+        return x
+    # A small shape: e ** (1 / shape) overflows or underflows where scale times it need not.
+    with np.errstate(over="ignore", divide="ignore"):
+        return np.exp(math.log(p["scale"]) + np.log(e) / p["shape"])
 
 
 def _ppf_lognormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["median"] * np.exp(p["sigma"] * sc.ndtri(u))
+    e = p["sigma"] * sc.ndtri(u)
+    if np.all(np.abs(e) < 700.0):
+        return p["median"] * np.exp(e)
+    # exp(e) alone overflows or underflows where median exp(e) need not: add the logarithms.
+    with np.errstate(over="ignore"):
+        return np.exp(math.log(p["median"]) + e)
 
 
 def _ppf_truncnormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    a, b = truncnormal_bounds(p)
-    if a > 5.0 or b < -5.0:
-        # Both bounds deep in one tail: Phi(a) and Phi(b) lose their digits; scipy's
-        # log-space algorithm is slower but right there.
-        return scipy_stats().truncnorm(a, b, loc=p["mean"], scale=p["sd"]).ppf(u)
-    if a > 0:
-        # Work in the upper tail via symmetry so the CDF differences keep their precision.
-        sa, sb = sc.ndtr(-a), sc.ndtr(-b)
-        z = -sc.ndtri(sa - u * (sa - sb))
-    else:
-        fa, fb = sc.ndtr(a), sc.ndtr(b)
-        z = sc.ndtri(fa + u * (fb - fa))
-    return p["mean"] + p["sd"] * np.clip(z, a, b)
+    return truncnorm_ppf(p["mean"], p["sd"], p.get("low"), p.get("high"), np.asarray(u, dtype=float))
 
 
 # ---- the beta family (beta, pert), on the tabulated inverse CDF of mcrisk.distributions.betappf ------------
@@ -140,11 +149,11 @@ def _ppf_pert(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
 # The same at a few probabilities (a check's probes), straight from scipy.special: a table costs
 # tens of ms to build and pays off only over many draws.
 def _few_beta(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["low"] + (p["high"] - p["low"]) * sc.betaincinv(p["a"], p["b"], u)
+    return p["low"] + (p["high"] - p["low"]) * betaincinv(p["a"], p["b"], u)
 
 
 def _few_pert(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    return p["low"] + (p["high"] - p["low"]) * sc.betaincinv(*pert_shapes(p), u)
+    return p["low"] + (p["high"] - p["low"]) * betaincinv(*pert_shapes(p), u)
 
 
 # ---- 90% intervals -------------------------------------------------------------------------
@@ -162,11 +171,19 @@ def _interval_loguniform(p05: float, p95: float) -> dict[str, float]:
 
 
 def _interval_normal(p05: float, p95: float) -> dict[str, float]:
-    return {"mean": (p05 + p95) / 2, "sd": (p95 - p05) / (2 * Z90_TWO_SIDED)}
+    mean, width = (p05 + p95) / 2, p95 - p05
+    if not (math.isfinite(mean) and math.isfinite(width)):  # beyond 1e308: halve before adding
+        return {"mean": p05 / 2 + p95 / 2, "sd": (p95 / 2 - p05 / 2) / Z90_TWO_SIDED}
+    return {"mean": mean, "sd": width / (2 * Z90_TWO_SIDED)}
 
 
 def _interval_lognormal(p05: float, p95: float) -> dict[str, float]:
-    return {"median": math.sqrt(p05 * p95), "sigma": math.log(p95 / p05) / (2 * Z90_TWO_SIDED)}
+    prod, ratio = p05 * p95, p95 / p05
+    if 2.0**-1022 <= prod < math.inf and 2.0**-1022 <= ratio < math.inf:
+        return {"median": math.sqrt(prod), "sigma": math.log(ratio) / (2 * Z90_TWO_SIDED)}
+    # p05 p95 or p95 / p05 beyond the doubles (magnitudes past 1e154 or below 1e-154): logarithms
+    lo, hi = math.log(p05), math.log(p95)
+    return {"median": math.sqrt(p05) * math.sqrt(p95), "sigma": (hi - lo) / (2 * Z90_TWO_SIDED)}
 
 
 #: The exact inverse CDF of each built-in family that has one: ``ppf(params, u)``.
