@@ -99,6 +99,9 @@ def _ppf_triangular(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     span = hi - lo
     c, cc = (mode - lo) / span, (hi - mode) / span
     v = 1.0 - u
+    if lo * hi > 0 and min(abs(lo), abs(hi)) >= span / 4:
+        # Every x is at least span / 4 from 0: measured from either end it keeps 10 ulp (fast).
+        return np.where(u < c, lo + span * (np.sqrt(u) * math.sqrt(c)), hi - span * (np.sqrt(v) * math.sqrt(cc)))
     r = np.where(u < c, np.sqrt(u) * math.sqrt(c), np.sqrt(v) * math.sqrt(cc))  # distance from its end
     near = r <= 0.5
     from_lo = np.where(u < c, r, (u + v * c) / (1.0 + r))  # (x - low) / span
