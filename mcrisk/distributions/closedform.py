@@ -1,8 +1,10 @@
 """The built-in families' closed forms: exact inverse CDFs and 90%-interval conversions.
 
 Where a family's inverse CDF has a closed form it is exact (up to rounding) and faster than
-scipy's generic ``ppf``; ``beta`` and ``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf`,
-and straight scipy.special.betaincinv at a check's few probabilities (:data:`FEW_PPF`).
+scipy's generic ``ppf``; ``beta`` and ``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf`
+where it holds, and straight scipy.special.betaincinv (mended where boost gives up) at a
+check's few probabilities (:data:`FEW_PPF`); ``truncnormal`` that of :mod:`mcrisk.distributions.truncnorm`.
+Each is written to keep its digits at any magnitude (1e-300 to 1e300) and in both tails.
 ``normal``, ``lognormal``, ``uniform`` and ``loguniform`` map a 90% interval ``(p05, p95)`` to
 their own parameters (:data:`INTERVAL`). :mod:`mcrisk.distributions.families` wires them into its registry.
 """
@@ -102,12 +104,15 @@ def _ppf_triangular(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     if lo * hi > 0 and min(abs(lo), abs(hi)) >= span / 4:
         # Every x is at least span / 4 from 0: measured from either end it keeps 10 ulp (fast).
         return np.where(u < c, lo + span * (np.sqrt(u) * math.sqrt(c)), hi - span * (np.sqrt(v) * math.sqrt(cc)))
-    r = np.where(u < c, np.sqrt(u) * math.sqrt(c), np.sqrt(v) * math.sqrt(cc))  # distance from its end
-    near = r <= 0.5
-    from_lo = np.where(u < c, r, (u + v * c) / (1.0 + r))  # (x - low) / span
-    from_hi = np.where(u < c, (v + u * cc) / (1.0 + r), r)  # (high - x) / span
-    left = (u < c) == near
-    return np.where(left, lo + span * from_lo, hi - span * from_hi)
+    left = u < c
+    if all(w == 0.0 or w > 2.0**-900 for w in (c, cc)):  # from the end of its branch, in spans
+        r = np.sqrt(np.where(left, u * c, v * cc))
+    else:  # u c would be subnormal: the square roots apart
+        r = np.where(left, np.sqrt(u) * math.sqrt(c), np.sqrt(v) * math.sqrt(cc))
+    # Past mid-span, measured from the other end instead: (1 - r**2) / (1 + r).
+    far = r > 0.5
+    t = np.where(far, np.where(left, v + u * cc, u + v * c) / (1.0 + r), r)
+    return np.where(left != far, lo + span * t, hi - span * t)
 
 
 def _ppf_normal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:

@@ -4,7 +4,9 @@ Every family is one entry of :data:`FAMILIES`. An entry knows its parameter name
 them (scipy returns NaN, silently, for bad parameters, so mcrisk checks them itself), builds
 a frozen :mod:`scipy.stats` distribution and, where a closed form exists, an exact inverse
 CDF that is faster than scipy's generic ``ppf`` (:mod:`mcrisk.distributions.closedform`; ``beta`` and
-``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf`). Families that experts often answer as a
+``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf` where it holds, ``truncnormal``
+the log-probability one of :mod:`mcrisk.distributions.truncnorm`). tests/test_families_property.py
+holds each to 1e-9 relative from u = 2**-54 to 1 - 2**-53. Families that experts often answer as a
 90% interval (``normal``, ``lognormal``, ``uniform``, ``loguniform``) also accept ``p05`` and
 ``p95`` instead of their own parameters.
 

@@ -1,24 +1,29 @@
 """The inverse CDF of the truncated normal distribution, precise in both tails and at both bounds.
 
 The closed form ``ndtri(Phi(a) + u (Phi(b) - Phi(a)))`` loses its digits wherever the
-probability it inverts is near 1 (it rounds to ``ndtri(1) = inf`` at the top of a half-normal)
-and wherever both bounds lie in one tail (``Phi(a)`` and ``Phi(b)`` round to the same double).
-:func:`truncnorm_ppf` works with logarithms of lower-tail probabilities instead
-(scipy.special.log_ndtr and ndtri_exp, both precise over the whole line) and mirrors the
-distribution so that its deeper bound is always the lower one. It imports only numpy and
-scipy.special.
+probability it inverts is near 1 (it rounds to ``ndtri(1) = inf`` at the top of a half-normal,
+and lower truncations were off by up to 0.7% of the span at u = 1 - 2**-53) and wherever both
+bounds lie in one tail (``Phi(a)`` and ``Phi(b)`` round to the same double). :func:`truncnorm_ppf`
+mirrors the distribution so that its deeper bound is the lower one, inverts whichever of
+``Phi(z)`` and ``1 - Phi(z)`` is below 1/2, each written as a sum of positive terms, and
+works with logarithms (scipy.special.log_ndtr, ndtri_exp) where the bounds are so deep that
+``Phi`` underflows. It imports only numpy and scipy.special.
 
 Notes
 -----
 For the standard normal truncated to ``[a, b]`` with ``a + b <= 0`` (mirror otherwise), the
 quantile ``z`` at probability ``u`` solves
 
-    Phi(z) = Phi(a) + u (Phi(b) - Phi(a)) = Phi(b) w,    w = u + (1 - u) q,   q = Phi(a) / Phi(b),
+    Phi(z) = Phi(a) + u (Phi(b) - Phi(a)) = Phi(b) (u + (1 - u) q),        q = Phi(a) / Phi(b),
+    1 - Phi(z) = Phi(-b) + Phi(b) (1 - u)(1 - q),
 
-so ``z = ndtri_exp(log_ndtr(b) + log w)``. ``log w`` is taken as ``log(u + (1 - u) q)`` (a sum
-of two positive terms) where ``w <= 1/2`` and as ``log1p(-(1 - u)(1 - q))`` with ``1 - q =
--expm1(log_ndtr(a) - log_ndtr(b))`` elsewhere, so it keeps its relative precision near 0 as
-well as near 1; ``u`` and ``1 - u`` are both carried, and whichever is below 1/2 is exact.
+with ``log q = log_ndtr(a) - log_ndtr(b)`` and ``1 - q = -expm1(log q)``; ``u`` and ``1 - u``
+are both carried, and whichever is below 1/2 is exact. Near the mean, where ``Phi(z)`` is
+near 1/2 and keeps only absolute digits, ``z = sqrt(2) erfinv(2 t)`` with
+``t = Phi(z) - 1/2 = erf(b / sqrt 2) / 2 - (1 - u)(Phi(b) - Phi(a))``, which keeps ``z``'s
+relative digits at a bound on the mean (the half-normal's 2**-54 quantile is 7e-17 sd, not 0).
+If ``Phi(b)`` underflows (``b < -37.5``), ``log Phi(z) = log_ndtr(b) + log(u + (1 - u) q)``
+and ``z = ndtri_exp`` of it.
 """
 
 from __future__ import annotations
@@ -35,8 +40,12 @@ _SQRT2 = math.sqrt(2.0)
 _DEEP = -700.0
 
 
-def _lower(u: np.ndarray, v: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Standard quantile for ``a + b <= 0`` at ``u`` with ``v = 1 - u`` (see the module notes)."""
+def _lower(u: np.ndarray, v: np.ndarray, a: float, b: float, near_mean: bool) -> np.ndarray:
+    """Standard quantile for ``a + b <= 0`` at ``u`` with ``v = 1 - u`` (see the module notes).
+
+    ``near_mean``: the quantiles near the mean need their digits relative to ``z`` itself (the
+    mean is within one sd of 0, so ``x`` there is near 0 too).
+    """
     lb = float(sc.log_ndtr(b))
     d = float(sc.log_ndtr(a)) - lb  # log q <= 0; -inf for a = -inf
     q, omq = math.exp(d), -math.expm1(d)
@@ -49,15 +58,18 @@ def _lower(u: np.ndarray, v: np.ndarray, a: float, b: float) -> np.ndarray:
         return np.where(np.isnan(z), b, z)
     pb, cb = float(sc.ndtr(b)), float(sc.ndtr(-b))
     # Phi(z) = Phi(b) w below the median, 1 - Phi(z) = Phi(-b) + Phi(b) (1 - u)(1 - q) above it:
-    # each a sum of positive terms, inverted where it is below 1/2.
-    p = pb * (u + v * q)
-    z = np.where(p < 0.5, sc.ndtri(np.minimum(p, 0.5)), -sc.ndtri(cb + pb * v * omq))
-    # Within 0.2 sd of the mean (a bound at or near the mean: the half-normal), Phi(z) - 1/2
-    # keeps the digits that Phi(z) loses: erf(b / sqrt 2) / 2 - (1 - u) Z.
-    near = np.abs(z) < 0.2
-    if near.any():
-        t = 0.5 * math.erf(b / _SQRT2) - v[near] * (pb * omq)
-        z[near] = _SQRT2 * sc.erfinv(2.0 * t)
+    # each a sum of positive terms, inverted (one ndtri pass) where it is below 1/2.
+    p = pb * u if q == 0.0 else pb * (u + v * q)
+    below = p < 0.5
+    z = sc.ndtri(np.where(below, p, cb + (pb * omq) * v))
+    np.negative(z, out=z, where=~below)
+    if near_mean:
+        # Within 0.2 sd of the mean (a bound at or near a mean near 0: the half-normal),
+        # Phi(z) - 1/2 keeps the digits that Phi(z) loses: erf(b / sqrt 2) / 2 - (1 - u) Z.
+        near = np.abs(z) < 0.2
+        if near.any():
+            t = 0.5 * math.erf(b / _SQRT2) - v[near] * (pb * omq)
+            z[near] = _SQRT2 * sc.erfinv(2.0 * t)
     return z
 
 
@@ -84,10 +96,11 @@ def truncnorm_ppf(mean: float, sd: float, low: float | None, high: float | None,
     b = np.inf if high is None else (high - mean) / sd
     shape, u = u.shape, u.ravel()
     v = 1.0 - u  # exact for u >= 1/2; relative error 2**-53 below, where it is >= 1/2
+    near_mean = abs(mean) < sd
     if a + b <= 0 or (low is None and high is None):
-        z = _lower(u, v, a, b)
+        z = _lower(u, v, a, b, near_mean)
     else:  # mirror: the deeper bound becomes the lower one
-        z = -_lower(v, u, -b, -a)
+        z = -_lower(v, u, -b, -a, near_mean)
     x = mean + sd * z
     lo = -np.inf if low is None else low
     hi = np.inf if high is None else high
