@@ -337,3 +337,17 @@ def test_a_prior_beyond_the_doubles_is_refused_in_one_line_about_its_keys() -> N
     with pytest.raises(SpecError, match=r"^t\.toml: \[x\] weibull\(shape=0\.001, scale=1\) has draws that are "
                                         r"not finite numbers \(its inverse CDF at probability 0\.999 is inf\)"):
         parse_prior("x", {"dist": "weibull", "shape": 0.001, "scale": 1.0}, file="t.toml")
+
+
+def test_a_90_percent_interval_is_refused_by_its_own_keys() -> None:
+    # sd = (p95 - p05) / 3.29 underflows to 0: the user gave p05 and p95, not sd.
+    with pytest.raises(SpecError, match=r"^t\.toml: \[x\] p05 = 5e-324, p95 = 1e-323 give normal sd = 0\.0, "
+                                        r"which must be > 0$"):
+        parse_prior("x", {"dist": "normal", "p05": 5e-324, "p95": 1e-323}, file="t.toml")
+    # The 99.9th percentile, exp(419.96 * 3.09), is beyond the doubles: named by p05 and p95.
+    with pytest.raises(SpecError, match=r"^t\.toml: \[x\] lognormal\(p05=1e-300, p95=1e\+300\) has draws that are not "
+                                        r"finite numbers"):
+        parse_prior("x", {"dist": "lognormal", "p05": 1e-300, "p95": 1e300}, file="t.toml")
+    # Far apart but within the doubles: median sqrt(1e-200 * 1e-150) = 1e-175, no longer 0.
+    assert parse_prior("x", {"dist": "lognormal", "p05": 1e-200, "p95": 1e-150}, file="t.toml").params["median"] == \
+        pytest.approx(1e-175, rel=1e-14)
