@@ -84,30 +84,35 @@ def _gen_pert(rng):
     return d
 
 
+def _sd(rng: np.random.Generator, mean: float) -> float:
+    """An sd from 1e-12 to 1e4 times the mean's magnitude mostly, any magnitude otherwise."""
+    if mean != 0 and rng.random() < 0.7:
+        return float(abs(mean) * _mag(rng, -12, 4))
+    return float(_mag(rng, -300, 300) if rng.random() < 0.5 else _mag(rng, -2, 3))
+
+
 def _gen_normal(rng):
-    return {"dist": "normal", "mean": _signed(rng), "sd": float(_mag(rng, -300, 300))}
+    mean = _signed(rng)
+    return {"dist": "normal", "mean": mean, "sd": _sd(rng, mean)}
 
 
 def _gen_truncnormal(rng):
-    mean = _signed(rng) if rng.random() < 0.6 else 0.0
-    sd = float(_mag(rng, -300, 300) if rng.random() < 0.4 else _mag(rng, -2, 3))
-
     def k() -> float:  # a bound in sd from the mean: at it, in the body, deep in a tail
         kind = rng.integers(4)
         v = [0.0, rng.uniform(0, 3), rng.uniform(3, 40), float(_mag(rng, 0, 4))][kind]
         return float(v if rng.random() < 0.5 else -v)
 
-    kind = rng.integers(3)
-    d = {"dist": "truncnormal", "mean": mean, "sd": sd}
-    if kind == 0:
-        d["low"] = mean + sd * k()
-    elif kind == 1:
-        d["high"] = mean + sd * k()
-    else:
+    while True:  # until two bounds differ after rounding
+        mean = _signed(rng) if rng.random() < 0.6 else 0.0
+        d = {"dist": "truncnormal", "mean": mean, "sd": _sd(rng, mean)}
+        kind = rng.integers(3)
+        if kind < 2:  # one-sided: low, or high
+            d["low" if kind == 0 else "high"] = mean + d["sd"] * k()
+            return d
         a = k()
-        b = a + abs(k()) + float(_mag(rng, -6, 0))
-        d["low"], d["high"] = mean + sd * a, mean + sd * b
-    return d
+        d["low"], d["high"] = mean + d["sd"] * a, mean + d["sd"] * (a + abs(k()) + float(_mag(rng, -6, 0)))
+        if d["low"] < d["high"]:
+            return d
 
 
 def _gen_lognormal(rng):
