@@ -30,6 +30,7 @@ PRIORS = {
     "uniform": {"low": 1.5, "high": 3.5},
     "loguniform": {"low": 0.01, "high": 10.0},
     "triangular": {"low": 1.0, "mode": 2.0, "high": 5.0},
+    "triangular_0": {"low": 0.0, "mode": 2.0, "high": 5.0},  # measured from the nearer end
     "pert": {"low": 1.0, "mode": 2.0, "high": 5.0, "lambda": 4.0},
     "normal": {"mean": 10.0, "sd": 2.0},
     "truncnormal": {"mean": 1.0, "sd": 0.5, "low": 0.0, "high": None},

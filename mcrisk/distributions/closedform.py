@@ -94,25 +94,32 @@ def _ppf_loguniform(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
 
 
 def _ppf_triangular(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
-    # In units of the span, square roots taken apart (u (high - low)(mode - low) overflows beyond
-    # 1e154 and loses digits below 1e-154), and measured from the nearer end of the span:
-    # 1 - sqrt(y) = (1 - y) / (1 + sqrt(y)) keeps the digits that high - span sqrt(y) loses.
+    # In units of the span, square roots taken apart where u c would be subnormal (u (high - low)
+    # (mode - low) overflowed beyond 1e154 and lost digits below 1e-154). Past mid-span a
+    # quantile is measured from the other end, 1 - r = (1 - r**2) / (1 + r), where the end its
+    # branch starts from is far larger than it (high - span r cancels near low = 0).
     lo, mode, hi = p["low"], p["mode"], p["high"]
     span = hi - lo
     c, cc = (mode - lo) / span, (hi - mode) / span
+    u = np.asarray(u, dtype=float)
     v = 1.0 - u
+    if all(w == 0.0 or w > 2.0**-900 for w in (c, cc)):
+        x = np.where(u < c, lo + span * np.sqrt(u * c), hi - span * np.sqrt(v * cc))
+    else:
+        x = np.where(u < c, lo + span * (np.sqrt(u) * math.sqrt(c)), hi - span * (np.sqrt(v) * math.sqrt(cc)))
     if lo * hi > 0 and min(abs(lo), abs(hi)) >= span / 4:
-        # Every x is at least span / 4 from 0: measured from either end it keeps 10 ulp (fast).
-        return np.where(u < c, lo + span * (np.sqrt(u) * math.sqrt(c)), hi - span * (np.sqrt(v) * math.sqrt(cc)))
-    left = u < c
-    if all(w == 0.0 or w > 2.0**-900 for w in (c, cc)):  # from the end of its branch, in spans
-        r = np.sqrt(np.where(left, u * c, v * cc))
-    else:  # u c would be subnormal: the square roots apart
-        r = np.where(left, np.sqrt(u) * math.sqrt(c), np.sqrt(v) * math.sqrt(cc))
-    # Past mid-span, measured from the other end instead: (1 - r**2) / (1 + r).
-    far = r > 0.5
-    t = np.where(far, np.where(left, v + u * cc, u + v * c) / (1.0 + r), r)
-    return np.where(left != far, lo + span * t, hi - span * t)
+        return x  # every x at least span / 4 from 0: either end keeps 10 ulp of it
+    # Past mid-span: the right branch for c <= u < 1 - 1/(4 cc), the left for 1/(4 c) < u < c.
+    # low >= 0: only the right branch can cancel; high <= 0: only the left; else both.
+    if lo < 0 and c > 0.25:
+        i = np.flatnonzero((u < c) & (u > 0.25 / c))
+        ui, vi = u.flat[i], v.flat[i]
+        x.flat[i] = hi - span * ((vi + ui * cc) / (1.0 + np.sqrt(ui) * math.sqrt(c)))
+    if hi > 0 and cc > 0.25:
+        i = np.flatnonzero((u >= c) & (u < 1.0 - 0.25 / cc))
+        ui, vi = u.flat[i], v.flat[i]
+        x.flat[i] = lo + span * ((ui + vi * c) / (1.0 + np.sqrt(vi) * math.sqrt(cc)))
+    return x
 
 
 def _ppf_normal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
@@ -123,7 +130,7 @@ def _ppf_weibull(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     e = -np.log1p(-np.asarray(u, dtype=float))
     with np.errstate(over="ignore", under="ignore"):
         x = p["scale"] * e ** (1.0 / p["shape"])
-    if np.isfinite(x).all() and (x > 0).all():
+    if x.size == 0 or (x.min() > 0 and x.max() < math.inf):  # two reductions: no temporaries
         return x
     # A small shape: e ** (1 / shape) overflows or underflows where scale times it need not.
     with np.errstate(over="ignore", divide="ignore"):
@@ -132,7 +139,7 @@ def _ppf_weibull(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
 
 def _ppf_lognormal(p: Mapping[str, Any], u: np.ndarray) -> np.ndarray:
     e = p["sigma"] * sc.ndtri(u)
-    if np.all(np.abs(e) < 700.0):
+    if e.size == 0 or (e.min() > -700.0 and e.max() < 700.0):
         return p["median"] * np.exp(e)
     # exp(e) alone overflows or underflows where median exp(e) need not: add the logarithms.
     with np.errstate(over="ignore"):
