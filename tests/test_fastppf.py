@@ -58,13 +58,13 @@ def test_pert_prior_uses_the_table_and_matches_scipy():
                     file="t.toml", table="gpu_hour_price")
     # lambda = 4: a = 1 + 4 (2 - 1.5)/2 = 2, b = 1 + 4 (3.5 - 2)/2 = 4
     x, ref = p.ppf(U), st.beta(2.0, 4.0, loc=1.5, scale=2.0).ppf(U)
-    np.testing.assert_allclose(x, ref, rtol=1e-11, atol=2 * 2.0**-52)
+    np.testing.assert_allclose(x, ref, rtol=BOUND, atol=2 * 2.0**-52)
 
 
 def test_scaled_beta_prior():
     p = parse_prior("share", {"dist": "beta", "a": 0.7, "b": 0.9, "low": 0.2, "high": 0.6},
                     file="t.toml", table="share")
-    np.testing.assert_allclose(p.ppf(U), 0.2 + 0.4 * sc.betaincinv(0.7, 0.9, U), rtol=1e-11, atol=1e-15)
+    np.testing.assert_allclose(p.ppf(U), 0.2 + 0.4 * sc.betaincinv(0.7, 0.9, U), rtol=BOUND, atol=1e-15)
 
 
 def test_beta_ppf_keeps_shape():
@@ -82,7 +82,7 @@ def test_the_kernel_is_a_leaf_module_that_families_re_exports():
     import mcrisk.distributions.families
 
     assert mcrisk.distributions.families.beta_ppf is mcrisk.distributions.betappf.beta_ppf
-    assert mcrisk.distributions.families.BETA_PPF_RTOL == mcrisk.distributions.betappf.BETA_PPF_RTOL == 1e-12
+    assert mcrisk.distributions.families.BETA_PPF_RTOL == mcrisk.distributions.betappf.BETA_PPF_RTOL == 1e-10
     tree = ast.parse(inspect.getsource(mcrisk.distributions.betappf))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

@@ -4,7 +4,9 @@ Every family is one entry of :data:`FAMILIES`. An entry knows its parameter name
 them (scipy returns NaN, silently, for bad parameters, so mcrisk checks them itself), builds
 a frozen :mod:`scipy.stats` distribution and, where a closed form exists, an exact inverse
 CDF that is faster than scipy's generic ``ppf`` (:mod:`mcrisk.distributions.closedform`; ``beta`` and
-``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf`). Families that experts often answer as a
+``pert`` use the tabulated one of :mod:`mcrisk.distributions.betappf` where it holds, ``truncnormal``
+the log-probability one of :mod:`mcrisk.distributions.truncnorm`). tests/test_families_property.py
+holds each to 1e-9 relative from u = 2**-54 to 1 - 2**-53. Families that experts often answer as a
 90% interval (``normal``, ``lognormal``, ``uniform``, ``loguniform``) also accept ``p05`` and
 ``p95`` instead of their own parameters.
 
@@ -21,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.special as sc
 
 from mcrisk.distributions.betappf import BETA_PPF_RTOL, beta_ppf
 from mcrisk.distributions.closedform import FEW_PPF, INTERVAL, PPF, pert_shapes, scipy_stats, truncnormal_bounds
@@ -113,9 +114,7 @@ def _check_truncnormal(p: Mapping[str, Any]) -> None:
         raise ParamError("low", None, "or high is required: truncnormal needs at least one bound")
     if p.get("low") is not None and p.get("high") is not None:
         _ordered(p, "low", "high")
-    a, b = truncnormal_bounds(p)
-    if sc.ndtr(b) - sc.ndtr(a) < 1e-12 and (a > 37 or b < -37):
-        raise ParamError("mean", p["mean"], "leaves no probability between low and high")
+    # Bounds deep in one tail are sound: the inverse CDF works with log-probabilities there.
 
 
 def _check_beta(p: Mapping[str, Any]) -> None:

@@ -147,6 +147,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
         if not all(math.isfinite(v) for v in converted.values()):
             raise SpecError(f"{where} p05 = {shorten(interval['p05'])}, p95 = {shorten(interval['p95'])} are too far apart "
                             f"for {fam.name}: its parameters would not be finite numbers")
+        spec_keys = set(spec)
         spec.update(converted)
 
     check_keys(spec, (*fam.required, *fam.optional, *(("p05", "p95") if fam.interval else ()), *_META_KEYS), where)
@@ -165,6 +166,9 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
             fam.check(params)
         except ParamError as err:
             shown = err.key if err.value is None else f"{err.key} = {shorten(err.value)}"  # None: key absent
+            if interval and err.key not in spec_keys:  # a parameter made from p05 and p95: name those
+                raise SpecError(f"{where} p05 = {shorten(interval['p05'])}, p95 = {shorten(interval['p95'])} "
+                                f"give {fam.name} {shown}, which {err.problem}") from None
             raise SpecError(f"{where} {shown} {err.problem}") from None
         dist = freeze(fam, params)
         prior = Prior(name, fam.name, MappingProxyType(params), unit=meta.get("unit", ""),
@@ -173,7 +177,8 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
         key = (fam.name, repr(sorted(params.items())))
         probe = memo.probes.get(key) if memo is not None else None
         if probe is None:  # the same distribution referenced twice is probed once
-            probe = _check_quantiles(prior, where)
+            given = f"{fam.name}(p05={interval['p05']!r}, p95={interval['p95']!r})" if interval else None
+            probe = _check_quantiles(prior, where, given)
             if memo is not None:
                 memo.probes[key] = probe
         prior = replace(prior, probe=probe)
@@ -186,7 +191,7 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
     return prior
 
 
-def _check_quantiles(prior: Prior, where: str) -> tuple[float, ...]:
+def _check_quantiles(prior: Prior, where: str, given: str | None = None) -> tuple[float, ...]:
     """Refuse a prior whose inverse CDF at :data:`PROBE` is not finite, not monotone, or constant.
 
     Returns the inverse CDF at :data:`PROBE`, kept as :attr:`Prior.probe` so that no later
@@ -195,9 +200,10 @@ def _check_quantiles(prior: Prior, where: str) -> tuple[float, ...]:
     Parameters that pass their family's checks can still be too large for doubles
     (``normal(mean=1e308, sd=1e308)``, ``uniform(-1e308, 1e308)``: high - low overflows) or so
     narrow that every draw is one number (``beta(a=1e300, b=1e300)``); either would only show
-    after the whole run, as NaN results or a failed rank correlation.
+    after the whole run, as NaN results or a failed rank correlation. ``given``: the entry as
+    the user wrote it, where that is not its parameters (a 90% interval).
     """
-    shown = prior.describe()
+    shown = given or prior.describe()
     shown = shown if len(shown) <= 120 else f"{shown[:57]} ... {shown[-58:]}"
     try:
         x = np.asarray(prior.ppf(np.array(PROBE), few=True), dtype=float)
