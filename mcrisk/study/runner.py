@@ -286,6 +286,7 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
     # which need per-sample results.
     run.summary.to_netcdf(folder / "results.nc")
     _write_tables(run, folder)
+    write_decisions(run, folder)  # [sweep]: its summary over the lever (streamed); [solve]: solve.json
 
 
 def _write_tables(run: StudyRun, folder: Path) -> None:
