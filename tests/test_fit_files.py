@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 import tomllib
 from pathlib import Path
@@ -38,8 +39,8 @@ def _err(capsys) -> str:
     (b"", r"d.csv: is empty; give a CSV file with a header row and one value per row"),
     (b"x\n3.5\n", r"fit: the data must be at least 3 finite numbers; got 1"),
     (b"x\n1\n2\nabc\n", r"d.csv: row 3, column 'x' = 'abc' is not a number"),
-    (bytes(range(256)) * 4, r"d.csv: is not a text file \(it holds control bytes such as NUL\); give a CSV file "
-                            r"saved as text \(UTF-8, UTF-16 or Windows-1252\)"),
+    (bytes(range(256)) * 4, (r"d.csv: is not a text file \(it holds control bytes such as NUL\); give a CSV "
+                             r"file saved as text \(UTF-8, UTF-16 or Windows-1252\)")),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r"d.csv: is not a text file"),
     (b"\xff\xfex\x00\n\x00\x00\xd8", r"d.csv: is marked as utf-16 but byte 6 is not utf-16; save it as UTF-8 text"),
     (b"x,y\n1,2\n3\n", r"d.csv: line 3 has 1 field where the header \(line 1\) has 2: '3'"),
@@ -52,7 +53,7 @@ def test_broken_files_are_one_line_with_status_2(tmp_path: Path, capsys, content
     data.write_bytes(content)
     assert main(["fit", str(data), "--column", "x"]) == 2
     err = _err(capsys)
-    assert err.startswith("error: ") and __import__("re").search(message, err), err
+    assert err.startswith("error: ") and re.search(message, err), err
 
 
 def test_negatives_for_a_positive_family(tmp_path: Path, capsys) -> None:

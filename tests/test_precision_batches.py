@@ -13,8 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import mcrisk.analyze.precision as precision
-from mcrisk.analyze.precision import _estimate, _per_replicate, _replicate_seed, _replicates, simulate_to_precision
+from mcrisk.analyze import precision
+from mcrisk.analyze.precision import (
+    _estimate,
+    _per_replicate,
+    _replicate_seed,
+    _replicates,
+    simulate_to_precision,
+)
 from mcrisk.sampling.design import sample
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.spec.studyfile import load_study

@@ -8,7 +8,6 @@ statistic's own interval on the same samples.
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
