@@ -22,7 +22,6 @@ Phi(z) - 1/2 near the mean that any double arithmetic has) and the smallest norm
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import mpmath as mp

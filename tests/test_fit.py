@@ -151,8 +151,8 @@ def test_cli_fit_writes_a_prior_that_loads_with_its_source(tmp_path: Path, capsy
     prior = load_priors(out)["decode_tps_per_node"]
     assert prior.unit == "tokens/s"
     assert prior.source.startswith("fitted by maximum likelihood (mcrisk fit) to d.csv, column tps, rows 1-300 "
-                                   "(300 values): ")
-    assert (tmp_path / "p_fit.png").stat().st_size > 10_000
+                                   "(300 values, 1 blank left out): ")
+    assert (tmp_path / "p_decode_tps_per_node_fit.png").stat().st_size > 10_000
     text = tomllib.loads(out.read_text(encoding="utf-8"))
     assert text["decode_tps_per_node"]["dist"] in ("lognormal", "gamma")
 

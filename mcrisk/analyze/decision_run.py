@@ -30,23 +30,43 @@ from mcrisk.spec.priors import Priors
 from mcrisk.analyze.solve import Solution, format_solution, solve
 from mcrisk.spec.studyfile import Study, load_study, with_table
 from mcrisk.spec.tables import SolveTable
-from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, sweep
+from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, summarize_sweep_streamed, sweep
 from mcrisk.core.labels import run_labels, sentence_labels
 from mcrisk.core.text import aligned, format_number, words
 from mcrisk.core.warned import guarded_warnings
 
-__all__ = ["SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
-           "solve_study", "write_decisions"]
+__all__ = ["STREAM_CHUNK", "SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
+           "solve_study", "summary_only", "write_decisions"]
 
 
 @dataclass(frozen=True)
 class SweepRun:
     """A study's sweep: per-sample results over ``(lever, sample)``, their summary, the break-even."""
 
-    results: xr.Dataset
+    results: xr.Dataset | None  # None under --summary-only: the summary was streamed
     summary: xr.Dataset
     output: str
     breakeven: float | None
+
+
+#: Samples per chunk of a ``[sweep]`` or ``[solve]`` streamed under ``--summary-only`` (the
+#: plain run's default chunk; memory grows with it, the numbers do not).
+STREAM_CHUNK = 2**20
+
+
+def summary_only(results: xr.Dataset) -> bool:
+    """Whether ``results`` is a ``--summary-only`` run's summary (no ``sample`` dimension).
+
+    Parameters
+    ----------
+    results
+        The study's run.
+
+    Returns
+    -------
+    bool
+    """
+    return "sample" not in results.dims
 
 
 def lever_names(model: Callable, priors: Priors) -> tuple[str, ...]:
@@ -119,13 +139,22 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     """
     cfg = study.sweep
     with _design_said():
-        res = sweep(study.model, study.priors, cfg.lever, cfg.values, drawn_samples(study, results),
-                    method=study.method, rng=study.seed)
-    res.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
-                      "output": cfg.output})
-    if study.period_days and study.period_days != 1:
-        res.attrs["period_days"] = study.period_days
-    summary = summarize_sweep(res, period_days=study.period_days)
+        if summary_only(results):  # every value streamed in chunks; no per-sample results are held
+            res = None
+            summary = summarize_sweep_streamed(study.model, study.priors, cfg.lever, cfg.values, study.samples,
+                                               method=study.method, seed=study.seed, chunk_size=STREAM_CHUNK,
+                                               period_days=study.period_days,
+                                               nonfinite=results.attrs.get("on_nonfinite", "drop"))
+            summary.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
+                                  "output": cfg.output})
+        else:
+            res = sweep(study.model, study.priors, cfg.lever, cfg.values, drawn_samples(study, results),
+                        method=study.method, rng=study.seed)
+            res.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
+                              "output": cfg.output})
+            if study.period_days and study.period_days != 1:
+                res.attrs["period_days"] = study.period_days
+            summary = summarize_sweep(res, period_days=study.period_days)
     run = SweepRun(res, summary, cfg.output, breakeven_value(summary, cfg.output))
     if echo is not None:
         echo("\n" + format_sweep(run, _labels(study)))
@@ -166,10 +195,11 @@ def _labels(study: Study) -> dict[str, str]:
     return sentence_labels(study.model, study.priors, study.period_days)
 
 
-def _solve_with(study: Study, cfg: SolveTable, samples: int | None = None) -> Solution:
+def _solve_with(study: Study, cfg: SolveTable, samples: int | None = None, chunk_size: int | None = None) -> Solution:
     return solve(study.model, study.priors, cfg.lever, cfg.target, cfg.low, cfg.high,
                  samples or study.samples, method=study.method, rng=study.seed, tolerance=cfg.tolerance,
-                 relative=cfg.relative, unit=lever_unit(study.model, study.priors, cfg.lever))
+                 relative=cfg.relative, unit=lever_unit(study.model, study.priors, cfg.lever),
+                 chunk_size=chunk_size)
 
 
 def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> Solution:
@@ -191,8 +221,10 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     -------
     Solution
     """
+    # under --summary-only, no inputs are held: each batch of lever values streams the chunks
     with _design_said():
-        sol = _solve_with(study, study.solve, drawn_samples(study, results))
+        sol = _solve_with(study, study.solve, drawn_samples(study, results),
+                          chunk_size=STREAM_CHUNK if summary_only(results) else None)
     if echo is not None:
         echo("\n[solve] " + format_solution(sol, study.solve.target, _labels(study)))
     return sol
@@ -235,7 +267,7 @@ def write_decisions(run, folder: Path) -> None:
     None
     """
     if (sw := run.tables.get("sweep")) is not None:
-        sw.results.to_netcdf(folder / "results.nc")
+        (sw.summary if sw.results is None else sw.results).to_netcdf(folder / "results.nc")
         sw.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
     if (sol := run.tables.get("solve")) is not None:
         write_solution(sol, folder)

@@ -30,11 +30,11 @@ from scipy import stats
 
 from mcrisk.spec.precision_text import Precision
 from mcrisk.core.errors import MCRiskWarning, SpecError
-from mcrisk.simulation.evaluate import join_chunks
+from mcrisk.simulation.evaluate import join_chunks, progress_bar
 from mcrisk.spec.callcheck import conform_call
 from mcrisk.spec.priors import Priors
 from mcrisk.core.statistics import Z95_TWO_SIDED, per_period
-from mcrisk.sampling.design import normalize_seed, sample
+from mcrisk.sampling.design import normalize_seed, sample, to_values, unit_design
 from mcrisk.simulation.engine import simulate
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples
@@ -66,6 +66,27 @@ def _estimate(stat: str, y: np.ndarray) -> float:
     return float(np.quantile(y, int(stat[1:]) / 100))
 
 
+def _per_replicate(stat: str, y: np.ndarray, rep: np.ndarray) -> np.ndarray:
+    """The statistic of each replicate's values, replicates in increasing order.
+
+    One sort groups the replicates (a run's are already in order, and stay so); replicates of
+    equal size, the rule, are rows of one matrix reduced along its rows in one call, with the
+    same arithmetic per row as on the replicate alone.
+    """
+    order = np.argsort(rep, kind="stable")
+    y, rep = y[order], rep[order]
+    cuts = np.flatnonzero(rep[1:] != rep[:-1]) + 1
+    sizes = np.diff(np.r_[0, cuts, rep.size])
+    if sizes.size and (sizes == sizes[0]).all():
+        rows = y.reshape(sizes.size, sizes[0])
+        if stat == "mean":
+            return rows.mean(axis=1)
+        if stat == "p_below_zero":
+            return np.mean(rows < 0, axis=1)
+        return np.quantile(rows, int(stat[1:]) / 100, axis=1)
+    return np.array([_estimate(stat, part) for part in np.split(y, cuts)])
+
+
 def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) -> tuple[float, float]:
     """``(estimate, 95% half-width)`` of a summary statistic of the finite values ``y``.
 
@@ -91,12 +112,10 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
         return (_estimate(stat, y) if n else math.nan), math.inf
     est = _estimate(stat, y)
     if replicate is not None:
-        rep = replicate[ok]
-        ids = np.unique(rep)
-        if ids.size < 2:
+        per = _per_replicate(stat, y, replicate[ok])
+        if per.size < 2:
             return est, math.inf
-        per = np.array([_estimate(stat, y[rep == r]) for r in ids])
-        return est, float(stats.t.ppf(0.975, ids.size - 1) * per.std(ddof=1) / math.sqrt(ids.size))
+        return est, float(stats.t.ppf(0.975, per.size - 1) * per.std(ddof=1) / math.sqrt(per.size))
     if stat == "mean":
         return est, Z95_TWO_SIDED * float(y.std(ddof=1)) / math.sqrt(n)
     if stat == "p_below_zero":
@@ -108,6 +127,35 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
         return est, math.inf
     lo, hi = np.partition(y, [r - 1, s - 1])[[r - 1, s - 1]]
     return est, float(hi - lo) / 2
+
+
+#: Samples drawn and evaluated per model call when a batch is cut into replicates (as many
+#: whole replicates as fit, at least one).
+REPLICATE_ROWS = 2**16
+
+
+def _groups(first: int, stop: int, m: int) -> list[tuple[int, int]]:
+    """Replicates ``first:stop`` in consecutive groups of at most :data:`REPLICATE_ROWS` samples."""
+    per = max(1, REPLICATE_ROWS // m)
+    return [(r, min(stop, r + per)) for r in range(first, stop, per)]
+
+
+def _replicates(priors: Priors, m: int, method: str, seed: int, first: int, stop: int) -> xr.Dataset:
+    """Replicates ``first:stop`` of ``m`` samples each as one inputs Dataset, with a ``replicate`` coordinate.
+
+    Replicate ``r``'s rows are those of ``sample(priors, m, method=method,
+    rng=_replicate_seed(seed, r))``, bit for bit: its own design (:func:`unit_design` at its own
+    seed), then the copula and each prior's inverse CDF, which act row by row, applied to all
+    the replicates' rows in one call. So the draws do not depend on how replicates are grouped.
+    """
+    names = priors.uncertain
+    u = np.concatenate([unit_design(method, len(names), m, seed=_replicate_seed(seed, r)) for r in range(first, stop)])
+    values = to_values(priors, u, names) if names else {}
+    head = sample(priors, m, method=method, rng=_replicate_seed(seed, first), stop=1)  # attrs, as a replicate's
+    data = {k: (("sample",), values[k], v.attrs) if k in values else v for k, v in head.data_vars.items()}
+    return xr.Dataset(data, coords={"sample": np.arange(first * m, stop * m),
+                                    "replicate": ("sample", np.repeat(np.arange(first, stop), m))},
+                      attrs=head.attrs)
 
 
 def _replicate_seed(seed: int, r: int) -> int:
@@ -145,7 +193,8 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     chunk_size
         Evaluate this many samples at a time.
     progress
-        Show a progress bar on stderr for each batch (of each replicate for ``lhs`` and ``sobol``).
+        Show a progress bar on stderr for each batch (for ``lhs`` and ``sobol``, over its groups of
+        :data:`REPLICATE_ROWS` samples, each group's replicates drawn and evaluated in one call).
 
     Returns
     -------
@@ -189,12 +238,13 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
         if method == "random":
             inputs = sample(priors, cap, method="random", rng=rng, start=done, stop=n)
             parts.append(simulate(model, inputs, chunk_size=chunk_size, progress=progress))
-        else:
-            for r in range(done // m, n // m):
-                inputs = sample(priors, m, method=method, rng=_replicate_seed(rng, r))
-                inputs = inputs.assign_coords(sample=np.arange(r * m, (r + 1) * m),
-                                              replicate=("sample", np.full(m, r)))
-                parts.append(simulate(model, inputs, chunk_size=chunk_size, progress=progress))
+        else:  # many replicates per model call: a few calls per batch, not one per replicate
+            groups = _groups(done // m, n // m, m)
+            bar = progress_bar(len(groups), progress, f"{n:,} samples")
+            for r0, r1 in groups:
+                parts.append(simulate(model, _replicates(priors, m, method, rng, r0, r1), chunk_size=chunk_size))
+                bar.update(1)
+            bar.close()
         done = n
         res = join_chunks(parts) if len(parts) > 1 else parts[0]
         y = np.asarray(per_period(res[[output]], period_days)[output].values, dtype=float) if period_days else \

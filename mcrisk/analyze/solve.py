@@ -8,28 +8,26 @@ statistic's own interval on the same samples.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from mcrisk.core.statistics import Z95_TWO_SIDED
 from mcrisk.spec.decision_tables import Target, parse_target
 from mcrisk.core.errors import MCRiskWarning, SpecError
-from mcrisk.simulation.evaluate import call_model
 from mcrisk.analyze.intervals import order_ranks
+from mcrisk.analyze.solve_eval import in_memory, statistic, streamed
 from mcrisk.models import model_inputs
 from mcrisk.spec.callcheck import check_lever_values, conform_call
 from mcrisk.spec.priors import Priors
-from mcrisk.sampling.design import Method
+from mcrisk.sampling.design import Method, sample
 from mcrisk.analyze.sweep import lever_inputs
 from mcrisk.core.events import threshold_text
 from mcrisk.core.text import Labels, format_number
-from mcrisk.core.validate import SamplingMethod
+from mcrisk.core.validate import SamplingMethod, check_samples
 from mcrisk.core.warned import warn
 
-# order_ranks lives in mcrisk.analyze.intervals; importable from here too.
+# order_ranks lives in mcrisk.analyze.intervals, statistic in mcrisk.analyze.solve_eval; importable from here too.
 __all__ = ["GRID", "INTERVALS", "Solution", "format_solution", "order_ranks", "solve", "statistic"]
 
 #: Grid points over ``[low, high]`` evaluated before bisecting (the bracket and the monotonicity check).
@@ -98,60 +96,9 @@ class Solution:
         return asdict(self)
 
 
-def statistic(target: Target, y: np.ndarray, bound: int = 0) -> float:
-    """The target's statistic of the finite values ``y`` (``bound`` 0), or a bound of its 95% interval.
-
-    Parameters
-    ----------
-    target
-        The target.
-    y
-        The output's finite values at one lever value.
-    bound
-        0: the estimate; -1 / +1: the lower / upper end of the statistic's 95% interval, as
-        used to bound the answer (see :func:`solve`).
-
-    Returns
-    -------
-    float
-
-    Notes
-    -----
-    Probability ``p = P(y > t)``: the estimate is ``#{y_i > t} / n``; a bound is the estimate
-    minus ``r/n - level`` or ``s/n - level`` (ranks of :func:`order_ranks` for
-    ``q = level``; one rank less for ``<=``): the answer's interval is then the order-statistic interval of the
-    per-sample break-even lever values. Percentile ``q``: ``np.quantile`` (linear), the bounds
-    the order statistics ``y_(r)``, ``y_(s)``. Mean: ``mean +- 1.96 s / sqrt(n)``.
-    """
-    n = y.size
-    if n == 0:
-        return math.nan
-    if target.kind == "probability":
-        hit = target.event.happens(y)
-        p = float(np.count_nonzero(hit)) / n
-        if bound:
-            r, s = order_ranks(n, target.level)
-            # the level where this rank is reached, moved onto the target's level; for "<=" the
-            # rank below, so the answer's bounds are the same order statistics as for ">="
-            k = (r if bound < 0 else s) - (target.comparison == "<=")
-            p -= k / n - target.level
-        return p
-    if target.kind == "quantile":
-        if not bound:
-            return float(np.quantile(y, target.q))
-        r, s = order_ranks(n, target.q)
-        k = r if bound < 0 else s
-        if not 1 <= k <= n:  # too few draws to bound this end
-            return -math.inf if k < 1 else math.inf
-        return float(np.partition(y, k - 1)[k - 1])
-    m = float(y.mean())
-    se = float(y.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    return m + bound * Z95_TWO_SIDED * se
-
-
 def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low: float, high: float, n: int, *,
           method: SamplingMethod | Method = "random", rng: int | np.random.Generator | None = None,
-          tolerance: float = 1e-3, relative: bool = True, unit: str = "") -> Solution:
+          tolerance: float = 1e-3, relative: bool = True, unit: str = "", chunk_size: int | None = None) -> Solution:
     """The lever value at which ``target`` is just met, with its 95% confidence interval.
 
     Parameters
@@ -175,6 +122,10 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
         ``relative``, ``tolerance * |value|``.
     unit
         The lever's unit, for the printed answer.
+    chunk_size
+        ``None``: draw the other inputs once and hold them. A number: hold none, and stream
+        every batch of lever values over chunks of this many samples
+        (:func:`mcrisk.analyze.solve_eval.streamed`); the answer is the same, bit for bit.
 
     Returns
     -------
@@ -217,43 +168,65 @@ def solve(model: Callable, priors: Priors, lever: str, target: str | Target, low
         raise SpecError(f"low = {low!r} must be below high = {high!r}")
     check_lever_values(model, lever, {"low": low, "high": high}, where="solve")  # as a study's [solve] bounds
     priors, _ = conform_call(model, priors, where="solve", stacklevel=3)  # low, high: the model's unit
-    inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
-    n = inputs.sizes["sample"]
-    kwargs = {k: v.values if v.ndim else float(v) for k, v in inputs.data_vars.items()}
-    cache: dict[float, np.ndarray] = {}
+    if chunk_size is None:
+        inputs = lever_inputs(priors, lever, n, method=method, rng=rng)
+        n, method, seed = inputs.sizes["sample"], str(inputs.attrs["method"]), int(inputs.attrs["seed"])
+        evaluate = in_memory(model, lever, target, inputs)
+    else:  # the inputs are drawn again chunk by chunk at every batch of lever values; none are held
+        others = priors.subset([k for k in priors if k != lever])
+        probe = sample(others, check_samples(n), method=method, rng=rng, start=0, stop=1)
+        method, seed = str(probe.attrs["method"]), int(probe.attrs["seed"])
+        evaluate = streamed(model, others, lever, target, n, method=method, seed=seed, chunk_size=chunk_size)
+    stats: dict[float, tuple[float, float, float]] = {}
 
-    def values_at(v: float) -> np.ndarray:
-        if v not in cache:
-            out = call_model(model, {**kwargs, lever: v})
-            if target.output not in out:
-                raise SpecError(f"target {target.text!r}: {target.output!r} is not an output of the model; "
-                                f"outputs: {', '.join(out)}")
-            y = np.broadcast_to(np.asarray(out[target.output], dtype=float), (n,))
-            cache[v] = y[np.isfinite(y)]
-        return cache[v]
+    def need(values) -> None:
+        if new := [v for v in dict.fromkeys(values) if v not in stats]:
+            stats.update(evaluate(new))
 
     sign = 1.0 if target.comparison == ">=" else -1.0
 
     def margin(v: float, bound: int = 0) -> float:  # goal: a percentile's or mean's level as stored (per day)
-        return sign * (statistic(target, values_at(v), bound) - target.goal)
+        return sign * (stats[v][bound + 1] - target.goal)
 
     grid = np.linspace(low, high, GRID)
-    increasing = _check_crossing(target, lever, grid, np.array([statistic(target, values_at(v)) for v in grid]))
-
-    def root(bound: int) -> tuple[float, bool]:
-        return _root(lambda v: margin(v, bound), grid, increasing, tolerance, relative)
-
-    value, _ = root(0)
-    ends = [root(-1), root(+1)]
-    (c1, in1), (c2, in2) = ends
-    lo_end, hi_end = sorted([(c1, in1), (c2, in2)])
+    need(grid.tolist())
+    increasing = _check_crossing(target, lever, grid, np.array([stats[v][1] for v in grid]))
+    value, lo_end, hi_end = _roots(margin, need, grid, increasing, tolerance, relative)
     clipped = ",".join(k for k, (c, ok) in (("low", lo_end), ("high", hi_end)) if not ok)
     width = tolerance * abs(value) if relative else tolerance
     return Solution(lever=lever, target=target.text, value=float(value), ci_low=float(lo_end[0]),
-                    ci_high=float(hi_end[0]), achieved=statistic(target, values_at(value)), samples=int(n),
-                    method=str(inputs.attrs["method"]), seed=int(inputs.attrs["seed"]), low=low, high=high,
-                    tolerance=float(width), met_above=increasing, evaluations=len(cache),
-                    interval=INTERVALS[str(inputs.attrs["method"])], clipped=clipped, unit=unit)
+                    ci_high=float(hi_end[0]), achieved=stats[value][1], samples=int(n),
+                    method=method, seed=seed, low=low, high=high,
+                    tolerance=float(width), met_above=increasing, evaluations=len(stats),
+                    interval=INTERVALS[method], clipped=clipped, unit=unit)
+
+
+def _roots(margin: Callable[..., float], need: Callable, grid: np.ndarray, increasing: bool, tolerance: float,
+           relative: bool) -> tuple[float, tuple[float, bool], tuple[float, bool]]:
+    """The answer and its interval's two ends: three bisections in lockstep, one batch of lever values a step.
+
+    Each bisection asks for the same lever values as it would alone; evaluating the three
+    together lets a streamed evaluation do one pass over the samples per step, not three.
+    """
+    steps = [_root(lambda v, b=b: margin(v, b), grid, increasing, tolerance, relative) for b in (0, -1, 1)]
+    asked: dict[int, float] = {}
+    found: dict[int, tuple[float, bool]] = {}
+
+    def advance(i: int) -> None:
+        try:
+            asked[i] = next(steps[i])
+        except StopIteration as done:
+            found[i] = done.value
+            asked.pop(i, None)
+
+    for i in range(3):
+        advance(i)
+    while asked:
+        need(list(asked.values()))
+        for i in list(asked):
+            advance(i)
+    lo_end, hi_end = sorted([found[1], found[2]])
+    return found[0][0], lo_end, hi_end
 
 
 def _check_crossing(target: Target, lever: str, grid: np.ndarray, s: np.ndarray) -> bool:
@@ -286,8 +259,11 @@ def _check_crossing(target: Target, lever: str, grid: np.ndarray, s: np.ndarray)
 
 
 def _root(margin: Callable[[float], float], grid: np.ndarray, increasing: bool, tolerance: float,
-          relative: bool) -> tuple[float, bool]:
-    """The lever value where ``margin`` turns non-negative, bisected; (value, whether in range)."""
+          relative: bool) -> Iterator[float]:
+    """The lever value where ``margin`` turns non-negative, bisected; returns (value, whether in range).
+
+    A generator: it yields each lever value it needs before reading its margin (the grid's are known).
+    """
     low, high = grid[0], grid[-1]
     ok = np.array([margin(v) for v in grid]) >= 0
     if ok.all() or not ok.any():
@@ -304,6 +280,7 @@ def _root(margin: Callable[[float], float], grid: np.ndarray, increasing: bool, 
         mid = 0.5 * (a + b)
         if mid <= a or mid >= b:  # no float between them
             break
+        yield mid
         if (margin(mid) >= 0) == increasing:
             b = mid
         else:

@@ -125,12 +125,13 @@ def _fit(args: argparse.Namespace) -> None:
         if args.data is not None or args.column or args.weights:
             raise SpecError("fit: give either DATA.csv --column COL or --quantiles, not both")
         fit_expert(args.quantiles, families=families, low=args.low, high=args.high, unit=args.unit,
-                   name=args.name, out=args.out, source=args.source, note=args.note)
+                   name=args.name, out=args.out, source=args.source, note=args.note, replace=args.replace)
     else:
         if args.data is None or not args.column:
             raise SpecError("fit: give DATA.csv --column COL, or --quantiles \"0.1:2, 0.5:3, 0.9:6\"")
         fit_file(args.data, args.column, families=families, weights=args.weights, unit=args.unit,
-                 name=args.name, out=args.out, plot=args.plot, source=args.source, note=args.note)
+                 name=args.name, out=args.out, plot=args.plot, source=args.source, note=args.note,
+                 replace=args.replace)
 
 
 def _describe(args: argparse.Namespace) -> None:

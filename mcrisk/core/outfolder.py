@@ -327,9 +327,25 @@ def _write_held(out: Path, write: Callable[[Path], None], keep: bool) -> None:
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise SpecError(f"{_where(out)} cannot be written ({exc.strerror or exc})") from None
+    except RuntimeError as exc:
+        # netCDF-C reports a failed write as "NetCDF: HDF error", not as the OSError beneath it;
+        # a full disk is the user's to fix, so it is one line like ENOSPC, any other stays a bug
+        full = _disk_full(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if full:
+            raise SpecError(f"{_where(out)} cannot be written ({os.strerror(errno.ENOSPC)}: {exc})") from None
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _disk_full(folder: Path, margin: int = 1 << 20) -> bool:
+    """Whether the file system holding ``folder`` has less than ``margin`` bytes left for us."""
+    try:
+        return shutil.disk_usage(folder).free < margin
+    except OSError:
+        return False
 
 
 def _link_missing(src: Path, dst: Path) -> None:

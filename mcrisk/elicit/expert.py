@@ -238,7 +238,7 @@ def fit_quantiles(quantiles: Sequence[Sequence[float]], *, families: Sequence[st
 
 def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float | None = None,
                high: float | None = None, unit: str = "", name: str | None = None,
-               out: str | Path | None = None, source: str = "", note: str = "",
+               out: str | Path | None = None, source: str = "", note: str = "", replace: bool = False,
                echo: Callable[[str], None] = print) -> list[QuantileFit]:
     """``mcrisk fit --quantiles "0.1:2, 0.5:3, 0.9:6"``: fit each family, print, write the closest.
 
@@ -250,8 +250,8 @@ def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float |
         Family names (:data:`QUANTILE_FAMILIES`, ``metalog``); one name forces that family.
     low, high
         Bounds of the metalog.
-    unit, name, out, source, note, echo
-        As for :func:`fit_file`; ``name`` is required with ``out``.
+    unit, name, out, source, note, replace, echo
+        As for :func:`mcrisk.study.fitting.fit_file`; ``name`` is required with ``out``.
 
     Returns
     -------
@@ -279,6 +279,6 @@ def fit_expert(text: str, *, families: Sequence[str] | None = None, low: float |
                     f"largest miss {best.miss:.2%} of their span")
         entry = prior_entry(name, best.family, best.params, unit=unit, note=note,
                             source=f"{source}; {fit_text}" if source else fit_text)
-        write_entry(out, entry)
+        write_entry(out, entry, replace=replace)
         echo(f"wrote [{name}] to {out}")
     return fits

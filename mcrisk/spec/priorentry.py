@@ -7,13 +7,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import shutil
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mcrisk.core.errors import SpecError
 from mcrisk.spec.priors import priors_from_dict
 
 __all__ = ["params_text", "prior_entry", "write_entry"]
@@ -58,8 +63,14 @@ def prior_entry(name: str, family: str, params: Mapping[str, Any], *, unit: str 
     return text
 
 
-def write_entry(path: str | Path, text: str, *, header: str = "") -> Path:
-    """Write a priors file holding ``text`` (one entry), replacing the file whole.
+def write_entry(path: str | Path, text: str, *, header: str = "", replace: bool = False) -> Path:
+    """Add ``text`` (one entry) to a priors file, or write a new file holding it; atomically.
+
+    An existing file keeps every line it had; the entry goes at its end. An entry of the same
+    name is refused unless ``replace``, which takes its table out (up to the next table's
+    header) and adds the new one at the end. The new text goes to a temporary file beside
+    ``path``, which is then renamed over it (``os.replace``): a crash leaves the old file or the
+    new one, never a mix.
 
     Parameters
     ----------
@@ -68,18 +79,90 @@ def write_entry(path: str | Path, text: str, *, header: str = "") -> Path:
     text
         The entry, from :func:`prior_entry`.
     header
-        Comment lines put first (each starting with ``#``).
+        Comment lines put first (each starting with ``#``) when the file is new.
+    replace
+        Replace an entry of the same name instead of refusing it.
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    SpecError
+        For an entry of the same name (without ``replace``), or an existing file that is not
+        TOML text or whose entry is not a ``[name]`` table that can be taken out; the file is
+        unchanged.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text((header + "\n" if header else "") + text, encoding="utf-8")
-    os.replace(tmp, path)
+    (name,) = tomllib.loads(text)
+    if path.exists():
+        old = _read_priors_text(path)
+        if name in tomllib.loads(old):
+            if not replace:
+                raise SpecError(f"{path}: already has [{name}]; give --replace to replace it, or --name for "
+                                "another input; the file is unchanged")
+            old = _without_table(path, old, name)
+        new = (old.rstrip("\n") + "\n\n" if old.strip() else "") + text
+    else:
+        new = (header + "\n" if header else "") + text
+    try:
+        _replace_atomically(path, new)
+    except OSError as err:
+        raise SpecError(f"{path}: cannot be written ({err.strerror or err}); the file is unchanged") from None
     return path
 
+
+def _replace_atomically(path: Path, new: str) -> None:
+    """Write ``new`` to a temporary file beside ``path``, then rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(new)
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a priors file is shared like any other
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_priors_text(path: Path) -> str:
+    try:
+        old = path.read_text(encoding="utf-8")
+        tomllib.loads(old)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise SpecError(f"{path}: exists and is not a priors file mcrisk can add to ({err}); name a new "
+                        "file with --out; the file is unchanged") from None
+    return old
+
+
+def _without_table(path: Path, text: str, name: str) -> str:
+    """``text`` without the ``[name]`` table: its header line up to the next table's header."""
+    lines = text.splitlines(keepends=True)
+    head = re.compile(r"\s*\[\s*(" + re.escape(name) + "|\"" + re.escape(name) + "\"|'" + re.escape(name)
+                      + r"')\s*\]\s*(#.*)?$")
+    start = next((i for i, line in enumerate(lines) if head.match(line)), None)
+    if start is None:
+        raise SpecError(f"{path}: [{name}] is not written as a [{name}] table mcrisk can replace; edit it by "
+                        "hand; the file is unchanged")
+    stop = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    while stop > start + 1 and (not lines[stop - 1].strip() or lines[stop - 1].lstrip().startswith("#")):
+        stop -= 1  # comments just above the next table are that table's: they stay
+    kept = "".join(lines[:start] + lines[stop:])
+    try:
+        still = name in tomllib.loads(kept)
+    except tomllib.TOMLDecodeError:
+        still = True
+    if still:
+        raise SpecError(f"{path}: [{name}] has parts outside its [{name}] table ([{name}.x] tables or dotted "
+                        "keys); edit it by hand; the file is unchanged")
+    return kept
 
 
 def params_text(params: Mapping[str, Any]) -> str:

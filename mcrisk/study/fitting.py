@@ -23,7 +23,7 @@ __all__ = ["fit_file"]
 def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = None,
              weights: str | None = None, unit: str = "", name: str | None = None,
              out: str | Path | None = None, plot: str | Path | None = None, source: str = "",
-             note: str = "", echo: Callable[[str], None] = print) -> list[DataFit]:
+             note: str = "", replace: bool = False, echo: Callable[[str], None] = print) -> list[DataFit]:
     """``mcrisk fit DATA.csv --column COL``: fit, rank, print, and write the best fit as a prior.
 
     Parameters
@@ -39,14 +39,17 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
     name
         The entry's name (default: the column's).
     out
-        A priors file to write the best fit to (replaced whole).
+        A priors file to add the best fit to (:func:`~mcrisk.spec.priorentry.write_entry`: an
+        entry of the same name is refused unless ``replace``), or to create.
     plot
         A figure file (``.png``, ``.svg`` or ``.pdf``) of the data against every fit; with ``out``
-        and no ``plot``, ``<out stem>_fit.png`` beside it.
+        and no ``plot``, ``<out stem>_<name>_fit.png`` beside it (one per entry).
     source
         Where the data come from, put before the fit's description in the entry's ``source``.
     note
         The entry's ``note`` (why this family, what the data stand for).
+    replace
+        Replace an entry of the same name in ``out``.
     echo
         Called with each printed block.
 
@@ -59,7 +62,8 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
     x, w, rows = read_column(path, column, weights=weights)
     fits = fit_data(x, weights=w, families=families)
     echo(f"{path}: column {column!r}, {rows}" + (f", weighted by {weights!r}" if weights else ""))
-    mean = float(np.average(x, weights=w))
+    top = float(np.max(np.abs(x)))  # the mean of values near 1e308 would overflow
+    mean = float(np.average(x / top, weights=w)) * top
     table = [["family", "AIC", "BIC", "KS", "mean", f"parameters (data mean {mean:.6g})"],
              *([f.name, f"{f.aic:,.2f}", f"{f.bic:,.2f}", f"{f.ks:.4f}", f"{float(f.dist.mean()):.6g}",
                 params_text(f.params)] for f in fits)]
@@ -75,11 +79,13 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
                     + f": {choice}; KS distance {best.ks:.4f}")
         text = prior_entry(name or column, best.family, best.params, unit=unit, note=note,
                            source=f"{source}; {fit_text}" if source else fit_text)
-        write_entry(out, text)
+        write_entry(out, text, replace=replace)
         echo(f"wrote [{name or column}] to {out}")
         if plot is None:
-            plot = Path(out).with_name(f"{Path(out).stem}_fit.png")
-    if plot is not None:
+            plot = Path(out).with_name(f"{Path(out).stem}_{name or column}_fit.png")
+    if plot is not None and not 1e-100 < top < 1e100:
+        echo(f"no figure: values of magnitude {top:.3g} overflow its densities; rescale the column to draw it")
+    elif plot is not None:
         from mcrisk.report.plot.fit_chart import plot_fit  # matplotlib: only when a figure is asked for
         from mcrisk.report.plot.style import save_figure
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import xarray as xr
 
-from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions, write_solution
+from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.discovery_run import run_scenarios, run_voi
 from mcrisk.analyze.discovery_run import write_tables as write_discovery_tables
@@ -306,8 +306,7 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
     # which need per-sample results.
     run.summary.to_netcdf(folder / "results.nc")
     _write_tables(run, folder)
-    if (sol := run.tables.get("solve")) is not None:  # printed, so written, as in a full run
-        write_solution(sol, folder)
+    write_decisions(run, folder)  # [sweep]: its summary over the lever (streamed); [solve]: solve.json
 
 
 def _write_tables(run: StudyRun, folder: Path) -> None:
