@@ -109,4 +109,4 @@ def test_summary_only_study_writes_sweep_and_solve(tmp_path: Path) -> None:
     assert run.tables["sweep"].results is None
     assert run.tables["sweep"].breakeven == plain.tables["sweep"].breakeven
     sweep_text = next(p for p in printed if p.startswith("\n[sweep]"))
-    assert sweep_text.splitlines()[1] == "[sweep] profit_per_day (USD/day) against price_output, common random numbers"
+    assert sweep_text.splitlines()[1] == "[sweep] profit per day (USD/day) against price_output, common random numbers"
