@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 from mcrisk import MCRiskWarning
 from mcrisk.analyze.groups import correlation_groups
@@ -220,6 +221,20 @@ def test_a_group_is_named_as_a_group_in_the_table_the_csv_the_headline_and_the_d
     tornado = [sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame
                and sh.text_frame.text.startswith("Tornado")]
     assert tornado and all("one input at a time" in t for t in tornado)
+    # the sensitivity slide marks the members' bars, and says a (group) bar is the whole group's index
+    chart = next(sh.chart for s in deck.slides for sh in s.shapes if sh.has_chart
+                 and sh.chart.plots[0].series[0].name == "ST")
+    cats = list(chart.plots[0].categories)
+    assert sorted(cats[:2]) == ["Decode throughput per node (group)", "Prefill throughput per node (group)"]
+    assert not cats[2].endswith("(group)"), cats  # gpu_hour_price is correlated with nothing
+    notes = [sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame]
+    assert any("each (group) bar is the whole group's index" in t for t in notes)
+    run_workbook = run_study(_study(tmp_path, deepseek_priors_path, "sobol", 1024), out=tmp_path / "wb",
+                             formats=("xlsx",), quiet=True, echo=lines.append)
+    sheet = list(load_workbook(tmp_path / "wb" / "workbook.xlsx", read_only=True)["Sensitivity"].iter_rows(values_only=True))
+    assert sheet[1][:3] == ("Input", "Name", "Group")
+    assert [row[2] for row in sheet[2:5]] == [group, group, None]  # an empty cell for an input in no group
+    assert run_workbook.tables["sensitivity"].ST.sel(input="decode_tps_per_node").item() == st
 
 
 def test_a_study_announces_the_switch_before_anything_runs(tmp_path, deepseek_priors_path):

@@ -263,7 +263,11 @@ def sensitivity_slide(d: Deck, run) -> None:
     left, top, width, height = d.body(top)
     note_h = int(Inches(0.7))
     data = CategoryChartData(number_format="0.000")
-    data.categories = [label_of(n, model=study.model, priors=study.priors) for n in names]
+    # a member of a group of correlated inputs carries its group's index (or, for delta and PAWN, an
+    # index that overlaps the other members'): marked so, as in the PNG chart
+    groups = [str(sens.group.values[j]) if "group" in sens.coords else "" for j in order]
+    data.categories = [label_of(n, model=study.model, priors=study.priors) + (" (group)" if g else "")
+                       for n, g in zip(names, groups, strict=True)]
     data.add_series(index, [v if math.isfinite(v) else None for v in values])
     gf = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height - note_h, data)
     chart = gf.chart
@@ -285,5 +289,8 @@ def sensitivity_slide(d: Deck, run) -> None:
     conf = sens.attrs.get("conf_level")
     note = (f"{index} by the {method} method, N = {int(sens.attrs.get('samples', 0)):,}; each label gives the index "
             + (f"and its {float(conf):.0%} confidence interval" if conf is not None else "and its interval")
-            + " (\u00b1 half-width or [low, high]). Inputs ranked by it, most influential on top.")
+            + " (\u00b1 half-width or [low, high]). Inputs ranked by it, most influential on top."
+            + (" Correlated inputs are scored as a group: each (group) bar is the whole group's index."
+               if sens.attrs.get("indices_of") == "groups" else
+               " (group): correlated with the other (group) inputs; their indices overlap." if any(groups) else ""))
     textbox(slide, note, left, top + height - note_h, width, note_h, max_pt=14, min_pt=10, color=GREY)

@@ -228,15 +228,18 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     ws.write(0, 0, f"Sensitivity of {_mid(book.lab(output, True))} ({sens.attrs.get('method', '')}, "
                    f"N = {int(sens.attrs.get('samples', 0)):,}); *_conf: half-width of the "
                    f"{float(sens.attrs.get('conf_level', 0.95)):.0%} interval")
-    ws.write_row(1, 0, ["Input", "Name", *keys], book.bold)
+    grouped = "group" in sens.coords  # correlated inputs: the group each belongs to ("" for none)
+    ws.write_row(1, 0, ["Input", "Name", *(["Group"] if grouped else []), *keys], book.bold)
+    first = 3 if grouped else 2
     for r, j in enumerate(rank_order(sens)):
         name = str(sens.input.values[j])
-        ws.write_row(2 + r, 0, [book.lab(name), name])
+        group = str(sens.group.values[j]) if grouped else ""
+        ws.write_row(2 + r, 0, [book.lab(name), name, *([f"{{{group}}}" if group else ""] if grouped else [])])
         for c, k in enumerate(keys):
-            ws.write_number(2 + r, 2 + c, float(sens[k].values[j]), book.fmt("0.000"))
+            ws.write_number(2 + r, first + c, float(sens[k].values[j]), book.fmt("0.000"))
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 22)
-    ws.set_column(2, 1 + len(keys), 12)
+    ws.set_column(first, first - 1 + len(keys), 12)
 
 
 def _sweep_sheet(book: _Book, run) -> None:
