@@ -159,3 +159,16 @@ def test_statistic_counts_the_threshold_as_written(text: str, expected: float) -
     from mcrisk.analyze.solve import statistic
 
     assert statistic(parse_target(text), np.array([0.0, 1.0, 2.0, 3.0])) == expected
+
+
+def test_another_lever_than_the_tables_does_not_take_the_tables_range(tmp_path, capsys) -> None:
+    # the main study's [solve] searches price_output over [16, 1000] CNY per million tokens; asked for
+    # gpu_hour_price instead, the search runs over that input's own prior, from its 0.1% to 99.9% quantile
+    path = Path(__file__).resolve().parents[1] / "studies" / "third_party_provider.toml"
+    prior = load_study(path).priors["gpu_hour_price"]
+    lo, hi = (float(prior.ppf([u])[0]) for u in (0.001, 0.999))
+    assert main(["solve", str(path), "--lever", "gpu_hour_price", "--samples", "2000", "--out",
+                 str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot be met for gpu_hour_price in [{lo:g}, {hi:g}]" in err, err
+    assert not (tmp_path / "s").exists()

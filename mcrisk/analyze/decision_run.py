@@ -347,7 +347,8 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
     path
         The study file.
     lever, target, low, high, tolerance
-        Replace the ``[solve]`` table's. Without ``low``/``high`` (and no table) the range is
+        Replace the ``[solve]`` table's; another lever than the table's does not take the
+        table's range. Without ``low``/``high`` (and no table's range) the range is
         the lever's prior from its 0.1% to 99.9% quantile, or, for a positive constant ``c``,
         ``[c/10, 10 c]``.
     samples, seed, method
@@ -371,6 +372,8 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
     """
     study = load_study(path, samples=samples, seed=seed, method=method)
     table = dict(study.spec.get("solve", {}))
+    if lever is not None and lever != table.get("lever"):  # the table's range is its own lever's, not this one's
+        table.pop("low", None), table.pop("high", None)
     given = {"lever": lever, "target": target, "low": low, "high": high, "tolerance": tolerance}
     table.update({k: v for k, v in given.items() if v is not None})
     if "lever" not in table:
