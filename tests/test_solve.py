@@ -172,3 +172,11 @@ def test_another_lever_than_the_tables_does_not_take_the_tables_range(tmp_path, 
     err = capsys.readouterr().err
     assert f"cannot be met for gpu_hour_price in [{lo:g}, {hi:g}]" in err, err
     assert not (tmp_path / "s").exists()
+
+
+def test_set_on_the_solve_lever_says_the_solve_holds_it_itself(tmp_path, capsys) -> None:
+    path = Path(__file__).resolve().parents[1] / "studies" / "third_party_provider.toml"
+    assert main(["run", str(path), "--set", "price_output=20", "--samples", "500", "--quiet", "--formats", "png",
+                 "--out", str(tmp_path / "o")]) == 0
+    assert capsys.readouterr().err == ("warning: --set price_output=20.0: the [solve] holds price_output at each value "
+                                       "it tries; the setting holds for the run and the other tables\n")

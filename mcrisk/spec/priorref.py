@@ -21,7 +21,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from mcrisk.core.errors import SpecError, shorten
+from mcrisk.core.errors import MCRiskWarning, SpecError, shorten
+from mcrisk.core.warned import warn
 from mcrisk.spec.conform import check_domain
 from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.priors import parse_prior
@@ -134,5 +135,10 @@ def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set",
     priors = replace(study.priors, entries=MappingProxyType(entries),  # still conformed but for the new values
                      correlations=tuple(c for c in study.priors.correlations
                                         if c.a not in values and c.b not in values))
+    for key in ("sweep", "solve"):  # a lever table sets its lever itself, at each of its values
+        if (table := getattr(study, key, None)) is not None and table.lever in values:
+            warn(f"{where} {show_key(table.lever)}={shorten(values[table.lever])}: the [{key}] holds "
+                 f"{table.lever} at each value it tries; the setting holds for the run and the other tables",
+                 MCRiskWarning, stacklevel=3)
     note = "".join(f"\n# --set {k}={v!r}" for k, v in values.items())
     return replace(study, priors=priors, text=study.text + note)
