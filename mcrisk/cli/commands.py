@@ -94,6 +94,10 @@ def _check(args: argparse.Namespace) -> int:
                     from mcrisk.spec.conform import require_units
 
                     require_units(p, where=str(f))
+                from mcrisk.spec.plausible import check_plausible_priors
+
+                check_plausible_priors(p, at=lambda name, f=f: f"{f}: [{validate.show_key(name)}]",
+                                       strict=args.strict)
                 print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
                 status = max(status, _cited(f, p, args.strict))
         except SpecError as err:  # report every bad file, not only the first
