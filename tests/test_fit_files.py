@@ -246,3 +246,8 @@ def test_an_existing_plot_file_is_refused_unless_replaced(tmp_path: Path, capsys
     assert capsys.readouterr().out.splitlines()[-1] == f"wrote {fig}"
     assert main(["fit", str(data), "--column", "x", "--plot", str(tmp_path / "new.svg")]) == 0
     assert (tmp_path / "new.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    (tmp_path / "bare.png").write_bytes(b"mine")  # --plot bare writes bare.png: that file is the one checked
+    assert main(["fit", str(data), "--column", "x", "--plot", str(tmp_path / "bare")]) == 2
+    assert _err(capsys) == (f"error: --plot {tmp_path / 'bare.png'} exists; remove it, name another file, or give "
+                            "--replace to replace it")
+    assert (tmp_path / "bare.png").read_bytes() == b"mine"

@@ -95,14 +95,15 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
 
         fig = plot_fit(x, fits, weights=w, label=f"{column}" + (f" ({unit})" if unit else ""),
                        title=f"{len(x)} values of {column}; best fit by AIC: {best.name}")
-        save_figure(fig, plot.with_suffix(""), (plot.suffix.lstrip(".").lower() or "png",))
+        save_figure(fig, plot.with_suffix(""), (plot.suffix.lstrip("."),))
         echo(f"wrote {plot}")
     return fits
 
 
 def _figure_file(plot: Path, replace: bool) -> Path:
-    """The ``--plot`` file, checked: a figure format, and no existing file unless ``replace``."""
-    if (plot.suffix.lstrip(".").lower() or "png") not in ("png", "svg", "pdf"):
+    """The ``--plot`` file, checked: a figure format (none given: ``.png``), and no existing file unless ``replace``."""
+    plot = plot.with_suffix(plot.suffix.lower() or ".png")  # the file save_figure writes
+    if plot.suffix not in (".png", ".svg", ".pdf"):
         raise SpecError(f"--plot {plot}: the figure must be .png, .svg or .pdf")
     if plot.exists() and not replace:
         raise SpecError(f"--plot {plot} exists; remove it, name another file, or give --replace to replace it")
