@@ -231,3 +231,23 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path: Path, mo
         write_entry(p, _entry("load", 1.0))
     assert p.read_text(encoding="utf-8") == OLD and [q.name for q in tmp_path.iterdir()] == ["p.toml"]
     assert tomllib.loads(OLD)["nodes"]["value"] == 100
+
+
+def test_an_existing_plot_file_is_refused_unless_replaced(tmp_path: Path, capsys) -> None:
+    data, p, fig = tmp_path / "d.csv", tmp_path / "p.toml", tmp_path / "mine.png"
+    data.write_text(ROWS, encoding="utf-8")
+    fig.write_bytes(b"the user's own figure")
+    args = ["fit", str(data), "--column", "x", "--family", "normal", "--out", str(p), "--plot", str(fig)]
+    assert main(args) == 2
+    assert _err(capsys) == f"error: --plot {fig} exists; remove it, name another file, or give --replace to replace it"
+    assert fig.read_bytes() == b"the user's own figure" and not p.exists()  # nothing written, not even the entry
+    assert main([*args, "--replace"]) == 0
+    assert fig.read_bytes().startswith(b"\x89PNG") and p.exists()
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {fig}"
+    assert main(["fit", str(data), "--column", "x", "--plot", str(tmp_path / "new.svg")]) == 0
+    assert (tmp_path / "new.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    (tmp_path / "bare.png").write_bytes(b"mine")  # --plot bare writes bare.png: that file is the one checked
+    assert main(["fit", str(data), "--column", "x", "--plot", str(tmp_path / "bare")]) == 2
+    assert _err(capsys) == (f"error: --plot {tmp_path / 'bare.png'} exists; remove it, name another file, or give "
+                            "--replace to replace it")
+    assert (tmp_path / "bare.png").read_bytes() == b"mine"

@@ -36,8 +36,10 @@ def _study(tmp_path: Path, period_days: int = 30, extra: str = "") -> Path:
     return path
 
 
-def _money_per_day(lines) -> list[str]:
-    return [s for s in lines if PER_DAY.search(s)]
+def _money_per_day(lines, names=()) -> list[str]:
+    """The lines that read money per day; ``names`` (variable names a user types) are not read."""
+    typed = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in names)) if names else None
+    return [s for s in lines if PER_DAY.search(typed.sub("NAME", s) if typed else s)]
 
 
 def _figure_texts(fig) -> list[str]:
@@ -66,6 +68,31 @@ def test_no_printed_line_names_money_per_day(month_run) -> None:
                  "[sweep] profit per month (CNY/month) against price_output, common random numbers"):
         assert any(s.startswith(line) for s in lines), line
     assert any(s.startswith("P(profit per month < CNY 0) = ") and "there (target <= 0.1)" in s for s in lines)
+
+
+def test_describe_shows_money_per_month_by_name(tmp_path, capsys) -> None:
+    from mcrisk.models import maas
+
+    assert main(["describe", str(_study(tmp_path))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert _money_per_day(lines, names=maas.outputs) == []
+    assert _money_per_day(lines) != []  # the names themselves are there, as the user types them
+    rows = {line.split()[0]: line.split(None, 2)[1:] for line in lines
+            if line.startswith("  ") and len(line.split()) > 2}
+    assert rows["profit_per_day"] == ["CNY/month", "revenue minus cost per month"]
+    assert rows["cost_per_day"] == ["CNY/month", "cost of the fleet per month"]
+    assert rows["list_revenue"] == ["CNY/month", "revenue if every token were billed at list price"]
+    assert rows["input_tokens"][0] == "tokens/day" and rows["cost_per_million_output_tokens"][0] == "CNY/1M"
+    assert ("Money is shown per month (period_days = 30), as the run shows it; the names stay as the "
+            "model spells them, and a number typed for one is read per month.") in lines
+    assert any(s.startswith("The study analyses profit_per_day (profit per month). It sets 18 inputs") for s in lines)
+    # a per-day study reads as before
+    assert main(["describe", str(_study(tmp_path, period_days=1))]) == 0
+    day = capsys.readouterr().out.splitlines()
+    assert next(s for s in day if s.startswith("  profit_per_day ")).split(None, 2)[1:] == [
+        "CNY/day", "revenue minus cost per day"]
+    assert not any(s.startswith("Money is shown") for s in day)
+    assert any(s.startswith("The study analyses profit_per_day. It sets 18 inputs") for s in day)
 
 
 def test_no_report_heading_or_table_names_money_per_day(month_run) -> None:

@@ -158,6 +158,59 @@ def test_a_set_value_is_checked_as_the_file_value(tmp_path, capsys) -> None:
     assert not out.exists()
 
 
+PRIORS = """currency = "USD"
+[decode_tps_per_node]
+value = 1e9
+unit = "tokens/s"
+[price_output]
+value = 0.002
+unit = "USD/1M tokens"
+[price_input_miss]
+value = 0.00219
+unit = "USD/1K tokens"
+[my_own_input]
+value = 1e30
+unit = "1"
+[prefill_tps_per_node]
+value = 5
+unit = "USD"
+[paid_share]
+value = 2
+unit = "1"
+"""
+
+
+def test_a_priors_file_alone_is_checked_against_the_builtin_inputs(tmp_path, capsys) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(PRIORS, encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    # the slips only: 0.00219 per 1K is USD 2.19 per 1M; an input no built-in model has, a unit that
+    # does not convert and a share outside [0, 1] are not plausibility's to judge
+    assert capsys.readouterr().err.splitlines() == [f"warning: {path}: [{DECODE.replace(': median', '] median', 1)}",
+                                                    f"warning: {path}: [{PRICE.replace(': median', '] median', 1)}"]
+    assert main(["check", "--strict", str(path)]) == 2
+    assert capsys.readouterr().err == f"error: {path}: [{DECODE.replace(': median', '] median', 1)} (--strict)\n"
+
+
+@pytest.mark.parametrize("currency, warned", [('currency = "CNY"\n', True), ('currency = "EUR"\n', False),
+                                              ("", False)], ids=["CNY", "EUR", "none"])
+def test_a_priors_file_is_checked_in_its_own_currency(tmp_path, capsys, currency: str, warned: bool) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(f'{currency}[gpu_hour_price]\nvalue = 510\n[server_price_per_gpu]\nvalue = 30000\n',
+                    encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    line = (f"warning: {path}: [gpu_hour_price] median 510 CNY/GPU-hour is 10 times the highest published "
+            "GPU-hour price (50.2 CNY/GPU-hour, H200 hyperscaler on-demand): price per GPU-month or per "
+            "server-month given per GPU-hour?")
+    assert capsys.readouterr().err.splitlines() == ([line] if warned else [])
+
+
+def test_no_shipped_priors_file_warns(capsys) -> None:
+    files = sorted(str(p) for p in (ROOT / "priors").glob("*.toml"))
+    assert len(files) == 6 and main(["check", "--strict", *files]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_no_shipped_study_warns() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", MCRiskWarning)

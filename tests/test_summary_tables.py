@@ -110,3 +110,39 @@ def test_summary_only_study_writes_sweep_and_solve(tmp_path: Path) -> None:
     assert run.tables["sweep"].breakeven == plain.tables["sweep"].breakeven
     sweep_text = next(p for p in printed if p.startswith("\n[sweep]"))
     assert sweep_text.splitlines()[1] == "[sweep] profit per day (USD/day) against price_output, common random numbers"
+
+
+def test_chunk_size_reaches_the_streamed_sweep_and_solve(tmp_path: Path, monkeypatch) -> None:
+    from mcrisk.analyze import decision_run, solve_eval
+    from mcrisk.core import forking
+
+    monkeypatch.setattr(forking, "cores", lambda: 1)  # the tables in this process, where the spies see them
+    sweep_chunks, solve_spans = [], []
+    streamed_sweep, spans_of = decision_run.summarize_sweep_streamed, solve_eval.chunks
+
+    def sweep_spy(*args, chunk_size=None, **kw):
+        sweep_chunks.append(chunk_size)
+        return streamed_sweep(*args, chunk_size=chunk_size, **kw)
+
+    def chunks_spy(n, size):
+        solve_spans.append((n, size))
+        return spans_of(n, size)
+
+    monkeypatch.setattr(decision_run, "summarize_sweep_streamed", sweep_spy)
+    monkeypatch.setattr(solve_eval, "chunks", chunks_spy)
+    solved, frames = {}, {}
+    for chunk in (None, 1000, 1337):
+        out = tmp_path / f"c{chunk}"
+        run_study(DECISIONS, out=out, summary_only=True, samples=3000, chunk_size=chunk)
+        solved[chunk], frames[chunk] = (out / "solve.json").read_bytes(), pd.read_csv(out / "summary.csv")
+    assert sweep_chunks == [2**20, 1000, 1337] and solve_spans == [(3000, 2**20), (3000, 1000), (3000, 1337)]
+    # the solve counts hits: bit for bit whatever the chunk
+    assert solved[1000] == solved[None] and solved[1337] == solved[None]
+    # the sweep's order statistics and counts are selected exactly: the same text; its sums (mean,
+    # std, es05, se_mean) are fsums of per-chunk numpy sums, equal to rounding (a constant output's
+    # std is 0 or 6e-14 by the chunks)
+    sums = ["mean", "std", "es05", "se_mean"]
+    for chunk in (1000, 1337):
+        pd.testing.assert_frame_equal(frames[chunk].drop(columns=sums), frames[None].drop(columns=sums))
+        scale = frames[None][sums].abs().max(axis=1).to_numpy()[:, None]  # 1e-12 of the row's largest sum
+        assert (np.abs(frames[chunk][sums].to_numpy() - frames[None][sums].to_numpy()) <= 1e-12 * scale).all()

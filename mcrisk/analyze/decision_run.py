@@ -49,8 +49,8 @@ class SweepRun:
     breakeven: float | None
 
 
-#: Samples per chunk of a ``[sweep]`` or ``[solve]`` streamed under ``--summary-only`` (the
-#: plain run's default chunk; memory grows with it, the numbers do not).
+#: Samples per chunk of a ``[sweep]`` or ``[solve]`` streamed under ``--summary-only`` unless the run
+#: gives ``--chunk-size`` (the plain run's default chunk; memory grows with it, the numbers do not).
 STREAM_CHUNK = 2**20
 
 
@@ -118,7 +118,8 @@ def _design_said() -> Iterator[None]:
         yield
 
 
-def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> SweepRun:
+def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True,
+                    chunk_size: int | None = None) -> SweepRun:
     """Run the study's ``[sweep]``: every value on the study's samples, seed and design.
 
     Parameters
@@ -132,6 +133,9 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
         Called with the printed table (P(loss) and percentiles per lever value).
     quiet
         Unused (no progress bar).
+    chunk_size
+        Samples per chunk when ``results`` is a ``--summary-only`` run's (the run's
+        ``--chunk-size``; default :data:`STREAM_CHUNK`); unused otherwise.
 
     Returns
     -------
@@ -142,7 +146,8 @@ def run_sweep_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
         if summary_only(results):  # every value streamed in chunks; no per-sample results are held
             res = None
             summary = summarize_sweep_streamed(study.model, study.priors, cfg.lever, cfg.values, study.samples,
-                                               method=study.method, seed=study.seed, chunk_size=STREAM_CHUNK,
+                                               method=study.method, seed=study.seed,
+                                               chunk_size=chunk_size or STREAM_CHUNK,
                                                period_days=study.period_days,
                                                nonfinite=results.attrs.get("on_nonfinite", "drop"))
             summary.attrs.update({"title": study.title, "study": study.text, "study_file": str(study.path),
@@ -202,7 +207,8 @@ def _solve_with(study: Study, cfg: SolveTable, samples: int | None = None, chunk
                  chunk_size=chunk_size)
 
 
-def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True) -> Solution:
+def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool = True,
+                    chunk_size: int | None = None) -> Solution:
     """Run the study's ``[solve]`` on the study's samples, seed and design; print the answer.
 
     Parameters
@@ -216,6 +222,8 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
         Called with the printed answer.
     quiet
         Unused.
+    chunk_size
+        As for :func:`run_sweep_table`: the chunk of a ``--summary-only`` run's streamed solve.
 
     Returns
     -------
@@ -224,7 +232,7 @@ def run_solve_table(study: Study, results: xr.Dataset, *, echo=None, quiet: bool
     # under --summary-only, no inputs are held: each batch of lever values streams the chunks
     with _design_said():
         sol = _solve_with(study, study.solve, drawn_samples(study, results),
-                          chunk_size=STREAM_CHUNK if summary_only(results) else None)
+                          chunk_size=(chunk_size or STREAM_CHUNK) if summary_only(results) else None)
     if echo is not None:
         echo("\n[solve] " + format_solution(sol, study.solve.target, _labels(study)))
     return sol

@@ -94,6 +94,10 @@ def _check(args: argparse.Namespace) -> int:
                     from mcrisk.spec.conform import require_units
 
                     require_units(p, where=str(f))
+                from mcrisk.spec.plausible import check_plausible_priors
+
+                check_plausible_priors(p, at=lambda name, f=f: f"{f}: [{validate.show_key(name)}]",
+                                       strict=args.strict)
                 print(f"{f}: priors ok ({len(p)} inputs, {len(p.uncertain)} uncertain)")
                 status = max(status, _cited(f, p, args.strict))
         except SpecError as err:  # report every bad file, not only the first
@@ -173,7 +177,8 @@ def _describe(args: argparse.Namespace) -> None:
             for k in [*required, *optional, *extra]]
     if anykw and study is None:
         rows.append(("...", "", "any other keyword", ""))
-    rows_out = [(k, unit(v), v.long_name) for k, v in meta_out.items()]
+    period = study.period_days if study else None
+    rows_out = [(k, *_per_period(v, unit(v), period)) for k, v in meta_out.items()]
     # One layout (core.text.aligned) for both lists: names and units line up across them.
     k = len(rows[0]) if rows else 3
     table = aligned([*rows, *((*r[:2], *[""] * (k - 2)) for r in rows_out)], left=k)[:len(rows)]
@@ -195,12 +200,7 @@ def _describe(args: argparse.Namespace) -> None:
         for line in aligned([list(r) for r in options], left=3):
             print(f"  {line}")
     if study:
-        fixed = [k for k in study.priors if study.priors[k].is_constant]
-        free = [k for k in optional if k not in study.priors]
-        print(f"\nThe study analyses {study.output}. It sets {len(study.priors)} inputs "
-              f"({len(study.priors.uncertain)} uncertain: {', '.join(study.priors.uncertain) or 'none'}; "
-              f"{len(fixed)} constant) and leaves "
-              + (f"{len(free)} at the model's defaults: {', '.join(free)}." if free else "none at the model's defaults."))
+        _study_summary(study, [k for k in optional if k not in study.priors])
     else:
         if default := getattr(model, "default_output", None):
             print(f"\nA study analyses {default} unless it sets output = \"...\".")
@@ -209,6 +209,31 @@ def _describe(args: argparse.Namespace) -> None:
 
     if text := domains_text(model):
         print(f"\n{text}")
+
+
+def _study_summary(study, free: list[str]) -> None:
+    """``describe STUDY``'s closing lines: its period, its output and what it does with the inputs."""
+    from mcrisk.core.labels import period_name, sentence_labels
+
+    fixed = [k for k in study.priors if study.priors[k].is_constant]
+    analysed, period = study.output, study.period_days
+    if (per := period_name(period)) != "day":
+        print(f"\nMoney is shown per {per} (period_days = {period:g}), as the run shows it; the "
+              f"names stay as the model spells them, and a number typed for one is read per {per}.")
+        analysed += f" ({sentence_labels(study.model, study.priors, period, [study.output])[study.output]})"
+    print(f"\nThe study analyses {analysed}. It sets {len(study.priors)} inputs "
+          f"({len(study.priors.uncertain)} uncertain: {', '.join(study.priors.uncertain) or 'none'}; "
+          f"{len(fixed)} constant) and leaves "
+          + (f"{len(free)} at the model's defaults: {', '.join(free)}." if free else "none at the model's defaults."))
+
+
+def _per_period(var, unit: str, period_days: float | None) -> tuple[str, str]:
+    """An output's unit and meaning as the study shows them: money per day per its period."""
+    from mcrisk.core.labels import period_text, period_unit
+
+    if var.unit != "{currency}/day":  # only money is restated, as mcrisk.core.statistics.per_period does
+        return unit, var.long_name
+    return period_unit(unit, period_days), period_text(var.long_name, period_days)
 
 
 #: The function of each command, by the name the parser gives it (``args.command``).

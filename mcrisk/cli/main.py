@@ -164,8 +164,10 @@ def _file_commands(sub: argparse._SubParsersAction) -> None:
     fit.add_argument("--note", default="", help="the entry's note (why this family, what the data stand for)")
     fit.add_argument("--out", type=Path, help="add the best fit to this priors file (or create it)")
     fit.add_argument("--replace", action="store_true",
-                     help="replace an entry of the same name in the --out file (otherwise refused)")
-    fit.add_argument("--plot", type=Path, help="figure of the data against the fits (.png, .svg, .pdf)")
+                     help="replace an entry of the same name in the --out file, and an existing --plot "
+                          "file (otherwise refused)")
+    fit.add_argument("--plot", type=Path, help="figure of the data against the fits (.png, .svg, .pdf); "
+                                               "an existing file is refused unless --replace")
 
     describe = sub.add_parser("describe", help="list a model's inputs and outputs, or what a study gives them")
     describe.add_argument("model", help=f"a built-in model ({', '.join(MODEL_NAMES)}), FILE.py:function, "

@@ -8,6 +8,12 @@ than :data:`FACTOR` times beyond it is more likely a slip than a forecast, and
 the highest published decode throughput (14,800 tokens/s, DeepSeek 2025): tokens per day given as
 tokens per second?``. ``mcrisk check`` and ``mcrisk run`` print these as warnings;
 ``--strict`` makes the first an error.
+
+Which paths check: loading a study (:func:`mcrisk.spec.studyfile.load_study`, hence ``mcrisk check
+STUDY``, ``mcrisk run`` and every command that runs a study), a ``--set`` value, and ``mcrisk check
+PRIORS.toml`` on a priors file alone (:func:`check_plausible_priors`: the entries named as inputs
+of the built-in models, in the file's currency). :func:`mcrisk.simulate` does not: it is the
+numerical core, and runs whatever priors it is given.
 """
 
 from __future__ import annotations
@@ -17,15 +23,22 @@ import tomllib
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.core.warned import warn
+from mcrisk.models import MODELS
+from mcrisk.spec.conform import conform_priors
 from mcrisk.spec.priorspec import Priors
 
-__all__ = ["FACTOR", "PLAUSIBLE", "check_plausible", "plausibility", "plausible_ranges", "plausible_table"]
+__all__ = ["BUILT_IN", "FACTOR", "PLAUSIBLE", "check_plausible", "check_plausible_priors", "plausibility",
+           "plausible_ranges", "plausible_table"]
+
+#: The models whose inputs have plausible ranges: a priors file alone is checked against their inputs.
+BUILT_IN = ("maas", "maas_hourly", "gpu_hour_cost")
 
 #: The file of the ranges, with a source for every number.
 PLAUSIBLE = Path(__file__).resolve().parents[1] / "models" / "data" / "plausible.toml"
@@ -143,6 +156,37 @@ def check_plausible(model: Callable, priors: Priors, *, currency: str | None, at
         if strict:
             raise SpecError(f"{text} (--strict)")
         warn(text, MCRiskWarning, stacklevel=3)
+
+
+def check_plausible_priors(priors: Priors, *, at: Callable[[str], str], strict: bool) -> None:
+    """``mcrisk check PRIORS.toml``: :func:`check_plausible` with no model, for a priors file alone.
+
+    The entries named as inputs of the built-in models (:data:`BUILT_IN`, which spell a shared
+    name in one unit) are checked, each in its model unit and the file's ``currency`` (money
+    without one is not checked, as in a study). An entry whose unit does not convert to its
+    input's, or that leaves its input's domain, is not this check's to judge: a study that uses
+    the file refuses it in its own words; it is skipped here.
+
+    Parameters
+    ----------
+    priors
+        The file's priors (:func:`mcrisk.spec.priors.load_priors`).
+    at, strict
+        As for :func:`check_plausible`.
+    """
+    inputs: dict[str, Any] = {}
+    for ref in BUILT_IN:
+        inputs = {**MODELS[ref].inputs, **inputs}
+    model, currency = SimpleNamespace(inputs=inputs), priors.currency
+    for name, prior in priors.items():
+        if name not in inputs:
+            continue
+        one = Priors(MappingProxyType({name: prior}), currency=currency)
+        try:
+            one = conform_priors(model, one, currency=currency, where=at(name)).priors
+        except SpecError:
+            continue
+        check_plausible(model, one, currency=currency, at=at, strict=strict)
 
 
 def plausible_table() -> str:

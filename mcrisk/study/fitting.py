@@ -43,13 +43,15 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
         entry of the same name is refused unless ``replace``), or to create.
     plot
         A figure file (``.png``, ``.svg`` or ``.pdf``) of the data against every fit; with ``out``
-        and no ``plot``, ``<out stem>_<name>_fit.png`` beside it (one per entry).
+        and no ``plot``, ``<out stem>_<name>_fit.png`` beside it (one per entry). An existing
+        ``plot`` file is refused unless ``replace``: no figure overwrites a file the user wrote.
+        The figure beside ``out`` is mcrisk's own and follows its entry.
     source
         Where the data come from, put before the fit's description in the entry's ``source``.
     note
         The entry's ``note`` (why this family, what the data stand for).
     replace
-        Replace an entry of the same name in ``out``.
+        Replace an entry of the same name in ``out``, and an existing ``plot`` file.
     echo
         Called with each printed block.
 
@@ -59,6 +61,8 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
         Best (lowest AIC) first.
     """
     path = Path(path)
+    if plot is not None:  # before anything is read or written: a refused figure changes no file
+        plot = _figure_file(Path(plot), replace)
     x, w, rows = read_column(path, column, weights=weights)
     fits = fit_data(x, weights=w, families=families)
     echo(f"{path}: column {column!r}, {rows}" + (f", weighted by {weights!r}" if weights else ""))
@@ -91,10 +95,16 @@ def fit_file(path: str | Path, column: str, *, families: Sequence[str] | None = 
 
         fig = plot_fit(x, fits, weights=w, label=f"{column}" + (f" ({unit})" if unit else ""),
                        title=f"{len(x)} values of {column}; best fit by AIC: {best.name}")
-        plot = Path(plot)
-        fmt = plot.suffix.lstrip(".").lower() or "png"
-        if fmt not in ("png", "svg", "pdf"):
-            raise SpecError(f"--plot {plot}: the figure must be .png, .svg or .pdf")
-        save_figure(fig, plot.with_suffix(""), (fmt,))
+        save_figure(fig, plot.with_suffix(""), (plot.suffix.lstrip("."),))
         echo(f"wrote {plot}")
     return fits
+
+
+def _figure_file(plot: Path, replace: bool) -> Path:
+    """The ``--plot`` file, checked: a figure format (none given: ``.png``), and no existing file unless ``replace``."""
+    plot = plot.with_suffix(plot.suffix.lower() or ".png")  # the file save_figure writes
+    if plot.suffix not in (".png", ".svg", ".pdf"):
+        raise SpecError(f"--plot {plot}: the figure must be .png, .svg or .pdf")
+    if plot.exists() and not replace:
+        raise SpecError(f"--plot {plot} exists; remove it, name another file, or give --replace to replace it")
+    return plot

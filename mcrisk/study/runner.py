@@ -128,7 +128,8 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
     keys = [k for k in keys if k not in skipped]
     # The tables, and the summary of a run held whole, in forked processes (one per core): what
     # each prints and warns is shown here, in order.
-    jobs = [functools.partial(_run_table, key, study, results, opts.quiet, echo is not None) for key in keys]
+    jobs = [functools.partial(_run_table, key, study, results, opts.quiet, echo is not None,
+                              opts.chunk_size if key in _CHUNKED else None) for key in keys]
     costs = [_TABLE_COST[k] for k in keys]
     if summary is None:
         jobs.insert(0, functools.partial(_summary_job, results, study.period_days, opts.on_nonfinite))
@@ -247,15 +248,19 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
 
 _RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": run_sweep_table,
             "solve": run_solve_table, "scenarios": run_scenarios, "value_of_information": run_voi}
+#: The tables that stream the run's chunks under --summary-only, and take its --chunk-size.
+_CHUNKED = ("sweep", "solve")
 #: Relative run time of each table on the main study (scenarios: PRIM, 0.6 s against the value
 #: of information's 2 s), so the costliest start first when they run in parallel.
 _TABLE_COST = {"tornado": 0.1, "sensitivity": 2, "sweep": 2, "solve": 1.5, "scenarios": 0.5,
                "value_of_information": 1}
 
 
-def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
-               echo: bool) -> tuple[Any, list[str], list[tuple]]:
+def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool, echo: bool,
+               chunk_size: int | None = None) -> tuple[Any, list[str], list[tuple]]:
     """One optional table's runner: its table, the blocks it printed (if ``echo``), the warnings it raised.
+
+    ``chunk_size`` (the run's ``--chunk-size``) goes to the tables of :data:`_CHUNKED` only.
 
     What it prints and warns is kept and given back, so that the parent, which may have run the
     tables in parallel processes (:func:`mcrisk.core.forking.run_forked`), shows them in table order.
@@ -264,7 +269,8 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool,
     printed: list[str] = []
     with guarded_warnings(record=True) as caught:
         try:
-            table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet)
+            chunked = {"chunk_size": chunk_size} if key in _CHUNKED else {}
+            table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet, **chunked)
         except SpecError as err:
             raise SpecError(_at_table(study, key, str(err))) from None
     return table, printed, _kept(caught)
