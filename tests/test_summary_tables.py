@@ -142,3 +142,21 @@ def test_chunk_size_reaches_the_streamed_sweep_and_solve(tmp_path: Path, monkeyp
     # se_mean) are taken over blocks at fixed sample positions: the same text whatever the chunks
     for chunk in (1000, 1337):
         pd.testing.assert_frame_equal(frames[chunk], frames[None], check_exact=True)
+
+
+def test_mcrisk_solve_of_more_samples_than_a_run_holds_streams(monkeypatch) -> None:
+    # above 2^21 samples mcrisk solve streams its chunks (as a --summary-only run does), with the answer
+    # the in-memory solve gives (test_streamed_solve_equals_the_held_one): the chunk size reaches solve()
+    from mcrisk.analyze import decision_run
+
+    seen = []
+
+    def spy(study, cfg, samples=None, chunk_size=None):
+        seen.append((study.samples, chunk_size))
+        raise SystemExit(0)  # enough: what was asked of solve()
+
+    monkeypatch.setattr(decision_run, "_solve_with", spy)
+    for n in (2**21, 2**21 + 1):
+        with pytest.raises(SystemExit):
+            decision_run.solve_study(DECISIONS, samples=n, write=False)
+    assert seen == [(2**21, None), (2**21 + 1, 2**20)]

@@ -398,7 +398,8 @@ def solve_study(path: str | Path, *, lever: str | None = None, target: str | Non
             check_out(target_dir, (study.path,))
             held.enter_context(hold_out(target_dir))  # a second run into target_dir is refused
         try:
-            sol = _solve_with(study, cfg)
+            # more samples than a run holds in memory (2^21): streamed in chunks, the same answer bit for bit
+            sol = _solve_with(study, cfg, chunk_size=STREAM_CHUNK if study.samples > 2 * STREAM_CHUNK else None)
         except SpecError as err:
             raise SpecError(f"{study.path}: [solve] {err}") from None
         if echo is not None:
