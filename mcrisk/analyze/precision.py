@@ -40,7 +40,7 @@ from mcrisk.sampling.design import normalize_seed, sample
 from mcrisk.simulation.engine import simulate
 from mcrisk.analyze.intervals import order_ranks
 from mcrisk.analyze.replicates import (MIN_REPLICATES, estimate, next_batch, per_replicate, replicate_groups,
-                                       replicate_half_width, replicate_inputs)
+                                       replicate_half_width, replicate_inputs, replicate_sizes)
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples
 from mcrisk.core.warned import warn
 
@@ -83,7 +83,7 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
     """
     ok = np.isfinite(y)
     if replicate is not None:
-        ids, size = np.unique(replicate, return_counts=True)
+        ids, size = replicate_sizes(replicate)
     y = y[ok]
     n = y.size
     if n < 2:
@@ -92,7 +92,7 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
     if replicate is not None:
         kept = replicate[ok]
         per = per_replicate(stat, y, kept)
-        return est, replicate_half_width(per, size[np.searchsorted(ids, np.unique(kept))])
+        return est, replicate_half_width(per, size if ok.all() else size[np.searchsorted(ids, replicate_sizes(kept)[0])])
     if stat == "mean":
         return est, Z95_TWO_SIDED * float(y.std(ddof=1)) / math.sqrt(n)
     if stat == "p_below_zero":
@@ -104,6 +104,12 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
         return est, math.inf
     lo, hi = np.partition(y, [r - 1, s - 1])[[r - 1, s - 1]]
     return est, float(hi - lo) / 2
+
+
+def _output_values(part: xr.Dataset, output: str, period_days: float | None) -> np.ndarray:
+    """The output's values over the part's samples (per ``period_days`` for money), as floats."""
+    values = per_period(part[[output]], period_days)[output].values if period_days else part[output].values
+    return np.broadcast_to(np.asarray(values, dtype=float), (part.sizes["sample"],))
 
 
 def _replicate_batch(model: Callable, priors: Priors, method: str, seed: int, first: int, batch: tuple[int, int],
@@ -195,7 +201,9 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     parts: list[xr.Dataset] = []
     rows: list[tuple] = []
     done, reps, batch = 0, 0, (MIN_REPLICATES, m)
+    ys: list[np.ndarray] = []
     while True:
+        new = len(parts)
         if method == "random":
             inputs = sample(priors, cap, method="random", rng=rng, start=done, stop=n)
             parts.append(simulate(model, inputs, chunk_size=chunk_size, progress=progress))
@@ -203,11 +211,9 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
             parts += _replicate_batch(model, priors, method, rng, reps, batch, done, chunk_size, progress)
             reps += batch[0]
         done = n
-        res = join_chunks(parts) if len(parts) > 1 else parts[0]
-        y = np.asarray(per_period(res[[output]], period_days)[output].values, dtype=float) if period_days else \
-            np.asarray(res[output].values, dtype=float)
-        y = np.broadcast_to(y, (n,))
-        rep = res["replicate"].values if "replicate" in res.coords else None
+        ys += [_output_values(part, output, period_days) for part in parts[new:]]  # the Dataset is joined once
+        y = np.concatenate(ys) if len(ys) > 1 else ys[0]
+        rep = np.concatenate([part["replicate"].values for part in parts]) if method != "random" else None
         ratio = 0.0
         for p in precision:
             est, hw = half_width(p.statistic, y, rep)
@@ -224,6 +230,7 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
             n += batch[0] * batch[1] if batch else 0
         if n <= done:  # no room for another batch under the cap
             break
+    res = join_chunks(parts) if len(parts) > 1 else parts[0]
     met = ratio <= 1
     if not met:
         short = [f"{r[1]} +-{r[3]:.4g} (tolerance {r[4]:.4g})" for r in rows[-len(precision):] if r[3] > r[4]]

@@ -46,7 +46,7 @@ from mcrisk.sampling.design import sample, to_values, unit_design
 from mcrisk.spec.priors import Priors
 
 __all__ = ["MIN_REPLICATES", "REPLICATES_PER_BATCH", "REPLICATE_ROWS", "estimate", "next_batch", "per_replicate",
-           "replicate_groups", "replicate_half_width", "replicate_inputs", "replicate_seed"]
+           "replicate_groups", "replicate_half_width", "replicate_inputs", "replicate_seed", "replicate_sizes"]
 
 #: Replicates a Latin hypercube or Sobol' precision run starts with (for the t interval).
 MIN_REPLICATES = 4
@@ -72,6 +72,17 @@ def _rows_estimate(stat: str, rows: np.ndarray) -> np.ndarray:
     if stat == "p_below_zero":
         return np.mean(rows < 0, axis=1)
     return np.quantile(rows, int(stat[1:]) / 100, axis=1)
+
+
+def replicate_sizes(rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, counts)`` of the replicates in ``rep``, as ``np.unique(rep, return_counts=True)``.
+
+    A run's replicates are in increasing order: then one pass, not a sort.
+    """
+    if rep.size and (rep[1:] >= rep[:-1]).all():
+        starts = np.r_[0, np.flatnonzero(rep[1:] != rep[:-1]) + 1]
+        return rep[starts], np.diff(np.r_[starts, rep.size])
+    return np.unique(rep, return_counts=True)
 
 
 def per_replicate(stat: str, y: np.ndarray, rep: np.ndarray) -> np.ndarray:
