@@ -28,10 +28,10 @@ from machine import cpu_line
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mcrisk.analyze.precision import MAX_SAMPLES, simulate_to_precision  # noqa: E402
-from mcrisk.simulation.engine import simulate  # noqa: E402
-from mcrisk.spec.precision_text import parse_precision  # noqa: E402
-from mcrisk.spec.studyfile import load_study  # noqa: E402
+from mcrisk.analyze.precision import MAX_SAMPLES, simulate_to_precision
+from mcrisk.simulation.engine import simulate
+from mcrisk.spec.precision_text import parse_precision
+from mcrisk.spec.studyfile import load_study
 
 CASES = [  # (study, precision, method, first batch, cap)
     ("third_party_provider", "p95:5%, p50:5%", "lhs", 200, 400_000),

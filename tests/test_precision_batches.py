@@ -17,7 +17,7 @@ from mcrisk.analyze import precision
 from mcrisk.analyze.precision import simulate_to_precision
 from mcrisk.analyze.replicates import estimate as _estimate
 from mcrisk.analyze.replicates import per_replicate as _per_replicate
-from mcrisk.analyze.replicates import replicate_groups, replicate_inputs
+from mcrisk.analyze.replicates import replicate_inputs
 from mcrisk.analyze.replicates import replicate_seed as _replicate_seed
 from mcrisk.sampling.design import sample
 from mcrisk.spec.precision_text import parse_precision

@@ -11,8 +11,14 @@ import scipy.stats as st
 import xarray as xr
 
 from mcrisk.analyze.precision import simulate_to_precision
-from mcrisk.analyze.replicates import (REPLICATE_ROWS, next_batch, replicate_groups, replicate_half_width,
-                                       replicate_inputs, replicate_seed)
+from mcrisk.analyze.replicates import (
+    REPLICATE_ROWS,
+    next_batch,
+    replicate_groups,
+    replicate_half_width,
+    replicate_inputs,
+    replicate_seed,
+)
 from mcrisk.sampling.design import sample
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.spec.priors import Priors, parse_prior

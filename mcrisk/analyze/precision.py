@@ -30,19 +30,27 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
-from mcrisk.spec.precision_text import Precision
-from mcrisk.core.errors import MCRiskWarning, SpecError
-from mcrisk.simulation.evaluate import join_chunks, progress_bar
-from mcrisk.spec.callcheck import conform_call
-from mcrisk.spec.priors import Priors
-from mcrisk.core.statistics import Z95_TWO_SIDED, per_period
-from mcrisk.sampling.design import normalize_seed, sample
-from mcrisk.simulation.engine import simulate
 from mcrisk.analyze.intervals import order_ranks
-from mcrisk.analyze.replicates import (MIN_REPLICATES, estimate, next_batch, per_replicate, replicate_groups,
-                                       replicate_half_width, replicate_inputs, replicate_sizes)
+from mcrisk.analyze.replicates import (
+    MIN_REPLICATES,
+    estimate,
+    next_batch,
+    per_replicate,
+    replicate_groups,
+    replicate_half_width,
+    replicate_inputs,
+    replicate_sizes,
+)
+from mcrisk.core.errors import MCRiskWarning, SpecError
+from mcrisk.core.statistics import Z95_TWO_SIDED, per_period
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples
 from mcrisk.core.warned import warn
+from mcrisk.sampling.design import normalize_seed, sample
+from mcrisk.simulation.engine import simulate
+from mcrisk.simulation.evaluate import join_chunks, progress_bar
+from mcrisk.spec.callcheck import conform_call
+from mcrisk.spec.precision_text import Precision
+from mcrisk.spec.priors import Priors
 
 __all__ = ["INTERVAL_METHODS", "MAX_SAMPLES", "MIN_REPLICATES", "convergence_frame", "format_convergence", "half_width",
            "simulate_to_precision"]

@@ -35,6 +35,7 @@ Biometrics Bulletin 2, 1946).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -99,7 +100,7 @@ def per_replicate(stat: str, y: np.ndarray, rep: np.ndarray) -> np.ndarray:
     starts = np.r_[0, cuts]
     runs = np.r_[0, np.flatnonzero(sizes[1:] != sizes[:-1]) + 1, sizes.size]
     out = [_rows_estimate(stat, y[starts[a]:starts[a] + (b - a) * sizes[a]].reshape(b - a, sizes[a]))
-           for a, b in zip(runs[:-1], runs[1:], strict=True) if b > a]
+           for a, b in itertools.pairwise(runs) if b > a]
     return np.concatenate(out) if out else np.empty(0)
 
 
