@@ -8,7 +8,7 @@ for that one child, so each size is measured alone. ``--before PATH`` also runs 
 2^22 with ``PYTHONPATH=PATH`` (another checkout, e.g. one before streaming) for comparison.
 
 Part 2: ``simulate_to_precision`` of the main study at ``--precision`` (default
-``"p95:5%, p50:5%"``) from a first batch of ``--first`` LHS samples (50-sample replicates),
+``"p95:5%, p50:5%"``) from a first batch of ``--first`` LHS samples (replicates of a quarter of it),
 capped at ``--cap``; then a plain ``simulate`` of the final size with the same design, and the
 two times (in one process, after a warm-up run).
 
@@ -74,7 +74,7 @@ def precision_against_plain(text: str, first: int, cap: int) -> None:
     t = time.perf_counter()
     simulate(st.model, st.priors, n, method="lhs", rng=st.seed)
     plain = time.perf_counter() - t
-    print(f"precision {text!r} from {first} LHS samples ({res.attrs['replicate_samples']}-sample replicates), "
+    print(f"precision {text!r} from {first} LHS samples (first replicates of {res.attrs['replicate_samples']}), "
           f"cap {cap:,}: {n:,} samples in {len(set(conv.samples.values.tolist()))} batches, "
           f"met={bool(res.attrs['precision_met'])}: {run:.1f} s; plain LHS run of {n:,}: {plain:.1f} s "
           f"(ratio {run / plain:.1f})")

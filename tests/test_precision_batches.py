@@ -1,9 +1,9 @@
 """Precision runs draw their LHS and Sobol' replicates in groups: the same draws, a few model calls.
 
 A replicate must be, bit for bit, ``sample(priors, m, method, rng=replicate seed)`` however the
-replicates are grouped; the replicate statistics must equal the one-replicate-at-a-time ones;
-and a run of thousands of replicates must call the model a few times per batch, not once per
-replicate.
+replicates are grouped or cut; the replicate statistics must equal the one-replicate-at-a-time
+ones; and a run from a small first batch must draw a few dozen replicates and call the model a
+few times per batch.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ import numpy as np
 import pytest
 
 from mcrisk.analyze import precision
-from mcrisk.analyze.precision import (
-    _estimate,
-    _per_replicate,
-    _replicate_seed,
-    _replicates,
-    simulate_to_precision,
-)
+from mcrisk.analyze.precision import simulate_to_precision
+from mcrisk.analyze.replicates import estimate as _estimate
+from mcrisk.analyze.replicates import per_replicate as _per_replicate
+from mcrisk.analyze.replicates import replicate_inputs
+from mcrisk.analyze.replicates import replicate_seed as _replicate_seed
 from mcrisk.sampling.design import sample
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.spec.studyfile import load_study
@@ -36,7 +34,7 @@ def study():
 @pytest.mark.parametrize("method, m", [("lhs", 50), ("sobol", 64)])
 def test_grouped_replicates_are_the_replicates_drawn_alone(study, method: str, m: int) -> None:
     priors = study.priors
-    grouped = _replicates(priors, m, method, 7, 3, 9)
+    grouped = replicate_inputs(priors, method, 7, [(r, m, 0, m) for r in range(3, 9)], 3 * m)
     alone = [sample(priors, m, method=method, rng=_replicate_seed(7, r)) for r in range(3, 9)]
     assert grouped.sample.values.tolist() == list(range(3 * m, 9 * m))
     assert grouped.replicate.values.tolist() == [r for r in range(3, 9) for _ in range(m)]
@@ -76,10 +74,12 @@ def test_thousands_of_replicates_take_a_few_model_calls(study, monkeypatch) -> N
                                       max_samples=200_000, period_days=study.period_days)
     n = res.sizes["sample"]
     batches = len(np.unique(conv.samples.values))
-    # m = 50: the run's 46,250 samples are 925 replicates; groups hold up to 1,310 replicates
-    assert (n, res.attrs["replicate_samples"]) == (46_250, 50)
+    # first batch 4 x 50; then 12 x 50, 16 x 150, 16 x 600, 16 x 2,400, 16 x 1,929 (at most 16
+    # replicates a batch, of at least 50): 80 designs for 82,064 samples, not one per 50 samples
+    assert (n, res.attrs["replicate_samples"]) == (82_064, 50)
     assert sum(calls) == n and len(calls) <= batches + n // 2**16
-    assert np.unique(res.replicate.values).size == n // 50
+    sizes = np.unique(res.replicate.values, return_counts=True)[1]
+    assert sizes.tolist() == [50] * 16 + [150] * 16 + [600] * 16 + [2400] * 16 + [1929] * 16
     # replicate 0 is the study's own design of 50 samples at its seed
     own = sample(study.priors, 50, method="lhs", rng=study.seed)
     first = res.isel(sample=slice(0, 50))

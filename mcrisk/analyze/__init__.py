@@ -17,6 +17,7 @@
     sweep.py            one lever at several values on common random numbers
     solve.py            the lever value at which a target is just met
     precision.py        batches of samples until intervals are narrow enough
+    replicates.py       LHS and Sobol' replicates of a precision run: batches, draws, interval
     intervals.py        order-statistic intervals of quantiles
     decision_run.py     a study's [sweep] and [solve] tables
 

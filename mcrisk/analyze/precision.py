@@ -9,14 +9,17 @@ stays a valid design as it grows):
   Intervals for independent draws: the mean ``+- 1.96 s / sqrt(N)``; P(loss) Wilson's score
   interval; a percentile the exact order-statistic interval of the binomial
   (:func:`mcrisk.analyze.solve.order_ranks`), half its width.
-* ``lhs``: independent Latin hypercubes of ``m`` samples each (replicate ``0`` is the study's
-  own design of ``m`` at its seed; replicate ``r`` has its own seed). ``sobol``: independent
-  scramblings of a Sobol' sequence of ``m = 2^k`` points each (randomised quasi-Monte Carlo,
-  each replicate a balanced design). For both, the estimate is the statistic of all samples
-  pooled and the half-width ``t_{R-1, 0.975} s_R / sqrt(R)``, ``s_R`` the standard deviation of
-  the statistic over the ``R`` replicates (at least :data:`MIN_REPLICATES`) - the standard
-  replicate interval of randomised designs (Owen, *Monte Carlo theory, methods and examples*,
-  2013, ch. 17).
+* ``lhs``: independent Latin hypercubes; ``sobol``: independently scrambled Sobol' sequences of
+  ``2^k`` points each (randomised quasi-Monte Carlo, each replicate a balanced design). The
+  first batch is :data:`MIN_REPLICATES` replicates of ``m = samples / 4`` (Sobol': the next
+  power of 2), replicate ``0`` the study's own design at its seed; each later batch at most
+  :data:`~mcrisk.analyze.replicates.REPLICATES_PER_BATCH` replicates of one size of at least
+  ``m``, each at its own seed, so the designs drawn stay a few dozen whatever the first batch.
+  The estimate is the statistic of all samples pooled; the half-width the replicate interval
+  ``t_{R-1, 0.975} s_R / sqrt(R)`` over the ``R`` replicates when they are all of one size, and
+  in general the sample-weighted combination of the classes of equal-size replicates with
+  Welch-Satterthwaite degrees of freedom (Owen, *Monte Carlo theory, methods and examples*,
+  2013, ch. 17; :mod:`mcrisk.analyze.replicates` gives the estimator and its references).
 """
 
 from __future__ import annotations
@@ -26,65 +29,45 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 
-from mcrisk.spec.precision_text import Precision
-from mcrisk.core.errors import MCRiskWarning, SpecError
-from mcrisk.simulation.evaluate import join_chunks, progress_bar
-from mcrisk.spec.callcheck import conform_call
-from mcrisk.spec.priors import Priors
-from mcrisk.core.statistics import Z95_TWO_SIDED, per_period
-from mcrisk.sampling.design import normalize_seed, sample, to_values, unit_design
-from mcrisk.simulation.engine import simulate
 from mcrisk.analyze.intervals import order_ranks
+from mcrisk.analyze.replicates import (
+    MIN_REPLICATES,
+    estimate,
+    next_batch,
+    per_replicate,
+    replicate_groups,
+    replicate_half_width,
+    replicate_inputs,
+    replicate_sizes,
+)
+from mcrisk.core.errors import MCRiskWarning, SpecError
+from mcrisk.core.statistics import Z95_TWO_SIDED, per_period
 from mcrisk.core.validate import SamplingMethod, check_method, check_samples
 from mcrisk.core.warned import warn
+from mcrisk.sampling.design import normalize_seed, sample
+from mcrisk.simulation.engine import simulate
+from mcrisk.simulation.evaluate import join_chunks, progress_bar
+from mcrisk.spec.callcheck import conform_call
+from mcrisk.spec.precision_text import Precision
+from mcrisk.spec.priors import Priors
 
 __all__ = ["INTERVAL_METHODS", "MAX_SAMPLES", "MIN_REPLICATES", "convergence_frame", "format_convergence", "half_width",
            "simulate_to_precision"]
 
 #: The default cap on the samples of a precision run (the largest run ``mcrisk run`` holds whole).
 MAX_SAMPLES = 2**21
-#: Replicates a Latin hypercube or Sobol' precision run starts with (for the t interval).
-MIN_REPLICATES = 4
 
 #: How each design's intervals are computed (stored in ``results.nc`` as ``interval_method``).
 INTERVAL_METHODS = {
     "random": "independent draws: mean +- 1.96 s/sqrt(n); P(loss) Wilson score; percentiles exact binomial "
               "order statistics",
-    "lhs": "independent Latin hypercube replicates: pooled estimate +- t(R-1) sd(replicate estimates)/sqrt(R)",
+    "lhs": "independent Latin hypercube replicates: pooled estimate +- t(R-1) sd(replicate estimates)/sqrt(R); "
+           "replicates of several sizes: classes of equal size weighted by their samples, Welch-Satterthwaite df",
     "sobol": "independently scrambled Sobol' replicates (2^k points each): pooled estimate +- t(R-1) "
-             "sd(replicate estimates)/sqrt(R)",
+             "sd(replicate estimates)/sqrt(R); replicates of several sizes: classes of equal size weighted by "
+             "their samples, Welch-Satterthwaite df",
 }
-
-
-def _estimate(stat: str, y: np.ndarray) -> float:
-    if stat == "mean":
-        return float(y.mean())
-    if stat == "p_below_zero":
-        return float(np.mean(y < 0))
-    return float(np.quantile(y, int(stat[1:]) / 100))
-
-
-def _per_replicate(stat: str, y: np.ndarray, rep: np.ndarray) -> np.ndarray:
-    """The statistic of each replicate's values, replicates in increasing order.
-
-    One sort groups the replicates (a run's are already in order, and stay so); replicates of
-    equal size, the rule, are rows of one matrix reduced along its rows in one call, with the
-    same arithmetic per row as on the replicate alone.
-    """
-    order = np.argsort(rep, kind="stable")
-    y, rep = y[order], rep[order]
-    cuts = np.flatnonzero(rep[1:] != rep[:-1]) + 1
-    sizes = np.diff(np.r_[0, cuts, rep.size])
-    if sizes.size and (sizes == sizes[0]).all():
-        rows = y.reshape(sizes.size, sizes[0])
-        if stat == "mean":
-            return rows.mean(axis=1)
-        if stat == "p_below_zero":
-            return np.mean(rows < 0, axis=1)
-        return np.quantile(rows, int(stat[1:]) / 100, axis=1)
-    return np.array([_estimate(stat, part) for part in np.split(y, cuts)])
 
 
 def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) -> tuple[float, float]:
@@ -97,8 +80,9 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
     y
         The output's values (non-finite ones are dropped).
     replicate
-        The replicate of each value (LHS and Sobol' runs): the replicate interval; ``None``:
-        the interval for independent draws.
+        The replicate of each value (LHS and Sobol' runs): the replicate interval, each
+        replicate's size being its count of values, finite or not; ``None``: the interval for
+        independent draws.
 
     Returns
     -------
@@ -106,16 +90,17 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
         See the module docstring for the intervals.
     """
     ok = np.isfinite(y)
+    if replicate is not None:
+        ids, size = replicate_sizes(replicate)
     y = y[ok]
     n = y.size
     if n < 2:
-        return (_estimate(stat, y) if n else math.nan), math.inf
-    est = _estimate(stat, y)
+        return (estimate(stat, y) if n else math.nan), math.inf
+    est = estimate(stat, y)
     if replicate is not None:
-        per = _per_replicate(stat, y, replicate[ok])
-        if per.size < 2:
-            return est, math.inf
-        return est, float(stats.t.ppf(0.975, per.size - 1) * per.std(ddof=1) / math.sqrt(per.size))
+        kept = replicate[ok]
+        per = per_replicate(stat, y, kept)
+        return est, replicate_half_width(per, size if ok.all() else size[np.searchsorted(ids, replicate_sizes(kept)[0])])
     if stat == "mean":
         return est, Z95_TWO_SIDED * float(y.std(ddof=1)) / math.sqrt(n)
     if stat == "p_below_zero":
@@ -129,39 +114,28 @@ def half_width(stat: str, y: np.ndarray, replicate: np.ndarray | None = None) ->
     return est, float(hi - lo) / 2
 
 
-#: Samples drawn and evaluated per model call when a batch is cut into replicates (as many
-#: whole replicates as fit, at least one).
-REPLICATE_ROWS = 2**16
+def _output_values(part: xr.Dataset, output: str, period_days: float | None) -> np.ndarray:
+    """The output's values over the part's samples (per ``period_days`` for money), as floats."""
+    values = per_period(part[[output]], period_days)[output].values if period_days else part[output].values
+    return np.broadcast_to(np.asarray(values, dtype=float), (part.sizes["sample"],))
 
 
-def _groups(first: int, stop: int, m: int) -> list[tuple[int, int]]:
-    """Replicates ``first:stop`` in consecutive groups of at most :data:`REPLICATE_ROWS` samples."""
-    per = max(1, REPLICATE_ROWS // m)
-    return [(r, min(stop, r + per)) for r in range(first, stop, per)]
+def _replicate_batch(model: Callable, priors: Priors, method: str, seed: int, first: int, batch: tuple[int, int],
+                     start: int, chunk_size: int | None, progress: bool) -> list[xr.Dataset]:
+    """The results of replicates ``first:first + R`` of ``m`` samples, ``batch = (R, m)``, from sample ``start``.
 
-
-def _replicates(priors: Priors, m: int, method: str, seed: int, first: int, stop: int) -> xr.Dataset:
-    """Replicates ``first:stop`` of ``m`` samples each as one inputs Dataset, with a ``replicate`` coordinate.
-
-    Replicate ``r``'s rows are those of ``sample(priors, m, method=method,
-    rng=_replicate_seed(seed, r))``, bit for bit: its own design (:func:`unit_design` at its own
-    seed), then the copula and each prior's inverse CDF, which act row by row, applied to all
-    the replicates' rows in one call. So the draws do not depend on how replicates are grouped.
+    A few model calls per batch, not one per replicate: groups of up to
+    :data:`~mcrisk.analyze.replicates.REPLICATE_ROWS` samples, each drawn and evaluated in one call.
     """
-    names = priors.uncertain
-    u = np.concatenate([unit_design(method, len(names), m, seed=_replicate_seed(seed, r)) for r in range(first, stop)])
-    values = to_values(priors, u, names) if names else {}
-    head = sample(priors, m, method=method, rng=_replicate_seed(seed, first), stop=1)  # attrs, as a replicate's
-    data = {k: (("sample",), values[k], v.attrs) if k in values else v for k, v in head.data_vars.items()}
-    return xr.Dataset(data, coords={"sample": np.arange(first * m, stop * m),
-                                    "replicate": ("sample", np.repeat(np.arange(first, stop), m))},
-                      attrs=head.attrs)
-
-
-def _replicate_seed(seed: int, r: int) -> int:
-    if r == 0:
-        return seed
-    return int(np.random.SeedSequence(seed, spawn_key=(0x7072, r)).generate_state(1, np.uint64)[0] >> 1)
+    groups = replicate_groups(first, *batch)
+    bar = progress_bar(len(groups), progress, f"{start + batch[0] * batch[1]:,} samples")
+    out = []
+    for pieces in groups:
+        out.append(simulate(model, replicate_inputs(priors, method, seed, pieces, start), chunk_size=chunk_size))
+        start += out[-1].sizes["sample"]
+        bar.update(1)
+    bar.close()
+    return out
 
 
 def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[Precision], output: str, *,
@@ -182,7 +156,8 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
     samples
         The first batch (the study's ``samples``); for ``lhs`` and ``sobol`` it is cut into
         :data:`MIN_REPLICATES` replicates of ``m = samples / 4`` samples (Sobol': the next power
-        of 2), and every later batch is whole replicates of ``m``.
+        of 2), and every later batch is 2 to 16 replicates of one size of at least ``m``
+        (:func:`mcrisk.analyze.replicates.next_batch`).
     method, rng
         Design and seed (an integer, a Generator or None, as :func:`mcrisk.simulate`).
     max_samples
@@ -194,13 +169,13 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
         Evaluate this many samples at a time.
     progress
         Show a progress bar on stderr for each batch (for ``lhs`` and ``sobol``, over its groups of
-        :data:`REPLICATE_ROWS` samples, each group's replicates drawn and evaluated in one call).
+        up to 2^16 samples, each drawn and evaluated in one call).
 
     Returns
     -------
     (xarray.Dataset, xarray.Dataset)
         The results of every sample used (over ``sample``, with a ``replicate`` coordinate for
-        ``lhs`` and ``sobol``; attrs ``samples``, ``precision``, ``interval_method``,
+        ``lhs`` and ``sobol``; attrs ``samples``, ``replicate_samples`` (the first batch's replicate size), ``precision``, ``interval_method``,
         ``precision_met``), and the convergence table over ``row`` (``output``, ``statistic``,
         ``estimate``, ``half_width``, ``tolerance``, ``samples``; one row per statistic per
         batch, the last batch's rows the final ones).
@@ -233,24 +208,20 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
                         f"({MIN_REPLICATES} replicates of {m:,})")
     parts: list[xr.Dataset] = []
     rows: list[tuple] = []
-    done = 0
+    done, reps, batch = 0, 0, (MIN_REPLICATES, m)
+    ys: list[np.ndarray] = []
     while True:
+        new = len(parts)
         if method == "random":
             inputs = sample(priors, cap, method="random", rng=rng, start=done, stop=n)
             parts.append(simulate(model, inputs, chunk_size=chunk_size, progress=progress))
-        else:  # many replicates per model call: a few calls per batch, not one per replicate
-            groups = _groups(done // m, n // m, m)
-            bar = progress_bar(len(groups), progress, f"{n:,} samples")
-            for r0, r1 in groups:
-                parts.append(simulate(model, _replicates(priors, m, method, rng, r0, r1), chunk_size=chunk_size))
-                bar.update(1)
-            bar.close()
+        else:
+            parts += _replicate_batch(model, priors, method, rng, reps, batch, done, chunk_size, progress)
+            reps += batch[0]
         done = n
-        res = join_chunks(parts) if len(parts) > 1 else parts[0]
-        y = np.asarray(per_period(res[[output]], period_days)[output].values, dtype=float) if period_days else \
-            np.asarray(res[output].values, dtype=float)
-        y = np.broadcast_to(y, (n,))
-        rep = res["replicate"].values if "replicate" in res.coords else None
+        ys += [_output_values(part, output, period_days) for part in parts[new:]]  # the Dataset is joined once
+        y = np.concatenate(ys) if len(ys) > 1 else ys[0]
+        rep = np.concatenate([part["replicate"].values for part in parts]) if method != "random" else None
         ratio = 0.0
         for p in precision:
             est, hw = half_width(p.statistic, y, rep)
@@ -259,10 +230,15 @@ def simulate_to_precision(model: Callable, priors: Priors, precision: Sequence[P
             ratio = max(ratio, hw / allowed if allowed > 0 else math.inf)
         if ratio <= 1:
             break
-        wanted = n * min(ratio * ratio * 1.1, 4.0) if math.isfinite(ratio) else 4.0 * n
-        n = min(cap // m * m, max(n + m, math.ceil(wanted / m) * m))  # whole replicates, within the cap
+        wanted = math.ceil(n * min(ratio * ratio * 1.1, 4.0) if math.isfinite(ratio) else 4.0 * n)
+        if method == "random":
+            n = min(cap, max(n + 1, wanted))
+        else:  # a few replicates of a larger size, within the cap
+            batch = next_batch(cap - n, wanted - n, m, method == "sobol")
+            n += batch[0] * batch[1] if batch else 0
         if n <= done:  # no room for another batch under the cap
             break
+    res = join_chunks(parts) if len(parts) > 1 else parts[0]
     met = ratio <= 1
     if not met:
         short = [f"{r[1]} +-{r[3]:.4g} (tolerance {r[4]:.4g})" for r in rows[-len(precision):] if r[3] > r[4]]

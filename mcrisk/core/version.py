@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib.metadata import PackageNotFoundError, version
 
@@ -20,6 +21,7 @@ _LIBRARIES = ("numpy", "scipy", "SALib", "xarray", "pint", "netCDF4")
 _DASK = ("dask", "distributed")
 
 
+@functools.cache  # a process runs one set of libraries; reading their metadata took ~9 ms a call
 def library_versions(*, dask: bool = False) -> str:
     """What produced a result, for its attrs.
 
