@@ -22,7 +22,7 @@ import xarray as xr
 import mcrisk.study.runner as runner
 from mcrisk.analyze.decision_run import solve_study
 from mcrisk.cli.main import _parser
-from mcrisk.core.errors import SpecError
+from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.spec.studyfile import load_study
 from mcrisk.study.compare import compare_studies
 from mcrisk.study.options import PRECISION_MAX_SAMPLES, RunOptions, add_arguments, from_args, options_table
@@ -169,8 +169,11 @@ def test_a_loaded_study_honours_samples_seed_and_method_as_its_path(path_run) ->
 
 
 def test_set_reaches_a_loaded_study_and_its_path_alike() -> None:
-    a = run_study(DECISIONS, write=False, samples=64, settings={"price_output": 3.0})
-    b = run_study(load_study(DECISIONS), write=False, samples=64, settings={"price_output": 3.0})
+    # the study's [sweep] and [solve] hold price_output themselves: said once each per run
+    with pytest.warns(MCRiskWarning, match=r"the \[(sweep|solve)\] holds price_output at each value it tries"):
+        a = run_study(DECISIONS, write=False, samples=64, settings={"price_output": 3.0})
+    with pytest.warns(MCRiskWarning, match=r"the \[(sweep|solve)\] holds price_output at each value it tries"):
+        b = run_study(load_study(DECISIONS), write=False, samples=64, settings={"price_output": 3.0})
     xr.testing.assert_identical(a.results, b.results)
     assert float(a.results.price_output) == 3.0  # held, as --set price_output=3 does
 
