@@ -20,7 +20,7 @@ So min, max, the percentiles (numpy's default linear interpolation between the t
 statistics, the same floating-point operations as :func:`numpy.quantile`) and P(below zero)
 are exactly those of the whole run; mean, std and ES05 are the same sums taken in another
 order, equal to the in-memory values up to rounding (relative 1e-12). Every sum is taken over
-blocks of :data:`BLOCK` samples at fixed sample positions (a block cut by a chunk's edge is put
+blocks of :data:`~mcrisk.simulation.blocksums.BLOCK` samples at fixed sample positions (a block cut by a chunk's edge is put
 together from its pieces first), and the blocks' sums are added by :func:`math.fsum` in order:
 so the sums, and the mean, std and ES05, are the same to the last bit whatever the chunk size
 or the number of workers.
@@ -42,6 +42,7 @@ from mcrisk.core.statistics import PERCENTILES, STATISTICS, nonfinite_error, out
 from mcrisk.sampling.design import sample, warn_unbalanced
 from mcrisk.core.validate import NONFINITE, check_nonfinite
 from mcrisk.core.thinning import SUBSAMPLE, thin_step
+from mcrisk.simulation.blocksums import block_sums, fsum_blocks
 from mcrisk.core.warned import guarded_warnings, warn
 
 __all__ = ["run_chunk", "summarize_and_thin", "summarize_chunked"]
@@ -89,45 +90,6 @@ def run_chunk(model, priors, n: int, method: str, seed: int, period_days: float 
     return per_period(ds, period_days)
 
 
-#: Samples per block of a streamed sum: blocks sit at fixed sample positions, whatever the chunks.
-BLOCK = 4096
-
-
-def _block_sums(x: np.ndarray, start: int) -> tuple[dict[int, float], dict[int, tuple[int, np.ndarray]]]:
-    """Sums of ``x`` (samples ``start``, ``start + 1``, ...) over the :data:`BLOCK`-sample blocks it holds whole,
-    and the pieces of the blocks it holds in part (block -> (offset in the block, values))."""
-    stop = start + x.size
-    whole_from, whole_to = -(-start // BLOCK), stop // BLOCK  # blocks [whole_from, whole_to) lie inside
-    sums, pieces = {}, {}
-    if whole_from >= whole_to:  # no whole block: at most two pieces
-        for b in range(start // BLOCK, (stop - 1) // BLOCK + 1 if x.size else start // BLOCK):
-            a, z = max(start, b * BLOCK), min(stop, (b + 1) * BLOCK)
-            pieces[b] = (a - b * BLOCK, x[a - start:z - start].copy())  # a copy: a view keeps the chunk
-        return sums, pieces
-    head, tail = whole_from * BLOCK - start, whole_to * BLOCK - start
-    if head:
-        pieces[whole_from - 1] = (BLOCK - head, x[:head].copy())
-    inner = x[head:tail].reshape(-1, BLOCK)
-    sums.update(zip(range(whole_from, whole_to), (float(np.sum(row)) for row in inner), strict=True))
-    if tail < x.size:
-        pieces[whole_to] = (0, x[tail:].copy())
-    return sums, pieces
-
-
-def _fsum_blocks(parts: Sequence[tuple[dict[int, float], dict[int, tuple[int, np.ndarray]]]]) -> float:
-    """The sum of every chunk's :func:`_block_sums`: each block's sum (a cut block's pieces joined
-    in order first), added in block order by :func:`math.fsum`; the same whatever the chunks."""
-    sums: dict[int, float] = {}
-    pieces: dict[int, list[tuple[int, np.ndarray]]] = {}
-    for whole, cut in parts:
-        sums.update(whole)
-        for b, piece in cut.items():
-            pieces.setdefault(b, []).append(piece)
-    for b, ps in pieces.items():
-        sums[b] = float(np.sum(np.concatenate([v for _, v in sorted(ps, key=lambda t: t[0])])))
-    return math.fsum(sums[b] for b in sorted(sums))
-
-
 def _finite(ds: xr.Dataset, name: str) -> np.ndarray:
     x = np.asarray(ds[name].values, dtype=float).ravel()
     return x[np.isfinite(x)]
@@ -151,7 +113,7 @@ def _pass1(job: tuple, start: int, stop: int, stride: int, row_stride: int = 0) 
         sub = raw[first::stride]
         ok = np.isfinite(raw)
         x = raw[ok]
-        out[name] = (x.size, _block_sums(np.where(ok, raw, 0.0), start), float(x.min()) if x.size else math.inf,
+        out[name] = (x.size, block_sums(np.where(ok, raw, 0.0), start), float(x.min()) if x.size else math.inf,
                      float(x.max()) if x.size else -math.inf, int(np.count_nonzero(x < 0)),
                      sub[np.isfinite(sub)])
     return out
@@ -167,14 +129,14 @@ def _pass2(job: tuple, start: int, stop: int, means: dict[str, float],
         ok = np.isfinite(raw)
         x = raw[ok]
         # sums over fixed blocks of samples (non-finite ones as 0): the same whatever the chunks
-        ss = _block_sums(np.where(ok, (raw - mean) ** 2, 0.0) if mean is not None else np.zeros(0), start)
+        ss = block_sums(np.where(ok, (raw - mean) ** 2, 0.0) if mean is not None else np.zeros(0), start)
         per = []
         for lo, hi in brackets.get(name, []):
             below = x < lo
             # Distinct values with counts: a constant or discrete output (ties) stays small.
             vals, counts = np.unique(x[~below & (x <= hi)], return_counts=True)
             tied = counts.size and counts.max() > 1
-            per.append((int(np.count_nonzero(below)), _block_sums(np.where(ok & (raw < lo), raw, 0.0), start), vals,
+            per.append((int(np.count_nonzero(below)), block_sums(np.where(ok & (raw < lo), raw, 0.0), start), vals,
                         counts if tied else np.ones(0, dtype=np.int64)))
         out[name] = (ss, per)
     return out
@@ -321,7 +283,7 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
         brackets = {name: sorted(set(v)) for name, v in per_rank.items()}
         second = run(_pass2, [(job, a, b, means, brackets) for a, b in spans])
         if not sums_sq:
-            sums_sq = {name: _fsum_blocks([p[name][0] for p in second]) for name in names}
+            sums_sq = {name: fsum_blocks([p[name][0] for p in second]) for name in names}
         for name in names:
             st = stats[name]
             es_rank = _es_rank(st["n"], probe[name].attrs.get("bad")) if st["n"] else None
@@ -356,7 +318,7 @@ def _order_statistic(st: dict, k: int, parts: list, es_rank: int | None, es_part
     st["order"][k] = float(vals[j])
     if k == es_rank:  # the k + 1 smallest: all below lo, then vals in order
         take = np.minimum(counts[: j + 1], k + 1 - (upto[: j + 1] - counts[: j + 1]))
-        es_parts[name] = (below, _fsum_blocks([p[1] for p in parts]), vals[: j + 1] * take)
+        es_parts[name] = (below, fsum_blocks([p[1] for p in parts]), vals[: j + 1] * take)
     return True
 
 
@@ -375,7 +337,7 @@ def _merge_first(first: list[dict[str, tuple]], names: list[str]) -> dict[str, t
     out = {}
     for name in names:
         parts = [p.pop(name) for p in first]
-        out[name] = (sum(p[0] for p in parts), _fsum_blocks([p[1] for p in parts]), min(p[2] for p in parts),
+        out[name] = (sum(p[0] for p in parts), fsum_blocks([p[1] for p in parts]), min(p[2] for p in parts),
                      max(p[3] for p in parts), sum(p[4] for p in parts),
                      np.sort(np.concatenate([p[5] for p in parts])))
     return out
