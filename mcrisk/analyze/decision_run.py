@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from mcrisk.core.statistics import CENTRAL_50_90, CENTRAL_90, percentile_head
+from mcrisk.core.statistics import CENTRAL_90, percentile_head
 from mcrisk.core.errors import SpecError
 from mcrisk.models import model_inputs
 from mcrisk.core.outfolder import check_out, write_atomically
@@ -31,11 +31,11 @@ from mcrisk.analyze.solve import Solution, format_solution, solve
 from mcrisk.spec.studyfile import Study, load_study, with_table
 from mcrisk.spec.tables import SolveTable
 from mcrisk.analyze.sweep import breakeven_value, lever_unit, summarize_sweep, summarize_sweep_streamed, sweep
-from mcrisk.core.labels import run_labels, sentence_labels
+from mcrisk.core.labels import sentence_labels
 from mcrisk.core.text import aligned, format_number, words
 from mcrisk.core.warned import guarded_warnings
 
-__all__ = ["STREAM_CHUNK", "SweepRun", "decision_tables", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
+__all__ = ["STREAM_CHUNK", "SweepRun", "drawn_samples", "lever_names", "run_solve_table", "run_sweep_table",
            "solve_study", "summary_only", "write_decisions"]
 
 
@@ -281,50 +281,6 @@ def write_decisions(run, folder: Path) -> None:
         write_solution(sol, folder)
     if (conv := run.tables.get("convergence")) is not None:
         convergence_frame(conv).to_csv(folder / "convergence.csv", index=False, float_format="%.10g")
-
-
-def decision_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
-    """The report's sweep, solve and precision tables: key -> (heading, header row, rows).
-
-    Parameters
-    ----------
-    run
-        A :class:`~mcrisk.study.runner.StudyRun`.
-
-    Returns
-    -------
-    dict
-        ``"sweep"``, ``"solve"`` and ``"convergence"`` (a precision run's last batch) where the
-        run has them.
-    """
-    out = {}
-    labels = run_labels(run)
-    if (sw := run.tables.get("sweep")) is not None:
-        lever = sw.summary.attrs["lever"]
-        s = sw.summary.sel(output=sw.output)
-        unit, lunit = str(np.ravel(s.units.values)[0]), sw.summary[lever].attrs.get("units", "")
-        rows = [[format_number(float(v), lunit), f"{float(s.p_below_zero.values[i]):.1%}",
-                 *(format_number(float(s[k].values[i]), unit) for k in CENTRAL_50_90)]
-                for i, v in enumerate(sw.summary[lever].values)]
-        out["sweep"] = (f"Sweep of {lever}: {words(sw.output, labels)} ({unit}) on common random numbers",
-                        [f"{lever} ({lunit})", "P(< 0)", *map(percentile_head, CENTRAL_50_90)], rows)
-    if (sol := run.tables.get("solve")) is not None:
-        target = getattr(run.study, "solve", None)
-        said = f"{target.target.words(labels)} {target.target.goal_words()}" if target is not None else sol.target
-        out["solve"] = (f"Solve: {said}", ["lever", "value", "95% CI", "achieved", "samples"],
-                        [[sol.lever, f"{format_number(sol.value, sol.unit)} {sol.unit}".rstrip(),
-                          f"{format_number(sol.ci_low, sol.unit)} to {format_number(sol.ci_high, sol.unit)}",
-                          f"{sol.achieved:.6g}", f"{sol.samples:,}"]])
-    if (conv := run.tables.get("convergence")) is not None:
-        n = int(conv.samples.values[-1])
-        last = conv.samples.values == n
-        state = "met" if conv.attrs.get("precision_met") else "not met: the cap was reached first"
-        out["convergence"] = (f"Precision ({state}) at {n:,} samples; {conv.attrs['interval_method']}",
-                              ["output", "statistic", "estimate", "95% half-width", "tolerance"],
-                              [[str(o), str(st), f"{e:.6g}", f"{h:.3g}", f"{t:.3g}"] for o, st, e, h, t in
-                               zip(conv.output.values[last], conv.statistic.values[last], conv.estimate.values[last],
-                                   conv.half_width.values[last], conv.tolerance.values[last], strict=True)])
-    return out
 
 
 def _default_range(study: Study, lever: str) -> tuple[float, float]:

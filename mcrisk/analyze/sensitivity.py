@@ -234,6 +234,30 @@ def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
     return part
 
 
+def _check_outputs(outputs: Sequence[str], results: dict, profiles: dict) -> None:
+    """Refuse an output over more than samples (an hourly one) or one the model does not give."""
+    if hourly := [k for k in outputs if k in profiles]:
+        dims = profiles[hourly[0]]
+        kind, over = "an hourly output" if dims == ("hour",) else "an output", ", ".join(("sample", *dims))
+        raise SpecError(f"sensitivity output = {hourly[0]!r} is {kind} over ({over}); sensitivity analyses "
+                        f"one value per sample, such as the daily totals: {', '.join(results)}")
+    if missing := [k for k in outputs if k not in results]:
+        raise SpecError(f"sensitivity output = {missing[0]!r} is not an output of the model; outputs: "
+                        f"{', '.join(results)}")
+
+
+def _joined(parts: list[xr.Dataset], outputs: Sequence[str]) -> xr.Dataset:
+    """One output's indices, or several along ``output`` (an output whose analysis failed has only
+    the NaN main indices: the others are filled with NaN to align)."""
+    if len(parts) == 1:
+        return parts[0]
+    every = dict.fromkeys(k for p in parts for k in p.data_vars)
+    parts = [p.assign({k: xr.full_like(next(q[k] for q in parts if k in q), np.nan) for k in every
+                       if k not in p}) for p in parts]
+    ds = xr.concat(parts, dim=pd.Index(outputs, name="output"))
+    return ds.assign_coords(output=np.array(outputs, dtype=object))
+
+
 def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str], method: SensitivityMethod = "sobol",
                 n: int | None = None, rng: int | np.random.Generator | None = None,
                 calc_second_order: bool = False, num_resamples: int = 100, conf_level: float = 0.95,
@@ -353,14 +377,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         else:
             warn(text, MCRiskWarning, stacklevel=2)
     results, profiles = _evaluate(model, priors, x, names, correlated, progress)
-    if hourly := [k for k in outputs if k in profiles]:
-        dims = profiles[hourly[0]]
-        kind, over = "an hourly output" if dims == ("hour",) else "an output", ", ".join(("sample", *dims))
-        raise SpecError(f"sensitivity output = {hourly[0]!r} is {kind} over ({over}); sensitivity analyses "
-                        f"one value per sample, such as the daily totals: {', '.join(results)}")
-    if missing := [k for k in outputs if k not in results]:
-        raise SpecError(f"sensitivity output = {missing[0]!r} is not an output of the model; outputs: "
-                        f"{', '.join(results)}")
+    _check_outputs(outputs, results, profiles)
 
     parts = []
     for j, out in enumerate(outputs):
@@ -373,13 +390,7 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         for text in notes[before:]:
             warn(text, MCRiskWarning, stacklevel=2)
         parts.append(on_inputs(part, names, groups, by_group) if grouped else part)
-    if len(parts) > 1:  # an output whose analysis failed has only the NaN main indices: align
-        every = dict.fromkeys(k for p in parts for k in p.data_vars)
-        parts = [p.assign({k: xr.full_like(next(q[k] for q in parts if k in q), np.nan) for k in every
-                           if k not in p}) for p in parts]
-    ds = parts[0] if len(outputs) == 1 else xr.concat(parts, dim=pd.Index(outputs, name="output"))
-    if len(outputs) > 1:
-        ds = ds.assign_coords(output=np.array(outputs, dtype=object))
+    ds = _joined(parts, outputs)
     ds.attrs.update({"method": method, "requested_method": requested, "output": ", ".join(outputs),
                      "samples": n, "model_runs": int(len(x)), "seed": seed, "rank_by": m.rank_by,
                      "conf_level": o["conf_level"], "num_resamples": o["num_resamples"],

@@ -25,7 +25,7 @@ import numpy as np
 import xarray as xr
 
 from mcrisk.core.statistics import CENTRAL_90, percentile_head
-from mcrisk.analyze.decision_run import decision_tables
+from mcrisk.report.decision_text import decision_tables
 from mcrisk.analyze.discovery_run import report_sections
 from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.core.errors import SpecError

@@ -74,6 +74,34 @@ class LoadMemo:
     probes: dict = field(default_factory=dict)
 
 
+def _from_interval(fam, spec: dict[str, Any], interval: dict[str, Any], where: str) -> None:
+    """``spec`` given its family's parameters from a 90% interval ``interval`` (p05, p95), checked first."""
+    if fam.interval is None:
+        raise SpecError(
+            f"{where} {next(iter(interval))} = {shorten(next(iter(interval.values())))} is not a "
+            f"parameter of {fam.name}; a 90% interval (p05, p95) is allowed for lognormal, "
+            "loguniform, normal, uniform"
+        )
+    for k in ("p05", "p95"):
+        if k not in interval:
+            raise SpecError(f"{where} {k} is missing; a 90% interval needs both p05 and p95")
+        finite_number(where, k, interval[k])
+    if clash := [k for k in fam.required if k in spec]:
+        raise SpecError(f"{where} {clash[0]} = {shorten(spec[clash[0]])} cannot be given with p05 and p95")
+    if not interval["p05"] < interval["p95"]:
+        raise SpecError(f"{where} p95 = {shorten(interval['p95'])} must be greater than p05 = {shorten(interval['p05'])}")
+    if fam.name in ("lognormal", "loguniform") and not interval["p05"] > 0:
+        raise SpecError(f"{where} p05 = {shorten(interval['p05'])} must be > 0 for {fam.name}")
+    try:
+        converted = fam.interval(float(interval["p05"]), float(interval["p95"]))
+    except OverflowError:
+        converted = {"": math.inf}
+    if not all(math.isfinite(v) for v in converted.values()):
+        raise SpecError(f"{where} p05 = {shorten(interval['p05'])}, p95 = {shorten(interval['p95'])} are too far apart "
+                        f"for {fam.name}: its parameters would not be finite numbers")
+    spec.update(converted)
+
+
 def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
                 memo: LoadMemo | None = None) -> Prior:
     """Check one entry of a priors file (a number or a table) and build its :class:`Prior`.
@@ -123,32 +151,9 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
             raise SpecError(f"{where} {k} = {shorten(meta[k])} must be a string")
 
     interval = {k: spec.pop(k) for k in ("p05", "p95") if k in spec}
+    spec_keys = set(spec)  # the parameters given, not made from p05 and p95
     if interval:
-        if fam.interval is None:
-            raise SpecError(
-                f"{where} {next(iter(interval))} = {shorten(next(iter(interval.values())))} is not a "
-                f"parameter of {fam.name}; a 90% interval (p05, p95) is allowed for lognormal, "
-                "loguniform, normal, uniform"
-            )
-        for k in ("p05", "p95"):
-            if k not in interval:
-                raise SpecError(f"{where} {k} is missing; a 90% interval needs both p05 and p95")
-            finite_number(where, k, interval[k])
-        if clash := [k for k in fam.required if k in spec]:
-            raise SpecError(f"{where} {clash[0]} = {shorten(spec[clash[0]])} cannot be given with p05 and p95")
-        if not interval["p05"] < interval["p95"]:
-            raise SpecError(f"{where} p95 = {shorten(interval['p95'])} must be greater than p05 = {shorten(interval['p05'])}")
-        if fam.name in ("lognormal", "loguniform") and not interval["p05"] > 0:
-            raise SpecError(f"{where} p05 = {shorten(interval['p05'])} must be > 0 for {fam.name}")
-        try:
-            converted = fam.interval(float(interval["p05"]), float(interval["p95"]))
-        except OverflowError:
-            converted = {"": math.inf}
-        if not all(math.isfinite(v) for v in converted.values()):
-            raise SpecError(f"{where} p05 = {shorten(interval['p05'])}, p95 = {shorten(interval['p95'])} are too far apart "
-                            f"for {fam.name}: its parameters would not be finite numbers")
-        spec_keys = set(spec)
-        spec.update(converted)
+        _from_interval(fam, spec, interval, where)
 
     check_keys(spec, (*fam.required, *fam.optional, *(("p05", "p95") if fam.interval else ()), *_META_KEYS), where)
     for k in fam.required:
