@@ -55,10 +55,10 @@ from mcrisk.spec.priorref import resolve_ref
 from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
 from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
 from mcrisk.spec.thresholds import in_study_units
-from mcrisk.spec.tables import (STUDY_KEYS, Key, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
-                                SweepTable, TornadoTable, VoiTable, must, parse_table)
+from mcrisk.spec.tables import (STUDY_KEYS, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
+                                SweepTable, TornadoTable, VoiTable, check_tornado, parse_table)
 
-__all__ = ["ANALYSES", "STUDY_KEYS", "TORNADO_KEYS", "Study", "load_study", "resolve", "with_table"]
+__all__ = ["ANALYSES", "STUDY_KEYS", "Study", "load_study", "resolve", "with_table"]
 
 _KEYS = tuple(k.name for k in STUDY_KEYS)
 
@@ -133,27 +133,6 @@ class Study:
         return MappingProxyType({k: t for k in ANALYSES if (t := getattr(self, k)) is not None})
 
 
-def _quantile(name: str) -> Callable[[Any, str], Any]:
-    return must(lambda v: not isinstance(v, bool) and isinstance(v, int | float) and 0 < v < 1,
-                "a quantile strictly between 0 and 1", name)
-
-
-#: The ``[tornado]`` table.
-TORNADO_KEYS = (
-    Key("output", None, must(lambda v: isinstance(v, str), "an output name", "output"),
-        "the output swung (default: the study's)"),
-    Key("low", 0.10, _quantile("low"), "the quantile each input is set to at its low end"),
-    Key("high", 0.90, _quantile("high"), "the quantile each input is set to at its high end"),
-)
-
-
-def _check_tornado(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> TornadoTable:
-    cfg = parse_table(table, TORNADO_KEYS, f"{where}: [tornado]", output=study["output"])
-    if not cfg["low"] < cfg["high"]:
-        raise SpecError(f"{where}: [tornado] high = {cfg['high']!r} must be greater than low = {cfg['low']!r}")
-    return TornadoTable(**cfg)
-
-
 def _check_sensitivity(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SensitivityTable:
     if not study["uncertain"]:
         raise SpecError(f"{where}: [sensitivity] has no uncertain input to analyse: every input is a constant")
@@ -167,7 +146,7 @@ def _check_plots(table: Mapping[str, Any], where: str, study: Mapping[str, Any])
 #: Optional study tables: name -> checker returning the typed table with its defaults filled in.
 ANALYSES: dict[str, Callable[[Mapping[str, Any], str, Mapping[str, Any]], Any]] = {
     "sensitivity": _check_sensitivity,
-    "tornado": _check_tornado,
+    "tornado": check_tornado,
     "plots": _check_plots,
     "sweep": check_sweep,
     "solve": check_solve,

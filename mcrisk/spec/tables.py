@@ -20,7 +20,7 @@ from mcrisk.core.events import LOSS, Event
 from mcrisk.core.validate import check_keys, check_method, check_samples, check_seed
 
 __all__ = ["STUDY_KEYS", "Key", "PlotsTable", "ScenariosTable", "SensitivityTable", "SolveTable", "SweepTable", "TornadoTable",
-           "VoiTable", "must", "parse_table"]
+           "TORNADO_KEYS", "VoiTable", "check_tornado", "must", "parse_table"]
 
 
 @dataclass(frozen=True)
@@ -206,3 +206,25 @@ class VoiTable:
     groups: tuple[tuple[str, ...], ...] = ()
     resamples: int = 50
     seed: int | None = None
+
+
+def _quantile(name: str) -> Callable[[Any, str], Any]:
+    return must(lambda v: not isinstance(v, bool) and isinstance(v, int | float) and 0 < v < 1,
+                "a quantile strictly between 0 and 1", name)
+
+
+#: The ``[tornado]`` table.
+TORNADO_KEYS = (
+    Key("output", None, must(lambda v: isinstance(v, str), "an output name", "output"),
+        "the output swung (default: the study's)"),
+    Key("low", 0.10, _quantile("low"), "the quantile each input is set to at its low end"),
+    Key("high", 0.90, _quantile("high"), "the quantile each input is set to at its high end"),
+)
+
+
+def check_tornado(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> TornadoTable:
+    """The ``[tornado]`` table of the study file ``where``, its defaults filled in (output: the study's)."""
+    cfg = parse_table(table, TORNADO_KEYS, f"{where}: [tornado]", output=study["output"])
+    if not cfg["low"] < cfg["high"]:
+        raise SpecError(f"{where}: [tornado] high = {cfg['high']!r} must be greater than low = {cfg['low']!r}")
+    return TornadoTable(**cfg)
