@@ -231,7 +231,9 @@ def test_a_group_is_named_as_a_group_in_the_table_the_csv_the_headline_and_the_d
     assert any("each (group) bar is the whole group's index" in t for t in notes)
     run_workbook = run_study(_study(tmp_path, deepseek_priors_path, "sobol", 1024), out=tmp_path / "wb",
                              formats=("xlsx",), quiet=True, echo=lines.append)
-    sheet = list(load_workbook(tmp_path / "wb" / "workbook.xlsx", read_only=True)["Sensitivity"].iter_rows(values_only=True))
+    book = load_workbook(tmp_path / "wb" / "workbook.xlsx", read_only=True)
+    sheet = list(book["Sensitivity"].iter_rows(values_only=True))
+    book.close()  # a read-only workbook holds its file open until closed
     assert sheet[1][:3] == ("Input", "Name", "Group")
     assert [row[2] for row in sheet[2:5]] == [group, group, None]  # an empty cell for an input in no group
     assert run_workbook.tables["sensitivity"].ST.sel(input="decode_tps_per_node").item() == st

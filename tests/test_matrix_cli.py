@@ -90,6 +90,7 @@ def test_export_on_every_form(exported):
     wb = load_workbook(out / "workbook.xlsx", read_only=True)
     assert {"Summary", "Tornado", "Assumptions", "Samples"} <= set(wb.sheetnames)
     samples = list(wb["Samples"].iter_rows(values_only=True))
+    wb.close()  # a read-only workbook holds its file open until closed
     assert len(samples) == 1 + SAMPLES  # a header and one row a sample
 
 
