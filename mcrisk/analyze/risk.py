@@ -9,7 +9,8 @@ import numpy as np
 import xarray as xr
 
 from mcrisk.core.labels import shown_unit
-from mcrisk.core.statistics import CENTRAL_90, STATISTICS, nonfinite_error, outputs_of, row_statistics
+from mcrisk.core.statistics import (CENTRAL_90, STATISTICS, WEIGHT, nonfinite_error, outputs_of, row_statistics,
+                                    weighted_statistics)
 from mcrisk.core.text import Labels, aligned, labelled, table_number
 from mcrisk.core.validate import NONFINITE, NonFinite, check_nonfinite
 
@@ -38,7 +39,10 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
         side its ``bad`` attr names),
         ``se_mean`` and ``se_p_below_zero`` (Monte Carlo standard errors, ``s / sqrt(n)`` and
         ``sqrt(p (1 - p) / n)``; conservative for LHS and Sobol' designs) and ``n_valid``
-        (the finite samples). Attr ``on_nonfinite``: the policy, ``nonfinite_policy``: it in words.
+        (the finite samples). With a ``weight`` variable in ``results`` (a calibrated run,
+        :mod:`mcrisk.analyze.calibration`) every statistic is weighted
+        (:func:`~mcrisk.core.statistics.weighted_statistics`; Monte Carlo errors from the
+        effective sample size, attr ``effective_samples``). Attr ``on_nonfinite``: the policy, ``nonfinite_policy``: it in words.
 
     Raises
     ------
@@ -56,19 +60,22 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     outputs = list(outputs) if outputs is not None else outputs_of(results)
     table = {k: [] for k in STATISTICS}
     n_valid = []
+    weight = np.asarray(results[WEIGHT].values, dtype=float) if WEIGHT in results else None
     for name in outputs:
         x = np.asarray(results[name].values, dtype=float).ravel()
+        w = weight
         finite = np.isfinite(x)
         n_valid.append(int(np.count_nonzero(finite)))
         if nonfinite == "error" and n_valid[-1] < x.size:
             raise nonfinite_error(name, x.size - n_valid[-1], x.size, int(np.argmin(finite)))
         if nonfinite == "drop":
-            x = x[finite]
+            x, w = x[finite], None if w is None else w[finite]
         with np.errstate(invalid="ignore", over="ignore"):  # keep: inf - inf is NaN, as it should be
-            if x.size and not np.isnan(x).any():
-                stats = row_statistics(x.reshape(1, -1), results[name].attrs.get("bad", "low"))
+            if x.size and not np.isnan(x).any() and (w is None or w.sum() > 0):
+                bad = results[name].attrs.get("bad", "low")
+                stats = row_statistics(x.reshape(1, -1), bad) if w is None else weighted_statistics(x, w, bad)
                 for k in STATISTICS:
-                    table[k].append(float(stats[k][0]))
+                    table[k].append(float(np.ravel(stats[k])[0]))
             else:
                 for k in STATISTICS:
                     table[k].append(math.nan)
@@ -78,6 +85,9 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     attrs = {k: results.attrs[k] for k in ("model", "method", "seed", "samples", "period_days")
              if k in results.attrs}
     attrs.update(on_nonfinite=nonfinite, nonfinite_policy=NONFINITE[nonfinite])
+    if weight is not None:
+        attrs.update(weighted="the calibration's weights (results' weight variable)",
+                     effective_samples=float(1 / np.sum((weight / weight.sum()) ** 2)))
     return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
 
 

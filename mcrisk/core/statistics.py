@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     import numpy as np
     import xarray as xr
 
-__all__ = ["CENTRAL_50_90", "CENTRAL_80", "CENTRAL_80_90", "CENTRAL_90", "PERCENTILES", "STATISTICS", "Z90_TWO_SIDED", "Z95_TWO_SIDED", "nonfinite_error", "outputs_of",
-           "per_period", "percentile_head", "row_statistics"]
+__all__ = ["CENTRAL_50_90", "CENTRAL_80", "CENTRAL_80_90", "CENTRAL_90", "PERCENTILES", "STATISTICS", "WEIGHT", "Z90_TWO_SIDED", "Z95_TWO_SIDED", "nonfinite_error", "outputs_of",
+           "per_period", "percentile_head", "row_statistics", "weighted_quantile",
+           "weighted_statistics"]
 
 #: The standard normal quantile of 0.975 (``scipy.special.ndtri(0.975)``): a two-sided 95%
 #: interval is the estimate +- this many standard errors.
@@ -46,6 +47,9 @@ def outputs_of(results: xr.Dataset) -> list[str]:
     """
     return [k for k, v in results.data_vars.items() if v.attrs.get("role") == "output"]
 
+
+#: The results variable holding each sample's calibration weight (:mod:`mcrisk.analyze.calibration`).
+WEIGHT = "weight"
 
 #: The percentiles of :func:`summarize`: name -> probability.
 PERCENTILES: dict[str, float] = {f"p{int(p * 100):02d}": p for p in (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)}
@@ -207,4 +211,84 @@ def per_period(ds: xr.Dataset, period_days: float | None) -> xr.Dataset:
         if "base_output" in ds.attrs:
             out.attrs["base_output"] = ds.attrs["base_output"] * period_days
     out.attrs["period_days"] = period_days
+    return out
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: np.ndarray | list[float]) -> np.ndarray:
+    """Quantiles of ``x`` under weights ``w``: numpy's linear interpolation when the weights are equal.
+
+    Parameters
+    ----------
+    x, w : numpy.ndarray
+        Values and their non-negative weights (any total), same length.
+    q : array_like
+        Probabilities in [0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        One quantile per probability.
+
+    Notes
+    -----
+    The sorted values sit at the plotting positions ``S_i / (1 - w_n)``, ``S_i`` the weight below
+    value ``i`` and ``w_n`` the last value's: ``i / (n - 1)`` for equal weights, numpy's default
+    ("linear", Hyndman and Fan's type 7). Values of zero weight are left out.
+    """
+    import numpy as np
+
+    keep = w > 0
+    order = np.argsort(x[keep], kind="stable")
+    xs, ws = x[keep][order], w[keep][order] / w[keep].sum()
+    if xs.size == 1:
+        return np.full(np.shape(q), xs[0])
+    below = np.concatenate(([0.0], np.cumsum(ws)[:-1]))
+    return np.interp(q, below / below[-1], xs)
+
+
+def weighted_statistics(x: np.ndarray, w: np.ndarray, bad: str = "low") -> dict[str, float]:
+    """Every statistic of :data:`STATISTICS` of the values ``x`` under the weights ``w``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        One output's finite values.
+    w : numpy.ndarray
+        Their non-negative weights (normalised here).
+    bad : {"low", "high"}
+        The output's bad side, as for :func:`row_statistics`.
+
+    Returns
+    -------
+    dict of float
+        Keyed as :data:`STATISTICS`.
+
+    Notes
+    -----
+    With normalised weights ``w`` and Kish's effective sample size ``n_e = 1 / sum w^2``: the
+    mean ``sum w x``; the variance ``sum w (x - mean)^2 / (1 - sum w^2)`` (``ddof = 1`` for equal
+    weights); percentiles by :func:`weighted_quantile`; ``es05`` the weighted mean of the worst
+    5% of the weight (the draw at the boundary counted in part); ``se_mean = std / sqrt(n_e)``
+    and ``se_p_below_zero = sqrt(p (1 - p) / n_e)``. With equal weights these are
+    :func:`row_statistics`' values, up to the expected shortfall's partial draw.
+    """
+    import numpy as np
+
+    w = w / w.sum()
+    s2 = float(np.sum(w * w))
+    mean = float(np.sum(w * x))
+    var = float(np.sum(w * (x - mean) ** 2)) / (1 - s2) if s2 < 1 else 0.0
+    ess = 1 / s2
+    out = {"mean": mean, "std": math.sqrt(var), "min": float(x[w > 0].min())}
+    q = weighted_quantile(x, w, list(PERCENTILES.values()))
+    out.update({k: float(q[j]) for j, k in enumerate(PERCENTILES)})
+    out["max"] = float(x[w > 0].max())
+    p = float(np.sum(w[x < 0]))
+    out["p_below_zero"] = p
+    order = np.argsort(-x if bad == "high" else x, kind="stable")
+    ws = w[order]
+    taken = np.clip(0.05 - (np.cumsum(ws) - ws), 0.0, ws)  # each draw's share of the worst 5%
+    out["es05"] = float(np.sum(taken * x[order]) / taken.sum())
+    out["se_mean"] = out["std"] / math.sqrt(ess)
+    out["se_p_below_zero"] = math.sqrt(p * (1 - p) / ess)
     return out

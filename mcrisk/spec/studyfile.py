@@ -45,6 +45,7 @@ from mcrisk.core.domains import check_output, not_analysed
 from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
+from mcrisk.spec.calibrate_table import CalibrateTable, check_calibrate
 from mcrisk.spec.conform import check_fx, conform_priors
 from mcrisk.spec.decision_tables import check_solve, check_sweep
 from mcrisk.spec.plausible import check_plausible
@@ -86,7 +87,7 @@ class Study:
         ``precision = "..."``: run until each statistic's 95% half-width is within tolerance.
     conversions : tuple of str
         The unit conversions applied to priors at load, one line each (run header, report).
-    sensitivity, tornado, plots, sweep, solve, scenarios, value_of_information
+    sensitivity, tornado, plots, sweep, solve, scenarios, value_of_information, calibrate
         The checked tables, typed (:mod:`mcrisk.spec.tables`); ``None`` when the file has none.
     outputs : tuple of str
         The model's outputs a table may analyse (one value per sample), as the load's probe found.
@@ -118,6 +119,7 @@ class Study:
     solve: SolveTable | None = None
     scenarios: ScenariosTable | None = None
     value_of_information: VoiTable | None = None
+    calibrate: CalibrateTable | None = None
     outputs: tuple[str, ...] = ()
     levers: tuple[str, ...] = ()
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -152,6 +154,7 @@ ANALYSES: dict[str, Callable[[Mapping[str, Any], str, Mapping[str, Any]], Any]] 
     "solve": check_solve,
     "scenarios": check_scenarios,
     "value_of_information": check_voi,
+    "calibrate": check_calibrate,
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import xarray as xr
 
+from mcrisk.analyze.calibration_run import format_calibration, run_calibration, write_calibration
 from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.discovery_run import run_scenarios, run_voi
@@ -122,6 +123,8 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
     if "sensitivity" in study.analyses and not opts.summary_only:  # a switch of method, before anything runs
         announce_switch(study, echo)
     results, summary, conv = _simulate(study, opts, prec, thinned)
+    if study.calibrate is not None:  # weights before any statistic: every one honours them
+        results = run_calibration(study, results, strict=opts.strict)
     keys = [k for k in _RUNNERS if k in study.analyses]
     per_sample = ("sensitivity", "scenarios", "value_of_information")
     skipped = [k for k in keys if k in per_sample] if opts.summary_only else []
@@ -140,12 +143,18 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
         for w in warned:
             warn_again(w)
     _say_summary(study, results, summary, say, prec=bool(prec), thinned=thinned)
+    if study.calibrate is not None:
+        say("\n" + format_calibration(study, results, sentence_labels(study.model, study.priors, study.period_days)))
     tables: dict[str, Any] = {}
     if conv is not None:
         tables["convergence"] = conv
         say(format_convergence(conv))
     for key in skipped:
         say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
+    if opts.summary_only and study.calibrate is not None:
+        say("\n[calibrate] with --summary-only: the run still holds every sample (each weight needs that "
+            "sample's outputs); it writes the weighted summary, calibration.csv and calibration.json, no "
+            "per-sample results")
     for key, (table, printed, warned) in zip(keys, done, strict=True):
         for text in printed:
             say(text)
@@ -176,6 +185,10 @@ def _checked(study: Study, opts: RunOptions) -> tuple[Path, tuple]:
     if opts.max_samples is not None and not prec:
         raise SpecError(f"--max-samples = {opts.max_samples} needs a precision (--precision or precision = "
                         "in the study)")
+    if study.calibrate is not None and (prec or study.samples > IN_MEMORY):
+        raise SpecError(f"{study.path}: [calibrate] weighs every sample of a run held whole: at most "
+                        f"{IN_MEMORY:,} samples and no --precision (samples = {study.samples:,}"
+                        f"{', with a precision' if prec else ''})")
     if prec and opts.summary_only:
         raise SpecError("--precision keeps every sample used; it cannot be combined with --summary-only")
     if prec and (opts.workers is not None or opts.scheduler is not None):
@@ -199,7 +212,7 @@ def _simulate(study: Study, opts: RunOptions, prec: tuple,
         summary, results = simulate_thinned(
             study.model, study.priors, study.samples, chunk_size=opts.chunk_size or 2**20,
             period_days=study.period_days, nonfinite=opts.on_nonfinite, rows=THINNED_ROWS, **common, **dask)
-    elif opts.summary_only:  # no per-sample results: results.nc holds the summary and provenance
+    elif opts.summary_only and study.calibrate is None:  # no per-sample results: results.nc holds the summary and provenance
         results = summary = simulate_summary(
             study.model, study.priors, study.samples, chunk_size=opts.chunk_size, period_days=study.period_days,
             nonfinite=opts.on_nonfinite, **common, **dask)
@@ -317,6 +330,8 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
 
 def _write_tables(run: StudyRun, folder: Path) -> None:
     run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+    if run.study.calibrate is not None:
+        write_calibration(run.study, run.results, folder)
     if "tornado" in run.tables:
         tornado_frame(run.tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
 

@@ -1,0 +1,131 @@
+"""A study's ``[calibrate]`` table: weigh the run, say what moved, write the tables.
+
+:func:`run_calibration` weighs a run's results by the record (:func:`mcrisk.analyze.calibration.calibrate`)
+before any statistic is computed, warns (or, with ``--strict``, stops) when too few draws carry
+the result, and :func:`format_calibration` prints the priors that moved. :func:`write_calibration`
+writes ``calibration.csv`` and ``calibration.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import xarray as xr
+
+from mcrisk.analyze.calibration import (calibrate, calibration_frame, calibration_warning, observation_records)
+from mcrisk.core.errors import SpecError
+from mcrisk.core.text import Labels, aligned, format_number, labelled
+from mcrisk.core.warned import warn
+
+__all__ = ["PRIOR_ANALYSES", "format_calibration", "moved", "run_calibration", "write_calibration"]
+
+#: What a calibrated run still analyses on the priors, in words (printed once, in the report).
+PRIOR_ANALYSES = ("the tornado (one input at a time, at its prior quantiles), the sensitivity indices, "
+                  "the sweep and the solve analyse the priors; the summary, the charts, the scenarios and "
+                  "the value of information (on a resample by the weights) are calibrated")
+
+
+def run_calibration(study, results: xr.Dataset, *, strict: bool = False,
+                    echo: Callable[[str], None] | None = None) -> xr.Dataset:
+    """The run's results weighted by its ``[calibrate]`` table, with the warning if too few draws carry them.
+
+    Parameters
+    ----------
+    study
+        A loaded :class:`~mcrisk.spec.studyfile.Study` with a ``calibrate`` table.
+    results
+        Its results over ``sample``.
+    strict
+        ``--strict``: a calibration that too few draws carry is an error, not a warning.
+    echo
+        Unused here (the block is printed after the summary by :func:`format_calibration`).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``results`` with ``weight`` and attrs ``k_hat`` and ``ess``.
+
+    Raises
+    ------
+    SpecError
+        When the record rules out every sample, or (``strict``) when k-hat is above 0.7 or
+        fewer than 200 effective draws carry the result.
+    """
+    try:
+        out = calibrate(results, study.calibrate)
+    except SpecError as err:
+        raise SpecError(f"{study.path}: {err}") from None
+    if (text := calibration_warning(out)) is not None:
+        if strict:
+            raise SpecError(f"{study.path}: [calibrate] {text} (--strict)")
+        warn(f"{study.path}: [calibrate] {text}")
+    return out
+
+
+def moved(frame: pd.DataFrame) -> pd.Series:
+    """How far each input moved: the shift of its mean in prior standard deviations (signed)."""
+    return (frame.post_mean - frame.prior_mean) / frame.prior_sd.where(frame.prior_sd > 0, math.nan)
+
+
+def format_calibration(study, results: xr.Dataset, labels: Labels | None = None) -> str:
+    """The calibration as printed: k-hat and the effective draws, each observation, the inputs that moved.
+
+    Parameters
+    ----------
+    study
+        The calibrated study.
+    results
+        Its calibrated results (:func:`run_calibration`).
+    labels
+        Name -> plain label for the rows.
+
+    Returns
+    -------
+    str
+        Lines of text: the observed outputs (prior and posterior 90% interval), then every
+        uncertain input's median and 90% interval before and after, largest shift first.
+    """
+    n, ess, k = results.sizes["sample"], results.attrs["ess"], results.attrs["k_hat"]
+    lines = [f"What the record says ({ess:,.0f} effective draws of {n:,}, Pareto k-hat {k:.2f})"]
+    rows = [["observed", "record", "prior p05 .. p95", "posterior p05 .. p95"]]
+    for rec, ob in zip(observation_records(results, study.calibrate), study.calibrate.observe, strict=True):
+        u = rec["units"]
+        rows.append([labelled(ob.output, labels), ob.words(), _span(rec["prior"], u), _span(rec["posterior"], u)])
+    frame = calibration_frame(results, study.priors.uncertain)
+    shift = moved(frame)
+    rows.append(["input", "shift (prior sd)", "prior p05 .. p95", "posterior p05 .. p95"])
+    for i in shift.abs().sort_values(ascending=False, na_position="last").index:
+        r = frame.loc[i]
+        u = study.priors[r.input].unit or ""
+        rows.append([labelled(r.input, labels), f"{shift[i]:+.2f}",
+                     _span({"p05": r.prior_p05, "p50": r.prior_p50, "p95": r.prior_p95}, u),
+                     _span({"p05": r.post_p05, "p50": r.post_p50, "p95": r.post_p95}, u)])
+    return "\n".join(lines + [f"  {s}" for s in aligned(rows)] + [f"  note: {PRIOR_ANALYSES}"])
+
+
+def _span(q: dict, unit: str) -> str:
+    return f"{format_number(q['p05'], unit)} .. {format_number(q['p95'], unit)}"
+
+
+def write_calibration(study, results: xr.Dataset, folder: Path) -> None:
+    """Write ``calibration.csv`` (prior against posterior per input) and ``calibration.json``.
+
+    Parameters
+    ----------
+    study
+        The calibrated study.
+    results
+        Its calibrated results.
+    folder
+        The output folder.
+    """
+    calibration_frame(results, study.priors.uncertain).to_csv(folder / "calibration.csv", index=False,
+                                                              float_format="%.10g")
+    k = results.attrs["k_hat"]
+    doc = {"k_hat": k if math.isfinite(k) else None, "ess": results.attrs["ess"],
+           "samples": results.sizes["sample"], "observations": observation_records(results, study.calibrate)}
+    (folder / "calibration.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
