@@ -16,6 +16,7 @@ from typing import Any
 
 import xarray as xr
 
+from mcrisk.analyze.calibration import equal_weights
 from mcrisk.analyze.scenarios import box_sentence, scenario_frame, scenarios, trajectory_frame
 from mcrisk.analyze.voi import evppi, voi_frame, voi_sentence
 from mcrisk.core.events import Event, parse_event
@@ -30,8 +31,11 @@ __all__ = ["decision_words", "format_scenarios", "format_voi", "report_sections"
 
 def _used(ds: xr.Dataset, results: xr.Dataset) -> xr.Dataset:
     n = int(results.sizes.get("sample", 0))
+    said = [results.attrs["resampled"]] if "resampled" in results.attrs else []  # a calibrated run's
     if (step := thin_step(n, DISCOVERY_SAMPLES)) > 1:
-        ds.attrs["subsample"] = thinned_words(n, step)
+        said.append(thinned_words(n, step))
+    if said:
+        ds.attrs["subsample"] = "; ".join(said)
     return ds
 
 
@@ -57,6 +61,7 @@ def run_scenarios(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
     """
     cfg = study.scenarios
     bounds = {k: tuple(float(b) for b in study.priors[k].dist.support()) for k in study.priors.uncertain}
+    results = equal_weights(results, rng=study.seed)  # PRIM counts samples: a calibrated run is resampled
     sub = thin(results, DISCOVERY_SAMPLES)
     ds = _used(scenarios(sub, output=cfg.output, event=cfg.event, threshold_density=cfg.threshold_density,
                          threshold_coverage=cfg.threshold_coverage, max_boxes=cfg.max_boxes,
@@ -89,6 +94,7 @@ def run_voi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = 
     """
     cfg = study.value_of_information
     seed = study.seed if cfg.seed is None else cfg.seed
+    results = equal_weights(results, rng=seed)  # the regression averages samples: resampled if calibrated
     sub = thin(results, DISCOVERY_SAMPLES)
     ds = _used(evppi(per_period(sub, study.period_days), output=cfg.output, decision=cfg.decision,
                      groups=cfg.groups, resamples=cfg.resamples, rng=seed), results)

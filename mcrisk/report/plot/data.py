@@ -8,9 +8,9 @@ import numpy as np
 import xarray as xr
 
 from mcrisk.core.errors import SpecError
-from mcrisk.core.statistics import outputs_of
+from mcrisk.core.statistics import WEIGHT, outputs_of, weighted_quantile
 
-__all__ = ["CHART_MAX", "chart_limit", "finite_output", "interval", "select_output", "view_range"]
+__all__ = ["CHART_MAX", "chart_limit", "finite_output", "interval", "output_weights", "select_output", "view_range"]
 
 #: The largest magnitude a chart can show: beyond it matplotlib's transforms overflow.
 CHART_MAX = 1e150
@@ -75,7 +75,18 @@ def finite_output(results: xr.Dataset, output: str | None) -> tuple[str, np.ndar
     return output, x, results[output].attrs.get("units", "")
 
 
-def view_range(x: np.ndarray, *, zero: bool = True) -> tuple[float, float]:
+def output_weights(results: xr.Dataset, output: str | None) -> np.ndarray | None:
+    """The calibration weights of ``output``'s finite samples (as :func:`finite_output` keeps them),
+    normalised; None for a run without weights."""
+    if WEIGHT not in results:
+        return None
+    output = finite_output(results, output)[0]
+    x = np.asarray(results[output].values, dtype=float).ravel()
+    w = np.asarray(results[WEIGHT].values, dtype=float)[np.isfinite(x)]
+    return w / w.sum()
+
+
+def view_range(x: np.ndarray, *, zero: bool = True, weights: np.ndarray | None = None) -> tuple[float, float]:
     """The x range to draw: ``min .. max``, but a long tail is cut at P0.5 (or P99.5).
 
     A side is cut when its extreme lies more than ``_LONG_TAIL`` times the P0.5..P99.5 width
@@ -88,19 +99,25 @@ def view_range(x: np.ndarray, *, zero: bool = True) -> tuple[float, float]:
         Finite samples, in the output's units; at least one.
     zero
         Keep 0 in the range when ``x`` has both negative and positive values.
+    weights
+        Calibration weights of ``x``: quantiles are weighted, and the extremes are the weighted
+        P0.1 and P99.9 (a draw the record all but rules out does not stretch the chart).
 
     Returns
     -------
     tuple of float
         The low and high ends, in the units of ``x``.
     """
-    lo, hi = float(x.min()), float(x.max())
-    qlo, qhi = (float(v) for v in np.quantile(x, _VIEW_Q))
+    if weights is not None:
+        lo, qlo, qhi, hi = (float(v) for v in weighted_quantile(x, weights, [0.001, *_VIEW_Q, 0.999]))
+    else:
+        lo, hi = float(x.min()), float(x.max())
+        qlo, qhi = (float(v) for v in np.quantile(x, _VIEW_Q))
     width = qhi - qlo
     if width > 0:
         lo = qlo if lo < qlo - _LONG_TAIL * width else lo
         hi = qhi if hi > qhi + _LONG_TAIL * width else hi
-    if zero and x.min() < 0 < x.max():
+    if zero and lo < 0 < hi if weights is not None else zero and x.min() < 0 < x.max():
         lo, hi = min(lo, 0.0), max(hi, 0.0)
     return lo, hi
 

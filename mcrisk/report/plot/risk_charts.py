@@ -10,10 +10,10 @@ import numpy as np
 import xarray as xr
 
 from mcrisk.core.statistics import per_period
-from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, Z95_TWO_SIDED, percentile_head
+from mcrisk.core.statistics import CENTRAL_90, PERCENTILES, Z95_TWO_SIDED, percentile_head, weighted_quantile
 from mcrisk.core.thinning import CURVE_POINTS, thin_step
 from mcrisk.core.text import Labels, format_value, loss_words, p_error, percent_text, share_text, words
-from mcrisk.report.plot.data import finite_output, view_range
+from mcrisk.report.plot.data import finite_output, output_weights, view_range
 from mcrisk.report.plot.layout import first_fit, inside, overlaps, stagger
 from mcrisk.report.plot.style import (FIGSIZE, GAIN, LOSS, PALETTE, add_note, axis_formatter, deck_axes, deck_figure,
                     deck_style, label_of, set_title, share_formatter)
@@ -60,6 +60,10 @@ def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
     return "tails off the chart: " + ", ".join(parts)
 
 
+def _quantiles(x: np.ndarray, w: np.ndarray | None, q: list[float]) -> np.ndarray:
+    return np.quantile(x, q) if w is None else weighted_quantile(x, w, q)
+
+
 def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None, bins: int = 60,
                       title: str | None = None, labels: Labels | None = None,
                       period_days: float | None = None) -> Any:
@@ -99,6 +103,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
     """
     results = per_period(results, period_days)
     output, x, unit = finite_output(results, output)
+    w = output_weights(results, output)  # a calibrated run: every bar, quantile and P(loss) weighted
     n_bad = int(results[output].size - x.size)
     loss, gain = loss_words(output.removesuffix('_per_day'), labels)
     with deck_style():
@@ -106,16 +111,16 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         if x.size == 0:
             set_title(ax, None, f"{words(output.removesuffix('_per_day'), labels)}: no finite samples")
             return ax
-        lo, hi = view_range(x)
+        lo, hi = view_range(x, weights=w)
         edges = _edges(lo, hi, bins)
-        counts, edges = np.histogram(x, bins=edges)
-        share = counts / x.size
+        counts, edges = np.histogram(x, bins=edges, weights=w)
+        share = counts / (x.size if w is None else 1.0)
         centres = edges[:-1] / 2 + edges[1:] / 2   # halves first: no overflow near the float limit
         colours = np.where(centres < 0, LOSS, GAIN)
         ax.bar(edges[:-1], share, width=np.diff(edges), align="edge", color=colours, alpha=0.85,
                linewidth=0, gid="histogram")
-        p_loss = float(np.mean(x < 0))
-        q05, q50, q95 = (float(q) for q in np.quantile(x, [PERCENTILES[k] for k in CENTRAL_90]))
+        p_loss = float(np.mean(x < 0)) if w is None else float(w[x < 0].sum())
+        q05, q50, q95 = (float(q) for q in _quantiles(x, w, [PERCENTILES[k] for k in CENTRAL_90]))
         xlo, xhi = float(edges[0]), float(edges[-1])
         if lo == hi:                              # one value: a narrow bar with room around it
             xlo, xhi = xlo - 4 * (xhi - xlo), xhi + 4 * (xhi - xlo)
@@ -144,7 +149,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.xaxis.set_major_formatter(axis_formatter(unit))
         ax.yaxis.set_major_formatter(share_formatter())
         ax.set_xlabel(label_of(results[output], output, labels=labels))
-        ax.set_ylabel("Share of samples")
+        ax.set_ylabel("Share of samples" if w is None else "Share of samples, weighted by the record")
         add_note(ax, [_off_chart(x, xlo, xhi, unit), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
         median_of = words(output.removesuffix("_per_day"), labels)
         set_title(ax, title, f"P({loss}) = {percent_text(p_loss)}; median {median_of} "
@@ -190,22 +195,24 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
     from matplotlib.ticker import PercentFormatter
 
     output, x, unit = finite_output(results, output)
+    w = output_weights(results, output)  # a calibrated run: the curve steps by each sample's weight
     loss, gain = loss_words(output.removesuffix('_per_day'), labels)
     with deck_style():
         ax = deck_axes(ax)
         if x.size == 0:
             set_title(ax, None, f"{words(output.removesuffix('_per_day'), labels)}: no finite samples")
             return ax
-        xs = np.sort(x)
+        order = np.argsort(x, kind="stable")
+        xs = x[order]
         n = xs.size
-        p = (n - np.arange(1, n + 1)) / n
+        p = (n - np.arange(1, n + 1)) / n if w is None else np.clip(1 - np.cumsum(w[order]), 0.0, 1.0)
         # Above CURVE_POINTS samples the steps are drawn at 1 in k order statistics and the last:
         # each step then falls by at most 1/CURVE_POINTS, the same curve at any screen size.
         keep = np.unique(np.r_[np.arange(0, n, thin_step(n, CURVE_POINTS)), n - 1])
         ax.step(np.r_[xs[0], xs[keep]], np.r_[1.0, p[keep]], where="post", color=GAIN, linewidth=2.5,
                 gid="exceedance")
-        p_gain = float(np.mean(x > 0))
-        lo, hi = view_range(x)
+        p_gain = float(np.mean(x > 0)) if w is None else float(w[x > 0].sum())
+        lo, hi = view_range(x, weights=w)
         pad = (hi - lo) * 0.03 or abs(lo) * 0.01 or 0.5
         lo, hi = lo - pad * (lo == xs[0]), hi + pad * (hi == xs[-1])     # no pad at a clipped side
         ax.set_xlim(lo, hi)
@@ -221,7 +228,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
         ax.set_xlabel(label_of(results[output], output, labels=labels))
         ax.set_ylabel("Probability of exceeding")
-        q05 = float(np.quantile(x, 0.05))
+        q05 = float(_quantiles(x, w, [0.05])[0])
         set_title(ax, title, f"P({gain}) = {percent_text(p_gain)}; 1 in 20 chance of "
                               f"{format_value(q05, unit)} or less")
         if lo <= 0 <= hi:
