@@ -52,7 +52,8 @@ def gpd_fit(x: np.ndarray) -> tuple[float, float]:
     b = b / (3 * x[int(n / 4 + 0.5) - 1]) + 1 / x[-1]
     k = np.log1p(-b[:, None] * x).mean(axis=1)
     profile = n * (np.log(-b / k) - k - 1)
-    w = 1 / np.exp(profile - profile[:, None]).sum(axis=1)
+    with np.errstate(over="ignore"):  # a grid point far below the best gets weight 1 / inf = 0
+        w = 1 / np.exp(profile - profile[:, None]).sum(axis=1)
     keep = w >= 10 * np.finfo(float).eps
     b, w = b[keep], w[keep] / w[keep].sum()
     b_post = float(np.sum(b * w))
