@@ -16,12 +16,14 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-from mcrisk.analyze.calibration import (calibrate, calibration_frame, calibration_warning, observation_records)
+from mcrisk.analyze.calibration import (CALIBRATION_COLUMNS, calibrate, calibration_frame, calibration_warning,
+                                        observation_records)
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, aligned, format_number, labelled
 from mcrisk.core.warned import warn
 
-__all__ = ["PRIOR_ANALYSES", "format_calibration", "moved", "run_calibration", "write_calibration"]
+__all__ = ["PRIOR_ANALYSES", "calibration_table", "format_calibration", "moved", "report_section", "run_calibration",
+           "write_calibration"]
 
 #: What a calibrated run still analyses on the priors, in words (printed once, in the report).
 PRIOR_ANALYSES = ("the tornado (one input at a time, at its prior quantiles), the sensitivity indices, "
@@ -111,21 +113,79 @@ def _span(q: dict, unit: str) -> str:
     return f"{format_number(q['p05'], unit)} .. {format_number(q['p95'], unit)}"
 
 
-def write_calibration(study, results: xr.Dataset, folder: Path) -> None:
-    """Write ``calibration.csv`` (prior against posterior per input) and ``calibration.json``.
+def calibration_table(study, results: xr.Dataset) -> xr.Dataset:
+    """The run's calibration as one table: prior against posterior per input, k-hat, ESS, observations.
 
     Parameters
     ----------
     study
         The calibrated study.
     results
-        Its calibrated results.
+        Its calibrated results (:func:`run_calibration`).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over ``input``: the columns of :data:`~mcrisk.analyze.calibration.CALIBRATION_COLUMNS`
+        and ``unit``; attrs ``k_hat``, ``ess``, ``samples`` and ``observations`` (JSON text of
+        :func:`~mcrisk.analyze.calibration.observation_records`).
+    """
+    frame = calibration_frame(results, study.priors.uncertain)
+    frame["unit"] = [study.priors[k].unit or "" for k in frame.input]
+    ds = frame.set_index("input").to_xarray()
+    ds.attrs.update(k_hat=float(results.attrs["k_hat"]), ess=float(results.attrs["ess"]),
+                    samples=int(results.sizes["sample"]),
+                    observations=json.dumps(observation_records(results, study.calibrate)))
+    return ds
+
+
+def write_calibration(table: xr.Dataset, folder: Path) -> None:
+    """Write ``calibration.csv`` (prior against posterior per input) and ``calibration.json``.
+
+    Parameters
+    ----------
+    table
+        From :func:`calibration_table`.
     folder
         The output folder.
     """
-    calibration_frame(results, study.priors.uncertain).to_csv(folder / "calibration.csv", index=False,
-                                                              float_format="%.10g")
-    k = results.attrs["k_hat"]
-    doc = {"k_hat": k if math.isfinite(k) else None, "ess": results.attrs["ess"],
-           "samples": results.sizes["sample"], "observations": observation_records(results, study.calibrate)}
+    frame = table.drop_vars("unit").to_dataframe().reset_index()
+    frame[list(CALIBRATION_COLUMNS)].to_csv(folder / "calibration.csv", index=False, float_format="%.10g")
+    k = table.attrs["k_hat"]
+    doc = {"k_hat": k if math.isfinite(k) else None, "ess": table.attrs["ess"], "samples": table.attrs["samples"],
+           "observations": json.loads(table.attrs["observations"])}
     (folder / "calibration.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def report_section(table: xr.Dataset, labels: Labels | None = None) -> tuple[str, list[str], list[list[str]]]:
+    """The report's "What the record says": each observation, then each input's prior against posterior.
+
+    Parameters
+    ----------
+    table
+        From :func:`calibration_table`.
+    labels
+        Name -> plain label.
+
+    Returns
+    -------
+    tuple
+        ``(heading, header row, rows)``, every cell a string.
+    """
+    k = table.attrs["k_hat"]
+    heading = (f"What the record says ({table.attrs['ess']:,.0f} effective draws of {table.attrs['samples']:,}; "
+               f"Pareto k-hat {k:.2f})")
+    head = ["", "record", "shift (prior sd)", "prior P5 .. P95", "posterior P5 .. P95"]
+    rows = [[f"observed: {labelled(r['output'], labels)}",
+             f"{r['value']:,.6g} ± {r['sd']:,.6g}" if r["kind"] == "gaussian" else f"in [{r['low']:,.6g}, {r['high']:,.6g}]",
+             "", _span(r["prior"], r["units"]), _span(r["posterior"], r["units"])]
+            for r in json.loads(table.attrs["observations"])]
+    frame = table.to_dataframe().reset_index()
+    shift = moved(frame)
+    for i in shift.abs().sort_values(ascending=False, na_position="last").index:
+        r = frame.loc[i]
+        rows.append([labelled(r.input, labels), "", f"{shift[i]:+.2f}",
+                     _span({"p05": r.prior_p05, "p95": r.prior_p95}, r.unit),
+                     _span({"p05": r.post_p05, "p95": r.post_p95}, r.unit)])
+    rows.append(["note", PRIOR_ANALYSES, "", "", ""])
+    return heading, head, rows

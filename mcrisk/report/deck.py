@@ -9,7 +9,7 @@ case, each bar labelled with the input's value there); the sensitivity indices a
 with their intervals in the labels; a ``[sweep]``'s fan chart and its table, and a ``[solve]``'s
 answer (:mod:`mcrisk.report.deck_decisions`), where the run has them; the assumptions (input,
 distribution in words, P10/P50/P90 with units, source); a table slide for each
-``scenarios.csv`` and ``voi.csv`` the folder holds (:data:`EXTRA_TABLES`); and the sources cited.
+``scenarios.csv``, ``voi.csv`` and ``calibration.csv`` the folder holds (:data:`EXTRA_TABLES`); and the sources cited.
 
 The charts are chart objects with their numbers embedded (PowerPoint's "Edit Data" opens
 them), not pictures. Every text is set at the largest size that fits its box by the font
@@ -49,7 +49,8 @@ from mcrisk.core.validate import is_file
 __all__ = ["EXTRA_TABLES", "FONT", "check_template", "dist_words", "write_deck"]
 
 #: Tables other analyses write into the folder; each present one gets table slides.
-EXTRA_TABLES: dict[str, str] = {"scenarios.csv": "Scenarios", "voi.csv": "Value of information"}
+EXTRA_TABLES: dict[str, str] = {"scenarios.csv": "Scenarios", "voi.csv": "Value of information",
+                                 "calibration.csv": "What the record says: prior against posterior"}
 _TABLE_ROWS_MAX = 40  # rows of an extra table shown; the CSV has all
 
 

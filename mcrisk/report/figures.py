@@ -21,7 +21,7 @@ from mcrisk.core.errors import SpecError
 from mcrisk.report.findings import analysed, can_be_negative, driver, driver_phrase, sensitivity_of, stated, varies
 from mcrisk.core.forking import run_forked
 from mcrisk.report.plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
-                   plot_distribution, plot_evppi, plot_exceedance, plot_quantile_convergence, plot_scatter,
+                   plot_calibration, plot_distribution, plot_evppi, plot_exceedance, plot_quantile_convergence, plot_scatter,
                    plot_scenario_box, plot_sensitivity, plot_sweep, plot_tornado, plot_tradeoff, save_figure, title_of)
 from mcrisk.report.plot.hourly_charts import plot_by_scale, plot_hourly
 from mcrisk.core.statistics import outputs_of
@@ -138,6 +138,8 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         plan.append(("scenarios_box", functools.partial(plot_scenario_box, res, boxes, labels=labels)))
     if (voi := run.tables.get("value_of_information")) is not None and voi.sizes["inputs"] > 1:
         plan.append(("voi", functools.partial(plot_evppi, voi, labels=labels)))
+    if (cal := run.tables.get("calibrate")) is not None and cal.sizes["input"]:  # prior against posterior
+        plan.append(("calibration", functools.partial(plot_calibration, cal, labels=labels)))
     if all(k in res and "hour" in res[k].dims for k in ("cost", "revenue", "nodes")):  # an hourly model's day
         plan.append(("hourly", functools.partial(plot_hourly, res, labels=labels)))
     if scales := getattr(study.model, "scale_outputs", None):  # outputs evaluated at several volumes

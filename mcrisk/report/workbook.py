@@ -120,7 +120,7 @@ def write_workbook(run, path: str | Path) -> Path:
     Sheets: ``Summary`` (each output's mean, P5, P10, P50, P90, P95, P(< 0), ES 5% and finite
     samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Sweep`` (per lever value of a
     ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
-    and target), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
+    and target), ``Calibration`` (a ``[calibrate]``'s prior against posterior per input), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
     (no tornado, no analysis, no sweep or solve) is left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
@@ -333,6 +333,27 @@ def _assumptions_sheet(book: _Book, run) -> None:
     ws.freeze_panes(1, 1)
 
 
+def _calibration_sheet(book: _Book, run) -> None:
+    """A calibrated run's inputs, prior against posterior (the columns of calibration.csv), k-hat and ESS."""
+    if (cal := run.tables.get("calibrate")) is None:
+        return
+    ws = book.wb.add_worksheet("Calibration")
+    cols = ["prior_mean", "prior_sd", "prior_p05", "prior_p50", "prior_p95", "post_mean", "post_sd", "post_p05",
+            "post_p50", "post_p95"]
+    ws.write_row(0, 0, [f"Weighted by the record: {cal.attrs['ess']:,.0f} effective draws of {cal.attrs['samples']:,},"
+                        f" Pareto k-hat {cal.attrs['k_hat']:.2f} (calibration.json has the observations)"], book.bold)
+    ws.write_row(1, 0, ["Input", "Name", "Unit", *(c.replace("_", " ") for c in cols)], book.bold)
+    for i, name in enumerate(str(v) for v in cal.input.values):
+        row, unit = cal.sel(input=name), str(cal.unit.sel(input=name).item())
+        ws.write_row(i + 2, 0, [book.lab(name), name, shown_unit(unit)])
+        code = _number_format(unit, book.currency, [float(row[c]) for c in cols])
+        for j, c in enumerate(cols):
+            ws.write_number(i + 2, 3 + j, float(row[c]), book.fmt(code))
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 2, 20)
+    ws.set_column(3, 12, 13)
+
+
 def _sources_sheet(book: _Book, run) -> None:
     """The citations of the bracketed keys the priors cite."""
     ws = book.wb.add_worksheet("Sources")
@@ -391,7 +412,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
-_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _assumptions_sheet,
-           _sources_sheet, _settings_sheet, _samples_sheet)
+_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _calibration_sheet,
+           _assumptions_sheet, _sources_sheet, _settings_sheet, _samples_sheet)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import xarray as xr
 
-from mcrisk.analyze.calibration_run import format_calibration, run_calibration, write_calibration
+from mcrisk.analyze.calibration_run import calibration_table, format_calibration, run_calibration, write_calibration
 from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_decisions
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.discovery_run import run_scenarios, run_voi
@@ -143,9 +143,10 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
         for w in warned:
             warn_again(w)
     _say_summary(study, results, summary, say, prec=bool(prec), thinned=thinned)
+    tables: dict[str, Any] = {}
     if study.calibrate is not None:
         say("\n" + format_calibration(study, results, sentence_labels(study.model, study.priors, study.period_days)))
-    tables: dict[str, Any] = {}
+        tables["calibrate"] = calibration_table(study, results)
     if conv is not None:
         tables["convergence"] = conv
         say(format_convergence(conv))
@@ -330,8 +331,8 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
 
 def _write_tables(run: StudyRun, folder: Path) -> None:
     run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
-    if run.study.calibrate is not None:
-        write_calibration(run.study, run.results, folder)
+    if "calibrate" in run.tables:
+        write_calibration(run.tables["calibrate"], folder)
     if "tornado" in run.tables:
         tornado_frame(run.tables["tornado"]).to_csv(folder / "tornado.csv", index=False, float_format="%.10g")
 
