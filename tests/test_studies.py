@@ -46,6 +46,15 @@ def _stat(run, output: str, stat: str) -> float:
         return float(run.tables["scenarios"][var].sel(box=int(k)))
     if stat == "evpi":
         return float(run.tables["value_of_information"].attrs["evpi"])
+    # calibration: ess and k_hat of the run; an input's prior_*/post_* column or its shift of
+    # the mean in prior sds (output=INPUT)
+    if stat in ("ess", "k_hat"):
+        return float(run.tables["calibrate"].attrs[stat])
+    if stat.startswith(("prior_", "post_")):
+        return float(run.tables["calibrate"][stat].sel(input=output))
+    if stat == "shift":
+        cal = run.tables["calibrate"].sel(input=output)
+        return float((cal.post_mean - cal.prior_mean) / cal.prior_sd)
     s = run.summary
     return float(s[stat].sel(output=output))
 
