@@ -34,7 +34,7 @@ from mcrisk.core.statistics import WEIGHT, weighted_quantile
 from mcrisk.spec.calibrate_table import CalibrateTable
 
 __all__ = ["CALIBRATION_COLUMNS", "MIN_ESS", "calibrate", "calibration_frame", "calibration_warning",
-           "equal_weights", "log_likelihood", "observation_records"]
+           "equal_weights", "k_hat_words", "log_likelihood", "observation_records"]
 
 #: Fewer effective draws than this and the calibrated statistics are too noisy to report as they are.
 MIN_ESS = 200
@@ -113,6 +113,11 @@ def calibrate(results: xr.Dataset, table: CalibrateTable) -> xr.Dataset:
     return out
 
 
+def k_hat_words(k_hat: float) -> str:
+    """``"Pareto k-hat 0.49"``, or what a NaN k-hat means (no tail: the weights kept are equal)."""
+    return "no Pareto tail (equal weights)" if math.isnan(k_hat) else f"Pareto k-hat {k_hat:.2f}"
+
+
 def calibration_warning(results: xr.Dataset) -> str | None:
     """The warning of a calibration that too few draws carry, or None.
 
@@ -125,7 +130,7 @@ def calibration_warning(results: xr.Dataset) -> str | None:
     # the effective draws grow in proportion to the samples; twice that, as a heavy tail's k-hat falls slowly
     more = max(2 * n, int(math.ceil(2 * n * MIN_ESS / max(ess, 1.0) / 1000)) * 1000)
     return (f"the record contradicts these priors; {ess:,.0f} draws carry the result (effective sample size "
-            f"of {n:,}, Pareto k-hat {k_hat:.2f}; trusted: k-hat at most {K_HAT_LIMIT} and at least {MIN_ESS} "
+            f"of {n:,}, {k_hat_words(k_hat)}; trusted: k-hat at most {K_HAT_LIMIT} and at least {MIN_ESS} "
             f"effective draws): run more samples (--samples {more:,}) or widen the priors the record contradicts")
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from mcrisk.analyze.calibration import (CALIBRATION_COLUMNS, calibrate, calibration_frame, calibration_warning,
-                                        observation_records)
+                                        k_hat_words, observation_records)
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, aligned, format_number, labelled
 from mcrisk.core.warned import warn
@@ -92,7 +92,7 @@ def format_calibration(study, results: xr.Dataset, labels: Labels | None = None)
         uncertain input's median and 90% interval before and after, largest shift first.
     """
     n, ess, k = results.sizes["sample"], results.attrs["ess"], results.attrs["k_hat"]
-    lines = [f"What the record says ({ess:,.0f} effective draws of {n:,}, Pareto k-hat {k:.2f})"]
+    lines = [f"What the record says ({ess:,.0f} effective draws of {n:,}, {k_hat_words(k)})"]
     rows = [["observed", "record", "prior p05 .. p95", "posterior p05 .. p95"]]
     for rec, ob in zip(observation_records(results, study.calibrate), study.calibrate.observe, strict=True):
         u = rec["units"]
@@ -174,7 +174,7 @@ def report_section(table: xr.Dataset, labels: Labels | None = None) -> tuple[str
     """
     k = table.attrs["k_hat"]
     heading = (f"What the record says ({table.attrs['ess']:,.0f} effective draws of {table.attrs['samples']:,}; "
-               f"Pareto k-hat {k:.2f})")
+               f"{k_hat_words(k)})")
     head = ["", "record", "shift (prior sd)", "prior P5 .. P95", "posterior P5 .. P95"]
     rows = [[f"observed: {labelled(r['output'], labels)}",
              f"{r['value']:,.6g} ± {r['sd']:,.6g}" if r["kind"] == "gaussian" else f"in [{r['low']:,.6g}, {r['high']:,.6g}]",

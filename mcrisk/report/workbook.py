@@ -34,6 +34,7 @@ from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
 from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
 from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
+from mcrisk.analyze.calibration import k_hat_words
 from mcrisk.analyze.sensitivity import rank_order
 
 __all__ = ["MAX_ROWS", "write_workbook"]
@@ -341,7 +342,7 @@ def _calibration_sheet(book: _Book, run) -> None:
     cols = ["prior_mean", "prior_sd", "prior_p05", "prior_p50", "prior_p95", "post_mean", "post_sd", "post_p05",
             "post_p50", "post_p95"]
     ws.write_row(0, 0, [f"Weighted by the record: {cal.attrs['ess']:,.0f} effective draws of {cal.attrs['samples']:,},"
-                        f" Pareto k-hat {cal.attrs['k_hat']:.2f} (calibration.json has the observations)"], book.bold)
+                        f" {k_hat_words(cal.attrs['k_hat'])} (calibration.json has the observations)"], book.bold)
     ws.write_row(1, 0, ["Input", "Name", "Unit", *(c.replace("_", " ") for c in cols)], book.bold)
     for i, name in enumerate(str(v) for v in cal.input.values):
         row, unit = cal.sel(input=name), str(cal.unit.sel(input=name).item())
