@@ -40,6 +40,7 @@ _LAZY = {
     "SpecError": ".core.errors",
     "RunOptions": ".study.options",
     "Study": ".study.runner",
+    "calibrate": ".analyze.calibration",
     "compare": ".study.compare",
     "conform_priors": ".spec.conform",
     "fit_data": ".elicit.fit",
@@ -81,6 +82,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from mcrisk.study.runner import Study, load_study, run_study
     from mcrisk.analyze.tornado import tornado
     from mcrisk.study.compare import compare
+    from mcrisk.analyze.calibration import calibrate
     from mcrisk.analyze.solve import solve
     from mcrisk.analyze.sweep import sweep
 
@@ -94,6 +96,7 @@ __all__ = [
     "SpecError",
     "Study",
     "__version__",
+    "calibrate",
     "compare",
     "conform_priors",
     "fit_data",

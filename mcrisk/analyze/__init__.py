@@ -14,6 +14,9 @@
     scenarios.py        PRIM boxes: where the loss lives
     voi.py              EVPI and EVPPI: what is worth knowing
     discovery_run.py    a study's [scenarios] and [value_of_information] tables
+    psis.py             Pareto-smoothed importance sampling: weights, k-hat, effective sample size
+    calibration.py      weights from observed outputs; prior against posterior; equal-weight resample
+    calibration_run.py  a study's [calibrate] table: run, print, report section, files
     sweep.py            one lever at several values on common random numbers
     solve.py            the lever value at which a target is just met
     precision.py        batches of samples until intervals are narrow enough

@@ -162,7 +162,9 @@ class RunOptions:
         parse=_parse_setting, bad="{text} must be NAME=VALUE with a number, e.g. gpu_hour_price=2.5",
         action="append", metavar="NAME=VALUE")
     strict: bool = _option(False, "a prior whose median lies far outside its input's plausible range (a likely unit "
-                                  "slip) is an error, not a warning; every prior must state its unit",
+                                  "slip) is an error, not a warning; every prior must state its unit; a "
+                                  "[calibrate] that too few draws carry (k-hat > 0.7 or under 200 effective) "
+                                  "is an error",
                            lambda v, w="": _flag(v, w, "strict"), flag="--strict", shown="off", action="store_true")
     template: Path | None = _option(None, "PowerPoint template for deck.pptx (--formats pptx)", _path("template"),
                                     flag="--template", shown="none: python-pptx's default", parse=Path)
