@@ -55,6 +55,13 @@ def test_equal_log_weights_are_left_alone():
     assert math.isnan(k) and effective_sample_size(w) == pytest.approx(400)
 
 
+def test_weights_equal_but_for_rounding_are_left_alone(rng):
+    # log weights within 1e-17 of each other: the tail's excesses round to 0, nothing to fit
+    w, k = psis(-1e-17 * rng.random(1000))
+    np.testing.assert_allclose(w, 1 / 1000)
+    assert math.isnan(k)
+
+
 def test_conjugate_normal(rng):
     # x ~ N(m, s^2), y = x observed as v with error sd e: the posterior is N(mu, tau^2) with
     # 1/tau^2 = 1/s^2 + 1/e^2 and mu = tau^2 (m/s^2 + v/e^2)

@@ -118,3 +118,17 @@ def test_precision_is_refused_in_one_line(tmp_path):
     with pytest.raises(SpecError, match=r"s\.toml: \[calibrate\] weighs every sample of a run held whole: at most "
                                         r"2,097,152 samples and no --precision \(samples = 64, with a precision\)$"):
         run_study(path, write=False, precision="mean:1%")
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_calibrate_beside_every_table(tmp_path, form):
+    from test_matrix_tables import tables_text
+
+    out = FORMS[form][2]
+    table = f"[calibrate]\nobserve = {{ {out} = {{ value = 0, sd = 1e12 }} }}\n"  # all but flat weights
+    run = run_study(write_study(tmp_path, form, tables=tables_text(form) + table), write=False)
+    assert set(run.tables) == {"calibrate", "tornado", "sweep", "solve", "scenarios", "value_of_information"}
+    for key in ("scenarios", "value_of_information"):  # PRIM and the regression on a resample, said
+        assert run.tables[key].attrs["subsample"].startswith("a resample of 64 draws by the calibration's weights")
+    # weights equal to 1e-9: every draw counts, and no heavy tail (k-hat NaN or below 0.7)
+    assert not run.results.attrs["k_hat"] > 0.7 and run.results.attrs["ess"] == pytest.approx(64)

@@ -83,7 +83,8 @@ def psis(log_weights: np.ndarray) -> tuple[np.ndarray, float]:
         Smoothed weights, summing to 1.
     k_hat : float
         The fitted generalized Pareto shape of the largest weights; NaN when the weights have
-        no tail (all tied), ``inf`` when four or fewer draws stand above the rest.
+        no tail (all tied, or above the cut by rounding only), ``inf`` when four or fewer draws
+        stand above the rest.
 
     Raises
     ------
@@ -114,8 +115,10 @@ def psis(log_weights: np.ndarray) -> tuple[np.ndarray, float]:
     cut = max(lw[order[-m - 1]], math.log(np.finfo(float).tiny)) if s > m else -np.inf
     tail = order[lw[order] > cut]
     k_hat = math.nan if tail.size == 0 else math.inf
-    if tail.size > 4:
-        excess = np.exp(lw[tail]) - math.exp(cut)
+    excess = np.exp(lw[tail]) - math.exp(cut)
+    if tail.size and excess[0] <= 0:  # the tail stands above the cut by rounding only: equal weights
+        k_hat = math.nan
+    elif tail.size > 4:
         k_hat, sigma = gpd_fit(excess)
         if math.isfinite(k_hat):
             p = np.arange(0.5, tail.size) / tail.size
