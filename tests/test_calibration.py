@@ -151,3 +151,26 @@ def test_equal_weights_resample_keeps_the_weighted_mean(rng):
     # to within max |x| / n per draw, about 4e-4 * 4 here
     assert float(eq.y.mean()) == pytest.approx(mean, abs=4 * 4 / 10_000 * 4)
     assert pd.Series(eq.y.values).nunique() <= 10_000
+
+
+def test_charts_weigh_the_samples(rng):
+    # profit ~ N(0, 1) observed at 1 +- 0.5: posterior N(0.8, 0.447^2), P(profit < 0) = 3.7%; the
+    # bars hold the weight (they sum to the weight drawn), and P(loss) is the weighted share
+    pytest.importorskip("matplotlib")
+    from mcrisk.report.plot import plot_distribution, plot_exceedance
+
+    x = rng.normal(0, 1, 20_000)
+    ds = xr.Dataset({"profit_per_day": ("sample", x, {"role": "output", "units": "USD/day"})},
+                    attrs={"output": "profit_per_day"})
+    cal = calibrate(ds, CalibrateTable((Observation("profit_per_day", value=1.0, sd=0.5),)))
+    p = float(cal.weight.values[x < 0].sum())
+    assert p == pytest.approx(st.norm.cdf(0, 0.8, 0.2 ** 0.5), abs=4 * math.sqrt(0.037 * 0.963 / cal.attrs["ess"]))
+    ax = plot_distribution(cal)
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "p_loss"] == [f"P(loss) = {p:.1%}"]
+    heights = sum(b.get_height() for b in ax.containers[0])
+    assert 0.99 < heights <= 1.0 + 1e-9  # the chart cuts only tails of weight under 1%
+    ax = plot_exceedance(cal)
+    x_curve, p_curve = ax.get_lines()[0].get_data()
+    # the curve at the weighted median is one half
+    med = float(np.interp(0.5, p_curve[::-1], x_curve[::-1]))
+    assert med == pytest.approx(0.8, abs=4 * 1.2533 * 0.447 / math.sqrt(cal.attrs["ess"]))

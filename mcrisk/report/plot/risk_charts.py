@@ -47,11 +47,12 @@ def _edges(lo: float, hi: float, bins: int) -> np.ndarray:
     return np.clip(e, -np.finfo(float).max, np.finfo(float).max)
 
 
-def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str) -> str:
+def _off_chart(x: np.ndarray, lo: float, hi: float, unit: str, w: np.ndarray | None = None) -> str:
     """``'tails off the chart: 0.5% of samples below −60M (min −146M), 0.3% above 12M (max 40M)'``,
-    or ``''`` when every sample is inside ``lo .. hi``."""
+    or ``''`` when every sample is inside ``lo .. hi``; with calibration weights ``w``, shares of the weight."""
     v = lambda a: format_value(float(a), unit, with_unit=False)  # noqa: E731
-    parts = [f"{share_text(float(np.mean(side)))} {word} {v(edge)} ({end} {v(extreme)})"
+    share = (lambda side: float(np.mean(side))) if w is None else (lambda side: float(w[side].sum()))  # noqa: E731
+    parts = [f"{share_text(share(side))} {word} {v(edge)} ({end} {v(extreme)})"
              for side, word, edge, end, extreme in ((x < lo, "below", lo, "min", x.min()),
                                                     (x > hi, "above", hi, "max", x.max())) if side.any()]
     if not parts:
@@ -150,7 +151,7 @@ def plot_distribution(results: xr.Dataset, *, output: str | None = None, ax=None
         ax.yaxis.set_major_formatter(share_formatter())
         ax.set_xlabel(label_of(results[output], output, labels=labels))
         ax.set_ylabel("Share of samples" if w is None else "Share of samples, weighted by the record")
-        add_note(ax, [_off_chart(x, xlo, xhi, unit), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
+        add_note(ax, [_off_chart(x, xlo, xhi, unit, w), f"{n_bad:,} NaN/inf samples left out" if n_bad else ""])
         median_of = words(output.removesuffix("_per_day"), labels)
         set_title(ax, title, f"P({loss}) = {percent_text(p_loss)}; median {median_of} "
                               f"{format_value(q50, unit)}")
@@ -217,7 +218,7 @@ def plot_exceedance(results: xr.Dataset, *, output: str | None = None, ax=None,
         lo, hi = lo - pad * (lo == xs[0]), hi + pad * (hi == xs[-1])     # no pad at a clipped side
         ax.set_xlim(lo, hi)
         ax.set_ylim(0, 1.02)
-        add_note(ax, [_off_chart(x, lo, hi, unit)])
+        add_note(ax, [_off_chart(x, lo, hi, unit, w)])
         if lo < 0:
             ax.axvspan(lo, min(0.0, hi), color=LOSS, alpha=0.08, linewidth=0, zorder=0)
         if lo <= 0 <= hi:
