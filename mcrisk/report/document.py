@@ -141,7 +141,8 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         heading = (f"Tornado: {words(str(tab.attrs.get('output', '')), labels)}, each input alone, base case "
                    f"{_num(tab.attrs['base_output'], unit)}{'' if is_share(unit) else ' ' + unit} "
                    "(every input at its base value, the prior's base else its median; not the mean or the "
-                   "median of the simulated output)")
+                   "median of the simulated output)"
+                   + (f"; {tab.attrs['priors_only']}" if "priors_only" in tab.attrs else ""))
         tables["tornado"] = (heading, *_tornado_table(tab, labels))
     tables.update(decision_tables(run))
     tables.update(report_sections(run.tables, labels))  # "Where the loss lives", "What is worth knowing"

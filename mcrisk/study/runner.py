@@ -251,8 +251,11 @@ def _run_tornado(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Datase
     cfg = study.tornado
     tab = per_period(tornado(study.model, study.priors, output=cfg.output, low=cfg.low,
                              high=cfg.high), study.period_days)
+    if study.calibrate is not None:  # one input at a time at its prior quantiles: no weights to apply
+        tab.attrs["priors_only"] = "of the priors: each input at its prior quantiles, not weighted by [calibrate]"
     if echo is not None:
-        echo("\n" + format_tornado(tab, sentence_labels(study.model, study.priors, study.period_days)))
+        echo("\n" + format_tornado(tab, sentence_labels(study.model, study.priors, study.period_days))
+             + (f"\nnote: the tornado is {tab.attrs['priors_only']}" if "priors_only" in tab.attrs else ""))
     return tab
 
 
