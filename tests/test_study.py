@@ -23,7 +23,7 @@ MAAS_OUTPUTS = ("nodes_avg, nodes_provisioned, nodes_charged, utilization, cost_
                 "cost_per_million_output_tokens")
 STUDY_KEYS = ("title, description, model, priors, inputs, samples, seed, method, output, period_days, "
               "currency, correlation, sensitivity, tornado, plots, options, sweep, solve, precision, scenarios, "
-              "value_of_information, fx")
+              "value_of_information, fx, calibrate")
 KNOWN = ("beta, constant, discrete, lognormal, loguniform, metalog, normal, pert, triangular, truncnormal, "
          "uniform, weibull, or any continuous scipy.stats family by its name")
 

@@ -123,8 +123,8 @@ STUDY_KEYS = (
     Key("precision", None, None, 'run until the 95% half-widths are this small: "p_loss:0.005, mean:1%"'),
     Key("scenarios", None, None, "an analysis table"),
     Key("value_of_information", None, None, "an analysis table"),
-    Key("calibrate", None, None, "observed outputs the samples are weighted by (mcrisk.spec.calibrate_table)"),
     Key("fx", {}, None, "exchange rates: currency code = value in the study's currency"),
+    Key("calibrate", None, None, "observed outputs the samples are weighted by (mcrisk.spec.calibrate_table)"),
 )
 
 @dataclass(frozen=True)
