@@ -179,8 +179,8 @@ def test_the_table_checker_imports_nothing_heavy() -> None:
              for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
              for a in (n.names if isinstance(n, ast.Import) else [None])}
     assert names == {"__future__", "collections.abc", "typing", "mcrisk.core.errors", "mcrisk.core.domains",
-                     "mcrisk.core.events", "mcrisk.core.validate", "mcrisk.spec.tables"}
-    # and what those import in turn: no numpy, scipy or xarray
+                     "mcrisk.core.events", "mcrisk.core.validate", "mcrisk.spec.tables", "mcrisk.spec.voi_tables"}
+    # and what those import in turn (the studies' and lever's checks too): no numpy, scipy or xarray
     code = "import sys, mcrisk.spec.discovery_tables; print(sorted({'numpy', 'scipy', 'xarray'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

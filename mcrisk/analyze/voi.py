@@ -53,7 +53,7 @@ from threadpoolctl import threadpool_limits
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
 
-__all__ = ["evppi", "voi_frame", "voi_sentence", "worth_knowing"]
+__all__ = ["evppi", "incremental", "net_benefits", "regression_value", "voi_frame", "voi_sentence", "worth_knowing"]
 
 _ALPHAS = np.logspace(-8, 6, 43)  # ridge penalties tried, relative to the Gram matrix's mean eigenvalue
 
@@ -164,17 +164,56 @@ def _values(g: np.ndarray, weights: np.ndarray) -> np.ndarray:
             - np.maximum(np.einsum("bi,bik->bk", weights, g) / n[:, None], 0.0).max(axis=1))
 
 
+def regression_value(cols: list[np.ndarray], D: np.ndarray, weights: np.ndarray, *, knots: int = 8,
+                     permutations: int = 0, gen: np.random.Generator | None = None) -> tuple[float, float, float]:
+    """The value of learning ``cols`` before choosing: regression of ``D`` on them, bootstrap SE.
+
+    The one estimator behind EVPPI (``cols``: the inputs) and EVSI (``cols``: a study's simulated
+    summary statistic, :mod:`mcrisk.analyze.evsi`): :math:`\\overline{\\max(0, \\hat g(c_i))} -
+    \\max(0, \\overline{\\hat g})` with :math:`\\hat g` the P-spline GAM fit of the incremental
+    net benefits ``D`` (n, k) on ``cols``.
+
+    Parameters
+    ----------
+    cols
+        One array of n values per regressor.
+    D
+        Incremental net benefits against the first option, (n, k).
+    weights
+        Bootstrap resample counts, (B, n).
+    knots
+        Knots of each regressor's spline basis.
+    permutations
+        Row shuffles for the no-effect level (0: none, the level is NaN).
+    gen
+        The generator of the shuffles.
+
+    Returns
+    -------
+    tuple of float
+        ``(value, bootstrap SE, no-effect level)``.
+    """
+    n = len(D)
+    X = _design(cols, knots)
+    fit = _Fit(X)
+    ghat, alpha = fit.fitted(D)
+    noise = (float(np.mean([_value(fit.fitted(D[gen.permutation(n)])[0]) for _ in range(permutations)]))
+             if permutations and gen is not None else float("nan"))
+    return _value(ghat), float(np.std(_boot_evppi(X, D, alpha, weights), ddof=1)), noise
+
+
 def _row(results: xr.Dataset, names: list[str], ok: np.ndarray, D: np.ndarray, weights: np.ndarray, knots: int,
          permutations: int, gen: np.random.Generator, n: int) -> tuple[float, float, float]:
     """EVPPI of one input or group, its bootstrap SE and its no-effect level (row shuffles)."""
-    X = _design([np.asarray(results[k].values, dtype=float).ravel()[ok] for k in names], knots)
-    fit = _Fit(X)
-    ghat, alpha = fit.fitted(D)
-    noise = np.mean([_value(fit.fitted(D[gen.permutation(n)])[0]) for _ in range(permutations)])
-    return _value(ghat), float(np.std(_boot_evppi(X, D, alpha, weights), ddof=1)), float(noise)
+    cols = [np.asarray(results[k].values, dtype=float).ravel()[ok] for k in names]
+    return regression_value(cols, D, weights, knots=knots, permutations=permutations, gen=gen)
 
 
-def _options(results: xr.Dataset, output: str, decision: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
+def net_benefits(results: xr.Dataset, output: str, decision: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
+    """``(net benefit of each option per sample (n, k), the options' names, the output's units)``.
+
+    Decision ``"go"``: the options are "do nothing" (0) and ``output``; else the outputs named.
+    """
     names = [output] if decision == "go" else list(decision)
     for k in names:
         if k not in results:
@@ -186,6 +225,19 @@ def _options(results: xr.Dataset, output: str, decision: str | Sequence[str]) ->
         nb = np.column_stack([np.zeros(len(nb)), nb])
         names = ["do nothing", output]
     return nb, names, str(results[names[-1]].attrs.get("units", ""))
+
+
+def incremental(nb: np.ndarray, names: list[str], need: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(finite rows, their net benefits, incremental net benefits against the first option)``.
+
+    At least 20 finite rows are needed when ``need`` (a regression on fewer is noise).
+    """
+    ok = np.isfinite(nb).all(axis=1)
+    nb = nb[ok]
+    if len(nb) < 20 and need:
+        raise SpecError(f"value_of_information: {len(nb)} samples with finite {', '.join(names[1:])}; "
+                        "at least 20 needed")
+    return ok, nb, nb[:, 1:] - nb[:, :1]
 
 
 def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Sequence[str] = "go",
@@ -245,7 +297,7 @@ def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Seq
     True
     """
     output = output or results.attrs.get("output")
-    nb, names, units = _options(results, output, decision)
+    nb, names, units = net_benefits(results, output, decision)
     gen = np.random.default_rng(rng)
     varying = [k for k, v in results.data_vars.items()
                if v.attrs.get("role") == "input" and "sample" in v.dims and np.ptp(v.values) > 0]
@@ -255,12 +307,8 @@ def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Seq
             if k not in results or "sample" not in results[k].dims:
                 raise SpecError(f"value_of_information: {k!r} is not an uncertain input of the results; "
                                 f"uncertain inputs: {', '.join(varying) or '(none)'}")
-    ok = np.isfinite(nb).all(axis=1)
-    nb = nb[ok]
+    ok, nb, D = incremental(nb, names, need=bool(rows))
     n = len(nb)
-    if n < 20 and rows:
-        raise SpecError(f"value_of_information: {n} samples with finite {', '.join(names[1:])}; at least 20 needed")
-    D = nb[:, 1:] - nb[:, :1]  # incremental net benefit against the first option
     weights = gen.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
     evpi = _value(D)
     evpi_boot = _values(D, weights)
