@@ -89,7 +89,8 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
     Returns
     -------
     xarray.Dataset
-        Over ``row`` (one per study and size), with coordinates ``study``, ``input`` and ``n``:
+        Over ``row`` (one per study and size), with coordinates ``study``, ``input``, ``n``,
+        ``periods``, ``cost_fixed`` and ``cost_per_observation``:
         ``evsi`` and ``se`` in the output's units (per period), ``enbs`` in the currency, and
         ``best`` (True at each study's size of largest ENBS, if that ENBS is positive). Attrs:
         ``output``, ``units``, ``enbs_units``, ``evpi``, ``samples``, ``decision`` and ``method``.
@@ -128,7 +129,7 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
             for size in s.n:
                 value, se, _ = regression_value([_statistic(theta, s, size, z)], D, weights, knots=knots)
                 enbs = s.periods * value - s.cost_fixed - s.cost_per_observation * size
-                rows.append((s.name, s.input, size, value, se, enbs))
+                rows.append((s.name, s.input, size, value, se, enbs, s.periods, s.cost_fixed, s.cost_per_observation))
     ds = _dataset(rows, units, output, D, n, resamples)
     ds.attrs["decision"] = (f"go ahead only if the expected {output} is positive" if decision == "go" else
                             "choose the option of largest expected net benefit: " + ", ".join(names))
@@ -136,7 +137,8 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
 
 
 def _dataset(rows: list[tuple], units: str, output: str, D: np.ndarray, n: int, resamples: int) -> xr.Dataset:
-    df = pd.DataFrame(rows, columns=["study", "input", "n", "evsi", "se", "enbs"])
+    df = pd.DataFrame(rows, columns=["study", "input", "n", "evsi", "se", "enbs", "periods", "cost_fixed",
+                                     "cost_per_observation"])
     best = np.zeros(len(df), dtype=bool)
     for _, part in df.groupby("study", sort=False):
         i = part.enbs.idxmax()
@@ -151,7 +153,9 @@ def _dataset(rows: list[tuple], units: str, output: str, D: np.ndarray, n: int, 
                                                    "units": money}),
          "best": ("row", best, {"long_name": "the study's size of largest positive ENBS"})},
         coords={"study": ("row", df.study.to_numpy(str)), "input": ("row", df.input.to_numpy(str)),
-                "n": ("row", df.n.to_numpy(int))},
+                "n": ("row", df.n.to_numpy(int)), "periods": ("row", df.periods.to_numpy(float)),
+                "cost_fixed": ("row", df.cost_fixed.to_numpy(float), {"units": money}),
+                "cost_per_observation": ("row", df.cost_per_observation.to_numpy(float), {"units": money})},
         attrs={"output": output, "units": units, "enbs_units": money, "evpi": evpi, "samples": n,
                "method": f"{METHOD}; cubic P-spline GAM, GCV penalty; SE by {resamples} bootstrap resamples"})
 

@@ -27,6 +27,7 @@ import xarray as xr
 from mcrisk.core.statistics import CENTRAL_90, percentile_head
 from mcrisk.report.decision_text import decision_tables
 from mcrisk.analyze.discovery_run import report_sections
+from mcrisk.analyze.voi_run import voi_sections
 from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.core.errors import SpecError
 from mcrisk.report.figures import Figure, figure_plan, figures, render_all
@@ -144,6 +145,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
         tables["tornado"] = (heading, *_tornado_table(tab, labels))
     tables.update(decision_tables(run))
     tables.update(report_sections(run.tables, labels))  # "Where the loss lives", "What is worth knowing"
+    tables.update(voi_sections(run.tables, labels))  # "What a study is worth", "Where knowledge is worth most"
     tables["assumptions"] = ("Assumptions", *_assumptions_table(run, labels))
     if cited := cited_sources(run.study.priors, study_folders(run.study)):
         tables["sources"] = ("Sources", ["key", "citation"], [[f"[{k}]", text] for k, text in cited])
