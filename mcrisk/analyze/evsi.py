@@ -45,7 +45,7 @@ from mcrisk.analyze.voi import incremental, net_benefits, regression_value
 from mcrisk.spec.tables import EvsiStudy
 from mcrisk.spec.voi_tables import check_evsi_study
 
-__all__ = ["METHOD", "best_sizes", "evsi", "evsi_frame", "evsi_sentence"]
+__all__ = ["METHOD", "best_sizes", "evsi", "evsi_frame", "evsi_sentence", "evsi_table"]
 
 #: The method, as the tables and the report name it.
 METHOD = ("regression-based EVSI (Strong, Oakley, Brennan & Breeze 2015, Medical Decision Making 35:570): "
@@ -130,13 +130,15 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
                 value, se, _ = regression_value([_statistic(theta, s, size, z)], D, weights, knots=knots)
                 enbs = s.periods * value - s.cost_fixed - s.cost_per_observation * size
                 rows.append((s.name, s.input, size, value, se, enbs, s.periods, s.cost_fixed, s.cost_per_observation))
-    ds = _dataset(rows, units, output, D, n, resamples)
+    ds = evsi_table(rows, units, output, D, n, resamples)
     ds.attrs["decision"] = (f"go ahead only if the expected {output} is positive" if decision == "go" else
                             "choose the option of largest expected net benefit: " + ", ".join(names))
     return ds
 
 
-def _dataset(rows: list[tuple], units: str, output: str, D: np.ndarray, n: int, resamples: int) -> xr.Dataset:
+def evsi_table(rows: list[tuple], units: str, output: str, D: np.ndarray, n: int, resamples: int) -> xr.Dataset:
+    """:func:`evsi`'s Dataset from its rows ``(study, input, n, evsi, se, enbs, periods, cost_fixed,
+    cost_per_observation)``, each study's best size marked; ``D`` gives the EVPI attr."""
     df = pd.DataFrame(rows, columns=["study", "input", "n", "evsi", "se", "enbs", "periods", "cost_fixed",
                                      "cost_per_observation"])
     best = np.zeros(len(df), dtype=bool)

@@ -26,7 +26,8 @@ from mcrisk.core.statistics import per_period
 from mcrisk.core.text import MINUS, Labels, aligned, format_number
 from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
 
-__all__ = ["format_evsi", "format_voi_lever", "run_evsi", "run_voi_lever", "voi_sections", "write_voi_tables"]
+__all__ = ["format_evsi", "format_voi_lever", "read_voi_tables", "run_evsi", "run_voi_lever", "voi_sections",
+           "write_voi_tables"]
 
 
 def run_evsi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None = None,
@@ -164,6 +165,56 @@ def write_voi_tables(tables: Mapping[str, Any], folder: Path) -> None:
         evsi_frame(tables["evsi"]).to_csv(folder / "evsi.csv", index=False, float_format="%.10g")
     if "voi_lever" in tables:
         lever_frame(tables["voi_lever"]).to_csv(folder / "voi_lever.csv", index=False, float_format="%.10g")
+
+
+def read_voi_tables(study, folder: Path, units: str) -> dict[str, xr.Dataset]:
+    """``evsi.csv`` and ``voi_lever.csv`` of a finished run read back as :func:`run_evsi` and
+    :func:`run_voi_lever` gave them (``mcrisk deck`` on a folder), their settings from the study.
+
+    Parameters
+    ----------
+    study
+        The study the folder was written from.
+    folder
+        The output folder.
+    units
+        The decision output's units in the folder (``summary.csv``'s, per the study's period).
+
+    Returns
+    -------
+    dict
+        ``"evsi"`` and ``"voi_lever"``, for the files the folder holds and the study asks for.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from mcrisk.analyze.evsi import evsi_table
+    from mcrisk.analyze.sweep import lever_unit
+    from mcrisk.core.validate import is_file
+
+    cfg, out = study.value_of_information, {}
+    if cfg is None:
+        return out
+    decision = (f"go ahead only if the expected {cfg.output} is positive" if cfg.decision == "go" else
+                "choose the option of largest expected net benefit: " + ", ".join(cfg.decision))
+    if cfg.studies and is_file(folder / "evsi.csv"):
+        df = pd.read_csv(folder / "evsi.csv")
+        by = {s.name: s for s in cfg.studies}
+        rows = [(r.study, r.input, int(r.n), r.evsi, r.se, r.enbs, by[r.study].periods, by[r.study].cost_fixed,
+                 by[r.study].cost_per_observation) for r in df.itertuples() if r.study in by]
+        out["evsi"] = evsi_table(rows, units, cfg.output, np.zeros((1, 1)), study.samples, cfg.resamples)
+        out["evsi"].attrs.update(decision=decision, evpi=float("nan"))
+    if cfg.lever is not None and is_file(folder / "voi_lever.csv"):
+        df = pd.read_csv(folder / "voi_lever.csv", keep_default_na=False)
+        table = df.pivot(index="lever_value", columns="inputs")
+        names = list(dict.fromkeys(df.inputs))
+        lunit = lever_unit(study.model, study.priors, cfg.lever)
+        out["voi_lever"] = xr.Dataset(
+            {k: (("lever_value", "inputs"), table[k][names].to_numpy(float), {"units": units}) for k in ("evppi", "se")},
+            coords={"lever_value": table.index.to_numpy(float), "inputs": names},
+            attrs={"lever": cfg.lever, "lever_units": lunit, "output": cfg.output, "units": units,
+                   "decision": decision, "samples": min(study.samples, 20_000), "method": ""})
+    return out
 
 
 def voi_sections(tables: Mapping[str, Any],
