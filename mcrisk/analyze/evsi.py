@@ -15,7 +15,7 @@ given that sample's input, :math:`\\bar x_i = \\theta_i + (\\text{sd}/\\sqrt n)\
 ``scale = "log"``, :math:`\\log \\bar x_i = \\log\\theta_i + (\\text{sd}/\\sqrt n)\\, z_i`: the
 mean of the observations' logs, for noise relative to the input), then regresses :math:`D` on
 :math:`\\bar x` with the same P-spline smoother and bootstrap as the EVPPI
-(:func:`mcrisk.analyze.voi.regression_value`). No new model runs: one regression per study
+(:func:`mcrisk.analyze.voi_regression.regression_value`). No new model runs: one regression per study
 and size. The standard normals :math:`z_i` are drawn once per study and shared by every size
 (common random numbers), so EVSI against ``n`` is a smooth curve, not one noisy draw per size.
 
@@ -41,7 +41,7 @@ from threadpoolctl import threadpool_limits
 
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
-from mcrisk.analyze.voi import incremental, net_benefits, regression_value
+from mcrisk.analyze.voi_regression import bootstrap_weights, incremental, net_benefits, regression_value
 from mcrisk.spec.tables import EvsiStudy
 from mcrisk.spec.voi_tables import check_evsi_study
 
@@ -114,7 +114,7 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
     ok, nb, D = incremental(nb, names)
     gen = np.random.default_rng(rng)
     n = len(D)
-    weights = gen.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
+    weights = bootstrap_weights(n, resamples, gen)
     rows: list[tuple] = []
     with threadpool_limits(limits=1, user_api="blas"):  # narrow matrices: one thread (as voi.evppi)
         for s in studies:

@@ -4,7 +4,7 @@ BCEA's "EVPI against willingness to pay" (Baio, Berardi and Heath 2017, ch. 4), 
 of the model: :func:`evppi_lever` holds the lever at each value on common random numbers (the
 other inputs drawn once, :func:`mcrisk.analyze.sweep.sweep`) and computes EVPI and the EVPPI of
 each named input or group at each value, on the same samples and the same bootstrap resamples
-(:func:`mcrisk.analyze.voi.evppi`). Far from the break-even the decision is sure and information
+(the regression of :func:`mcrisk.analyze.voi.evppi`, :mod:`mcrisk.analyze.voi_regression`). Far from the break-even the decision is sure and information
 is worth nothing; near it, most. With common random numbers the curve's differences between
 lever values are the lever's, not sampling noise.
 
@@ -22,8 +22,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from threadpoolctl import threadpool_limits
+
 from mcrisk.analyze.sweep import sweep
-from mcrisk.analyze.voi import evppi
+from mcrisk.analyze.voi_regression import (bootstrap_weights, evpi_and_se, incremental, net_benefits,
+                                           regression_value)
 from mcrisk.core.statistics import per_period
 from mcrisk.core.text import Labels, format_number, format_value, words
 from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin
@@ -66,30 +69,36 @@ def evppi_lever(model: Callable, priors: Priors, lever: str, values: Sequence[fl
     >>> v = evppi_lever(maas, priors, "price_output", [16, 40, 80], 4000,  # doctest: +SKIP
     ...                 output="profit_per_day", inputs=[["decode_tps_per_node"]])
     """
-    sw = sweep(model, priors, lever, values, n, method=method, rng=rng)
-    sw = per_period(sw, period_days)
+    sw = per_period(sweep(model, priors, lever, values, n, method=method, rng=rng), period_days)
     groups = [list(g) for g in inputs]
-    est, se, first = [], [], None
-    for i in range(sw.sizes[lever]):
-        at = thin(sw.isel({lever: i}).drop_vars(lever), DISCOVERY_SAMPLES)
-        at.attrs["output"] = output
-        v = evppi(at, output=output, decision=decision, inputs=[], groups=groups, resamples=resamples,
-                  permutations=0, rng=seed)
-        first = first if first is not None else v
-        est.append(v.evppi.values)
-        se.append(v.se.values)
-    units = first.attrs["units"]
+    est, se, weights, names, units = [], [], None, [], ""
+    with threadpool_limits(limits=1, user_api="blas"):  # narrow regressions: one thread (as voi.evppi)
+        for i in range(sw.sizes[lever]):
+            at = thin(sw.isel({lever: i}), DISCOVERY_SAMPLES)
+            nb, names, units = net_benefits(at, output, decision)
+            ok, nb, D = incremental(nb, names, need=bool(groups))
+            if weights is None or weights.shape[1] != len(D):  # the resamples evppi(rng=seed) draws
+                weights = bootstrap_weights(len(D), resamples, np.random.default_rng(seed))
+            rows = [regression_value([np.asarray(at[k].values, dtype=float).ravel()[ok] for k in g], D, weights)[:2]
+                    for g in groups]
+            rows.append(evpi_and_se(D, weights))
+            est.append([r[0] for r in rows])
+            se.append([r[1] for r in rows])
+    lunit = sw[lever].attrs.get("units", "")
     return xr.Dataset(
         {"evppi": (("lever_value", "inputs"), np.array(est), {"long_name": "expected value of partial perfect "
                                                                            "information ('all': EVPI)", "units": units}),
          "se": (("lever_value", "inputs"), np.array(se), {"long_name": "standard error of evppi (bootstrap)",
                                                           "units": units})},
         coords={"lever_value": ("lever_value", np.asarray(sw[lever].values, dtype=float),
-                                {"units": sw[lever].attrs.get("units", ""), "long_name": lever}),
-                "inputs": first.inputs.values},
-        attrs={"lever": lever, "lever_units": sw[lever].attrs.get("units", ""), "output": output, "units": units,
-               "decision": first.attrs["decision"], "samples": int(first.attrs["samples"]),
-               "method": first.attrs["method"].split("; noise")[0] + "; common random numbers at every lever value"})
+                                {"units": lunit, "long_name": lever}),
+                "inputs": ["+".join(g) for g in groups] + ["all"]},
+        attrs={"lever": lever, "lever_units": lunit, "output": output, "units": units,
+               "decision": (f"go ahead only if the expected {output} is positive" if decision == "go" else
+                            "choose the option of largest expected net benefit: " + ", ".join(names)),
+               "samples": int(thin(sw.isel({lever: 0}), DISCOVERY_SAMPLES).sizes["sample"]),
+               "method": f"Strong-Oakley regression: cubic P-spline GAM, GCV penalty; SE by {resamples} bootstrap "
+                         "resamples, the same at every lever value; common random numbers at every lever value"})
 
 
 def lever_frame(ds: xr.Dataset) -> pd.DataFrame:
