@@ -142,8 +142,8 @@ AT = "s.toml: [value_of_information]"
 
 
 @pytest.mark.parametrize(("table", "message"), [
-    ({"studies": [{**STUDY, "input": "c"}]}, f"{AT} studies[1] input = 'c' is not an uncertain input of the study; "
-                                             "uncertain inputs: a, b"),
+    ({"studies": [{**STUDY, "input": "c"}]},
+     f"{AT} studies[1] input = 'c' is not an uncertain input of the study; uncertain inputs: a, b"),
     ({"studies": [{**STUDY, "sd": -1}]}, f"{AT} studies[1] sd = -1 must be a positive number"),
     ({"studies": [{**STUDY, "n": [2, 2]}]}, f"{AT} studies[1] n = [2, 2] repeats a size; give each once"),
     ({"studies": [{**STUDY, "n": [0]}]}, f"{AT} studies[1] n = 0 must be an integer from 1 to 1,000,000"),
@@ -178,3 +178,37 @@ def test_a_table_with_studies_and_a_lever_is_read() -> None:
     assert (s.name, s.input, s.sd, s.n, s.scale, s.cost_fixed, s.cost_per_observation, s.periods) == (
         "bench", "a", 0.2, (1, 2), "log", 0.0, 3.0, 12.0)
     assert t.lever == "price" and t.lever_values == (1.0, 2.0, 3.0) and t.lever_inputs == (("a",), ("a", "b"))
+
+
+# ---- the charts ------------------------------------------------------------------------------------
+
+
+def test_the_evsi_chart_draws_enbs_evsi_and_stars_the_best_size(normal) -> None:
+    from mcrisk.report.plot import plot_evsi, title_of
+
+    _, ds = normal
+    ax = plot_evsi(ds)
+    line = next(x for x in ax.lines if x.get_gid() == "enbs")
+    np.testing.assert_array_equal(line.get_xdata(), SIZES)
+    np.testing.assert_array_equal(line.get_ydata(), ds.enbs.values)
+    star = next(x for x in ax.lines if x.get_gid() == "best_n")
+    assert list(star.get_xdata()) == [best_sizes(ds)["trial"]]
+    evsi_line = next(x for a in ax.figure.axes for x in a.lines if x.get_gid() == "evsi")
+    np.testing.assert_array_equal(evsi_line.get_ydata(), ds.evsi.values)
+    assert ax.get_xscale() == "log" and title_of(ax).startswith("Trial of x1: best n = ")
+    ax.figure.clf()
+
+
+def test_the_lever_chart_marks_where_knowledge_is_worth_most() -> None:
+    from mcrisk.report.plot import plot_voi_lever, title_of
+
+    priors = mcrisk.Priors({"x": parse_prior("x", {"dist": "normal", "mean": -3.0, "sd": 1.0}, file="t"),
+                            "w": parse_prior("w", {"dist": "uniform", "low": 0, "high": 1}, file="t")})
+    ds = evppi_lever(_lever_model, priors, "p", [1.0, 1.5, 2.0], 2_000, output="y", inputs=[["x"]], rng=2, seed=1)
+    ax = plot_voi_lever(ds)
+    evpi = next(x for x in ax.lines if x.get_gid() == "lever_all")
+    np.testing.assert_array_equal(evpi.get_ydata(), ds.evppi.sel(inputs="all").values)
+    peak = next(x for x in ax.lines if x.get_gid() == "lever_peak")
+    assert list(peak.get_xdata()) == [1.5, 1.5]  # the break-even, 2 p - 3 = 0
+    assert title_of(ax).startswith("Knowledge is worth most at p = 1.5")
+    ax.figure.clf()

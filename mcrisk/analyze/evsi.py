@@ -39,9 +39,9 @@ import pandas as pd
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
+from mcrisk.analyze.voi_regression import bootstrap_weights, incremental, net_benefits, regression_value
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
-from mcrisk.analyze.voi_regression import bootstrap_weights, incremental, net_benefits, regression_value
 from mcrisk.spec.tables import EvsiStudy
 from mcrisk.spec.voi_tables import check_evsi_study
 

@@ -50,8 +50,13 @@ import pandas as pd
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from mcrisk.analyze.voi_regression import (bootstrap_weights, evpi_and_se, incremental, net_benefits,
-                                           regression_value)
+from mcrisk.analyze.voi_regression import (
+    bootstrap_weights,
+    evpi_and_se,
+    incremental,
+    net_benefits,
+    regression_value,
+)
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
 

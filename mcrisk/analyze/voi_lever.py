@@ -4,7 +4,8 @@ BCEA's "EVPI against willingness to pay" (Baio, Berardi and Heath 2017, ch. 4), 
 of the model: :func:`evppi_lever` holds the lever at each value on common random numbers (the
 other inputs drawn once, :func:`mcrisk.analyze.sweep.sweep`) and computes EVPI and the EVPPI of
 each named input or group at each value, on the same samples and the same bootstrap resamples
-(the regression of :func:`mcrisk.analyze.voi.evppi`, :mod:`mcrisk.analyze.voi_regression`). Far from the break-even the decision is sure and information
+(the regression of :func:`mcrisk.analyze.voi.evppi`, :mod:`mcrisk.analyze.voi_regression`). Far
+from the break-even the decision is sure and information
 is worth nothing; near it, most. With common random numbers the curve's differences between
 lever values are the lever's, not sampling noise.
 
@@ -21,12 +22,16 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
-
 from threadpoolctl import threadpool_limits
 
 from mcrisk.analyze.sweep import sweep
-from mcrisk.analyze.voi_regression import (bootstrap_weights, evpi_and_se, incremental, net_benefits,
-                                           regression_value)
+from mcrisk.analyze.voi_regression import (
+    bootstrap_weights,
+    evpi_and_se,
+    incremental,
+    net_benefits,
+    regression_value,
+)
 from mcrisk.core.statistics import per_period
 from mcrisk.core.text import Labels, format_number, format_value, words
 from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin

@@ -114,7 +114,7 @@ def format_evsi(ds: xr.Dataset, labels: Labels | None = None) -> str:
     units, money = ds.attrs["units"], ds.attrs["enbs_units"]
     used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
     df = evsi_frame(ds)
-    rows = [["study", "input", "n", "EVSI", "SE", f"ENBS ({money})", ""],
+    rows = [["study", "input", "n", "EVSI", "SE", f"ENBS ({money})" if money not in ("", "1") else "ENBS", ""],
             *([r.study, r.input, f"{r.n:,}", format_number(r.evsi, units), format_number(r.se, units),
                format_number(r.enbs, money), "best" if b else ""] for r, b in zip(df.itertuples(), ds.best.values))]
     lines = [f"Value of sample information ({decision_words(ds, labels)}; {units}{used})",
@@ -250,6 +250,6 @@ def voi_sections(tables: Mapping[str, Any],
                  format_number(float(ds.se[i, j]), units, minus=MINUS)]
                 for i in range(ds.sizes["lever_value"]) for j, k in enumerate(ds.inputs.values)]
         rows.append(["in words", lever_sentence(ds, labels), "", ""])
-        out["voi_lever"] = (f"Where knowledge is worth most ({units} against {ds.attrs['lever']}, common random "
-                            "numbers)", [f"{ds.attrs['lever']} ({lunit})", "inputs", "EVPPI", "SE"], rows)
+        heading = f"Where knowledge is worth most ({units} against {ds.attrs['lever']}, common random numbers)"
+        out["voi_lever"] = (heading, [f"{ds.attrs['lever']} ({lunit})", "inputs", "EVPPI", "SE"], rows)
     return out

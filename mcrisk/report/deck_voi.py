@@ -74,7 +74,8 @@ def _evsi_slide(d: Deck, run, ds, name: str) -> None:
     n = part.n.values.astype(float)
     gross = periods * part.evsi.values
     chart = _xy_chart(d, slide, (left, top, width, height - note_h),
-                      [("ENBS", n, part.enbs.values, GAIN), (f"EVSI × {periods:g} periods", n, gross, PALETTE["orange"])],
+                      [("ENBS", n, part.enbs.values, GAIN),
+                       (f"EVSI × {periods:g} periods", n, gross, PALETTE["orange"])],
                       money, f"study size n (observations of {labels[inp][:1].lower() + labels[inp][1:]})",
                       shown_unit(money) or money)
     if bool(part.best.any()):
@@ -85,7 +86,8 @@ def _evsi_slide(d: Deck, run, ds, name: str) -> None:
         dl.position = XL_LABEL_POSITION.ABOVE
         dl.font.size, dl.font.bold = Pt(12), True
     note = (f"ENBS = {periods:g} × EVSI − {format_value(float(first.cost_fixed), money)} − "
-            f"{format_value(float(first.cost_per_observation), money)} × n; EVSI per period ({units}) ± SE in evsi.csv. "
+            f"{format_value(float(first.cost_per_observation), money)} × n; "
+            f"EVSI per period ({units}) ± SE in evsi.csv. "
             f"Method: {METHOD}.")
     textbox(slide, note, left, top + height - note_h, width, note_h, max_pt=14, min_pt=9, color=GREY)
 
@@ -97,7 +99,7 @@ def _lever_slide(d: Deck, run, ds) -> None:
 
     study = run.study
     lever, lunit, units = ds.attrs["lever"], ds.attrs["lever_units"], ds.attrs["units"]
-    lab = lambda k: label_of(k, model=study.model, priors=study.priors)  # noqa: E731
+    lab = lambda k: label_of(k, model=study.model, priors=study.priors)
     slide, top = d.slide(lever_sentence(ds, {lever: lab(lever)[:1].lower() + lab(lever)[1:]}))
     left, top, width, height = d.body(top)
     note_h = int(Inches(0.7))
@@ -107,7 +109,8 @@ def _lever_slide(d: Deck, run, ds) -> None:
                ds.evppi.values[:, j], LOSS if k == "all" else colours[j % len(colours)])
               for j, k in enumerate(ds.inputs.values)]
     _xy_chart(d, slide, (left, top, width, height - note_h), series, units,
-              f"{lab(lever)} ({shown_unit(lunit)})" if lunit else lab(lever), f"value of information ({shown_unit(units)})")
+              f"{lab(lever)} ({shown_unit(lunit)})" if lunit else lab(lever),
+              f"value of information ({shown_unit(units)})")
     note = (f"Each value of {lab(lever)[:1].lower() + lab(lever)[1:]} on the same {int(ds.attrs['samples']):,} samples "
             "of the other inputs (common random numbers); standard errors in voi_lever.csv.")
     textbox(slide, note, left, top + height - note_h, width, note_h, max_pt=14, min_pt=10, color=GREY)

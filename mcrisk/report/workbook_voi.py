@@ -53,7 +53,8 @@ def evsi_sheet(book, run) -> None:
         chart.add_series({"name": f"ENBS: {name}", "categories": ["EVSI", first, 2, last, 2],
                           "values": ["EVSI", first, 5, last, 5]})
     chart.set_title({"name": "ENBS against the study's size"})
-    chart.set_x_axis({"name": "n (observations)", "log_base": 10 if ds.n.values.max() >= 8 * ds.n.values.min() else None})
+    wide = ds.n.values.max() >= 8 * ds.n.values.min()
+    chart.set_x_axis({"name": "n (observations)", "log_base": 10 if wide else None})
     chart.set_y_axis({"name": _head("ENBS", money)})
     ws.insert_chart(3 + ds.sizes["row"], 0, chart, {"x_scale": 1.6, "y_scale": 1.3})
     ws.set_column(0, 1, 24)
@@ -83,7 +84,8 @@ def voi_lever_sheet(book, run) -> None:
     last = 1 + ds.sizes["lever_value"]
     chart = book.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
     for j, s in enumerate(shown):
-        chart.add_series({"name": s, "categories": ["VOI lever", 2, 0, last, 0], "values": ["VOI lever", 2, 1 + j, last, 1 + j]})
+        chart.add_series({"name": s, "categories": ["VOI lever", 2, 0, last, 0],
+                          "values": ["VOI lever", 2, 1 + j, last, 1 + j]})
     chart.set_title({"name": f"Value of information against {book.lab(lever)}"})
     chart.set_x_axis({"name": _head(book.lab(lever), lunit)})
     chart.set_y_axis({"name": _head("value of information", units)})

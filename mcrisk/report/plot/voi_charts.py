@@ -10,7 +10,16 @@ import xarray as xr
 
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
-from mcrisk.report.plot.style import GAIN, GREY, LOSS, PALETTE, axis_formatter, deck_axes, deck_style, set_title
+from mcrisk.report.plot.style import (
+    GAIN,
+    GREY,
+    LOSS,
+    PALETTE,
+    axis_formatter,
+    deck_axes,
+    deck_style,
+    set_title,
+)
 
 # Matplotlib is imported by deck_axes when a figure is made, never here.
 
