@@ -51,6 +51,8 @@ _LAZY = {
     "models": None,  # the subpackage itself
     "priors_from_dict": ".spec.priors",
     "evppi": ".analyze.voi",
+    "evppi_lever": ".analyze.voi_lever",
+    "evsi": ".analyze.evsi",
     "run_study": ".study.runner",
     "sample": ".sampling.design",
     "scenarios": ".analyze.scenarios",
@@ -76,6 +78,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from mcrisk.sampling.design import sample
     from mcrisk.analyze.scenarios import scenarios
     from mcrisk.analyze.voi import evppi
+    from mcrisk.analyze.voi_lever import evppi_lever
+    from mcrisk.analyze.evsi import evsi
     from mcrisk.analyze.sensitivity import sensitivity
     from mcrisk.simulation.engine import simulate
     from mcrisk.study.options import RunOptions
@@ -102,6 +106,8 @@ __all__ = [
     "fit_data",
     "fit_quantiles",
     "evppi",
+    "evppi_lever",
+    "evsi",
     "load_priors",
     "load_study",
     "model",

@@ -83,12 +83,22 @@ def test_export_on_every_form(exported):
     assert sol["lever"] == lever and f"[solve] {lever} = " in printed
     files = {p.name for p in out.iterdir()} | {p.name for p in (out / "figures").iterdir()}
     assert files >= {"deck.pptx", "workbook.xlsx", "results.nc", "summary.csv", "tornado.csv", "scenarios.csv",
-                     "voi.csv", "solve.json", "report.html", "sweep.png", "scenarios_box.png", "voi.png", "tornado.png"}
+                     "voi.csv", "solve.json", "report.html", "sweep.png", "scenarios_box.png", "voi.png", "tornado.png",
+                     "evsi.csv", "voi_lever.csv", "evsi.png", "voi_lever.png"}
     titles = _titles(out / "deck.pptx")
-    assert titles[1] == "Headline" and {"Scenarios", "Value of information"} <= set(titles), titles
+    assert titles[1] == "Headline" and {"Scenarios", "Value of information", "Value of sample information (EVSI, ENBS)",
+                                        "Value of information against the lever"} <= set(titles), titles
     assert [t for t in titles if t.startswith("Tornado")], titles
+    assert [t for t in titles if t.startswith("Trial of ")] and [t for t in titles if t.startswith("Knowledge is worth")]
+    ev, lv = pd.read_csv(out / "evsi.csv"), pd.read_csv(out / "voi_lever.csv")
+    assert list(ev.columns) == ["study", "input", "n", "evsi", "se", "enbs"] and list(ev.n) == [1, 4, 1_000_000]
+    assert list(lv.columns) == ["lever_value", "inputs", "evppi", "se"] and len(lv) == 6  # 3 values x (input, all)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## What a study is worth" in report and "## Where knowledge is worth most" in report
     wb = load_workbook(out / "workbook.xlsx", read_only=True)
-    assert {"Summary", "Tornado", "Assumptions", "Samples"} <= set(wb.sheetnames)
+    assert {"Summary", "Tornado", "Assumptions", "Samples", "EVSI", "VOI lever"} <= set(wb.sheetnames)
+    enbs = [r[5] for r in wb["EVSI"].iter_rows(min_row=3, max_row=5, values_only=True)]
+    assert enbs == pytest.approx(list(ev.enbs), rel=1e-9)  # numbers, not text
     samples = list(wb["Samples"].iter_rows(values_only=True))
     wb.close()  # a read-only workbook holds its file open until closed
     assert len(samples) == 1 + SAMPLES  # a header and one row a sample
@@ -236,6 +246,8 @@ def test_summary_only_on_every_form(tmp_path, form):
                  "pptx, xlsx skipped: --summary-only keeps no per-sample results",
                  f"[solve] {DECIDE[form][0]} = "):
         assert line in printed, (line, printed)
+    # the table's studies and lever are skipped with it, said once
+    assert printed.count("[value_of_information] skipped") == 1 and not (out / "evsi.csv").exists()
     full = run_study(path, write=False)
     assert json.loads((out / "solve.json").read_text())["value"] == full.tables["solve"].value
     got = pd.read_csv(out / "tornado.csv").set_index("input").swing
@@ -252,7 +264,8 @@ HELD = {"maas": ("gpu_hour_price", 8.38), "maas_hourly": ("gpu_hour_price", 11.1
 def test_set_on_every_form(tmp_path, form):
     """``--set`` holds an input in the run and in every table's draws; the tables' closed forms still hold."""
     name, value = HELD[form]
-    path = write_study(tmp_path, form, tables=tables_text(form))
+    # the value of information's lever_inputs name the held input, refused once it is not uncertain: left out
+    path = write_study(tmp_path, form, tables=tables_text(form, lever_inputs=False))
     run = run_study(path, settings={name: value}, write=False)
     assert np.all(run.results[name].values == value)
     assert np.all(run.tables["sweep"].results[name].values == value)

@@ -49,13 +49,27 @@ DECIDE = {
 DESIGNS = ("random", "lhs", "sobol")
 
 
-def tables_text(form: str) -> str:
-    """Every decision and discovery table on the form's lever and its loss event ``< 0``."""
+def tables_text(form: str, *, lever_inputs: bool = True) -> str:
+    """Every decision and discovery table on the form's lever and its loss event ``< 0``; the value of
+    information with EVPI (and the EVPPI of the other input that matters, unless not ``lever_inputs``)
+    at the sweep's lever values, and a study of the lever's input (:data:`STUDY_COSTS`)."""
     lever, low, high, _ = DECIDE[form]
-    out = FORMS[form][2]
-    return (f'[sweep]\nlever = "{lever}"\nvalues = [{low}, {(low + high) / 2}, {high}]\n'
+    out, other = FORMS[form][2], FORMS[form][5][0]
+    values = f"[{low}, {(low + high) / 2}, {high}]"
+    fixed, per_obs, periods = STUDY_COSTS
+    return (f'[sweep]\nlever = "{lever}"\nvalues = {values}\n'
             f'[solve]\nlever = "{lever}"\ntarget = "P({out} < 0) <= 0.5"\nlow = {low}\nhigh = {high}\n'
-            '[scenarios]\nevent = "< 0"\n[value_of_information]\nresamples = 10\n[tornado]\n')
+            f'[scenarios]\nevent = "< 0"\n[value_of_information]\nresamples = 10\nlever = "{lever}"\nvalues = {values}\n'
+            + (f'lever_inputs = ["{other}"]\n' if lever_inputs else "")
+            + f'[[value_of_information.studies]]\nname = "trial"\ninput = "{lever}"\nsd = {high - low}\n'
+            f'n = {list(STUDY_SIZES)}\ncost_fixed = {fixed}\ncost_per_observation = {per_obs}\nperiods = {periods}\n'
+            '[tornado]\n')
+
+
+#: The study of the lever's input in every cell: one observation's noise is the lever's whole range, at these
+#: sizes; its costs (fixed, per observation) and periods.
+STUDY_SIZES = (1, 4, 1_000_000)
+STUDY_COSTS = (0.5, 1e-7, 2)
 
 
 def write_study(folder: Path, form: str, *, design: str = "random", tables: str = "", shift: bool = True,
@@ -141,11 +155,40 @@ def _discovery(form: str, run) -> None:
     voi = run.tables["value_of_information"]
     single = voi.evppi.sel(inputs=[i for i in voi.inputs.values if i in run.study.priors.uncertain])
     assert single.inputs.values[int(np.argmax(single.values))] == driver and float(single.max()) > 0, voi
+    _evsi_and_lever(form, run)
     t = run.tables["tornado"]
     assert t.input.values[int(np.argmax(t.swing.values))] == driver
     p = run.study.priors[driver]
     span = np.diff(p.dist.ppf([t.attrs["low"], t.attrs["high"]]))[0] * p.scale
     np.testing.assert_allclose(float(t.swing.sel(input=driver)), abs(slope(form, run.results)) * span, rtol=1e-9)
+
+
+def _evsi_and_lever(form: str, run) -> None:
+    """EVSI of a study of the driver: ENBS its closed form in EVSI, a study of 10^6 observations (noise a
+    thousandth of the range) worth the driver's EVPPI; EVPI against the lever the sweep's samples' own."""
+    lever, *_ = DECIDE[form]
+    voi, ev, lv = run.tables["value_of_information"], run.tables["evsi"], run.tables["voi_lever"]
+    fixed, per_obs, periods = STUDY_COSTS
+    assert list(ev.n.values) == list(STUDY_SIZES) and set(ev.study.values) == {"trial"}
+    np.testing.assert_allclose(ev.enbs.values, periods * ev.evsi.values - fixed - per_obs * ev.n.values, rtol=1e-12)
+    assert np.all(ev.evsi.values >= 0)
+    whole = voi.sel(inputs=lever)  # the same samples and bootstrap resamples (the table's seed)
+    # 4 bootstrap SE of the EVPPI (the two estimates share samples, so they are closer than that)
+    assert abs(float(ev.evsi.values[-1]) - float(whole.evppi)) <= 4 * float(whole.se), (ev, whole)
+    # EVPI at each lever value is E[max(y, 0)] - max(E[y], 0) over the sweep's samples: both draw the
+    # study's design and seed without the lever (common random numbers), so the same samples
+    sw = run.tables["sweep"]
+    for v in lv.lever_value.values:
+        y = sw.results[sw.output].sel({lever: v}).values
+        want = np.maximum(y, 0).mean() - max(y.mean(), 0.0)
+        assert float(lv.evppi.sel(inputs="all", lever_value=v)) == pytest.approx(want, rel=1e-9, abs=1e-12)
+    if "+" not in "".join(map(str, lv.inputs.values)) and lv.sizes["inputs"] == 2:
+        other = str(lv.inputs.values[0])
+        got, evpi, se = (lv.evppi.sel(inputs=other).values, lv.evppi.sel(inputs="all").values,
+                         lv.se.sel(inputs=other).values)
+        assert np.all(got >= 0)
+        if form.endswith("_file"):  # y = 10 a + b with a held: knowing b is knowing everything (4 SE)
+            assert np.all(np.abs(got - evpi) <= 4 * se + 1e-9), (got, evpi, se)
 
 
 @pytest.mark.parametrize("design", DESIGNS)

@@ -38,7 +38,8 @@ def runs() -> dict:
 
 
 def _stat(run, output: str, stat: str) -> float:
-    # scenario discovery and value of information: box<k>_<variable>, boxes, evpi
+    # scenario discovery and value of information: box<k>_<variable>, boxes, evpi, evppi_<input>;
+    # EVSI: evsi_n<k>, enbs_n<k>, best_n, enbs_best; against a lever: lever_peak
     if stat == "boxes":
         return float(run.tables["scenarios"].sizes["box"])
     if stat.startswith("box"):
@@ -55,6 +56,22 @@ def _stat(run, output: str, stat: str) -> float:
     if stat == "shift":
         cal = run.tables["calibrate"].sel(input=output)
         return float((cal.post_mean - cal.prior_mean) / cal.prior_sd)
+    if stat.startswith("evppi_"):  # evppi_<input>: the input's EVPPI
+        return float(run.tables["value_of_information"].evppi.sel(inputs=stat.removeprefix("evppi_")))
+    if stat in ("best_n", "enbs_best") or stat.startswith(("evsi_n", "enbs_n")):
+        # the first [[value_of_information.studies]]: EVSI or ENBS at a size, its best size and ENBS
+        from mcrisk.analyze.evsi import best_sizes
+
+        ev = run.tables["evsi"]
+        first = str(ev.study.values[0])
+        n = best_sizes(ev)[first] if stat in ("best_n", "enbs_best") else int(stat[6:])
+        if stat == "best_n":
+            return float(n)
+        row = ev.isel(row=int(np.flatnonzero((ev.study.values == first) & (ev.n.values == n))[0]))
+        return float(row.evsi if stat.startswith("evsi") else row.enbs)
+    if stat == "lever_peak":  # the lever value where EVPI is largest
+        lv = run.tables["voi_lever"]
+        return float(lv.lever_value[int(np.argmax(lv.evppi.sel(inputs="all").values))])
     s = run.summary
     return float(s[stat].sel(output=output))
 

@@ -179,8 +179,8 @@ def test_the_table_checker_imports_nothing_heavy() -> None:
              for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)
              for a in (n.names if isinstance(n, ast.Import) else [None])}
     assert names == {"__future__", "collections.abc", "typing", "mcrisk.core.errors", "mcrisk.core.domains",
-                     "mcrisk.core.events", "mcrisk.core.validate", "mcrisk.spec.tables"}
-    # and what those import in turn: no numpy, scipy or xarray
+                     "mcrisk.core.events", "mcrisk.core.validate", "mcrisk.spec.tables", "mcrisk.spec.voi_tables"}
+    # and what those import in turn (the studies' and lever's checks too): no numpy, scipy or xarray
     code = "import sys, mcrisk.spec.discovery_tables; print(sorted({'numpy', 'scipy', 'xarray'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -218,7 +218,7 @@ def _sklearn_basis(x: np.ndarray, knots: int) -> np.ndarray:
 def test_the_spline_basis_is_scikit_learn_s(knots: int) -> None:
     # the same B-splines on the same knots, evaluated by the same de Boor recursion in scipy:
     # equal to rounding (1e-13 on values of order 1), on skewed, uniform and tied inputs
-    from mcrisk.analyze.voi import _basis
+    from mcrisk.analyze.voi_regression import _basis
 
     rng = np.random.default_rng(7)
     for x in (rng.lognormal(0, 1, 3000), rng.random(3000), np.round(rng.random(3000), 2)):
@@ -228,7 +228,7 @@ def test_the_spline_basis_is_scikit_learn_s(knots: int) -> None:
 def test_evppi_with_the_scipy_basis_is_the_scikit_learn_one(monkeypatch) -> None:
     # EVPPI, its bootstrap SE and the noise column, on one input, a group (tensor products) and
     # two options, computed with each basis on the same samples and seeds: equal to 1e-10 of EVPI
-    from mcrisk.analyze import voi
+    from mcrisk.analyze import voi_regression
 
     rng = np.random.default_rng(11)
     n = 4000
@@ -239,7 +239,7 @@ def test_evppi_with_the_scipy_basis_is_the_scikit_learn_one(monkeypatch) -> None
     def both(**kw) -> tuple[xr.Dataset, xr.Dataset]:
         ours = evppi(ds, rng=3, resamples=20, **kw)
         with monkeypatch.context() as m:
-            m.setattr(voi, "_basis", _sklearn_basis)
+            m.setattr(voi_regression, "_basis", _sklearn_basis)
             ref = evppi(ds, rng=3, resamples=20, **kw)
         return ours, ref
 

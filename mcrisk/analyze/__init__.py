@@ -13,10 +13,14 @@
     prim.py             PRIM's peeling and pasting trajectory (numpy)
     scenarios.py        PRIM boxes: where the loss lives
     voi.py              EVPI and EVPPI: what is worth knowing
+    voi_regression.py   the P-spline regression and bootstrap behind EVPPI and EVSI
+    evsi.py             EVSI and ENBS: what a study of n observations is worth, and its best size
+    voi_lever.py        EVPI and EVPPI against a lever, on common random numbers
     discovery_run.py    a study's [scenarios] and [value_of_information] tables
     psis.py             Pareto-smoothed importance sampling: weights, k-hat, effective sample size
     calibration.py      weights from observed outputs; prior against posterior; equal-weight resample
     calibration_run.py  a study's [calibrate] table: run, print, report section, files
+    voi_run.py          the [value_of_information] table's studies and lever: run, print, write, report
     sweep.py            one lever at several values on common random numbers
     solve.py            the lever value at which a target is just met
     precision.py        batches of samples until intervals are narrow enough

@@ -19,7 +19,8 @@ et al. use. The basis is cubic B-splines with knots at the input's quantiles, bu
 would be one more dependency); a group of inputs adds the tensor products of each pair's bases
 (interactions). The ridge penalty is chosen by generalised cross-validation, in closed
 form on one eigendecomposition of the Gram matrix, which also makes the permutation fits below
-nearly free (that is why the fit is written here in numpy rather than through ``RidgeCV``).
+nearly free (that is why the fit is written in numpy, in :mod:`mcrisk.analyze.voi_regression`,
+rather than through ``RidgeCV``).
 
 Standard error: a bootstrap of the samples (``resamples`` resamples of the rows, the penalty
 held at the fitted one), which covers the Monte Carlo error of the averages and the error of the
@@ -47,145 +48,25 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.interpolate import BSpline
 from threadpoolctl import threadpool_limits
 
+from mcrisk.analyze.voi_regression import (
+    bootstrap_weights,
+    evpi_and_se,
+    incremental,
+    net_benefits,
+    regression_value,
+)
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
 
 __all__ = ["evppi", "voi_frame", "voi_sentence", "worth_knowing"]
 
-_ALPHAS = np.logspace(-8, 6, 43)  # ridge penalties tried, relative to the Gram matrix's mean eigenvalue
-
-
-def _basis(x: np.ndarray, knots: int) -> np.ndarray:
-    """The B-spline basis of one input (no constant column), or indicators for a few-valued input.
-
-    Cubic B-splines on knots at the input's quantiles, the boundary knots continued outward at
-    the spacing of the first and last interval; the last spline is dropped, the constant being
-    the regression's intercept (the basis of scikit-learn's ``SplineTransformer(knots=q,
-    degree=3, include_bias=False)``, which ``tests/test_voi.py`` checks it against). Every
-    sample lies within the knots, so no extrapolation is needed.
-    """
-    q = np.unique(np.quantile(x, np.linspace(0.0, 1.0, knots)))
-    if q.size < 4:  # a discrete input with 2 or 3 values: its indicator columns fit it exactly
-        values = np.unique(x)
-        return (x[:, None] == values[None, 1:]).astype(float)
-    return _bsplines(x, q)[:, :-1]
-
-
-def _bsplines(x: np.ndarray, q: np.ndarray, degree: int = 3) -> np.ndarray:
-    """All ``q.size + degree - 1`` B-splines of ``degree`` on the knots ``q`` at ``x`` (within ``q``)."""
-    lo, hi = q[1] - q[0], q[-1] - q[-2]
-    t = np.r_[np.linspace(q[0] - degree * lo, q[0] - lo, num=degree), q,
-              np.linspace(q[-1] + hi, q[-1] + degree * hi, num=degree)]
-    return BSpline.design_matrix(x, t, degree).toarray()
-
-
-def _design(cols: list[np.ndarray], knots: int) -> np.ndarray:
-    """Additive bases of each input, plus the pairwise tensor products for a group."""
-    if len(cols) == 1:
-        return _basis(cols[0], knots)
-    coarse = [_basis(c, max(4, knots // 2)) for c in cols]
-    blocks = [_basis(c, knots) for c in cols]
-    for i in range(len(cols)):
-        for j in range(i + 1, len(cols)):
-            blocks.append((coarse[i][:, :, None] * coarse[j][:, None, :]).reshape(len(cols[0]), -1))
-    return np.hstack(blocks)
-
-
-class _Fit:
-    """Ridge regression of the incremental net benefits on a centred design, penalty by GCV."""
-
-    def __init__(self, X: np.ndarray):
-        self.X = X - X.mean(axis=0)
-        self.n = X.shape[0]
-        lam, self.V = np.linalg.eigh(self.X.T @ self.X)
-        self.lam = np.clip(lam, 0.0, None)
-        self.scale = max(float(self.lam.mean()), 1e-300)
-
-    def fitted(self, D: np.ndarray) -> tuple[np.ndarray, float]:
-        """``(E[D | x] at every sample, chosen penalty)`` for the columns of ``D`` (n, k)."""
-        d = D - D.mean(axis=0)
-        z = self.V.T @ (self.X.T @ d)  # (m, k)
-        total = float((d * d).sum())
-        best = (np.inf, 0.0)
-        for a in _ALPHAS * self.scale:
-            c = z / (self.lam + a)[:, None]
-            rss = total - 2 * float((z * c).sum()) + float((self.lam[:, None] * c * c).sum())
-            df = float((self.lam / (self.lam + a)).sum())
-            gcv = self.n * max(rss, 0.0) / max(self.n - df, 1.0) ** 2
-            if gcv < best[0]:
-                best = (gcv, a)
-        alpha = best[1]
-        c = z / (self.lam + alpha)[:, None]
-        return D.mean(axis=0) + self.X @ (self.V @ c), alpha
-
-
-def _value(g: np.ndarray, w: np.ndarray | None = None) -> float:
-    """E[max(0, g_1, ..., g_k)] - max(0, E[g_1], ..., E[g_k]) over rows (weights ``w`` sum to n)."""
-    best = np.maximum(g.max(axis=1), 0.0)
-    if w is None:
-        return float(best.mean() - max(0.0, g.mean(axis=0).max()))
-    n = w.sum()
-    return float((w @ best) / n - max(0.0, ((w @ g) / n).max()))
-
-
-def _boot_evppi(X: np.ndarray, D: np.ndarray, alpha: float, weights: np.ndarray) -> np.ndarray:
-    """EVPPI of each bootstrap resample (rows of ``weights``: resample counts), penalty fixed.
-
-    All resamples at once: the weighted normal equations ``(X1' W X1 + alpha P) beta = X1' W D``
-    with ``X1 = [1, X]`` and ``P`` the identity without its intercept entry (an unpenalised
-    intercept is the centred ridge of :class:`_Fit`), their Gram matrices one product
-    ``weights @ (x x')``.
-    """
-    n, m = X.shape
-    X1 = np.column_stack([np.ones(n), X])
-    gram = np.zeros((len(weights), (m + 1) ** 2))
-    rows = max(1, 2**22 // (m + 1) ** 2)  # the rows' outer products held at once: at most 32 MB
-    for s in range(0, n, rows):
-        part = X1[s:s + rows]
-        gram += weights[:, s:s + rows] @ (part[:, :, None] * part[:, None, :]).reshape(len(part), -1)
-    gram = gram.reshape(len(weights), m + 1, m + 1)
-    gram[:, 1:, 1:] += alpha * np.eye(m)
-    rhs = np.einsum("bi,ij,ik->bjk", weights, X1, D, optimize=True)
-    beta = np.linalg.solve(gram, rhs)  # (B, m + 1, k)
-    fitted = np.einsum("ij,bjk->bik", X1, beta, optimize=True)  # (B, n, k)
-    return _values(fitted, weights)
-
-
-def _values(g: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """:func:`_value` of each resample: ``g`` (B, n, k) or (n, k), ``weights`` (B, n)."""
-    best = np.maximum(g.max(axis=-1), 0.0)
-    n = weights.sum(axis=1)
-    if g.ndim == 2:
-        return (weights @ best) / n - np.maximum((weights @ g) / n[:, None], 0.0).max(axis=1)
-    return (np.einsum("bi,bi->b", weights, best) / n
-            - np.maximum(np.einsum("bi,bik->bk", weights, g) / n[:, None], 0.0).max(axis=1))
-
-
 def _row(results: xr.Dataset, names: list[str], ok: np.ndarray, D: np.ndarray, weights: np.ndarray, knots: int,
          permutations: int, gen: np.random.Generator, n: int) -> tuple[float, float, float]:
     """EVPPI of one input or group, its bootstrap SE and its no-effect level (row shuffles)."""
-    X = _design([np.asarray(results[k].values, dtype=float).ravel()[ok] for k in names], knots)
-    fit = _Fit(X)
-    ghat, alpha = fit.fitted(D)
-    noise = np.mean([_value(fit.fitted(D[gen.permutation(n)])[0]) for _ in range(permutations)])
-    return _value(ghat), float(np.std(_boot_evppi(X, D, alpha, weights), ddof=1)), float(noise)
-
-
-def _options(results: xr.Dataset, output: str, decision: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
-    names = [output] if decision == "go" else list(decision)
-    for k in names:
-        if k not in results:
-            raise SpecError(f"value_of_information: {k!r} is not an output of the results; outputs: "
-                            + ", ".join(v for v in results.data_vars if results[v].attrs.get("role") == "output"))
-    nb = np.column_stack([np.broadcast_to(np.asarray(results[k].values, dtype=float).ravel(),
-                                          (results.sizes["sample"],)) for k in names])
-    if decision == "go":
-        nb = np.column_stack([np.zeros(len(nb)), nb])
-        names = ["do nothing", output]
-    return nb, names, str(results[names[-1]].attrs.get("units", ""))
+    cols = [np.asarray(results[k].values, dtype=float).ravel()[ok] for k in names]
+    return regression_value(cols, D, weights, knots=knots, permutations=permutations, gen=gen)
 
 
 def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Sequence[str] = "go",
@@ -245,7 +126,7 @@ def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Seq
     True
     """
     output = output or results.attrs.get("output")
-    nb, names, units = _options(results, output, decision)
+    nb, names, units = net_benefits(results, output, decision)
     gen = np.random.default_rng(rng)
     varying = [k for k, v in results.data_vars.items()
                if v.attrs.get("role") == "input" and "sample" in v.dims and np.ptp(v.values) > 0]
@@ -255,15 +136,10 @@ def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Seq
             if k not in results or "sample" not in results[k].dims:
                 raise SpecError(f"value_of_information: {k!r} is not an uncertain input of the results; "
                                 f"uncertain inputs: {', '.join(varying) or '(none)'}")
-    ok = np.isfinite(nb).all(axis=1)
-    nb = nb[ok]
+    ok, nb, D = incremental(nb, names, need=bool(rows))
     n = len(nb)
-    if n < 20 and rows:
-        raise SpecError(f"value_of_information: {n} samples with finite {', '.join(names[1:])}; at least 20 needed")
-    D = nb[:, 1:] - nb[:, :1]  # incremental net benefit against the first option
-    weights = gen.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
-    evpi = _value(D)
-    evpi_boot = _values(D, weights)
+    weights = bootstrap_weights(n, resamples, gen)
+    evpi, evpi_se = evpi_and_se(D, weights)
 
     est, se, noise = [], [], []
     # One BLAS thread: the matrices are narrow (at most a few hundred columns), where threads
@@ -276,7 +152,7 @@ def evppi(results: xr.Dataset, *, output: str | None = None, decision: str | Seq
             se.append(se_g)
             noise.append(noise_g)
     est.append(evpi)
-    se.append(float(np.std(evpi_boot, ddof=1)))
+    se.append(evpi_se)
     noise.append(0.0)
     labels = ["+".join(g) for g in rows] + ["all"]
     means = nb.mean(axis=0)

@@ -6,8 +6,9 @@
     figures.py      which charts a run supports, drawn in parallel
     findings.py     the headline and the deciding input, in words
     document.py     figures/, report.md and report.html
-    deck.py         deck.pptx (deck_charts.py, deck_decisions.py: sweep and solve, deck_layout.py, textfit.py)
-    workbook.py     workbook.xlsx
+    deck.py         deck.pptx (deck_charts.py, deck_decisions.py: sweep and solve, deck_voi.py: EVSI and the
+                    lever's value of information, deck_layout.py, textfit.py)
+    workbook.py     workbook.xlsx (workbook_voi.py: the EVSI and VOI lever sheets)
     palette.py      the colours of the figures, the deck and the workbook, one meaning each
 
 May import: core, distributions, models, spec, sampling, simulation, analyze, elicit.

@@ -9,7 +9,8 @@ case, each bar labelled with the input's value there); the sensitivity indices a
 with their intervals in the labels; a ``[sweep]``'s fan chart and its table, and a ``[solve]``'s
 answer (:mod:`mcrisk.report.deck_decisions`), where the run has them; the assumptions (input,
 distribution in words, P10/P50/P90 with units, source); a table slide for each
-``scenarios.csv``, ``voi.csv`` and ``calibration.csv`` the folder holds (:data:`EXTRA_TABLES`); and the sources cited.
+``scenarios.csv``, ``voi.csv``, ``calibration.csv``, ``evsi.csv`` and ``voi_lever.csv`` the folder
+holds (:data:`EXTRA_TABLES`); and the sources cited.
 
 The charts are chart objects with their numbers embedded (PowerPoint's "Edit Data" opens
 them), not pictures. Every text is set at the largest size that fits its box by the font
@@ -39,6 +40,7 @@ from mcrisk.core.statistics import CENTRAL_80, PERCENTILES, percentile_head
 from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
 from mcrisk.report.deck_decisions import solve_slide, sweep_slides
+from mcrisk.report.deck_voi import voi_slides
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
 from mcrisk.report.findings import can_be_negative, driver, driver_parts, headline, p_error
 from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
@@ -50,7 +52,9 @@ __all__ = ["EXTRA_TABLES", "FONT", "check_template", "dist_words", "write_deck"]
 
 #: Tables other analyses write into the folder; each present one gets table slides.
 EXTRA_TABLES: dict[str, str] = {"scenarios.csv": "Scenarios", "voi.csv": "Value of information",
-                                 "calibration.csv": "What the record says: prior against posterior"}
+                                 "calibration.csv": "What the record says: prior against posterior",
+                                 "evsi.csv": "Value of sample information (EVSI, ENBS)",
+                                 "voi_lever.csv": "Value of information against the lever"}
 _TABLE_ROWS_MAX = 40  # rows of an extra table shown; the CSV has all
 
 
@@ -253,6 +257,7 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
     sensitivity_slide(d, run)
     sweep_slides(d, run)
     solve_slide(d, run)
+    voi_slides(d, run)
     _assumptions_slides(d, run)
     _extra_slides(d, Path(folder) if folder is not None else run.out, run_labels(run))
     _sources_slides(d, run)

@@ -28,6 +28,7 @@ from mcrisk.core.statistics import CENTRAL_90, percentile_head
 from mcrisk.report.decision_text import decision_tables
 from mcrisk.analyze.calibration_run import report_section
 from mcrisk.analyze.discovery_run import report_sections
+from mcrisk.analyze.voi_run import voi_sections
 from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.core.errors import SpecError
 from mcrisk.report.figures import Figure, figure_plan, figures, render_all
@@ -148,6 +149,7 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     tables.update(report_sections(run.tables, labels))  # "Where the loss lives", "What is worth knowing"
     if (cal := run.tables.get("calibrate")) is not None:
         tables["calibrate"] = report_section(cal, labels)  # "What the record says"
+    tables.update(voi_sections(run.tables, labels))  # "What a study is worth", "Where knowledge is worth most"
     tables["assumptions"] = ("Assumptions", *_assumptions_table(run, labels))
     if cited := cited_sources(run.study.priors, study_folders(run.study)):
         tables["sources"] = ("Sources", ["key", "citation"], [[f"[{k}]", text] for k, text in cited])

@@ -24,6 +24,7 @@ from mcrisk.report.plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_l
                    plot_calibration, plot_distribution, plot_evppi, plot_exceedance, plot_quantile_convergence, plot_scatter,
                    plot_scenario_box, plot_sensitivity, plot_sweep, plot_tornado, plot_tradeoff, save_figure, title_of)
 from mcrisk.report.plot.hourly_charts import plot_by_scale, plot_hourly
+from mcrisk.report.plot.voi_charts import plot_evsi, plot_voi_lever
 from mcrisk.core.statistics import outputs_of
 from mcrisk.core.labels import run_labels
 from mcrisk.core.text import format_value, loss_words, percent_text
@@ -140,6 +141,13 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         plan.append(("voi", functools.partial(plot_evppi, voi, labels=labels)))
     if (cal := run.tables.get("calibrate")) is not None and cal.sizes["input"]:  # prior against posterior
         plan.append(("calibration", functools.partial(plot_calibration, cal, labels=labels)))
+    if (ev := run.tables.get("evsi")) is not None:  # one chart per study: EVSI and ENBS against n
+        names = list(dict.fromkeys(map(str, ev.study.values)))
+        for i, name in enumerate(names, start=1):
+            plan.append(("evsi" if len(names) == 1 else f"evsi_{i}",
+                         functools.partial(plot_evsi, ev, study=name, labels=labels)))
+    if (lv := run.tables.get("voi_lever")) is not None:
+        plan.append(("voi_lever", functools.partial(plot_voi_lever, lv, labels=labels)))
     if all(k in res and "hour" in res[k].dims for k in ("cost", "revenue", "nodes")):  # an hourly model's day
         plan.append(("hourly", functools.partial(plot_hourly, res, labels=labels)))
     if scales := getattr(study.model, "scale_outputs", None):  # outputs evaluated at several volumes

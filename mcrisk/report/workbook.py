@@ -33,6 +33,7 @@ from mcrisk.report.deck import dist_words
 from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
 from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
+from mcrisk.report.workbook_voi import evsi_sheet, voi_lever_sheet
 from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
 from mcrisk.analyze.calibration import k_hat_words
 from mcrisk.analyze.sensitivity import rank_order
@@ -95,6 +96,10 @@ class _Book:
             self.formats[code] = self.wb.add_format({"num_format": code, "valign": "top"})
         return self.formats[code]
 
+    def number(self, unit: str, values=None):
+        """The cell format of numbers in ``unit`` (money, share or count), as every sheet shows them."""
+        return self.fmt(_number_format(unit, self.currency, values))
+
     def lab(self, name: str, out: bool = False) -> str:
         """The label of a variable; an output's money reads per the study's period."""
         s = self.study
@@ -121,7 +126,9 @@ def write_workbook(run, path: str | Path) -> Path:
     Sheets: ``Summary`` (each output's mean, P5, P10, P50, P90, P95, P(< 0), ES 5% and finite
     samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Sweep`` (per lever value of a
     ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
-    and target), ``Calibration`` (a ``[calibrate]``'s prior against posterior per input), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
+    and target), ``Calibration`` (a ``[calibrate]``'s prior against posterior per input), ``EVSI``
+    and ``VOI lever`` (:mod:`mcrisk.report.workbook_voi`), ``Assumptions``, ``Sources``, ``Settings``
+    and ``Samples``; a sheet without content
     (no tornado, no analysis, no sweep or solve) is left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
@@ -414,6 +421,6 @@ def _samples_sheet(book: _Book, run) -> None:
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
 _SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _calibration_sheet,
-           _assumptions_sheet, _sources_sheet, _settings_sheet, _samples_sheet)
+           evsi_sheet, voi_lever_sheet, _assumptions_sheet, _sources_sheet, _settings_sheet, _samples_sheet)
 
 

@@ -14,6 +14,7 @@
     precision_text.py     precision = "p_loss:0.005, mean:1%", checked
     discovery_tables.py   [scenarios] and [value_of_information], checked
     calibrate_table.py    [calibrate]: observed outputs, checked
+    voi_tables.py         [[value_of_information.studies]] and the table's lever, checked
     sensitivity_table.py  [sensitivity], checked
     plots_table.py        [plots], checked
     thresholds.py         events' and targets' numbers read in the units the study shows

@@ -21,6 +21,7 @@ fast; :mod:`mcrisk.scenarios` and :mod:`mcrisk.analyze.voi` do the work.
     decision = "go"               # or a list of outputs, one per option: choose the best expected
     groups = [["decode_tps_per_node", "prefill_tps_per_node"]]
     resamples = 50                # bootstrap resamples for the standard errors
+    # and EVSI of [[value_of_information.studies]], EVPI against a lever: mcrisk.spec.voi_tables
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from mcrisk.core.domains import check_output
 from mcrisk.core.events import LOSS, parse_event
 from mcrisk.core.validate import check_int, check_seed, finite_number, show_keys
 from mcrisk.spec.tables import Key, ScenariosTable, VoiTable, parse_table
+from mcrisk.spec.voi_tables import check_studies, check_voi_lever
 
 __all__ = ["SCENARIO_KEYS", "VOI_KEYS", "check_scenarios", "check_voi"]
 
@@ -72,6 +74,13 @@ VOI_KEYS = (
     Key("groups", [], None, "lists of inputs whose joint EVPPI is wanted"),
     Key("resamples", 50, lambda v, where: check_int(v, where, "resamples", 10, 2000), "bootstrap resamples"),
     Key("seed", None, lambda v, where: check_seed(v, where), "default: the study's seed"),
+    Key("studies", [], None, "[[value_of_information.studies]]: EVSI and ENBS of studies of one input each"),
+    Key("lever", None, None, "EVPI (and EVPPI of lever_inputs) at each value of this input"),
+    Key("values", None, None, "the lever's values, in its unit"),
+    Key("low", None, None, "the first lever value, with high and num"),
+    Key("high", None, None, "the last lever value"),
+    Key("num", None, None, "how many lever values, 2 to 10,000"),
+    Key("lever_inputs", [], None, "inputs (or lists of inputs) whose EVPPI is wanted at each lever value"),
 )
 
 
@@ -131,7 +140,9 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
     -------
     VoiTable
         ``output``, ``decision`` (``"go"`` or a tuple of at least two outputs), ``groups`` (a
-        tuple of tuples of uncertain inputs), ``resamples`` (50) and ``seed`` (None: the study's).
+        tuple of tuples of uncertain inputs), ``resamples`` (50), ``seed`` (None: the study's),
+        ``studies`` (:func:`mcrisk.spec.voi_tables.check_studies`) and the lever's ``lever``,
+        ``lever_values`` and ``lever_inputs`` (:func:`~mcrisk.spec.voi_tables.check_voi_lever`).
 
     Raises
     ------
@@ -164,4 +175,5 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
         if len(set(g)) != len(g):
             raise SpecError(f"{where} groups: {shorten(g)} names an input twice")
     return VoiTable(output=output, decision=decision, groups=tuple(tuple(g) for g in groups),
-                    resamples=cfg["resamples"], seed=cfg["seed"])
+                    resamples=cfg["resamples"], seed=cfg["seed"],
+                    studies=check_studies(cfg["studies"], where, uncertain), **check_voi_lever(cfg, where, study))

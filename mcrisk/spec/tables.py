@@ -19,7 +19,7 @@ from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.events import LOSS, Event
 from mcrisk.core.validate import check_keys, check_method, check_samples, check_seed
 
-__all__ = ["STUDY_KEYS", "Key", "PlotsTable", "ScenariosTable", "SensitivityTable", "SolveTable", "SweepTable", "TornadoTable",
+__all__ = ["STUDY_KEYS", "EvsiStudy", "Key", "PlotsTable", "ScenariosTable", "SensitivityTable", "SolveTable", "SweepTable", "TornadoTable",
            "TORNADO_KEYS", "VoiTable", "check_tornado", "must", "parse_table"]
 
 
@@ -199,14 +199,38 @@ class ScenariosTable:
 
 
 @dataclass(frozen=True)
+class EvsiStudy:
+    """One ``[[value_of_information.studies]]``: a study of ``n`` observations of ``input``.
+
+    Each observation is the input plus noise of sd ``sd`` (``scale = "linear"``), or its log
+    plus noise of sd ``sd`` (``"log"``: relative noise); the study costs ``cost_fixed +
+    cost_per_observation * n`` and the decision's value accrues over ``periods`` periods.
+    """
+
+    name: str
+    input: str
+    sd: float
+    n: tuple[int, ...]
+    scale: str = "linear"
+    cost_fixed: float = 0.0
+    cost_per_observation: float = 0.0
+    periods: float = 1.0
+
+
+@dataclass(frozen=True)
 class VoiTable:
-    """``[value_of_information]``: EVPPI of each input (or group) for a decision."""
+    """``[value_of_information]``: EVPPI of each input (or group) for a decision; EVSI and ENBS of
+    ``studies``; EVPI (and EVPPI of ``lever_inputs``) at each of ``lever_values`` of ``lever``."""
 
     output: str
     decision: str | tuple[str, ...] = "go"
     groups: tuple[tuple[str, ...], ...] = ()
     resamples: int = 50
     seed: int | None = None
+    studies: tuple[EvsiStudy, ...] = ()
+    lever: str | None = None
+    lever_values: tuple[float, ...] = ()
+    lever_inputs: tuple[tuple[str, ...], ...] = ()
 
 
 def _quantile(name: str) -> Callable[[Any, str], Any]:

@@ -31,6 +31,7 @@ from mcrisk.simulation.engine import simulate, simulate_thinned
 from mcrisk.study.options import RunOptions
 from mcrisk.study.runner import IN_MEMORY, StudyRun, load_study
 from mcrisk.analyze.tornado import tornado
+from mcrisk.analyze.voi_run import read_voi_tables
 from mcrisk.core.validate import is_file, show_text
 
 __all__ = ["read_run"]
@@ -105,6 +106,9 @@ def read_run(study_path: str | Path, folder: str | Path | None = None) -> StudyR
             tables["solve"] = Solution(**json.loads((folder / "solve.json").read_text(encoding="utf-8")))
         except (ValueError, TypeError) as err:
             raise SpecError(f"{folder / 'solve.json'}: cannot be read: {err}; rerun `mcrisk run {study.path}`") from None
+    if (voi := study.value_of_information) is not None and voi.output in units.index:  # evsi.csv, voi_lever.csv
+        unit = str(units[voi.output])
+        tables.update(read_voi_tables(study, folder, "" if unit == "nan" else unit))  # an empty cell reads as NaN
     return StudyRun(study, results, summary, folder, tables)
 
 

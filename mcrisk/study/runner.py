@@ -26,6 +26,7 @@ from mcrisk.analyze.decision_run import run_solve_table, run_sweep_table, write_
 from mcrisk.spec.precision_text import parse_precision
 from mcrisk.analyze.discovery_run import run_scenarios, run_voi
 from mcrisk.analyze.discovery_run import write_tables as write_discovery_tables
+from mcrisk.analyze.voi_run import run_evsi, run_voi_lever, write_voi_tables
 from mcrisk.report.deck import check_template, write_deck
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.core.forking import run_forked
@@ -125,8 +126,8 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
     results, summary, conv = _simulate(study, opts, prec, thinned)
     if study.calibrate is not None:  # weights before any statistic: every one honours them
         results = run_calibration(study, results, strict=opts.strict)
-    keys = [k for k in _RUNNERS if k in study.analyses]
-    per_sample = ("sensitivity", "scenarios", "value_of_information")
+    keys = [k for k in _RUNNERS if _wanted(study, k)]
+    per_sample = ("sensitivity", "scenarios", "value_of_information", "evsi", "voi_lever")
     skipped = [k for k in keys if k in per_sample] if opts.summary_only else []
     keys = [k for k in keys if k not in skipped]
     # The tables, and the summary of a run held whole, in forked processes (one per core): what
@@ -150,7 +151,7 @@ def _run_checked(study: Study, opts: RunOptions, target: Path, prec: tuple,
     if conv is not None:
         tables["convergence"] = conv
         say(format_convergence(conv))
-    for key in skipped:
+    for key in dict.fromkeys(_TABLE_OF.get(k, k) for k in skipped):
         say(f"\n[{key}] skipped: --summary-only keeps no per-sample results")
     if opts.summary_only and study.calibrate is not None:
         say("\n[calibrate] with --summary-only: the run still holds every sample (each weight needs that "
@@ -264,13 +265,26 @@ def _run_sensitivity(study: Study, results: xr.Dataset, *, echo, quiet) -> xr.Da
 
 
 _RUNNERS = {"tornado": _run_tornado, "sensitivity": _run_sensitivity, "sweep": run_sweep_table,
-            "solve": run_solve_table, "scenarios": run_scenarios, "value_of_information": run_voi}
+            "solve": run_solve_table, "scenarios": run_scenarios, "value_of_information": run_voi,
+            "evsi": run_evsi, "voi_lever": run_voi_lever}
+#: Runs of one study table besides its own: the [value_of_information] table's studies and lever.
+_TABLE_OF = {"evsi": "value_of_information", "voi_lever": "value_of_information"}
 #: The tables that stream the run's chunks under --summary-only, and take its --chunk-size.
 _CHUNKED = ("sweep", "solve")
 #: Relative run time of each table on the main study (scenarios: PRIM, 0.6 s against the value
 #: of information's 2 s), so the costliest start first when they run in parallel.
 _TABLE_COST = {"tornado": 0.1, "sensitivity": 2, "sweep": 2, "solve": 1.5, "scenarios": 0.5,
-               "value_of_information": 1}
+               "value_of_information": 1, "evsi": 0.5, "voi_lever": 1}
+
+
+def _wanted(study: Study, key: str) -> bool:
+    """Whether the study runs ``key``: its table is there (and, for EVSI and the lever, has them)."""
+    voi = study.value_of_information
+    if key == "evsi":
+        return voi is not None and bool(voi.studies)
+    if key == "voi_lever":
+        return voi is not None and voi.lever is not None
+    return key in study.analyses
 
 
 def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool, echo: bool,
@@ -289,7 +303,7 @@ def _run_table(key: str, study: Study, results: xr.Dataset, quiet: bool, echo: b
             chunked = {"chunk_size": chunk_size} if key in _CHUNKED else {}
             table = _RUNNERS[key](study, results, echo=printed.append if echo else None, quiet=quiet, **chunked)
         except SpecError as err:
-            raise SpecError(_at_table(study, key, str(err))) from None
+            raise SpecError(_at_table(study, _TABLE_OF.get(key, key), str(err))) from None
     return table, printed, _kept(caught)
 
 
@@ -345,6 +359,7 @@ def _write(run: StudyRun, folder: Path, progress: bool = False) -> None:
     if "sensitivity" in run.tables:
         write_tables(run.tables["sensitivity"], folder)
     write_discovery_tables(run.tables, folder)
+    write_voi_tables(run.tables, folder)  # evsi.csv, voi_lever.csv
     # results.nc is written in the figures' processes, while they draw
     write_report(run, folder, formats=tuple(f for f in run.formats if f in FIGURE_FORMATS), progress=progress,
                  alongside=(functools.partial(_write_results, run.results, folder / "results.nc"),))

@@ -19,6 +19,7 @@ The layers, each importing only those above it (and :mod:`mcrisk.core.text` for 
     decision_charts.py plot_sweep (fan chart), plot_compare, plot_quantile_convergence
     discovery_charts.py  plot_tradeoff, plot_scenario_box (PRIM), plot_evppi (value of information)
     calibration_chart.py plot_calibration (prior against posterior per input)
+    voi_charts.py     plot_evsi (EVSI and ENBS against a study's size), plot_voi_lever (EVPI against a lever)
 
 Example
 -------
@@ -47,16 +48,17 @@ _LAZY = {
     "plot_compare": ".decision_charts", "plot_quantile_convergence": ".decision_charts",
     "plot_sweep": ".decision_charts",
     "plot_evppi": ".discovery_charts", "plot_scenario_box": ".discovery_charts", "plot_tradeoff": ".discovery_charts",
+    "plot_evsi": ".voi_charts", "plot_voi_lever": ".voi_charts",
     "plot_by_scale": ".hourly_charts", "plot_hourly": ".hourly_charts",
     "plot_calibration": ".calibration_chart",
     "format_value": "mcrisk.core.text", "loss_words": "mcrisk.core.text", "percent_text": "mcrisk.core.text", "si_number": "mcrisk.core.text",
 }
 
-__all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
-           "format_value", "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_calibration", "plot_compare",
-           "plot_convergence", "plot_distribution", "plot_evppi", "plot_exceedance", "plot_hourly",
+__all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config", "format_value",
+           "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_calibration", "plot_compare",
+           "plot_convergence", "plot_distribution", "plot_evppi", "plot_evsi", "plot_exceedance", "plot_hourly",
            "plot_quantile_convergence", "plot_scatter", "plot_scenario_box", "plot_sensitivity", "plot_sweep",
-           "plot_tornado", "plot_tradeoff", "save_figure", "si_number", "title_of"]
+           "plot_tornado", "plot_tradeoff", "plot_voi_lever", "save_figure", "si_number", "title_of"]
 
 
 def __getattr__(name: str) -> Any:
