@@ -127,8 +127,11 @@ def test_calibrate_beside_every_table(tmp_path, form):
     out = FORMS[form][2]
     table = f"[calibrate]\nobserve = {{ {out} = {{ value = 0, sd = 1e12 }} }}\n"  # all but flat weights
     run = run_study(write_study(tmp_path, form, tables=tables_text(form) + table), write=False)
-    assert set(run.tables) == {"calibrate", "tornado", "sweep", "solve", "scenarios", "value_of_information"}
-    for key in ("scenarios", "value_of_information"):  # PRIM and the regression on a resample, said
+    assert set(run.tables) == {"calibrate", "tornado", "sweep", "solve", "scenarios", "value_of_information",
+                               "evsi", "voi_lever"}
+    for key in ("scenarios", "value_of_information", "evsi"):  # PRIM and the regressions on a resample, said
         assert run.tables[key].attrs["subsample"].startswith("a resample of 64 draws by the calibration's weights")
+    # the lever draws afresh at each of its values: no weights, and it says so
+    assert run.tables["voi_lever"].attrs["subsample"] == "on the priors: the lever's draws are not weighted by [calibrate]"
     # weights equal to 1e-9: every draw counts, and no heavy tail (k-hat NaN or below 0.7)
     assert not run.results.attrs["k_hat"] > 0.7 and run.results.attrs["ess"] == pytest.approx(64)

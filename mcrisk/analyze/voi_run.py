@@ -24,6 +24,7 @@ from mcrisk.analyze.voi_lever import evppi_lever, lever_frame, lever_sentence
 from mcrisk.core.labels import sentence_labels
 from mcrisk.core.statistics import per_period
 from mcrisk.core.text import MINUS, Labels, aligned, format_number
+from mcrisk.analyze.calibration import equal_weights
 from mcrisk.core.thinning import DISCOVERY_SAMPLES, thin, thin_step, thinned_words
 
 __all__ = ["format_evsi", "format_voi_lever", "read_voi_tables", "run_evsi", "run_voi_lever", "voi_sections",
@@ -52,11 +53,15 @@ def run_evsi(study, results: xr.Dataset, *, echo: Callable[[str], None] | None =
     """
     cfg = study.value_of_information
     seed = study.seed if cfg.seed is None else cfg.seed
+    results = equal_weights(results, rng=seed)  # the regression averages samples: resampled if calibrated
     ds = evsi(per_period(thin(results, DISCOVERY_SAMPLES), study.period_days), cfg.studies, output=cfg.output,
               decision=cfg.decision, resamples=cfg.resamples, rng=seed)
     n = int(results.sizes.get("sample", 0))
+    said = [results.attrs["resampled"]] if "resampled" in results.attrs else []  # a calibrated run's
     if (step := thin_step(n, DISCOVERY_SAMPLES)) > 1:
-        ds.attrs["subsample"] = thinned_words(n, step)
+        said.append(thinned_words(n, step))
+    if said:
+        ds.attrs["subsample"] = "; ".join(said)
     if echo is not None:
         echo("\n" + format_evsi(ds, _labels(study)))
     return ds
@@ -92,6 +97,8 @@ def run_voi_lever(study, results: xr.Dataset, *, echo: Callable[[str], None] | N
                      output=cfg.output, decision=cfg.decision, inputs=cfg.lever_inputs,
                      period_days=study.period_days, resamples=cfg.resamples, method=study.method,
                      rng=study.seed, seed=study.seed if cfg.seed is None else cfg.seed)
+    if getattr(study, "calibrate", None) is not None:  # fresh draws at each lever value carry no weights
+        ds.attrs["subsample"] = "on the priors: the lever's draws are not weighted by [calibrate]"
     if echo is not None:
         echo("\n" + format_voi_lever(ds, _labels(study)))
     return ds
@@ -143,7 +150,8 @@ def format_voi_lever(ds: xr.Dataset, labels: Labels | None = None) -> str:
     head = [f"{lever} ({lunit})" if lunit else lever, *("EVPI" if k == "all" else k for k in names), "SE (EVPI)"]
     rows = [[format_number(float(v), lunit), *(format_number(float(ds.evppi[i, j]), units) for j in range(len(names))),
              format_number(float(ds.se.sel(inputs="all")[i]), units)] for i, v in enumerate(ds.lever_value.values)]
-    return "\n".join([f"Value of information against {lever} ({units}; common random numbers)",
+    used = f"; {ds.attrs['subsample']}" if "subsample" in ds.attrs else ""
+    return "\n".join([f"Value of information against {lever} ({units}; common random numbers{used})",
                       *(f"  {s}" for s in aligned([head, *rows], left=0)), f"  {lever_sentence(ds, labels)}"])
 
 
