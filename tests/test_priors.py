@@ -27,7 +27,7 @@ BAD_PRIORS = {
     "lognormal_p05_not_positive.toml": "[gpu_hour_price] p05 = 0.0 must be > 0 for lognormal",
     "weights_not_summing_to_one.toml": "[gpus_per_node] weights = [0.5, 0.4] must sum to 1 (they sum to 0.9)",
     "unknown_key_in_entry.toml": ("[gpu_hour_price] mean = 2.0 is not a key; allowed: "
-                                  "low, high, p05, p95, unit, source, note, base, label"),
+                                  "low, high, p05, p95, unit, source, note, base, label, spread"),
     "malformed.toml": "is not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 16)",
     "correlation_rank_out_of_range.toml": "[[correlation]] #1 rank = 1.5 must lie in [-1, 1]",
     "correlation_unknown_input.toml": ("[[correlation]] #1 between = ['prefill_tps_per_node', 'decode_tps']: "
