@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from mcrisk.core.errors import SpecError
 from mcrisk.core.tomlfile import read_toml
 from mcrisk.core.tomlwrite import dump_toml
 from mcrisk.core.validate import show_key
+from mcrisk.core.warned import guarded_warnings
 from mcrisk.spec.studyfile import Study, load_study
 from mcrisk.study.whatif import Change, WhatIf
 
@@ -57,7 +59,7 @@ def saved_study(whatif: WhatIf, change: Change) -> dict[str, Any]:
         For a change the study refuses (as :meth:`WhatIf.changed`), or a held input that a
         priors file (not the study) correlates with another: a study cannot drop that correlation.
     """
-    study, base = whatif.changed(change), whatif.study
+    (study, _), base = whatif.study_of(change), whatif.study
     data = copy.deepcopy(dict(base.spec))
     data.update(samples=base.samples, seed=base.seed, method=base.method)
     inputs = data.setdefault("inputs", {})
@@ -107,7 +109,9 @@ def save_study(whatif: WhatIf, change: Change) -> tuple[Path, dict[str, Any]]:
     path = _create(base.path, text)
     try:
         as_run = dataclasses.replace(whatif.options, samples=None, seed=None, method=None)  # the file's own
-        again = WhatIf(load_study(path, strict=whatif.options.strict), options=as_run).summary()
+        with guarded_warnings(record=True):  # a load's notes (a plausibility check's) are the page's already
+            warnings.simplefilter("always")
+            again = WhatIf(load_study(path, strict=whatif.options.strict), options=as_run).summary()
     except SpecError:
         path.unlink()
         raise

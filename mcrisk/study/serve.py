@@ -32,6 +32,7 @@ import math
 import secrets
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -104,7 +105,7 @@ class _SobolJob:
         self.state: dict[str, Any] = {"state": "idle"}
 
     def start(self, change: Change) -> dict[str, Any]:
-        study = self.whatif.changed(change)  # a bad change is a 400 now, not a failed job later
+        study, _ = self.whatif.study_of(change)  # a bad change is a 400 now, not a failed job later
         if not study.priors.uncertain:
             raise SpecError("sobol: every input is held or constant; nothing to attribute")
         cfg = study.sensitivity
@@ -121,6 +122,7 @@ class _SobolJob:
     def _run(self, study, n: int, cfg) -> None:
         try:
             with self.whatif.lock, guarded_warnings(record=True) as caught:
+                warnings.simplefilter("always")  # notes for the page, not errors
                 ds = sensitivity(study.model, study.priors, output=study.output, method="sobol", n=n,
                                  rng=study.seed, num_resamples=cfg.num_resamples if cfg is not None else 100)
             label = lambda k: label_of(k, model=study.model, priors=study.priors)  # noqa: E731

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -209,6 +210,13 @@ class WhatIf:
             entries[name] = prior
         return replace(study, priors=replace(study.priors, entries=MappingProxyType(entries)))
 
+    def study_of(self, change: Change) -> tuple[Study, list[str]]:
+        """:meth:`changed`, with the warnings it gives as notes (a plausibility check's), not raised."""
+        with guarded_warnings(record=True) as caught:
+            _notes_only()
+            study = self.changed(change)
+        return study, list(dict.fromkeys(str(w.message) for w in caught))
+
     def _inputs(self, study: Study) -> tuple[xr.Dataset, np.ndarray, np.ndarray]:
         """The inputs of ``study``'s run (as :func:`sample` draws them) and each uncertain input's classes."""
         priors = study.priors
@@ -234,6 +242,7 @@ class WhatIf:
     def results(self, change: Change) -> tuple[Study, xr.Dataset, xr.Dataset, np.ndarray, np.ndarray, list[str]]:
         """The changed study, its results per period, its summary, the classes, and the notes given."""
         with self.lock, guarded_warnings(record=True) as caught:
+            _notes_only()
             study = self.changed(change)
             inputs, classes, counts = self._inputs(study)
             start = time.perf_counter()
@@ -280,6 +289,7 @@ class WhatIf:
         if not study.priors.uncertain:
             return {"low": low, "high": high, "base": math.nan, "rows": []}
         with self.lock, guarded_warnings(record=True):
+            _notes_only()
             tab = per_period(tornado(study.model, study.priors, output=output, low=low, high=high), study.period_days)
         col = {k: tab[k].values.tolist() for k in ("input", "input_units", "input_low", "input_high", "output_low",
                                                    "output_high")}
@@ -287,6 +297,13 @@ class WhatIf:
                  "output_high": d} for k, u, a, b, c, d in zip(*col.values(), strict=True)]
         return {"low": low, "high": high, "base": float(tab.attrs["base_output"]), "rows": rows,
                 "output": output, "units": tab.output_low.attrs.get("units", "")}
+
+
+def _notes_only() -> None:
+    """In a recording block: every warning recorded as a note (none raised by an ``error`` filter), but
+    ``--set``'s word about a ``[sweep]`` or ``[solve]`` lever, which is what the page's lever slider is for."""
+    warnings.simplefilter("always")
+    warnings.filterwarnings("ignore", message=r"set .*: the \[(sweep|solve)\] holds ")
 
 
 def _histogram(y: np.ndarray, bins: int = 60) -> dict[str, Any]:
