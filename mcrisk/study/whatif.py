@@ -184,7 +184,8 @@ class WhatIf:
             raise SpecError(f"{self.study.path}: precision = ... adds samples until a target is met; serve keeps a "
                             "fixed design: give --samples N (and `mcrisk run --samples N` reproduces the page)")
         self.lock = threading.RLock()  # one evaluation at a time: the kept designs are shared
-        self._designs: OrderedDict[str, tuple[xr.Dataset, np.ndarray, np.ndarray]] = OrderedDict()
+        self._designs: OrderedDict[str, xr.Dataset] = OrderedDict()
+        self._classes: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         #: Seconds one model evaluation took per sample, last measured (a Sobol' run's expected time)
         self.seconds_per_sample = 1e-6
 
@@ -218,26 +219,39 @@ class WhatIf:
         return study, list(dict.fromkeys(str(w.message) for w in caught))
 
     def _inputs(self, study: Study) -> tuple[xr.Dataset, np.ndarray, np.ndarray]:
-        """The inputs of ``study``'s run (as :func:`sample` draws them) and each uncertain input's classes."""
+        """The inputs of ``study``'s run (as :func:`sample` draws them) and each uncertain input's classes.
+
+        A spread moves every draw of its input monotonically about the median, so the ranks, and
+        the classes of :func:`first_order`, are those of the same design without it: kept apart.
+        """
         priors = study.priors
-        key = repr(([priors[k] for k in priors.uncertain], priors.correlations))
+        names = priors.uncertain
+        key = repr(([priors[k] for k in names], priors.correlations))
+        ranked = repr(([replace(priors[k], spread=1.0) for k in names], priors.correlations))
         if key in self._designs:
             self._designs.move_to_end(key)
-            drawn, classes, counts = self._designs[key]
+            drawn = self._designs[key]
         else:
             drawn = sample(priors, study.samples, method=study.method, rng=study.seed)
-            drawn = drawn[list(priors.uncertain)]
-            parts = [_classes(drawn[k].values) for k in priors.uncertain]
-            classes = np.stack([c for c, _ in parts]) if parts else np.empty((0, study.samples), np.int64)
-            counts = np.stack([c for _, c in parts]) if parts else np.empty((0, 1), np.int64)
-            self._designs[key] = drawn, classes, counts
+            # the uncertain inputs alone, and the sample coordinate even when there is none
+            drawn = self._designs[key] = drawn.drop_vars([k for k in drawn.data_vars if k not in names])
             if len(self._designs) > KEPT:
                 self._designs.popitem(last=False)
-        constants = {k: ((), p.params["value"], {"units": p.unit, "long_name": k.replace("_", " "),
-                                                  "distribution": p.describe()})
-                     for k, p in priors.items() if p.is_constant}  # as sample() writes a constant
-        inputs = drawn.assign(constants)
-        return inputs[list(priors)], classes, counts
+        if ranked in self._classes:
+            self._classes.move_to_end(ranked)
+        else:
+            parts = [_classes(drawn[k].values) for k in names]
+            self._classes[ranked] = (np.stack([c for c, _ in parts]) if parts else np.empty((0, study.samples), np.int64),
+                                     np.stack([c for _, c in parts]) if parts else np.empty((0, 1), np.int64))
+            if len(self._classes) > KEPT:
+                self._classes.popitem(last=False)
+        classes, counts = self._classes[ranked]
+        # in the priors' order, constants as sample() writes them
+        variables = {k: drawn[k].variable if k in names else
+                     xr.Variable((), p.params["value"], {"units": p.unit, "long_name": k.replace("_", " "),
+                                                         "distribution": p.describe()})
+                     for k, p in priors.items()}
+        return xr.Dataset(variables, coords=drawn.coords, attrs=drawn.attrs), classes, counts
 
     def results(self, change: Change) -> tuple[Study, xr.Dataset, xr.Dataset, np.ndarray, np.ndarray, list[str]]:
         """The changed study, its results per period, its summary, the classes, and the notes given."""

@@ -116,11 +116,15 @@ function drawHistogram(h, s, out) {
     g += `<rect x="${x(a).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(0.5, x(b) - x(a) - 0.6).toFixed(1)}" height="${(H - B - y).toFixed(1)}" fill="${fill}" opacity="0.85"/>`;
   }
   g += `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#333"/>`;
-  if (lo < 0 && hi > 0) g += `<line x1="${x(0)}" x2="${x(0)}" y1="${T - 8}" y2="${H - B}" stroke="#000" stroke-width="2"/><text x="${x(0) + 4}" y="${T - 12}" font-size="14">0</text>`;
-  for (const [k, name] of [["p05", "P5"], ["p50", "median"], ["p95", "P95"]]) {
-    const X = x(s[k]);
-    g += `<line x1="${X}" x2="${X}" y1="${T}" y2="${H - B}" stroke="${c.grey}" stroke-dasharray="5 4" stroke-width="2"/>`;
-    g += `<text x="${X}" y="${H - B + 18}" text-anchor="middle" font-size="15">${name} ${esc(val(s[k], s.units))}</text>`;
+  if (lo < 0 && hi > 0) g += `<line x1="${x(0)}" x2="${x(0)}" y1="${T}" y2="${H - B}" stroke="#000" stroke-width="2"/><text x="${x(0) + 4}" y="${T + 14}" font-size="14">0</text>`;
+  // the median above the bars, P5 and P95 below the axis (moved apart when they would overlap)
+  const ends = [x(s.p05), x(s.p95)];
+  if (ends[1] - ends[0] < 190) { const mid = (ends[0] + ends[1]) / 2; ends[0] = mid - 95; ends[1] = mid + 95; }
+  for (const [k, name, X, y] of [["p05", "P5", ends[0], H - B + 20], ["p50", "median", x(s.p50), T - 8],
+                                  ["p95", "P95", ends[1], H - B + 20]]) {
+    g += `<line x1="${x(s[k])}" x2="${x(s[k])}" y1="${T}" y2="${H - B}" stroke="${c.grey}" stroke-dasharray="5 4" stroke-width="2"/>`;
+    const anchor = X < L + 80 ? "start" : X > W - R - 80 ? "end" : "middle";
+    g += `<text x="${X}" y="${y}" text-anchor="${anchor}" font-size="15">${name} ${esc(val(s[k], s.units))}</text>`;
   }
   svg.innerHTML = g;
   document.getElementById("dist-title").textContent =
@@ -186,7 +190,7 @@ function uncertainControl(box, inp) {
   const k = el("input", { type: "range", min: "0.25", max: "2", step: "0.05", value: "1", id: "spread-" + inp.name });
   const kShown = el("output", {}, "\u00d71.00");
   const r2 = el("div", { class: "row" });
-  r2.append(el("label", { for: k.id }, "spread"), k, kShown);
+  r2.append(el("label", { for: k.id, title: "scale the spread about the median: \u00d70.5 halves every quantile's distance from it" }, "spread"), k, kShown);
   box.append(r1, r2);
   hold.addEventListener("change", () => {
     s.disabled = !hold.checked;
