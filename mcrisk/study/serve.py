@@ -153,6 +153,7 @@ def _num(x: Any) -> float | None:
 
 class _Handler(BaseHTTPRequestHandler):
     server: WhatIfServer
+    protocol_version = "HTTP/1.1"  # keep-alive: the page's next request reuses the connection (every answer has a length)
     server_version = "mcrisk"
     sys_version = ""
 
@@ -163,6 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer("GET")
 
     def do_POST(self) -> None:  # noqa: N802
+        self.close_connection = True  # a body the API does not read must not be taken for the next request
         self._answer("POST")
 
     def _answer(self, method: str) -> None:
