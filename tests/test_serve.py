@@ -348,3 +348,52 @@ def test_ctrl_c_stops_the_command_cleanly(folder):
         if proc.poll() is None:
             proc.kill()
     assert (proc.returncode, out, err) == (0, "stopped\n", "")
+
+
+def test_what_serve_cannot_honour_is_refused_in_one_line(folder, tmp_path):
+    path = folder / f"{MAIN}.toml"
+    with pytest.raises(SpecError, match=r"^serve: --workers = 2 is not an option of serve; options: samples, seed, "
+                                        r"method, on_nonfinite, strict, quiet$"):
+        WhatIf(path, workers=2)
+    with pytest.raises(SpecError, match=r"^serve: samples = 2,097,153 is more than a run holds in memory \(2,097,152\); "
+                                        r"the page keeps every sample$"):
+        WhatIf(path, samples=2**21 + 1)
+    precise = tmp_path / "precise.toml"
+    precise.write_text(path.read_text().replace('method = "lhs"', 'method = "lhs"\nprecision = "p_loss:0.01"')
+                       .replace("../priors/", f"{folder.parent}/priors/"))
+    with pytest.raises(SpecError, match=rf"^{precise}: precision = \.\.\. adds samples until a target is met; serve "
+                                        r"keeps a fixed design: give --samples N \(and `mcrisk run --samples N` "
+                                        r"reproduces the page\)$"):
+        WhatIf(precise)
+
+
+@pytest.mark.parametrize(("port", "message"), [("70000", "--port = 70000 must be 0 (a free port) to 65535"),
+                                               ("http", "'http' is not a port number")])
+def test_a_bad_port_is_a_usage_error(folder, capsys, port, message):
+    from mcrisk.cli.main import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["serve", str(folder / f"{MAIN}.toml"), "--port", port])
+    assert done.value.code == 2
+    assert capsys.readouterr().err == f"error: mcrisk serve: argument --port: {message}\n"
+
+
+@pytest.mark.filterwarnings("ignore:unit converted:mcrisk.core.errors.MCRiskWarning")
+@pytest.mark.parametrize("design", ["random", "lhs", "sobol"])
+def test_a_spread_of_a_converted_unit_is_what_its_study_file_runs(folder, tmp_path, design):
+    """A prior in another unit (CNY per 1K tokens for a per-1M input: draws times 1,000) with its spread
+    scaled on the page: the saved study's ``mcrisk run``, bit for bit; the spread leaves the median alone."""
+    text = (folder / f"{MAIN}.toml").read_text().replace("../priors/", f"{folder.parent}/priors/")
+    path = tmp_path / "converted.toml"
+    path.write_text(text.replace("[solve]", '[inputs.price_output]\ndist = "uniform"\nlow = 0.016\nhigh = 0.048\n'
+                                 'unit = "CNY/1K tokens"\n\n[solve]', 1))
+    whatif = WhatIf(path, samples=1024, method=design)
+    assert whatif.study.priors["price_output"].scale == 1000.0
+    change = Change((("gpu_hour_price", 14.0),), (("price_output", 1.5),))
+    from mcrisk.study.saved import save_study
+
+    saved, page = save_study(whatif, change)
+    assert _run_summary(saved, {}) == {k: page[k] for k in ("p_loss", "p_loss_se", "mean", "p05", "p50", "p95")}
+    plain = whatif.results(Change((("gpu_hour_price", 14.0),)))[0].priors["price_output"]
+    wide = whatif.results(change)[0].priors["price_output"]
+    assert wide.base_value == plain.base_value == pytest.approx(32.0, rel=1e-15)  # the median: CNY 0.032 per 1K = 32 per 1M

@@ -104,6 +104,14 @@ class Prior:
             x = fam.ppf(self.params, np.asarray(u, dtype=float))
         else:
             x = np.asarray(self.dist.ppf(u), dtype=float)
+        return self.transform(x)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """The family's quantiles ``x`` (its inverse CDF, before spread and scale) as this prior's draws.
+
+        The spread about the median, then the unit scale: what :meth:`ppf` does after the family's
+        inverse CDF, so that draws of the family kept once give this prior's, bit for bit.
+        """
         if self.spread != 1.0:  # about the median: m + k (Q(u) - m), the median itself unchanged
             m = float(self.dist.median())
             x = m + self.spread * (x - m)

@@ -282,7 +282,7 @@ def serve_study(study: str | Path, *, port: int = 8765, options: Any = None,
     whatif = WhatIf(study, options=options)
     whatif.view()  # the design is drawn now, not on the first page load
     server = make_server(whatif, port)
-    echo(f"mcrisk serve: {whatif.study.title}\n{whatif.study.samples:,} samples, {whatif.study.method}, seed "
+    echo(f"{whatif.study.title}\n{whatif.study.samples:,} samples, {whatif.study.method}, seed "
          f"{whatif.study.seed}\nopen {server.url} (this machine only; Ctrl-C stops it)")
     if ready is not None:
         ready(server)

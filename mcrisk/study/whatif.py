@@ -48,7 +48,7 @@ from mcrisk.sampling.design import sample
 from mcrisk.simulation.evaluate import evaluate
 from mcrisk.spec.conform import check_domain
 from mcrisk.spec.priorref import set_inputs
-from mcrisk.spec.priors import with_spread
+from mcrisk.spec.priors import priors_text, with_spread
 from mcrisk.spec.studyfile import Study, load_study
 from mcrisk.study.options import RunOptions
 from mcrisk.study.runner import IN_MEMORY
@@ -184,8 +184,7 @@ class WhatIf:
             raise SpecError(f"{self.study.path}: precision = ... adds samples until a target is met; serve keeps a "
                             "fixed design: give --samples N (and `mcrisk run --samples N` reproduces the page)")
         self.lock = threading.RLock()  # one evaluation at a time: the kept designs are shared
-        self._designs: OrderedDict[str, xr.Dataset] = OrderedDict()
-        self._classes: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._designs: OrderedDict[str, tuple] = OrderedDict()
         #: Seconds one model evaluation took per sample, last measured (a Sobol' run's expected time)
         self.seconds_per_sample = 1e-6
 
@@ -219,39 +218,40 @@ class WhatIf:
         return study, list(dict.fromkeys(str(w.message) for w in caught))
 
     def _inputs(self, study: Study) -> tuple[xr.Dataset, np.ndarray, np.ndarray]:
-        """The inputs of ``study``'s run (as :func:`sample` draws them) and each uncertain input's classes.
+        """The inputs of ``study``'s run, as :func:`sample` draws them, and each uncertain input's classes.
 
-        A spread moves every draw of its input monotonically about the median, so the ranks, and
-        the classes of :func:`first_order`, are those of the same design without it: kept apart.
+        The design and each family's inverse CDF are drawn once for a set of uncertain inputs: the
+        draws of the priors with no spread and no unit scale (:func:`sample` of those), kept. A
+        prior's draws are then :meth:`~mcrisk.spec.priorspec.Prior.transform` of them, the very
+        operations its ``ppf`` applies after the family's, so a spread changed on the page costs
+        one input's transform, and the values are :func:`sample`'s of the changed priors, bit for
+        bit. A spread and a scale keep every rank, so the classes of :func:`first_order` are kept too.
         """
         priors = study.priors
         names = priors.uncertain
-        key = repr(([priors[k] for k in names], priors.correlations))
-        ranked = repr(([replace(priors[k], spread=1.0) for k in names], priors.correlations))
+        # the priors with neither spread nor unit scale on their uncertain entries
+        plain = replace(priors, entries=MappingProxyType({k: replace(p, spread=1.0, scale=1.0) if k in names else p
+                                                         for k, p in priors.items()}))
+        key = repr(([plain[k] for k in names], priors.correlations))
         if key in self._designs:
             self._designs.move_to_end(key)
-            drawn = self._designs[key]
         else:
-            drawn = sample(priors, study.samples, method=study.method, rng=study.seed)
-            # the uncertain inputs alone, and the sample coordinate even when there is none
-            drawn = self._designs[key] = drawn.drop_vars([k for k in drawn.data_vars if k not in names])
+            drawn = sample(plain, study.samples, method=study.method, rng=study.seed)
+            parts = [_classes(drawn[k].values) for k in names]
+            self._designs[key] = (
+                {k: drawn[k].values for k in names}, drawn.coords["sample"].values, dict(drawn.attrs),
+                np.stack([c for c, _ in parts]) if parts else np.empty((0, study.samples), np.int64),
+                np.stack([c for _, c in parts]) if parts else np.empty((0, 1), np.int64))
             if len(self._designs) > KEPT:
                 self._designs.popitem(last=False)
-        if ranked in self._classes:
-            self._classes.move_to_end(ranked)
-        else:
-            parts = [_classes(drawn[k].values) for k in names]
-            self._classes[ranked] = (np.stack([c for c, _ in parts]) if parts else np.empty((0, study.samples), np.int64),
-                                     np.stack([c for _, c in parts]) if parts else np.empty((0, 1), np.int64))
-            if len(self._classes) > KEPT:
-                self._classes.popitem(last=False)
-        classes, counts = self._classes[ranked]
-        # in the priors' order, constants as sample() writes them
-        variables = {k: drawn[k].variable if k in names else
-                     xr.Variable((), p.params["value"], {"units": p.unit, "long_name": k.replace("_", " "),
-                                                         "distribution": p.describe()})
+        raw, positions, attrs, classes, counts = self._designs[key]
+        # every input in the priors' order, as sample() writes it (constants 0-d, in their own unit)
+        variables = {k: xr.Variable(("sample",) if k in names else (),
+                                    p.transform(raw[k]) if k in names else p.params["value"],
+                                    {"units": p.unit, "long_name": k.replace("_", " "), "distribution": p.describe()})
                      for k, p in priors.items()}
-        return xr.Dataset(variables, coords=drawn.coords, attrs=drawn.attrs), classes, counts
+        attrs = {**attrs, "priors": priors_text(priors)}
+        return xr.Dataset(variables, coords={"sample": positions}, attrs=attrs), classes, counts
 
     def results(self, change: Change) -> tuple[Study, xr.Dataset, xr.Dataset, np.ndarray, np.ndarray, list[str]]:
         """The changed study, its results per period, its summary, the classes, and the notes given."""
@@ -286,12 +286,13 @@ class WhatIf:
         study, results, summary, classes, counts, notes = self.results(change)
         y = np.asarray(results[study.output].values, dtype=float).ravel()
         finite = np.isfinite(y)
-        shares = first_order(classes[:, finite], counts if finite.all() else
-                             np.stack([np.bincount(c[finite], minlength=counts.shape[1]) for c in classes]),
-                             y[finite]) if classes.size else np.zeros(0)
+        if not finite.all():  # the statistics' samples: the finite ones (copies only then)
+            y, classes = y[finite], classes[:, finite]
+            counts = np.stack([np.bincount(c, minlength=counts.shape[1]) for c in classes])
+        shares = first_order(classes, counts, y) if classes.size else np.zeros(0)
         names = study.priors.uncertain
         label = lambda k: label_of(k, model=study.model, priors=study.priors, period_days=study.period_days)  # noqa: E731
-        return {"summary": self._stats(study, summary), "histogram": _histogram(y[finite]),
+        return {"summary": self._stats(study, summary), "histogram": _histogram(y, summary.sel(output=study.output)),
                 "tornado": self._tornado(study, label),
                 "attribution": sorted(({"input": k, "label": label(k), "share": float(s)}
                                        for k, s in zip(names, shares, strict=True)), key=lambda r: -r["share"]),
@@ -320,11 +321,14 @@ def _notes_only() -> None:
     warnings.filterwarnings("ignore", message=r"set .*: the \[(sweep|solve)\] holds ")
 
 
-def _histogram(y: np.ndarray, bins: int = 60) -> dict[str, Any]:
-    """Counts of ``y`` over ``bins`` equal bins between its P0.5 and P99.5 (the tails counted in the ends)."""
+def _histogram(y: np.ndarray, row: xr.Dataset, bins: int = 60) -> dict[str, Any]:
+    """Counts of ``y`` over ``bins`` equal bins from its P5 less the P5-P95 width to its P95 plus it
+    (cut to the minimum and maximum; the tails beyond are counted in the end bins): the summary's
+    own percentiles, so no further sort."""
     if not y.size:
         return {"lo": 0.0, "hi": 0.0, "counts": []}
-    lo, hi = (float(v) for v in np.quantile(y, [0.005, 0.995]))
+    p05, p95, low, high = (float(row[k]) for k in ("p05", "p95", "min", "max"))
+    lo, hi = max(low, p05 - (p95 - p05)), min(high, p95 + (p95 - p05))
     if not hi > lo:
         return {"lo": lo, "hi": hi, "counts": [int(y.size)]}
     counts = np.bincount(np.clip(((y - lo) / (hi - lo) * bins).astype(np.int64), 0, bins - 1), minlength=bins)
