@@ -116,7 +116,7 @@ function drawHistogram(h, s, out) {
     g += `<rect x="${x(a).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(0.5, x(b) - x(a) - 0.6).toFixed(1)}" height="${(H - B - y).toFixed(1)}" fill="${fill}" opacity="0.85"/>`;
   }
   g += `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#333"/>`;
-  if (lo < 0 && hi > 0) g += `<line x1="${x(0)}" x2="${x(0)}" y1="${T}" y2="${H - B}" stroke="#000" stroke-width="2"/><text x="${x(0) + 4}" y="${T + 14}" font-size="14">0</text>`;
+  if (lo < 0 && hi > 0) g += `<line x1="${x(0)}" x2="${x(0)}" y1="${T}" y2="${H - B}" stroke="#000" stroke-width="2"/><text x="${x(0) + 4}" y="${Math.abs(x(0) - x(s.p50)) < 140 ? T + 34 : T + 14}" font-size="14">0</text>`;
   // the median above the bars, P5 and P95 below the axis (moved apart when they would overlap)
   const ends = [x(s.p05), x(s.p95)];
   if (ends[1] - ends[0] < 190) { const mid = (ends[0] + ends[1]) / 2; ends[0] = mid - 95; ends[1] = mid + 95; }
