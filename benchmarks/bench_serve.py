@@ -26,7 +26,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 from machine import cpu_line
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -46,7 +46,7 @@ def page_data(whatif: WhatIf) -> dict[str, Any]:
     """
     study = whatif.study
     priors, model = study.priors, study.model
-    label = lambda k: label_of(k, model=model, priors=priors, period_days=study.period_days)  # noqa: E731
+    label = lambda k: label_of(k, model=model, priors=priors, period_days=study.period_days)
     levers = _levers(study)
     controls = []
     for name, prior in priors.items():

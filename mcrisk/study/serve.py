@@ -125,7 +125,7 @@ class _SobolJob:
                 warnings.simplefilter("always")  # notes for the page, not errors
                 ds = sensitivity(study.model, study.priors, output=study.output, method="sobol", n=n,
                                  rng=study.seed, num_resamples=cfg.num_resamples if cfg is not None else 100)
-            label = lambda k: label_of(k, model=study.model, priors=study.priors)  # noqa: E731
+            label = lambda k: label_of(k, model=study.model, priors=study.priors)
             rows = [{"input": str(k), "label": label(str(k)), **{v: _num(ds[v].values[i]) for v in
                                                                     ("S1", "S1_conf", "ST", "ST_conf")}}
                     for i, k in enumerate(ds.input.values)]
@@ -157,13 +157,13 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "mcrisk"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 -- the server's own signature
+    def log_message(self, format: str, *args: Any) -> None:  # http.server's own signature
         pass  # the page's requests are not news; errors reach the page
 
-    def do_GET(self) -> None:  # noqa: N802 -- http.server's names
+    def do_GET(self) -> None:  # http.server's names
         self._answer("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.close_connection = True  # a body the API does not read must not be taken for the next request
         self._answer("POST")
 

@@ -291,7 +291,7 @@ class WhatIf:
             counts = np.stack([np.bincount(c, minlength=counts.shape[1]) for c in classes])
         shares = first_order(classes, counts, y) if classes.size else np.zeros(0)
         names = study.priors.uncertain
-        label = lambda k: label_of(k, model=study.model, priors=study.priors, period_days=study.period_days)  # noqa: E731
+        label = lambda k: label_of(k, model=study.model, priors=study.priors, period_days=study.period_days)
         return {"summary": self._stats(study, summary), "histogram": _histogram(y, summary.sel(output=study.output)),
                 "tornado": self._tornado(study, label),
                 "attribution": sorted(({"input": k, "label": label(k), "share": float(s)}
