@@ -59,8 +59,9 @@ def served(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, served):
-    # bypass_csp: Playwright's own waiting evaluates script text, which the page's policy forbids
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    # the page's own Content-Security-Policy holds (a violation is a console error): the tests wait on
+    # selectors, never on script text, which the policy forbids
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -97,7 +98,7 @@ def test_moving_a_slider_shows_the_p_loss_of_mcrisk_run_set(page, served):
     moved = float(page.input_value("#value-decode_tps_per_node"))
     assert moved > held
     # 1 load + 1 hold + 60 moves: the page shows change 62 once the last request has answered
-    page.wait_for_function("n => +document.body.dataset.rendered >= n", arg=62, timeout=60_000)
+    page.wait_for_selector("body[data-rendered='62']", timeout=60_000)
     got = float(page.get_attribute("#p_loss", "data-value"))
     want = _run_summary(served.whatif.study.path, {"decode_tps_per_node": moved}, samples=N)["p_loss"]
     assert got == want
