@@ -63,8 +63,12 @@ NOT_RUN = {
         "needs a running dask scheduler at that address",
     "mcrisk fit DATA.csv --column COL [--family auto|NAME[,NAME...]] [--weights COL] [--unit U]":
         "a synopsis, not a command",
+    "mcrisk serve studies/third_party_provider.toml --samples 20000":
+        "serves until Ctrl-C; tests/test_serve.py runs the command, tests/test_serve_page.py its page",
+    "mcrisk serve studies/third_party_provider.toml":
+        "serves until Ctrl-C; tests/test_serve.py runs the command, tests/test_serve_page.py its page",
 }
-_COMMAND = re.compile(r"\bmcrisk (?:run|deck|sensitivity|solve|compare|scenarios|voi|check|fit|describe"
+_COMMAND = re.compile(r"\bmcrisk (?:run|deck|sensitivity|solve|compare|scenarios|voi|check|fit|describe|serve"
                       r"|--\w+)\b")
 _FENCE = re.compile(r"^```([\w-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _MARK = "@@mcrisk-docs-status@@"

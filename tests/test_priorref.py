@@ -55,7 +55,7 @@ def test_a_bad_ref_is_one_line_naming_file_and_key(tmp_path, ref: str, message: 
 def test_a_key_beside_ref_that_is_not_metadata_is_an_error(tmp_path) -> None:
     path = _study(tmp_path, f'gpu_hour_price = {{ ref = "{MARKET}#h800_gpu_hour_price", low = 1 }}')
     with pytest.raises(SpecError, match=r"\[inputs.gpu_hour_price\] low = 1 is not a key; "
-                                        r"allowed: ref, label, note, unit, base, source$"):
+                                        r"allowed: ref, label, note, unit, base, source, spread$"):
         load_study(path)
 
 

@@ -27,7 +27,7 @@ BAD_PRIORS = {
     "lognormal_p05_not_positive.toml": "[gpu_hour_price] p05 = 0.0 must be > 0 for lognormal",
     "weights_not_summing_to_one.toml": "[gpus_per_node] weights = [0.5, 0.4] must sum to 1 (they sum to 0.9)",
     "unknown_key_in_entry.toml": ("[gpu_hour_price] mean = 2.0 is not a key; allowed: "
-                                  "low, high, p05, p95, unit, source, note, base, label"),
+                                  "low, high, p05, p95, unit, source, note, base, label, spread"),
     "malformed.toml": "is not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 16)",
     "correlation_rank_out_of_range.toml": "[[correlation]] #1 rank = 1.5 must lie in [-1, 1]",
     "correlation_unknown_input.toml": ("[[correlation]] #1 between = ['prefill_tps_per_node', 'decode_tps']: "
@@ -277,3 +277,55 @@ def test_every_family_passes_the_quantile_probe(every_family: Priors) -> None:
         x = prior.ppf(np.array(PROBE))
         assert np.isfinite(x).all() and (np.diff(x) >= 0).all(), name
         assert prior.is_constant or x[0] < x[-1], name
+
+
+@pytest.mark.parametrize("spec", [{"dist": "uniform", "low": 2.0, "high": 6.0},
+                                  {"dist": "normal", "mean": 10.0, "sd": 3.0},
+                                  {"dist": "lognormal", "median": 5.0, "sigma": 0.7},
+                                  {"dist": "pert", "low": 1.0, "mode": 2.0, "high": 6.0}],
+                         ids=["uniform", "normal", "lognormal", "pert"])
+@pytest.mark.parametrize("k", [0.5, 1.5])
+def test_spread_scales_every_quantile_about_the_median(spec, k) -> None:
+    """``spread = k``: the draw at u is m + k (Q(u) - m), m the median; the median and the ranks stay."""
+    plain = parse_prior("x", spec, file="f")
+    spread = parse_prior("x", {**spec, "spread": k}, file="f")
+    u = np.array([2.0**-54, 0.01, 0.1, 0.5, 0.9, 0.99, 1 - 2.0**-53])
+    m = float(plain.dist.median())
+    np.testing.assert_allclose(spread.ppf(u), m + k * (plain.ppf(u) - m), rtol=1e-15, atol=1e-15 * abs(m))
+    assert spread.ppf(np.array([0.5]))[0] == pytest.approx(m, rel=1e-15)
+    assert spread.base_value == plain.base_value  # the tornado's base: the median, unchanged
+    assert spread.describe() == f"{plain.describe()} spread {k:g}"
+
+
+def test_spread_of_a_normal_is_its_sd_times_k() -> None:
+    """A normal is symmetric about its median, its mean: spread k is the normal of sd k times."""
+    u = np.linspace(0.001, 0.999, 999)
+    np.testing.assert_allclose(parse_prior("x", {"dist": "normal", "mean": 10.0, "sd": 3.0, "spread": 1.5}, file="f").ppf(u),
+                               parse_prior("x", {"dist": "normal", "mean": 10.0, "sd": 4.5}, file="f").ppf(u), rtol=1e-13)
+
+
+@pytest.mark.parametrize(("spread", "message"), [
+    (0, "f: [x] spread = 0 must be > 0 (1 keeps the spread as it is)"),
+    (-1.5, "f: [x] spread = -1.5 must be > 0 (1 keeps the spread as it is)"),
+    ("wide", "f: [x] spread = 'wide' must be a number"),
+])
+def test_a_bad_spread_is_one_line(spread, message) -> None:
+    with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
+        parse_prior("x", {"dist": "uniform", "low": 0, "high": 1, "spread": spread}, file="f")
+
+
+def test_a_constant_has_no_spread() -> None:
+    with pytest.raises(SpecError, match=r"^f: \[x\] spread = 2 scales a distribution's spread; a constant has none$"):
+        parse_prior("x", {"value": 3.0, "spread": 2}, file="f")
+
+
+def test_spread_widens_the_range_the_domain_check_sees(tmp_path: Path) -> None:
+    """A spread that takes a share below 0 is refused at load, as the same range written out would be."""
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "s.toml").write_text(f'model = "maas"\npriors = ["{root}/priors/deepseek-2025-02-27.toml"]\n[inputs]\n'
+                                     'paid_share = { dist = "uniform", low = 0.5, high = 1.0, spread = 3 }\n')
+    from mcrisk import load_study
+
+    with pytest.raises(SpecError, match=r"uniform\(low=0\.5, high=1\) spread 3 ranges over \[0, 1\.5\], outside "
+                                        r"the domain of paid_share, \[0, 1\]"):
+        load_study(tmp_path / "s.toml")

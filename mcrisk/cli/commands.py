@@ -27,6 +27,16 @@ def _run(args: argparse.Namespace) -> None:
     run_study(args.study, options=from_args(args), echo=print)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from mcrisk.study.serve import serve_study
+
+    return serve_study(args.study, port=args.port, options=from_args(args, quiet=True), echo=_said)
+
+
+def _said(text: str) -> None:
+    print(text, flush=True)  # the address, at once, even when stdout is a pipe
+
+
 def _deck(args: argparse.Namespace) -> None:
     from mcrisk.report.deck import check_template, write_deck
     from mcrisk.study.folderrun import read_run
@@ -237,6 +247,6 @@ def _per_period(var, unit: str, period_days: float | None) -> tuple[str, str]:
 
 
 #: The function of each command, by the name the parser gives it (``args.command``).
-COMMANDS = {"run": _run, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
+COMMANDS = {"run": _run, "serve": _serve, "check": _check, "describe": _describe, "sensitivity": _sensitivity,
             "solve": _solve, "compare": _compare, "scenarios": _discovery, "voi": _discovery, "deck": _deck,
             "fit": _fit}

@@ -50,6 +50,12 @@ def _checked(check, what: str = "an integer"):
     return parse
 
 
+def _port(value: int) -> int:
+    if not 0 <= value <= 65535:
+        raise SpecError(f"--port = {value} must be 0 (a free port) to 65535")
+    return value
+
+
 def _sensitivity_method(text: str) -> str:
     try:
         return validate.check_sensitivity_method(text)
@@ -92,6 +98,13 @@ def _study_commands(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run a study and write its results folder")
     run.add_argument("study", type=Path, help="study TOML file")
     add_arguments(run)  # every run option
+
+    serve = sub.add_parser("serve", help="what-if in the browser: a local page that re-evaluates the study on "
+                                         "the same samples as you change its inputs")
+    serve.add_argument("study", type=Path, help="study TOML file")
+    serve.add_argument("--port", type=_checked(_port, "a port number"), default=8765,
+                       help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    add_arguments(serve, ["samples", "seed", "method", "on_nonfinite", "strict"])
 
     deck = sub.add_parser("deck", help="write deck.pptx from a study's existing output folder (no rerun)")
     deck.add_argument("study", type=Path, help="study TOML file the folder was written from")

@@ -64,26 +64,27 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
     n = inputs.sizes.get("sample", 1)
     result = model_outputs(model, call_model(model, kwargs), n, held=[v.values for v in inputs.data_vars.values()])
     meta = getattr(model, "outputs", {})
-    out = inputs.copy()
+    added = {}  # every output first, then one assign: a Dataset grown a variable at a time re-aligns each time
     for name, values in result.items():
-        if dims := getattr(meta.get(name), "dims", ()):  # e.g. an hourly output: kept, summarised by no analysis
-            unit, long_name = _unit(meta.get(name), currency)
-            out[name] = (("sample", *dims), values, {"units": unit, "long_name": long_name or name,
-                                                     "role": profile_role(dims)})
-            continue
         unit, long_name = _unit(meta.get(name), currency)
-        bad = int(np.count_nonzero(~np.isfinite(values)))
-        out[name] = ("sample", values, {"units": unit, "long_name": long_name or name,
-                                        "role": "output", "nonfinite": bad})
+        if dims := getattr(meta.get(name), "dims", ()):  # e.g. an hourly output: kept, summarised by no analysis
+            added[name] = xr.Variable(("sample", *dims), values, {"units": unit, "long_name": long_name or name,
+                                                                  "role": profile_role(dims)})
+            continue
+        attrs = {"units": unit, "long_name": long_name or name, "role": "output",
+                 "nonfinite": int(np.count_nonzero(~np.isfinite(values)))}
         if (side := getattr(meta.get(name), "bad", None)) is not None:
-            out[name].attrs["bad"] = side  # which tail is the risk (risk.summarize's es05)
+            attrs["bad"] = side  # which tail is the risk (risk.summarize's es05)
+        added[name] = xr.Variable(("sample",), values, attrs)
+    out = inputs.copy().assign(added)
     for name in inputs.data_vars:
-        out[name].attrs["role"] = "input"
+        attrs = out.variables[name].attrs
+        attrs["role"] = "input"
         unit, long_name = _unit(getattr(model, "inputs", {}).get(name), currency)
-        if unit and not out[name].attrs.get("units"):
-            out[name].attrs["units"] = unit
+        if unit and not attrs.get("units"):
+            attrs["units"] = unit
         if long_name:
-            out[name].attrs["long_name"] = long_name
+            attrs["long_name"] = long_name
     return out
 
 

@@ -33,7 +33,7 @@ from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 __all__ = ["REF_KEYS", "resolve_ref", "set_inputs"]
 
 #: Keys allowed beside ``ref``: they override the referenced entry's.
-REF_KEYS = ("label", "note", "unit", "base", "source")
+REF_KEYS = ("label", "note", "unit", "base", "source", "spread")
 
 
 def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,

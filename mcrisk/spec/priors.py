@@ -45,9 +45,9 @@ from mcrisk.core.warned import guarded_warnings
 # Prior and Priors (mcrisk.spec.priorspec), Correlation, parse_correlations (mcrisk.distributions.correlations) and
 # read_toml (mcrisk.core.tomlfile) are importable from here too.
 __all__ = ["Correlation", "LoadMemo", "Prior", "Priors", "check_copula", "load_priors", "parse_correlations", "parse_prior", "priors_from_dict",
-           "priors_text", "read_toml"]
+           "priors_text", "read_toml", "with_spread"]
 
-_META_KEYS = ("unit", "source", "note", "base", "label")
+_META_KEYS = ("unit", "source", "note", "base", "label", "spread")
 _TOP_LEVEL = ("currency", "description", "correlation")
 #: Probabilities at which every prior's inverse CDF is checked at load: the extreme draws of
 #: the designs (2**-54 and 1 - 2**-53), the far tails and the median. The values there must be
@@ -178,8 +178,8 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
         dist = freeze(fam, params)
         prior = Prior(name, fam.name, MappingProxyType(params), unit=meta.get("unit", ""),
                       source=meta.get("source", ""), note=meta.get("note", ""), dist=dist,
-                      label=meta.get("label", ""))
-        key = (fam.name, repr(sorted(params.items())))
+                      label=meta.get("label", ""), spread=_spread(meta, fam.name, where))
+        key = (fam.name, repr(sorted(params.items())), prior.spread)
         probe = memo.probes.get(key) if memo is not None else None
         if probe is None:  # the same distribution referenced twice is probed once
             given = f"{fam.name}(p05={interval['p05']!r}, p95={interval['p95']!r})" if interval else None
@@ -194,6 +194,38 @@ def parse_prior(name: str, spec: Any, *, file: str, table: str | None = None,
             raise SpecError(f"{where} base = {shorten(meta['base'])} must lie in the support [{lo:g}, {hi:g}]")
         prior = replace(prior, base=base)
     return prior
+
+
+def _spread(meta: dict[str, Any], family: str, where: str) -> float:
+    """The entry's ``spread`` (default 1): a finite number > 0, for a distribution, not a constant."""
+    if "spread" not in meta:
+        return 1.0
+    k = finite_number(where, "spread", meta["spread"])
+    if family == "constant":
+        raise SpecError(f"{where} spread = {shorten(meta['spread'])} scales a distribution's spread; a constant has none")
+    if not k > 0:
+        raise SpecError(f"{where} spread = {shorten(meta['spread'])} must be > 0 (1 keeps the spread as it is)")
+    return k
+
+
+def with_spread(prior: Prior, spread: Any, *, where: str) -> Prior:
+    """``prior`` with its spread scaled by ``spread`` about its median, checked as the ``spread`` key is.
+
+    The same prior as an entry with ``spread = k`` gives (:attr:`Prior.spread`), ``scale`` and
+    every other field kept; a spread already given is replaced, not multiplied.
+
+    Raises
+    ------
+    SpecError
+        For a spread that is not a finite number > 0, a constant, or a spread whose draws are
+        not finite (its probe, as at load).
+    """
+    k = _spread({"spread": spread}, prior.family, where)
+    plain = replace(prior, spread=k, scale=1.0)
+    with guarded_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        probe = _check_quantiles(plain, where)
+    return replace(prior, spread=k, probe=probe)
 
 
 def _check_quantiles(prior: Prior, where: str, given: str | None = None) -> tuple[float, ...]:

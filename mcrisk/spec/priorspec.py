@@ -50,6 +50,11 @@ class Prior:
     probe : tuple of float or None
         The inverse CDF at :data:`mcrisk.spec.priors.PROBE`, before ``scale``, as computed when
         the prior was checked; ``None`` when not computed.
+    spread : float
+        Its spread scaled about its median (the entry's ``spread`` key; 1 leaves it as it is):
+        the draw at probability ``u`` is ``m + spread * (Q(u) - m)``, ``Q`` the family's
+        inverse CDF and ``m = Q(0.5)`` its median, before ``scale``. The median and every
+        rank stay; the distance of each quantile from the median is multiplied by ``spread``.
     """
 
     name: str
@@ -63,6 +68,7 @@ class Prior:
     label: str = ""
     scale: float = 1.0
     probe: tuple[float, ...] | None = field(default=None, compare=False, repr=False)
+    spread: float = 1.0
 
     @property
     def is_constant(self) -> bool:
@@ -98,6 +104,17 @@ class Prior:
             x = fam.ppf(self.params, np.asarray(u, dtype=float))
         else:
             x = np.asarray(self.dist.ppf(u), dtype=float)
+        return self.transform(x)
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """The family's quantiles ``x`` (its inverse CDF, before spread and scale) as this prior's draws.
+
+        The spread about the median, then the unit scale: what :meth:`ppf` does after the family's
+        inverse CDF, so that draws of the family kept once give this prior's, bit for bit.
+        """
+        if self.spread != 1.0:  # about the median: m + k (Q(u) - m), the median itself unchanged
+            m = float(self.dist.median())
+            x = m + self.spread * (x - m)
         return x if self.scale == 1.0 else x * self.scale
 
     def describe(self) -> str:
@@ -105,7 +122,8 @@ class Prior:
         if self.is_constant:
             return f"{self.params['value']:g}"
         args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items() if v is not None)
-        return f"{self.family}({args})" + (f" x {self.scale:.12g}" if self.scale != 1.0 else "")
+        spread = f" spread {self.spread:.12g}" if self.spread != 1.0 else ""
+        return f"{self.family}({args}){spread}" + (f" x {self.scale:.12g}" if self.scale != 1.0 else "")
 
 
 def _fmt(v: Any) -> str:

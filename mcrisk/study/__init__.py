@@ -8,6 +8,10 @@
     compare.py    two studies on common random numbers
     folderrun.py  a finished run read back from its folder (mcrisk deck)
     fitting.py    mcrisk fit on a file: table, entry, figure
+    whatif.py     a study's design kept and evaluated again per change (mcrisk serve's numbers)
+    saved.py      a what-if written as a study file that mcrisk run reproduces
+    pagedata.py   the what-if page's controls, labels, units and colours
+    serve.py      mcrisk serve: the page (web/index.html, web/app.js) and its JSON API on 127.0.0.1
 
 May import: core, distributions, models, spec, sampling, simulation, analyze, elicit, report.
 options.py imports only core at its top: the command line builds its parser from it.
