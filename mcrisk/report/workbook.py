@@ -34,6 +34,7 @@ from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
 from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
 from mcrisk.report.workbook_voi import evsi_sheet, voi_lever_sheet
+from mcrisk.report.workbook_curves import throughput_sheet
 from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
 from mcrisk.analyze.calibration import k_hat_words
 from mcrisk.analyze.sensitivity import rank_order
@@ -127,9 +128,9 @@ def write_workbook(run, path: str | Path) -> Path:
     samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Sweep`` (per lever value of a
     ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
     and target), ``Calibration`` (a ``[calibrate]``'s prior against posterior per input), ``EVSI``
-    and ``VOI lever`` (:mod:`mcrisk.report.workbook_voi`), ``Assumptions``, ``Sources``, ``Settings``
-    and ``Samples``; a sheet without content
-    (no tornado, no analysis, no sweep or solve) is left out.
+    and ``VOI lever`` (:mod:`mcrisk.report.workbook_voi`), ``Throughput`` (a throughput curve and its
+    cost frontier), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without
+    content (no tornado, no analysis, no sweep, solve or curve) is left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
 
@@ -421,6 +422,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
 _SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _calibration_sheet,
-           evsi_sheet, voi_lever_sheet, _assumptions_sheet, _sources_sheet, _settings_sheet, _samples_sheet)
+           evsi_sheet, voi_lever_sheet, throughput_sheet, _assumptions_sheet, _sources_sheet, _settings_sheet,
+           _samples_sheet)
 
 
