@@ -95,6 +95,21 @@ def test_a_study_that_never_pays_has_no_best_size(normal) -> None:
     assert best_sizes(ds) == {"dear": None} and not bool(ds.best.any())
 
 
+def test_a_held_input_is_known_and_worth_nothing_to_study_or_to_know() -> None:
+    # --set holds x1 at 0.2: it is known, so a study of it and its EVPPI are worth exactly 0
+    gen = np.random.default_rng(5)
+    x2 = gen.normal(0.0, 1.0, 2_000)
+    res = xr.Dataset({"x1": ((), 0.2, {"role": "input", "units": "1"}),
+                      "x2": ("sample", x2, {"role": "input", "units": "1"}),
+                      "profit_per_day": ("sample", 0.2 + x2, {"role": "output", "units": "USD/day"})},
+                     attrs={"output": "profit_per_day"})
+    study = {"name": "trial", "input": "x1", "sd": 1.0, "n": [1, 10], "cost_fixed": 0.0,
+             "cost_per_observation": 0.01, "periods": 1}
+    ev = evsi(res, [study], rng=3)
+    assert ev.evsi.values.tolist() == [0.0, 0.0] and ev.se.values.tolist() == [0.0, 0.0]
+    assert ev.enbs.values.tolist() == [-0.01, -0.1]
+
+
 def test_python_studies_are_checked_as_the_files_are(normal) -> None:
     res, _ = normal
     with pytest.raises(SpecError, match=r"^evsi: studies\[1\] sd = 0 must be a positive number"):

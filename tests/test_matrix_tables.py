@@ -54,10 +54,10 @@ DECIDE = {
 DESIGNS = ("random", "lhs", "sobol")
 
 
-def tables_text(form: str, *, lever_inputs: bool = True) -> str:
+def tables_text(form: str, *, lever_inputs: bool = True, studies: bool = True) -> str:
     """Every decision and discovery table on the form's lever and its loss event ``< 0``; the value of
     information with EVPI (and the EVPPI of the other input that matters, unless not ``lever_inputs``)
-    at the sweep's lever values, and a study of the lever's input (:data:`STUDY_COSTS`)."""
+    at the sweep's lever values, and a study of the lever's input (:data:`STUDY_COSTS`; unless not ``studies``)."""
     lever, low, high, _ = DECIDE[form]
     out, other = FORMS[form][2], FORMS[form][5][0]
     values = f"[{low}, {(low + high) / 2}, {high}]"
@@ -66,9 +66,10 @@ def tables_text(form: str, *, lever_inputs: bool = True) -> str:
             f'[solve]\nlever = "{lever}"\ntarget = "P({out} < 0) <= 0.5"\nlow = {low}\nhigh = {high}\n'
             f'[scenarios]\nevent = "< 0"\n[value_of_information]\nresamples = 10\nlever = "{lever}"\nvalues = {values}\n'
             + (f'lever_inputs = ["{other}"]\n' if lever_inputs else "")
-            + f'[[value_of_information.studies]]\nname = "trial"\ninput = "{lever}"\nsd = {high - low}\n'
-            f'n = {list(STUDY_SIZES)}\ncost_fixed = {fixed}\ncost_per_observation = {per_obs}\nperiods = {periods}\n'
-            '[tornado]\n')
+            + (f'[[value_of_information.studies]]\nname = "trial"\ninput = "{lever}"\nsd = {high - low}\n'
+               f'n = {list(STUDY_SIZES)}\ncost_fixed = {fixed}\ncost_per_observation = {per_obs}\nperiods = {periods}\n'
+               if studies else "")
+            + '[tornado]\n')
 
 
 #: The study of the lever's input in every cell: one observation's noise is the lever's whole range, at these

@@ -39,7 +39,8 @@ import pandas as pd
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from mcrisk.analyze.voi_regression import bootstrap_weights, incremental, net_benefits, regression_value
+from mcrisk.analyze.voi_regression import (bootstrap_weights, incremental, input_column, net_benefits,
+                                           regression_value)
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
 from mcrisk.spec.tables import EvsiStudy
@@ -109,7 +110,8 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
     """
     output = output or results.attrs.get("output")
     uncertain = [k for k, v in results.data_vars.items() if v.attrs.get("role") == "input" and "sample" in v.dims]
-    studies = _studies(studies, uncertain)
+    held = [k for k, v in results.data_vars.items() if v.attrs.get("role") == "input" and "sample" not in v.dims]
+    studies = _studies(studies, uncertain + held)  # a held input (--set) is known: its study is worth 0
     nb, names, units = net_benefits(results, output, decision)
     ok, nb, D = incremental(nb, names)
     gen = np.random.default_rng(rng)
@@ -118,16 +120,18 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
     rows: list[tuple] = []
     with threadpool_limits(limits=1, user_api="blas"):  # narrow matrices: one thread (as voi.evppi)
         for s in studies:
-            if s.input not in uncertain:
+            held = s.input not in uncertain and s.input in results.data_vars  # --set: known, worth 0
+            if s.input not in uncertain and not held:  # a checked EvsiStudy of another run's input
                 raise SpecError(f"evsi: study {s.name!r}: input = {s.input!r} is not an uncertain input of the "
                                 f"results; uncertain inputs: {', '.join(uncertain) or '(none)'}")
-            theta = np.asarray(results[s.input].values, dtype=float).ravel()[ok]
-            if s.scale == "log" and not np.all(theta > 0):
+            theta = input_column(results, s.input, ok)
+            if s.scale == "log" and not np.all(theta > 0) and not held:
                 raise SpecError(f"evsi: study {s.name!r}: scale = \"log\" needs {s.input} positive in every "
                                 "sample; give scale = \"linear\" and sd in its unit")
             z = gen.standard_normal(n)
             for size in s.n:
-                value, se, _ = regression_value([_statistic(theta, s, size, z)], D, weights, knots=knots)
+                value, se, _ = ((0.0, 0.0, 0.0) if held else
+                                regression_value([_statistic(theta, s, size, z)], D, weights, knots=knots))
                 enbs = s.periods * value - s.cost_fixed - s.cost_per_observation * size
                 rows.append((s.name, s.input, size, value, se, enbs, s.periods, s.cost_fixed, s.cost_per_observation))
     ds = evsi_table(rows, units, output, D, n, resamples)

@@ -54,6 +54,7 @@ from mcrisk.analyze.voi_regression import (
     bootstrap_weights,
     evpi_and_se,
     incremental,
+    input_column,
     net_benefits,
     regression_value,
 )
@@ -65,7 +66,7 @@ __all__ = ["evppi", "voi_frame", "voi_sentence", "worth_knowing"]
 def _row(results: xr.Dataset, names: list[str], ok: np.ndarray, D: np.ndarray, weights: np.ndarray, knots: int,
          permutations: int, gen: np.random.Generator, n: int) -> tuple[float, float, float]:
     """EVPPI of one input or group, its bootstrap SE and its no-effect level (row shuffles)."""
-    cols = [np.asarray(results[k].values, dtype=float).ravel()[ok] for k in names]
+    cols = [input_column(results, k, ok) for k in names]
     return regression_value(cols, D, weights, knots=knots, permutations=permutations, gen=gen)
 
 

@@ -29,6 +29,7 @@ from mcrisk.analyze.voi_regression import (
     bootstrap_weights,
     evpi_and_se,
     incremental,
+    input_column,
     net_benefits,
     regression_value,
 )
@@ -84,7 +85,7 @@ def evppi_lever(model: Callable, priors: Priors, lever: str, values: Sequence[fl
             ok, nb, D = incremental(nb, names, need=bool(groups))
             if weights is None or weights.shape[1] != len(D):  # the resamples evppi(rng=seed) draws
                 weights = bootstrap_weights(len(D), resamples, np.random.default_rng(seed))
-            rows = [regression_value([np.asarray(at[k].values, dtype=float).ravel()[ok] for k in g], D, weights)[:2]
+            rows = [regression_value([input_column(at, k, ok) for k in g], D, weights)[:2]
                     for g in groups]
             rows.append(evpi_and_se(D, weights))
             est.append([r[0] for r in rows])

@@ -19,7 +19,7 @@ from scipy.interpolate import BSpline
 
 from mcrisk.core.errors import SpecError
 
-__all__ = ["bootstrap_weights", "evpi_and_se", "incremental", "net_benefits", "regression_value"]
+__all__ = ["bootstrap_weights", "evpi_and_se", "incremental", "input_column", "net_benefits", "regression_value"]
 
 _ALPHAS = np.logspace(-8, 6, 43)  # ridge penalties tried, relative to the Gram matrix's mean eigenvalue
 
@@ -160,12 +160,36 @@ def regression_value(cols: list[np.ndarray], D: np.ndarray, weights: np.ndarray,
         ``(value, bootstrap SE, no-effect level)``.
     """
     n = len(D)
+    cols = [c for c in cols if np.ptp(c) > 0]
+    if not cols:  # every regressor held at one value (--set, a constant): it is known, learning it is worth 0
+        return 0.0, 0.0, 0.0 if permutations else float("nan")
     X = _design(cols, knots)
     fit = _Fit(X)
     ghat, alpha = fit.fitted(D)
     noise = (float(np.mean([_value(fit.fitted(D[gen.permutation(n)])[0]) for _ in range(permutations)]))
              if permutations and gen is not None else float("nan"))
     return _value(ghat), float(np.std(_boot_evppi(X, D, alpha, weights), ddof=1)), noise
+
+
+def input_column(results: xr.Dataset, name: str, ok: np.ndarray) -> np.ndarray:
+    """Input ``name``'s value at each sample kept by the mask ``ok``; an input held at one value
+    (``--set``, a constant) is that value at every sample.
+
+    Parameters
+    ----------
+    results
+        A run's results over ``sample``.
+    name
+        An input's name.
+    ok
+        A boolean mask over the samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``ok.sum()`` values.
+    """
+    return np.broadcast_to(np.asarray(results[name].values, dtype=float).ravel(), ok.shape)[ok]
 
 
 def net_benefits(results: xr.Dataset, output: str, decision: str | Sequence[str]) -> tuple[np.ndarray, list[str], str]:
