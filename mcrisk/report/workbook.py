@@ -35,6 +35,7 @@ from mcrisk.report.findings import analysed, stated
 from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
 from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
+from mcrisk.report.workbook_months import cash_flow_sheet, cash_month_sheet, sensitivity_over_sheet
 
 __all__ = ["MAX_ROWS", "write_workbook"]
 
@@ -120,7 +121,8 @@ def write_workbook(run, path: str | Path) -> Path:
     Sheets: ``Summary`` (each output's mean, P5, P10, P50, P90, P95, P(< 0), ES 5% and finite
     samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Sweep`` (per lever value of a
     ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
-    and target), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
+    and target), ``Cash flow`` and ``Cash by month`` for a model over months
+    (:mod:`mcrisk.report.workbook_months`), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
     (no tornado, no analysis, no sweep or solve) is left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
@@ -223,6 +225,8 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     if (shown := analysed(run)) is None:
         return
     output, sens = shown
+    if sens.attrs.get("over") in sens.dims:
+        return sensitivity_over_sheet(book, run, output, sens)
     ws = book.wb.add_worksheet("Sensitivity")
     keys = [k for k, v in sens.data_vars.items() if v.dims == ("input",)]
     ws.write(0, 0, f"Sensitivity of {_mid(book.lab(output, True))} ({sens.attrs.get('method', '')}, "
@@ -391,7 +395,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
-_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _assumptions_sheet,
-           _sources_sheet, _settings_sheet, _samples_sheet)
+_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, cash_flow_sheet,
+           cash_month_sheet, _assumptions_sheet, _sources_sheet, _settings_sheet, _samples_sheet)
 
 
