@@ -45,7 +45,7 @@ def _closed_form() -> np.ndarray:
 
 
 def test_sobol_over_months_matches_the_closed_form_month_by_month() -> None:
-    with pytest.warns(MCRiskWarning, match=r"y_month: month 4 take one value in every model run .* NaN"):
+    with pytest.warns(MCRiskWarning, match=r"y_month: month 4 takes one value in every model run .* NaN"):
         ds = sensitivity(weights, PRIORS, output="y_month", method="sobol", n=2**13, rng=3, over="month")
     assert ds.attrs["over"] == "month" and list(ds.month.values) == [1, 2, 3, 4, 5, 6]
     assert ds.S1.dims == ("input", "month")
@@ -59,7 +59,7 @@ def test_sobol_over_months_matches_the_closed_form_month_by_month() -> None:
     assert np.all(np.abs(ds.ST.sel(input=["x1", "x2"]).values[ok] - want[ok]) <= z * st_se[ok])
     assert np.all(se[ok] < 0.02)  # fine enough to tell months 0.09 apart (months 1 and 2 of x1: 1 vs 0.91)
     # the constant month is NaN, the note says so, nothing raised
-    assert np.all(np.isnan(ds.S1.sel(month=4).values)) and "month 4 take one value" in ds.attrs["notes"]
+    assert np.all(np.isnan(ds.S1.sel(month=4).values)) and "month 4 takes one value" in ds.attrs["notes"]
     assert leaders(ds) == [("x1", 1, 3), ("x2", 5, 6)]
     assert leaders_text(ds) == "x1 in months 1-3, x2 in months 5-6"
     assert top_factor(ds) is None  # one input decides each month, none the whole run

@@ -136,8 +136,9 @@ def analyze_over(analyze_one: Callable[[np.ndarray, list[str]], xr.Dataset], y: 
         for text in mine:
             said.setdefault(_kind(text, out), []).append(int(label))
     if constant:
-        notes.append(f"{out}: {_steps(over, constant)} take one value in every model run (nothing varies there); "
-                     "their indices are NaN")
+        one = len(constant) == 1
+        notes.append(f"{out}: {_steps(over, constant)} {'takes' if one else 'take'} one value in every model run "
+                     f"(nothing varies there); {'its' if one else 'their'} indices are NaN")
     for kind, steps in said.items():
         notes.append(f"{out} at {_steps(over, steps)}: {kind}")
     template = next((p for p in parts if p is not None), None)
