@@ -22,7 +22,6 @@ import pytest
 
 from mcrisk import run_study
 from mcrisk.analyze.salib_methods import METHODS
-from mcrisk.spec.sensitivity_table import SAMPLE_LIMITS
 
 #: A user's model over months, of maas_monthly's form (its outputs and their dimensions).
 MONTHS_FILE = '''import numpy as np

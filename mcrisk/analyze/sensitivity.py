@@ -52,7 +52,8 @@ from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
 from mcrisk.analyze.groups import correlation_groups, group_note, group_text, on_inputs, switch_text
 from mcrisk.analyze.ranking import rank_order, top_factor
 from mcrisk.analyze.salib_methods import INDEX_MEANINGS, METHODS, Method, get_method
-from mcrisk.analyze.sensitivity_over import analyze_over, check_outputs, over_notes
+from mcrisk.analyze.sensitivity_over import analyze_over, check_outputs, over_notes, size_notes
+from mcrisk.analyze.sensitivity_over import pow2 as _pow2
 from mcrisk.distributions.copula import apply_copula, copula_factor
 from mcrisk.sampling.design import normalize_seed, to_values, unit_design
 from mcrisk.core.validate import SensitivityMethod
@@ -64,10 +65,6 @@ __all__ = ["rank_order", "sensitivity", "switch_announcement", "top_factor"]
 
 _LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs are infinite
 _CHUNK = 2**16
-
-
-def _pow2(n: int) -> int:
-    return 1 << max(int(n) - 1, 0).bit_length()
 
 
 def _to_unit(method: str, u: np.ndarray, o: dict) -> np.ndarray:
@@ -168,38 +165,6 @@ def _pilot_seconds(model, priors: Priors, x: np.ndarray, names, correlated: bool
     return time.perf_counter() - t0
 
 
-def _size_notes(ds: xr.Dataset, *, m: Method, method: str, n: int, out: str, notes: list[str]) -> None:
-    label = f"{out}: " if out else ""
-    worst, wide, neg = 0.0, [], []
-    scale = 1.0
-    if method == "morris":  # mu_star is in output units: compare with 10% of the largest
-        mu = np.asarray(ds["mu_star"].values, dtype=float)
-        scale = float(np.max(mu[np.isfinite(mu)], initial=0.0)) or 1.0
-    for k in m.indices:
-        v, c = ds[k].values, ds[f"{k}_conf"].values if f"{k}_conf" in ds else None
-        if c is None:
-            continue
-        for name, vi, ci in zip(ds.input.values, v, c, strict=True):
-            w = 2 * ci / scale
-            if np.isfinite(w) and w > 0.1:
-                wide.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
-                worst = max(worst, w)
-            if method != "morris" and np.isfinite(vi) and vi < -ci:
-                neg.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
-    unit = "samples" if method != "morris" else "trajectories"
-    if wide:
-        more = int(np.ceil(n * (worst / 0.1) ** 2))
-        more = _pow2(more) if method == "sobol" else more
-        rel = " of the largest mu_star" if method == "morris" else ""
-        notes.append(f"{label}{len(wide)} confidence interval(s) are wider than 0.1{rel} ({', '.join(wide[:4])}"
-                     f"{', ...' if len(wide) > 4 else ''}): too few {unit}. Intervals shrink like 1/sqrt(N); "
-                     f"{unit} = {more:,} (now {n:,}) would bring the widest under 0.1")
-    if neg:
-        more = _pow2(4 * n) if method == "sobol" else 4 * n
-        notes.append(f"{label}{len(neg)} index(es) are clearly negative ({', '.join(neg[:4])}): an index cannot "
-                     f"be, so the estimate is noise; try {unit} = {more:,} (now {n:,})")
-
-
 def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray, y: np.ndarray, *, out: str,
                     seed: int, o: dict, info: list[str], notes: list[str], unit: str,
                     factors: list[str]) -> xr.Dataset:
@@ -235,6 +200,29 @@ def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
     if "input2" in part.dims:
         part = part.assign_coords(input2=np.array(names, dtype=object))
     return part
+
+
+def _analyze_one(j: int, out: str, *, model, m: Method, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
+                 y: np.ndarray, seed: int, o: dict, info: list[str], notes: list[str], n: int, names, groups,
+                 by_group: bool, over: str | None, several: bool, currency: str | None) -> xr.Dataset:
+    """Output ``out``'s indices over ``input`` (and ``over``: one set per month), its notes said as warnings."""
+    unit = f"{output_unit(model, out, currency)} per unit quantile".strip() if method == "morris" else "1"
+    factors = [group_text(g) for g in dict.fromkeys(groups)] if by_group else list(names)
+    before = len(notes)
+    one = functools.partial(_analyze_output, m, method, problem, u, x, out=out, seed=salib_seed(seed, 1 + j), o=o,
+                            info=info, unit=unit, factors=factors)
+    sized = functools.partial(size_notes, m=m, method=method, n=n, out=out if several else "")
+    if over is None:
+        part = one(y, notes=notes)
+        sized(part, notes=notes)
+    else:  # one set of indices per month, the notes of all months said once
+        part = analyze_over(lambda col, mine: one(col, notes=mine), y, over=over, out=out, factors=factors,
+                            nan_keys=[k for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")],
+                            notes=notes)
+        over_notes(part, over, sized, notes)
+    for text in notes[before:]:
+        warn(text, MCRiskWarning, stacklevel=3)
+    return on_inputs(part, names, groups, by_group) if len(set(groups)) < len(names) else part
 
 
 def _joined(parts: list[xr.Dataset], outputs: Sequence[str]) -> xr.Dataset:
@@ -375,25 +363,9 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     results, profiles = _evaluate(model, priors, x, names, correlated, progress, over)
     check_outputs(outputs, results, profiles, over)
 
-    parts = []
-    for j, out in enumerate(outputs):
-        unit = f"{output_unit(model, out, priors.currency)} per unit quantile".strip() if method == "morris" else "1"
-        factors = [group_text(g) for g in dict.fromkeys(groups)] if by_group else list(names)
-        before = len(notes)
-        one = functools.partial(_analyze_output, m, method, problem, u, x, out=out, seed=salib_seed(seed, 1 + j),
-                                o=o, info=info, unit=unit, factors=factors)
-        sized = functools.partial(_size_notes, m=m, method=method, n=n, out=out if len(outputs) > 1 else "")
-        if over is None:
-            part = one(results[out], notes=notes)
-            sized(part, notes=notes)
-        else:  # one set of indices per month, the notes of all months said once
-            part = analyze_over(lambda col, mine: one(col, notes=mine), results[out], over=over, out=out,
-                                nan_keys=[k for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")],
-                                factors=factors, notes=notes)
-            over_notes(part, over, lambda flat, into: sized(flat, notes=into), notes)
-        for text in notes[before:]:
-            warn(text, MCRiskWarning, stacklevel=2)
-        parts.append(on_inputs(part, names, groups, by_group) if grouped else part)
+    parts = [_analyze_one(j, out, model=model, m=m, method=method, problem=problem, u=u, x=x, y=results[out],
+                          seed=seed, o=o, info=info, notes=notes, n=n, names=names, groups=groups, by_group=by_group,
+                          over=over, several=len(outputs) > 1, currency=priors.currency) for j, out in enumerate(outputs)]
     ds = _joined(parts, outputs)
     ds.attrs.update({"method": method, "requested_method": requested, "output": ", ".join(outputs),
                      "samples": n, "model_runs": int(len(x)), "seed": seed, "rank_by": m.rank_by,

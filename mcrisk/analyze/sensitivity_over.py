@@ -23,16 +23,22 @@ import xarray as xr
 
 from mcrisk.analyze.groups import group_text
 from mcrisk.analyze.ranking import rank_index, rank_order
+from mcrisk.analyze.salib_methods import Method
 from mcrisk.core.errors import MCRiskWarning, SpecError
 from mcrisk.core.warned import guarded_warnings
 
-__all__ = ["analyze_over", "check_outputs", "leaders", "leaders_text", "over_coords", "over_notes", "shown_steps",
-           "variance_shares"]
+__all__ = ["analyze_over", "check_outputs", "leaders", "leaders_text", "over_coords", "over_notes", "pow2", "shown_steps",
+           "size_notes", "variance_shares"]
 
 #: The first step of each dimension a model's outputs are over: months count from 1 (month 0 is
 #: the upfront outlay), hours of the day from 0.
 _FIRST = {"month": 1}
 _SHOWN = 3  # months named in a note before "and k more"
+
+
+def pow2(n: int) -> int:
+    """The least power of 2 at or above ``n`` (at least 1): Sobol' designs balance only at powers of 2."""
+    return 1 << max(int(n) - 1, 0).bit_length()
 
 
 def over_coords(over: str, size: int) -> np.ndarray:
@@ -161,15 +167,60 @@ def _kind(text: str, out: str) -> str:
     return text.removeprefix(f"{out}: ")
 
 
-def over_notes(part: xr.Dataset, over: str, size_notes: Callable[[xr.Dataset, list[str]], None],
-               notes: list[str]) -> None:
+def size_notes(ds: xr.Dataset, *, m: Method, method: str, n: int, out: str, notes: list[str]) -> None:
+    """Notes on the intervals of ``ds``'s indices: too wide (over 0.1) or clearly negative, with the N that would help.
+
+    Parameters
+    ----------
+    ds
+        Indices over ``input`` (with ``*_conf`` half-widths).
+    m, method, n
+        The method, its name and the base N used.
+    out
+        The output's name to start each note, or ``""``.
+    notes
+        Receives the notes.
+    """
+    label = f"{out}: " if out else ""
+    worst, wide, neg = 0.0, [], []
+    scale = 1.0
+    if method == "morris":  # mu_star is in output units: compare with 10% of the largest
+        mu = np.asarray(ds["mu_star"].values, dtype=float)
+        scale = float(np.max(mu[np.isfinite(mu)], initial=0.0)) or 1.0
+    for k in m.indices:
+        v, c = ds[k].values, ds[f"{k}_conf"].values if f"{k}_conf" in ds else None
+        if c is None:
+            continue
+        for name, vi, ci in zip(ds.input.values, v, c, strict=True):
+            w = 2 * ci / scale
+            if np.isfinite(w) and w > 0.1:
+                wide.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
+                worst = max(worst, w)
+            if method != "morris" and np.isfinite(vi) and vi < -ci:
+                neg.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
+    unit = "samples" if method != "morris" else "trajectories"
+    if wide:
+        more = int(np.ceil(n * (worst / 0.1) ** 2))
+        more = pow2(more) if method == "sobol" else more
+        rel = " of the largest mu_star" if method == "morris" else ""
+        notes.append(f"{label}{len(wide)} confidence interval(s) are wider than 0.1{rel} ({', '.join(wide[:4])}"
+                     f"{', ...' if len(wide) > 4 else ''}): too few {unit}. Intervals shrink like 1/sqrt(N); "
+                     f"{unit} = {more:,} (now {n:,}) would bring the widest under 0.1")
+    if neg:
+        more = pow2(4 * n) if method == "sobol" else 4 * n
+        notes.append(f"{label}{len(neg)} index(es) are clearly negative ({', '.join(neg[:4])}): an index cannot "
+                     f"be, so the estimate is noise; try {unit} = {more:,} (now {n:,})")
+
+
+def over_notes(part: xr.Dataset, over: str, sized: Callable[..., None], notes: list[str]) -> None:
     """The notes on the intervals of every step at once (too wide, clearly negative): ``size_notes`` on
-    the indices flattened over ``input`` x ``over``, each entry named ``"input (month m)"``."""
+    the indices flattened over ``input`` x ``over``, each entry named ``"input (month m)"``; ``sized(ds, notes=)``
+    is :func:`size_notes` with the method bound."""
     keep = [k for k, v in part.data_vars.items() if v.dims == ("input", over)]
     names = [f"{i} ({over} {m})" for i in part.input.values for m in part[over].values]
     flat = xr.Dataset({k: ("input", np.asarray(part[k].transpose("input", over).values, dtype=float).ravel())
                        for k in keep}, coords={"input": np.array(names, dtype=object)}, attrs=part.attrs)
-    size_notes(flat, notes)
+    sized(flat, notes=notes)
 
 
 def variance_shares(ds: xr.Dataset) -> tuple[list[str], np.ndarray, np.ndarray, str]:
