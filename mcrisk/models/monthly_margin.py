@@ -82,9 +82,9 @@ INPUTS: dict[str, Var] = {
 OUTPUTS: dict[str, Var] = {
     "npv": Var("{currency}", "net present value of the months' cash flows", bad="low", label="Net present value"),
     "irr": Var("1/year", "internal rate of return, annual effective (NaN: the cash never changes sign)",
-               bad="low", label="Internal rate of return"),
+               bad="low", label="Internal rate of return", nan="no rate of return (the cash never changes sign)"),
     "payback_month": Var("month", "first month the cumulative cash is back to 0 (NaN: never)", bad="high",
-                         label="Payback month"),
+                         label="Payback month", nan="never pays back"),
     "profit_total": Var("{currency}", "profit over all months, before upfront cost and salvage", bad="low",
                         label="Total profit"),
     "revenue": Var("{currency}/month", "revenue of the month", ("month",), bad="low", label="Revenue per month"),

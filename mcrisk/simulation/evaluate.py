@@ -82,6 +82,8 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
                                         "role": "output", "nonfinite": bad})
         if (side := getattr(meta.get(name), "bad", None)) is not None:
             out[name].attrs["bad"] = side  # which tail is the risk (risk.summarize's es05)
+        if means := getattr(meta.get(name), "nan", ""):
+            out[name].attrs["nan_means"] = means  # a NaN is an answer: no warning, no error
     for dim, attrs in COUNTED_DIMS.items():
         if dim in out.dims and dim not in out.coords:
             out = out.assign_coords({dim: (dim, np.arange(1, out.sizes[dim] + 1), attrs)})
