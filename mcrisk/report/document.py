@@ -178,7 +178,11 @@ def _notes(run) -> list[str]:
                      f"{thinned_words(int(run.results.attrs['thinned_from']), step)}.")
     kept = run.summary.attrs.get("on_nonfinite") == "keep"
     for name, var in run.results.data_vars.items():
-        if var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):
+        if var.attrs.get("role") == "output" and var.attrs.get("nan_means") and int(var.attrs.get("nonfinite", 0)):
+            notes.append(f"{name} is NaN in {int(var.attrs['nonfinite']):,} of "
+                         f"{int(run.results.attrs.get('samples', var.size)):,} samples: {var.attrs['nan_means']}; "
+                         "its statistics use the others.")
+        elif var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):
             notes.append(f"{name} is NaN or infinite in {int(var.attrs['nonfinite']):,} of "
                          f"{int(run.results.attrs.get('samples', var.size)):,} samples; "
                          + ("they are kept (on_nonfinite = 'keep'): a NaN makes every statistic NaN, an "
