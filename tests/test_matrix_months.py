@@ -15,10 +15,14 @@ a factor 9^(11/12) = 7.5 over its range and decides the end of a 12-month study.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+
+from test_matrix_monthly import write_study as write_monthly
 
 from mcrisk import run_study
 from mcrisk.analyze.salib_methods import METHODS
@@ -50,8 +54,10 @@ def _irr(flows):
                       "price_multiple_per_year": ("1", "price multiple per year"),
                       "monthly_cost": ("USD/month", "cost per month"), "upfront_cost": ("USD", "upfront cost"),
                       "discount_rate": ("1", "discount rate, annual"), "salvage_value": ("USD", "salvage value")},
-              outputs={"npv": ("USD", "net present value"), "irr": ("1", "internal rate of return, annual"),
-                       "payback_month": ("month", "payback month"), "profit_total": ("USD", "profit over the months"),
+              outputs={"npv": ("USD", "net present value"),
+                       "irr": Var("1", "internal rate of return, annual", nan="the cash never changes sign"),
+                       "payback_month": Var("month", "payback month", nan="never pays back"),
+                       "profit_total": ("USD", "profit over the months"),
                        "revenue": Var("USD/month", "revenue", dims=("month",)),
                        "cost": Var("USD/month", "cost", dims=("month",)),
                        "profit": Var("USD/month", "profit", dims=("month",)),
@@ -100,10 +106,28 @@ def write_months(folder: Path, *, samples: int = 64, tables: str = "", months: i
     return path
 
 
-#: model form -> the study writer of that form (the file model now; the built-in beside it where it exists)
-MONTH_FORMS = {"months_file": write_months}
-#: the input that decides month 1 and the one that decides the last month (the module notes)
-EARLY, LATE = "revenue_month1", "price_multiple_per_year"
+def _builtin(chain: bool):
+    """A writer of test_matrix_monthly's maas_monthly study (rented GPUs, or the chain that owns them)."""
+    def write(folder: Path, *, samples: int = 64, tables: str = "", months: int = 24, design: str = "random") -> Path:
+        path = write_monthly(folder, chain=chain, design=design, tables=tables)
+        path.write_text(path.read_text().replace("samples = 64", f"samples = {samples}")
+                        .replace("months = 24", f"months = {months}"))
+        return path
+    return write
+
+
+#: model form -> the study writer of that form: the file model, maas_monthly on rented GPUs, and
+#: the chain gpu_hour_cost -> maas_monthly
+MONTH_FORMS = {"months_file": write_months, "maas_monthly": _builtin(False), "chain": _builtin(True)}
+#: per form, the input that decides month 1 and the one that decides month 12 (the module notes)
+DECIDES = {"months_file": ("revenue_month1", "price_multiple_per_year"),
+           "maas_monthly": ("gpu_hour_price", "price_multiple_per_year"),
+           "chain": ("server_price_per_gpu", "price_multiple_per_year")}
+#: per form, the upfront cost (USD, the same in every sample), and inputs whose values --set holds
+#: so that month 1 is the same in every sample (month 1 moves with them alone)
+UPFRONT = {"months_file": 600_000, "maas_monthly": 400_000_000, "chain": 400_000_000}
+MONTH1 = {"months_file": {"revenue_month1": 90000, "monthly_cost": 50000}, "maas_monthly": {"gpu_hour_price": 2.0},
+          "chain": {"server_price_per_gpu": 30000, "electricity_price": 0.1}}
 #: each method's base N in these cells: its least, or where that is too few to rank by month, more
 #: (Sobol' N = 2 has 2 rows per estimate; Morris' 2 trajectories see one step per input)
 CELL_N = {"sobol": 16, "morris": 10, "fast": 65, "rbd_fast": 100, "delta": 200, "pawn": 200}
@@ -124,7 +148,7 @@ def test_every_method_over_months(tmp_path, form, method):
     v = np.abs(ds[key].transpose("input", "month").values)
     assert ds[key].sizes["month"] == 12 and np.all(np.isfinite(v)), v
     first, last = (str(ds.input.values[int(np.argmax(v[:, j]))]) for j in (0, -1))
-    assert (first, last) == (EARLY, LATE), v
+    assert (first, last) == DECIDES[form], v
 
 
 @pytest.mark.parametrize("form", list(MONTH_FORMS))
@@ -147,9 +171,10 @@ def test_the_cash_charts_in_the_report_the_deck_and_the_workbook(tmp_path, form)
         assert {"Cash flow", "Cash by month", "Sensitivity"} <= set(wb.sheetnames)
         rows = list(wb["Cash by month"].iter_rows(min_row=3, values_only=True))
         assert [r[0] for r in rows] == list(range(13))  # months 0 (the upfront outlay) to 12
-        assert rows[0][3] == -600000  # every sample's month 0 is -upfront_cost
+        assert rows[0][3] == -UPFRONT[form]  # every sample's month 0 is -upfront_cost
         sens = list(wb["Sensitivity"].iter_rows(min_row=3, values_only=True))
-        assert len(sens) == 3 * 12 and {r[2] for r in sens} == set(range(1, 13))
+        inputs = len(run.study.priors.uncertain)  # one row per input and month
+        assert len(sens) == inputs * 12 and {r[2] for r in sens} == set(range(1, 13))
     finally:
         wb.close()
 
@@ -161,15 +186,31 @@ def test_summary_only_and_set_on_a_model_over_months(tmp_path, form, capsys):
     path = MONTH_FORMS[form](tmp_path, months=12, tables='[sensitivity]\nsamples = 8\nover = "month"\n')
     assert main(["run", str(path), "--summary-only", "--quiet", "--out", str(tmp_path / "a")]) == 0
     assert "[sensitivity] skipped: --summary-only keeps no per-sample results" in capsys.readouterr().out
-    # --set holds an input: every sample's month-1 cumulative cash is then revenue - cost - upfront exactly
-    with pytest.warns(Warning) as caught:
-        run = run_study(path, write=False, settings={"revenue_month1": 90000, "monthly_cost": 50000}, quiet=True)
+    # --set holds the inputs month 1 moves with: its cumulative cash is then the same in every sample,
+    # and its indices NaN with a note, not an error
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = run_study(path, write=False, settings=MONTH1[form], quiet=True)
     said = [str(w.message) for w in caught]
-    assert any("payback_month is NaN or infinite in 64 of 64" in t for t in said)  # 12 x 40,000 < 600,000
-    # month 1 depends on the two inputs held: constant there, so NaN with a note, not an error
-    assert any(t.startswith("cumulative_cash: month 1 takes one value in every model run") for t in said)
+    first = run.results["cumulative_cash"].sel(month=1).values
+    assert np.ptp(first) == 0 and first[0] < 0
+    if form == "months_file":
+        assert first[0] == 90000 - 50000 - 600000
+    assert any(t.startswith("cumulative_cash: month 1 takes one value in every model run") for t in said), said
     assert np.isnan(run.tables["sensitivity"].ST.sel(month=1).values).all()
-    np.testing.assert_allclose(run.results["cumulative_cash"].isel(month=0).values, 90000 - 50000 - 600000)
+    assert np.isfinite(run.tables["sensitivity"].ST.sel(month=12).values).all()
+
+
+@pytest.mark.parametrize("form", list(MONTH_FORMS))
+def test_mcrisk_sensitivity_keeps_over(tmp_path, form, capsys):
+    from mcrisk.cli.main import main
+
+    path = MONTH_FORMS[form](tmp_path, months=6, tables='[sensitivity]\nsamples = 8\nover = "month"\n')
+    assert main(["sensitivity", str(path), "--method", "rbd_fast", "--samples", "100", "--quiet", "--formats", "png",
+                 "--out", str(tmp_path / "out")]) == 0
+    assert "Sensitivity of cumulative cash by month: rbd_fast, N = 100" in capsys.readouterr().out
+    frame = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
+    assert set(frame.month) == set(range(1, 7)) and len(frame) == 6 * frame.input.nunique()
 
 
 @pytest.mark.filterwarnings("ignore::mcrisk.core.errors.MCRiskWarning")  # wide intervals at N = 64

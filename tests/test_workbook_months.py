@@ -16,7 +16,7 @@ import subprocess
 import numpy as np
 import pytest
 import scipy.optimize as so
-from test_matrix_months import write_months
+from test_matrix_months import MONTH_FORMS, write_months
 
 from mcrisk import run_study
 
@@ -80,3 +80,30 @@ def test_libreoffice_recalculates_npv_and_irr_to_the_models(tmp_path) -> None:
         assert ws["E34"].value == pytest.approx(float(np.sum(_by_hand()[0])), rel=1e-12)  # cumulative cash, month 24
     finally:
         wb.close()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_recalculates_every_model_forms_cash_flow(tmp_path) -> None:
+    # maas_monthly on rented GPUs and the chain that owns them: LibreOffice's NPV() and IRR() over the base
+    # case's flows against the model itself called at the base case (its npv and irr are tested against
+    # hand sums in test_maas_monthly.py); several months' flows, one sign change each
+    books = {}
+    for form in ("maas_monthly", "chain"):
+        (tmp_path / form).mkdir()
+        run = run_study(MONTH_FORMS[form](tmp_path / form, samples=16), out=tmp_path / form / "out",
+                        formats=("xlsx",), quiet=True)
+        base = {k: np.full(1, p.base_value) for k, p in run.study.priors.items()}
+        got = run.study.model(**base)
+        books[form] = (run.out / "workbook.xlsx", float(got["npv"][0]), float(got["irr"][0]))
+        shutil.copy(books[form][0], tmp_path / f"{form}.xlsx")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "xlsx", "--outdir", str(tmp_path / "calc"), *(str(tmp_path / f"{f}.xlsx") for f in books)],
+                   check=True, capture_output=True, timeout=300)
+    for form, (_, npv, irr) in books.items():
+        wb = openpyxl.load_workbook(tmp_path / "calc" / f"{form}.xlsx", data_only=True)
+        try:
+            ws = wb["Cash flow"]
+            assert ws["B5"].value == pytest.approx(npv, rel=1e-9) and ws["B6"].value == pytest.approx(npv, rel=1e-9)
+            assert np.isfinite(irr) and ws["B7"].value == pytest.approx(irr, rel=1e-6), form
+        finally:
+            wb.close()
