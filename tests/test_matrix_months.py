@@ -162,10 +162,15 @@ def test_the_cash_charts_in_the_report_the_deck_and_the_workbook(tmp_path, form)
     assert {"cash_fan", "loss_timing", "sensitivity_over"} <= figs and "sensitivity" not in figs
     report = (run.out / "report.md").read_text()
     assert "figures/cash_fan.png" in report and "Sensitivity of cumulative cash by month (sobol)" in report
-    titles = [s.shapes.title.text for s in pptx.Presentation(str(run.out / "deck.pptx")).slides if s.shapes.title]
-    assert any(t.startswith("Cumulative cash by month") for t in titles)
-    assert any(t.startswith("When the loss happens") for t in titles)
-    assert any(t.startswith("What decides cumulative cash, month by month") for t in titles)
+    from mcrisk.cli.main import main
+
+    (run.out / "deck.pptx").rename(tmp_path / "first.pptx")
+    assert main(["deck", str(path), "--out", str(run.out)]) == 0  # the deck again, from the folder alone
+    for deck in (tmp_path / "first.pptx", run.out / "deck.pptx"):
+        titles = [s.shapes.title.text for s in pptx.Presentation(str(deck)).slides if s.shapes.title]
+        assert any(t.startswith("Cumulative cash by month") for t in titles)
+        assert any(t.startswith("When the loss happens") for t in titles)
+        assert any(t.startswith("What decides cumulative cash, month by month") for t in titles), titles
     wb = openpyxl.load_workbook(run.out / "workbook.xlsx", read_only=True)
     try:
         assert {"Cash flow", "Cash by month", "Sensitivity"} <= set(wb.sheetnames)
