@@ -91,11 +91,14 @@ def npv(flows, rate) -> np.ndarray:
 
 def npv_by_month(flows: np.ndarray, rate) -> np.ndarray:
     """:func:`npv` of month-major cash flows, shape ``(M + 1, samples)``."""
-    months = np.arange(flows.shape[0])
-    log_v = -np.log1p(np.asarray(rate, dtype=float)) / 12
-    if np.ndim(log_v) == 0:
-        return np.exp(log_v * months) @ flows
-    return np.einsum("mi,mi->i", flows, np.exp(np.multiply.outer(months, log_v)))
+    v = np.exp(-np.log1p(np.asarray(rate, dtype=float)) / 12)
+    # Horner's scheme, one vector operation per month: each sample's sum is taken in the same
+    # order whatever the other samples (a matrix product's order depends on the array's shape)
+    total = np.array(flows[-1], dtype=float)
+    for m in range(flows.shape[0] - 2, -1, -1):
+        total *= v
+        total += flows[m]
+    return total
 
 
 def cumulative(flows) -> np.ndarray:
@@ -176,13 +179,12 @@ def _largest_root(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
     No root lies above ``log(1 + max_m |CF_m| / |CF_0|)`` (Cauchy's bound on the roots of a
     polynomial, in ``v``): the grid is cut just above the samples' highest bound.
     """
-    months = np.arange(flows.shape[0], dtype=float)
     first = np.abs(flows[0])
     if np.all(first > 0):
         with np.errstate(over="ignore"):
             bound = float(np.max(np.log1p(np.max(np.abs(flows[1:]), axis=0) / first)))
         grid = grid[: max(2, int(np.searchsorted(grid, bound, side="right")) + 1)]
-    values = np.exp(-np.multiply.outer(grid, months)) @ flows  # NPV at each grid rate: (G, samples)
+    values = _polynomial(flows, np.exp(-grid)[:, None])  # NPV at each grid rate: (G, samples)
     above = values > 0
     change = above[1:] != above[:-1]
     found = change.any(axis=0)
@@ -199,6 +201,15 @@ def _largest_root(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
     v = _newton(flows[:, rows], np.clip(v, v_lo, v_hi), v_lo, v_hi, f_hi > 0)
     out[rows] = np.expm1(-12 * np.log(v))
     return out
+
+
+def _polynomial(flows: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``sum_m CF_m v^m`` by Horner's scheme (elementwise: the same numbers however the samples are cut)."""
+    total = np.broadcast_to(flows[-1], np.broadcast_shapes(v.shape, flows[-1].shape)).copy()
+    for m in range(flows.shape[0] - 2, -1, -1):
+        total *= v
+        total += flows[m]
+    return total
 
 
 def _newton(flows: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, lo_above: np.ndarray) -> np.ndarray:

@@ -233,6 +233,9 @@ def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
     flows[0] = -np.broadcast_to(np.asarray(part["upfront_cost"], dtype=float), (rows,))
     np.subtract(revenue, cost, out=flows[1:])
     flows[1:] *= days  # CF_m = profit_per_day_m days_per_month
+    total = np.zeros(rows)
+    for m in range(1, months + 1):  # in month order whatever the block (a row sum's order is numpy's)
+        total += flows[m]
     out["profit"][:] = flows[1:].T
     out["revenue"][:] = (revenue * days).T
     out["cost"][:] = (cost * days).T
@@ -246,7 +249,7 @@ def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
     out["npv"][:] = npv_by_month(flows, part["discount_rate"])
     out["irr"][:] = irr_by_month(flows, running)
     out["payback_month"][:] = payback_month(running[1:], axis=0)
-    out["profit_total"][:] = out["profit"].sum(axis=1)
+    out["profit_total"][:] = total
 
 
 maas_monthly.check_options = check_options
