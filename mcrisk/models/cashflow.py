@@ -21,17 +21,18 @@ change sign have none (the IRR is NaN). Cash flows that change sign more than on
 several IRRs (Lorie and Savage's pump: -100, +230 at month 12, -132 at month 24 has 10% and
 20%); :func:`irr` returns **the largest** root in its range, the rate above which the NPV
 keeps the sign of the first non-zero cash flow for every higher rate (for an investment,
-negative: above it, the project is never worth it). It evaluates the NPV on a grid of monthly
-log rates with one matrix product, takes the highest interval where the NPV changes sign, and
-refines it by Newton's method kept inside the interval (bisection when a step leaves it) to
-machine precision. Cash flows with one sign change have exactly one IRR (Descartes), and so
+negative: above it, the project is never worth it). Its search walks a grid of monthly log
+rates down, eight rates at a time, from just above a bound no root exceeds (from ``|CF_0| <=
+sum_m |CF_m| v^m``), until the NPV changes sign, and refines that interval by Newton's method
+on the polynomial (Horner's scheme), kept inside it (bisection when a step leaves it), to the
+rounding of its terms. Cash flows with one sign change have exactly one IRR (Descartes), and so
 have, above 0, those whose cumulative cash changes sign once (Norstrom's criterion): a coarse
-grid brackets it (17 rates; 13 positive ones). The others are searched on :data:`IRR_GRID`,
-with annual log rates every 0.05 between annual rates of -63% and +1118% (the pump's two
-roots, 0.095 apart, are told apart). The range covers annual rates from -99.98% to 3.1e12
-(monthly ``1 + i`` from 0.5 to 11). NaN where no interval changes sign: cash flows that never
-change sign, a root outside the range, or two roots closer than a grid step, which the grid
-cannot see.
+grid (33 rates; 25 positive ones) brackets it. The others walk :data:`IRR_GRID`, with annual
+log rates every 0.05 between annual rates of -63% and +1118% (the pump's two roots, 0.095
+apart, are told apart). The range covers annual rates from -99.98% to 3.1e12 (monthly ``1 + i``
+from 0.5 to 11). NaN where no interval changes sign: cash flows that never change sign, a root
+outside the range, or two roots closer than a grid step, which the grid cannot see. Every sum
+is taken month by month, elementwise, so a sample's IRR does not depend on the other samples.
 
 References
 ----------
@@ -64,6 +65,7 @@ IRR_GRID = np.concatenate([np.arange(12 * np.log(0.5), -1, 0.5), np.arange(-1, 2
 _IRR_COARSE = np.linspace(np.log(0.5), np.log(11.0), 33)
 _IRR_POSITIVE = np.linspace(0.0, np.log(11.0), 25)
 _ITERATIONS = 100  # Newton from a grid bracket needs about 6; bisection alone about 50
+_CHUNK = 8  # grid rates evaluated at a time, walking down from the bound
 
 
 def _as_flows(flows) -> np.ndarray:
@@ -176,31 +178,54 @@ def _sign_changes(flows: np.ndarray) -> np.ndarray:
 def _largest_root(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """The highest monthly log rate on ``grid``'s range where the NPV is 0, as an annual rate.
 
-    No root lies above ``log(1 + max_m |CF_m| / |CF_0|)`` (Cauchy's bound on the roots of a
-    polynomial, in ``v``): the grid is cut just above the samples' highest bound.
+    Each sample's grid is walked down, :data:`_CHUNK` rates at a time, from just above a bound
+    no root exceeds (:func:`_top`), until the NPV changes sign; that interval is refined by
+    :func:`_newton`.
     """
-    first = np.abs(flows[0])
-    if np.all(first > 0):
-        with np.errstate(over="ignore"):
-            bound = float(np.max(np.log1p(np.max(np.abs(flows[1:]), axis=0) / first)))
-        grid = grid[: max(2, int(np.searchsorted(grid, bound, side="right")) + 1)]
-    values = _polynomial(flows, np.exp(-grid)[:, None])  # NPV at each grid rate: (G, samples)
-    above = values > 0
-    change = above[1:] != above[:-1]
-    found = change.any(axis=0)
-    out = np.full(flows.shape[1], np.nan)
-    if not found.any():
-        return out
-    rows = np.flatnonzero(found)
-    last = change.shape[0] - 1 - np.argmax(change[::-1, rows], axis=0)  # the highest bracket
-    f_lo, f_hi = values[last, rows], values[last + 1, rows]
-    # in v = e^-x the bracket is [e^-hi, e^-lo]; the polynomial's values there are f_hi and f_lo
-    v_lo, v_hi = np.exp(-grid[last + 1]), np.exp(-grid[last])
+    count = flows.shape[1]
+    out = np.full(count, np.nan)
+    at = _top(flows, grid)  # per sample: the grid index the walk starts from
+    prev = _polynomial(flows, np.exp(-grid[at]))
+    active = np.arange(count)
+    brackets = []
+    steps = np.arange(1, _CHUNK + 1)[:, None]
+    while active.size:
+        j = at[active] - steps  # (chunk, samples): the next rates down
+        values = _polynomial(flows[:, active], np.exp(-grid[np.maximum(j, 0)]))
+        above = np.vstack([prev[active], values]) > 0
+        change = (above[1:] != above[:-1]) & (j >= 0)
+        found = change.any(axis=0)
+        first = np.argmax(change, axis=0)[found]  # going down, the first change is the highest root
+        cols = np.flatnonzero(found)
+        lower = j[first, cols]
+        f_above = np.where(first == 0, prev[active[cols]], values[np.maximum(first - 1, 0), cols])
+        brackets.append((active[cols], lower, f_above, values[first, cols]))
+        prev[active] = values[-1]
+        at[active] -= _CHUNK
+        active = active[~found & (at[active] > 0)]
+    rows, lower, f_hi, f_lo = (np.concatenate(parts) for parts in zip(*brackets))
+    # in v = e^-x the bracket is [e^-x_hi, e^-x_lo]; the polynomial's values there are f_hi and f_lo
+    v_lo, v_hi = np.exp(-grid[lower + 1]), np.exp(-grid[lower])
     with np.errstate(divide="ignore", invalid="ignore"):
         v = np.where(f_hi != f_lo, v_lo - f_hi * (v_hi - v_lo) / (f_lo - f_hi), (v_lo + v_hi) / 2)
     v = _newton(flows[:, rows], np.clip(v, v_lo, v_hi), v_lo, v_hi, f_hi > 0)
     out[rows] = np.expm1(-12 * np.log(v))
     return out
+
+
+def _top(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Per sample, the lowest grid index at or above a monthly log rate no root exceeds (the top if none).
+
+    A root ``v`` of ``CF_0 + sum_{m>=1} CF_m v^m`` has ``|CF_0| <= sum |CF_m| v^m``, so ``v >=
+    |CF_0| / (|CF_0| + max |CF_m|)`` and, when ``v <= 1``, ``v >= |CF_0| / sum |CF_m|``;
+    ``x = -log v`` is at most minus the log of the larger of the two.
+    """
+    first = np.abs(flows[0])
+    rest = np.abs(flows[1:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.maximum(first / (first + rest.max(axis=0)), np.minimum(1.0, first / rest.sum(axis=0)))
+        x = np.where(first > 0, -np.log(v), np.inf)
+    return np.minimum(np.searchsorted(grid, x, side="left"), grid.size - 1)
 
 
 def _polynomial(flows: np.ndarray, v: np.ndarray) -> np.ndarray:
