@@ -46,7 +46,7 @@ import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.models.base import Var, model
-from mcrisk.models.cashflow import irr, npv, payback_month
+from mcrisk.models.cashflow import irr_by_month, npv_by_month, payback_month
 from mcrisk.models.margin import INF, SHARE, maas
 from mcrisk.models.margin import INPUTS as MAAS_INPUTS
 
@@ -56,8 +56,6 @@ __all__ = ["BLOCK", "DAYS_PER_MONTH", "INPUTS", "OPTIONS", "OUTPUTS", "check_opt
 BLOCK = 2**13
 #: A mean month: 365.25 / 12 days.
 DAYS_PER_MONTH = 365.25 / 12
-
-_PRICES = ("price_input_hit", "price_input_miss", "price_output")
 
 INPUTS: dict[str, Var] = {
     **MAAS_INPUTS,
@@ -185,54 +183,73 @@ def maas_monthly(
     """
     inputs = {k: v for k, v in locals().items() if k in INPUTS}
     check_options(months=months, days_per_month=days_per_month)
-    rows = max((np.shape(v)[0] for v in inputs.values() if np.ndim(v)), default=1)
+    day = maas(**{k: v for k, v in inputs.items() if k in MAAS_INPUTS})  # month 1, once per sample
+    rows = max((np.shape(v)[0] for v in (*inputs.values(), *day.values()) if np.ndim(v)), default=1)
     out = {k: np.empty((rows, months) if v.dims else rows) for k, v in OUTPUTS.items()}
+    moving = {k: v for k, v in inputs.items() if k not in MAAS_INPUTS}
+    moving.update(revenue_per_day=day["revenue_per_day"], cost_per_day=day["cost_per_day"])
     for start in range(0, rows, BLOCK):  # every sample is computed alone: blocks change no number
         stop = min(rows, start + BLOCK)
-        part = {k: (v[start:stop] if np.ndim(v) else v) for k, v in inputs.items()}
-        for k, v in _months(part, months, float(days_per_month)).items():
-            out[k][start:stop] = v
+        part = {k: (np.broadcast_to(v, (rows,))[start:stop] if np.ndim(v) else float(v)) for k, v in moving.items()}
+        _months(part, {k: v[start:stop] for k, v in out.items()}, float(days_per_month))
     return out
 
 
-def _column(value) -> np.ndarray | float:
-    return np.asarray(value, dtype=float).reshape(-1, 1) if np.ndim(value) else float(value)
+def _row(value) -> np.ndarray | float:
+    return np.asarray(value, dtype=float).reshape(1, -1) if np.ndim(value) else float(value)
 
 
-def _growth(multiple, t: np.ndarray) -> np.ndarray:
-    """``multiple^t`` over (samples or 1, months); exactly 1 for a multiple of 1."""
-    return np.power(_column(multiple), t)
+def _growth(t: np.ndarray, *multiples) -> np.ndarray:
+    """``prod(multiples)^t`` over (months, samples or 1), exactly 1 in month 1 and for multiples of 1."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log = sum(np.log(_row(m)) for m in multiples)
+        g = np.exp(np.multiply(t[:, None], log))
+    g = np.atleast_2d(g)
+    g[0] = 1.0  # t = 0: also for a multiple of 0 (0 x -inf)
+    return g
 
 
-def _months(inputs: dict, months: int, days: float) -> dict[str, np.ndarray]:
-    """The outputs of :func:`maas_monthly` for one block of samples (all months at once)."""
+def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
+    """The outputs of :func:`maas_monthly` for one block of samples, written into ``out`` (views).
+
+    ``maas`` is linear in the tokens and the prices (its revenue) and in the tokens and the
+    GPU-hour price (its cost), so month ``m`` of ``maas`` is month 1's revenue times
+    ``(demand price)^t w_m`` and month 1's cost times ``(demand rent)^t``: the same numbers as
+    ``maas`` evaluated at each month's inputs, to rounding, and exactly them when every
+    multiple is 1 and there is no price war. The work is month-major, (months, samples): every
+    step, the running sums included, is a vector operation over the samples.
+    """
+    rows, months = out["cash"].shape
     month = np.arange(1, months + 1)
     t = (month - 1) / 12
-    war = np.where(month >= _column(inputs.pop("price_war_month")), 1 - _column(inputs.pop("price_war_cut")), 1.0)
-    prices = _growth(inputs.pop("price_multiple_per_year"), t) * war
-    demand = _growth(inputs.pop("demand_multiple_per_year"), t)
-    rent = _growth(inputs.pop("rent_multiple_per_year"), t)
-    rate, upfront, salvage = (inputs.pop(k) for k in ("discount_rate", "upfront_cost", "salvage_value"))
-    args = {k: _column(v) for k, v in inputs.items()}
-    for k in ("input_tokens", "output_tokens"):
-        args[k] = args[k] * demand
-    for k in _PRICES:
-        args[k] = args[k] * prices
-    args["gpu_hour_price"] = args["gpu_hour_price"] * rent
-    day = maas(**args)
-    shape = np.broadcast_shapes(*(np.shape(v) for v in args.values()), (1, months))
-    revenue = np.broadcast_to(day["revenue_per_day"] * days, shape)
-    cost = np.broadcast_to(day["cost_per_day"] * days, shape)
-    profit = np.broadcast_to(day["profit_per_day"] * days, shape)
-    rows = shape[0]
-    flows = np.empty((rows, months + 1))
-    flows[:, 0] = -np.broadcast_to(np.asarray(upfront, dtype=float), (rows,))
-    flows[:, 1:] = profit
-    flows[:, -1] += salvage
-    cumulative = np.cumsum(flows, axis=1)[:, 1:]
-    return {"npv": npv(flows, rate), "irr": irr(flows), "payback_month": payback_month(cumulative),
-            "profit_total": profit.sum(axis=1), "revenue": revenue, "cost": cost, "profit": profit,
-            "cash": flows[:, 1:], "cumulative_cash": cumulative}
+    revenue = _growth(t, part["demand_multiple_per_year"], part["price_multiple_per_year"])
+    if np.any(np.asarray(part["price_war_cut"]) != 0):
+        revenue = revenue * np.where(month[:, None] >= _row(part["price_war_month"]),
+                                     1 - _row(part["price_war_cut"]), 1.0)
+    revenue = np.broadcast_to(revenue * _row(part["revenue_per_day"]), (months, rows))
+    cost = np.broadcast_to(_growth(t, part["demand_multiple_per_year"], part["rent_multiple_per_year"])
+                           * _row(part["cost_per_day"]), (months, rows))
+    flows = np.empty((months + 1, rows))
+    flows[0] = -np.broadcast_to(np.asarray(part["upfront_cost"], dtype=float), (rows,))
+    np.subtract(revenue, cost, out=flows[1:])
+    flows[1:] *= days  # CF_m = profit_per_day_m days_per_month
+    total = np.zeros(rows)
+    for m in range(1, months + 1):  # in month order whatever the block (a row sum's order is numpy's)
+        total += flows[m]
+    out["profit"][:] = flows[1:].T
+    out["revenue"][:] = (revenue * days).T
+    out["cost"][:] = (cost * days).T
+    flows[-1] += part["salvage_value"]
+    out["cash"][:] = flows[1:].T
+    running = np.empty_like(flows)  # np.cumsum along the months is slower than a vector add per month
+    running[0] = flows[0]
+    for m in range(1, months + 1):
+        np.add(running[m - 1], flows[m], out=running[m])
+    out["cumulative_cash"][:] = running[1:].T
+    out["npv"][:] = npv_by_month(flows, part["discount_rate"])
+    out["irr"][:] = irr_by_month(flows, running)
+    out["payback_month"][:] = payback_month(running[1:], axis=0)
+    out["profit_total"][:] = total
 
 
 maas_monthly.check_options = check_options
