@@ -120,10 +120,9 @@ def write_workbook(run, path: str | Path) -> Path:
     -----
     Sheets: ``Summary`` (each output's mean, P5, P10, P50, P90, P95, P(< 0), ES 5% and finite
     samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Sweep`` (per lever value of a
-    ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
-    and target), ``Cash flow`` and ``Cash by month`` for a model over months
-    (:mod:`mcrisk.report.workbook_months`), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
-    (no tornado, no analysis, no sweep or solve) is left out.
+    ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval and target),
+    ``Cash flow`` and ``Cash by month`` (a model over months: :mod:`mcrisk.report.workbook_months`), ``Assumptions``,
+    ``Sources``, ``Settings`` and ``Samples``; a sheet without content (no tornado, no analysis, ...) is left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
 
@@ -225,7 +224,7 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     if (shown := analysed(run)) is None:
         return
     output, sens = shown
-    if sens.attrs.get("over") in sens.dims:
+    if sens.attrs.get("over") in sens.dims:  # indices by month: one row per input and month
         return sensitivity_over_sheet(book, run, output, sens)
     ws = book.wb.add_worksheet("Sensitivity")
     keys = [k for k, v in sens.data_vars.items() if v.dims == ("input",)]
