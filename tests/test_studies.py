@@ -46,6 +46,10 @@ def _stat(run, output: str, stat: str) -> float:
         return float(run.tables["scenarios"][var].sel(box=int(k)))
     if stat == "evpi":
         return float(run.tables["value_of_information"].attrs["evpi"])
+    if stat.startswith("st_"):  # a total Sobol' index of the [sensitivity] table: st_<input>
+        return float(run.tables["sensitivity"]["ST"].sel(input=stat[3:]))
+    if stat.startswith("month") and stat[5:].isdigit():  # P(output < 0) in month k: month<k>
+        return float(run.summary["month_p_below_zero"].sel(monthly_output=output, month=int(stat[5:])))
     s = run.summary
     return float(s[stat].sel(output=output))
 
