@@ -5,7 +5,7 @@ The package is folders in data-flow order; each may import those before it, neve
 
     core/           errors, checks, text, labels, statistics, units, forking, output folders
     distributions/  families, inverse CDFs, metalog, copula, correlations
-    models/         maas, maas_hourly, gpu_hour_cost, chains, the @model contract
+    models/         maas, maas_hourly, maas_monthly, gpu_hour_cost, chains, the @model contract
     spec/           priors and study files -> checked, frozen specs
     sampling/       unit-cube designs -> each prior's inverse CDF -> inputs over "sample"
     simulation/     evaluate, chunk, stream, distribute -> results over "sample"

@@ -71,7 +71,7 @@ def test_describe_unknown_model(capsys) -> None:
     assert main(["describe", "mass"]) == 2
     captured = capsys.readouterr()
     assert captured.err == ("error: describe: model = 'mass' is not a built-in model; known: maas, ishigami, "
-                            "gfunction, maas_hourly, gpu_hour_cost (or FILE.py:function, package.module:function, STUDY.toml)\n")
+                            "gfunction, maas_hourly, maas_monthly, gpu_hour_cost (or FILE.py:function, package.module:function, STUDY.toml)\n")
     assert captured.out == ""
 
 

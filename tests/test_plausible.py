@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from mcrisk.cli.main import main
 from mcrisk.core.errors import MCRiskWarning, SpecError
-from mcrisk.models import gpu_hour_cost, maas, maas_hourly
+from mcrisk.models import gpu_hour_cost, maas, maas_hourly, maas_monthly
 from mcrisk.spec.bibliography import bibliography, source_keys
 from mcrisk.spec.conform import conform_priors
 from mcrisk.spec.plausible import FACTOR, plausibility, plausible_ranges
@@ -30,7 +30,7 @@ def _flags(model, values: dict, currency: str | None = "USD") -> list[str]:
     return plausibility(model, conform_priors(model, priors, currency=currency).priors, currency=currency)
 
 
-@pytest.mark.parametrize("model", [maas, maas_hourly, gpu_hour_cost], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [maas, maas_hourly, maas_monthly, gpu_hour_cost], ids=lambda m: m.__name__)
 def test_every_builtin_input_has_a_plausible_range_in_its_unit(model) -> None:
     ranges = plausible_ranges()
     for name, var in model.inputs.items():
@@ -44,7 +44,7 @@ def test_every_builtin_input_has_a_plausible_range_in_its_unit(model) -> None:
 def test_every_number_cites_a_source_the_bibliography_holds() -> None:
     ranges, known = plausible_ranges(), bibliography([ROOT / "priors"])
     entries = {k: v for k, v in ranges.items() if isinstance(v, dict) and k not in ("fx", "shares")}
-    assert len(entries) == 21
+    assert len(entries) == 28
     cited = set()
     for name, entry in entries.items():
         for side in ("low", "high"):
@@ -225,5 +225,5 @@ def test_the_docs_table_is_generated_from_the_data_file() -> None:
     from mcrisk.spec.plausible import plausible_table
 
     table = plausible_table()
-    assert table.count("\n") == 2 + 21 and "| `decode_tps_per_node` | tokens/s | 720 | 14,800 |" in table
+    assert table.count("\n") == 2 + 28 and "| `decode_tps_per_node` | tokens/s | 720 | 14,800 |" in table
     assert table in (ROOT / "docs" / "models.md").read_text(encoding="utf-8")

@@ -72,6 +72,10 @@ def _stat(run, output: str, stat: str) -> float:
     if stat == "lever_peak":  # the lever value where EVPI is largest
         lv = run.tables["voi_lever"]
         return float(lv.lever_value[int(np.argmax(lv.evppi.sel(inputs="all").values))])
+    if stat.startswith("st_"):  # a total Sobol' index of the [sensitivity] table: st_<input>
+        return float(run.tables["sensitivity"]["ST"].sel(input=stat[3:]))
+    if stat.startswith("month") and stat[5:].isdigit():  # P(output < 0) in month k: month<k>
+        return float(run.summary["month_p_below_zero"].sel(monthly_output=output, month=int(stat[5:])))
     s = run.summary
     return float(s[stat].sel(output=output))
 

@@ -139,7 +139,8 @@ BAD_STUDIES = {
     "bad_seed.toml": "seed = -1 must be an integer >= 0 and < 2**63",
     "bad_output.toml": f"output = 'profit' is not an output of maas; outputs: {MAAS_OUTPUTS}",
     "model_without_colon.toml": ("model = 'maas_v2' is not a model; allowed: a built-in model (maas, ishigami, "
-                                 "gfunction, maas_hourly, gpu_hour_cost), \"package.module:function\" or \"file.py:function\""),
+                                 "gfunction, maas_hourly, maas_monthly, gpu_hour_cost), \"package.module:function\" "
+                                 "or \"file.py:function\""),
     "model_missing_module.toml": ("model = 'nosuchpackage.margins:maas': cannot import 'nosuchpackage.margins' "
                                   "(No module named 'nosuchpackage')"),
     "model_missing_function.toml": "model = 'math:margin': math has no function 'margin'",

@@ -13,7 +13,7 @@ import xarray as xr
 
 from mcrisk.analyze.salib_methods import MEASURES
 
-__all__ = ["rank_order", "top_factor"]
+__all__ = ["rank_index", "rank_order", "top_factor"]
 
 
 def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
@@ -32,17 +32,35 @@ def rank_order(ds: xr.Dataset, index: str | None = None) -> np.ndarray:
     -------
     numpy.ndarray
         Positions along ``input``, by the index's absolute value, largest first; NaN last; ties
-        in their original order.
+        in their original order. Indices over months (attr ``over``) rank by their mean
+        absolute value over the months analysed.
     """
-    index = _rank_index(ds) if index is None else index
+    index = rank_index(ds) if index is None else index
     if index is None:
         return np.arange(ds.sizes["input"])
     v = np.abs(np.asarray(ds[index].values, dtype=float))
+    if (over := ds.attrs.get("over")) in ds.dims:  # indices over months: by their mean over the months analysed
+        v = np.abs(np.asarray(ds[index].transpose("input", over).values, dtype=float))
+        count = np.isfinite(v).sum(axis=1)
+        v = np.where(count > 0, np.nansum(v, axis=1) / np.maximum(count, 1), np.nan)
     return np.argsort(-np.nan_to_num(v, nan=-1.0), kind="stable")
 
 
-def _rank_index(ds: xr.Dataset) -> str | None:
-    have = [k for k, v in ds.data_vars.items() if v.dims == ("input",)
+def rank_index(ds: xr.Dataset) -> str | None:
+    """The index :func:`rank_order` ranks by: ``attrs["rank_by"]``, else ``ST``, else the first present.
+
+    Parameters
+    ----------
+    ds
+        Sensitivity results over ``input`` (and ``attrs["over"]``, months, when given).
+
+    Returns
+    -------
+    str or None
+        None when ``ds`` has no index over ``input``.
+    """
+    shape = ("input", over) if (over := ds.attrs.get("over")) in ds.dims else ("input",)
+    have = [k for k, v in ds.data_vars.items() if v.dims == shape
             and not k.endswith(("_conf", "_low", "_high", "_pvalue"))]
     return next((k for k in (ds.attrs.get("rank_by"), "ST", *have) if k in have), None)
 
@@ -62,10 +80,10 @@ def top_factor(ds: xr.Dataset) -> dict[str, Any] | None:
         (its name in words, :data:`~mcrisk.analyze.salib_methods.MEASURES`), ``value``,
         ``units``, ``members`` (the input's group of correlated inputs, or the input alone) and
         ``of_group`` (True when the value is the group's own index, not the input's); None
-        without inputs or a ranking index.
+        without inputs or a ranking index, or for indices over months (one decides each month).
     """
-    index = _rank_index(ds)
-    if index is None or not ds.sizes.get("input", 0):
+    index = rank_index(ds)
+    if index is None or not ds.sizes.get("input", 0) or ds.attrs.get("over") in ds.dims:
         return None
     i = int(rank_order(ds, index)[0])
     name = str(ds.input.values[i])

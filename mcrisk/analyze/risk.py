@@ -13,8 +13,9 @@ from mcrisk.core.statistics import (CENTRAL_90, STATISTICS, WEIGHT, nonfinite_er
                                     weighted_statistics)
 from mcrisk.core.text import Labels, aligned, labelled, table_number
 from mcrisk.core.validate import NONFINITE, NonFinite, check_nonfinite
+from mcrisk.simulation.monthly import month_parts, month_statistics
 
-__all__ = ["format_summary", "summarize"]
+__all__ = ["format_over_time", "format_summary", "summarize"]
 
 
 def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
@@ -43,6 +44,9 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
         :mod:`mcrisk.analyze.calibration`) every statistic is weighted
         (:func:`~mcrisk.core.statistics.weighted_statistics`; Monte Carlo errors from the
         effective sample size, attr ``effective_samples``). Attr ``on_nonfinite``: the policy, ``nonfinite_policy``: it in words.
+        With ``outputs`` left out and outputs over ``(sample, month)`` in ``results``, also
+        their statistics per month (:func:`mcrisk.simulation.monthly.month_statistics`: the
+        mean, P(below zero) and its standard error, finite samples; NaN samples left out).
 
     Raises
     ------
@@ -57,7 +61,8 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     :class:`~mcrisk.models.Var`).
     """
     check_nonfinite(nonfinite)
-    outputs = list(outputs) if outputs is not None else outputs_of(results)
+    explicit = outputs is not None
+    outputs = list(outputs) if explicit else outputs_of(results)
     table = {k: [] for k in STATISTICS}
     n_valid = []
     weight = np.asarray(results[WEIGHT].values, dtype=float) if WEIGHT in results else None
@@ -66,7 +71,7 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
         w = weight
         finite = np.isfinite(x)
         n_valid.append(int(np.count_nonzero(finite)))
-        if nonfinite == "error" and n_valid[-1] < x.size:
+        if nonfinite == "error" and n_valid[-1] < x.size and not results[name].attrs.get("nan_means"):
             raise nonfinite_error(name, x.size - n_valid[-1], x.size, int(np.argmin(finite)))
         if nonfinite == "drop":
             x, w = x[finite], None if w is None else w[finite]
@@ -88,7 +93,10 @@ def summarize(results: xr.Dataset, outputs: Sequence[str] | None = None, *,
     if weight is not None:
         attrs.update(weighted="the calibration's weights (results' weight variable)",
                      effective_samples=float(1 / np.sum((weight / weight.sum()) ** 2)))
-    return xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
+    summary = xr.Dataset(data, coords={"output": outputs, "units": ("output", units)}, attrs=attrs)
+    if not explicit and (by_month := month_statistics([month_parts(results, 0)], results)) is not None:
+        summary = xr.merge([summary, by_month], combine_attrs="override")  # as a streamed run gives them
+    return summary
 
 
 def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", *CENTRAL_90, "p_below_zero", "es05"),
@@ -124,3 +132,42 @@ def format_summary(summary: xr.Dataset, *, columns: Sequence[str] = ("mean", *CE
             cells.append(f"{v:.1%}" if c.startswith("p_below") else table_number(v, unit))
         rows.append([labelled(str(name), labels), shown_unit(unit), *cells])
     return "\n".join(aligned([head, *rows], left=2, rule=True))
+
+
+def format_over_time(summary: xr.Dataset, samples: int, nan_means: dict[str, str] | None = None, *,
+                     every: int = 6) -> str:
+    """What a summary says over time: the share of each NaN that is an answer, and P(below zero) by month.
+
+    Parameters
+    ----------
+    summary
+        A summary from :func:`summarize` or a streamed run.
+    samples
+        The run's number of samples (NaN samples are those that ``n_valid`` leaves out).
+    nan_means
+        Output name -> what its NaN means (:class:`mcrisk.models.Var`'s ``nan``), e.g.
+        ``{"payback_month": "never pays back"}``.
+    every
+        P(below zero) of ``cumulative_cash`` (else of the first output over months) is shown
+        for month 1, every ``every``-th month and the last.
+
+    Returns
+    -------
+    str
+        Lines such as ``payback_month: never pays back in 84.3% of samples`` and ``P(cumulative
+        cash < 0) by month: 1 100.0%, 6 97.1%, ...``; ``""`` when there is nothing to say.
+    """
+    lines = []
+    for name, means in (nan_means or {}).items():
+        if name in summary.output.values:
+            share = 1 - int(summary["n_valid"].sel(output=name)) / samples
+            lines.append(f"{name}: {means} in {share:.1%} of samples")
+    if "month_p_below_zero" in summary:
+        names = [str(k) for k in summary.monthly_output.values]
+        name = "cumulative_cash" if "cumulative_cash" in names else names[0]
+        p = summary["month_p_below_zero"].sel(monthly_output=name)
+        months = [int(m) for m in p.month.values]
+        shown = [m for m in months if m == months[0] or m % every == 0 or m == months[-1]]
+        cells = ", ".join(f"{m} {float(p.sel(month=m)):.1%}" for m in shown)
+        lines.append(f"P({name.replace('_', ' ')} < 0) by month: {cells}")
+    return "\n".join(lines)

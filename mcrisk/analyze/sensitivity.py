@@ -34,6 +34,7 @@ With correlations each method attributes as follows (the ``notes`` attr says whi
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -51,6 +52,8 @@ from mcrisk.analyze.rankcorr import quiet_salib, salib_seed
 from mcrisk.analyze.groups import correlation_groups, group_note, group_text, on_inputs, switch_text
 from mcrisk.analyze.ranking import rank_order, top_factor
 from mcrisk.analyze.salib_methods import INDEX_MEANINGS, METHODS, Method, get_method
+from mcrisk.analyze.sensitivity_over import analyze_over, check_outputs, over_notes, size_notes
+from mcrisk.analyze.sensitivity_over import pow2 as _pow2
 from mcrisk.distributions.copula import apply_copula, copula_factor
 from mcrisk.sampling.design import normalize_seed, to_values, unit_design
 from mcrisk.core.validate import SensitivityMethod
@@ -64,10 +67,6 @@ _LO, _HI = 2.0**-54, 1 - 2.0**-53  # keep u off 0 and 1, where unbounded ppfs ar
 _CHUNK = 2**16
 
 
-def _pow2(n: int) -> int:
-    return 1 << max(int(n) - 1, 0).bit_length()
-
-
 def _to_unit(method: str, u: np.ndarray, o: dict) -> np.ndarray:
     if method == "morris":  # levels l/(L-1) -> the midpoints (l + 1/2)/L of L equal-probability strata
         L = o["num_levels"]
@@ -76,11 +75,12 @@ def _to_unit(method: str, u: np.ndarray, o: dict) -> np.ndarray:
 
 
 def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], correlated: bool,
-              progress: bool) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
-    """The per-sample outputs on the rows ``x``, and the dimensions of the outputs left out.
+              progress: bool, over: str | None = None) -> tuple[dict[str, np.ndarray], dict[str, tuple[str, ...]]]:
+    """The per-sample outputs on the rows ``x`` (and those over ``over``), and the dimensions of
+    the outputs over more than ``sample``.
 
     An output declared over more than ``sample`` (an hourly model's ``(sample, hour)``) is not
-    analysed: analyses take the daily totals, which are outputs of their own.
+    analysed unless ``over`` names its dimension: analyses take the daily totals.
     """
     consts = {k: float(p.params["value"]) for k, p in priors.items() if k not in names}
     meta = getattr(model, "outputs", None) or {}
@@ -93,7 +93,7 @@ def _evaluate(model, priors: Priors, x: np.ndarray, names: tuple[str, ...], corr
         else:
             values = to_values(priors, x[a:b], names)
         res = model_outputs(model, call_model(model, {**consts, **values}), b - a)
-        parts.append({k: v for k, v in res.items() if k not in profiles})
+        parts.append({k: v for k, v in res.items() if k not in profiles or profiles[k] == (over,)})
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, profiles
 
 
@@ -165,40 +165,8 @@ def _pilot_seconds(model, priors: Priors, x: np.ndarray, names, correlated: bool
     return time.perf_counter() - t0
 
 
-def _size_notes(ds: xr.Dataset, m: Method, method: str, n: int, out: str, notes: list[str]) -> None:
-    label = f"{out}: " if out else ""
-    worst, wide, neg = 0.0, [], []
-    scale = 1.0
-    if method == "morris":  # mu_star is in output units: compare with 10% of the largest
-        mu = np.asarray(ds["mu_star"].values, dtype=float)
-        scale = float(np.max(mu[np.isfinite(mu)], initial=0.0)) or 1.0
-    for k in m.indices:
-        v, c = ds[k].values, ds[f"{k}_conf"].values if f"{k}_conf" in ds else None
-        if c is None:
-            continue
-        for name, vi, ci in zip(ds.input.values, v, c, strict=True):
-            w = 2 * ci / scale
-            if np.isfinite(w) and w > 0.1:
-                wide.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
-                worst = max(worst, w)
-            if method != "morris" and np.isfinite(vi) and vi < -ci:
-                neg.append(f"{k}[{name}] = {vi:.3g} ± {ci:.2g}")
-    unit = "samples" if method != "morris" else "trajectories"
-    if wide:
-        more = int(np.ceil(n * (worst / 0.1) ** 2))
-        more = _pow2(more) if method == "sobol" else more
-        rel = " of the largest mu_star" if method == "morris" else ""
-        notes.append(f"{label}{len(wide)} confidence interval(s) are wider than 0.1{rel} ({', '.join(wide[:4])}"
-                     f"{', ...' if len(wide) > 4 else ''}): too few {unit}. Intervals shrink like 1/sqrt(N); "
-                     f"{unit} = {more:,} (now {n:,}) would bring the widest under 0.1")
-    if neg:
-        more = _pow2(4 * n) if method == "sobol" else 4 * n
-        notes.append(f"{label}{len(neg)} index(es) are clearly negative ({', '.join(neg[:4])}): an index cannot "
-                     f"be, so the estimate is noise; try {unit} = {more:,} (now {n:,})")
-
-
-def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray, y: np.ndarray, out: str,
-                    seed: int, o: dict, info: list[str], notes: list[str], *, unit: str,
+def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray, y: np.ndarray, *, out: str,
+                    seed: int, o: dict, info: list[str], notes: list[str], unit: str,
                     factors: list[str]) -> xr.Dataset:
     """The indices of output ``out`` over ``input``: NaN, with a note, where SALib's analyzer fails.
 
@@ -234,16 +202,27 @@ def _analyze_output(m, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
     return part
 
 
-def _check_outputs(outputs: Sequence[str], results: dict, profiles: dict) -> None:
-    """Refuse an output over more than samples (an hourly one) or one the model does not give."""
-    if hourly := [k for k in outputs if k in profiles]:
-        dims = profiles[hourly[0]]
-        kind, over = "an hourly output" if dims == ("hour",) else "an output", ", ".join(("sample", *dims))
-        raise SpecError(f"sensitivity output = {hourly[0]!r} is {kind} over ({over}); sensitivity analyses "
-                        f"one value per sample, such as the daily totals: {', '.join(results)}")
-    if missing := [k for k in outputs if k not in results]:
-        raise SpecError(f"sensitivity output = {missing[0]!r} is not an output of the model; outputs: "
-                        f"{', '.join(results)}")
+def _analyze_one(j: int, out: str, *, model, m: Method, method: str, problem: dict, u: np.ndarray, x: np.ndarray,
+                 y: np.ndarray, seed: int, o: dict, info: list[str], notes: list[str], n: int, names, groups,
+                 by_group: bool, over: str | None, several: bool, currency: str | None) -> xr.Dataset:
+    """Output ``out``'s indices over ``input`` (and ``over``: one set per month), its notes said as warnings."""
+    unit = f"{output_unit(model, out, currency)} per unit quantile".strip() if method == "morris" else "1"
+    factors = [group_text(g) for g in dict.fromkeys(groups)] if by_group else list(names)
+    before = len(notes)
+    one = functools.partial(_analyze_output, m, method, problem, u, x, out=out, seed=salib_seed(seed, 1 + j), o=o,
+                            info=info, unit=unit, factors=factors)
+    sized = functools.partial(size_notes, m=m, method=method, n=n, out=out if several else "")
+    if over is None:
+        part = one(y, notes=notes)
+        sized(part, notes=notes)
+    else:  # one set of indices per month, the notes of all months said once
+        part = analyze_over(lambda col, mine: one(col, notes=mine), y, over=over, out=out, factors=factors,
+                            nan_keys=[k for i in dict.fromkeys((*m.indices, m.rank_by)) for k in (i, f"{i}_conf")],
+                            notes=notes)
+        over_notes(part, over, sized, notes)
+    for text in notes[before:]:
+        warn(text, MCRiskWarning, stacklevel=3)
+    return on_inputs(part, names, groups, by_group) if len(set(groups)) < len(names) else part
 
 
 def _joined(parts: list[xr.Dataset], outputs: Sequence[str]) -> xr.Dataset:
@@ -261,7 +240,7 @@ def _joined(parts: list[xr.Dataset], outputs: Sequence[str]) -> xr.Dataset:
 def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str], method: SensitivityMethod = "sobol",
                 n: int | None = None, rng: int | np.random.Generator | None = None,
                 calc_second_order: bool = False, num_resamples: int = 100, conf_level: float = 0.95,
-                num_levels: int = 4, progress: bool = False,
+                num_levels: int = 4, progress: bool = False, over: str | None = None,
                 announce: Callable[[str], None] | None = None) -> xr.Dataset:
     """Global sensitivity indices of ``output`` to every uncertain input (SALib).
 
@@ -289,6 +268,11 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
         Morris grid levels; level ``l`` is the input's quantile ``(l + 1/2) / L``.
     progress
         A progress bar on stderr for long runs.
+    over
+        A dimension of the outputs besides ``sample`` (``"month"``, ``"hour"``): every output
+        named is over ``(sample, over)`` and gets one set of indices per step, on the same model
+        runs (:mod:`mcrisk.analyze.sensitivity_over`); a step where the output is constant is NaN,
+        with a note. None: outputs of one value per sample.
     announce
         Called, before the model runs, with the line that announces a switch of method (FAST
         or RBD-FAST with correlated inputs become Sobol' on the groups); None: a warning.
@@ -296,8 +280,8 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
     Returns
     -------
     xarray.Dataset
-        Over ``input`` (and ``output`` first when several outputs), variables as SALib names
-        them (see the module table). Attrs ``method``, ``requested_method``, ``output``,
+        Over ``input`` (and ``output`` first when several outputs; and ``over`` last, with the
+        attr ``over``, when given), variables as SALib names them (see the module table). Attrs ``method``, ``requested_method``, ``output``,
         ``samples`` (base N actually used), ``model_runs``, ``seed``, ``rank_by`` (the index
         tables sort by), ``notes`` (warnings in words, one per line); with correlated inputs
         the coordinate ``group`` over ``input`` and the attrs ``groups`` (the groups in words)
@@ -376,26 +360,18 @@ def sensitivity(model: Callable, priors: Priors, *, output: str | Sequence[str],
             announce(text)
         else:
             warn(text, MCRiskWarning, stacklevel=2)
-    results, profiles = _evaluate(model, priors, x, names, correlated, progress)
-    _check_outputs(outputs, results, profiles)
+    results, profiles = _evaluate(model, priors, x, names, correlated, progress, over)
+    check_outputs(outputs, results, profiles, over)
 
-    parts = []
-    for j, out in enumerate(outputs):
-        unit = f"{output_unit(model, out, priors.currency)} per unit quantile".strip() if method == "morris" else "1"
-        factors = [group_text(g) for g in dict.fromkeys(groups)] if by_group else list(names)
-        part = _analyze_output(m, method, problem, u, x, results[out], out, salib_seed(seed, 1 + j), o,
-                               info, notes, unit=unit, factors=factors)
-        before = len(notes)
-        _size_notes(part, m, method, n, out if len(outputs) > 1 else "", notes)
-        for text in notes[before:]:
-            warn(text, MCRiskWarning, stacklevel=2)
-        parts.append(on_inputs(part, names, groups, by_group) if grouped else part)
+    parts = [_analyze_one(j, out, model=model, m=m, method=method, problem=problem, u=u, x=x, y=results[out],
+                          seed=seed, o=o, info=info, notes=notes, n=n, names=names, groups=groups, by_group=by_group,
+                          over=over, several=len(outputs) > 1, currency=priors.currency) for j, out in enumerate(outputs)]
     ds = _joined(parts, outputs)
     ds.attrs.update({"method": method, "requested_method": requested, "output": ", ".join(outputs),
                      "samples": n, "model_runs": int(len(x)), "seed": seed, "rank_by": m.rank_by,
                      "conf_level": o["conf_level"], "num_resamples": o["num_resamples"],
                      "second_order": int(o["second_order"]), "notes": "\n".join(notes),
-                     "salib_messages": "\n".join(info),
+                     "salib_messages": "\n".join(info), **({"over": over} if over is not None else {}),
                      **({"groups": "; ".join(group_text(g) for g in dict.fromkeys(groups) if ", " in g),
                          "indices_of": "groups" if by_group else "inputs"} if grouped else {}),
                      **({"unit_conversions": "\n".join(converted)} if converted else {})})

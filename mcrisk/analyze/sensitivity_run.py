@@ -21,6 +21,7 @@ from mcrisk.core.errors import MCRiskWarning
 from mcrisk.analyze.rankcorr import loss_attribution, rank_correlations
 from mcrisk.analyze.groups import factor_words, group_text
 from mcrisk.analyze.sensitivity import rank_order, sensitivity, switch_announcement, top_factor
+from mcrisk.analyze.sensitivity_over import leaders_text, shown_steps
 from mcrisk.spec.sensitivity_table import check_config
 from mcrisk.core.labels import sentence_labels
 from mcrisk.core.text import Labels, aligned, index_text, words
@@ -68,8 +69,10 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
         ds = sensitivity(study.model, study.priors, output=cfg.output, method=cfg.method,
                          n=cfg.samples, rng=seed, calc_second_order=cfg.second_order,
                          num_resamples=cfg.num_resamples, conf_level=cfg.conf_level,
-                         num_levels=cfg.num_levels, progress=not quiet,
+                         num_levels=cfg.num_levels, progress=not quiet, over=cfg.over,
                          announce=lambda text: None)  # announce_switch said it before the study ran
+    if cfg.over is not None:  # rank correlations and the loss event are of one value per sample
+        return _over_done(study, ds, echo)
     outputs = [cfg.output] if isinstance(cfg.output, str) else list(cfg.output)
     inputs = list(ds.input.values)
     n = int(results.sizes.get("sample", 0))
@@ -95,6 +98,16 @@ def run_configured(study, results: xr.Dataset, *, echo: Callable[[str], None] | 
                      "loss_samples": int(for_loss.sizes.get("sample", 0)),
                      "rank_correlations": "spearman, prcc: from " + _thinned(n, RANK_SAMPLES) + ", Fisher-z intervals",
                      "loss_attribution": "loss_S1, loss_ks: from " + _thinned(n, LOSS_SAMPLES)})
+    if echo is not None:
+        echo("\n" + format_sensitivity(ds, sentence_labels(study.model, study.priors, study.period_days)))
+    return ds
+
+
+def _over_done(study, ds: xr.Dataset, echo: Callable[[str], None] | None) -> xr.Dataset:
+    """A run over months: its table printed; no rank correlations or loss attribution (one value per sample)."""
+    ds.attrs["notes"] = "\n".join(t for t in (ds.attrs["notes"], (
+        f"Indices over {ds.attrs['over']}: one set per {ds.attrs['over']} on the same model runs; rank correlations "
+        "and the loss attribution, which take one value per sample, are not computed.")) if t)
     if echo is not None:
         echo("\n" + format_sensitivity(ds, sentence_labels(study.model, study.priors, study.period_days)))
     return ds
@@ -164,6 +177,9 @@ def format_sensitivity(ds: xr.Dataset, labels: Labels | None = None) -> str:
             if k in ds]
     for out in outputs:
         sub = ds.sel(output=out) if out is not None else ds
+        if ds.attrs.get("over") in ds.dims:
+            lines += [*_over_lines(sub, out if out is not None else ds.attrs.get("output", ""), labels), ""]
+            continue
         order = rank_order(sub, key if key in sub else None)
         head = out if out is not None else ds.attrs.get("output", "")
         of = " of the groups of correlated inputs" if ds.attrs.get("indices_of") == "groups" else ""
@@ -188,8 +204,31 @@ def format_sensitivity(ds: xr.Dataset, labels: Labels | None = None) -> str:
     return "\n".join(lines).rstrip()
 
 
+def _over_lines(sub: xr.Dataset, head: str, labels: Labels | None) -> list[str]:
+    """One output's indices over months: the ranking index at up to seven months, and who decides when."""
+    over, key = sub.attrs["over"], sub.attrs.get("rank_by", "ST")
+    steps = shown_steps([int(m) for m in sub[over].values])
+    of = " of the groups of correlated inputs" if sub.attrs.get("indices_of") == "groups" else ""
+    lines = [f"Sensitivity of {words(str(head), labels)} by {over}: {sub.attrs['method']}, N = {sub.attrs['samples']:,} "
+             f"({sub.attrs['model_runs']:,} model runs), seed {sub.attrs['seed']}; {key}{of} at each {over} shown, "
+             f"ranked by its mean over the {over}s"]
+    grouped = "group" in sub.coords
+    rows = [["input", *(["group"] if grouped else []), *(f"{key} {over} {m}" for m in steps)]]
+    for i in rank_order(sub):
+        group = [group_text(str(sub.group.values[i])) if sub.group.values[i] else ""] if grouped else []
+        rows.append([str(sub.input.values[i]), *group, *[
+            index_text(float(sub[key].sel({over: m}).values[i]),
+                       float(sub[f"{key}_conf"].sel({over: m}).values[i]) if f"{key}_conf" in sub else None)
+            for m in steps]])
+    lines += aligned(rows)
+    if text := leaders_text(sub, lambda k: words(k, labels)):
+        lines.append(f"most influential: {text}")
+    return lines
+
+
 def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
-    """Write ``sensitivity.nc`` (everything) and ``sensitivity.csv`` (one row per input, ranked).
+    """Write ``sensitivity.nc`` (everything) and ``sensitivity.csv`` (one row per input, ranked; over
+    months, one row per input and month, in long form).
 
     With second-order indices, ``sensitivity_s2.csv`` holds ``S2``/``S2_conf`` per input pair.
 
@@ -211,8 +250,10 @@ def write_tables(ds: xr.Dataset, folder: str | Path) -> None:
     # each output's inputs in rank_order, outputs in their order
     parts = [flat.sel(output=o).isel(input=rank_order(flat.sel(output=o))) for o in flat.output.values] \
         if "output" in flat.dims else [flat.isel(input=rank_order(flat))]
-    frame = pd.concat([p.to_dataframe().reset_index() for p in parts], ignore_index=True)
-    frame = frame[[c for c in ("output", "input", "group") if c in frame] + [c for c in flat.data_vars]]
+    over = [ds.attrs["over"]] if ds.attrs.get("over") in ds.dims else []  # long form: one row per input and month
+    frame = pd.concat([p.to_dataframe(dim_order=[d for d in ("output", "input", *over) if d in p.dims]).reset_index()
+                       for p in parts], ignore_index=True)
+    frame = frame[[c for c in ("output", "input", "group", *over) if c in frame] + [c for c in flat.data_vars]]
     frame.to_csv(folder / "sensitivity.csv", index=False, float_format="%.10g")
     if "S2" in ds:
         s2 = ds[["S2", "S2_conf"]].to_dataframe().reset_index().dropna(subset=["S2"])

@@ -33,7 +33,7 @@ __all__ = ["MODEL_NAMES", "console", "main"]
 
 #: The names of :data:`mcrisk.models.MODELS`, spelled out so that building the parser imports no
 #: model (tests/test_cli.py checks they agree).
-MODEL_NAMES = ("maas", "ishigami", "gfunction", "maas_hourly", "gpu_hour_cost")
+MODEL_NAMES = ("maas", "ishigami", "gfunction", "maas_hourly", "maas_monthly", "gpu_hour_cost")
 
 
 def _checked(check, what: str = "an integer"):

@@ -168,6 +168,11 @@ def check_output(value: Any, outputs: Iterable[str], where: str, *,
     return value
 
 
+#: An output over more than samples: what it is called, and the outputs of one value per sample to take instead.
+_PROFILES = {("hour",): ("an hourly output", "the daily totals"),
+             ("month",): ("a monthly output", "the totals over the months (npv, irr, payback_month)")}
+
+
 def not_analysed(model: Callable, name: Any, ref: Any) -> str:
     """Why ``name`` is no output to analyse: an hourly one (over sample, hour), or none at all.
 
@@ -189,7 +194,7 @@ def not_analysed(model: Callable, name: Any, ref: Any) -> str:
     declared = getattr(model, "outputs", None) or {}
     dims = getattr(declared.get(name), "dims", ()) if isinstance(name, str) else ()
     if dims:
-        kind = "an hourly output" if tuple(dims) == ("hour",) else "an output"
+        kind, such = _PROFILES.get(tuple(dims), ("an output", "the daily totals"))
         return (f"is {kind} over ({', '.join(('sample', *dims))}); analyses take one value per sample, "
-                "such as the daily totals")
+                f"such as {such}")
     return f"is not an output of {show_text(ref)}"

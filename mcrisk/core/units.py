@@ -50,6 +50,7 @@ minute = 60 * second = min
 hour = 60 * minute = h = hr
 day = 24 * hour = d
 week = 7 * day
+month = 30 * day
 year = 365 * day = yr
 percent = 0.01 = %
 token = [token] = tok
@@ -144,7 +145,7 @@ def check_unit(text: str, what: str) -> None:
     for word in re.findall(r"[A-Za-z_]\w*", _NUMBER.sub(" ", canonical(text))):
         if word not in known:
             raise SpecError(f"{what} unit = {text!r}: {word} is not a unit mcrisk knows; units: s, minute, hour, "
-                            "day, week, year, token, Mtok, GPU, GPU-hour, GPU-year, node, kW, kWh, %, 1M (a "
+                            "day, week, month, year, token, Mtok, GPU, GPU-hour, GPU-year, node, kW, kWh, %, 1M (a "
                             "million), 1K, currencies "
                             f"{', '.join(CURRENCIES)}")
 
@@ -239,7 +240,7 @@ def _parse(text: str, what: str) -> Any:
         q = ureg.parse_expression(canonical(text))
     except pint.UndefinedUnitError as err:
         raise SpecError(f"{what} {text!r}: {err.unit_names[0] if err.unit_names else 'a name'!s} is "
-                        "not a unit mcrisk knows; units: s, minute, hour, day, week, year, token, Mtok, "
+                        "not a unit mcrisk knows; units: s, minute, hour, day, week, month, year, token, Mtok, "
                         "GPU, GPU-hour, GPU-year, node, kW, kWh, %, 1M (a million), 1K, currencies "
                         f"{', '.join(CURRENCIES)}") from None
     except Exception as err:  # pint's parser raises several unrelated types for bad syntax

@@ -50,6 +50,11 @@ class Var:
     bad
         For an output, which way is bad: ``"low"`` (profit, revenue) or ``"high"`` (cost);
         expected shortfall and the tail the report calls the risk follow it. ``None``: low.
+    nan
+        For an output whose NaN is an answer, not a failure, what a NaN means (``"never pays
+        back"``): its statistics leave the NaN samples out as always, but no warning is given,
+        ``on_nonfinite = "error"`` does not stop on them, and the summary says the share of
+        them in these words. ``""`` (the default): a NaN is a failure of the model.
     """
 
     unit: str
@@ -58,6 +63,7 @@ class Var:
     label: str = ""
     domain: tuple[float, float] | None = None
     bad: Literal["low", "high"] | None = None
+    nan: str = ""
 
     def __post_init__(self) -> None:
         if self.domain is not None and not (len(self.domain) == 2 and self.domain[0] <= self.domain[1]):
@@ -283,7 +289,7 @@ def model(*, inputs: Mapping[str, Var | tuple[str, str] | str] | None = None,
     ... def shop(*, price, tokens):
     ...     return {"revenue": price * tokens}
     >>> shop.outputs["revenue"]
-    Var(unit='USD/day', long_name='revenue per day', dims=(), label='', domain=None, bad=None)
+    Var(unit='USD/day', long_name='revenue per day', dims=(), label='', domain=None, bad=None, nan='')
     """
     def declare(fn: _F) -> _F:
         if not callable(fn):

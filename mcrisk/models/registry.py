@@ -15,6 +15,7 @@ from mcrisk.models.chains import Chain, chain
 from mcrisk.models.gpu_cost import gpu_hour_cost
 from mcrisk.models.margin import maas
 from mcrisk.models.hourly_margin import maas_hourly
+from mcrisk.models.monthly_margin import maas_monthly
 from mcrisk.models.options import BoundModel
 from mcrisk.models.testfunctions import gfunction, ishigami
 
@@ -26,7 +27,8 @@ USER_MODULE_PREFIX = "mcrisk_user_"
 
 #: Built-in models by the name a study gives.
 MODELS: dict[str, Callable[..., dict]] = {"maas": maas, "ishigami": ishigami, "gfunction": gfunction,
-                                          "maas_hourly": maas_hourly, "gpu_hour_cost": gpu_hour_cost}
+                                          "maas_hourly": maas_hourly, "maas_monthly": maas_monthly,
+                                          "gpu_hour_cost": gpu_hour_cost}
 
 
 def model_name(model: Callable) -> str:

@@ -6,7 +6,9 @@ median and P5 to P95, the deciding input: the report's sentence and its numbers)
 distribution as a column chart with P(loss) stated; the tornado as a horizontal bar chart (two
 series, the output with each input at its low and at its high quantile, drawn from the base
 case, each bar labelled with the input's value there); the sensitivity indices as a bar chart
-with their intervals in the labels; a ``[sweep]``'s fan chart and its table, and a ``[solve]``'s
+with their intervals in the labels (over months: each input's share of the variance, stacked
+month by month), the fan of cumulative cash and when the loss happens for a model over months
+(:mod:`mcrisk.report.deck_months`); a ``[sweep]``'s fan chart and its table, and a ``[solve]``'s
 answer (:mod:`mcrisk.report.deck_decisions`), where the run has them; the assumptions (input,
 distribution in words, P10/P50/P90 with units, source); a table slide for each
 ``scenarios.csv``, ``voi.csv``, ``calibration.csv``, ``evsi.csv`` and ``voi_lever.csv`` the folder
@@ -42,6 +44,7 @@ from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tor
 from mcrisk.report.deck_decisions import solve_slide, sweep_slides
 from mcrisk.report.deck_voi import voi_slides
 from mcrisk.report.deck_curves import curve_slides
+from mcrisk.report.deck_months import month_slides
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
 from mcrisk.report.findings import can_be_negative, driver, driver_parts, headline, p_error
 from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
@@ -256,6 +259,7 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
     distribution_slide(d, run)
     tornado_slide(d, run)
     sensitivity_slide(d, run)
+    month_slides(d, run)  # a model over months: indices by month, the cash fan, when the loss happens
     sweep_slides(d, run)
     solve_slide(d, run)
     voi_slides(d, run)

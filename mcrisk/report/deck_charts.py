@@ -235,7 +235,7 @@ def sensitivity_slide(d: Deck, run) -> None:
     from pptx.util import Inches, Pt
 
     shown = analysed(run)
-    if shown is None:
+    if shown is None or shown[1].attrs.get("over") in shown[1].dims:  # by month: deck_months draws it
         return
     output, sens = shown
     study = run.study

@@ -35,6 +35,7 @@ from mcrisk.report.figures import Figure, figure_plan, figures, render_all
 from mcrisk.report.findings import analysed, headline
 from mcrisk.report.plot import FORMATS
 from mcrisk.analyze.sensitivity import rank_order
+from mcrisk.analyze.sensitivity_over import shown_steps
 from mcrisk.core.labels import is_share, period_name, run_labels, shown_unit
 from mcrisk.core.text import MINUS, Labels, table_number, words
 from mcrisk.core.thinning import thinned_words
@@ -67,7 +68,25 @@ def _summary_table(run, labels: Labels) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
+def _sensitivity_over_table(sens: xr.Dataset, labels: Labels) -> tuple[list[str], list[list[str]]]:
+    """Indices over months: the ranking index at up to seven months (sensitivity.csv has every month)."""
+    over, key = sens.attrs["over"], sens.attrs.get("rank_by", "ST")
+    steps = shown_steps([int(m) for m in sens[over].values])
+    rows = []
+    for j in rank_order(sens):
+        cells = []
+        for m in steps:
+            v = float(sens[key].sel({over: m}).values[j])
+            c = float(sens[f"{key}_conf"].sel({over: m}).values[j]) if f"{key}_conf" in sens else math.nan
+            cells.append((f"{v:.3f}" + (f" \u00b1 {c:.3f}" if math.isfinite(c) else "") if math.isfinite(v)
+                          else "n/a").replace("-", "\u2212"))
+        rows.append([_label(sens.input.values[j], labels), *cells])
+    return ["input", *(f"{key}, {over} {m}" for m in steps)], rows
+
+
 def _sensitivity_table(sens: xr.Dataset, labels: Labels) -> tuple[list[str], list[list[str]]]:
+    if sens.attrs.get("over") in sens.dims:
+        return _sensitivity_over_table(sens, labels)
     mains = [k for k, v in sens.data_vars.items() if "input" in v.dims and v.ndim == 1
              and not k.endswith(("_conf", "_low", "_high"))]
     grouped = "group" in sens.coords  # correlated inputs: each one's group, named as a group
@@ -134,7 +153,8 @@ def report_tables(run) -> dict[str, tuple[str, list[str], list[list[str]]]]:
     if (shown := analysed(run)) is not None:
         output, sens = shown
         method = sens.attrs.get("method", "")
-        tables["sensitivity"] = (f"Sensitivity of {words(output, labels)}" + (f" ({method})" if method else ""),
+        by = f" by {sens.attrs['over']}" if sens.attrs.get("over") in sens.dims else ""
+        tables["sensitivity"] = (f"Sensitivity of {words(output, labels)}{by}" + (f" ({method})" if method else ""),
                                  *_sensitivity_table(sens, labels))
     tab = run.tables.get("tornado")
     if tab is not None:
@@ -164,7 +184,11 @@ def _notes(run) -> list[str]:
                      f"{thinned_words(int(run.results.attrs['thinned_from']), step)}.")
     kept = run.summary.attrs.get("on_nonfinite") == "keep"
     for name, var in run.results.data_vars.items():
-        if var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):
+        if var.attrs.get("role") == "output" and var.attrs.get("nan_means") and int(var.attrs.get("nonfinite", 0)):
+            notes.append(f"{name} is NaN in {int(var.attrs['nonfinite']):,} of "
+                         f"{int(run.results.attrs.get('samples', var.size)):,} samples: {var.attrs['nan_means']}; "
+                         "its statistics use the others.")
+        elif var.attrs.get("role") == "output" and int(var.attrs.get("nonfinite", 0)):
             notes.append(f"{name} is NaN or infinite in {int(var.attrs['nonfinite']):,} of "
                          f"{int(run.results.attrs.get('samples', var.size)):,} samples; "
                          + ("they are kept (on_nonfinite = 'keep'): a NaN makes every statistic NaN, an "

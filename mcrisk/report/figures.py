@@ -26,6 +26,8 @@ from mcrisk.report.plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_l
 from mcrisk.report.plot.curve_charts import plot_cost_frontier, plot_throughput_curve
 from mcrisk.report.plot.hourly_charts import plot_by_scale, plot_hourly
 from mcrisk.report.plot.voi_charts import plot_evsi, plot_voi_lever
+from mcrisk.report.plot.month_charts import plot_cash_fan, plot_loss_timing, plot_sensitivity_over
+from mcrisk.analyze.cashflow import has_months
 from mcrisk.core.statistics import outputs_of
 from mcrisk.core.labels import run_labels
 from mcrisk.core.text import format_value, loss_words, percent_text
@@ -47,9 +49,11 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
 
     ``draw()`` returns the chart's Axes. The charts: distribution of the study output (title:
     P(loss) and the top driver), exceedance, tornado (with ST beside each bar when Sobol'
-    indices of the tornado's output exist), sensitivity, scatter of the output against the
+    indices of the tornado's output exist), sensitivity (over months: each input's share of
+    the variance, stacked by month), scatter of the output against the
     ``[plots] scatter`` inputs (default: the top driver), convergence, and the distributions of
-    ``[plots] outputs``. An output too large to chart (:data:`mcrisk.report.plot.CHART_MAX`) gets no
+    ``[plots] outputs``, and for a model with ``cumulative_cash`` over months its fan chart and
+    when the loss happens. An output too large to chart (:data:`mcrisk.report.plot.CHART_MAX`) gets no
     charts; ``notes`` receives why. Drawing is left to the caller, so charts can be drawn in
     parallel processes (:func:`render_all`).
 
@@ -109,7 +113,10 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         t_title = t_title[:1].upper() + t_title[1:] if t_title else None
         plan.append(("tornado", lambda: plot_tornado(tab, sensitivity=beside, top=cfg.top, title=t_title,
                                                      labels=labels)))
-    if (shown := analysed(run)) is not None and shown[1].sizes.get("input", 0):
+    if (shown := analysed(run)) is not None and shown[1].attrs.get("over") in shown[1].dims:  # indices by month
+        plan.append(("sensitivity_over", functools.partial(plot_sensitivity_over, shown[1], output=shown[0],
+                                                           labels=labels)))
+    elif shown is not None and shown[1].sizes.get("input", 0):
         if any(k in shown[1] or f"loss_{k}" in shown[1] for k in ("ST", *SENSITIVITY_INDICES)):
             plan.append(("sensitivity", lambda: plot_sensitivity(shown[1], output=shown[0], top=cfg.top,
                                                                  labels=labels)))
@@ -151,6 +158,9 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         plan.append(("voi_lever", functools.partial(plot_voi_lever, lv, labels=labels)))
     if all(k in res and "hour" in res[k].dims for k in ("cost", "revenue", "nodes")):  # an hourly model's day
         plan.append(("hourly", functools.partial(plot_hourly, res, labels=labels)))
+    if has_months(res):  # a model over months: cumulative cash as a fan, and when the loss happens
+        plan.append(("cash_fan", functools.partial(plot_cash_fan, res, labels=labels)))
+        plan.append(("loss_timing", functools.partial(plot_loss_timing, res, labels=labels)))
     if scales := getattr(study.model, "scale_outputs", None):  # outputs evaluated at several volumes
         plan.append(("by_scale", functools.partial(plot_by_scale, run.summary, scales, labels=labels)))
     return plan + curve_plan(run, labels)

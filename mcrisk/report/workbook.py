@@ -38,6 +38,7 @@ from mcrisk.report.workbook_curves import throughput_sheet
 from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
 from mcrisk.analyze.calibration import k_hat_words
 from mcrisk.analyze.sensitivity import rank_order
+from mcrisk.report.workbook_months import cash_flow_sheet, cash_month_sheet, sensitivity_over_sheet
 
 __all__ = ["MAX_ROWS", "write_workbook"]
 
@@ -129,8 +130,10 @@ def write_workbook(run, path: str | Path) -> Path:
     ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
     and target), ``Calibration`` (a ``[calibrate]``'s prior against posterior per input), ``EVSI``
     and ``VOI lever`` (:mod:`mcrisk.report.workbook_voi`), ``Throughput`` (a throughput curve and its
-    cost frontier), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without
-    content (no tornado, no analysis, no sweep, solve or curve) is left out.
+    cost frontier), ``Cash flow`` and ``Cash by month`` (a model over months:
+    :mod:`mcrisk.report.workbook_months`), ``Assumptions``, ``Sources``, ``Settings`` and
+    ``Samples``; a sheet without content (no tornado, no analysis, no sweep, solve or curve) is
+    left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
 
@@ -232,6 +235,8 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     if (shown := analysed(run)) is None:
         return
     output, sens = shown
+    if sens.attrs.get("over") in sens.dims:  # indices by month: one row per input and month
+        return sensitivity_over_sheet(book, run, output, sens)
     ws = book.wb.add_worksheet("Sensitivity")
     keys = [k for k, v in sens.data_vars.items() if v.dims == ("input",)]
     ws.write(0, 0, f"Sensitivity of {_mid(book.lab(output, True))} ({sens.attrs.get('method', '')}, "
@@ -422,7 +427,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
 _SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _calibration_sheet,
-           evsi_sheet, voi_lever_sheet, throughput_sheet, _assumptions_sheet, _sources_sheet, _settings_sheet,
-           _samples_sheet)
+           evsi_sheet, voi_lever_sheet, throughput_sheet, cash_flow_sheet, cash_month_sheet, _assumptions_sheet,
+           _sources_sheet, _settings_sheet, _samples_sheet)
 
 

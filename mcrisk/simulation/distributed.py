@@ -244,7 +244,7 @@ def simulate_dask(model: Callable, priors, n: int, *, method: str, seed: int,
         {k: ("sample", block[i0], probe[k].attrs) if probe[k].ndim == 1 else
          (probe[k].dims, block[i0:i0 + w].T, probe[k].attrs)  # e.g. (sample, hour)
          for k, i0, w in zip(names, starts, widths, strict=False)},
-        coords={"sample": np.arange(n)})
+        coords={"sample": np.arange(n), **{k: c for k, c in probe.coords.items() if "sample" not in c.dims}})
     for k, v in probe.data_vars.items():
         if k not in names:
             lazy[k] = v

@@ -150,7 +150,7 @@ def _count_nonfinite(ds: xr.Dataset, n: int) -> None:
     for name, var in ds.data_vars.items():
         if var.attrs.get("role") == "output":
             var.attrs["nonfinite"] = bad = int(np.count_nonzero(~np.isfinite(var.values)))
-            if bad:
+            if bad and not var.attrs.get("nan_means"):  # a NaN that is an answer ("never pays back") is no failure
                 warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
                               "statistics use the other samples", MCRiskWarning, stacklevel=3)
 

@@ -21,8 +21,13 @@ from mcrisk.models.call import call_model, check_inputs, model_outputs
 
 # call_model, check_inputs and model_outputs live in mcrisk.models.call (no xarray: mcrisk check uses
 # them); importable from here too.
-__all__ = ["call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "model_outputs", "profile_role",
-           "progress_bar"]
+__all__ = ["COUNTED_DIMS", "call_model", "check_inputs", "chunks", "evaluate", "join_chunks", "model_outputs",
+           "profile_role", "progress_bar"]
+
+
+#: Dimensions of model outputs whose positions are numbered from 1 (month 1 is the first month),
+#: with the coordinate's attrs; others (``hour``, 0-23) keep positions without a coordinate.
+COUNTED_DIMS: dict[str, dict[str, str]] = {"month": {"units": "month", "long_name": "month (1 = the first)"}}
 
 
 def _unit(var: Var | None, currency: str | None) -> tuple[str, str]:
@@ -75,8 +80,13 @@ def evaluate(model: Callable, inputs: xr.Dataset, *, currency: str | None = None
                  "nonfinite": int(np.count_nonzero(~np.isfinite(values)))}
         if (side := getattr(meta.get(name), "bad", None)) is not None:
             attrs["bad"] = side  # which tail is the risk (risk.summarize's es05)
+        if means := getattr(meta.get(name), "nan", ""):
+            attrs["nan_means"] = means  # a NaN is an answer: no warning, no error
         added[name] = xr.Variable(("sample",), values, attrs)
     out = inputs.copy().assign(added)
+    for dim, attrs in COUNTED_DIMS.items():
+        if dim in out.dims and dim not in out.coords:
+            out = out.assign_coords({dim: (dim, np.arange(1, out.sizes[dim] + 1), attrs)})
     for name in inputs.data_vars:
         attrs = out.variables[name].attrs
         attrs["role"] = "input"

@@ -43,6 +43,7 @@ from mcrisk.sampling.design import sample, warn_unbalanced
 from mcrisk.core.validate import NONFINITE, check_nonfinite
 from mcrisk.core.thinning import SUBSAMPLE, thin_step
 from mcrisk.simulation.blocksums import block_sums, fsum_blocks
+from mcrisk.simulation.monthly import month_parts, month_statistics
 from mcrisk.core.warned import guarded_warnings, warn
 
 __all__ = ["run_chunk", "summarize_and_thin", "summarize_chunked"]
@@ -95,8 +96,8 @@ def _finite(ds: xr.Dataset, name: str) -> np.ndarray:
     return x[np.isfinite(x)]
 
 
-#: The key of pass 1's kept rows (no output can be named "").
-_ROWS = ""
+#: The keys of pass 1's kept rows and month sums (no output can be named so).
+_ROWS, _MONTHS = "", " months"
 
 
 def _pass1(job: tuple, start: int, stop: int, stride: int, row_stride: int = 0) -> dict[str, tuple]:
@@ -107,6 +108,8 @@ def _pass1(job: tuple, start: int, stop: int, stride: int, row_stride: int = 0) 
     if row_stride:  # every row_stride-th sample, inputs and outputs as the model gave them
         # a copy: a strided view would keep the whole chunk alive in memory
         out[_ROWS] = raw.isel(sample=slice((-start) % row_stride, None, row_stride)).copy(deep=True)
+    if months := month_parts(ds, start):  # per month of an output over months: counts and sums
+        out[_MONTHS] = months
     first = (-start) % stride  # positions start + first, + stride, ... are multiples of stride
     for name in outputs_of(ds):
         raw = np.asarray(ds[name].values, dtype=float).ravel()
@@ -252,6 +255,7 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
         thinned = join_chunks(kept)
         thinned.attrs.update(thinned_from=n, thin_step=row_stride)
     del kept
+    months = [p.pop(_MONTHS) for p in first if _MONTHS in p]
     names = list(first[0])
     probe = run_chunk(*job, 0, 1)
     first = _merge_first(first, names)
@@ -260,7 +264,7 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
     means: dict[str, float | None] = {}
     for name in names:
         count, total, lo, hi, neg, sub = first[name]
-        if nonfinite == "error" and count < n:
+        if nonfinite == "error" and count < n and not probe[name].attrs.get("nan_means"):
             raise nonfinite_error(name, n - count, n)
         st = stats[name] = {"n": count, "sum": total, "sub": sub, "min": lo, "max": hi, "neg": neg}
         means[name] = total / count if count else None
@@ -293,11 +297,14 @@ def summarize_and_thin(model, priors, n: int, *, method: str = "random", seed: i
                                                      es_rank, es_parts, name)]
         widen *= 8
     for name in names:
-        if bad := n - stats[name]["n"]:
+        if (bad := n - stats[name]["n"]) and not probe[name].attrs.get("nan_means"):
             warn(f"{name} is NaN or infinite in {bad:,} of {n:,} samples; its "
                           "statistics use the other samples", MCRiskWarning, stacklevel=2)
     attrs = {**(attrs or {}), "on_nonfinite": nonfinite, "nonfinite_policy": NONFINITE[nonfinite]}
-    return _table(names, stats, means, sums_sq, es_parts, probe, attrs), thinned
+    summary = _table(names, stats, means, sums_sq, es_parts, probe, attrs)
+    if (by_month := month_statistics(months, probe)) is not None:
+        summary = xr.merge([summary, by_month], combine_attrs="override")
+    return summary, thinned
 
 
 def _order_statistic(st: dict, k: int, parts: list, es_rank: int | None, es_parts: dict, name: str) -> bool:

@@ -1,8 +1,8 @@
 """Plausible ranges of the built-in inputs: a prior far outside the public record is a likely unit slip.
 
-Besides its hard domain (:class:`mcrisk.models.Var`), each input of ``maas``, ``maas_hourly`` and
-``gpu_hour_cost`` has a plausible range from the published figures, each with its source, in
-``mcrisk/models/data/plausible.toml`` (listed in docs/models.md). A prior whose median lies more
+Besides its hard domain (:class:`mcrisk.models.Var`), each input of ``maas``, ``maas_hourly``,
+``maas_monthly`` and ``gpu_hour_cost`` has a plausible range from the published figures, each with
+its source, in ``mcrisk/models/data/plausible.toml`` (listed in docs/models.md). A prior whose median lies more
 than :data:`FACTOR` times beyond it is more likely a slip than a forecast, and
 :func:`plausibility` says which slip: ``decode_tps_per_node: median 1e+09 tokens/s is 10^5 times
 the highest published decode throughput (14,800 tokens/s, DeepSeek 2025): tokens per day given as
@@ -38,7 +38,7 @@ __all__ = ["BUILT_IN", "FACTOR", "PLAUSIBLE", "check_plausible", "check_plausibl
            "plausible_ranges", "plausible_table"]
 
 #: The models whose inputs have plausible ranges: a priors file alone is checked against their inputs.
-BUILT_IN = ("maas", "maas_hourly", "gpu_hour_cost")
+BUILT_IN = ("maas", "maas_hourly", "maas_monthly", "gpu_hour_cost")
 
 #: The file of the ranges, with a source for every number.
 PLAUSIBLE = Path(__file__).resolve().parents[1] / "models" / "data" / "plausible.toml"

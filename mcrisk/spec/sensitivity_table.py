@@ -7,6 +7,7 @@ and xarray) so that checking a study file imports no heavy library.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from mcrisk.core.errors import SpecError, shorten
@@ -14,7 +15,7 @@ from mcrisk.core.events import LOSS, loss_below, parse_event
 from mcrisk.core.validate import check_int, check_seed, check_sensitivity_method
 from mcrisk.spec.tables import Key, SensitivityTable, must, parse_table
 
-__all__ = ["SAMPLE_LIMITS", "SENSITIVITY_KEYS", "check_config"]
+__all__ = ["SAMPLE_LIMITS", "SENSITIVITY_KEYS", "check_config", "check_over"]
 
 #: Base samples per sensitivity method: ``(least, default)``; :data:`mcrisk.analyze.salib_methods.METHODS`
 #: takes its limits from here.
@@ -54,6 +55,9 @@ SENSITIVITY_KEYS = (
         'the loss event the attribution explains, "< 0" (one grammar: mcrisk.core.events)'),
     Key("loss_below", None, lambda v, where: loss_below(v, where),
         'the older spelling: loss_below = x is event = "< x"'),
+    Key("over", None, must(lambda v: isinstance(v, str) and v.isidentifier(), 'a dimension name such as "month"',
+                           "over"),
+        'the indices of an output over this dimension ("month", "hour"), one set per step of it'),
 )
 
 
@@ -63,7 +67,8 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
     Keys: ``method`` (default ``"sobol"``), ``output`` (a name or a list; default the study's
     output), ``samples`` (base N; default per method), ``seed`` (default the study's),
     ``second_order`` (Sobol' S2), ``num_resamples`` (100), ``conf_level`` (0.95),
-    ``num_levels`` (Morris, 4) and ``event``, the event the loss attribution explains
+    ``num_levels`` (Morris, 4), ``over`` (a dimension such as ``"month"``: the indices of an
+    output over it, one set per step; checked against the model by :func:`check_over`) and ``event``, the event the loss attribution explains
     (:func:`mcrisk.core.events.parse_event`; default ``"< 0"``, a loss; the older ``loss_below = x``
     means ``"< x"``).
     ``where`` prefixes each message, e.g. ``"studies/x.toml: [sensitivity]"``.
@@ -107,3 +112,45 @@ def check_config(table: Mapping[str, Any], *, where: str, default_output: str) -
         raise SpecError(f"{where} event = {shorten(table['event'])} is of {ev.output}, but output = "
                         f"{shorten(cfg['output'])}; name the output once, or give the event as \"< x\"")
     return SensitivityTable(**cfg)
+
+
+def check_over(cfg: SensitivityTable, table: Mapping[str, Any], outputs: Mapping[str, Any],
+               where: str) -> SensitivityTable:
+    """A table with ``over``: its outputs are over ``(sample, over)``; the default output is one of them.
+
+    Parameters
+    ----------
+    cfg
+        The table from :func:`check_config`; returned unchanged when it has no ``over``.
+    table
+        The table as written (whether it names an ``output``).
+    outputs
+        The model's declared outputs, name -> :class:`~mcrisk.models.Var` (with ``dims``).
+    where
+        Text that starts each message, e.g. ``"studies/x.toml: [sensitivity]"``.
+
+    Returns
+    -------
+    SensitivityTable
+        With ``output`` the one given, or by default ``cumulative_cash`` when the model has it
+        over ``over``, else its first output over ``over``.
+
+    Raises
+    ------
+    SpecError
+        When the model has no output over ``(sample, over)``, or a named output is not over it.
+    """
+    if cfg.over is None:
+        return cfg
+    over = [k for k, v in outputs.items() if tuple(getattr(v, "dims", ())) == (cfg.over,)]
+    if not over:
+        dims = sorted({d for v in outputs.values() for d in getattr(v, "dims", ())})
+        raise SpecError(f"{where} over = {cfg.over!r}: the model has no output over (sample, {cfg.over}); "
+                        f"dimensions its outputs have besides sample: {', '.join(dims) or '(none)'}")
+    if "output" not in table:
+        return replace(cfg, output="cumulative_cash" if "cumulative_cash" in over else over[0])
+    named = [cfg.output] if isinstance(cfg.output, str) else list(cfg.output)
+    if bad := next((k for k in named if k not in over), None):
+        raise SpecError(f"{where} output = {bad!r} is not an output over (sample, {cfg.over}), which over = "
+                        f"{cfg.over!r} analyses; outputs over it: {', '.join(over)}")
+    return cfg

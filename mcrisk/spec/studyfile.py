@@ -54,7 +54,7 @@ from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_option_refs, resolve_ref
 from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
-from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
+from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table, check_over
 from mcrisk.spec.thresholds import in_study_units
 from mcrisk.spec.tables import (STUDY_KEYS, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
                                 SweepTable, TornadoTable, VoiTable, check_tornado, parse_table)
@@ -138,7 +138,8 @@ class Study:
 def _check_sensitivity(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SensitivityTable:
     if not study["uncertain"]:
         raise SpecError(f"{where}: [sensitivity] has no uncertain input to analyse: every input is a constant")
-    return check_sensitivity_table(table, where=f"{where}: [sensitivity]", default_output=study["output"])
+    cfg = check_sensitivity_table(table, where=f"{where}: [sensitivity]", default_output=study["output"])
+    return check_over(cfg, table, study["declared"], f"{where}: [sensitivity]")
 
 
 def _check_plots(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> PlotsTable:
@@ -310,7 +311,8 @@ def _fields(study: Study) -> dict[str, Any]:
     declared = getattr(study.model, "inputs", None) or {}
     return {"output": study.output, "outputs": study.outputs, "uncertain": study.priors.uncertain,
             "inputs": study.levers, "domains": {k: d for k, v in declared.items() if (d := getattr(v, "domain", None)) is not None},
-            "why": lambda name: not_analysed(study.model, name, study.model_ref)}
+            "why": lambda name: not_analysed(study.model, name, study.model_ref),
+            "declared": getattr(study.model, "outputs", None) or {}}
 
 
 def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
@@ -322,6 +324,8 @@ def _tables(data: Mapping[str, Any], study: Study) -> dict[str, Any]:
                 raise SpecError(f"{where}: {key} = {shorten(data[key])} must be a table [{key}]")
             tables[key] = in_study_units(key, check(data[key], where, fields), study)
     for key in ("sensitivity", "tornado"):
+        if key == "sensitivity" and key in tables and tables[key].over is not None:
+            continue  # outputs over (sample, month): check_over took them
         wanted = tables[key].output if key in tables else ()
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)  # [sensitivity] may list several
         for w in wanted:

@@ -149,6 +149,7 @@ class SensitivityTable:
     conf_level: float = 0.95
     num_levels: int = 4
     event: Event = LOSS
+    over: str | None = None
 
 
 @dataclass(frozen=True)

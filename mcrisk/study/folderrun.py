@@ -28,6 +28,7 @@ from mcrisk.analyze.solve import Solution
 from mcrisk.analyze.sweep import breakeven_value, summarize_sweep
 from mcrisk.core.thinning import THINNED_ROWS
 from mcrisk.simulation.engine import simulate, simulate_thinned
+from mcrisk.simulation.monthly import output_table
 from mcrisk.study.options import RunOptions
 from mcrisk.study.runner import IN_MEMORY, StudyRun, load_study
 from mcrisk.analyze.tornado import tornado
@@ -134,5 +135,5 @@ def _sweep_folder(study, swept: xr.Dataset) -> tuple[xr.Dataset, pd.DataFrame, S
     results.attrs.update({"title": own.title, "study": own.text, "study_file": str(own.path), "output": own.output})
     if own_summary is None:
         own_summary = summarize(per_period(results, own.period_days))
-    frame = own_summary.to_dataframe()
+    frame = output_table(own_summary).to_dataframe()
     return results, frame, sweep

@@ -35,7 +35,8 @@ from mcrisk.core.outfolder import check_out, write_atomically
 from mcrisk.core.outlock import hold_out
 from mcrisk.analyze.precision import MAX_SAMPLES, format_convergence, simulate_to_precision
 from mcrisk.report.document import write_report
-from mcrisk.analyze.risk import format_summary, summarize
+from mcrisk.analyze.risk import format_over_time, format_summary, summarize
+from mcrisk.simulation.monthly import month_table, output_table
 from mcrisk.core.statistics import per_period
 from mcrisk.analyze.sensitivity_run import announce_switch, run_configured, write_tables
 from mcrisk.simulation.engine import simulate, simulate_summary, simulate_thinned
@@ -244,7 +245,11 @@ def _say_summary(study: Study, results: xr.Dataset, summary: xr.Dataset, say: Ca
             f"sample-based analyses hold {thinned_words(study.samples, results.attrs['thin_step'])}"
             + ("; a [sweep] or [solve] draws the design's first "
                f"{results.sizes['sample']:,}" if {"sweep", "solve"} & set(study.analyses) else ""))
-    if int(summary["n_valid"].min()) < (results.sizes["sample"] if prec else study.samples):
+    nan_means = {k: v.nan for k, v in getattr(study.model, "outputs", {}).items() if getattr(v, "nan", "")}
+    n = results.sizes["sample"] if prec else study.samples
+    if over_time := format_over_time(summary, n, nan_means):
+        say(over_time)
+    if any(int(summary["n_valid"].sel(output=k)) < n for k in summary.output.values if k not in nan_means):
         say(f"note: {summary.attrs['nonfinite_policy']}")
 
 
@@ -347,7 +352,9 @@ def _write_summary_only(run: StudyRun, folder: Path) -> None:
 
 
 def _write_tables(run: StudyRun, folder: Path) -> None:
-    run.summary.to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+    output_table(run.summary).to_dataframe().to_csv(folder / "summary.csv", float_format="%.10g")
+    if (by_month := month_table(run.summary)) is not None:  # P(cumulative cash < 0) by month, ...
+        by_month.to_dataframe().to_csv(folder / "months.csv", float_format="%.10g")
     if "calibrate" in run.tables:
         write_calibration(run.tables["calibrate"], folder)
     if "tornado" in run.tables:

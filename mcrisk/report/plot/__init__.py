@@ -16,6 +16,7 @@ The layers, each importing only those above it (and :mod:`mcrisk.core.text` for 
     tornado_chart.py  plot_tornado
     hourly_charts.py  plot_hourly (an hourly model's day), plot_by_scale (an output against volume)
     curve_charts.py   plot_throughput_curve, plot_cost_frontier (throughput as a speed choice)
+    month_charts.py   plot_cash_fan, plot_loss_timing (a model over months), plot_sensitivity_over
     driver_charts.py  plot_sensitivity, plot_scatter
     decision_charts.py plot_sweep (fan chart), plot_compare, plot_quantile_convergence
     discovery_charts.py  plot_tradeoff, plot_scenario_box (PRIM), plot_evppi (value of information)
@@ -53,15 +54,16 @@ _LAZY = {
     "plot_by_scale": ".hourly_charts", "plot_hourly": ".hourly_charts",
     "plot_calibration": ".calibration_chart",
     "plot_cost_frontier": ".curve_charts", "plot_throughput_curve": ".curve_charts",
+    "plot_cash_fan": ".month_charts", "plot_loss_timing": ".month_charts", "plot_sensitivity_over": ".month_charts",
     "format_value": "mcrisk.core.text", "loss_words": "mcrisk.core.text", "percent_text": "mcrisk.core.text", "si_number": "mcrisk.core.text",
 }
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config", "format_value",
-           "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_calibration", "plot_compare",
-           "plot_convergence", "plot_cost_frontier", "plot_distribution", "plot_evppi", "plot_evsi",
-           "plot_exceedance", "plot_hourly", "plot_quantile_convergence", "plot_scatter", "plot_scenario_box",
-           "plot_sensitivity", "plot_sweep", "plot_throughput_curve", "plot_tornado", "plot_tradeoff",
-           "plot_voi_lever", "save_figure", "si_number", "title_of"]
+           "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_calibration", "plot_cash_fan",
+           "plot_compare", "plot_convergence", "plot_cost_frontier", "plot_distribution", "plot_evppi", "plot_evsi",
+           "plot_exceedance", "plot_hourly", "plot_loss_timing", "plot_quantile_convergence", "plot_scatter",
+           "plot_scenario_box", "plot_sensitivity", "plot_sensitivity_over", "plot_sweep", "plot_throughput_curve",
+           "plot_tornado", "plot_tradeoff", "plot_voi_lever", "save_figure", "si_number", "title_of"]
 
 
 def __getattr__(name: str) -> Any:
