@@ -124,8 +124,9 @@ def test_the_chain_feeds_the_owned_gpu_hour_to_every_month(tmp_path):
                                    rtol=1e-13)
 
 
-@pytest.mark.parametrize("table", ["[tornado]\noutput = \"cash\"\n", "[sensitivity]\nmethod = \"morris\"\n"
-                                   "output = \"cumulative_cash\"\nsamples = 4\n"])
+@pytest.mark.parametrize("table", ["[tornado]\noutput = \"cash\"\n",
+                                   ("[sensitivity]\nmethod = \"morris\"\noutput = \"cumulative_cash\"\n"
+                                    "samples = 4\n")])
 def test_a_monthly_output_named_for_analysis_is_refused_in_one_line(tmp_path, table):
     name = re.search(r'output = "(\w+)"', table).group(1)
     with pytest.raises(SpecError, match=rf"{name}'? is a monthly output over \(sample, month\); .*npv") as err:
@@ -139,7 +140,8 @@ def test_tornado_and_sensitivity_of_npv_and_the_workbook_and_deck(tmp_path):
     tables = ('[tornado]\noutput = "npv"\n[sensitivity]\nmethod = "sobol"\noutput = "npv"\nsamples = 64\n'
               'num_resamples = 20\n')
     path = write_study(tmp_path, tables=tables)
-    rc, printed, err = run_main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet", "--formats", "xlsx,pptx"])
+    rc, _printed, err = run_main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet", "--formats",
+                                  "xlsx,pptx"])
     assert (rc, err) == (0, ""), err
     run = run_study(path, write=False)
     swing = run.tables["tornado"].swing.to_series()
