@@ -7,7 +7,8 @@ A study's ``[inputs]`` entry may take a priors-library entry instead of copying 
 
 The entry is the library's, distribution, unit, source and note; keys beside ``ref``
 (``label``, ``note``, ``unit``, ``base``, ``source``) override the library's. The path is
-relative to the study file. :func:`resolve_ref` turns such an entry into the table it stands
+relative to the study file; ``entry`` may be a dotted path into nested tables, as the hardware
+catalogue's ``"../priors/hardware-2026.toml#h100.rent_per_gpu_hour"``. :func:`resolve_ref` turns such an entry into the table it stands
 for, for :func:`mcrisk.spec.priors.parse_prior`.
 
 :func:`set_inputs` holds inputs at given values for one run (``mcrisk run --set NAME=VALUE``).
@@ -24,6 +25,7 @@ from typing import Any
 from mcrisk.core.errors import MCRiskWarning, SpecError, shorten
 from mcrisk.core.warned import warn
 from mcrisk.spec.conform import check_domain
+from mcrisk.spec.hardware import dotted_entry
 from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.priors import parse_prior
 from mcrisk.spec.priorspec import Priors
@@ -43,7 +45,8 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
     Parameters
     ----------
     spec
-        The study's entry: ``{"ref": "FILE.toml#entry", ...overrides}``.
+        The study's entry: ``{"ref": "FILE.toml#entry", ...overrides}``; ``entry`` is a key of
+        the file or a dotted path into its tables (``h100.rent_per_gpu_hour``).
     base
         The study file's folder (``FILE`` is relative to it).
     where
@@ -74,19 +77,26 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
     if not is_file(path):
         raise SpecError(f"{where} ref = {shorten(ref)}: no such file {show_text(str(path))}")
     data, _ = read(path)
-    if entry not in data:
-        known = [k for k, v in data.items() if isinstance(v, dict | int | float) and not isinstance(v, bool)]
-        raise SpecError(f"{where} ref = {shorten(ref)}: {show_text(file)} has no entry {show_key(entry)}; "
-                        f"entries: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}")
-    value = data[entry]
+    found, value, reached = dotted_entry(data, entry)
+    if not found:
+        known = [k for k, v in value.items() if isinstance(v, dict | int | float) and not isinstance(v, bool)] \
+            if isinstance(value, dict) else []
+        inside = f" in [{reached}]" if reached else ""
+        raise SpecError(f"{where} ref = {shorten(ref)}: {show_text(file)} has no entry {_path(entry)}; "
+                        f"entries{inside}: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}")
     if isinstance(value, bool) or not isinstance(value, dict | int | float) or (
             isinstance(value, dict) and "dist" not in value and "value" not in value):
-        raise SpecError(f"{where} ref = {shorten(ref)}: [{show_key(entry)}] is not a distribution (a number, "
+        raise SpecError(f"{where} ref = {shorten(ref)}: [{_path(entry)}] is not a distribution (a number, "
                         "or a table with dist or value)")
     overrides = {k: v for k, v in spec.items() if k != "ref"}
     if not isinstance(value, dict):
         return {"value": value, **overrides} if overrides else value
     return {**value, **overrides}
+
+
+def _path(entry: str) -> str:
+    """An entry as a message shows it: each part of a dotted path as TOML would write it."""
+    return ".".join(show_key(part) for part in entry.split("."))
 
 
 def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set", strict: bool = False) -> Any:
