@@ -103,8 +103,8 @@ def test_a_study_refers_to_a_catalogue_prior_by_its_dotted_path(tmp_path) -> Non
 
 
 @pytest.mark.parametrize("entry, message", [
-    ("h100.rent", "has no entry h100.rent; entries in [h100]: memory_gb, gpus_per_node, rent_per_gpu_hour, "
-                     "owned_per_gpu_hour, curves"),
+    ("h100.rent", "has no entry h100.rent; entries: memory_gb, gpus_per_node, rent_per_gpu_hour, "
+                  "owned_per_gpu_hour, curves"),
     ("h900.rent_per_gpu_hour", "has no entry h900.rent_per_gpu_hour; entries: h800, h100, h200, b200, "
                                "gb200_nvl72, mi300x, mi355x"),
     ("h100", "[h100] is not a distribution (a number, or a table with dist or value)"),

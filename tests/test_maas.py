@@ -88,7 +88,7 @@ def test_inputs_and_outputs_are_described() -> None:
                             "headroom", "offpeak_reuse", "overhead_share", "price_input_hit",
                             "price_input_miss", "price_output", "paid_share", "price_cut",
                             "offpeak_token_share", "offpeak_discount"]
-    assert set(INPUTS) == set(params)
+    assert set(INPUTS) == set(params) - set(maas.options)  # an option (throughput_curve) is no input
     assert set(OUTPUTS) == set(maas(**DEEPSEEK))
     assert INPUTS["gpu_hour_price"].unit == "{currency}/GPU-hour"
     assert OUTPUTS["profit_per_day"].unit == "{currency}/day"

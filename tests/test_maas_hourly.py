@@ -155,7 +155,7 @@ def test_parametric_shape_mean_peak_and_trough(rng):
     (dict(shape=[1.0] * 23 + [-1.0]), "shape has -1.0 at hour 23; loads must be finite and non-negative"),
     (dict(shape="deepseek"), "shape = 'deepseek' is not a shape; known: 'flat', 'deepseek-2025-02-27', "
                              "'parametric' or a list of 24 numbers"),
-    (dict(policy="elastc"), "policy = 'elastc' is not a policy; known: 'fixed', 'elastic', 'schedule'"),
+    (dict(policy="elastc"), "policy = 'elastc' is not a policy; known: 'fixed', 'elastic', 'schedule', 'capped'"),
     (dict(policy="schedule"), "policy = 'schedule' needs the option schedule, 24 node counts"),
     (dict(policy="schedule", schedule=[1.0] * 3), "schedule has 3 values; it needs 24 node counts, one per hour (0-23)"),
     (dict(schedule=[1.0] * 24), "schedule is used only with policy = 'schedule' (policy = 'fixed')"),
@@ -206,3 +206,97 @@ def test_a_shape_that_is_not_numbers_is_a_spec_error(shape) -> None:
     # found by tests/test_fuzz.py: a table given for the shape option was an internal error
     with pytest.raises(SpecError, match=r"^shape = .* must be a list of numbers$"):
         day_shape(shape)
+
+
+@pytest.mark.parametrize("shape", ["flat", "deepseek-2025-02-27"])
+def test_capped_is_maas_where_the_fleet_always_covers_the_need(inputs, shape):
+    """A fleet of exactly the peak need times headroom serves every hour: maas at peak_to_avg = max(s),
+    with idle nodes charged (the capped fleet is paid for all day)."""
+    inputs["offpeak_reuse"] = 0.0
+    s = day_shape(shape)
+    daily = maas(**inputs, peak_to_avg=s.max())
+    out = maas_hourly(**inputs, shape=shape, policy="capped", fleet_nodes=daily["nodes_provisioned"])
+    assert_daily_equal(out, daily)
+    np.testing.assert_allclose(out["served_share"], 1.0, rtol=1e-15)
+    assert np.all(np.abs(out["unserved_tokens"]) <= 1e-15 * (inputs["input_tokens"] + inputs["output_tokens"])[:, None])
+    bigger = maas_hourly(**inputs, shape=shape, policy="capped", fleet_nodes=2 * daily["nodes_provisioned"])
+    np.testing.assert_allclose(bigger["cost_per_day"], 2 * daily["cost_per_day"], rtol=1e-14)
+    np.testing.assert_allclose(bigger["revenue_per_day"], daily["revenue_per_day"], rtol=1e-14)
+
+
+#: 12 hours at half the mean load and 12 at 1.5 times it; the day's load keeps 10 nodes busy on average
+HALVES = dict(input_tokens=0.0, output_tokens=10 * 86_400 * 1_000.0, decode_tps_per_node=1_000.0,
+              prefill_tps_per_node=1.0, gpu_hour_price=2.0, price_input_miss=0.0, price_output=3.0,
+              shape=[0.5] * 12 + [1.5] * 12, policy="capped")
+
+
+def test_capped_turns_away_what_the_fleet_cannot_serve_by_hand():
+    """10 nodes against hours needing 5 and 15: the busy hours serve 10/15 of their load.
+
+    served share = (12 x 5 + 12 x 10) / (24 x 10) = 0.75; revenue = 0.75 x 864e6 tokens x 3 USD/1M = 1944 USD;
+    cost = 10 nodes x 8 GPUs x 24 h x 2 USD = 3840 USD; turned away in a busy hour: 864e6 x 1.5 / 24 / 3."""
+    out = maas_hourly(**HALVES, fleet_nodes=10.0)
+    assert float(out["served_share"][0]) == pytest.approx(0.75, rel=1e-15)
+    assert float(out["revenue_per_day"][0]) == pytest.approx(0.75 * 864e6 * 3 / 1e6, rel=1e-14)
+    assert float(out["cost_per_day"][0]) == pytest.approx(3840.0, rel=1e-15)
+    np.testing.assert_allclose(out["unserved_tokens"][0], [0.0] * 12 + [864e6 * 1.5 / 24 / 3] * 12, rtol=1e-14, atol=1e-6)
+    np.testing.assert_allclose(out["nodes"][0], 10.0)
+    assert float(out["nodes_avg"][0]) == pytest.approx(7.5, rel=1e-15)  # the load served keeps 7.5 nodes busy
+    assert float(out["utilization"][0]) == pytest.approx(0.75, rel=1e-15)
+    # the cost per million output tokens is per token served: 3840 / (0.75 x 864)
+    assert float(out["cost_per_million_output_tokens"][0]) == pytest.approx(3840 / (0.75 * 864), rel=1e-14)
+    # headroom: the capacity kept spare is not sold, so 10 nodes at headroom 1.25 serve as 8 would
+    spare = maas_hourly(**HALVES, fleet_nodes=10.0, headroom=1.25)
+    assert float(spare["served_share"][0]) == pytest.approx((12 * 5 + 12 * 8) / 240, rel=1e-15)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(policy="capped"), "policy = 'capped' needs the input fleet_nodes"),
+    (dict(fleet_nodes=5.0), "fleet_nodes is an input only with policy = 'capped' (policy = 'fixed')"),
+])
+def test_capped_errors(kwargs, message):
+    with pytest.raises(SpecError, match=f"^{re.escape(message)}$"):
+        maas_hourly(**DS, **kwargs)
+
+
+def test_fleet_nodes_as_a_sweep_and_a_solve_lever(tmp_path):
+    """How many nodes maximise the median profit, and how few serve 90% of the day (the HALVES day at
+    30 USD per million output tokens): served(F) = (60 + 12 F) / 240 from 5 to 15 nodes, 1 beyond, so profit
+    25,920 served(F) - 384 F peaks at F = 15, the busy hours' need; served(F) = 0.9 at F = 13."""
+    from mcrisk import run_study
+
+    path = tmp_path / "capped.toml"
+    path.write_text(f"""model = "maas_hourly"
+currency = "USD"
+samples = 8
+seed = 0
+[inputs]
+input_tokens = 0
+output_tokens = 864e6
+decode_tps_per_node = 1000
+prefill_tps_per_node = 50_000
+gpu_hour_price = {{ dist = "uniform", low = 1.99, high = 2.01 }}
+price_input_miss = 0
+price_output = 30
+fleet_nodes = 12
+[sweep]
+lever = "fleet_nodes"
+values = [5, 10, 15, 20]
+[solve]
+lever = "fleet_nodes"
+target = "P(served_share < 0.9) <= 0.1"
+low = 5
+high = 20
+tolerance = 0.001
+[options]
+shape = {[0.5] * 12 + [1.5] * 12}
+policy = "capped"
+""")
+    run = run_study(path, write=False)
+    sw = run.tables["sweep"]
+    median = sw.summary["p50"].sel(output="profit_per_day").values
+    served = np.array([0.5, 0.75, 1.0, 1.0])
+    # the median GPU-hour price is 2 (to the sample's median of 8 uniform draws): within 0.01 x 384 F
+    np.testing.assert_allclose(median, 25_920 * served - 384 * np.array([5, 10, 15, 20]), atol=0.01 * 384 * 20)
+    assert int(np.argmax(median)) == 2
+    assert run.tables["solve"].value == pytest.approx(13.0, abs=run.tables["solve"].tolerance)

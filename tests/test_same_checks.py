@@ -179,7 +179,7 @@ def test_on_nonfinite_as_a_flag_gets_its_check_not_argparse_choices(tmp_path, ca
 # -- [options] ---------------------------------------------------------------------------------
 
 def test_an_option_is_one_message_for_the_model_and_for_a_chain_that_holds_it(tmp_path) -> None:
-    rule = "[options]: policy = 'schedul' is not a policy; known: 'fixed', 'elastic', 'schedule'"
+    rule = "[options]: policy = 'schedul' is not a policy; known: 'fixed', 'elastic', 'schedule', 'capped'"
     single = _hourly(tmp_path)
     single.write_text(single.read_text(encoding="utf-8").replace('policy = "schedule"', 'policy = "schedul"'),
                       encoding="utf-8")

@@ -16,7 +16,33 @@ from typing import Any
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.validate import show_key, show_keys, show_text
 
-__all__ = ["check_in_domain", "check_output", "domain_text", "not_analysed", "outside_domain"]
+__all__ = ["Domain", "check_in_domain", "check_output", "domain_text", "not_analysed", "outside_domain"]
+
+
+class Domain(tuple):
+    """An input's domain ``(low, high)`` that says why it is what it is.
+
+    A plain pair for every check (``lo, hi = domain``); the ``why`` is added to the message
+    when a value leaves it: ``Domain(42, 100, why="the range of throughput_curve's points; no
+    extrapolation")`` for an input whose domain a model option sets.
+
+    Parameters
+    ----------
+    low, high
+        The closed bounds.
+    why
+        Where the bounds come from, for messages; ``""``: nothing to add.
+    """
+
+    why: str
+
+    def __new__(cls, low: float, high: float = math.inf, why: str = "") -> Domain:
+        self = super().__new__(cls, (float(low), float(high)))
+        self.why = why
+        return self
+
+    def __reduce__(self):  # a tuple pickles without its attributes
+        return (Domain, (self[0], self[1], self.why))
 
 
 def domain_text(domain: tuple[float, float], *, strict_low: bool = False) -> str:
@@ -74,7 +100,9 @@ def outside_domain(name: str, domain: tuple[float, float], lo: float, hi: float,
         hint = "; a share is a fraction (0.5 for 50%), or give unit = \"%\""
     elif dlo == 0 and lo < 0 and bounded_hint:
         hint = "; choose a family bounded below at 0 (lognormal, pert, triangular, truncnormal with low = 0)"
-    return f"{shown} outside the domain of {show_key(name)}, {domain_text(domain, strict_low=strict_low)}{hint}"
+    why = f" ({domain.why})" if getattr(domain, "why", "") else ""
+    return (f"{shown} outside the domain of {show_key(name)}, {domain_text(domain, strict_low=strict_low)}"
+            f"{why}{hint}")
 
 
 def check_in_domain(value: float, name: str, domain: tuple[float, float] | None, where: str) -> float:

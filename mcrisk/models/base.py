@@ -145,7 +145,8 @@ def extends(base: Callable, *required: str) -> Callable[[Callable], Callable]:
     ['fleet_nodes', 'input_tokens']
     """
     def wrap(fn: Callable) -> Callable:
-        params = list(inspect.signature(base).parameters.values())
+        options = getattr(base, "options", None) or {}  # the base's [options] are not the wrapper's inputs
+        params = [p for p in inspect.signature(base).parameters.values() if p.name not in options]
         extra = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY) for k in required]
         fn.__signature__ = inspect.Signature([*extra, *params])
         return fn

@@ -46,6 +46,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from statistics import NormalDist
 
 import numpy as np
@@ -56,6 +57,8 @@ from mcrisk.models.base import Var, model
 # POLICIES, SHAPES, check_options and day_shape are importable from here as before.
 from mcrisk.models.hourly_plan import HOURS, OPTIONS, POLICIES, SHAPES, as_column, check_options, day_shape, make_plan
 from mcrisk.models.hourly_plan import parametric_shape
+from mcrisk.models.hourly_fleet import plan_fleet
+from mcrisk.models.curves import HIDDEN, check_curve, curve_face, decode_rate, face
 from mcrisk.models.margin import INPUTS as MAAS_INPUTS
 from mcrisk.models.margin import OUTPUTS as MAAS_OUTPUTS
 from mcrisk.models.margin import INF, SECONDS_PER_DAY, SHARE
@@ -92,28 +95,13 @@ OUTPUTS: dict[str, Var] = {
 }
 
 
-def _short_hours(need: np.ndarray, schedule: np.ndarray) -> str:
-    """Which hours the schedule leaves short of the need, and by how much (``""`` if none)."""
-    gap = np.max(need - schedule, axis=tuple(range(need.ndim - 1))) if need.ndim > 1 else need - schedule
-    hours = np.flatnonzero(~(gap <= 1e-9 * np.maximum(schedule, 1)))  # NaN counts as short
-
-    def by(h: int) -> str:
-        share = f" ({gap[h] / schedule[h]:.1%})" if schedule[h] > 0 and np.isfinite(gap[h]) else ""
-        return f"{gap[h]:.4g} nodes{share}"
-
-    if hours.size <= 4:
-        return ", ".join(f"hour {h} by {by(h)}" for h in hours)
-    worst = int(hours[np.argmax(np.nan_to_num(gap[hours], nan=np.inf))])
-    return f"hours {', '.join(map(str, hours))}, by up to {by(worst)} at hour {worst}"
-
-
 @model(inputs=INPUTS, outputs=OUTPUTS, default_output="profit_per_day", options=OPTIONS)
 def maas_hourly(
     *,
     input_tokens,
     output_tokens,
-    prefill_tps_per_node,
-    decode_tps_per_node,
+    prefill_tps_per_node=None,
+    decode_tps_per_node=None,
     gpu_hour_price,
     price_input_miss,
     price_output,
@@ -131,6 +119,9 @@ def maas_hourly(
     peak_to_avg=None,
     trough_to_avg=None,
     peak_hour=None,
+    interactivity=None,
+    engineering_factor=None,
+    fleet_nodes=None,
     shape="flat",
     policy="fixed",
     schedule=None,
@@ -138,6 +129,7 @@ def maas_hourly(
     min_nodes=0,
     lag_hours=0,
     discount_hours=(),
+    throughput_curve=None,
 ) -> dict[str, np.ndarray]:
     """Daily and hourly cost, revenue and profit of an LLM API under a fleet policy (module notes).
 
@@ -169,13 +161,19 @@ def maas_hourly(
         shape (or missing with it), or a schedule with fewer nodes than some hour needs (the
         message names the hours and by how much).
     """
-    given_inputs = {k: v for k, v in locals().items() if k in INPUTS}
+    given_inputs = {k: v for k, v in locals().items() if k in INPUTS or k in _FORM_INPUTS}
     options = {k: v for k, v in locals().items() if k in OPTIONS}
     plan = make_plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
     rows = max((np.shape(v)[0] for v in given_inputs.values() if np.ndim(v)), default=1)
     if rows > BLOCK:  # blocks of samples: the hourly intermediates stay in the processor's cache
         return _blocked(given_inputs, options, rows)
     s = _day_shape(plan, shape, peak_to_avg, trough_to_avg, peak_hour)
+    decode_tps_per_node, prefill_tps_per_node, from_curve = decode_rate(
+        "maas_hourly", throughput_curve, decode_tps_per_node=decode_tps_per_node, interactivity=interactivity,
+        prefill_tps_per_node=prefill_tps_per_node, engineering_factor=engineering_factor, gpus_per_node=gpus_per_node)
+    if (policy == "capped") != (fleet_nodes is not None):
+        raise SpecError("policy = 'capped' needs the input fleet_nodes" if fleet_nodes is None else
+                        f"fleet_nodes is an input only with policy = 'capped' (policy = {shorten(policy)})")
     nodes_avg = (np.asarray(input_tokens, dtype=float) / (SECONDS_PER_DAY * prefill_tps_per_node)
                  + np.asarray(output_tokens, dtype=float) / (SECONDS_PER_DAY * decode_tps_per_node))
     # Every (samples, 24) array is a pass over memory: few are made, and worked on in place.
@@ -189,12 +187,45 @@ def maas_hourly(
         need = mu
     gpu_cost = as_column(np.asarray(gpus_per_node, dtype=float) * gpu_hour_price * (1 + np.asarray(overhead_share)))
     n_avg = np.broadcast_to(nodes_avg, mu.shape[:1]) if np.ndim(nodes_avg) else np.full(mu.shape[:1], float(nodes_avg))
-    fleet = _fleet(plan, mu, need, n_avg, as_column(headroom), as_column(offpeak_reuse), gpu_cost)
+    fleet = plan_fleet(plan, mu, need, n_avg, as_column(headroom), as_column(offpeak_reuse), gpu_cost, fleet_nodes)
     input_price = cache_hit_share * np.asarray(price_input_hit) + (1 - np.asarray(cache_hit_share)) * price_input_miss
     list_revenue = (input_tokens * input_price + output_tokens * np.asarray(price_output)) / 1e6
     billed = as_column(list_revenue * np.asarray(paid_share) * (1 - np.asarray(price_cut)))
     weight = (s / HOURS) * (1 - plan["discount"] * as_column(offpeak_discount))  # (1 or samples, 24)
-    return _outputs(fleet, mu, n_avg, billed, weight, list_revenue, output_tokens)
+    return {**_outputs(fleet, mu, n_avg, billed, weight, list_revenue, output_tokens, input_tokens), **from_curve}
+
+
+#: The input and outputs of the capped policy.
+FLEET_INPUT = Var("nodes", "nodes in the fleet, paid for all day (policy = \"capped\")", domain=(0, INF),
+                  label="Fleet size")
+CAPPED_OUTPUTS: dict[str, Var] = {
+    "served_share": Var("1", "share of the day's tokens the fleet served (the rest turned away)", bad="low",
+                        label="Share of demand served"),
+    "unserved_tokens": Var("tokens/hour", "tokens turned away in the hour", ("hour",), bad="high",
+                           label="Tokens turned away"),
+}
+#: Inputs the function takes that its declaration shows only with an option (a curve, the capped policy).
+_FORM_INPUTS = (*HIDDEN, "fleet_nodes")
+
+
+def _bound_form(options) -> tuple[inspect.Signature, dict, dict] | None:
+    """maas_hourly as a study with these options sees it: a curve's inputs, the capped policy's fleet."""
+    curve, capped = options.get("throughput_curve"), options.get("policy") == "capped"
+    if curve is None and not capped:
+        return None
+    drop, required, defaults = [*_FORM_INPUTS], ["prefill_tps_per_node", "decode_tps_per_node"], {}
+    inputs, outputs = dict(INPUTS), dict(OUTPUTS)
+    if curve is not None:
+        changes, inputs, outputs = curve_face(check_curve(curve), inputs, outputs)
+        drop = [k for k in drop if k not in HIDDEN] + list(changes["drop"])
+        required = list(changes["required"])
+        defaults = changes["defaults"]
+    if capped:
+        drop.remove("fleet_nodes")
+        required.append("fleet_nodes")
+        inputs["fleet_nodes"] = FLEET_INPUT
+        outputs.update(CAPPED_OUTPUTS)
+    return face(_FULL, drop=tuple(drop), required=tuple(required), defaults=defaults), inputs, outputs
 
 
 def _day_shape(plan: dict, shape, peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:
@@ -210,72 +241,27 @@ def _day_shape(plan: dict, shape, peak_to_avg, trough_to_avg, peak_hour) -> np.n
     return plan["shape"]
 
 
-def _fleet(plan: dict, mu: np.ndarray, need: np.ndarray, n_avg: np.ndarray, headroom: np.ndarray,
-           reuse: np.ndarray, gpu_cost: np.ndarray) -> dict[str, np.ndarray]:
-    """Nodes per hour under the plan's policy, their hourly cost, and the daily node counts.
-
-    ``mu`` is the mean load per hour, ``need`` the nodes the bursts need (``mu`` itself without
-    bursts; a fresh array otherwise, whose memory may be reused); columns are per sample.
-    """
-    if plan["policy"] == "schedule":
-        sched = plan["schedule"]
-        if short := _short_hours(need, sched):
-            raise SpecError(f"schedule has too few nodes for the load: {short}")
-        provisioned = np.full(need.shape[:1], sched.mean())
-        nodes = np.broadcast_to(sched, need.shape)
-        return {"nodes": nodes, "cost_h": nodes * gpu_cost,  # the schedule is what is charged
-                "provisioned": provisioned, "charged": provisioned, "peak": np.full(need.shape[:1], sched.max())}
-    if plan["policy"] == "fixed":
-        top = _times(need.max(axis=-1, keepdims=True), headroom)  # (samples or 1, 1)
-        nodes = np.broadcast_to(top, np.broadcast_shapes(top.shape, need.shape))
-        provisioned = peak = top[:, 0]
-    else:
-        nodes = _elastic_nodes(plan, mu, need, headroom)
-        provisioned, peak = nodes.mean(axis=-1), nodes.max(axis=-1)
-    # charged_h = mu_h + (nodes_h - mu_h)(1 - reuse) = nodes_h (1 - reuse) + mu_h reuse
-    full = np.broadcast_shapes(mu.shape, nodes.shape, reuse.shape[:1] + (HOURS,), gpu_cost.shape[:1] + (HOURS,))
-    cost_h = np.empty(full)
-    np.multiply(nodes, (1 - reuse) * gpu_cost, out=cost_h)
-    if np.any(reuse != 0):
-        spare = need if need is not mu and need is not nodes and need.shape == full else np.empty(full)
-        np.multiply(mu, reuse * gpu_cost, out=spare)  # need is no longer needed: its memory is reused
-        cost_h += spare
-    charged = n_avg + (provisioned - n_avg) * (1 - reuse[:, 0])
-    return {"nodes": nodes, "cost_h": cost_h, "provisioned": provisioned, "charged": charged, "peak": peak}
-
-
-def _elastic_nodes(plan: dict, mu: np.ndarray, need: np.ndarray, headroom: np.ndarray) -> np.ndarray:
-    """Nodes per hour of the elastic policy: the need over the lag, times headroom, in steps, floored."""
-    if plan["lag"]:  # the day repeats: hour 0 looks back to hour 23
-        nodes = np.empty_like(need)
-        np.maximum(need[:, 1:], need[:, :-1], out=nodes[:, 1:])
-        np.maximum(need[:, :1], need[:, -1:], out=nodes[:, :1])
-        for k in range(2, plan["lag"] + 1):
-            np.maximum(nodes[:, k:], need[:, :-k], out=nodes[:, k:])
-            np.maximum(nodes[:, :k], need[:, HOURS - k:], out=nodes[:, :k])
-    else:
-        nodes = need.copy() if need is mu else need
-    scale = headroom / plan["step"] if plan["step"] > 0 else headroom
-    if np.any(scale != 1):
-        nodes = _times(nodes, scale)
-    if plan["step"] > 0:  # ceil(headroom x need / step) x step
-        np.ceil(nodes, out=nodes)
-        nodes *= plan["step"]
-    if plan["floor"] > 0:
-        np.maximum(nodes, plan["floor"], out=nodes)
-    return nodes
-
-
 def _outputs(fleet: dict, mu: np.ndarray, n_avg: np.ndarray, billed: np.ndarray, weight: np.ndarray,
-             list_revenue, output_tokens) -> dict[str, np.ndarray]:
+             list_revenue, output_tokens, input_tokens) -> dict[str, np.ndarray]:
     """The daily and hourly outputs of :func:`maas_hourly` from its fleet and its billed revenue."""
     cost_h, provisioned = fleet["cost_h"], fleet["provisioned"]
+    capped = {}
+    if (served := fleet.get("served")) is not None:  # the capped policy: only the served load earns
+        total = mu.sum(axis=-1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part = np.where(total > 0, mu / total, 1 / HOURS)  # each hour's share of the day's tokens, s_h / 24
+        share = (part * served).sum(axis=-1)
+        tokens = as_column(np.asarray(input_tokens, dtype=float) + np.asarray(output_tokens, dtype=float))
+        capped = {"served_share": share, "unserved_tokens": tokens * part * (1 - served)}
+        weight = weight * served
+        n_avg = (mu * served).mean(axis=-1)
+        output_tokens = np.asarray(output_tokens, dtype=float) * share  # the cost per token is per token served
     revenue_h = billed * weight
     cost = cost_h.sum(axis=-1)
     revenue = billed[:, 0] * weight.sum(axis=-1)
     profit = revenue - cost
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {
+        return {**capped,
             "nodes_avg": n_avg,
             "nodes_provisioned": provisioned,
             "nodes_charged": fleet["charged"],
@@ -333,12 +319,8 @@ def _plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a + b
 
 
-def _times(a: np.ndarray, col: np.ndarray) -> np.ndarray:
-    """``a * col``, in place when ``a`` already has the product's shape (``a`` is a fresh array)."""
-    if np.broadcast_shapes(a.shape, col.shape) == a.shape:
-        a *= col
-        return a
-    return a * col
-
-
 maas_hourly.check_options = check_options
+_FULL = inspect.signature(maas_hourly)  # every parameter the function accepts
+# Without a curve or the capped policy, maas_hourly shows the inputs it had before them.
+maas_hourly.__signature__ = face(_FULL, drop=_FORM_INPUTS, required=("prefill_tps_per_node", "decode_tps_per_node"))
+maas_hourly.bound_form = _bound_form

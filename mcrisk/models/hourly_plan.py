@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
+from mcrisk.models.curves import CURVE_OPTION, check_curve
 
 __all__ = ["HOURS", "OPTIONS", "POLICIES", "SHAPES", "as_column", "check_options", "day_shape", "make_plan",
            "parametric_shape"]
@@ -26,7 +27,7 @@ HOURS = 24
 #: Built-in shapes by name (``"parametric"`` is built from sampled inputs).
 SHAPES = ("flat", "deepseek-2025-02-27", "parametric")
 #: Fleet policies.
-POLICIES = ("fixed", "elastic", "schedule")
+POLICIES = ("fixed", "elastic", "schedule", "capped")
 _SHAPE_FILES = {"deepseek-2025-02-27": "deepseek_2025-02-27_income.csv"}
 
 OPTIONS = {
@@ -34,13 +35,15 @@ OPTIONS = {
              "hourly income, 2025-03-01 post, UTC+8), \"parametric\" (inputs peak_to_avg, trough_to_avg, "
              "peak_hour) or 24 numbers (rescaled to mean 1)",
     "policy": "\"fixed\" (the day's highest need times headroom, all day), \"elastic\" (each hour its own "
-              "need, lagged, times headroom, rounded up to step_nodes, at least min_nodes) or \"schedule\"",
+              "need, lagged, times headroom, rounded up to step_nodes, at least min_nodes), \"schedule\" or "
+              "\"capped\" (input fleet_nodes all day; each hour serves what they can, the rest is turned away)",
     "schedule": "24 node counts charged as given (policy = \"schedule\")",
     "step_nodes": "elastic: nodes are provisioned in multiples of this (0: no rounding)",
     "min_nodes": "elastic: nodes never fall below this",
     "lag_hours": "elastic: each hour covers the highest need of the last lag_hours + 1 hours",
     "discount_hours": "hours (0-23) in which offpeak_discount applies to every token, or 24 shares of "
                       "each hour that is discounted",
+    CURVE_OPTION[0]: CURVE_OPTION[1],
 }
 
 
@@ -170,12 +173,13 @@ def make_plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discoun
 
 
 def check_options(*, shape: Any = "flat", policy: str = "fixed", schedule: Any = None, step_nodes: float = 0,
-                  min_nodes: float = 0, lag_hours: int = 0, discount_hours: Any = ()) -> None:
+                  min_nodes: float = 0, lag_hours: int = 0, discount_hours: Any = (),
+                  throughput_curve: Any = None) -> None:
     """Check ``maas_hourly``'s options when a study binds them (the model checks them again).
 
     Parameters
     ----------
-    shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours
+    shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours, throughput_curve
         See :data:`OPTIONS`.
 
     Returns
@@ -188,6 +192,8 @@ def check_options(*, shape: Any = "flat", policy: str = "fixed", schedule: Any =
         One line naming the option, its value and what is allowed.
     """
     make_plan(shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours)
+    if throughput_curve is not None:
+        check_curve(throughput_curve)
 
 
 def parametric_shape(peak_to_avg, trough_to_avg, peak_hour) -> np.ndarray:

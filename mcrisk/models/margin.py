@@ -21,7 +21,14 @@ headroom kept above it; idle provisioned capacity is charged unless it earns els
     gross_margin       = profit_per_day / revenue_per_day
     cost_per_million_output_tokens = cost_per_day / (output_tokens / 1e6)
 
-with ``h = cache_hit_share``. With DeepSeek's published 24 h figures (2025-02-27) this gives
+with ``h = cache_hit_share``. With the option ``throughput_curve`` (:mod:`.curves`), the inputs
+``interactivity`` and ``engineering_factor`` replace ``decode_tps_per_node``::
+
+    decode_tps_per_node = gpus_per_node curve(interactivity) engineering_factor
+
+and ``prefill_tps_per_node`` defaults to infinity (the curve's GPUs prefill too). For a decode-only
+fleet (no prefill nodes) at ``peak_to_avg = headroom = 1`` and no overhead, the cost per million
+output tokens is then the benchmarks' figure, ``gpu_hour_price 1e6 / (3600 curve(i) f)``. With DeepSeek's published 24 h figures (2025-02-27) this gives
 226.9 nodes, USD 87.1 k cost and 562.1 k revenue a day, a cost-profit margin of 5.45.
 
 References
@@ -40,11 +47,15 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from mcrisk.models.base import Var, model
+from mcrisk.models.base import Option, Var, model
+from mcrisk.models.curves import CURVE_OPTION, HIDDEN, check_curve, curve_face, decode_rate, face
 
 __all__ = ["INPUTS", "OUTPUTS", "maas"]
 
@@ -106,13 +117,14 @@ OUTPUTS: dict[str, Var] = {
 }
 
 
-@model(inputs=INPUTS, outputs=OUTPUTS, default_output="profit_per_day")
+@model(inputs=INPUTS, outputs=OUTPUTS, default_output="profit_per_day",
+       options={CURVE_OPTION[0]: Option(CURVE_OPTION[1])})
 def maas(
     *,
     input_tokens,
     output_tokens,
-    prefill_tps_per_node,
-    decode_tps_per_node,
+    prefill_tps_per_node=None,
+    decode_tps_per_node=None,
     gpu_hour_price,
     peak_to_avg,
     price_input_miss,
@@ -127,6 +139,9 @@ def maas(
     price_cut=0.0,
     offpeak_token_share=0.0,
     offpeak_discount=0.0,
+    interactivity=None,
+    engineering_factor=None,
+    throughput_curve=None,
 ) -> dict[str, np.ndarray]:
     """Daily cost, revenue and profit of serving an LLM API (see the module notes).
 
@@ -146,12 +161,27 @@ def maas(
     price_cut, offpeak_token_share, offpeak_discount : array_like
         See :data:`INPUTS`; the defaults are the neutral values (no cache, 8 GPUs a node, no
         headroom, idle capacity fully charged, no overhead, every token billed at list price).
+    interactivity, engineering_factor : array_like, optional
+        With ``throughput_curve`` only: output tokens/s per user, and the provider's
+        throughput over the benchmark's (default 1).
+    throughput_curve : list of [float, float], optional
+        An option: points ``[interactivity, output tokens/s per GPU]`` (:mod:`.curves`);
+        ``decode_tps_per_node`` is then computed, not given.
 
     Returns
     -------
     dict of str to ndarray
-        The outputs of :data:`OUTPUTS`, each broadcast over the inputs' shape.
+        The outputs of :data:`OUTPUTS`, each broadcast over the inputs' shape; with a curve,
+        also ``decode_tps_per_node`` and ``decode_tps_per_gpu``.
+
+    Raises
+    ------
+    SpecError
+        For ``interactivity`` outside the curve's range, or inputs of the other form.
     """
+    decode_tps_per_node, prefill_tps_per_node, from_curve = decode_rate(
+        "maas", throughput_curve, decode_tps_per_node=decode_tps_per_node, prefill_tps_per_node=prefill_tps_per_node,
+        interactivity=interactivity, engineering_factor=engineering_factor, gpus_per_node=gpus_per_node)
     nodes_avg = (input_tokens / (SECONDS_PER_DAY * prefill_tps_per_node)
                  + output_tokens / (SECONDS_PER_DAY * decode_tps_per_node))
     nodes_provisioned = nodes_avg * peak_to_avg * headroom
@@ -176,5 +206,27 @@ def maas(
             "cost_profit_margin": np.divide(profit, cost),
             "gross_margin": np.divide(profit, revenue),
             "cost_per_million_output_tokens": np.divide(cost, output_tokens / 1e6),
+            **from_curve,
         }
+
+
+def _bound_form(options: Mapping[str, Any]) -> tuple[inspect.Signature, dict, dict] | None:
+    """maas as a study with these options sees it: with a curve, interactivity in place of decode throughput."""
+    if options.get("throughput_curve") is None:
+        return None
+    changes, inputs, outputs = curve_face(check_curve(options["throughput_curve"]), INPUTS, OUTPUTS)
+    return face(_FULL, **changes), inputs, outputs
+
+
+def _check_options(*, throughput_curve: Any = None) -> None:
+    """Refuse a throughput curve that is not points (the message says what is allowed)."""
+    if throughput_curve is not None:
+        check_curve(throughput_curve)
+
+
+_FULL = inspect.signature(maas)  # every parameter the function accepts
+# Without a curve, maas shows (and a study sees) the inputs it had before curves.
+maas.__signature__ = face(_FULL, drop=HIDDEN, required=("prefill_tps_per_node", "decode_tps_per_node"))
+maas.bound_form = _bound_form
+maas.check_options = _check_options
 

@@ -75,8 +75,10 @@ class BoundModel:
     """A model with some options fixed: ``BoundModel(model, options)(**inputs)``.
 
     Carries the model's ``inputs``, ``outputs``, ``default_output`` and ``options``
-    declarations and its signature without the bound options; picklable when the model is
-    (a module-level function), so chunks may run in other processes.
+    declarations and its signature without the bound options; a model whose options change
+    its inputs or outputs says how with an attribute ``bound_form(options)`` returning
+    ``(signature, inputs, outputs)`` (or None: as declared), and the bound model carries those.
+    Picklable when the model is (a module-level function), so chunks may run in other processes.
 
     Parameters
     ----------
@@ -90,6 +92,10 @@ class BoundModel:
         self.model = model
         self.bound = MappingProxyType(dict(options))
         self.__doc__ = model.__doc__  # what the model is, for mcrisk describe and help()
+        # An option may change what the model takes and gives (a throughput curve takes
+        # interactivity in place of decode_tps_per_node): the model's bound_form says how.
+        form = getattr(model, "bound_form", None)
+        self._form = form(self.bound) if form is not None else None
 
     def __call__(self, **inputs):
         return self.model(**inputs, **self.bound)
@@ -102,10 +108,13 @@ class BoundModel:
 
     @property
     def __signature__(self) -> inspect.Signature:
-        sig = inspect.signature(self.model)
+        sig = self._form[0] if self._form is not None else inspect.signature(self.model)
         return sig.replace(parameters=[p for k, p in sig.parameters.items() if k not in self.bound])
 
     def __getattr__(self, name: str):
+        form = self.__dict__.get("_form")
+        if form is not None and name in ("inputs", "outputs"):
+            return form[1 if name == "inputs" else 2]
         if name in ("inputs", "outputs", "default_output", "options", "__name__", "__qualname__"):
             return getattr(self.__dict__["model"], name)
         raise AttributeError(name)

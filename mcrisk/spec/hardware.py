@@ -19,8 +19,7 @@ A catalogue (the project's is ``priors/hardware-2026.toml``) holds one table per
     source = "[KEY] ..."
 
 A study takes a catalogue prior by reference, ``ref = "../priors/hardware-2026.toml#h100.rent_per_gpu_hour"``
-(:func:`mcrisk.spec.priorref.resolve_ref` follows the dotted path with :func:`dotted_entry`), and a
-curve as ``throughput_curve = "../priors/hardware-2026.toml#h100.curves.r1_fp8_1k1k"``.
+(:func:`mcrisk.spec.priorref.resolve_ref` walks the dotted path), and a curve as ``throughput_curve = "../priors/hardware-2026.toml#h100.curves.r1_fp8_1k1k"``.
 
 :func:`load_catalogue` checks a catalogue (``mcrisk check``), :func:`catalogue_unknown_keys` lists
 the source keys no ``SOURCES.md`` holds, and :func:`catalogue_table` is what ``mcrisk describe
@@ -46,7 +45,7 @@ from mcrisk.spec.priors import parse_prior
 from mcrisk.spec.priorspec import Prior
 
 __all__ = ["Accelerator", "Curve", "DEFAULT_CATALOGUE", "catalogue_table", "catalogue_unknown_keys",
-           "dotted_entry", "is_catalogue", "load_catalogue"]
+           "is_catalogue", "load_catalogue"]
 
 #: What ``mcrisk describe hardware`` lists, relative to the working folder.
 DEFAULT_CATALOGUE = Path("priors") / "hardware-2026.toml"
@@ -92,27 +91,6 @@ def is_catalogue(data: Mapping[str, Any]) -> bool:
     """True for a parsed TOML file whose tables look like accelerators (a cost, memory or curves)."""
     return any(isinstance(v, dict) and any(k in v for k in ("rent_per_gpu_hour", "owned_per_gpu_hour",
                                                                 "curves", "memory_gb")) for v in data.values())
-
-
-def dotted_entry(data: Mapping[str, Any], entry: str) -> tuple[bool, Any, str]:
-    """The value at ``entry`` in ``data``: a key, or a dotted path ``h100.rent_per_gpu_hour``.
-
-    Returns
-    -------
-    tuple
-        ``(found, value, where)``: when not found, ``value`` is the deepest table reached and
-        ``where`` its path (``""`` for the top level), for the error message to list its keys.
-    """
-    if entry in data:
-        return True, data[entry], ""
-    node: Any = data
-    done: list[str] = []
-    for part in entry.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False, node, ".".join(done)
-        node = node[part]
-        done.append(part)
-    return True, node, entry
 
 
 def load_catalogue(path: str | Path) -> tuple[Accelerator, ...]:

@@ -7,8 +7,10 @@ A study's ``[inputs]`` entry may take a priors-library entry instead of copying 
 
 The entry is the library's, distribution, unit, source and note; keys beside ``ref``
 (``label``, ``note``, ``unit``, ``base``, ``source``) override the library's. The path is
-relative to the study file; ``entry`` may be a dotted path into nested tables, as the hardware
-catalogue's ``"../priors/hardware-2026.toml#h100.rent_per_gpu_hour"``. :func:`resolve_ref` turns such an entry into the table it stands
+relative to the study file; a dotted entry walks tables (``hardware-2026.toml#h100.rent_per_gpu_hour``
+is the table ``[h100.rent_per_gpu_hour]``). An option may be given the same way
+(:func:`resolve_option_refs`): ``throughput_curve = "../priors/hardware-2026.toml#h100.curves.r1_fp8_1k1k"``
+takes that table's ``points``. :func:`resolve_ref` turns such an entry into the table it stands
 for, for :func:`mcrisk.spec.priors.parse_prior`.
 
 :func:`set_inputs` holds inputs at given values for one run (``mcrisk run --set NAME=VALUE``).
@@ -25,17 +27,90 @@ from typing import Any
 from mcrisk.core.errors import MCRiskWarning, SpecError, shorten
 from mcrisk.core.warned import warn
 from mcrisk.spec.conform import check_domain
-from mcrisk.spec.hardware import dotted_entry
 from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.priors import parse_prior
 from mcrisk.spec.priorspec import Priors
 from mcrisk.core.tomlfile import read_toml
 from mcrisk.core.validate import check_keys, is_file, show_key, show_text
 
-__all__ = ["REF_KEYS", "resolve_ref", "set_inputs"]
+__all__ = ["OPTION_REFS", "REF_KEYS", "resolve_option_refs", "resolve_ref", "set_inputs"]
 
 #: Keys allowed beside ``ref``: they override the referenced entry's.
 REF_KEYS = ("label", "note", "unit", "base", "source")
+
+#: Options a study may give as ``"FILE.toml#entry.path"``, and the key of the entry's table they take.
+OPTION_REFS = {"throughput_curve": "points"}
+
+
+def _entry(data: Mapping[str, Any], entry: str) -> tuple[bool, Any, Mapping[str, Any]]:
+    """``(found, value, table it was looked up in)`` for a dotted entry: each dot walks into a table."""
+    *path, last = entry.split(".") if entry not in data else (entry,)
+    table = data
+    for key in path:
+        table = table.get(key)
+        if not isinstance(table, Mapping):
+            return False, None, data
+    return last in table, table.get(last), table
+
+
+def _shown(entry: str) -> str:
+    """An entry as messages write it: a dotted path as given, a key as TOML spells it."""
+    return entry if all(part.isidentifier() for part in entry.split(".")) else show_key(entry)
+
+
+def _entries(table: Mapping[str, Any]) -> str:
+    known = [k for k, v in table.items() if isinstance(v, dict | int | float) and not isinstance(v, bool)]
+    return f"{', '.join(known[:12])}{', ...' if len(known) > 12 else ''}"
+
+
+def resolve_option_refs(table: Any, *, base: Path, where: str,
+                        read: Callable[[Path], tuple[dict[str, Any], str]] = read_toml) -> Any:
+    """A study's ``[options]`` with each option of :data:`OPTION_REFS` given as a reference read.
+
+    Parameters
+    ----------
+    table
+        The ``[options]`` table (anything else is returned as it is, for the option checks).
+    base
+        The study file's folder (``FILE`` is relative to it).
+    where
+        The start of error messages: ``"studies/x.toml: [options]"``.
+    read
+        Reads a TOML file.
+
+    Returns
+    -------
+    object
+        A copy of the table with ``"FILE.toml#entry.path"`` replaced by the entry's value under
+        :data:`OPTION_REFS`' key (for ``throughput_curve``, its ``points``).
+
+    Raises
+    ------
+    SpecError
+        For a missing file, an entry the file lacks, or an entry without the key.
+    """
+    if not isinstance(table, Mapping):
+        return table
+    out = dict(table)
+    for name, key in OPTION_REFS.items():
+        ref = out.get(name)
+        if not isinstance(ref, str):
+            continue
+        at = f"{where} {name} = {shorten(ref)}"
+        if ref.count("#") != 1 or not all(ref.split("#")):
+            raise SpecError(f"{at} must be a list of points or \"FILE.toml#entry.path\", e.g. "
+                            "\"../priors/hardware-2026.toml#h100.curves.r1_fp8_1k1k\"")
+        file, entry = ref.split("#")
+        if not is_file(base / file):
+            raise SpecError(f"{at}: no such file {show_text(str(base / file))}")
+        data, _ = read(base / file)
+        found, value, within = _entry(data, entry)
+        if not found:
+            raise SpecError(f"{at}: {show_text(file)} has no entry {_shown(entry)}; entries there: {_entries(within)}")
+        if not isinstance(value, Mapping) or key not in value:
+            raise SpecError(f"{at}: [{_shown(entry)}] has no {key}; {name} takes a table with {key} = [...]")
+        out[name] = value[key]
+    return out
 
 
 def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
@@ -45,8 +120,7 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
     Parameters
     ----------
     spec
-        The study's entry: ``{"ref": "FILE.toml#entry", ...overrides}``; ``entry`` is a key of
-        the file or a dotted path into its tables (``h100.rent_per_gpu_hour``).
+        The study's entry: ``{"ref": "FILE.toml#entry", ...overrides}``.
     base
         The study file's folder (``FILE`` is relative to it).
     where
@@ -77,26 +151,18 @@ def resolve_ref(spec: Mapping[str, Any], *, base: Path, where: str,
     if not is_file(path):
         raise SpecError(f"{where} ref = {shorten(ref)}: no such file {show_text(str(path))}")
     data, _ = read(path)
-    found, value, reached = dotted_entry(data, entry)
+    found, value, within = _entry(data, entry)
     if not found:
-        known = [k for k, v in value.items() if isinstance(v, dict | int | float) and not isinstance(v, bool)] \
-            if isinstance(value, dict) else []
-        inside = f" in [{reached}]" if reached else ""
-        raise SpecError(f"{where} ref = {shorten(ref)}: {show_text(file)} has no entry {_path(entry)}; "
-                        f"entries{inside}: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}")
+        raise SpecError(f"{where} ref = {shorten(ref)}: {show_text(file)} has no entry {_shown(entry)}; "
+                        f"entries: {_entries(within)}")
     if isinstance(value, bool) or not isinstance(value, dict | int | float) or (
             isinstance(value, dict) and "dist" not in value and "value" not in value):
-        raise SpecError(f"{where} ref = {shorten(ref)}: [{_path(entry)}] is not a distribution (a number, "
+        raise SpecError(f"{where} ref = {shorten(ref)}: [{_shown(entry)}] is not a distribution (a number, "
                         "or a table with dist or value)")
     overrides = {k: v for k, v in spec.items() if k != "ref"}
     if not isinstance(value, dict):
         return {"value": value, **overrides} if overrides else value
     return {**value, **overrides}
-
-
-def _path(entry: str) -> str:
-    """An entry as a message shows it: each part of a dotted path as TOML would write it."""
-    return ".".join(show_key(part) for part in entry.split("."))
 
 
 def set_inputs(study: Any, values: Mapping[str, float], *, where: str = "--set", strict: bool = False) -> Any:

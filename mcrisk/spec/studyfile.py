@@ -51,7 +51,7 @@ from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.precision_text import Precision, check_precision
 from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.plots_table import check_config as check_plots_table
-from mcrisk.spec.priorref import resolve_ref
+from mcrisk.spec.priorref import resolve_option_refs, resolve_ref
 from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
 from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table
 from mcrisk.spec.thresholds import in_study_units
@@ -230,7 +230,8 @@ def resolve(data: Mapping[str, Any], path: str | Path, *, text: str = "", strict
     model = resolve_model(data["model"], base=path.parent, where=f"{where}: model")
     priors, currency = _study_priors(data, path, memo)
     if "options" in data:  # fixed keyword arguments of the model, checked against its declaration
-        model = bind_options(model, data["options"], where=f"{where}: [options]", given=priors.entries)
+        options = resolve_option_refs(data["options"], base=path.parent, where=f"{where}: [options]", read=memo.read)
+        model = bind_options(model, options, where=f"{where}: [options]", given=priors.entries)
     check_inputs(model, list(priors.entries), where=where)
     fx = check_fx(data.get("fx", {}), where=where, currency=currency)
     conformed = conform_priors(model, priors, currency=currency, fx=fx, where=where, strict=strict)
