@@ -44,3 +44,20 @@ def test_the_premises_are_the_published_ones() -> None:
     assert [_premises(*p[:4]) for p in POINTS] == [
         pytest.approx((1.95, 4791.6), abs=0.01), pytest.approx((1.12, 725.2), abs=0.05),
         pytest.approx((2.21, 5789.6), abs=0.05)]
+
+
+@pytest.mark.parametrize("key, curve, x, ratio, published, source", POINTS)
+def test_maas_with_the_curve_gives_the_same_cost(key, curve, x, ratio, published, source) -> None:
+    """The model's own route: maas with the catalogue curve as throughput_curve, a decode-only fleet
+    (no peak, headroom or overhead) at the TCO, costs the published USD per million tokens, where the
+    benchmark's tokens are input and output alike: cost / (input + output tokens)."""
+    from mcrisk.models import maas
+
+    acc = CATALOGUE[key]
+    tco = float(acc.owned.ppf(np.array([0.05]))[0])
+    points = [list(p) for p in next(c for c in acc.curves if c.name == curve).points]
+    out = maas(input_tokens=ratio * 1e9, output_tokens=1e9, gpu_hour_price=tco, peak_to_avg=1.0,
+               price_input_miss=0.0, price_output=0.0, interactivity=float(x), throughput_curve=points,
+               gpus_per_node=float(acc.gpus_per_node))
+    per_total = float(out["cost_per_million_output_tokens"]) / (1 + ratio)
+    assert round(per_total, 3) == published, source

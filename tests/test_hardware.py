@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
@@ -158,3 +159,23 @@ def test_an_unknown_source_key_is_an_error_under_strict(capsys, tmp_path) -> Non
                                        "the catalogue holds\n")
     assert main(["check", str(path), "--strict"]) == 2
     assert capsys.readouterr().err.startswith(f"error: {path}: [x] source cites [NOPE]")
+
+
+def test_the_hardware_studies_pair_their_samples(tmp_path) -> None:
+    """On common random numbers every input but the accelerator's own draws the same in both studies, so
+    per sample the cost per output token scales by the rent over the curve: B/A = (rent_B / rent_A)
+    (curve_A(42) / curve_B(42)), exactly, with the catalogue's points (H100 133.15, B200 2,395.8)."""
+    from mcrisk.study.compare import compare
+
+    c = compare(ROOT / "studies" / "hardware_2026.toml", ROOT / "studies" / "hardware_2026_b200.toml",
+                samples=64, progress=False)
+    a, b = c.a, c.b
+    for name in ("price_cut", "paid_share", "peak_to_avg", "headroom", "engineering_factor"):
+        assert np.array_equal(a[name].values, b[name].values), name
+    ratio = b["cost_per_mtok_rent_42"].values / a["cost_per_mtok_rent_42"].values
+    expected = b["rent_gpu_hour_price"].values / a["rent_gpu_hour_price"].values * 133.15 / 2395.8
+    np.testing.assert_allclose(ratio, expected, rtol=1e-12)
+    # the rents are comonotone draws of two lognormals: the same quantile of each
+    za = np.log(a["rent_gpu_hour_price"].values / math.sqrt(1.3 * 3.5)) / (math.log(3.5 / 1.3) / 3.289707253902945)
+    zb = np.log(b["rent_gpu_hour_price"].values / math.sqrt(2.9 * 6.0)) / (math.log(6.0 / 2.9) / 3.289707253902945)
+    np.testing.assert_allclose(za, zb, rtol=1e-9, atol=1e-9)

@@ -265,6 +265,17 @@ def test_every_study_override_cites_a_source(name: str) -> None:
         assert isinstance(spec, dict) and study.priors[key].source.strip(), f"{name}: [inputs.{key}]"
 
 
+def _library_entry(path: Path, entry: str):
+    """The prior a ref names: a priors file's entry, or a hardware catalogue's ACCELERATOR.COST."""
+    from mcrisk.spec.hardware import is_catalogue, load_catalogue
+
+    if not is_catalogue(tomllib.loads(path.read_text(encoding="utf-8"))):
+        return load_priors(path)[entry]
+    key, cost = entry.split(".")
+    acc = next(a for a in load_catalogue(path) if a.key == key)
+    return {"rent_per_gpu_hour": acc.rent, "owned_per_gpu_hour": acc.owned}[cost]
+
+
 @pytest.mark.parametrize("name", STUDIES)
 def test_a_referenced_entry_is_the_library_entry(name: str) -> None:
     data = tomllib.loads((ROOT / "studies" / f"{name}.toml").read_text(encoding="utf-8"))
@@ -272,7 +283,7 @@ def test_a_referenced_entry_is_the_library_entry(name: str) -> None:
     for key, spec in data.get("inputs", {}).items():
         if isinstance(spec, dict) and "ref" in spec:
             file, entry = spec["ref"].split("#")
-            lib = load_priors(ROOT / "studies" / file)[entry]
+            lib = _library_entry(ROOT / "studies" / file, entry)
             got = study.priors[key]
             assert (got.family, dict(got.params), got.unit, got.source) == (
                 lib.family, dict(lib.params), lib.unit, lib.source), (name, key)
