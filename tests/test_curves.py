@@ -182,3 +182,21 @@ def test_a_bad_reference_is_one_line(tmp_path, curve, message):
     path = _study(tmp_path, "60", curve=curve)
     with pytest.raises(SpecError, match=f"^{re.escape(f'{path}: [options] throughput_curve = ')}.*{re.escape(message)}"):
         load_study(path)
+
+
+def test_maas_hourly_in_blocks_is_the_same_with_a_curve_and_a_capped_fleet(monkeypatch):
+    """Samples computed in blocks (as for more than 2^16 samples) give every output of one call, bit for bit."""
+    import mcrisk.models.hourly_margin as hm
+
+    rng = np.random.default_rng(4)
+    kw = dict(input_tokens=rng.uniform(1e11, 1e12, 50), output_tokens=rng.uniform(1e10, 2e11, 50),
+              gpu_hour_price=2.0, price_input_miss=0.55, price_output=2.19, interactivity=rng.uniform(42, 100, 50),
+              engineering_factor=rng.uniform(0.5, 2, 50), fleet_nodes=rng.uniform(100, 3000, 50),
+              prefill_tps_per_node=73_700.0, shape="deepseek-2025-02-27", policy="capped", throughput_curve=H100)
+    whole = maas_hourly(**kw)
+    assert 0 < whole["served_share"].min() < 1 == whole["served_share"].max()  # some fleets turn load away
+    monkeypatch.setattr(hm, "BLOCK", 16)
+    parts = maas_hourly(**kw)
+    assert whole.keys() == parts.keys() >= {"served_share", "unserved_tokens", "decode_tps_per_gpu"}
+    for k, v in whole.items():
+        np.testing.assert_array_equal(parts[k], np.broadcast_to(v, parts[k].shape), err_msg=k)

@@ -68,6 +68,17 @@ c = { dist = "uniform", low = 0, high = 1 }
 """
 _RENT = 'gpu_hour_price = { dist = "uniform", low = 1.9, high = 2.1 }\n'
 _HOURLY_OPTIONS = '[options]\nshape = "deepseek-2025-02-27"\npolicy = "elastic"\n'
+# A throughput curve t = 74,000 / i tokens/s per GPU (a power law the log-log interpolation keeps):
+# at interactivity 40, 8 x 1,850 = 14,800 tokens/s per node, the other forms' decode throughput, so
+# their numbers carry over. maas: interactivity from 36 to 44 moves the decode nodes, linear in it,
+# by +-10%: +-6,700 USD/day, as far as gpu_hour_price moves the cost and 25 times less than
+# price_output moves revenue. The capped form: 800 nodes always cover the day (at most 240 busy on
+# average, 1.23 times that at the peak hour), so interactivity moves nothing and the cost is the
+# fleet's, 307,000 USD/day at 2 USD/GPU-hour, +-15,400 from gpu_hour_price. (maas_curve draws other price_output
+# samples than maas, an input more: its median profit is 410,000 USD/day.)
+_CURVE = "throughput_curve = [[20, 3700], [40, 1850], [80, 925]]\n"
+_NO_DECODE = _SERVE.replace("decode_tps_per_node = 14_800\n", "")
+_SPEED = 'interactivity = { dist = "uniform", low = 36, high = 44 }\n'
 
 #: model form -> (model = ..., priors text, output, [options] text, the driving input, the others that
 #: matter); EVENT: a loss event near the output's median, so that the loss attribution has both sides
@@ -80,6 +91,15 @@ FORMS = {
         'price_output = { dist = "uniform", low = 1.0, high = 3.0 }\n', "").replace(
         'cache_hit_share = { dist = "uniform", low = 0.5, high = 0.6 }\n', "") + _OWN,
         "profit_per_day", _HOURLY_OPTIONS, "server_price_per_gpu", ("electricity_price",)),
+    "maas_curve": ('"maas"', _NO_DECODE + _RENT + "peak_to_avg = 1.33\n" + _SPEED, "profit_per_day",
+                   "[options]\n" + _CURVE, "price_output", ("gpu_hour_price", "interactivity")),
+    "hourly_curve": ('"maas_hourly"', _NO_DECODE + _RENT + _SPEED + "fleet_nodes = 800\n", "profit_per_day",
+                     '[options]\nshape = "deepseek-2025-02-27"\npolicy = "capped"\n' + _CURVE, "price_output",
+                     ("gpu_hour_price",)),
+    "chain_curve": ('["gpu_hour_cost", "maas_hourly"]', _NO_DECODE.replace(
+        'price_output = { dist = "uniform", low = 1.0, high = 3.0 }\n', "").replace(
+        'cache_hit_share = { dist = "uniform", low = 0.5, high = 0.6 }\n', "") + _OWN + "interactivity = 40\n",
+        "profit_per_day", _HOURLY_OPTIONS + _CURVE, "server_price_per_gpu", ("electricity_price",)),
     "plain_file": ('"m.py:plain"', _ABC, "y", "", "a", ("b",)),
     "decorated_file": ('"m.py:declared"', _ABC, "y", "", "a", ("b",)),
 }
@@ -88,7 +108,8 @@ FORMS = {
 #: The sampling designs (a study's top-level ``method``).
 DESIGNS = ("random", "lhs", "sobol")
 
-EVENT = {"maas": "< 370000", "maas_hourly": "< 400000", "chain": "< 470000", "plain_file": "< 6",
+EVENT = {"maas": "< 370000", "maas_hourly": "< 400000", "chain": "< 470000", "maas_curve": "< 410000",
+         "hourly_curve": "< 220000", "chain_curve": "< 470000", "plain_file": "< 6",
          "decorated_file": "< 6"}
 
 

@@ -171,17 +171,22 @@ def test_sensitivity_command_on_every_form(command_study, tmp_path):
 
 #: model form -> its output as printed: by label, money per the study's period (here per day)
 SHOWN = {"maas": "profit per day", "maas_hourly": "profit per day", "chain": "profit per day", "plain_file": "y",
-         "decorated_file": "y"}
+         "decorated_file": "y", "maas_curve": "profit per day", "hourly_curve": "profit per day",
+         "chain_curve": "profit per day"}
 
 
 #: model form -> its loss event as printed: the declared output's unit "1" reads as a percentage
 EVENT_SHOWN = {"maas": "profit per day < USD 0", "maas_hourly": "profit per day < USD 0",
-               "chain": "profit per day < USD 0", "plain_file": "y < 0", "decorated_file": "y < 0%"}
+               "chain": "profit per day < USD 0", "plain_file": "y < 0", "decorated_file": "y < 0%",
+               "maas_curve": "profit per day < USD 0", "hourly_curve": "profit per day < USD 0",
+               "chain_curve": "profit per day < USD 0"}
 
 
 #: model form -> (study B's driver, uniform from low to high, and A's width): ``mcrisk compare A B``
 MOVED = {"maas": ("price_output", 1.5, 4.5, 2.0), "maas_hourly": ("price_output", 1.5, 4.5, 2.0),
          "chain": ("server_price_per_gpu", 51000, 81000, 20000.0),
+         "maas_curve": ("price_output", 1.5, 4.5, 2.0), "hourly_curve": ("price_output", 1.5, 4.5, 2.0),
+         "chain_curve": ("server_price_per_gpu", 51000, 81000, 20000.0),
          "plain_file": ("a", 0.5, 2.0, 1.0), "decorated_file": ("a", 0.5, 2.0, 1.0)}
 
 
@@ -245,7 +250,9 @@ def test_summary_only_on_every_form(tmp_path, form):
 
 #: model form -> the input ``--set`` holds (not the lever) and the value: the other input that matters
 HELD = {"maas": ("gpu_hour_price", 8.38), "maas_hourly": ("gpu_hour_price", 11.15),
-        "chain": ("electricity_price", 0.1), "plain_file": ("b", -5.5), "decorated_file": ("b", -5.5)}
+        "chain": ("electricity_price", 0.1), "plain_file": ("b", -5.5), "decorated_file": ("b", -5.5),
+        "maas_curve": ("gpu_hour_price", 8.38), "hourly_curve": ("gpu_hour_price", 3.17),
+        "chain_curve": ("electricity_price", 0.1)}
 
 
 @pytest.mark.parametrize("form", list(FORMS))

@@ -43,6 +43,11 @@ DECIDE = {
     "maas_hourly": ("price_output", 1.0, 3.0, 'gpu_hour_price = { dist = "uniform", low = 11.05, high = 11.25 }'),
     "chain": ("server_price_per_gpu", 41000.0, 61000.0, f"depreciation_years = {YEARS}\n"
               'server_price_per_gpu = { dist = "uniform", low = 41000, high = 61000 }'),
+    "maas_curve": ("price_output", 1.0, 3.0, 'gpu_hour_price = { dist = "uniform", low = 8.28, high = 8.48 }'),
+    # the capped fleet's cost, 800 x 8 x 24 x g, meets the revenue at price_output 2 (486,500 USD/day) at g = 3.17
+    "hourly_curve": ("price_output", 1.0, 3.0, 'gpu_hour_price = { dist = "uniform", low = 3.12, high = 3.22 }'),
+    "chain_curve": ("server_price_per_gpu", 41000.0, 61000.0, f"depreciation_years = {YEARS}\n"
+                    'server_price_per_gpu = { dist = "uniform", low = 41000, high = 61000 }'),
     "plain_file": ("a", 0.0, 1.0, 'b = { dist = "uniform", low = -6, high = -5 }'),
     "decorated_file": ("a", 0.0, 1.0, 'b = { dist = "uniform", low = -6, high = -5 }'),
 }
@@ -77,9 +82,9 @@ def write_study(folder: Path, form: str, *, design: str = "random", tables: str 
 
 def slope(form: str, results) -> float:
     """How far the output moves per unit of the lever, in every sample alike (the module notes)."""
-    if form in ("maas", "maas_hourly"):
+    if form in ("maas", "maas_hourly", "maas_curve", "hourly_curve"):
         return 168e9 / 1e6
-    if form == "chain":
+    if form in ("chain", "chain_curve"):
         gpu_hours = (results["cost_per_day"] / results["gpu_hour_price"]).values
         assert np.ptp(gpu_hours) < 1e-9 * gpu_hours[0]  # the fleet is the same in every sample
         return -gpu_hours[0] / (YEARS * HOURS)

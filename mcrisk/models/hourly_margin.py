@@ -250,7 +250,8 @@ def _outputs(fleet: dict, mu: np.ndarray, n_avg: np.ndarray, billed: np.ndarray,
         total = mu.sum(axis=-1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             part = np.where(total > 0, mu / total, 1 / HOURS)  # each hour's share of the day's tokens, s_h / 24
-        share = (part * served).sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 1 exactly when every hour is served
+            share = np.where(total[:, 0] > 0, (mu * served).sum(axis=-1) / total[:, 0], served.mean(axis=-1))
         tokens = as_column(np.asarray(input_tokens, dtype=float) + np.asarray(output_tokens, dtype=float))
         capped = {"served_share": share, "unserved_tokens": tokens * part * (1 - served)}
         weight = weight * served

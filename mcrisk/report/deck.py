@@ -39,6 +39,7 @@ from mcrisk.core.statistics import CENTRAL_80, PERCENTILES, percentile_head
 from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck_charts import distribution_slide, sensitivity_slide, tornado_slide
 from mcrisk.report.deck_decisions import solve_slide, sweep_slides
+from mcrisk.report.deck_curves import curve_slides
 from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_frame, table_slides, textbox
 from mcrisk.report.findings import can_be_negative, driver, driver_parts, headline, p_error
 from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
@@ -252,6 +253,7 @@ def write_deck(run, path: str | Path, *, template: str | Path | None = None, fol
     sensitivity_slide(d, run)
     sweep_slides(d, run)
     solve_slide(d, run)
+    curve_slides(d, run)
     _assumptions_slides(d, run)
     _extra_slides(d, Path(folder) if folder is not None else run.out, run_labels(run))
     _sources_slides(d, run)

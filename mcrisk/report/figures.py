@@ -23,12 +23,13 @@ from mcrisk.core.forking import run_forked
 from mcrisk.report.plot import (CHART_MAX, FORMATS, SENSITIVITY_INDICES, chart_limit, check_config, plot_convergence,
                    plot_distribution, plot_evppi, plot_exceedance, plot_quantile_convergence, plot_scatter,
                    plot_scenario_box, plot_sensitivity, plot_sweep, plot_tornado, plot_tradeoff, save_figure, title_of)
+from mcrisk.report.plot.curve_charts import plot_cost_frontier, plot_throughput_curve
 from mcrisk.report.plot.hourly_charts import plot_by_scale, plot_hourly
 from mcrisk.core.statistics import outputs_of
 from mcrisk.core.labels import run_labels
 from mcrisk.core.text import format_value, loss_words, percent_text
 
-__all__ = ["Figure", "figure_plan", "figures", "render_all"]
+__all__ = ["Figure", "curve_plan", "figure_plan", "figures", "render_all"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,37 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         plan.append(("hourly", functools.partial(plot_hourly, res, labels=labels)))
     if scales := getattr(study.model, "scale_outputs", None):  # outputs evaluated at several volumes
         plan.append(("by_scale", functools.partial(plot_by_scale, run.summary, scales, labels=labels)))
+    return plan + curve_plan(run, labels)
+
+
+def curve_plan(run, labels=None) -> list[tuple[str, Callable[[], Any]]]:
+    """A study with a throughput curve: the curve with its speed range shaded, and the cost frontier.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.runner.StudyRun`.
+    labels
+        Name -> plain label for the charts.
+
+    Returns
+    -------
+    list of (str, callable)
+        ``throughput_curve`` and ``cost_frontier`` (when the model returns the cost per million
+        output tokens), or nothing for a study without a curve.
+    """
+    from mcrisk.analyze.frontier import cost_frontier, curve_label, throughput_curve_of
+
+    model, res = run.study.model, run.results
+    if (points := throughput_curve_of(model)) is None or "interactivity" not in res:
+        return []
+    name = curve_label(run.study.spec)
+    speed = np.asarray(res["interactivity"].values, dtype=float)
+    plan = [("throughput_curve", functools.partial(plot_throughput_curve, {name: points},
+                                                   interactivity=(float(speed.min()), float(speed.max()))))]
+    if "cost_per_million_output_tokens" in res:  # computed in the drawing process, as the chart is
+        plan.append(("cost_frontier", lambda: plot_cost_frontier(cost_frontier(model, res, points, label=name),
+                                                                 labels=labels)))
     return plan
 
 

@@ -33,6 +33,7 @@ from mcrisk.report.deck import dist_words
 from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
 from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
+from mcrisk.report.workbook_curves import throughput_sheet
 from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
 
@@ -120,8 +121,9 @@ def write_workbook(run, path: str | Path) -> Path:
     Sheets: ``Summary`` (each output's mean, P5, P10, P50, P90, P95, P(< 0), ES 5% and finite
     samples), ``Tornado`` (and its bar chart), ``Sensitivity``, ``Sweep`` (per lever value of a
     ``[sweep]``: P(< 0), mean and percentiles), ``Solve`` (a ``[solve]``'s answer, its 95% interval
-    and target), ``Assumptions``, ``Sources``, ``Settings`` and ``Samples``; a sheet without content
-    (no tornado, no analysis, no sweep or solve) is left out.
+    and target), ``Throughput`` (a throughput curve and its cost frontier), ``Assumptions``, ``Sources``,
+    ``Settings`` and ``Samples``; a sheet without content (no tornado, no analysis, no sweep, solve
+    or curve) is left out.
     """
     import xlsxwriter  # the writer: only a run asking for xlsx pays for its import
 
@@ -391,7 +393,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
-_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _assumptions_sheet,
-           _sources_sheet, _settings_sheet, _samples_sheet)
+_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, throughput_sheet,
+           _assumptions_sheet, _sources_sheet, _settings_sheet, _samples_sheet)
 
 

@@ -15,6 +15,7 @@ The layers, each importing only those above it (and :mod:`mcrisk.core.text` for 
     risk_charts.py    plot_distribution, plot_exceedance, plot_convergence
     tornado_chart.py  plot_tornado
     hourly_charts.py  plot_hourly (an hourly model's day), plot_by_scale (an output against volume)
+    curve_charts.py   plot_throughput_curve, plot_cost_frontier (throughput as a speed choice)
     driver_charts.py  plot_sensitivity, plot_scatter
     decision_charts.py plot_sweep (fan chart), plot_compare, plot_quantile_convergence
     discovery_charts.py  plot_tradeoff, plot_scenario_box (PRIM), plot_evppi (value of information)
@@ -47,14 +48,15 @@ _LAZY = {
     "plot_sweep": ".decision_charts",
     "plot_evppi": ".discovery_charts", "plot_scenario_box": ".discovery_charts", "plot_tradeoff": ".discovery_charts",
     "plot_by_scale": ".hourly_charts", "plot_hourly": ".hourly_charts",
+    "plot_cost_frontier": ".curve_charts", "plot_throughput_curve": ".curve_charts",
     "format_value": "mcrisk.core.text", "loss_words": "mcrisk.core.text", "percent_text": "mcrisk.core.text", "si_number": "mcrisk.core.text",
 }
 
 __all__ = ["CHART_MAX", "FORMATS", "PALETTE", "SENSITIVITY_INDICES", "chart_limit", "check_config",
            "format_value", "label_of", "loss_words", "percent_text", "plot_by_scale", "plot_compare",
-           "plot_convergence", "plot_distribution", "plot_evppi", "plot_exceedance", "plot_hourly",
+           "plot_convergence", "plot_cost_frontier", "plot_distribution", "plot_evppi", "plot_exceedance", "plot_hourly",
            "plot_quantile_convergence", "plot_scatter", "plot_scenario_box", "plot_sensitivity", "plot_sweep",
-           "plot_tornado", "plot_tradeoff", "save_figure", "si_number", "title_of"]
+           "plot_throughput_curve", "plot_tornado", "plot_tradeoff", "save_figure", "si_number", "title_of"]
 
 
 def __getattr__(name: str) -> Any:
