@@ -113,7 +113,8 @@ def cost_frontier(model: Callable, results: xr.Dataset, points: Any, *,
         rows.append(np.nanquantile(y, [PERCENTILES[k] for k in CENTRAL_90]) if np.isfinite(y).any()
                     else np.full(3, np.nan))
     q = np.array(rows)[None, :, :]  # (hardware, interactivity, statistic)
-    unit = str(results[output].attrs.get("units", "")) if output in results else ""
+    attrs = results[output].attrs if output in results else {}
+    unit = str(attrs.get("units_label") or attrs.get("units", ""))  # read back from results.nc: pint's spelling
     ds = xr.Dataset({k: (("hardware", "interactivity"), q[:, :, i], {"units": unit})
                      for i, k in enumerate(CENTRAL_90)},
                     coords={"hardware": [label], "interactivity": ("interactivity", speeds, {"units": "tokens/s"})})

@@ -14,12 +14,17 @@ decode_tps_per_node)`` (the nodes the day's mean load keeps busy, as in ``maas``
     fixed:    P_h = headroom max_k need_k              (every hour)
     elastic:  P_h = max(ceil_step(headroom max_{k=0..lag} need_{h-k}), min_nodes)   (h-k mod 24)
     schedule: P_h = schedule_h, charged as given; need_h <= schedule_h is required
-    C_h     = mu_h + (P_h - mu_h)(1 - offpeak_reuse)   (schedule: C_h = schedule_h)
+    capped:   P_h = fleet_nodes, charged all day; hour h serves u_h = min(1, fleet_nodes / (headroom need_h))
+              of its load, and earns revenue_h u_h; the rest is turned away
+    C_h     = mu_h + (P_h - mu_h)(1 - offpeak_reuse)   (schedule, capped: C_h = P_h)
     cost_h  = C_h gpus_per_node gpu_hour_price (1 + overhead_share)
     revenue_h = list_revenue s_h / 24 paid_share (1 - price_cut)(1 - d_h offpeak_discount)
 
 with ``d_h`` the share of hour ``h`` in the discount window and ``list_revenue`` as in
-``maas``. The daily outputs sum the hours (money) or average them (nodes), under ``maas``'s
+``maas``. The capped policy adds ``served_share = sum_h s_h u_h / 24`` and ``unserved_tokens_h =
+(input_tokens + output_tokens) s_h / 24 (1 - u_h)``; its ``nodes_avg`` is the load served and its
+cost per million output tokens is per token served. With the option ``throughput_curve``,
+``decode_tps_per_node`` comes from ``interactivity`` as in ``maas`` (:mod:`.curves`). The daily outputs sum the hours (money) or average them (nodes), under ``maas``'s
 names: a flat shape with the fixed policy and no bursts is ``maas`` with ``peak_to_avg = 1``;
 any shape with the fixed policy is ``maas`` with ``peak_to_avg = max(s)``; discount hours
 ``H`` are ``maas`` with ``offpeak_token_share = sum_{h in H} s_h / 24``.
@@ -145,14 +150,20 @@ def maas_hourly(
         Share of within-hour bursts served, ``z = Phi^-1(service_quantile)``.
     peak_to_avg, trough_to_avg, peak_hour : array_like, optional
         The parametric shape's inputs (only with ``shape = "parametric"``).
-    shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours
+    interactivity, engineering_factor : array_like, optional
+        With ``throughput_curve`` only, as in :func:`mcrisk.models.maas`.
+    fleet_nodes : array_like, optional
+        The fleet (nodes), with ``policy = "capped"`` only.
+    shape, policy, schedule, step_nodes, min_nodes, lag_hours, discount_hours, throughput_curve
         Options (see :data:`OPTIONS`), fixed by a study's ``[options]``.
 
     Returns
     -------
     dict of str to ndarray
         The daily outputs of :data:`OUTPUTS` over the samples, and the hourly ones
-        (``load_nodes``, ``nodes``, ``cost``, ``revenue``, ``profit``) of shape (samples, 24).
+        (``load_nodes``, ``nodes``, ``cost``, ``revenue``, ``profit``) of shape (samples, 24);
+        with a curve also ``decode_tps_per_node`` and ``decode_tps_per_gpu``, with the capped
+        policy ``served_share`` and (hourly) ``unserved_tokens``.
 
     Raises
     ------
