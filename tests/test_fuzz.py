@@ -160,6 +160,11 @@ def _real_files() -> list[tuple[str, dict[str, Any]]]:
             if isinstance(spec, dict) and isinstance(spec.get("ref"), str):
                 file, entry = spec["ref"].split("#")
                 spec["ref"] = f"{(path.parent / file).resolve().as_posix()}#{entry}"
+        options = data.get("options")
+        for key, value in (options.items() if isinstance(options, dict) else ()):  # an option by reference
+            if isinstance(value, str) and value.count("#") == 1 and value.split("#")[0].endswith(".toml"):
+                file, entry = value.split("#")
+                options[key] = f"{(path.parent / file).resolve().as_posix()}#{entry}"
         out.append((path.name, data))
     return out
 

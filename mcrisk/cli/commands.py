@@ -86,6 +86,7 @@ def _discovery(args: argparse.Namespace) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from mcrisk.spec.bibliography import study_folders
+    from mcrisk.spec.hardware import is_catalogue
     from mcrisk.spec.priors import load_priors, read_toml
     from mcrisk.spec.studyfile import load_study
 
@@ -93,7 +94,9 @@ def _check(args: argparse.Namespace) -> int:
     for f in args.files:
         try:
             data, _ = read_toml(f)
-            if validate.is_study(data):
+            if is_catalogue(data):
+                status = max(status, _check_catalogue(f, args.strict))
+            elif validate.is_study(data):
                 s = load_study(f, strict=args.strict)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")
@@ -130,6 +133,37 @@ def _cited(f: Path, priors, strict: bool, *extra: Path) -> int:
     return 2 if strict and missing else 0
 
 
+def _check_catalogue(f: Path, strict: bool) -> int:
+    """``check`` of a hardware catalogue: its entries, then its source keys (``--strict``: an error)."""
+    from mcrisk.spec.hardware import catalogue_unknown_keys, load_catalogue
+
+    catalogue = load_catalogue(f)
+    curves = sum(len(a.curves) for a in catalogue)
+    print(f"{f}: hardware catalogue ok ({len(catalogue)} accelerators, {curves} throughput curves)")
+    missing = catalogue_unknown_keys(catalogue, f)
+    for table, key in missing:
+        print(f"{'error' if strict else 'warning'}: {f}: [{table}] source cites [{key}], which no SOURCES.md "
+              "beside the catalogue holds", file=sys.stderr)
+    return 2 if strict and missing else 0
+
+
+def _describe_hardware(path: Path) -> None:
+    """``describe hardware`` (or a catalogue's path): the catalogue as a table."""
+    from mcrisk.spec.hardware import catalogue_table, load_catalogue
+    from mcrisk.spec.priors import read_toml
+
+    if not validate.is_file(path):
+        raise SpecError(f"describe: hardware lists {path}, which is not in {Path.cwd()}; give the catalogue's "
+                        "path, e.g. mcrisk describe priors/hardware-2026.toml")
+    data, _ = read_toml(path)
+    print(f"{path}: {data.get('description', 'hardware catalogue')}\n")
+    for line in catalogue_table(load_catalogue(path), data.get("currency", "USD")):
+        print(f"  {line}")
+    print("\nRent and owned cost are priors (lognormal P5-P95 as given); a curve's points are "
+          "[interactivity, output tokens/s per GPU].\nA study refers to them as FILE.toml#h100.rent_per_gpu_hour "
+          "and FILE.toml#h100.curves.NAME.")
+
+
 def _fit(args: argparse.Namespace) -> None:
     from mcrisk.elicit.expert import fit_expert
     from mcrisk.study.fitting import fit_file
@@ -151,8 +185,11 @@ def _fit(args: argparse.Namespace) -> None:
 def _describe(args: argparse.Namespace) -> None:
     """Print a model's inputs and outputs; for a study file, also what the study gives each input."""
     from mcrisk.models import MODELS, model_inputs, option_rows, resolve_model
+    from mcrisk.spec.hardware import DEFAULT_CATALOGUE
 
     ref, study = args.model, None
+    if ref == "hardware" or ref.endswith(".toml") and _is_catalogue_file(Path(ref)):
+        return _describe_hardware(DEFAULT_CATALOGUE if ref == "hardware" else Path(ref))
     if ref.endswith(".toml"):
         from mcrisk.study.runner import load_study
 
@@ -219,6 +256,13 @@ def _describe(args: argparse.Namespace) -> None:
 
     if text := domains_text(model):
         print(f"\n{text}")
+
+
+def _is_catalogue_file(path: Path) -> bool:
+    from mcrisk.spec.hardware import is_catalogue
+    from mcrisk.spec.priors import read_toml
+
+    return validate.is_file(path) and is_catalogue(read_toml(path)[0])
 
 
 def _study_summary(study, free: list[str]) -> None:
