@@ -2,7 +2,9 @@
 
 A benchmark of a model on an accelerator (DeepSeek-R1 in FP8 on 8 H100, 1k tokens in and 1k
 out) gives points ``[interactivity, throughput]``: at 42 output tokens/s per user an H100
-serves about 266 output tokens/s; at 100, about 23. A provider picks its speed tier; the curve
+serves about 133 output tokens/s per GPU; at 100, about 12 (InferenceX publishes 266 and 23
+*total* tokens, input and output; ``priors/hardware-2026.toml`` keeps output tokens, half of
+that at 1k/1k). A provider picks its speed tier; the curve
 gives its throughput. ``maas`` and ``maas_hourly`` take such a curve as the option
 ``throughput_curve`` and then the inputs ``interactivity`` and ``engineering_factor`` instead
 of ``decode_tps_per_node``.
