@@ -9,6 +9,7 @@
     groups.py           correlated inputs as groups: which, and what their indices mean
     ranking.py          the one ranking of sensitivity results and its first, in words
     rankcorr.py         rank correlations and loss attribution from a plain run
+    sensitivity_over.py each month's (or hour's) indices of an output over months or hours
     sensitivity_run.py  a study's [sensitivity] table: run and tables
     prim.py             PRIM's peeling and pasting trajectory (numpy)
     scenarios.py        PRIM boxes: where the loss lives
@@ -23,6 +24,9 @@
     voi_run.py          the [value_of_information] table's studies and lever: run, print, write, report
     sweep.py            one lever at several values on common random numbers
     solve.py            the lever value at which a target is just met
+    solve_eval.py       a solve's statistic per lever value, in memory or streamed in chunks
+    cashflow.py         a model over months: cumulative-cash bands, payback and loss months
+    frontier.py         cost per million output tokens along a throughput curve (the frontier)
     precision.py        batches of samples until intervals are narrow enough
     replicates.py       LHS and Sobol' replicates of a precision run: batches, draws, interval
     intervals.py        order-statistic intervals of quantiles

@@ -7,6 +7,8 @@
     text.py        numbers and names as text: one formatter family, aligned tables
     labels.py      plain labels, the study's period in words and units
     statistics.py  the percentile list, each statistic per row, the z values
+    domains.py     each input's allowed values, one check for files, --set, levers and calls
+    warned.py      warnings that stay with the thread that gave them
     events.py      the loss event's one grammar ("< 0", "gross_margin < 0.1")
     thinning.py    the 1 in k samples kept: one step rule, one cap per use, one wording
     units.py       the pint registry and the units the files spell

@@ -7,7 +7,7 @@ with defaults are the constants a study may leave unset. It may describe itself 
 and ``default_output``).
 
 The package only re-exports: :mod:`.base` (what a model is), :mod:`.margin`, :mod:`.hourly_margin`,
-:mod:`.monthly_margin` (with :mod:`.cashflow`), :mod:`.gpu_cost` and :mod:`.testfunctions` (the
+:mod:`.monthly_margin` (with :mod:`.cashflow`), throughput curves (:mod:`.curves`), :mod:`.gpu_cost` and :mod:`.testfunctions` (the
 built-in models), :mod:`.options` (a study's ``[options]`` bound to a model), :mod:`.chains` (models composed in order) and :mod:`.registry`
 (built-in names and lookup).
 

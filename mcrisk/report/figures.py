@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 from mcrisk.core.errors import SpecError
 from mcrisk.report.findings import analysed, can_be_negative, driver, driver_phrase, sensitivity_of, stated, varies
@@ -141,6 +142,32 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
                             f"{', '.join(outs)}")
         plan.append((f"distribution_{extra}", functools.partial(plot_distribution, res, output=extra,
                                                                 bins=cfg.bins, labels=labels)))
+    return plan + table_plan(run, res, labels) + curve_plan(run, labels)
+
+
+def table_plan(run, res: xr.Dataset, labels=None) -> list[tuple[str, Callable[[], Any]]]:
+    """The charts of a run's tables and of its model's shape, in report order.
+
+    PRIM's trade-off and first box, EVPPI, prior against posterior (``[calibrate]``), EVSI and
+    ENBS against a study's size (one chart per study), EVPI against a lever, an hourly model's
+    day, a model over months' cash fan and when the loss happens, and outputs at several volumes.
+
+    Parameters
+    ----------
+    run
+        A :class:`~mcrisk.study.runner.StudyRun`.
+    res
+        Its results as the charts state them (:func:`mcrisk.report.findings.stated`).
+    labels
+        Name -> plain label for the charts.
+
+    Returns
+    -------
+    list of (str, callable)
+        The chart's file stem and a function drawing it (returning its Axes).
+    """
+    study = run.study
+    plan: list[tuple[str, Callable[[], Any]]] = []
     boxes = run.tables.get("scenarios")
     if boxes is not None and boxes.sizes["box"]:  # PRIM's trade-off and its first box
         plan.append(("scenarios_tradeoff", functools.partial(plot_tradeoff, boxes, labels=labels)))
@@ -163,7 +190,7 @@ def figure_plan(run, notes: list[str] | None = None) -> list[tuple[str, Callable
         plan.append(("loss_timing", functools.partial(plot_loss_timing, res, labels=labels)))
     if scales := getattr(study.model, "scale_outputs", None):  # outputs evaluated at several volumes
         plan.append(("by_scale", functools.partial(plot_by_scale, run.summary, scales, labels=labels)))
-    return plan + curve_plan(run, labels)
+    return plan
 
 
 def curve_plan(run, labels=None) -> list[tuple[str, Callable[[], Any]]]:

@@ -33,10 +33,10 @@ from mcrisk.report.deck import dist_words
 from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
 from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
+from mcrisk.report.workbook_calibration import calibration_sheet
 from mcrisk.report.workbook_voi import evsi_sheet, voi_lever_sheet
 from mcrisk.report.workbook_curves import throughput_sheet
 from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
-from mcrisk.analyze.calibration import k_hat_words
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.report.workbook_months import cash_flow_sheet, cash_month_sheet, sensitivity_over_sheet
 
@@ -347,27 +347,6 @@ def _assumptions_sheet(book: _Book, run) -> None:
     ws.freeze_panes(1, 1)
 
 
-def _calibration_sheet(book: _Book, run) -> None:
-    """A calibrated run's inputs, prior against posterior (the columns of calibration.csv), k-hat and ESS."""
-    if (cal := run.tables.get("calibrate")) is None:
-        return
-    ws = book.wb.add_worksheet("Calibration")
-    cols = ["prior_mean", "prior_sd", "prior_p05", "prior_p50", "prior_p95", "post_mean", "post_sd", "post_p05",
-            "post_p50", "post_p95"]
-    ws.write_row(0, 0, [f"Weighted by the record: {cal.attrs['ess']:,.0f} effective draws of {cal.attrs['samples']:,},"
-                        f" {k_hat_words(cal.attrs['k_hat'])} (calibration.json has the observations)"], book.bold)
-    ws.write_row(1, 0, ["Input", "Name", "Unit", *(c.replace("_", " ") for c in cols)], book.bold)
-    for i, name in enumerate(str(v) for v in cal.input.values):
-        row, unit = cal.sel(input=name), str(cal.unit.sel(input=name).item())
-        ws.write_row(i + 2, 0, [book.lab(name), name, shown_unit(unit)])
-        code = _number_format(unit, book.currency, [float(row[c]) for c in cols])
-        for j, c in enumerate(cols):
-            ws.write_number(i + 2, 3 + j, float(row[c]), book.fmt(code))
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 2, 20)
-    ws.set_column(3, 12, 13)
-
-
 def _sources_sheet(book: _Book, run) -> None:
     """The citations of the bracketed keys the priors cite."""
     ws = book.wb.add_worksheet("Sources")
@@ -426,7 +405,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
-_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, _calibration_sheet,
+_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, calibration_sheet,
            evsi_sheet, voi_lever_sheet, throughput_sheet, cash_flow_sheet, cash_month_sheet, _assumptions_sheet,
            _sources_sheet, _settings_sheet, _samples_sheet)
 

@@ -18,6 +18,8 @@
     sensitivity_table.py  [sensitivity], checked
     plots_table.py        [plots], checked
     thresholds.py         events' and targets' numbers read in the units the study shows
+    plausible.py          each prior's median against its input's published range
+    hardware.py           the hardware catalogue (priors/hardware-2026.toml): checked and listed
     bibliography.py       the bracketed source keys and priors/SOURCES.md
 
 May import: core, distributions, models.
