@@ -184,22 +184,13 @@ def _fit(args: argparse.Namespace) -> None:
 
 def _describe(args: argparse.Namespace) -> None:
     """Print a model's inputs and outputs; for a study file, also what the study gives each input."""
-    from mcrisk.models import MODELS, model_inputs, option_rows, resolve_model
+    from mcrisk.models import model_inputs
     from mcrisk.spec.hardware import DEFAULT_CATALOGUE
 
-    ref, study = args.model, None
+    ref = args.model
     if ref == "hardware" or ref.endswith(".toml") and _is_catalogue_file(Path(ref)):
         return _describe_hardware(DEFAULT_CATALOGUE if ref == "hardware" else Path(ref))
-    if ref.endswith(".toml"):
-        from mcrisk.study.runner import load_study
-
-        study = load_study(Path(ref))
-        model, title = study.model, f"{ref}: model {study.model_ref}"
-    elif ref in MODELS or ":" in ref:
-        model, title = resolve_model(ref, base=Path.cwd(), where="describe: model"), ref
-    else:
-        raise SpecError(f"describe: model = {ref!r} is not a built-in model; known: {', '.join(MODELS)} "
-                        "(or FILE.py:function, package.module:function, STUDY.toml)")
+    model, title, study = _described(ref)
     required, optional, anykw = model_inputs(model)
     meta_in, meta_out = getattr(model, "inputs", {}), getattr(model, "outputs", {})
     currency = study.priors.currency if study else None
@@ -242,6 +233,29 @@ def _describe(args: argparse.Namespace) -> None:
         print(f"  {line}")
     if not rows_out:
         print("  not declared; found by evaluating the model once (@mcrisk.model(outputs=...) declares them)")
+    _describe_tail(model, study, optional)
+
+
+def _described(ref: str):
+    """``(model, title, study or None)`` for ``describe REF``: a study file, a built-in or FILE.py:function."""
+    from mcrisk.models import MODELS, resolve_model
+
+    if ref.endswith(".toml"):
+        from mcrisk.study.runner import load_study
+
+        study = load_study(Path(ref))
+        return study.model, f"{ref}: model {study.model_ref}", study
+    if ref in MODELS or ":" in ref:
+        return resolve_model(ref, base=Path.cwd(), where="describe: model"), ref, None
+    raise SpecError(f"describe: model = {ref!r} is not a built-in model; known: {', '.join(MODELS)} "
+                    "(or FILE.py:function, package.module:function, STUDY.toml)")
+
+
+def _describe_tail(model, study, optional) -> None:
+    """``describe``'s closing blocks: the model's options, what the study does or the default output, domains."""
+    from mcrisk.models import option_rows
+    from mcrisk.spec.conform import domains_text
+
     if options := option_rows(model):  # fixed settings a study gives in [options]
         print("\nOptions ([options] in a study)")
         for line in aligned([list(r) for r in options], left=3):
@@ -252,8 +266,6 @@ def _describe(args: argparse.Namespace) -> None:
         if default := getattr(model, "default_output", None):
             print(f"\nA study analyses {default} unless it sets output = \"...\".")
         print("{currency} is the study's currency.")
-    from mcrisk.spec.conform import domains_text
-
     if text := domains_text(model):
         print(f"\n{text}")
 
