@@ -105,6 +105,30 @@ def test_irr_is_nan_where_the_cash_never_changes_sign():
     assert np.isnan(irr(np.array([[0.0, 0, 0], [1.0, 2, 0], [-1.0, 0, -2]]))).all()
 
 
+def test_irr_excluded_without_a_walk_only_where_no_root_is(monkeypatch, rng):
+    from mcrisk.models import cashflow
+
+    # -100 + b v - c v^2 (v = (1 + r)^-1): two roots for (230, 132), none for (30, 100) (30^2 < 4 100 100),
+    # a double root for (230, 132.25) (15%: the grid sees no change, NaN, but no bound can exclude it)
+    flows = np.zeros((3, 25))
+    flows[:, 0] = -100.0
+    flows[:, 12] = 230.0, 30.0, 230.0
+    flows[:, 24] = -132.0, -100.0, -132.25
+    np.testing.assert_array_equal(cashflow._no_root(np.ascontiguousarray(flows.T)), [False, True, False])
+    np.testing.assert_array_equal(np.isnan(irr(flows)), [False, True, True])
+    # the benchmark's shape: upfront cost, profits, then losses (and a salvage): the same IRRs as the walk alone
+    n = 3000
+    months = np.arange(1, 37)
+    turn = rng.uniform(2, 40, n)[:, None]
+    cash = rng.uniform(1e6, 3e7, (n, 1)) * np.where(months < turn, 1.0, -rng.uniform(0.01, 2, (n, 1)))
+    cash[:, -1] += rng.uniform(0, 5e7, n)
+    flows = np.hstack([-rng.uniform(1e7, 6e8, (n, 1)), cash])
+    fast = irr(flows)
+    assert 0.2 < np.isnan(fast).mean() < 0.9  # both kinds are there
+    monkeypatch.setattr(cashflow, "_no_root", lambda f: np.zeros(f.shape[1], dtype=bool))
+    np.testing.assert_array_equal(fast, irr(flows))
+
+
 def test_payback_month_counts_from_1():
     np.testing.assert_array_equal(payback_month(np.array([[-1.0, 0.0, 2.0], [1.0, 1, 1], [-1.0, -1, -1]])),
                                   [2.0, 1.0, np.nan])

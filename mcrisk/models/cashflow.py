@@ -64,6 +64,13 @@ IRR_GRID = np.concatenate([np.arange(12 * np.log(0.5), -1, 0.5), np.arange(-1, 2
 #: the cumulative cash changes sign once, Norstrom's condition for one positive IRR).
 _IRR_COARSE = np.linspace(np.log(0.5), np.log(11.0), 33)
 _IRR_POSITIVE = np.linspace(0.0, np.log(11.0), 25)
+#: Rates bounding the intervals on which :func:`_no_root` bounds the NPV: every fourth of the grid's
+#: fine part, every third of its coarse parts, and the ends (43 rates).
+_FINE = (IRR_GRID > -1.01 / 12) & (IRR_GRID < 2.51 / 12)
+_EXCLUDE = np.unique(np.concatenate([IRR_GRID[_FINE][::4], IRR_GRID[~_FINE][::3], IRR_GRID[[0, -1]], [2.5 / 12]]))
+#: Relative margin of :func:`_no_root`: far above the rounding of a sum of 1200 months (3e-13).
+_MARGIN = 1e-9
+_PRODUCT = 2**18  # multiply-adds per matrix product in _no_root: OpenBLAS runs those up to 2**18 on one thread
 _ITERATIONS = 100  # Newton from a grid bracket needs about 6; bisection alone about 50
 _CHUNK = 8  # grid rates evaluated at a time, walking down from the bound
 
@@ -156,6 +163,8 @@ def irr_by_month(flows: np.ndarray, cumulative_cash: np.ndarray) -> np.ndarray:
     if many.size:  # Norstrom: cumulative cash changing sign once has exactly one IRR above 0
         once = (_sign_changes(cumulative_cash[:, many]) == 1) & (cumulative_cash[-1, many] != 0)
         positive, many = many[once], many[~once]
+    if many.size:
+        many = many[~_no_root(flows[:, many])]
     for rows, grid in ((np.flatnonzero(changes == 1), _IRR_COARSE), (positive, _IRR_POSITIVE), (many, IRR_GRID)):
         if rows.size:
             out[rows] = _largest_root(flows[:, rows] if rows.size < flows.shape[1] else flows, grid)
@@ -173,6 +182,33 @@ def _sign_changes(flows: np.ndarray) -> np.ndarray:
     last = np.maximum.accumulate(np.where(sign != 0, np.arange(flows.shape[0])[:, None], -1), axis=0)
     carried = np.where(last >= 0, np.take_along_axis(sign, np.maximum(last, 0), axis=0), 0)
     return np.count_nonzero((carried[1:] * carried[:-1]) < 0, axis=0)
+
+
+def _no_root(flows: np.ndarray) -> np.ndarray:
+    """Per column of month-major flows, True where the NPV keeps one sign over the whole grid, provably.
+
+    With ``P = A - B``, ``A`` the polynomial of the positive cash flows and ``B`` of the
+    negative ones, both increasing in ``v``: on ``[v_lo, v_hi]``, ``A(v_lo) - B(v_hi) <= P(v)
+    <= A(v_hi) - B(v_lo)``. Where on every interval between the rates of :data:`_EXCLUDE` the
+    upper bound is below ``-margin (A + B)`` (or the lower above ``+margin (A + B)``), every
+    NPV the grid walk computes has that sign (Horner's rounding is below ``2 M eps (A + B)``),
+    so the walk finds no change: the IRR is NaN. ``A`` and ``B`` are matrix products (sums of
+    non-negative terms, accurate to ``M eps`` relative whatever their order), and a column
+    either is excluded, its IRR NaN as the walk would make it, or walked as before: the result
+    does not depend on the product's order.
+    """
+    powers = np.exp(-np.outer(np.arange(flows.shape[0]), _EXCLUDE))  # v^m, rates increasing: v decreasing
+    high, low = 1 + _MARGIN, 1 - _MARGIN
+    a, b = np.empty((2, flows.shape[1], _EXCLUDE.size))
+    step = max(1, _PRODUCT // powers.size)  # small products run on one thread (BLAS threads contend)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i in range(0, flows.shape[1], step):
+            part = flows[:, i : i + step].T
+            np.matmul(np.maximum(part, 0.0), powers, out=a[i : i + step])
+            np.matmul(np.maximum(-part, 0.0), powers, out=b[i : i + step])
+        below = (a[:, :-1] * high < b[:, 1:] * low).all(axis=1)  # interval k: v from v[k + 1] up to v[k]
+        above = (a[:, 1:] * low > b[:, :-1] * high).all(axis=1)
+    return below | above
 
 
 def _largest_root(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
