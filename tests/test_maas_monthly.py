@@ -115,6 +115,9 @@ def test_irr_excluded_without_a_walk_only_where_no_root_is(monkeypatch, rng):
     flows[:, 12] = 230.0, 30.0, 230.0
     flows[:, 24] = -132.0, -100.0, -132.25
     np.testing.assert_array_equal(cashflow._no_root(np.ascontiguousarray(flows.T)), [False, True, False])
+    # the cumulative cash forwards (-100, -70, -170) and backwards (-170, -70, -100) stays below 0 for (30, 100)
+    one_sign = cashflow._one_sign(np.ascontiguousarray(flows.T), np.cumsum(flows.T, axis=0))
+    np.testing.assert_array_equal(one_sign, [False, True, False])
     np.testing.assert_array_equal(np.isnan(irr(flows)), [False, True, True])
     # the benchmark's shape: upfront cost, profits, then losses (and a salvage): the same IRRs as the walk alone
     n = 3000
@@ -125,7 +128,11 @@ def test_irr_excluded_without_a_walk_only_where_no_root_is(monkeypatch, rng):
     flows = np.hstack([-rng.uniform(1e7, 6e8, (n, 1)), cash])
     fast = irr(flows)
     assert 0.2 < np.isnan(fast).mean() < 0.9  # both kinds are there
+    by_month = np.ascontiguousarray(flows.T)
+    excluded = cashflow._one_sign(by_month, np.cumsum(by_month, axis=0)) | cashflow._no_root(by_month)
+    assert 0.05 * n < excluded.sum() < np.isnan(fast).sum()  # excluded without a walk: some of the NaNs
     monkeypatch.setattr(cashflow, "_no_root", lambda f: np.zeros(f.shape[1], dtype=bool))
+    monkeypatch.setattr(cashflow, "_one_sign", lambda f, c: np.zeros(f.shape[1], dtype=bool))
     np.testing.assert_array_equal(fast, irr(flows))
 
 

@@ -164,6 +164,8 @@ def irr_by_month(flows: np.ndarray, cumulative_cash: np.ndarray) -> np.ndarray:
         once = (_sign_changes(cumulative_cash[:, many]) == 1) & (cumulative_cash[-1, many] != 0)
         positive, many = many[once], many[~once]
     if many.size:
+        many = many[~_one_sign(flows[:, many], cumulative_cash[:, many])]
+    if many.size:
         many = many[~_no_root(flows[:, many])]
     for rows, grid in ((np.flatnonzero(changes == 1), _IRR_COARSE), (positive, _IRR_POSITIVE), (many, IRR_GRID)):
         if rows.size:
@@ -182,6 +184,25 @@ def _sign_changes(flows: np.ndarray) -> np.ndarray:
     last = np.maximum.accumulate(np.where(sign != 0, np.arange(flows.shape[0])[:, None], -1), axis=0)
     carried = np.where(last >= 0, np.take_along_axis(sign, np.maximum(last, 0), axis=0), 0)
     return np.count_nonzero((carried[1:] * carried[:-1]) < 0, axis=0)
+
+
+def _one_sign(flows: np.ndarray, cumulative_cash: np.ndarray) -> np.ndarray:
+    """Per column, True where the cumulative cash, forwards and backwards, keeps one sign: no root.
+
+    By Abel's summation, with ``C_m = sum_{k<=m} CF_k`` and ``D_m = sum_{k>=m} CF_k``::
+
+        P(v) = sum_{m<M} C_m (v^m - v^(m+1)) + C_M v^M     <= max C          (v <= 1)
+        P(v) = D_0 + sum_{m>=1} D_m (v^m - v^(m-1))        <= v^M max D      (v >= 1)
+
+    (non-negative weights summing to 1 and to ``v^M``), so ``max C`` and ``max D`` below
+    ``-margin sum |CF|`` make every NPV the grid walk computes negative (its rounding is below
+    ``2 M eps v^M sum |CF|``), and likewise ``min C``, ``min D`` above it positive.
+    """
+    size = _MARGIN * np.abs(flows).sum(axis=0)
+    backward = np.cumsum(flows[::-1], axis=0)
+    low = np.minimum(cumulative_cash.min(axis=0), backward.min(axis=0))
+    high = np.maximum(cumulative_cash.max(axis=0), backward.max(axis=0))
+    return (high < -size) | (low > size)
 
 
 def _no_root(flows: np.ndarray) -> np.ndarray:
