@@ -220,28 +220,78 @@ def _no_root(flows: np.ndarray) -> np.ndarray:
     """
     powers = np.exp(-np.outer(np.arange(flows.shape[0]), _EXCLUDE))  # v^m, rates increasing: v decreasing
     high, low = 1 + _MARGIN, 1 - _MARGIN
-    a, b = np.empty((2, flows.shape[1], _EXCLUDE.size))
-    step = max(1, _PRODUCT // powers.size)  # small products run on one thread (BLAS threads contend)
     with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(0, flows.shape[1], step):
-            part = flows[:, i : i + step].T
-            np.matmul(np.maximum(part, 0.0), powers, out=a[i : i + step])
-            np.matmul(np.maximum(-part, 0.0), powers, out=b[i : i + step])
+        a, b = _product(np.maximum(flows, 0.0), powers), _product(np.maximum(-flows, 0.0), powers)
         below = (a[:, :-1] * high < b[:, 1:] * low).all(axis=1)  # interval k: v from v[k + 1] up to v[k]
         above = (a[:, 1:] * low > b[:, :-1] * high).all(axis=1)
     return below | above
 
 
+def _product(flows: np.ndarray, powers: np.ndarray) -> np.ndarray:
+    """``flows.T @ powers`` for month-major flows, in products small enough for one BLAS thread."""
+    out = np.empty((flows.shape[1], powers.shape[1]))
+    step = max(1, _PRODUCT // powers.size)  # small products run on one thread (BLAS threads contend)
+    for i in range(0, flows.shape[1], step):
+        np.matmul(flows[:, i : i + step].T, powers, out=out[i : i + step])
+    return out
+
+
+def _scan(flows: np.ndarray, grid: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's NPV on the whole grid as one matrix product: where its signs are sure, the walk's bracket.
+
+    Returns per sample whether every sign from index ``at`` down is sure (the value further from
+    0 than ``margin max |CF| sum v^m``, far beyond the product's and Horner's rounding, so Horner
+    has the same signs) and the index of the highest change at or below ``at`` (-1: none).
+    """
+    powers = np.exp(-np.outer(np.arange(flows.shape[0]), grid))
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = _product(flows, powers)
+        margin = np.multiply.outer(_MARGIN * np.abs(flows).max(axis=0), powers.sum(axis=0))
+        seen = np.arange(grid.size) <= at[:, None]  # the rates the walk would visit
+        sure = ((np.abs(values) > margin) | ~seen).all(axis=1)
+    above = values > 0
+    change = (above[:, 1:] != above[:, :-1]) & seen[:, 1:]  # between index k and k + 1
+    lower = np.where(change.any(axis=1), grid.size - 2 - np.argmax(change[:, ::-1], axis=1), -1)
+    return sure, lower
+
+
 def _largest_root(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """The highest monthly log rate on ``grid``'s range where the NPV is 0, as an annual rate.
 
-    Each sample's grid is walked down, :data:`_CHUNK` rates at a time, from just above a bound
-    no root exceeds (:func:`_top`), until the NPV changes sign; that interval is refined by
-    :func:`_newton`.
+    Each sample's grid is scanned down from just above a bound no root exceeds (:func:`_top`)
+    until the NPV changes sign, by one matrix product (:func:`_scan`), or by :func:`_walk`
+    where a sign is too close to 0 for the product; that interval is refined by :func:`_newton`.
+    """
+    out = np.full(flows.shape[1], np.nan)
+    at = _top(flows, grid)  # per sample: the grid index the walk starts from
+    sure, lower = _scan(flows, grid, at)
+    rows = np.flatnonzero(sure & (lower >= 0))
+    ends = _polynomial(flows[:, rows], np.exp(-grid[np.stack([lower[rows] + 1, lower[rows]])]))
+    brackets = [(rows, lower[rows], ends[0], ends[1])]
+    rest = np.flatnonzero(~sure)
+    if rest.size:
+        walked, *found = _walk(flows[:, rest], grid, at[rest])
+        brackets.append((rest[walked], *found))
+    rows, lower, f_hi, f_lo = (np.concatenate(parts) for parts in zip(*brackets))
+    if not rows.size:
+        return out
+    # in v = e^-x the bracket is [e^-x_hi, e^-x_lo]; the polynomial's values there are f_hi and f_lo
+    v_lo, v_hi = np.exp(-grid[lower + 1]), np.exp(-grid[lower])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(f_hi != f_lo, v_lo - f_hi * (v_hi - v_lo) / (f_lo - f_hi), (v_lo + v_hi) / 2)
+    v = _newton(flows[:, rows], np.clip(v, v_lo, v_hi), v_lo, v_hi, f_hi > 0)
+    out[rows] = np.expm1(-12 * np.log(v))
+    return out
+
+
+def _walk(flows: np.ndarray, grid: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each sample's grid walked down from index ``at``, :data:`_CHUNK` rates at a time, by Horner's scheme.
+
+    Returns the samples with a sign change, the grid index below it and the NPV at its two ends
+    (the higher rate's first).
     """
     count = flows.shape[1]
-    out = np.full(count, np.nan)
-    at = _top(flows, grid)  # per sample: the grid index the walk starts from
+    at = at.copy()
     prev = _polynomial(flows, np.exp(-grid[at]))
     active = np.arange(count)
     brackets = []
@@ -260,14 +310,7 @@ def _largest_root(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
         prev[active] = values[-1]
         at[active] -= _CHUNK
         active = active[~found & (at[active] > 0)]
-    rows, lower, f_hi, f_lo = (np.concatenate(parts) for parts in zip(*brackets))
-    # in v = e^-x the bracket is [e^-x_hi, e^-x_lo]; the polynomial's values there are f_hi and f_lo
-    v_lo, v_hi = np.exp(-grid[lower + 1]), np.exp(-grid[lower])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.where(f_hi != f_lo, v_lo - f_hi * (v_hi - v_lo) / (f_lo - f_hi), (v_lo + v_hi) / 2)
-    v = _newton(flows[:, rows], np.clip(v, v_lo, v_hi), v_lo, v_hi, f_hi > 0)
-    out[rows] = np.expm1(-12 * np.log(v))
-    return out
+    return tuple(np.concatenate(parts) for parts in zip(*brackets))
 
 
 def _top(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
