@@ -105,7 +105,7 @@ def test_irr_is_nan_where_the_cash_never_changes_sign():
     assert np.isnan(irr(np.array([[0.0, 0, 0], [1.0, 2, 0], [-1.0, 0, -2]]))).all()
 
 
-def test_irr_excluded_without_a_walk_only_where_no_root_is(monkeypatch, rng):
+def test_irr_excluded_or_bracketed_without_a_walk_as_by_the_walk(monkeypatch, rng):
     from mcrisk.models import cashflow
 
     # -100 + b v - c v^2 (v = (1 + r)^-1): two roots for (230, 132), none for (30, 100) (30^2 < 4 100 100),
@@ -133,7 +133,10 @@ def test_irr_excluded_without_a_walk_only_where_no_root_is(monkeypatch, rng):
     assert 0.05 * n < excluded.sum() < np.isnan(fast).sum()  # excluded without a walk: some of the NaNs
     monkeypatch.setattr(cashflow, "_no_root", lambda f: np.zeros(f.shape[1], dtype=bool))
     monkeypatch.setattr(cashflow, "_one_sign", lambda f, c: np.zeros(f.shape[1], dtype=bool))
-    np.testing.assert_array_equal(fast, irr(flows))
+    np.testing.assert_array_equal(fast, irr(flows))  # the matrix product's brackets, for every sample
+    unsure = (lambda f, g, at: (np.zeros(f.shape[1], dtype=bool), np.full(f.shape[1], -1)))
+    monkeypatch.setattr(cashflow, "_scan", unsure)
+    np.testing.assert_array_equal(fast, irr(flows))  # the walk alone
 
 
 def test_payback_month_counts_from_1():
