@@ -21,18 +21,30 @@ change sign have none (the IRR is NaN). Cash flows that change sign more than on
 several IRRs (Lorie and Savage's pump: -100, +230 at month 12, -132 at month 24 has 10% and
 20%); :func:`irr` returns **the largest** root in its range, the rate above which the NPV
 keeps the sign of the first non-zero cash flow for every higher rate (for an investment,
-negative: above it, the project is never worth it). Its search walks a grid of monthly log
-rates down, eight rates at a time, from just above a bound no root exceeds (from ``|CF_0| <=
-sum_m |CF_m| v^m``), until the NPV changes sign, and refines that interval by Newton's method
-on the polynomial (Horner's scheme), kept inside it (bisection when a step leaves it), to the
+negative: above it, the project is never worth it). Its search goes down a grid of monthly log
+rates from just above a bound no root exceeds (from ``|CF_0| <= sum_m |CF_m| v^m``) to the
+first rate where the NPV changes sign, and refines that interval by Newton's method on the
+polynomial (Horner's scheme), kept inside it (bisection when a step leaves it), to the
 rounding of its terms. Cash flows with one sign change have exactly one IRR (Descartes), and so
 have, above 0, those whose cumulative cash changes sign once (Norstrom's criterion): a coarse
-grid (33 rates; 25 positive ones) brackets it. The others walk :data:`IRR_GRID`, with annual
+grid (33 rates; 25 positive ones) brackets it. The others use :data:`IRR_GRID`, with annual
 log rates every 0.05 between annual rates of -63% and +1118% (the pump's two roots, 0.095
 apart, are told apart). The range covers annual rates from -99.98% to 3.1e12 (monthly ``1 + i``
 from 0.5 to 11). NaN where no interval changes sign: cash flows that never change sign, a root
-outside the range, or two roots closer than a grid step, which the grid cannot see. Every sum
-is taken month by month, elementwise, so a sample's IRR does not depend on the other samples.
+outside the range, or two roots closer than a grid step, which the grid cannot see.
+
+Every IRR is the one a walk down the grid by Horner's scheme, eight rates at a time, finds,
+to the last bit, and does not depend on the other samples; three shortcuts reach it faster.
+Cash flows with several sign changes but no root are NaN without a search where the
+cumulative cash, forwards and backwards, keeps one sign (Abel's summation bounds the NPV by
+them), or where on each of 43 intervals of the grid's range the NPV of the positive flows at
+one end and of the negative ones at the other keep one sign (both increase with ``v``). The
+others get the NPV on the whole grid as one matrix product, and where every sign the walk
+would see is further from 0 than ``1e-9 max |CF| sum v^m`` (far beyond the rounding of the
+product and of Horner's scheme) the bracket is read from it and only its two ends evaluated
+by Horner's scheme. Whatever the product's summation order, a sample is then either decided as
+the walk would decide it or walked. On the benchmark's cash flows (``bench_monthly.py``) the
+IRR takes about 2 us a sample instead of 5-6.
 
 References
 ----------
@@ -45,7 +57,7 @@ Examples
 --------
 >>> import numpy as np
 >>> flows = np.array([[-100.0] + [0.0] * 11 + [110.0]])  # 110 back after a year
->>> float(irr(flows)[0])
+>>> round(float(irr(flows)[0]), 12)  # to the rounding of its terms
 0.1
 """
 

@@ -239,8 +239,8 @@ def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
     for m in range(1, months + 1):  # in month order whatever the block (a row sum's order is numpy's)
         total += flows[m]
     out["profit"][:] = flows[1:].T
-    out["revenue"][:] = (revenue * days).T
-    out["cost"][:] = (cost * days).T
+    np.multiply(revenue.T, days, out=out["revenue"])  # straight into the outputs: no month-major temporary
+    np.multiply(cost.T, days, out=out["cost"])
     flows[-1] += part["salvage_value"]
     out["cash"][:] = flows[1:].T
     running = np.empty_like(flows)  # np.cumsum along the months is slower than a vector add per month
