@@ -230,9 +230,9 @@ def _no_root(flows: np.ndarray) -> np.ndarray:
     either is excluded, its IRR NaN as the walk would make it, or walked as before: the result
     does not depend on the product's order.
     """
-    powers = np.exp(-np.outer(np.arange(flows.shape[0]), _EXCLUDE))  # v^m, rates increasing: v decreasing
     high, low = 1 + _MARGIN, 1 - _MARGIN
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # inf (long horizons, v = 2): not excluded
+        powers = np.exp(-np.outer(np.arange(flows.shape[0]), _EXCLUDE))  # v^m, rates increasing: v decreasing
         a, b = _product(np.maximum(flows, 0.0), powers), _product(np.maximum(-flows, 0.0), powers)
         below = (a[:, :-1] * high < b[:, 1:] * low).all(axis=1)  # interval k: v from v[k + 1] up to v[k]
         above = (a[:, 1:] * low > b[:, :-1] * high).all(axis=1)
@@ -242,7 +242,7 @@ def _no_root(flows: np.ndarray) -> np.ndarray:
 def _product(flows: np.ndarray, powers: np.ndarray) -> np.ndarray:
     """``flows.T @ powers`` for month-major flows, in products small enough for one BLAS thread."""
     out = np.empty((flows.shape[1], powers.shape[1]))
-    step = max(1, _PRODUCT // powers.size)  # small products run on one thread (BLAS threads contend)
+    step = max(32, _PRODUCT // powers.size)  # small products run on one thread (BLAS threads contend)
     for i in range(0, flows.shape[1], step):
         np.matmul(flows[:, i : i + step].T, powers, out=out[i : i + step])
     return out
@@ -255,8 +255,8 @@ def _scan(flows: np.ndarray, grid: np.ndarray, at: np.ndarray) -> tuple[np.ndarr
     0 than ``margin max |CF| sum v^m``, far beyond the product's and Horner's rounding, so Horner
     has the same signs) and the index of the highest change at or below ``at`` (-1: none).
     """
-    powers = np.exp(-np.outer(np.arange(flows.shape[0]), grid))
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # inf or NaN (long horizons): not sure, walked
+        powers = np.exp(-np.outer(np.arange(flows.shape[0]), grid))
         values = _product(flows, powers)
         margin = np.multiply.outer(_MARGIN * np.abs(flows).max(axis=0), powers.sum(axis=0))
         seen = np.arange(grid.size) <= at[:, None]  # the rates the walk would visit
