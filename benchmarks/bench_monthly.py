@@ -7,7 +7,10 @@
    and a salvage value. ``maas`` and ``maas_monthly`` (``months = 36``) evaluated on them in one
    process, in ``--repeat`` alternating pairs; the ratio is the median of the pairs' wall-time
    ratios, against an allowance of 40 (the monthly model is ``maas`` over 36 months, plus NPV,
-   IRR and payback). Exit status 1 if over.
+   IRR and payback), and how much of the monthly model's time its IRR took (the IRR timed
+   inside the same runs). Exit status 1 if over. On the shared 2-core machine (load average
+   about 2) the ratio was 1,174 before the IRR's shortcuts (``mcrisk/models/cashflow.py``) and
+   about 150-250 after them (docs/benchmarks.md).
 2. **Memory.** ``simulate_summary`` of ``maas_monthly`` (the same priors) at 2**20 and 2**22
    samples in chunks of 2**16, each in its own process; the peak resident memory must not grow
    with the number of samples (allowance: the larger run's peak within 1.25 times the
@@ -21,13 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 
 import numpy as np
-
 from bench_hourly import _peak_mb
 from bench_simulate import priors
 from machine import cpu_line
@@ -67,8 +70,18 @@ def _inputs(n: int) -> dict:
 
 
 def speed(n: int, repeat: int) -> dict:
-    """Median wall-time ratio of maas_monthly to maas on the same ``n`` samples."""
-    from mcrisk.models import maas, maas_monthly
+    """Median wall-time ratio of maas_monthly to maas on the same ``n`` samples, and the IRR's share."""
+    from mcrisk.models import maas, maas_monthly, monthly_margin
+
+    spent = [0.0]
+    irr_by_month = monthly_margin.irr_by_month
+
+    def timed_irr(*args):
+        t0 = time.perf_counter()
+        try:
+            return irr_by_month(*args)
+        finally:
+            spent[0] += time.perf_counter() - t0
 
     x = _inputs(n)
     day = {k: v for k, v in x.items() if k not in MONTHLY}
@@ -76,14 +89,18 @@ def speed(n: int, repeat: int) -> dict:
     for f in runs.values():  # warm-up
         f()
     times: dict[str, list[float]] = {k: [] for k in runs}
-    for i in range(repeat):
-        for name in (("maas", "maas_monthly") if i % 2 else ("maas_monthly", "maas")):
-            t0 = time.perf_counter()
-            runs[name]()
-            times[name].append(time.perf_counter() - t0)
+    monthly_margin.irr_by_month = timed_irr
+    try:
+        for i in range(repeat):
+            for name in (("maas", "maas_monthly") if i % 2 else ("maas_monthly", "maas")):
+                t0 = time.perf_counter()
+                runs[name]()
+                times[name].append(time.perf_counter() - t0)
+    finally:
+        monthly_margin.irr_by_month = irr_by_month
     ratios = [h / m for h, m in zip(times["maas_monthly"], times["maas"], strict=True)]
     return {"maas": statistics.median(times["maas"]), "maas_monthly": statistics.median(times["maas_monthly"]),
-            "ratio": statistics.median(ratios)}
+            "ratio": statistics.median(ratios), "irr": spent[0] / repeat}
 
 
 def memory(n: int) -> dict:
@@ -117,6 +134,7 @@ def main() -> None:
     print(f"| maas | {s['maas']:.3f} | 1.00 | |")
     print(f"| maas_monthly (months={MONTHS}, NPV, IRR, payback) | {s['maas_monthly']:.3f} | {s['ratio']:.1f} | "
           f"{ALLOWED_SPEED:g} |")
+    print(f"of which the IRR: {s['irr']:.3f} s a run (mean); load average {os.getloadavg()[0]:.1f}")
     rows = []
     for k in (int(v) for v in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--memory", str(2**k)], capture_output=True, text=True,

@@ -105,6 +105,40 @@ def test_irr_is_nan_where_the_cash_never_changes_sign():
     assert np.isnan(irr(np.array([[0.0, 0, 0], [1.0, 2, 0], [-1.0, 0, -2]]))).all()
 
 
+def test_irr_excluded_or_bracketed_without_a_walk_as_by_the_walk(monkeypatch, rng):
+    from mcrisk.models import cashflow
+
+    # -100 + b v - c v^2 (v = (1 + r)^-1): two roots for (230, 132), none for (30, 100) (30^2 < 4 100 100),
+    # a double root for (230, 132.25) (15%: the grid sees no change, NaN, but no bound can exclude it)
+    flows = np.zeros((3, 25))
+    flows[:, 0] = -100.0
+    flows[:, 12] = 230.0, 30.0, 230.0
+    flows[:, 24] = -132.0, -100.0, -132.25
+    np.testing.assert_array_equal(cashflow._no_root(np.ascontiguousarray(flows.T)), [False, True, False])
+    # the cumulative cash forwards (-100, -70, -170) and backwards (-170, -70, -100) stays below 0 for (30, 100)
+    one_sign = cashflow._one_sign(np.ascontiguousarray(flows.T), np.cumsum(flows.T, axis=0))
+    np.testing.assert_array_equal(one_sign, [False, True, False])
+    np.testing.assert_array_equal(np.isnan(irr(flows)), [False, True, True])
+    # the benchmark's shape: upfront cost, profits, then losses (and a salvage): the same IRRs as the walk alone
+    n = 3000
+    months = np.arange(1, 37)
+    turn = rng.uniform(2, 40, n)[:, None]
+    cash = rng.uniform(1e6, 3e7, (n, 1)) * np.where(months < turn, 1.0, -rng.uniform(0.01, 2, (n, 1)))
+    cash[:, -1] += rng.uniform(0, 5e7, n)
+    flows = np.hstack([-rng.uniform(1e7, 6e8, (n, 1)), cash])
+    fast = irr(flows)
+    assert 0.2 < np.isnan(fast).mean() < 0.9  # both kinds are there
+    by_month = np.ascontiguousarray(flows.T)
+    excluded = cashflow._one_sign(by_month, np.cumsum(by_month, axis=0)) | cashflow._no_root(by_month)
+    assert 0.05 * n < excluded.sum() < np.isnan(fast).sum()  # excluded without a walk: some of the NaNs
+    monkeypatch.setattr(cashflow, "_no_root", lambda f: np.zeros(f.shape[1], dtype=bool))
+    monkeypatch.setattr(cashflow, "_one_sign", lambda f, c: np.zeros(f.shape[1], dtype=bool))
+    np.testing.assert_array_equal(fast, irr(flows))  # the matrix product's brackets, for every sample
+    unsure = (lambda f, g, at: (np.zeros(f.shape[1], dtype=bool), np.full(f.shape[1], -1)))
+    monkeypatch.setattr(cashflow, "_scan", unsure)
+    np.testing.assert_array_equal(fast, irr(flows))  # the walk alone
+
+
 def test_payback_month_counts_from_1():
     np.testing.assert_array_equal(payback_month(np.array([[-1.0, 0.0, 2.0], [1.0, 1, 1], [-1.0, -1, -1]])),
                                   [2.0, 1.0, np.nan])

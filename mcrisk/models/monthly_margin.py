@@ -52,8 +52,10 @@ from mcrisk.models.margin import INPUTS as MAAS_INPUTS
 
 __all__ = ["BLOCK", "DAYS_PER_MONTH", "INPUTS", "OPTIONS", "OUTPUTS", "check_options", "maas_monthly"]
 
-#: Samples computed at a time: a few (BLOCK, 36) arrays stay in the processor's cache.
-BLOCK = 2**13
+#: Samples computed at a time: a few (36, BLOCK) arrays stay in the processor's cache. Not a power
+#: of 2: month-major rows a power of 2 bytes apart map to the same cache sets, and copying them
+#: to the sample-major outputs (a transpose) was 20 times slower at 2**13.
+BLOCK = 6000
 #: A mean month: 365.25 / 12 days.
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -237,8 +239,8 @@ def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
     for m in range(1, months + 1):  # in month order whatever the block (a row sum's order is numpy's)
         total += flows[m]
     out["profit"][:] = flows[1:].T
-    out["revenue"][:] = (revenue * days).T
-    out["cost"][:] = (cost * days).T
+    np.multiply(revenue.T, days, out=out["revenue"])  # straight into the outputs: no month-major temporary
+    np.multiply(cost.T, days, out=out["cost"])
     flows[-1] += part["salvage_value"]
     out["cash"][:] = flows[1:].T
     running = np.empty_like(flows)  # np.cumsum along the months is slower than a vector add per month
