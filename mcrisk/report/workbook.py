@@ -30,13 +30,13 @@ import numpy as np
 from mcrisk.core.statistics import CENTRAL_80, CENTRAL_80_90, CENTRAL_90, PERCENTILES, percentile_head
 from mcrisk.spec.bibliography import cited_sources, study_folders
 from mcrisk.report.deck import dist_words
-from mcrisk.report.deck_decisions import target_words
 from mcrisk.report.findings import analysed, stated
 from mcrisk.report.palette import QUANTILE_HIGH, QUANTILE_LOW
 from mcrisk.report.workbook_calibration import calibration_sheet
+from mcrisk.report.workbook_decisions import solve_sheet, sweep_sheet
 from mcrisk.report.workbook_voi import evsi_sheet, voi_lever_sheet
 from mcrisk.report.workbook_curves import throughput_sheet
-from mcrisk.core.labels import is_share, label_of, period_name, run_labels, shown_unit
+from mcrisk.core.labels import is_share, label_of, period_name, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.report.workbook_months import cash_flow_sheet, cash_month_sheet, sensitivity_over_sheet
 
@@ -101,6 +101,11 @@ class _Book:
     def number(self, unit: str, values=None):
         """The cell format of numbers in ``unit`` (money, share or count), as every sheet shows them."""
         return self.fmt(_number_format(unit, self.currency, values))
+
+    @staticmethod
+    def head(text: str, unit: str) -> str:
+        """A column heading with the unit its cells are shown in: ``"P50 (CNY/month)"``, ``"P(< 0) (%)"``."""
+        return f"{text} ({shown_unit(unit)})" if shown_unit(unit) else text
 
     def lab(self, name: str, out: bool = False) -> str:
         """The label of a variable; an output's money reads per the study's period."""
@@ -200,8 +205,8 @@ def _tornado_sheet(book: _Book, run) -> None:
     ws.write_number(1, 1, base, book.fmt(code))
     ws.write(1, 2, shown_unit(unit))
     olab = book.lab(out, True)
-    head = ["Input", "Name", "Input unit", f"Input at {qlo}", f"Input at {qhi}", _head(f"{olab}, input at {qlo}", unit),
-            _head(f"{olab}, input at {qhi}", unit), _head("Swing", unit)]
+    head = ["Input", "Name", "Input unit", f"Input at {qlo}", f"Input at {qhi}", book.head(f"{olab}, input at {qlo}", unit),
+            book.head(f"{olab}, input at {qhi}", unit), book.head("Swing", unit)]
     ws.write_row(3, 0, head, book.bold)
     units = [str(u) for u in tab["input_units"].values] if "input_units" in tab.coords else [""] * tab.sizes["input"]
     n = tab.sizes["input"]
@@ -256,74 +261,9 @@ def _sensitivity_sheet(book: _Book, run) -> None:
     ws.set_column(first, first - 1 + len(keys), 12)
 
 
-def _sweep_sheet(book: _Book, run) -> None:
-    """Per lever value of the ``[sweep]``: P(< 0), the mean and percentiles of its output, finite samples."""
-    if (sw := run.tables.get("sweep")) is None:
-        return
-    ws = book.wb.add_worksheet("Sweep")
-    lever = sw.summary.attrs["lever"]
-    s = sw.summary.sel(output=sw.output)
-    unit, lunit = str(np.ravel(s.units.values)[0]), str(sw.summary[lever].attrs.get("units", ""))
-    values = np.asarray(sw.summary[lever].values, dtype=float)
-    stats = ("mean", *CENTRAL_80_90)
-    ws.write(0, 0, f"{book.lab(sw.output, True)} ({sw.output}) at each value of {book.lab(lever)} ({lever}), on the "
-                   f"same {int(sw.summary.attrs.get('samples', 0)):,} samples of the other inputs (common random "
-                   "numbers)" + ("" if sw.breakeven is None else
-                                 f"; P(< 0) crosses 50% at {lever} = {sw.breakeven:.6g} {lunit}".rstrip()))
-    head = [_head(book.lab(lever), lunit), _head("P(< 0)", "1"),
-            *(_head("Mean" if k == "mean" else percentile_head(k), unit) for k in stats), "Finite samples"]
-    ws.write_row(1, 0, head, book.bold)
-    lcode = book.fmt(_number_format(lunit, book.currency, values))
-    code = book.fmt(_number_format(unit, book.currency, [float(v) for v in np.ravel(s[list(CENTRAL_90)].to_array())]))
-    for i, v in enumerate(values):
-        ws.write_number(2 + i, 0, float(v), lcode)
-        ws.write_number(2 + i, 1, float(s.p_below_zero.values[i]), book.fmt(_number_format("1", book.currency)))
-        for j, k in enumerate(stats):
-            ws.write_number(2 + i, 2 + j, float(s[k].values[i]), code)
-        ws.write_number(2 + i, 2 + len(stats), int(s.n_valid.values[i]), book.fmt("#,##0"))
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 2 + len(stats), 16)
-    ws.freeze_panes(2, 1)
-
-
-def _solve_sheet(book: _Book, run) -> None:
-    """The ``[solve]``'s answer: the lever value meeting the target, its 95% interval, the target, the search."""
-    if (sol := run.tables.get("solve")) is None:
-        return
-    ws = book.wb.add_worksheet("Solve")
-    u = sol.unit
-    rows = [("Lever", f"{book.lab(sol.lever)} ({sol.lever})", ""),
-            ("Target", f"{target_words(sol.target, run_labels(run))} ({sol.target})", ""),
-            ("Value", sol.value, u), ("95% interval, low", sol.ci_low, u), ("95% interval, high", sol.ci_high, u),
-            ("Achieved there", sol.achieved, ""), ("Target met", "above the value" if sol.met_above else
-                                                   "below the value", ""),
-            ("Range searched, low", sol.low, u), ("Range searched, high", sol.high, u),
-            ("Bisected to", sol.tolerance, u), ("Samples", sol.samples, ""), ("Sampling design", sol.method, ""),
-            ("Seed", str(sol.seed), ""), ("Model evaluations", sol.evaluations, ""), ("Interval", sol.interval, "")]
-    if sol.clipped:
-        rows.append(("Interval clipped at", f"the range's {sol.clipped.replace(',', ' and ')} end", ""))
-    ws.write_row(0, 0, ["Item", "Value", "Unit"], book.bold)
-    for i, (k, v, unit) in enumerate(rows):
-        ws.write(i + 1, 0, k)
-        if isinstance(v, str):
-            ws.write_string(i + 1, 1, v)
-        else:
-            code = "#,##0" if isinstance(v, int) else _number_format(unit, book.currency, [0.0])  # 3 decimals
-            ws.write_number(i + 1, 1, v, book.fmt(code))
-        ws.write(i + 1, 2, shown_unit(unit))
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 48)
-    ws.set_column(2, 2, 16)
-
-
 def _mid(label: str) -> str:
     """A label mid-sentence: "Profit per month" -> "profit per month"; "GPU-hour price" keeps its capitals."""
     return label if label[1:2].isupper() or label[1:2].isdigit() else label[:1].lower() + label[1:]
-
-
-def _head(text: str, unit: str) -> str:
-    """A column heading with the unit its cells are shown in: ``"P50 (CNY/month)"``, ``"P(< 0) (%)"``."""
-    return f"{text} ({shown_unit(unit)})" if shown_unit(unit) else text
 
 
 def _assumptions_sheet(book: _Book, run) -> None:
@@ -405,7 +345,7 @@ def _samples_sheet(book: _Book, run) -> None:
 
 
 #: The sheets in workbook order; each writes nothing when the run has nothing for it.
-_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, _sweep_sheet, _solve_sheet, calibration_sheet,
+_SHEETS = (_summary_sheet, _tornado_sheet, _sensitivity_sheet, sweep_sheet, solve_sheet, calibration_sheet,
            evsi_sheet, voi_lever_sheet, throughput_sheet, cash_flow_sheet, cash_month_sheet, _assumptions_sheet,
            _sources_sheet, _settings_sheet, _samples_sheet)
 

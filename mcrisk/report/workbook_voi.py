@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mcrisk.core.labels import shown_unit
 
 __all__ = ["evsi_sheet", "voi_lever_sheet"]
-
-
-def _head(text: str, unit: str) -> str:
-    return f"{text} ({shown_unit(unit)})" if shown_unit(unit) else text
 
 
 def evsi_sheet(book, run) -> None:
@@ -30,8 +25,8 @@ def evsi_sheet(book, run) -> None:
     units, money = ds.attrs["units"], ds.attrs["enbs_units"]
     ws.write(0, 0, f"Value of sample information: {METHOD}; ENBS = periods x EVSI - cost_fixed - "
                    "cost_per_observation x n")
-    head = ["Study", "Input", "n", _head("EVSI", units), _head("SE", units), _head("ENBS", money), "Periods",
-            _head("Cost fixed", money), _head("Cost per observation", money), "Best"]
+    head = ["Study", "Input", "n", book.head("EVSI", units), book.head("SE", units), book.head("ENBS", money), "Periods",
+            book.head("Cost fixed", money), book.head("Cost per observation", money), "Best"]
     ws.write_row(1, 0, head, book.bold)
     code, mcode = book.number(units, ds.evsi.values), book.number(money, ds.enbs.values)
     for i in range(ds.sizes["row"]):
@@ -55,7 +50,7 @@ def evsi_sheet(book, run) -> None:
     chart.set_title({"name": "ENBS against the study's size"})
     wide = ds.n.values.max() >= 8 * ds.n.values.min()
     chart.set_x_axis({"name": "n (observations)", "log_base": 10 if wide else None})
-    chart.set_y_axis({"name": _head("ENBS", money)})
+    chart.set_y_axis({"name": book.head("ENBS", money)})
     ws.insert_chart(3 + ds.sizes["row"], 0, chart, {"x_scale": 1.6, "y_scale": 1.3})
     ws.set_column(0, 1, 24)
     ws.set_column(2, 9, 16)
@@ -72,7 +67,7 @@ def voi_lever_sheet(book, run) -> None:
     shown = ["EVPI" if k == "all" else "EVPPI " + " + ".join(book.lab(x) for x in k.split("+")) for k in names]
     ws.write(0, 0, f"Value of information at each value of {book.lab(lever)} ({lever}), on the same "
                    f"{int(ds.attrs['samples']):,} samples of the other inputs (common random numbers)")
-    head = [_head(book.lab(lever), lunit), *(_head(s, units) for s in shown), *(_head(f"SE {s}", units) for s in shown)]
+    head = [book.head(book.lab(lever), lunit), *(book.head(s, units) for s in shown), *(book.head(f"SE {s}", units) for s in shown)]
     ws.write_row(1, 0, head, book.bold)
     lcode, code = book.number(lunit, ds.lever_value.values), book.number(units, ds.evppi.values.ravel())
     k = len(names)
@@ -87,8 +82,8 @@ def voi_lever_sheet(book, run) -> None:
         chart.add_series({"name": s, "categories": ["VOI lever", 2, 0, last, 0],
                           "values": ["VOI lever", 2, 1 + j, last, 1 + j]})
     chart.set_title({"name": f"Value of information against {book.lab(lever)}"})
-    chart.set_x_axis({"name": _head(book.lab(lever), lunit)})
-    chart.set_y_axis({"name": _head("value of information", units)})
+    chart.set_x_axis({"name": book.head(book.lab(lever), lunit)})
+    chart.set_y_axis({"name": book.head("value of information", units)})
     ws.insert_chart(last + 2, 0, chart, {"x_scale": 1.6, "y_scale": 1.3})
     ws.set_column(0, 2 * k, 20)
     ws.freeze_panes(2, 1)
