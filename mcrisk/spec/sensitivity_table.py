@@ -15,7 +15,7 @@ from mcrisk.core.events import LOSS, loss_below, parse_event
 from mcrisk.core.validate import check_int, check_seed, check_sensitivity_method
 from mcrisk.spec.tables import Key, SensitivityTable, must, parse_table
 
-__all__ = ["SAMPLE_LIMITS", "SENSITIVITY_KEYS", "check_config", "check_over"]
+__all__ = ["SAMPLE_LIMITS", "SENSITIVITY_KEYS", "check_config", "check_over", "check_study_sensitivity"]
 
 #: Base samples per sensitivity method: ``(least, default)``; :data:`mcrisk.analyze.salib_methods.METHODS`
 #: takes its limits from here.
@@ -154,3 +154,25 @@ def check_over(cfg: SensitivityTable, table: Mapping[str, Any], outputs: Mapping
         raise SpecError(f"{where} output = {bad!r} is not an output over (sample, {cfg.over}), which over = "
                         f"{cfg.over!r} analyses; outputs over it: {', '.join(over)}")
     return cfg
+
+
+def check_study_sensitivity(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SensitivityTable:
+    """A study file's ``[sensitivity]``, checked against the study (:data:`mcrisk.spec.studyfile.ANALYSES`).
+
+    Parameters
+    ----------
+    table
+        The table as read.
+    where
+        The study file, for messages.
+    study
+        What the study resolved: ``uncertain`` inputs, default ``output``, ``declared`` outputs.
+
+    Returns
+    -------
+    SensitivityTable
+    """
+    if not study["uncertain"]:
+        raise SpecError(f"{where}: [sensitivity] has no uncertain input to analyse: every input is a constant")
+    cfg = check_config(table, where=f"{where}: [sensitivity]", default_output=study["output"])
+    return check_over(cfg, table, study["declared"], f"{where}: [sensitivity]")

@@ -54,7 +54,7 @@ from mcrisk.spec.discovery_tables import check_scenarios, check_voi
 from mcrisk.spec.plots_table import check_config as check_plots_table
 from mcrisk.spec.priorref import resolve_option_refs, resolve_ref
 from mcrisk.spec.priors import LoadMemo, Priors, check_copula, load_priors, parse_correlations, parse_prior
-from mcrisk.spec.sensitivity_table import check_config as check_sensitivity_table, check_over
+from mcrisk.spec.sensitivity_table import check_study_sensitivity
 from mcrisk.spec.thresholds import in_study_units
 from mcrisk.spec.tables import (STUDY_KEYS, PlotsTable, ScenariosTable, SensitivityTable, SolveTable,
                                 SweepTable, TornadoTable, VoiTable, check_tornado, parse_table)
@@ -135,20 +135,13 @@ class Study:
         return MappingProxyType({k: t for k in ANALYSES if (t := getattr(self, k)) is not None})
 
 
-def _check_sensitivity(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> SensitivityTable:
-    if not study["uncertain"]:
-        raise SpecError(f"{where}: [sensitivity] has no uncertain input to analyse: every input is a constant")
-    cfg = check_sensitivity_table(table, where=f"{where}: [sensitivity]", default_output=study["output"])
-    return check_over(cfg, table, study["declared"], f"{where}: [sensitivity]")
-
-
 def _check_plots(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) -> PlotsTable:
     return check_plots_table(table, where=f"{where}: [plots]", uncertain=study["uncertain"], outputs=study["outputs"])
 
 
 #: Optional study tables: name -> checker returning the typed table with its defaults filled in.
 ANALYSES: dict[str, Callable[[Mapping[str, Any], str, Mapping[str, Any]], Any]] = {
-    "sensitivity": _check_sensitivity,
+    "sensitivity": check_study_sensitivity,
     "tornado": check_tornado,
     "plots": _check_plots,
     "sweep": check_sweep,
