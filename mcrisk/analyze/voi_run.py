@@ -198,7 +198,7 @@ def read_voi_tables(study, folder: Path, units: str) -> dict[str, xr.Dataset]:
 
     from mcrisk.analyze.evsi import evsi_table
     from mcrisk.analyze.sweep import lever_unit
-    from mcrisk.core.validate import is_file
+    from mcrisk.core.tomlfile import is_file
 
     cfg, out = study.value_of_information, {}
     if cfg is None:

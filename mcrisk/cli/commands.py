@@ -16,6 +16,7 @@ from pathlib import Path
 from mcrisk.core import validate
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import aligned
+from mcrisk.core.tomlfile import is_file, is_study
 from mcrisk.study.options import from_args
 
 __all__ = ["COMMANDS"]
@@ -96,7 +97,7 @@ def _check(args: argparse.Namespace) -> int:
             data, _ = read_toml(f)
             if is_catalogue(data):
                 status = max(status, _check_catalogue(f, args.strict))
-            elif validate.is_study(data):
+            elif is_study(data):
                 s = load_study(f, strict=args.strict)
                 print(f"{f}: study ok ({s.model_ref}, {len(s.priors)} inputs, "
                       f"{len(s.priors.uncertain)} uncertain)")
@@ -152,7 +153,7 @@ def _describe_hardware(path: Path) -> None:
     from mcrisk.spec.hardware import catalogue_table, load_catalogue
     from mcrisk.spec.priors import read_toml
 
-    if not validate.is_file(path):
+    if not is_file(path):
         raise SpecError(f"describe: hardware lists {path}, which is not in {Path.cwd()}; give the catalogue's "
                         "path, e.g. mcrisk describe priors/hardware-2026.toml")
     data, _ = read_toml(path)
@@ -274,7 +275,7 @@ def _is_catalogue_file(path: Path) -> bool:
     from mcrisk.spec.hardware import is_catalogue
     from mcrisk.spec.priors import read_toml
 
-    return validate.is_file(path) and is_catalogue(read_toml(path)[0])
+    return is_file(path) and is_catalogue(read_toml(path)[0])
 
 
 def _study_summary(study, free: list[str]) -> None:

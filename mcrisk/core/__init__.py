@@ -12,7 +12,7 @@
     events.py      the loss event's one grammar ("< 0", "gross_margin < 0.1")
     thinning.py    the 1 in k samples kept: one step rule, one cap per use, one wording
     units.py       the pint registry and the units the files spell
-    tomlfile.py    reading TOML with one-line errors
+    tomlfile.py    reading TOML with one-line errors; whether a path is a file, a table a study
     tomlwrite.py   writing a parsed table back as TOML (a study saved from mcrisk serve)
     outfolder.py   output folders checked first, swapped in whole
     outlock.py     one run at a time into an output folder (a lock beside it)

@@ -9,7 +9,7 @@ from typing import Any
 
 from mcrisk.core.errors import SpecError
 
-__all__ = ["MAX_DEPTH", "TomlReader", "read_toml"]
+__all__ = ["MAX_DEPTH", "TomlReader", "is_file", "is_study", "read_toml"]
 
 #: Arrays and tables may nest this deep in a priors or study file; mcrisk's own files need 3.
 MAX_DEPTH = 50
@@ -86,3 +86,40 @@ def _depth(data: Any) -> int:
                 break
             stack.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
     return deepest
+
+
+def is_file(path: Any) -> bool:
+    """Whether ``path`` names an existing file; False, not an error, for a name the file system
+    refuses (too long, a NUL byte), so the caller can say "no such file" in its own words.
+
+    Parameters
+    ----------
+    path
+        A path (str or Path).
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def is_study(data: Any) -> bool:
+    """Whether a parsed TOML table is a study file (it names a model, priors, samples or a title)
+    rather than a priors file: the one rule ``mcrisk check`` and the priors loader share.
+
+    Parameters
+    ----------
+    data
+        A parsed TOML file (any value is accepted).
+
+    Returns
+    -------
+    bool
+        True if ``data`` is a dict with a top-level ``model``, ``priors``, ``title`` or
+        ``samples`` key.
+    """
+    return isinstance(data, dict) and bool({"model", "priors", "title", "samples"} & set(data))

@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 from mcrisk.core.errors import SpecError, shorten
 
 __all__ = ["EXPORT_FORMATS", "OUTPUT_FORMATS", "ExportFormat", "FIGURE_FORMATS", "FigureFormat", "NonFinite", "SamplingMethod", "SensitivityMethod", "MAX_SAMPLES", "MAX_SEED", "NONFINITE", "SAMPLING_METHODS", "SENSITIVITY_METHODS",
-           "check_nonfinite", "finite_number", "is_file", "is_study",
+           "check_nonfinite", "finite_number",
            "check_formats", "check_int", "check_keys", "check_method", "check_samples", "check_seed",
            "check_sensitivity_method", "show_key", "show_keys", "show_text"]
 
@@ -340,43 +339,6 @@ def check_nonfinite(value: Any, where: str = "") -> str:
         If ``value`` is not a key of :data:`NONFINITE`; the message lists them.
     """
     return _choice(value, tuple(NONFINITE), where, "on_nonfinite", "a policy for NaN or infinite outputs")
-
-
-def is_file(path: Any) -> bool:
-    """Whether ``path`` names an existing file; False, not an error, for a name the file system
-    refuses (too long, a NUL byte), so the caller can say "no such file" in its own words.
-
-    Parameters
-    ----------
-    path
-        A path (str or Path).
-
-    Returns
-    -------
-    bool
-    """
-    try:
-        return Path(path).is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def is_study(data: Any) -> bool:
-    """Whether a parsed TOML table is a study file (it names a model, priors, samples or a title)
-    rather than a priors file: the one rule ``mcrisk check`` and the priors loader share.
-
-    Parameters
-    ----------
-    data
-        A parsed TOML file (any value is accepted).
-
-    Returns
-    -------
-    bool
-        True if ``data`` is a dict with a top-level ``model``, ``priors``, ``title`` or
-        ``samples`` key.
-    """
-    return isinstance(data, dict) and bool({"model", "priors", "title", "samples"} & set(data))
 
 
 def check_formats(value: Any, where: str = "") -> tuple[str, ...]:

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mcrisk.core.errors import SpecError, shorten
-from mcrisk.core.validate import is_file, show_text
+from mcrisk.core.validate import show_text
+from mcrisk.core.tomlfile import is_file
 from mcrisk.models.chains import Chain, chain
 from mcrisk.models.gpu_cost import gpu_hour_cost
 from mcrisk.models.margin import maas

@@ -49,7 +49,7 @@ from mcrisk.report.deck_layout import FONT, GREY, Deck, check_template, fill_fra
 from mcrisk.report.findings import can_be_negative, driver, driver_parts, headline, p_error
 from mcrisk.core.labels import label_of, period_name, run_labels, shown_unit
 from mcrisk.core.text import MINUS, Labels, format_number, format_value, labelled, si_number
-from mcrisk.core.validate import is_file
+from mcrisk.core.tomlfile import is_file
 
 # FONT and check_template live in mcrisk.report.deck_layout; imported from here as before.
 __all__ = ["EXTRA_TABLES", "FONT", "check_template", "dist_words", "write_deck"]

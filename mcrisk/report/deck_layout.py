@@ -22,7 +22,7 @@ from mcrisk.core.errors import SpecError
 from mcrisk.report.palette import GREY as _GREY
 from mcrisk.report.palette import hex6
 from mcrisk.report.textfit import fit_text, text_height
-from mcrisk.core.validate import is_file
+from mcrisk.core.tomlfile import is_file
 
 __all__ = ["FONT", "GREY", "Deck", "check_template", "fill_frame", "table_slides", "textbox"]
 

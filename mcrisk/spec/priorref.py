@@ -30,8 +30,8 @@ from mcrisk.spec.conform import check_domain
 from mcrisk.spec.plausible import check_plausible
 from mcrisk.spec.priors import parse_prior
 from mcrisk.spec.priorspec import Priors
-from mcrisk.core.tomlfile import read_toml
-from mcrisk.core.validate import check_keys, is_file, show_key, show_text
+from mcrisk.core.tomlfile import is_file, read_toml
+from mcrisk.core.validate import check_keys, show_key, show_text
 
 __all__ = ["OPTION_REFS", "REF_KEYS", "resolve_option_refs", "resolve_ref", "set_inputs"]
 

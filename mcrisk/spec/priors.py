@@ -38,8 +38,8 @@ from mcrisk.distributions.correlations import Correlation, parse_correlations
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.distributions.families import ParamError, family_names, freeze, resolve_family
 from mcrisk.spec.priorspec import Prior, Priors
-from mcrisk.core.tomlfile import TomlReader, read_toml
-from mcrisk.core.validate import check_keys, finite_number, is_study, show_key
+from mcrisk.core.tomlfile import TomlReader, is_study, read_toml
+from mcrisk.core.validate import check_keys, finite_number, show_key
 from mcrisk.core.warned import guarded_warnings
 
 # Prior and Priors (mcrisk.spec.priorspec), Correlation, parse_correlations (mcrisk.distributions.correlations) and

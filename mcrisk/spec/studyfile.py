@@ -42,7 +42,8 @@ import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.core.domains import check_output, not_analysed
-from mcrisk.core.validate import check_keys, is_file, show_key, show_text
+from mcrisk.core.validate import check_keys, show_key, show_text
+from mcrisk.core.tomlfile import is_file
 from mcrisk.models import bind_options, model_inputs, model_name, resolve_model
 from mcrisk.models.call import call_model, check_inputs, model_outputs
 from mcrisk.spec.calibrate_table import CalibrateTable, check_calibrate

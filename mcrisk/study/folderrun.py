@@ -33,7 +33,8 @@ from mcrisk.study.options import RunOptions
 from mcrisk.study.runner import IN_MEMORY, StudyRun, load_study
 from mcrisk.analyze.tornado import tornado
 from mcrisk.analyze.voi_run import read_voi_tables
-from mcrisk.core.validate import is_file, show_text
+from mcrisk.core.validate import show_text
+from mcrisk.core.tomlfile import is_file
 
 __all__ = ["read_run"]
 
