@@ -164,7 +164,9 @@ def check_output(value: Any, outputs: Iterable[str], where: str, *,
     outputs = tuple(outputs)
     if not isinstance(value, str) or (outputs and value not in outputs):
         reason = why(value) if why is not None else "is not an output of the model"
-        raise SpecError(f"{where} = {shorten(value)} {reason}; outputs: {show_keys(outputs)}")
+        # an output's name is short: a pasted table is echoed at 100 characters, so the line keeps room for
+        # the model's outputs (a study's own model may declare many, such as studies/hardware_tiers.py's 15)
+        raise SpecError(f"{where} = {shorten(value, 100)} {reason}; outputs: {show_keys(outputs)}")
     return value
 
 
