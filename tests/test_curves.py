@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mcrisk import SpecError, load_study, run_study
-from mcrisk.models import bind_options, maas, maas_hourly
+from mcrisk.models import bind_options, maas, maas_hourly, maas_monthly
 from mcrisk.models.curves import check_curve, curve_throughput
 from mcrisk.spec.priorref import set_inputs
 
@@ -71,16 +71,26 @@ def test_cost_per_million_output_tokens_is_the_benchmarks_figure(model, i, per_g
     assert float(np.squeeze(out["cost_per_million_output_tokens"])) == pytest.approx(1e6 / (3600 * per_gpu), rel=1e-14)
 
 
-def test_with_a_curve_maas_is_maas_at_the_curves_throughput():
-    """A sampled interactivity: maas with the curve equals maas given decode_tps_per_node = 8 curve(i) f."""
+#: maas_monthly's own inputs: a fleet bought upfront, prices falling, a price war (every month then moves)
+MONTHLY = dict(upfront_cost=4e8, price_multiple_per_year=0.3, demand_multiple_per_year=3.0, price_war_month=7.0,
+               price_war_cut=0.4, discount_rate=0.1, salvage_value=1e7)
+
+
+@pytest.mark.parametrize("model", [maas, maas_monthly], ids=["maas", "maas_monthly"])
+def test_with_a_curve_the_model_is_the_model_at_the_curves_throughput(model):
+    """A sampled interactivity: the model with the curve equals it given decode_tps_per_node = 8 curve(i) f."""
     rng = np.random.default_rng(3)
     i, f = rng.uniform(42, 100, 50), rng.uniform(0.5, 2, 50)
     kw = dict(DECODE_ONLY, input_tokens=608e9, prefill_tps_per_node=73_700.0, peak_to_avg=1.3, headroom=1.2,
-              overhead_share=0.1)
-    got = bind_options(maas, {"throughput_curve": H100})(**kw, interactivity=i, engineering_factor=f)
-    want = maas(**kw, decode_tps_per_node=8 * curve_throughput(H100, i) * f)
+              overhead_share=0.1, **(MONTHLY if model is maas_monthly else {}))
+    got = bind_options(model, {"throughput_curve": H100})(**kw, interactivity=i, engineering_factor=f)
+    want = model(**kw, decode_tps_per_node=8 * curve_throughput(H100, i) * f)
     for k, v in want.items():
         np.testing.assert_array_equal(got[k], v, err_msg=k)
+    np.testing.assert_array_equal(got["decode_tps_per_gpu"], curve_throughput(H100, i) * f)
+    with pytest.raises(SpecError, match=f"^{model.__name__} needs decode_tps_per_node "
+                                        r"\(or the option throughput_curve and the input interactivity\)$"):
+        model(**kw)
 
 
 @pytest.mark.parametrize("kwargs, message", [

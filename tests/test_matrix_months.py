@@ -116,18 +116,31 @@ def _builtin(chain: bool):
     return write
 
 
-#: model form -> the study writer of that form: the file model, maas_monthly on rented GPUs, and
-#: the chain gpu_hour_cost -> maas_monthly
-MONTH_FORMS = {"months_file": write_months, "maas_monthly": _builtin(False), "chain": _builtin(True)}
+def _curve(folder: Path, *, samples: int = 64, tables: str = "", months: int = 24, design: str = "random") -> Path:
+    """maas_monthly with a throughput curve t = 74,000 / i tokens/s per GPU at interactivity 40: 8 x 1,850 =
+    14,800 tokens/s per node, the other built-in forms' decode throughput, so their numbers carry over."""
+    path = _builtin(False)(folder, samples=samples, tables=tables, months=months, design=design)
+    priors = folder / "p.toml"
+    priors.write_text(priors.read_text().replace("decode_tps_per_node = 14_800\n", "interactivity = 40\n"))
+    path.write_text(path.read_text().replace("[options]\n", "[options]\n"
+                                             "throughput_curve = [[20, 3700], [40, 1850], [80, 925]]\n"))
+    return path
+
+
+#: model form -> the study writer of that form: the file model, maas_monthly on rented GPUs, the
+#: chain gpu_hour_cost -> maas_monthly, and maas_monthly with a throughput curve
+MONTH_FORMS = {"months_file": write_months, "maas_monthly": _builtin(False), "chain": _builtin(True),
+               "monthly_curve": _curve}
 #: per form, the input that decides month 1 and the one that decides month 12 (the module notes)
 DECIDES = {"months_file": ("revenue_month1", "price_multiple_per_year"),
            "maas_monthly": ("gpu_hour_price", "price_multiple_per_year"),
-           "chain": ("server_price_per_gpu", "price_multiple_per_year")}
+           "chain": ("server_price_per_gpu", "price_multiple_per_year"),
+           "monthly_curve": ("gpu_hour_price", "price_multiple_per_year")}
 #: per form, the upfront cost (USD, the same in every sample), and inputs whose values --set holds
 #: so that month 1 is the same in every sample (month 1 moves with them alone)
-UPFRONT = {"months_file": 600_000, "maas_monthly": 400_000_000, "chain": 400_000_000}
+UPFRONT = {"months_file": 600_000, "maas_monthly": 400_000_000, "chain": 400_000_000, "monthly_curve": 400_000_000}
 MONTH1 = {"months_file": {"revenue_month1": 90000, "monthly_cost": 50000}, "maas_monthly": {"gpu_hour_price": 2.0},
-          "chain": {"server_price_per_gpu": 30000, "electricity_price": 0.1}}
+          "chain": {"server_price_per_gpu": 30000, "electricity_price": 0.1}, "monthly_curve": {"gpu_hour_price": 2.0}}
 #: each method's base N in these cells: its least, or where that is too few to rank by month, more
 #: (Sobol' N = 2 has 2 rows per estimate; Morris' 2 trajectories see one step per input)
 CELL_N = {"sobol": 16, "morris": 10, "fast": 65, "rbd_fast": 100, "delta": 200, "pawn": 200}

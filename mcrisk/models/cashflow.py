@@ -352,34 +352,37 @@ def _polynomial(flows: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _newton(flows: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, lo_above: np.ndarray) -> np.ndarray:
     """Newton's method on ``P(v) = sum CF_m v^m`` kept inside ``[lo, hi]``, where P changes sign.
 
-    Horner's scheme over the months, each step one vector operation over the samples still
-    moving; a step that leaves the bracket is replaced by its midpoint.
+    Horner's scheme over the months for ``P`` and ``P'``, each step one vector operation over the
+    samples still moving; a step that leaves the bracket is replaced by its midpoint. A sample
+    stops where ``|P|`` is within the rounding of its terms' sum (bounded once, at ``hi``: every
+    term grows with ``v``), or where Newton's step is below ``1e-9 v``: the error after that step
+    is of the order of the step squared, below the rounding, so it is taken without evaluating
+    ``P`` again.
     """
     active = np.arange(v.size)
     v, lo, hi = v.copy(), lo.copy(), hi.copy()
     part = flows
     eps = np.finfo(float).eps
+    rounding = 8 * eps * part.shape[0] * _polynomial(np.abs(part), hi)
     for _ in range(_ITERATIONS):
         va = v[active]
-        p, dp, size = part[-1].copy(), np.zeros(active.size), np.abs(part[-1])
+        p, dp = part[-1].copy(), np.zeros(active.size)
         for m in range(part.shape[0] - 2, -1, -1):
             dp *= va
             dp += p
             p *= va
             p += part[m]
-            size *= va
-            size += np.abs(part[m])
         same = (p > 0) == lo_above[active]  # P has lo's sign: the root is above v
         lo[active] = np.where(same, va, lo[active])
         hi[active] = np.where(same, hi[active], va)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = va - p / dp
         inside = np.isfinite(step) & (step > lo[active]) & (step < hi[active])
-        # at the root to rounding (|P| within the rounding of its terms' sum): done
-        done = np.abs(p) <= 8 * eps * part.shape[0] * size
+        done = np.abs(p) <= rounding[active]  # at the root to rounding: done
         new = np.where(done, va, np.where(inside, step, (lo[active] + hi[active]) / 2))
         v[active] = new
-        moving = ~done & (np.abs(new - va) > 4 * eps * va) & (hi[active] - lo[active] > 4 * eps * va)
+        small = np.abs(new - va)
+        moving = ~done & (small > 1e-9 * va) & (hi[active] - lo[active] > 4 * eps * va)
         active, part = active[moving], part[:, moving]
         if not active.size:
             break

@@ -24,7 +24,10 @@ with ``CF_0 = -upfront_cost`` and ``salvage_value`` added to ``CF_M``::
     payback_month     = the first m >= 1 with cumulative_cash_m >= 0 (NaN if never)
     profit_total      = sum_{m=1..M} profit_m   (operations only: no upfront cost, no salvage)
 
-A ``price_war_month`` beyond ``M`` means no price war. With every multiple at 1 and no price
+With the option ``throughput_curve`` (:mod:`.curves`), month 1 is ``maas`` with that curve:
+``interactivity`` and ``engineering_factor`` replace ``decode_tps_per_node``, and the outputs
+``decode_tps_per_node`` and ``decode_tps_per_gpu`` are the speed tier's throughput (the same in
+every month: the fleet's speed does not move). A ``price_war_month`` beyond ``M`` means no price war. With every multiple at 1 and no price
 war, each month is exactly ``maas`` (times ``days_per_month``). Chained after
 ``gpu_hour_cost`` (``model = ["gpu_hour_cost", "maas_monthly"]``), the owned GPU-hour's cost
 feeds ``gpu_hour_price``.
@@ -40,13 +43,16 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 import math
+from typing import Any
 
 import numpy as np
 
 from mcrisk.core.errors import SpecError, shorten
 from mcrisk.models.base import Var, model
 from mcrisk.models.cashflow import irr_by_month, npv_by_month, payback_month
+from mcrisk.models.curves import CURVE_OPTION, HIDDEN, check_curve, curve_face, decode_rate, face
 from mcrisk.models.margin import INF, SHARE, maas
 from mcrisk.models.margin import INPUTS as MAAS_INPUTS
 
@@ -99,15 +105,16 @@ OUTPUTS: dict[str, Var] = {
 OPTIONS = {
     "months": "number of months M (a positive integer, default 36)",
     "days_per_month": "days in a month (default 365.25 / 12)",
+    CURVE_OPTION[0]: CURVE_OPTION[1],
 }
 
 
-def check_options(*, months: int = 36, days_per_month: float = DAYS_PER_MONTH) -> None:
+def check_options(*, months: int = 36, days_per_month: float = DAYS_PER_MONTH, throughput_curve: Any = None) -> None:
     """Check ``maas_monthly``'s options when a study binds them (the model checks them again).
 
     Parameters
     ----------
-    months, days_per_month
+    months, days_per_month, throughput_curve
         See :data:`OPTIONS`.
 
     Raises
@@ -121,6 +128,8 @@ def check_options(*, months: int = 36, days_per_month: float = DAYS_PER_MONTH) -
     number = isinstance(days_per_month, int | float | np.number) and not isinstance(days_per_month, bool)
     if not (number and 0 < days_per_month < INF):
         raise SpecError(f"days_per_month = {shorten(days_per_month)} must be a positive number of days")
+    if throughput_curve is not None:
+        check_curve(throughput_curve)
 
 
 @model(inputs=INPUTS, outputs=OUTPUTS, default_output="npv", options=OPTIONS)
@@ -128,8 +137,8 @@ def maas_monthly(
     *,
     input_tokens,
     output_tokens,
-    prefill_tps_per_node,
-    decode_tps_per_node,
+    prefill_tps_per_node=None,
+    decode_tps_per_node=None,
     gpu_hour_price,
     peak_to_avg,
     price_input_miss,
@@ -152,8 +161,11 @@ def maas_monthly(
     discount_rate=0.0,
     upfront_cost=0.0,
     salvage_value=0.0,
+    interactivity=None,
+    engineering_factor=None,
     months=36,
     days_per_month=DAYS_PER_MONTH,
+    throughput_curve=None,
 ) -> dict[str, np.ndarray]:
     """Monthly cash flows of an LLM API, their NPV, IRR and payback month (see the module notes).
 
@@ -169,31 +181,40 @@ def maas_monthly(
         Annual effective rate (1/year).
     upfront_cost, salvage_value : array_like
         Paid at month 0, received at month M (currency).
-    months, days_per_month
+    interactivity, engineering_factor : array_like, optional
+        With ``throughput_curve`` only, as in :func:`mcrisk.models.maas`.
+    months, days_per_month, throughput_curve
         Options (:data:`OPTIONS`).
 
     Returns
     -------
     dict of str to ndarray
         ``npv``, ``irr``, ``payback_month`` and ``profit_total`` per sample; ``revenue``,
-        ``cost``, ``profit``, ``cash`` and ``cumulative_cash`` of shape (samples, months).
+        ``cost``, ``profit``, ``cash`` and ``cumulative_cash`` of shape (samples, months); with a
+        curve, also ``decode_tps_per_node`` and ``decode_tps_per_gpu`` per sample.
 
     Raises
     ------
     SpecError
-        For an option :func:`check_options` refuses.
+        For an option :func:`check_options` refuses, or inputs of the other form (:func:`maas`).
     """
     inputs = {k: v for k, v in locals().items() if k in INPUTS}
-    check_options(months=months, days_per_month=days_per_month)
+    check_options(months=months, days_per_month=days_per_month, throughput_curve=throughput_curve)
+    inputs["decode_tps_per_node"], inputs["prefill_tps_per_node"], from_curve = decode_rate(
+        "maas_monthly", throughput_curve, decode_tps_per_node=decode_tps_per_node, interactivity=interactivity,
+        prefill_tps_per_node=prefill_tps_per_node, engineering_factor=engineering_factor, gpus_per_node=gpus_per_node)
     day = maas(**{k: v for k, v in inputs.items() if k in MAAS_INPUTS})  # month 1, once per sample
     rows = max((np.shape(v)[0] for v in (*inputs.values(), *day.values()) if np.ndim(v)), default=1)
     out = {k: np.empty((rows, months) if v.dims else rows) for k, v in OUTPUTS.items()}
+    out.update({k: np.broadcast_to(v, (rows,)).copy() for k, v in from_curve.items()})
     moving = {k: v for k, v in inputs.items() if k not in MAAS_INPUTS}
     moving.update(revenue_per_day=day["revenue_per_day"], cost_per_day=day["cost_per_day"])
+    # month-major work arrays, allocated once: a fresh few MB a block cost more than the block's arithmetic
+    work = np.empty((4, months + 1, min(rows, BLOCK)))
     for start in range(0, rows, BLOCK):  # every sample is computed alone: blocks change no number
         stop = min(rows, start + BLOCK)
         part = {k: (np.broadcast_to(v, (rows,))[start:stop] if np.ndim(v) else float(v)) for k, v in moving.items()}
-        _months(part, {k: v[start:stop] for k, v in out.items()}, float(days_per_month))
+        _months(part, {k: v[start:stop] for k, v in out.items()}, float(days_per_month), work[:, :, : stop - start])
     return out
 
 
@@ -201,37 +222,37 @@ def _row(value) -> np.ndarray | float:
     return np.asarray(value, dtype=float).reshape(1, -1) if np.ndim(value) else float(value)
 
 
-def _growth(t: np.ndarray, *multiples) -> np.ndarray:
-    """``prod(multiples)^t`` over (months, samples or 1), exactly 1 in month 1 and for multiples of 1."""
+def _growth(t: np.ndarray, into: np.ndarray, *multiples) -> np.ndarray:
+    """``prod(multiples)^t`` over (months, samples), written into ``into``: exactly 1 in month 1 and for multiples of 1."""
     with np.errstate(divide="ignore", invalid="ignore"):
         log = sum(np.log(_row(m)) for m in multiples)
-        g = np.exp(np.multiply(t[:, None], log))
-    g = np.atleast_2d(g)
-    g[0] = 1.0  # t = 0: also for a multiple of 0 (0 x -inf)
-    return g
+        np.multiply(t[:, None], log, out=into)
+        np.exp(into, out=into)
+    into[0] = 1.0  # t = 0: also for a multiple of 0 (0 x -inf)
+    return into
 
 
-def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
+def _months(part: dict, out: dict[str, np.ndarray], days: float, work: np.ndarray) -> None:
     """The outputs of :func:`maas_monthly` for one block of samples, written into ``out`` (views).
 
     ``maas`` is linear in the tokens and the prices (its revenue) and in the tokens and the
     GPU-hour price (its cost), so month ``m`` of ``maas`` is month 1's revenue times
     ``(demand price)^t w_m`` and month 1's cost times ``(demand rent)^t``: the same numbers as
     ``maas`` evaluated at each month's inputs, to rounding, and exactly them when every
-    multiple is 1 and there is no price war. The work is month-major, (months, samples): every
-    step, the running sums included, is a vector operation over the samples.
+    multiple is 1 and there is no price war. The work is month-major, (months, samples), in
+    the four arrays of ``work`` (shape ``(4, M + 1, samples)``): every step, the running sums
+    included, is a vector operation over the samples.
     """
     rows, months = out["cash"].shape
     month = np.arange(1, months + 1)
     t = (month - 1) / 12
-    revenue = _growth(t, part["demand_multiple_per_year"], part["price_multiple_per_year"])
+    revenue, cost, flows, running = work[0, 1:], work[1, 1:], work[2], work[3]
+    _growth(t, revenue, part["demand_multiple_per_year"], part["price_multiple_per_year"])
     if np.any(np.asarray(part["price_war_cut"]) != 0):
-        revenue = revenue * np.where(month[:, None] >= _row(part["price_war_month"]),
-                                     1 - _row(part["price_war_cut"]), 1.0)
-    revenue = np.broadcast_to(revenue * _row(part["revenue_per_day"]), (months, rows))
-    cost = np.broadcast_to(_growth(t, part["demand_multiple_per_year"], part["rent_multiple_per_year"])
-                           * _row(part["cost_per_day"]), (months, rows))
-    flows = np.empty((months + 1, rows))
+        revenue *= np.where(month[:, None] >= _row(part["price_war_month"]), 1 - _row(part["price_war_cut"]), 1.0)
+    revenue *= _row(part["revenue_per_day"])
+    _growth(t, cost, part["demand_multiple_per_year"], part["rent_multiple_per_year"])
+    cost *= _row(part["cost_per_day"])
     flows[0] = -np.broadcast_to(np.asarray(part["upfront_cost"], dtype=float), (rows,))
     np.subtract(revenue, cost, out=flows[1:])
     flows[1:] *= days  # CF_m = profit_per_day_m days_per_month
@@ -243,8 +264,7 @@ def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
     np.multiply(cost.T, days, out=out["cost"])
     flows[-1] += part["salvage_value"]
     out["cash"][:] = flows[1:].T
-    running = np.empty_like(flows)  # np.cumsum along the months is slower than a vector add per month
-    running[0] = flows[0]
+    running[0] = flows[0]  # np.cumsum along the months is slower than a vector add per month
     for m in range(1, months + 1):
         np.add(running[m - 1], flows[m], out=running[m])
     out["cumulative_cash"][:] = running[1:].T
@@ -254,4 +274,16 @@ def _months(part: dict, out: dict[str, np.ndarray], days: float) -> None:
     out["profit_total"][:] = total
 
 
+def _bound_form(options) -> tuple[inspect.Signature, dict, dict] | None:
+    """maas_monthly as a study with these options sees it: with a curve, interactivity in place of decode throughput."""
+    if options.get("throughput_curve") is None:
+        return None
+    changes, inputs, outputs = curve_face(check_curve(options["throughput_curve"]), INPUTS, OUTPUTS)
+    return face(_FULL, **changes), inputs, outputs
+
+
+_FULL = inspect.signature(maas_monthly)  # every parameter the function accepts
+# Without a curve, maas_monthly shows (and a study sees) maas's throughput inputs, required.
+maas_monthly.__signature__ = face(_FULL, drop=HIDDEN, required=("prefill_tps_per_node", "decode_tps_per_node"))
+maas_monthly.bound_form = _bound_form
 maas_monthly.check_options = check_options
