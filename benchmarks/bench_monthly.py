@@ -100,7 +100,41 @@ def speed(n: int, repeat: int) -> dict:
         monthly_margin.irr_by_month = irr_by_month
     ratios = [h / m for h, m in zip(times["maas_monthly"], times["maas"], strict=True)]
     return {"maas": statistics.median(times["maas"]), "maas_monthly": statistics.median(times["maas_monthly"]),
-            "ratio": statistics.median(ratios), "irr": spent[0] / repeat}
+            "ratio": statistics.median(ratios), "irr": spent[0] / repeat, "floor": _fresh_outputs(n, repeat)}
+
+
+def _fresh_outputs(n: int, repeat: int) -> float:
+    """Median time to write the monthly model's five (n, 36) outputs, 1,440 bytes a sample, into new memory.
+
+    What any implementation pays to hand back these outputs (page faults included), however fast
+    its arithmetic: the floor of ``maas_monthly``'s time on this machine.
+    """
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        arrays = [np.empty((n, MONTHS)) for _ in range(5)]
+        for a in arrays:
+            a.fill(1.0)
+        times.append(time.perf_counter() - t0)
+        del arrays
+    return statistics.median(times)
+
+
+def runs(n: int, repeat: int) -> dict:
+    """Median wall time of a whole run (draw, evaluate, the Dataset), ``simulate``, of each model at ``n`` samples."""
+    from mcrisk import simulate
+    from mcrisk.models import bind_options, maas, maas_monthly
+
+    day, months = priors(), monthly_priors()
+    monthly = bind_options(maas_monthly, {"months": MONTHS})
+    times: dict[str, list[float]] = {"maas": [], "maas_monthly": []}
+    for i in range(repeat):
+        for name in (("maas", "maas_monthly") if i % 2 else ("maas_monthly", "maas")):
+            t0 = time.perf_counter()
+            simulate(maas, day, n, rng=i) if name == "maas" else simulate(monthly, months, n, rng=i)
+            times[name].append(time.perf_counter() - t0)
+    ratios = [h / m for h, m in zip(times["maas_monthly"], times["maas"], strict=True)]
+    return {k: statistics.median(v) for k, v in times.items()} | {"ratio": statistics.median(ratios)}
 
 
 def memory(n: int) -> dict:
@@ -135,6 +169,12 @@ def main() -> None:
     print(f"| maas_monthly (months={MONTHS}, NPV, IRR, payback) | {s['maas_monthly']:.3f} | {s['ratio']:.1f} | "
           f"{ALLOWED_SPEED:g} |")
     print(f"of which the IRR: {s['irr']:.3f} s a run (mean); load average {os.getloadavg()[0]:.1f}")
+    print(f"writing the five (samples, {MONTHS}) outputs into new memory, nothing computed: {s['floor']:.3f} s, "
+          f"{s['floor'] / s['maas']:.1f} times maas")
+    r = runs(args.samples, args.repeat)
+    print(f"\nwhole runs (simulate: draw, evaluate, the Dataset), {args.samples:,} samples, median of {args.repeat}")
+    print(f"| model | median time (s) | median ratio |\n|---|---|---|\n| maas | {r['maas']:.2f} | 1.00 |\n"
+          f"| maas_monthly | {r['maas_monthly']:.2f} | {r['ratio']:.1f} |")
     rows = []
     for k in (int(v) for v in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--memory", str(2**k)], capture_output=True, text=True,

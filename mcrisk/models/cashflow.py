@@ -341,11 +341,17 @@ def _top(flows: np.ndarray, grid: np.ndarray) -> np.ndarray:
 
 
 def _polynomial(flows: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``sum_m CF_m v^m`` by Horner's scheme (elementwise: the same numbers however the samples are cut)."""
+    """``sum_m CF_m v^m`` by Horner's scheme (elementwise: the same numbers however the samples are cut).
+
+    Over a long horizon at a high ``v`` (1,200 months at ``v = 2``) a partial sum overflows to
+    ``+-inf``; the finite terms still to come cannot change its sign, which is the value's, so
+    the walk's signs stay right and Newton's step from it leaves the bracket (bisection).
+    """
     total = np.broadcast_to(flows[-1], np.broadcast_shapes(v.shape, flows[-1].shape)).copy()
-    for m in range(flows.shape[0] - 2, -1, -1):
-        total *= v
-        total += flows[m]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for m in range(flows.shape[0] - 2, -1, -1):
+            total *= v
+            total += flows[m]
     return total
 
 
@@ -354,35 +360,33 @@ def _newton(flows: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, lo
 
     Horner's scheme over the months for ``P`` and ``P'``, each step one vector operation over the
     samples still moving; a step that leaves the bracket is replaced by its midpoint. A sample
-    stops where ``|P|`` is within the rounding of its terms' sum (bounded once, at ``hi``: every
-    term grows with ``v``), or where Newton's step is below ``1e-9 v``: the error after that step
-    is of the order of the step squared, below the rounding, so it is taken without evaluating
-    ``P`` again.
+    stops where Newton's step is below ``1e-9 v`` (the error after that step is of the order of
+    the step squared times ``P'' / P'``, below the rounding: the step is taken without evaluating
+    ``P`` again; a step that small leaving the bracket is rounding, and ``v`` is kept), where
+    ``P`` is exactly 0, or where the bracket is a few roundings wide.
     """
     active = np.arange(v.size)
     v, lo, hi = v.copy(), lo.copy(), hi.copy()
     part = flows
     eps = np.finfo(float).eps
-    rounding = 8 * eps * part.shape[0] * _polynomial(np.abs(part), hi)
     for _ in range(_ITERATIONS):
         va = v[active]
         p, dp = part[-1].copy(), np.zeros(active.size)
-        for m in range(part.shape[0] - 2, -1, -1):
-            dp *= va
-            dp += p
-            p *= va
-            p += part[m]
+        with np.errstate(over="ignore", invalid="ignore"):  # +-inf at a high v over a long horizon: bisected
+            for m in range(part.shape[0] - 2, -1, -1):
+                dp *= va
+                dp += p
+                p *= va
+                p += part[m]
         same = (p > 0) == lo_above[active]  # P has lo's sign: the root is above v
         lo[active] = np.where(same, va, lo[active])
         hi[active] = np.where(same, hi[active], va)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = va - p / dp
         inside = np.isfinite(step) & (step > lo[active]) & (step < hi[active])
-        done = np.abs(p) <= rounding[active]  # at the root to rounding: done
-        new = np.where(done, va, np.where(inside, step, (lo[active] + hi[active]) / 2))
-        v[active] = new
-        small = np.abs(new - va)
-        moving = ~done & (small > 1e-9 * va) & (hi[active] - lo[active] > 4 * eps * va)
+        tiny = np.abs(step - va) <= 1e-9 * va  # False for NaN; outside the bracket only by rounding: va
+        v[active] = np.where(inside, step, np.where(tiny | (p == 0), va, (lo[active] + hi[active]) / 2))
+        moving = ~tiny & (p != 0) & (hi[active] - lo[active] > 4 * eps * va)
         active, part = active[moving], part[:, moving]
         if not active.size:
             break
