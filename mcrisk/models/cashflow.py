@@ -211,9 +211,11 @@ def _one_sign(flows: np.ndarray, cumulative_cash: np.ndarray) -> np.ndarray:
     ``2 M eps v^M sum |CF|``), and likewise ``min C``, ``min D`` above it positive.
     """
     size = _MARGIN * np.abs(flows).sum(axis=0)
-    backward = np.cumsum(flows[::-1], axis=0)
-    low = np.minimum(cumulative_cash.min(axis=0), backward.min(axis=0))
-    high = np.maximum(cumulative_cash.max(axis=0), backward.max(axis=0))
+    # D_m = C_M - C_(m-1) (C_(-1) = 0): the backward sums from the forward ones, to a rounding
+    # of 2 M eps sum |CF|, far below the margin
+    last, low, high = cumulative_cash[-1], cumulative_cash[:-1].min(axis=0), cumulative_cash[:-1].max(axis=0)
+    low, high = (np.minimum(np.minimum(low, last), last - np.maximum(high, 0.0)),
+                 np.maximum(np.maximum(high, last), last - np.minimum(low, 0.0)))
     return (high < -size) | (low > size)
 
 
@@ -253,16 +255,20 @@ def _scan(flows: np.ndarray, grid: np.ndarray, at: np.ndarray) -> tuple[np.ndarr
 
     Returns per sample whether every sign from index ``at`` down is sure (the value further from
     0 than ``margin max |CF| sum v^m``, far beyond the product's and Horner's rounding, so Horner
-    has the same signs) and the index of the highest change at or below ``at`` (-1: none).
+    has the same signs; the product is of the powers divided by ``sum v^m``, so that margin is
+    ``margin max |CF|``) and the index of the highest change at or below ``at`` (-1: none).
     """
     with np.errstate(over="ignore", invalid="ignore"):  # inf or NaN (long horizons): not sure, walked
         powers = np.exp(-np.outer(np.arange(flows.shape[0]), grid))
-        values = _product(flows, powers)
-        margin = np.multiply.outer(_MARGIN * np.abs(flows).max(axis=0), powers.sum(axis=0))
+        # each rate's column divided by sum_m v^m: the NPV's sign is kept, and its margin is one number a sample
+        values = _product(flows, powers / powers.sum(axis=0))
         seen = np.arange(grid.size) <= at[:, None]  # the rates the walk would visit
-        sure = ((np.abs(values) > margin) | ~seen).all(axis=1)
+        unsure = np.abs(values) <= (_MARGIN * np.abs(flows).max(axis=0))[:, None]
+        unsure |= np.isnan(values)
+        sure = ~(unsure & seen).any(axis=1)
     above = values > 0
-    change = (above[:, 1:] != above[:, :-1]) & seen[:, 1:]  # between index k and k + 1
+    change = above[:, 1:] != above[:, :-1]  # between index k and k + 1
+    change &= seen[:, 1:]
     lower = np.where(change.any(axis=1), grid.size - 2 - np.argmax(change[:, ::-1], axis=1), -1)
     return sure, lower
 
