@@ -209,69 +209,73 @@ def maas_monthly(
     out.update({k: np.broadcast_to(v, (rows,)).copy() for k, v in from_curve.items()})
     moving = {k: v for k, v in inputs.items() if k not in MAAS_INPUTS}
     moving.update(revenue_per_day=day["revenue_per_day"], cost_per_day=day["cost_per_day"])
-    # month-major work arrays, allocated once: a fresh few MB a block cost more than the block's arithmetic
-    work = np.empty((4, months + 1, min(rows, BLOCK)))
+    # work arrays, allocated once: a fresh few MB a block cost more than the block's arithmetic
+    work = np.empty((2, months + 1, min(rows, BLOCK)))  # month-major flows and running sums
+    ledger = np.empty((min(rows, BLOCK), months + 1))  # sample-major: month 0, then the months' cash
     for start in range(0, rows, BLOCK):  # every sample is computed alone: blocks change no number
         stop = min(rows, start + BLOCK)
         part = {k: (np.broadcast_to(v, (rows,))[start:stop] if np.ndim(v) else float(v)) for k, v in moving.items()}
-        _months(part, {k: v[start:stop] for k, v in out.items()}, float(days_per_month), work[:, :, : stop - start])
+        _months(part, {k: v[start:stop] for k, v in out.items()}, float(days_per_month),
+                work[:, :, : stop - start], ledger[: stop - start])
     return out
 
 
-def _row(value) -> np.ndarray | float:
-    return np.asarray(value, dtype=float).reshape(1, -1) if np.ndim(value) else float(value)
+def _column(value) -> np.ndarray | float:
+    return np.asarray(value, dtype=float).reshape(-1, 1) if np.ndim(value) else float(value)
 
 
 def _growth(t: np.ndarray, into: np.ndarray, *multiples) -> np.ndarray:
-    """``prod(multiples)^t`` over (months, samples), written into ``into``: exactly 1 in month 1 and for multiples of 1."""
+    """``prod(multiples)^t`` over (samples, months), written into ``into``: exactly 1 in month 1 and for multiples of 1."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        log = sum(np.log(_row(m)) for m in multiples)
-        np.multiply(t[:, None], log, out=into)
+        log = sum(np.log(_column(m)) for m in multiples)
+        np.multiply(log, t, out=into)
         np.exp(into, out=into)
-    into[0] = 1.0  # t = 0: also for a multiple of 0 (0 x -inf)
+    into[:, 0] = 1.0  # t = 0: also for a multiple of 0 (0 x -inf)
     return into
 
 
-def _months(part: dict, out: dict[str, np.ndarray], days: float, work: np.ndarray) -> None:
+def _months(part: dict, out: dict[str, np.ndarray], days: float, work: np.ndarray, ledger: np.ndarray) -> None:
     """The outputs of :func:`maas_monthly` for one block of samples, written into ``out`` (views).
 
     ``maas`` is linear in the tokens and the prices (its revenue) and in the tokens and the
     GPU-hour price (its cost), so month ``m`` of ``maas`` is month 1's revenue times
     ``(demand price)^t w_m`` and month 1's cost times ``(demand rent)^t``: the same numbers as
     ``maas`` evaluated at each month's inputs, to rounding, and exactly them when every
-    multiple is 1 and there is no price war. The work is month-major, (months, samples), in
-    the four arrays of ``work`` (shape ``(4, M + 1, samples)``): every step, the running sums
-    included, is a vector operation over the samples.
+    multiple is 1 and there is no price war. The months are computed in the outputs
+    themselves, (samples, months), so that they are written once, in order; the running sums
+    run along each sample's row of ``ledger`` in month order; NPV and IRR, one vector
+    operation a month over the samples, take the flows and running sums month-major, in
+    ``work`` (shape ``(2, M + 1, samples)``).
     """
     rows, months = out["cash"].shape
     month = np.arange(1, months + 1)
     t = (month - 1) / 12
-    revenue, cost, flows, running = work[0, 1:], work[1, 1:], work[2], work[3]
+    revenue, cost, profit = out["revenue"], out["cost"], out["profit"]
     _growth(t, revenue, part["demand_multiple_per_year"], part["price_multiple_per_year"])
     if np.any(np.asarray(part["price_war_cut"]) != 0):
-        revenue *= np.where(month[:, None] >= _row(part["price_war_month"]), 1 - _row(part["price_war_cut"]), 1.0)
-    revenue *= _row(part["revenue_per_day"])
+        revenue *= np.where(month >= _column(part["price_war_month"]), 1 - _column(part["price_war_cut"]), 1.0)
+    revenue *= _column(part["revenue_per_day"])
     _growth(t, cost, part["demand_multiple_per_year"], part["rent_multiple_per_year"])
-    cost *= _row(part["cost_per_day"])
-    flows[0] = -np.broadcast_to(np.asarray(part["upfront_cost"], dtype=float), (rows,))
-    np.subtract(revenue, cost, out=flows[1:])
-    flows[1:] *= days  # CF_m = profit_per_day_m days_per_month
-    total = np.zeros(rows)
-    for m in range(1, months + 1):  # in month order whatever the block (a row sum's order is numpy's)
-        total += flows[m]
-    out["profit"][:] = flows[1:].T
-    np.multiply(revenue.T, days, out=out["revenue"])  # straight into the outputs: no month-major temporary
-    np.multiply(cost.T, days, out=out["cost"])
-    flows[-1] += part["salvage_value"]
-    out["cash"][:] = flows[1:].T
-    running[0] = flows[0]  # np.cumsum along the months is slower than a vector add per month
-    for m in range(1, months + 1):
-        np.add(running[m - 1], flows[m], out=running[m])
-    out["cumulative_cash"][:] = running[1:].T
+    cost *= _column(part["cost_per_day"])
+    np.subtract(revenue, cost, out=profit)
+    profit *= days  # CF_m = profit_per_day_m days_per_month
+    revenue *= days
+    cost *= days
+    np.cumsum(profit, axis=1, out=ledger[:, 1:])  # in month order (a row sum's order is numpy's)
+    out["profit_total"][:] = ledger[:, -1]
+    ledger[:, 0] = -np.broadcast_to(np.asarray(part["upfront_cost"], dtype=float), (rows,))
+    ledger[:, 1:] = profit
+    flows, running = work
+    flows[:] = ledger.T
+    ledger[:, -1] += part["salvage_value"]
+    out["cash"][:] = ledger[:, 1:]
+    flows[-1] = ledger[:, -1]
+    np.cumsum(ledger, axis=1, out=ledger)  # month 0 first, then each month in order
+    out["cumulative_cash"][:] = ledger[:, 1:]
+    running[:] = ledger.T
     out["npv"][:] = npv_by_month(flows, part["discount_rate"])
     out["irr"][:] = irr_by_month(flows, running)
-    out["payback_month"][:] = payback_month(running[1:], axis=0)
-    out["profit_total"][:] = total
+    out["payback_month"][:] = payback_month(out["cumulative_cash"])
 
 
 def _bound_form(options) -> tuple[inspect.Signature, dict, dict] | None:
