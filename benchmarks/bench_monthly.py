@@ -9,8 +9,10 @@
    ratios, against an allowance of 40 (the monthly model is ``maas`` over 36 months, plus NPV,
    IRR and payback), and how much of the monthly model's time its IRR took (the IRR timed
    inside the same runs). Exit status 1 if over. On the shared 2-core machine (load average
-   about 2) the ratio was 1,174 before the IRR's shortcuts (``mcrisk/models/cashflow.py``) and
-   about 150-250 after them (docs/benchmarks.md).
+   about 1) the ratio was 1,174 before the IRR's shortcuts (``mcrisk/models/cashflow.py``) and
+   80-148 now (docs/benchmarks.md). Two references are printed with it: writing the model's
+   five (samples, 36) outputs into new memory with nothing computed (what any implementation
+   pays here), and whole runs (``simulate``: draw, evaluate, the Dataset) of both models.
 2. **Memory.** ``simulate_summary`` of ``maas_monthly`` (the same priors) at 2**20 and 2**22
    samples in chunks of 2**16, each in its own process; the peak resident memory must not grow
    with the number of samples (allowance: the larger run's peak within 1.25 times the
