@@ -283,6 +283,27 @@ def test_a_saved_study_drops_the_correlation_of_a_held_input(folder):
     assert data["inputs"]["prefill_tps_per_node"]["value"] == 50000.0
 
 
+def test_a_held_input_the_value_of_information_names_leaves_it_and_the_saved_study_runs(folder, tmp_path):
+    """launch_benchmark_evsi: decode throughput is in a group, lever_inputs, the EVSI study and [plots]
+    scatter. Held, it leaves each (its value of information with --set is 0); the group left with one
+    input goes (that input's own EVPPI is there already); the saved file runs every table."""
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "priors").symlink_to(ROOT / "priors")
+    path = tmp_path / "studies" / "launch.toml"
+    text = (ROOT / "studies" / "launch_benchmark_evsi.toml").read_text()
+    path.write_text(text + '\n[plots]\nscatter = ["decode_tps_per_node", "paid_share"]\n')
+    whatif = WhatIf(path, samples=256)
+    data = saved_study(whatif, Change((("decode_tps_per_node", 14000.0),)))
+    voi = data["value_of_information"]
+    assert "groups" not in voi and "lever_inputs" not in voi and "studies" not in voi
+    assert voi["lever"] == "price_output" and data["plots"]["scatter"] == ["paid_share"]
+    from mcrisk.study.saved import save_study
+
+    saved, _ = save_study(whatif, Change((("decode_tps_per_node", 14000.0),)))
+    run = run_study(saved, write=False, samples=256, quiet=True)
+    assert run.tables["value_of_information"] is not None and "voi_lever" in run.tables
+
+
 def test_first_order_is_salibs_delta_estimate():
     """The page's attribution is SALib's delta analyzer's first-order estimate (its classes), for every input."""
     rng = np.random.default_rng(5)

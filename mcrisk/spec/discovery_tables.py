@@ -174,6 +174,11 @@ def check_voi(table: Mapping[str, Any], where: str, study: Mapping[str, Any]) ->
                                 f"uncertain inputs: {show_keys(uncertain) or '(none)'}")
         if len(set(g)) != len(g):
             raise SpecError(f"{where} groups: {shorten(g)} names an input twice")
+        if len(g) < 2:
+            raise SpecError(f"{where} groups: {shorten(g)} is one input, whose EVPPI is given alone already; "
+                            "a group is two or more inputs")
+    if len({frozenset(g) for g in groups}) != len(groups):
+        raise SpecError(f"{where} groups = {shorten(groups)} gives a group twice")
     return VoiTable(output=output, decision=decision, groups=tuple(tuple(g) for g in groups),
                     resamples=cfg["resamples"], seed=cfg["seed"],
                     studies=check_studies(cfg["studies"], where, uncertain), **check_voi_lever(cfg, where, study))

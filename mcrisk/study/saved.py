@@ -4,8 +4,9 @@
 file's table: the original file's keys, with ``samples``, ``seed`` and ``method`` as the page
 ran them, each held input an ``[inputs]`` constant (its unit and label kept, as ``--set`` keeps
 them), each scaled input its entry with ``spread = k`` (the study's own entry, or a ``ref`` to
-the priors file that holds it), and the study's correlations with a held input dropped (as
-``--set`` drops them). :func:`save_study` writes it next to the original under a name it
+the priors file that holds it), the study's correlations with a held input dropped (as
+``--set`` drops them), and a held input left out of the tables that name uncertain inputs
+(``[value_of_information]`` and ``[plots] scatter``: with ``--set`` its value of information is 0). :func:`save_study` writes it next to the original under a name it
 chooses (``NAME-whatif-1.toml``, the first one free; never over a file), loads it back and
 checks that its run gives the page's numbers, bit for bit, before it says it is saved.
 """
@@ -82,7 +83,36 @@ def saved_study(whatif: WhatIf, change: Change) -> dict[str, Any]:
             data["correlation"] = mine
             if not mine:
                 del data["correlation"]
+        _drop_held(data, set(held))
     return data
+
+
+def _drop_held(data: dict[str, Any], held: set[str]) -> None:
+    """Leave held inputs out of the tables that name uncertain inputs, in place.
+
+    ``--set`` holds an input after the tables are read, and the value of information gives it
+    0; in a file the input is a constant, which ``[value_of_information]`` (``groups``,
+    ``lever_inputs``, each ``[[value_of_information.studies]]``'s ``input``) and ``[plots]
+    scatter`` refuse. A held input has nothing left to learn or to scatter, so it leaves them; a
+    key left empty goes too.
+    """
+    def kept(names: list, least: int) -> list:
+        rows = [[n for n in r if n not in held] if isinstance(r, list) else r for r in names]
+        return [r for r in rows if not (isinstance(r, str) and r in held) and (isinstance(r, str) or len(r) >= least)]
+
+    # a group needs two inputs left (one is that input's own EVPPI); a row of lever_inputs one
+    for table, key, least in (("value_of_information", "groups", 2), ("value_of_information", "lever_inputs", 1),
+                              ("plots", "scatter", 1)):
+        cfg = data.get(table)
+        if isinstance(cfg, dict) and isinstance(cfg.get(key), list):
+            cfg[key] = kept(cfg[key], least)
+            if not cfg[key]:
+                del cfg[key]
+    voi = data.get("value_of_information")
+    if isinstance(voi, dict) and isinstance(voi.get("studies"), list):
+        voi["studies"] = [s for s in voi["studies"] if not (isinstance(s, dict) and s.get("input") in held)]
+        if not voi["studies"]:
+            del voi["studies"]
 
 
 def save_study(whatif: WhatIf, change: Change) -> tuple[Path, dict[str, Any]]:
