@@ -10,9 +10,10 @@
    IRR and payback), and how much of the monthly model's time its IRR took (the IRR timed
    inside the same runs). Exit status 1 if over. On the shared 2-core machine (load average
    about 1) the ratio was 1,174 before the IRR's shortcuts (``mcrisk/models/cashflow.py``) and
-   80-148 now (docs/benchmarks.md). Two references are printed with it: writing the model's
-   five (samples, 36) outputs into new memory with nothing computed (what any implementation
-   pays here), and whole runs (``simulate``: draw, evaluate, the Dataset) of both models.
+   80-148 now (docs/benchmarks.md). Three references are printed with it: the model with its
+   IRR replaced by NaN (what the months, NPV and payback cost), writing the model's five
+   (samples, 36) outputs into new memory with nothing computed (what any implementation pays
+   here), and whole runs (``simulate``: draw, evaluate, the Dataset) of both models.
 2. **Memory.** ``simulate_summary`` of ``maas_monthly`` (the same priors) at 2**20 and 2**22
    samples in chunks of 2**16, each in its own process; the peak resident memory must not grow
    with the number of samples (allowance: the larger run's peak within 1.25 times the
@@ -102,7 +103,27 @@ def speed(n: int, repeat: int) -> dict:
         monthly_margin.irr_by_month = irr_by_month
     ratios = [h / m for h, m in zip(times["maas_monthly"], times["maas"], strict=True)]
     return {"maas": statistics.median(times["maas"]), "maas_monthly": statistics.median(times["maas_monthly"]),
-            "ratio": statistics.median(ratios), "irr": spent[0] / repeat, "floor": _fresh_outputs(n, repeat)}
+            "ratio": statistics.median(ratios), "irr": spent[0] / repeat, "floor": _fresh_outputs(n, repeat),
+            "without_irr": _without_irr(runs, repeat)}
+
+
+def _without_irr(runs: dict, repeat: int) -> float:
+    """Median wall-time ratio of maas_monthly with its IRR replaced by NaN (the months, NPV and payback) to maas."""
+    from mcrisk.models import monthly_margin
+
+    irr_by_month = monthly_margin.irr_by_month
+    monthly_margin.irr_by_month = lambda flows, running: np.full(flows.shape[1], np.nan)
+    ratios = []
+    try:
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            runs["maas"]()
+            t1 = time.perf_counter()
+            runs["maas_monthly"]()
+            ratios.append((time.perf_counter() - t1) / (t1 - t0))
+    finally:
+        monthly_margin.irr_by_month = irr_by_month
+    return statistics.median(ratios)
 
 
 def _fresh_outputs(n: int, repeat: int) -> float:
@@ -173,6 +194,7 @@ def main() -> None:
     print(f"of which the IRR: {s['irr']:.3f} s a run (mean); load average {os.getloadavg()[0]:.1f}")
     print(f"writing the five (samples, {MONTHS}) outputs into new memory, nothing computed: {s['floor']:.3f} s, "
           f"{s['floor'] / s['maas']:.1f} times maas")
+    print(f"maas_monthly with its IRR replaced by NaN (the months, NPV, payback): {s['without_irr']:.1f} times maas")
     r = runs(args.samples, args.repeat)
     print(f"\nwhole runs (simulate: draw, evaluate, the Dataset), {args.samples:,} samples, median of {args.repeat}")
     print(f"| model | median time (s) | median ratio |\n|---|---|---|\n| maas | {r['maas']:.2f} | 1.00 |\n"
