@@ -390,7 +390,8 @@ def _newton(flows: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, lo
         with np.errstate(divide="ignore", invalid="ignore"):
             step = va - p / dp
         inside = np.isfinite(step) & (step > lo[active]) & (step < hi[active])
-        tiny = np.abs(step - va) <= 1e-9 * va  # False for NaN; outside the bracket only by rounding: va
+        # below 1e-9 v (False for NaN, and where P' overflowed): outside the bracket only by rounding, va kept
+        tiny = (np.abs(step - va) <= 1e-9 * va) & np.isfinite(dp)
         v[active] = np.where(inside, step, np.where(tiny | (p == 0), va, (lo[active] + hi[active]) / 2))
         moving = ~tiny & (p != 0) & (hi[active] - lo[active] > 4 * eps * va)
         active, part = active[moving], part[:, moving]

@@ -24,11 +24,12 @@ with ``CF_0 = -upfront_cost`` and ``salvage_value`` added to ``CF_M``::
     payback_month     = the first m >= 1 with cumulative_cash_m >= 0 (NaN if never)
     profit_total      = sum_{m=1..M} profit_m   (operations only: no upfront cost, no salvage)
 
-With the option ``throughput_curve`` (:mod:`.curves`), month 1 is ``maas`` with that curve:
-``interactivity`` and ``engineering_factor`` replace ``decode_tps_per_node``, and the outputs
+A ``price_war_month`` beyond ``M`` means no price war. With every multiple at 1 and no price
+war, each month is exactly ``maas`` (times ``days_per_month``). With the option
+``throughput_curve`` (:mod:`.curves`), month 1 is ``maas`` with that curve: ``interactivity``
+and ``engineering_factor`` replace ``decode_tps_per_node``, and the outputs
 ``decode_tps_per_node`` and ``decode_tps_per_gpu`` are the speed tier's throughput (the same in
-every month: the fleet's speed does not move). A ``price_war_month`` beyond ``M`` means no price war. With every multiple at 1 and no price
-war, each month is exactly ``maas`` (times ``days_per_month``). Chained after
+every month: demand grows the fleet, not its speed). Chained after
 ``gpu_hour_cost`` (``model = ["gpu_hour_cost", "maas_monthly"]``), the owned GPU-hour's cost
 feeds ``gpu_hour_price``.
 
