@@ -105,3 +105,29 @@ def test_report_deck_and_workbook_show_the_curve_and_the_frontier(tmp_path):
     rows = [r for r in ws.iter_rows(values_only=True)]
     assert rows[2][:2] == (42, 266) and rows[3][:2] == (100, 23)
     ws.parent.close()
+
+
+def test_a_model_pricing_its_own_tiers_on_a_curve_shows_the_curve_without_a_range(tmp_path):
+    """studies/hardware_tiers.py takes the curve but no interactivity (its tiers are the curve's points): the
+    report, the deck and the workbook show the curve's points; no speed range, no frontier (it needs the input)."""
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "priors").symlink_to(root / "priors")
+    for name in ("hardware_2026.toml", "hardware_tiers.py"):
+        (tmp_path / "studies" / name).write_text((root / "studies" / name).read_text())
+    out = tmp_path / "out"
+    run = run_study(tmp_path / "studies" / "hardware_2026.toml", out=out, formats=("png", "pptx", "xlsx"),
+                    samples=64, quiet=True)
+    assert "interactivity" not in run.results
+    assert (out / "figures" / "throughput_curve.png").exists() and not (out / "figures" / "cost_frontier.png").exists()
+    assert "throughput_curve.png" in (out / "report.md").read_text()
+    slides = [s for s in pptx.Presentation(out / "deck.pptx").slides if s.shapes.title]
+    curve = [s for s in slides if s.shapes.title.text_frame.text == "Throughput against speed: h100.curves.r1_fp8_1k1k"]
+    assert len(curve) == 1
+    notes = " ".join(sh.text_frame.text for sh in curve[0].shapes if sh.has_text_frame)
+    assert "The model prices its own speed tiers on this curve" in notes
+    book = openpyxl.load_workbook(out / "workbook.xlsx", read_only=True)
+    rows = list(book["Throughput"].iter_rows(values_only=True))
+    book.close()
+    # priors/hardware-2026.toml's H100 points, in output tokens (InferenceX's total tokens halved at 1k/1k)
+    assert [r[:2] for r in rows[2:5]] == [(42, 133.15), (71, 36.7), (100, 11.65)] and len(rows) == 5

@@ -49,6 +49,14 @@ def declared(*, a, b, w=1.0):
     return {"y": np.asarray(w * a + b, dtype=float)}
 """
 
+#: maas_monthly's own inputs: prices falling, demand growing, a price war, servers bought upfront
+_MONTHLY = {"price_multiple_per_year": {"dist": "uniform", "low": 0.2, "high": 1.0},
+            "demand_multiple_per_year": {"dist": "uniform", "low": 1.0, "high": 4.0},
+            "price_war_month": {"dist": "uniform", "low": 6, "high": 30},
+            "price_war_cut": {"dist": "uniform", "low": 0.0, "high": 0.6}, "upfront_cost": 4e8, "discount_rate": 0.1}
+#: the curve form's throughput curve: 8 x 1,850 = 14,800 tokens/s per node at interactivity 40, DeepSeek's
+CURVE = [[20, 3700], [40, 1850], [80, 925]]
+
 #: form -> (model, inputs, outputs worth naming, levers with a sensible range, options worth trying)
 FORMS: dict[str, tuple[Any, dict, list[str], dict[str, tuple[float, float]], dict[str, list]]] = {
     "maas": ("maas", {"price_output": {"dist": "uniform", "low": 1.0, "high": 3.0}},
@@ -66,6 +74,13 @@ FORMS: dict[str, tuple[Any, dict, list[str], dict[str, tuple[float, float]], dic
               ["profit_per_day", "gpu_hour_price", "cost_per_day"],
               {"electricity_price": (0.01, 0.5), "server_price_per_gpu": (1e4, 6e4)},
               {"policy": ["fixed", "elastic"]}),
+    "maas_monthly": ("maas_monthly", _MONTHLY, ["npv", "irr", "payback_month", "profit_total"],
+                     {"price_multiple_per_year": (0.1, 1.0), "upfront_cost": (1e8, 8e8)},
+                     {"months": [12, 24, 0, 2.5, "x"], "days_per_month": [30.0, 31.0, -1.0]}),
+    # a throughput curve (always given: the priors have no decode throughput), its speed tier uncertain
+    "monthly_curve": ("maas_monthly", {**_MONTHLY, "interactivity": {"dist": "uniform", "low": 30, "high": 50}},
+                      ["npv", "irr", "decode_tps_per_gpu"], {"interactivity": (25.0, 70.0), "price_war_cut": (0.0, 0.6)},
+                      {"months": [12, 24, 0, "x"]}),
     "plain_file": ("m.py:plain", {"a": {"dist": "uniform", "low": 0, "high": 1}, "b": 0.5}, ["y"],
                    {"a": (0.0, 1.0), "b": (0.0, 2.0)}, {"w": [1.5, 2.0, "x", [1.0, 2.0]]}),
     "decorated_file": ("m.py:declared", {"a": {"dist": "uniform", "low": 0, "high": 1}, "b": 0.5}, ["y"],
@@ -135,8 +150,8 @@ def fuzzed_study(draw):
     model, inputs, outputs, levers, options = FORMS[form]
     inputs = json.loads(json.dumps(inputs))
     # maas_hourly's shapes give the peak: its priors leave out peak_to_avg; the chain computes the rent too
-    priors = {"chain": ["point_hourly.toml"], "maas_hourly": ["point_hourly.toml"]}.get(
-        form, [] if "file" in form else [MAAS_POINT])
+    priors = {"chain": ["point_hourly.toml"], "maas_hourly": ["point_hourly.toml"],
+              "monthly_curve": ["point_curve.toml"]}.get(form, [] if "file" in form else [MAAS_POINT])
     top: dict[str, Any] = {"model": model, "priors": priors,
                            "samples": draw(st.sampled_from([32, 64, 128])), "seed": draw(st.integers(0, 2**32)),
                            "method": draw(st.sampled_from(["random", "lhs", "sobol"]))}
@@ -158,6 +173,8 @@ def fuzzed_study(draw):
     if "options" in which and options:
         key = draw(st.sampled_from(sorted(options)))
         tables["options"] = {key: _pick(draw, options[key][:2], options[key][2:] or ["x"])}
+    if form == "monthly_curve":
+        tables.setdefault("options", {})["throughput_curve"] = _pick(draw, [CURVE], [[[20, 3700]], "x", [[20, -1], [40, 1]]])
     if top.get("currency") == "CNY":  # the priors are in USD
         tables["fx"] = {"USD": _pick(draw, [7.2, {"dist": "uniform", "low": 7.1, "high": 7.3}], [0.0, -7.2])}
     elif "fx" in which and "file" not in form:
@@ -201,6 +218,8 @@ def test_every_table_runs_or_is_one_line(tmp_path: Path, capsys, case, summary_o
     # DeepSeek's point values without the rent (the chain computes it) and the peak (a shape gives it)
     point = Path(MAAS_POINT).read_text().split("[gpu_hour_price]")[0]
     (tmp_path / "point_hourly.toml").write_text(re.sub(r"(?m)^peak_to_avg = .*\n", "", point))
+    (tmp_path / "point_curve.toml").write_text(re.sub(r"(?m)^decode_tps_per_node = .*\n", "",
+                                                      Path(MAAS_POINT).read_text()))
     path = tmp_path / "s.toml"
     path.write_text(_document(top, tables), encoding="utf-8")
     argv = ["run", str(path), "--quiet", "--out", str(tmp_path / "out"),

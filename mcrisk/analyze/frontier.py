@@ -134,12 +134,13 @@ def run_frontier(run) -> tuple[str, np.ndarray, xr.Dataset | None] | None:
     Returns
     -------
     (str, ndarray, Dataset or None) or None
-        The frontier is None when the model returns no ``cost_per_million_output_tokens``.
+        The frontier is None when the model returns no ``cost_per_million_output_tokens``, or has
+        no input ``interactivity`` (a model that prices fixed speed tiers itself).
     """
     model, res = run.study.model, run.results
-    if (points := throughput_curve_of(model)) is None or "interactivity" not in res:
+    if (points := throughput_curve_of(model)) is None:
         return None
     name = curve_label(run.study.spec)
-    if "cost_per_million_output_tokens" not in res:
+    if "cost_per_million_output_tokens" not in res or "interactivity" not in res:
         return name, points, None
     return name, points, cost_frontier(model, res, points, label=name)

@@ -72,13 +72,16 @@ def curve_slides(d: Deck, run) -> None:
     if (got := run_frontier(run)) is None:
         return
     name, points, frontier = got
-    speed = np.asarray(run.results["interactivity"].values, dtype=float)
-    lo, hi = float(speed.min()), float(speed.max())
+    between = "between points the throughput is a power law (straight on log-log axes), never extrapolated."
+    if "interactivity" in run.results:
+        speed = np.asarray(run.results["interactivity"].values, dtype=float)
+        lo, hi = float(speed.min()), float(speed.max())
+        note = f"The study's interactivity runs from {format_value(lo, '')} to {format_value(hi, 'tokens/s')} per user; "
+    else:  # a model that prices its own speed tiers on the curve
+        note = "The model prices its own speed tiers on this curve; "
     per_user = "Interactivity (output tokens/s per user)"
     _xy_slide(d, f"Throughput against speed: {name}", {name: (points[:, 0], points[:, 1], FAN["p50"][0])},
-              per_user, "Output tokens/s per GPU", "tokens/s",
-              f"The study's interactivity runs from {format_value(lo, '')} to {format_value(hi, 'tokens/s')} per "
-              "user; between points the throughput is a power law (straight on log-log axes), never extrapolated.")
+              per_user, "Output tokens/s per GPU", "tokens/s", note + between)
     if frontier is None:
         return
     f = frontier.isel(hardware=0)

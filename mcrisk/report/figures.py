@@ -206,19 +206,20 @@ def curve_plan(run, labels=None) -> list[tuple[str, Callable[[], Any]]]:
     Returns
     -------
     list of (str, callable)
-        ``throughput_curve`` and ``cost_frontier`` (when the model returns the cost per million
-        output tokens), or nothing for a study without a curve.
+        ``throughput_curve`` (the study's range of ``interactivity`` shaded when it is an input)
+        and ``cost_frontier`` (when the model returns the cost per million output tokens and
+        takes ``interactivity``), or nothing for a study without a curve.
     """
     from mcrisk.analyze.frontier import cost_frontier, curve_label, throughput_curve_of
 
     model, res = run.study.model, run.results
-    if (points := throughput_curve_of(model)) is None or "interactivity" not in res:
+    if (points := throughput_curve_of(model)) is None:
         return []
     name = curve_label(run.study.spec)
-    speed = np.asarray(res["interactivity"].values, dtype=float)
-    plan = [("throughput_curve", functools.partial(plot_throughput_curve, {name: points},
-                                                   interactivity=(float(speed.min()), float(speed.max()))))]
-    if "cost_per_million_output_tokens" in res:  # computed in the drawing process, as the chart is
+    speed = np.asarray(res["interactivity"].values, dtype=float) if "interactivity" in res else None
+    plan = [("throughput_curve", functools.partial(plot_throughput_curve, {name: points}, interactivity=(
+        None if speed is None else (float(speed.min()), float(speed.max())))))]
+    if "cost_per_million_output_tokens" in res and speed is not None:  # computed in the drawing process, as the chart is
         plan.append(("cost_frontier", lambda: plot_cost_frontier(cost_frontier(model, res, points, label=name),
                                                                  labels=labels)))
     return plan
