@@ -105,6 +105,21 @@ def test_target_out_of_reach_names_the_best_value(study) -> None:
         solve(maas, study.priors, "price_output", "P(profit_per_day > 0) >= 0.9", 20, 30, 100, rng=7)
 
 
+def _no_rate(*, price, cost):
+    """An IRR-like output that exists only where the price is above 5: NaN below."""
+    return {"irr": np.where(np.asarray(price) > 5, price - cost, np.nan)}
+
+
+def test_a_statistic_with_no_value_on_the_grid_is_named() -> None:
+    """An output NaN in every sample at some lever value (a rate of return that never exists) has no P(...)
+    there: one line naming the lever value, where it was an internal error (All-NaN slice)."""
+    priors = priors_from_dict({"cost": {"dist": "uniform", "low": 0, "high": 1}}, file="t")
+    with pytest.raises(SpecError) as info:
+        solve(_no_rate, priors, "price", "P(irr < 6) <= 0.5", 1.0, 10.0, 100, rng=7)
+    assert str(info.value) == ("target 'P(irr < 6) <= 0.5' cannot be solved for price in [1, 10]: P(irr < 6) has no "
+                               "value at price = 1 (its output is NaN or infinite in every sample there)")
+
+
 def _bump(*, price, cost):
     return {"profit": 1 - (price - cost) ** 2}
 

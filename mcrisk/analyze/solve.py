@@ -230,12 +230,17 @@ def _roots(margin: Callable[..., float], need: Callable, grid: np.ndarray, incre
 
 
 def _check_crossing(target: Target, lever: str, grid: np.ndarray, s: np.ndarray) -> bool:
-    """Whether the target is met above its crossing; refuses a grid met nowhere, everywhere or twice.
+    """Whether the target is met above its crossing; refuses a grid met nowhere, everywhere or twice, or a
+    statistic with no value somewhere on it.
 
     ``s`` is the target's statistic at each ``grid`` value; a statistic that rises and falls
     but crosses once is warned about.
     """
     low, high, name = grid[0], grid[-1], target.statistic
+    if not np.isfinite(s).all():  # an output NaN in every sample there (an IRR that never exists)
+        k = int(np.flatnonzero(~np.isfinite(s))[0])
+        raise SpecError(f"target {target.text!r} cannot be solved for {lever} in [{low:g}, {high:g}]: {name} has "
+                        f"no value at {lever} = {grid[k]:.6g} (its output is NaN or infinite in every sample there)")
     m = (1.0 if target.comparison == ">=" else -1.0) * (s - target.goal)
     met = m >= 0
     crossings = np.flatnonzero(met[1:] != met[:-1])
