@@ -177,12 +177,13 @@ AT = "s.toml: [value_of_information]"
     ({"values": [1, 2]}, f"{AT} values needs lever = \"...\""),
     ({"lever": "price", "values": [1, 2], "lever_inputs": ["c"]}, f"{AT} lever_inputs: 'c' is not an uncertain input"),
     ({"lever": "a", "values": [1, 2], "lever_inputs": ["a"]}, f"{AT} lever_inputs: 'a' is the lever"),
+    ({"lever": "price", "values": [1, 2], "lever_inputs": ["a", ["a"]]}, f"{AT} lever_inputs: ['a'] is given twice"),
     # a group of one would give the input's EVPPI a second row of the same name
     ({"groups": [["a"]]}, f"{AT} groups: ['a'] is one input, whose EVPPI is given alone already; a group is two "
                           "or more inputs"),
     ({"groups": [["a", "b"], ["b", "a"]]}, f"{AT} groups = [['a', 'b'], ['b', 'a']] gives a group twice"),
 ], ids=["input", "sd", "n-repeat", "n-zero", "n-list", "scale", "cost", "periods", "missing", "key", "names",
-        "not-list", "lever", "values", "domain", "range", "no-lever", "lever-input", "lever-is-input", "group-of-one",
+        "not-list", "lever", "values", "domain", "range", "no-lever", "lever-input", "lever-is-input", "lever-input-twice", "group-of-one",
         "group-twice"])
 def test_studies_and_lever_errors_are_one_line(table: dict, message: str) -> None:
     with pytest.raises(SpecError) as err:

@@ -304,6 +304,18 @@ def test_a_held_input_the_value_of_information_names_leaves_it_and_the_saved_stu
     assert run.tables["value_of_information"] is not None and "voi_lever" in run.tables
 
 
+def test_held_inputs_leave_groups_rows_and_scatter_and_what_is_left_the_same_goes():
+    from mcrisk.study.saved import _drop_held
+
+    data = {"value_of_information": {"groups": [["a", "b", "c"], ["a", "b", "d"], ["c", "e"]],
+                                     "lever_inputs": ["c", ["a", "d"], "a"], "output": "y"},
+            "plots": {"scatter": ["c"], "bins": 40}}
+    _drop_held(data, {"c", "d"})
+    # [a, b] once (both groups come to it), [c, e] gone (one input left); ["a"] and "a" are one row
+    assert data == {"value_of_information": {"groups": [["a", "b"]], "lever_inputs": [["a"]], "output": "y"},
+                    "plots": {"bins": 40}}
+
+
 def test_first_order_is_salibs_delta_estimate():
     """The page's attribution is SALib's delta analyzer's first-order estimate (its classes), for every input."""
     rng = np.random.default_rng(5)

@@ -205,5 +205,7 @@ def check_voi_lever(cfg: Mapping[str, Any], where: str, study: Mapping[str, Any]
             if name not in uncertain:
                 raise SpecError(f"{where} lever_inputs: {shorten(name)} is not an uncertain input of the study; "
                                 f"uncertain inputs: {show_keys(uncertain) or '(none)'}")
+        if frozenset(group) in {frozenset(g) for g in out}:
+            raise SpecError(f"{where} lever_inputs: {shorten(r)} is given twice")
         out.append(group)
     return {"lever": lever, "lever_values": values, "lever_inputs": tuple(out)}

@@ -6,8 +6,8 @@ ran them, each held input an ``[inputs]`` constant (its unit and label kept, as 
 them), each scaled input its entry with ``spread = k`` (the study's own entry, or a ``ref`` to
 the priors file that holds it), the study's correlations with a held input dropped (as
 ``--set`` drops them), and a held input left out of the tables that name uncertain inputs
-(``[value_of_information]`` and ``[plots] scatter``: with ``--set`` its value of information is 0). :func:`save_study` writes it next to the original under a name it
-chooses (``NAME-whatif-1.toml``, the first one free; never over a file), loads it back and
+(``[value_of_information]`` and ``[plots] scatter``: with ``--set`` its value of information
+is 0). :func:`save_study` writes it next to the original under a name it chooses (``NAME-whatif-1.toml``, the first one free; never over a file), loads it back and
 checks that its run gives the page's numbers, bit for bit, before it says it is saved.
 """
 
@@ -98,7 +98,9 @@ def _drop_held(data: dict[str, Any], held: set[str]) -> None:
     """
     def kept(names: list, least: int) -> list:
         rows = [[n for n in r if n not in held] if isinstance(r, list) else r for r in names]
-        return [r for r in rows if not (isinstance(r, str) and r in held) and (isinstance(r, str) or len(r) >= least)]
+        rows = [r for r in rows if not (isinstance(r, str) and r in held) and (isinstance(r, str) or len(r) >= least)]
+        seen: set = set()  # two groups left the same ([a, b, c] and [a, b, d], c and d held): one
+        return [r for r in rows if not ((key := frozenset([r] if isinstance(r, str) else r)) in seen or seen.add(key))]
 
     # a group needs two inputs left (one is that input's own EVPPI); a row of lever_inputs one
     for table, key, least in (("value_of_information", "groups", 2), ("value_of_information", "lever_inputs", 1),
