@@ -74,8 +74,14 @@ def test_enbs_is_periods_times_evsi_less_the_cost_and_the_best_size_maximises_it
     # the estimate's best is a neighbour at least (its curve is within a few SE of the closed form's)
     exact = 10 * np.array([_closed_form(k) for k in SIZES]) - 0.05 - 0.02 * n
     assert SIZES[int(np.argmax(exact))] == 16 and best in (8, 16, 64)
+    # the closed form's best size is no worse than the estimate's, so the estimate's ENBS gap to it is
+    # noise: within 4 of its paired bootstrap SE (the same resamples at every size)
+    top, at16 = SIZES.index(best), SIZES.index(16)
+    assert float(ds.se_vs_best[top]) == 0.0
+    assert best == 16 or float(ds.se_vs_best[at16]) > 0
+    assert float(ds.enbs[top] - ds.enbs[at16]) <= 4 * float(ds.se_vs_best[at16])
     df = evsi_frame(ds)
-    assert list(df.columns) == ["study", "input", "n", "evsi", "se", "enbs"] and list(df.n) == SIZES
+    assert list(df.columns) == ["study", "input", "n", "evsi", "se", "enbs", "se_vs_best"] and list(df.n) == SIZES
 
 
 def test_a_study_on_the_log_scale_is_the_normal_study_of_the_log() -> None:

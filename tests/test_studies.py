@@ -59,17 +59,18 @@ def _stat(run, output: str, stat: str) -> float:
         return float((cal.post_mean - cal.prior_mean) / cal.prior_sd)
     if stat.startswith("evppi_"):  # evppi_<input>: the input's EVPPI
         return float(run.tables["value_of_information"].evppi.sel(inputs=stat.removeprefix("evppi_")))
-    if stat in ("best_n", "enbs_best") or stat.startswith(("evsi_n", "enbs_n")):
+    if stat in ("best_n", "enbs_best") or stat.startswith(("evsi_n", "enbs_n", "se_vs_best_n")):
         # the first [[value_of_information.studies]]: EVSI or ENBS at a size, its best size and ENBS
         from mcrisk.analyze.evsi import best_sizes
 
         ev = run.tables["evsi"]
         first = str(ev.study.values[0])
-        n = best_sizes(ev)[first] if stat in ("best_n", "enbs_best") else int(stat[6:])
+        n = best_sizes(ev)[first] if stat in ("best_n", "enbs_best") else int(stat.rsplit("_n", 1)[1])
         if stat == "best_n":
             return float(n)
         row = ev.isel(row=int(np.flatnonzero((ev.study.values == first) & (ev.n.values == n))[0]))
-        return float(row.evsi if stat.startswith("evsi") else row.enbs)
+        # se_vs_best_n<k>: the SE of the ENBS gap between the best size and size k (paired bootstrap)
+        return float(row.evsi if stat.startswith("evsi") else row.se_vs_best if stat.startswith("se_") else row.enbs)
     if stat == "lever_peak":  # the lever value where EVPI is largest
         lv = run.tables["voi_lever"]
         return float(lv.lever_value[int(np.argmax(lv.evppi.sel(inputs="all").values))])

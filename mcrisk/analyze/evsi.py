@@ -40,7 +40,7 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from mcrisk.analyze.voi_regression import (bootstrap_weights, incremental, input_column, net_benefits,
-                                           regression_value)
+                                           regression_replicates)
 from mcrisk.core.errors import SpecError
 from mcrisk.core.text import Labels, format_value, words
 from mcrisk.spec.tables import EvsiStudy
@@ -118,6 +118,7 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
     n = len(D)
     weights = bootstrap_weights(n, resamples, gen)
     rows: list[tuple] = []
+    replicates: list[np.ndarray] = []  # each row's EVSI on every bootstrap resample: the sizes' differences
     with threadpool_limits(limits=1, user_api="blas"):  # narrow matrices: one thread (as voi.evppi)
         for s in studies:
             held = s.input not in uncertain and s.input in results.data_vars  # --set: known, worth 0
@@ -130,25 +131,38 @@ def evsi(results: xr.Dataset, studies: Sequence[EvsiStudy | Mapping], *, output:
                                 "sample; give scale = \"linear\" and sd in its unit")
             z = gen.standard_normal(n)
             for size in s.n:
-                value, se, _ = ((0.0, 0.0, 0.0) if held else
-                                regression_value([_statistic(theta, s, size, z)], D, weights, knots=knots))
+                value, reps = ((0.0, np.zeros(len(weights))) if held else
+                               regression_replicates([_statistic(theta, s, size, z)], D, weights, knots=knots))
+                se = float(np.std(reps, ddof=1)) if len(reps) > 1 else 0.0
                 enbs = s.periods * value - s.cost_fixed - s.cost_per_observation * size
                 rows.append((s.name, s.input, size, value, se, enbs, s.periods, s.cost_fixed, s.cost_per_observation))
-    ds = evsi_table(rows, units, output, D, n, resamples)
+                replicates.append(s.periods * reps)
+    ds = evsi_table(rows, units, output, D, n, resamples, replicates=replicates)
     ds.attrs["decision"] = (f"go ahead only if the expected {output} is positive" if decision == "go" else
                             "choose the option of largest expected net benefit: " + ", ".join(names))
     return ds
 
 
-def evsi_table(rows: list[tuple], units: str, output: str, D: np.ndarray, n: int, resamples: int) -> xr.Dataset:
+def evsi_table(rows: list[tuple], units: str, output: str, D: np.ndarray, n: int, resamples: int, *,
+               replicates: list[np.ndarray] | None = None, se_vs_best: np.ndarray | None = None) -> xr.Dataset:
     """:func:`evsi`'s Dataset from its rows ``(study, input, n, evsi, se, enbs, periods, cost_fixed,
-    cost_per_observation)``, each study's best size marked; ``D`` gives the EVPI attr."""
+    cost_per_observation)``, each study's best size marked; ``D`` gives the EVPI attr.
+
+    ``replicates`` holds each row's ``periods x EVSI`` on every bootstrap resample (the same
+    resamples for every row): the costs are exact, so the standard deviation of two rows'
+    difference is the standard error of their ENBS difference (``se_vs_best``, against the
+    study's size of largest ENBS). A table read back from ``evsi.csv`` gives ``se_vs_best``.
+    """
     df = pd.DataFrame(rows, columns=["study", "input", "n", "evsi", "se", "enbs", "periods", "cost_fixed",
                                      "cost_per_observation"])
     best = np.zeros(len(df), dtype=bool)
+    paired = np.full(len(df), np.nan) if se_vs_best is None else np.asarray(se_vs_best, dtype=float)
     for _, part in df.groupby("study", sort=False):
         i = part.enbs.idxmax()
         best[i] = part.enbs[i] > 0
+        for j in part.index if replicates is not None else ():
+            diff = replicates[i] - replicates[j]
+            paired[j] = float(np.std(diff, ddof=1)) if diff.size > 1 else 0.0
     money = units.split("/")[0] if "/" in units else units
     evpi = float(np.maximum(D.max(axis=1), 0.0).mean() - max(0.0, D.mean(axis=0).max()))
     return xr.Dataset(
@@ -157,7 +171,9 @@ def evsi_table(rows: list[tuple], units: str, output: str, D: np.ndarray, n: int
          "enbs": ("row", df.enbs.to_numpy(float), {"long_name": "expected net benefit of sampling: periods x evsi "
                                                                 "- cost_fixed - cost_per_observation x n",
                                                    "units": money}),
-         "best": ("row", best, {"long_name": "the study's size of largest positive ENBS"})},
+         "best": ("row", best, {"long_name": "the study's size of largest positive ENBS"}),
+         "se_vs_best": ("row", paired, {"long_name": "standard error of the ENBS of the study's size of largest "
+                                                         "ENBS minus this size's (bootstrap, paired)", "units": money})},
         coords={"study": ("row", df.study.to_numpy(str)), "input": ("row", df.input.to_numpy(str)),
                 "n": ("row", df.n.to_numpy(int)), "periods": ("row", df.periods.to_numpy(float)),
                 "cost_fixed": ("row", df.cost_fixed.to_numpy(float), {"units": money}),
@@ -201,8 +217,9 @@ def evsi_sentence(ds: xr.Dataset, study: str, labels: Labels | None = None) -> s
     Returns
     -------
     str
-        ``"benchmark of decode tps per node: best n = 4, ENBS CNY 3.2M (EVSI 0.4M CNY/month)"``,
-        or that no size pays for itself.
+        ``"benchmark of decode tps per node: best n = 4, ENBS CNY 3.2M (EVSI 0.4M CNY/month); n = 8
+        is CNY 0.1M behind (SE of the difference CNY 0.2M, within 2 SE)"``: the runner-up size and the
+        standard error of its ENBS gap (bootstrap, paired), or that no size pays for itself.
     """
     part = ds.isel(row=np.flatnonzero(ds.study.values == study))
     what = f"{study} of {words(str(part.input.values[0]), labels)}"
@@ -212,12 +229,19 @@ def evsi_sentence(ds: xr.Dataset, study: str, labels: Labels | None = None) -> s
         return (f"{what}: no size pays for itself (the best, n = {int(top.n)}, has ENBS "
                 f"{format_value(float(top.enbs), money)})")
     top = part.isel(row=int(np.flatnonzero(part.best.values)[0]))
-    return (f"{what}: best n = {int(top.n)}, ENBS {format_value(float(top.enbs), money)} "
+    said = (f"{what}: best n = {int(top.n)}, ENBS {format_value(float(top.enbs), money)} "
             f"(EVSI {format_value(float(top.evsi), units)})")
+    if part.sizes["row"] < 2 or not np.isfinite(part.se_vs_best.values).all():
+        return said
+    order = np.argsort(-part.enbs.values, kind="stable")
+    second = part.isel(row=int(order[1]))  # the runner-up: is the best size told apart from it?
+    gap, se = float(top.enbs - second.enbs), float(second.se_vs_best)
+    return (f"{said}; n = {int(second.n)} is {format_value(gap, money)} behind (SE of the difference "
+            f"{format_value(se, money)}{', within 2 SE' if gap <= 2 * se else ''})")
 
 
 def evsi_frame(ds: xr.Dataset) -> pd.DataFrame:
-    """``evsi.csv``: columns ``study, input, n, evsi, se, enbs``, one row per study and size.
+    """``evsi.csv``: columns ``study, input, n, evsi, se, enbs, se_vs_best``, one row per study and size.
 
     Parameters
     ----------
@@ -230,4 +254,4 @@ def evsi_frame(ds: xr.Dataset) -> pd.DataFrame:
     """
     return pd.DataFrame({"study": ds.study.values.astype(str), "input": ds.input.values.astype(str),
                          "n": ds.n.values.astype(int), "evsi": ds.evsi.values, "se": ds.se.values,
-                         "enbs": ds.enbs.values})
+                         "enbs": ds.enbs.values, "se_vs_best": ds.se_vs_best.values})

@@ -19,7 +19,8 @@ from scipy.interpolate import BSpline
 
 from mcrisk.core.errors import SpecError
 
-__all__ = ["bootstrap_weights", "evpi_and_se", "incremental", "input_column", "net_benefits", "regression_value"]
+__all__ = ["bootstrap_weights", "evpi_and_se", "incremental", "input_column", "net_benefits", "regression_replicates",
+           "regression_value"]
 
 _ALPHAS = np.logspace(-8, 6, 43)  # ridge penalties tried, relative to the Gram matrix's mean eigenvalue
 
@@ -128,6 +129,26 @@ def _values(g: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return (weights @ best) / n - np.maximum((weights @ g) / n[:, None], 0.0).max(axis=1)
     return (np.einsum("bi,bi->b", weights, best) / n
             - np.maximum(np.einsum("bi,bik->bk", weights, g) / n[:, None], 0.0).max(axis=1))
+
+
+def regression_replicates(cols: list[np.ndarray], D: np.ndarray, weights: np.ndarray, *,
+                          knots: int = 8) -> tuple[float, np.ndarray]:
+    """:func:`regression_value`'s value and its value on each bootstrap resample (rows of ``weights``).
+
+    Values of several column sets on the same ``weights`` are paired: the standard deviation of
+    their replicates' difference is the standard error of the difference of the values.
+
+    Returns
+    -------
+    tuple
+        ``(value, replicates of shape (B,))``; ``(0, zeros)`` where every column is constant.
+    """
+    cols = [c for c in cols if np.ptp(c) > 0]
+    if not cols:
+        return 0.0, np.zeros(len(weights))
+    X = _design(cols, knots)
+    ghat, alpha = _Fit(X).fitted(D)
+    return _value(ghat), _boot_evppi(X, D, alpha, weights)
 
 
 def regression_value(cols: list[np.ndarray], D: np.ndarray, weights: np.ndarray, *, knots: int = 8,

@@ -210,7 +210,9 @@ def read_voi_tables(study, folder: Path, units: str) -> dict[str, xr.Dataset]:
         by = {s.name: s for s in cfg.studies}
         rows = [(r.study, r.input, int(r.n), r.evsi, r.se, r.enbs, by[r.study].periods, by[r.study].cost_fixed,
                  by[r.study].cost_per_observation) for r in df.itertuples() if r.study in by]
-        out["evsi"] = evsi_table(rows, units, cfg.output, np.zeros((1, 1)), study.samples, cfg.resamples)
+        paired = df.se_vs_best.to_numpy(float)[[r.study in by for r in df.itertuples()]] if "se_vs_best" in df else None
+        out["evsi"] = evsi_table(rows, units, cfg.output, np.zeros((1, 1)), study.samples, cfg.resamples,
+                                 se_vs_best=paired)
         out["evsi"].attrs.update(decision=decision, evpi=float("nan"))
     if cfg.lever is not None and is_file(folder / "voi_lever.csv"):
         df = pd.read_csv(folder / "voi_lever.csv", keep_default_na=False)
