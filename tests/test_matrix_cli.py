@@ -93,7 +93,8 @@ def test_export_on_every_form(exported):
     assert [t for t in titles if t.startswith("Tornado")], titles
     assert [t for t in titles if t.startswith("Trial of ")] and [t for t in titles if t.startswith("Knowledge is worth")]
     ev, lv = pd.read_csv(out / "evsi.csv"), pd.read_csv(out / "voi_lever.csv")
-    assert list(ev.columns) == ["study", "input", "n", "evsi", "se", "enbs"] and list(ev.n) == [1, 4, 1_000_000]
+    assert list(ev.columns) == ["study", "input", "n", "evsi", "se", "enbs", "se_vs_best"]
+    assert list(ev.n) == [1, 4, 1_000_000] and ev.se_vs_best[ev.enbs.idxmax()] == 0  # the best size against itself
     assert list(lv.columns) == ["lever_value", "inputs", "evppi", "se"] and len(lv) == 6  # 3 values x (input, all)
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "## What a study is worth" in report and "## Where knowledge is worth most" in report
