@@ -173,10 +173,11 @@ def irr_by_month(flows: np.ndarray, cumulative_cash: np.ndarray) -> np.ndarray:
     many = np.flatnonzero(changes > 1)
     positive = np.zeros(0, dtype=np.intp)
     if many.size:  # Norstrom: cumulative cash changing sign once has exactly one IRR above 0
-        once = (_sign_changes(cumulative_cash[:, many]) == 1) & (cumulative_cash[-1, many] != 0)
-        positive, many = many[once], many[~once]
+        # on every sample, not a copy of those with several changes: most have several
+        once = (_sign_changes(cumulative_cash) == 1) & (cumulative_cash[-1] != 0)
+        positive, many = many[once[many]], many[~once[many]]
     if many.size:
-        many = many[~_one_sign(flows[:, many], cumulative_cash[:, many])]
+        many = many[~_one_sign(flows, cumulative_cash)[many]]
     if many.size:
         many = many[~_no_root(flows[:, many])]
     for rows, grid in ((np.flatnonzero(changes == 1), _IRR_COARSE), (positive, _IRR_POSITIVE), (many, IRR_GRID)):
