@@ -10,7 +10,7 @@
    IRR and payback), and how much of the monthly model's time its IRR took (the IRR timed
    inside the same runs). Exit status 1 if over. On the shared 2-core machine (load average
    about 1) the ratio was 1,174 before the IRR's shortcuts (``mcrisk/models/cashflow.py``) and
-   80-169 now (docs/benchmarks.md). Three references are printed with it: the model with its
+   80-183 now (docs/benchmarks.md). Three references are printed with it: the model with its
    IRR replaced by NaN (what the months, NPV and payback cost), writing the model's five
    (samples, 36) outputs into new memory with nothing computed (what any implementation pays
    here), and whole runs (``simulate``: draw, evaluate, the Dataset) of both models.
