@@ -20,7 +20,7 @@ from mcrisk.core.labels import is_share, label_of, shown_unit
 from mcrisk.analyze.sensitivity import rank_order
 from mcrisk.core.text import MINUS, format_value, index_text
 
-__all__ = ["axis_format", "distribution_slide", "sensitivity_slide", "tornado_slide"]
+__all__ = ["axis_format", "distribution_slide", "sensitivity_slide", "tornado_slide", "xy_chart"]
 
 _LOSS, _GAIN = hex6(LOSS), hex6(GAIN)  # the figures' colours (mcrisk.report.palette)
 _LOW, _HIGH = hex6(QUANTILE_LOW), hex6(QUANTILE_HIGH)  # an input at its P10 and P90, as the tornado figure
@@ -294,3 +294,41 @@ def sensitivity_slide(d: Deck, run) -> None:
                if sens.attrs.get("indices_of") == "groups" else
                " (group): correlated with the other (group) inputs; their indices overlap." if any(groups) else ""))
     textbox(slide, note, left, top + height - note_h, width, note_h, max_pt=14, min_pt=10, color=GREY)
+
+
+def xy_chart(slide, box: tuple[int, int, int, int], series: list[tuple[str, np.ndarray, np.ndarray, str]],
+             unit: str, xlabel: str, ylabel: str):
+    """A native XY line chart of ``(name, x, y, colour)`` series in ``box`` (NaN: a gap); returns the chart.
+
+    The value axis is numbered in ``unit`` (:func:`axis_format`); a legend above when there are
+    several series. The EVSI, lever, throughput-curve and cost-frontier slides draw with it.
+    """
+    from pptx.chart.data import XyChartData
+    from pptx.dml.color import RGBColor
+    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+    from pptx.util import Pt
+
+    data = XyChartData()
+    for name, x, y, _ in series:
+        s = data.add_series(name, number_format="#,##0.###")
+        for a, b in zip(x, y, strict=True):
+            s.add_data_point(float(a), float(b) if np.isfinite(b) else None)
+    chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES, *box, data).chart
+    chart.font.size, chart.font.name = Pt(12), FONT
+    for (_, _, _, colour), s in zip(series, chart.plots[0].series, strict=True):
+        s.format.line.color.rgb = RGBColor.from_string(colour.lstrip("#"))
+        s.format.line.width = Pt(2.5)
+        s.marker.format.fill.solid()
+        s.marker.format.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))
+        s.smooth = False
+    chart.has_legend = len(series) > 1
+    if chart.has_legend:
+        chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.TOP, False
+    chart.value_axis.has_major_gridlines = False
+    chart.value_axis.tick_labels.number_format = axis_format(unit, np.concatenate([s[2] for s in series]))
+    chart.value_axis.tick_labels.number_format_is_linked = False
+    chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    chart.value_axis.has_title = chart.category_axis.has_title = True
+    chart.value_axis.axis_title.text_frame.text = ylabel
+    chart.category_axis.axis_title.text_frame.text = xlabel
+    return chart

@@ -14,8 +14,8 @@ import numpy as np
 from mcrisk.analyze.frontier import run_frontier
 from mcrisk.core.labels import shown_unit
 from mcrisk.core.text import format_value
-from mcrisk.report.deck_charts import axis_format
-from mcrisk.report.deck_layout import FONT, GREY, Deck, textbox
+from mcrisk.report.deck_charts import xy_chart
+from mcrisk.report.deck_layout import GREY, Deck, textbox
 from mcrisk.report.palette import FAN
 
 __all__ = ["curve_slides"]
@@ -23,35 +23,14 @@ __all__ = ["curve_slides"]
 
 def _xy_slide(d: Deck, title: str, series: dict[str, tuple[np.ndarray, np.ndarray, str]], xtitle: str,
               ytitle: str, unit: str, note: str) -> None:
-    """One slide: a native XY chart with log axes where the values allow, and a note under it."""
-    from pptx.chart.data import XyChartData
-    from pptx.dml.color import RGBColor
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
-    from pptx.util import Inches, Pt
+    """One slide: a native XY chart (:func:`~mcrisk.report.deck_charts.xy_chart`) and a note under it."""
+    from pptx.util import Inches
 
     slide, top = d.slide(title)
     left, top, width, height = d.body(top)
     note_h = int(Inches(0.8))
-    data = XyChartData()
-    for name, (x, y, _) in series.items():
-        s = data.add_series(name, number_format="#,##0.###")
-        for xi, yi in zip(x, y, strict=True):
-            s.add_data_point(float(xi), float(yi) if np.isfinite(yi) else None)
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES, left, top, width, height - note_h, data).chart
-    chart.font.size, chart.font.name = Pt(12), FONT
-    for (_, (_, _, colour)), s in zip(series.items(), chart.plots[0].series, strict=True):
-        s.format.line.color.rgb = RGBColor.from_string(colour)
-        s.smooth = False
-    chart.has_legend = len(series) > 1
-    if chart.has_legend:
-        chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.TOP, False
-    values = np.concatenate([v[1] for v in series.values()])
-    chart.value_axis.tick_labels.number_format = axis_format(unit, values)
-    chart.value_axis.tick_labels.number_format_is_linked = False
-    chart.value_axis.has_major_gridlines = False
-    for axis, text in ((chart.category_axis, xtitle), (chart.value_axis, ytitle)):
-        axis.has_title = True
-        axis.axis_title.text_frame.text = text
+    xy_chart(slide, (left, top, width, height - note_h), [(name, x, y, c) for name, (x, y, c) in series.items()],
+             unit, xtitle, ytitle)
     textbox(slide, note, left, top + height - note_h, width, note_h, max_pt=14, min_pt=10, color=GREY)
 
 

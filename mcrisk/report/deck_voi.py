@@ -15,44 +15,11 @@ import numpy as np
 
 from mcrisk.core.labels import label_of, shown_unit
 from mcrisk.core.text import format_value
-from mcrisk.report.deck_charts import axis_format
-from mcrisk.report.deck_layout import FONT, GREY, Deck, textbox
+from mcrisk.report.deck_charts import xy_chart
+from mcrisk.report.deck_layout import GREY, Deck, textbox
 from mcrisk.report.palette import GAIN, LOSS, PALETTE
 
 __all__ = ["voi_slides"]
-
-
-def _xy_chart(d: Deck, slide, box: tuple[int, int, int, int], series: list[tuple[str, np.ndarray, np.ndarray, str]],
-              unit: str, xlabel: str, ylabel: str):
-    """A native XY line chart of ``(name, x, y, colour)`` series in ``box``; returns the chart."""
-    from pptx.chart.data import XyChartData
-    from pptx.dml.color import RGBColor
-    from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
-    from pptx.util import Pt
-
-    data = XyChartData()
-    for name, x, y, _ in series:
-        s = data.add_series(name, number_format="#,##0.###")
-        for a, b in zip(x, y, strict=True):
-            s.add_data_point(float(a), float(b) if np.isfinite(b) else None)
-    chart = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES, *box, data).chart
-    chart.font.size, chart.font.name = Pt(12), FONT
-    for (_, _, _, colour), s in zip(series, chart.plots[0].series, strict=True):
-        s.format.line.color.rgb = RGBColor.from_string(colour.lstrip("#"))
-        s.format.line.width = Pt(2.5)
-        s.marker.format.fill.solid()
-        s.marker.format.fill.fore_color.rgb = RGBColor.from_string(colour.lstrip("#"))
-        s.smooth = False
-    chart.has_legend = True
-    chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.TOP, False
-    chart.value_axis.has_major_gridlines = False
-    chart.value_axis.tick_labels.number_format = axis_format(unit, np.concatenate([s[2] for s in series]))
-    chart.value_axis.tick_labels.number_format_is_linked = False
-    chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
-    chart.value_axis.has_title = chart.category_axis.has_title = True
-    chart.value_axis.axis_title.text_frame.text = ylabel
-    chart.category_axis.axis_title.text_frame.text = xlabel
-    return chart
 
 
 def _evsi_slide(d: Deck, run, ds, name: str) -> None:
@@ -73,7 +40,7 @@ def _evsi_slide(d: Deck, run, ds, name: str) -> None:
     money, units = ds.attrs["enbs_units"], ds.attrs["units"]
     n = part.n.values.astype(float)
     gross = periods * part.evsi.values
-    chart = _xy_chart(d, slide, (left, top, width, height - note_h),
+    chart = xy_chart(slide, (left, top, width, height - note_h),
                       [("ENBS", n, part.enbs.values, GAIN),
                        (f"EVSI × {periods:g} periods", n, gross, PALETTE["orange"])],
                       money, f"study size n (observations of {labels[inp][:1].lower() + labels[inp][1:]})",
@@ -108,7 +75,7 @@ def _lever_slide(d: Deck, run, ds) -> None:
     series = [("EVPI" if k == "all" else "EVPPI " + " + ".join(lab(x) for x in str(k).split("+")), v,
                ds.evppi.values[:, j], LOSS if k == "all" else colours[j % len(colours)])
               for j, k in enumerate(ds.inputs.values)]
-    _xy_chart(d, slide, (left, top, width, height - note_h), series, units,
+    xy_chart(slide, (left, top, width, height - note_h), series, units,
               f"{lab(lever)} ({shown_unit(lunit)})" if lunit else lab(lever),
               f"value of information ({shown_unit(units)})")
     note = (f"Each value of {lab(lever)[:1].lower() + lab(lever)[1:]} on the same {int(ds.attrs['samples']):,} samples "
