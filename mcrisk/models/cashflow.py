@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["IRR_GRID", "cumulative", "irr", "irr_by_month", "npv", "npv_by_month", "payback_month"]
+__all__ = ["IRR_GRID", "irr", "irr_by_month", "npv", "npv_by_month", "payback_month"]
 
 #: Monthly log rates the NPV is evaluated at to bracket the IRR of cash flows that may have several:
 #: annual log rates every 0.05 from -1 to 2.5 (annual rates -63% to +1118%), every 0.5 outside,
@@ -120,11 +120,6 @@ def npv_by_month(flows: np.ndarray, rate) -> np.ndarray:
         total *= v
         total += flows[m]
     return total
-
-
-def cumulative(flows) -> np.ndarray:
-    """Cumulative undiscounted cash ``sum_{k=0..m} CF_k`` per sample and month (currency)."""
-    return np.cumsum(_as_flows(flows), axis=1)
 
 
 def payback_month(cumulative_cash, *, axis: int = 1) -> np.ndarray:
@@ -209,11 +204,10 @@ def _one_sign(flows: np.ndarray, cumulative_cash: np.ndarray) -> np.ndarray:
 
     (non-negative weights summing to 1 and to ``v^M``), so ``max C`` and ``max D`` below
     ``-margin sum |CF|`` make every NPV the grid walk computes negative (its rounding is below
-    ``2 M eps v^M sum |CF|``), and likewise ``min C``, ``min D`` above it positive.
+    ``2 M eps v^M sum |CF|``), and likewise ``min C``, ``min D`` above it positive. ``D`` comes
+    from ``C``: ``D_m = C_M - C_(m-1)`` (``C_(-1) = 0``), to a rounding far below the margin.
     """
     size = _MARGIN * np.abs(flows).sum(axis=0)
-    # D_m = C_M - C_(m-1) (C_(-1) = 0): the backward sums from the forward ones, to a rounding
-    # of 2 M eps sum |CF|, far below the margin
     last, low, high = cumulative_cash[-1], cumulative_cash[:-1].min(axis=0), cumulative_cash[:-1].max(axis=0)
     low, high = (np.minimum(np.minimum(low, last), last - np.maximum(high, 0.0)),
                  np.maximum(np.maximum(high, last), last - np.minimum(low, 0.0)))
