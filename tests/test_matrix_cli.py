@@ -101,6 +101,8 @@ def test_export_on_every_form(exported):
     wb = load_workbook(out / "workbook.xlsx", read_only=True)
     assert {"Summary", "Tornado", "Assumptions", "Samples", "EVSI", "VOI lever"} <= set(wb.sheetnames)
     enbs = [r[5] for r in wb["EVSI"].iter_rows(min_row=3, max_row=5, values_only=True)]
+    lead = [r[10] for r in wb["EVSI"].iter_rows(min_row=3, max_row=5, values_only=True)]
+    assert lead == pytest.approx(list(ev.se_vs_best), rel=1e-9)  # the sheet's paired SE is evsi.csv's (10 digits)
     assert enbs == pytest.approx(list(ev.enbs), rel=1e-9)  # numbers, not text
     samples = list(wb["Samples"].iter_rows(values_only=True))
     wb.close()  # a read-only workbook holds its file open until closed

@@ -16,7 +16,8 @@ __all__ = ["evsi_sheet", "voi_lever_sheet"]
 
 
 def evsi_sheet(book, run) -> None:
-    """Per study and size: EVSI, its SE, ENBS and the best size; a chart of ENBS against the size."""
+    """Per study and size: EVSI, its SE, ENBS, the best size and the SE of its ENBS lead over each size
+    (paired); a chart of ENBS against the size."""
     from mcrisk.analyze.evsi import METHOD
 
     if (ds := run.tables.get("evsi")) is None:
@@ -26,7 +27,8 @@ def evsi_sheet(book, run) -> None:
     ws.write(0, 0, f"Value of sample information: {METHOD}; ENBS = periods x EVSI - cost_fixed - "
                    "cost_per_observation x n")
     head = ["Study", "Input", "n", book.head("EVSI", units), book.head("SE", units), book.head("ENBS", money), "Periods",
-            book.head("Cost fixed", money), book.head("Cost per observation", money), "Best"]
+            book.head("Cost fixed", money), book.head("Cost per observation", money), "Best",
+            book.head("SE of the best's lead", money)]
     ws.write_row(1, 0, head, book.bold)
     code, mcode = book.number(units, ds.evsi.values), book.number(money, ds.enbs.values)
     for i in range(ds.sizes["row"]):
@@ -41,6 +43,8 @@ def evsi_sheet(book, run) -> None:
         ws.write_number(r, 7, float(ds.cost_fixed.values[i]), mcode)
         ws.write_number(r, 8, float(ds.cost_per_observation.values[i]), mcode)
         ws.write_string(r, 9, "best" if bool(ds.best.values[i]) else "")
+        if np.isfinite(lead := float(ds.se_vs_best.values[i])):  # NaN: read back from an older evsi.csv
+            ws.write_number(r, 10, lead, mcode)
     chart = book.wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
     for name in dict.fromkeys(map(str, ds.study.values)):
         rows = np.flatnonzero(ds.study.values == name)
@@ -53,7 +57,7 @@ def evsi_sheet(book, run) -> None:
     chart.set_y_axis({"name": book.head("ENBS", money)})
     ws.insert_chart(3 + ds.sizes["row"], 0, chart, {"x_scale": 1.6, "y_scale": 1.3})
     ws.set_column(0, 1, 24)
-    ws.set_column(2, 9, 16)
+    ws.set_column(2, 10, 16)
     ws.freeze_panes(2, 1)
 
 
